@@ -1,0 +1,73 @@
+package entitlement
+
+import "time"
+
+// Assignment states and statuses.
+const (
+	AssignmentDelivering = "Delivering"
+	AssignmentDelivered  = "Delivered"
+	AssignmentExpired    = "Expired"
+
+	StatusDelivered          = "Delivered"
+	StatusNearExpiry14Days   = "NearExpiry14DaysNotificationTriggered"
+	StatusNearExpiry1Day     = "NearExpiry1DayNotificationTriggered"
+	StatusExpired            = "ExpiredNotificationTriggered"
+	StatusRemoved            = "Removed"
+	StatusPartiallyDelivered = "PartiallyDelivered"
+)
+
+// Assignment is a subject's grant of one access package for a span of time. Assignments are made
+// and ended only by requests.
+type Assignment struct {
+	ID               string     `json:"id"`
+	CatalogID        string     `json:"catalogId"`
+	AccessPackageID  string     `json:"accessPackageId"`
+	PolicyID         string     `json:"assignmentPolicyId"`
+	TargetID         string     `json:"targetId"`
+	AssignmentState  string     `json:"assignmentState"`
+	AssignmentStatus string     `json:"assignmentStatus"`
+	IsExtended       bool       `json:"isExtended"`
+	Schedule         Schedule   `json:"schedule"`
+	ExpiredDateTime  *time.Time `json:"expiredDateTime,omitempty"`
+	RequestID        string     `json:"requestId"`
+	ResourceRoleIDs  []string   `json:"resourceRoleIds,omitempty"`
+	CreatedDateTime  time.Time  `json:"createdDateTime"`
+	EndedDateTime    *time.Time `json:"endedDateTime,omitempty"`
+	// DueDateTime is the next moment the worker must look at the assignment (a reminder or the end).
+	DueDateTime *time.Time `json:"dueDateTime,omitempty"`
+}
+
+// IsLive reports whether the assignment currently grants access or is being delivered.
+func (a Assignment) IsLive() bool { return a.AssignmentState != AssignmentExpired }
+
+// EndDateTime returns when the assignment ends, or nil when it does not.
+func (a Assignment) EndDateTime() *time.Time { return a.Schedule.Expiration.EndDateTime }
+
+// Assignment resource role statuses.
+const (
+	RoleStatusPendingFulfillment = "PendingFulfillment"
+	RoleStatusFulfilled          = "Fulfilled"
+	RoleStatusPendingRemoval     = "PendingRemoval"
+	RoleStatusFailed             = "Failed"
+)
+
+// AssignmentResourceRole is one concrete role a subject holds in a resource because of one or more
+// assignments. The role is removed from the resource only when its last assignment ends.
+type AssignmentResourceRole struct {
+	ID               string    `json:"id"` // "<subjectId>_<roleScopeId>"
+	SubjectID        string    `json:"subjectId"`
+	ResourceID       string    `json:"resourceId"`
+	RoleID           string    `json:"roleId"`
+	ScopeID          string    `json:"scopeId"`
+	OriginID         string    `json:"originId"`
+	OriginSystem     string    `json:"originSystem"`
+	Status           string    `json:"status"`
+	AssignmentIDs    []string  `json:"assignmentIds"`
+	LastError        string    `json:"lastError,omitempty"`
+	ModifiedDateTime time.Time `json:"modifiedDateTime"`
+}
+
+// AssignmentResourceRoleID is the id of the role a subject holds through a role scope.
+func AssignmentResourceRoleID(subjectID, roleScopeID string) string {
+	return subjectID + "_" + roleScopeID
+}

@@ -1,0 +1,127 @@
+package entitlement
+
+import (
+	"fmt"
+	"slices"
+)
+
+// access is what one principal may do, loaded once per service call: their groups and their roles
+// in each catalog (directly or through a group).
+type access struct {
+	p              Principal
+	groups         []string
+	catalogRoles   map[string][]CatalogRole
+	catalogCreator bool
+}
+
+// loadAccess reads the principal's groups and catalog roles.
+func loadAccess(tx Tx, p Principal) (*access, error) {
+	a := &access{p: p, catalogRoles: map[string][]CatalogRole{}}
+	if p.UserID == "" {
+		return a, nil
+	}
+	groups, err := tx.Groups().GroupIDsOf(p.UserID)
+	if err != nil {
+		return nil, fmt.Errorf("load groups of %s: %w", p.UserID, err)
+	}
+	a.groups = groups
+	principals := append([]string{p.UserID}, groups...)
+	for _, id := range principals {
+		catalogIDs, err := tx.Catalogs().IDsByPrincipal(id)
+		if err != nil {
+			return nil, fmt.Errorf("load catalog roles: %w", err)
+		}
+		for _, cid := range catalogIDs {
+			c, err := tx.Catalogs().Get(cid)
+			if err != nil {
+				return nil, fmt.Errorf("load catalog roles: %w", err)
+			}
+			for _, m := range c.Roles {
+				if m.PrincipalID == id && !slices.Contains(a.catalogRoles[cid], m.Role) {
+					a.catalogRoles[cid] = append(a.catalogRoles[cid], m.Role)
+				}
+			}
+		}
+	}
+	settings, err := tx.Settings()
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range settings.CatalogCreators {
+		if slices.Contains(principals, c.ID) {
+			a.catalogCreator = true
+		}
+	}
+	return a, nil
+}
+
+func (a *access) isAdmin() bool { return a.p.IsAdmin }
+
+func (a *access) hasRole(catalogID string, roles ...CatalogRole) bool {
+	if a.isAdmin() {
+		return true
+	}
+	for _, r := range a.catalogRoles[catalogID] {
+		if slices.Contains(roles, r) {
+			return true
+		}
+	}
+	return false
+}
+
+// Permission checks, from the least to the most powerful catalog role.
+func (a *access) canReadCatalog(catalogID string) bool {
+	return a.hasRole(catalogID, RoleCatalogOwner, RoleCatalogReader, RoleAccessPackageManager, RoleAssignmentManager)
+}
+func (a *access) canManageAssignments(catalogID string) bool {
+	return a.hasRole(catalogID, RoleCatalogOwner, RoleAccessPackageManager, RoleAssignmentManager)
+}
+func (a *access) canManagePackages(catalogID string) bool {
+	return a.hasRole(catalogID, RoleCatalogOwner, RoleAccessPackageManager)
+}
+func (a *access) canManageCatalog(catalogID string) bool {
+	return a.hasRole(catalogID, RoleCatalogOwner)
+}
+func (a *access) canCreateCatalog() bool { return a.isAdmin() || a.catalogCreator }
+
+// canAdminister reports whether the principal has any administrative role, which is what opens
+// the admin pages and the directory pickers.
+func (a *access) canAdminister() bool {
+	return a.isAdmin() || a.catalogCreator || len(a.catalogRoles) > 0
+}
+
+// Capabilities summarizes what a principal may do, for pages that offer or hide actions. The
+// service checks again on every call; this only spares people buttons they cannot use.
+type Capabilities struct {
+	IsAdmin          bool
+	CanAdminister    bool
+	CanCreateCatalog bool
+	CatalogRoles     map[string][]CatalogRole
+}
+
+// CanManageCatalog reports whether the principal owns the catalog (or is an administrator).
+func (c Capabilities) CanManageCatalog(catalogID string) bool {
+	return c.has(catalogID, RoleCatalogOwner)
+}
+
+// CanManagePackages reports whether the principal may change the catalog's packages and policies.
+func (c Capabilities) CanManagePackages(catalogID string) bool {
+	return c.has(catalogID, RoleCatalogOwner, RoleAccessPackageManager)
+}
+
+// CanManageAssignments reports whether the principal may assign and remove the catalog's packages.
+func (c Capabilities) CanManageAssignments(catalogID string) bool {
+	return c.has(catalogID, RoleCatalogOwner, RoleAccessPackageManager, RoleAssignmentManager)
+}
+
+func (c Capabilities) has(catalogID string, roles ...CatalogRole) bool {
+	if c.IsAdmin {
+		return true
+	}
+	for _, r := range c.CatalogRoles[catalogID] {
+		if slices.Contains(roles, r) {
+			return true
+		}
+	}
+	return false
+}

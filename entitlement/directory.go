@@ -1,0 +1,128 @@
+package entitlement
+
+import (
+	"net/mail"
+	"strings"
+	"time"
+)
+
+// User types, as in the directory.
+const (
+	UserTypeMember = "Member"
+	UserTypeGuest  = "Guest"
+)
+
+// User is a person in Steward's directory. Users are created when they first sign in, by an
+// administrator, or by import; guests are created for requestors from connected organizations.
+type User struct {
+	ID                      string     `json:"id"`
+	DisplayName             string     `json:"displayName"`
+	Email                   string     `json:"mail"`
+	UserPrincipalName       string     `json:"userPrincipalName"`
+	UserType                string     `json:"userType"`
+	Department              string     `json:"department,omitempty"`
+	JobTitle                string     `json:"jobTitle,omitempty"`
+	ManagerID               string     `json:"managerId,omitempty"`
+	ConnectedOrganizationID string     `json:"connectedOrganizationId,omitempty"`
+	AccountEnabled          bool       `json:"accountEnabled"`
+	BlockedDateTime         *time.Time `json:"blockedDateTime,omitempty"`
+	Issuer                  string     `json:"issuer,omitempty"`
+	Subject                 string     `json:"subject,omitempty"`
+	ClaimGroups             []string   `json:"claimGroups,omitempty"`
+	CreatedDateTime         time.Time  `json:"createdDateTime"`
+	ModifiedDateTime        time.Time  `json:"modifiedDateTime"`
+	LastSignInDateTime      *time.Time `json:"lastSignInDateTime,omitempty"`
+}
+
+// IsGuest reports whether the user is an external (guest) user.
+func (u User) IsGuest() bool { return u.UserType == UserTypeGuest }
+
+// Label is how the user is shown: the display name, or the e-mail when there is none.
+func (u User) Label() string {
+	if u.DisplayName != "" {
+		return u.DisplayName
+	}
+	return u.Email
+}
+
+// Group is a directory group. Groups are both sets of people (who may request or approve) and
+// resources (membership is a role that access packages grant).
+type Group struct {
+	ID               string    `json:"id"`
+	DisplayName      string    `json:"displayName"`
+	Description      string    `json:"description,omitempty"`
+	CreatedDateTime  time.Time `json:"createdDateTime"`
+	ModifiedDateTime time.Time `json:"modifiedDateTime"`
+}
+
+// UserInput is what an administrator or an import supplies for a user.
+type UserInput struct {
+	DisplayName             string
+	Email                   string
+	UserType                string
+	Department              string
+	JobTitle                string
+	ManagerID               string
+	ConnectedOrganizationID string
+	AccountEnabled          bool
+}
+
+// NormalizeEmail lower-cases and trims an e-mail address, the form every index uses.
+func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// EmailDomain returns the part of an address after the @, lower-cased.
+func EmailDomain(email string) string {
+	i := strings.LastIndexByte(email, '@')
+	if i < 0 {
+		return ""
+	}
+	return strings.ToLower(email[i+1:])
+}
+
+func (in *UserInput) validate() error {
+	f := fieldErrors{}
+	in.DisplayName = strings.TrimSpace(in.DisplayName)
+	in.Email = NormalizeEmail(in.Email)
+	if in.DisplayName == "" {
+		f.add("displayName", "enter the person's name")
+	} else if len(in.DisplayName) > 200 {
+		f.add("displayName", "use at most 200 characters")
+	}
+	if in.Email == "" {
+		f.add("mail", "enter an e-mail address")
+	} else if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email {
+		f.add("mail", "enter an e-mail address such as ada@example.com")
+	}
+	switch in.UserType {
+	case "":
+		in.UserType = UserTypeMember
+	case UserTypeMember, UserTypeGuest:
+	default:
+		f.add("userType", "choose Member or Guest")
+	}
+	if in.ManagerID != "" && !validID(in.ManagerID) {
+		f.add("managerId", "choose the manager from the directory")
+	}
+	return f.err("invalidUser")
+}
+
+// GroupInput is what an administrator or an import supplies for a group.
+type GroupInput struct {
+	DisplayName string
+	Description string
+}
+
+func (in *GroupInput) validate() error {
+	f := fieldErrors{}
+	in.DisplayName = strings.TrimSpace(in.DisplayName)
+	in.Description = strings.TrimSpace(in.Description)
+	if in.DisplayName == "" {
+		f.add("displayName", "enter a name for the group")
+	} else if len(in.DisplayName) > 200 {
+		f.add("displayName", "use at most 200 characters")
+	}
+	if len(in.Description) > 2000 {
+		f.add("description", "use at most 2000 characters")
+	}
+	return f.err("invalidGroup")
+}

@@ -1,0 +1,400 @@
+package entitlement
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Requestor scope types (requestorSettings.scopeType).
+const (
+	ScopeNoSubjects                   = "NoSubjects"
+	ScopeSpecificDirectorySubjects    = "SpecificDirectorySubjects"
+	ScopeAllExistingDirectoryMembers  = "AllExistingDirectoryMemberUsers"
+	ScopeAllExistingDirectorySubjects = "AllExistingDirectorySubjects"
+	ScopeSpecificConnectedOrgSubjects = "SpecificConnectedOrganizationSubjects"
+	ScopeAllConfiguredConnectedOrgs   = "AllConfiguredConnectedOrganizationSubjects"
+	ScopeAllExternalSubjects          = "AllExternalSubjects"
+	scopeAllExistingConnectedOrgsOld  = "AllExistingConnectedOrganizationSubjects" // pre-rename spelling, accepted on input
+)
+
+// ScopeTypes lists every scope type in the order a form offers them.
+var ScopeTypes = []string{
+	ScopeNoSubjects, ScopeSpecificDirectorySubjects, ScopeAllExistingDirectoryMembers,
+	ScopeAllExistingDirectorySubjects, ScopeSpecificConnectedOrgSubjects, ScopeAllConfiguredConnectedOrgs,
+	ScopeAllExternalSubjects,
+}
+
+// NormalizeScopeType maps the old connected-organization spelling to the current one.
+func NormalizeScopeType(s string) string {
+	if s == scopeAllExistingConnectedOrgsOld {
+		return ScopeAllConfiguredConnectedOrgs
+	}
+	return s
+}
+
+// Approval modes.
+const (
+	ApprovalNone   = "NoApproval"
+	ApprovalSingle = "SingleStage"
+	ApprovalSerial = "Serial"
+)
+
+// MaxApprovalStages is how many serial stages a policy may have.
+const MaxApprovalStages = 3
+
+// UserSet types, named after their Graph @odata.type.
+const (
+	UserSetSingleUser          = "singleUser"
+	UserSetGroupMembers        = "groupMembers"
+	UserSetConnectedOrgMembers = "connectedOrganizationMembers"
+	UserSetRequestorManager    = "requestorManager"
+	UserSetInternalSponsors    = "internalSponsors"
+	UserSetExternalSponsors    = "externalSponsors"
+)
+
+// UserSet names a set of people: one user, a group's members, a connected organization's users,
+// the requestor's manager, or the sponsors of the requestor's organization.
+type UserSet struct {
+	Type         string `json:"type"`
+	ID           string `json:"id,omitempty"`
+	Description  string `json:"description,omitempty"`
+	IsBackup     bool   `json:"isBackup,omitempty"`
+	ManagerLevel int    `json:"managerLevel,omitempty"`
+}
+
+// AssignmentPolicy says who may request a package, who approves, and how long access lasts.
+type AssignmentPolicy struct {
+	ID                      string            `json:"id"`
+	AccessPackageID         string            `json:"accessPackageId"`
+	CatalogID               string            `json:"catalogId"`
+	DisplayName             string            `json:"displayName"`
+	Description             string            `json:"description"`
+	CanExtend               bool              `json:"canExtend"`
+	DurationInDays          int               `json:"durationInDays"`
+	ExpirationDateTime      *time.Time        `json:"expirationDateTime"`
+	RequestorSettings       RequestorSettings `json:"requestorSettings"`
+	RequestApprovalSettings ApprovalSettings  `json:"requestApprovalSettings"`
+	AccessReviewSettings    *ReviewSettings   `json:"accessReviewSettings"`
+	IsDenyPolicy            bool              `json:"isDenyPolicy"`
+	CreatedBy               string            `json:"createdBy"`
+	CreatedDateTime         time.Time         `json:"createdDateTime"`
+	ModifiedBy              string            `json:"modifiedBy"`
+	ModifiedDateTime        time.Time         `json:"modifiedDateTime"`
+}
+
+// RequestorSettings says who may request through a policy.
+type RequestorSettings struct {
+	ScopeType         string    `json:"scopeType"`
+	AcceptRequests    bool      `json:"acceptRequests"`
+	AllowedRequestors []UserSet `json:"allowedRequestors"`
+}
+
+// ApprovalSettings says whether and how requests are approved.
+type ApprovalSettings struct {
+	IsApprovalRequired               bool            `json:"isApprovalRequired"`
+	IsApprovalRequiredForExtension   bool            `json:"isApprovalRequiredForExtension"`
+	IsRequestorJustificationRequired bool            `json:"isRequestorJustificationRequired"`
+	ApprovalMode                     string          `json:"approvalMode"`
+	ApprovalStages                   []ApprovalStage `json:"approvalStages"`
+}
+
+// ApprovalStage is one stage of approval.
+type ApprovalStage struct {
+	ApprovalStageTimeOutInDays      int       `json:"approvalStageTimeOutInDays"`
+	IsApproverJustificationRequired bool      `json:"isApproverJustificationRequired"`
+	IsEscalationEnabled             bool      `json:"isEscalationEnabled"`
+	EscalationTimeInMinutes         int       `json:"escalationTimeInMinutes"`
+	PrimaryApprovers                []UserSet `json:"primaryApprovers"`
+	EscalationApprovers             []UserSet `json:"escalationApprovers"`
+}
+
+// ReviewSettings configures periodic access reviews of a policy's assignments.
+type ReviewSettings struct {
+	IsEnabled      bool       `json:"isEnabled"`
+	RecurrenceType string     `json:"recurrenceType"`
+	ReviewerType   string     `json:"reviewerType"`
+	StartDateTime  *time.Time `json:"startDateTime"`
+	DurationInDays int        `json:"durationInDays"`
+	Reviewers      []UserSet  `json:"reviewers"`
+}
+
+// Review settings values.
+const (
+	ReviewerSelf      = "Self"
+	ReviewerReviewers = "Reviewers"
+)
+
+// RecurrenceTypes lists the review cadences offered.
+var RecurrenceTypes = []string{"weekly", "monthly", "quarterly", "semiAnnually", "annually"}
+
+// IsApprovalRequired reports whether requests through the policy need approval.
+func (p AssignmentPolicy) IsApprovalRequired() bool {
+	return p.RequestApprovalSettings.IsApprovalRequired && len(p.RequestApprovalSettings.ApprovalStages) > 0
+}
+
+// AssignmentEnd returns when an assignment starting at start ends under the policy, or nil when it
+// does not end. A fixed expiration date wins over a duration.
+func (p AssignmentPolicy) AssignmentEnd(start time.Time) *time.Time {
+	if p.ExpirationDateTime != nil {
+		t := *p.ExpirationDateTime
+		return &t
+	}
+	if p.DurationInDays > 0 {
+		t := start.AddDate(0, 0, p.DurationInDays)
+		return &t
+	}
+	return nil
+}
+
+// PolicyInput is the whole of a policy as an administrator or the API supplies it; updates replace
+// the policy as Graph's PUT does.
+type PolicyInput struct {
+	AccessPackageID         string
+	DisplayName             string
+	Description             string
+	CanExtend               bool
+	DurationInDays          int
+	ExpirationDateTime      *time.Time
+	RequestorSettings       RequestorSettings
+	RequestApprovalSettings ApprovalSettings
+	AccessReviewSettings    *ReviewSettings
+}
+
+// validatePolicy checks a policy's internal consistency and returns one message per field. Field
+// names are dotted paths such as "requestApprovalSettings.approvalStages[0].escalationApprovers".
+// ref checks that referenced users, groups and organizations exist; it may be nil.
+func (in *PolicyInput) validate(now time.Time, ref func(UserSet) error) error {
+	f := fieldErrors{}
+	in.DisplayName = strings.TrimSpace(in.DisplayName)
+	in.Description = strings.TrimSpace(in.Description)
+	if in.DisplayName == "" {
+		f.add("displayName", "enter a name for the policy, such as \"Employees, manager approval\"")
+	} else if len(in.DisplayName) > 200 {
+		f.add("displayName", "use at most 200 characters")
+	}
+	if len(in.Description) > 2000 {
+		f.add("description", "use at most 2000 characters")
+	}
+
+	// Lifetime.
+	if in.DurationInDays < 0 {
+		f.add("durationInDays", "enter a number of days of zero or more")
+	} else if in.DurationInDays > 3650 {
+		f.add("durationInDays", "enter at most 3650 days (ten years)")
+	}
+	if in.ExpirationDateTime != nil {
+		if in.DurationInDays > 0 {
+			f.add("expirationDateTime", "choose either a number of days or a fixed end date, not both")
+		} else if !in.ExpirationDateTime.After(now) {
+			f.add("expirationDateTime", "choose an end date in the future")
+		}
+	}
+
+	// Who may request.
+	rs := &in.RequestorSettings
+	rs.ScopeType = NormalizeScopeType(rs.ScopeType)
+	switch rs.ScopeType {
+	case ScopeNoSubjects, ScopeAllExistingDirectoryMembers, ScopeAllExistingDirectorySubjects,
+		ScopeAllConfiguredConnectedOrgs, ScopeAllExternalSubjects:
+		if len(rs.AllowedRequestors) > 0 {
+			f.add("requestorSettings.allowedRequestors", "this choice of who may request takes no list of people; remove them or choose specific people")
+		}
+	case ScopeSpecificDirectorySubjects:
+		if len(rs.AllowedRequestors) == 0 {
+			f.add("requestorSettings.allowedRequestors", "add at least one user or group who may request")
+		}
+		checkUserSets(f, "requestorSettings.allowedRequestors", rs.AllowedRequestors, []string{UserSetSingleUser, UserSetGroupMembers}, false, ref)
+	case ScopeSpecificConnectedOrgSubjects:
+		if len(rs.AllowedRequestors) == 0 {
+			f.add("requestorSettings.allowedRequestors", "add at least one connected organization whose users may request")
+		}
+		checkUserSets(f, "requestorSettings.allowedRequestors", rs.AllowedRequestors, []string{UserSetConnectedOrgMembers}, false, ref)
+	default:
+		f.add("requestorSettings.scopeType", "choose who may request")
+	}
+	external := rs.ScopeType == ScopeSpecificConnectedOrgSubjects || rs.ScopeType == ScopeAllConfiguredConnectedOrgs || rs.ScopeType == ScopeAllExternalSubjects
+
+	// Approval.
+	as := &in.RequestApprovalSettings
+	if as.ApprovalMode == "" {
+		if as.IsApprovalRequired {
+			as.ApprovalMode = ApprovalSingle
+			if len(as.ApprovalStages) > 1 {
+				as.ApprovalMode = ApprovalSerial
+			}
+		} else {
+			as.ApprovalMode = ApprovalNone
+		}
+	}
+	switch as.ApprovalMode {
+	case ApprovalNone:
+		if as.IsApprovalRequired {
+			f.add("requestApprovalSettings.approvalMode", "choose single-stage or serial approval when approval is required")
+		}
+		if len(as.ApprovalStages) > 0 {
+			f.add("requestApprovalSettings.approvalStages", "remove the approval stages, or require approval")
+		}
+	case ApprovalSingle, ApprovalSerial:
+		if !as.IsApprovalRequired {
+			f.add("requestApprovalSettings.isApprovalRequired", "approval must be required when there are approval stages")
+		}
+		n := len(as.ApprovalStages)
+		switch {
+		case as.ApprovalMode == ApprovalSingle && n != 1:
+			f.add("requestApprovalSettings.approvalStages", "single-stage approval takes exactly one stage")
+		case as.ApprovalMode == ApprovalSerial && n < 2:
+			f.add("requestApprovalSettings.approvalStages", "serial approval takes two or three stages; use single-stage approval for one")
+		case n > MaxApprovalStages:
+			f.add("requestApprovalSettings.approvalStages", "use at most %d approval stages", MaxApprovalStages)
+		}
+		for i := range as.ApprovalStages {
+			checkStage(f, fmt.Sprintf("requestApprovalSettings.approvalStages[%d]", i), &as.ApprovalStages[i], external, ref)
+		}
+	default:
+		f.add("requestApprovalSettings.approvalMode", "choose no approval, single-stage or serial approval")
+	}
+	if in.CanExtend == false && as.IsApprovalRequiredForExtension {
+		as.IsApprovalRequiredForExtension = false
+	}
+
+	// Reviews.
+	if r := in.AccessReviewSettings; r != nil && r.IsEnabled {
+		if !contains(RecurrenceTypes, r.RecurrenceType) {
+			f.add("accessReviewSettings.recurrenceType", "choose how often reviews happen")
+		}
+		if r.DurationInDays < 1 || r.DurationInDays > 180 {
+			f.add("accessReviewSettings.durationInDays", "enter how many days each review stays open, from 1 to 180")
+		}
+		switch r.ReviewerType {
+		case ReviewerSelf:
+			if len(r.Reviewers) > 0 {
+				f.add("accessReviewSettings.reviewers", "self-review takes no reviewers; remove them or choose named reviewers")
+			}
+		case ReviewerReviewers:
+			if len(r.Reviewers) == 0 {
+				f.add("accessReviewSettings.reviewers", "add at least one reviewer")
+			}
+			checkUserSets(f, "accessReviewSettings.reviewers", r.Reviewers, []string{UserSetSingleUser, UserSetGroupMembers, UserSetRequestorManager}, false, ref)
+		default:
+			f.add("accessReviewSettings.reviewerType", "choose who reviews: the holders themselves or named reviewers")
+		}
+	} else if r != nil && !r.IsEnabled {
+		in.AccessReviewSettings = nil
+	}
+	return f.err("invalidPolicy")
+}
+
+func checkStage(f fieldErrors, path string, st *ApprovalStage, external bool, ref func(UserSet) error) {
+	approverKinds := []string{UserSetSingleUser, UserSetGroupMembers, UserSetRequestorManager, UserSetInternalSponsors, UserSetExternalSponsors}
+	if st.ApprovalStageTimeOutInDays < 1 || st.ApprovalStageTimeOutInDays > 14 {
+		f.add(path+".approvalStageTimeOutInDays", "enter how many days approvers have, from 1 to 14")
+	}
+	if len(st.PrimaryApprovers) == 0 {
+		f.add(path+".primaryApprovers", "add at least one approver")
+	}
+	checkUserSets(f, path+".primaryApprovers", st.PrimaryApprovers, approverKinds, true, ref)
+	primaries, backups, relative := 0, 0, 0
+	for _, u := range st.PrimaryApprovers {
+		switch {
+		case u.IsBackup:
+			backups++
+		default:
+			primaries++
+		}
+		if u.Type == UserSetRequestorManager || u.Type == UserSetInternalSponsors || u.Type == UserSetExternalSponsors {
+			relative++
+			if u.Type != UserSetRequestorManager && !external {
+				f.add(path+".primaryApprovers", "sponsors approve only for requestors from connected organizations; this policy is for directory users")
+			}
+		}
+	}
+	if len(st.PrimaryApprovers) > 0 && primaries == 0 {
+		f.add(path+".primaryApprovers", "add at least one approver who is not a backup")
+	}
+	if relative > 0 && backups == 0 {
+		f.add(path+".primaryApprovers", "the manager or a sponsor may not exist for every requestor: add a backup approver (a user or group marked as backup)")
+	}
+	if st.IsEscalationEnabled {
+		if len(st.EscalationApprovers) == 0 {
+			f.add(path+".escalationApprovers", "add at least one escalation approver, or turn escalation off")
+		}
+		checkUserSets(f, path+".escalationApprovers", st.EscalationApprovers, approverKinds, true, ref)
+		limit := st.ApprovalStageTimeOutInDays * 24 * 60
+		if st.EscalationTimeInMinutes < 60 {
+			f.add(path+".escalationTimeInMinutes", "escalate after at least one hour (60 minutes)")
+		} else if st.ApprovalStageTimeOutInDays > 0 && st.EscalationTimeInMinutes >= limit {
+			f.add(path+".escalationTimeInMinutes", "escalate before the stage times out (less than %d minutes)", limit)
+		}
+	} else if len(st.EscalationApprovers) > 0 {
+		f.add(path+".escalationApprovers", "turn escalation on, or remove the escalation approvers")
+	}
+}
+
+func checkUserSets(f fieldErrors, path string, sets []UserSet, allowed []string, approvers bool, ref func(UserSet) error) {
+	seen := map[string]bool{}
+	for i := range sets {
+		u := &sets[i]
+		if !contains(allowed, u.Type) {
+			f.add(path, "%s is not allowed here", userSetKindLabel(u.Type))
+			continue
+		}
+		if !approvers && u.IsBackup {
+			f.add(path, "only approvers can be backups")
+		}
+		switch u.Type {
+		case UserSetSingleUser, UserSetGroupMembers, UserSetConnectedOrgMembers:
+			if !validID(u.ID) {
+				f.add(path, "choose the %s from the list", userSetKindLabel(u.Type))
+				continue
+			}
+			if ref != nil {
+				if err := ref(*u); err != nil {
+					f.add(path, "%s", err.Error())
+				}
+			}
+		case UserSetRequestorManager:
+			if u.ManagerLevel == 0 {
+				u.ManagerLevel = 1
+			}
+			if u.ManagerLevel != 1 && u.ManagerLevel != 2 {
+				f.add(path, "the manager level is 1 (manager) or 2 (manager's manager)")
+			}
+			u.ID = ""
+		default:
+			u.ID = ""
+		}
+		key := u.Type + "/" + u.ID + "/" + fmt.Sprint(u.ManagerLevel, u.IsBackup)
+		if seen[key] {
+			f.add(path, "%s is listed twice", userSetKindLabel(u.Type))
+		}
+		seen[key] = true
+	}
+}
+
+func userSetKindLabel(t string) string {
+	switch t {
+	case UserSetSingleUser:
+		return "a user"
+	case UserSetGroupMembers:
+		return "a group"
+	case UserSetConnectedOrgMembers:
+		return "a connected organization"
+	case UserSetRequestorManager:
+		return "the requestor's manager"
+	case UserSetInternalSponsors:
+		return "internal sponsors"
+	case UserSetExternalSponsors:
+		return "external sponsors"
+	}
+	return fmt.Sprintf("a user set of type %q", t)
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,153 @@
+package entitlement
+
+import "time"
+
+// Assignment request types.
+const (
+	RequestUserAdd      = "UserAdd"
+	RequestUserExtend   = "UserExtend"
+	RequestUserRemove   = "UserRemove"
+	RequestAdminAdd     = "AdminAdd"
+	RequestAdminRemove  = "AdminRemove"
+	RequestSystemRemove = "SystemRemove"
+)
+
+// Request states.
+const (
+	StateSubmitted          = "Submitted"
+	StatePendingApproval    = "PendingApproval"
+	StateScheduled          = "Scheduled"
+	StateDelivering         = "Delivering"
+	StateDelivered          = "Delivered"
+	StatePartiallyDelivered = "PartiallyDelivered"
+	StateDenied             = "Denied"
+	StateCanceled           = "Canceled"
+)
+
+// IsFinalRequestState reports whether a request in state s will not change again.
+func IsFinalRequestState(s string) bool {
+	switch s {
+	case StateDelivered, StatePartiallyDelivered, StateDenied, StateCanceled:
+		return true
+	}
+	return false
+}
+
+// Expiration pattern types.
+const (
+	ExpirationNotSpecified  = "notSpecified"
+	ExpirationNone          = "noExpiration"
+	ExpirationAfterDateTime = "afterDateTime"
+	ExpirationAfterDuration = "afterDuration"
+)
+
+// Schedule is when access should start and end.
+type Schedule struct {
+	StartDateTime *time.Time `json:"startDateTime,omitempty"`
+	Expiration    Expiration `json:"expiration"`
+}
+
+// Expiration is how a schedule ends.
+type Expiration struct {
+	Type        string     `json:"type,omitempty"`
+	EndDateTime *time.Time `json:"endDateTime,omitempty"`
+	Duration    string     `json:"duration,omitempty"` // ISO-8601 duration, e.g. P30D
+}
+
+// Stage states of a request.
+const (
+	StageNotStarted = "NotStarted"
+	StagePending    = "Pending"
+	StageApproved   = "Approved"
+	StageDenied     = "Denied"
+	StageTimedOut   = "TimedOut"
+	StageCanceled   = "Canceled"
+)
+
+// StageState is the progress of one approval stage of one request. Approvers are resolved when the
+// stage starts and kept, so that "waiting for me" is an index lookup and later directory changes do
+// not move a decision already under way.
+type StageState struct {
+	Index                 int        `json:"index"`
+	Status                string     `json:"status"`
+	StartedDateTime       *time.Time `json:"startedDateTime,omitempty"`
+	EscalationDateTime    *time.Time `json:"escalationDateTime,omitempty"`
+	TimeoutDateTime       *time.Time `json:"timeoutDateTime,omitempty"`
+	Escalated             bool       `json:"escalated,omitempty"`
+	Approvers             []string   `json:"approvers"`
+	EscalationApprovers   []string   `json:"escalationApprovers,omitempty"`
+	JustificationRequired bool       `json:"justificationRequired,omitempty"`
+	DecidedBy             string     `json:"decidedBy,omitempty"`
+	DecidedDateTime       *time.Time `json:"decidedDateTime,omitempty"`
+	DecisionJustification string     `json:"decisionJustification,omitempty"`
+}
+
+// Request event kinds for a request's timeline.
+const (
+	EventSubmitted      = "Submitted"
+	EventStageStarted   = "StageStarted"
+	EventEscalated      = "Escalated"
+	EventApproved       = "Approved"
+	EventDenied         = "Denied"
+	EventTimedOut       = "TimedOut"
+	EventScheduled      = "Scheduled"
+	EventDelivering     = "Delivering"
+	EventDelivered      = "Delivered"
+	EventPartial        = "PartiallyDelivered"
+	EventCanceled       = "Canceled"
+	EventDeliveryFailed = "DeliveryFailed"
+)
+
+// RequestEvent is one entry of a request's timeline.
+type RequestEvent struct {
+	Kind    string    `json:"kind"`
+	At      time.Time `json:"at"`
+	ActorID string    `json:"actorId,omitempty"`
+	Stage   int       `json:"stage,omitempty"` // 1-based; 0 when not about a stage
+	Detail  string    `json:"detail,omitempty"`
+}
+
+// Request asks to add, extend or remove a subject's assignment of an access package.
+type Request struct {
+	ID               string         `json:"id"`
+	RequestType      string         `json:"requestType"`
+	RequestState     string         `json:"requestState"`
+	RequestStatus    string         `json:"requestStatus"`
+	IsValidationOnly bool           `json:"isValidationOnly"`
+	Justification    string         `json:"justification"`
+	CatalogID        string         `json:"catalogId"`
+	AccessPackageID  string         `json:"accessPackageId"`
+	PolicyID         string         `json:"assignmentPolicyId"`
+	TargetID         string         `json:"targetId"`    // the user who gets (or loses) access
+	RequestorID      string         `json:"requestorId"` // who asked; the target for self-service
+	AssignmentID     string         `json:"assignmentId,omitempty"`
+	Schedule         Schedule       `json:"schedule"`
+	Stages           []StageState   `json:"stages,omitempty"`
+	CurrentStage     int            `json:"currentStage"` // index into Stages while pending
+	Events           []RequestEvent `json:"events"`
+	CreatedDateTime  time.Time      `json:"createdDateTime"`
+	CompletedDate    *time.Time     `json:"completedDate,omitempty"`
+	// DueDateTime is the next moment the worker must look at the request (escalation, timeout or
+	// scheduled start); nil when nothing is due.
+	DueDateTime *time.Time `json:"dueDateTime,omitempty"`
+}
+
+// IsOpen reports whether the request still awaits a decision or delivery.
+func (r Request) IsOpen() bool { return !IsFinalRequestState(r.RequestState) }
+
+// PendingApprovers returns everyone who may decide the current stage now.
+func (r Request) PendingApprovers() []string {
+	if r.RequestState != StatePendingApproval || r.CurrentStage >= len(r.Stages) {
+		return nil
+	}
+	st := r.Stages[r.CurrentStage]
+	out := append([]string(nil), st.Approvers...)
+	if st.Escalated {
+		for _, id := range st.EscalationApprovers {
+			if !contains(out, id) {
+				out = append(out, id)
+			}
+		}
+	}
+	return out
+}

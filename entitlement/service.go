@@ -1,0 +1,92 @@
+package entitlement
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// Service is the only write path of the domain. See the package comment.
+type Service struct {
+	store  Store
+	clock  Clock
+	log    *slog.Logger
+	admins AdminRule
+}
+
+// AdminRule names the administrators: by e-mail, or by a value of the groups claim the identity
+// provider sends.
+type AdminRule struct {
+	Emails []string
+	Group  string
+}
+
+// Options configures a Service.
+type Options struct {
+	Store  Store
+	Clock  Clock
+	Logger *slog.Logger
+	Admins AdminRule
+}
+
+// NewService returns a Service over the store.
+func NewService(opt Options) *Service {
+	if opt.Clock == nil {
+		opt.Clock = SystemClock{}
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	for i, e := range opt.Admins.Emails {
+		opt.Admins.Emails[i] = NormalizeEmail(e)
+	}
+	return &Service{store: opt.Store, clock: opt.Clock, log: opt.Logger, admins: opt.Admins}
+}
+
+// Clock returns the service's clock.
+func (s *Service) Clock() Clock { return s.clock }
+
+func (s *Service) now() time.Time { return s.clock.Now().UTC() }
+
+// audit appends an audit event for a change made by p.
+func (s *Service) audit(tx Tx, p Principal, action, objectType, objectID, objectName, summary string) error {
+	e := AuditEvent{
+		ID: NewID(), At: s.now(), ActorID: p.UserID, ActorName: p.Name,
+		Action: action, ObjectType: objectType, ObjectID: objectID, ObjectName: objectName, Summary: summary,
+	}
+	if p.UserID == "" {
+		e.ActorName = "Steward"
+	}
+	if err := tx.Audit().Append(e); err != nil {
+		return fmt.Errorf("append audit event %s: %w", action, err)
+	}
+	return nil
+}
+
+// enqueue writes a side effect to the outbox in the caller's transaction.
+func (s *Service) enqueue(tx Tx, kind, topic string, payload any) error {
+	data, err := json.Marshal(payload)
+	if err != nil {
+		return fmt.Errorf("encode outbox %s: %w", topic, err)
+	}
+	now := s.now()
+	m := OutboxMessage{ID: NewID(), Kind: kind, Topic: topic, Payload: data, CreatedDateTime: now, NextAttempt: now}
+	if err := tx.Outbox().Put(m); err != nil {
+		return fmt.Errorf("enqueue %s: %w", topic, err)
+	}
+	return nil
+}
+
+// principal returns the signed-in caller, or ErrUnauthorized.
+func principal(ctx context.Context) (Principal, error) {
+	p, ok := PrincipalFrom(ctx)
+	if !ok || p.UserID == "" {
+		return Principal{}, ErrUnauthorized
+	}
+	return p, nil
+}
+
+// isNotFound reports whether err means a missing record.
+func isNotFound(err error) bool { return err != nil && errorsIs(err, ErrNotFound) }

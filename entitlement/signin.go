@@ -1,0 +1,151 @@
+package entitlement
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Claims are what the identity provider says about a person at sign-in.
+type Claims struct {
+	Issuer  string
+	Subject string
+	Email   string
+	Name    string
+	Groups  []string
+}
+
+// SignIn creates or updates the user the claims describe and returns them. A user is matched by
+// issuer and subject first, then by e-mail (so that people created by an administrator or an
+// import are linked at their first sign-in). A requestor whose e-mail domain or issuer belongs to a
+// connected organization becomes a guest of that organization. Blocked users are refused.
+func (s *Service) SignIn(ctx context.Context, c Claims) (User, error) {
+	c.Email = NormalizeEmail(c.Email)
+	c.Name = strings.TrimSpace(c.Name)
+	if c.Issuer == "" || c.Subject == "" {
+		return User{}, invalid("invalidClaims", "subject", "the identity provider sent no subject")
+	}
+	if c.Email == "" {
+		return User{}, invalid("invalidClaims", "email", "the identity provider sent no e-mail address; allow the email scope for Steward")
+	}
+	var out User
+	err := s.store.Update(ctx, func(tx Tx) error {
+		now := s.now()
+		u, err := tx.Users().BySubject(c.Issuer, c.Subject)
+		created := false
+		if isNotFound(err) {
+			u, err = tx.Users().ByEmail(c.Email)
+			if isNotFound(err) {
+				created = true
+				u = User{ID: NewID(), UserType: UserTypeMember, AccountEnabled: true, CreatedDateTime: now}
+				err = nil
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("sign in %s: %w", c.Email, err)
+		}
+		if !u.AccountEnabled {
+			return forbidden("your account is blocked; ask an administrator of Steward to unblock it")
+		}
+		if created {
+			org, err := matchOrganization(tx, c)
+			if err != nil {
+				return err
+			}
+			if org.ID != "" {
+				u.UserType = UserTypeGuest
+				u.ConnectedOrganizationID = org.ID
+			}
+		}
+		u.Issuer, u.Subject = c.Issuer, c.Subject
+		u.Email = c.Email
+		if u.UserPrincipalName == "" {
+			u.UserPrincipalName = c.Email
+		}
+		if c.Name != "" {
+			u.DisplayName = c.Name
+		} else if u.DisplayName == "" {
+			u.DisplayName = c.Email
+		}
+		u.ClaimGroups = c.Groups
+		u.LastSignInDateTime = &now
+		u.ModifiedDateTime = now
+		if err := tx.Users().Put(u); err != nil {
+			return fmt.Errorf("sign in %s: %w", c.Email, err)
+		}
+		if created {
+			p := Principal{UserID: u.ID, Name: u.DisplayName, Email: u.Email}
+			if err := s.audit(tx, p, "user.create", "user", u.ID, u.DisplayName, "created at first sign-in as "+u.UserType); err != nil {
+				return err
+			}
+		}
+		out = u
+		return nil
+	})
+	return out, err
+}
+
+// matchOrganization finds the configured or proposed connected organization of a new user, by
+// issuer first and then by e-mail domain; the zero value when there is none.
+func matchOrganization(tx Tx, c Claims) (ConnectedOrganization, error) {
+	for _, key := range []string{c.Issuer, EmailDomain(c.Email)} {
+		if key == "" {
+			continue
+		}
+		o, err := tx.ConnectedOrganizations().ByIdentity(key)
+		if err == nil {
+			return o, nil
+		}
+		if !isNotFound(err) {
+			return o, fmt.Errorf("match connected organization: %w", err)
+		}
+	}
+	return ConnectedOrganization{}, nil
+}
+
+// PrincipalFor returns the principal of a signed-in user, refusing blocked or deleted users, and
+// deciding administrator rights from the configuration.
+func (s *Service) PrincipalFor(ctx context.Context, userID string) (Principal, error) {
+	var u User
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		u, err = tx.Users().Get(userID)
+		return err
+	})
+	if err != nil {
+		if isNotFound(err) {
+			return Principal{}, ErrUnauthorized
+		}
+		return Principal{}, fmt.Errorf("load principal: %w", err)
+	}
+	if !u.AccountEnabled {
+		return Principal{}, ErrUnauthorized
+	}
+	return Principal{UserID: u.ID, Name: u.Label(), Email: u.Email, IsAdmin: s.isAdministrator(u)}, nil
+}
+
+func (s *Service) isAdministrator(u User) bool {
+	if slices.Contains(s.admins.Emails, NormalizeEmail(u.Email)) {
+		return true
+	}
+	return s.admins.Group != "" && slices.Contains(u.ClaimGroups, s.admins.Group)
+}
+
+// Capabilities tells what the caller may do, for pages that offer only what is allowed.
+func (s *Service) Capabilities(ctx context.Context) (Capabilities, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return Capabilities{}, err
+	}
+	var caps Capabilities
+	err = s.store.View(ctx, func(tx Tx) error {
+		a, err := loadAccess(tx, p)
+		if err != nil {
+			return err
+		}
+		caps = Capabilities{IsAdmin: a.isAdmin(), CanAdminister: a.canAdminister(), CanCreateCatalog: a.canCreateCatalog(), CatalogRoles: a.catalogRoles}
+		return nil
+	})
+	return caps, err
+}

@@ -1,0 +1,224 @@
+package entitlement
+
+import (
+	"context"
+	"time"
+)
+
+// Store runs functions in storage transactions. Update transactions are serialized and atomic: a
+// function that returns an error leaves nothing behind. The bbolt store implements it; a PostgreSQL
+// store can implement it later for several portal instances.
+type Store interface {
+	View(ctx context.Context, fn func(tx Tx) error) error
+	Update(ctx context.Context, fn func(tx Tx) error) error
+}
+
+// Tx is one storage transaction. Every Put keeps the record's secondary indexes in step, in the same
+// transaction. Lookups of a missing record return an error wrapping ErrNotFound.
+type Tx interface {
+	Users() Users
+	Groups() Groups
+	Catalogs() Catalogs
+	Resources() Resources
+	ResourceRequests() ResourceRequests
+	AccessPackages() AccessPackages
+	Policies() Policies
+	ConnectedOrganizations() ConnectedOrganizations
+	Requests() Requests
+	Assignments() Assignments
+	AssignmentRoles() AssignmentRoles
+	Audit() AuditLog
+	Outbox() Outbox
+	Settings() (Settings, error)
+	PutSettings(s Settings) error
+}
+
+// DefaultPageSize and MaxPageSize bound list pages.
+const (
+	DefaultPageSize = 25
+	MaxPageSize     = 200
+)
+
+// ListOptions asks for one page of a list. Cursors are opaque strings from an earlier Page; After
+// continues forward, Before goes back. Search is a case-insensitive prefix of a name or e-mail,
+// where the list supports it.
+type ListOptions struct {
+	Limit  int
+	After  string
+	Before string
+	Search string
+}
+
+// PageSize returns the effective page size.
+func (o ListOptions) PageSize() int {
+	switch {
+	case o.Limit <= 0:
+		return DefaultPageSize
+	case o.Limit > MaxPageSize:
+		return MaxPageSize
+	}
+	return o.Limit
+}
+
+// Page is one page of a list. Next and Prev are cursors for the neighbouring pages, empty at the
+// ends. Total counts every item the list holds under the same search and filter.
+type Page[T any] struct {
+	Items []T
+	Next  string
+	Prev  string
+	Total int
+}
+
+// Users stores the directory's users.
+type Users interface {
+	Get(id string) (User, error)
+	ByEmail(email string) (User, error)
+	BySubject(issuer, subject string) (User, error)
+	List(opt ListOptions) (Page[User], error)
+	Reports(managerID string) ([]User, error)
+	Put(u User) error
+	Delete(id string) error
+}
+
+// Groups stores the directory's groups and their members.
+type Groups interface {
+	Get(id string) (Group, error)
+	List(opt ListOptions) (Page[Group], error)
+	Put(g Group) error
+	Delete(id string) error
+	AddMember(groupID, userID string) error
+	RemoveMember(groupID, userID string) error
+	IsMember(groupID, userID string) (bool, error)
+	MemberIDs(groupID string, opt ListOptions) (Page[string], error)
+	GroupIDsOf(userID string) ([]string, error)
+}
+
+// Catalogs stores catalogs.
+type Catalogs interface {
+	Get(id string) (Catalog, error)
+	List(opt ListOptions) (Page[Catalog], error)
+	// IDsByPrincipal lists the catalogs in which the user or group holds any role.
+	IDsByPrincipal(principalID string) ([]string, error)
+	Put(c Catalog) error
+	Delete(id string) error
+}
+
+// Resources stores the resources of catalogs.
+type Resources interface {
+	Get(id string) (Resource, error)
+	ByCatalog(catalogID string, opt ListOptions) (Page[Resource], error)
+	ByOrigin(catalogID, originSystem, originID string) (Resource, error)
+	Put(r Resource) error
+	Delete(id string) error
+}
+
+// ResourceRequests stores the record of resources added to and removed from catalogs.
+type ResourceRequests interface {
+	List(opt ListOptions) (Page[ResourceRequest], error)
+	Put(r ResourceRequest) error
+}
+
+// AccessPackages stores access packages.
+type AccessPackages interface {
+	Get(id string) (AccessPackage, error)
+	List(opt ListOptions) (Page[AccessPackage], error)
+	ByCatalog(catalogID string, opt ListOptions) (Page[AccessPackage], error)
+	// IDsByResource lists the packages with a role scope on the resource.
+	IDsByResource(resourceID string) ([]string, error)
+	Put(p AccessPackage) error
+	Delete(id string) error
+}
+
+// Policies stores assignment policies, indexed by whom they let request so that "what may I
+// request" is a handful of index lookups.
+type Policies interface {
+	Get(id string) (AssignmentPolicy, error)
+	List(opt ListOptions) (Page[AssignmentPolicy], error)
+	ByPackage(accessPackageID string) ([]AssignmentPolicy, error)
+	// IDsByRequestor lists the policies whose allowed requestors name the user, group or connected
+	// organization.
+	IDsByRequestor(principalID string) ([]string, error)
+	// IDsByScopeType lists the policies with the scope type.
+	IDsByScopeType(scopeType string) ([]string, error)
+	Put(p AssignmentPolicy) error
+	Delete(id string) error
+}
+
+// ConnectedOrganizations stores connected organizations.
+type ConnectedOrganizations interface {
+	Get(id string) (ConnectedOrganization, error)
+	List(opt ListOptions) (Page[ConnectedOrganization], error)
+	// ByIdentity finds the organization recognised by an e-mail domain, tenant id or issuer.
+	ByIdentity(value string) (ConnectedOrganization, error)
+	Put(o ConnectedOrganization) error
+	Delete(id string) error
+}
+
+// RequestFilter narrows a request listing.
+type RequestFilter struct {
+	States []string
+}
+
+// Requests stores assignment requests.
+type Requests interface {
+	Get(id string) (Request, error)
+	List(f RequestFilter, opt ListOptions) (Page[Request], error)
+	ByTarget(targetID string, f RequestFilter, opt ListOptions) (Page[Request], error)
+	ByPackage(accessPackageID string, f RequestFilter, opt ListOptions) (Page[Request], error)
+	// WaitingFor lists the requests whose current stage the user may decide now.
+	WaitingFor(approverID string, opt ListOptions) (Page[Request], error)
+	// DecidedBy lists the requests in which the user decided a stage.
+	DecidedBy(approverID string, opt ListOptions) (Page[Request], error)
+	// Open returns the open request of the target for the package, if any.
+	Open(targetID, accessPackageID string) (Request, error)
+	// Due lists up to limit requests whose DueDateTime is at or before t, earliest first.
+	Due(t time.Time, limit int) ([]Request, error)
+	Put(r Request) error
+}
+
+// AssignmentFilter narrows an assignment listing.
+type AssignmentFilter struct {
+	States   []string
+	PolicyID string
+}
+
+// Assignments stores assignments.
+type Assignments interface {
+	Get(id string) (Assignment, error)
+	List(f AssignmentFilter, opt ListOptions) (Page[Assignment], error)
+	ByTarget(targetID string, f AssignmentFilter, opt ListOptions) (Page[Assignment], error)
+	ByPackage(accessPackageID string, f AssignmentFilter, opt ListOptions) (Page[Assignment], error)
+	// Live returns the target's live assignment of the package, if any.
+	Live(targetID, accessPackageID string) (Assignment, error)
+	// CountLiveByPolicy counts the live assignments made through a policy.
+	CountLiveByPolicy(policyID string) (int, error)
+	// CountLiveByPackage counts the live assignments of a package.
+	CountLiveByPackage(accessPackageID string) (int, error)
+	// Due lists up to limit assignments whose DueDateTime is at or before t, earliest first.
+	Due(t time.Time, limit int) ([]Assignment, error)
+	Put(a Assignment) error
+}
+
+// AssignmentRoles stores the resource roles subjects hold through assignments.
+type AssignmentRoles interface {
+	Get(id string) (AssignmentResourceRole, error)
+	BySubject(subjectID string) ([]AssignmentResourceRole, error)
+	List(opt ListOptions) (Page[AssignmentResourceRole], error)
+	Put(r AssignmentResourceRole) error
+	Delete(id string) error
+}
+
+// AuditLog is the append-only record of changes.
+type AuditLog interface {
+	Append(e AuditEvent) error
+	List(f AuditFilter, opt ListOptions) (Page[AuditEvent], error)
+}
+
+// Outbox holds side effects waiting to be carried out.
+type Outbox interface {
+	Put(m OutboxMessage) error
+	Get(id string) (OutboxMessage, error)
+	// Due lists up to limit undelivered messages whose NextAttempt is at or before t.
+	Due(t time.Time, limit int) ([]OutboxMessage, error)
+	List(opt ListOptions) (Page[OutboxMessage], error)
+}

@@ -1,0 +1,65 @@
+// Package store is the bbolt implementation of entitlement.Store.
+//
+// Every entity is one JSON record per key in a bucket of its own, keyed by its UUIDv7 id (so keys
+// sort by creation time). Secondary indexes are buckets too, written in the same transaction as
+// the record by one generic table type (table.go), so a record and its indexes never disagree.
+// A non-unique index key is "<value>\x00<id>" with an empty value, so that a prefix scan lists the
+// ids for a value; a unique index maps "<value>" to the id. Times in index keys are fixed-width
+// UTC RFC 3339 with nanoseconds, which sorts in time order. List pages are keyset-paginated: the
+// opaque cursor is the base64url of the last key read.
+//
+// The bucket tree (schema version 1):
+//
+//	meta                         schema_version → "1"; settings → entitlement.Settings JSON
+//	secrets                      name → bytes (session keys, demo provider keys)
+//	users                        <id> → User
+//	  users_by_email             <email> → <id>                      unique
+//	  users_by_subject           <issuer>\x00<subject> → <id>        unique
+//	  users_by_name              <lower name>\x00<id>                list order
+//	  users_by_search            <token>\x00<id>                     name words and e-mail prefix search
+//	  users_by_manager           <managerId>\x00<id>
+//	  users_by_org               <connectedOrganizationId>\x00<id>
+//	groups                       <id> → Group
+//	  groups_by_name, groups_by_search
+//	group_members                <groupId>\x00<userId>
+//	user_groups                  <userId>\x00<groupId>               groups by member
+//	catalogs                     <id> → Catalog (with its role members)
+//	  catalogs_by_name, catalogs_by_search
+//	  catalogs_by_principal      <userOrGroupId>\x00<catalogId>      catalogs where someone holds a role
+//	resources                    <id> → Resource (with roles and scopes)
+//	  resources_by_catalog       <catalogId>\x00<lower name>\x00<id>
+//	  resources_by_origin        <catalogId>\x00<originSystem>\x00<originId> → <id>   unique
+//	resource_requests            <id> → ResourceRequest
+//	access_packages              <id> → AccessPackage (with role scopes)
+//	  access_packages_by_name, access_packages_by_search
+//	  access_packages_by_catalog <catalogId>\x00<lower name>\x00<id>
+//	  access_packages_by_resource <resourceId>\x00<id>
+//	policies                     <id> → AssignmentPolicy
+//	  policies_by_package        <accessPackageId>\x00<id>
+//	  policies_by_requestor      <userOrGroupOrOrgId>\x00<id>        eligibility through allowedRequestors
+//	  policies_by_scope          <scopeType>\x00<id>                 eligibility through the scope type
+//	connected_organizations      <id> → ConnectedOrganization
+//	  connected_organizations_by_name, connected_organizations_by_search
+//	  connected_organizations_by_identity <domain|tenant|issuer> → <id>   unique
+//	requests                     <id> → Request
+//	  requests_by_target         <userId>\x00<id>
+//	  requests_by_package        <accessPackageId>\x00<id>
+//	  requests_by_waiting        <approverId>\x00<id>                current stage's approvers
+//	  requests_by_decider        <approverId>\x00<id>
+//	  requests_by_open           <targetId>\x00<accessPackageId> → <id>   unique: one open add request
+//	  requests_by_due            <time>\x00<id>                      escalations, timeouts, scheduled starts
+//	assignments                  <id> → Assignment
+//	  assignments_by_target, assignments_by_package
+//	  assignments_by_live        <targetId>\x00<accessPackageId> → <id>   unique: one live assignment
+//	  assignments_by_live_policy <policyId>\x00<id>
+//	  assignments_by_live_package <accessPackageId>\x00<id>
+//	  assignments_by_due         <time>\x00<id>                      reminders and expiry
+//	assignment_roles             <subjectId>_<roleScopeId> → AssignmentResourceRole
+//	  assignment_roles_by_subject <subjectId>\x00<id>
+//	audit                        <id> → AuditEvent (ids are UUIDv7: time order)
+//	  audit_by_actor, audit_by_object
+//	outbox                       <id> → OutboxMessage
+//	  outbox_by_due              <time>\x00<id>                      undelivered messages
+//
+// Change this comment together with a new migration in migrations.go.
+package store

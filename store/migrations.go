@@ -1,0 +1,97 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"github.com/stewardhq/steward/entitlement"
+	bolt "go.etcd.io/bbolt"
+)
+
+var (
+	bucketMeta         = []byte("meta")
+	bucketSecrets      = []byte("secrets")
+	bucketGroupMembers = []byte("group_members")
+	bucketUserGroups   = []byte("user_groups")
+	keySchemaVersion   = []byte("schema_version")
+	keySettings        = []byte("settings")
+)
+
+// migration brings the schema from version-1 to version. Migrations run in order at Open, each in
+// its own transaction together with the version bump, so a crash leaves a consistent version.
+type migration struct {
+	version int
+	name    string
+	apply   func(tx *bolt.Tx) error
+}
+
+var migrations = []migration{
+	{1, "create buckets and default settings", func(tx *bolt.Tx) error {
+		names := [][]byte{bucketSecrets, bucketGroupMembers, bucketUserGroups}
+		for _, t := range tables {
+			names = append(names, t.buckets()...)
+		}
+		for _, n := range names {
+			if _, err := tx.CreateBucketIfNotExists(n); err != nil {
+				return fmt.Errorf("create bucket %s: %w", n, err)
+			}
+		}
+		data, err := json.Marshal(entitlement.DefaultSettings())
+		if err != nil {
+			return err
+		}
+		return tx.Bucket(bucketMeta).Put(keySettings, data)
+	}},
+}
+
+// SchemaVersion is the version the code expects.
+func SchemaVersion() int { return migrations[len(migrations)-1].version }
+
+func (s *Store) migrate() error {
+	if err := s.db.Update(func(tx *bolt.Tx) error {
+		_, err := tx.CreateBucketIfNotExists(bucketMeta)
+		return err
+	}); err != nil {
+		return fmt.Errorf("create meta bucket: %w", err)
+	}
+	current, err := s.version()
+	if err != nil {
+		return err
+	}
+	if current > SchemaVersion() {
+		return fmt.Errorf("data file has schema version %d, newer than this program's %d: use a newer Steward", current, SchemaVersion())
+	}
+	for _, m := range migrations {
+		if m.version <= current {
+			continue
+		}
+		err := s.db.Update(func(tx *bolt.Tx) error {
+			if err := m.apply(tx); err != nil {
+				return err
+			}
+			return tx.Bucket(bucketMeta).Put(keySchemaVersion, []byte(itoa(m.version)))
+		})
+		if err != nil {
+			return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
+		}
+	}
+	return nil
+}
+
+func (s *Store) version() (int, error) {
+	var v int
+	err := s.db.View(func(tx *bolt.Tx) error {
+		raw := tx.Bucket(bucketMeta).Get(keySchemaVersion)
+		if raw == nil {
+			return nil
+		}
+		n, err := strconv.Atoi(string(raw))
+		if err != nil {
+			return fmt.Errorf("schema version %q: %w", raw, err)
+		}
+		v = n
+		return nil
+	})
+	return v, err
+}

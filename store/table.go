@@ -1,0 +1,468 @@
+package store
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/stewardhq/steward/entitlement"
+	bolt "go.etcd.io/bbolt"
+)
+
+// sep separates the parts of a composite index key. It sorts before every printable byte, so
+// "a\x00…" keys of one value stay together and before "ab\x00…".
+const sep = "\x00"
+
+// index is a secondary index of a table: a bucket of keys derived from each record. A unique
+// index maps value → id; a non-unique one holds value + sep + id → nothing, so a prefix scan
+// lists the ids for a value in id (creation) order.
+type index[T any] struct {
+	name   string
+	unique bool
+	values func(T) []string
+}
+
+func (ix index[T]) bucket(table string) []byte { return []byte(table + "_by_" + ix.name) }
+
+// table stores records of one entity as JSON under their id, with its indexes.
+type table[T any] struct {
+	name    string
+	what    string // for messages: "user", "access package"
+	id      func(T) string
+	indexes []index[T]
+	// order, when set, names the non-unique index that List walks (e.g. by name); otherwise
+	// List walks the records in id order.
+	order string
+}
+
+func (t *table[T]) buckets() [][]byte {
+	out := [][]byte{[]byte(t.name)}
+	for _, ix := range t.indexes {
+		out = append(out, ix.bucket(t.name))
+	}
+	return out
+}
+
+func (t *table[T]) index(name string) index[T] {
+	for _, ix := range t.indexes {
+		if ix.name == name {
+			return ix
+		}
+	}
+	panic(fmt.Sprintf("store: table %s has no index %s", t.name, name))
+}
+
+func mustBucket(tx *bolt.Tx, name []byte) *bolt.Bucket {
+	b := tx.Bucket(name)
+	if b == nil {
+		// Buckets are created by the migrations at Open; a missing one is a programming error.
+		panic(fmt.Sprintf("store: bucket %s missing", name))
+	}
+	return b
+}
+
+func (t *table[T]) get(tx *bolt.Tx, id string) (T, error) {
+	var v T
+	data := mustBucket(tx, []byte(t.name)).Get([]byte(id))
+	if data == nil {
+		return v, fmt.Errorf("%s %q: %w", t.what, id, entitlement.ErrNotFound)
+	}
+	if err := json.Unmarshal(data, &v); err != nil {
+		return v, fmt.Errorf("decode %s %q: %w", t.what, id, err)
+	}
+	return v, nil
+}
+
+func (t *table[T]) exists(tx *bolt.Tx, id string) bool {
+	return mustBucket(tx, []byte(t.name)).Get([]byte(id)) != nil
+}
+
+// put writes the record and brings every index in step with it: keys of the old version that
+// the new one no longer has are removed, a unique value held by another record is a conflict.
+func (t *table[T]) put(tx *bolt.Tx, v T) error {
+	id := t.id(v)
+	if id == "" {
+		return fmt.Errorf("put %s: empty id", t.what)
+	}
+	old, err := t.get(tx, id)
+	hadOld := err == nil
+	for _, ix := range t.indexes {
+		b := mustBucket(tx, ix.bucket(t.name))
+		newVals := ix.values(v)
+		if hadOld {
+			for _, ov := range ix.values(old) {
+				if containsString(newVals, ov) {
+					continue
+				}
+				if err := b.Delete(ix.key(ov, id)); err != nil {
+					return fmt.Errorf("put %s %q: index %s: %w", t.what, id, ix.name, err)
+				}
+			}
+		}
+		for _, nv := range newVals {
+			if ix.unique {
+				if cur := b.Get([]byte(nv)); cur != nil && string(cur) != id {
+					return fmt.Errorf("put %s %q: %s %q is taken: %w", t.what, id, ix.name, nv, entitlement.ErrConflict)
+				}
+				if err := b.Put([]byte(nv), []byte(id)); err != nil {
+					return fmt.Errorf("put %s %q: index %s: %w", t.what, id, ix.name, err)
+				}
+				continue
+			}
+			if err := b.Put(ix.key(nv, id), nil); err != nil {
+				return fmt.Errorf("put %s %q: index %s: %w", t.what, id, ix.name, err)
+			}
+		}
+	}
+	data, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode %s %q: %w", t.what, id, err)
+	}
+	if err := mustBucket(tx, []byte(t.name)).Put([]byte(id), data); err != nil {
+		return fmt.Errorf("put %s %q: %w", t.what, id, err)
+	}
+	return nil
+}
+
+func (t *table[T]) delete(tx *bolt.Tx, id string) error {
+	old, err := t.get(tx, id)
+	if err != nil {
+		return err
+	}
+	for _, ix := range t.indexes {
+		b := mustBucket(tx, ix.bucket(t.name))
+		for _, ov := range ix.values(old) {
+			if err := b.Delete(ix.key(ov, id)); err != nil {
+				return fmt.Errorf("delete %s %q: index %s: %w", t.what, id, ix.name, err)
+			}
+		}
+	}
+	return mustBucket(tx, []byte(t.name)).Delete([]byte(id))
+}
+
+func (ix index[T]) key(value, id string) []byte {
+	if ix.unique {
+		return []byte(value)
+	}
+	return []byte(value + sep + id)
+}
+
+// lookup returns the record a unique index maps value to.
+func (t *table[T]) lookup(tx *bolt.Tx, indexName, value string) (T, error) {
+	ix := t.index(indexName)
+	id := mustBucket(tx, ix.bucket(t.name)).Get([]byte(value))
+	if id == nil {
+		var zero T
+		return zero, fmt.Errorf("%s with %s %q: %w", t.what, indexName, value, entitlement.ErrNotFound)
+	}
+	return t.get(tx, string(id))
+}
+
+// ids returns the ids a non-unique index holds for value, in key order.
+func (t *table[T]) ids(tx *bolt.Tx, indexName, value string) []string {
+	ix := t.index(indexName)
+	prefix := []byte(value + sep)
+	var out []string
+	c := mustBucket(tx, ix.bucket(t.name)).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		out = append(out, string(k[len(prefix):]))
+	}
+	return out
+}
+
+// count counts the keys a non-unique index holds for value, without decoding any record.
+func (t *table[T]) count(tx *bolt.Tx, indexName, value string) int {
+	ix := t.index(indexName)
+	prefix := []byte(value + sep)
+	n := 0
+	c := mustBucket(tx, ix.bucket(t.name)).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		n++
+	}
+	return n
+}
+
+func (t *table[T]) all(tx *bolt.Tx, ids []string) ([]T, error) {
+	out := make([]T, 0, len(ids))
+	for _, id := range ids {
+		v, err := t.get(tx, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// scan is a keyset-paginated walk over the keys of bucket that start with prefix. For an index
+// bucket the record id is the part after the last sep; for the table's own bucket it is the key.
+// keep, when set, filters records; a filtered walk counts its total by decoding every match.
+type scan[T any] struct {
+	t      *table[T]
+	bucket []byte
+	prefix string
+	byKey  bool // keys are ids (the table's own bucket)
+	keep   func(T) bool
+	dedupe bool // several keys may name one record (search tokens)
+}
+
+func (s scan[T]) idOf(k []byte) string {
+	if s.byKey {
+		return string(k)
+	}
+	i := bytes.LastIndex(k, []byte(sep))
+	return string(k[i+1:])
+}
+
+func (s scan[T]) page(tx *bolt.Tx, opt entitlement.ListOptions) (entitlement.Page[T], error) {
+	return s.walk(tx, opt, false)
+}
+
+// newestFirst pages through the keys in descending order.
+func (s scan[T]) newestFirst(tx *bolt.Tx, opt entitlement.ListOptions) (entitlement.Page[T], error) {
+	return s.walk(tx, opt, true)
+}
+
+// walk collects one page. In list order ("down" the list) it moves by Next for ascending lists and
+// by Prev for descending ones; a Before cursor walks the other way and reverses what it found.
+func (s scan[T]) walk(tx *bolt.Tx, opt entitlement.ListOptions, desc bool) (entitlement.Page[T], error) {
+	var page entitlement.Page[T]
+	size := opt.PageSize()
+	prefix := []byte(s.prefix)
+	c := mustBucket(tx, s.bucket).Cursor()
+
+	after, err := decodeCursor(opt.After)
+	if err != nil {
+		return page, err
+	}
+	before, err := decodeCursor(opt.Before)
+	if err != nil {
+		return page, err
+	}
+
+	// seekBelow positions at the last key < k (or the last key when k is nil); seekAbove at the
+	// first key > k (or the first key with the prefix when k is nil).
+	seekBelow := func(k []byte) []byte {
+		if k == nil {
+			end := append(append([]byte(nil), prefix...), 0xff, 0xff, 0xff, 0xff)
+			x, _ := c.Seek(end)
+			if x == nil {
+				x, _ = c.Last()
+			} else {
+				x, _ = c.Prev()
+			}
+			return x
+		}
+		x, _ := c.Seek(k)
+		if x == nil {
+			x, _ = c.Last()
+			return x
+		}
+		x, _ = c.Prev()
+		return x
+	}
+	seekAbove := func(k []byte) []byte {
+		if k == nil {
+			x, _ := c.Seek(prefix)
+			return x
+		}
+		x, _ := c.Seek(k)
+		if x != nil && bytes.Equal(x, k) {
+			x, _ = c.Next()
+		}
+		return x
+	}
+	next := func() []byte { k, _ := c.Next(); return k }
+	prev := func() []byte { k, _ := c.Prev(); return k }
+
+	type hit struct {
+		key []byte
+		v   T
+	}
+	var hits []hit
+	seen := map[string]bool{}
+	collect := func(k []byte, step func() []byte) error {
+		for ; k != nil && bytes.HasPrefix(k, prefix) && len(hits) <= size; k = step() {
+			id := s.idOf(k)
+			if s.dedupe {
+				if seen[id] {
+					continue
+				}
+				seen[id] = true
+			}
+			v, err := s.t.get(tx, id)
+			if err != nil {
+				return err
+			}
+			if s.keep != nil && !s.keep(v) {
+				continue
+			}
+			hits = append(hits, hit{append([]byte(nil), k...), v})
+		}
+		return nil
+	}
+
+	if before != nil {
+		// Walk up the list from the cursor.
+		if desc {
+			err = collect(seekAbove(before), next)
+		} else {
+			err = collect(seekBelow(before), prev)
+		}
+		if err != nil {
+			return page, err
+		}
+		more := len(hits) > size
+		if more {
+			hits = hits[:size]
+		}
+		for i, j := 0, len(hits)-1; i < j; i, j = i+1, j-1 {
+			hits[i], hits[j] = hits[j], hits[i]
+		}
+		if more {
+			page.Prev = encodeCursor(hits[0].key)
+		}
+		if len(hits) > 0 {
+			page.Next = encodeCursor(hits[len(hits)-1].key)
+		}
+	} else {
+		if desc {
+			start := seekBelow(nil)
+			if after != nil {
+				start = seekBelow(after)
+			}
+			err = collect(start, prev)
+		} else {
+			err = collect(seekAbove(after), next)
+		}
+		if err != nil {
+			return page, err
+		}
+		if len(hits) > size {
+			hits = hits[:size]
+			page.Next = encodeCursor(hits[len(hits)-1].key)
+		}
+		if after != nil && len(hits) > 0 {
+			page.Prev = encodeCursor(hits[0].key)
+		}
+	}
+	page.Items = make([]T, len(hits))
+	for i, h := range hits {
+		page.Items[i] = h.v
+	}
+	page.Total, err = s.total(tx)
+	return page, err
+}
+
+func (s scan[T]) total(tx *bolt.Tx) (int, error) {
+	prefix := []byte(s.prefix)
+	c := mustBucket(tx, s.bucket).Cursor()
+	n := 0
+	seen := map[string]bool{}
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		if s.dedupe || s.keep != nil {
+			id := s.idOf(k)
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			if s.keep != nil {
+				v, err := s.t.get(tx, id)
+				if err != nil {
+					return 0, err
+				}
+				if !s.keep(v) {
+					continue
+				}
+			}
+		}
+		n++
+	}
+	return n, nil
+}
+
+// list pages through the whole table in its natural order, or through the search index when the
+// options carry a search.
+func (t *table[T]) list(tx *bolt.Tx, opt entitlement.ListOptions, keep func(T) bool) (entitlement.Page[T], error) {
+	if q := searchKey(opt.Search); q != "" {
+		if !t.hasIndex("search") {
+			return entitlement.Page[T]{}, fmt.Errorf("list %s: search is not supported", t.what)
+		}
+		return scan[T]{t: t, bucket: t.index("search").bucket(t.name), prefix: q, keep: keep, dedupe: true}.page(tx, opt)
+	}
+	if t.order != "" {
+		return scan[T]{t: t, bucket: t.index(t.order).bucket(t.name), keep: keep}.page(tx, opt)
+	}
+	return scan[T]{t: t, bucket: []byte(t.name), byKey: true, keep: keep}.page(tx, opt)
+}
+
+// listBy pages through the records a non-unique index holds for value.
+func (t *table[T]) listBy(tx *bolt.Tx, indexName, value string, opt entitlement.ListOptions, keep func(T) bool) (entitlement.Page[T], error) {
+	return scan[T]{t: t, bucket: t.index(indexName).bucket(t.name), prefix: value + sep, keep: keep}.page(tx, opt)
+}
+
+func (t *table[T]) hasIndex(name string) bool {
+	for _, ix := range t.indexes {
+		if ix.name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// searchKey normalizes a search string the way search tokens are stored.
+func searchKey(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// searchTokens returns the index values that make a record findable by a prefix of any word of
+// its name or of its e-mail address.
+func searchTokens(texts ...string) []string {
+	var out []string
+	for _, s := range texts {
+		s = strings.ToLower(strings.TrimSpace(s))
+		if s == "" {
+			continue
+		}
+		if !containsString(out, s) {
+			out = append(out, s)
+		}
+		for _, w := range strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '-' || r == '.' || r == '_' || r == '@' }) {
+			if !containsString(out, w) {
+				out = append(out, w)
+			}
+		}
+	}
+	return out
+}
+
+func nameKey(name string) []string { return []string{strings.ToLower(strings.TrimSpace(name))} }
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func encodeCursor(k []byte) string { return base64.RawURLEncoding.EncodeToString(k) }
+
+func decodeCursor(s string) ([]byte, error) {
+	if s == "" {
+		return nil, nil
+	}
+	k, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return nil, &entitlement.ValidationError{Code: "invalidCursor", Fields: map[string]string{"cursor": "the page link is damaged; go back to the first page"}}
+	}
+	return k, nil
+}
+
+func one(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return []string{s}
+}

@@ -1,0 +1,238 @@
+package store
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/stewardhq/steward/entitlement"
+)
+
+// timeKey formats t so that keys sort in time order (fixed width, UTC, nanoseconds).
+func timeKey(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z") }
+
+func dueKey(t *time.Time) []string {
+	if t == nil {
+		return nil
+	}
+	return []string{timeKey(*t)}
+}
+
+var usersTable = &table[entitlement.User]{
+	name: "users", what: "user", order: "name",
+	id: func(u entitlement.User) string { return u.ID },
+	indexes: []index[entitlement.User]{
+		{name: "email", unique: true, values: func(u entitlement.User) []string { return one(entitlement.NormalizeEmail(u.Email)) }},
+		{name: "subject", unique: true, values: func(u entitlement.User) []string {
+			if u.Subject == "" {
+				return nil
+			}
+			return []string{u.Issuer + sep + u.Subject}
+		}},
+		{name: "name", values: func(u entitlement.User) []string { return nameKey(u.Label()) }},
+		{name: "search", values: func(u entitlement.User) []string { return searchTokens(u.DisplayName, u.Email) }},
+		{name: "manager", values: func(u entitlement.User) []string { return one(u.ManagerID) }},
+		{name: "org", values: func(u entitlement.User) []string { return one(u.ConnectedOrganizationID) }},
+	},
+}
+
+var groupsTable = &table[entitlement.Group]{
+	name: "groups", what: "group", order: "name",
+	id: func(g entitlement.Group) string { return g.ID },
+	indexes: []index[entitlement.Group]{
+		{name: "name", values: func(g entitlement.Group) []string { return nameKey(g.DisplayName) }},
+		{name: "search", values: func(g entitlement.Group) []string { return searchTokens(g.DisplayName) }},
+	},
+}
+
+var catalogsTable = &table[entitlement.Catalog]{
+	name: "catalogs", what: "catalog", order: "name",
+	id: func(c entitlement.Catalog) string { return c.ID },
+	indexes: []index[entitlement.Catalog]{
+		{name: "name", values: func(c entitlement.Catalog) []string { return nameKey(c.DisplayName) }},
+		{name: "search", values: func(c entitlement.Catalog) []string { return searchTokens(c.DisplayName) }},
+		{name: "principal", values: func(c entitlement.Catalog) []string {
+			var out []string
+			for _, m := range c.Roles {
+				if !containsString(out, m.PrincipalID) {
+					out = append(out, m.PrincipalID)
+				}
+			}
+			return out
+		}},
+	},
+}
+
+var resourcesTable = &table[entitlement.Resource]{
+	name: "resources", what: "resource",
+	id: func(r entitlement.Resource) string { return r.ID },
+	indexes: []index[entitlement.Resource]{
+		{name: "catalog", values: func(r entitlement.Resource) []string {
+			return []string{r.CatalogID + sep + strings.ToLower(r.DisplayName)}
+		}},
+		{name: "origin", unique: true, values: func(r entitlement.Resource) []string {
+			return []string{r.CatalogID + sep + r.OriginSystem + sep + r.OriginID}
+		}},
+	},
+}
+
+var resourceRequestsTable = &table[entitlement.ResourceRequest]{
+	name: "resource_requests", what: "resource request",
+	id: func(r entitlement.ResourceRequest) string { return r.ID },
+}
+
+var packagesTable = &table[entitlement.AccessPackage]{
+	name: "access_packages", what: "access package", order: "name",
+	id: func(p entitlement.AccessPackage) string { return p.ID },
+	indexes: []index[entitlement.AccessPackage]{
+		{name: "name", values: func(p entitlement.AccessPackage) []string { return nameKey(p.DisplayName) }},
+		{name: "search", values: func(p entitlement.AccessPackage) []string { return searchTokens(p.DisplayName) }},
+		{name: "catalog", values: func(p entitlement.AccessPackage) []string {
+			return []string{p.CatalogID + sep + strings.ToLower(p.DisplayName)}
+		}},
+		{name: "resource", values: func(p entitlement.AccessPackage) []string {
+			var out []string
+			for _, rs := range p.RoleScopes {
+				if !containsString(out, rs.ResourceID) {
+					out = append(out, rs.ResourceID)
+				}
+			}
+			return out
+		}},
+	},
+}
+
+var policiesTable = &table[entitlement.AssignmentPolicy]{
+	name: "policies", what: "assignment policy",
+	id: func(p entitlement.AssignmentPolicy) string { return p.ID },
+	indexes: []index[entitlement.AssignmentPolicy]{
+		{name: "package", values: func(p entitlement.AssignmentPolicy) []string { return one(p.AccessPackageID) }},
+		{name: "requestor", values: func(p entitlement.AssignmentPolicy) []string {
+			var out []string
+			for _, u := range p.RequestorSettings.AllowedRequestors {
+				if u.ID != "" && !containsString(out, u.ID) {
+					out = append(out, u.ID)
+				}
+			}
+			return out
+		}},
+		{name: "scope", values: func(p entitlement.AssignmentPolicy) []string { return one(p.RequestorSettings.ScopeType) }},
+	},
+}
+
+var orgsTable = &table[entitlement.ConnectedOrganization]{
+	name: "connected_organizations", what: "connected organization", order: "name",
+	id: func(o entitlement.ConnectedOrganization) string { return o.ID },
+	indexes: []index[entitlement.ConnectedOrganization]{
+		{name: "name", values: func(o entitlement.ConnectedOrganization) []string { return nameKey(o.DisplayName) }},
+		{name: "search", values: func(o entitlement.ConnectedOrganization) []string { return searchTokens(o.DisplayName) }},
+		{name: "identity", unique: true, values: func(o entitlement.ConnectedOrganization) []string {
+			var out []string
+			for _, s := range o.IdentitySources {
+				for _, v := range []string{s.DomainName, s.TenantID, s.IssuerURI} {
+					if v = strings.ToLower(v); v != "" && !containsString(out, v) {
+						out = append(out, v)
+					}
+				}
+			}
+			return out
+		}},
+	},
+}
+
+var requestsTable = &table[entitlement.Request]{
+	name: "requests", what: "request",
+	id: func(r entitlement.Request) string { return r.ID },
+	indexes: []index[entitlement.Request]{
+		{name: "target", values: func(r entitlement.Request) []string { return one(r.TargetID) }},
+		{name: "package", values: func(r entitlement.Request) []string { return one(r.AccessPackageID) }},
+		{name: "waiting", values: func(r entitlement.Request) []string { return r.PendingApprovers() }},
+		{name: "decider", values: func(r entitlement.Request) []string {
+			var out []string
+			for _, st := range r.Stages {
+				if st.DecidedBy != "" && !containsString(out, st.DecidedBy) {
+					out = append(out, st.DecidedBy)
+				}
+			}
+			return out
+		}},
+		{name: "open", unique: true, values: func(r entitlement.Request) []string {
+			if !r.IsOpen() || r.IsValidationOnly || !isAddition(r.RequestType) {
+				return nil
+			}
+			return []string{r.TargetID + sep + r.AccessPackageID}
+		}},
+		{name: "due", values: func(r entitlement.Request) []string { return dueKey(r.DueDateTime) }},
+	},
+}
+
+func isAddition(t string) bool {
+	return t == entitlement.RequestUserAdd || t == entitlement.RequestAdminAdd || t == entitlement.RequestUserExtend
+}
+
+var assignmentsTable = &table[entitlement.Assignment]{
+	name: "assignments", what: "assignment",
+	id: func(a entitlement.Assignment) string { return a.ID },
+	indexes: []index[entitlement.Assignment]{
+		{name: "target", values: func(a entitlement.Assignment) []string { return one(a.TargetID) }},
+		{name: "package", values: func(a entitlement.Assignment) []string { return one(a.AccessPackageID) }},
+		{name: "live", unique: true, values: func(a entitlement.Assignment) []string {
+			if !a.IsLive() {
+				return nil
+			}
+			return []string{a.TargetID + sep + a.AccessPackageID}
+		}},
+		{name: "live_policy", values: func(a entitlement.Assignment) []string {
+			if !a.IsLive() {
+				return nil
+			}
+			return one(a.PolicyID)
+		}},
+		{name: "live_package", values: func(a entitlement.Assignment) []string {
+			if !a.IsLive() {
+				return nil
+			}
+			return one(a.AccessPackageID)
+		}},
+		{name: "due", values: func(a entitlement.Assignment) []string { return dueKey(a.DueDateTime) }},
+	},
+}
+
+var assignmentRolesTable = &table[entitlement.AssignmentResourceRole]{
+	name: "assignment_roles", what: "assignment resource role",
+	id: func(r entitlement.AssignmentResourceRole) string { return r.ID },
+	indexes: []index[entitlement.AssignmentResourceRole]{
+		{name: "subject", values: func(r entitlement.AssignmentResourceRole) []string { return one(r.SubjectID) }},
+	},
+}
+
+var auditTable = &table[entitlement.AuditEvent]{
+	name: "audit", what: "audit event",
+	id: func(e entitlement.AuditEvent) string { return e.ID },
+	indexes: []index[entitlement.AuditEvent]{
+		{name: "actor", values: func(e entitlement.AuditEvent) []string { return one(e.ActorID) }},
+		{name: "object", values: func(e entitlement.AuditEvent) []string { return one(e.ObjectID) }},
+	},
+}
+
+var outboxTable = &table[entitlement.OutboxMessage]{
+	name: "outbox", what: "outbox message",
+	id: func(m entitlement.OutboxMessage) string { return m.ID },
+	indexes: []index[entitlement.OutboxMessage]{
+		{name: "due", values: func(m entitlement.OutboxMessage) []string {
+			if m.DeliveredAt != nil || m.FailedAt != nil {
+				return nil
+			}
+			return []string{timeKey(m.NextAttempt)}
+		}},
+	},
+}
+
+// tables lists every table, for the migrations that create their buckets.
+var tables = []interface{ buckets() [][]byte }{
+	usersTable, groupsTable, catalogsTable, resourcesTable, resourceRequestsTable, packagesTable,
+	policiesTable, orgsTable, requestsTable, assignmentsTable, assignmentRolesTable, auditTable, outboxTable,
+}
+
+// itoa is strconv.Itoa, named for the version key.
+func itoa(n int) string { return strconv.Itoa(n) }

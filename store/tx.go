@@ -1,0 +1,410 @@
+package store
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/stewardhq/steward/entitlement"
+	bolt "go.etcd.io/bbolt"
+)
+
+// tx adapts a bbolt transaction to entitlement.Tx. Every value it returns is decoded inside the
+// transaction, so nothing refers to bbolt's memory after it ends.
+type tx struct{ b *bolt.Tx }
+
+func (t *tx) Users() entitlement.Users         { return users{t.b} }
+func (t *tx) Groups() entitlement.Groups       { return groups{t.b} }
+func (t *tx) Catalogs() entitlement.Catalogs   { return catalogs{t.b} }
+func (t *tx) Resources() entitlement.Resources { return resources{t.b} }
+func (t *tx) ResourceRequests() entitlement.ResourceRequests {
+	return resourceRequests{t.b}
+}
+func (t *tx) AccessPackages() entitlement.AccessPackages { return accessPackages{t.b} }
+func (t *tx) Policies() entitlement.Policies             { return policies{t.b} }
+func (t *tx) ConnectedOrganizations() entitlement.ConnectedOrganizations {
+	return connectedOrgs{t.b}
+}
+func (t *tx) Requests() entitlement.Requests               { return requests{t.b} }
+func (t *tx) Assignments() entitlement.Assignments         { return assignments{t.b} }
+func (t *tx) AssignmentRoles() entitlement.AssignmentRoles { return assignmentRoles{t.b} }
+func (t *tx) Audit() entitlement.AuditLog                  { return auditLog{t.b} }
+func (t *tx) Outbox() entitlement.Outbox                   { return outbox{t.b} }
+
+func (t *tx) Settings() (entitlement.Settings, error) {
+	var s entitlement.Settings
+	raw := mustBucket(t.b, bucketMeta).Get(keySettings)
+	if raw == nil {
+		return entitlement.DefaultSettings(), nil
+	}
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return s, fmt.Errorf("decode settings: %w", err)
+	}
+	return s, nil
+}
+
+func (t *tx) PutSettings(s entitlement.Settings) error {
+	data, err := json.Marshal(s)
+	if err != nil {
+		return fmt.Errorf("encode settings: %w", err)
+	}
+	return mustBucket(t.b, bucketMeta).Put(keySettings, data)
+}
+
+type users struct{ b *bolt.Tx }
+
+func (u users) Get(id string) (entitlement.User, error) { return usersTable.get(u.b, id) }
+func (u users) ByEmail(email string) (entitlement.User, error) {
+	return usersTable.lookup(u.b, "email", entitlement.NormalizeEmail(email))
+}
+func (u users) BySubject(issuer, subject string) (entitlement.User, error) {
+	return usersTable.lookup(u.b, "subject", issuer+sep+subject)
+}
+func (u users) List(opt entitlement.ListOptions) (entitlement.Page[entitlement.User], error) {
+	return usersTable.list(u.b, opt, nil)
+}
+func (u users) Reports(managerID string) ([]entitlement.User, error) {
+	return usersTable.all(u.b, usersTable.ids(u.b, "manager", managerID))
+}
+func (u users) Put(v entitlement.User) error { return usersTable.put(u.b, v) }
+func (u users) Delete(id string) error {
+	for _, g := range (groups{u.b}).groupIDsOf(id) {
+		if err := (groups{u.b}).RemoveMember(g, id); err != nil {
+			return err
+		}
+	}
+	return usersTable.delete(u.b, id)
+}
+
+type groups struct{ b *bolt.Tx }
+
+func (g groups) Get(id string) (entitlement.Group, error) { return groupsTable.get(g.b, id) }
+func (g groups) List(opt entitlement.ListOptions) (entitlement.Page[entitlement.Group], error) {
+	return groupsTable.list(g.b, opt, nil)
+}
+func (g groups) Put(v entitlement.Group) error { return groupsTable.put(g.b, v) }
+func (g groups) Delete(id string) error {
+	for _, uid := range prefixSuffixes(g.b, bucketGroupMembers, id) {
+		if err := g.RemoveMember(id, uid); err != nil {
+			return err
+		}
+	}
+	return groupsTable.delete(g.b, id)
+}
+func (g groups) AddMember(groupID, userID string) error {
+	if !groupsTable.exists(g.b, groupID) {
+		return fmt.Errorf("add member: group %q: %w", groupID, entitlement.ErrNotFound)
+	}
+	if !usersTable.exists(g.b, userID) {
+		return fmt.Errorf("add member: user %q: %w", userID, entitlement.ErrNotFound)
+	}
+	if err := mustBucket(g.b, bucketGroupMembers).Put([]byte(groupID+sep+userID), nil); err != nil {
+		return err
+	}
+	return mustBucket(g.b, bucketUserGroups).Put([]byte(userID+sep+groupID), nil)
+}
+func (g groups) RemoveMember(groupID, userID string) error {
+	if err := mustBucket(g.b, bucketGroupMembers).Delete([]byte(groupID + sep + userID)); err != nil {
+		return err
+	}
+	return mustBucket(g.b, bucketUserGroups).Delete([]byte(userID + sep + groupID))
+}
+func (g groups) IsMember(groupID, userID string) (bool, error) {
+	return mustBucket(g.b, bucketGroupMembers).Get([]byte(groupID+sep+userID)) != nil, nil
+}
+func (g groups) MemberIDs(groupID string, opt entitlement.ListOptions) (entitlement.Page[string], error) {
+	return keyPage(g.b, bucketGroupMembers, groupID+sep, opt)
+}
+func (g groups) GroupIDsOf(userID string) ([]string, error) { return g.groupIDsOf(userID), nil }
+func (g groups) groupIDsOf(userID string) []string {
+	return prefixSuffixes(g.b, bucketUserGroups, userID)
+}
+
+// prefixSuffixes returns the part after value+sep of every key in bucket that starts with it.
+func prefixSuffixes(b *bolt.Tx, bucket []byte, value string) []string {
+	prefix := []byte(value + sep)
+	var out []string
+	c := mustBucket(b, bucket).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		out = append(out, string(k[len(prefix):]))
+	}
+	return out
+}
+
+// keyPage pages through the suffixes of the keys with a prefix, for link buckets without records.
+func keyPage(b *bolt.Tx, bucket []byte, prefix string, opt entitlement.ListOptions) (entitlement.Page[string], error) {
+	all := prefixSuffixes(b, bucket, strings.TrimSuffix(prefix, sep))
+	var page entitlement.Page[string]
+	page.Total = len(all)
+	start := 0
+	if opt.After != "" {
+		k, err := decodeCursor(opt.After)
+		if err != nil {
+			return page, err
+		}
+		for start < len(all) && all[start] <= string(k) {
+			start++
+		}
+	}
+	end := start + opt.PageSize()
+	if end > len(all) {
+		end = len(all)
+	}
+	page.Items = all[start:end]
+	if end < len(all) {
+		page.Next = encodeCursor([]byte(all[end-1]))
+	}
+	return page, nil
+}
+
+type catalogs struct{ b *bolt.Tx }
+
+func (c catalogs) Get(id string) (entitlement.Catalog, error) { return catalogsTable.get(c.b, id) }
+func (c catalogs) List(opt entitlement.ListOptions) (entitlement.Page[entitlement.Catalog], error) {
+	return catalogsTable.list(c.b, opt, nil)
+}
+func (c catalogs) IDsByPrincipal(principalID string) ([]string, error) {
+	return catalogsTable.ids(c.b, "principal", principalID), nil
+}
+func (c catalogs) Put(v entitlement.Catalog) error { return catalogsTable.put(c.b, v) }
+func (c catalogs) Delete(id string) error          { return catalogsTable.delete(c.b, id) }
+
+type resources struct{ b *bolt.Tx }
+
+func (r resources) Get(id string) (entitlement.Resource, error) { return resourcesTable.get(r.b, id) }
+func (r resources) ByCatalog(catalogID string, opt entitlement.ListOptions) (entitlement.Page[entitlement.Resource], error) {
+	var keep func(entitlement.Resource) bool
+	if q := searchKey(opt.Search); q != "" {
+		keep = func(x entitlement.Resource) bool { return strings.Contains(strings.ToLower(x.DisplayName), q) }
+		opt.Search = ""
+	}
+	return resourcesTable.listBy(r.b, "catalog", catalogID, opt, keep)
+}
+func (r resources) ByOrigin(catalogID, originSystem, originID string) (entitlement.Resource, error) {
+	return resourcesTable.lookup(r.b, "origin", catalogID+sep+originSystem+sep+originID)
+}
+func (r resources) Put(v entitlement.Resource) error { return resourcesTable.put(r.b, v) }
+func (r resources) Delete(id string) error           { return resourcesTable.delete(r.b, id) }
+
+type resourceRequests struct{ b *bolt.Tx }
+
+func (r resourceRequests) List(opt entitlement.ListOptions) (entitlement.Page[entitlement.ResourceRequest], error) {
+	return resourceRequestsTable.list(r.b, opt, nil)
+}
+func (r resourceRequests) Put(v entitlement.ResourceRequest) error {
+	return resourceRequestsTable.put(r.b, v)
+}
+
+type accessPackages struct{ b *bolt.Tx }
+
+func (p accessPackages) Get(id string) (entitlement.AccessPackage, error) {
+	return packagesTable.get(p.b, id)
+}
+func (p accessPackages) List(opt entitlement.ListOptions) (entitlement.Page[entitlement.AccessPackage], error) {
+	return packagesTable.list(p.b, opt, nil)
+}
+func (p accessPackages) ByCatalog(catalogID string, opt entitlement.ListOptions) (entitlement.Page[entitlement.AccessPackage], error) {
+	var keep func(entitlement.AccessPackage) bool
+	if q := searchKey(opt.Search); q != "" {
+		keep = func(x entitlement.AccessPackage) bool { return strings.Contains(strings.ToLower(x.DisplayName), q) }
+		opt.Search = ""
+	}
+	return packagesTable.listBy(p.b, "catalog", catalogID, opt, keep)
+}
+func (p accessPackages) IDsByResource(resourceID string) ([]string, error) {
+	return packagesTable.ids(p.b, "resource", resourceID), nil
+}
+func (p accessPackages) Put(v entitlement.AccessPackage) error { return packagesTable.put(p.b, v) }
+func (p accessPackages) Delete(id string) error                { return packagesTable.delete(p.b, id) }
+
+type policies struct{ b *bolt.Tx }
+
+func (p policies) Get(id string) (entitlement.AssignmentPolicy, error) {
+	return policiesTable.get(p.b, id)
+}
+func (p policies) List(opt entitlement.ListOptions) (entitlement.Page[entitlement.AssignmentPolicy], error) {
+	return policiesTable.list(p.b, opt, nil)
+}
+func (p policies) ByPackage(accessPackageID string) ([]entitlement.AssignmentPolicy, error) {
+	return policiesTable.all(p.b, policiesTable.ids(p.b, "package", accessPackageID))
+}
+func (p policies) IDsByRequestor(principalID string) ([]string, error) {
+	return policiesTable.ids(p.b, "requestor", principalID), nil
+}
+func (p policies) IDsByScopeType(scopeType string) ([]string, error) {
+	return policiesTable.ids(p.b, "scope", scopeType), nil
+}
+func (p policies) Put(v entitlement.AssignmentPolicy) error { return policiesTable.put(p.b, v) }
+func (p policies) Delete(id string) error                   { return policiesTable.delete(p.b, id) }
+
+type connectedOrgs struct{ b *bolt.Tx }
+
+func (o connectedOrgs) Get(id string) (entitlement.ConnectedOrganization, error) {
+	return orgsTable.get(o.b, id)
+}
+func (o connectedOrgs) List(opt entitlement.ListOptions) (entitlement.Page[entitlement.ConnectedOrganization], error) {
+	return orgsTable.list(o.b, opt, nil)
+}
+func (o connectedOrgs) ByIdentity(value string) (entitlement.ConnectedOrganization, error) {
+	return orgsTable.lookup(o.b, "identity", strings.ToLower(value))
+}
+func (o connectedOrgs) Put(v entitlement.ConnectedOrganization) error { return orgsTable.put(o.b, v) }
+func (o connectedOrgs) Delete(id string) error                        { return orgsTable.delete(o.b, id) }
+
+type requests struct{ b *bolt.Tx }
+
+func requestKeep(f entitlement.RequestFilter) func(entitlement.Request) bool {
+	if len(f.States) == 0 {
+		return nil
+	}
+	return func(r entitlement.Request) bool { return containsString(f.States, r.RequestState) }
+}
+
+func (r requests) Get(id string) (entitlement.Request, error) { return requestsTable.get(r.b, id) }
+func (r requests) List(f entitlement.RequestFilter, opt entitlement.ListOptions) (entitlement.Page[entitlement.Request], error) {
+	return requestsTable.list(r.b, opt, requestKeep(f))
+}
+func (r requests) ByTarget(targetID string, f entitlement.RequestFilter, opt entitlement.ListOptions) (entitlement.Page[entitlement.Request], error) {
+	return requestsTable.listBy(r.b, "target", targetID, opt, requestKeep(f))
+}
+func (r requests) ByPackage(accessPackageID string, f entitlement.RequestFilter, opt entitlement.ListOptions) (entitlement.Page[entitlement.Request], error) {
+	return requestsTable.listBy(r.b, "package", accessPackageID, opt, requestKeep(f))
+}
+func (r requests) WaitingFor(approverID string, opt entitlement.ListOptions) (entitlement.Page[entitlement.Request], error) {
+	return requestsTable.listBy(r.b, "waiting", approverID, opt, nil)
+}
+func (r requests) DecidedBy(approverID string, opt entitlement.ListOptions) (entitlement.Page[entitlement.Request], error) {
+	return requestsTable.listBy(r.b, "decider", approverID, opt, nil)
+}
+func (r requests) Open(targetID, accessPackageID string) (entitlement.Request, error) {
+	return requestsTable.lookup(r.b, "open", targetID+sep+accessPackageID)
+}
+func (r requests) Due(t time.Time, limit int) ([]entitlement.Request, error) {
+	return requestsTable.all(r.b, dueIDs(r.b, requestsTable.index("due").bucket(requestsTable.name), t, limit))
+}
+func (r requests) Put(v entitlement.Request) error { return requestsTable.put(r.b, v) }
+
+// dueIDs returns up to limit ids from a time-ordered index whose time is at or before t.
+func dueIDs(b *bolt.Tx, bucket []byte, t time.Time, limit int) []string {
+	until := []byte(timeKey(t) + sep + "\xff")
+	var out []string
+	c := mustBucket(b, bucket).Cursor()
+	for k, _ := c.First(); k != nil && bytes.Compare(k, until) <= 0 && len(out) < limit; k, _ = c.Next() {
+		i := bytes.LastIndex(k, []byte(sep))
+		out = append(out, string(k[i+1:]))
+	}
+	return out
+}
+
+type assignments struct{ b *bolt.Tx }
+
+func assignmentKeep(f entitlement.AssignmentFilter) func(entitlement.Assignment) bool {
+	if len(f.States) == 0 && f.PolicyID == "" {
+		return nil
+	}
+	return func(a entitlement.Assignment) bool {
+		if len(f.States) > 0 && !containsString(f.States, a.AssignmentState) {
+			return false
+		}
+		return f.PolicyID == "" || a.PolicyID == f.PolicyID
+	}
+}
+
+func (a assignments) Get(id string) (entitlement.Assignment, error) {
+	return assignmentsTable.get(a.b, id)
+}
+func (a assignments) List(f entitlement.AssignmentFilter, opt entitlement.ListOptions) (entitlement.Page[entitlement.Assignment], error) {
+	return assignmentsTable.list(a.b, opt, assignmentKeep(f))
+}
+func (a assignments) ByTarget(targetID string, f entitlement.AssignmentFilter, opt entitlement.ListOptions) (entitlement.Page[entitlement.Assignment], error) {
+	return assignmentsTable.listBy(a.b, "target", targetID, opt, assignmentKeep(f))
+}
+func (a assignments) ByPackage(accessPackageID string, f entitlement.AssignmentFilter, opt entitlement.ListOptions) (entitlement.Page[entitlement.Assignment], error) {
+	return assignmentsTable.listBy(a.b, "package", accessPackageID, opt, assignmentKeep(f))
+}
+func (a assignments) Live(targetID, accessPackageID string) (entitlement.Assignment, error) {
+	return assignmentsTable.lookup(a.b, "live", targetID+sep+accessPackageID)
+}
+func (a assignments) CountLiveByPolicy(policyID string) (int, error) {
+	return assignmentsTable.count(a.b, "live_policy", policyID), nil
+}
+func (a assignments) CountLiveByPackage(accessPackageID string) (int, error) {
+	return assignmentsTable.count(a.b, "live_package", accessPackageID), nil
+}
+func (a assignments) Due(t time.Time, limit int) ([]entitlement.Assignment, error) {
+	return assignmentsTable.all(a.b, dueIDs(a.b, assignmentsTable.index("due").bucket(assignmentsTable.name), t, limit))
+}
+func (a assignments) Put(v entitlement.Assignment) error { return assignmentsTable.put(a.b, v) }
+
+type assignmentRoles struct{ b *bolt.Tx }
+
+func (r assignmentRoles) Get(id string) (entitlement.AssignmentResourceRole, error) {
+	return assignmentRolesTable.get(r.b, id)
+}
+func (r assignmentRoles) BySubject(subjectID string) ([]entitlement.AssignmentResourceRole, error) {
+	return assignmentRolesTable.all(r.b, assignmentRolesTable.ids(r.b, "subject", subjectID))
+}
+func (r assignmentRoles) List(opt entitlement.ListOptions) (entitlement.Page[entitlement.AssignmentResourceRole], error) {
+	return assignmentRolesTable.list(r.b, opt, nil)
+}
+func (r assignmentRoles) Put(v entitlement.AssignmentResourceRole) error {
+	return assignmentRolesTable.put(r.b, v)
+}
+func (r assignmentRoles) Delete(id string) error { return assignmentRolesTable.delete(r.b, id) }
+
+type auditLog struct{ b *bolt.Tx }
+
+func (l auditLog) Append(e entitlement.AuditEvent) error {
+	if auditTable.exists(l.b, e.ID) {
+		return fmt.Errorf("append audit event %q: %w", e.ID, entitlement.ErrConflict)
+	}
+	return auditTable.put(l.b, e)
+}
+
+// List returns audit events newest first.
+func (l auditLog) List(f entitlement.AuditFilter, opt entitlement.ListOptions) (entitlement.Page[entitlement.AuditEvent], error) {
+	keep := func(e entitlement.AuditEvent) bool {
+		if f.ActorID != "" && e.ActorID != f.ActorID {
+			return false
+		}
+		if f.ObjectID != "" && e.ObjectID != f.ObjectID {
+			return false
+		}
+		if f.ObjectType != "" && e.ObjectType != f.ObjectType {
+			return false
+		}
+		if f.Action != "" && !strings.HasPrefix(e.Action, f.Action) {
+			return false
+		}
+		if !f.From.IsZero() && e.At.Before(f.From) {
+			return false
+		}
+		if !f.To.IsZero() && !e.At.Before(f.To) {
+			return false
+		}
+		return true
+	}
+	s := scan[entitlement.AuditEvent]{t: auditTable, bucket: []byte(auditTable.name), byKey: true, keep: keep}
+	switch {
+	case f.ObjectID != "":
+		s = scan[entitlement.AuditEvent]{t: auditTable, bucket: auditTable.index("object").bucket(auditTable.name), prefix: f.ObjectID + sep, keep: keep}
+	case f.ActorID != "":
+		s = scan[entitlement.AuditEvent]{t: auditTable, bucket: auditTable.index("actor").bucket(auditTable.name), prefix: f.ActorID + sep, keep: keep}
+	}
+	return s.newestFirst(l.b, opt)
+}
+
+type outbox struct{ b *bolt.Tx }
+
+func (o outbox) Put(m entitlement.OutboxMessage) error { return outboxTable.put(o.b, m) }
+func (o outbox) Get(id string) (entitlement.OutboxMessage, error) {
+	return outboxTable.get(o.b, id)
+}
+func (o outbox) Due(t time.Time, limit int) ([]entitlement.OutboxMessage, error) {
+	return outboxTable.all(o.b, dueIDs(o.b, outboxTable.index("due").bucket(outboxTable.name), t, limit))
+}
+func (o outbox) List(opt entitlement.ListOptions) (entitlement.Page[entitlement.OutboxMessage], error) {
+	return outboxTable.list(o.b, opt, nil)
+}
