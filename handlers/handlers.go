@@ -1,0 +1,105 @@
+// Package handlers holds Steward's Echo handlers for the HTML portal: each parses its input,
+// calls entitlement.Service (which authorizes and applies the rules) and renders a templ view.
+// Handlers never touch storage and never decide who may do what.
+package handlers
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+	"github.com/stewardhq/steward/entitlement"
+	"github.com/stewardhq/steward/views"
+)
+
+// Flashes is what handlers need of the session: messages that survive a redirect.
+type Flashes interface {
+	AddFlash(c echo.Context, kind, message string) error
+	PopFlashes(c echo.Context) ([]views.Flash, error)
+}
+
+// Base carries what every handler group needs.
+type Base struct {
+	Svc     *entitlement.Service
+	Flashes Flashes
+	Log     *slog.Logger
+}
+
+// csrfContextKey is where the CSRF middleware leaves the token for forms.
+const csrfContextKey = "csrf"
+
+// CSRFToken returns the request's CSRF token for forms.
+func CSRFToken(c echo.Context) string {
+	s, _ := c.Get(csrfContextKey).(string)
+	return s
+}
+
+// Page builds the data every full page needs: the signed-in user, the CSRF token, the flashes and
+// the approvals badge.
+func (b *Base) Page(c echo.Context, title, section string) (views.Page, error) {
+	p := views.Page{Title: title, Section: section, CSRFToken: CSRFToken(c)}
+	flashes, err := b.Flashes.PopFlashes(c)
+	if err != nil {
+		return p, err
+	}
+	p.Flashes = flashes
+	ctx := c.Request().Context()
+	who, ok := entitlement.PrincipalFrom(ctx)
+	if !ok {
+		return p, nil
+	}
+	caps, err := b.Svc.Capabilities(ctx)
+	if err != nil {
+		return p, fmt.Errorf("load capabilities: %w", err)
+	}
+	p.User = &views.PageUser{Name: who.Name, Email: who.Email, IsAdmin: who.IsAdmin, CanAdminister: caps.CanAdminister}
+	return p, nil
+}
+
+// Flash queues a message for the next page.
+func (b *Base) Flash(c echo.Context, kind, message string) error {
+	return b.Flashes.AddFlash(c, kind, message)
+}
+
+// Render writes a component with the status. It renders into a buffer first, so a component that
+// fails halfway sends the error page instead of half a page with a 200.
+func Render(c echo.Context, status int, comp templ.Component) error {
+	var buf bytes.Buffer
+	if err := comp.Render(c.Request().Context(), &buf); err != nil {
+		return fmt.Errorf("render: %w", err)
+	}
+	return c.HTMLBlob(status, buf.Bytes())
+}
+
+// IsHTMX reports whether htmx made the request and wants a fragment, not a whole page.
+func IsHTMX(c echo.Context) bool {
+	return c.Request().Header.Get("HX-Request") == "true" && c.Request().Header.Get("HX-Boosted") != "true"
+}
+
+// SeeOther finishes a successful form post with a flash and a redirect (post-redirect-get).
+func (b *Base) SeeOther(c echo.Context, url, flash string) error {
+	if flash != "" {
+		if err := b.Flash(c, "success", flash); err != nil {
+			return err
+		}
+	}
+	if IsHTMX(c) {
+		c.Response().Header().Set("HX-Redirect", url)
+		return c.NoContent(http.StatusNoContent)
+	}
+	return c.Redirect(http.StatusSeeOther, url)
+}
+
+// FieldErrors returns the per-field messages of a validation error, or nil and false when err is
+// something else (which the caller returns to the error handler).
+func FieldErrors(err error) (map[string]string, bool) {
+	var ve *entitlement.ValidationError
+	if errors.As(err, &ve) {
+		return ve.Fields, true
+	}
+	return nil, false
+}

@@ -1,0 +1,57 @@
+// Steward's own script, loaded deferred from /static. It only enhances: every
+// page works without it. No inline handlers (the CSP forbids inline script),
+// so behaviour hangs off data attributes through one delegated listener, which
+// also covers content that htmx swaps in later.
+//
+//   data-dialog-open="ID"  opens <dialog id="ID"> as a modal instead of following
+//                          the element's href (the no-JS confirmation page)
+//   data-dialog-close      closes the enclosing <dialog>
+//   data-dismiss           removes the enclosing [data-dismissible] element
+//   class "js-only"        shown only once this script has run (see in.css)
+(function () {
+  "use strict";
+
+  document.documentElement.classList.add("js");
+
+  document.addEventListener("click", function (event) {
+    var target = event.target;
+    if (!(target instanceof Element)) {
+      return;
+    }
+
+    var opener = target.closest("[data-dialog-open]");
+    if (opener) {
+      var dialog = document.getElementById(opener.getAttribute("data-dialog-open"));
+      if (dialog && typeof dialog.showModal === "function") {
+        event.preventDefault();
+        dialog.showModal();
+      }
+      return;
+    }
+
+    var closer = target.closest("[data-dialog-close]");
+    if (closer) {
+      var open = closer.closest("dialog");
+      if (open) {
+        event.preventDefault();
+        open.close();
+      }
+      return;
+    }
+
+    // The dialog's content fills the element, so a click whose target is the
+    // <dialog> itself landed on the backdrop.
+    if (target.tagName === "DIALOG" && target.open) {
+      target.close();
+      return;
+    }
+
+    var dismiss = target.closest("[data-dismiss]");
+    if (dismiss) {
+      var item = dismiss.closest("[data-dismissible]");
+      if (item) {
+        item.remove();
+      }
+    }
+  });
+})();

@@ -1,0 +1,97 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	"github.com/stewardhq/steward/entitlement"
+	"github.com/stewardhq/steward/handlers"
+	"github.com/stewardhq/steward/views"
+)
+
+// handleError is the one place errors become responses: sentinels map to their status, people see
+// a calm page that says what to do, and nothing internal leaves the server. 5xx are logged with
+// the request id shown on the page.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed || errors.Is(err, context.Canceled) {
+		return
+	}
+	status, title, msg := classify(err)
+	if status == http.StatusUnauthorized && c.Request().Method == http.MethodGet && !handlers.IsHTMX(c) {
+		if rerr := c.Redirect(http.StatusSeeOther, loginURL(c)); rerr != nil {
+			s.deps.Logger.Error("redirect to sign-in", "err", rerr)
+		}
+		return
+	}
+	id := requestID(c)
+	ctx := c.Request().Context()
+	if status >= 500 {
+		s.deps.Logger.ErrorContext(ctx, "request failed", "err", err, "path", c.Request().URL.Path, "request_id", id)
+	} else {
+		s.deps.Logger.WarnContext(ctx, "request refused", "status", status, "err", err, "path", c.Request().URL.Path, "request_id", id)
+	}
+	if handlers.IsHTMX(c) {
+		// htmx swaps nothing on an error status; retarget the message into the page's alert
+		// region so the person sees why their click did nothing.
+		c.Response().Header().Set("HX-Retarget", "#htmx-alert")
+		c.Response().Header().Set("HX-Reswap", "innerHTML")
+		if rerr := handlers.Render(c, status, views.InlineError(title, msg, id)); rerr != nil {
+			s.deps.Logger.Error("render error fragment", "err", rerr)
+		}
+		return
+	}
+	p, perr := s.base.Page(c, title, "")
+	if perr != nil {
+		p = views.Page{Title: title, CSRFToken: handlers.CSRFToken(c)}
+	}
+	if rerr := handlers.Render(c, status, views.ErrorPage(p, status, title, msg, id)); rerr != nil {
+		s.deps.Logger.Error("render error page", "err", rerr)
+		_ = c.String(status, title)
+	}
+}
+
+// classify maps an error to a status, a title and a message for people.
+func classify(err error) (int, string, string) {
+	var re *entitlement.RuleError
+	var ve *entitlement.ValidationError
+	var se *errSignIn
+	var he *echo.HTTPError
+	switch {
+	case errors.As(err, &se):
+		return http.StatusBadRequest, "Sign-in did not work", se.msg
+	case errors.Is(err, entitlement.ErrUnauthorized):
+		return http.StatusUnauthorized, "Please sign in", "Sign in to continue."
+	case errors.As(err, &re) && errors.Is(err, entitlement.ErrNotFound):
+		return http.StatusNotFound, "Not found", re.Message
+	case errors.Is(err, entitlement.ErrNotFound):
+		return http.StatusNotFound, "Not found", "This page does not exist, or what it showed was removed."
+	case errors.As(err, &re) && errors.Is(err, entitlement.ErrForbidden):
+		return http.StatusForbidden, "Not allowed", re.Message
+	case errors.Is(err, entitlement.ErrForbidden):
+		return http.StatusForbidden, "Not allowed", "Your roles in Steward do not allow this. Ask an administrator if you need it."
+	case errors.As(err, &re):
+		return http.StatusConflict, "That cannot be done now", re.Message
+	case errors.Is(err, entitlement.ErrConflict):
+		return http.StatusConflict, "That cannot be done now", "Something changed in the meantime. Reload the page and try again."
+	case errors.As(err, &ve):
+		return http.StatusUnprocessableEntity, "Please check your input", ve.Error()
+	case errors.As(err, &he):
+		msg, _ := he.Message.(string)
+		switch he.Code {
+		case http.StatusNotFound:
+			return he.Code, "Not found", "This page does not exist. Check the address, or start again from the home page."
+		case http.StatusMethodNotAllowed:
+			return he.Code, "Not allowed here", "This address does not accept that kind of request."
+		}
+		if he.Code >= 500 {
+			return he.Code, "Something went wrong", "Steward could not finish this request. Try again; if it keeps happening, tell your administrator the request id below."
+		}
+		if msg == "" {
+			msg = http.StatusText(he.Code)
+		}
+		return he.Code, http.StatusText(he.Code), msg
+	}
+	return http.StatusInternalServerError, "Something went wrong", "Steward could not finish this request. Try again; if it keeps happening, tell your administrator the request id below."
+}

@@ -1,0 +1,296 @@
+// Package webtest boots the real Steward server for tests: a bbolt file in the test's temp dir,
+// the domain service on a manual clock, the embedded demo OpenID Connect provider, and the web
+// server on a loopback listener. HTTP tests sign in through the real authorization-code flow with
+// SignIn; browser tests drive the same server with package browsertest.
+package webtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stewardhq/steward/entitlement"
+	"github.com/stewardhq/steward/store"
+	"github.com/stewardhq/steward/web"
+	"github.com/stewardhq/steward/web/demoidp"
+)
+
+// Env is a running server and what it runs on.
+type Env struct {
+	URL    string
+	Store  *store.Store
+	Svc    *entitlement.Service
+	Clock  *entitlement.ManualClock
+	Server *web.Server
+	Users  []demoidp.User
+}
+
+// Options adjust the environment.
+type Options struct {
+	// Users are the demo provider's users.
+	Users []demoidp.User
+	// Admins are administrators' e-mails.
+	Admins []string
+	// Seed, when set, fills the store before the server starts.
+	Seed func(ctx context.Context, svc *entitlement.Service, st *store.Store) error
+	// Start is the manual clock's initial time; default now.
+	Start time.Time
+}
+
+// Start boots a server for the test and stops it when the test ends.
+func Start(t testing.TB, opt Options) *Env {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(filepath.Join(t.TempDir(), "steward.db"))
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	if opt.Start.IsZero() {
+		opt.Start = time.Now()
+	}
+	clock := entitlement.NewManualClock(opt.Start)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	svc := entitlement.NewService(entitlement.Options{Store: st, Clock: clock, Logger: log, Admins: entitlement.AdminRule{Emails: opt.Admins}})
+	if opt.Seed != nil {
+		if err := opt.Seed(ctx, svc, st); err != nil {
+			t.Fatalf("seed: %v", err)
+		}
+	}
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("listen: %v", err)
+	}
+	base := "http://" + ln.Addr().String()
+	cfg := web.Config{BaseURL: base, SessionHashKey: []byte(strings.Repeat("h", 32)), SessionBlockKey: []byte(strings.Repeat("b", 32))}
+	if err := web.ConfigureDemoIdP(ctx, &cfg, st, opt.Users, log); err != nil {
+		t.Fatalf("demo provider: %v", err)
+	}
+	srv, err := web.New(cfg, web.Deps{Service: svc, Ready: st.Ping, Logger: log})
+	if err != nil {
+		t.Fatalf("web.New: %v", err)
+	}
+	hs := &httptest.Server{Listener: ln, Config: &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}}
+	hs.Start()
+	t.Cleanup(hs.Close)
+	return &Env{URL: base, Store: st, Svc: svc, Clock: clock, Server: srv, Users: opt.Users}
+}
+
+type testWriter struct{ t testing.TB }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
+
+// Client returns an HTTP client with its own cookie jar that does not follow redirects, so tests
+// can check each hop.
+func (e *Env) Client(t testing.TB) *http.Client {
+	t.Helper()
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &http.Client{Jar: jar, Timeout: 20 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}
+}
+
+// Follow performs a request and follows redirects, returning the final response (body read).
+func (e *Env) Follow(t testing.TB, c *http.Client, req *http.Request) (*http.Response, string) {
+	t.Helper()
+	for i := 0; i < 10; i++ {
+		res, err := c.Do(req)
+		if err != nil {
+			t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		_ = res.Body.Close()
+		if res.StatusCode < 300 || res.StatusCode >= 400 {
+			return res, string(body)
+		}
+		loc, err := res.Location()
+		if err != nil {
+			t.Fatalf("redirect without location from %s", req.URL)
+		}
+		req, _ = http.NewRequest(http.MethodGet, loc.String(), nil)
+	}
+	t.Fatalf("too many redirects")
+	return nil, ""
+}
+
+// Get follows a GET to the end.
+func (e *Env) Get(t testing.TB, c *http.Client, path string) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, e.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e.Follow(t, c, req)
+}
+
+var (
+	authRequestRe = regexp.MustCompile(`name="authRequestID" value="([^"]+)"`)
+	formActionRe  = regexp.MustCompile(`<form method="post" action="([^"]+)"`)
+	csrfRe        = regexp.MustCompile(`name="csrf-token" content="([^"]*)"`)
+)
+
+// SignIn signs the client in as the demo user with the e-mail, through the real flow: /login →
+// the provider's authorize endpoint → its pick-a-user form → the callback. It returns the final
+// page's body.
+func (e *Env) SignIn(t testing.TB, c *http.Client, email string) string {
+	t.Helper()
+	subject := ""
+	for _, u := range e.Users {
+		if u.Email == email {
+			subject = u.Subject
+		}
+	}
+	if subject == "" {
+		t.Fatalf("no demo user %s", email)
+	}
+	_, page, err := e.StartSignIn(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, body, err := e.PickUser(c, page, subject)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("sign in as %s ended with %d: %s", email, res.StatusCode, body)
+	}
+	return body
+}
+
+// StartSignIn follows /login to the provider's pick-a-user page and returns its URL and body.
+func (e *Env) StartSignIn(c *http.Client) (*url.URL, string, error) {
+	u := e.URL + "/login"
+	for i := 0; i < 10; i++ {
+		res, err := c.Get(u)
+		if err != nil {
+			return nil, "", err
+		}
+		body, _ := io.ReadAll(res.Body)
+		_ = res.Body.Close()
+		if res.StatusCode == http.StatusOK {
+			return res.Request.URL, string(body), nil
+		}
+		loc, err := res.Location()
+		if err != nil {
+			return nil, "", fmt.Errorf("GET %s: status %d without location", u, res.StatusCode)
+		}
+		u = loc.String()
+	}
+	return nil, "", errors.New("too many redirects before the sign-in page")
+}
+
+// PickUser submits the provider's form as the subject and follows the redirects back to Steward,
+// stopping before the callback is followed when stopAtCallback is set.
+func (e *Env) PickUser(c *http.Client, loginPage, subject string) (*http.Response, string, error) {
+	res, err := e.postPick(c, loginPage, subject)
+	if err != nil {
+		return nil, "", err
+	}
+	return e.followAll(c, res)
+}
+
+// PickUserUntilCallback submits the form and follows the provider's redirects until the browser
+// would call Steward's callback, returning that callback URL without calling it.
+func (e *Env) PickUserUntilCallback(c *http.Client, loginPage, subject string) (*url.URL, error) {
+	res, err := e.postPick(c, loginPage, subject)
+	if err != nil {
+		return nil, err
+	}
+	for i := 0; i < 10; i++ {
+		loc, err := res.Location()
+		if err != nil {
+			return nil, fmt.Errorf("provider answered %d without a redirect", res.StatusCode)
+		}
+		if strings.HasPrefix(loc.Path, "/auth/callback") {
+			return loc, nil
+		}
+		res, err = c.Get(loc.String())
+		if err != nil {
+			return nil, err
+		}
+		_ = res.Body.Close()
+	}
+	return nil, errors.New("too many redirects before the callback")
+}
+
+func (e *Env) postPick(c *http.Client, loginPage, subject string) (*http.Response, error) {
+	m := authRequestRe.FindStringSubmatch(loginPage)
+	a := formActionRe.FindStringSubmatch(loginPage)
+	if m == nil || a == nil {
+		return nil, errors.New("the provider's page has no sign-in form")
+	}
+	form := url.Values{"authRequestID": {m[1]}, "subject": {subject}}
+	res, err := c.PostForm(e.URL+a[1], form)
+	if err != nil {
+		return nil, err
+	}
+	_ = res.Body.Close()
+	return res, nil
+}
+
+func (e *Env) followAll(c *http.Client, res *http.Response) (*http.Response, string, error) {
+	for i := 0; i < 10; i++ {
+		if res.StatusCode < 300 || res.StatusCode >= 400 {
+			body, _ := io.ReadAll(res.Body)
+			_ = res.Body.Close()
+			return res, string(body), nil
+		}
+		loc, err := res.Location()
+		if err != nil {
+			return nil, "", err
+		}
+		res, err = c.Get(loc.String())
+		if err != nil {
+			return nil, "", err
+		}
+	}
+	return nil, "", errors.New("too many redirects")
+}
+
+// CSRF returns the CSRF token a page carries for forms and htmx.
+func CSRF(t testing.TB, page string) string {
+	t.Helper()
+	m := csrfRe.FindStringSubmatch(page)
+	if m == nil || m[1] == "" {
+		t.Fatalf("page has no CSRF token")
+	}
+	return m[1]
+}
+
+// PostForm posts a form with the CSRF token and returns the response without following it.
+func (e *Env) PostForm(t testing.TB, c *http.Client, path, csrf string, form url.Values) (*http.Response, string) {
+	t.Helper()
+	if form == nil {
+		form = url.Values{}
+	}
+	form.Set("_csrf", csrf)
+	res, err := c.PostForm(e.URL+path, form)
+	if err != nil {
+		t.Fatalf("POST %s: %v", path, err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	_ = res.Body.Close()
+	return res, string(body)
+}
