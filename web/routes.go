@@ -26,8 +26,10 @@ func (s *Server) routes() {
 	e.GET("/auth/callback", s.rp.callback)
 	e.POST("/logout", s.rp.logout)
 
-	// Pages.
+	// Pages: My access and Approvals (everyone signed in).
 	e.GET("/", home.Show)
+
+	// Pages: Admin (administrators, catalog creators and catalog role holders).
 }
 
 // ready answers 200 while the store can serve reads.
