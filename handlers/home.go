@@ -23,5 +23,5 @@ func (h Home) Show(c echo.Context) error {
 		p.Title = "Welcome"
 		return Render(c, http.StatusOK, views.LandingPage(p, "/login"))
 	}
-	return Render(c, http.StatusOK, views.HomePage(p))
+	return Render(c, http.StatusOK, views.HomePage(p, views.HomeProps{}))
 }
