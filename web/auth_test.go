@@ -86,7 +86,7 @@ func TestSignInRoundTrip(t *testing.T) {
 		t.Fatalf("logout: %d", res.StatusCode)
 	}
 	res, body = env.Get(t, c, "/")
-	if strings.Contains(body, "Riley Requester") || !strings.Contains(body, "You are signed out") {
+	if res.StatusCode != http.StatusOK || strings.Contains(body, "Riley Requester") || !strings.Contains(body, "You are signed out") {
 		t.Fatalf("after sign-out the home page still shows the user or no confirmation")
 	}
 }
