@@ -110,3 +110,70 @@ func TestServiceNeedsSignedInCaller(t *testing.T) {
 	_, err = svc.CreateUser(bg, entitlement.UserInput{DisplayName: "X", Email: "x@example.com"})
 	wantErr(t, err, entitlement.ErrUnauthorized)
 }
+
+// fixture is a small tenant: catalogs A and B, people holding each catalog role in A, a
+// directory group onboarded into A, a package in A with one role and one policy.
+type fixture struct {
+	svc   *entitlement.Service
+	clock *entitlement.ManualClock
+	st    *store.Store
+
+	creator, ownerA, pkgMgrA, asgMgrA, readerA, plain entitlement.User
+	catA, catB                                        entitlement.Catalog
+	eng                                               entitlement.Group
+	resA                                              entitlement.Resource
+	pkgA                                              entitlement.AccessPackage
+	polA                                              entitlement.AssignmentPolicy
+}
+
+func newFixture(t testing.TB) *fixture {
+	t.Helper()
+	svc, clock, st := newTestService(t)
+	f := &fixture{svc: svc, clock: clock, st: st}
+	f.creator = mkUser(t, svc, "Cat Creator")
+	f.ownerA = mkUser(t, svc, "Owen Owner")
+	f.pkgMgrA = mkUser(t, svc, "Pam Packager")
+	f.asgMgrA = mkUser(t, svc, "Asa Assigner")
+	f.readerA = mkUser(t, svc, "Rita Reader")
+	f.plain = mkUser(t, svc, "Pete Plain")
+	f.eng = mkGroup(t, svc, "Engineering", f.plain, f.readerA)
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(svc.AddCatalogCreator(rootAdmin, entitlement.Sponsor{ID: f.creator.ID, Type: entitlement.PrincipalUser}))
+	var err error
+	f.catA, err = svc.CreateCatalog(rootAdmin, entitlement.CatalogInput{DisplayName: "Catalog A", Published: true})
+	must(err)
+	f.catB, err = svc.CreateCatalog(rootAdmin, entitlement.CatalogInput{DisplayName: "Catalog B", Published: true})
+	must(err)
+	for _, m := range []struct {
+		u    entitlement.User
+		role entitlement.CatalogRole
+	}{{f.ownerA, entitlement.RoleCatalogOwner}, {f.pkgMgrA, entitlement.RoleAccessPackageManager}, {f.asgMgrA, entitlement.RoleAssignmentManager}, {f.readerA, entitlement.RoleCatalogReader}} {
+		must(svc.AddCatalogRoleMember(rootAdmin, f.catA.ID, entitlement.CatalogRoleMember{Role: m.role, PrincipalID: m.u.ID, PrincipalType: entitlement.PrincipalUser}))
+	}
+	rr, err := svc.AddResource(rootAdmin, f.catA.ID, entitlement.ResourceInput{OriginSystem: entitlement.OriginGroup, OriginID: f.eng.ID})
+	must(err)
+	f.resA = rr.Resource
+	f.pkgA, err = svc.CreateAccessPackage(rootAdmin, entitlement.AccessPackageInput{CatalogID: f.catA.ID, DisplayName: "Engineering access"})
+	must(err)
+	_, err = svc.AddRoleScope(rootAdmin, f.pkgA.ID, f.resA.ID, f.resA.Roles[0].ID, "")
+	must(err)
+	f.pkgA, err = svc.AccessPackageByID(rootAdmin, f.pkgA.ID)
+	must(err)
+	f.polA, err = svc.CreatePolicy(rootAdmin, noApprovalPolicy(f.pkgA.ID, "All members"))
+	must(err)
+	return f
+}
+
+// noApprovalPolicy lets every member of the directory request without approval.
+func noApprovalPolicy(packageID, name string) entitlement.PolicyInput {
+	return entitlement.PolicyInput{
+		AccessPackageID: packageID, DisplayName: name, DurationInDays: 90,
+		RequestorSettings:       entitlement.RequestorSettings{ScopeType: entitlement.ScopeAllExistingDirectoryMembers, AcceptRequests: true},
+		RequestApprovalSettings: entitlement.ApprovalSettings{ApprovalMode: entitlement.ApprovalNone},
+	}
+}
