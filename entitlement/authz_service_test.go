@@ -209,8 +209,8 @@ func TestListsShowOnlyWhatTheCallerMayRead(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
-		name                          string
-		ctx                           context.Context
+		name                         string
+		ctx                          context.Context
 		catalogs, packages, policies []string
 	}{
 		{"admin", rootAdmin, []string{"Catalog A", "Catalog B"}, []string{"B package", "Engineering access"}, []string{"All members", "B policy"}},
