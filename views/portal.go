@@ -348,6 +348,7 @@ type ApprovalItem struct {
 	Kind                 string // "Access request", "Extension"
 	Justification        string
 	Stage                string // "Stage 1 of 2"
+	StageNumber          int    // 1-based, sent with the decision so it cannot land on a later stage
 	OtherApprovers       []string
 	Escalated            bool
 	Submitted            Time
@@ -357,6 +358,7 @@ type ApprovalItem struct {
 	Schedule             string // "From now until 12 Mar 2026"
 	Reason               string // typed reason, kept after an error
 	Error                string // why the last decision did not go through
+	ReasonError          string // what is wrong with the reason
 	Decided              bool   // decided now, or by someone else
 	Decision             State  // "Approved" / "Denied"
 	DecidedBy            string // "You", or the other approver's name

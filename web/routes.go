@@ -28,6 +28,7 @@ func (s *Server) routes() {
 
 	// Pages: My access and Approvals (everyone signed in).
 	e.GET("/", home.Show)
+	s.portalRoutes()
 
 	// Pages: Admin (administrators, catalog creators and catalog role holders).
 }
