@@ -145,7 +145,7 @@ func (h Access) Request(c echo.Context) error {
 		}
 		return h.renderPackage(c, http.StatusUnprocessableEntity, f, errs)
 	}
-	if msg, ok := ruleMessage(err); ok {
+	if msg, ok := refusalMessage(err); ok {
 		status := http.StatusConflict
 		if errors.Is(err, entitlement.ErrForbidden) {
 			status = http.StatusForbidden
@@ -170,6 +170,8 @@ func submittedMessage(c echo.Context, b *Base, r entitlement.Request) string {
 		return fmt.Sprintf("Your request for %s was sent to %s for approval.", v.PackageName, joinOr(currentApprovers(v)))
 	case entitlement.StateDelivered:
 		return fmt.Sprintf("You now have access to %s.", v.PackageName)
+	case entitlement.StateSubmitted, entitlement.StateDelivering:
+		return fmt.Sprintf("Your request for %s needs no approval: Steward is delivering the access now.", v.PackageName)
 	case entitlement.StateScheduled:
 		if st := r.Schedule.StartDateTime; st != nil {
 			return fmt.Sprintf("Your access to %s is scheduled to start on %s.", v.PackageName, st.UTC().Format(views.TimeFormat))

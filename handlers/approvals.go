@@ -236,7 +236,7 @@ func (h Approvals) Decide(c echo.Context) error {
 			if perr != nil {
 				return perr
 			}
-			return Render(c, http.StatusConflict, views.ApprovalCard(p, it, false))
+			return Render(c, http.StatusOK, views.ApprovalCard(p, it, false))
 		}
 		if ferr := h.Flashes.AddFlash(c, components.FlashError, msg); ferr != nil {
 			return ferr

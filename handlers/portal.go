@@ -90,9 +90,21 @@ func tabs(path, current string, items ...[2]string) []components.NavLink {
 	return out
 }
 
-// ruleMessage returns the message of an expected refusal by a business rule (already decided, a
-// duplicate request, …), which pages show to the person; false for other errors.
+// ruleMessage returns the message of an expected refusal by a business rule that conflicts with
+// the state of things (already decided, a duplicate request, nothing left to cancel), which pages
+// show to the person; false for other errors, which go to the error handler (a refusal because of
+// who the person is becomes a 403 there).
 func ruleMessage(err error) (string, bool) {
+	var re *entitlement.RuleError
+	if errors.As(err, &re) && errors.Is(err, entitlement.ErrConflict) {
+		return sentence(re.Message), true
+	}
+	return "", false
+}
+
+// refusalMessage is ruleMessage for refusals of either kind, conflict or forbidden, for forms
+// that show the reason by the form (the request form: not in the policy's scope, say).
+func refusalMessage(err error) (string, bool) {
 	var re *entitlement.RuleError
 	if errors.As(err, &re) && (errors.Is(err, entitlement.ErrConflict) || errors.Is(err, entitlement.ErrForbidden)) {
 		return sentence(re.Message), true

@@ -99,6 +99,10 @@ func (h Requests) Show(c echo.Context) error {
 func (h Requests) Cancel(c echo.Context) error {
 	ctx := c.Request().Context()
 	id := c.Param("id")
+	// Other people's requests are not found, as on their page.
+	if _, err := h.Svc.RequestByID(ctx, id); err != nil {
+		return err
+	}
 	err := h.Svc.CancelRequest(ctx, id)
 	if msg, ok := ruleMessage(err); ok {
 		if ferr := h.Flashes.AddFlash(c, components.FlashError, msg); ferr != nil {

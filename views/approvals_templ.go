@@ -497,7 +497,7 @@ func ApprovalCard(p Page, it ApprovalItem, selectable bool) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		if it.Stage != "" {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 38, "<div class=\"flex gap-1\"><dt class=\"sr-only\">Stage</dt><dd class=\"font-medium text-gray-800\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 38, "<div class=\"flex gap-1\"><dt class=\"sr-only\">Approval</dt><dd class=\"font-medium text-gray-800\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
