@@ -188,3 +188,5 @@ func cmpEqual(t testing.TB, want, got any) bool {
 	}
 	return true
 }
+
+func stringsReader(s string) *strings.Reader { return strings.NewReader(s) }
