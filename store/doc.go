@@ -8,7 +8,7 @@
 // UTC RFC 3339 with nanoseconds, which sorts in time order. List pages are keyset-paginated: the
 // opaque cursor is the base64url of the last key read.
 //
-// The bucket tree (schema version 1):
+// The bucket tree (schema version 2):
 //
 //	meta                         schema_version → "1"; settings → entitlement.Settings JSON
 //	secrets                      name → bytes (session keys, demo provider keys)
@@ -60,6 +60,8 @@
 //	  audit_by_actor, audit_by_object
 //	outbox                       <id> → OutboxMessage
 //	  outbox_by_due              <time>\x00<id>                      undelivered messages
+//	guest_blocks                 <userId> → GuestBlock               (v2) guests blocked by the life cycle
+//	  guest_blocks_by_due        <blocked time>\x00<userId>          deletion after N days
 //
 // Change this comment together with a new migration in migrations.go.
 package store
