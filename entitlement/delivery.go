@@ -35,7 +35,10 @@ func (s *Service) complete(r *Request, state, status, detail string) {
 func (s *Service) finishUndelivered(tx Tx, r *Request, state, status, detail string, actor Principal) error {
 	s.complete(r, state, status, detail)
 	if state == StateDenied {
-		s.addEvent(r, EventDenied, actor, 0, detail)
+		// An approver's denial is already on the timeline, with its stage.
+		if n := len(r.Events); n == 0 || r.Events[n-1].Kind != EventDenied {
+			s.addEvent(r, EventDenied, actor, 0, detail)
+		}
 		if err := s.notify(tx, NotifyRequestDenied, r, "", []string{r.RequestorID, r.TargetID}, detail); err != nil {
 			return err
 		}
