@@ -18,6 +18,9 @@ import (
 	"github.com/stewardhq/steward/store"
 )
 
+// ctxBG is the context of calls that need no principal (the worker).
+var ctxBG = context.Background()
+
 // t0 is when every engine test starts.
 var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 

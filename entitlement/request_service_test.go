@@ -58,7 +58,9 @@ func TestSubmitValidationFailures(t *testing.T) {
 	other := w.pkg(w.cat, "Other")
 	otherPol := w.policy(other)
 	closed := w.policy(w.teamPkg, func(p *entitlement.AssignmentPolicy) { p.RequestorSettings.AcceptRequests = false })
-	justify := w.policy(w.teamPkg, func(p *entitlement.AssignmentPolicy) { p.RequestApprovalSettings.IsRequestorJustificationRequired = true })
+	justify := w.policy(w.teamPkg, func(p *entitlement.AssignmentPolicy) {
+		p.RequestApprovalSettings.IsRequestorJustificationRequired = true
+	})
 	hiddenCat := w.catalog("Internal only", func(c *entitlement.Catalog) { c.IsExternallyVisible = false })
 	internalPkg := w.pkg(hiddenCat, "Internal")
 	internalPol := w.policy(internalPkg, scope(entitlement.ScopeAllExistingDirectorySubjects))
@@ -84,7 +86,10 @@ func TestSubmitValidationFailures(t *testing.T) {
 	add := func(pol entitlement.AssignmentPolicy) entitlement.RequestInput {
 		return entitlement.RequestInput{RequestType: entitlement.RequestUserAdd, AccessPackageID: pol.AccessPackageID, PolicyID: pol.ID}
 	}
-	with := func(in entitlement.RequestInput, fn func(*entitlement.RequestInput)) entitlement.RequestInput { fn(&in); return in }
+	with := func(in entitlement.RequestInput, fn func(*entitlement.RequestInput)) entitlement.RequestInput {
+		fn(&in)
+		return in
+	}
 	var heldA string
 	w.view(func(tx entitlement.Tx) error {
 		a, err := tx.Assignments().Live(held.ID, w.teamPkg.ID)
@@ -140,12 +145,30 @@ func TestSubmitValidationFailures(t *testing.T) {
 		{"open request exists", pending, false, add(w.approved), "duplicateRequest", entitlement.ErrConflict, ""},
 		{"already assigned", held, false, add(w.open), "alreadyAssigned", entitlement.ErrConflict, ""},
 		{"request for someone else", *w.ada, false, with(add(w.open), func(in *entitlement.RequestInput) { in.TargetID = w.bob.ID }), "requestForOthers", entitlement.ErrForbidden, ""},
-		{"admin add by a requestor", *w.ada, false, with(add(w.direct), func(in *entitlement.RequestInput) { in.RequestType = entitlement.RequestAdminAdd; in.TargetID = w.bob.ID }), "notAssignmentManager", entitlement.ErrForbidden, ""},
-		{"admin add by a catalog reader", *w.dan, false, with(add(w.direct), func(in *entitlement.RequestInput) { in.RequestType = entitlement.RequestAdminAdd; in.TargetID = w.bob.ID }), "notAssignmentManager", entitlement.ErrForbidden, ""},
-		{"admin add of nobody", *w.carol, false, with(add(w.direct), func(in *entitlement.RequestInput) { in.RequestType = entitlement.RequestAdminAdd; in.TargetID = entitlement.NewID() }), "targetNotFound", entitlement.ErrNotFound, ""},
-		{"admin add of a blocked user", *w.carol, false, with(add(w.direct), func(in *entitlement.RequestInput) { in.RequestType = entitlement.RequestAdminAdd; in.TargetID = blocked.ID }), "targetBlocked", entitlement.ErrConflict, ""},
-		{"admin add through a closed policy", *w.carol, false, with(add(closed), func(in *entitlement.RequestInput) { in.RequestType = entitlement.RequestAdminAdd; in.TargetID = w.bob.ID }), "notAcceptingRequests", entitlement.ErrConflict, ""},
-		{"admin add of a holder", *w.carol, false, with(add(w.direct), func(in *entitlement.RequestInput) { in.RequestType = entitlement.RequestAdminAdd; in.TargetID = held.ID }), "alreadyAssigned", entitlement.ErrConflict, ""},
+		{"admin add by a requestor", *w.ada, false, with(add(w.direct), func(in *entitlement.RequestInput) {
+			in.RequestType = entitlement.RequestAdminAdd
+			in.TargetID = w.bob.ID
+		}), "notAssignmentManager", entitlement.ErrForbidden, ""},
+		{"admin add by a catalog reader", *w.dan, false, with(add(w.direct), func(in *entitlement.RequestInput) {
+			in.RequestType = entitlement.RequestAdminAdd
+			in.TargetID = w.bob.ID
+		}), "notAssignmentManager", entitlement.ErrForbidden, ""},
+		{"admin add of nobody", *w.carol, false, with(add(w.direct), func(in *entitlement.RequestInput) {
+			in.RequestType = entitlement.RequestAdminAdd
+			in.TargetID = entitlement.NewID()
+		}), "targetNotFound", entitlement.ErrNotFound, ""},
+		{"admin add of a blocked user", *w.carol, false, with(add(w.direct), func(in *entitlement.RequestInput) {
+			in.RequestType = entitlement.RequestAdminAdd
+			in.TargetID = blocked.ID
+		}), "targetBlocked", entitlement.ErrConflict, ""},
+		{"admin add through a closed policy", *w.carol, false, with(add(closed), func(in *entitlement.RequestInput) {
+			in.RequestType = entitlement.RequestAdminAdd
+			in.TargetID = w.bob.ID
+		}), "notAcceptingRequests", entitlement.ErrConflict, ""},
+		{"admin add of a holder", *w.carol, false, with(add(w.direct), func(in *entitlement.RequestInput) {
+			in.RequestType = entitlement.RequestAdminAdd
+			in.TargetID = held.ID
+		}), "alreadyAssigned", entitlement.ErrConflict, ""},
 		{"remove without assignment", *w.ada, false, entitlement.RequestInput{RequestType: entitlement.RequestUserRemove}, "invalidRequest", nil, "assignmentId"},
 		{"remove a missing assignment", *w.ada, false, entitlement.RequestInput{RequestType: entitlement.RequestUserRemove, AssignmentID: entitlement.NewID()}, "assignmentNotFound", entitlement.ErrNotFound, ""},
 		{"remove someone else's", *w.ada, false, entitlement.RequestInput{RequestType: entitlement.RequestUserRemove, AssignmentID: heldA}, "notYourAssignment", entitlement.ErrForbidden, ""},
