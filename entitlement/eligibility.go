@@ -195,6 +195,7 @@ func (s *Service) RequestablePackages(ctx context.Context, f RequestableFilter, 
 			return err
 		}
 		byPackage := map[string]*RequestablePackage{}
+		skipped := map[string]bool{} // packages already read and left out
 		catalogs := map[string]*Catalog{}
 		search := strings.ToLower(strings.TrimSpace(f.Search))
 		for _, id := range ids {
@@ -209,6 +210,10 @@ func (s *Service) RequestablePackages(ctx context.Context, f RequestableFilter, 
 			}
 			rp := byPackage[pol.AccessPackageID]
 			if rp == nil {
+				if skipped[pol.AccessPackageID] {
+					continue
+				}
+				skipped[pol.AccessPackageID] = true
 				pkg, err := tx.AccessPackages().Get(pol.AccessPackageID)
 				if isNotFound(err) {
 					continue
@@ -232,6 +237,7 @@ func (s *Service) RequestablePackages(ctx context.Context, f RequestableFilter, 
 					c = &cat
 					catalogs[pkg.CatalogID] = c
 				}
+				delete(skipped, pkg.ID)
 				rp = &RequestablePackage{Package: pkg, Catalog: *c}
 				byPackage[pkg.ID] = rp
 			}

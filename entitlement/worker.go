@@ -139,7 +139,6 @@ func (w *Worker) Tick(ctx context.Context) (TickResult, error) {
 	if err != nil {
 		return res, fmt.Errorf("worker: read due items: %w", err)
 	}
-	res.More = len(reqIDs) == n || len(asgIDs) == n || len(guestIDs) == n
 
 	step := func(what string, ids []string, fn func(Tx, string, time.Time) (bool, error), count *int) error {
 		for _, id := range ids {
@@ -176,6 +175,11 @@ func (w *Worker) Tick(ctx context.Context) (TickResult, error) {
 		return res, err
 	}
 
+	// A full batch that made progress means more may be due at once; a full batch of items that
+	// cannot progress yet (a guest whose removal is still under way) must not make Run spin.
+	res.More = (len(reqIDs) == n && res.Requests > 0) || (len(asgIDs) == n && res.Assignments > 0) ||
+		(len(guestIDs) == n && res.GuestsDeleted > 0)
+
 	// The outbox is read after the steps above, so their messages are included.
 	var msgIDs []string
 	err = s.store.View(ctx, func(tx Tx) error {
@@ -188,7 +192,6 @@ func (w *Worker) Tick(ctx context.Context) (TickResult, error) {
 	if err != nil {
 		return res, fmt.Errorf("worker: read outbox: %w", err)
 	}
-	res.More = res.More || len(msgIDs) == n
 	for _, id := range msgIDs {
 		if err := ctx.Err(); err != nil {
 			return res, err
@@ -211,5 +214,6 @@ func (w *Worker) Tick(ctx context.Context) (TickResult, error) {
 			res.OutboxFailed++
 		}
 	}
+	res.More = res.More || (len(msgIDs) == n && res.OutboxDelivered+res.OutboxRetried+res.OutboxFailed > 0)
 	return res, errors.Join(errs...)
 }
