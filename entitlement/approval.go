@@ -475,8 +475,6 @@ func (s *Service) whyNotDecidable(tx Tx, r Request, idx int, userID string, name
 		return ruleError(ErrConflict, "alreadyDecided", "this request was already denied by Steward at %s because nobody decided in time", formatTime(*st.TimeoutDateTime))
 	case r.RequestState == StateCanceled:
 		return ruleError(ErrConflict, "requestCanceled", "the requestor canceled this request at %s", formatTime(*r.CompletedDate))
-	case st.Status == StageNotStarted:
-		return ruleError(ErrConflict, "stageNotStarted", "stage %d has not started yet; an earlier stage is still waiting", idx+1)
 	case st.Status == StagePending && !st.Escalated && !slices.Contains(st.Approvers, userID):
 		return ruleError(ErrForbidden, "notYetEscalated", "you are asked only if the approvers do not decide by %s", formatTime(*st.EscalationDateTime))
 	case !r.IsOpen():

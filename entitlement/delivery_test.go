@@ -285,11 +285,42 @@ func TestExtension(t *testing.T) {
 				}
 			})
 		}
+		// Still being delivered: the application role waits in the outbox.
+		appPkg := w.pkg(w.cat, "Ledger", grant{w.app, "User"})
+		appA := w.requestAccess(*w.ada, w.policy(appPkg, func(p *entitlement.AssignmentPolicy) { p.CanExtend = true }))
+		if _, err := w.svc.ExtendAssignment(w.as(*w.ada), appA.AssignmentID, "", entitlement.Schedule{}); errCode(err) != "assignmentNotDelivered" {
+			t.Fatalf("extension while delivering: %v", err)
+		}
+		// A reason the policy asks for.
+		reasonPkg := w.pkg(w.cat, "Reasoned")
+		reasonPol := w.policy(reasonPkg, func(p *entitlement.AssignmentPolicy) {
+			p.CanExtend = true
+			p.RequestApprovalSettings.IsRequestorJustificationRequired = true
+		})
+		reasonA := w.submit(w.as(*w.ada), entitlement.RequestInput{RequestType: entitlement.RequestUserAdd, AccessPackageID: reasonPkg.ID, PolicyID: reasonPol.ID, Justification: "because"})
+		w.clock.Advance(time.Hour)
+		if _, err := w.svc.ExtendAssignment(w.as(*w.ada), reasonA.AssignmentID, " ", entitlement.Schedule{}); errCode(err) != "justificationRequired" {
+			t.Fatalf("extension without the reason: %v", err)
+		}
+		// The policy is gone.
+		w.update(func(tx entitlement.Tx) error { return tx.Policies().Delete(ext.ID) })
+		if _, err := w.svc.ExtendAssignment(w.as(*w.ada), extA.AssignmentID, "", entitlement.Schedule{}); errCode(err) != "policyDeleted" {
+			t.Fatalf("extension through a deleted policy: %v", err)
+		}
+		// A guest holding access, directly assigned, in a catalog closed to external users.
+		internal := w.catalog("Internal", func(c *entitlement.Catalog) { c.IsExternallyVisible = false }, withCatalogRole(entitlement.RoleAssignmentManager, *w.carol))
+		inPkg := w.pkg(internal, "Internal")
+		inPol := w.policy(inPkg, scope(entitlement.ScopeAllExistingDirectorySubjects), func(p *entitlement.AssignmentPolicy) { p.CanExtend = true })
+		inA := w.submit(w.as(*w.carol), entitlement.RequestInput{RequestType: entitlement.RequestAdminAdd, AccessPackageID: inPkg.ID, PolicyID: inPol.ID, TargetID: w.eve.ID})
+		w.clock.Advance(time.Hour)
+		if _, err := w.svc.ExtendAssignment(w.as(*w.eve), inA.AssignmentID, "", entitlement.Schedule{}); errCode(err) != "externalNotAllowed" {
+			t.Fatalf("guest extension in an internal catalog: %v", err)
+		}
 		// Out of scope now: Ada is no longer a member but a guest.
 		ada := *w.ada
 		ada.UserType = entitlement.UserTypeGuest
 		w.update(func(tx entitlement.Tx) error { return tx.Users().Put(ada) })
-		if _, err := w.svc.ExtendAssignment(w.as(ada), extA.AssignmentID, "", entitlement.Schedule{}); errCode(err) != "notInScope" {
+		if _, err := w.svc.ExtendAssignment(w.as(ada), reasonA.AssignmentID, "still needed", entitlement.Schedule{}); errCode(err) != "notInScope" {
 			t.Fatalf("out of scope: %v", err)
 		}
 	})
