@@ -10,7 +10,7 @@
 //
 // The bucket tree (schema version 2):
 //
-//	meta                         schema_version → "1"; settings → entitlement.Settings JSON
+//	meta                         schema_version → "2"; settings → entitlement.Settings JSON
 //	secrets                      name → bytes (session keys, demo provider keys)
 //	users                        <id> → User
 //	  users_by_email             <email> → <id>                      unique
