@@ -392,6 +392,9 @@ func (s *Service) DecideStage(ctx context.Context, requestID string, stage int, 
 			return invalid("justificationRequired", "justification", "give a reason for your decision; this stage asks approvers for one")
 		}
 		now := s.now()
+		if p.Name == "" {
+			p.Name = userLabel(tx, p.UserID)
+		}
 		st.DecidedBy, st.DecidedByName, st.DecidedDateTime, st.DecisionJustification = p.UserID, p.Name, &now, justification
 		pkgName := packageName(tx, r.AccessPackageID)
 		if !approve {
