@@ -28,21 +28,31 @@ func backup(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
-	defer st.Close()
-	f, err := os.OpenFile(*out, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
-	if err != nil {
-		return fmt.Errorf("backup: %w", err)
-	}
-	n, err := st.Backup(f)
-	if cerr := f.Close(); err == nil {
-		err = cerr
+	n, err := writeBackup(st, *out)
+	if cerr := st.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("backup: %w", cerr)
 	}
 	if err != nil {
-		_ = os.Remove(*out)
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote %d bytes to %s\n", n, *out)
 	return nil
+}
+
+// writeBackup writes the store to a new file at path, removing it again on failure.
+func writeBackup(st *store.Store, path string) (int64, error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return 0, fmt.Errorf("backup: %w", err)
+	}
+	n, err := st.Backup(f)
+	if cerr := f.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("backup: %w", cerr)
+	}
+	if err != nil {
+		_ = os.Remove(path)
+	}
+	return n, err
 }
 
 func restore(args []string, stdout, stderr io.Writer) error {

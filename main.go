@@ -142,7 +142,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer func() {
+		if err := st.Close(); err != nil {
+			log.Error("close store", "err", err)
+		}
+	}()
 
 	demoMode := cfg.OIDCIssuer == ""
 	admins := entitlement.AdminRule{Group: cfg.AdminGroup}

@@ -15,9 +15,9 @@ import (
 
 func TestApprovalRouting(t *testing.T) {
 	type people struct {
-		requestor, boss, bigBoss, lead, approverA, approverB, off, sponsorIn, sponsorOut, fallback entitlement.User
-		approvers                                                                                  entitlement.Group
-		org                                                                                        entitlement.ConnectedOrganization
+		requestor, boss, bigBoss, approverA, approverB, off, sponsorIn, sponsorOut, fallback entitlement.User
+		approvers                                                                            entitlement.Group
+		org                                                                                  entitlement.ConnectedOrganization
 	}
 	tests := []struct {
 		name string

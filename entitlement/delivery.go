@@ -428,7 +428,7 @@ func (s *Service) applyExtension(tx Tx, r *Request, actor Principal) error {
 	if err != nil && !isNotFound(err) {
 		return err
 	}
-	if err != nil || !a.IsLive() {
+	if live := err == nil && a.IsLive(); !live {
 		s.addEvent(r, EventCanceled, system, 0, "the assignment ended")
 		s.complete(r, StateCanceled, RequestStatusCanceled, "the assignment ended before the extension was applied")
 		return nil

@@ -57,16 +57,6 @@ func (f *engineFixture) open() {
 	f.svc = entitlement.NewService(entitlement.Options{Store: st, Clock: f.clock, Logger: quietLog})
 }
 
-// reopen closes the data file and opens it again, as a restart after a crash would.
-func (f *engineFixture) reopen() {
-	f.t.Helper()
-	if err := f.st.Close(); err != nil {
-		f.t.Fatalf("close store: %v", err)
-	}
-	f.st = nil
-	f.open()
-}
-
 func (f *engineFixture) update(fn func(tx entitlement.Tx) error) {
 	f.t.Helper()
 	if err := f.st.Update(context.Background(), fn); err != nil {

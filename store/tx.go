@@ -72,8 +72,8 @@ func (u users) Reports(managerID string) ([]entitlement.User, error) {
 }
 func (u users) Put(v entitlement.User) error { return usersTable.put(u.b, v) }
 func (u users) Delete(id string) error {
-	for _, g := range (groups{u.b}).groupIDsOf(id) {
-		if err := (groups{u.b}).RemoveMember(g, id); err != nil {
+	for _, g := range groups(u).groupIDsOf(id) {
+		if err := groups(u).RemoveMember(g, id); err != nil {
 			return err
 		}
 	}
