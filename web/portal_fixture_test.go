@@ -1,5 +1,3 @@
-//go:build engine
-
 package web_test
 
 import (
