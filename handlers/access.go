@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -368,11 +369,13 @@ func stagePreviews(stages []entitlement.StagePreview) []views.StagePreview {
 		if st.TimeoutInDays > 0 {
 			detail = append(detail, fmt.Sprintf("They have %s to decide; after that the request is denied.", plural(st.TimeoutInDays, "day")))
 		}
-		if st.EscalationInMinutes > 0 && len(st.EscalationApprovers) > 0 {
-			var esc []string
-			for _, a := range st.EscalationApprovers {
+		var esc []string
+		for _, a := range st.EscalationApprovers {
+			if !slices.ContainsFunc(st.Approvers, func(p entitlement.ApproverPreview) bool { return p.UserID == a.UserID }) {
 				esc = append(esc, a.DisplayName)
 			}
+		}
+		if st.EscalationInMinutes > 0 && len(esc) > 0 {
 			detail = append(detail, fmt.Sprintf("If nobody decides within %s, %s %s asked too.", minutesWords(st.EscalationInMinutes), joinAnd(esc), isAre(len(esc))))
 		}
 		sp.Detail = strings.Join(detail, " ")

@@ -82,6 +82,7 @@ func (h Requests) Show(c echo.Context) error {
 		Timeline:  timeline(v, now, who.UserID),
 		CanCancel: r.RequestorID == who.UserID && (r.RequestState == entitlement.StatePendingApproval || r.RequestState == entitlement.StateScheduled || r.RequestState == entitlement.StateSubmitted),
 	}
+	d.Refresh = r.RequestState == entitlement.StateSubmitted || r.RequestState == entitlement.StateDelivering
 	if r.RequestState == entitlement.StateDelivered && r.TargetID == who.UserID && r.RequestType != entitlement.RequestUserRemove {
 		d.AssignmentURL = "/access/assignments"
 	}

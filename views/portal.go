@@ -282,6 +282,9 @@ type RequestDetailProps struct {
 	Timeline      components.TimelineProps
 	CanCancel     bool
 	AssignmentURL string // the access it delivered, when live
+	// Refresh: the request is being delivered; the page reloads its content every few seconds
+	// until it is done.
+	Refresh bool
 }
 
 // AssignmentRow is one assignment on the my-access page and the home page.
