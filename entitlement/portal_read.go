@@ -135,6 +135,10 @@ type RequestView struct {
 	PackageDescription string
 	CatalogName        string
 	PolicyName         string
+	// PolicyDurationInDays and PolicyExpiration say how long access through the request's policy
+	// lasts (zero and nil when it does not end, or the policy is gone).
+	PolicyDurationInDays int
+	PolicyExpiration     *time.Time
 	// People maps the ids of the requestor, the subject, every approver asked and everyone who
 	// acted on the request to their names.
 	People map[string]PersonRef
@@ -169,7 +173,9 @@ func (s *Service) DescribeRequests(ctx context.Context, rs []Request) ([]Request
 			v := RequestView{Request: r, People: map[string]PersonRef{}}
 			v.PackageName, v.PackageDescription = n.pkg(r.AccessPackageID)
 			v.CatalogName = n.catalog(r.CatalogID)
-			v.PolicyName = n.policy(r.PolicyID)
+			if pol, ok := n.policy(r.PolicyID); ok {
+				v.PolicyName, v.PolicyDurationInDays, v.PolicyExpiration = pol.DisplayName, pol.DurationInDays, pol.ExpirationDateTime
+			}
 			ids := []string{r.RequestorID, r.TargetID}
 			for _, st := range r.Stages {
 				ids = append(ids, st.Approvers...)
@@ -278,12 +284,12 @@ type namer struct {
 	tx       Tx
 	packages map[string][2]string
 	catalogs map[string]string
-	policies map[string]string
+	policies map[string]*AssignmentPolicy
 	people   map[string]*PersonRef
 }
 
 func newNamer(tx Tx) *namer {
-	return &namer{tx: tx, packages: map[string][2]string{}, catalogs: map[string]string{}, policies: map[string]string{}, people: map[string]*PersonRef{}}
+	return &namer{tx: tx, packages: map[string][2]string{}, catalogs: map[string]string{}, policies: map[string]*AssignmentPolicy{}, people: map[string]*PersonRef{}}
 }
 
 func (n *namer) pkg(id string) (string, string) {
@@ -310,16 +316,18 @@ func (n *namer) catalog(id string) string {
 	return v
 }
 
-func (n *namer) policy(id string) string {
-	if v, ok := n.policies[id]; ok {
-		return v
+func (n *namer) policy(id string) (AssignmentPolicy, bool) {
+	v, ok := n.policies[id]
+	if !ok {
+		if p, err := n.tx.Policies().Get(id); err == nil {
+			v = &p
+		}
+		n.policies[id] = v
 	}
-	v := ""
-	if p, err := n.tx.Policies().Get(id); err == nil {
-		v = p.DisplayName
+	if v == nil {
+		return AssignmentPolicy{}, false
 	}
-	n.policies[id] = v
-	return v
+	return *v, true
 }
 
 func (n *namer) person(id string) (PersonRef, bool) {

@@ -271,9 +271,7 @@ func policyChoice(pol entitlement.AssignmentPolicy, stages []entitlement.StagePr
 			ch.Facts = append(ch.Facts, "Can be extended")
 		}
 	}
-	if pol.Description != "" {
-		ch.Facts = append(ch.Facts, pol.Description)
-	}
+	ch.About = pol.Description
 	return ch
 }
 

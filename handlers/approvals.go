@@ -115,14 +115,14 @@ func approvalItem(v entitlement.RequestView, me string, now time.Time) views.App
 		Kind: requestKind(r.RequestType), Justification: r.Justification, Submitted: views.At(now, r.CreatedDateTime),
 		RequestState: requestState(r.RequestState),
 	}
-	start, end := scheduleWords(r)
+	start, end := scheduleWords(v)
+	lower := func(s string) string { return strings.ToLower(s[:1]) + s[1:] }
 	if r.RequestType == entitlement.RequestUserExtend {
-		it.Schedule = "until " + strings.ToLower(end[:1]) + end[1:]
+		it.Schedule = "until " + end
+	} else if strings.HasSuffix(end, " after it starts") {
+		it.Schedule = lower(start) + ", for " + strings.TrimSuffix(end, " after it starts")
 	} else {
-		it.Schedule = strings.ToLower(start[:1]) + start[1:] + ", ends " + strings.ToLower(end[:1]) + end[1:]
-		if r.Schedule.Expiration.Type == entitlement.ExpirationNotSpecified || r.Schedule.Expiration.Type == "" {
-			it.Schedule = strings.ToLower(start[:1]) + start[1:] + ", for as long as the policy allows"
-		}
+		it.Schedule = lower(start) + ", until " + lower(end)
 	}
 	if r.CurrentStage < len(r.Stages) {
 		st := r.Stages[r.CurrentStage]

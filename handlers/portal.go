@@ -306,10 +306,13 @@ func quote(s string) string {
 }
 
 // scheduleWords says when access starts and ends under a request's schedule.
-func scheduleWords(r entitlement.Request) (start, end string) {
+func scheduleWords(v entitlement.RequestView) (start, end string) {
+	r := v.Request
 	start = "As soon as it is approved"
 	if r.RequestType == entitlement.RequestUserExtend {
 		start = "Already started"
+	} else if len(r.Stages) == 0 {
+		start = "At once"
 	}
 	if st := r.Schedule.StartDateTime; st != nil {
 		start = st.UTC().Format(views.TimeFormat)
@@ -325,7 +328,14 @@ func scheduleWords(r entitlement.Request) (start, end string) {
 	case entitlement.ExpirationNone:
 		end = "No end date"
 	default:
-		end = "When the policy says"
+		switch {
+		case v.PolicyExpiration != nil:
+			end = v.PolicyExpiration.UTC().Format(views.TimeFormat)
+		case v.PolicyDurationInDays > 0:
+			end = plural(v.PolicyDurationInDays, "day") + " after it starts"
+		default:
+			end = "No end date"
+		}
 	}
 	return start, end
 }

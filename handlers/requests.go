@@ -71,7 +71,7 @@ func (h Requests) Show(c echo.Context) error {
 	v := described[0]
 	now := h.now()
 	who, _ := entitlement.PrincipalFrom(ctx)
-	start, end := scheduleWords(r)
+	start, end := scheduleWords(v)
 	d := views.RequestDetailProps{
 		ID: r.ID, Kind: requestKind(r.RequestType), State: requestState(r.RequestState),
 		Package:   views.PackageCard{ID: r.AccessPackageID, Name: v.PackageName, Description: v.PackageDescription, Catalog: v.CatalogName},
@@ -140,7 +140,7 @@ func timeline(v entitlement.RequestView, now time.Time, me string) components.Ti
 		if e.Stage == 0 || len(r.Stages) <= 1 {
 			return ""
 		}
-		return fmt.Sprintf("Stage %d of %d ", e.Stage, len(r.Stages))
+		return fmt.Sprintf("Stage %d of %d: ", e.Stage, len(r.Stages))
 	}
 	var items []components.TimelineItem
 	for i, e := range r.Events {
@@ -172,7 +172,7 @@ func timeline(v entitlement.RequestView, now time.Time, me string) components.Ti
 			}
 		case entitlement.EventEscalated:
 			st := r.Stages[e.Stage-1]
-			it.Title = strings.TrimSpace(stageOf(e) + "Escalated")
+			it.Title = stageTitle(stageOf(e), "Escalated")
 			it.Who = joinAnd(names(v, st.EscalationApprovers))
 			it.Detail = "Nobody decided in time, so more approvers were asked."
 			if len(st.EscalationApprovers) == 0 {
@@ -180,13 +180,13 @@ func timeline(v entitlement.RequestView, now time.Time, me string) components.Ti
 			}
 			it.Tone = components.ToneWaiting
 		case entitlement.EventApproved:
-			it.Title = strings.TrimSpace(stageOf(e) + "Approved")
+			it.Title = stageTitle(stageOf(e), "Approved")
 			it.Who, it.Detail, it.Tone = name(e.ActorID, e.ActorName), quote(e.Detail), components.ToneSuccess
 		case entitlement.EventDenied:
 			if e.Stage == 0 && i > 0 && (r.Events[i-1].Kind == entitlement.EventTimedOut || r.Events[i-1].Kind == entitlement.EventNoApprover) {
 				continue // the refusal before it says why
 			}
-			it.Title = strings.TrimSpace(stageOf(e) + "Denied")
+			it.Title = stageTitle(stageOf(e), "Denied")
 			it.Tone = components.ToneDanger
 			if e.Stage > 0 {
 				it.Who, it.Detail = name(e.ActorID, e.ActorName), quote(e.Detail)
@@ -194,7 +194,7 @@ func timeline(v entitlement.RequestView, now time.Time, me string) components.Ti
 				it.Detail = sentence(e.Detail)
 			}
 		case entitlement.EventTimedOut:
-			it.Title = strings.TrimSpace(stageOf(e) + "Timed out")
+			it.Title = stageTitle(stageOf(e), "Timed out")
 			it.Detail = sentence(e.Detail) + " The request was denied."
 			it.Tone = components.ToneDanger
 		case entitlement.EventNoApprover:
@@ -287,4 +287,12 @@ func deliveredTitle(r entitlement.Request) string {
 		return "Extended"
 	}
 	return "Delivered"
+}
+
+// stageTitle is "Stage 1 of 2: approved", or "Approved" for a request of one stage.
+func stageTitle(prefix, what string) string {
+	if prefix == "" {
+		return what
+	}
+	return prefix + strings.ToLower(what)
 }

@@ -781,7 +781,7 @@ func decideForm(p Page, it ApprovalItem, selectable bool) templ.Component {
 			Required:    it.ReasonRequired,
 			Help:        reasonHelp(it),
 			Error:       it.ReasonError,
-			Attrs:       templ.Attributes{"maxlength": "2000", "data-testid": "decide-reason"},
+			Attrs:       reasonAttrs(it),
 		}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
@@ -1318,6 +1318,15 @@ func boolText(b bool) string {
 		return "true"
 	}
 	return "false"
+}
+
+// reasonAttrs puts the focus back on the reason when it came back with a message.
+func reasonAttrs(it ApprovalItem) templ.Attributes {
+	a := templ.Attributes{"maxlength": "2000", "data-testid": "decide-reason"}
+	if it.ReasonError != "" {
+		a["autofocus"] = true
+	}
+	return a
 }
 
 var _ = templruntime.GeneratedTemplate

@@ -166,6 +166,7 @@ type PolicyChoice struct {
 	ID      string
 	Name    string
 	Summary string   // one line: "Approved by your manager, then Dana Lee · access for 90 days"
+	About   string   // the policy's own description, when it has one
 	Facts   []string // short facts shown under it: "Justification required", "Can be extended"
 
 	JustificationRequired bool

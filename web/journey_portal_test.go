@@ -319,8 +319,8 @@ func TestJourneyTwoStages(t *testing.T) {
 	j.as("riley", "Riley Requester")
 	j.open("/access/requests/" + r.ID)
 	tl := `[data-testid="request-timeline"]`
-	j.waitText(tl, "Stage 1 of 2 Approved · Morgan Manager")
-	j.waitText(tl, "Stage 2 of 2 Denied · Avery Approver")
+	j.waitText(tl, "Stage 1 of 2: approved · Morgan Manager")
+	j.waitText(tl, "Stage 2 of 2: denied · Avery Approver")
 	j.waitText(tl, "Please finish the on-call training first.")
 	j.shots("request-two-stages")
 }

@@ -331,7 +331,7 @@ func TestReasonRequiredByStage(t *testing.T) {
 	c, _ := signedIn(t, env, "requester@example.com")
 	_, body = env.Get(t, c, "/access/requests/"+r.ID)
 	page := text(body)
-	for _, want := range []string{"Stage 1 of 2 Approved · Manny Manager", "Stage 2 of 2 Denied · Dana Approver", "Do the training first", "Denied by Dana Approver"} {
+	for _, want := range []string{"Stage 1 of 2: approved · Manny Manager", "Stage 2 of 2: denied · Dana Approver", "Do the training first", "Denied by Dana Approver"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("timeline lacks %q: %s", want, page)
 		}
