@@ -42,7 +42,7 @@ func AssignmentsPage(p Page, d AssignmentsProps) templ.Component {
 			}
 			ctx = templ.InitializeContext(ctx)
 			templ_7745c5c3_Err = components.PageHeader(components.PageHeaderProps{
-				Title:       "My access",
+				Title:       "Access you have",
 				Description: "The access you hold, what it grants and when it ends. Extend it before it runs out, or give it back when you no longer need it.",
 				Actions:     linkTo("/access/packages", "Request access", components.ButtonPrimary),
 			}).Render(ctx, templ_7745c5c3_Buffer)

@@ -421,6 +421,39 @@ func TestJourneyBulkApprove(t *testing.T) {
 	j.shots("approvals-empty")
 }
 
+// TestJourneyPolicyChoice: choosing another policy updates who will approve, in place.
+func TestJourneyPolicyChoice(t *testing.T) {
+	w := startDemo(t)
+	j := newJourney(t, w)
+	pkg := w.pkg(t, "GitHub maintainer")
+	second, err := w.env.Svc.CreatePolicy(adminCtx(), entitlement.PolicyInput{
+		AccessPackageID: pkg.ID, DisplayName: "Release captains, owner approval", DurationInDays: 14,
+		RequestorSettings: entitlement.RequestorSettings{ScopeType: entitlement.ScopeAllExistingDirectoryMembers, AcceptRequests: true},
+		RequestApprovalSettings: entitlement.ApprovalSettings{IsApprovalRequired: true, ApprovalMode: entitlement.ApprovalSingle,
+			ApprovalStages: []entitlement.ApprovalStage{{ApprovalStageTimeOutInDays: 2, PrimaryApprovers: []entitlement.UserSet{
+				{Type: entitlement.UserSetSingleUser, ID: w.users["owner@example.com"].ID}}}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.as("riley", "Riley Requester")
+	j.open("/access/packages/" + pkg.ID)
+	j.waitText(`[data-testid="approver-preview"]`, "Morgan Manager (your manager)")
+	j.typeInto(`#justification`, "Release captain for 2.0")
+	j.click(`[data-testid="policy-` + second.ID + `"]`)
+	j.waitText(`[data-testid="approver-preview"]`, "Owen Owner")
+	j.waitText(`#policy-details`, "Access lasts for 14 days")
+	if got, _ := chromedp.Run(j.Ctx, chromedp.Value(chromedp.CSS(`#justification`))); got != "Release captain for 2.0" {
+		t.Errorf("the justification typed was lost: %q", got)
+	}
+	if strings.Contains(j.Location(), "policyId") {
+		t.Errorf("changing the policy navigated: %s", j.Location())
+	}
+	j.shots("request-form-two-policies")
+	j.click(`[data-testid="submit-request"]`)
+	j.waitText(`[data-testid="flashes"]`, "sent to Owen Owner for approval")
+}
+
 // onlyRequest returns the one request of the person for the package.
 func onlyRequest(t *testing.T, w *demoWorld, email, packageID string) entitlement.Request {
 	t.Helper()

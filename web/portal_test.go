@@ -52,6 +52,37 @@ func TestFindAccess(t *testing.T) {
 	}
 }
 
+func TestPolicyChoiceWithoutJavaScript(t *testing.T) {
+	env, w := startPortal(t)
+	second, err := env.Svc.CreatePolicy(adminCtx(), entitlement.PolicyInput{
+		AccessPackageID: w.finance.ID, DisplayName: "Auditors", ExpirationDateTime: ptr(time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC)),
+		RequestorSettings: entitlement.RequestorSettings{ScopeType: entitlement.ScopeAllExistingDirectoryMembers, AcceptRequests: true},
+		RequestApprovalSettings: entitlement.ApprovalSettings{IsApprovalRequired: true, ApprovalMode: entitlement.ApprovalSingle,
+			ApprovalStages: []entitlement.ApprovalStage{{ApprovalStageTimeOutInDays: 3, PrimaryApprovers: []entitlement.UserSet{
+				{Type: entitlement.UserSetSingleUser, ID: w.users["approver@example.com"].ID}}}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := signedIn(t, env, "requester@example.com")
+	// The "Show approvers for this choice" button GETs the page with the form's values.
+	_, body := env.Get(t, c, "/access/packages/"+w.finance.ID+"?policyId="+second.ID+"&justification=Audit+2026&end=2026-06-01T00%3A00")
+	if !strings.Contains(body, `value="`+second.ID+`" checked`) {
+		t.Errorf("the chosen policy is not checked")
+	}
+	page := text(body)
+	for _, want := range []string{"Show approvers for this choice", "Dana Approver", "access until 31 Dec 2026", "Access lasts until 31 Dec 2026"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %q: %s", want, page)
+		}
+	}
+	if !strings.Contains(body, ">Audit 2026</textarea>") || !strings.Contains(body, `value="2026-06-01T00:00"`) {
+		t.Errorf("the typed values were not kept")
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
 func TestFindAccessNothingOffered(t *testing.T) {
 	env := start(t) // no packages at all
 	c := env.Client(t)
