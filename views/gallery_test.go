@@ -184,7 +184,7 @@ func TestGallery(t *testing.T) {
 		mux.HandleFunc("/"+name, func(w http.ResponseWriter, r *http.Request) {
 			var b bytes.Buffer
 			if err := comp.Render(context.Background(), &b); err != nil {
-				http.Error(w, err.Error(), 500)
+				http.Error(w, err.Error(), http.StatusInternalServerError)
 				return
 			}
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
