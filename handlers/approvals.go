@@ -282,7 +282,7 @@ func (h Approvals) decided(c echo.Context, r entitlement.Request, stage int, me,
 		if err != nil {
 			return err
 		}
-		return Render(c, http.StatusOK, views.ApprovalCard(p, it, false))
+		return Render(c, http.StatusOK, views.DecidedCard(p, it))
 	}
 	if it.DecidedBySomeoneElse {
 		msg := note

@@ -224,6 +224,7 @@ func TestJourneyRequestApproveAndUse(t *testing.T) {
 	j.typeInto(card+` textarea[name="reason"]`, "Agreed for the release.")
 	j.click(card + ` [data-testid="approve"]`)
 	j.waitText(card+` [data-testid="approval-outcome"]`, "You approved this request")
+	j.lacks(navApprovals, "1")
 	if !strings.HasSuffix(j.Location(), "/approvals") {
 		t.Errorf("approving left the page: %s", j.Location())
 	}
