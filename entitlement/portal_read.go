@@ -214,6 +214,8 @@ type AssignmentView struct {
 	// policy's approval stages.
 	CanExtend              bool
 	ExtensionNeedsApproval bool
+	// JustificationRequired: the policy asks for a reason with every request, extensions too.
+	JustificationRequired bool
 	// MaxExtendedEnd is the latest end an extension made now may ask for; nil when the policy
 	// sets no limit. ExtensionDays is the policy's duration in days (0 for a fixed end).
 	MaxExtendedEnd *time.Time
@@ -259,6 +261,7 @@ func (s *Service) DescribeAssignments(ctx context.Context, as []Assignment) ([]A
 				v.CanExtend = pol.CanExtend && a.IsLive() && a.AssignmentState == AssignmentDelivered && a.EndDateTime() != nil
 				v.ExtensionNeedsApproval = pol.RequestApprovalSettings.IsApprovalRequiredForExtension && pol.IsApprovalRequired()
 				v.ExtensionDays = pol.DurationInDays
+				v.JustificationRequired = pol.RequestApprovalSettings.IsRequestorJustificationRequired
 				if limit := pol.AssignmentEnd(now); limit != nil {
 					v.MaxExtendedEnd = limit
 				}

@@ -187,7 +187,7 @@ func (h Assignments) renderExtend(c echo.Context, status int, v entitlement.Assi
 	if !v.CanExtend && status < 300 {
 		return &entitlement.RuleError{Code: "cannotExtend", Message: "This access cannot be extended: its policy does not allow it, or it does not end.", Kind: entitlement.ErrConflict}
 	}
-	d := views.ExtendProps{Assignment: row, Justification: just, End: end, Errors: errs}
+	d := views.ExtendProps{Assignment: row, Justification: just, End: end, Errors: errs, JustificationRequired: v.JustificationRequired, MinEnd: formTime(v.EndDateTime())}
 	if v.MaxExtendedEnd != nil {
 		d.MaxEnd = formTime(v.MaxExtendedEnd)
 		d.Lifetime = "the longest the policy allows, until " + v.MaxExtendedEnd.UTC().Format(views.DateFormat)

@@ -618,7 +618,7 @@ func ExtendPage(p Page, d ExtendProps) templ.Component {
 				Rows:     3,
 				Help:     "The approvers read it before they decide.",
 				Error:    d.Errors["justification"],
-				Required: d.Assignment.ExtendApproval,
+				Required: d.JustificationRequired,
 				Attrs:    templ.Attributes{"maxlength": "2000"},
 			}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
@@ -628,6 +628,7 @@ func ExtendPage(p Page, d ExtendProps) templ.Component {
 				Name:  "end",
 				Label: "New end",
 				Value: d.End,
+				Min:   d.MinEnd,
 				Max:   d.MaxEnd,
 				Help:  "Empty: " + d.Lifetime + ". Times are in UTC.",
 				Error: firstNonEmpty(d.Errors["schedule.expiration.endDateTime"], d.Errors["schedule.expiration.type"]),

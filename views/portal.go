@@ -326,13 +326,15 @@ type AssignmentsProps struct {
 
 // ExtendProps is the data of the extension form.
 type ExtendProps struct {
-	Assignment    AssignmentRow
-	Justification string
-	End           string // "2006-01-02T15:04" as typed
-	MaxEnd        string
-	Lifetime      string // what the policy gives: "90 more days"
-	Approval      string // who approves the extension, in words, or that none is needed
-	Errors        map[string]string
+	Assignment            AssignmentRow
+	Justification         string
+	End                   string // "2006-01-02T15:04" as typed
+	MaxEnd                string
+	Lifetime              string // what the policy gives: "90 more days"
+	Approval              string // who approves the extension, in words, or that none is needed
+	JustificationRequired bool
+	MinEnd                string // the current end: a new end must come after it
+	Errors                map[string]string
 }
 
 // OtherErrors are the messages that belong to no field of the form.
