@@ -198,7 +198,8 @@ func allMembers(tx Tx, groupID string) ([]string, error) {
 }
 
 // PreviewApprovers tells, stage by stage, who would approve if the caller requested through the
-// policy now: the resolved people, whether backups stand in and why.
+// policy now: the resolved people, whether backups stand in and why. Only callers who may request
+// through the policy, and readers of its catalog, get an answer; others get ErrNotFound.
 func (s *Service) PreviewApprovers(ctx context.Context, policyID string) ([]StagePreview, error) {
 	p, err := principal(ctx)
 	if err != nil {
@@ -215,6 +216,22 @@ func (s *Service) PreviewApprovers(ctx context.Context, policyID string) ([]Stag
 		subj, err := loadSubject(tx, p.UserID)
 		if err != nil {
 			return fmt.Errorf("preview approvers: %w", err)
+		}
+		// The preview names people and their e-mail addresses: only for those who could request
+		// through the policy, and for those who manage or read its catalog. Others learn nothing,
+		// not even that the policy exists.
+		cat, err := tx.Catalogs().Get(pol.CatalogID)
+		if err != nil && !isNotFound(err) {
+			return fmt.Errorf("preview approvers: %w", err)
+		}
+		if err != nil || subj.checkRequestable(pol, cat) != nil {
+			acc, err := loadAccess(tx, p)
+			if err != nil {
+				return err
+			}
+			if !acc.canReadCatalog(pol.CatalogID) {
+				return ruleError(ErrNotFound, "policyNotFound", "policy %q does not exist", policyID)
+			}
 		}
 		if !pol.IsApprovalRequired() {
 			return nil
