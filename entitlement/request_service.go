@@ -360,6 +360,9 @@ func (s *Service) extend(ctx context.Context, p Principal, assignmentID, justifi
 		}
 		limit := pol.AssignmentEnd(now)
 		newEnd := scheduleEnd(pol, schedule, now)
+		if err := checkEndNotTooLate(schedule, newEnd); err != nil {
+			return err
+		}
 		switch {
 		case schedule.Expiration.Type == ExpirationNone && limit != nil:
 			return invalid("scheduleBeyondPolicy", "schedule.expiration.type", "this policy gives access until %s at the latest", formatTime(*limit))
