@@ -186,6 +186,17 @@ func (c catalogs) List(opt entitlement.ListOptions) (entitlement.Page[entitlemen
 func (c catalogs) IDsByPrincipal(principalID string) ([]string, error) {
 	return catalogsTable.ids(c.b, "principal", principalID), nil
 }
+func (c catalogs) RolesByPrincipal(principalID string) (map[string][]entitlement.CatalogRole, error) {
+	out := map[string][]entitlement.CatalogRole{}
+	for _, rest := range prefixSuffixes(c.b, catalogsTable.index("principal_role").bucket(catalogsTable.name), principalID) {
+		role, catalogID, ok := strings.Cut(rest, sep) // <role>\x00<catalogId>
+		if !ok {
+			continue
+		}
+		out[catalogID] = append(out[catalogID], entitlement.CatalogRole(role))
+	}
+	return out, nil
+}
 func (c catalogs) Put(v entitlement.Catalog) error { return catalogsTable.put(c.b, v) }
 func (c catalogs) Delete(id string) error          { return catalogsTable.delete(c.b, id) }
 
