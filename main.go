@@ -219,7 +219,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	go func() { errc <- httpSrv.Serve(ln) }()
 	workerCtx, stopWorker := context.WithCancel(ctx)
 	defer stopWorker()
+	workerDone := make(chan struct{})
 	go func() {
+		defer close(workerDone)
 		if err := worker.Run(workerCtx); err != nil && !errors.Is(err, context.Canceled) {
 			errc <- fmt.Errorf("worker: %w", err)
 		}
@@ -236,7 +238,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	stopWorker()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	if err := httpSrv.Shutdown(shutdownCtx); err != nil {
+	err = httpSrv.Shutdown(shutdownCtx)
+	// The store closes when serve returns; the worker must be done with it first.
+	<-workerDone
+	if err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
