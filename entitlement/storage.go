@@ -48,6 +48,9 @@ type ListOptions struct {
 	After  string
 	Before string
 	Search string
+	// Desc walks the list from its end: newest first for the lists in creation order
+	// (requests, assignments, decisions), Z to A for those in name order.
+	Desc bool
 }
 
 // PageSize returns the effective page size.

@@ -72,6 +72,7 @@ func (h Approvals) renderList(c echo.Context, status int, override *views.Approv
 func (h Approvals) History(c echo.Context) error {
 	ctx := c.Request().Context()
 	opt, from := listOptions(c)
+	opt.Desc = true // newest first
 	page, err := h.Svc.MyDecisions(ctx, opt)
 	if err != nil {
 		return err

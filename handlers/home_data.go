@@ -57,7 +57,7 @@ func (h Home) props(c echo.Context) (views.HomeProps, error) {
 	for _, v := range described {
 		d.Live = append(d.Live, assignmentRow(v, now))
 	}
-	open, err := h.Svc.MyRequests(ctx, entitlement.RequestFilter{States: requestFilters["open"]}, entitlement.ListOptions{Limit: homeListLength})
+	open, err := h.Svc.MyRequests(ctx, entitlement.RequestFilter{States: requestFilters["open"]}, entitlement.ListOptions{Limit: homeListLength, Desc: true})
 	if err != nil {
 		return d, err
 	}

@@ -32,6 +32,7 @@ func (h Requests) List(c echo.Context) error {
 		show = "open"
 	}
 	opt, from := listOptions(c)
+	opt.Desc = true // newest first
 	page, err := h.Svc.MyRequests(ctx, entitlement.RequestFilter{States: requestFilters[show]}, opt)
 	if err != nil {
 		return err

@@ -218,7 +218,7 @@ func (s scan[T]) idOf(k []byte) string {
 }
 
 func (s scan[T]) page(tx *bolt.Tx, opt entitlement.ListOptions) (entitlement.Page[T], error) {
-	return s.walk(tx, opt, false)
+	return s.walk(tx, opt, opt.Desc)
 }
 
 // newestFirst pages through the keys in descending order.
