@@ -8,14 +8,7 @@ import (
 )
 
 func getPackage(tx Tx, id string) (AccessPackage, error) {
-	p, err := tx.AccessPackages().Get(id)
-	if isNotFound(err) {
-		return p, notFound("access package", id)
-	}
-	if err != nil {
-		return p, fmt.Errorf("load access package %s: %w", id, err)
-	}
-	return p, nil
+	return load("access package", id, tx.AccessPackages().Get)
 }
 
 // ListAccessPackages lists the access packages of every catalog the caller may read, in name
@@ -57,13 +50,10 @@ func (s *Service) ListAccessPackages(ctx context.Context, opt ListOptions) (Page
 func (s *Service) ListCatalogPackages(ctx context.Context, catalogID string, opt ListOptions) (Page[AccessPackage], error) {
 	var out Page[AccessPackage]
 	err := s.read(ctx, func(tx Tx, a *access) error {
-		c, err := getCatalog(tx, catalogID)
-		if err != nil {
+		if _, err := readableCatalog(tx, a, catalogID); err != nil {
 			return err
 		}
-		if !a.canReadCatalog(catalogID) {
-			return forbidden("you have no role in the catalog %q", c.DisplayName)
-		}
+		var err error
 		out, err = tx.AccessPackages().ByCatalog(catalogID, opt)
 		if err != nil {
 			return fmt.Errorf("list access packages: %w", err)

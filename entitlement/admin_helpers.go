@@ -190,3 +190,27 @@ func quoteList(names []string) string {
 	}
 	return strings.Join(q[:len(q)-1], ", ") + " and " + q[len(q)-1]
 }
+
+// load reads one record, turning a missing one into the not-found refusal people see.
+func load[T any](what, id string, get func(string) (T, error)) (T, error) {
+	v, err := get(id)
+	if isNotFound(err) {
+		return v, notFound(what, id)
+	}
+	if err != nil {
+		return v, fmt.Errorf("load %s %s: %w", what, id, err)
+	}
+	return v, nil
+}
+
+// readableCatalog loads a catalog the caller may read.
+func readableCatalog(tx Tx, a *access, id string) (Catalog, error) {
+	c, err := getCatalog(tx, id)
+	if err != nil {
+		return c, err
+	}
+	if !a.canReadCatalog(id) {
+		return c, forbidden("you have no role in the catalog %q", c.DisplayName)
+	}
+	return c, nil
+}

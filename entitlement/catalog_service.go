@@ -18,14 +18,7 @@ type CatalogStats struct {
 }
 
 func getCatalog(tx Tx, id string) (Catalog, error) {
-	c, err := tx.Catalogs().Get(id)
-	if isNotFound(err) {
-		return c, notFound("catalog", id)
-	}
-	if err != nil {
-		return c, fmt.Errorf("load catalog %s: %w", id, err)
-	}
-	return c, nil
+	return load("catalog", id, tx.Catalogs().Get)
 }
 
 // ListCatalogs lists the catalogs the caller may read, in name order: every catalog for
@@ -76,12 +69,9 @@ func readableCatalogs(tx Tx, a *access) ([]Catalog, error) {
 func (s *Service) CatalogByID(ctx context.Context, id string) (Catalog, error) {
 	var out Catalog
 	err := s.read(ctx, func(tx Tx, a *access) error {
-		c, err := getCatalog(tx, id)
+		c, err := readableCatalog(tx, a, id)
 		if err != nil {
 			return err
-		}
-		if !a.canReadCatalog(id) {
-			return forbidden("you have no role in the catalog %q", c.DisplayName)
 		}
 		out = c
 		return nil
@@ -93,12 +83,8 @@ func (s *Service) CatalogByID(ctx context.Context, id string) (Catalog, error) {
 func (s *Service) CatalogStats(ctx context.Context, catalogID string) (CatalogStats, error) {
 	var out CatalogStats
 	err := s.read(ctx, func(tx Tx, a *access) error {
-		c, err := getCatalog(tx, catalogID)
-		if err != nil {
+		if _, err := readableCatalog(tx, a, catalogID); err != nil {
 			return err
-		}
-		if !a.canReadCatalog(catalogID) {
-			return forbidden("you have no role in the catalog %q", c.DisplayName)
 		}
 		res, err := tx.Resources().ByCatalog(catalogID, ListOptions{Limit: 1})
 		if err != nil {

@@ -9,14 +9,7 @@ import (
 )
 
 func getOrg(tx Tx, id string) (ConnectedOrganization, error) {
-	o, err := tx.ConnectedOrganizations().Get(id)
-	if isNotFound(err) {
-		return o, notFound("connected organization", id)
-	}
-	if err != nil {
-		return o, fmt.Errorf("load connected organization %s: %w", id, err)
-	}
-	return o, nil
+	return load("connected organization", id, tx.ConnectedOrganizations().Get)
 }
 
 // ListConnectedOrganizations lists the connected organizations in name order, for everyone who

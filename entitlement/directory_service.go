@@ -46,25 +46,11 @@ func (s *Service) UserByID(ctx context.Context, id string) (User, error) {
 }
 
 func getUser(tx Tx, id string) (User, error) {
-	u, err := tx.Users().Get(id)
-	if isNotFound(err) {
-		return u, notFound("user", id)
-	}
-	if err != nil {
-		return u, fmt.Errorf("load user %s: %w", id, err)
-	}
-	return u, nil
+	return load("user", id, tx.Users().Get)
 }
 
 func getGroup(tx Tx, id string) (Group, error) {
-	g, err := tx.Groups().Get(id)
-	if isNotFound(err) {
-		return g, notFound("group", id)
-	}
-	if err != nil {
-		return g, fmt.Errorf("load group %s: %w", id, err)
-	}
-	return g, nil
+	return load("group", id, tx.Groups().Get)
 }
 
 // CreateUser adds a person to the directory. New users are always enabled (AccountEnabled in

@@ -9,14 +9,7 @@ import (
 )
 
 func getPolicy(tx Tx, id string) (AssignmentPolicy, error) {
-	p, err := tx.Policies().Get(id)
-	if isNotFound(err) {
-		return p, notFound("assignment policy", id)
-	}
-	if err != nil {
-		return p, fmt.Errorf("load assignment policy %s: %w", id, err)
-	}
-	return p, nil
+	return load("assignment policy", id, tx.Policies().Get)
 }
 
 // PoliciesOfPackage lists an access package's policies, in creation order.

@@ -29,14 +29,7 @@ func groupLabel(tx Tx, id string) string {
 }
 
 func getResource(tx Tx, id string) (Resource, error) {
-	r, err := tx.Resources().Get(id)
-	if isNotFound(err) {
-		return r, notFound("resource", id)
-	}
-	if err != nil {
-		return r, fmt.Errorf("load resource %s: %w", id, err)
-	}
-	return r, nil
+	return load("resource", id, tx.Resources().Get)
 }
 
 // AddResource onboards a resource into a catalog through an AdminAdd resource request, carried
@@ -187,13 +180,10 @@ func (s *Service) removeResource(tx Tx, p Principal, c Catalog, r Resource, just
 func (s *Service) ListResources(ctx context.Context, catalogID string, opt ListOptions) (Page[Resource], error) {
 	var out Page[Resource]
 	err := s.read(ctx, func(tx Tx, a *access) error {
-		c, err := getCatalog(tx, catalogID)
-		if err != nil {
+		if _, err := readableCatalog(tx, a, catalogID); err != nil {
 			return err
 		}
-		if !a.canReadCatalog(catalogID) {
-			return forbidden("you have no role in the catalog %q", c.DisplayName)
-		}
+		var err error
 		out, err = tx.Resources().ByCatalog(catalogID, opt)
 		if err != nil {
 			return fmt.Errorf("list resources: %w", err)
