@@ -1,0 +1,140 @@
+package handlers
+
+import (
+	"errors"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/stewardhq/steward/entitlement"
+	"github.com/stewardhq/steward/views"
+)
+
+// The admin navigation's items, for adminPage's current argument.
+const (
+	navDashboard = "dashboard"
+	navCatalogs  = "catalogs"
+	navOrgs      = "orgs"
+	navUsers     = "users"
+	navGroups    = "groups"
+	navSettings  = "settings"
+	navAudit     = "audit"
+)
+
+// errNoAdmin is what people without any administrative role get on the admin pages.
+var errNoAdmin = &entitlement.RuleError{
+	Code:    "forbidden",
+	Message: "The admin pages are for administrators, catalog creators and people with a role in a catalog. Ask an administrator if you need one.",
+	Kind:    entitlement.ErrForbidden,
+}
+
+// adminPage builds the data of an admin page: the shell with the admin section current, the left
+// navigation showing only what the person may use, and the breadcrumbs. People without any
+// administrative role get a 403.
+func (b *Base) adminPage(c echo.Context, title, current string, crumbs ...views.NavItem) (views.Page, entitlement.Capabilities, error) {
+	p, err := b.Page(c, title, views.SectionAdmin)
+	if err != nil {
+		return p, entitlement.Capabilities{}, err
+	}
+	caps, err := b.Svc.Capabilities(c.Request().Context())
+	if err != nil {
+		return p, caps, err
+	}
+	if !caps.CanAdminister {
+		return p, caps, errNoAdmin
+	}
+	p.AdminNav = adminNav(caps, current)
+	if len(crumbs) > 0 {
+		p.Breadcrumbs = append([]views.NavItem{{Label: "Admin", URL: "/admin"}}, crumbs...)
+	}
+	return p, caps, nil
+}
+
+// adminNav lists the admin pages the person may use. Catalog roles open the dashboard and the
+// catalogs; the directory, partners, settings and the audit log are for administrators.
+func adminNav(caps entitlement.Capabilities, current string) []views.NavItem {
+	items := []struct{ key, label, url string }{
+		{navDashboard, "Overview", "/admin"},
+		{navCatalogs, "Catalogs", "/admin/catalogs"},
+	}
+	if caps.IsAdmin {
+		items = append(items, []struct{ key, label, url string }{
+			{navOrgs, "Connected organizations", "/admin/connected-organizations"},
+			{navUsers, "Users", "/admin/directory/users"},
+			{navGroups, "Groups", "/admin/directory/groups"},
+			{navSettings, "Settings", "/admin/settings"},
+			{navAudit, "Audit log", "/admin/audit"},
+		}...)
+	}
+	out := make([]views.NavItem, len(items))
+	for i, it := range items {
+		out[i] = views.NavItem{Label: it.label, URL: it.url, Current: it.key == current}
+	}
+	return out
+}
+
+// listOptions reads the paging and search parameters of a list page.
+func listOptions(c echo.Context) entitlement.ListOptions {
+	return entitlement.ListOptions{
+		Search: strings.TrimSpace(c.QueryParam("q")),
+		After:  c.QueryParam("after"),
+		Before: c.QueryParam("before"),
+	}
+}
+
+// pageLinks builds the pagination footer of a list: "1–25 of 312", with previous and next URLs
+// that keep the other query parameters.
+func pageLinks[T any](c echo.Context, path string, page entitlement.Page[T], opt entitlement.ListOptions) views.Pager {
+	q := c.QueryParams()
+	link := func(key, cursor string) string {
+		if cursor == "" {
+			return ""
+		}
+		v := url.Values{}
+		for k, vals := range q {
+			if k == "after" || k == "before" {
+				continue
+			}
+			v[k] = vals
+		}
+		v.Set(key, cursor)
+		return path + "?" + v.Encode()
+	}
+	pg := views.Pager{PrevURL: link("before", page.Prev), NextURL: link("after", page.Next)}
+	// The position of a keyset page is not known exactly; the count shows the size of the list
+	// and how many this page shows.
+	switch {
+	case page.Total == 0:
+		pg.Label = "No results"
+	case opt.After == "" && opt.Before == "":
+		pg.Label = "1–" + strconv.Itoa(len(page.Items)) + " of " + strconv.Itoa(page.Total)
+	default:
+		pg.Label = strconv.Itoa(len(page.Items)) + " shown of " + strconv.Itoa(page.Total)
+	}
+	return pg
+}
+
+// ruleMessage returns the message of a business-rule refusal of the given kind (ErrConflict,
+// ErrForbidden, ErrNotFound), so a page can show it in place; ok is false for other errors.
+func ruleMessage(err error, kind error) (string, bool) {
+	var re *entitlement.RuleError
+	if errors.As(err, &re) && errors.Is(err, kind) {
+		return re.Message, true
+	}
+	return "", false
+}
+
+// flashError queues an error message for the next page.
+func (b *Base) flashError(c echo.Context, msg string) error {
+	return b.Flash(c, "error", msg)
+}
+
+// sentence upper-cases the first letter of a domain message, which is written lower-case so that
+// it reads well inside other text.
+func sentence(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
