@@ -21,7 +21,7 @@ func (p Pager) props(target string) components.PaginationProps {
 
 // Choice is a person, group or organization offered by a people picker or shown as a chip.
 type Choice struct {
-	Kind   string // entitlement.UserSet* kind: singleUser, groupMembers, connectedOrganizationMembers
+	Kind   string // "user", "group" or "org"
 	ID     string
 	Label  string
 	Detail string // an e-mail address, a description
@@ -143,3 +143,5 @@ type WhenProps struct {
 	At  time.Time
 	Now time.Time
 }
+
+func itoa(i int) string { return strconv.Itoa(i) }

@@ -2,8 +2,10 @@ package views
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/stewardhq/steward/entitlement"
+	"github.com/stewardhq/steward/views/components"
 )
 
 // The steps of the policy wizard, in order.
@@ -147,6 +149,8 @@ type PolicyWizardProps struct {
 	Picker      PickerState       // the picker searched without JavaScript, and what it found
 	Summary     []SummarySection  // the summary step's plain words
 	Reached     int               // the furthest step reached, so the step list links back to it
+	General     []string          // messages that belong to no field of the current step
+	ErrorSteps  map[string]bool   // the steps that have a message, marked in the step list
 }
 
 // SummarySection is one paragraph of a policy's plain-words summary, with the step to change it.
@@ -191,4 +195,154 @@ func (p PolicyWizardProps) UserSetLabel(u entitlement.UserSet) string {
 		return n
 	}
 	return "Unknown (" + u.ID + ")"
+}
+
+func (p PolicyWizardProps) title() string {
+	if p.Editing {
+		return "Edit policy"
+	}
+	return "New policy"
+}
+
+func stepLabel(step string) string {
+	for _, s := range PolicySteps {
+		if s.Key == step {
+			return s.Label
+		}
+	}
+	return step
+}
+
+func (p PolicyWizardProps) stepTitle() string {
+	switch p.Step {
+	case StepBasics:
+		return "Name the policy"
+	case StepRequestors:
+		return "Who can request"
+	case StepApproval:
+		return "Who approves"
+	case StepLifecycle:
+		return "How long access lasts"
+	case StepReviews:
+		return "Access reviews"
+	}
+	return "Check and confirm"
+}
+
+func (p PolicyWizardProps) stepHelp() string {
+	switch p.Step {
+	case StepBasics:
+		return "A package can have several policies, for example one for employees and one for partners."
+	case StepRequestors:
+		return "Only the people you choose here see the package and can ask for it through this policy."
+	case StepApproval:
+		return "None, or one to three stages that decide in turn. Each stage needs at least one approver."
+	case StepLifecycle:
+		return "Access can end after a number of days, on a fixed date, or never."
+	case StepReviews:
+		return "Optional: have access confirmed at regular intervals."
+	}
+	return "This is what the policy will do. Change any part, or confirm to save it."
+}
+
+func (p PolicyWizardProps) nextLabel() string {
+	i := StepIndex(p.Step)
+	if i >= 0 && i+1 < len(PolicySteps) {
+		return PolicySteps[i+1].Label
+	}
+	return ""
+}
+
+// stepHasError reports whether a step has a message to fix.
+func (p PolicyWizardProps) stepHasError(step string) bool {
+	return p.ErrorSteps[step]
+}
+
+// generalErrors are messages that belong to no field shown on the current step.
+func (p PolicyWizardProps) generalErrors() []string {
+	return p.General
+}
+
+func (p PolicyWizardProps) firstErr(paths ...string) string {
+	for _, path := range paths {
+		if m := p.Errors[path]; m != "" {
+			return m
+		}
+	}
+	return ""
+}
+
+// stageField is the form name of a stage's field.
+func stageField(i int, name string) string { return "s" + itoa(i) + "_" + name }
+
+func isDirectorySubject(u entitlement.UserSet) bool {
+	return u.Type == entitlement.UserSetSingleUser || u.Type == entitlement.UserSetGroupMembers
+}
+func isOrg(u entitlement.UserSet) bool     { return u.Type == entitlement.UserSetConnectedOrgMembers }
+func isPrimary(u entitlement.UserSet) bool { return !u.IsBackup }
+func isBackup(u entitlement.UserSet) bool  { return u.IsBackup }
+
+// chips lists the entries of a draft list that keep says to show; the remove button names the
+// entry's index in the whole list.
+func (p PolicyWizardProps) chips(sets []entitlement.UserSet, list string, keep func(entitlement.UserSet) bool) []ChipItem {
+	var out []ChipItem
+	for i, u := range sets {
+		if keep != nil && !keep(u) {
+			continue
+		}
+		item := ChipItem{Label: p.UserSetLabel(u), RemoveName: "op", RemoveValue: "remove:" + list + ":" + itoa(i)}
+		switch u.Type {
+		case entitlement.UserSetGroupMembers:
+			item.Detail = "group"
+		case entitlement.UserSetConnectedOrgMembers:
+			item.Detail = "organization"
+		}
+		out = append(out, item)
+	}
+	return out
+}
+
+// picker configures the people picker that adds to a draft list.
+func (p PolicyWizardProps) picker(list, label, help, kinds string) PickerProps {
+	id := "pick-" + strings.ReplaceAll(list, ".", "-")
+	pp := PickerProps{
+		ID: id, Label: label, Help: help, Kinds: kinds,
+		Name: "op", Prefix: "add:" + list + ":", SearchName: "op", SearchValue: "search:" + list,
+		QueryName: "q_" + list,
+	}
+	if p.Picker.Target == list {
+		pp.Query, pp.Results, pp.Searched = p.Picker.Query, p.Picker.Results, true
+	}
+	return pp
+}
+
+var scopeOptions = []RadioOption{
+	{entitlement.ScopeAllExistingDirectoryMembers, "All members of your directory", "Everyone with an account in your organization; not guests."},
+	{entitlement.ScopeAllExistingDirectorySubjects, "Everyone in your directory", "Members and guests."},
+	{entitlement.ScopeSpecificDirectorySubjects, "Specific users and groups", "Choose them below."},
+	{entitlement.ScopeSpecificConnectedOrgSubjects, "Users of specific connected organizations", "Partners you choose below."},
+	{entitlement.ScopeAllConfiguredConnectedOrgs, "Users of all configured connected organizations", "Every partner whose organization is configured; not proposed ones."},
+	{entitlement.ScopeAllExternalSubjects, "Any external user", "Also people from organizations not connected yet; their organization is added as proposed."},
+	{entitlement.ScopeNoSubjects, "Nobody: direct assignment only", "Administrators and assignment managers assign the package; nobody can request it."},
+}
+
+var stageOptions = []RadioOption{
+	{"0", "No approval", "Access is granted as soon as it is requested."},
+	{"1", "One stage", "One approver decides."},
+	{"2", "Two stages", "The second stage starts when the first approves."},
+	{"3", "Three stages", "Each stage starts when the one before approves."},
+}
+
+var lifecycleOptions = []RadioOption{
+	{LifecycleDays, "After a number of days", "Each assignment ends that many days after it starts."},
+	{LifecycleDate, "On a fixed date", "Every assignment ends on the same day."},
+	{LifecycleNone, "Never", "Access lasts until it is removed."},
+}
+
+var recurrenceOptions = []components.SelectOption{
+	{Value: "weekly", Label: "Every week"},
+	{Value: "monthly", Label: "Every month"},
+	{Value: "quarterly", Label: "Every quarter"},
+	{Value: "semiAnnually", Label: "Every six months"},
+	{Value: "annually", Label: "Every year"},
 }
