@@ -55,7 +55,9 @@ type Group struct {
 	ModifiedDateTime time.Time `json:"modifiedDateTime"`
 }
 
-// UserInput is what an administrator or an import supplies for a user.
+// UserInput is what an administrator or an import supplies for a user. Updates replace every
+// field. AccountEnabled is not used by CreateUser and UpdateUser: new users are enabled, and
+// SetUserBlocked blocks and unblocks (recording when).
 type UserInput struct {
 	DisplayName             string
 	Email                   string
@@ -100,8 +102,19 @@ func (in *UserInput) validate() error {
 	default:
 		f.add("userType", "choose Member or Guest")
 	}
+	in.Department = strings.TrimSpace(in.Department)
+	in.JobTitle = strings.TrimSpace(in.JobTitle)
+	if len(in.Department) > 200 {
+		f.add("department", "use at most 200 characters")
+	}
+	if len(in.JobTitle) > 200 {
+		f.add("jobTitle", "use at most 200 characters")
+	}
 	if in.ManagerID != "" && !validID(in.ManagerID) {
 		f.add("managerId", "choose the manager from the directory")
+	}
+	if in.ConnectedOrganizationID != "" && !validID(in.ConnectedOrganizationID) {
+		f.add("connectedOrganizationId", "choose the connected organization from the list")
 	}
 	return f.err("invalidUser")
 }

@@ -161,10 +161,14 @@ type PolicyInput struct {
 	AccessReviewSettings    *ReviewSettings
 }
 
-// validatePolicy checks a policy's internal consistency and returns one message per field. Field
+// validate checks a policy's internal consistency and returns one message per field. Field
 // names are dotted paths such as "requestApprovalSettings.approvalStages[0].escalationApprovers".
-// ref checks that referenced users, groups and organizations exist; it may be nil.
-func (in *PolicyInput) validate(now time.Time, ref func(UserSet) error) error {
+// It also normalizes the input: the old connected-organization scope spelling becomes the new
+// one, an empty approval mode follows isApprovalRequired, a requestorManager gets level 1, and
+// disabled reviews become nil. ref checks that a referenced user, group or connected organization
+// exists and fills in its Description with the name; it may be nil. An error from ref is shown as
+// the message of the list that holds the reference.
+func (in *PolicyInput) validate(now time.Time, ref func(*UserSet) error) error {
 	f := fieldErrors{}
 	in.DisplayName = strings.TrimSpace(in.DisplayName)
 	in.Description = strings.TrimSpace(in.Description)
@@ -189,6 +193,9 @@ func (in *PolicyInput) validate(now time.Time, ref func(UserSet) error) error {
 		} else if !in.ExpirationDateTime.After(now) {
 			f.add("expirationDateTime", "choose an end date in the future")
 		}
+	}
+	if in.CanExtend && in.DurationInDays <= 0 && in.ExpirationDateTime == nil {
+		f.add("canExtend", "access through this policy never ends, so there is nothing to extend; set a number of days or an end date, or turn extension off")
 	}
 
 	// Who may request.
@@ -254,8 +261,11 @@ func (in *PolicyInput) validate(now time.Time, ref func(UserSet) error) error {
 	default:
 		f.add("requestApprovalSettings.approvalMode", "choose no approval, single-stage or serial approval")
 	}
-	if in.CanExtend == false && as.IsApprovalRequiredForExtension {
+	if !in.CanExtend {
+		// Without extension the setting means nothing; drop it rather than store a contradiction.
 		as.IsApprovalRequiredForExtension = false
+	} else if as.IsApprovalRequiredForExtension && as.ApprovalMode == ApprovalNone {
+		f.add("requestApprovalSettings.isApprovalRequiredForExtension", "extensions are approved by the approval stages, and this policy has none; require approval or let holders extend without it")
 	}
 
 	// Reviews.
@@ -275,9 +285,13 @@ func (in *PolicyInput) validate(now time.Time, ref func(UserSet) error) error {
 			if len(r.Reviewers) == 0 {
 				f.add("accessReviewSettings.reviewers", "add at least one reviewer")
 			}
-			checkUserSets(f, "accessReviewSettings.reviewers", r.Reviewers, []string{UserSetSingleUser, UserSetGroupMembers, UserSetRequestorManager}, false, ref)
+			checkUserSets(f, "accessReviewSettings.reviewers", r.Reviewers, []string{UserSetSingleUser, UserSetGroupMembers}, false, ref)
 		default:
 			f.add("accessReviewSettings.reviewerType", "choose who reviews: the holders themselves or named reviewers")
+		}
+		if r.StartDateTime == nil {
+			start := now
+			r.StartDateTime = &start
 		}
 	} else if r != nil && !r.IsEnabled {
 		in.AccessReviewSettings = nil
@@ -285,7 +299,13 @@ func (in *PolicyInput) validate(now time.Time, ref func(UserSet) error) error {
 	return f.err("invalidPolicy")
 }
 
-func checkStage(f fieldErrors, path string, st *ApprovalStage, external bool, ref func(UserSet) error) {
+// relativeApprover reports whether a userSet is resolved from the requestor (their manager or
+// their organization's sponsors), and so may resolve to nobody.
+func relativeApprover(t string) bool {
+	return t == UserSetRequestorManager || t == UserSetInternalSponsors || t == UserSetExternalSponsors
+}
+
+func checkStage(f fieldErrors, path string, st *ApprovalStage, external bool, ref func(*UserSet) error) {
 	approverKinds := []string{UserSetSingleUser, UserSetGroupMembers, UserSetRequestorManager, UserSetInternalSponsors, UserSetExternalSponsors}
 	if st.ApprovalStageTimeOutInDays < 1 || st.ApprovalStageTimeOutInDays > 14 {
 		f.add(path+".approvalStageTimeOutInDays", "enter how many days approvers have, from 1 to 14")
@@ -294,32 +314,13 @@ func checkStage(f fieldErrors, path string, st *ApprovalStage, external bool, re
 		f.add(path+".primaryApprovers", "add at least one approver")
 	}
 	checkUserSets(f, path+".primaryApprovers", st.PrimaryApprovers, approverKinds, true, ref)
-	primaries, backups, relative := 0, 0, 0
-	for _, u := range st.PrimaryApprovers {
-		switch {
-		case u.IsBackup:
-			backups++
-		default:
-			primaries++
-		}
-		if u.Type == UserSetRequestorManager || u.Type == UserSetInternalSponsors || u.Type == UserSetExternalSponsors {
-			relative++
-			if u.Type != UserSetRequestorManager && !external {
-				f.add(path+".primaryApprovers", "sponsors approve only for requestors from connected organizations; this policy is for directory users")
-			}
-		}
-	}
-	if len(st.PrimaryApprovers) > 0 && primaries == 0 {
-		f.add(path+".primaryApprovers", "add at least one approver who is not a backup")
-	}
-	if relative > 0 && backups == 0 {
-		f.add(path+".primaryApprovers", "the manager or a sponsor may not exist for every requestor: add a backup approver (a user or group marked as backup)")
-	}
+	checkApprovers(f, path+".primaryApprovers", st.PrimaryApprovers, external)
 	if st.IsEscalationEnabled {
 		if len(st.EscalationApprovers) == 0 {
 			f.add(path+".escalationApprovers", "add at least one escalation approver, or turn escalation off")
 		}
 		checkUserSets(f, path+".escalationApprovers", st.EscalationApprovers, approverKinds, true, ref)
+		checkApprovers(f, path+".escalationApprovers", st.EscalationApprovers, external)
 		limit := st.ApprovalStageTimeOutInDays * 24 * 60
 		if st.EscalationTimeInMinutes < 60 {
 			f.add(path+".escalationTimeInMinutes", "escalate after at least one hour (60 minutes)")
@@ -331,25 +332,54 @@ func checkStage(f fieldErrors, path string, st *ApprovalStage, external bool, re
 	}
 }
 
-func checkUserSets(f fieldErrors, path string, sets []UserSet, allowed []string, approvers bool, ref func(UserSet) error) {
+// checkApprovers applies the rules of one approver list: someone who is not a backup, sponsors
+// only for requestors from connected organizations, and a fixed backup (a user or a group) when
+// the manager or a sponsor may resolve to nobody.
+func checkApprovers(f fieldErrors, path string, sets []UserSet, external bool) {
+	primaries, backups, relative := 0, 0, 0
+	for _, u := range sets {
+		fixed := u.Type == UserSetSingleUser || u.Type == UserSetGroupMembers
+		switch {
+		case u.IsBackup && fixed:
+			backups++
+		case !u.IsBackup:
+			primaries++
+		}
+		if relativeApprover(u.Type) {
+			relative++
+			if u.Type != UserSetRequestorManager && !external {
+				f.add(path, "sponsors approve only for requestors from connected organizations, and this policy is for directory users; choose a user, a group or the requestor's manager")
+			}
+		}
+	}
+	if len(sets) > 0 && primaries == 0 {
+		f.add(path, "add at least one approver who is not a backup")
+	}
+	if relative > 0 && backups == 0 {
+		f.add(path, "the requestor's manager or sponsors may not exist for every requestor: add a backup approver (a user or a group marked as backup)")
+	}
+}
+
+func checkUserSets(f fieldErrors, path string, sets []UserSet, allowed []string, approvers bool, ref func(*UserSet) error) {
 	seen := map[string]bool{}
 	for i := range sets {
 		u := &sets[i]
 		if !contains(allowed, u.Type) {
-			f.add(path, "%s is not allowed here", userSetKindLabel(u.Type))
+			f.add(path, "%s cannot be used here; choose %s", userSetKindLabel(u.Type), allowedLabel(allowed))
 			continue
 		}
 		if !approvers && u.IsBackup {
-			f.add(path, "only approvers can be backups")
+			f.add(path, "only approvers can be backups; clear the backup mark")
 		}
 		switch u.Type {
 		case UserSetSingleUser, UserSetGroupMembers, UserSetConnectedOrgMembers:
+			u.ManagerLevel = 0
 			if !validID(u.ID) {
-				f.add(path, "choose the %s from the list", userSetKindLabel(u.Type))
+				f.add(path, "choose %s from the list", userSetKindLabel(u.Type))
 				continue
 			}
 			if ref != nil {
-				if err := ref(*u); err != nil {
+				if err := ref(u); err != nil {
 					f.add(path, "%s", err.Error())
 				}
 			}
@@ -360,16 +390,27 @@ func checkUserSets(f fieldErrors, path string, sets []UserSet, allowed []string,
 			if u.ManagerLevel != 1 && u.ManagerLevel != 2 {
 				f.add(path, "the manager level is 1 (manager) or 2 (manager's manager)")
 			}
-			u.ID = ""
+			u.ID, u.Description = "", ""
 		default:
-			u.ID = ""
+			u.ID, u.Description, u.ManagerLevel = "", "", 0
 		}
-		key := u.Type + "/" + u.ID + "/" + fmt.Sprint(u.ManagerLevel, u.IsBackup)
+		key := u.Type + "/" + u.ID + "/" + fmt.Sprint(u.ManagerLevel)
 		if seen[key] {
-			f.add(path, "%s is listed twice", userSetKindLabel(u.Type))
+			f.add(path, "%s is listed twice; remove one", userSetKindLabel(u.Type))
 		}
 		seen[key] = true
 	}
+}
+
+func allowedLabel(allowed []string) string {
+	labels := make([]string, len(allowed))
+	for i, t := range allowed {
+		labels[i] = userSetKindLabel(t)
+	}
+	if len(labels) == 1 {
+		return labels[0]
+	}
+	return strings.Join(labels[:len(labels)-1], ", ") + " or " + labels[len(labels)-1]
 }
 
 func userSetKindLabel(t string) string {

@@ -89,6 +89,8 @@ type Groups interface {
 	AddMember(groupID, userID string) error
 	RemoveMember(groupID, userID string) error
 	IsMember(groupID, userID string) (bool, error)
+	// ByName finds the groups with the name, compared case-insensitively.
+	ByName(name string) ([]Group, error)
 	MemberIDs(groupID string, opt ListOptions) (Page[string], error)
 	GroupIDsOf(userID string) ([]string, error)
 }
@@ -108,6 +110,8 @@ type Resources interface {
 	Get(id string) (Resource, error)
 	ByCatalog(catalogID string, opt ListOptions) (Page[Resource], error)
 	ByOrigin(catalogID, originSystem, originID string) (Resource, error)
+	// IDsByOrigin lists the resources, in any catalog, of one object of an origin system.
+	IDsByOrigin(originSystem, originID string) ([]string, error)
 	Put(r Resource) error
 	Delete(id string) error
 }
@@ -115,6 +119,7 @@ type Resources interface {
 // ResourceRequests stores the record of resources added to and removed from catalogs.
 type ResourceRequests interface {
 	List(opt ListOptions) (Page[ResourceRequest], error)
+	ByCatalog(catalogID string, opt ListOptions) (Page[ResourceRequest], error)
 	Put(r ResourceRequest) error
 }
 

@@ -21,7 +21,7 @@ const Prefix = "/static/"
 
 // FS holds the embedded assets at its root ("app.css", "htmx.min.js", "app.js").
 //
-//go:embed app.css htmx.min.js app.js
+//go:embed app.css htmx.min.js app.js favicon.svg
 var FS embed.FS
 
 // paths maps each embedded file name to its versioned URL. It is computed once:

@@ -8,15 +8,19 @@
 // UTC RFC 3339 with nanoseconds, which sorts in time order. List pages are keyset-paginated: the
 // opaque cursor is the base64url of the last key read.
 //
-// The bucket tree (schema version 1):
+// Search indexes ("*_by_search") hold "<token>\x00<lower name>\x00<id>" for every word of a
+// record's name (and a user's e-mail), so that a prefix scan finds a record by any word and the
+// key alone gives the name order of the results; see table.search.
 //
-//	meta                         schema_version → "1"; settings → entitlement.Settings JSON
+// The bucket tree (schema version 2):
+//
+//	meta                         schema_version → "2"; settings → entitlement.Settings JSON
 //	secrets                      name → bytes (session keys, demo provider keys)
 //	users                        <id> → User
 //	  users_by_email             <email> → <id>                      unique
 //	  users_by_subject           <issuer>\x00<subject> → <id>        unique
 //	  users_by_name              <lower name>\x00<id>                list order
-//	  users_by_search            <token>\x00<id>                     name words and e-mail prefix search
+//	  users_by_search            <token>\x00<lower name>\x00<id>      name words and e-mail prefix search
 //	  users_by_manager           <managerId>\x00<id>
 //	  users_by_org               <connectedOrganizationId>\x00<id>
 //	groups                       <id> → Group
@@ -29,7 +33,9 @@
 //	resources                    <id> → Resource (with roles and scopes)
 //	  resources_by_catalog       <catalogId>\x00<lower name>\x00<id>
 //	  resources_by_origin        <catalogId>\x00<originSystem>\x00<originId> → <id>   unique
+//	  resources_by_object        <originSystem>\x00<originId>\x00<id>  catalogs holding one group/app/site
 //	resource_requests            <id> → ResourceRequest
+//	  resource_requests_by_catalog <catalogId>\x00<id>
 //	access_packages              <id> → AccessPackage (with role scopes)
 //	  access_packages_by_name, access_packages_by_search
 //	  access_packages_by_catalog <catalogId>\x00<lower name>\x00<id>

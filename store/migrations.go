@@ -43,6 +43,16 @@ var migrations = []migration{
 		}
 		return tx.Bucket(bucketMeta).Put(keySettings, data)
 	}},
+	{2, "index resources by origin object and resource requests by catalog; search keys carry the name", func(tx *bolt.Tx) error {
+		for _, t := range []interface{ reindex(*bolt.Tx) error }{
+			usersTable, groupsTable, catalogsTable, resourcesTable, resourceRequestsTable, packagesTable, orgsTable,
+		} {
+			if err := t.reindex(tx); err != nil {
+				return err
+			}
+		}
+		return nil
+	}},
 }
 
 // SchemaVersion is the version the code expects.

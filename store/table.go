@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/stewardhq/steward/entitlement"
@@ -390,7 +391,7 @@ func (t *table[T]) list(tx *bolt.Tx, opt entitlement.ListOptions, keep func(T) b
 		if !t.hasIndex("search") {
 			return entitlement.Page[T]{}, fmt.Errorf("list %s: search is not supported", t.what)
 		}
-		return scan[T]{t: t, bucket: t.index("search").bucket(t.name), prefix: q, keep: keep, dedupe: true}.page(tx, opt)
+		return t.search(tx, q, opt, keep)
 	}
 	if t.order != "" {
 		return scan[T]{t: t, bucket: t.index(t.order).bucket(t.name), keep: keep}.page(tx, opt)
@@ -436,7 +437,145 @@ func searchTokens(texts ...string) []string {
 	return out
 }
 
-func nameKey(name string) []string { return []string{strings.ToLower(strings.TrimSpace(name))} }
+func nameKey(name string) []string { return []string{lowerName(name)} }
+
+// lowerName is the sort form of a name: trimmed, lower-cased, without the key separator.
+func lowerName(name string) string {
+	return strings.ReplaceAll(strings.ToLower(strings.TrimSpace(name)), sep, "")
+}
+
+// searchKeys returns the search index values of a record listed under name: one
+// "<token>\x00<lower name>" per token of texts, so that a prefix scan finds the record by any word
+// and the key itself carries the list order (see table.search).
+func searchKeys(name string, texts ...string) []string {
+	n := lowerName(name)
+	toks := searchTokens(texts...)
+	out := make([]string, 0, len(toks))
+	for _, tok := range toks {
+		out = append(out, strings.ReplaceAll(tok, sep, "")+sep+n)
+	}
+	return out
+}
+
+// search pages through the records with a search token starting with q, in name order. A record
+// has several tokens and so may match q under several keys; the keys are read first (without
+// decoding records), reduced to one "<name>\x00<id>" sort key per record and sorted, and only the
+// page's records are decoded. The cursor is that sort key, so paging never repeats or skips a
+// record. The cost grows with the number of matching keys, which a prefix keeps small in practice.
+func (t *table[T]) search(tx *bolt.Tx, q string, opt entitlement.ListOptions, keep func(T) bool) (entitlement.Page[T], error) {
+	var page entitlement.Page[T]
+	after, err := decodeCursor(opt.After)
+	if err != nil {
+		return page, err
+	}
+	before, err := decodeCursor(opt.Before)
+	if err != nil {
+		return page, err
+	}
+	prefix := []byte(strings.ReplaceAll(q, sep, ""))
+	seen := map[string]bool{}
+	var keys []string
+	c := mustBucket(tx, t.index("search").bucket(t.name)).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		i := bytes.Index(k, []byte(sep))
+		if i < 0 {
+			continue
+		}
+		sk := string(k[i+1:])
+		if !seen[sk] {
+			seen[sk] = true
+			keys = append(keys, sk)
+		}
+	}
+	sort.Strings(keys)
+	idOf := func(sk string) string { return sk[strings.LastIndex(sk, sep)+1:] }
+	if keep != nil {
+		kept := keys[:0]
+		for _, sk := range keys {
+			v, err := t.get(tx, idOf(sk))
+			if err != nil {
+				return page, err
+			}
+			if keep(v) {
+				kept = append(kept, sk)
+			}
+		}
+		keys = kept
+	}
+	page.Total = len(keys)
+	size := opt.PageSize()
+	var from, to int
+	switch {
+	case before != nil:
+		to = sort.SearchStrings(keys, string(before))
+		from = max(to-size, 0)
+	case after != nil:
+		from = sort.SearchStrings(keys, string(after))
+		if from < len(keys) && keys[from] == string(after) {
+			from++
+		}
+		to = min(from+size, len(keys))
+	default:
+		to = min(size, len(keys))
+	}
+	if from > 0 && from < to {
+		page.Prev = encodeCursor([]byte(keys[from]))
+	}
+	if to < len(keys) && from < to {
+		page.Next = encodeCursor([]byte(keys[to-1]))
+	}
+	page.Items = make([]T, 0, to-from)
+	for _, sk := range keys[from:to] {
+		v, err := t.get(tx, idOf(sk))
+		if err != nil {
+			return page, err
+		}
+		page.Items = append(page.Items, v)
+	}
+	return page, nil
+}
+
+// reindex rebuilds every index of the table from its records, for migrations that add an index
+// or change the form of its keys.
+func (t *table[T]) reindex(tx *bolt.Tx) error {
+	for _, ix := range t.indexes {
+		name := ix.bucket(t.name)
+		if tx.Bucket(name) != nil {
+			if err := tx.DeleteBucket(name); err != nil {
+				return fmt.Errorf("reindex %s: drop %s: %w", t.what, name, err)
+			}
+		}
+		if _, err := tx.CreateBucket(name); err != nil {
+			return fmt.Errorf("reindex %s: create %s: %w", t.what, name, err)
+		}
+	}
+	records := mustBucket(tx, []byte(t.name))
+	return records.ForEach(func(k, data []byte) error {
+		var v T
+		if err := json.Unmarshal(data, &v); err != nil {
+			return fmt.Errorf("reindex %s: decode %q: %w", t.what, k, err)
+		}
+		id := t.id(v)
+		for _, ix := range t.indexes {
+			b := mustBucket(tx, ix.bucket(t.name))
+			for _, val := range ix.values(v) {
+				if ix.unique {
+					if cur := b.Get([]byte(val)); cur != nil && string(cur) != id {
+						return fmt.Errorf("reindex %s %q: %s %q is taken: %w", t.what, id, ix.name, val, entitlement.ErrConflict)
+					}
+					if err := b.Put([]byte(val), []byte(id)); err != nil {
+						return err
+					}
+					continue
+				}
+				if err := b.Put(ix.key(val, id), nil); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
 
 func containsString(list []string, s string) bool {
 	for _, x := range list {

@@ -30,7 +30,7 @@ var usersTable = &table[entitlement.User]{
 			return []string{u.Issuer + sep + u.Subject}
 		}},
 		{name: "name", values: func(u entitlement.User) []string { return nameKey(u.Label()) }},
-		{name: "search", values: func(u entitlement.User) []string { return searchTokens(u.DisplayName, u.Email) }},
+		{name: "search", values: func(u entitlement.User) []string { return searchKeys(u.Label(), u.DisplayName, u.Email) }},
 		{name: "manager", values: func(u entitlement.User) []string { return one(u.ManagerID) }},
 		{name: "org", values: func(u entitlement.User) []string { return one(u.ConnectedOrganizationID) }},
 	},
@@ -41,7 +41,7 @@ var groupsTable = &table[entitlement.Group]{
 	id: func(g entitlement.Group) string { return g.ID },
 	indexes: []index[entitlement.Group]{
 		{name: "name", values: func(g entitlement.Group) []string { return nameKey(g.DisplayName) }},
-		{name: "search", values: func(g entitlement.Group) []string { return searchTokens(g.DisplayName) }},
+		{name: "search", values: func(g entitlement.Group) []string { return searchKeys(g.DisplayName, g.DisplayName) }},
 	},
 }
 
@@ -50,7 +50,7 @@ var catalogsTable = &table[entitlement.Catalog]{
 	id: func(c entitlement.Catalog) string { return c.ID },
 	indexes: []index[entitlement.Catalog]{
 		{name: "name", values: func(c entitlement.Catalog) []string { return nameKey(c.DisplayName) }},
-		{name: "search", values: func(c entitlement.Catalog) []string { return searchTokens(c.DisplayName) }},
+		{name: "search", values: func(c entitlement.Catalog) []string { return searchKeys(c.DisplayName, c.DisplayName) }},
 		{name: "principal", values: func(c entitlement.Catalog) []string {
 			var out []string
 			for _, m := range c.Roles {
@@ -73,12 +73,19 @@ var resourcesTable = &table[entitlement.Resource]{
 		{name: "origin", unique: true, values: func(r entitlement.Resource) []string {
 			return []string{r.CatalogID + sep + r.OriginSystem + sep + r.OriginID}
 		}},
+		// object finds the catalogs that hold one origin object, e.g. before a group is deleted.
+		{name: "object", values: func(r entitlement.Resource) []string {
+			return []string{r.OriginSystem + sep + r.OriginID}
+		}},
 	},
 }
 
 var resourceRequestsTable = &table[entitlement.ResourceRequest]{
 	name: "resource_requests", what: "resource request",
 	id: func(r entitlement.ResourceRequest) string { return r.ID },
+	indexes: []index[entitlement.ResourceRequest]{
+		{name: "catalog", values: func(r entitlement.ResourceRequest) []string { return one(r.CatalogID) }},
+	},
 }
 
 var packagesTable = &table[entitlement.AccessPackage]{
@@ -86,7 +93,7 @@ var packagesTable = &table[entitlement.AccessPackage]{
 	id: func(p entitlement.AccessPackage) string { return p.ID },
 	indexes: []index[entitlement.AccessPackage]{
 		{name: "name", values: func(p entitlement.AccessPackage) []string { return nameKey(p.DisplayName) }},
-		{name: "search", values: func(p entitlement.AccessPackage) []string { return searchTokens(p.DisplayName) }},
+		{name: "search", values: func(p entitlement.AccessPackage) []string { return searchKeys(p.DisplayName, p.DisplayName) }},
 		{name: "catalog", values: func(p entitlement.AccessPackage) []string {
 			return []string{p.CatalogID + sep + strings.ToLower(p.DisplayName)}
 		}},
@@ -125,7 +132,9 @@ var orgsTable = &table[entitlement.ConnectedOrganization]{
 	id: func(o entitlement.ConnectedOrganization) string { return o.ID },
 	indexes: []index[entitlement.ConnectedOrganization]{
 		{name: "name", values: func(o entitlement.ConnectedOrganization) []string { return nameKey(o.DisplayName) }},
-		{name: "search", values: func(o entitlement.ConnectedOrganization) []string { return searchTokens(o.DisplayName) }},
+		{name: "search", values: func(o entitlement.ConnectedOrganization) []string {
+			return searchKeys(o.DisplayName, o.DisplayName)
+		}},
 		{name: "identity", unique: true, values: func(o entitlement.ConnectedOrganization) []string {
 			var out []string
 			for _, s := range o.IdentitySources {

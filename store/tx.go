@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -118,6 +119,9 @@ func (g groups) MemberIDs(groupID string, opt entitlement.ListOptions) (entitlem
 	return keyPage(g.b, bucketGroupMembers, groupID+sep, opt)
 }
 func (g groups) GroupIDsOf(userID string) ([]string, error) { return g.groupIDsOf(userID), nil }
+func (g groups) ByName(name string) ([]entitlement.Group, error) {
+	return groupsTable.all(g.b, groupsTable.ids(g.b, "name", lowerName(name)))
+}
 func (g groups) groupIDsOf(userID string) []string {
 	return prefixSuffixes(g.b, bucketUserGroups, userID)
 }
@@ -134,26 +138,39 @@ func prefixSuffixes(b *bolt.Tx, bucket []byte, value string) []string {
 }
 
 // keyPage pages through the suffixes of the keys with a prefix, for link buckets without records.
+// The cursor is the suffix itself; Before pages back from it.
 func keyPage(b *bolt.Tx, bucket []byte, prefix string, opt entitlement.ListOptions) (entitlement.Page[string], error) {
 	all := prefixSuffixes(b, bucket, strings.TrimSuffix(prefix, sep))
 	var page entitlement.Page[string]
 	page.Total = len(all)
-	start := 0
-	if opt.After != "" {
-		k, err := decodeCursor(opt.After)
-		if err != nil {
-			return page, err
-		}
-		for start < len(all) && all[start] <= string(k) {
+	after, err := decodeCursor(opt.After)
+	if err != nil {
+		return page, err
+	}
+	before, err := decodeCursor(opt.Before)
+	if err != nil {
+		return page, err
+	}
+	size := opt.PageSize()
+	var start, end int
+	switch {
+	case before != nil:
+		end = sort.SearchStrings(all, string(before))
+		start = max(end-size, 0)
+	case after != nil:
+		start = sort.SearchStrings(all, string(after))
+		if start < len(all) && all[start] == string(after) {
 			start++
 		}
+		end = min(start+size, len(all))
+	default:
+		end = min(size, len(all))
 	}
-	end := start + opt.PageSize()
-	if end > len(all) {
-		end = len(all)
+	page.Items = append([]string(nil), all[start:end]...)
+	if start > 0 && start < end {
+		page.Prev = encodeCursor([]byte(all[start]))
 	}
-	page.Items = all[start:end]
-	if end < len(all) {
+	if end < len(all) && start < end {
 		page.Next = encodeCursor([]byte(all[end-1]))
 	}
 	return page, nil
@@ -185,6 +202,9 @@ func (r resources) ByCatalog(catalogID string, opt entitlement.ListOptions) (ent
 func (r resources) ByOrigin(catalogID, originSystem, originID string) (entitlement.Resource, error) {
 	return resourcesTable.lookup(r.b, "origin", catalogID+sep+originSystem+sep+originID)
 }
+func (r resources) IDsByOrigin(originSystem, originID string) ([]string, error) {
+	return resourcesTable.ids(r.b, "object", originSystem+sep+originID), nil
+}
 func (r resources) Put(v entitlement.Resource) error { return resourcesTable.put(r.b, v) }
 func (r resources) Delete(id string) error           { return resourcesTable.delete(r.b, id) }
 
@@ -192,6 +212,9 @@ type resourceRequests struct{ b *bolt.Tx }
 
 func (r resourceRequests) List(opt entitlement.ListOptions) (entitlement.Page[entitlement.ResourceRequest], error) {
 	return resourceRequestsTable.list(r.b, opt, nil)
+}
+func (r resourceRequests) ByCatalog(catalogID string, opt entitlement.ListOptions) (entitlement.Page[entitlement.ResourceRequest], error) {
+	return resourceRequestsTable.listBy(r.b, "catalog", catalogID, opt, nil)
 }
 func (r resourceRequests) Put(v entitlement.ResourceRequest) error {
 	return resourceRequestsTable.put(r.b, v)

@@ -14,6 +14,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 	"github.com/stewardhq/steward/entitlement"
+	"github.com/stewardhq/steward/static"
 	"github.com/stewardhq/steward/web"
 	"github.com/stewardhq/steward/web/demoidp"
 	"github.com/stewardhq/steward/web/webtest"
@@ -86,7 +87,7 @@ func TestSignInRoundTrip(t *testing.T) {
 		t.Fatalf("logout: %d", res.StatusCode)
 	}
 	res, body = env.Get(t, c, "/")
-	if strings.Contains(body, "Riley Requester") || !strings.Contains(body, "You are signed out") {
+	if res.StatusCode != http.StatusOK || strings.Contains(body, "Riley Requester") || !strings.Contains(body, "You are signed out") {
 		t.Fatalf("after sign-out the home page still shows the user or no confirmation")
 	}
 }
@@ -262,6 +263,10 @@ func TestProbesAndErrors(t *testing.T) {
 	}
 	if h.Get("X-Frame-Options") != "DENY" || h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") == "" {
 		t.Errorf("security headers missing: %v", h)
+	}
+	res, _ = env.Get(t, c, static.Path("app.css"))
+	if res.StatusCode != http.StatusOK || !strings.Contains(res.Header.Get("Cache-Control"), "immutable") {
+		t.Errorf("versioned stylesheet: %d, Cache-Control %q", res.StatusCode, res.Header.Get("Cache-Control"))
 	}
 	// A state-changing request without a CSRF token is refused.
 	body := env.SignIn(t, c, "riley@example.com")

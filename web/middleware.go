@@ -74,6 +74,10 @@ func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 		if s.cfg.secure() {
 			h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 		}
+		// Asset URLs carry a hash of their content (static.Path), so a versioned one never changes.
+		if strings.HasPrefix(c.Request().URL.Path, "/static/") && c.QueryParam("v") != "" {
+			h.Set("Cache-Control", "public, max-age=31536000, immutable")
+		}
 		return next(c)
 	}
 }

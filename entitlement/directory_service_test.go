@@ -1,0 +1,236 @@
+package entitlement_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stewardhq/steward/entitlement"
+)
+
+func TestUserInputValidation(t *testing.T) {
+	svc, _, _ := newTestService(t)
+	boss := mkUser(t, svc, "Boss Person")
+	good := entitlement.UserInput{DisplayName: "Ada Lovelace", Email: "ada@example.com"}
+	for _, tc := range []struct {
+		name        string
+		edit        func(*entitlement.UserInput)
+		field, hint string
+	}{
+		{"no name", func(in *entitlement.UserInput) { in.DisplayName = "  " }, "displayName", "enter the person's name"},
+		{"long name", func(in *entitlement.UserInput) { in.DisplayName = strings.Repeat("a", 201) }, "displayName", "at most 200"},
+		{"no mail", func(in *entitlement.UserInput) { in.Email = "" }, "mail", "enter an e-mail address"},
+		{"bad mail", func(in *entitlement.UserInput) { in.Email = "ada at example" }, "mail", "such as ada@example.com"},
+		{"mail with name", func(in *entitlement.UserInput) { in.Email = "Ada <ada@example.com>" }, "mail", "such as"},
+		{"user type", func(in *entitlement.UserInput) { in.UserType = "Admin" }, "userType", "Member or Guest"},
+		{"manager id", func(in *entitlement.UserInput) { in.ManagerID = "boss" }, "managerId", "choose the manager"},
+		{"unknown manager", func(in *entitlement.UserInput) { in.ManagerID = entitlement.NewID() }, "managerId", "not in the directory"},
+		{"taken mail", func(in *entitlement.UserInput) { in.Email = boss.Email }, "mail", "Boss Person already uses"},
+		{"org needs guest", func(in *entitlement.UserInput) { in.ConnectedOrganizationID = entitlement.NewID() }, "userType", "choose Guest"},
+		{"unknown org", func(in *entitlement.UserInput) {
+			in.ConnectedOrganizationID = entitlement.NewID()
+			in.UserType = entitlement.UserTypeGuest
+		}, "connectedOrganizationId", "does not exist"},
+		{"long department", func(in *entitlement.UserInput) { in.Department = strings.Repeat("d", 201) }, "department", "at most 200"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := good
+			tc.edit(&in)
+			_, err := svc.CreateUser(rootAdmin, in)
+			wantField(t, err, tc.field, tc.hint)
+		})
+	}
+	u, err := svc.CreateUser(rootAdmin, entitlement.UserInput{DisplayName: " Ada ", Email: " ADA@Example.com ", ManagerID: boss.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Email != "ada@example.com" || u.DisplayName != "Ada" || u.UserType != entitlement.UserTypeMember || !u.AccountEnabled || u.UserPrincipalName != u.Email {
+		t.Errorf("created user = %+v", u)
+	}
+}
+
+func TestUpdateUserRules(t *testing.T) {
+	svc, _, _ := newTestService(t)
+	a := mkUser(t, svc, "Alice A")
+	b := mkUser(t, svc, "Bob B")
+	c := mkUser(t, svc, "Carol C")
+	// b reports to a, c reports to b.
+	if _, err := svc.UpdateUser(rootAdmin, b.ID, entitlement.UserInput{DisplayName: b.DisplayName, Email: b.Email, ManagerID: a.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.UpdateUser(rootAdmin, c.ID, entitlement.UserInput{DisplayName: c.DisplayName, Email: c.Email, ManagerID: b.ID}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := svc.UpdateUser(rootAdmin, a.ID, entitlement.UserInput{DisplayName: a.DisplayName, Email: a.Email, ManagerID: c.ID})
+	wantField(t, err, "managerId", "Carol C already reports to this person")
+	_, err = svc.UpdateUser(rootAdmin, a.ID, entitlement.UserInput{DisplayName: a.DisplayName, Email: a.Email, ManagerID: a.ID})
+	wantField(t, err, "managerId", "their own manager")
+	_, err = svc.UpdateUser(rootAdmin, entitlement.NewID(), entitlement.UserInput{DisplayName: "X", Email: "x@example.com"})
+	wantErr(t, err, entitlement.ErrNotFound)
+
+	// Renaming moves the search keys; the audit log says what changed.
+	upd, err := svc.UpdateUser(rootAdmin, a.ID, entitlement.UserInput{DisplayName: "Alice Zed", Email: "alice.zed@example.com", Department: "Ops"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if upd.UserPrincipalName != "alice.zed@example.com" {
+		t.Errorf("UPN not moved with the e-mail: %q", upd.UserPrincipalName)
+	}
+	for q, want := range map[string]int{"zed": 1, "alice.a": 0, "alice": 1} {
+		p, err := svc.ListUsers(rootAdmin, entitlement.ListOptions{Search: q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Total != want {
+			t.Errorf("search %q finds %d, want %d", q, p.Total, want)
+		}
+	}
+	ev, err := svc.ListAudit(rootAdmin, entitlement.AuditFilter{ObjectID: a.ID}, entitlement.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Total != 2 || ev.Items[0].Action != "user.update" || !strings.Contains(ev.Items[0].Summary, `"Alice A" → "Alice Zed"`) {
+		t.Errorf("audit = %+v", ev.Items)
+	}
+	// An update that changes nothing writes nothing.
+	if _, err := svc.UpdateUser(rootAdmin, a.ID, entitlement.UserInput{DisplayName: "Alice Zed", Email: "alice.zed@example.com", Department: "Ops"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := auditCount(t, svc, a.ID); n != 2 {
+		t.Errorf("no-op update appended an audit event: %d events", n)
+	}
+
+	reports, err := svc.DirectReports(as(a), a.ID)
+	if err != nil || len(reports) != 1 || reports[0].ID != b.ID {
+		t.Errorf("DirectReports(a) = %v, %v", reports, err)
+	}
+	_, err = svc.DirectReports(as(c), a.ID)
+	wantErr(t, err, entitlement.ErrForbidden)
+}
+
+func TestSetUserBlocked(t *testing.T) {
+	svc, _, _ := newTestService(t)
+	u := mkUser(t, svc, "Blocky")
+	if err := svc.SetUserBlocked(rootAdmin, u.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := svc.UserByID(rootAdmin, u.ID)
+	if got.AccountEnabled || got.BlockedDateTime == nil {
+		t.Errorf("after block: %+v", got)
+	}
+	if _, err := svc.PrincipalFor(bg, u.ID); err == nil {
+		t.Error("a blocked user still gets a principal")
+	}
+	if err := svc.SetUserBlocked(rootAdmin, u.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = svc.UserByID(as(got), u.ID) // a user reads themselves
+	if !got.AccountEnabled || got.BlockedDateTime != nil {
+		t.Errorf("after unblock: %+v", got)
+	}
+	if n := auditCount(t, svc, u.ID); n != 3 {
+		t.Errorf("audit events = %d, want create+block+unblock", n)
+	}
+	self := entitlement.WithPrincipal(bg, entitlement.Principal{UserID: u.ID, IsAdmin: true})
+	wantErr(t, svc.SetUserBlocked(self, u.ID, true), entitlement.ErrConflict)
+	wantErr(t, svc.SetUserBlocked(as(u), u.ID, true), entitlement.ErrForbidden)
+}
+
+func TestGroupMembership(t *testing.T) {
+	svc, _, _ := newTestService(t)
+	ada := mkUser(t, svc, "Ada Lovelace")
+	bob := mkUser(t, svc, "Bob Builder")
+	g := mkGroup(t, svc, "Engineers", ada)
+
+	wantErr(t, svc.AddGroupMember(rootAdmin, g.ID, ada.ID), entitlement.ErrConflict)
+	wantErr(t, svc.AddGroupMember(rootAdmin, g.ID, entitlement.NewID()), entitlement.ErrNotFound)
+	wantErr(t, svc.RemoveGroupMember(rootAdmin, g.ID, bob.ID), entitlement.ErrNotFound)
+	wantErr(t, svc.AddGroupMember(as(ada), g.ID, bob.ID), entitlement.ErrForbidden)
+	if err := svc.AddGroupMember(rootAdmin, g.ID, bob.ID); err != nil {
+		t.Fatal(err)
+	}
+	members, err := svc.GroupMembers(rootAdmin, g.ID, entitlement.ListOptions{})
+	if err != nil || members.Total != 2 {
+		t.Fatalf("members = %+v, %v", members, err)
+	}
+	found, err := svc.GroupMembers(rootAdmin, g.ID, entitlement.ListOptions{Search: "bui"})
+	if err != nil || found.Total != 1 || found.Items[0].ID != bob.ID {
+		t.Errorf("member search = %+v, %v", found, err)
+	}
+	groups, err := svc.GroupsOfUser(as(bob), bob.ID)
+	if err != nil || len(groups) != 1 || groups[0].ID != g.ID {
+		t.Errorf("GroupsOfUser = %v, %v", groups, err)
+	}
+	_, err = svc.GroupsOfUser(as(bob), ada.ID)
+	wantErr(t, err, entitlement.ErrForbidden)
+	if _, err := svc.GroupByID(as(bob), g.ID); err != nil {
+		t.Errorf("a member reads their group: %v", err)
+	}
+	if err := svc.RemoveGroupMember(rootAdmin, g.ID, bob.ID); err != nil {
+		t.Fatal(err)
+	}
+	if groups, _ := svc.GroupsOfUser(rootAdmin, bob.ID); len(groups) != 0 {
+		t.Errorf("groups after removal = %v", groups)
+	}
+	// create + 3 member changes (ada, bob, remove bob)
+	if n := auditCount(t, svc, g.ID); n != 4 {
+		t.Errorf("group audit events = %d, want 4", n)
+	}
+}
+
+func TestGroupNamesAreUnique(t *testing.T) {
+	svc, _, _ := newTestService(t)
+	a := mkGroup(t, svc, "Finance")
+	_, err := svc.CreateGroup(rootAdmin, entitlement.GroupInput{DisplayName: "FINANCE "})
+	wantField(t, err, "displayName", `a group named "Finance" already exists`)
+	_, err = svc.CreateGroup(rootAdmin, entitlement.GroupInput{DisplayName: ""})
+	wantField(t, err, "displayName", "enter a name")
+	_, err = svc.CreateGroup(rootAdmin, entitlement.GroupInput{DisplayName: "X", Description: strings.Repeat("d", 2001)})
+	wantField(t, err, "description", "at most 2000")
+	b := mkGroup(t, svc, "Sales")
+	_, err = svc.UpdateGroup(rootAdmin, b.ID, entitlement.GroupInput{DisplayName: "finance"})
+	wantField(t, err, "displayName", "already exists")
+	if _, err := svc.UpdateGroup(rootAdmin, a.ID, entitlement.GroupInput{DisplayName: "Finance team"}); err != nil {
+		t.Fatal(err)
+	}
+	// The old name is free again; the search index follows the rename.
+	if _, err := svc.CreateGroup(rootAdmin, entitlement.GroupInput{DisplayName: "Finance"}); err != nil {
+		t.Errorf("old name still taken: %v", err)
+	}
+	p, err := svc.ListGroups(rootAdmin, entitlement.ListOptions{Search: "team"})
+	if err != nil || p.Total != 1 || p.Items[0].ID != a.ID {
+		t.Errorf("search after rename = %+v, %v", p, err)
+	}
+}
+
+func TestDirectoryReadsNeedAnAdministrativeRole(t *testing.T) {
+	svc, _, _ := newTestService(t)
+	plain := mkUser(t, svc, "Plain User")
+	other := mkUser(t, svc, "Other User")
+	for i := range 3 {
+		mkUser(t, svc, fmt.Sprintf("Person %d", i))
+	}
+	_, err := svc.ListUsers(as(plain), entitlement.ListOptions{})
+	wantErr(t, err, entitlement.ErrForbidden)
+	_, err = svc.ListGroups(as(plain), entitlement.ListOptions{})
+	wantErr(t, err, entitlement.ErrForbidden)
+	_, err = svc.UserByID(as(plain), other.ID)
+	wantErr(t, err, entitlement.ErrForbidden)
+	if _, err := svc.UserByID(as(plain), plain.ID); err != nil {
+		t.Errorf("reading oneself: %v", err)
+	}
+	// A catalog reader may use the pickers.
+	c, err := svc.CreateCatalog(rootAdmin, entitlement.CatalogInput{DisplayName: "C", Published: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.AddCatalogRoleMember(rootAdmin, c.ID, entitlement.CatalogRoleMember{Role: entitlement.RoleCatalogReader, PrincipalID: plain.ID, PrincipalType: entitlement.PrincipalUser}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := svc.ListUsers(as(plain), entitlement.ListOptions{Search: "person"})
+	if err != nil || p.Total != 3 {
+		t.Errorf("reader lists users: %+v, %v", p, err)
+	}
+	_, err = svc.CreateUser(as(plain), entitlement.UserInput{DisplayName: "New", Email: "new@example.com"})
+	wantErr(t, err, entitlement.ErrForbidden)
+}
