@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -137,4 +138,58 @@ func sentence(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// fieldMessages turns the domain's field messages (lower-case, so they read well inside other
+// text) into sentences for display beside the fields.
+func fieldMessages(errs map[string]string) map[string]string {
+	if len(errs) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(errs))
+	for k, v := range errs {
+		out[k] = finish(sentence(v))
+	}
+	return out
+}
+
+// finish ends a sentence with a full stop unless it has one.
+func finish(s string) string {
+	if s == "" || strings.HasSuffix(s, ".") || strings.HasSuffix(s, "?") || strings.HasSuffix(s, "!") {
+		return s
+	}
+	return s + "."
+}
+
+// cutKind splits a picker choice "user:<id>" into its kind and id.
+func cutKind(v string) (kind, id string, ok bool) {
+	kind, id, ok = strings.Cut(v, ":")
+	return kind, id, ok && id != ""
+}
+
+// firstMessage returns one message of a validation error, as a sentence, for forms that show a
+// single message.
+func firstMessage(errs map[string]string) string {
+	keys := make([]string, 0, len(errs))
+	for k := range errs {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		return finish(sentence(errs[k]))
+	}
+	return ""
+}
+
+// article puts "a" or "an" before a role name, in lower case: "an owner", "a reader".
+func article(s string) string {
+	s = strings.ToLower(s)
+	if s == "" {
+		return s
+	}
+	switch strings.ToLower(s[:1]) {
+	case "a", "e", "i", "o", "u":
+		return "an " + s
+	}
+	return "a " + s
 }

@@ -29,7 +29,48 @@ func (s *Server) routes() {
 	// Pages: My access and Approvals (everyone signed in).
 	e.GET("/", home.Show)
 
-	// Pages: Admin (administrators, catalog creators and catalog role holders).
+	// Pages: Admin (administrators, catalog creators and catalog role holders). Every handler
+	// checks through the service what the person may see and do; people without any
+	// administrative role get a 403.
+	admin := e.Group("/admin", requireUser)
+	adminDash := handlers.AdminDashboard{Base: s.base}
+	adminPeople := handlers.AdminPeople{Base: s.base}
+	adminCatalogs := handlers.AdminCatalogs{Base: s.base}
+	adminResources := handlers.AdminResources{Base: s.base}
+	adminPackages := handlers.AdminPackages{Base: s.base}
+	adminPolicies := handlers.AdminPolicies{Base: s.base}
+	admin.GET("", adminDash.Show)
+	admin.GET("/people", adminPeople.Search)
+	admin.GET("/catalogs", adminCatalogs.List)
+	admin.GET("/catalogs/new", adminCatalogs.New)
+	admin.POST("/catalogs", adminCatalogs.Create)
+	admin.GET("/catalogs/:id", adminCatalogs.Show)
+	admin.GET("/catalogs/:id/edit", adminCatalogs.Edit)
+	admin.POST("/catalogs/:id/edit", adminCatalogs.Update)
+	admin.POST("/catalogs/:id/publish", adminCatalogs.Publish)
+	admin.POST("/catalogs/:id/delete", adminCatalogs.Delete)
+	admin.GET("/catalogs/:id/roles", adminCatalogs.Roles)
+	admin.POST("/catalogs/:id/roles", adminCatalogs.AddRole)
+	admin.POST("/catalogs/:id/roles/remove", adminCatalogs.RemoveRole)
+	admin.GET("/catalogs/:id/resources", adminResources.List)
+	admin.GET("/catalogs/:id/resources/new", adminResources.New)
+	admin.POST("/catalogs/:id/resources", adminResources.Add)
+	admin.POST("/catalogs/:id/resources/:rid/remove", adminResources.Remove)
+	admin.GET("/catalogs/:id/packages", adminPackages.List)
+	admin.GET("/catalogs/:id/packages/new", adminPackages.New)
+	admin.POST("/catalogs/:id/packages/new", adminPackages.Create)
+	admin.GET("/packages/:id", adminPackages.Show)
+	admin.GET("/packages/:id/edit", adminPackages.Edit)
+	admin.POST("/packages/:id/edit", adminPackages.Update)
+	admin.POST("/packages/:id/delete", adminPackages.Delete)
+	admin.POST("/packages/:id/roles", adminPackages.AddRole)
+	admin.POST("/packages/:id/roles/remove", adminPackages.RemoveRole)
+	admin.GET("/packages/:id/policies", adminPackages.Policies)
+	admin.GET("/packages/:id/policies/new", adminPolicies.New)
+	admin.POST("/packages/:id/policies/new", adminPolicies.StepNew)
+	admin.GET("/policies/:id/edit", adminPolicies.Edit)
+	admin.POST("/policies/:id/edit", adminPolicies.StepEdit)
+	admin.POST("/policies/:id/delete", adminPolicies.Delete)
 }
 
 // ready answers 200 while the store can serve reads.
