@@ -38,8 +38,8 @@ func readStep(d *views.PolicyDraft, step string, f url.Values) {
 		}
 		d.Justification = on("justification")
 		for i := range d.Stages {
-			if i >= d.StageCount && !f.Has(stageField(i, "timeout")) {
-				continue // a stage not shown keeps what it had
+			if !f.Has(stageField(i, "timeout")) {
+				continue // a stage that was not on the page keeps what it had
 			}
 			st := &d.Stages[i]
 			st.TimeoutDays = get(stageField(i, "timeout"))

@@ -197,3 +197,13 @@ func TestSummaryWordings(t *testing.T) {
 		}
 	}
 }
+
+// TestWizardNewStagesKeepTheirDefaults: choosing two stages posts a form without any stage field
+// yet; the new stages keep their defaults rather than being emptied.
+func TestWizardNewStagesKeepTheirDefaults(t *testing.T) {
+	d := views.NewPolicyDraft()
+	walk(t, &d, views.StepApproval, url.Values{"stages": {"2"}})
+	if d.Stages[0].TimeoutDays != "7" || d.Stages[1].TimeoutDays != "7" {
+		t.Fatalf("timeouts after choosing two stages: %q, %q", d.Stages[0].TimeoutDays, d.Stages[1].TimeoutDays)
+	}
+}
