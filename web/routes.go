@@ -71,6 +71,16 @@ func (s *Server) routes() {
 	admin.GET("/policies/:id/edit", adminPolicies.Edit)
 	admin.POST("/policies/:id/edit", adminPolicies.StepEdit)
 	admin.POST("/policies/:id/delete", adminPolicies.Delete)
+	adminOrgs := handlers.AdminOrgs{Base: s.base}
+	admin.GET("/connected-organizations", adminOrgs.List)
+	admin.GET("/connected-organizations/new", adminOrgs.New)
+	admin.POST("/connected-organizations/new", adminOrgs.Create)
+	admin.GET("/connected-organizations/:id", adminOrgs.Show)
+	admin.GET("/connected-organizations/:id/edit", adminOrgs.Edit)
+	admin.POST("/connected-organizations/:id/edit", adminOrgs.Update)
+	admin.POST("/connected-organizations/:id/delete", adminOrgs.Delete)
+	admin.POST("/connected-organizations/:id/sponsors", adminOrgs.AddSponsor)
+	admin.POST("/connected-organizations/:id/sponsors/remove", adminOrgs.RemoveSponsor)
 }
 
 // ready answers 200 while the store can serve reads.
