@@ -49,6 +49,9 @@ const (
 	RoleStatusFulfilled          = "Fulfilled"
 	RoleStatusPendingRemoval     = "PendingRemoval"
 	RoleStatusFailed             = "Failed"
+	// RoleStatusRemovalFailed marks a role whose removal from its origin system ran out of
+	// attempts; it has no assignments left and waits for an administrator.
+	RoleStatusRemovalFailed = "RemovalFailed"
 )
 
 // AssignmentResourceRole is one concrete role a subject holds in a resource because of one or more
@@ -59,8 +62,11 @@ type AssignmentResourceRole struct {
 	ResourceID       string    `json:"resourceId"`
 	RoleID           string    `json:"roleId"`
 	ScopeID          string    `json:"scopeId"`
-	OriginID         string    `json:"originId"`
+	OriginID         string    `json:"originId"` // the role's id in the origin system, e.g. Member_<groupId>
 	OriginSystem     string    `json:"originSystem"`
+	ResourceOriginID string    `json:"resourceOriginId"` // the resource's id there, e.g. the group id
+	ResourceName     string    `json:"resourceName,omitempty"`
+	RoleName         string    `json:"roleName,omitempty"`
 	Status           string    `json:"status"`
 	AssignmentIDs    []string  `json:"assignmentIds"`
 	LastError        string    `json:"lastError,omitempty"`

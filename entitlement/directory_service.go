@@ -448,6 +448,9 @@ func (s *Service) dropPrincipal(tx Tx, p Principal, id string) error {
 			if err := tx.PutSettings(st); err != nil {
 				return fmt.Errorf("drop catalog creator: %w", err)
 			}
+			if err := s.audit(tx, p, "settings.catalogCreator.remove", "settings", "settings", "Settings", "removed a deleted group from the catalog creators"); err != nil {
+				return err
+			}
 		}
 	}
 	orgs, err := collectAll(tx.ConnectedOrganizations().List)
@@ -461,6 +464,9 @@ func (s *Service) dropPrincipal(tx Tx, p Principal, id string) error {
 		if ni != len(o.InternalSponsors) || ne != len(o.ExternalSponsors) {
 			if err := tx.ConnectedOrganizations().Put(o); err != nil {
 				return fmt.Errorf("drop sponsors: %w", err)
+			}
+			if err := s.audit(tx, p, "connectedOrganization.sponsor.remove", "connectedOrganization", o.ID, o.DisplayName, "removed a deleted group from the sponsors"); err != nil {
+				return err
 			}
 		}
 	}

@@ -24,6 +24,22 @@ const (
 	StateCanceled           = "Canceled"
 )
 
+// Request statuses (requestStatus): the finer detail of a request's state. Graph shows Accepted
+// and Fulfilled; the others name what Steward is waiting for or why it stopped.
+const (
+	RequestStatusAccepted           = "Accepted"
+	RequestStatusPendingApproval    = "PendingApproval"
+	RequestStatusEscalated          = "Escalated"
+	RequestStatusScheduled          = "Scheduled"
+	RequestStatusDelivering         = "Delivering"
+	RequestStatusFulfilled          = "Fulfilled"
+	RequestStatusPartiallyFulfilled = "PartiallyFulfilled"
+	RequestStatusDenied             = "Denied"
+	RequestStatusTimedOut           = "TimedOut"
+	RequestStatusNoApprover         = "NoApproverFound"
+	RequestStatusCanceled           = "Canceled"
+)
+
 // IsFinalRequestState reports whether a request in state s will not change again.
 func IsFinalRequestState(s string) bool {
 	switch s {
@@ -77,7 +93,13 @@ type StageState struct {
 	Approvers             []string   `json:"approvers"`
 	EscalationApprovers   []string   `json:"escalationApprovers,omitempty"`
 	JustificationRequired bool       `json:"justificationRequired,omitempty"`
+	// UsedBackup tells that the backup approvers were asked because the others resolved to nobody;
+	// Notes say why (for example that the requestor has no manager).
+	UsedBackup            bool       `json:"usedBackup,omitempty"`
+	Notes                 []string   `json:"notes,omitempty"`
 	DecidedBy             string     `json:"decidedBy,omitempty"`
+	DecidedByName         string     `json:"decidedByName,omitempty"`
+	Decision              string     `json:"decision,omitempty"` // Approve or Deny, when a person decided
 	DecidedDateTime       *time.Time `json:"decidedDateTime,omitempty"`
 	DecisionJustification string     `json:"decisionJustification,omitempty"`
 }
@@ -96,37 +118,45 @@ const (
 	EventPartial        = "PartiallyDelivered"
 	EventCanceled       = "Canceled"
 	EventDeliveryFailed = "DeliveryFailed"
+	EventExtended       = "Extended"
+	EventRemoved        = "Removed"
+	EventNoApprover     = "NoApproverFound"
 )
 
 // RequestEvent is one entry of a request's timeline.
 type RequestEvent struct {
-	Kind    string    `json:"kind"`
-	At      time.Time `json:"at"`
-	ActorID string    `json:"actorId,omitempty"`
-	Stage   int       `json:"stage,omitempty"` // 1-based; 0 when not about a stage
-	Detail  string    `json:"detail,omitempty"`
+	Kind      string    `json:"kind"`
+	At        time.Time `json:"at"`
+	ActorID   string    `json:"actorId,omitempty"`
+	ActorName string    `json:"actorName,omitempty"`
+	Stage     int       `json:"stage,omitempty"` // 1-based; 0 when not about a stage
+	Detail    string    `json:"detail,omitempty"`
 }
 
 // Request asks to add, extend or remove a subject's assignment of an access package.
 type Request struct {
-	ID               string         `json:"id"`
-	RequestType      string         `json:"requestType"`
-	RequestState     string         `json:"requestState"`
-	RequestStatus    string         `json:"requestStatus"`
-	IsValidationOnly bool           `json:"isValidationOnly"`
-	Justification    string         `json:"justification"`
-	CatalogID        string         `json:"catalogId"`
-	AccessPackageID  string         `json:"accessPackageId"`
-	PolicyID         string         `json:"assignmentPolicyId"`
-	TargetID         string         `json:"targetId"`    // the user who gets (or loses) access
-	RequestorID      string         `json:"requestorId"` // who asked; the target for self-service
-	AssignmentID     string         `json:"assignmentId,omitempty"`
-	Schedule         Schedule       `json:"schedule"`
-	Stages           []StageState   `json:"stages,omitempty"`
-	CurrentStage     int            `json:"currentStage"` // index into Stages while pending
-	Events           []RequestEvent `json:"events"`
-	CreatedDateTime  time.Time      `json:"createdDateTime"`
-	CompletedDate    *time.Time     `json:"completedDate,omitempty"`
+	ID               string       `json:"id"`
+	RequestType      string       `json:"requestType"`
+	RequestState     string       `json:"requestState"`
+	RequestStatus    string       `json:"requestStatus"`
+	StatusDetail     string       `json:"statusDetail,omitempty"` // why it was denied or only partly delivered
+	IsValidationOnly bool         `json:"isValidationOnly"`
+	Justification    string       `json:"justification"`
+	CatalogID        string       `json:"catalogId"`
+	AccessPackageID  string       `json:"accessPackageId"`
+	PolicyID         string       `json:"assignmentPolicyId"`
+	TargetID         string       `json:"targetId"`    // the user who gets (or loses) access
+	RequestorID      string       `json:"requestorId"` // who asked; the target for self-service
+	AssignmentID     string       `json:"assignmentId,omitempty"`
+	Schedule         Schedule     `json:"schedule"`
+	Stages           []StageState `json:"stages,omitempty"`
+	// PolicyStages is the policy's approval stages as they were when the request was submitted;
+	// the request follows them even if the policy changes meanwhile.
+	PolicyStages    []ApprovalStage `json:"policyStages,omitempty"`
+	CurrentStage    int             `json:"currentStage"` // index into Stages while pending
+	Events          []RequestEvent  `json:"events"`
+	CreatedDateTime time.Time       `json:"createdDateTime"`
+	CompletedDate   *time.Time      `json:"completedDate,omitempty"`
 	// DueDateTime is the next moment the worker must look at the request (escalation, timeout or
 	// scheduled start); nil when nothing is due.
 	DueDateTime *time.Time `json:"dueDateTime,omitempty"`

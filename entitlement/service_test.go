@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/stewardhq/steward/entitlement"
 	"github.com/stewardhq/steward/store"
 )
@@ -177,3 +178,15 @@ func noApprovalPolicy(packageID, name string) entitlement.PolicyInput {
 		RequestApprovalSettings: entitlement.ApprovalSettings{ApprovalMode: entitlement.ApprovalNone},
 	}
 }
+
+// cmpEqual reports a difference between want and got as a test error.
+func cmpEqual(t testing.TB, want, got any) bool {
+	t.Helper()
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("mismatch (-want +got):\n%s", diff)
+		return false
+	}
+	return true
+}
+
+func stringsReader(s string) *strings.Reader { return strings.NewReader(s) }

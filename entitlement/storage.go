@@ -29,6 +29,7 @@ type Tx interface {
 	AssignmentRoles() AssignmentRoles
 	Audit() AuditLog
 	Outbox() Outbox
+	GuestBlocks() GuestBlocks
 	Settings() (Settings, error)
 	PutSettings(s Settings) error
 }

@@ -12,9 +12,9 @@
 // record's name (and a user's e-mail), so that a prefix scan finds a record by any word and the
 // key alone gives the name order of the results; see table.search.
 //
-// The bucket tree (schema version 2):
+// The bucket tree (schema version 3):
 //
-//	meta                         schema_version → "2"; settings → entitlement.Settings JSON
+//	meta                         schema_version → "3"; settings → entitlement.Settings JSON
 //	secrets                      name → bytes (session keys, demo provider keys)
 //	users                        <id> → User
 //	  users_by_email             <email> → <id>                      unique
@@ -66,6 +66,8 @@
 //	  audit_by_actor, audit_by_object
 //	outbox                       <id> → OutboxMessage
 //	  outbox_by_due              <time>\x00<id>                      undelivered messages
+//	guest_blocks                 <userId> → GuestBlock               (v3) guests blocked by the life cycle
+//	  guest_blocks_by_due        <blocked time>\x00<userId>          deletion after N days
 //
 // Change this comment together with a new migration in migrations.go.
 package store

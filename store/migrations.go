@@ -53,6 +53,14 @@ var migrations = []migration{
 		}
 		return nil
 	}},
+	{3, "create the guest_blocks bucket of the external-user life cycle", func(tx *bolt.Tx) error {
+		for _, n := range guestBlocksTable.buckets() {
+			if _, err := tx.CreateBucketIfNotExists(n); err != nil {
+				return fmt.Errorf("create bucket %s: %w", n, err)
+			}
+		}
+		return nil
+	}},
 }
 
 // SchemaVersion is the version the code expects.

@@ -237,10 +237,19 @@ var outboxTable = &table[entitlement.OutboxMessage]{
 	},
 }
 
+var guestBlocksTable = &table[entitlement.GuestBlock]{
+	name: "guest_blocks", what: "guest block",
+	id: func(b entitlement.GuestBlock) string { return b.UserID },
+	indexes: []index[entitlement.GuestBlock]{
+		{name: "due", values: func(b entitlement.GuestBlock) []string { return []string{timeKey(b.BlockedDateTime)} }},
+	},
+}
+
 // tables lists every table, for the migrations that create their buckets.
 var tables = []interface{ buckets() [][]byte }{
 	usersTable, groupsTable, catalogsTable, resourcesTable, resourceRequestsTable, packagesTable,
 	policiesTable, orgsTable, requestsTable, assignmentsTable, assignmentRolesTable, auditTable, outboxTable,
+	guestBlocksTable,
 }
 
 // itoa is strconv.Itoa, named for the version key.

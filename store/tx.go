@@ -33,6 +33,7 @@ func (t *tx) Assignments() entitlement.Assignments         { return assignments{
 func (t *tx) AssignmentRoles() entitlement.AssignmentRoles { return assignmentRoles{t.b} }
 func (t *tx) Audit() entitlement.AuditLog                  { return auditLog{t.b} }
 func (t *tx) Outbox() entitlement.Outbox                   { return outbox{t.b} }
+func (t *tx) GuestBlocks() entitlement.GuestBlocks         { return guestBlocks{t.b} }
 
 func (t *tx) Settings() (entitlement.Settings, error) {
 	var s entitlement.Settings
@@ -71,8 +72,8 @@ func (u users) Reports(managerID string) ([]entitlement.User, error) {
 }
 func (u users) Put(v entitlement.User) error { return usersTable.put(u.b, v) }
 func (u users) Delete(id string) error {
-	for _, g := range (groups{u.b}).groupIDsOf(id) {
-		if err := (groups{u.b}).RemoveMember(g, id); err != nil {
+	for _, g := range groups(u).groupIDsOf(id) {
+		if err := groups(u).RemoveMember(g, id); err != nil {
 			return err
 		}
 	}
@@ -431,3 +432,14 @@ func (o outbox) Due(t time.Time, limit int) ([]entitlement.OutboxMessage, error)
 func (o outbox) List(opt entitlement.ListOptions) (entitlement.Page[entitlement.OutboxMessage], error) {
 	return outboxTable.list(o.b, opt, nil)
 }
+
+type guestBlocks struct{ b *bolt.Tx }
+
+func (g guestBlocks) Get(userID string) (entitlement.GuestBlock, error) {
+	return guestBlocksTable.get(g.b, userID)
+}
+func (g guestBlocks) BlockedBefore(t time.Time, limit int) ([]entitlement.GuestBlock, error) {
+	return guestBlocksTable.all(g.b, dueIDs(g.b, guestBlocksTable.index("due").bucket(guestBlocksTable.name), t, limit))
+}
+func (g guestBlocks) Put(v entitlement.GuestBlock) error { return guestBlocksTable.put(g.b, v) }
+func (g guestBlocks) Delete(userID string) error         { return guestBlocksTable.delete(g.b, userID) }

@@ -340,3 +340,38 @@ func assertSignedOut(t *testing.T, env *webtest.Env, c *http.Client) {
 		t.Fatalf("the refused sign-in left the client signed in")
 	}
 }
+
+// TestExternalProvider signs in against a provider that is not mounted in Steward, configured by
+// issuer, client id and secret as STEWARD_OIDC_ISSUER does, and makes administrators of the
+// members of a groups-claim value as STEWARD_ADMIN_GROUP does.
+func TestExternalProvider(t *testing.T) {
+	env := webtest.Start(t, webtest.Options{Users: testUsers, AdminGroup: "steward-admins", External: true})
+	c := env.Client(t)
+	res, _ := env.Get(t, c, "/idp/.well-known/openid-configuration")
+	if res.StatusCode != http.StatusNotFound {
+		t.Fatalf("the demo provider is mounted although an external one is configured: %d", res.StatusCode)
+	}
+	loginURL, page, err := env.StartSignIn(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.HasPrefix(loginURL.String(), env.URL) {
+		t.Fatalf("sign-in page %s is served by Steward, want the external provider", loginURL)
+	}
+	res, body, err := env.PickUser(c, page, "demo-ada")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, "Ada Admin") {
+		t.Fatalf("after sign-in: %d", res.StatusCode)
+	}
+	if !strings.Contains(body, `href="/admin"`) {
+		t.Fatalf("a member of the admin group does not see the Admin navigation")
+	}
+
+	other := env.Client(t)
+	body = env.SignIn(t, other, "riley@example.com")
+	if strings.Contains(body, `href="/admin"`) {
+		t.Fatalf("a user outside the admin group sees the Admin navigation")
+	}
+}

@@ -7,7 +7,6 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/stewardhq/steward/entitlement"
@@ -51,12 +50,4 @@ func (c Config) redirectURL() string {
 		return c.OIDC.RedirectURL
 	}
 	return strings.TrimRight(c.BaseURL, "/") + "/auth/callback"
-}
-
-func (c Config) origin() string {
-	u, err := url.Parse(c.BaseURL)
-	if err != nil {
-		return ""
-	}
-	return u.Scheme + "://" + u.Host
 }

@@ -35,6 +35,8 @@ type Env struct {
 	Clock  *entitlement.ManualClock
 	Server *web.Server
 	Users  []demoidp.User
+
+	providerOrigin string // where the last sign-in page came from
 }
 
 // Options adjust the environment.
@@ -43,6 +45,11 @@ type Options struct {
 	Users []demoidp.User
 	// Admins are administrators' e-mails.
 	Admins []string
+	// AdminGroup is a groups-claim value that makes its members administrators.
+	AdminGroup string
+	// External serves the provider on a listener of its own and configures Steward with its
+	// issuer, client id and secret, as with STEWARD_OIDC_ISSUER, instead of mounting it at /idp.
+	External bool
 	// Seed, when set, fills the store before the server starts.
 	Seed func(ctx context.Context, svc *entitlement.Service, st *store.Store) error
 	// Start is the manual clock's initial time; default now.
@@ -66,7 +73,8 @@ func Start(t testing.TB, opt Options) *Env {
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	svc := entitlement.NewService(entitlement.Options{Store: st, Clock: clock, Logger: log, Admins: entitlement.AdminRule{Emails: opt.Admins}})
+	svc := entitlement.NewService(entitlement.Options{Store: st, Clock: clock, Logger: log,
+		Admins: entitlement.AdminRule{Emails: opt.Admins, Group: opt.AdminGroup}})
 	if opt.Seed != nil {
 		if err := opt.Seed(ctx, svc, st); err != nil {
 			t.Fatalf("seed: %v", err)
@@ -79,7 +87,9 @@ func Start(t testing.TB, opt Options) *Env {
 	}
 	base := "http://" + ln.Addr().String()
 	cfg := web.Config{BaseURL: base, SessionHashKey: []byte(strings.Repeat("h", 32)), SessionBlockKey: []byte(strings.Repeat("b", 32))}
-	if err := web.ConfigureDemoIdP(ctx, &cfg, st, opt.Users, log); err != nil {
+	if opt.External {
+		cfg.OIDC = startExternalProvider(t, base, opt.Users, log)
+	} else if err := web.ConfigureDemoIdP(ctx, &cfg, st, opt.Users, log); err != nil {
 		t.Fatalf("demo provider: %v", err)
 	}
 	srv, err := web.New(cfg, web.Deps{Service: svc, Ready: st.Ping, Logger: log})
@@ -90,6 +100,35 @@ func Start(t testing.TB, opt Options) *Env {
 	hs.Start()
 	t.Cleanup(hs.Close)
 	return &Env{URL: base, Store: st, Svc: svc, Clock: clock, Server: srv, Users: opt.Users}
+}
+
+// startExternalProvider runs the demo provider as if it were an organisation's identity
+// provider: on its own listener, with its own issuer, knowing Steward only as a registered client.
+func startExternalProvider(t testing.TB, steward string, users []demoidp.User, log *slog.Logger) web.OIDCConfig {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("listen: %v", err)
+	}
+	issuer := "http://" + ln.Addr().String()
+	key, err := demoidp.GenerateSigningKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := demoidp.Config{
+		Issuer: issuer, Users: users, SigningKey: key, Logger: log,
+		Clients: []demoidp.Client{{ID: "steward-external", Secret: "external-secret", RedirectURIs: []string{steward + "/auth/callback"}}},
+	}
+	copy(cfg.CryptoKey[:], strings.Repeat("k", 32))
+	h, err := demoidp.New(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("external provider: %v", err)
+	}
+	hs := &httptest.Server{Listener: ln, Config: &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}}
+	hs.Start()
+	t.Cleanup(hs.Close)
+	return web.OIDCConfig{Issuer: issuer, ClientID: "steward-external", ClientSecret: "external-secret",
+		Scopes: []string{"openid", "email", "profile"}}
 }
 
 type testWriter struct{ t testing.TB }
@@ -190,6 +229,7 @@ func (e *Env) StartSignIn(c *http.Client) (*url.URL, string, error) {
 		body, _ := io.ReadAll(res.Body)
 		_ = res.Body.Close()
 		if res.StatusCode == http.StatusOK {
+			e.providerOrigin = res.Request.URL.Scheme + "://" + res.Request.URL.Host
 			return res.Request.URL, string(body), nil
 		}
 		loc, err := res.Location()
@@ -242,7 +282,7 @@ func (e *Env) postPick(c *http.Client, loginPage, subject string) (*http.Respons
 		return nil, errors.New("the provider's page has no sign-in form")
 	}
 	form := url.Values{"authRequestID": {m[1]}, "subject": {subject}}
-	res, err := c.PostForm(e.URL+a[1], form)
+	res, err := c.PostForm(e.providerOrigin+a[1], form)
 	if err != nil {
 		return nil, err
 	}

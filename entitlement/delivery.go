@@ -1,0 +1,703 @@
+package entitlement
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Reminder lead times before an assignment ends.
+const (
+	ReminderEarly = 14 * 24 * time.Hour
+	ReminderLate  = 24 * time.Hour
+)
+
+// addEvent appends an entry to the request's timeline.
+func (s *Service) addEvent(r *Request, kind string, actor Principal, stage int, detail string) {
+	r.Events = append(r.Events, RequestEvent{Kind: kind, At: s.now(), ActorID: actor.UserID, ActorName: actor.Name, Stage: stage, Detail: detail})
+}
+
+// complete moves a request to a final state.
+func (s *Service) complete(r *Request, state, status, detail string) {
+	now := s.now()
+	r.RequestState, r.RequestStatus = state, status
+	if detail != "" {
+		r.StatusDetail = detail
+	}
+	r.CompletedDate = &now
+	r.DueDateTime = nil
+}
+
+// finishUndelivered ends an add or extension request that will deliver nothing (denied, timed out,
+// no approver, canceled), tells the people concerned, and applies the external-user life cycle
+// when the subject is left with no access at all.
+func (s *Service) finishUndelivered(tx Tx, r *Request, state, status, detail string, actor Principal) error {
+	s.complete(r, state, status, detail)
+	if state == StateDenied {
+		// An approver's denial is already on the timeline, with its stage.
+		if n := len(r.Events); n == 0 || r.Events[n-1].Kind != EventDenied {
+			s.addEvent(r, EventDenied, actor, 0, detail)
+		}
+		if err := s.notify(tx, NotifyRequestDenied, r, "", []string{r.RequestorID, r.TargetID}, detail); err != nil {
+			return err
+		}
+	}
+	if r.RequestType == RequestUserExtend {
+		return nil
+	}
+	return s.afterAccessEnded(tx, r.TargetID, "", r.ID)
+}
+
+// proceed carries an approved (or approval-free) request forward: an extension is applied, a
+// future start waits as Scheduled, anything else is delivered now.
+func (s *Service) proceed(tx Tx, r *Request, actor Principal) error {
+	if r.RequestType == RequestUserExtend {
+		return s.applyExtension(tx, r, actor)
+	}
+	if st := r.Schedule.StartDateTime; st != nil && st.After(s.now()) {
+		r.RequestState, r.RequestStatus = StateScheduled, RequestStatusScheduled
+		s.addEvent(r, EventScheduled, actor, 0, "access starts at "+formatTime(*st))
+		r.DueDateTime = requestDue(*r)
+		return nil
+	}
+	return s.deliver(tx, r, actor)
+}
+
+// deliver creates the assignment of an add request and grants its resource roles, in the
+// caller's transaction. Directory-group memberships are granted at once; roles in other systems
+// are provisioned through the outbox, and the request stays Delivering until they are fulfilled.
+// The caller stores the request.
+func (s *Service) deliver(tx Tx, r *Request, actor Principal) error {
+	now := s.now()
+	undeliverable := func(why string) error {
+		s.addEvent(r, EventDeliveryFailed, system, 0, why)
+		return s.finishUndelivered(tx, r, StateDenied, RequestStatusDenied, why, system)
+	}
+	pkg, err := tx.AccessPackages().Get(r.AccessPackageID)
+	if isNotFound(err) {
+		return undeliverable("the access package no longer exists")
+	} else if err != nil {
+		return err
+	}
+	pol, err := tx.Policies().Get(r.PolicyID)
+	if isNotFound(err) {
+		return undeliverable("the policy no longer exists")
+	} else if err != nil {
+		return err
+	}
+	target, err := tx.Users().Get(r.TargetID)
+	if isNotFound(err) {
+		return undeliverable("the user no longer exists")
+	} else if err != nil {
+		return err
+	}
+	if live, err := tx.Assignments().Live(r.TargetID, r.AccessPackageID); err == nil {
+		return undeliverable(fmt.Sprintf("%s already has this access (assignment %s)", target.Label(), live.ID))
+	} else if !isNotFound(err) {
+		return err
+	}
+	end := scheduleEnd(pol, r.Schedule, now)
+	if end != nil && !end.After(now) {
+		return undeliverable("the requested end date passed before the access could start")
+	}
+	if err := s.liftGuestBlock(tx, &target, actor); err != nil {
+		return err
+	}
+
+	r.RequestState, r.RequestStatus = StateDelivering, RequestStatusDelivering
+	s.addEvent(r, EventDelivering, actor, 0, "")
+	start := now
+	a := Assignment{
+		ID: r.ID, CatalogID: pkg.CatalogID, AccessPackageID: pkg.ID, PolicyID: pol.ID, TargetID: target.ID,
+		AssignmentState: AssignmentDelivering, AssignmentStatus: AssignmentDelivering,
+		Schedule:        Schedule{StartDateTime: &start, Expiration: Expiration{Type: ExpirationNone}},
+		ExpiredDateTime: end, RequestID: r.ID, CreatedDateTime: now,
+	}
+	if end != nil {
+		a.Schedule.Expiration = Expiration{Type: ExpirationAfterDateTime, EndDateTime: end}
+	}
+	for _, rs := range pkg.RoleScopes {
+		res, err := tx.Resources().Get(rs.ResourceID)
+		if isNotFound(err) {
+			continue // the resource left the catalog; the package no longer grants it
+		} else if err != nil {
+			return err
+		}
+		id, err := s.grantRole(tx, target, a.ID, res, rs, actor)
+		if err != nil {
+			return err
+		}
+		if id != "" {
+			a.ResourceRoleIDs = append(a.ResourceRoleIDs, id)
+		}
+	}
+	r.AssignmentID = a.ID
+	if err := s.settleAssignment(tx, &a, r); err != nil {
+		return err
+	}
+	a.DueDateTime = nextAssignmentDue(a, now)
+	if err := tx.Assignments().Put(a); err != nil {
+		return fmt.Errorf("deliver request %s: %w", r.ID, err)
+	}
+	summary := fmt.Sprintf("assigned %s to %s", pkg.DisplayName, target.Label())
+	if end != nil {
+		summary += " until " + formatTime(*end)
+	}
+	return s.audit(tx, actor, "assignment.create", "assignment", a.ID, pkg.DisplayName, summary)
+}
+
+// settleAssignment finishes delivery of an assignment once none of its roles is still pending:
+// the assignment becomes Delivered (PartiallyDelivered status when a role failed) and so does the
+// request that delivered it. r is that request when the caller holds it, else it is loaded.
+func (s *Service) settleAssignment(tx Tx, a *Assignment, r *Request) error {
+	if a.AssignmentState != AssignmentDelivering {
+		return nil
+	}
+	var failed []string
+	for _, id := range a.ResourceRoleIDs {
+		role, err := tx.AssignmentRoles().Get(id)
+		if isNotFound(err) {
+			continue
+		} else if err != nil {
+			return err
+		}
+		switch role.Status {
+		case RoleStatusPendingFulfillment:
+			return nil
+		case RoleStatusFailed:
+			failed = append(failed, fmt.Sprintf("%s %s: %s", role.ResourceName, role.RoleName, role.LastError))
+		}
+	}
+	a.AssignmentState, a.AssignmentStatus = AssignmentDelivered, StatusDelivered
+	if len(failed) > 0 {
+		a.AssignmentStatus = StatusPartiallyDelivered
+	}
+	stored := r == nil
+	if stored {
+		req, err := tx.Requests().Get(a.RequestID)
+		if isNotFound(err) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		r = &req
+	}
+	if r.RequestState != StateDelivering {
+		return nil
+	}
+	if len(failed) > 0 {
+		detail := "not every role could be delivered: " + strings.Join(failed, "; ")
+		s.addEvent(r, EventPartial, system, 0, detail)
+		s.complete(r, StatePartiallyDelivered, RequestStatusPartiallyFulfilled, detail)
+	} else {
+		s.addEvent(r, EventDelivered, system, 0, "")
+		s.complete(r, StateDelivered, RequestStatusFulfilled, "")
+	}
+	if err := s.notify(tx, NotifyRequestDelivered, r, a.ID, []string{r.TargetID}, r.StatusDetail); err != nil {
+		return err
+	}
+	if stored {
+		if err := tx.Requests().Put(*r); err != nil {
+			return fmt.Errorf("settle request %s: %w", r.ID, err)
+		}
+	}
+	return nil
+}
+
+// isMembershipRole reports whether a role of a directory group is its membership, which Steward
+// grants itself. Other group roles (Owner) go through the provisioner: Steward's directory keeps
+// no group owners.
+func isMembershipRole(res Resource, role ResourceRole) bool {
+	return res.OriginSystem == OriginGroup && (strings.HasPrefix(role.OriginID, "Member_") || strings.EqualFold(role.DisplayName, "Member"))
+}
+
+func (r AssignmentResourceRole) isMembership() bool {
+	return r.OriginSystem == OriginGroup && (strings.HasPrefix(r.OriginID, "Member_") || strings.EqualFold(r.RoleName, "Member"))
+}
+
+// grantRole adds the assignment to the subject's role for one role scope, creating the role when
+// it is new. It returns the role's id, or "" when the role scope names a role the resource no
+// longer has.
+func (s *Service) grantRole(tx Tx, u User, assignmentID string, res Resource, rs RoleScope, actor Principal) (string, error) {
+	role, ok := res.Role(rs.RoleID)
+	if !ok {
+		return "", nil
+	}
+	now := s.now()
+	id := AssignmentResourceRoleID(u.ID, rs.ID)
+	ar, err := tx.AssignmentRoles().Get(id)
+	if isNotFound(err) {
+		ar = AssignmentResourceRole{
+			ID: id, SubjectID: u.ID, ResourceID: res.ID, RoleID: role.ID, ScopeID: rs.ScopeID,
+			OriginID: role.OriginID, OriginSystem: res.OriginSystem, ResourceOriginID: res.OriginID,
+			ResourceName: res.DisplayName, RoleName: role.DisplayName,
+		}
+	} else if err != nil {
+		return "", err
+	}
+	if slices.Contains(ar.AssignmentIDs, assignmentID) {
+		return id, nil
+	}
+	ar.AssignmentIDs = append(ar.AssignmentIDs, assignmentID)
+	ar.ModifiedDateTime = now
+	if isMembershipRole(res, role) {
+		if err := tx.Groups().AddMember(res.OriginID, u.ID); err != nil {
+			if !isNotFound(err) {
+				return "", err
+			}
+			ar.Status, ar.LastError = RoleStatusFailed, "the group no longer exists in the directory"
+		} else {
+			ar.Status, ar.LastError = RoleStatusFulfilled, ""
+			if err := s.audit(tx, actor, "group.member.add", "group", res.OriginID, res.DisplayName, "added "+u.Label()+" through an access package"); err != nil {
+				return "", err
+			}
+		}
+	} else if ar.Status != RoleStatusFulfilled && ar.Status != RoleStatusPendingFulfillment {
+		// New, failed before, or on its way out: (re)provision. Adding is idempotent, and a pending
+		// removal sees the role granted again and stands down.
+		ar.Status, ar.LastError = RoleStatusPendingFulfillment, ""
+		if err := s.enqueue(tx, OutboxProvision, "role.provision", provisionAction(ProvisionAdd, ar, u)); err != nil {
+			return "", err
+		}
+	}
+	if err := tx.AssignmentRoles().Put(ar); err != nil {
+		return "", fmt.Errorf("grant role %s: %w", id, err)
+	}
+	return id, nil
+}
+
+func provisionAction(op string, ar AssignmentResourceRole, u User) ProvisionAction {
+	return ProvisionAction{
+		Op: op, RoleID: ar.ID, SubjectID: ar.SubjectID, Email: u.Email, ResourceID: ar.ResourceID,
+		OriginSystem: ar.OriginSystem, OriginID: ar.ResourceOriginID, RoleOriginID: ar.OriginID,
+	}
+}
+
+// revokeRole takes the assignment off a role. The role itself goes only when no assignment holds
+// it any more, and its effect in the origin system goes only when no other role record of the
+// subject (for instance in another catalog onboarding the same group) still grants it.
+func (s *Service) revokeRole(tx Tx, roleID, assignmentID string, actor Principal) error {
+	ar, err := tx.AssignmentRoles().Get(roleID)
+	if isNotFound(err) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if !slices.Contains(ar.AssignmentIDs, assignmentID) {
+		return nil
+	}
+	ar.AssignmentIDs = slices.DeleteFunc(ar.AssignmentIDs, func(id string) bool { return id == assignmentID })
+	ar.ModifiedDateTime = s.now()
+	if len(ar.AssignmentIDs) > 0 {
+		return tx.AssignmentRoles().Put(ar)
+	}
+	shared, err := stillGrantedElsewhere(tx, ar)
+	if err != nil {
+		return err
+	}
+	if ar.isMembership() || shared {
+		if ar.isMembership() && !shared && ar.Status == RoleStatusFulfilled {
+			if err := tx.Groups().RemoveMember(ar.ResourceOriginID, ar.SubjectID); err != nil {
+				return err
+			}
+			if err := s.audit(tx, actor, "group.member.remove", "group", ar.ResourceOriginID, ar.ResourceName, "removed "+userLabel(tx, ar.SubjectID)+": their last access granting the membership ended"); err != nil {
+				return err
+			}
+		}
+		return tx.AssignmentRoles().Delete(ar.ID)
+	}
+	u, err := tx.Users().Get(ar.SubjectID)
+	if err != nil && !isNotFound(err) {
+		return err
+	}
+	if u.ID == "" {
+		u.ID = ar.SubjectID
+	}
+	ar.Status, ar.LastError = RoleStatusPendingRemoval, ""
+	if err := s.enqueue(tx, OutboxDeprovision, "role.deprovision", provisionAction(ProvisionRemove, ar, u)); err != nil {
+		return err
+	}
+	return tx.AssignmentRoles().Put(ar)
+}
+
+// stillGrantedElsewhere reports whether another role record of the same subject, with
+// assignments, grants the same role in the same origin resource.
+func stillGrantedElsewhere(tx Tx, ar AssignmentResourceRole) (bool, error) {
+	roles, err := tx.AssignmentRoles().BySubject(ar.SubjectID)
+	if err != nil {
+		return false, err
+	}
+	for _, o := range roles {
+		if o.ID != ar.ID && len(o.AssignmentIDs) > 0 && o.OriginSystem == ar.OriginSystem &&
+			o.ResourceOriginID == ar.ResourceOriginID && o.OriginID == ar.OriginID {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// How an assignment ends.
+const (
+	endRemoved = iota
+	endExpired
+)
+
+// endAssignment ends a live assignment: its roles are revoked (ref-counted), a pending extension
+// is canceled, a delivery still under way is closed, the holder is told, and the external-user
+// life cycle runs. by is the remove request recording the end; it gets the timeline entries.
+func (s *Service) endAssignment(tx Tx, a *Assignment, how int, by *Request, actor Principal) error {
+	now := s.now()
+	pkgName := packageName(tx, a.AccessPackageID)
+	wasDelivering := a.AssignmentState == AssignmentDelivering
+	a.AssignmentState = AssignmentExpired
+	a.EndedDateTime = &now
+	a.DueDateTime = nil
+	if how == endExpired {
+		a.AssignmentStatus = StatusExpired
+	} else {
+		a.AssignmentStatus = StatusRemoved
+		a.ExpiredDateTime = &now
+	}
+	for _, id := range a.ResourceRoleIDs {
+		if err := s.revokeRole(tx, id, a.ID, actor); err != nil {
+			return fmt.Errorf("end assignment %s: %w", a.ID, err)
+		}
+	}
+	if err := tx.Assignments().Put(*a); err != nil {
+		return fmt.Errorf("end assignment %s: %w", a.ID, err)
+	}
+	// Close what still waits on this assignment: its own delivery, or an extension request.
+	if wasDelivering {
+		if req, err := tx.Requests().Get(a.RequestID); err == nil && req.RequestState == StateDelivering {
+			detail := "the assignment ended before every role was delivered"
+			s.addEvent(&req, EventPartial, actor, 0, detail)
+			s.complete(&req, StatePartiallyDelivered, RequestStatusPartiallyFulfilled, detail)
+			if err := tx.Requests().Put(req); err != nil {
+				return err
+			}
+		} else if err != nil && !isNotFound(err) {
+			return err
+		}
+	}
+	if open, err := tx.Requests().Open(a.TargetID, a.AccessPackageID); err == nil && open.AssignmentID == a.ID && open.RequestType == RequestUserExtend {
+		s.addEvent(&open, EventCanceled, system, 0, "the assignment ended")
+		if open.RequestState == StatePendingApproval && open.CurrentStage < len(open.Stages) {
+			open.Stages[open.CurrentStage].Status = StageCanceled
+		}
+		s.complete(&open, StateCanceled, RequestStatusCanceled, "the assignment ended before the extension was decided")
+		if err := tx.Requests().Put(open); err != nil {
+			return err
+		}
+	} else if err != nil && !isNotFound(err) {
+		return err
+	}
+
+	action, summary, event := "assignment.remove", "removed", NotifyAssignmentRemoved
+	if how == endExpired {
+		action, summary, event = "assignment.expire", "expired", NotifyAssignmentExpired
+	}
+	if err := s.audit(tx, actor, action, "assignment", a.ID, pkgName, fmt.Sprintf("%s's access %s (request %s)", userLabel(tx, a.TargetID), summary, by.ID)); err != nil {
+		return err
+	}
+	if err := s.notify(tx, event, by, a.ID, []string{a.TargetID}, ""); err != nil {
+		return err
+	}
+	return s.afterAccessEnded(tx, a.TargetID, a.ID, by.ID)
+}
+
+// removalRequest builds the completed request that records the end of an assignment.
+func (s *Service) removalRequest(a Assignment, requestType string, actor Principal, justification string) Request {
+	now := s.now()
+	r := Request{
+		ID: NewID(), RequestType: requestType, CatalogID: a.CatalogID, AccessPackageID: a.AccessPackageID,
+		PolicyID: a.PolicyID, TargetID: a.TargetID, RequestorID: actor.UserID, AssignmentID: a.ID,
+		Justification: justification, CreatedDateTime: now,
+	}
+	s.addEvent(&r, EventSubmitted, actor, 0, "")
+	s.addEvent(&r, EventRemoved, actor, 0, "")
+	s.complete(&r, StateDelivered, RequestStatusFulfilled, "")
+	s.addEvent(&r, EventDelivered, actor, 0, "")
+	return r
+}
+
+// applyExtension moves the end of the request's assignment to the end the request recorded.
+func (s *Service) applyExtension(tx Tx, r *Request, actor Principal) error {
+	now := s.now()
+	a, err := tx.Assignments().Get(r.AssignmentID)
+	if err != nil && !isNotFound(err) {
+		return err
+	}
+	if live := err == nil && a.IsLive(); !live {
+		s.addEvent(r, EventCanceled, system, 0, "the assignment ended")
+		s.complete(r, StateCanceled, RequestStatusCanceled, "the assignment ended before the extension was applied")
+		return nil
+	}
+	newEnd := r.Schedule.Expiration.EndDateTime
+	old := a.EndDateTime()
+	if newEnd != nil && old != nil && !newEnd.After(*old) {
+		detail := "the access already lasts until " + formatTime(*old)
+		s.addEvent(r, EventDelivered, actor, 0, detail)
+		s.complete(r, StateDelivered, RequestStatusFulfilled, detail)
+		return nil
+	}
+	a.Schedule.Expiration = Expiration{Type: ExpirationNone}
+	if newEnd != nil {
+		a.Schedule.Expiration = Expiration{Type: ExpirationAfterDateTime, EndDateTime: newEnd}
+	}
+	a.ExpiredDateTime = newEnd
+	a.IsExtended = true
+	if a.AssignmentState == AssignmentDelivered && a.AssignmentStatus != StatusPartiallyDelivered {
+		a.AssignmentStatus = StatusDelivered // reminders start over for the new end
+	}
+	a.DueDateTime = nextAssignmentDue(a, now)
+	if err := tx.Assignments().Put(a); err != nil {
+		return fmt.Errorf("extend assignment %s: %w", a.ID, err)
+	}
+	until := "with no end"
+	if newEnd != nil {
+		until = "until " + formatTime(*newEnd)
+	}
+	if err := s.audit(tx, actor, "assignment.extend", "assignment", a.ID, packageName(tx, a.AccessPackageID), "extended "+until); err != nil {
+		return err
+	}
+	s.addEvent(r, EventExtended, actor, 0, until)
+	s.addEvent(r, EventDelivered, actor, 0, "")
+	s.complete(r, StateDelivered, RequestStatusFulfilled, "")
+	return s.notify(tx, NotifyRequestDelivered, r, a.ID, []string{r.TargetID}, "extended "+until)
+}
+
+// reminderLevel orders an assignment's notification status: 0 none sent, 1 the early reminder,
+// 2 the late one.
+func reminderLevel(status string) int {
+	switch status {
+	case StatusNearExpiry14Days:
+		return 1
+	case StatusNearExpiry1Day:
+		return 2
+	}
+	return 0
+}
+
+type dueMark struct {
+	at    time.Time
+	level int // 1, 2 reminders; 3 the end
+}
+
+func assignmentMarks(end time.Time) []dueMark {
+	return []dueMark{{end.Add(-ReminderEarly), 1}, {end.Add(-ReminderLate), 2}, {end, 3}}
+}
+
+// nextAssignmentDue returns when the worker must next look at a live assignment: the next
+// reminder not yet sent that still lies ahead, or its end. Reminders whose time has already
+// passed (a short assignment, a late extension) are skipped rather than sent late.
+func nextAssignmentDue(a Assignment, now time.Time) *time.Time {
+	end := a.EndDateTime()
+	if !a.IsLive() || end == nil {
+		return nil
+	}
+	cur := reminderLevel(a.AssignmentStatus)
+	for _, m := range assignmentMarks(*end) {
+		if m.level > cur && (m.at.After(now) || m.level == 3) {
+			t := m.at
+			return &t
+		}
+	}
+	return nil
+}
+
+// processDueAssignment sends the reminder that is due or ends the assignment at its end, after
+// re-reading it; running it twice or after a crash changes nothing further.
+func (s *Service) processDueAssignment(tx Tx, id string, now time.Time) (bool, error) {
+	a, err := tx.Assignments().Get(id)
+	if isNotFound(err) {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	if a.DueDateTime == nil || a.DueDateTime.After(now) || !a.IsLive() {
+		return false, nil
+	}
+	end := a.EndDateTime()
+	if end == nil {
+		a.DueDateTime = nil
+		return true, tx.Assignments().Put(a)
+	}
+	if !now.Before(*end) {
+		r := s.removalRequest(a, RequestSystemRemove, system, "the access ended on "+formatTime(*end))
+		if err := s.endAssignment(tx, &a, endExpired, &r, system); err != nil {
+			return false, err
+		}
+		if err := tx.Requests().Put(r); err != nil {
+			return false, fmt.Errorf("record expiry of %s: %w", a.ID, err)
+		}
+		return true, nil
+	}
+	level := 0
+	for _, m := range assignmentMarks(*end)[:2] {
+		if !now.Before(m.at) {
+			level = m.level
+		}
+	}
+	if level > reminderLevel(a.AssignmentStatus) && a.AssignmentState == AssignmentDelivered {
+		status, lead := StatusNearExpiry14Days, "14 days"
+		if level == 2 {
+			status, lead = StatusNearExpiry1Day, "1 day"
+		}
+		a.AssignmentStatus = status
+		if err := s.audit(tx, system, "assignment.remind", "assignment", a.ID, packageName(tx, a.AccessPackageID), "reminded the holder "+lead+" before the end"); err != nil {
+			return false, err
+		}
+		if err := s.notify(tx, NotifyAssignmentExpiring, &Request{ID: a.RequestID, AccessPackageID: a.AccessPackageID, TargetID: a.TargetID}, a.ID, []string{a.TargetID}, "ends in "+lead+", on "+formatTime(*end)); err != nil {
+			return false, err
+		}
+	}
+	a.DueDateTime = nextAssignmentDue(a, now)
+	if err := tx.Assignments().Put(a); err != nil {
+		return false, fmt.Errorf("remind assignment %s: %w", a.ID, err)
+	}
+	return true, nil
+}
+
+// afterAccessEnded applies the external-user life cycle: a guest who has had access, has no live
+// assignment and no open request left is blocked (BlockSignIn, BlockSignInAndDelete), and a
+// GuestBlock is recorded so that the worker can delete them later and a new assignment can lift
+// the block.
+func (s *Service) afterAccessEnded(tx Tx, userID, assignmentID, requestID string) error {
+	u, err := tx.Users().Get(userID)
+	if isNotFound(err) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if !u.IsGuest() || !u.AccountEnabled {
+		return nil
+	}
+	settings, err := tx.Settings()
+	if err != nil {
+		return err
+	}
+	if settings.ExternalUserLifecycleAction != LifecycleBlockSignIn && settings.ExternalUserLifecycleAction != LifecycleBlockSignInAndDelete {
+		return nil
+	}
+	left, err := hasAccessOrOpenRequest(tx, userID, requestID)
+	if err != nil || left {
+		return err
+	}
+	had, err := tx.Assignments().ByTarget(userID, AssignmentFilter{}, ListOptions{Limit: 1})
+	if err != nil {
+		return err
+	}
+	if had.Total == 0 {
+		return nil // never had access through Steward: not the life cycle's to end
+	}
+	now := s.now()
+	u.AccountEnabled = false
+	u.BlockedDateTime = &now
+	u.ModifiedDateTime = now
+	if err := tx.Users().Put(u); err != nil {
+		return fmt.Errorf("block guest %s: %w", u.ID, err)
+	}
+	if err := tx.GuestBlocks().Put(GuestBlock{UserID: u.ID, BlockedDateTime: now, AssignmentID: assignmentID}); err != nil {
+		return fmt.Errorf("block guest %s: %w", u.ID, err)
+	}
+	summary := "blocked sign-in: their last access ended"
+	if settings.ExternalUserLifecycleAction == LifecycleBlockSignInAndDelete {
+		summary += fmt.Sprintf("; deletion after %d days", settings.DaysUntilExternalUserDeletedAfterBlocked)
+	}
+	return s.audit(tx, system, "user.block", "user", u.ID, u.Label(), summary)
+}
+
+// hasAccessOrOpenRequest reports whether the user holds a live assignment or has an open request
+// other than except.
+func hasAccessOrOpenRequest(tx Tx, userID, except string) (bool, error) {
+	live, err := tx.Assignments().ByTarget(userID, AssignmentFilter{States: []string{AssignmentDelivering, AssignmentDelivered}}, ListOptions{Limit: 1})
+	if err != nil {
+		return false, err
+	}
+	if live.Total > 0 {
+		return true, nil
+	}
+	open, err := tx.Requests().ByTarget(userID, RequestFilter{States: []string{StateSubmitted, StatePendingApproval, StateScheduled, StateDelivering}}, ListOptions{Limit: MaxPageSize})
+	if err != nil {
+		return false, err
+	}
+	for _, r := range open.Items {
+		if r.ID != except {
+			return true, nil
+		}
+	}
+	return open.Total > len(open.Items), nil
+}
+
+// liftGuestBlock re-enables a guest the life cycle blocked, because they get access again.
+func (s *Service) liftGuestBlock(tx Tx, u *User, actor Principal) error {
+	if u.AccountEnabled {
+		return nil
+	}
+	if _, err := tx.GuestBlocks().Get(u.ID); isNotFound(err) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if err := tx.GuestBlocks().Delete(u.ID); err != nil {
+		return err
+	}
+	u.AccountEnabled = true
+	u.BlockedDateTime = nil
+	u.ModifiedDateTime = s.now()
+	if err := tx.Users().Put(*u); err != nil {
+		return fmt.Errorf("unblock guest %s: %w", u.ID, err)
+	}
+	return s.audit(tx, actor, "user.unblock", "user", u.ID, u.Label(), "unblocked: they were given access again")
+}
+
+// processGuestBlock deletes a blocked guest once the settings' delay has passed and they still
+// have nothing left; it re-checks everything in the transaction.
+func (s *Service) processGuestBlock(tx Tx, userID string, now time.Time) (bool, error) {
+	b, err := tx.GuestBlocks().Get(userID)
+	if isNotFound(err) {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	settings, err := tx.Settings()
+	if err != nil {
+		return false, err
+	}
+	if settings.ExternalUserLifecycleAction != LifecycleBlockSignInAndDelete {
+		return false, nil
+	}
+	if b.BlockedDateTime.Add(time.Duration(settings.DaysUntilExternalUserDeletedAfterBlocked) * 24 * time.Hour).After(now) {
+		return false, nil
+	}
+	u, err := tx.Users().Get(userID)
+	if isNotFound(err) {
+		return true, tx.GuestBlocks().Delete(userID)
+	} else if err != nil {
+		return false, err
+	}
+	if u.AccountEnabled {
+		// Someone re-enabled the account by hand: the life cycle no longer applies.
+		return true, tx.GuestBlocks().Delete(userID)
+	}
+	busy, err := hasAccessOrOpenRequest(tx, userID, "")
+	if err != nil || busy {
+		return false, err
+	}
+	roles, err := tx.AssignmentRoles().BySubject(userID)
+	if err != nil {
+		return false, err
+	}
+	if len(roles) > 0 {
+		return false, nil // a removal in an origin system is still under way; try again later
+	}
+	if err := tx.Users().Delete(userID); err != nil {
+		return false, fmt.Errorf("delete guest %s: %w", userID, err)
+	}
+	if err := tx.GuestBlocks().Delete(userID); err != nil {
+		return false, err
+	}
+	return true, s.audit(tx, system, "user.delete", "user", userID, u.Label(),
+		fmt.Sprintf("deleted external user %d days after their sign-in was blocked", settings.DaysUntilExternalUserDeletedAfterBlocked))
+}

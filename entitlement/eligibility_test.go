@@ -1,0 +1,277 @@
+package entitlement_test
+
+import (
+	"errors"
+	"slices"
+	"sort"
+	"testing"
+
+	"github.com/stewardhq/steward/entitlement"
+)
+
+// TestScopeTypes checks every scopeType value (the seven current ones and the old spelling of
+// the configured-organizations scope) against members and guests, through both RequestablePackages
+// and a validation-only request.
+func TestScopeTypes(t *testing.T) {
+	f := newEngineFixture(t)
+	configured := f.org("Configured", entitlement.OrgConfigured, nil, nil)
+	proposed := f.org("Proposed", entitlement.OrgProposed, nil, nil)
+	users := map[string]entitlement.User{
+		"member in group":  f.user("Member In Group"),
+		"named member":     f.user("Named Member"),
+		"guest configured": f.user("Guest Configured", guestOf(configured.ID)),
+		"guest proposed":   f.user("Guest Proposed", guestOf(proposed.ID)),
+		"guest no org":     f.user("Guest Without Org", guestOf("")),
+	}
+	g := f.group("Requestors", users["member in group"])
+	cat := f.catalog("Open")
+	all := []string{"member in group", "named member", "guest configured", "guest proposed", "guest no org"}
+	tests := []struct {
+		scope string
+		sets  []entitlement.UserSet
+		want  []string
+	}{
+		{entitlement.ScopeNoSubjects, nil, nil},
+		{entitlement.ScopeSpecificDirectorySubjects, []entitlement.UserSet{single(users["named member"])}, []string{"named member"}},
+		{entitlement.ScopeSpecificDirectorySubjects, []entitlement.UserSet{groupSet(g)}, []string{"member in group"}},
+		{entitlement.ScopeAllExistingDirectoryMembers, nil, []string{"member in group", "named member"}},
+		{entitlement.ScopeAllExistingDirectorySubjects, nil, all},
+		{entitlement.ScopeSpecificConnectedOrgSubjects, []entitlement.UserSet{orgSet(configured)}, []string{"guest configured"}},
+		{entitlement.ScopeSpecificConnectedOrgSubjects, []entitlement.UserSet{orgSet(proposed)}, []string{"guest proposed"}},
+		{entitlement.ScopeAllConfiguredConnectedOrgs, nil, []string{"guest configured"}},
+		{"AllExistingConnectedOrganizationSubjects", nil, []string{"guest configured"}},
+		{entitlement.ScopeAllExternalSubjects, nil, []string{"guest configured", "guest proposed", "guest no org"}},
+	}
+	type pp struct {
+		pkg entitlement.AccessPackage
+		pol entitlement.AssignmentPolicy
+	}
+	var made []pp
+	for i, tc := range tests {
+		pkg := f.pkg(cat, tc.scope+" "+string(rune('A'+i)))
+		made = append(made, pp{pkg, f.policy(pkg, scope(tc.scope, tc.sets...))})
+	}
+	for i, tc := range tests {
+		for _, who := range all {
+			u := users[who]
+			want := slices.Contains(tc.want, who)
+			_, err := f.svc.SubmitRequest(f.as(u), entitlement.RequestInput{RequestType: entitlement.RequestUserAdd, AccessPackageID: made[i].pkg.ID, PolicyID: made[i].pol.ID, IsValidationOnly: true})
+			if want && err != nil {
+				t.Errorf("%s (%v) for %s: refused: %v", tc.scope, tc.sets, who, err)
+			}
+			if !want && errCode(err) != "notInScope" {
+				t.Errorf("%s (%v) for %s: err %v; want notInScope", tc.scope, tc.sets, who, err)
+			}
+			eligible, err := f.svc.EligiblePolicies(f.as(u), made[i].pkg.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (len(eligible) == 1) != want {
+				t.Errorf("%s for %s: eligible policies %d; want %v", tc.scope, who, len(eligible), want)
+			}
+		}
+	}
+	for _, who := range all {
+		page, err := f.svc.RequestablePackages(f.as(users[who]), entitlement.RequestableFilter{}, entitlement.ListOptions{Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got, want []string
+		for _, rp := range page.Items {
+			got = append(got, rp.Package.ID)
+		}
+		for i, tc := range tests {
+			if slices.Contains(tc.want, who) {
+				want = append(want, made[i].pkg.ID)
+			}
+		}
+		sort.Strings(got)
+		sort.Strings(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("requestable for %s: %d packages; want %d", who, len(got), len(want))
+		}
+	}
+}
+
+func TestRequestablePackages(t *testing.T) {
+	f := newEngineFixture(t)
+	ada := f.user("Ada")
+	guest := f.user("Gus", guestOf(f.org("Partner", entitlement.OrgConfigured, nil, nil).ID))
+	team := f.group("Team")
+	open := f.catalog("Open")
+	res := f.groupResource(open, team)
+	internal := f.catalog("Internal", func(c *entitlement.Catalog) { c.IsExternallyVisible = false })
+	draft := f.catalog("Draft", func(c *entitlement.Catalog) { c.CatalogStatus = entitlement.CatalogStatusUnpublished })
+	everyone := func(p *entitlement.AccessPackage) {}
+	mk := func(c entitlement.Catalog, name string, opt func(*entitlement.AccessPackage), scopeType string, grants ...grant) entitlement.AccessPackage {
+		p := f.pkgWith(c, name, opt, grants...)
+		f.policy(p, scope(scopeType))
+		return p
+	}
+	charlie := mk(open, "charlie tools", func(p *entitlement.AccessPackage) { p.IsRoleScopesVisible = true }, entitlement.ScopeAllExistingDirectorySubjects, member(res))
+	alpha := mk(open, "Alpha", everyone, entitlement.ScopeAllExistingDirectorySubjects, member(res))
+	bravo := mk(internal, "Bravo", func(p *entitlement.AccessPackage) { p.Description = "finance reports" }, entitlement.ScopeAllExistingDirectorySubjects)
+	hidden := mk(open, "Delta hidden", func(p *entitlement.AccessPackage) { p.IsHidden = true }, entitlement.ScopeAllExistingDirectorySubjects)
+	mk(draft, "Echo draft", everyone, entitlement.ScopeAllExistingDirectorySubjects)
+	closed := f.pkg(open, "Foxtrot closed")
+	f.policy(closed, func(p *entitlement.AssignmentPolicy) {
+		p.RequestorSettings.AcceptRequests = false
+		p.RequestorSettings.ScopeType = entitlement.ScopeAllExistingDirectorySubjects
+	})
+	twoPolicies := mk(open, "Golf", everyone, entitlement.ScopeAllExistingDirectorySubjects)
+	f.policy(twoPolicies, scope(entitlement.ScopeSpecificDirectorySubjects, single(ada)))
+
+	list := func(u entitlement.User, flt entitlement.RequestableFilter, opt entitlement.ListOptions) entitlement.Page[entitlement.RequestablePackage] {
+		t.Helper()
+		page, err := f.svc.RequestablePackages(f.as(u), flt, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return page
+	}
+	idsOf := func(page entitlement.Page[entitlement.RequestablePackage]) []string {
+		var out []string
+		for _, rp := range page.Items {
+			out = append(out, rp.Package.ID)
+		}
+		return out
+	}
+	page := list(ada, entitlement.RequestableFilter{}, entitlement.ListOptions{})
+	if got, want := idsOf(page), []string{alpha.ID, bravo.ID, charlie.ID, twoPolicies.ID}; !slices.Equal(got, want) {
+		t.Fatalf("ada's packages (sorted by name, no hidden, no draft, no closed): %v; want %v", got, want)
+	}
+	if page.Total != 4 {
+		t.Fatalf("total %d", page.Total)
+	}
+	for _, rp := range page.Items {
+		switch rp.Package.ID {
+		case twoPolicies.ID:
+			if len(rp.Policies) != 2 {
+				t.Errorf("Golf offers %d policies; want 2", len(rp.Policies))
+			}
+		case charlie.ID:
+			if len(rp.Roles) != 1 || rp.Roles[0].ResourceName != "Team" || rp.Roles[0].RoleName != "Member" || rp.Catalog.ID != open.ID {
+				t.Errorf("charlie's roles %+v", rp.Roles)
+			}
+		case alpha.ID:
+			if len(rp.Roles) != 0 {
+				t.Errorf("alpha shows roles although isRoleScopesVisible is false")
+			}
+		}
+	}
+	// The guest does not see the internal catalog's package.
+	if got := idsOf(list(guest, entitlement.RequestableFilter{}, entitlement.ListOptions{})); slices.Contains(got, bravo.ID) || len(got) != 3 {
+		t.Fatalf("guest's packages %v", got)
+	}
+	// Search in names and descriptions, and a catalog filter.
+	if got := idsOf(list(ada, entitlement.RequestableFilter{Search: "FINANCE"}, entitlement.ListOptions{})); !slices.Equal(got, []string{bravo.ID}) {
+		t.Fatalf("search: %v", got)
+	}
+	if got := idsOf(list(ada, entitlement.RequestableFilter{CatalogID: internal.ID}, entitlement.ListOptions{})); !slices.Equal(got, []string{bravo.ID}) {
+		t.Fatalf("catalog filter: %v", got)
+	}
+	// Pages of two, forward and back.
+	p1 := list(ada, entitlement.RequestableFilter{}, entitlement.ListOptions{Limit: 2})
+	p2 := list(ada, entitlement.RequestableFilter{}, entitlement.ListOptions{Limit: 2, After: p1.Next})
+	if !slices.Equal(idsOf(p1), []string{alpha.ID, bravo.ID}) || !slices.Equal(idsOf(p2), []string{charlie.ID, twoPolicies.ID}) || p2.Next != "" || p2.Prev == "" {
+		t.Fatalf("pages %v / %v (next %q prev %q)", idsOf(p1), idsOf(p2), p2.Next, p2.Prev)
+	}
+	back := list(ada, entitlement.RequestableFilter{}, entitlement.ListOptions{Limit: 2, Before: p2.Prev})
+	if !slices.Equal(idsOf(back), idsOf(p1)) {
+		t.Fatalf("back to page 1: %v", idsOf(back))
+	}
+	if _, err := f.svc.RequestablePackages(f.as(ada), entitlement.RequestableFilter{}, entitlement.ListOptions{After: "!!"}); errCode(err) != "invalidCursor" {
+		t.Fatalf("damaged cursor: %v", err)
+	}
+	// A hidden package is not listed but can be requested by id.
+	pols, err := f.svc.EligiblePolicies(f.as(ada), hidden.ID)
+	if err != nil || len(pols) != 1 {
+		t.Fatalf("eligible policies of the hidden package: %v %v", pols, err)
+	}
+	if r := f.requestAccess(ada, pols[0]); r.RequestState != entitlement.StateDelivered {
+		t.Fatalf("hidden package request: %s", r.RequestState)
+	}
+	if _, err := f.svc.EligiblePolicies(f.as(ada), entitlement.NewID()); !errors.Is(err, entitlement.ErrNotFound) {
+		t.Fatalf("eligible policies of a missing package: %v", err)
+	}
+}
+
+func TestReadsAreAuthorized(t *testing.T) {
+	w := newWorld(t)
+	stranger := w.user("Stranger")
+	r := w.requestAccess(*w.ada, w.approved)
+	d := w.requestAccess(*w.bob, w.open)
+
+	for _, tc := range []struct {
+		name string
+		as   entitlement.User
+		ok   bool
+	}{
+		{"the requestor", *w.ada, true},
+		{"the approver", *w.bob, true},
+		{"a catalog reader", *w.dan, true},
+		{"an assignment manager", *w.carol, true},
+		{"a stranger", stranger, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := w.svc.RequestByID(w.as(tc.as), r.ID)
+			if tc.ok && (err != nil || got.ID != r.ID) {
+				t.Fatalf("RequestByID: %v", err)
+			}
+			if !tc.ok && !errors.Is(err, entitlement.ErrNotFound) {
+				t.Fatalf("RequestByID by %s: %v; want ErrNotFound", tc.name, err)
+			}
+			_, err = w.svc.PackageRequests(w.as(tc.as), w.teamPkg.ID, entitlement.RequestFilter{}, entitlement.ListOptions{})
+			canRead := tc.as.ID == w.dan.ID || tc.as.ID == w.carol.ID
+			if canRead != (err == nil) {
+				t.Fatalf("PackageRequests by %s: %v", tc.name, err)
+			}
+			_, err = w.svc.PackageAssignments(w.as(tc.as), w.teamPkg.ID, entitlement.AssignmentFilter{}, entitlement.ListOptions{})
+			if canRead != (err == nil) || (!canRead && !errors.Is(err, entitlement.ErrForbidden)) {
+				t.Fatalf("PackageAssignments by %s: %v", tc.name, err)
+			}
+			_, err = w.svc.AssignmentByID(w.as(tc.as), d.AssignmentID)
+			if (canRead || tc.as.ID == w.bob.ID) != (err == nil) {
+				t.Fatalf("AssignmentByID by %s: %v", tc.name, err)
+			}
+			_, err = w.svc.AssignmentRolesOf(w.as(tc.as), d.AssignmentID)
+			if (canRead || tc.as.ID == w.bob.ID) != (err == nil) {
+				t.Fatalf("AssignmentRolesOf by %s: %v", tc.name, err)
+			}
+		})
+	}
+	// Lists of one's own things.
+	mine, err := w.svc.MyRequests(w.as(*w.ada), entitlement.RequestFilter{States: []string{entitlement.StatePendingApproval}}, entitlement.ListOptions{})
+	if err != nil || mine.Total != 1 || mine.Items[0].ID != r.ID {
+		t.Fatalf("MyRequests: %+v %v", mine, err)
+	}
+	asg, err := w.svc.MyAssignments(w.as(*w.bob), entitlement.AssignmentFilter{}, entitlement.ListOptions{})
+	if err != nil || asg.Total != 1 || asg.Items[0].ID != d.AssignmentID {
+		t.Fatalf("MyAssignments: %+v %v", asg, err)
+	}
+	if n, err := w.svc.PendingApprovalCount(w.as(*w.bob)); err != nil || n != 1 {
+		t.Fatalf("PendingApprovalCount %d %v", n, err)
+	}
+	waiting, err := w.svc.WaitingForMe(w.as(*w.bob), entitlement.ListOptions{})
+	if err != nil || len(waiting.Items) != 1 || waiting.Items[0].ID != r.ID {
+		t.Fatalf("WaitingForMe %+v %v", waiting, err)
+	}
+	w.decide(*w.bob, r, true)
+	if n, _ := w.svc.PendingApprovalCount(w.as(*w.bob)); n != 0 {
+		t.Fatalf("still waiting after the decision: %d", n)
+	}
+	if dec, err := w.svc.MyDecisions(w.as(*w.bob), entitlement.ListOptions{}); err != nil || dec.Total != 1 {
+		t.Fatalf("MyDecisions %+v %v", dec, err)
+	}
+	// Past approvers can still read the request they decided.
+	if _, err := w.svc.RequestByID(w.as(*w.bob), r.ID); err != nil {
+		t.Fatalf("past approver: %v", err)
+	}
+	prev, err := w.svc.PreviewApprovers(w.as(*w.ada), w.open.ID)
+	if err != nil || len(prev) != 0 {
+		t.Fatalf("preview of a policy without approval: %v %v", prev, err)
+	}
+	if _, err := w.svc.PreviewApprovers(w.as(*w.ada), entitlement.NewID()); errCode(err) != "policyNotFound" {
+		t.Fatalf("preview of a missing policy: %v", err)
+	}
+}

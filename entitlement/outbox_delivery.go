@@ -1,0 +1,370 @@
+package entitlement
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+)
+
+// Provisioning operations.
+const (
+	ProvisionAdd    = "add"
+	ProvisionRemove = "remove"
+)
+
+// ProvisionAction asks a connector to add or remove one role of one subject in an origin system
+// other than Steward's own directory.
+type ProvisionAction struct {
+	Op           string `json:"op"` // ProvisionAdd or ProvisionRemove
+	RoleID       string `json:"roleId"`
+	SubjectID    string `json:"subjectId"`
+	Email        string `json:"email"`
+	ResourceID   string `json:"resourceId"`   // the catalog resource
+	OriginSystem string `json:"originSystem"` // e.g. AadApplication, SharePointOnline
+	OriginID     string `json:"originId"`     // the resource's id in the origin system
+	RoleOriginID string `json:"roleOriginId"` // the role's id in the origin system
+}
+
+// Provisioner carries out provisioning actions in origin systems. Calls happen outside any store
+// transaction and may be repeated after a crash or a timeout, so implementations must be
+// idempotent: adding a role the subject holds, or removing one they do not, succeeds.
+type Provisioner interface {
+	Provision(ctx context.Context, a ProvisionAction) error
+}
+
+// ManualProvisioner is the connector used when none is configured. It changes nothing in any
+// system: it logs the action and reports success, so the role is recorded as Fulfilled and an
+// administrator carries out the change by hand, from the audit log or the assignment's roles.
+// Real connectors (SCIM, an application's API) replace it.
+type ManualProvisioner struct {
+	Log *slog.Logger
+}
+
+// Provision logs the action and reports success.
+func (m ManualProvisioner) Provision(ctx context.Context, a ProvisionAction) error {
+	log := m.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	log.InfoContext(ctx, "manual provisioning: carry this out by hand", "op", a.Op, "subject", a.SubjectID, "email", a.Email,
+		"originSystem", a.OriginSystem, "resource", a.OriginID, "role", a.RoleOriginID)
+	return nil
+}
+
+// Notification events.
+const (
+	NotifyRequestSubmitted   = "request.submitted"
+	NotifyApprovalNeeded     = "request.approvalNeeded"
+	NotifyRequestApproved    = "request.approved"
+	NotifyRequestDenied      = "request.denied"
+	NotifyRequestDelivered   = "request.delivered"
+	NotifyRequestCanceled    = "request.canceled"
+	NotifyAssignmentExpiring = "assignment.expiring"
+	NotifyAssignmentExpired  = "assignment.expired"
+	NotifyAssignmentRemoved  = "assignment.removed"
+)
+
+// Notification is an event for people, written to the outbox as kind OutboxNotify. Mail and
+// other channels come later and read the same payload.
+type Notification struct {
+	Event           string    `json:"event"`
+	RequestID       string    `json:"requestId,omitempty"`
+	AssignmentID    string    `json:"assignmentId,omitempty"`
+	AccessPackageID string    `json:"accessPackageId,omitempty"`
+	TargetID        string    `json:"targetId,omitempty"`
+	Recipients      []string  `json:"recipients"`
+	Detail          string    `json:"detail,omitempty"`
+	At              time.Time `json:"at"`
+}
+
+// Notifier delivers notifications. Like a Provisioner it runs outside transactions and may be
+// called again for the same notification after a crash.
+type Notifier interface {
+	Notify(ctx context.Context, n Notification) error
+}
+
+// LogNotifier is the notifier used until mail is configured: it logs each notification at debug
+// level and marks it delivered.
+type LogNotifier struct {
+	Log *slog.Logger
+}
+
+// Notify logs the notification.
+func (l LogNotifier) Notify(ctx context.Context, n Notification) error {
+	log := l.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	log.DebugContext(ctx, "notification", "event", n.Event, "request", n.RequestID, "assignment", n.AssignmentID, "recipients", n.Recipients, "detail", n.Detail)
+	return nil
+}
+
+// notify writes a notification to the outbox in the caller's transaction. Recipients are
+// de-duplicated and the system (empty id) is dropped.
+func (s *Service) notify(tx Tx, event string, r *Request, assignmentID string, recipients []string, detail string) error {
+	var to []string
+	for _, id := range recipients {
+		if id != "" && !slices.Contains(to, id) {
+			to = append(to, id)
+		}
+	}
+	if len(to) == 0 {
+		return nil
+	}
+	n := Notification{Event: event, AssignmentID: assignmentID, Recipients: to, Detail: detail, At: s.now()}
+	if r != nil {
+		n.RequestID, n.AccessPackageID, n.TargetID = r.ID, r.AccessPackageID, r.TargetID
+	}
+	return s.enqueue(tx, OutboxNotify, event, n)
+}
+
+// outboxOutcome is what delivering one message came to.
+type outboxOutcome int
+
+const (
+	outboxNothing   outboxOutcome = iota // not due, already done, or no longer relevant
+	outboxDelivered                      // carried out
+	outboxRetry                          // failed; tried again later
+	outboxFailed                         // failed for the last time
+)
+
+// deliverMessage carries out one outbox message in three steps: claim it in a transaction (count
+// the attempt and push NextAttempt out by the backoff, so that a crash during the call means a
+// retry later and not a lost message), call the provisioner or notifier outside any transaction,
+// and record the result in a second transaction. Provisioning results update the role, its
+// assignments and their requests. A message that is no longer relevant (a role removed before it
+// was provisioned, or granted again before it was removed) is closed without a call.
+func (w *Worker) deliverMessage(ctx context.Context, id string) (outboxOutcome, error) {
+	s := w.svc
+	var (
+		msg    OutboxMessage
+		action ProvisionAction
+		note   Notification
+		skip   bool
+	)
+	err := s.store.Update(ctx, func(tx Tx) error {
+		now := s.now()
+		m, err := tx.Outbox().Get(id)
+		if isNotFound(err) {
+			skip = true
+			return nil
+		} else if err != nil {
+			return err
+		}
+		if m.DeliveredAt != nil || m.FailedAt != nil || m.NextAttempt.After(now) {
+			skip = true
+			return nil
+		}
+		switch m.Kind {
+		case OutboxProvision, OutboxDeprovision:
+			if err := json.Unmarshal(m.Payload, &action); err != nil {
+				return w.giveUp(tx, &m, now, "the message cannot be read: "+err.Error(), &skip)
+			}
+			relevant, why, err := provisionStillWanted(tx, action)
+			if err != nil {
+				return err
+			}
+			if !relevant {
+				skip = true
+				m.DeliveredAt, m.LastError = &now, "skipped: "+why
+				return tx.Outbox().Put(m)
+			}
+		case OutboxNotify:
+			if err := json.Unmarshal(m.Payload, &note); err != nil {
+				return w.giveUp(tx, &m, now, "the message cannot be read: "+err.Error(), &skip)
+			}
+		default:
+			return w.giveUp(tx, &m, now, fmt.Sprintf("unknown message kind %q", m.Kind), &skip)
+		}
+		m.Attempts++
+		m.NextAttempt = now.Add(w.backoff(m.Attempts))
+		msg = m
+		return tx.Outbox().Put(m)
+	})
+	if err != nil || skip {
+		return outboxNothing, err
+	}
+
+	var callErr error
+	switch msg.Kind {
+	case OutboxNotify:
+		callErr = w.opt.Notifier.Notify(ctx, note)
+	default:
+		callErr = w.opt.Provisioner.Provision(ctx, action)
+	}
+
+	outcome := outboxNothing
+	err = s.store.Update(ctx, func(tx Tx) error {
+		now := s.now()
+		m, err := tx.Outbox().Get(id)
+		if err != nil {
+			return err
+		}
+		if m.DeliveredAt != nil || m.FailedAt != nil {
+			return nil // another worker finished it while we were calling
+		}
+		if callErr == nil {
+			m.DeliveredAt, m.LastError = &now, ""
+			outcome = outboxDelivered
+			if err := tx.Outbox().Put(m); err != nil {
+				return err
+			}
+			switch msg.Kind {
+			case OutboxProvision:
+				return s.roleProvisioned(tx, action)
+			case OutboxDeprovision:
+				return s.roleDeprovisioned(tx, action)
+			}
+			return nil
+		}
+		m.LastError = callErr.Error()
+		outcome = outboxRetry
+		if m.Attempts >= w.opt.MaxAttempts {
+			m.FailedAt = &now
+			outcome = outboxFailed
+		}
+		if err := tx.Outbox().Put(m); err != nil {
+			return err
+		}
+		if outcome == outboxFailed && msg.Kind != OutboxNotify {
+			return s.roleProvisionFailed(tx, action, m.LastError, m.Attempts)
+		}
+		return nil
+	})
+	return outcome, err
+}
+
+// giveUp marks a message that can never be delivered as failed.
+func (w *Worker) giveUp(tx Tx, m *OutboxMessage, now time.Time, why string, skip *bool) error {
+	*skip = true
+	m.FailedAt, m.LastError = &now, why
+	w.svc.log.Error("outbox message cannot be delivered", "id", m.ID, "kind", m.Kind, "error", why)
+	return tx.Outbox().Put(*m)
+}
+
+// backoff is how long to wait after the given attempt: RetryBase doubled per attempt, at most
+// RetryMax.
+func (w *Worker) backoff(attempt int) time.Duration {
+	d := w.opt.RetryBase
+	for i := 1; i < attempt && d < w.opt.RetryMax; i++ {
+		d *= 2
+	}
+	return min(d, w.opt.RetryMax)
+}
+
+// provisionStillWanted reports whether a provisioning action still matches the role record: an
+// add only while some assignment holds the role, a removal only while none does.
+func provisionStillWanted(tx Tx, a ProvisionAction) (bool, string, error) {
+	ar, err := tx.AssignmentRoles().Get(a.RoleID)
+	if isNotFound(err) {
+		return false, "the role no longer exists", nil
+	} else if err != nil {
+		return false, "", err
+	}
+	if a.Op == ProvisionAdd && len(ar.AssignmentIDs) == 0 {
+		return false, "the role was removed before it was provisioned", nil
+	}
+	if a.Op == ProvisionRemove && len(ar.AssignmentIDs) > 0 {
+		return false, "the role was granted again before it was removed", nil
+	}
+	return true, "", nil
+}
+
+// roleProvisioned records a successful add: the role is Fulfilled and the assignments waiting for
+// it may be settled.
+func (s *Service) roleProvisioned(tx Tx, a ProvisionAction) error {
+	ar, err := tx.AssignmentRoles().Get(a.RoleID)
+	if isNotFound(err) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if len(ar.AssignmentIDs) == 0 {
+		return nil // removed meanwhile; the queued removal undoes the add
+	}
+	ar.Status, ar.LastError, ar.ModifiedDateTime = RoleStatusFulfilled, "", s.now()
+	if err := tx.AssignmentRoles().Put(ar); err != nil {
+		return err
+	}
+	if err := s.audit(tx, system, "assignmentRole.fulfill", "assignmentRole", ar.ID, ar.ResourceName+" "+ar.RoleName, "provisioned in "+OriginLabel(ar.OriginSystem)+" for "+userLabel(tx, ar.SubjectID)); err != nil {
+		return err
+	}
+	return s.settleAssignmentsOf(tx, ar)
+}
+
+// roleDeprovisioned records a successful removal: the role record goes, unless it was granted
+// again meanwhile (then a new add is queued).
+func (s *Service) roleDeprovisioned(tx Tx, a ProvisionAction) error {
+	ar, err := tx.AssignmentRoles().Get(a.RoleID)
+	if isNotFound(err) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if len(ar.AssignmentIDs) > 0 {
+		return nil
+	}
+	if err := tx.AssignmentRoles().Delete(ar.ID); err != nil {
+		return err
+	}
+	return s.audit(tx, system, "assignmentRole.remove", "assignmentRole", ar.ID, ar.ResourceName+" "+ar.RoleName, "removed in "+OriginLabel(ar.OriginSystem)+" for "+userLabel(tx, ar.SubjectID))
+}
+
+// roleProvisionFailed records that an action ran out of attempts: an add marks the role Failed
+// and its waiting assignments and requests partially delivered, with the reason; a removal marks
+// the role RemovalFailed for an administrator to finish.
+func (s *Service) roleProvisionFailed(tx Tx, a ProvisionAction, lastErr string, attempts int) error {
+	ar, err := tx.AssignmentRoles().Get(a.RoleID)
+	if isNotFound(err) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	reason := fmt.Sprintf("gave up after %d attempts: %s", attempts, lastErr)
+	switch {
+	case a.Op == ProvisionAdd && len(ar.AssignmentIDs) > 0:
+		ar.Status = RoleStatusFailed
+	case a.Op == ProvisionRemove && len(ar.AssignmentIDs) == 0:
+		ar.Status = RoleStatusRemovalFailed
+	default:
+		return nil
+	}
+	ar.LastError, ar.ModifiedDateTime = reason, s.now()
+	if err := tx.AssignmentRoles().Put(ar); err != nil {
+		return err
+	}
+	if err := s.audit(tx, system, "assignmentRole.fail", "assignmentRole", ar.ID, ar.ResourceName+" "+ar.RoleName, a.Op+" in "+OriginLabel(ar.OriginSystem)+" failed: "+reason); err != nil {
+		return err
+	}
+	if ar.Status == RoleStatusFailed {
+		return s.settleAssignmentsOf(tx, ar)
+	}
+	return nil
+}
+
+// settleAssignmentsOf settles every assignment that holds the role.
+func (s *Service) settleAssignmentsOf(tx Tx, ar AssignmentResourceRole) error {
+	for _, aid := range ar.AssignmentIDs {
+		a, err := tx.Assignments().Get(aid)
+		if isNotFound(err) {
+			continue
+		} else if err != nil {
+			return err
+		}
+		if a.AssignmentState != AssignmentDelivering {
+			continue
+		}
+		if err := s.settleAssignment(tx, &a, nil); err != nil {
+			return err
+		}
+		if a.AssignmentState != AssignmentDelivering {
+			if err := tx.Assignments().Put(a); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,279 @@
+package entitlement_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/stewardhq/steward/entitlement"
+)
+
+// walk pages forward to the end and back again and returns the names in forward order; it fails
+// on a repeat, a gap, a wrong total or a page that differs on the way back.
+func walk[T any](t *testing.T, list func(entitlement.ListOptions) (entitlement.Page[T], error), name func(T) string, size, want int) []string {
+	t.Helper()
+	var pages []entitlement.Page[T]
+	opt := entitlement.ListOptions{Limit: size}
+	for {
+		p, err := list(opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Total != want {
+			t.Fatalf("total = %d, want %d", p.Total, want)
+		}
+		pages = append(pages, p)
+		if p.Next == "" {
+			break
+		}
+		opt = entitlement.ListOptions{Limit: size, After: p.Next}
+	}
+	var names []string
+	for _, p := range pages {
+		for _, x := range p.Items {
+			names = append(names, name(x))
+		}
+	}
+	if len(names) != want {
+		t.Fatalf("saw %d items, want %d", len(names), want)
+	}
+	if !slices.IsSorted(names) {
+		t.Errorf("not in name order: %v", names)
+	}
+	if len(slices.Compact(slices.Clone(names))) != want {
+		t.Errorf("repeats: %v", names)
+	}
+	for i := len(pages) - 1; i > 0; i-- {
+		p, err := list(entitlement.ListOptions{Limit: size, Before: pages[i].Prev})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got, wantNames []string
+		for _, x := range p.Items {
+			got = append(got, name(x))
+		}
+		for _, x := range pages[i-1].Items {
+			wantNames = append(wantNames, name(x))
+		}
+		if !slices.Equal(got, wantNames) {
+			t.Fatalf("page %d going back = %v, want %v", i, got, wantNames)
+		}
+		if (i == 1) != (p.Prev == "") {
+			t.Errorf("page %d going back: Prev = %q", i, p.Prev)
+		}
+	}
+	return names
+}
+
+func TestServicePagination(t *testing.T) {
+	svc, _, _ := newTestService(t)
+	reader := mkUser(t, svc, "Rita Reader")
+	team := mkGroup(t, svc, "Readers", reader)
+	const n = 65
+	var first entitlement.Catalog
+	for i := range n {
+		c, err := svc.CreateCatalog(rootAdmin, entitlement.CatalogInput{DisplayName: fmt.Sprintf("Catalog %02d", (i*29)%n), Published: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			first = c
+		}
+		// Rita reads every catalog through her group.
+		if err := svc.AddCatalogRoleMember(rootAdmin, c.ID, entitlement.CatalogRoleMember{Role: entitlement.RoleCatalogReader, PrincipalID: team.ID, PrincipalType: entitlement.PrincipalGroup}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.CreateAccessPackage(rootAdmin, entitlement.AccessPackageInput{CatalogID: first.ID, DisplayName: fmt.Sprintf("Package %02d", (i*17)%n)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	catName := func(c entitlement.Catalog) string { return c.DisplayName }
+	pkgName := func(p entitlement.AccessPackage) string { return p.DisplayName }
+	for _, tc := range []struct {
+		name string
+		run  func(t *testing.T)
+	}{
+		{"catalogs as admin (store cursor)", func(t *testing.T) {
+			walk(t, func(o entitlement.ListOptions) (entitlement.Page[entitlement.Catalog], error) {
+				return svc.ListCatalogs(rootAdmin, o)
+			}, catName, 10, n)
+		}},
+		{"catalogs as reader (in-memory cursor)", func(t *testing.T) {
+			walk(t, func(o entitlement.ListOptions) (entitlement.Page[entitlement.Catalog], error) {
+				return svc.ListCatalogs(as(reader), o)
+			}, catName, 10, n)
+		}},
+		{"catalogs as reader, search", func(t *testing.T) {
+			walk(t, func(o entitlement.ListOptions) (entitlement.Page[entitlement.Catalog], error) {
+				o.Search = "CAT"
+				return svc.ListCatalogs(as(reader), o)
+			}, catName, 7, n)
+		}},
+		{"packages of a catalog", func(t *testing.T) {
+			walk(t, func(o entitlement.ListOptions) (entitlement.Page[entitlement.AccessPackage], error) {
+				return svc.ListCatalogPackages(as(reader), first.ID, o)
+			}, pkgName, 10, n)
+		}},
+		{"packages as reader across catalogs", func(t *testing.T) {
+			walk(t, func(o entitlement.ListOptions) (entitlement.Page[entitlement.AccessPackage], error) {
+				return svc.ListAccessPackages(as(reader), o)
+			}, pkgName, 25, n)
+		}},
+		{"packages as admin, search", func(t *testing.T) {
+			walk(t, func(o entitlement.ListOptions) (entitlement.Page[entitlement.AccessPackage], error) {
+				o.Search = "pack"
+				return svc.ListAccessPackages(rootAdmin, o)
+			}, pkgName, 10, n)
+		}},
+		{"users", func(t *testing.T) {
+			for i := range n - 1 {
+				mkUser(t, svc, fmt.Sprintf("User %02d", (i*13)%(n-1)))
+			}
+			walk(t, func(o entitlement.ListOptions) (entitlement.Page[entitlement.User], error) {
+				o.Search = "user"
+				return svc.ListUsers(as(reader), o)
+			}, func(u entitlement.User) string { return u.DisplayName }, 9, n-1)
+		}},
+		{"search narrows the total", func(t *testing.T) {
+			p, err := svc.ListCatalogPackages(rootAdmin, first.ID, entitlement.ListOptions{Search: "ge 1", Limit: 3})
+			if err != nil || p.Total != 10 || len(p.Items) != 3 || p.Next == "" {
+				t.Errorf("search page = %d items of %d, next %q, %v", len(p.Items), p.Total, p.Next, err)
+			}
+		}},
+		{"damaged cursor", func(t *testing.T) {
+			_, err := svc.ListCatalogs(as(reader), entitlement.ListOptions{After: "!!"})
+			var ve *entitlement.ValidationError
+			if !errors.As(err, &ve) {
+				t.Errorf("err = %v, want a ValidationError", err)
+			}
+		}},
+	} {
+		t.Run(tc.name, tc.run)
+	}
+}
+
+// TestEveryChangeIsAudited runs one of each write and checks that each appended exactly one
+// event (or, for the import, one per person plus a summary) naming the actor.
+func TestEveryChangeIsAudited(t *testing.T) {
+	f := newFixture(t)
+	svc := f.svc
+	var org entitlement.ConnectedOrganization
+	var pkg entitlement.AccessPackage
+	var pol entitlement.AssignmentPolicy
+	var rs entitlement.RoleScope
+	var group entitlement.Group
+	var user entitlement.User
+	steps := []struct {
+		name   string
+		events int
+		run    func(ctx context.Context) error
+	}{
+		{"create user", 1, func(ctx context.Context) (err error) {
+			user, err = svc.CreateUser(ctx, entitlement.UserInput{DisplayName: "Audit Me", Email: "audit@example.com"})
+			return err
+		}},
+		{"update user", 1, func(ctx context.Context) error {
+			_, err := svc.UpdateUser(ctx, user.ID, entitlement.UserInput{DisplayName: "Audited", Email: "audit@example.com"})
+			return err
+		}},
+		{"block user", 1, func(ctx context.Context) error { return svc.SetUserBlocked(ctx, user.ID, true) }},
+		{"create group", 1, func(ctx context.Context) (err error) {
+			group, err = svc.CreateGroup(ctx, entitlement.GroupInput{DisplayName: "Auditors"})
+			return err
+		}},
+		{"update group", 1, func(ctx context.Context) error {
+			_, err := svc.UpdateGroup(ctx, group.ID, entitlement.GroupInput{DisplayName: "Auditors", Description: "They audit"})
+			return err
+		}},
+		{"add member", 1, func(ctx context.Context) error { return svc.AddGroupMember(ctx, group.ID, user.ID) }},
+		{"remove member", 1, func(ctx context.Context) error { return svc.RemoveGroupMember(ctx, group.ID, user.ID) }},
+		{"update catalog", 1, func(ctx context.Context) error {
+			_, err := svc.UpdateCatalog(ctx, f.catB.ID, entitlement.CatalogInput{DisplayName: "Catalog B", Description: "changed", Published: true})
+			return err
+		}},
+		{"add catalog role", 1, func(ctx context.Context) error {
+			return svc.AddCatalogRoleMember(ctx, f.catB.ID, entitlement.CatalogRoleMember{Role: entitlement.RoleCatalogReader, PrincipalID: group.ID, PrincipalType: entitlement.PrincipalGroup})
+		}},
+		{"remove catalog role", 1, func(ctx context.Context) error {
+			return svc.RemoveCatalogRoleMember(ctx, f.catB.ID, entitlement.CatalogRoleMember{Role: entitlement.RoleCatalogReader, PrincipalID: group.ID})
+		}},
+		{"add resource", 1, func(ctx context.Context) error {
+			_, err := svc.AddResource(ctx, f.catB.ID, entitlement.ResourceInput{OriginSystem: entitlement.OriginGroup, OriginID: group.ID})
+			return err
+		}},
+		{"create package", 1, func(ctx context.Context) (err error) {
+			pkg, err = svc.CreateAccessPackage(ctx, entitlement.AccessPackageInput{CatalogID: f.catA.ID, DisplayName: "Audited package"})
+			return err
+		}},
+		{"update package", 1, func(ctx context.Context) error {
+			_, err := svc.UpdateAccessPackage(ctx, pkg.ID, entitlement.AccessPackageInput{DisplayName: "Audited package", IsHidden: true})
+			return err
+		}},
+		{"add role scope", 1, func(ctx context.Context) (err error) {
+			rs, err = svc.AddRoleScope(ctx, pkg.ID, f.resA.ID, f.resA.Roles[1].ID, "")
+			return err
+		}},
+		{"remove role scope", 1, func(ctx context.Context) error { return svc.RemoveRoleScope(ctx, pkg.ID, rs.ID) }},
+		{"create policy", 1, func(ctx context.Context) (err error) {
+			pol, err = svc.CreatePolicy(ctx, noApprovalPolicy(pkg.ID, "Audited policy"))
+			return err
+		}},
+		{"replace policy", 1, func(ctx context.Context) error {
+			_, err := svc.ReplacePolicy(ctx, pol.ID, noApprovalPolicy("", "Audited policy 2"))
+			return err
+		}},
+		{"delete policy", 1, func(ctx context.Context) error { return svc.DeletePolicy(ctx, pol.ID) }},
+		{"delete package", 1, func(ctx context.Context) error { return svc.DeleteAccessPackage(ctx, pkg.ID) }},
+		{"create organization", 1, func(ctx context.Context) (err error) {
+			org, err = svc.CreateConnectedOrganization(ctx, entitlement.ConnectedOrganizationInput{DisplayName: "Org", IdentitySources: []entitlement.IdentitySource{{Type: entitlement.SourceDomain, DomainName: "org.example"}}})
+			return err
+		}},
+		{"update organization", 1, func(ctx context.Context) error {
+			_, err := svc.UpdateConnectedOrganization(ctx, org.ID, entitlement.ConnectedOrganizationInput{DisplayName: "Org 2"})
+			return err
+		}},
+		{"add sponsor", 1, func(ctx context.Context) error {
+			return svc.AddSponsor(ctx, org.ID, false, entitlement.Sponsor{ID: f.ownerA.ID})
+		}},
+		{"remove sponsor", 1, func(ctx context.Context) error { return svc.RemoveSponsor(ctx, org.ID, false, f.ownerA.ID) }},
+		{"delete organization", 1, func(ctx context.Context) error { return svc.DeleteConnectedOrganization(ctx, org.ID) }},
+		{"update settings", 1, func(ctx context.Context) error {
+			_, err := svc.UpdateSettings(ctx, entitlement.Settings{ExternalUserLifecycleAction: entitlement.LifecycleNone})
+			return err
+		}},
+		{"add catalog creator", 1, func(ctx context.Context) error { return svc.AddCatalogCreator(ctx, entitlement.Sponsor{ID: user.ID}) }},
+		{"remove catalog creator", 1, func(ctx context.Context) error { return svc.RemoveCatalogCreator(ctx, user.ID) }},
+		{"create catalog", 1, func(ctx context.Context) error {
+			_, err := svc.CreateCatalog(ctx, entitlement.CatalogInput{DisplayName: "Audited catalog"})
+			return err
+		}},
+		{"remove resource and delete catalog B", 2, func(ctx context.Context) error { return svc.DeleteCatalog(ctx, f.catB.ID) }},
+		{"import users", 3, func(ctx context.Context) error {
+			_, err := svc.ImportUsers(ctx, stringsReader("displayName,mail\nX One,x1@example.com\nX Two,x2@example.com\n"))
+			return err
+		}},
+	}
+	for _, st := range steps {
+		before, err := svc.ListAudit(rootAdmin, entitlement.AuditFilter{}, entitlement.ListOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.run(rootAdmin); err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		after, err := svc.ListAudit(rootAdmin, entitlement.AuditFilter{}, entitlement.ListOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := after.Total - before.Total; got != st.events {
+			t.Errorf("%s appended %d audit events, want %d", st.name, got, st.events)
+			continue
+		}
+		newest := after.Items[0]
+		if newest.ActorName != "Root Admin" || newest.Action == "" || newest.Summary == "" || newest.ObjectID == "" || !newest.At.Equal(t0) {
+			t.Errorf("%s: audit event = %+v", st.name, newest)
+		}
+	}
+}

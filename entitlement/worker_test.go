@@ -1,0 +1,176 @@
+package entitlement_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stewardhq/steward/entitlement"
+)
+
+func TestTickWorksInBoundedBatches(t *testing.T) {
+	w := newWorld(t)
+	short := w.policy(w.teamPkg, func(p *entitlement.AssignmentPolicy) { p.DurationInDays = 1 })
+	for i := range 5 {
+		w.requestAccess(w.user(fmt.Sprintf("Holder %d", i)), short)
+	}
+	wk := w.worker(entitlement.WorkerOptions{BatchSize: 2})
+	w.drain(wk) // send the notifications of the deliveries
+	w.clock.Advance(24 * time.Hour)
+	var seen []int
+	for range 5 {
+		res, err := wk.Tick(ctxBG)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen = append(seen, res.Assignments)
+		if res.Assignments > 2 || res.OutboxDelivered > 2 {
+			t.Fatalf("tick went beyond its batch: %+v", res)
+		}
+		if res.Assignments == 2 && !res.More {
+			t.Fatalf("a full batch did not say there is more: %+v", res)
+		}
+	}
+	if seen[0] != 2 || seen[1] != 2 || seen[2] != 1 || seen[3] != 0 {
+		t.Fatalf("expiries per tick %v; want 2, 2, 1, 0", seen)
+	}
+	checkInvariants(t, w.st)
+}
+
+// recordingNotifier records notifications and fails the first failures calls.
+type recordingNotifier struct {
+	mu       sync.Mutex
+	got      []entitlement.Notification
+	failures int
+}
+
+func (n *recordingNotifier) Notify(_ context.Context, x entitlement.Notification) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.failures > 0 {
+		n.failures--
+		return errors.New("mail server down")
+	}
+	n.got = append(n.got, x)
+	return nil
+}
+
+func (n *recordingNotifier) events() []string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	var out []string
+	for _, x := range n.got {
+		out = append(out, x.Event)
+	}
+	return out
+}
+
+func TestRunUntilCanceled(t *testing.T) {
+	w := newWorld(t)
+	r := w.requestAccess(*w.ada, w.approved)
+	w.clock.Advance(8 * 24 * time.Hour) // past the stage timeout
+	notes := &recordingNotifier{failures: 1}
+	wk := w.worker(entitlement.WorkerOptions{Interval: 5 * time.Millisecond, Notifier: notes, RetryBase: time.Nanosecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- wk.Run(ctx) }()
+	deadline := time.After(10 * time.Second)
+	for {
+		got := w.request(r.ID)
+		undelivered := 0
+		for _, m := range w.outboxMessages() {
+			if m.DeliveredAt == nil {
+				undelivered++
+			}
+		}
+		if got.RequestState == entitlement.StateDenied && undelivered == 0 {
+			break
+		}
+		select {
+		case <-deadline:
+			t.Fatalf("Run did not process the timeout: %s, %d undelivered", got.RequestState, undelivered)
+		case <-time.After(5 * time.Millisecond):
+			w.clock.Advance(time.Second) // let the retry come due
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run returned %v", err)
+	}
+	evs := notes.events()
+	for _, want := range []string{entitlement.NotifyRequestSubmitted, entitlement.NotifyApprovalNeeded, entitlement.NotifyRequestDenied} {
+		found := false
+		for _, e := range evs {
+			found = found || e == want
+		}
+		if !found {
+			t.Errorf("notifications %v lack %s", evs, want)
+		}
+	}
+	// The failed first attempt was recorded and retried.
+	retried := false
+	for _, m := range w.outboxMessages() {
+		retried = retried || m.Attempts == 2
+	}
+	if !retried {
+		t.Error("no message shows a retry after the notifier failed")
+	}
+}
+
+// TestExternalUserJourney: a partner's user signs in and becomes a guest of the connected
+// organization, finds a package open to configured organizations, is approved by the
+// organization's sponsor, and is blocked when the access ends.
+func TestExternalUserJourney(t *testing.T) {
+	f := newEngineFixture(t)
+	sponsor := f.user("Sam Sponsor")
+	backupApprover := f.user("Backup")
+	org := f.org("Partner Co", entitlement.OrgConfigured, []entitlement.Sponsor{userSponsor(sponsor)}, nil)
+	proposed := f.org("Maybe Co", entitlement.OrgProposed, nil, nil)
+	team := f.group("Partners")
+	cat := f.catalog("Partners")
+	res := f.groupResource(cat, team)
+	pkg := f.pkg(cat, "Partner portal", member(res))
+	pol := f.policy(pkg, scope(entitlement.ScopeAllConfiguredConnectedOrgs),
+		approval(approvalStage(7, entitlement.UserSet{Type: entitlement.UserSetInternalSponsors}, backup(single(backupApprover)))),
+		func(p *entitlement.AssignmentPolicy) { p.DurationInDays = 10 })
+
+	guest, err := f.svc.SignIn(context.Background(), entitlement.Claims{Issuer: "https://idp.example", Subject: "p-1", Email: "pat@" + org.IdentitySources[0].DomainName, Name: "Pat Partner"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !guest.IsGuest() || guest.ConnectedOrganizationID != org.ID {
+		t.Fatalf("signed-in partner user %+v is not a guest of the organization", guest)
+	}
+	other, err := f.svc.SignIn(context.Background(), entitlement.Claims{Issuer: "https://idp.example", Subject: "p-2", Email: "max@" + proposed.IdentitySources[0].DomainName, Name: "Max Maybe"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := f.svc.RequestablePackages(f.as(guest), entitlement.RequestableFilter{}, entitlement.ListOptions{})
+	if err != nil || page.Total != 1 || page.Items[0].Package.ID != pkg.ID {
+		t.Fatalf("guest's requestable packages: %+v %v", page, err)
+	}
+	if page, _ := f.svc.RequestablePackages(f.as(other), entitlement.RequestableFilter{}, entitlement.ListOptions{}); page.Total != 0 {
+		t.Fatal("a user of a proposed organization may request through the configured-organizations scope")
+	}
+	r := f.requestAccess(guest, pol)
+	if len(r.Stages[0].Approvers) != 1 || r.Stages[0].Approvers[0] != sponsor.ID {
+		t.Fatalf("approvers %v; want the sponsor", names(f, r.Stages[0].Approvers))
+	}
+	r = f.decide(sponsor, r, true)
+	if r.RequestState != entitlement.StateDelivered || !f.isMember(team, guest) {
+		t.Fatalf("after the sponsor's approval: %s", r.RequestState)
+	}
+	f.clock.Advance(10 * 24 * time.Hour)
+	f.drain(f.worker(entitlement.WorkerOptions{}))
+	u, _ := f.userRecord(guest.ID)
+	if u.AccountEnabled || f.isMember(team, guest) {
+		t.Fatalf("guest after the access ended: enabled=%v", u.AccountEnabled)
+	}
+	if _, err := f.svc.SignIn(context.Background(), entitlement.Claims{Issuer: "https://idp.example", Subject: "p-1", Email: guest.Email}); !errors.Is(err, entitlement.ErrForbidden) {
+		t.Fatalf("blocked guest signs in: %v", err)
+	}
+	checkInvariants(t, f.st)
+}

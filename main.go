@@ -1,0 +1,262 @@
+// Command steward is a self-hosted entitlement-management portal: catalogs, access packages,
+// policies, requests, approvals and assignments, in one binary on an embedded bbolt file.
+//
+// Usage:
+//
+//	steward [serve] [flags]         start the portal (the default)
+//	steward backup --out FILE       write a consistent copy of the data file while it is in use
+//	steward restore --from FILE     replace the data file with a backup (the portal must be stopped)
+//
+// Every flag also has an environment variable; see the README.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/stewardhq/steward/demo"
+	"github.com/stewardhq/steward/entitlement"
+	"github.com/stewardhq/steward/store"
+	"github.com/stewardhq/steward/web"
+	"github.com/stewardhq/steward/web/demoidp"
+)
+
+// config is the whole process configuration, from flags and STEWARD_* environment variables.
+type config struct {
+	Addr             string
+	Data             string
+	BaseURL          string
+	OIDCIssuer       string
+	OIDCClientID     string
+	OIDCClientSecret string
+	OIDCRedirectURL  string
+	OIDCScopes       string
+	Admins           string
+	AdminGroup       string
+	SessionKey       string
+	Demo             bool
+	LogLevel         string
+}
+
+// envOr returns the environment variable's value, or def when it is unset or empty.
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func parseConfig(args []string, stderr io.Writer) (config, error) {
+	var c config
+	fs := flag.NewFlagSet("steward", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.Addr, "addr", envOr("STEWARD_ADDR", ":8080"), "address to listen on (STEWARD_ADDR)")
+	fs.StringVar(&c.Data, "data", envOr("STEWARD_DATA", "./data/steward.db"), "path of the bbolt data file (STEWARD_DATA)")
+	fs.StringVar(&c.BaseURL, "base-url", envOr("STEWARD_BASE_URL", ""), "external URL of the portal; default http://localhost:<port> (STEWARD_BASE_URL)")
+	fs.StringVar(&c.OIDCIssuer, "oidc-issuer", envOr("STEWARD_OIDC_ISSUER", ""), "OpenID Connect issuer URL; empty runs the embedded demo provider (STEWARD_OIDC_ISSUER)")
+	fs.StringVar(&c.OIDCClientID, "oidc-client-id", envOr("STEWARD_OIDC_CLIENT_ID", ""), "OIDC client id (STEWARD_OIDC_CLIENT_ID)")
+	fs.StringVar(&c.OIDCClientSecret, "oidc-client-secret", envOr("STEWARD_OIDC_CLIENT_SECRET", ""), "OIDC client secret (STEWARD_OIDC_CLIENT_SECRET)")
+	fs.StringVar(&c.OIDCRedirectURL, "oidc-redirect-url", envOr("STEWARD_OIDC_REDIRECT_URL", ""), "OIDC redirect URL; default <base-url>/auth/callback (STEWARD_OIDC_REDIRECT_URL)")
+	fs.StringVar(&c.OIDCScopes, "oidc-scopes", envOr("STEWARD_OIDC_SCOPES", "openid email profile"), "space-separated OIDC scopes (STEWARD_OIDC_SCOPES)")
+	fs.StringVar(&c.Admins, "admins", envOr("STEWARD_ADMINS", ""), "comma-separated e-mails of administrators (STEWARD_ADMINS)")
+	fs.StringVar(&c.AdminGroup, "admin-group", envOr("STEWARD_ADMIN_GROUP", ""), "groups-claim value that makes a user an administrator (STEWARD_ADMIN_GROUP)")
+	fs.StringVar(&c.SessionKey, "session-key", envOr("STEWARD_SESSION_KEY", ""), "secret of at least 32 characters for session cookies; default: generated once and kept in the data file (STEWARD_SESSION_KEY)")
+	fs.BoolVar(&c.Demo, "demo-data", envOr("STEWARD_DEMO_DATA", "") != "false", "with the demo provider, fill a new data file with a demo organisation (STEWARD_DEMO_DATA=false to start empty)")
+	fs.StringVar(&c.LogLevel, "log-level", envOr("STEWARD_LOG_LEVEL", "info"), "debug, info, warn or error (STEWARD_LOG_LEVEL)")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if c.BaseURL == "" {
+		port := "8080"
+		if _, p, err := net.SplitHostPort(c.Addr); err == nil && p != "" {
+			port = p
+		}
+		c.BaseURL = "http://localhost:" + port
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if c.OIDCIssuer != "" && c.OIDCClientID == "" {
+		return c, errors.New("STEWARD_OIDC_CLIENT_ID is required with STEWARD_OIDC_ISSUER")
+	}
+	if c.SessionKey != "" && len(c.SessionKey) < 32 {
+		return c, errors.New("STEWARD_SESSION_KEY must be at least 32 characters")
+	}
+	return c, nil
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return
+		}
+		fmt.Fprintln(os.Stderr, "steward:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, args, stdout, stderr)
+	case "backup":
+		return backup(args, stdout, stderr)
+	case "restore":
+		return restore(args, stdout, stderr)
+	}
+	return fmt.Errorf("unknown command %q: use serve, backup or restore", cmd)
+}
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, err := parseConfig(args, stderr)
+	if err != nil {
+		return err
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
+		return fmt.Errorf("log level %q: use debug, info, warn or error", cfg.LogLevel)
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	st, err := store.Open(cfg.Data)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := st.Close(); err != nil {
+			log.Error("close store", "err", err)
+		}
+	}()
+
+	demoMode := cfg.OIDCIssuer == ""
+	admins := entitlement.AdminRule{Group: cfg.AdminGroup}
+	for _, e := range strings.Split(cfg.Admins, ",") {
+		if e = strings.TrimSpace(e); e != "" {
+			admins.Emails = append(admins.Emails, e)
+		}
+	}
+	if demoMode {
+		for _, u := range demo.Users {
+			if u.IsAdmin {
+				admins.Emails = append(admins.Emails, u.Email)
+			}
+		}
+	}
+	svc := entitlement.NewService(entitlement.Options{Store: st, Logger: log, Admins: admins})
+	if _, err := svc.EnsureDefaultCatalog(ctx); err != nil {
+		return err
+	}
+	if demoMode && cfg.Demo {
+		if err := demo.Seed(ctx, svc, st); err != nil {
+			return fmt.Errorf("demo data: %w", err)
+		}
+	}
+
+	hashKey, blockKey, err := sessionKeys(ctx, st, cfg.SessionKey)
+	if err != nil {
+		return err
+	}
+	webCfg := web.Config{
+		BaseURL: cfg.BaseURL, SessionHashKey: hashKey, SessionBlockKey: blockKey,
+		OIDC: web.OIDCConfig{
+			Issuer: cfg.OIDCIssuer, ClientID: cfg.OIDCClientID, ClientSecret: cfg.OIDCClientSecret,
+			RedirectURL: cfg.OIDCRedirectURL, Scopes: strings.Fields(cfg.OIDCScopes),
+		},
+	}
+	if demoMode {
+		users := make([]demoidp.User, 0, len(demo.Users))
+		for _, u := range demo.Users {
+			users = append(users, demoidp.User{Subject: u.Subject, Email: u.Email, Name: u.Name, Description: u.Description, Groups: u.Groups})
+		}
+		if err := web.ConfigureDemoIdP(ctx, &webCfg, st, users, log); err != nil {
+			return err
+		}
+	}
+	srv, err := web.New(webCfg, web.Deps{Service: svc, Ready: st.Ping, Logger: log})
+	if err != nil {
+		return err
+	}
+	worker := entitlement.NewWorker(svc, entitlement.WorkerOptions{})
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	httpSrv := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	fmt.Fprintf(stdout, "Steward is listening on %s (data: %s)\n", cfg.BaseURL, cfg.Data)
+	if demoMode {
+		fmt.Fprintf(stdout, "Sign in at %s with the demo provider: pick a demo user such as admin@example.com or requester@example.com.\n", cfg.BaseURL)
+		fmt.Fprintln(stdout, "The demo provider is for trying Steward only; set STEWARD_OIDC_ISSUER to use your own identity provider.")
+	}
+
+	errc := make(chan error, 2)
+	go func() { errc <- httpSrv.Serve(ln) }()
+	workerCtx, stopWorker := context.WithCancel(ctx)
+	defer stopWorker()
+	go func() {
+		if err := worker.Run(workerCtx); err != nil && !errors.Is(err, context.Canceled) {
+			errc <- fmt.Errorf("worker: %w", err)
+		}
+	}()
+
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+	}
+	log.Info("shutting down")
+	stopWorker()
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := httpSrv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// sessionKeys derives the cookie keys from the configured secret, or from one generated on first
+// start and kept in the data file so that restarts keep people signed in.
+func sessionKeys(ctx context.Context, st *store.Store, configured string) (hashKey, blockKey []byte, err error) {
+	secret := []byte(configured)
+	if configured == "" {
+		secret, err = st.Secret(ctx, "session_key", func() ([]byte, error) {
+			b := make([]byte, 64)
+			_, err := rand.Read(b)
+			return b, err
+		})
+		if err != nil {
+			return nil, nil, fmt.Errorf("session key: %w", err)
+		}
+	}
+	h := sha256.Sum256(append([]byte("steward session hash\x00"), secret...))
+	b := sha256.Sum256(append([]byte("steward session block\x00"), secret...))
+	return h[:], b[:], nil
+}

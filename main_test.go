@@ -1,0 +1,162 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseConfig(t *testing.T) {
+	cases := []struct {
+		name    string
+		env     map[string]string
+		args    []string
+		check   func(t *testing.T, c config)
+		wantErr string
+	}{
+		{name: "defaults", check: func(t *testing.T, c config) {
+			if c.Addr != ":8080" || c.Data != "./data/steward.db" || c.BaseURL != "http://localhost:8080" || !c.Demo {
+				t.Fatalf("defaults = %+v", c)
+			}
+		}},
+		{name: "environment", env: map[string]string{"STEWARD_ADDR": "127.0.0.1:9090", "STEWARD_DATA": "/tmp/x.db", "STEWARD_ADMINS": "a@example.com"},
+			check: func(t *testing.T, c config) {
+				if c.Addr != "127.0.0.1:9090" || c.Data != "/tmp/x.db" || c.BaseURL != "http://localhost:9090" || c.Admins != "a@example.com" {
+					t.Fatalf("config = %+v", c)
+				}
+			}},
+		{name: "flags win over environment", env: map[string]string{"STEWARD_ADDR": ":1"}, args: []string{"--addr", ":2", "--base-url", "https://steward.example.com/"},
+			check: func(t *testing.T, c config) {
+				if c.Addr != ":2" || c.BaseURL != "https://steward.example.com" {
+					t.Fatalf("config = %+v", c)
+				}
+			}},
+		{name: "demo data off", env: map[string]string{"STEWARD_DEMO_DATA": "false"}, check: func(t *testing.T, c config) {
+			if c.Demo {
+				t.Fatal("demo data still on")
+			}
+		}},
+		{name: "issuer without client id", env: map[string]string{"STEWARD_OIDC_ISSUER": "https://login.example.com"}, wantErr: "STEWARD_OIDC_CLIENT_ID is required"},
+		{name: "short session key", args: []string{"--session-key", "short"}, wantErr: "at least 32 characters"},
+		{name: "stray argument", args: []string{"extra"}, wantErr: `unexpected argument "extra"`},
+		{name: "unknown flag", args: []string{"--nope"}, wantErr: "flag provided but not defined"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, k := range []string{"STEWARD_ADDR", "STEWARD_DATA", "STEWARD_BASE_URL", "STEWARD_OIDC_ISSUER", "STEWARD_OIDC_CLIENT_ID", "STEWARD_ADMINS", "STEWARD_DEMO_DATA", "STEWARD_SESSION_KEY"} {
+				t.Setenv(k, "")
+			}
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			c, err := parseConfig(tc.args, io.Discard)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			tc.check(t, c)
+		})
+	}
+}
+
+// TestServeStartsAndStops runs the real command: it opens a fresh data file, seeds the demo
+// organisation, answers the probes and the home page, and shuts down cleanly on cancel.
+func TestServeStartsAndStops(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	data := filepath.Join(t.TempDir(), "steward.db")
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errs bytes.Buffer
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"--addr", addr, "--data", data, "--log-level", "warn"}, &out, &errs) }()
+
+	base := "http://" + addr
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		res, err := http.Get(base + "/readyz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("not ready: %v\n%s", err, errs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	res, err := http.Get(base + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(body), "Sign in") {
+		t.Fatalf("home: %d", res.StatusCode)
+	}
+	res, err = http.Get(base + "/idp/.well-known/openid-configuration")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("demo provider discovery: %d", res.StatusCode)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run: %v\n%s", err, errs.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("no shutdown within 20s")
+	}
+	if !strings.Contains(out.String(), "Steward is listening on http://localhost:") || !strings.Contains(out.String(), "demo provider") {
+		t.Fatalf("start-up message = %q", out.String())
+	}
+}
+
+func TestBackupAndRestoreCommands(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "steward.db")
+	backupFile := filepath.Join(dir, "backup.db")
+	var out bytes.Buffer
+	// Create a data file by opening it through the backup command itself.
+	if err := run(context.Background(), []string{"backup", "--data", data, "--out", backupFile}, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(context.Background(), []string{"restore", "--data", data, "--from", backupFile}, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	notABackup := filepath.Join(dir, "notes.txt")
+	if err := os.WriteFile(notABackup, []byte("hello"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err := run(context.Background(), []string{"restore", "--data", data, "--from", notABackup}, &out, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "not a usable Steward backup") {
+		t.Fatalf("restore of a text file: %v", err)
+	}
+	if err := run(context.Background(), []string{"backup", "--data", data}, &out, io.Discard); err == nil {
+		t.Fatal("backup without --out succeeded")
+	}
+	if err := run(context.Background(), []string{"frobnicate"}, &out, io.Discard); err == nil {
+		t.Fatal("unknown command succeeded")
+	}
+}
