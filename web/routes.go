@@ -71,6 +71,12 @@ func (s *Server) routes() {
 	admin.GET("/policies/:id/edit", adminPolicies.Edit)
 	admin.POST("/policies/:id/edit", adminPolicies.StepEdit)
 	admin.POST("/policies/:id/delete", adminPolicies.Delete)
+	adminAssignments := handlers.AdminAssignments{Base: s.base}
+	admin.GET("/packages/:id/assignments", adminAssignments.List)
+	admin.GET("/packages/:id/assignments/new", adminAssignments.New)
+	admin.POST("/packages/:id/assignments/new", adminAssignments.Assign)
+	admin.POST("/packages/:id/assignments/:aid/remove", adminAssignments.Remove)
+	admin.GET("/packages/:id/requests", adminAssignments.Requests)
 	adminOrgs := handlers.AdminOrgs{Base: s.base}
 	admin.GET("/connected-organizations", adminOrgs.List)
 	admin.GET("/connected-organizations/new", adminOrgs.New)
