@@ -77,6 +77,15 @@ func (s *Server) routes() {
 	admin.POST("/packages/:id/assignments/new", adminAssignments.Assign)
 	admin.POST("/packages/:id/assignments/:aid/remove", adminAssignments.Remove)
 	admin.GET("/packages/:id/requests", adminAssignments.Requests)
+	adminAudit := handlers.AdminAudit{Base: s.base}
+	admin.GET("/audit", adminAudit.List)
+	admin.GET("/audit/export.csv", adminAudit.ExportCSV)
+	admin.GET("/audit/export.json", adminAudit.ExportJSON)
+	adminSettings := handlers.AdminSettings{Base: s.base}
+	admin.GET("/settings", adminSettings.Show)
+	admin.POST("/settings", adminSettings.Update)
+	admin.POST("/settings/catalog-creators", adminSettings.AddCreator)
+	admin.POST("/settings/catalog-creators/remove", adminSettings.RemoveCreator)
 	adminOrgs := handlers.AdminOrgs{Base: s.base}
 	admin.GET("/connected-organizations", adminOrgs.List)
 	admin.GET("/connected-organizations/new", adminOrgs.New)
