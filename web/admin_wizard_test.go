@@ -103,7 +103,7 @@ func TestPolicyWizardValidatesEachStepAndKeepsInput(t *testing.T) {
 
 	// Back keeps the approval step as it was.
 	res, page = wizardPost(t, f, c, csrf, path, page, "lifecycle", url.Values{"lifecycle": {"days"}, "days": {"45"}, "nav": {"back"}})
-	if res.StatusCode != http.StatusOK || !strings.Contains(page, `data-step="approval"`) || !strings.Contains(page, "Dana Lee") || !strings.Contains(page, `value="5"`) {
+	if res.StatusCode != http.StatusOK || !strings.Contains(page, `data-step="approval"`) || !strings.Contains(page, "Avery Approver") || !strings.Contains(page, `value="5"`) {
 		t.Fatalf("back to approval: %d", res.StatusCode)
 	}
 	res, page = wizardPost(t, f, c, csrf, path, page, "approval", url.Values{"stages": {"1"}, "s0_timeout": {"5"}, "nav": {"step:lifecycle"}})
