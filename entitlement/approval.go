@@ -198,7 +198,8 @@ func allMembers(tx Tx, groupID string) ([]string, error) {
 }
 
 // PreviewApprovers tells, stage by stage, who would approve if the caller requested through the
-// policy now: the resolved people, whether backups stand in and why.
+// policy now: the resolved people, whether backups stand in and why. Only callers who may request
+// through the policy, and readers of its catalog, get an answer; others get ErrNotFound.
 func (s *Service) PreviewApprovers(ctx context.Context, policyID string) ([]StagePreview, error) {
 	p, err := principal(ctx)
 	if err != nil {
@@ -215,6 +216,22 @@ func (s *Service) PreviewApprovers(ctx context.Context, policyID string) ([]Stag
 		subj, err := loadSubject(tx, p.UserID)
 		if err != nil {
 			return fmt.Errorf("preview approvers: %w", err)
+		}
+		// The preview names people and their e-mail addresses: only for those who could request
+		// through the policy, and for those who manage or read its catalog. Others learn nothing,
+		// not even that the policy exists.
+		cat, err := tx.Catalogs().Get(pol.CatalogID)
+		if err != nil && !isNotFound(err) {
+			return fmt.Errorf("preview approvers: %w", err)
+		}
+		if err != nil || subj.checkRequestable(pol, cat) != nil {
+			acc, err := loadAccess(tx, p)
+			if err != nil {
+				return err
+			}
+			if !acc.canReadCatalog(pol.CatalogID) {
+				return ruleError(ErrNotFound, "policyNotFound", "policy %q does not exist", policyID)
+			}
 		}
 		if !pol.IsApprovalRequired() {
 			return nil
@@ -364,6 +381,7 @@ func (s *Service) DecideStage(ctx context.Context, requestID string, stage int, 
 		return Request{}, invalid("justificationTooLong", "justification", "use at most %d characters", MaxJustification)
 	}
 	var out Request
+	var refusal error // a refusal that must not roll back what the call did (a late timeout)
 	err = s.store.Update(ctx, func(tx Tx) error {
 		r, err := tx.Requests().Get(requestID)
 		if isNotFound(err) {
@@ -373,6 +391,21 @@ func (s *Service) DecideStage(ctx context.Context, requestID string, stage int, 
 		}
 		if p.UserID == r.TargetID || p.UserID == r.RequestorID {
 			return ruleError(ErrForbidden, "selfApproval", "you cannot approve or deny your own request")
+		}
+		// Catch up with what the worker has not done yet: a stage past its timeout is denied
+		// (and that denial is kept, whatever this call answers), one past its escalation time
+		// lets the escalation approvers decide.
+		if now := s.now(); r.RequestState == StatePendingApproval && r.DueDateTime != nil && !r.DueDateTime.After(now) {
+			if err := s.applyDue(tx, &r, now); err != nil {
+				return err
+			}
+			if r.RequestState != StatePendingApproval {
+				if err := tx.Requests().Put(r); err != nil {
+					return fmt.Errorf("decide request %s: %w", r.ID, err)
+				}
+				refusal = s.whyNotDecidable(tx, r, r.CurrentStage, p.UserID, stage > 0)
+				return nil
+			}
 		}
 		idx := r.CurrentStage
 		if stage > 0 {
@@ -436,6 +469,9 @@ func (s *Service) DecideStage(ctx context.Context, requestID string, stage int, 
 		out = r
 		return nil
 	})
+	if err == nil && refusal != nil {
+		return Request{}, refusal
+	}
 	return out, err
 }
 
@@ -511,6 +547,19 @@ func (s *Service) processDueRequest(tx Tx, id string, now time.Time) (bool, erro
 	if r.DueDateTime == nil || r.DueDateTime.After(now) || !r.IsOpen() {
 		return false, nil
 	}
+	if err := s.applyDue(tx, &r, now); err != nil {
+		return false, err
+	}
+	if err := tx.Requests().Put(r); err != nil {
+		return false, fmt.Errorf("process request %s: %w", r.ID, err)
+	}
+	return true, nil
+}
+
+// applyDue does to r, in the caller's transaction, what is due at now: escalate its stage, deny
+// it as timed out, or deliver it when scheduled. The caller stores r. Besides the worker,
+// DecideStage calls it, so that a decision never depends on how far the worker lags behind.
+func (s *Service) applyDue(tx Tx, r *Request, now time.Time) error {
 	switch r.RequestState {
 	case StatePendingApproval:
 		st := &r.Stages[r.CurrentStage]
@@ -518,12 +567,12 @@ func (s *Service) processDueRequest(tx Tx, id string, now time.Time) (bool, erro
 		switch {
 		case st.TimeoutDateTime != nil && !now.Before(*st.TimeoutDateTime):
 			st.Status = StageTimedOut
-			s.addEvent(&r, EventTimedOut, system, r.CurrentStage+1, fmt.Sprintf("nobody decided within %d days", r.PolicyStages[r.CurrentStage].ApprovalStageTimeOutInDays))
+			s.addEvent(r, EventTimedOut, system, r.CurrentStage+1, fmt.Sprintf("nobody decided within %d days", r.PolicyStages[r.CurrentStage].ApprovalStageTimeOutInDays))
 			if err := s.audit(tx, system, "request.timeout", "request", r.ID, pkgName, fmt.Sprintf("stage %d timed out", r.CurrentStage+1)); err != nil {
-				return false, err
+				return err
 			}
-			if err := s.finishUndelivered(tx, &r, StateDenied, RequestStatusTimedOut, ReasonTimedOut, system); err != nil {
-				return false, err
+			if err := s.finishUndelivered(tx, r, StateDenied, RequestStatusTimedOut, ReasonTimedOut, system); err != nil {
+				return err
 			}
 		case !st.Escalated && st.EscalationDateTime != nil && !now.Before(*st.EscalationDateTime):
 			st.Escalated = true
@@ -538,32 +587,29 @@ func (s *Service) processDueRequest(tx Tx, id string, now time.Time) (bool, erro
 			if len(added) > 0 {
 				names, err := userNames(tx, added)
 				if err != nil {
-					return false, err
+					return err
 				}
 				detail = "also asked " + names
 			}
-			s.addEvent(&r, EventEscalated, system, r.CurrentStage+1, detail)
+			s.addEvent(r, EventEscalated, system, r.CurrentStage+1, detail)
 			if err := s.audit(tx, system, "request.escalate", "request", r.ID, pkgName, fmt.Sprintf("stage %d escalated", r.CurrentStage+1)); err != nil {
-				return false, err
+				return err
 			}
 			if len(added) > 0 {
-				if err := s.notify(tx, NotifyApprovalNeeded, &r, "", added, fmt.Sprintf("stage %d escalated", r.CurrentStage+1)); err != nil {
-					return false, err
+				if err := s.notify(tx, NotifyApprovalNeeded, r, "", added, fmt.Sprintf("stage %d escalated", r.CurrentStage+1)); err != nil {
+					return err
 				}
 			}
 		}
 	case StateScheduled:
 		if r.Schedule.StartDateTime == nil || !now.Before(*r.Schedule.StartDateTime) {
-			if err := s.deliver(tx, &r, system); err != nil {
-				return false, err
+			if err := s.deliver(tx, r, system); err != nil {
+				return err
 			}
 		}
 	}
-	r.DueDateTime = requestDue(r)
-	if err := tx.Requests().Put(r); err != nil {
-		return false, fmt.Errorf("process request %s: %w", r.ID, err)
-	}
-	return true, nil
+	r.DueDateTime = requestDue(*r)
+	return nil
 }
 
 // userNames lists people by name for timeline entries, at most five and then a count.

@@ -19,8 +19,7 @@ var ErrBackupUnsupported = errors.New("this store cannot be backed up while it r
 // each is recorded in the audit log before it is written, so a copy of the data never leaves
 // unrecorded.
 func (s *Service) Backup(ctx context.Context, w io.Writer) (int64, error) {
-	b, ok := s.store.(Backupper)
-	if !ok {
+	if s.backup == nil {
 		return 0, ErrBackupUnsupported
 	}
 	err := s.write(ctx, func(tx Tx, a *access) error {
@@ -32,7 +31,7 @@ func (s *Service) Backup(ctx context.Context, w io.Writer) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	n, err := b.Backup(w)
+	n, err := s.backup.Backup(w)
 	if err != nil {
 		return n, fmt.Errorf("backup: %w", err)
 	}

@@ -192,6 +192,8 @@ func (in *PolicyInput) validate(now time.Time, ref func(*UserSet) error) error {
 			f.add("expirationDateTime", "choose either a number of days or a fixed end date, not both")
 		} else if !in.ExpirationDateTime.After(now) {
 			f.add("expirationDateTime", "choose an end date in the future")
+		} else if tooLate(*in.ExpirationDateTime) {
+			f.add("expirationDateTime", "choose an end date before %s", formatTime(latestDateTime))
 		}
 	}
 	if in.CanExtend && in.DurationInDays <= 0 && in.ExpirationDateTime == nil {
@@ -292,6 +294,8 @@ func (in *PolicyInput) validate(now time.Time, ref func(*UserSet) error) error {
 		if r.StartDateTime == nil {
 			start := now
 			r.StartDateTime = &start
+		} else if tooLate(*r.StartDateTime) {
+			f.add("accessReviewSettings.startDateTime", "choose a first review before %s", formatTime(latestDateTime))
 		}
 	} else if r != nil && !r.IsEnabled {
 		in.AccessReviewSettings = nil

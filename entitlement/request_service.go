@@ -341,6 +341,10 @@ func (s *Service) extend(ctx context.Context, p Principal, assignmentID, justifi
 		if cur == nil {
 			return ruleError(ErrConflict, "noExpiration", "this access does not end, so there is nothing to extend")
 		}
+		if !now.Before(*cur) {
+			// Its end has passed; the worker has only not expired it yet.
+			return ruleError(ErrConflict, "assignmentNotLive", "this access already ended on %s", formatTime(*cur))
+		}
 		cat, err := tx.Catalogs().Get(a.CatalogID)
 		if err != nil {
 			return fmt.Errorf("extend assignment: %w", err)
@@ -360,6 +364,9 @@ func (s *Service) extend(ctx context.Context, p Principal, assignmentID, justifi
 		}
 		limit := pol.AssignmentEnd(now)
 		newEnd := scheduleEnd(pol, schedule, now)
+		if err := checkEndNotTooLate(schedule, newEnd); err != nil {
+			return err
+		}
 		switch {
 		case schedule.Expiration.Type == ExpirationNone && limit != nil:
 			return invalid("scheduleBeyondPolicy", "schedule.expiration.type", "this policy gives access until %s at the latest", formatTime(*limit))

@@ -20,6 +20,14 @@ const (
 	ResourceRequestFulfilled = "Fulfilled"
 )
 
+// groupLabel is a group's name for a message, or "the group" when it cannot be read.
+func groupLabel(tx Tx, id string) string {
+	if g, err := tx.Groups().Get(id); err == nil {
+		return g.DisplayName
+	}
+	return "the group"
+}
+
 func getResource(tx Tx, id string) (Resource, error) {
 	r, err := tx.Resources().Get(id)
 	if isNotFound(err) {
@@ -32,7 +40,8 @@ func getResource(tx Tx, id string) (Resource, error) {
 }
 
 // AddResource onboards a resource into a catalog through an AdminAdd resource request, carried
-// out at once (Delivered, Fulfilled), as Graph's resource requests are. A directory group becomes a
+// out at once (Delivered, Fulfilled), as Graph's resource requests are. Catalog owners add
+// applications and sites; directory groups only administrators add (see below). A directory group becomes a
 // "Security Group" resource named after the group, with the roles Member and Owner (origin ids
 // Member_<groupId> and Owner_<groupId>) and one root scope. Applications and sites get the roles
 // the input names and one root scope. The same origin object cannot be in one catalog twice.
@@ -48,6 +57,13 @@ func (s *Service) AddResource(ctx context.Context, catalogID string, in Resource
 		}
 		if err := in.validate(); err != nil {
 			return err
+		}
+		if in.OriginSystem == OriginGroup && !a.isAdmin() {
+			// Membership of a directory group is power elsewhere in Steward: groups hold catalog
+			// roles, approve, and decide who may request. Graph lets only a resource's owner add it,
+			// and Steward's directory keeps no group owners, so only administrators may onboard a
+			// group; otherwise a catalog owner could package any group and assign it to themselves.
+			return forbidden("only administrators can add directory groups to a catalog; ask one to add %q", groupLabel(tx, in.OriginID))
 		}
 		now := s.now()
 		r := Resource{

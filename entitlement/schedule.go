@@ -14,6 +14,13 @@ const StartTolerance = 5 * time.Minute
 // timeSlack absorbs the rounding of forms that show dates without seconds.
 const timeSlack = time.Minute
 
+// latestDateTime is the latest moment a schedule or a policy may name. Later times cannot be
+// stored (JSON and RFC 3339 end at year 9999) nor kept in order in the time-ordered indexes.
+var latestDateTime = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+
+// tooLate reports whether t lies beyond latestDateTime.
+func tooLate(t time.Time) bool { return t.After(latestDateTime) }
+
 // isoDuration is a parsed ISO-8601 duration such as P30D or P1DT12H. Calendar parts (years,
 // months, weeks, days) are added with AddDate so that "P1M" means one calendar month.
 type isoDuration struct {
@@ -30,6 +37,7 @@ func parseISODuration(s string) (isoDuration, error) {
 		return d, fmt.Errorf("%q is not an ISO-8601 duration such as P30D", s)
 	}
 	rest, inTime, any := s[1:], false, false
+	seen := map[string]bool{} // each unit once, as ISO 8601 says; repeats could overflow the clock part
 	for rest != "" {
 		if rest[0] == 'T' {
 			if inTime {
@@ -52,6 +60,11 @@ func parseISODuration(s string) (isoDuration, error) {
 		unit := rest[i]
 		rest = rest[i+1:]
 		any = true
+		key := fmt.Sprint(inTime, unit)
+		if seen[key] {
+			return d, fmt.Errorf("%q names the unit %q twice", s, string(unit))
+		}
+		seen[key] = true
 		switch {
 		case !inTime && unit == 'Y':
 			d.years += n
@@ -90,6 +103,12 @@ func (d isoDuration) isZero() bool {
 // type ("" becomes notSpecified).
 func checkScheduleShape(s *Schedule) error {
 	e := &s.Expiration
+	if s.StartDateTime != nil && tooLate(*s.StartDateTime) {
+		return invalid("scheduleTooLate", "schedule.startDateTime", "choose a start before %s", formatTime(latestDateTime))
+	}
+	if e.EndDateTime != nil && tooLate(*e.EndDateTime) {
+		return invalid("scheduleTooLate", "schedule.expiration.endDateTime", "choose an end before %s, or no end", formatTime(latestDateTime))
+	}
 	switch e.Type {
 	case "":
 		e.Type = ExpirationNotSpecified
@@ -163,6 +182,9 @@ func checkScheduleAgainstPolicy(p AssignmentPolicy, s *Schedule, now time.Time) 
 	}
 	limit := p.AssignmentEnd(start)
 	end := scheduleEnd(p, *s, start)
+	if err := checkEndNotTooLate(*s, end); err != nil {
+		return start, err
+	}
 	if end != nil && !end.After(start) {
 		return start, invalid("scheduleEndBeforeStart", "schedule.expiration.endDateTime", "choose an end after the start (%s)", formatTime(start))
 	}
@@ -175,6 +197,19 @@ func checkScheduleAgainstPolicy(p AssignmentPolicy, s *Schedule, now time.Time) 
 		}
 	}
 	return start, nil
+}
+
+// checkEndNotTooLate refuses an end, computed from the schedule (a duration) or the policy,
+// that lies beyond latestDateTime.
+func checkEndNotTooLate(s Schedule, end *time.Time) error {
+	if end == nil || !tooLate(*end) {
+		return nil
+	}
+	field := "schedule.expiration.endDateTime"
+	if s.Expiration.Type == ExpirationAfterDuration {
+		field = "schedule.expiration.duration"
+	}
+	return invalid("scheduleTooLate", field, "access would end after %s; choose an earlier end", formatTime(latestDateTime))
 }
 
 // formatTime is how the engine writes a time into messages people read.

@@ -10,10 +10,12 @@ import (
 
 // Service is the only write path of the domain. See the package comment.
 type Service struct {
-	store  Store
-	clock  Clock
-	log    *slog.Logger
-	admins AdminRule
+	store   Store
+	backup  Backupper // the store's online backup, when it has one
+	changes chan struct{}
+	clock   Clock
+	log     *slog.Logger
+	admins  AdminRule
 }
 
 // AdminRule names the administrators: by e-mail, or by a value of the groups claim the identity
@@ -42,7 +44,37 @@ func NewService(opt Options) *Service {
 	for i, e := range opt.Admins.Emails {
 		opt.Admins.Emails[i] = NormalizeEmail(e)
 	}
-	return &Service{store: opt.Store, clock: opt.Clock, log: opt.Logger, admins: opt.Admins}
+	svc := &Service{clock: opt.Clock, log: opt.Logger, admins: opt.Admins, changes: make(chan struct{}, 1)}
+	svc.backup, _ = opt.Store.(Backupper)
+	svc.store = signallingStore{Store: opt.Store, signal: svc.signalChange}
+	return svc
+}
+
+// Changes receives after write transactions commit, several commits folding into one receive.
+// The worker listens to it, so that what a change leaves for it (a role to provision, a
+// notification) is done at once rather than at its next tick.
+func (s *Service) Changes() <-chan struct{} { return s.changes }
+
+func (s *Service) signalChange() {
+	select {
+	case s.changes <- struct{}{}:
+	default: // a signal is already waiting
+	}
+}
+
+// signallingStore signals after every committed update; a signal sent before the commit could
+// wake a reader that does not see the change yet.
+type signallingStore struct {
+	Store
+	signal func()
+}
+
+func (st signallingStore) Update(ctx context.Context, fn func(tx Tx) error) error {
+	err := st.Store.Update(ctx, fn)
+	if err == nil {
+		st.signal()
+	}
+	return err
 }
 
 // Clock returns the service's clock.

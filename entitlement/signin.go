@@ -18,7 +18,8 @@ type Claims struct {
 
 // SignIn creates or updates the user the claims describe and returns them. A user is matched by
 // issuer and subject first, then by e-mail (so that people created by an administrator or an
-// import are linked at their first sign-in). A requestor whose e-mail domain or issuer belongs to a
+// import are linked at their first sign-in; a user already linked to another subject of the same
+// issuer is never taken over by e-mail). A requestor whose e-mail domain or issuer belongs to a
 // connected organization becomes a guest of that organization. Blocked users are refused.
 func (s *Service) SignIn(ctx context.Context, c Claims) (User, error) {
 	c.Email = NormalizeEmail(c.Email)
@@ -40,6 +41,12 @@ func (s *Service) SignIn(ctx context.Context, c Claims) (User, error) {
 				created = true
 				u = User{ID: NewID(), UserType: UserTypeMember, AccountEnabled: true, CreatedDateTime: now}
 				err = nil
+			} else if err == nil && u.Subject != "" && u.Issuer == c.Issuer {
+				// The e-mail belongs to someone who signs in with another account of this very
+				// provider. Linking by e-mail is for people who have never signed in; taking over
+				// an account that is linked already would hand its access (and administrator
+				// rights named by e-mail) to whoever can put that address in a token.
+				return ruleError(ErrForbidden, "emailInUse", "the e-mail address %s already belongs to another account of your identity provider; ask an administrator of Steward for help", c.Email)
 			}
 		}
 		if err != nil {

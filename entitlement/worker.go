@@ -67,8 +67,9 @@ type TickResult struct {
 	More bool
 }
 
-// Run ticks every Interval (at once again when a batch was full) until ctx is done, then returns
-// nil. Errors of a tick are logged; the next tick tries again.
+// Run ticks every Interval, at once again when a batch was full, and as soon as a change commits
+// (Service.Changes), until ctx is done; then it returns nil. Errors of a tick are logged; the next
+// tick tries again.
 func (w *Worker) Run(ctx context.Context) error {
 	t := time.NewTicker(w.opt.Interval)
 	defer t.Stop()
@@ -87,6 +88,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
+		case <-w.svc.Changes():
 		}
 	}
 }

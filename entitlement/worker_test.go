@@ -174,3 +174,35 @@ func TestExternalUserJourney(t *testing.T) {
 	}
 	checkInvariants(t, f.st)
 }
+
+// TestRunWakesOnChange shows that the worker does not wait for its interval when a change leaves
+// it work: a role in an application, delivered through the outbox, is fulfilled at once.
+func TestRunWakesOnChange(t *testing.T) {
+	f := newEngineFixture(t)
+	ada := f.user("Ada")
+	cat := f.catalog("Apps")
+	app := f.appResource(cat, "Ledger", "User")
+	pkg := f.pkg(cat, "Ledger users", grant{app, "User"})
+	pol := f.policy(pkg)
+
+	wk := f.worker(entitlement.WorkerOptions{Interval: time.Hour})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- wk.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run returned %v", err)
+		}
+	}()
+
+	r := f.requestAccess(ada, pol)
+	deadline := time.After(10 * time.Second)
+	for f.request(r.ID).RequestState != entitlement.StateDelivered {
+		select {
+		case <-deadline:
+			t.Fatalf("request still %s: the worker waited for its hourly tick", f.request(r.ID).RequestState)
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}

@@ -76,7 +76,7 @@ func adminNav(caps entitlement.Capabilities, current string) []views.NavItem {
 }
 
 // listOptions reads the paging and search parameters of a list page.
-func listOptions(c echo.Context) entitlement.ListOptions {
+func adminListOptions(c echo.Context) entitlement.ListOptions {
 	return entitlement.ListOptions{
 		Search: strings.TrimSpace(c.QueryParam("q")),
 		After:  c.QueryParam("after"),
@@ -116,9 +116,9 @@ func pageLinks[T any](c echo.Context, path string, page entitlement.Page[T], opt
 	return pg
 }
 
-// ruleMessage returns the message of a business-rule refusal of the given kind (ErrConflict,
+// ruleRefusal returns the message of a business-rule refusal of the given kind (ErrConflict,
 // ErrForbidden, ErrNotFound), so a page can show it in place; ok is false for other errors.
-func ruleMessage(err error, kind error) (string, bool) {
+func ruleRefusal(err error, kind error) (string, bool) {
 	var re *entitlement.RuleError
 	if errors.As(err, &re) && errors.Is(err, kind) {
 		return re.Message, true
@@ -129,28 +129,6 @@ func ruleMessage(err error, kind error) (string, bool) {
 // flashError queues an error message for the next page.
 func (b *Base) flashError(c echo.Context, msg string) error {
 	return b.Flash(c, "error", msg)
-}
-
-// sentence upper-cases the first letter of a domain message, which is written lower-case so that
-// it reads well inside other text.
-func sentence(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
-}
-
-// fieldMessages turns the domain's field messages (lower-case, so they read well inside other
-// text) into sentences for display beside the fields.
-func fieldMessages(errs map[string]string) map[string]string {
-	if len(errs) == 0 {
-		return nil
-	}
-	out := make(map[string]string, len(errs))
-	for k, v := range errs {
-		out[k] = finish(sentence(v))
-	}
-	return out
 }
 
 // finish ends a sentence with a full stop unless it has one.

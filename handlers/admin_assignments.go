@@ -95,7 +95,7 @@ func (h AdminAssignments) List(c echo.Context) error {
 	if state == "" {
 		state = "live"
 	}
-	opt := listOptions(c)
+	opt := adminListOptions(c)
 	f := entitlement.AssignmentFilter{States: assignmentStates(state)}
 	list := func(o entitlement.ListOptions) (entitlement.Page[entitlement.Assignment], error) {
 		return h.Svc.PackageAssignments(ctx, pp.Package.ID, f, o)
@@ -124,7 +124,7 @@ func (h AdminAssignments) List(c echo.Context) error {
 	props := views.PackageAssignmentsProps{PackageProps: pp, State: state, Query: opt.Search, Pager: pageLinks(c, pp.URL()+"/assignments", page, opt)}
 	for _, a := range page.Items {
 		who, email := h.person(ctx, a.TargetID)
-		row := views.AssignmentRow{Assignment: a, Who: who, Email: email, Policy: pols[a.PolicyID]}
+		row := views.AdminAssignmentRow{Assignment: a, Who: who, Email: email, Policy: pols[a.PolicyID]}
 		if caps.IsAdmin {
 			row.UserURL = "/admin/directory/users/" + a.TargetID
 		}
@@ -279,11 +279,11 @@ func (h AdminAssignments) Assign(c echo.Context) error {
 			continue
 		}
 		var msg string
-		if m, ok := ruleMessage(err, entitlement.ErrConflict); ok {
+		if m, ok := ruleRefusal(err, entitlement.ErrConflict); ok {
 			msg = m
-		} else if m, ok := ruleMessage(err, entitlement.ErrForbidden); ok {
+		} else if m, ok := ruleRefusal(err, entitlement.ErrForbidden); ok {
 			msg = m
-		} else if m, ok := ruleMessage(err, entitlement.ErrNotFound); ok {
+		} else if m, ok := ruleRefusal(err, entitlement.ErrNotFound); ok {
 			msg = m
 		} else if err != nil {
 			return err
@@ -320,7 +320,7 @@ func (h AdminAssignments) Remove(c echo.Context) error {
 	_, err = h.Svc.SubmitRequest(ctx, entitlement.RequestInput{
 		RequestType: entitlement.RequestAdminRemove, AssignmentID: a.ID, Justification: strings.TrimSpace(c.FormValue("justification")),
 	})
-	if msg, ok := ruleMessage(err, entitlement.ErrConflict); ok {
+	if msg, ok := ruleRefusal(err, entitlement.ErrConflict); ok {
 		if err := h.flashError(c, who+"'s access was not removed: "+finish(msg)); err != nil {
 			return err
 		}

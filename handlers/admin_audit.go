@@ -90,7 +90,7 @@ func (h AdminAudit) List(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	opt := listOptions(c)
+	opt := adminListOptions(c)
 	opt.Search = ""
 	page, err := h.Svc.ListAudit(c.Request().Context(), f, opt)
 	if err != nil {

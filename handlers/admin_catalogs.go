@@ -22,7 +22,7 @@ func (h AdminCatalogs) List(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	opt := listOptions(c)
+	opt := adminListOptions(c)
 	page, err := h.Svc.ListCatalogs(ctx, opt)
 	if err != nil {
 		return err
@@ -145,7 +145,7 @@ func (h AdminCatalogs) Delete(c echo.Context) error {
 		return err
 	}
 	if err := h.Svc.DeleteCatalog(ctx, cat.ID); err != nil {
-		if msg, ok := ruleMessage(err, entitlement.ErrConflict); ok {
+		if msg, ok := ruleRefusal(err, entitlement.ErrConflict); ok {
 			if err := h.flashError(c, "The catalog was not deleted: "+finish(msg)); err != nil {
 				return err
 			}
@@ -199,7 +199,7 @@ func (h AdminCatalogs) roles(c echo.Context, status int, role, query string, sea
 		return err
 	}
 	ctx := c.Request().Context()
-	n := newNames(ctx, h.Svc)
+	n := newNameBook(ctx, h.Svc)
 	props := views.CatalogRolesProps{CatalogProps: cp, Role: role, Error: msg}
 	for _, m := range cp.Catalog.Roles {
 		detail := "User"
@@ -246,13 +246,13 @@ func (h AdminCatalogs) AddRole(c echo.Context) error {
 	if errs, ok := FieldErrors(err); ok {
 		return h.roles(c, http.StatusUnprocessableEntity, role, c.FormValue("q"), false, firstMessage(errs))
 	}
-	if msg, ok := ruleMessage(err, entitlement.ErrConflict); ok {
+	if msg, ok := ruleRefusal(err, entitlement.ErrConflict); ok {
 		return h.roles(c, http.StatusConflict, role, c.FormValue("q"), false, finish(sentence(msg)))
 	}
 	if err != nil {
 		return err
 	}
-	label := newNames(c.Request().Context(), h.Svc).principal(m.PrincipalID, m.PrincipalType)
+	label := newNameBook(c.Request().Context(), h.Svc).principal(m.PrincipalID, m.PrincipalType)
 	return h.SeeOther(c, "/admin/catalogs/"+id+"/roles", label+" is now "+article(m.Role.Label())+" of this catalog.")
 }
 
@@ -271,9 +271,9 @@ func (h AdminCatalogs) RemoveRole(c echo.Context) error {
 		return h.SeeOther(c, "/admin/catalogs/"+id+"/roles", "")
 	}
 	m := cat.Roles[i]
-	label := newNames(ctx, h.Svc).principal(m.PrincipalID, m.PrincipalType)
+	label := newNameBook(ctx, h.Svc).principal(m.PrincipalID, m.PrincipalType)
 	if err := h.Svc.RemoveCatalogRoleMember(ctx, id, m); err != nil {
-		if msg, ok := ruleMessage(err, entitlement.ErrConflict); ok {
+		if msg, ok := ruleRefusal(err, entitlement.ErrConflict); ok {
 			if err := h.flashError(c, label+" was not removed: "+finish(msg)); err != nil {
 				return err
 			}

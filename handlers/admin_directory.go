@@ -41,7 +41,7 @@ func (h AdminDirectory) Users(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	opt := listOptions(c)
+	opt := adminListOptions(c)
 	page, err := h.Svc.ListUsers(c.Request().Context(), opt)
 	if err != nil {
 		return err
@@ -113,7 +113,7 @@ func (h AdminDirectory) User(c echo.Context) error {
 		return n
 	}
 	for _, a := range newestFirst(assignments.Items) {
-		props.Assignments = append(props.Assignments, views.AssignmentRow{
+		props.Assignments = append(props.Assignments, views.AdminAssignmentRow{
 			Assignment: a, Package: pkgName(a.AccessPackageID), PackageURL: "/admin/packages/" + a.AccessPackageID, Policy: polName(a.PolicyID),
 		})
 	}
@@ -122,9 +122,8 @@ func (h AdminDirectory) User(c echo.Context) error {
 		return err
 	}
 	props.MoreRequests = requests.Next != ""
-	n := newNames(ctx, h.Svc)
-	for _, r := range newestFirst(requests.Items) {
-		props.Requests = append(props.Requests, requestRow(ctx, h.Base, n, r, polName(r.PolicyID), pkgName(r.AccessPackageID), false))
+	if props.Requests, err = adminRequestRows(ctx, h.Base, newestFirst(requests.Items), false); err != nil {
+		return err
 	}
 	return Render(c, http.StatusOK, views.UserPage(props))
 }
@@ -267,7 +266,7 @@ func (h AdminDirectory) Block(c echo.Context) error {
 	}
 	blocked := c.FormValue("blocked") == "true"
 	if err := h.Svc.SetUserBlocked(ctx, id, blocked); err != nil {
-		if msg, ok := ruleMessage(err, entitlement.ErrConflict); ok {
+		if msg, ok := ruleRefusal(err, entitlement.ErrConflict); ok {
 			if err := h.flashError(c, finish(sentence(msg))); err != nil {
 				return err
 			}
@@ -289,7 +288,7 @@ func (h AdminDirectory) Groups(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	opt := listOptions(c)
+	opt := adminListOptions(c)
 	page, err := h.Svc.ListGroups(ctx, opt)
 	if err != nil {
 		return err
@@ -320,7 +319,7 @@ func (h AdminDirectory) group(c echo.Context, status int, query string, searched
 	if err != nil {
 		return err
 	}
-	opt := listOptions(c)
+	opt := adminListOptions(c)
 	if c.Request().Method != http.MethodGet {
 		opt = entitlement.ListOptions{}
 	}
@@ -355,7 +354,7 @@ func (h AdminDirectory) AddMember(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	err := h.Svc.AddGroupMember(ctx, id, uid)
-	if msg, ok := ruleMessage(err, entitlement.ErrConflict); ok {
+	if msg, ok := ruleRefusal(err, entitlement.ErrConflict); ok {
 		return h.group(c, http.StatusConflict, "", false, finish(sentence(msg)))
 	}
 	if err != nil {
@@ -441,7 +440,7 @@ func (h AdminDirectory) DeleteGroup(c echo.Context) error {
 		return err
 	}
 	if err := h.Svc.DeleteGroup(ctx, g.ID); err != nil {
-		if msg, ok := ruleMessage(err, entitlement.ErrConflict); ok {
+		if msg, ok := ruleRefusal(err, entitlement.ErrConflict); ok {
 			if err := h.flashError(c, "The group was not deleted: "+finish(msg)); err != nil {
 				return err
 			}

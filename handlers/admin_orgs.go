@@ -22,7 +22,7 @@ func (h AdminOrgs) List(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	opt := listOptions(c)
+	opt := adminListOptions(c)
 	page, err := h.Svc.ListConnectedOrganizations(c.Request().Context(), opt)
 	if err != nil {
 		return err
@@ -153,7 +153,7 @@ func (h AdminOrgs) Delete(c echo.Context) error {
 		return err
 	}
 	if err := h.Svc.DeleteConnectedOrganization(ctx, o.ID); err != nil {
-		if msg, ok := ruleMessage(err, entitlement.ErrConflict); ok {
+		if msg, ok := ruleRefusal(err, entitlement.ErrConflict); ok {
 			if err := h.flashError(c, "The organization was not deleted: "+finish(msg)); err != nil {
 				return err
 			}
@@ -184,7 +184,7 @@ func (h AdminOrgs) show(c echo.Context, status int, searchKind, query, msg strin
 	if !caps.IsAdmin {
 		return &entitlement.RuleError{Code: "forbidden", Kind: entitlement.ErrForbidden, Message: "Only administrators manage connected organizations."}
 	}
-	n := newNames(ctx, h.Svc)
+	n := newNameBook(ctx, h.Svc)
 	rows := func(list []entitlement.Sponsor) []views.SponsorRow {
 		var out []views.SponsorRow
 		for _, s := range list {
@@ -241,13 +241,13 @@ func (h AdminOrgs) AddSponsor(c echo.Context) error {
 	if errs, ok := FieldErrors(err); ok {
 		return h.show(c, http.StatusUnprocessableEntity, kind, c.FormValue("q"), firstMessage(errs), false)
 	}
-	if msg, ok := ruleMessage(err, entitlement.ErrConflict); ok {
+	if msg, ok := ruleRefusal(err, entitlement.ErrConflict); ok {
 		return h.show(c, http.StatusConflict, kind, c.FormValue("q"), finish(sentence(msg)), false)
 	}
 	if err != nil {
 		return err
 	}
-	label := newNames(c.Request().Context(), h.Svc).principal(sp.ID, sp.Type)
+	label := newNameBook(c.Request().Context(), h.Svc).principal(sp.ID, sp.Type)
 	return h.SeeOther(c, orgsURL+"/"+id, label+" is now an "+kind+" sponsor.")
 }
 

@@ -24,7 +24,7 @@ func (h AdminPackages) List(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	opt := listOptions(c)
+	opt := adminListOptions(c)
 	page, err := h.Svc.ListCatalogPackages(ctx, cp.Catalog.ID, opt)
 	if err != nil {
 		return err
@@ -145,7 +145,7 @@ func (h AdminPackages) Delete(c echo.Context) error {
 		return err
 	}
 	if err := h.Svc.DeleteAccessPackage(ctx, pkg.ID); err != nil {
-		if msg, ok := ruleMessage(err, entitlement.ErrConflict); ok {
+		if msg, ok := ruleRefusal(err, entitlement.ErrConflict); ok {
 			if err := h.flashError(c, "The access package was not deleted: "+finish(msg)); err != nil {
 				return err
 			}
@@ -251,7 +251,7 @@ func (h AdminPackages) AddRole(c echo.Context) error {
 	if errs, ok := FieldErrors(err); ok {
 		return h.roles(c, http.StatusUnprocessableEntity, choice, firstMessage(errs))
 	}
-	if msg, ok := ruleMessage(err, entitlement.ErrConflict); ok {
+	if msg, ok := ruleRefusal(err, entitlement.ErrConflict); ok {
 		return h.roles(c, http.StatusConflict, choice, finish(sentence(msg)))
 	}
 	if err != nil {
@@ -281,7 +281,7 @@ func (h AdminPackages) Policies(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	n := newNames(ctx, h.Svc)
+	n := newNameBook(ctx, h.Svc)
 	props := views.PackagePoliciesProps{PackageProps: pp}
 	for _, pol := range pols {
 		in := inputOf(pol)
@@ -304,7 +304,7 @@ func inputOf(p entitlement.AssignmentPolicy) entitlement.PolicyInput {
 }
 
 // namesOfPolicy looks up every user, group and organization a policy names.
-func namesOfPolicy(n *names, in entitlement.PolicyInput) error {
+func namesOfPolicy(n *nameBook, in entitlement.PolicyInput) error {
 	if err := n.addAll(in.RequestorSettings.AllowedRequestors); err != nil {
 		return err
 	}

@@ -86,18 +86,18 @@ func searchPeople(ctx context.Context, svc *entitlement.Service, kinds, q string
 
 // names looks up the labels of users, groups and organizations for chips and summaries. Entries
 // that are gone (or that the caller may not see) are left out, and the page shows them as unknown.
-type names struct {
+type nameBook struct {
 	ctx context.Context
 	svc *entitlement.Service
 	m   map[string]string
 }
 
-func newNames(ctx context.Context, svc *entitlement.Service) *names {
-	return &names{ctx: ctx, svc: svc, m: map[string]string{}}
+func newNameBook(ctx context.Context, svc *entitlement.Service) *nameBook {
+	return &nameBook{ctx: ctx, svc: svc, m: map[string]string{}}
 }
 
 // add looks up one user set; kinds that name nobody in particular need no lookup.
-func (n *names) add(u entitlement.UserSet) error {
+func (n *nameBook) add(u entitlement.UserSet) error {
 	key := views.NameKey(u)
 	if _, ok := n.m[key]; ok || u.ID == "" {
 		return nil
@@ -133,7 +133,7 @@ func (n *names) add(u entitlement.UserSet) error {
 	return nil
 }
 
-func (n *names) addAll(sets ...[]entitlement.UserSet) error {
+func (n *nameBook) addAll(sets ...[]entitlement.UserSet) error {
 	for _, s := range sets {
 		for _, u := range s {
 			if err := n.add(u); err != nil {
@@ -145,7 +145,7 @@ func (n *names) addAll(sets ...[]entitlement.UserSet) error {
 }
 
 // principalLabel names a catalog role member or sponsor (a user or a group), with its kind.
-func (n *names) principal(id, typ string) string {
+func (n *nameBook) principal(id, typ string) string {
 	u := entitlement.UserSet{Type: entitlement.UserSetSingleUser, ID: id}
 	if typ == entitlement.PrincipalGroup {
 		u.Type = entitlement.UserSetGroupMembers

@@ -306,7 +306,7 @@ func (h AdminPolicies) render(c echo.Context, status int, t wizardTarget, st wiz
 		return err
 	}
 	d := st.draft
-	n := newNames(c.Request().Context(), h.Svc)
+	n := newNameBook(c.Request().Context(), h.Svc)
 	if err := n.addAll(d.Requestors, d.Review.Reviewers); err != nil {
 		return err
 	}
@@ -352,7 +352,7 @@ func (h AdminPolicies) Delete(c echo.Context) error {
 	}
 	back := "/admin/packages/" + pol.AccessPackageID + "/policies"
 	if err := h.Svc.DeletePolicy(ctx, pol.ID); err != nil {
-		if msg, ok := ruleMessage(err, entitlement.ErrConflict); ok {
+		if msg, ok := ruleRefusal(err, entitlement.ErrConflict); ok {
 			if err := h.flashError(c, "The policy was not deleted: "+msg+"."); err != nil {
 				return err
 			}

@@ -2,14 +2,11 @@ package handlers
 
 import (
 	"context"
-	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/stewardhq/steward/entitlement"
 	"github.com/stewardhq/steward/views"
-	"github.com/stewardhq/steward/views/components"
 )
 
 func requestStates(state string) []string {
@@ -33,7 +30,7 @@ func (h AdminAssignments) Requests(c echo.Context) error {
 	if state == "" {
 		state = "all"
 	}
-	opt := listOptions(c)
+	opt := adminListOptions(c)
 	f := entitlement.RequestFilter{States: requestStates(state)}
 	list := func(o entitlement.ListOptions) (entitlement.Page[entitlement.Request], error) {
 		return h.Svc.PackageRequests(ctx, pp.Package.ID, f, o)
@@ -51,135 +48,46 @@ func (h AdminAssignments) Requests(c echo.Context) error {
 	} else if page, err = list(entitlement.ListOptions{After: opt.After, Before: opt.Before}); err != nil {
 		return err
 	}
-	pols, err := policyNames(ctx, h.Svc, pp.Package.ID)
-	if err != nil {
-		return err
-	}
 	caps, err := h.Svc.Capabilities(ctx)
 	if err != nil {
 		return err
 	}
 	props := views.PackageRequestsProps{PackageProps: pp, State: state, Query: opt.Search, Pager: pageLinks(c, pp.URL()+"/requests", page, opt)}
-	n := newNames(ctx, h.Svc)
-	for _, r := range page.Items {
-		props.Rows = append(props.Rows, requestRow(ctx, h.Base, n, r, pols[r.PolicyID], "", caps.IsAdmin))
+	if props.Rows, err = adminRequestRows(ctx, h.Base, page.Items, caps.IsAdmin); err != nil {
+		return err
+	}
+	for i := range props.Rows {
+		props.Rows[i].Package = "" // the page is the package's
 	}
 	return Render(c, http.StatusOK, views.PackageRequestsPage(props))
 }
 
-// requestRow builds a request's row with its timeline.
-func requestRow(ctx context.Context, b *Base, n *names, r entitlement.Request, policy, pkg string, linkUser bool) views.RequestRow {
-	who, _ := b.person(ctx, r.TargetID)
-	row := views.RequestRow{Request: r, Who: who, Policy: policy, Package: pkg}
-	if r.RequestorID != "" && r.RequestorID != r.TargetID {
-		row.Requestor, _ = b.person(ctx, r.RequestorID)
+// adminRequestRows builds the rows of requests, each with its state and its timeline (the same
+// timeline the requestor sees on their own request page).
+func adminRequestRows(ctx context.Context, b *Base, rs []entitlement.Request, linkUser bool) ([]views.AdminRequestRow, error) {
+	described, err := b.Svc.DescribeRequests(ctx, rs)
+	if err != nil {
+		return nil, err
 	}
-	if linkUser {
-		row.UserURL = "/admin/directory/users/" + r.TargetID
+	me := ""
+	if p, ok := entitlement.PrincipalFrom(ctx); ok {
+		me = p.UserID
 	}
-	row.Timeline = requestTimeline(r, n, b.Svc.Clock().Now())
-	return row
-}
-
-// userName names a user id in a timeline.
-func (n *names) user(id string) string {
-	if id == "" {
-		return "Steward"
-	}
-	u := entitlement.UserSet{Type: entitlement.UserSetSingleUser, ID: id}
-	_ = n.add(u)
-	if l, ok := n.m[views.NameKey(u)]; ok {
-		return l
-	}
-	return "someone no longer in the directory"
-}
-
-func (n *names) users(ids []string) string {
-	var out []string
-	for _, id := range ids {
-		out = append(out, n.user(id))
-	}
-	if len(out) == 0 {
-		return "nobody"
-	}
-	return joinWords(out, "or")
-}
-
-// requestTimeline turns a request's events into its timeline: what happened, who did it, when,
-// and what happens next.
-func requestTimeline(r entitlement.Request, n *names, now time.Time) components.TimelineProps {
-	tl := components.TimelineProps{Label: "History of the request"}
-	stage := func(i int) *entitlement.StageState {
-		if i >= 1 && i <= len(r.Stages) {
-			return &r.Stages[i-1]
+	now := b.now()
+	rows := make([]views.AdminRequestRow, 0, len(described))
+	for _, v := range described {
+		row := views.AdminRequestRow{
+			Request: v.Request, Who: v.Person(v.TargetID).Name, Policy: v.PolicyName, Package: v.PackageName,
+			State: requestState(v.RequestState), Status: requestStatus(v, now),
 		}
-		return nil
-	}
-	for _, e := range r.Events {
-		it := components.TimelineItem{
-			When: views.Relative(e.At, now), WhenExact: views.FormatDateTime(e.At), DateTime: e.At.UTC().Format(time.RFC3339),
-			Detail: e.Detail,
+		if v.RequestorID != "" && v.RequestorID != v.TargetID {
+			row.Requestor = v.Person(v.RequestorID).Name
 		}
-		switch e.Kind {
-		case entitlement.EventSubmitted:
-			it.Title, it.Who, it.Tone = "Submitted", n.user(e.ActorID), components.ToneAccent
-			if e.Detail == "" && r.Justification != "" {
-				it.Detail = "“" + r.Justification + "”"
-			}
-		case entitlement.EventStageStarted:
-			it.Title, it.Tone = fmt.Sprintf("Stage %d: waiting for approval", e.Stage), components.ToneWaiting
-			if st := stage(e.Stage); st != nil {
-				it.Who = n.users(st.Approvers)
-			}
-		case entitlement.EventEscalated:
-			it.Title, it.Tone = fmt.Sprintf("Stage %d escalated", e.Stage), components.ToneWaiting
-			if st := stage(e.Stage); st != nil {
-				it.Who = "also " + n.users(st.EscalationApprovers)
-			}
-		case entitlement.EventApproved:
-			it.Title, it.Who, it.Tone = fmt.Sprintf("Stage %d approved", e.Stage), n.user(e.ActorID), components.ToneSuccess
-			if e.Stage == 0 {
-				it.Title = "Approved"
-			}
-		case entitlement.EventDenied:
-			it.Title, it.Who, it.Tone = "Denied", n.user(e.ActorID), components.ToneDanger
-		case entitlement.EventTimedOut:
-			it.Title, it.Tone = fmt.Sprintf("Stage %d timed out: denied", e.Stage), components.ToneDanger
-		case entitlement.EventScheduled:
-			it.Title, it.Tone = "Scheduled", components.ToneScheduled
-		case entitlement.EventDelivering:
-			it.Title, it.Tone = "Being granted", components.ToneWaiting
-		case entitlement.EventDelivered:
-			it.Title, it.Tone = "Delivered", components.ToneSuccess
-		case entitlement.EventPartial:
-			it.Title, it.Tone = "Partially delivered", components.TonePartial
-		case entitlement.EventCanceled:
-			it.Title, it.Who, it.Tone = "Canceled", n.user(e.ActorID), components.ToneNeutral
-		case entitlement.EventDeliveryFailed:
-			it.Title, it.Tone = "Delivery failed; retrying", components.ToneDanger
-		default:
-			it.Title = e.Kind
+		if linkUser {
+			row.UserURL = "/admin/directory/users/" + v.TargetID
 		}
-		tl.Items = append(tl.Items, it)
+		row.Timeline = timeline(v, now, me)
+		rows = append(rows, row)
 	}
-	if r.IsOpen() && len(tl.Items) > 0 {
-		tl.Items[len(tl.Items)-1].Current = true
-	}
-	switch r.RequestState {
-	case entitlement.StatePendingApproval:
-		if st := stage(r.CurrentStage + 1); st != nil {
-			tl.Next = fmt.Sprintf("%s decides stage %d", n.users(r.PendingApprovers()), r.CurrentStage+1)
-			if st.TimeoutDateTime != nil {
-				tl.Next += " by " + views.FormatDateTime(*st.TimeoutDateTime) + "; otherwise the request is denied"
-			}
-			tl.Next += "."
-		}
-	case entitlement.StateScheduled:
-		if r.Schedule.StartDateTime != nil {
-			tl.Next = "Access starts on " + views.FormatDateTime(*r.Schedule.StartDateTime) + "."
-		}
-	case entitlement.StateDelivering:
-		tl.Next = "Steward is granting the resource roles."
-	}
-	return tl
+	return rows, nil
 }

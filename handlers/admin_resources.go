@@ -21,7 +21,7 @@ func (h AdminResources) List(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	opt := listOptions(c)
+	opt := adminListOptions(c)
 	page, err := h.Svc.ListResources(c.Request().Context(), cp.Catalog.ID, opt)
 	if err != nil {
 		return err
@@ -31,8 +31,8 @@ func (h AdminResources) List(c echo.Context) error {
 	}))
 }
 
-// resourceKind maps the form's kind to an origin system.
-func resourceKind(kind string) (string, string) {
+// resourceOrigin maps the form's kind to an origin system.
+func resourceOrigin(kind string) (string, string) {
 	switch kind {
 	case "application":
 		return "application", entitlement.OriginApplication
@@ -44,7 +44,7 @@ func resourceKind(kind string) (string, string) {
 
 // New renders GET /admin/catalogs/:id/resources/new?type=group|application|site.
 func (h AdminResources) New(c echo.Context) error {
-	kind, _ := resourceKind(c.QueryParam("type"))
+	kind, _ := resourceOrigin(c.QueryParam("type"))
 	return h.form(c, http.StatusOK, kind, entitlement.ResourceInput{}, "", nil, "", false)
 }
 
@@ -77,7 +77,7 @@ func (h AdminResources) form(c echo.Context, status int, kind string, in entitle
 // without JavaScript.
 func (h AdminResources) Add(c echo.Context) error {
 	id := c.Param("id")
-	kind, origin := resourceKind(c.FormValue("type"))
+	kind, origin := resourceOrigin(c.FormValue("type"))
 	in := entitlement.ResourceInput{
 		OriginSystem:  origin,
 		DisplayName:   c.FormValue("displayName"),
@@ -109,7 +109,7 @@ func (h AdminResources) Add(c echo.Context) error {
 	if errs, ok := FieldErrors(err); ok {
 		return h.form(c, http.StatusUnprocessableEntity, kind, in, roles, errs, c.FormValue("q"), false)
 	}
-	if msg, ok := ruleMessage(err, entitlement.ErrConflict); ok {
+	if msg, ok := ruleRefusal(err, entitlement.ErrConflict); ok {
 		return h.form(c, http.StatusConflict, kind, in, roles, map[string]string{"originId": msg, "displayName": msg}, c.FormValue("q"), false)
 	}
 	if err != nil {
@@ -129,7 +129,7 @@ func (h AdminResources) Remove(c echo.Context) error {
 	}
 	back := "/admin/catalogs/" + id + "/resources"
 	if _, err := h.Svc.RemoveResource(ctx, id, r.ID, strings.TrimSpace(c.FormValue("justification"))); err != nil {
-		if msg, ok := ruleMessage(err, entitlement.ErrConflict); ok {
+		if msg, ok := ruleRefusal(err, entitlement.ErrConflict); ok {
 			if err := h.flashError(c, r.DisplayName+" was not removed: "+finish(msg)); err != nil {
 				return err
 			}

@@ -38,7 +38,7 @@ func (h AdminSettings) render(c echo.Context, status int, action, days string, e
 		return err
 	}
 	props := views.SettingsProps{Page: p, Action: action, Days: days, Errors: fieldMessages(errs), Error: msg}
-	n := newNames(ctx, h.Svc)
+	n := newNameBook(ctx, h.Svc)
 	for _, s := range st.CatalogCreators {
 		detail := "User"
 		if s.Type == entitlement.PrincipalGroup {
@@ -92,13 +92,13 @@ func (h AdminSettings) AddCreator(c echo.Context) error {
 	if errs, ok := FieldErrors(err); ok {
 		return h.render(c, http.StatusUnprocessableEntity, cur, days, nil, "", false, firstMessage(errs))
 	}
-	if msg, ok := ruleMessage(err, entitlement.ErrConflict); ok {
+	if msg, ok := ruleRefusal(err, entitlement.ErrConflict); ok {
 		return h.render(c, http.StatusConflict, cur, days, nil, "", false, finish(sentence(msg)))
 	}
 	if err != nil {
 		return err
 	}
-	return h.SeeOther(c, "/admin/settings", newNames(ctx, h.Svc).principal(who.ID, who.Type)+" may now create catalogs.")
+	return h.SeeOther(c, "/admin/settings", newNameBook(ctx, h.Svc).principal(who.ID, who.Type)+" may now create catalogs.")
 }
 
 // RemoveCreator handles POST /admin/settings/catalog-creators/remove.

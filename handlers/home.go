@@ -23,5 +23,10 @@ func (h Home) Show(c echo.Context) error {
 		p.Title = "Welcome"
 		return Render(c, http.StatusOK, views.LandingPage(p, "/login"))
 	}
-	return Render(c, http.StatusOK, views.HomePage(p))
+	d, err := h.props(c)
+	if err != nil {
+		return err
+	}
+	d.PendingApprovals = p.PendingApprovals
+	return Render(c, http.StatusOK, views.HomePage(p, d))
 }

@@ -95,41 +95,6 @@ func FormatDate(t time.Time) string { return t.UTC().Format(dateFormat) }
 // FormatDateTime formats a moment with its time, in UTC.
 func FormatDateTime(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") }
 
-// Relative describes t relative to now in words: "3 days ago", "in 2 hours", "just now".
-func Relative(t, now time.Time) string {
-	d := now.Sub(t)
-	future := d < 0
-	if future {
-		d = -d
-	}
-	var s string
-	switch {
-	case d < time.Minute:
-		return "just now"
-	case d < time.Hour:
-		s = plural(int(d/time.Minute), "minute")
-	case d < 24*time.Hour:
-		s = plural(int(d/time.Hour), "hour")
-	case d < 60*24*time.Hour:
-		s = plural(int(d/(24*time.Hour)), "day")
-	case d < 2*365*24*time.Hour:
-		s = plural(int(d/(30*24*time.Hour)), "month")
-	default:
-		s = plural(int(d/(365*24*time.Hour)), "year")
-	}
-	if future {
-		return "in " + s
-	}
-	return s + " ago"
-}
-
-func plural(n int, unit string) string {
-	if n == 1 {
-		return "1 " + unit
-	}
-	return strconv.Itoa(n) + " " + unit + "s"
-}
-
 // Plural formats a count with its noun: "1 package", "3 packages".
 func Plural(n int, one, many string) string {
 	if n == 1 {
@@ -144,4 +109,3 @@ type WhenProps struct {
 	Now time.Time
 }
 
-func itoa(i int) string { return strconv.Itoa(i) }

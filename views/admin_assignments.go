@@ -12,12 +12,12 @@ type PackageAssignmentsProps struct {
 	PackageProps
 	State string // the state filter: "live", "Delivered", "Delivering", "Expired" or "all"
 	Query string
-	Rows  []AssignmentRow
+	Rows  []AdminAssignmentRow
 	Pager Pager
 }
 
-// AssignmentRow is one assignment of a package.
-type AssignmentRow struct {
+// AdminAssignmentRow is one assignment of a package.
+type AdminAssignmentRow struct {
 	Assignment entitlement.Assignment
 	Who        string
 	Email      string
@@ -74,12 +74,12 @@ type PackageRequestsProps struct {
 	PackageProps
 	State string
 	Query string
-	Rows  []RequestRow
+	Rows  []AdminRequestRow
 	Pager Pager
 }
 
-// RequestRow is one request with its timeline.
-type RequestRow struct {
+// AdminRequestRow is one request with its timeline.
+type AdminRequestRow struct {
 	Request   entitlement.Request
 	Who       string
 	UserURL   string
@@ -87,6 +87,8 @@ type RequestRow struct {
 	Type      string
 	Policy    string
 	Package   string
+	State     State  // the state as a badge, as My access shows it
+	Status    string // where the request stands, in words
 	Timeline  components.TimelineProps
 }
 

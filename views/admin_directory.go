@@ -24,8 +24,8 @@ type UserProps struct {
 	Org          string
 	Groups       []entitlement.Group
 	Reports      []entitlement.User
-	Assignments  []AssignmentRow
-	Requests     []RequestRow
+	Assignments  []AdminAssignmentRow
+	Requests     []AdminRequestRow
 	IsSelf       bool
 	Now          time.Time
 	MoreAccess   bool // more assignments than shown

@@ -721,7 +721,7 @@ func UserPage(p UserProps) templ.Component {
 						return templ_7745c5c3_Err
 					}
 					for _, r := range p.Requests {
-						templ_7745c5c3_Err = requestRow(r).Render(ctx, templ_7745c5c3_Buffer)
+						templ_7745c5c3_Err = adminRequestRow(r).Render(ctx, templ_7745c5c3_Buffer)
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}

@@ -1262,7 +1262,7 @@ func When(p WhenProps) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var60 string
-		templ_7745c5c3_Var60, templ_7745c5c3_Err = templ.JoinStringErrs(Relative(p.At, p.Now))
+		templ_7745c5c3_Var60, templ_7745c5c3_Err = templ.JoinStringErrs(Relative(p.Now, p.At))
 		if templ_7745c5c3_Err != nil {
 			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/admin_widgets.templ`, Line: 290, Col: 142}
 		}

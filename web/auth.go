@@ -120,6 +120,9 @@ func (rp *relyingParty) callback(c echo.Context) error {
 		return &errSignIn{msg: "The identity provider sent no authorization code. Try again.", err: errors.New("missing code")}
 	}
 	claims, err := rp.exchange(ctx, code, verifier, nonce)
+	if errors.Is(err, errEmailUnverified) {
+		return &errSignIn{msg: "Your identity provider has not verified your e-mail address. Verify it there, then sign in again.", err: err}
+	}
 	if err != nil {
 		return &errSignIn{msg: "Steward could not confirm your sign-in with the identity provider. Try again.", err: err}
 	}
@@ -181,10 +184,14 @@ func (rp *relyingParty) exchange(ctx context.Context, code, verifier, nonce stri
 			return claims, errors.New("userinfo subject differs from the ID token's")
 		}
 		var extra struct {
-			Name   string   `json:"name"`
-			Groups []string `json:"groups"`
+			Name          string   `json:"name"`
+			Groups        []string `json:"groups"`
+			EmailVerified any      `json:"email_verified"`
 		}
 		_ = info.Claims(&extra)
+		if info.Email != "" && unverified(extra.EmailVerified) {
+			return claims, errEmailUnverified
+		}
 		claims.Email = info.Email
 		if claims.Name == "" {
 			claims.Name = extra.Name
@@ -207,6 +214,7 @@ func (rp *relyingParty) verify(ctx context.Context, p *oidc.Provider, raw, nonce
 	}
 	var c struct {
 		Email             string   `json:"email"`
+		EmailVerified     any      `json:"email_verified"`
 		Name              string   `json:"name"`
 		PreferredUsername string   `json:"preferred_username"`
 		Groups            []string `json:"groups"`
@@ -214,10 +222,30 @@ func (rp *relyingParty) verify(ctx context.Context, p *oidc.Provider, raw, nonce
 	if err := idt.Claims(&c); err != nil {
 		return entitlement.Claims{}, fmt.Errorf("decode ID token claims: %w", err)
 	}
+	if c.Email != "" && unverified(c.EmailVerified) {
+		// Steward links people and names administrators by e-mail, so an address the provider
+		// itself has not verified (self-service sign-up) must not be taken at its word.
+		return entitlement.Claims{}, errEmailUnverified
+	}
 	if c.Email == "" && strings.Contains(c.PreferredUsername, "@") {
 		c.Email = c.PreferredUsername
 	}
 	return entitlement.Claims{Issuer: idt.Issuer, Subject: idt.Subject, Email: c.Email, Name: c.Name, Groups: c.Groups}, nil
+}
+
+// errEmailUnverified refuses a sign-in whose e-mail address the provider marks as not verified.
+var errEmailUnverified = errors.New("the identity provider has not verified the e-mail address")
+
+// unverified reports whether an email_verified claim says no. Providers that send no claim (Entra
+// ID) are trusted; some send the value as a string.
+func unverified(v any) bool {
+	switch x := v.(type) {
+	case bool:
+		return !x
+	case string:
+		return strings.EqualFold(strings.TrimSpace(x), "false")
+	}
+	return false
 }
 
 // logout ends the session.

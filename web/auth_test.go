@@ -218,6 +218,10 @@ func TestIDTokenVerification(t *testing.T) {
 		{"no nonce in the flow", providerKey, valid, "", false},
 		{"expired", providerKey, with("exp", now.Add(-time.Hour).Unix()), "n-123", false},
 		{"signed by another key", otherKey, valid, "n-123", false},
+		{"e-mail verified", providerKey, with("email_verified", true), "n-123", true},
+		{"e-mail verified, as a string", providerKey, with("email_verified", "true"), "n-123", true},
+		{"e-mail not verified", providerKey, with("email_verified", false), "n-123", false},
+		{"e-mail not verified, as a string", providerKey, with("email_verified", "false"), "n-123", false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

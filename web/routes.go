@@ -12,6 +12,10 @@ import (
 func (s *Server) routes() {
 	e := s.Echo
 	home := handlers.Home{Base: s.base}
+	access := handlers.Access{Base: s.base}
+	requests := handlers.Requests{Base: s.base}
+	assignments := handlers.Assignments{Base: s.base}
+	approvals := handlers.Approvals{Base: s.base}
 
 	// Probes and assets.
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
@@ -28,6 +32,21 @@ func (s *Server) routes() {
 
 	// Pages: My access and Approvals (everyone signed in).
 	e.GET("/", home.Show)
+	e.GET("/access/packages", access.List, requireUser)
+	e.GET("/access/packages/:id", access.Show, requireUser)
+	e.POST("/access/packages/:id/request", access.Request, requireUser)
+	e.GET("/access/requests", requests.List, requireUser)
+	e.GET("/access/requests/:id", requests.Show, requireUser)
+	e.POST("/access/requests/:id/cancel", requests.Cancel, requireUser)
+	e.GET("/access/assignments", assignments.List, requireUser)
+	e.GET("/access/assignments/:id/extend", assignments.ExtendForm, requireUser)
+	e.POST("/access/assignments/:id/extend", assignments.Extend, requireUser)
+	e.GET("/access/assignments/:id/remove", assignments.GiveBackForm, requireUser)
+	e.POST("/access/assignments/:id/remove", assignments.GiveBack, requireUser)
+	e.GET("/approvals", approvals.List, requireUser)
+	e.GET("/approvals/history", approvals.History, requireUser)
+	e.POST("/approvals/bulk", approvals.Bulk, requireUser)
+	e.POST("/approvals/:id/decide", approvals.Decide, requireUser)
 
 	// Pages: Admin (administrators, catalog creators and catalog role holders). Every handler
 	// checks through the service what the person may see and do; people without any

@@ -15,9 +15,9 @@ import (
 	"github.com/stewardhq/steward/web/webtest"
 )
 
-// startDemo boots the server on the demo organisation (demo.Seed) with some activity: Riley and
+// startAdminDemo boots the server on the demo organisation (demo.Seed) with some activity: Riley and
 // Pat request what they may, and one assignment ends within two weeks.
-func startDemo(t *testing.T) *webtest.Env {
+func startAdminDemo(t *testing.T) *webtest.Env {
 	t.Helper()
 	return webtest.Start(t, webtest.Options{
 		Users: adminUsers, Admins: []string{"admin@example.com"},
@@ -62,10 +62,10 @@ func startDemo(t *testing.T) *webtest.Env {
 // 360 px, and keeps a screenshot of each (set STEWARD_SCREENSHOTS to keep them). Every page must
 // render without an error page and without horizontal overflow of the page itself.
 func TestAdminScreenshots(t *testing.T) {
-	env := startDemo(t)
+	env := startAdminDemo(t)
 	b := browsertest.New(t)
 	b.SignIn(env.URL, "ada", "Ada Admin")
-	actx := adminCtx(t, env)
+	actx := demoAdminCtx(t, env)
 
 	cats, err := env.Svc.ListCatalogs(actx, entitlement.ListOptions{Search: "Engineering"})
 	if err != nil || len(cats.Items) == 0 {
@@ -171,7 +171,7 @@ func TestAdminScreenshots(t *testing.T) {
 	b.Screenshot("360-policy-edit-approval")
 }
 
-func adminCtx(t *testing.T, env *webtest.Env) context.Context {
+func demoAdminCtx(t *testing.T, env *webtest.Env) context.Context {
 	t.Helper()
 	var admin entitlement.User
 	err := env.Store.View(context.Background(), func(tx entitlement.Tx) error {

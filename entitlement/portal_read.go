@@ -1,0 +1,361 @@
+package entitlement
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// This file holds the read models of the self-service and approver pages. The people involved in
+// a request (its requestor, its subject, its approvers) are not catalog readers, so the
+// catalog-scoped reads (AccessPackageByID, UserByID, …) refuse them; these methods give them
+// exactly the names and facts they need, with the same authorization as RequestByID and
+// AssignmentByID.
+
+// PersonRef names a person on a page.
+type PersonRef struct {
+	ID    string
+	Name  string
+	Email string
+}
+
+// PackageOffer is what a package's page shows the signed-in person: the package and its
+// catalog, the policies they may request it through (empty when none), the roles it grants when
+// it shows them, the names of the groups and organizations the policies are open to, and what of
+// theirs already stands in the way of a new request.
+type PackageOffer struct {
+	RequestablePackage
+	// Names maps the ids of the policies' allowed requestors (users, groups, connected
+	// organizations) to their names, for describing who a policy is for.
+	Names map[string]string
+	// OpenRequest is the caller's open request for the package, if any.
+	OpenRequest *Request
+	// LiveAssignment is the caller's live assignment of the package, if any.
+	LiveAssignment *Assignment
+}
+
+// PackageOffer returns the package as its page shows it to the caller. Hidden packages are
+// included (their link is how people reach them). A package that the caller may not request,
+// does not hold, has no open request for and whose catalog they may not read is reported as not
+// found, so that hidden packages do not leak.
+func (s *Service) PackageOffer(ctx context.Context, packageID string) (PackageOffer, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return PackageOffer{}, err
+	}
+	var out PackageOffer
+	err = s.store.View(ctx, func(tx Tx) error {
+		pkg, err := tx.AccessPackages().Get(packageID)
+		if isNotFound(err) {
+			return ruleError(ErrNotFound, "accessPackageNotFound", "access package %q does not exist", packageID)
+		} else if err != nil {
+			return err
+		}
+		cat, err := tx.Catalogs().Get(pkg.CatalogID)
+		if err != nil {
+			return fmt.Errorf("package offer: %w", err)
+		}
+		subj, err := loadSubject(tx, p.UserID)
+		if err != nil {
+			return fmt.Errorf("package offer: %w", err)
+		}
+		pols, err := tx.Policies().ByPackage(pkg.ID)
+		if err != nil {
+			return err
+		}
+		out = PackageOffer{RequestablePackage: RequestablePackage{Package: pkg, Catalog: cat}, Names: map[string]string{}}
+		for _, pol := range pols {
+			if subj.checkRequestable(pol, cat) == nil {
+				out.Policies = append(out.Policies, pol)
+			}
+		}
+		slices.SortFunc(out.Policies, func(a, b AssignmentPolicy) int { return cmpString(a.DisplayName, b.DisplayName) })
+		if r, err := tx.Requests().Open(p.UserID, pkg.ID); err == nil {
+			out.OpenRequest = &r
+		} else if !isNotFound(err) {
+			return err
+		}
+		if a, err := tx.Assignments().Live(p.UserID, pkg.ID); err == nil {
+			out.LiveAssignment = &a
+		} else if !isNotFound(err) {
+			return err
+		}
+		if len(out.Policies) == 0 && out.OpenRequest == nil && out.LiveAssignment == nil {
+			acc, err := loadAccess(tx, p)
+			if err != nil {
+				return err
+			}
+			if !acc.canReadCatalog(cat.ID) {
+				return ruleError(ErrNotFound, "accessPackageNotFound", "access package %q does not exist", packageID)
+			}
+		}
+		if pkg.IsRoleScopesVisible {
+			if out.Roles, err = grantedRoles(tx, pkg); err != nil {
+				return err
+			}
+		}
+		for _, pol := range out.Policies {
+			for _, u := range pol.RequestorSettings.AllowedRequestors {
+				if u.ID == "" || out.Names[u.ID] != "" {
+					continue
+				}
+				out.Names[u.ID] = userSetName(tx, u)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// userSetName names the user, group or connected organization of a userSet, or says what kind
+// it is when it is gone.
+func userSetName(tx Tx, u UserSet) string {
+	switch u.Type {
+	case UserSetSingleUser:
+		if usr, err := tx.Users().Get(u.ID); err == nil {
+			return usr.Label()
+		}
+	case UserSetGroupMembers:
+		if g, err := tx.Groups().Get(u.ID); err == nil {
+			return g.DisplayName
+		}
+	case UserSetConnectedOrgMembers:
+		if o, err := tx.ConnectedOrganizations().Get(u.ID); err == nil {
+			return o.DisplayName
+		}
+	}
+	return userSetKindLabel(u.Type)
+}
+
+// RequestView is a request with the names a page needs to show it.
+type RequestView struct {
+	Request
+	PackageName        string
+	PackageDescription string
+	CatalogName        string
+	PolicyName         string
+	// PolicyDurationInDays and PolicyExpiration say how long access through the request's policy
+	// lasts (zero and nil when it does not end, or the policy is gone).
+	PolicyDurationInDays int
+	PolicyExpiration     *time.Time
+	// People maps the ids of the requestor, the subject, every approver asked and everyone who
+	// acted on the request to their names.
+	People map[string]PersonRef
+}
+
+// Person returns the named person, or a stand-in for someone no longer in the directory.
+func (v RequestView) Person(id string) PersonRef {
+	if p, ok := v.People[id]; ok {
+		return p
+	}
+	return PersonRef{ID: id, Name: "A former user"}
+}
+
+// DescribeRequests adds names to requests the caller may read (RequestByID's rule); a request
+// they may not read makes the whole call fail with ErrNotFound.
+func (s *Service) DescribeRequests(ctx context.Context, rs []Request) ([]RequestView, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]RequestView, 0, len(rs))
+	err = s.store.View(ctx, func(tx Tx) error {
+		acc, err := loadAccess(tx, p)
+		if err != nil {
+			return err
+		}
+		n := newNamer(tx)
+		for _, r := range rs {
+			if !canReadRequest(acc, r) {
+				return ruleError(ErrNotFound, "requestNotFound", "request %q does not exist", r.ID)
+			}
+			v := RequestView{Request: r, People: map[string]PersonRef{}}
+			v.PackageName, v.PackageDescription = n.pkg(r.AccessPackageID)
+			v.CatalogName = n.catalog(r.CatalogID)
+			if pol, ok := n.policy(r.PolicyID); ok {
+				v.PolicyName, v.PolicyDurationInDays, v.PolicyExpiration = pol.DisplayName, pol.DurationInDays, pol.ExpirationDateTime
+			}
+			ids := []string{r.RequestorID, r.TargetID}
+			for _, st := range r.Stages {
+				ids = append(ids, st.Approvers...)
+				ids = append(ids, st.EscalationApprovers...)
+				ids = append(ids, st.DecidedBy)
+			}
+			for _, e := range r.Events {
+				ids = append(ids, e.ActorID)
+			}
+			for _, id := range ids {
+				if id == "" {
+					continue
+				}
+				if pr, ok := n.person(id); ok {
+					v.People[id] = pr
+				}
+			}
+			out = append(out, v)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// AssignmentView is an assignment with the names and rules a page needs to show it to its holder.
+type AssignmentView struct {
+	Assignment
+	PackageName        string
+	PackageDescription string
+	CatalogName        string
+	PolicyName         string
+	// Roles are the resource roles the assignment holds now (none once it has ended).
+	Roles []AssignmentResourceRole
+	// CanExtend: the policy lets the holder extend it (it ends, it is delivered, and the policy
+	// still exists and allows extension). ExtensionNeedsApproval: an extension goes through the
+	// policy's approval stages.
+	CanExtend              bool
+	ExtensionNeedsApproval bool
+	// JustificationRequired: the policy asks for a reason with every request, extensions too.
+	JustificationRequired bool
+	// MaxExtendedEnd is the latest end an extension made now may ask for; nil when the policy
+	// sets no limit. ExtensionDays is the policy's duration in days (0 for a fixed end).
+	MaxExtendedEnd *time.Time
+	ExtensionDays  int
+	// OpenRequest is an open request of the holder for the same package (an extension waiting
+	// for approval), if any.
+	OpenRequest *Request
+}
+
+// DescribeAssignments adds names, roles and extension rules to assignments the caller may read
+// (AssignmentByID's rule); one they may not read makes the whole call fail with ErrNotFound.
+func (s *Service) DescribeAssignments(ctx context.Context, as []Assignment) ([]AssignmentView, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]AssignmentView, 0, len(as))
+	err = s.store.View(ctx, func(tx Tx) error {
+		n := newNamer(tx)
+		now := s.now()
+		for _, a := range as {
+			if _, err := readableAssignment(tx, p, a.ID); err != nil {
+				return err
+			}
+			v := AssignmentView{Assignment: a}
+			v.PackageName, v.PackageDescription = n.pkg(a.AccessPackageID)
+			v.CatalogName = n.catalog(a.CatalogID)
+			for _, id := range a.ResourceRoleIDs {
+				ar, err := tx.AssignmentRoles().Get(id)
+				if isNotFound(err) {
+					continue
+				} else if err != nil {
+					return err
+				}
+				if slices.Contains(ar.AssignmentIDs, a.ID) {
+					v.Roles = append(v.Roles, ar)
+				}
+			}
+			pol, err := tx.Policies().Get(a.PolicyID)
+			switch {
+			case err == nil:
+				v.PolicyName = pol.DisplayName
+				v.CanExtend = pol.CanExtend && a.IsLive() && a.AssignmentState == AssignmentDelivered && a.EndDateTime() != nil
+				v.ExtensionNeedsApproval = pol.RequestApprovalSettings.IsApprovalRequiredForExtension && pol.IsApprovalRequired()
+				v.ExtensionDays = pol.DurationInDays
+				v.JustificationRequired = pol.RequestApprovalSettings.IsRequestorJustificationRequired
+				if limit := pol.AssignmentEnd(now); limit != nil {
+					v.MaxExtendedEnd = limit
+				}
+			case !isNotFound(err):
+				return err
+			}
+			if a.IsLive() {
+				if r, err := tx.Requests().Open(a.TargetID, a.AccessPackageID); err == nil {
+					v.OpenRequest = &r
+				} else if !isNotFound(err) {
+					return err
+				}
+			}
+			out = append(out, v)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// namer looks names up once per transaction.
+type namer struct {
+	tx       Tx
+	packages map[string][2]string
+	catalogs map[string]string
+	policies map[string]*AssignmentPolicy
+	people   map[string]*PersonRef
+}
+
+func newNamer(tx Tx) *namer {
+	return &namer{tx: tx, packages: map[string][2]string{}, catalogs: map[string]string{}, policies: map[string]*AssignmentPolicy{}, people: map[string]*PersonRef{}}
+}
+
+func (n *namer) pkg(id string) (string, string) {
+	if v, ok := n.packages[id]; ok {
+		return v[0], v[1]
+	}
+	v := [2]string{"A deleted access package", ""}
+	if p, err := n.tx.AccessPackages().Get(id); err == nil {
+		v = [2]string{p.DisplayName, p.Description}
+	}
+	n.packages[id] = v
+	return v[0], v[1]
+}
+
+func (n *namer) catalog(id string) string {
+	if v, ok := n.catalogs[id]; ok {
+		return v
+	}
+	v := ""
+	if c, err := n.tx.Catalogs().Get(id); err == nil {
+		v = c.DisplayName
+	}
+	n.catalogs[id] = v
+	return v
+}
+
+func (n *namer) policy(id string) (AssignmentPolicy, bool) {
+	v, ok := n.policies[id]
+	if !ok {
+		if p, err := n.tx.Policies().Get(id); err == nil {
+			v = &p
+		}
+		n.policies[id] = v
+	}
+	if v == nil {
+		return AssignmentPolicy{}, false
+	}
+	return *v, true
+}
+
+func (n *namer) person(id string) (PersonRef, bool) {
+	if v, ok := n.people[id]; ok {
+		if v == nil {
+			return PersonRef{}, false
+		}
+		return *v, true
+	}
+	u, err := n.tx.Users().Get(id)
+	if err != nil {
+		n.people[id] = nil
+		return PersonRef{}, false
+	}
+	v := &PersonRef{ID: u.ID, Name: u.Label(), Email: u.Email}
+	n.people[id] = v
+	return *v, true
+}
+
+func cmpString(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,127 @@
+package entitlement_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/stewardhq/steward/entitlement"
+)
+
+func TestPackageOffer(t *testing.T) {
+	f := newEngineFixture(t)
+	riley := f.user("Riley")
+	outsider := f.user("Olly")
+	reader := f.user("Rita Reader")
+	finance := f.group("Finance", riley)
+	c := f.catalog("Corporate", withCatalogRole(entitlement.RoleCatalogReader, reader))
+	res := f.groupResource(c, f.group("Finance readers"))
+	hidden := f.pkgWith(c, "Hidden reports", func(p *entitlement.AccessPackage) { p.IsHidden = true; p.IsRoleScopesVisible = true }, member(res))
+	pol := f.policy(hidden, scope(entitlement.ScopeSpecificDirectorySubjects, groupSet(finance)), approval(approvalStage(7, single(reader))))
+
+	// Riley may request the hidden package by its link, and sees what it grants and whom the
+	// policy is for, by name.
+	offer, err := f.svc.PackageOffer(f.as(riley), hidden.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(offer.Policies) != 1 || offer.Policies[0].ID != pol.ID || offer.Names[finance.ID] != "Finance" {
+		t.Errorf("offer policies %+v names %v", offer.Policies, offer.Names)
+	}
+	if len(offer.Roles) != 1 || offer.Roles[0].ResourceName != "Finance readers" || offer.Roles[0].RoleName != "Member" {
+		t.Errorf("offer roles %+v", offer.Roles)
+	}
+	if offer.OpenRequest != nil || offer.LiveAssignment != nil {
+		t.Errorf("nothing should stand in the way yet")
+	}
+
+	// Someone outside the policy does not learn that the hidden package exists; a catalog
+	// reader sees it, with no policy to request through.
+	if _, err := f.svc.PackageOffer(f.as(outsider), hidden.ID); !errors.Is(err, entitlement.ErrNotFound) {
+		t.Errorf("outsider: %v, want not found", err)
+	}
+	if offer, err := f.svc.PackageOffer(f.as(reader), hidden.ID); err != nil || len(offer.Policies) != 0 {
+		t.Errorf("reader: %v, %d policies", err, len(offer.Policies))
+	}
+
+	// Once Riley asked, the offer says so, and then that Riley holds it.
+	r := f.requestAccess(riley, pol)
+	offer, err = f.svc.PackageOffer(f.as(riley), hidden.ID)
+	if err != nil || offer.OpenRequest == nil || offer.OpenRequest.ID != r.ID {
+		t.Fatalf("open request not in the offer: %v %+v", err, offer.OpenRequest)
+	}
+	f.decide(reader, r, true)
+	f.drain(f.worker(entitlement.WorkerOptions{}))
+	offer, err = f.svc.PackageOffer(f.as(riley), hidden.ID)
+	if err != nil || offer.LiveAssignment == nil || offer.OpenRequest != nil {
+		t.Fatalf("live assignment not in the offer: %v %+v", err, offer)
+	}
+	if _, err := f.svc.PackageOffer(f.as(riley), "no-such-package"); !errors.Is(err, entitlement.ErrNotFound) {
+		t.Errorf("unknown package: %v", err)
+	}
+}
+
+func TestDescribeRequests(t *testing.T) {
+	f := newEngineFixture(t)
+	mgr := f.user("Manny Manager")
+	riley := f.user("Riley", managedBy(mgr))
+	backupUser := f.user("Dana Backup")
+	outsider := f.user("Olly")
+	c := f.catalog("Corporate")
+	p := f.pkg(c, "Finance reports", member(f.groupResource(c, f.group("Finance readers"))))
+	pol := f.policy(p, func(x *entitlement.AssignmentPolicy) { x.DisplayName = "Employees"; x.DurationInDays = 90 },
+		approval(approvalStage(7, managerOf(1), func() entitlement.UserSet { u := single(backupUser); u.IsBackup = true; return u }())))
+	r := f.requestAccess(riley, pol)
+
+	for _, who := range []entitlement.User{riley, mgr} {
+		vs, err := f.svc.DescribeRequests(f.as(who), []entitlement.Request{r})
+		if err != nil {
+			t.Fatalf("%s: %v", who.DisplayName, err)
+		}
+		v := vs[0]
+		if v.PackageName != "Finance reports" || v.CatalogName != "Corporate" || v.PolicyName != "Employees" || v.PolicyDurationInDays != 90 {
+			t.Errorf("%s sees %+v", who.DisplayName, v)
+		}
+		if v.Person(riley.ID).Name != "Riley" || v.Person(mgr.ID).Name != "Manny Manager" {
+			t.Errorf("%s sees people %v", who.DisplayName, v.People)
+		}
+		if v.Person("gone").Name != "A former user" {
+			t.Errorf("unknown person: %+v", v.Person("gone"))
+		}
+	}
+	// Someone with nothing to do with the request may not read it.
+	if _, err := f.svc.DescribeRequests(f.as(outsider), []entitlement.Request{r}); !errors.Is(err, entitlement.ErrNotFound) {
+		t.Errorf("outsider: %v, want not found", err)
+	}
+}
+
+func TestDescribeAssignments(t *testing.T) {
+	f := newEngineFixture(t)
+	riley := f.user("Riley")
+	outsider := f.user("Olly")
+	c := f.catalog("Corporate")
+	p := f.pkg(c, "GitHub", member(f.appResource(c, "GitHub", "Member")))
+	pol := f.policy(p, func(x *entitlement.AssignmentPolicy) {
+		x.CanExtend = true
+		x.DurationInDays = 30
+	})
+	f.requestAccess(riley, pol)
+	f.drain(f.worker(entitlement.WorkerOptions{}))
+	page, err := f.svc.MyAssignments(f.as(riley), entitlement.AssignmentFilter{}, entitlement.ListOptions{})
+	if err != nil || len(page.Items) != 1 {
+		t.Fatalf("assignments: %v %d", err, len(page.Items))
+	}
+	vs, err := f.svc.DescribeAssignments(f.as(riley), page.Items)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := vs[0]
+	if v.PackageName != "GitHub" || v.CatalogName != "Corporate" || !v.CanExtend || v.ExtensionNeedsApproval || v.MaxExtendedEnd == nil || v.ExtensionDays != 30 {
+		t.Errorf("view %+v", v)
+	}
+	if len(v.Roles) != 1 || v.Roles[0].RoleName != "Member" {
+		t.Errorf("roles %+v", v.Roles)
+	}
+	if _, err := f.svc.DescribeAssignments(f.as(outsider), page.Items); !errors.Is(err, entitlement.ErrNotFound) {
+		t.Errorf("outsider: %v, want not found", err)
+	}
+}

@@ -1,0 +1,61 @@
+package entitlement_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/stewardhq/steward/entitlement"
+)
+
+// TestSignInLinksByEmailOnlyOnce checks that an e-mail links a sign-in to a directory entry only
+// while that entry has no sign-in of the same provider yet: a second account of the provider that
+// carries the same address must not take the first one over.
+func TestSignInLinksByEmailOnlyOnce(t *testing.T) {
+	const iss = "https://idp.example"
+	tests := []struct {
+		name    string
+		first   *entitlement.Claims // an earlier sign-in, if any
+		then    entitlement.Claims
+		refused bool
+		same    bool // the second sign-in lands on the imported user
+	}{
+		{"first sign-in of an imported user links by e-mail", nil,
+			entitlement.Claims{Issuer: iss, Subject: "alice", Email: "alice@corp.example"}, false, true},
+		{"the same subject again", &entitlement.Claims{Issuer: iss, Subject: "alice", Email: "alice@corp.example"},
+			entitlement.Claims{Issuer: iss, Subject: "alice", Email: "alice@corp.example"}, false, true},
+		{"another subject of the same provider with the same e-mail", &entitlement.Claims{Issuer: iss, Subject: "alice", Email: "alice@corp.example"},
+			entitlement.Claims{Issuer: iss, Subject: "mallory", Email: "ALICE@corp.example", Name: "Mallory"}, true, false},
+		{"the same person after a move to another provider", &entitlement.Claims{Issuer: iss, Subject: "alice", Email: "alice@corp.example"},
+			entitlement.Claims{Issuer: "https://new-idp.example", Subject: "a-1", Email: "alice@corp.example"}, false, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newEngineFixture(t)
+			alice := f.user("Alice", func(u *entitlement.User) { u.Email = "alice@corp.example" })
+			if tc.first != nil {
+				if _, err := f.svc.SignIn(ctxBG, *tc.first); err != nil {
+					t.Fatalf("first sign-in: %v", err)
+				}
+			}
+			u, err := f.svc.SignIn(ctxBG, tc.then)
+			if tc.refused {
+				if !errors.Is(err, entitlement.ErrForbidden) || errCode(err) != "emailInUse" {
+					t.Fatalf("sign-in: %+v, %v; want emailInUse", u, err)
+				}
+				if got, _ := f.userRecord(alice.ID); got.Subject != tc.first.Subject || got.DisplayName != "Alice" {
+					t.Fatalf("the account changed: subject %q, name %q", got.Subject, got.DisplayName)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("sign-in: %v", err)
+			}
+			if (u.ID == alice.ID) != tc.same {
+				t.Fatalf("signed in as %s; imported user %s (want same %v)", u.ID, alice.ID, tc.same)
+			}
+			if u.Issuer != tc.then.Issuer || u.Subject != tc.then.Subject {
+				t.Fatalf("linked to %s/%s", u.Issuer, u.Subject)
+			}
+		})
+	}
+}

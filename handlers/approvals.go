@@ -1,0 +1,406 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/stewardhq/steward/entitlement"
+	"github.com/stewardhq/steward/views"
+	"github.com/stewardhq/steward/views/components"
+)
+
+// Approvals serves the approver's pages: what waits for them, deciding (one at a time, in place,
+// or several together) and what they decided.
+type Approvals struct {
+	*Base
+}
+
+func approvalTabs(current string, waiting int) []components.NavLink {
+	label := "Waiting for you"
+	if waiting > 0 {
+		label = fmt.Sprintf("Waiting for you (%d)", waiting)
+	}
+	return []components.NavLink{
+		{Label: label, URL: "/approvals", Current: current == "waiting"},
+		{Label: "Your decisions", URL: "/approvals/history", Current: current == "history"},
+	}
+}
+
+// List renders /approvals: the requests waiting for the signed-in person's decision.
+func (h Approvals) List(c echo.Context) error {
+	return h.renderList(c, http.StatusOK, nil)
+}
+
+// renderList renders the pending list; override replaces the card of one request (a decision
+// that did not go through, with its message and the reason typed).
+func (h Approvals) renderList(c echo.Context, status int, override *views.ApprovalItem) error {
+	ctx := c.Request().Context()
+	opt, from := listOptions(c)
+	page, err := h.Svc.WaitingForMe(ctx, opt)
+	if err != nil {
+		return err
+	}
+	described, err := h.Svc.DescribeRequests(ctx, page.Items)
+	if err != nil {
+		return err
+	}
+	who, _ := entitlement.PrincipalFrom(ctx)
+	now := h.now()
+	d := views.ApprovalsProps{Total: page.Total, Tabs: approvalTabs("waiting", page.Total), Pagination: pagination(c, "/approvals", page, from, "")}
+	for _, v := range described {
+		it := approvalItem(v, who.UserID, now)
+		if override != nil && override.ID == it.ID {
+			it = *override
+		}
+		d.Items = append(d.Items, it)
+	}
+	p, err := h.Page(c, "Approvals", views.SectionApprovals)
+	if err != nil {
+		return err
+	}
+	return Render(c, status, views.ApprovalsPage(p, d))
+}
+
+// History renders /approvals/history: the requests the person decided, with their decision.
+func (h Approvals) History(c echo.Context) error {
+	ctx := c.Request().Context()
+	opt, from := listOptions(c)
+	page, err := h.Svc.MyDecisions(ctx, opt)
+	if err != nil {
+		return err
+	}
+	described, err := h.Svc.DescribeRequests(ctx, page.Items)
+	if err != nil {
+		return err
+	}
+	waiting, err := h.Svc.PendingApprovalCount(ctx)
+	if err != nil {
+		return err
+	}
+	who, _ := entitlement.PrincipalFrom(ctx)
+	now := h.now()
+	d := views.ApprovalHistoryProps{Total: page.Total, Tabs: approvalTabs("history", waiting), Pagination: pagination(c, "/approvals/history", page, from, "")}
+	for _, v := range described {
+		for i, st := range v.Stages {
+			if st.DecidedBy != who.UserID {
+				continue
+			}
+			it := approvalItem(v, who.UserID, now)
+			it.Stage = stageLabel(v.Request, i)
+			fillDecision(&it, v, i, who.UserID, now)
+			it.RequestState = requestState(v.RequestState)
+			d.Items = append(d.Items, it)
+		}
+	}
+	p, err := h.Page(c, "Your decisions", views.SectionApprovals)
+	if err != nil {
+		return err
+	}
+	return Render(c, http.StatusOK, views.ApprovalHistoryPage(p, d))
+}
+
+// approvalItem is a request as the approver sees it.
+func approvalItem(v entitlement.RequestView, me string, now time.Time) views.ApprovalItem {
+	r := v.Request
+	it := views.ApprovalItem{
+		ID: r.ID, Requester: person(v.Person(r.RequestorID)), Target: person(v.Person(r.TargetID)),
+		Package: v.PackageName, PackageDescription: v.PackageDescription, Catalog: v.CatalogName, Policy: v.PolicyName,
+		Kind: requestKind(r.RequestType), Justification: r.Justification, Submitted: views.At(now, r.CreatedDateTime),
+		RequestState: requestState(r.RequestState),
+	}
+	start, end := scheduleWords(v)
+	lower := func(s string) string { return strings.ToLower(s[:1]) + s[1:] }
+	if r.RequestType == entitlement.RequestUserExtend {
+		it.Schedule = "until " + end
+	} else if strings.HasSuffix(end, " after it starts") {
+		it.Schedule = lower(start) + ", for " + strings.TrimSuffix(end, " after it starts")
+	} else {
+		it.Schedule = lower(start) + ", until " + lower(end)
+	}
+	if r.CurrentStage < len(r.Stages) {
+		st := r.Stages[r.CurrentStage]
+		it.Stage = stageLabel(r, r.CurrentStage)
+		it.StageNumber = r.CurrentStage + 1
+		it.ReasonRequired = st.JustificationRequired
+		if st.TimeoutDateTime != nil {
+			it.TimesOut = views.At(now, *st.TimeoutDateTime)
+		}
+		since := r.CreatedDateTime
+		if st.StartedDateTime != nil {
+			since = *st.StartedDateTime
+		}
+		it.Waiting = views.Span(now.Sub(since))
+		it.Escalated = st.Escalated && slices.Contains(st.EscalationApprovers, me) && !slices.Contains(st.Approvers, me)
+		for _, id := range r.PendingApprovers() {
+			if id != me {
+				it.OtherApprovers = append(it.OtherApprovers, v.Person(id).Name)
+			}
+		}
+	}
+	return it
+}
+
+// fillDecision marks an item decided with stage idx's decision; "you" when me decided it.
+func fillDecision(it *views.ApprovalItem, v entitlement.RequestView, idx int, me string, now time.Time) {
+	st := v.Stages[idx]
+	it.Decided = true
+	it.Decision = views.State{Label: "Approved", Tone: components.ToneSuccess}
+	if st.Decision == entitlement.DecisionDeny || st.Status == entitlement.StageDenied {
+		it.Decision = views.State{Label: "Denied", Tone: components.ToneDanger}
+	}
+	switch {
+	case st.DecidedBy == me:
+		it.DecidedBy = "You " + strings.ToLower(it.Decision.Label) + " this request"
+	case st.DecidedBy != "":
+		it.DecidedBySomeoneElse = true
+		it.DecidedBy = firstNonEmpty(st.DecidedByName, v.Person(st.DecidedBy).Name)
+	default:
+		// Ended without a decision of this stage: canceled, timed out.
+		it.DecidedBySomeoneElse = true
+		it.DecidedBy = "Steward"
+		it.Decision = requestState(v.RequestState)
+	}
+	it.DecidedAt = views.AtPtr(now, st.DecidedDateTime)
+	it.DecisionReason = st.DecisionJustification
+}
+
+// decision reads the decision form: approve or deny, and the stage it was meant for.
+func decision(c echo.Context) (approve bool, ok bool) {
+	switch c.FormValue("decision") {
+	case "approve":
+		return true, true
+	case "deny":
+		return false, true
+	}
+	return false, false
+}
+
+// Decide handles POST /approvals/{id}/decide. With htmx the request's card is replaced in place
+// by its decided state (or by the card with the message when the decision did not go through);
+// without, the person is sent back to the list with a flash.
+func (h Approvals) Decide(c echo.Context) error {
+	ctx := c.Request().Context()
+	id := c.Param("id")
+	approve, ok := decision(c)
+	if !ok {
+		return echo.NewHTTPError(http.StatusBadRequest, "Choose Approve or Deny.")
+	}
+	stage, _ := strconv.Atoi(c.FormValue("stage"))
+	reason := c.FormValue("reason")
+	who, _ := entitlement.PrincipalFrom(ctx)
+	r, err := h.Svc.DecideStage(ctx, id, stage, approve, reason)
+	if fields, ok := FieldErrors(err); ok {
+		it, lerr := h.item(ctx, id, who.UserID)
+		if lerr != nil {
+			return lerr
+		}
+		it.Reason = reason
+		it.ReasonError = sentence(firstNonEmpty(fields["justification"], fields[""]))
+		if it.ReasonError == "" {
+			it.Error = sentence(strings.Join(mapValues(fields), "; "))
+		}
+		if IsHTMX(c) {
+			p, perr := h.Page(c, "", views.SectionApprovals)
+			if perr != nil {
+				return perr
+			}
+			return Render(c, http.StatusUnprocessableEntity, views.ApprovalCard(p, it, c.FormValue("selectable") == "true"))
+		}
+		return h.renderList(c, http.StatusUnprocessableEntity, &it)
+	}
+	var re *entitlement.RuleError
+	if errors.As(err, &re) && re.Code == "alreadyDecided" {
+		r, err = h.Svc.RequestByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		return h.decided(c, r, stage, who.UserID, sentence(re.Message))
+	}
+	if msg, ok := ruleMessage(err); ok {
+		if IsHTMX(c) {
+			it, lerr := h.item(ctx, id, who.UserID)
+			if lerr != nil {
+				return lerr
+			}
+			it.Reason, it.Error = reason, msg
+			p, perr := h.Page(c, "", views.SectionApprovals)
+			if perr != nil {
+				return perr
+			}
+			return Render(c, http.StatusOK, views.ApprovalCard(p, it, false))
+		}
+		if ferr := h.Flashes.AddFlash(c, components.FlashError, msg); ferr != nil {
+			return ferr
+		}
+		return h.SeeOther(c, "/approvals", "")
+	}
+	if err != nil {
+		return err
+	}
+	return h.decided(c, r, stage, who.UserID, "")
+}
+
+// decided answers a decision with the request's decided card (htmx) or a flash and the list.
+// note, when set, says that someone else decided first.
+func (h Approvals) decided(c echo.Context, r entitlement.Request, stage int, me, note string) error {
+	ctx := c.Request().Context()
+	described, err := h.Svc.DescribeRequests(ctx, []entitlement.Request{r})
+	if err != nil {
+		return err
+	}
+	v := described[0]
+	now := h.now()
+	idx := stage - 1
+	if idx < 0 || idx >= len(v.Stages) {
+		// The stage decided last (by the person, or by whoever came first).
+		idx = 0
+		for i, st := range v.Stages {
+			if st.DecidedDateTime != nil {
+				idx = i
+			}
+		}
+		for i, st := range v.Stages {
+			if st.DecidedBy == me {
+				idx = i
+			}
+		}
+	}
+	it := approvalItem(v, me, now)
+	it.Stage = stageLabel(r, idx)
+	if idx < len(v.Stages) {
+		fillDecision(&it, v, idx, me, now)
+	}
+	if IsHTMX(c) {
+		p, err := h.Page(c, "", views.SectionApprovals)
+		if err != nil {
+			return err
+		}
+		return Render(c, http.StatusOK, views.DecidedCard(p, it))
+	}
+	if it.DecidedBySomeoneElse {
+		msg := note
+		if msg == "" {
+			msg = fmt.Sprintf("The request of %s for %s was already decided by %s.", it.Requester.Label(), it.Package, it.DecidedBy)
+		}
+		if err := h.Flashes.AddFlash(c, components.FlashInfo, msg); err != nil {
+			return err
+		}
+		return h.SeeOther(c, "/approvals", "")
+	}
+	return h.SeeOther(c, "/approvals", fmt.Sprintf("You %s the request of %s for %s.", strings.ToLower(it.Decision.Label), it.Requester.Label(), it.Package))
+}
+
+// item loads one request as the approver's card.
+func (h Approvals) item(ctx context.Context, id, me string) (views.ApprovalItem, error) {
+	r, err := h.Svc.RequestByID(ctx, id)
+	if err != nil {
+		return views.ApprovalItem{}, err
+	}
+	described, err := h.Svc.DescribeRequests(ctx, []entitlement.Request{r})
+	if err != nil {
+		return views.ApprovalItem{}, err
+	}
+	return approvalItem(described[0], me, h.now()), nil
+}
+
+// Bulk handles POST /approvals/bulk: approve or deny the selected requests (values "<id>@<stage>")
+// with one reason, then back to the list with what happened.
+func (h Approvals) Bulk(c echo.Context) error {
+	ctx := c.Request().Context()
+	approve, ok := decision(c)
+	if !ok {
+		return echo.NewHTTPError(http.StatusBadRequest, "Choose Approve selected or Deny selected.")
+	}
+	form, err := c.FormParams()
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
+	}
+	selected := form["id"]
+	if len(selected) == 0 {
+		if err := h.Flashes.AddFlash(c, components.FlashError, "Select at least one request first: tick the box beside each request you want to decide."); err != nil {
+			return err
+		}
+		return h.SeeOther(c, "/approvals", "")
+	}
+	reason := c.FormValue("reason")
+	done := 0
+	var problems []string
+	for _, sel := range selected {
+		id, stageText, _ := strings.Cut(sel, "@")
+		stage, _ := strconv.Atoi(stageText)
+		_, err := h.Svc.DecideStage(ctx, id, stage, approve, reason)
+		if err == nil {
+			done++
+			continue
+		}
+		label := h.requestLabel(ctx, id)
+		if fields, ok := FieldErrors(err); ok {
+			problems = append(problems, fmt.Sprintf("%s: %s", label, firstNonEmpty(fields["justification"], strings.Join(mapValues(fields), "; "))))
+			continue
+		}
+		if msg, ok := ruleMessage(err); ok {
+			problems = append(problems, fmt.Sprintf("%s: %s", label, strings.TrimSuffix(msg, ".")))
+			continue
+		}
+		if errors.Is(err, entitlement.ErrNotFound) {
+			problems = append(problems, label+": it no longer exists")
+			continue
+		}
+		return err
+	}
+	verb := "denied"
+	if approve {
+		verb = "approved"
+	}
+	if done > 0 {
+		if err := h.Flash(c, components.FlashSuccess, fmt.Sprintf("You %s %s.", verb, plural(done, "request"))); err != nil {
+			return err
+		}
+	}
+	if len(problems) > 0 {
+		msg := fmt.Sprintf("%s not %s. %s.", plural(len(problems), "request was"), verb, strings.Join(problems, ". "))
+		msg = strings.Replace(msg, "requests was", "requests were", 1)
+		if err := h.Flashes.AddFlash(c, components.FlashError, msg); err != nil {
+			return err
+		}
+	}
+	return h.SeeOther(c, "/approvals", "")
+}
+
+// requestLabel names a request for a message: "Riley Requester's request for Finance reports".
+func (h Approvals) requestLabel(ctx context.Context, id string) string {
+	r, err := h.Svc.RequestByID(ctx, id)
+	if err != nil {
+		return "A request"
+	}
+	described, err := h.Svc.DescribeRequests(ctx, []entitlement.Request{r})
+	if err != nil {
+		return "A request"
+	}
+	v := described[0]
+	return fmt.Sprintf("The request of %s for %s", v.Person(r.RequestorID).Name, v.PackageName)
+}
+
+func mapValues(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for _, k := range sortedKeys(m) {
+		out = append(out, m[k])
+	}
+	return out
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

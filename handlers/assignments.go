@@ -1,0 +1,245 @@
+package handlers
+
+import (
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/stewardhq/steward/entitlement"
+	"github.com/stewardhq/steward/views"
+	"github.com/stewardhq/steward/views/components"
+)
+
+// Assignments serves the signed-in person's access: the list, extending and giving back.
+type Assignments struct {
+	*Base
+}
+
+// assignmentFilters are the tabs of the access list and the assignment states each shows.
+var assignmentFilters = map[string][]string{
+	"live": {entitlement.AssignmentDelivering, entitlement.AssignmentDelivered},
+	"past": {entitlement.AssignmentExpired},
+}
+
+// List renders /access/assignments?show=live|past.
+func (h Assignments) List(c echo.Context) error {
+	ctx := c.Request().Context()
+	show := c.QueryParam("show")
+	if _, ok := assignmentFilters[show]; !ok {
+		show = "live"
+	}
+	opt, from := listOptions(c)
+	page, err := h.Svc.MyAssignments(ctx, entitlement.AssignmentFilter{States: assignmentFilters[show]}, opt)
+	if err != nil {
+		return err
+	}
+	described, err := h.Svc.DescribeAssignments(ctx, page.Items)
+	if err != nil {
+		return err
+	}
+	now := h.now()
+	d := views.AssignmentsProps{
+		Filter: show, Total: page.Total,
+		Tabs:       tabs("/access/assignments", show, [2]string{"live", "Active"}, [2]string{"past", "Past"}),
+		Pagination: pagination(c, "/access/assignments", page, from, ""),
+	}
+	for _, v := range described {
+		d.Items = append(d.Items, assignmentRow(v, now))
+	}
+	p, err := h.Page(c, "Access you have", views.SectionAccess)
+	if err != nil {
+		return err
+	}
+	return Render(c, http.StatusOK, views.AssignmentsPage(p, d))
+}
+
+// assignmentRow is an assignment as the lists show it.
+func assignmentRow(v entitlement.AssignmentView, now time.Time) views.AssignmentRow {
+	a := v.Assignment
+	row := views.AssignmentRow{
+		ID: a.ID, PackageID: a.AccessPackageID, Package: v.PackageName, Catalog: v.CatalogName,
+		Roles: heldRoles(v.Roles), Started: views.AtPtr(now, firstTime(a.Schedule.StartDateTime, &a.CreatedDateTime)),
+	}
+	end := a.EndDateTime()
+	switch {
+	case !a.IsLive():
+		row.State = views.State{Label: "Ended", Tone: components.ToneNeutral}
+		if a.AssignmentStatus == entitlement.StatusRemoved {
+			row.State.Label = "Removed"
+		} else {
+			row.State.Label = "Expired"
+		}
+		ended := firstTime(a.EndedDateTime, end)
+		row.Ends = views.AtPtr(now, ended)
+		row.EndsWords = "Ended"
+		if ended != nil {
+			row.EndsWords = "Ended " + views.Relative(now, *ended)
+		}
+	case a.AssignmentState == entitlement.AssignmentDelivering:
+		row.State = views.State{Label: "Being delivered", Tone: components.ToneWaiting}
+	case a.AssignmentStatus == entitlement.StatusPartiallyDelivered:
+		row.State = views.State{Label: "Partially delivered", Tone: components.TonePartial}
+	default:
+		row.State = views.State{Label: "Active", Tone: components.ToneSuccess}
+	}
+	if a.IsLive() {
+		row.CanGiveBack = true
+		if end == nil {
+			row.EndsWords = "No end date"
+		} else {
+			row.Ends = views.At(now, *end)
+			row.EndsWords = "Ends " + views.Relative(now, *end)
+			row.EndsSoon = end.Sub(now) < 14*24*time.Hour
+		}
+		row.CanExtend = v.CanExtend
+		row.ExtendApproval = v.ExtensionNeedsApproval
+		if !v.CanExtend && end != nil {
+			row.ExtendNote = "Its policy does not allow extending it."
+		}
+		if r := v.OpenRequest; r != nil {
+			row.OpenRequestURL = "/access/requests/" + r.ID
+			row.OpenRequestWhat = "An extension is waiting for approval"
+			if r.RequestType != entitlement.RequestUserExtend {
+				row.OpenRequestWhat = "A request for it is open"
+			}
+		}
+	}
+	return row
+}
+
+func firstTime(ts ...*time.Time) *time.Time {
+	for _, t := range ts {
+		if t != nil && !t.IsZero() {
+			return t
+		}
+	}
+	return nil
+}
+
+// describeOne loads one of the person's assignments with its names.
+func (h Assignments) describeOne(c echo.Context) (entitlement.AssignmentView, error) {
+	ctx := c.Request().Context()
+	a, err := h.Svc.AssignmentByID(ctx, c.Param("id"))
+	if err != nil {
+		return entitlement.AssignmentView{}, err
+	}
+	who, _ := entitlement.PrincipalFrom(ctx)
+	if a.TargetID != who.UserID {
+		// Catalog readers may read others' assignments, but these pages are for one's own.
+		return entitlement.AssignmentView{}, entitlement.ErrNotFound
+	}
+	described, err := h.Svc.DescribeAssignments(ctx, []entitlement.Assignment{a})
+	if err != nil {
+		return entitlement.AssignmentView{}, err
+	}
+	return described[0], nil
+}
+
+// ExtendForm renders /access/assignments/{id}/extend.
+func (h Assignments) ExtendForm(c echo.Context) error {
+	v, err := h.describeOne(c)
+	if err != nil {
+		return err
+	}
+	return h.renderExtend(c, http.StatusOK, v, "", "", nil)
+}
+
+// Extend handles POST /access/assignments/{id}/extend: an extension applied at once (303 to the
+// access list) or sent for approval (303 to the request).
+func (h Assignments) Extend(c echo.Context) error {
+	v, err := h.describeOne(c)
+	if err != nil {
+		return err
+	}
+	just, endText := c.FormValue("justification"), c.FormValue("end")
+	end, err := parseFormTime(endText)
+	if err != nil {
+		return h.renderExtend(c, http.StatusUnprocessableEntity, v, just, endText, map[string]string{"schedule.expiration.endDateTime": sentence(err.Error())})
+	}
+	sched := entitlement.Schedule{}
+	if end != nil {
+		sched.Expiration = entitlement.Expiration{Type: entitlement.ExpirationAfterDateTime, EndDateTime: end}
+	}
+	r, err := h.Svc.ExtendAssignment(c.Request().Context(), v.ID, just, sched)
+	if fields, ok := FieldErrors(err); ok {
+		return h.renderExtend(c, http.StatusUnprocessableEntity, v, just, endText, fieldMessages(fields))
+	}
+	if msg, ok := ruleMessage(err); ok {
+		return h.renderExtend(c, http.StatusConflict, v, just, endText, map[string]string{"": msg})
+	}
+	if err != nil {
+		return err
+	}
+	if r.RequestState == entitlement.StatePendingApproval {
+		return h.SeeOther(c, "/access/requests/"+r.ID, fmt.Sprintf("Your extension of %s was sent for approval.", v.PackageName))
+	}
+	until := "with no end date"
+	if e := r.Schedule.Expiration.EndDateTime; e != nil {
+		until = "until " + e.UTC().Format(views.DateFormat)
+	}
+	return h.SeeOther(c, "/access/assignments", fmt.Sprintf("Your access to %s now lasts %s.", v.PackageName, until))
+}
+
+func (h Assignments) renderExtend(c echo.Context, status int, v entitlement.AssignmentView, just, end string, errs map[string]string) error {
+	now := h.now()
+	row := assignmentRow(v, now)
+	if !v.CanExtend && status < 300 {
+		return &entitlement.RuleError{Code: "cannotExtend", Message: "This access cannot be extended: its policy does not allow it, or it does not end.", Kind: entitlement.ErrConflict}
+	}
+	d := views.ExtendProps{Assignment: row, Justification: just, End: end, Errors: errs, JustificationRequired: v.JustificationRequired, MinEnd: formTime(v.EndDateTime())}
+	if v.MaxExtendedEnd != nil {
+		d.MaxEnd = formTime(v.MaxExtendedEnd)
+		d.Lifetime = "the longest the policy allows, until " + v.MaxExtendedEnd.UTC().Format(views.DateFormat)
+	} else {
+		d.Lifetime = "no end date"
+	}
+	if v.ExtensionNeedsApproval {
+		d.Approval = "The policy's approvers decide, as for a new request."
+	} else {
+		d.Approval = "No approval is needed: the new end applies at once."
+	}
+	p, err := h.Page(c, "Extend "+v.PackageName, views.SectionAccess)
+	if err != nil {
+		return err
+	}
+	p.Breadcrumbs = []views.NavItem{{Label: "Access you have", URL: "/access/assignments"}, {Label: "Extend " + v.PackageName, Current: true}}
+	return Render(c, status, views.ExtendPage(p, d))
+}
+
+// GiveBackForm renders /access/assignments/{id}/remove: the confirmation for browsers without
+// JavaScript (with it, a dialog on the list asks).
+func (h Assignments) GiveBackForm(c echo.Context) error {
+	v, err := h.describeOne(c)
+	if err != nil {
+		return err
+	}
+	p, err := h.Page(c, "Give back access", views.SectionAccess)
+	if err != nil {
+		return err
+	}
+	p.Breadcrumbs = []views.NavItem{{Label: "Access you have", URL: "/access/assignments"}, {Label: "Give back " + v.PackageName, Current: true}}
+	return Render(c, http.StatusOK, views.GiveBackPage(p, assignmentRow(v, h.now())))
+}
+
+// GiveBack handles POST /access/assignments/{id}/remove: a UserRemove request, which ends the
+// access at once.
+func (h Assignments) GiveBack(c echo.Context) error {
+	v, err := h.describeOne(c)
+	if err != nil {
+		return err
+	}
+	_, err = h.Svc.SubmitRequest(c.Request().Context(), entitlement.RequestInput{
+		RequestType: entitlement.RequestUserRemove, AssignmentID: v.ID, AccessPackageID: v.AccessPackageID,
+	})
+	if msg, ok := ruleMessage(err); ok {
+		if ferr := h.Flashes.AddFlash(c, components.FlashError, msg); ferr != nil {
+			return ferr
+		}
+		return h.SeeOther(c, "/access/assignments", "")
+	}
+	if err != nil {
+		return err
+	}
+	return h.SeeOther(c, "/access/assignments", fmt.Sprintf("You gave back your access to %s.", v.PackageName))
+}

@@ -1,0 +1,73 @@
+package handlers
+
+import (
+	"context"
+	"sort"
+
+	"github.com/labstack/echo/v4"
+	"github.com/stewardhq/steward/entitlement"
+	"github.com/stewardhq/steward/views"
+)
+
+// homeListLength is how many items each part of the home page shows.
+const homeListLength = 5
+
+// pendingApprovals counts the requests waiting for the signed-in person, for the nav badge.
+func (b *Base) pendingApprovals(ctx context.Context) (int, error) {
+	return b.Svc.PendingApprovalCount(ctx)
+}
+
+// props gathers the home page: a few requestable packages, live access (soonest end first),
+// open requests and the approvals waiting.
+func (h Home) props(c echo.Context) (views.HomeProps, error) {
+	ctx := c.Request().Context()
+	now := h.now()
+	var d views.HomeProps
+	pkgs, err := h.Svc.RequestablePackages(ctx, entitlement.RequestableFilter{}, entitlement.ListOptions{Limit: homeListLength})
+	if err != nil {
+		return d, err
+	}
+	d.RequestableTotal = pkgs.Total
+	for _, rp := range pkgs.Items {
+		d.Requestable = append(d.Requestable, packageCard(rp))
+	}
+	live, err := h.Svc.MyAssignments(ctx, entitlement.AssignmentFilter{States: assignmentFilters["live"]}, entitlement.ListOptions{Limit: entitlement.MaxPageSize})
+	if err != nil {
+		return d, err
+	}
+	d.LiveTotal = live.Total
+	items := live.Items
+	sort.SliceStable(items, func(i, j int) bool {
+		a, b := items[i].EndDateTime(), items[j].EndDateTime()
+		switch {
+		case a == nil:
+			return false
+		case b == nil:
+			return true
+		}
+		return a.Before(*b)
+	})
+	if len(items) > homeListLength {
+		items = items[:homeListLength]
+	}
+	described, err := h.Svc.DescribeAssignments(ctx, items)
+	if err != nil {
+		return d, err
+	}
+	for _, v := range described {
+		d.Live = append(d.Live, assignmentRow(v, now))
+	}
+	open, err := h.Svc.MyRequests(ctx, entitlement.RequestFilter{States: requestFilters["open"]}, entitlement.ListOptions{Limit: homeListLength})
+	if err != nil {
+		return d, err
+	}
+	d.OpenTotal = open.Total
+	reqs, err := h.Svc.DescribeRequests(ctx, open.Items)
+	if err != nil {
+		return d, err
+	}
+	for _, v := range reqs {
+		d.Open = append(d.Open, requestRow(v, now))
+	}
+	return d, nil
+}

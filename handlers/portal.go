@@ -1,0 +1,378 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/stewardhq/steward/entitlement"
+	"github.com/stewardhq/steward/views"
+	"github.com/stewardhq/steward/views/components"
+)
+
+// This file holds what the My access and Approvals handlers share: list paging, and the words
+// and view models the pages show for packages, policies, requests and assignments.
+
+// pageSize is the length of the portal's lists.
+const pageSize = 25
+
+// now is the service's clock, so pages and rules agree on the time (tests move it).
+func (b *Base) now() time.Time { return b.Svc.Clock().Now().UTC() }
+
+// listOptions reads the paging of a list from the query: after / before cursors and "from", the
+// position of the page's first item (for "26–50 of 312").
+func listOptions(c echo.Context) (entitlement.ListOptions, int) {
+	from, _ := strconv.Atoi(c.QueryParam("from"))
+	if from < 0 {
+		from = 0
+	}
+	return entitlement.ListOptions{Limit: pageSize, After: c.QueryParam("after"), Before: c.QueryParam("before")}, from
+}
+
+// pagination builds the footer of a list page: the position and the previous and next links,
+// which keep the other query parameters (search, filters).
+func pagination[T any](c echo.Context, path string, page entitlement.Page[T], from int, target string) components.PaginationProps {
+	if page.Prev == "" {
+		from = 0
+	}
+	q := c.QueryParams()
+	link := func(cursorName, cursor string, at int) string {
+		v := url.Values{}
+		for k, vals := range q {
+			if k == "after" || k == "before" || k == "from" || k == components.CSRFFieldName {
+				continue
+			}
+			for _, x := range vals {
+				if x != "" {
+					v.Add(k, x)
+				}
+			}
+		}
+		v.Set(cursorName, cursor)
+		if at > 0 {
+			v.Set("from", strconv.Itoa(at))
+		}
+		return path + "?" + v.Encode()
+	}
+	p := components.PaginationProps{Target: target}
+	n := len(page.Items)
+	switch {
+	case page.Total == 0 || n == 0:
+		p.Label = "No results"
+	default:
+		p.Label = fmt.Sprintf("%d–%d of %d", from+1, from+n, page.Total)
+	}
+	if page.Prev != "" {
+		p.PrevURL = link("before", page.Prev, max(0, from-pageSize))
+	}
+	if page.Next != "" {
+		p.NextURL = link("after", page.Next, from+n)
+	}
+	return p
+}
+
+// tabs builds the tabs of a list filtered by a "show" parameter.
+func tabs(path, current string, items ...[2]string) []components.NavLink {
+	out := make([]components.NavLink, 0, len(items))
+	for i, it := range items {
+		u := path
+		if i > 0 {
+			u = path + "?show=" + it[0]
+		}
+		out = append(out, components.NavLink{Label: it[1], URL: u, Current: it[0] == current})
+	}
+	return out
+}
+
+// ruleMessage returns the message of an expected refusal by a business rule that conflicts with
+// the state of things (already decided, a duplicate request, nothing left to cancel), which pages
+// show to the person; false for other errors, which go to the error handler (a refusal because of
+// who the person is becomes a 403 there).
+func ruleMessage(err error) (string, bool) {
+	var re *entitlement.RuleError
+	if errors.As(err, &re) && errors.Is(err, entitlement.ErrConflict) {
+		return sentence(re.Message), true
+	}
+	return "", false
+}
+
+// refusalMessage is ruleMessage for refusals of either kind, conflict or forbidden, for forms
+// that show the reason by the form (the request form: not in the policy's scope, say).
+func refusalMessage(err error) (string, bool) {
+	var re *entitlement.RuleError
+	if errors.As(err, &re) && (errors.Is(err, entitlement.ErrConflict) || errors.Is(err, entitlement.ErrForbidden)) {
+		return sentence(re.Message), true
+	}
+	return "", false
+}
+
+// sentence capitalizes a message and ends it with a full stop.
+func sentence(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return s
+	}
+	s = strings.ToUpper(s[:1]) + s[1:]
+	if !strings.HasSuffix(s, ".") && !strings.HasSuffix(s, "?") && !strings.HasSuffix(s, "!") {
+		s += "."
+	}
+	return s
+}
+
+// fieldMessages capitalizes the messages of a validation error for display by the fields.
+func fieldMessages(fields map[string]string) map[string]string {
+	out := make(map[string]string, len(fields))
+	for k, v := range fields {
+		out[k] = sentence(v)
+	}
+	return out
+}
+
+// formInputTime is how datetime-local inputs write times: "2006-01-02T15:04", in UTC here.
+const formInputTime = "2006-01-02T15:04"
+
+// parseFormTime reads a datetime-local (or date) value as UTC; empty gives nil.
+func parseFormTime(s string) (*time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil, nil
+	}
+	for _, layout := range []string{formInputTime, "2006-01-02T15:04:05", "2006-01-02"} {
+		if t, err := time.ParseInLocation(layout, s, time.UTC); err == nil {
+			return &t, nil
+		}
+	}
+	return nil, fmt.Errorf("enter a date and time such as %s", time.Now().UTC().Format(formInputTime))
+}
+
+func formTime(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.UTC().Format(formInputTime)
+}
+
+// requestState is a request's state as a badge.
+func requestState(s string) views.State {
+	label := s
+	switch s {
+	case entitlement.StatePendingApproval:
+		label = "Pending approval"
+	case entitlement.StatePartiallyDelivered:
+		label = "Partially delivered"
+	}
+	return views.State{Label: label, Tone: components.StateTone(s)}
+}
+
+// requestKind names a request's type for people.
+func requestKind(t string) string {
+	switch t {
+	case entitlement.RequestUserExtend:
+		return "Extension"
+	case entitlement.RequestUserRemove:
+		return "Give back"
+	case entitlement.RequestAdminAdd:
+		return "Assigned by an administrator"
+	case entitlement.RequestAdminRemove:
+		return "Removed by an administrator"
+	case entitlement.RequestSystemRemove:
+		return "Ended by Steward"
+	}
+	return "Access request"
+}
+
+// names lists the people with the ids by name.
+func names(v entitlement.RequestView, ids []string) []string {
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, v.Person(id).Name)
+	}
+	return out
+}
+
+// currentApprovers are the people who may decide the current stage now.
+func currentApprovers(v entitlement.RequestView) []string {
+	return names(v, v.PendingApprovers())
+}
+
+// stageLabel is "Stage 1 of 2", or "" for requests without stages.
+func stageLabel(r entitlement.Request, idx int) string {
+	if len(r.Stages) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("Stage %d of %d", idx+1, len(r.Stages))
+}
+
+// requestStatus says in words where a request stands.
+func requestStatus(v entitlement.RequestView, now time.Time) string {
+	r := v.Request
+	switch r.RequestState {
+	case entitlement.StatePendingApproval:
+		who := joinOr(currentApprovers(v))
+		if who == "" {
+			who = "an approver"
+		}
+		if len(r.Stages) > 1 {
+			return fmt.Sprintf("Waiting for %s (stage %d of %d)", who, r.CurrentStage+1, len(r.Stages))
+		}
+		return "Waiting for " + who
+	case entitlement.StateScheduled:
+		if r.Schedule.StartDateTime != nil {
+			return "Starts " + views.Relative(now, *r.Schedule.StartDateTime)
+		}
+		return "Scheduled"
+	case entitlement.StateSubmitted, entitlement.StateDelivering:
+		return "Being delivered"
+	case entitlement.StateDelivered:
+		switch r.RequestType {
+		case entitlement.RequestUserRemove, entitlement.RequestAdminRemove, entitlement.RequestSystemRemove:
+			return "Access removed"
+		case entitlement.RequestUserExtend:
+			if end := r.Schedule.Expiration.EndDateTime; end != nil {
+				return "Extended until " + end.UTC().Format(views.DateFormat)
+			}
+			return "Extended"
+		}
+		return "Delivered"
+	case entitlement.StatePartiallyDelivered:
+		return "Partly delivered: " + r.StatusDetail
+	case entitlement.StateDenied:
+		for i := len(r.Stages) - 1; i >= 0; i-- {
+			if st := r.Stages[i]; st.Decision == entitlement.DecisionDeny {
+				return "Denied by " + v.Person(st.DecidedBy).Name
+			}
+		}
+		switch r.RequestStatus {
+		case entitlement.RequestStatusTimedOut:
+			return "Denied: nobody decided in time"
+		case entitlement.RequestStatusNoApprover:
+			return "Denied: no approver could be found"
+		}
+		return "Denied"
+	case entitlement.StateCanceled:
+		if r.StatusDetail != "" && !strings.Contains(r.StatusDetail, "requestor") {
+			return "Canceled: " + r.StatusDetail
+		}
+		return "Canceled"
+	}
+	return r.RequestState
+}
+
+// requestRow is a request as lists show it.
+func requestRow(v entitlement.RequestView, now time.Time) views.RequestRow {
+	return views.RequestRow{
+		ID: v.ID, Package: v.PackageName, Kind: requestKind(v.RequestType), State: requestState(v.RequestState),
+		Submitted: views.At(now, v.CreatedDateTime), Status: requestStatus(v, now),
+	}
+}
+
+func joinOr(names []string) string {
+	switch len(names) {
+	case 0:
+		return ""
+	case 1:
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+}
+
+func joinAnd(names []string) string {
+	switch len(names) {
+	case 0:
+		return ""
+	case 1:
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}
+
+func plural(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return fmt.Sprintf("%d %ss", n, unit)
+}
+
+// quote puts a reason in quotation marks.
+func quote(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "\u201c" + s + "\u201d"
+}
+
+// scheduleWords says when access starts and ends under a request's schedule.
+func scheduleWords(v entitlement.RequestView) (start, end string) {
+	r := v.Request
+	start = "As soon as it is approved"
+	if r.RequestType == entitlement.RequestUserExtend {
+		start = "Already started"
+	} else if len(r.Stages) == 0 {
+		start = "At once"
+	}
+	if st := r.Schedule.StartDateTime; st != nil {
+		start = st.UTC().Format(views.TimeFormat)
+	}
+	e := r.Schedule.Expiration
+	switch e.Type {
+	case entitlement.ExpirationAfterDateTime:
+		if e.EndDateTime != nil {
+			end = e.EndDateTime.UTC().Format(views.TimeFormat)
+		}
+	case entitlement.ExpirationAfterDuration:
+		end = "After " + e.Duration
+	case entitlement.ExpirationNone:
+		end = "No end date"
+	default:
+		switch {
+		case v.PolicyExpiration != nil:
+			end = v.PolicyExpiration.UTC().Format(views.TimeFormat)
+		case v.PolicyDurationInDays > 0:
+			end = plural(v.PolicyDurationInDays, "day") + " after it starts"
+		default:
+			end = "No end date"
+		}
+	}
+	return start, end
+}
+
+// grantedRoles describes the roles a package grants.
+func grantedRoles(roles []entitlement.GrantedRole) []views.GrantedRole {
+	out := make([]views.GrantedRole, 0, len(roles))
+	for _, r := range roles {
+		out = append(out, views.GrantedRole{Resource: r.ResourceName, Kind: resourceKind(r.ResourceType, r.OriginSystem), Role: r.RoleName})
+	}
+	return out
+}
+
+func resourceKind(resourceType, origin string) string {
+	switch {
+	case resourceType != "":
+		return resourceType
+	case origin == entitlement.OriginGroup:
+		return "Group"
+	}
+	return origin
+}
+
+// heldRoles describes the roles an assignment holds.
+func heldRoles(roles []entitlement.AssignmentResourceRole) []views.GrantedRole {
+	out := make([]views.GrantedRole, 0, len(roles))
+	for _, r := range roles {
+		out = append(out, views.GrantedRole{Resource: firstNonEmpty(r.ResourceName, "A resource"), Role: r.RoleName})
+	}
+	return out
+}
+
+func firstNonEmpty(values ...string) string {
+	for _, v := range values {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

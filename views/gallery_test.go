@@ -1,0 +1,210 @@
+package views_test
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/a-h/templ"
+	"github.com/chromedp/chromedp"
+
+	"github.com/stewardhq/steward/static"
+	"github.com/stewardhq/steward/views"
+	"github.com/stewardhq/steward/views/components"
+	"github.com/stewardhq/steward/web/browsertest"
+)
+
+// galleryNow is the fixed "now" of the sample data.
+var galleryNow = time.Date(2026, 3, 12, 14, 5, 0, 0, time.UTC)
+
+func galleryPage(title, section string) views.Page {
+	return views.Page{
+		Title: title, Section: section, CSRFToken: "token",
+		User:             &views.PageUser{Name: "Riley Requester", Email: "requester@example.com"},
+		PendingApprovals: 3,
+	}
+}
+
+func samplePackages() []views.PackageCard {
+	return []views.PackageCard{
+		{ID: "p1", Name: "Finance reports (read)", Description: "Read access to the monthly finance reports and the budget dashboards in the reporting application.", Catalog: "Finance",
+			Roles: []views.GrantedRole{{Resource: "Finance reports", Kind: "Group", Role: "Member"}, {Resource: "Budget dashboards", Kind: "Application", Role: "Reader"}}, Approval: "Needs approval"},
+		{ID: "p2", Name: "GitHub organization", Description: "Membership of the company's GitHub organization, with access to internal repositories.", Catalog: "Engineering", Approval: "No approval needed"},
+		{ID: "p3", Name: "Production on-call", Description: "Break-glass access to production for the on-call rotation. Two approvals: your manager, then the platform lead.", Catalog: "Engineering",
+			Roles: []views.GrantedRole{{Resource: "prod-oncall", Kind: "Group", Role: "Member"}}, Approval: "Needs approval"},
+	}
+}
+
+func sampleForm() views.RequestFormProps {
+	pk := samplePackages()[0]
+	return views.RequestFormProps{
+		Package: pk,
+		Policies: []views.PolicyChoice{
+			{ID: "pol1", Name: "Employees", Summary: "For employees · approved by your manager · access for 90 days", Facts: []string{"Justification required", "Can be extended"},
+				JustificationRequired: true, ApprovalRequired: true, Lifetime: "90 days", MaxEnd: "2026-06-10T14:05"},
+			{ID: "pol2", Name: "Auditors", Summary: "For the audit team · approved by Dana Lee, then the Finance owners · access until 31 Dec 2026", Facts: []string{"Justification required"},
+				JustificationRequired: true, ApprovalRequired: true, Lifetime: "until 31 Dec 2026"},
+		},
+		PolicyID: "pol1",
+		Stages: []views.StagePreview{
+			{Title: "Stage 1", Approvers: []string{"Manny Manager (your manager)"}, Detail: "Has 7 days to decide; after 2 days the Finance owners are asked too."},
+		},
+		Now: "2026-03-12T14:05",
+	}
+}
+
+func sampleApprovals() []views.ApprovalItem {
+	return []views.ApprovalItem{
+		{ID: "r1", Requester: views.Person{ID: "u1", Name: "Riley Requester", Email: "requester@example.com"}, Package: "Finance reports (read)", Catalog: "Finance", Policy: "Employees",
+			Justification: "I prepare the Q1 board pack and need the monthly reports.", Stage: "Stage 1 of 1", Waiting: "3 days", TimesOut: views.At(galleryNow, galleryNow.Add(4*24*time.Hour)),
+			Submitted: views.At(galleryNow, galleryNow.Add(-3*24*time.Hour)), Schedule: "From approval until 10 Jun 2026", OtherApprovers: []string{"Dana Lee"}},
+		{ID: "r2", Requester: views.Person{ID: "u2", Name: "Sam Summer", Email: "sam@example.com"}, Package: "Production on-call", Catalog: "Engineering", Policy: "On-call engineers",
+			Stage: "Stage 2 of 2", Waiting: "5 hours", TimesOut: views.At(galleryNow, galleryNow.Add(40*time.Hour)), Submitted: views.At(galleryNow, galleryNow.Add(-5*time.Hour)), ReasonRequired: true,
+			Error: "Enter a reason: this stage requires one.", Escalated: true},
+		{ID: "r3", Requester: views.Person{ID: "u3", Name: "Ola Ostrowska", Email: "ola@example.com"}, Package: "GitHub organization", Catalog: "Engineering", Policy: "Contractors",
+			Justification: "Contract work on the mobile app.", Stage: "Stage 1 of 1", Decided: true, Decision: views.State{Label: "Approved", Tone: components.ToneSuccess},
+			DecidedBy: "Dana Lee", DecidedBySomeoneElse: true, DecidedAt: views.At(galleryNow, galleryNow.Add(-10*time.Minute)), DecisionReason: "Fine for the duration of the contract."},
+	}
+}
+
+func galleryPages() map[string]templ.Component {
+	pks := samplePackages()
+	live := []views.AssignmentRow{
+		{ID: "a1", PackageID: "p2", Package: "GitHub organization", Catalog: "Engineering", State: views.State{Label: "Active", Tone: components.ToneSuccess},
+			Started: views.At(galleryNow, galleryNow.Add(-80*24*time.Hour)), Ends: views.At(galleryNow, galleryNow.Add(5*24*time.Hour)), EndsWords: "Ends in 5 days", EndsSoon: true,
+			CanExtend: true, ExtendApproval: true, CanGiveBack: true, Roles: []views.GrantedRole{{Resource: "stewardhq", Kind: "Application", Role: "Member"}}},
+		{ID: "a2", PackageID: "p1", Package: "Finance reports (read)", Catalog: "Finance", State: views.State{Label: "Active", Tone: components.ToneSuccess},
+			Started: views.At(galleryNow, galleryNow.Add(-2*24*time.Hour)), EndsWords: "No end date", CanGiveBack: true, ExtendNote: "This policy does not allow extensions.",
+			Roles: pks[0].Roles},
+	}
+	open := []views.RequestRow{
+		{ID: "r1", Package: "Production on-call", Kind: "Access request", State: views.State{Label: "Pending approval", Tone: components.ToneWaiting}, Submitted: views.At(galleryNow, galleryNow.Add(-5*time.Hour)), Status: "Waiting for Manny Manager (stage 1 of 2)"},
+		{ID: "r2", Package: "Travel booking", Kind: "Access request", State: views.State{Label: "Scheduled", Tone: components.ToneScheduled}, Submitted: views.At(galleryNow, galleryNow.Add(-26*time.Hour)), Status: "Starts on 1 Apr 2026"},
+	}
+	all := append(append([]views.RequestRow{}, open...),
+		views.RequestRow{ID: "r3", Package: "GitHub organization", Kind: "Access request", State: views.State{Label: "Delivered", Tone: components.ToneSuccess}, Submitted: views.At(galleryNow, galleryNow.Add(-80*24*time.Hour)), Status: "Delivered"},
+		views.RequestRow{ID: "r4", Package: "Payroll admin", Kind: "Access request", State: views.State{Label: "Denied", Tone: components.ToneDanger}, Submitted: views.At(galleryNow, galleryNow.Add(-9*24*time.Hour)), Status: "Denied by Manny Manager"},
+	)
+	pg := components.PaginationProps{Label: "1–4 of 4"}
+	tabs := func(cur int, labels ...string) []components.NavLink {
+		var out []components.NavLink
+		for i, l := range labels {
+			out = append(out, components.NavLink{Label: l, URL: "#", Current: i == cur})
+		}
+		return out
+	}
+	form := sampleForm()
+	formErr := sampleForm()
+	formErr.Justification = ""
+	formErr.End = "2026-12-31T00:00"
+	formErr.Errors = map[string]string{"justification": "Enter why you need this access; this policy requires it.", "schedule.expiration.endDateTime": "This policy gives access until 2026-06-10 14:05 UTC at the latest; choose that date or an earlier one."}
+	noApproval := sampleForm()
+	noApproval.Package = pks[1]
+	noApproval.Policies = []views.PolicyChoice{{ID: "x", Name: "Everyone", Summary: "For all members · no approval · access until you give it back", Lifetime: "until you give it back"}}
+	noApproval.PolicyID = "x"
+	noApproval.Stages = nil
+	noApproval.RolesHidden = true
+
+	detail := views.RequestDetailProps{
+		ID: "r9", Package: pks[2], Policy: "On-call engineers", Kind: "Access request", State: views.State{Label: "Denied", Tone: components.ToneDanger},
+		Status: "Denied at stage 2 by Dana Lee.", Requester: views.Person{ID: "u1", Name: "Riley Requester"}, Justification: "Joining the on-call rotation from April.",
+		Submitted: views.At(galleryNow, galleryNow.Add(-50*time.Hour)), Start: "When approved", End: "90 days after the start",
+		Timeline: components.TimelineProps{Label: "Request history", Items: []components.TimelineItem{
+			{Title: "Submitted", Who: "Riley Requester", When: "2 days ago", WhenExact: "10 Mar 2026, 12:05 UTC", Detail: "“Joining the on-call rotation from April.”", Tone: components.ToneNeutral},
+			{Title: "Stage 1 approved", Who: "Manny Manager", When: "yesterday", WhenExact: "11 Mar 2026, 09:12 UTC", Detail: "“Yes, Riley joins the rotation.”", Tone: components.ToneSuccess},
+			{Title: "Stage 2 denied", Who: "Dana Lee", When: "3 hours ago", WhenExact: "12 Mar 2026, 11:01 UTC", Detail: "“Please do the on-call training first.”", Tone: components.ToneDanger},
+		}},
+	}
+	pending := detail
+	pending.State = views.State{Label: "Pending approval", Tone: components.ToneWaiting}
+	pending.Status = "Waiting for Manny Manager."
+	pending.CanCancel = true
+	pending.Timeline = components.TimelineProps{Label: "Request history", Items: []components.TimelineItem{
+		{Title: "Submitted", Who: "Riley Requester", When: "2 days ago", WhenExact: "10 Mar 2026, 12:05 UTC", Detail: "“Joining the on-call rotation from April.”"},
+		{Title: "Stage 1 of 2: waiting for approval", Who: "Manny Manager", Detail: "Times out in 5 days.", Tone: components.ToneWaiting, Current: true},
+		{Title: "Stage 2 of 2", Who: "Dana Lee", Upcoming: true},
+		{Title: "Delivered", Upcoming: true},
+	}, Next: "Manny Manager decides; if approved, Dana Lee is asked next."}
+
+	history := sampleApprovals()
+	for i := range history {
+		history[i].Decided = true
+		history[i].Decision = views.State{Label: "Approved", Tone: components.ToneSuccess}
+		history[i].DecidedAt = views.At(galleryNow, galleryNow.Add(-time.Duration(i+1)*7*time.Hour))
+		history[i].RequestState = views.State{Label: "Delivered", Tone: components.ToneSuccess}
+	}
+	history[1].Decision = views.State{Label: "Denied", Tone: components.ToneDanger}
+	history[1].DecisionReason = "Please do the on-call training first."
+	history[1].RequestState = views.State{Label: "Denied", Tone: components.ToneDanger}
+
+	return map[string]templ.Component{
+		"home": views.HomePage(galleryPage("My access", views.SectionAccess), views.HomeProps{
+			Requestable: pks, RequestableTotal: 7, Live: live, LiveTotal: 2, Open: open, OpenTotal: 2, PendingApprovals: 3}),
+		"home-empty": views.HomePage(galleryPage("My access", views.SectionAccess), views.HomeProps{}),
+		"packages": views.PackagesPage(galleryPage("Find access", views.SectionAccess), views.PackagesProps{
+			Items: pks, Total: 3, Pagination: components.PaginationProps{Label: "1–3 of 3"},
+			Catalogs: []components.SelectOption{{Value: "c1", Label: "Engineering"}, {Value: "c2", Label: "Finance"}}}),
+		"packages-nomatch": views.PackagesPage(galleryPage("Find access", views.SectionAccess), views.PackagesProps{Query: "zebra",
+			Catalogs: []components.SelectOption{{Value: "c1", Label: "Engineering"}, {Value: "c2", Label: "Finance"}}}),
+		"packages-none":      views.PackagesPage(galleryPage("Find access", views.SectionAccess), views.PackagesProps{NothingOffered: true}),
+		"package":            views.PackagePage(galleryPage("Finance reports (read)", views.SectionAccess), form),
+		"package-errors":     views.PackagePage(galleryPage("Finance reports (read)", views.SectionAccess), formErr),
+		"package-noapproval": views.PackagePage(galleryPage("GitHub organization", views.SectionAccess), noApproval),
+		"requests": views.RequestsPage(galleryPage("My requests", views.SectionAccess), views.RequestsProps{
+			Filter: "all", Tabs: tabs(2, "Open", "Finished", "All"), Items: all, Total: 4, Pagination: pg}),
+		"request-denied":  views.RequestPage(galleryPage("Request", views.SectionAccess), detail),
+		"request-pending": views.RequestPage(galleryPage("Request", views.SectionAccess), pending),
+		"assignments": views.AssignmentsPage(galleryPage("Your access", views.SectionAccess), views.AssignmentsProps{
+			Filter: "live", Tabs: tabs(0, "Active", "Past"), Items: live, Total: 2, Pagination: components.PaginationProps{Label: "1–2 of 2"}}),
+		"extend": views.ExtendPage(galleryPage("Extend", views.SectionAccess), views.ExtendProps{Assignment: live[0], Lifetime: "90 more days from today",
+			Approval: "Manny Manager (your manager) approves extensions.", MaxEnd: "2026-06-10T14:05"}),
+		"approvals": views.ApprovalsPage(galleryPage("Approvals", views.SectionApprovals), views.ApprovalsProps{
+			Tabs: tabs(0, "Waiting for you (3)", "Your decisions"), Items: sampleApprovals(), Total: 3}),
+		"approvals-empty": views.ApprovalsPage(galleryPage("Approvals", views.SectionApprovals), views.ApprovalsProps{Tabs: tabs(0, "Waiting for you", "Your decisions")}),
+		"approval-history": views.ApprovalHistoryPage(galleryPage("Approvals", views.SectionApprovals), views.ApprovalHistoryProps{
+			Tabs: tabs(1, "Waiting for you", "Your decisions"), Items: history, Total: 3, Pagination: components.PaginationProps{Label: "1–3 of 3"}}),
+	}
+}
+
+// TestGallery renders every portal page with sample data in Chromium and saves screenshots at
+// desktop and phone widths, for a person to look at. It runs only when STEWARD_SCREENSHOTS names
+// a directory; the journey tests in package web prove the pages work.
+func TestGallery(t *testing.T) {
+	if os.Getenv("STEWARD_SCREENSHOTS") == "" {
+		t.Skip("set STEWARD_SCREENSHOTS=<dir> to render the page gallery")
+	}
+	pages := galleryPages()
+	mux := http.NewServeMux()
+	mux.Handle("/static/", http.StripPrefix("/static", http.FileServerFS(static.FS)))
+	for name, comp := range pages {
+		mux.HandleFunc("/"+name, func(w http.ResponseWriter, r *http.Request) {
+			var b bytes.Buffer
+			if err := comp.Render(context.Background(), &b); err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
+			}
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			_, _ = w.Write(b.Bytes())
+		})
+	}
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	b := browsertest.New(t)
+	only := os.Getenv("GALLERY")
+	for name := range pages {
+		if only != "" && only != name {
+			continue
+		}
+		b.Do(chromedp.EmulateViewport(1280, 900), chromedp.Navigate(srv.URL+"/"+name), chromedp.WaitVisible(chromedp.CSS("main")))
+		b.Screenshot(name)
+		b.Do(chromedp.EmulateViewport(360, 740), chromedp.Navigate(srv.URL+"/"+name), chromedp.WaitVisible(chromedp.CSS("main")))
+		b.Screenshot(name + "-phone")
+		if w, err := chromedp.Run(b.Ctx, chromedp.Evaluate[int]("document.documentElement.scrollWidth")); err != nil || w > 360 {
+			t.Errorf("%s is %d px wide on a 360 px phone (err %v)", name, w, err)
+		}
+	}
+}
