@@ -108,4 +108,3 @@ type WhenProps struct {
 	At  time.Time
 	Now time.Time
 }
-

@@ -199,5 +199,3 @@ func userIDByEmailEnv(t *testing.T, env *webtest.Env, ctx context.Context, email
 	t.Fatalf("no user %s", email)
 	return ""
 }
-
-
