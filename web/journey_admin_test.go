@@ -206,6 +206,21 @@ func TestJourneyAdminBuildsPackageAndPolicy(t *testing.T) {
 		t.Fatalf("saved policy = %+v", pol)
 	}
 	requesterCanRequest(t, f, pkgID)
+
+	// The requester finds the package in My access and requests it; their manager is asked first.
+	b.SignOut()
+	b.SignIn(env.URL, "riley", "Riley Requester")
+	step(t, b, "my access", chromedp.Navigate(env.URL+"/access/packages"), waitFor(`[data-testid="package-list"]`))
+	if got := b.Text(`[data-testid="package-list"]`); !strings.Contains(got, "Engineering workspace") {
+		t.Fatalf("My access lists %q", got)
+	}
+	b.Screenshot("requester-finds-package")
+	step(t, b, "request it", chromedp.Navigate(env.URL+"/access/packages/"+pkgID), waitFor(`[data-testid="request-form"]`),
+		click(`[data-testid="submit-request"]`), waitFor(`[data-testid="flashes"]`))
+	if got := b.Text("main"); !strings.Contains(got, "Morgan Manager") {
+		t.Fatalf("after requesting, the request page shows %q", got)
+	}
+	b.Screenshot("requester-request")
 }
 
 // packageIDFrom takes the package id out of a /admin/packages/<id>/… address.
@@ -436,9 +451,16 @@ func TestJourneyConnectedOrganizationAndPartnerRequest(t *testing.T) {
 	if err != nil || len(page.Items) != 1 || page.Items[0].Package.ID != f.financePkg.ID {
 		t.Fatalf("the partner may request %+v (%v)", page.Items, err)
 	}
-	req, err := env.Svc.SubmitRequest(pctx, entitlement.RequestInput{RequestType: entitlement.RequestUserAdd, AccessPackageID: f.financePkg.ID, PolicyID: page.Items[0].Policies[0].ID})
-	if err != nil || req.RequestState != entitlement.StateDelivered {
-		t.Fatalf("the partner's request: %+v %v", req, err)
+	step(t, b, "partner my access", chromedp.Navigate(env.URL+"/access/packages"), waitFor(`[data-testid="package-list"]`))
+	if got := b.Text(`[data-testid="package-list"]`); !strings.Contains(got, "Finance reports") {
+		t.Fatalf("the partner's My access lists %q", got)
+	}
+	step(t, b, "partner requests", chromedp.Navigate(env.URL+"/access/packages/"+f.financePkg.ID), waitFor(`[data-testid="request-form"]`),
+		click(`[data-testid="submit-request"]`), waitFor(`[data-testid="flashes"]`))
+	b.Screenshot("partner-request")
+	mine, err := env.Svc.MyRequests(pctx, entitlement.RequestFilter{}, entitlement.ListOptions{})
+	if err != nil || len(mine.Items) != 1 || mine.Items[0].RequestState != entitlement.StateDelivered {
+		t.Fatalf("the partner's requests: %+v %v", mine.Items, err)
 	}
 
 	// The administrator sees the guest's access on the package.
