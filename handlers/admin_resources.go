@@ -45,6 +45,12 @@ func resourceOrigin(kind string) (string, string) {
 // New renders GET /admin/catalogs/:id/resources/new?type=group|application|site.
 func (h AdminResources) New(c echo.Context) error {
 	kind, _ := resourceOrigin(c.QueryParam("type"))
+	if c.QueryParam("type") == "" {
+		// Owners who are not administrators cannot add groups: start them on applications.
+		if caps, err := h.Svc.Capabilities(c.Request().Context()); err == nil && !caps.IsAdmin {
+			kind = "application"
+		}
+	}
 	return h.form(c, http.StatusOK, kind, entitlement.ResourceInput{}, "", nil, "", false)
 }
 
@@ -57,13 +63,17 @@ func (h AdminResources) form(c echo.Context, status int, kind string, in entitle
 		return &entitlement.RuleError{Code: "forbidden", Kind: entitlement.ErrForbidden, Message: "Only owners of the catalog " + cp.Catalog.DisplayName + " can add resources to it."}
 	}
 	cp.Page.Title = "Add a resource"
-	props := views.ResourceFormProps{CatalogProps: cp, Type: kind, Values: in, Roles: roles, Errors: fieldMessages(errs)}
+	caps, err := h.Svc.Capabilities(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	props := views.ResourceFormProps{CatalogProps: cp, CanAddGroups: caps.IsAdmin, Type: kind, Values: in, Roles: roles, Errors: fieldMessages(errs)}
 	props.Picker = views.PickerProps{
 		ID: "group-picker", Label: "Directory group", Kinds: "group", Query: query, Searched: searched,
 		Name: "pick", SearchName: "search", SearchValue: "1", QueryName: "q",
 		Help: "Type the start of the group's name, then choose it to add it.", Error: props.Errors["originId"],
 	}
-	if searched {
+	if searched && props.CanAddGroups {
 		props.Picker.Results, err = searchPeople(c.Request().Context(), h.Svc, "group", query)
 		if err != nil {
 			return err

@@ -138,7 +138,8 @@ func RoleHelp(r entitlement.CatalogRole) string {
 // ResourceFormProps configures ResourceFormPage: adding a group, application or site.
 type ResourceFormProps struct {
 	CatalogProps
-	Type   string // "group", "application" or "site"
+	CanAddGroups bool   // only administrators onboard directory groups
+	Type         string // "group", "application" or "site"
 	Values entitlement.ResourceInput
 	Roles  string // one role name per line, as typed
 	Errors map[string]string
