@@ -140,10 +140,10 @@ type ResourceFormProps struct {
 	CatalogProps
 	CanAddGroups bool   // only administrators onboard directory groups
 	Type         string // "group", "application" or "site"
-	Values entitlement.ResourceInput
-	Roles  string // one role name per line, as typed
-	Errors map[string]string
-	Picker PickerProps
+	Values       entitlement.ResourceInput
+	Roles        string // one role name per line, as typed
+	Errors       map[string]string
+	Picker       PickerProps
 }
 
 // OriginBadge names a resource's origin system for its badge.
