@@ -346,3 +346,13 @@ var recurrenceOptions = []components.SelectOption{
 	{Value: "semiAnnually", Label: "Every six months"},
 	{Value: "annually", Label: "Every year"},
 }
+
+// externalScope reports whether the draft lets users of connected organizations request, the
+// only requestors whose organization's sponsors can approve.
+func (p PolicyWizardProps) externalScope() bool {
+	switch p.Draft.Scope {
+	case entitlement.ScopeSpecificConnectedOrgSubjects, entitlement.ScopeAllConfiguredConnectedOrgs, entitlement.ScopeAllExternalSubjects:
+		return true
+	}
+	return false
+}
