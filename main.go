@@ -21,6 +21,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -48,6 +49,7 @@ type config struct {
 	AdminGroup       string
 	SessionKey       string
 	Demo             bool
+	AllowDemoSignIn  bool
 	LogLevel         string
 }
 
@@ -75,6 +77,7 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.AdminGroup, "admin-group", envOr("STEWARD_ADMIN_GROUP", ""), "groups-claim value that makes a user an administrator (STEWARD_ADMIN_GROUP)")
 	fs.StringVar(&c.SessionKey, "session-key", envOr("STEWARD_SESSION_KEY", ""), "secret of at least 32 characters for session cookies; default: generated once and kept in the data file (STEWARD_SESSION_KEY)")
 	fs.BoolVar(&c.Demo, "demo-data", envOr("STEWARD_DEMO_DATA", "") != "false", "with the demo provider, fill a new data file with a demo organisation (STEWARD_DEMO_DATA=false to start empty)")
+	fs.BoolVar(&c.AllowDemoSignIn, "allow-demo-sign-in", envOr("STEWARD_ALLOW_DEMO_SIGN_IN", "") == "true", "run the demo sign-in on a base URL other than localhost, where anyone can sign in as an administrator (STEWARD_ALLOW_DEMO_SIGN_IN)")
 	fs.StringVar(&c.LogLevel, "log-level", envOr("STEWARD_LOG_LEVEL", "info"), "debug, info, warn or error (STEWARD_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -93,10 +96,27 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	if c.OIDCIssuer != "" && c.OIDCClientID == "" {
 		return c, errors.New("STEWARD_OIDC_CLIENT_ID is required with STEWARD_OIDC_ISSUER")
 	}
+	if c.OIDCIssuer == "" && !c.AllowDemoSignIn && !isLocalURL(c.BaseURL) {
+		return c, fmt.Errorf("no identity provider is configured for %s: set STEWARD_OIDC_ISSUER (and its client id and secret), "+
+			"or STEWARD_ALLOW_DEMO_SIGN_IN=true to run the demo sign-in there, where anyone can sign in as an administrator", c.BaseURL)
+	}
 	if c.SessionKey != "" && len(c.SessionKey) < 32 {
 		return c, errors.New("STEWARD_SESSION_KEY must be at least 32 characters")
 	}
 	return c, nil
+}
+
+// isLocalURL reports whether the URL points at this machine only.
+func isLocalURL(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return false
+	}
+	switch u.Hostname() {
+	case "localhost", "127.0.0.1", "::1":
+		return true
+	}
+	return false
 }
 
 func main() {
@@ -219,7 +239,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	go func() { errc <- httpSrv.Serve(ln) }()
 	workerCtx, stopWorker := context.WithCancel(ctx)
 	defer stopWorker()
+	workerDone := make(chan struct{})
 	go func() {
+		defer close(workerDone)
 		if err := worker.Run(workerCtx); err != nil && !errors.Is(err, context.Canceled) {
 			errc <- fmt.Errorf("worker: %w", err)
 		}
@@ -236,7 +258,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	stopWorker()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	if err := httpSrv.Shutdown(shutdownCtx); err != nil {
+	err = httpSrv.Shutdown(shutdownCtx)
+	// The store closes when serve returns; the worker must be done with it first.
+	<-workerDone
+	if err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil

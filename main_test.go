@@ -32,7 +32,7 @@ func TestParseConfig(t *testing.T) {
 					t.Fatalf("config = %+v", c)
 				}
 			}},
-		{name: "flags win over environment", env: map[string]string{"STEWARD_ADDR": ":1"}, args: []string{"--addr", ":2", "--base-url", "https://steward.example.com/"},
+		{name: "flags win over environment", env: map[string]string{"STEWARD_ADDR": ":1"}, args: []string{"--addr", ":2", "--base-url", "https://steward.example.com/", "--allow-demo-sign-in"},
 			check: func(t *testing.T, c config) {
 				if c.Addr != ":2" || c.BaseURL != "https://steward.example.com" {
 					t.Fatalf("config = %+v", c)
@@ -43,6 +43,13 @@ func TestParseConfig(t *testing.T) {
 				t.Fatal("demo data still on")
 			}
 		}},
+		{name: "demo sign-in refused on a public URL", args: []string{"--base-url", "https://steward.example.com"}, wantErr: "no identity provider is configured"},
+		{name: "demo sign-in allowed on a public URL when asked", args: []string{"--base-url", "https://steward.example.com", "--allow-demo-sign-in"},
+			check: func(t *testing.T, c config) {
+				if !c.AllowDemoSignIn {
+					t.Fatal("not allowed")
+				}
+			}},
 		{name: "issuer without client id", env: map[string]string{"STEWARD_OIDC_ISSUER": "https://login.example.com"}, wantErr: "STEWARD_OIDC_CLIENT_ID is required"},
 		{name: "short session key", args: []string{"--session-key", "short"}, wantErr: "at least 32 characters"},
 		{name: "stray argument", args: []string{"extra"}, wantErr: `unexpected argument "extra"`},
@@ -50,7 +57,7 @@ func TestParseConfig(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			for _, k := range []string{"STEWARD_ADDR", "STEWARD_DATA", "STEWARD_BASE_URL", "STEWARD_OIDC_ISSUER", "STEWARD_OIDC_CLIENT_ID", "STEWARD_ADMINS", "STEWARD_DEMO_DATA", "STEWARD_SESSION_KEY"} {
+			for _, k := range []string{"STEWARD_ADDR", "STEWARD_DATA", "STEWARD_BASE_URL", "STEWARD_OIDC_ISSUER", "STEWARD_OIDC_CLIENT_ID", "STEWARD_ADMINS", "STEWARD_DEMO_DATA", "STEWARD_SESSION_KEY", "STEWARD_ALLOW_DEMO_SIGN_IN"} {
 				t.Setenv(k, "")
 			}
 			for k, v := range tc.env {

@@ -26,22 +26,26 @@ func loadAccess(tx Tx, p Principal) (*access, error) {
 	}
 	a.groups = groups
 	principals := append([]string{p.UserID}, groups...)
+	// One index scan per principal; no catalog record is decoded (this runs on every call).
 	for _, id := range principals {
-		catalogIDs, err := tx.Catalogs().IDsByPrincipal(id)
+		byCatalog, err := tx.Catalogs().RolesByPrincipal(id)
 		if err != nil {
 			return nil, fmt.Errorf("load catalog roles: %w", err)
 		}
-		for _, cid := range catalogIDs {
-			c, err := tx.Catalogs().Get(cid)
-			if err != nil {
-				return nil, fmt.Errorf("load catalog roles: %w", err)
-			}
-			for _, m := range c.Roles {
-				if m.PrincipalID == id && !slices.Contains(a.catalogRoles[cid], m.Role) {
-					a.catalogRoles[cid] = append(a.catalogRoles[cid], m.Role)
+		for cid, roles := range byCatalog {
+			for _, r := range roles {
+				if !slices.Contains(a.catalogRoles[cid], r) {
+					a.catalogRoles[cid] = append(a.catalogRoles[cid], r)
 				}
 			}
 		}
+	}
+	for cid, roles := range a.catalogRoles {
+		// Display order (Owner first), whatever order the principals came in.
+		slices.SortFunc(roles, func(x, y CatalogRole) int {
+			return slices.Index(CatalogRoles, x) - slices.Index(CatalogRoles, y)
+		})
+		a.catalogRoles[cid] = roles
 	}
 	settings, err := tx.Settings()
 	if err != nil {

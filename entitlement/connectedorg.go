@@ -93,6 +93,12 @@ func (in *ConnectedOrganizationInput) validate() error {
 		s.DomainName = strings.ToLower(strings.TrimSpace(s.DomainName))
 		s.TenantID = strings.TrimSpace(s.TenantID)
 		s.IssuerURI = strings.TrimSpace(s.IssuerURI)
+		s.DisplayName = strings.TrimSpace(s.DisplayName)
+		// Each value is a key of the identity index, which has a size limit.
+		if len(s.TenantID) > 200 || len(s.IssuerURI) > 2000 || len(s.DisplayName) > 200 {
+			f.add("identitySources", "use a tenant id or name of at most 200 characters and an issuer of at most 2000")
+			continue
+		}
 		switch s.Type {
 		case SourceDomain:
 			if !validDomain(s.DomainName) {

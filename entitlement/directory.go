@@ -69,6 +69,9 @@ type UserInput struct {
 	AccountEnabled          bool
 }
 
+// MaxEmailLength is the longest e-mail address Steward keeps (RFC 5321's limit on a path).
+const MaxEmailLength = 254
+
 // NormalizeEmail lower-cases and trims an e-mail address, the form every index uses.
 func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
@@ -92,6 +95,8 @@ func (in *UserInput) validate() error {
 	}
 	if in.Email == "" {
 		f.add("mail", "enter an e-mail address")
+	} else if len(in.Email) > MaxEmailLength {
+		f.add("mail", "use at most %d characters", MaxEmailLength)
 	} else if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email {
 		f.add("mail", "enter an e-mail address such as ada@example.com")
 	}

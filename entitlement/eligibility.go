@@ -27,7 +27,9 @@ type GrantedRole struct {
 }
 
 // RequestablePackage is a package the caller may request, with the policies that let them and,
-// when the package shows its role scopes (isRoleScopesVisible), the roles it grants.
+// when the package shows its role scopes (isRoleScopesVisible), the roles it grants. Catalog
+// holds the catalog's public fields only: requestors do not learn who holds roles in it or who
+// created and changed it.
 type RequestablePackage struct {
 	Package  AccessPackage
 	Catalog  Catalog
@@ -234,6 +236,7 @@ func (s *Service) RequestablePackages(ctx context.Context, f RequestableFilter, 
 					} else if err != nil {
 						return err
 					}
+					cat = publicCatalog(cat)
 					c = &cat
 					catalogs[pkg.CatalogID] = c
 				}
@@ -268,6 +271,15 @@ func (s *Service) RequestablePackages(ctx context.Context, f RequestableFilter, 
 	}
 	sort.Slice(all, func(i, j int) bool { return key(all[i]) < key(all[j]) })
 	return pageInMemory(all, key, opt)
+}
+
+// publicCatalog is what requestors see of a catalog: no role members, no createdBy/modifiedBy.
+func publicCatalog(c Catalog) Catalog {
+	return Catalog{
+		ID: c.ID, DisplayName: c.DisplayName, Description: c.Description, CatalogType: c.CatalogType,
+		CatalogStatus: c.CatalogStatus, IsExternallyVisible: c.IsExternallyVisible,
+		CreatedDateTime: c.CreatedDateTime, ModifiedDateTime: c.ModifiedDateTime,
+	}
 }
 
 // grantedRoles describes the role scopes of a package by resource and role name.

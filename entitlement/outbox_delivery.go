@@ -163,6 +163,17 @@ func (w *Worker) deliverMessage(ctx context.Context, id string) (outboxOutcome, 
 			if err := json.Unmarshal(m.Payload, &action); err != nil {
 				return w.giveUp(tx, &m, now, "the message cannot be read: "+err.Error(), &skip)
 			}
+			if m.Kind == OutboxDeprovision {
+				dropped, err := dropSharedRemoval(tx, action)
+				if err != nil {
+					return err
+				}
+				if dropped {
+					skip = true
+					m.DeliveredAt, m.LastError = &now, "skipped: another grant of the same role began before the removal went out"
+					return tx.Outbox().Put(m)
+				}
+			}
 			relevant, why, err := provisionStillWanted(tx, action)
 			if err != nil {
 				return err
@@ -271,6 +282,28 @@ func provisionStillWanted(tx Tx, a ProvisionAction) (bool, string, error) {
 		return false, "the role was granted again before it was removed", nil
 	}
 	return true, "", nil
+}
+
+// dropSharedRemoval handles a removal whose role record has no assignment left but whose effect
+// in the origin system another record of the subject (another catalog onboarding the same
+// application) has granted again since the removal was queued: carrying it out would take away
+// what that record holds. The waiting record is deleted, as revokeRole does when the role is
+// shared at the time of the revocation, and the removal dropped.
+func dropSharedRemoval(tx Tx, a ProvisionAction) (bool, error) {
+	ar, err := tx.AssignmentRoles().Get(a.RoleID)
+	if isNotFound(err) {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	if len(ar.AssignmentIDs) > 0 {
+		return false, nil
+	}
+	shared, err := stillGrantedElsewhere(tx, ar)
+	if err != nil || !shared {
+		return false, err
+	}
+	return true, tx.AssignmentRoles().Delete(ar.ID)
 }
 
 // roleProvisioned records a successful add: the role is Fulfilled and the assignments waiting for

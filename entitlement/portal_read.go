@@ -64,7 +64,7 @@ func (s *Service) PackageOffer(ctx context.Context, packageID string) (PackageOf
 		if err != nil {
 			return err
 		}
-		out = PackageOffer{RequestablePackage: RequestablePackage{Package: pkg, Catalog: cat}, Names: map[string]string{}}
+		out = PackageOffer{RequestablePackage: RequestablePackage{Package: pkg, Catalog: publicCatalog(cat)}, Names: map[string]string{}}
 		for _, pol := range pols {
 			if subj.checkRequestable(pol, cat) == nil {
 				out.Policies = append(out.Policies, pol)
@@ -153,7 +153,8 @@ func (v RequestView) Person(id string) PersonRef {
 }
 
 // DescribeRequests adds names to requests the caller may read (RequestByID's rule); a request
-// they may not read makes the whole call fail with ErrNotFound.
+// they may not read makes the whole call fail with ErrNotFound. Each request is read again from
+// the store by its id, so the views show (and the check applies to) its stored state.
 func (s *Service) DescribeRequests(ctx context.Context, rs []Request) ([]RequestView, error) {
 	p, err := principal(ctx)
 	if err != nil {
@@ -166,9 +167,14 @@ func (s *Service) DescribeRequests(ctx context.Context, rs []Request) ([]Request
 			return err
 		}
 		n := newNamer(tx)
-		for _, r := range rs {
-			if !canReadRequest(acc, r) {
-				return ruleError(ErrNotFound, "requestNotFound", "request %q does not exist", r.ID)
+		for _, given := range rs {
+			// Decide on the stored request, never on the copy handed in: a copy that says the
+			// caller is its requestor would otherwise get the names of anyone's approvers.
+			r, err := tx.Requests().Get(given.ID)
+			if isNotFound(err) || (err == nil && !canReadRequest(acc, r)) {
+				return ruleError(ErrNotFound, "requestNotFound", "request %q does not exist", given.ID)
+			} else if err != nil {
+				return err
 			}
 			v := RequestView{Request: r, People: map[string]PersonRef{}}
 			v.PackageName, v.PackageDescription = n.pkg(r.AccessPackageID)
@@ -236,8 +242,9 @@ func (s *Service) DescribeAssignments(ctx context.Context, as []Assignment) ([]A
 	err = s.store.View(ctx, func(tx Tx) error {
 		n := newNamer(tx)
 		now := s.now()
-		for _, a := range as {
-			if _, err := readableAssignment(tx, p, a.ID); err != nil {
+		for _, given := range as {
+			a, err := readableAssignment(tx, p, given.ID) // the stored assignment, not the copy
+			if err != nil {
 				return err
 			}
 			v := AssignmentView{Assignment: a}

@@ -138,6 +138,22 @@ func (in *ResourceInput) validate() error {
 	in.DisplayName = strings.TrimSpace(in.DisplayName)
 	in.Description = strings.TrimSpace(in.Description)
 	in.URL = strings.TrimSpace(in.URL)
+	// Names, addresses and origin ids go into index keys, which have a size limit.
+	if len(in.DisplayName) > 200 {
+		f.add("displayName", "use at most 200 characters")
+	}
+	if len(in.Description) > 2000 {
+		f.add("description", "use at most 2000 characters")
+	}
+	if len(in.URL) > 2000 {
+		f.add("url", "use a web address of at most 2000 characters")
+	}
+	if len(in.OriginID) > 2000 {
+		f.add("originId", "use an id of at most 2000 characters")
+	}
+	if len(in.Roles) > 100 {
+		f.add("roles", "name at most 100 roles")
+	}
 	switch in.OriginSystem {
 	case OriginGroup:
 		if !validID(in.OriginID) {
@@ -159,6 +175,10 @@ func (in *ResourceInput) validate() error {
 		for _, r := range in.Roles {
 			r = strings.TrimSpace(r)
 			if r == "" {
+				continue
+			}
+			if len(r) > 200 {
+				f.add("roles", "use role names of at most 200 characters")
 				continue
 			}
 			if seen[strings.ToLower(r)] {

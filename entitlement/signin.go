@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // Claims are what the identity provider says about a person at sign-in.
@@ -30,6 +31,15 @@ func (s *Service) SignIn(ctx context.Context, c Claims) (User, error) {
 	if c.Email == "" {
 		return User{}, invalid("invalidClaims", "email", "the identity provider sent no e-mail address; allow the email scope for Steward")
 	}
+	// Subject, issuer and e-mail are index keys. OpenID Connect caps a subject at 255 characters;
+	// a longer name is cut rather than refused, since people rarely choose it in their provider.
+	if len(c.Subject) > 255 || len(c.Issuer) > 2000 {
+		return User{}, invalid("invalidClaims", "subject", "the identity provider sent a subject or issuer that is too long")
+	}
+	if len(c.Email) > MaxEmailLength {
+		return User{}, invalid("invalidClaims", "email", "the identity provider sent an e-mail address longer than %d characters", MaxEmailLength)
+	}
+	c.Name = truncateRunes(c.Name, 200)
 	var out User
 	err := s.store.Update(ctx, func(tx Tx) error {
 		now := s.now()
@@ -91,6 +101,17 @@ func (s *Service) SignIn(ctx context.Context, c Claims) (User, error) {
 		return nil
 	})
 	return out, err
+}
+
+// truncateRunes cuts s to at most n bytes without splitting a character.
+func truncateRunes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return strings.TrimSpace(s[:n])
 }
 
 // matchOrganization finds the configured or proposed connected organization of a new user, by

@@ -102,6 +102,10 @@ type Catalogs interface {
 	List(opt ListOptions) (Page[Catalog], error)
 	// IDsByPrincipal lists the catalogs in which the user or group holds any role.
 	IDsByPrincipal(principalID string) ([]string, error)
+	// RolesByPrincipal returns, by catalog id, the roles the user or group itself holds (not
+	// through its groups). It reads an index only, no catalog, because every service call loads
+	// its caller's roles.
+	RolesByPrincipal(principalID string) (map[string][]CatalogRole, error)
 	Put(c Catalog) error
 	Delete(id string) error
 }

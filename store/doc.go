@@ -12,9 +12,9 @@
 // record's name (and a user's e-mail), so that a prefix scan finds a record by any word and the
 // key alone gives the name order of the results; see table.search.
 //
-// The bucket tree (schema version 3):
+// The bucket tree (schema version 4):
 //
-//	meta                         schema_version → "3"; settings → entitlement.Settings JSON
+//	meta                         schema_version → "4"; settings → entitlement.Settings JSON
 //	secrets                      name → bytes (session keys, demo provider keys)
 //	users                        <id> → User
 //	  users_by_email             <email> → <id>                      unique
@@ -30,6 +30,7 @@
 //	catalogs                     <id> → Catalog (with its role members)
 //	  catalogs_by_name, catalogs_by_search
 //	  catalogs_by_principal      <userOrGroupId>\x00<catalogId>      catalogs where someone holds a role
+//	  catalogs_by_principal_role <userOrGroupId>\x00<role>\x00<catalogId>   (v4) the roles themselves
 //	resources                    <id> → Resource (with roles and scopes)
 //	  resources_by_catalog       <catalogId>\x00<lower name>\x00<id>
 //	  resources_by_origin        <catalogId>\x00<originSystem>\x00<originId> → <id>   unique

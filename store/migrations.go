@@ -61,6 +61,9 @@ var migrations = []migration{
 		}
 		return nil
 	}},
+	{4, "index catalog roles by principal and role, so that loading a caller's access reads no catalog", func(tx *bolt.Tx) error {
+		return catalogsTable.reindex(tx)
+	}},
 }
 
 // SchemaVersion is the version the code expects.

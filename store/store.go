@@ -97,10 +97,22 @@ func (s *Store) Backup(w io.Writer) (int64, error) {
 	return n, nil
 }
 
-// Restore replaces the data file at path with the backup at from. The store at path must be closed.
-// The backup is opened and migrated first, so a damaged or foreign file is refused and the
-// current data stays as it was.
+// Restore replaces the data file at path with the backup at from. The store at path must be closed:
+// while a process holds it open Restore refuses with ErrLocked (a file renamed under a running
+// portal would keep taking its writes, which the next start then loses), and it holds the lock
+// itself until the new file is in place. The backup is opened and migrated first, so a damaged
+// or foreign file is refused and the current data stays as it was.
 func Restore(from, path string) error {
+	if _, err := os.Stat(path); err == nil {
+		cur, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second, ReadOnly: true})
+		switch {
+		case errors.Is(err, bolterrors.ErrTimeout):
+			return fmt.Errorf("restore: %s: %w; stop Steward first", path, ErrLocked)
+		case err == nil:
+			defer func() { _ = cur.Close() }() // read-only: nothing to lose
+		}
+		// A current file that does not open at all is what a restore is for: replace it.
+	}
 	tmp := path + ".restore"
 	if err := copyFile(from, tmp); err != nil {
 		return fmt.Errorf("restore: %w", err)

@@ -60,6 +60,16 @@ var catalogsTable = &table[entitlement.Catalog]{
 			}
 			return out
 		}},
+		// principal_role holds the role itself, so that loading a caller's access reads keys only.
+		{name: "principal_role", values: func(c entitlement.Catalog) []string {
+			var out []string
+			for _, m := range c.Roles {
+				if v := m.PrincipalID + sep + string(m.Role); m.PrincipalID != "" && !containsString(out, v) {
+					out = append(out, v)
+				}
+			}
+			return out
+		}},
 	},
 }
 

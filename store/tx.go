@@ -186,6 +186,17 @@ func (c catalogs) List(opt entitlement.ListOptions) (entitlement.Page[entitlemen
 func (c catalogs) IDsByPrincipal(principalID string) ([]string, error) {
 	return catalogsTable.ids(c.b, "principal", principalID), nil
 }
+func (c catalogs) RolesByPrincipal(principalID string) (map[string][]entitlement.CatalogRole, error) {
+	out := map[string][]entitlement.CatalogRole{}
+	for _, rest := range prefixSuffixes(c.b, catalogsTable.index("principal_role").bucket(catalogsTable.name), principalID) {
+		role, catalogID, ok := strings.Cut(rest, sep) // <role>\x00<catalogId>
+		if !ok {
+			continue
+		}
+		out[catalogID] = append(out[catalogID], entitlement.CatalogRole(role))
+	}
+	return out, nil
+}
 func (c catalogs) Put(v entitlement.Catalog) error { return catalogsTable.put(c.b, v) }
 func (c catalogs) Delete(id string) error          { return catalogsTable.delete(c.b, id) }
 
@@ -410,12 +421,19 @@ func (l auditLog) List(f entitlement.AuditFilter, opt entitlement.ListOptions) (
 		}
 		return true
 	}
-	s := scan[entitlement.AuditEvent]{t: auditTable, bucket: []byte(auditTable.name), byKey: true, keep: keep}
+	// A filter the chosen index answers alone needs no keep: then the page decodes only its own
+	// events and the total counts keys, instead of decoding the whole log on every page.
+	rest := f.ObjectType != "" || f.Action != "" || !f.From.IsZero() || !f.To.IsZero()
+	s := scan[entitlement.AuditEvent]{t: auditTable, bucket: []byte(auditTable.name), byKey: true}
 	switch {
 	case f.ObjectID != "":
-		s = scan[entitlement.AuditEvent]{t: auditTable, bucket: auditTable.index("object").bucket(auditTable.name), prefix: f.ObjectID + sep, keep: keep}
+		s = scan[entitlement.AuditEvent]{t: auditTable, bucket: auditTable.index("object").bucket(auditTable.name), prefix: f.ObjectID + sep}
+		rest = rest || f.ActorID != ""
 	case f.ActorID != "":
-		s = scan[entitlement.AuditEvent]{t: auditTable, bucket: auditTable.index("actor").bucket(auditTable.name), prefix: f.ActorID + sep, keep: keep}
+		s = scan[entitlement.AuditEvent]{t: auditTable, bucket: auditTable.index("actor").bucket(auditTable.name), prefix: f.ActorID + sep}
+	}
+	if rest {
+		s.keep = keep
 	}
 	return s.newestFirst(l.b, opt)
 }

@@ -13,7 +13,7 @@ import (
 )
 
 // middleware installs the chain, outermost first: recover, request id, logging, security
-// headers, CSRF, then the signed-in principal.
+// headers, body size limit, CSRF, then the signed-in principal.
 func (s *Server) middleware() {
 	e := s.Echo
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
@@ -38,6 +38,10 @@ func (s *Server) middleware() {
 		},
 	}))
 	e.Use(s.securityHeaders)
+	// The CSRF check reads the form, so without a cap anyone, signed in or not, could make the
+	// server buffer or spool to disk a body of any size. The largest legitimate body is a CSV
+	// import (at most entitlement.MaxImportRows rows).
+	e.Use(middleware.BodyLimit(maxBodySize))
 	e.Use(middleware.CSRFWithConfig(middleware.CSRFConfig{
 		TokenLookup:    "form:_csrf,header:X-CSRF-Token",
 		CookieName:     "steward_csrf",
@@ -58,6 +62,9 @@ func (s *Server) middleware() {
 	}))
 	e.Use(s.loadPrincipal)
 }
+
+// maxBodySize caps request bodies.
+const maxBodySize = "16M"
 
 // securityHeaders sets a strict CSP (no inline scripts or styles), frame denial, no-sniff and a
 // referrer policy on every response.
