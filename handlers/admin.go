@@ -2,9 +2,7 @@ package handlers
 
 import (
 	"errors"
-	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -84,36 +82,12 @@ func adminListOptions(c echo.Context) entitlement.ListOptions {
 	}
 }
 
-// pageLinks builds the pagination footer of a list: "1–25 of 312", with previous and next URLs
-// that keep the other query parameters.
-func pageLinks[T any](c echo.Context, path string, page entitlement.Page[T], opt entitlement.ListOptions) views.Pager {
-	q := c.QueryParams()
-	link := func(key, cursor string) string {
-		if cursor == "" {
-			return ""
-		}
-		v := url.Values{}
-		for k, vals := range q {
-			if k == "after" || k == "before" {
-				continue
-			}
-			v[k] = vals
-		}
-		v.Set(key, cursor)
-		return path + "?" + v.Encode()
-	}
-	pg := views.Pager{PrevURL: link("before", page.Prev), NextURL: link("after", page.Next)}
-	// The position of a keyset page is not known exactly; the count shows the size of the list
-	// and how many this page shows.
-	switch {
-	case page.Total == 0:
-		pg.Label = "No results"
-	case opt.After == "" && opt.Before == "":
-		pg.Label = "1–" + strconv.Itoa(len(page.Items)) + " of " + strconv.Itoa(page.Total)
-	default:
-		pg.Label = strconv.Itoa(len(page.Items)) + " shown of " + strconv.Itoa(page.Total)
-	}
-	return pg
+// pageLinks builds the pagination footer of an admin list ("26–50 of 312", previous and next)
+// the way the portal's lists do, keeping the other query parameters.
+func pageLinks[T any](c echo.Context, path string, page entitlement.Page[T], _ entitlement.ListOptions) views.Pager {
+	_, from := listOptions(c)
+	p := pagination(c, path, page, from, "")
+	return views.Pager{Label: p.Label, PrevURL: p.PrevURL, NextURL: p.NextURL}
 }
 
 // ruleRefusal returns the message of a business-rule refusal of the given kind (ErrConflict,

@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
+	"html"
 	"io"
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -235,4 +238,31 @@ func countUsers(t *testing.T, f *adminFixture, email string) int {
 		}
 	}
 	return n
+}
+
+var nextRe = regexp.MustCompile(`<a href="([^"]+)" rel="next"`)
+
+func TestAdminListsPageOnTheServer(t *testing.T) {
+	f := startAdmin(t)
+	c, _ := f.signIn(t, "admin@example.com")
+	ctx := f.ctxAs("admin@example.com")
+	for i := 0; i < 30; i++ {
+		if _, err := f.env.Svc.CreateGroup(ctx, entitlement.GroupInput{DisplayName: fmt.Sprintf("Team %02d", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, page := f.env.Get(t, c, "/admin/directory/groups")
+	has(t, "first page of groups", page, "1–25 of 32", "Engineering")
+	m := nextRe.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no next link on the first page")
+	}
+	_, page = f.env.Get(t, c, html.UnescapeString(m[1]))
+	has(t, "second page of groups", page, "26–32 of 32", "Team 29", `rel="prev"`)
+	if strings.Contains(page, "Engineering</a>") {
+		t.Errorf("the second page repeats the first")
+	}
+	// Search narrows the list, on the server.
+	_, page = f.env.Get(t, c, "/admin/directory/groups?q=fin")
+	has(t, "groups searched", page, "Finance readers", "1–1 of 1")
 }
