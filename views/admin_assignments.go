@@ -104,29 +104,6 @@ var RequestStateOptions = []components.SelectOption{
 	{Value: "all", Label: "All"},
 }
 
-// RequestStateLabel says a request's state in words.
-func RequestStateLabel(state string) string {
-	switch state {
-	case entitlement.StateSubmitted:
-		return "Submitted"
-	case entitlement.StatePendingApproval:
-		return "Waiting for approval"
-	case entitlement.StateScheduled:
-		return "Scheduled"
-	case entitlement.StateDelivering:
-		return "Being granted"
-	case entitlement.StateDelivered:
-		return "Delivered"
-	case entitlement.StatePartiallyDelivered:
-		return "Partially delivered"
-	case entitlement.StateDenied:
-		return "Denied"
-	case entitlement.StateCanceled:
-		return "Canceled"
-	}
-	return state
-}
-
 // RequestTypeLabel says what a request asks for.
 func RequestTypeLabel(t string) string {
 	switch t {
