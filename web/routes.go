@@ -48,7 +48,94 @@ func (s *Server) routes() {
 	e.POST("/approvals/bulk", approvals.Bulk, requireUser)
 	e.POST("/approvals/:id/decide", approvals.Decide, requireUser)
 
-	// Pages: Admin (administrators, catalog creators and catalog role holders).
+	// Pages: Admin (administrators, catalog creators and catalog role holders). Every handler
+	// checks through the service what the person may see and do; people without any
+	// administrative role get a 403.
+	admin := e.Group("/admin", requireUser)
+	adminDash := handlers.AdminDashboard{Base: s.base}
+	adminPeople := handlers.AdminPeople{Base: s.base}
+	adminCatalogs := handlers.AdminCatalogs{Base: s.base}
+	adminResources := handlers.AdminResources{Base: s.base}
+	adminPackages := handlers.AdminPackages{Base: s.base}
+	adminPolicies := handlers.AdminPolicies{Base: s.base}
+	admin.GET("", adminDash.Show)
+	admin.GET("/people", adminPeople.Search)
+	admin.GET("/catalogs", adminCatalogs.List)
+	admin.GET("/catalogs/new", adminCatalogs.New)
+	admin.POST("/catalogs", adminCatalogs.Create)
+	admin.GET("/catalogs/:id", adminCatalogs.Show)
+	admin.GET("/catalogs/:id/edit", adminCatalogs.Edit)
+	admin.POST("/catalogs/:id/edit", adminCatalogs.Update)
+	admin.POST("/catalogs/:id/publish", adminCatalogs.Publish)
+	admin.POST("/catalogs/:id/delete", adminCatalogs.Delete)
+	admin.GET("/catalogs/:id/roles", adminCatalogs.Roles)
+	admin.POST("/catalogs/:id/roles", adminCatalogs.AddRole)
+	admin.POST("/catalogs/:id/roles/remove", adminCatalogs.RemoveRole)
+	admin.GET("/catalogs/:id/resources", adminResources.List)
+	admin.GET("/catalogs/:id/resources/new", adminResources.New)
+	admin.POST("/catalogs/:id/resources", adminResources.Add)
+	admin.POST("/catalogs/:id/resources/:rid/remove", adminResources.Remove)
+	admin.GET("/catalogs/:id/packages", adminPackages.List)
+	admin.GET("/catalogs/:id/packages/new", adminPackages.New)
+	admin.POST("/catalogs/:id/packages/new", adminPackages.Create)
+	admin.GET("/packages/:id", adminPackages.Show)
+	admin.GET("/packages/:id/edit", adminPackages.Edit)
+	admin.POST("/packages/:id/edit", adminPackages.Update)
+	admin.POST("/packages/:id/delete", adminPackages.Delete)
+	admin.POST("/packages/:id/roles", adminPackages.AddRole)
+	admin.POST("/packages/:id/roles/remove", adminPackages.RemoveRole)
+	admin.GET("/packages/:id/policies", adminPackages.Policies)
+	admin.GET("/packages/:id/policies/new", adminPolicies.New)
+	admin.POST("/packages/:id/policies/new", adminPolicies.StepNew)
+	admin.GET("/policies/:id/edit", adminPolicies.Edit)
+	admin.POST("/policies/:id/edit", adminPolicies.StepEdit)
+	admin.POST("/policies/:id/delete", adminPolicies.Delete)
+	adminAssignments := handlers.AdminAssignments{Base: s.base}
+	admin.GET("/packages/:id/assignments", adminAssignments.List)
+	admin.GET("/packages/:id/assignments/new", adminAssignments.New)
+	admin.POST("/packages/:id/assignments/new", adminAssignments.Assign)
+	admin.POST("/packages/:id/assignments/:aid/remove", adminAssignments.Remove)
+	admin.GET("/packages/:id/requests", adminAssignments.Requests)
+	adminAudit := handlers.AdminAudit{Base: s.base}
+	admin.GET("/audit", adminAudit.List)
+	admin.GET("/audit/export.csv", adminAudit.ExportCSV)
+	admin.GET("/audit/export.json", adminAudit.ExportJSON)
+	adminSettings := handlers.AdminSettings{Base: s.base}
+	admin.GET("/settings", adminSettings.Show)
+	admin.POST("/settings", adminSettings.Update)
+	admin.POST("/settings/catalog-creators", adminSettings.AddCreator)
+	admin.POST("/settings/catalog-creators/remove", adminSettings.RemoveCreator)
+	adminDirectory := handlers.AdminDirectory{Base: s.base}
+	admin.GET("/directory/users", adminDirectory.Users)
+	admin.GET("/directory/users/new", adminDirectory.NewUser)
+	admin.POST("/directory/users/new", adminDirectory.CreateUser)
+	admin.GET("/directory/users/import", adminDirectory.ImportForm("users"))
+	admin.POST("/directory/users/import", adminDirectory.Import("users"))
+	admin.GET("/directory/users/:id", adminDirectory.User)
+	admin.GET("/directory/users/:id/edit", adminDirectory.EditUser)
+	admin.POST("/directory/users/:id/edit", adminDirectory.UpdateUser)
+	admin.POST("/directory/users/:id/block", adminDirectory.Block)
+	admin.GET("/directory/groups", adminDirectory.Groups)
+	admin.GET("/directory/groups/new", adminDirectory.NewGroup)
+	admin.POST("/directory/groups/new", adminDirectory.CreateGroup)
+	admin.GET("/directory/groups/import", adminDirectory.ImportForm("groups"))
+	admin.POST("/directory/groups/import", adminDirectory.Import("groups"))
+	admin.GET("/directory/groups/:id", adminDirectory.Group)
+	admin.GET("/directory/groups/:id/edit", adminDirectory.EditGroup)
+	admin.POST("/directory/groups/:id/edit", adminDirectory.UpdateGroup)
+	admin.POST("/directory/groups/:id/delete", adminDirectory.DeleteGroup)
+	admin.POST("/directory/groups/:id/members", adminDirectory.AddMember)
+	admin.POST("/directory/groups/:id/members/remove", adminDirectory.RemoveMember)
+	adminOrgs := handlers.AdminOrgs{Base: s.base}
+	admin.GET("/connected-organizations", adminOrgs.List)
+	admin.GET("/connected-organizations/new", adminOrgs.New)
+	admin.POST("/connected-organizations/new", adminOrgs.Create)
+	admin.GET("/connected-organizations/:id", adminOrgs.Show)
+	admin.GET("/connected-organizations/:id/edit", adminOrgs.Edit)
+	admin.POST("/connected-organizations/:id/edit", adminOrgs.Update)
+	admin.POST("/connected-organizations/:id/delete", adminOrgs.Delete)
+	admin.POST("/connected-organizations/:id/sponsors", adminOrgs.AddSponsor)
+	admin.POST("/connected-organizations/:id/sponsors/remove", adminOrgs.RemoveSponsor)
 }
 
 // ready answers 200 while the store can serve reads.

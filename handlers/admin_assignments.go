@@ -1,0 +1,333 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/stewardhq/steward/entitlement"
+	"github.com/stewardhq/steward/views"
+	"github.com/stewardhq/steward/views/components"
+)
+
+// AdminAssignments serves a package's assignments and requests tabs, direct assignment
+// (AdminAdd) and removal (AdminRemove).
+type AdminAssignments struct {
+	*Base
+}
+
+// searchLimit bounds the people a person search of a package's assignments or requests looks
+// for; the list is then filtered to them.
+const searchLimit = 50
+
+// matchingUsers returns the ids of up to searchLimit users whose name or e-mail starts with q.
+func matchingUsers(ctx context.Context, svc *entitlement.Service, q string) (map[string]bool, error) {
+	page, err := svc.ListUsers(ctx, entitlement.ListOptions{Search: q, Limit: searchLimit})
+	if err != nil {
+		return nil, err
+	}
+	ids := make(map[string]bool, len(page.Items))
+	for _, u := range page.Items {
+		ids[u.ID] = true
+	}
+	return ids, nil
+}
+
+// filtered pages a list that must be narrowed to some people: it reads the whole list under the
+// state filter and pages the matches in memory.
+func filtered[T any](list func(entitlement.ListOptions) (entitlement.Page[T], error), keep func(T) bool, key func(T) string, opt entitlement.ListOptions) (entitlement.Page[T], error) {
+	all, err := collectPages(list)
+	if err != nil {
+		return entitlement.Page[T]{}, err
+	}
+	all = slices.DeleteFunc(all, func(x T) bool { return !keep(x) })
+	return pageInMemory(all, key, opt), nil
+}
+
+// pageInMemory pages items in their order; cursors are the key of the neighbouring item.
+func pageInMemory[T any](items []T, key func(T) string, opt entitlement.ListOptions) entitlement.Page[T] {
+	size := opt.PageSize()
+	idx := func(k string) int { return slices.IndexFunc(items, func(x T) bool { return key(x) == k }) }
+	from, to := 0, min(size, len(items))
+	switch {
+	case opt.After != "":
+		if i := idx(opt.After); i >= 0 {
+			from = i + 1
+			to = min(from+size, len(items))
+		}
+	case opt.Before != "":
+		if i := idx(opt.Before); i >= 0 {
+			to = i
+			from = max(to-size, 0)
+		}
+	}
+	p := entitlement.Page[T]{Items: items[from:to], Total: len(items)}
+	if from > 0 && from < len(items) {
+		p.Prev = key(items[from])
+	}
+	if to < len(items) && to > 0 {
+		p.Next = key(items[to-1])
+	}
+	return p
+}
+
+func assignmentStates(state string) []string {
+	switch state {
+	case "all":
+		return nil
+	case entitlement.AssignmentDelivered, entitlement.AssignmentDelivering, entitlement.AssignmentExpired:
+		return []string{state}
+	}
+	return []string{entitlement.AssignmentDelivering, entitlement.AssignmentDelivered}
+}
+
+// List renders GET /admin/packages/:id/assignments?state=&q=.
+func (h AdminAssignments) List(c echo.Context) error {
+	pp, err := h.packageProps(c, c.Param("id"), views.PackageTabAssignments)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	state := c.QueryParam("state")
+	if state == "" {
+		state = "live"
+	}
+	opt := adminListOptions(c)
+	f := entitlement.AssignmentFilter{States: assignmentStates(state)}
+	list := func(o entitlement.ListOptions) (entitlement.Page[entitlement.Assignment], error) {
+		return h.Svc.PackageAssignments(ctx, pp.Package.ID, f, o)
+	}
+	var page entitlement.Page[entitlement.Assignment]
+	if opt.Search != "" {
+		ids, err := matchingUsers(ctx, h.Svc, opt.Search)
+		if err != nil {
+			return err
+		}
+		page, err = filtered(list, func(a entitlement.Assignment) bool { return ids[a.TargetID] }, func(a entitlement.Assignment) string { return a.ID }, entitlement.ListOptions{After: opt.After, Before: opt.Before})
+		if err != nil {
+			return err
+		}
+	} else if page, err = list(entitlement.ListOptions{After: opt.After, Before: opt.Before}); err != nil {
+		return err
+	}
+	pols, err := policyNames(ctx, h.Svc, pp.Package.ID)
+	if err != nil {
+		return err
+	}
+	caps, err := h.Svc.Capabilities(ctx)
+	if err != nil {
+		return err
+	}
+	props := views.PackageAssignmentsProps{PackageProps: pp, State: state, Query: opt.Search, Pager: pageLinks(c, pp.URL()+"/assignments", page, opt)}
+	for _, a := range page.Items {
+		who, email := h.person(ctx, a.TargetID)
+		row := views.AdminAssignmentRow{Assignment: a, Who: who, Email: email, Policy: pols[a.PolicyID]}
+		if caps.IsAdmin {
+			row.UserURL = "/admin/directory/users/" + a.TargetID
+		}
+		props.Rows = append(props.Rows, row)
+	}
+	return Render(c, http.StatusOK, views.PackageAssignmentsPage(props))
+}
+
+// person names a user for a row; users the caller may not see stay anonymous but countable.
+func (b *Base) person(ctx context.Context, id string) (string, string) {
+	u, err := b.Svc.UserByID(ctx, id)
+	if err != nil {
+		return "Someone who left the directory", ""
+	}
+	return u.Label(), u.Email
+}
+
+// policyNames maps a package's policy ids to their names.
+func policyNames(ctx context.Context, svc *entitlement.Service, packageID string) (map[string]string, error) {
+	pols, err := svc.PoliciesOfPackage(ctx, packageID)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, p := range pols {
+		out[p.ID] = p.DisplayName
+	}
+	return out, nil
+}
+
+// New renders GET /admin/packages/:id/assignments/new.
+func (h AdminAssignments) New(c echo.Context) error {
+	return h.form(c, http.StatusOK, assignForm{}, nil, nil, "", false)
+}
+
+// assignForm is the direct assignment form as posted.
+type assignForm struct {
+	users                             []string
+	policy, start, end, justification string
+}
+
+func readAssignForm(c echo.Context) assignForm {
+	form, _ := c.FormParams()
+	f := assignForm{policy: c.FormValue("policy"), start: c.FormValue("start"), end: c.FormValue("end"), justification: c.FormValue("justification")}
+	for _, u := range form["users"] {
+		if u != "" && !slices.Contains(f.users, u) {
+			f.users = append(f.users, u)
+		}
+	}
+	return f
+}
+
+func (h AdminAssignments) form(c echo.Context, status int, f assignForm, errs map[string]string, failures []string, query string, searched bool) error {
+	pp, err := h.packageProps(c, c.Param("id"), views.PackageTabAssignments)
+	if err != nil {
+		return err
+	}
+	if !pp.CanAssign {
+		return &entitlement.RuleError{Code: "forbidden", Kind: entitlement.ErrForbidden,
+			Message: "Only owners, access package managers and assignment managers of the catalog " + pp.Catalog.DisplayName + " can assign its packages."}
+	}
+	ctx := c.Request().Context()
+	pp.Page.Title = "Assign " + pp.Package.DisplayName
+	pp.Page.Breadcrumbs = append(pp.Page.Breadcrumbs[:len(pp.Page.Breadcrumbs)-1],
+		views.NavItem{Label: pp.Package.DisplayName, URL: pp.URL() + "/assignments"}, views.NavItem{Label: "Assign"})
+	props := views.AssignFormProps{PackageProps: pp, Policy: f.policy, Start: f.start, End: f.end, Justification: f.justification, Errors: fieldMessages(errs), Failures: failures}
+	for _, id := range f.users {
+		if u, err := h.Svc.UserByID(ctx, id); err == nil {
+			props.Chosen = append(props.Chosen, views.Choice{Kind: "user", ID: u.ID, Label: u.Label(), Detail: u.Email})
+		}
+	}
+	pols, err := h.Svc.PoliciesOfPackage(ctx, pp.Package.ID)
+	if err != nil {
+		return err
+	}
+	for _, p := range pols {
+		props.Policies = append(props.Policies, components.SelectOption{Value: p.ID, Label: p.DisplayName})
+	}
+	if props.Policy == "" && len(pols) > 0 {
+		props.Policy = pols[0].ID
+	}
+	props.Picker = views.PickerProps{
+		ID: "assign-picker", Label: "Add a person", Kinds: "user", Query: query, Searched: searched,
+		Name: "pick", SearchName: "search", SearchValue: "1", QueryName: "q", Help: "Type a name or an e-mail address, then choose. Add as many as you need.",
+	}
+	if searched {
+		if props.Picker.Results, err = searchPeople(ctx, h.Svc, "user", query); err != nil {
+			return err
+		}
+	}
+	return Render(c, status, views.AssignFormPage(props))
+}
+
+// Assign handles POST /admin/packages/:id/assignments/new: choosing and removing people (the
+// chips), a search without JavaScript, or the assignment itself (assign=1), one AdminAdd request
+// per person.
+func (h AdminAssignments) Assign(c echo.Context) error {
+	id := c.Param("id")
+	f := readAssignForm(c)
+	if k, uid, ok := cutKind(c.FormValue("pick")); ok && k == "user" {
+		if !slices.Contains(f.users, uid) {
+			f.users = append(f.users, uid)
+		}
+		return h.form(c, http.StatusOK, f, nil, nil, "", false)
+	}
+	if r := c.FormValue("remove"); r != "" {
+		f.users = slices.DeleteFunc(f.users, func(u string) bool { return u == r })
+		return h.form(c, http.StatusOK, f, nil, nil, "", false)
+	}
+	if c.FormValue("assign") == "" {
+		return h.form(c, http.StatusOK, f, nil, nil, c.FormValue("q"), true)
+	}
+	if len(f.users) == 0 {
+		return h.form(c, http.StatusUnprocessableEntity, f, map[string]string{"targetId": "choose at least one person to assign"}, nil, "", false)
+	}
+	sched := entitlement.Schedule{}
+	errs := map[string]string{}
+	if f.start != "" {
+		t, err := time.Parse(dateLayout, f.start)
+		if err != nil {
+			errs["schedule.startDateTime"] = "choose a start date"
+		} else {
+			sched.StartDateTime = &t
+		}
+	}
+	if f.end != "" {
+		if t, ok := endOfDay(f.end); ok {
+			sched.Expiration = entitlement.Expiration{Type: entitlement.ExpirationAfterDateTime, EndDateTime: &t}
+		} else {
+			errs["schedule.expiration.endDateTime"] = "choose an end date"
+		}
+	}
+	if len(errs) > 0 {
+		return h.form(c, http.StatusUnprocessableEntity, f, errs, nil, "", false)
+	}
+	ctx := c.Request().Context()
+	var failures, done []string
+	var left []string
+	for _, uid := range f.users {
+		who, _ := h.person(ctx, uid)
+		_, err := h.Svc.SubmitRequest(ctx, entitlement.RequestInput{
+			RequestType: entitlement.RequestAdminAdd, AccessPackageID: id, PolicyID: f.policy, TargetID: uid,
+			Justification: f.justification, Schedule: sched,
+		})
+		if fields, ok := FieldErrors(err); ok {
+			// A problem with the form itself is the same for everyone: show it by its field.
+			if _, personal := fields["targetId"]; !personal {
+				return h.form(c, http.StatusUnprocessableEntity, f, fields, nil, "", false)
+			}
+			failures = append(failures, who+": "+finish(sentence(fields["targetId"])))
+			left = append(left, uid)
+			continue
+		}
+		var msg string
+		if m, ok := ruleRefusal(err, entitlement.ErrConflict); ok {
+			msg = m
+		} else if m, ok := ruleRefusal(err, entitlement.ErrForbidden); ok {
+			msg = m
+		} else if m, ok := ruleRefusal(err, entitlement.ErrNotFound); ok {
+			msg = m
+		} else if err != nil {
+			return err
+		}
+		if msg != "" {
+			failures = append(failures, who+": "+finish(sentence(msg)))
+			left = append(left, uid)
+			continue
+		}
+		done = append(done, who)
+	}
+	if len(failures) > 0 {
+		if len(done) > 0 {
+			if err := h.Flash(c, "success", "Assigned to "+joinWords(done, "and")+"."); err != nil {
+				return err
+			}
+		}
+		f.users = left
+		return h.form(c, http.StatusConflict, f, nil, failures, "", false)
+	}
+	return h.SeeOther(c, "/admin/packages/"+id+"/assignments", "Assigned to "+joinWords(done, "and")+".")
+}
+
+// Remove handles POST /admin/packages/:id/assignments/:aid/remove: an AdminRemove request.
+func (h AdminAssignments) Remove(c echo.Context) error {
+	id := c.Param("id")
+	ctx := c.Request().Context()
+	a, err := h.Svc.AssignmentByID(ctx, c.Param("aid"))
+	if err != nil {
+		return err
+	}
+	who, _ := h.person(ctx, a.TargetID)
+	back := "/admin/packages/" + id + "/assignments"
+	_, err = h.Svc.SubmitRequest(ctx, entitlement.RequestInput{
+		RequestType: entitlement.RequestAdminRemove, AssignmentID: a.ID, Justification: strings.TrimSpace(c.FormValue("justification")),
+	})
+	if msg, ok := ruleRefusal(err, entitlement.ErrConflict); ok {
+		if err := h.flashError(c, who+"'s access was not removed: "+finish(msg)); err != nil {
+			return err
+		}
+		return c.Redirect(http.StatusSeeOther, back)
+	}
+	if err != nil {
+		return err
+	}
+	return h.SeeOther(c, back, who+"'s access was removed.")
+}

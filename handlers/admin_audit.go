@@ -1,0 +1,195 @@
+package handlers
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+	"github.com/stewardhq/steward/entitlement"
+	"github.com/stewardhq/steward/views"
+)
+
+// AdminAudit serves the audit log and its exports.
+type AdminAudit struct {
+	*Base
+}
+
+// auditFilter reads the filter from the query: the actor may be a user id, an e-mail address or
+// the start of a name, which must name one person.
+func (h AdminAudit) auditFilter(c echo.Context) (views.AuditFilterForm, entitlement.AuditFilter, string, map[string]string, error) {
+	q := c.QueryParams()
+	form := views.AuditFilterForm{
+		Actor: strings.TrimSpace(q.Get("actor")), Object: strings.TrimSpace(q.Get("object")), ObjectType: q.Get("type"),
+		Action: q.Get("action"), From: q.Get("from"), To: q.Get("to"),
+	}
+	f := entitlement.AuditFilter{ObjectID: form.Object, ObjectType: form.ObjectType, Action: form.Action}
+	errs := map[string]string{}
+	label := ""
+	if form.Actor != "" {
+		ctx := c.Request().Context()
+		if _, err := uuid.Parse(form.Actor); err == nil {
+			f.ActorID = form.Actor
+			label, _ = h.person(ctx, form.Actor)
+		} else {
+			page, err := h.Svc.ListUsers(ctx, entitlement.ListOptions{Search: form.Actor, Limit: 10})
+			if err != nil {
+				return form, f, "", nil, err
+			}
+			var match []entitlement.User
+			for _, u := range page.Items {
+				if strings.EqualFold(u.Email, form.Actor) {
+					match = []entitlement.User{u}
+					break
+				}
+				match = append(match, u)
+			}
+			switch len(match) {
+			case 0:
+				errs["actor"] = "Nobody in the directory matches; type an e-mail address or the start of a name."
+				f.ActorID = "-" // matches nothing
+			case 1:
+				f.ActorID, label = match[0].ID, match[0].Label()+" ("+match[0].Email+")"
+			default:
+				errs["actor"] = "Several people match; type their e-mail address."
+				f.ActorID = "-"
+			}
+		}
+	}
+	if form.From != "" {
+		if t, err := time.Parse(dateLayout, form.From); err == nil {
+			f.From = t
+		} else {
+			errs["from"] = "Choose a date."
+		}
+	}
+	if form.To != "" {
+		if t, err := time.Parse(dateLayout, form.To); err == nil {
+			f.To = t.Add(24 * time.Hour)
+		} else {
+			errs["to"] = "Choose a date."
+		}
+	}
+	if len(errs) == 0 {
+		errs = nil
+	}
+	return form, f, label, errs, nil
+}
+
+// List renders GET /admin/audit.
+func (h AdminAudit) List(c echo.Context) error {
+	p, _, err := h.adminPage(c, "Audit log", navAudit)
+	if err != nil {
+		return err
+	}
+	form, f, label, errs, err := h.auditFilter(c)
+	if err != nil {
+		return err
+	}
+	opt := adminListOptions(c)
+	opt.Search = ""
+	page, err := h.Svc.ListAudit(c.Request().Context(), f, opt)
+	if err != nil {
+		return err
+	}
+	q := url.Values{}
+	for k, v := range map[string]string{"actor": form.Actor, "object": form.Object, "type": form.ObjectType, "action": form.Action, "from": form.From, "to": form.To} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	status := http.StatusOK
+	if errs != nil {
+		status = http.StatusUnprocessableEntity
+	}
+	return Render(c, status, views.AuditPage(views.AuditProps{
+		Page: p, Filter: form, ActorLabel: label, Errors: errs, Events: page.Items,
+		Pager: pageLinks(c, "/admin/audit", page, opt), Now: h.Svc.Clock().Now(), ExportQuery: q.Encode(),
+	}))
+}
+
+// exportLimit bounds one export, so that an unfiltered export of a large tenant stays a file a
+// person can open; the filter narrows it.
+const exportLimit = 100000
+
+// events reads every event the filter selects, newest first, up to exportLimit.
+func (h AdminAudit) events(c echo.Context) ([]entitlement.AuditEvent, error) {
+	if _, _, err := h.adminPage(c, "Audit log", navAudit); err != nil {
+		return nil, err
+	}
+	_, f, _, errs, err := h.auditFilter(c)
+	if err != nil {
+		return nil, err
+	}
+	if errs != nil {
+		return nil, &entitlement.ValidationError{Code: "invalidFilter", Fields: errs}
+	}
+	var out []entitlement.AuditEvent
+	opt := entitlement.ListOptions{Limit: entitlement.MaxPageSize}
+	for len(out) < exportLimit {
+		page, err := h.Svc.ListAudit(c.Request().Context(), f, opt)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page.Items...)
+		if page.Next == "" {
+			break
+		}
+		opt.After = page.Next
+	}
+	return out, nil
+}
+
+func exportName(ext string, now time.Time) string {
+	return "steward-audit-" + now.UTC().Format("20060102-150405") + "." + ext
+}
+
+// ExportCSV serves GET /admin/audit/export.csv: the filtered events as CSV.
+func (h AdminAudit) ExportCSV(c echo.Context) error {
+	events, err := h.events(c)
+	if err != nil {
+		return err
+	}
+	res := c.Response()
+	res.Header().Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+	res.Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+exportName("csv", h.Svc.Clock().Now())+`"`)
+	res.WriteHeader(http.StatusOK)
+	w := csv.NewWriter(res)
+	_ = w.Write([]string{"id", "at", "actorId", "actorName", "action", "objectType", "objectId", "objectName", "summary"})
+	for _, e := range events {
+		_ = w.Write([]string{e.ID, e.At.UTC().Format(time.RFC3339), e.ActorID, csvSafe(e.ActorName), e.Action, e.ObjectType, e.ObjectID, csvSafe(e.ObjectName), csvSafe(e.Summary)})
+	}
+	w.Flush()
+	return w.Error()
+}
+
+// csvSafe keeps a spreadsheet from reading a cell as a formula (CSV injection): names and
+// summaries come from people.
+func csvSafe(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// ExportJSON serves GET /admin/audit/export.json: the filtered events as a JSON array.
+func (h AdminAudit) ExportJSON(c echo.Context) error {
+	events, err := h.events(c)
+	if err != nil {
+		return err
+	}
+	if events == nil {
+		events = []entitlement.AuditEvent{}
+	}
+	res := c.Response()
+	res.Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
+	res.Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+exportName("json", h.Svc.Clock().Now())+`"`)
+	res.WriteHeader(http.StatusOK)
+	enc := json.NewEncoder(res)
+	enc.SetIndent("", "  ")
+	return enc.Encode(events)
+}

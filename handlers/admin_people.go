@@ -1,0 +1,160 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/stewardhq/steward/entitlement"
+	"github.com/stewardhq/steward/views"
+)
+
+// AdminPeople serves the people picker's search: users, groups and connected organizations that
+// match what was typed, as choose buttons for the form the picker sits in.
+type AdminPeople struct {
+	*Base
+}
+
+// pickerLimit is how many matches of each kind a picker shows.
+const pickerLimit = 8
+
+// Search renders GET /admin/people?kinds=user,group&name=op&prefix=add:x:&qname=q_x&q_x=ada.
+func (h AdminPeople) Search(c echo.Context) error {
+	qname := c.QueryParam("qname")
+	if qname == "" {
+		qname = "q"
+	}
+	q := c.QueryParam(qname)
+	results, err := searchPeople(c.Request().Context(), h.Svc, c.QueryParam("kinds"), q)
+	if err != nil {
+		return err
+	}
+	return Render(c, http.StatusOK, views.PickerResults(views.PickerResultsProps{
+		Results: results, Searched: strings.TrimSpace(q) != "",
+		Name: c.QueryParam("name"), Prefix: c.QueryParam("prefix"),
+	}))
+}
+
+// searchPeople finds up to pickerLimit users, groups and organizations of each of the kinds
+// ("user,group,org") whose name or e-mail starts with q. An empty q finds nothing.
+func searchPeople(ctx context.Context, svc *entitlement.Service, kinds, q string) ([]views.Choice, error) {
+	q = strings.TrimSpace(q)
+	if q == "" {
+		return nil, nil
+	}
+	opt := entitlement.ListOptions{Search: q, Limit: pickerLimit}
+	var out []views.Choice
+	for _, k := range strings.Split(kinds, ",") {
+		switch strings.TrimSpace(k) {
+		case "user":
+			page, err := svc.ListUsers(ctx, opt)
+			if err != nil {
+				return nil, err
+			}
+			for _, u := range page.Items {
+				if !u.AccountEnabled {
+					continue
+				}
+				detail := u.Email
+				if u.IsGuest() {
+					detail += " · guest"
+				}
+				out = append(out, views.Choice{Kind: "user", ID: u.ID, Label: u.Label(), Detail: detail})
+			}
+		case "group":
+			page, err := svc.ListGroups(ctx, opt)
+			if err != nil {
+				return nil, err
+			}
+			for _, g := range page.Items {
+				out = append(out, views.Choice{Kind: "group", ID: g.ID, Label: g.DisplayName, Detail: g.Description})
+			}
+		case "org":
+			page, err := svc.ListConnectedOrganizations(ctx, opt)
+			if err != nil {
+				return nil, err
+			}
+			for _, o := range page.Items {
+				out = append(out, views.Choice{Kind: "org", ID: o.ID, Label: o.DisplayName, Detail: strings.Join(o.Domains(), ", ")})
+			}
+		}
+	}
+	return out, nil
+}
+
+// names looks up the labels of users, groups and organizations for chips and summaries. Entries
+// that are gone (or that the caller may not see) are left out, and the page shows them as unknown.
+type nameBook struct {
+	ctx context.Context
+	svc *entitlement.Service
+	m   map[string]string
+}
+
+func newNameBook(ctx context.Context, svc *entitlement.Service) *nameBook {
+	return &nameBook{ctx: ctx, svc: svc, m: map[string]string{}}
+}
+
+// add looks up one user set; kinds that name nobody in particular need no lookup.
+func (n *nameBook) add(u entitlement.UserSet) error {
+	key := views.NameKey(u)
+	if _, ok := n.m[key]; ok || u.ID == "" {
+		return nil
+	}
+	var label string
+	var err error
+	switch u.Type {
+	case entitlement.UserSetSingleUser:
+		var x entitlement.User
+		if x, err = n.svc.UserByID(n.ctx, u.ID); err == nil {
+			label = x.Label()
+		}
+	case entitlement.UserSetGroupMembers:
+		var x entitlement.Group
+		if x, err = n.svc.GroupByID(n.ctx, u.ID); err == nil {
+			label = x.DisplayName
+		}
+	case entitlement.UserSetConnectedOrgMembers:
+		var x entitlement.ConnectedOrganization
+		if x, err = n.svc.ConnectedOrganizationByID(n.ctx, u.ID); err == nil {
+			label = x.DisplayName
+		}
+	default:
+		return nil
+	}
+	if errors.Is(err, entitlement.ErrNotFound) || errors.Is(err, entitlement.ErrForbidden) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	n.m[key] = label
+	return nil
+}
+
+func (n *nameBook) addAll(sets ...[]entitlement.UserSet) error {
+	for _, s := range sets {
+		for _, u := range s {
+			if err := n.add(u); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// principalLabel names a catalog role member or sponsor (a user or a group), with its kind.
+func (n *nameBook) principal(id, typ string) string {
+	u := entitlement.UserSet{Type: entitlement.UserSetSingleUser, ID: id}
+	if typ == entitlement.PrincipalGroup {
+		u.Type = entitlement.UserSetGroupMembers
+	}
+	if err := n.add(u); err != nil {
+		return id
+	}
+	if l, ok := n.m[views.NameKey(u)]; ok {
+		return l
+	}
+	return "Unknown (" + id + ")"
+}

@@ -1,0 +1,110 @@
+package views
+
+import (
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/stewardhq/steward/entitlement"
+	"github.com/stewardhq/steward/views/components"
+)
+
+// Pager is the footer of a paginated list.
+type Pager struct {
+	Label            string // "1–25 of 312"
+	PrevURL, NextURL string
+}
+
+func (p Pager) props(target string) components.PaginationProps {
+	return components.PaginationProps{Label: p.Label, PrevURL: p.PrevURL, NextURL: p.NextURL, Target: target}
+}
+
+// Choice is a person, group or organization offered by a people picker or shown as a chip.
+type Choice struct {
+	Kind   string // "user", "group" or "org"
+	ID     string
+	Label  string
+	Detail string // an e-mail address, a description
+}
+
+// KindLabel names a choice's kind for people.
+func (c Choice) KindLabel() string { return userSetKindName(c.Kind) }
+
+// PickerProps configures PeoplePicker: a search box that finds users, groups or connected
+// organizations and offers each as a button that submits the enclosing form with Name=Prefix+kind:id.
+type PickerProps struct {
+	ID          string // unique on the page; the results region is ID+"-results"
+	Label       string
+	Help        string
+	Error       string
+	Kinds       string // comma-separated: "user", "group", "org"
+	Query       string // the search typed (when the page was re-rendered by a no-JS search)
+	Results     []Choice
+	Searched    bool   // Results are the answer to Query (show "nobody found" when empty)
+	Name        string // the name of the choose buttons, e.g. "op"
+	Prefix      string // the value prefix of the choose buttons, e.g. "add:requestors:"
+	SearchName  string // the name and value of the no-JS search button, which submits the form
+	SearchValue string
+	QueryName   string // the name of the search input inside the form; ID+"_q" when empty
+}
+
+func (p PickerProps) queryName() string {
+	if p.QueryName != "" {
+		return p.QueryName
+	}
+	return p.ID + "_q"
+}
+
+// pickerURL is the htmx search endpoint for the picker.
+func (p PickerProps) pickerURL() string {
+	return "/admin/people?kinds=" + p.Kinds + "&name=" + url.QueryEscape(p.Name) + "&prefix=" + url.QueryEscape(p.Prefix) + "&qname=" + url.QueryEscape(p.queryName())
+}
+
+// PickerResultsProps is the list of matches the picker search returns.
+type PickerResultsProps struct {
+	Results  []Choice
+	Searched bool
+	Name     string
+	Prefix   string
+}
+
+func userSetKindName(kind string) string {
+	switch kind {
+	case entitlement.UserSetSingleUser, "user":
+		return "User"
+	case entitlement.UserSetGroupMembers, "group":
+		return "Group"
+	case entitlement.UserSetConnectedOrgMembers, "org":
+		return "Organization"
+	case entitlement.UserSetRequestorManager:
+		return "Manager"
+	case entitlement.UserSetInternalSponsors:
+		return "Internal sponsors"
+	case entitlement.UserSetExternalSponsors:
+		return "External sponsors"
+	}
+	return kind
+}
+
+// dateFormat is the one readable date format of the portal.
+const dateFormat = "2 Jan 2006"
+
+// FormatDate formats a date the way the portal shows dates everywhere.
+func FormatDate(t time.Time) string { return t.UTC().Format(dateFormat) }
+
+// FormatDateTime formats a moment with its time, in UTC.
+func FormatDateTime(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") }
+
+// Plural formats a count with its noun: "1 package", "3 packages".
+func Plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
+// WhenProps is a moment shown relative to now, with the exact time on hover.
+type WhenProps struct {
+	At  time.Time
+	Now time.Time
+}

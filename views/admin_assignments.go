@@ -1,0 +1,152 @@
+package views
+
+import (
+	"time"
+
+	"github.com/stewardhq/steward/entitlement"
+	"github.com/stewardhq/steward/views/components"
+)
+
+// PackageAssignmentsProps configures PackageAssignmentsPage.
+type PackageAssignmentsProps struct {
+	PackageProps
+	State string // the state filter: "live", "Delivered", "Delivering", "Expired" or "all"
+	Query string
+	Rows  []AdminAssignmentRow
+	Pager Pager
+}
+
+// AdminAssignmentRow is one assignment of a package.
+type AdminAssignmentRow struct {
+	Assignment entitlement.Assignment
+	Who        string
+	Email      string
+	UserURL    string
+	Policy     string
+	Package    string // on a user's page: the package's name
+	PackageURL string
+}
+
+// AssignmentStateLabel and AssignmentTone say an assignment's state in words and colour.
+func AssignmentStateLabel(a entitlement.Assignment) string {
+	switch a.AssignmentState {
+	case entitlement.AssignmentDelivered:
+		if a.AssignmentStatus == entitlement.StatusPartiallyDelivered {
+			return "Partially delivered"
+		}
+		return "Active"
+	case entitlement.AssignmentDelivering:
+		return "Being granted"
+	case entitlement.AssignmentExpired:
+		if a.AssignmentStatus == entitlement.StatusRemoved {
+			return "Removed"
+		}
+		return "Expired"
+	}
+	return a.AssignmentState
+}
+
+// AssignmentTone is the colour of an assignment's state.
+func AssignmentTone(a entitlement.Assignment) components.Tone {
+	switch a.AssignmentState {
+	case entitlement.AssignmentDelivered:
+		if a.AssignmentStatus == entitlement.StatusPartiallyDelivered {
+			return components.TonePartial
+		}
+		return components.ToneSuccess
+	case entitlement.AssignmentDelivering:
+		return components.ToneWaiting
+	}
+	return components.ToneNeutral
+}
+
+// AssignmentStateOptions are the assignment filters.
+var AssignmentStateOptions = []components.SelectOption{
+	{Value: "live", Label: "Live"},
+	{Value: entitlement.AssignmentDelivered, Label: "Active"},
+	{Value: entitlement.AssignmentDelivering, Label: "Being granted"},
+	{Value: entitlement.AssignmentExpired, Label: "Ended"},
+	{Value: "all", Label: "All"},
+}
+
+// PackageRequestsProps configures PackageRequestsPage.
+type PackageRequestsProps struct {
+	PackageProps
+	State string
+	Query string
+	Rows  []AdminRequestRow
+	Pager Pager
+}
+
+// AdminRequestRow is one request with its timeline.
+type AdminRequestRow struct {
+	Request   entitlement.Request
+	Who       string
+	UserURL   string
+	Requestor string
+	Type      string
+	Policy    string
+	Package   string
+	State     State  // the state as a badge, as My access shows it
+	Status    string // where the request stands, in words
+	Timeline  components.TimelineProps
+}
+
+// RequestStateOptions are the request filters.
+var RequestStateOptions = []components.SelectOption{
+	{Value: "open", Label: "Open"},
+	{Value: entitlement.StatePendingApproval, Label: "Waiting for approval"},
+	{Value: entitlement.StateScheduled, Label: "Scheduled"},
+	{Value: entitlement.StateDelivered, Label: "Delivered"},
+	{Value: entitlement.StatePartiallyDelivered, Label: "Partially delivered"},
+	{Value: entitlement.StateDenied, Label: "Denied"},
+	{Value: entitlement.StateCanceled, Label: "Canceled"},
+	{Value: "all", Label: "All"},
+}
+
+// RequestTypeLabel says what a request asks for.
+func RequestTypeLabel(t string) string {
+	switch t {
+	case entitlement.RequestUserAdd:
+		return "Requested"
+	case entitlement.RequestUserExtend:
+		return "Extension"
+	case entitlement.RequestUserRemove:
+		return "Gave back"
+	case entitlement.RequestAdminAdd:
+		return "Assigned directly"
+	case entitlement.RequestAdminRemove:
+		return "Removed by an admin"
+	case entitlement.RequestSystemRemove:
+		return "Ended by Steward"
+	}
+	return t
+}
+
+// AssignFormProps configures AssignFormPage: direct assignment of a package to people.
+type AssignFormProps struct {
+	PackageProps
+	Chosen        []Choice
+	Picker        PickerProps
+	Policies      []components.SelectOption
+	Policy        string
+	Start, End    string
+	Justification string
+	Errors        map[string]string
+	Failures      []string // people who could not be assigned, and why
+}
+
+// assignmentSince is when an assignment started: its scheduled start, or when it was made.
+func assignmentSince(a entitlement.Assignment) time.Time {
+	if a.Schedule.StartDateTime != nil {
+		return *a.Schedule.StartDateTime
+	}
+	return a.CreatedDateTime
+}
+
+func emptyAssignmentsWhy(query string) string {
+	if query != "" {
+		return "Nobody matching \u201c" + query + "\u201d holds or held this package with this state."
+	}
+	return "Nobody holds this package with this state."
+}

@@ -1,0 +1,201 @@
+package web_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stewardhq/steward/demo"
+	"github.com/stewardhq/steward/entitlement"
+	"github.com/stewardhq/steward/store"
+	"github.com/stewardhq/steward/web/browsertest"
+	"github.com/stewardhq/steward/web/webtest"
+)
+
+// startAdminDemo boots the server on the demo organisation (demo.Seed) with some activity: Riley and
+// Pat request what they may, and one assignment ends within two weeks.
+func startAdminDemo(t *testing.T) *webtest.Env {
+	t.Helper()
+	return webtest.Start(t, webtest.Options{
+		Users: adminUsers, Admins: []string{"admin@example.com"},
+		Seed: func(ctx context.Context, svc *entitlement.Service, st *store.Store) error {
+			if err := demo.Seed(ctx, svc, st); err != nil {
+				return err
+			}
+			var admin entitlement.User
+			err := st.View(ctx, func(tx entitlement.Tx) error {
+				var err error
+				admin, err = tx.Users().ByEmail("admin@example.com")
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			actx := entitlement.WithPrincipal(ctx, entitlement.Principal{UserID: admin.ID, Name: admin.DisplayName, Email: admin.Email, IsAdmin: true})
+			for _, email := range []string{"requester@example.com", "jordan.kim@example.com", "casey.brooks@example.com"} {
+				page, err := svc.ListUsers(actx, entitlement.ListOptions{Search: email, Limit: 1})
+				if err != nil || len(page.Items) == 0 {
+					return err
+				}
+				u := page.Items[0]
+				uctx := entitlement.WithPrincipal(ctx, entitlement.Principal{UserID: u.ID, Name: u.DisplayName, Email: u.Email})
+				pkgs, err := svc.RequestablePackages(uctx, entitlement.RequestableFilter{}, entitlement.ListOptions{Limit: 3})
+				if err != nil {
+					return err
+				}
+				for _, rp := range pkgs.Items {
+					_, _ = svc.SubmitRequest(uctx, entitlement.RequestInput{
+						RequestType: entitlement.RequestUserAdd, AccessPackageID: rp.Package.ID, PolicyID: rp.Policies[0].ID,
+						Justification: "Needed for the Q3 platform migration",
+					})
+				}
+			}
+			return nil
+		},
+	})
+}
+
+// TestAdminScreenshots visits every admin page of the demo organisation, at desktop width and at
+// 360 px, and keeps a screenshot of each (set STEWARD_SCREENSHOTS to keep them). Every page must
+// render without an error page and without horizontal overflow of the page itself.
+func TestAdminScreenshots(t *testing.T) {
+	env := startAdminDemo(t)
+	b := browsertest.New(t)
+	b.SignIn(env.URL, "ada", "Ada Admin")
+	actx := demoAdminCtx(t, env)
+
+	cats, err := env.Svc.ListCatalogs(actx, entitlement.ListOptions{Search: "Engineering"})
+	if err != nil || len(cats.Items) == 0 {
+		t.Fatalf("catalogs: %v", err)
+	}
+	cat := cats.Items[0]
+	pkgs, err := env.Svc.ListCatalogPackages(actx, cat.ID, entitlement.ListOptions{})
+	if err != nil || len(pkgs.Items) == 0 {
+		t.Fatalf("packages: %v", err)
+	}
+	pkg := pkgs.Items[0]
+	for _, p := range pkgs.Items {
+		if pols, _ := env.Svc.PoliciesOfPackage(actx, p.ID); len(pols) > 0 && len(pols[0].RequestApprovalSettings.ApprovalStages) > 0 {
+			pkg = p
+		}
+	}
+	pols, err := env.Svc.PoliciesOfPackage(actx, pkg.ID)
+	if err != nil || len(pols) == 0 {
+		t.Fatalf("policies: %v", err)
+	}
+	orgs, err := env.Svc.ListConnectedOrganizations(actx, entitlement.ListOptions{})
+	if err != nil || len(orgs.Items) == 0 {
+		t.Fatalf("orgs: %v", err)
+	}
+	riley := userIDByEmailEnv(t, env, actx, "requester@example.com")
+	groups, err := env.Svc.ListGroups(actx, entitlement.ListOptions{Search: "Engineering"})
+	if err != nil || len(groups.Items) == 0 {
+		t.Fatalf("groups: %v", err)
+	}
+
+	pages := []struct{ name, path, ready string }{
+		{"dashboard", "/admin", `[data-testid="dashboard-counts"]`},
+		{"catalogs", "/admin/catalogs", `[data-testid="catalog-row"]`},
+		{"catalog-new", "/admin/catalogs/new", `[data-testid="catalog-form"]`},
+		{"catalog-overview", "/admin/catalogs/" + cat.ID, `[data-testid="stat-resources"]`},
+		{"catalog-resources", "/admin/catalogs/" + cat.ID + "/resources", `[data-testid="resource-row"]`},
+		{"resource-new-group", "/admin/catalogs/" + cat.ID + "/resources/new?type=group", `[data-testid="resource-form"]`},
+		{"resource-new-application", "/admin/catalogs/" + cat.ID + "/resources/new?type=application", `[data-testid="resource-form"]`},
+		{"catalog-packages", "/admin/catalogs/" + cat.ID + "/packages", `[data-testid="package-row"]`},
+		{"catalog-roles", "/admin/catalogs/" + cat.ID + "/roles", `[data-testid="catalog-roles"]`},
+		{"package-new", "/admin/catalogs/" + cat.ID + "/packages/new", `[data-testid="package-form"]`},
+		{"package-roles", "/admin/packages/" + pkg.ID, `[data-testid="add-role-scope"]`},
+		{"package-policies", "/admin/packages/" + pkg.ID + "/policies", `[data-testid="policy-card"]`},
+		{"package-assignments", "/admin/packages/" + pkg.ID + "/assignments?state=all", `[data-testid="assignments"]`},
+		{"package-requests", "/admin/packages/" + pkg.ID + "/requests", `[data-testid="requests"]`},
+		{"assign-form", "/admin/packages/" + pkg.ID + "/assignments/new", `[data-testid="assign-form"]`},
+		{"policy-edit", "/admin/policies/" + pols[0].ID + "/edit", `[data-testid="policy-wizard"]`},
+		{"orgs", "/admin/connected-organizations", `[data-testid="org-row"]`},
+		{"org", "/admin/connected-organizations/" + orgs.Items[0].ID, `[data-testid="identity-sources"]`},
+		{"org-edit", "/admin/connected-organizations/" + orgs.Items[0].ID + "/edit", `[data-testid="org-form"]`},
+		{"users", "/admin/directory/users", `[data-testid="user-row"]`},
+		{"user", "/admin/directory/users/" + riley, `[data-testid="user-assignments"]`},
+		{"user-edit", "/admin/directory/users/" + riley + "/edit", `[data-testid="user-form"]`},
+		{"groups", "/admin/directory/groups", `[data-testid="group-row"]`},
+		{"group", "/admin/directory/groups/" + groups.Items[0].ID, `[data-testid="member-row"]`},
+		{"users-import", "/admin/directory/users/import", `[data-testid="import-form"]`},
+		{"settings", "/admin/settings", `[data-testid="settings-form"]`},
+		{"audit", "/admin/audit", `[data-testid="audit-row"]`},
+	}
+	visit := func(prefix string) {
+		for _, p := range pages {
+			step(t, b, prefix+p.name, chromedp.Navigate(env.URL+p.path), waitFor(p.ready))
+			overflow, err := chromedp.Run(b.Ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth + 1`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if overflow {
+				culprits, _ := chromedp.Run(b.Ctx, chromedp.Evaluate[string](`Array.from(document.querySelectorAll('body *')).filter(e => { const r = e.getBoundingClientRect(); if (r.right <= window.innerWidth + 1 || r.width === 0) return false; for (let p = e.parentElement; p; p = p.parentElement) { const o = getComputedStyle(p).overflowX; if (o === 'auto' || o === 'hidden' || o === 'scroll') return false; } return true; }).slice(0, 5).map(e => e.tagName + '.' + (e.className.baseVal ?? e.className).toString().slice(0, 80) + ' w=' + Math.round(e.getBoundingClientRect().width)).join(' | ')`))
+				t.Errorf("%s%s: the page is wider than the window: %s", prefix, p.name, culprits)
+			}
+			b.Screenshot(prefix + p.name)
+		}
+	}
+	visit("")
+
+	// The wizard's steps, and a step that comes back with messages.
+	step(t, b, "wizard", chromedp.Navigate(env.URL+"/admin/policies/"+pols[0].ID+"/edit"), wizardAt("basics"))
+	for _, s := range []string{"requestors", "approval", "lifecycle", "reviews", "summary"} {
+		step(t, b, "wizard "+s, click(`button[value="step:`+s+`"]`), wizardAt(s))
+		b.Screenshot("policy-edit-" + s)
+	}
+	step(t, b, "wizard-new", chromedp.Navigate(env.URL+"/admin/packages/"+pkg.ID+"/policies/new"), wizardAt("basics"))
+	step(t, b, "wizard-invalid", click(`[data-testid="wizard-next"]`), waitFor(`[data-testid="form-errors"]`))
+	b.Screenshot("policy-new-invalid")
+
+	// An import with problems shows them by line.
+	csvPath := filepath.Join(t.TempDir(), "people.csv")
+	if err := os.WriteFile(csvPath, []byte("displayName,mail,managerMail\nNew Person,not-an-address,\n,second@example.com,nobody@example.com\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	step(t, b, "import", chromedp.Navigate(env.URL+"/admin/directory/users/import"), waitFor(`[data-testid="import-form"]`),
+		chromedp.SetUploadFiles(chromedp.CSS(`#file`), []string{csvPath}), click(`[data-testid="import"]`), waitFor(`[data-testid="import-error"]`))
+	if got := b.Text(`[data-testid="import-report"]`); !strings.Contains(got, "Nothing was imported") {
+		t.Errorf("import report shows %q", got)
+	}
+	b.Screenshot("users-import-report")
+
+	// Narrow screens.
+	step(t, b, "narrow", chromedp.EmulateViewport(360, 780))
+	visit("360-")
+	step(t, b, "wizard narrow", chromedp.Navigate(env.URL+"/admin/policies/"+pols[0].ID+"/edit"), wizardAt("basics"),
+		click(`button[value="step:approval"]`), wizardAt("approval"))
+	b.Screenshot("360-policy-edit-approval")
+}
+
+func demoAdminCtx(t *testing.T, env *webtest.Env) context.Context {
+	t.Helper()
+	var admin entitlement.User
+	err := env.Store.View(context.Background(), func(tx entitlement.Tx) error {
+		var err error
+		admin, err = tx.Users().ByEmail("admin@example.com")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return entitlement.WithPrincipal(context.Background(), entitlement.Principal{UserID: admin.ID, Name: admin.DisplayName, Email: admin.Email, IsAdmin: true})
+}
+
+func userIDByEmailEnv(t *testing.T, env *webtest.Env, ctx context.Context, email string) string {
+	t.Helper()
+	page, err := env.Svc.ListUsers(ctx, entitlement.ListOptions{Search: email})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range page.Items {
+		if u.Email == email {
+			return u.ID
+		}
+	}
+	t.Fatalf("no user %s", email)
+	return ""
+}
