@@ -108,3 +108,40 @@ func (h AdminSettings) RemoveCreator(c echo.Context) error {
 	}
 	return h.SeeOther(c, "/admin/settings", "Catalog creator removed.")
 }
+
+// Backup streams a consistent copy of all data as a download (POST /admin/backup). The service
+// refuses anyone but an administrator and records the download before a byte is sent.
+func (h AdminSettings) Backup(c echo.Context) error {
+	ctx := c.Request().Context()
+	name := "steward-backup-" + h.Svc.Clock().Now().UTC().Format("20060102-150405") + ".db"
+	w := &lazyHeaders{c: c, name: name}
+	if _, err := h.Svc.Backup(ctx, w); err != nil {
+		if w.started {
+			// Part of the file is out; the person sees a broken download, the log says why.
+			h.Log.ErrorContext(ctx, "backup interrupted", "err", err)
+			return nil
+		}
+		return err
+	}
+	return nil
+}
+
+// lazyHeaders sends the download's headers with its first byte, so that a refusal before any
+// data still reaches the error handler as a normal page.
+type lazyHeaders struct {
+	c       echo.Context
+	name    string
+	started bool
+}
+
+func (l *lazyHeaders) Write(p []byte) (int, error) {
+	if !l.started {
+		l.started = true
+		h := l.c.Response().Header()
+		h.Set(echo.HeaderContentType, "application/octet-stream")
+		h.Set(echo.HeaderContentDisposition, `attachment; filename="`+l.name+`"`)
+		h.Set("Cache-Control", "no-store")
+		l.c.Response().WriteHeader(http.StatusOK)
+	}
+	return l.c.Response().Write(p)
+}

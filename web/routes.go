@@ -105,6 +105,7 @@ func (s *Server) routes() {
 	admin.POST("/settings", adminSettings.Update)
 	admin.POST("/settings/catalog-creators", adminSettings.AddCreator)
 	admin.POST("/settings/catalog-creators/remove", adminSettings.RemoveCreator)
+	admin.POST("/backup", adminSettings.Backup)
 	adminDirectory := handlers.AdminDirectory{Base: s.base}
 	admin.GET("/directory/users", adminDirectory.Users)
 	admin.GET("/directory/users/new", adminDirectory.NewUser)
