@@ -15,6 +15,9 @@ type Claims struct {
 	Email   string
 	Name    string
 	Groups  []string
+	// TenantID is the directory tenant the person belongs to, where the provider says (Entra ID's
+	// "tid" claim); it recognises users of connected organizations known by tenant.
+	TenantID string
 }
 
 // SignIn creates or updates the user the claims describe and returns them. A user is matched by
@@ -117,7 +120,7 @@ func truncateRunes(s string, n int) string {
 // matchOrganization finds the configured or proposed connected organization of a new user, by
 // issuer first and then by e-mail domain; the zero value when there is none.
 func matchOrganization(tx Tx, c Claims) (ConnectedOrganization, error) {
-	for _, key := range []string{c.Issuer, EmailDomain(c.Email)} {
+	for _, key := range []string{c.Issuer, c.TenantID, EmailDomain(c.Email)} {
 		if key == "" {
 			continue
 		}

@@ -59,3 +59,48 @@ func TestSignInLinksByEmailOnlyOnce(t *testing.T) {
 		})
 	}
 }
+
+// TestSignInRecognisesConnectedOrganizations makes a first-time user a guest of the connected
+// organization that their issuer, tenant or e-mail domain belongs to, and a member otherwise.
+func TestSignInRecognisesConnectedOrganizations(t *testing.T) {
+	svc, _, _ := newTestService(t)
+	byIssuer, err := svc.CreateConnectedOrganization(rootAdmin, entitlement.ConnectedOrganizationInput{DisplayName: "Federated Co",
+		IdentitySources: []entitlement.IdentitySource{{Type: entitlement.SourceFederation, DomainName: "federated.example", IssuerURI: "https://sso.federated.example"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byTenant, err := svc.CreateConnectedOrganization(rootAdmin, entitlement.ConnectedOrganizationInput{DisplayName: "Tenant Co",
+		IdentitySources: []entitlement.IdentitySource{{Type: entitlement.SourceTenant, TenantID: "7d9a1c52-0000-4000-8000-00000000beef"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byDomain, err := svc.CreateConnectedOrganization(rootAdmin, entitlement.ConnectedOrganizationInput{DisplayName: "Domain Co",
+		IdentitySources: []entitlement.IdentitySource{{Type: entitlement.SourceDomain, DomainName: "partner.example"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		claims entitlement.Claims
+		org    string
+	}{
+		{"issuer", entitlement.Claims{Issuer: "https://sso.federated.example", Subject: "f1", Email: "fay@elsewhere.example"}, byIssuer.ID},
+		{"tenant", entitlement.Claims{Issuer: "https://login.example/common", Subject: "t1", Email: "tom@tenant.example", TenantID: "7D9A1C52-0000-4000-8000-00000000BEEF"}, byTenant.ID},
+		{"e-mail domain", entitlement.Claims{Issuer: "https://idp.example", Subject: "d1", Email: "dee@Partner.Example"}, byDomain.ID},
+		{"nobody's", entitlement.Claims{Issuer: "https://idp.example", Subject: "m1", Email: "max@corp.example"}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			u, err := svc.SignIn(bg, tc.claims)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantType := entitlement.UserTypeGuest
+			if tc.org == "" {
+				wantType = entitlement.UserTypeMember
+			}
+			if u.ConnectedOrganizationID != tc.org || u.UserType != wantType {
+				t.Fatalf("user %s of organization %q, want %s of %q", u.UserType, u.ConnectedOrganizationID, wantType, tc.org)
+			}
+		})
+	}
+}

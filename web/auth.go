@@ -218,6 +218,7 @@ func (rp *relyingParty) verify(ctx context.Context, p *oidc.Provider, raw, nonce
 		Name              string   `json:"name"`
 		PreferredUsername string   `json:"preferred_username"`
 		Groups            []string `json:"groups"`
+		TenantID          string   `json:"tid"`
 	}
 	if err := idt.Claims(&c); err != nil {
 		return entitlement.Claims{}, fmt.Errorf("decode ID token claims: %w", err)
@@ -230,7 +231,7 @@ func (rp *relyingParty) verify(ctx context.Context, p *oidc.Provider, raw, nonce
 	if c.Email == "" && strings.Contains(c.PreferredUsername, "@") {
 		c.Email = c.PreferredUsername
 	}
-	return entitlement.Claims{Issuer: idt.Issuer, Subject: idt.Subject, Email: c.Email, Name: c.Name, Groups: c.Groups}, nil
+	return entitlement.Claims{Issuer: idt.Issuer, Subject: idt.Subject, Email: c.Email, Name: c.Name, Groups: c.Groups, TenantID: c.TenantID}, nil
 }
 
 // errEmailUnverified refuses a sign-in whose e-mail address the provider marks as not verified.

@@ -189,7 +189,7 @@ func TestIDTokenVerification(t *testing.T) {
 	now := time.Now()
 	valid := map[string]any{
 		"iss": issuer, "aud": web.DemoClientID, "sub": "demo-riley", "nonce": "n-123",
-		"exp": now.Add(time.Hour).Unix(), "iat": now.Unix(), "email": "riley@example.com", "name": "Riley Requester",
+		"exp": now.Add(time.Hour).Unix(), "iat": now.Unix(), "email": "riley@example.com", "name": "Riley Requester", "tid": "tenant-1",
 	}
 	with := func(k string, v any) map[string]any {
 		m := map[string]any{}
@@ -231,7 +231,7 @@ func TestIDTokenVerification(t *testing.T) {
 				if err != nil {
 					t.Fatalf("valid token refused: %v", err)
 				}
-				if claims.Email != "riley@example.com" || claims.Subject != "demo-riley" || claims.Issuer != issuer {
+				if claims.Email != "riley@example.com" || claims.Subject != "demo-riley" || claims.Issuer != issuer || claims.TenantID != "tenant-1" {
 					t.Fatalf("claims = %+v", claims)
 				}
 				return
