@@ -27,7 +27,7 @@ func (s *Service) ListAccessPackages(ctx context.Context, opt ListOptions) (Page
 		q := searchOf(opt)
 		var all []AccessPackage
 		for cid := range a.catalogRoles {
-			pkgs, err := collectAll(func(o ListOptions) (Page[AccessPackage], error) { return tx.AccessPackages().ByCatalog(cid, o) })
+			pkgs, err := CollectAll(func(o ListOptions) (Page[AccessPackage], error) { return tx.AccessPackages().ByCatalog(cid, o) })
 			if err != nil {
 				return fmt.Errorf("list access packages: %w", err)
 			}

@@ -137,8 +137,9 @@ func matchesSearch(q string, texts ...string) bool {
 
 func searchOf(opt ListOptions) string { return strings.ToLower(strings.TrimSpace(opt.Search)) }
 
-// collectAll reads every page of a store list.
-func collectAll[T any](list func(ListOptions) (Page[T], error)) ([]T, error) {
+// CollectAll reads every page of a list, for the few callers that need it whole (pickers,
+// summaries); lists that people page through use the pages.
+func CollectAll[T any](list func(ListOptions) (Page[T], error)) ([]T, error) {
 	var out []T
 	opt := ListOptions{Limit: MaxPageSize}
 	for {

@@ -233,7 +233,7 @@ func (s *Service) DeleteCatalog(ctx context.Context, id string) error {
 			}
 			return conflict("catalogNotEmpty", "the catalog %q still holds %d access package(s) (%s%s); delete or move them first", c.DisplayName, pkgs.Total, quoteList(names), more)
 		}
-		res, err := collectAll(func(o ListOptions) (Page[Resource], error) { return tx.Resources().ByCatalog(id, o) })
+		res, err := CollectAll(func(o ListOptions) (Page[Resource], error) { return tx.Resources().ByCatalog(id, o) })
 		if err != nil {
 			return fmt.Errorf("delete catalog: %w", err)
 		}

@@ -439,7 +439,7 @@ func (s *Service) dropPrincipal(tx Tx, p Principal, id string) error {
 			}
 		}
 	}
-	orgs, err := collectAll(tx.ConnectedOrganizations().List)
+	orgs, err := CollectAll(tx.ConnectedOrganizations().List)
 	if err != nil {
 		return fmt.Errorf("drop sponsors: %w", err)
 	}
@@ -524,7 +524,7 @@ func (s *Service) GroupMembers(ctx context.Context, groupID string, opt ListOpti
 			return err
 		}
 		if q := searchOf(opt); q != "" {
-			ids, err := collectAll(func(o ListOptions) (Page[string], error) { return tx.Groups().MemberIDs(groupID, o) })
+			ids, err := CollectAll(func(o ListOptions) (Page[string], error) { return tx.Groups().MemberIDs(groupID, o) })
 			if err != nil {
 				return fmt.Errorf("list members: %w", err)
 			}

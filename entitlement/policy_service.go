@@ -66,13 +66,13 @@ func (s *Service) ListPolicies(ctx context.Context, opt ListOptions) (Page[Assig
 		}
 		var all []AssignmentPolicy
 		if a.isAdmin() {
-			all, err = collectAll(tx.Policies().List)
+			all, err = CollectAll(tx.Policies().List)
 			if err != nil {
 				return fmt.Errorf("list policies: %w", err)
 			}
 		} else {
 			for cid := range a.catalogRoles {
-				pkgs, err := collectAll(func(o ListOptions) (Page[AccessPackage], error) { return tx.AccessPackages().ByCatalog(cid, o) })
+				pkgs, err := CollectAll(func(o ListOptions) (Page[AccessPackage], error) { return tx.AccessPackages().ByCatalog(cid, o) })
 				if err != nil {
 					return fmt.Errorf("list policies: %w", err)
 				}
@@ -181,7 +181,7 @@ func (s *Service) DeletePolicy(ctx context.Context, id string) error {
 		if n > 0 {
 			return conflict("policyHasAssignments", "%d live assignment(s) were made through the policy %q; remove them before deleting it", n, p.DisplayName)
 		}
-		open, err := collectAll(func(o ListOptions) (Page[Request], error) {
+		open, err := CollectAll(func(o ListOptions) (Page[Request], error) {
 			return tx.Requests().ByPackage(p.AccessPackageID, RequestFilter{States: openRequestStates}, o)
 		})
 		if err != nil {

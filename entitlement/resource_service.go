@@ -225,7 +225,7 @@ func (s *Service) ListResourceRequests(ctx context.Context, opt ListOptions) (Pa
 		}
 		var all []ResourceRequest
 		for cid := range a.catalogRoles {
-			reqs, err := collectAll(func(o ListOptions) (Page[ResourceRequest], error) { return tx.ResourceRequests().ByCatalog(cid, o) })
+			reqs, err := CollectAll(func(o ListOptions) (Page[ResourceRequest], error) { return tx.ResourceRequests().ByCatalog(cid, o) })
 			if err != nil {
 				return fmt.Errorf("list resource requests: %w", err)
 			}

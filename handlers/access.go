@@ -166,7 +166,7 @@ func submittedMessage(c echo.Context, b *Base, r entitlement.Request) string {
 	v := described[0]
 	switch r.RequestState {
 	case entitlement.StatePendingApproval:
-		return fmt.Sprintf("Your request for %s was sent to %s for approval.", v.PackageName, joinOr(currentApprovers(v)))
+		return fmt.Sprintf("Your request for %s was sent to %s for approval.", v.PackageName, views.JoinOr(currentApprovers(v)))
 	case entitlement.StateDelivered:
 		return fmt.Sprintf("You now have access to %s.", v.PackageName)
 	case entitlement.StateSubmitted, entitlement.StateDelivering:
@@ -308,12 +308,12 @@ func scopeWords(pol entitlement.AssignmentPolicy, names map[string]string) strin
 		return "for everyone in the directory, guests included"
 	case entitlement.ScopeSpecificDirectorySubjects:
 		if len(who) > 0 {
-			return "for " + joinOr(who)
+			return "for " + views.JoinOr(who)
 		}
 		return "for named people and groups"
 	case entitlement.ScopeSpecificConnectedOrgSubjects:
 		if len(who) > 0 {
-			return "for people from " + joinOr(who)
+			return "for people from " + views.JoinOr(who)
 		}
 		return "for people from partner organizations"
 	case entitlement.ScopeAllConfiguredConnectedOrgs:
@@ -352,7 +352,7 @@ func approverWords(ps []entitlement.ApproverPreview, limit int) string {
 			out = append(out, p.DisplayName)
 		}
 	}
-	return joinOr(out)
+	return views.JoinOr(out)
 }
 
 // stagePreviews describes each stage's approvers for the request form.
@@ -374,7 +374,7 @@ func stagePreviews(stages []entitlement.StagePreview) []views.StagePreview {
 			}
 		}
 		if st.EscalationInMinutes > 0 && len(esc) > 0 {
-			detail = append(detail, fmt.Sprintf("If nobody decides within %s, %s %s asked too.", minutesWords(st.EscalationInMinutes), joinAnd(esc), isAre(len(esc))))
+			detail = append(detail, fmt.Sprintf("If nobody decides within %s, %s %s asked too.", minutesWords(st.EscalationInMinutes), views.JoinAnd(esc), isAre(len(esc))))
 		}
 		sp.Detail = strings.Join(detail, " ")
 		switch {

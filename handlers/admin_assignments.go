@@ -39,7 +39,7 @@ func matchingUsers(ctx context.Context, svc *entitlement.Service, q string) (map
 // filtered pages a list that must be narrowed to some people: it reads the whole list under the
 // state filter and pages the matches in memory.
 func filtered[T any](list func(entitlement.ListOptions) (entitlement.Page[T], error), keep func(T) bool, key func(T) string, opt entitlement.ListOptions) (entitlement.Page[T], error) {
-	all, err := collectPages(list)
+	all, err := entitlement.CollectAll(list)
 	if err != nil {
 		return entitlement.Page[T]{}, err
 	}

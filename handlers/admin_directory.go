@@ -179,7 +179,7 @@ func (h AdminDirectory) userForm(c echo.Context, status int, id string, f views.
 	if err != nil {
 		return err
 	}
-	orgs, err := collectPages(func(o entitlement.ListOptions) (entitlement.Page[entitlement.ConnectedOrganization], error) {
+	orgs, err := entitlement.CollectAll(func(o entitlement.ListOptions) (entitlement.Page[entitlement.ConnectedOrganization], error) {
 		return h.Svc.ListConnectedOrganizations(c.Request().Context(), o)
 	})
 	if err != nil {

@@ -196,7 +196,7 @@ func (h AdminPackages) roles(c echo.Context, status int, choice, msg string) err
 		return err
 	}
 	ctx := c.Request().Context()
-	resources, err := collectPages(func(o entitlement.ListOptions) (entitlement.Page[entitlement.Resource], error) {
+	resources, err := entitlement.CollectAll(func(o entitlement.ListOptions) (entitlement.Page[entitlement.Resource], error) {
 		return h.Svc.ListResources(ctx, pp.Catalog.ID, o)
 	})
 	if err != nil {
@@ -317,21 +317,4 @@ func namesOfPolicy(n *nameBook, in entitlement.PolicyInput) error {
 		return n.addAll(r.Reviewers)
 	}
 	return nil
-}
-
-// collectPages reads every page of a service list.
-func collectPages[T any](list func(entitlement.ListOptions) (entitlement.Page[T], error)) ([]T, error) {
-	var out []T
-	opt := entitlement.ListOptions{Limit: entitlement.MaxPageSize}
-	for {
-		p, err := list(opt)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p.Items...)
-		if p.Next == "" {
-			return out, nil
-		}
-		opt.After = p.Next
-	}
 }

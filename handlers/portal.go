@@ -212,7 +212,7 @@ func requestStatus(v entitlement.RequestView, now time.Time) string {
 	r := v.Request
 	switch r.RequestState {
 	case entitlement.StatePendingApproval:
-		who := joinOr(currentApprovers(v))
+		who := views.JoinOr(currentApprovers(v))
 		if who == "" {
 			who = "an approver"
 		}
@@ -268,26 +268,6 @@ func requestRow(v entitlement.RequestView, now time.Time) views.RequestRow {
 		ID: v.ID, Package: v.PackageName, Kind: requestKind(v.RequestType), State: requestState(v.RequestState),
 		Submitted: views.At(now, v.CreatedDateTime), Status: requestStatus(v, now),
 	}
-}
-
-func joinOr(names []string) string {
-	switch len(names) {
-	case 0:
-		return ""
-	case 1:
-		return names[0]
-	}
-	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
-}
-
-func joinAnd(names []string) string {
-	switch len(names) {
-	case 0:
-		return ""
-	case 1:
-		return names[0]
-	}
-	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }
 
 func plural(n int, unit string) string {

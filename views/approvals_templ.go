@@ -640,7 +640,7 @@ func ApprovalCard(p Page, it ApprovalItem, selectable bool) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var31 string
-			templ_7745c5c3_Var31, templ_7745c5c3_Err = templ.JoinStringErrs(joinAnd(it.OtherApprovers))
+			templ_7745c5c3_Var31, templ_7745c5c3_Err = templ.JoinStringErrs(JoinAnd(it.OtherApprovers))
 			if templ_7745c5c3_Err != nil {
 				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/approvals.templ`, Line: 150, Col: 84}
 			}

@@ -407,8 +407,8 @@ func sortedKeys(m map[string]string) []string {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
-// joinNames lists names in words: "A", "A or B", "A, B or C" (any one of them decides).
-func joinNames(names []string) string {
+// JoinOr lists names in words: "A", "A or B", "A, B or C" (any one of them decides).
+func JoinOr(names []string) string {
 	switch len(names) {
 	case 0:
 		return ""
@@ -418,8 +418,8 @@ func joinNames(names []string) string {
 	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }
 
-// joinAnd lists names in words: "A", "A and B", "A, B and C".
-func joinAnd(names []string) string {
+// JoinAnd lists names in words: "A", "A and B", "A, B and C".
+func JoinAnd(names []string) string {
 	switch len(names) {
 	case 0:
 		return ""
