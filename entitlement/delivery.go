@@ -601,6 +601,9 @@ func (s *Service) afterAccessEnded(tx Tx, userID, assignmentID, requestID string
 	if err := tx.GuestBlocks().Put(GuestBlock{UserID: u.ID, BlockedDateTime: now, AssignmentID: assignmentID}); err != nil {
 		return fmt.Errorf("block guest %s: %w", u.ID, err)
 	}
+	if err := endSessionsOf(tx, u.ID); err != nil {
+		return err
+	}
 	summary := "blocked sign-in: their last access ended"
 	if settings.ExternalUserLifecycleAction == LifecycleBlockSignInAndDelete {
 		summary += fmt.Sprintf("; deletion after %d days", settings.DaysUntilExternalUserDeletedAfterBlocked)

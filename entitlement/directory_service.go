@@ -220,6 +220,9 @@ func (s *Service) SetUserBlocked(ctx context.Context, id string, blocked bool) e
 		if blocked {
 			u.BlockedDateTime = &now
 			action, summary = "user.block", "blocked sign-in"
+			if err := endSessionsOf(tx, u.ID); err != nil {
+				return err
+			}
 		}
 		u.ModifiedDateTime = now
 		if err := tx.Users().Put(u); err != nil {

@@ -30,6 +30,7 @@ type Tx interface {
 	Audit() AuditLog
 	Outbox() Outbox
 	GuestBlocks() GuestBlocks
+	Sessions() Sessions
 	Settings() (Settings, error)
 	PutSettings(s Settings) error
 }

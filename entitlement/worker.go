@@ -60,6 +60,7 @@ type TickResult struct {
 	Requests        int // requests escalated, timed out or delivered on schedule
 	Assignments     int // reminders sent and assignments expired
 	GuestsDeleted   int
+	SessionsPurged  int
 	OutboxDelivered int
 	OutboxRetried   int
 	OutboxFailed    int
@@ -177,10 +178,20 @@ func (w *Worker) Tick(ctx context.Context) (TickResult, error) {
 		return res, err
 	}
 
+	purged, err := s.purgeExpiredSessions(ctx, n)
+	if err != nil {
+		if ctx.Err() != nil {
+			return res, ctx.Err()
+		}
+		s.log.Error("worker: purge expired sessions", "error", err)
+		errs = append(errs, err)
+	}
+	res.SessionsPurged = purged
+
 	// A full batch that made progress means more may be due at once; a full batch of items that
 	// cannot progress yet (a guest whose removal is still under way) must not make Run spin.
 	res.More = (len(reqIDs) == n && res.Requests > 0) || (len(asgIDs) == n && res.Assignments > 0) ||
-		(len(guestIDs) == n && res.GuestsDeleted > 0)
+		(len(guestIDs) == n && res.GuestsDeleted > 0) || purged == n
 
 	// The outbox is read after the steps above, so their messages are included.
 	var msgIDs []string

@@ -113,8 +113,8 @@ func TestMigration4IndexesCatalogRoles(t *testing.T) {
 		t.Fatalf("migrate: %v", err)
 	}
 	defer s.Close()
-	if v, err := s.version(); err != nil || v != 4 {
-		t.Fatalf("version %d, %v; want 4", v, err)
+	if v, err := s.version(); err != nil || v != SchemaVersion() {
+		t.Fatalf("version %d, %v; want %d", v, err, SchemaVersion())
 	}
 	got := rolesOf(t, s, ada)
 	if diff := cmp.Diff(map[string][]entitlement.CatalogRole{c.ID: {entitlement.RoleCatalogOwner}}, got); diff != "" {

@@ -64,6 +64,14 @@ var migrations = []migration{
 	{4, "index catalog roles by principal and role, so that loading a caller's access reads no catalog", func(tx *bolt.Tx) error {
 		return catalogsTable.reindex(tx)
 	}},
+	{5, "create the sessions buckets: sign-ins that sign-out and blocking can end", func(tx *bolt.Tx) error {
+		for _, n := range sessionsTable.buckets() {
+			if _, err := tx.CreateBucketIfNotExists(n); err != nil {
+				return fmt.Errorf("create bucket %s: %w", n, err)
+			}
+		}
+		return nil
+	}},
 }
 
 // SchemaVersion is the version the code expects.

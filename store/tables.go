@@ -255,11 +255,20 @@ var guestBlocksTable = &table[entitlement.GuestBlock]{
 	},
 }
 
+var sessionsTable = &table[entitlement.Session]{
+	name: "sessions", what: "session",
+	id: func(s entitlement.Session) string { return s.ID },
+	indexes: []index[entitlement.Session]{
+		{name: "user", values: func(s entitlement.Session) []string { return one(s.UserID) }},
+		{name: "expiry", values: func(s entitlement.Session) []string { return []string{timeKey(s.ExpiresDateTime)} }},
+	},
+}
+
 // tables lists every table, for the migrations that create their buckets.
 var tables = []interface{ buckets() [][]byte }{
 	usersTable, groupsTable, catalogsTable, resourcesTable, resourceRequestsTable, packagesTable,
 	policiesTable, orgsTable, requestsTable, assignmentsTable, assignmentRolesTable, auditTable, outboxTable,
-	guestBlocksTable,
+	guestBlocksTable, sessionsTable,
 }
 
 // itoa is strconv.Itoa, named for the version key.

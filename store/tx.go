@@ -34,6 +34,7 @@ func (t *tx) AssignmentRoles() entitlement.AssignmentRoles { return assignmentRo
 func (t *tx) Audit() entitlement.AuditLog                  { return auditLog{t.b} }
 func (t *tx) Outbox() entitlement.Outbox                   { return outbox{t.b} }
 func (t *tx) GuestBlocks() entitlement.GuestBlocks         { return guestBlocks{t.b} }
+func (t *tx) Sessions() entitlement.Sessions               { return sessions{t.b} }
 
 func (t *tx) Settings() (entitlement.Settings, error) {
 	var s entitlement.Settings
@@ -461,3 +462,15 @@ func (g guestBlocks) BlockedBefore(t time.Time, limit int) ([]entitlement.GuestB
 }
 func (g guestBlocks) Put(v entitlement.GuestBlock) error { return guestBlocksTable.put(g.b, v) }
 func (g guestBlocks) Delete(userID string) error         { return guestBlocksTable.delete(g.b, userID) }
+
+type sessions struct{ b *bolt.Tx }
+
+func (s sessions) Get(id string) (entitlement.Session, error) { return sessionsTable.get(s.b, id) }
+func (s sessions) ByUser(userID string) ([]entitlement.Session, error) {
+	return sessionsTable.all(s.b, sessionsTable.ids(s.b, "user", userID))
+}
+func (s sessions) ExpiredBy(t time.Time, limit int) ([]entitlement.Session, error) {
+	return sessionsTable.all(s.b, dueIDs(s.b, sessionsTable.index("expiry").bucket(sessionsTable.name), t, limit))
+}
+func (s sessions) Put(v entitlement.Session) error { return sessionsTable.put(s.b, v) }
+func (s sessions) Delete(id string) error          { return sessionsTable.delete(s.b, id) }

@@ -134,7 +134,11 @@ func (rp *relyingParty) callback(c echo.Context) error {
 		}
 		return fmt.Errorf("sign in: %w", err)
 	}
-	if err := rp.sessions.signIn(c, u.ID); err != nil {
+	token, err := rp.svc.StartSession(ctx, u.ID)
+	if err != nil {
+		return fmt.Errorf("start session: %w", err)
+	}
+	if err := rp.sessions.signIn(c, token); err != nil {
 		return err
 	}
 	rp.log.InfoContext(ctx, "signed in", "user", u.ID, "email", u.Email)
@@ -251,6 +255,9 @@ func unverified(v any) bool {
 
 // logout ends the session.
 func (rp *relyingParty) logout(c echo.Context) error {
+	if err := rp.svc.EndSession(c.Request().Context(), rp.sessions.token(c)); err != nil {
+		return fmt.Errorf("end session: %w", err)
+	}
 	if err := rp.sessions.signOut(c); err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -378,4 +379,81 @@ func TestExternalProvider(t *testing.T) {
 	if strings.Contains(body, `href="/admin"`) {
 		t.Fatalf("a user outside the admin group sees the Admin navigation")
 	}
+}
+
+// TestSignOutEndsTheSession replays the session cookie after sign-out, after blocking, and after
+// the session's lifetime: each time the server treats it as signed out.
+func TestSignOutEndsTheSession(t *testing.T) {
+	env := start(t)
+	ctx := context.Background()
+	cookieOf := func(c *http.Client) *http.Cookie {
+		u, _ := url.Parse(env.URL)
+		for _, ck := range c.Jar.Cookies(u) {
+			if ck.Name == "steward_session" {
+				return ck
+			}
+		}
+		t.Fatal("no session cookie")
+		return nil
+	}
+	replay := func(ck *http.Cookie) string {
+		req := mustGet(t, env.URL+"/")
+		req.AddCookie(ck)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		return string(body)
+	}
+
+	t.Run("sign-out", func(t *testing.T) {
+		c := env.Client(t)
+		body := env.SignIn(t, c, "riley@example.com")
+		stolen := cookieOf(c)
+		if !strings.Contains(replay(stolen), "Riley Requester") {
+			t.Fatal("the cookie does not work while signed in")
+		}
+		if res, _ := env.PostForm(t, c, "/logout", webtest.CSRF(t, body), nil); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("logout: %d", res.StatusCode)
+		}
+		if strings.Contains(replay(stolen), "Riley Requester") {
+			t.Fatal("a copy of the cookie still works after sign-out")
+		}
+	})
+
+	t.Run("blocked", func(t *testing.T) {
+		c := env.Client(t)
+		env.SignIn(t, c, "riley@example.com")
+		stolen := cookieOf(c)
+		admin := env.Client(t)
+		env.SignIn(t, admin, "ada@example.com")
+		var riley entitlement.User
+		_ = env.Store.View(ctx, func(tx entitlement.Tx) error {
+			var err error
+			riley, err = tx.Users().ByEmail("riley@example.com")
+			return err
+		})
+		adminCtx := entitlement.WithPrincipal(ctx, entitlement.Principal{UserID: "root", Name: "Root", IsAdmin: true})
+		if err := env.Svc.SetUserBlocked(adminCtx, riley.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		if err := env.Svc.SetUserBlocked(adminCtx, riley.ID, false); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(replay(stolen), "Riley Requester") {
+			t.Fatal("blocking did not end the session: it works again after unblocking")
+		}
+	})
+
+	t.Run("expired", func(t *testing.T) {
+		c := env.Client(t)
+		env.SignIn(t, c, "riley@example.com")
+		stolen := cookieOf(c)
+		env.Clock.Advance(entitlement.SessionLifetime)
+		if strings.Contains(replay(stolen), "Riley Requester") {
+			t.Fatal("the session outlived its lifetime")
+		}
+	})
 }

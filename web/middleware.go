@@ -89,18 +89,18 @@ func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// loadPrincipal puts the signed-in user (if any) into the request context. A session naming a
-// user who is gone or blocked is treated as signed out.
+// loadPrincipal puts the signed-in user (if any) into the request context. A cookie whose
+// session has ended (signed out, expired, or its user blocked or gone) is treated as signed out.
 func (s *Server) loadPrincipal(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if strings.HasPrefix(c.Request().URL.Path, "/static/") || strings.HasPrefix(c.Request().URL.Path, "/idp/") {
 			return next(c)
 		}
-		uid := s.sessions.userID(c)
-		if uid == "" {
+		token := s.sessions.token(c)
+		if token == "" {
 			return next(c)
 		}
-		p, err := s.deps.Service.PrincipalFor(c.Request().Context(), uid)
+		p, err := s.deps.Service.SessionPrincipal(c.Request().Context(), token)
 		if errors.Is(err, entitlement.ErrUnauthorized) {
 			return next(c)
 		}

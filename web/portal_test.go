@@ -416,6 +416,7 @@ func TestExtendAndGiveBack(t *testing.T) {
 	a := page.Items[0]
 
 	env.Clock.Advance(20 * 24 * time.Hour)
+	c, csrf = signedIn(t, env, "requester@example.com") // twenty days later the sign-in has long expired
 	_, body = env.Get(t, c, "/access/assignments/"+a.ID+"/extend")
 	if !strings.Contains(body, `data-testid="extend-form"`) {
 		t.Fatalf("no extend form: %s", text(body))

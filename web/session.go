@@ -6,18 +6,19 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
+	"github.com/stewardhq/steward/entitlement"
 	"github.com/stewardhq/steward/views"
 )
 
 const (
 	sessionName   = "steward_session"
-	sessionMaxAge = 12 * 60 * 60 // seconds: a working day
+	sessionMaxAge = int(entitlement.SessionLifetime / time.Second)
 
-	keyUserID       = "uid"
-	keySessionID    = "sid"
+	keySessionToken = "sid"
 	keyFlowState    = "oidc_state"
 	keyFlowNonce    = "oidc_nonce"
 	keyFlowVerifier = "oidc_verifier"
@@ -69,8 +70,9 @@ func (s *sessionStore) save(c echo.Context, sess *sessions.Session) error {
 	return nil
 }
 
-func (s *sessionStore) userID(c echo.Context) string {
-	v, _ := s.get(c).Values[keyUserID].(string)
+// token returns the server-side session's token the cookie carries.
+func (s *sessionStore) token(c echo.Context) string {
+	v, _ := s.get(c).Values[keySessionToken].(string)
 	return v
 }
 
@@ -103,15 +105,15 @@ func (s *sessionStore) PopFlashes(c echo.Context) ([]views.Flash, error) {
 	return out, s.save(c, sess)
 }
 
-// signIn replaces the session with a new one that holds only the user, so that no value of the
-// anonymous session (a fixated id, the finished login flow) survives into the signed-in one.
-func (s *sessionStore) signIn(c echo.Context, userID string) error {
+// signIn replaces the cookie's content with the new server-side session's token only, so that no
+// value of the anonymous session (a fixated value, the finished login flow) survives into the
+// signed-in one.
+func (s *sessionStore) signIn(c echo.Context, token string) error {
 	sess := s.get(c)
 	for k := range sess.Values {
 		delete(sess.Values, k)
 	}
-	sess.Values[keyUserID] = userID
-	sess.Values[keySessionID] = randomToken(16)
+	sess.Values[keySessionToken] = token
 	sess.Options.MaxAge = sessionMaxAge
 	return s.save(c, sess)
 }
