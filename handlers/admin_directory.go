@@ -364,16 +364,20 @@ func (h AdminDirectory) AddMember(c echo.Context) error {
 	return h.SeeOther(c, groupsURL+"/"+id, who+" added to the group.")
 }
 
-// RemoveMember handles POST /admin/directory/groups/:id/members/remove.
+// RemoveMember handles POST /admin/directory/groups/:id/members/remove. Someone who is no longer
+// a member counts as removed; a group that does not exist is not found.
 func (h AdminDirectory) RemoveMember(c echo.Context) error {
-	id := c.Param("id")
-	uid := c.FormValue("userId")
 	ctx := c.Request().Context()
-	who, _ := h.person(ctx, uid)
-	if err := h.Svc.RemoveGroupMember(ctx, id, uid); err != nil && !errors.Is(err, entitlement.ErrNotFound) {
+	g, err := h.Svc.GroupByID(ctx, c.Param("id"))
+	if err != nil {
 		return err
 	}
-	return h.SeeOther(c, groupsURL+"/"+id, who+" removed from the group.")
+	uid := c.FormValue("userId")
+	who, _ := h.person(ctx, uid)
+	if err := h.Svc.RemoveGroupMember(ctx, g.ID, uid); err != nil && !errors.Is(err, entitlement.ErrNotFound) {
+		return err
+	}
+	return h.SeeOther(c, groupsURL+"/"+g.ID, who+" removed from the group.")
 }
 
 func (h AdminDirectory) groupForm(c echo.Context, status int, id string, in entitlement.GroupInput, errs map[string]string) error {
