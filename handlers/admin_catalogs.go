@@ -66,6 +66,9 @@ func (h AdminCatalogs) form(c echo.Context, status int, editing bool, id string,
 	if !editing && !caps.CanCreateCatalog {
 		return &entitlement.RuleError{Code: "forbidden", Kind: entitlement.ErrForbidden, Message: "Only administrators and catalog creators can create catalogs."}
 	}
+	if editing && !caps.CanManageCatalog(id) {
+		return &entitlement.RuleError{Code: "forbidden", Kind: entitlement.ErrForbidden, Message: "Only owners of the catalog " + in.DisplayName + " can change it."}
+	}
 	return Render(c, status, views.CatalogFormPage(views.CatalogFormProps{
 		Page: p, Editing: editing, Values: in, Errors: fieldMessages(errs), Action: action, CancelURL: cancel,
 	}))

@@ -16,11 +16,16 @@ type AdminOrgs struct {
 
 const orgsURL = "/admin/connected-organizations"
 
-// List renders GET /admin/connected-organizations.
+// List renders GET /admin/connected-organizations. Like an organization's own page it is for
+// administrators: catalog managers may find organizations in a policy's picker, but they cannot
+// open, add or change them here.
 func (h AdminOrgs) List(c echo.Context) error {
-	p, _, err := h.adminPage(c, "Connected organizations", navOrgs)
+	p, caps, err := h.adminPage(c, "Connected organizations", navOrgs)
 	if err != nil {
 		return err
+	}
+	if !caps.IsAdmin {
+		return &entitlement.RuleError{Code: "forbidden", Kind: entitlement.ErrForbidden, Message: "Only administrators manage connected organizations."}
 	}
 	opt := adminListOptions(c)
 	page, err := h.Svc.ListConnectedOrganizations(c.Request().Context(), opt)

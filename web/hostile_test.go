@@ -462,6 +462,7 @@ func idsOfCatalogNoActivity(t *testing.T, env *webtest.Env, name string) hostile
 			ids.pkg, ids.policy = p.ID, pols[0].ID
 		}
 	}
+	ids.catalog = cats.Items[0].ID
 	ids.user = userIDByEmailEnv(t, env, ctx, "requester@example.com")
 	return ids
 }
