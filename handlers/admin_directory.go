@@ -172,8 +172,13 @@ func (h AdminDirectory) userForm(c echo.Context, status int, id string, f views.
 	title, action, cancel := "New user", usersURL+"/new", usersURL
 	crumbs := []views.NavItem{{Label: "Users", URL: usersURL}}
 	if id != "" {
+		// The breadcrumb names the user as saved, not as typed (which may be empty).
+		u, err := h.Svc.UserByID(c.Request().Context(), id)
+		if err != nil {
+			return err
+		}
 		title, action, cancel = "Edit user", usersURL+"/"+id+"/edit", usersURL+"/"+id
-		crumbs = append(crumbs, views.NavItem{Label: f.DisplayName, URL: cancel})
+		crumbs = append(crumbs, views.NavItem{Label: u.Label(), URL: cancel})
 	}
 	p, err := h.directoryPage(c, title, navUsers, append(crumbs, views.NavItem{Label: title})...)
 	if err != nil {
@@ -384,8 +389,13 @@ func (h AdminDirectory) groupForm(c echo.Context, status int, id string, in enti
 	title, action, cancel := "New group", groupsURL+"/new", groupsURL
 	crumbs := []views.NavItem{{Label: "Groups", URL: groupsURL}}
 	if id != "" {
+		// The breadcrumb names the group as saved, not as typed (which may be empty).
+		g, err := h.Svc.GroupByID(c.Request().Context(), id)
+		if err != nil {
+			return err
+		}
 		title, action, cancel = "Edit group", groupsURL+"/"+id+"/edit", groupsURL+"/"+id
-		crumbs = append(crumbs, views.NavItem{Label: in.DisplayName, URL: cancel})
+		crumbs = append(crumbs, views.NavItem{Label: g.DisplayName, URL: cancel})
 	}
 	p, err := h.directoryPage(c, title, navGroups, append(crumbs, views.NavItem{Label: title})...)
 	if err != nil {

@@ -91,8 +91,13 @@ func (h AdminOrgs) form(c echo.Context, status int, id string, f views.OrgForm, 
 	title, action, cancel := "New connected organization", orgsURL+"/new", orgsURL
 	crumbs := []views.NavItem{{Label: "Connected organizations", URL: orgsURL}}
 	if id != "" {
+		// The breadcrumb names the organization as saved, not as typed (which may be empty).
+		o, err := h.Svc.ConnectedOrganizationByID(c.Request().Context(), id)
+		if err != nil {
+			return err
+		}
 		title, action, cancel = "Edit connected organization", orgsURL+"/"+id+"/edit", orgsURL+"/"+id
-		crumbs = append(crumbs, views.NavItem{Label: f.DisplayName, URL: cancel})
+		crumbs = append(crumbs, views.NavItem{Label: o.DisplayName, URL: cancel})
 	}
 	p, caps, err := h.adminPage(c, title, navOrgs, append(crumbs, views.NavItem{Label: title})...)
 	if err != nil {
