@@ -155,6 +155,29 @@ func TestPagesAreAccessible(t *testing.T) {
 	}
 	_, body := env.Get(t, c, "/admin/audit?actor=nobody-at-all&from=2026-99-99")
 	report("admin GET audit with a bad filter", body)
+
+	// Fragments that htmx swaps into pages.
+	for _, path := range []string{"/access/packages?q=a", "/admin/people?kinds=user,group,org&q=a&name=pick&prefix=add:requestors:"} {
+		req, err := http.NewRequest(http.MethodGet, env.URL+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("HX-Request", "true")
+		res, body := env.Follow(t, c, req)
+		if res.StatusCode != http.StatusOK {
+			t.Errorf("htmx GET %s: %d", path, res.StatusCode)
+		}
+		report("htmx GET "+path, body)
+	}
+	mc := env.Client(t)
+	mcsrf := webtest.CSRF(t, env.SignIn(t, mc, "manager@example.com"))
+	_, body = env.Get(t, mc, "/approvals")
+	if m := regexp.MustCompile(`action="/approvals/([^/"]+)/decide"`).FindStringSubmatch(body); m != nil {
+		_, card := postHTMX(t, env, mc, "/approvals/"+m[1]+"/decide", mcsrf, url.Values{"decision": {"deny"}, "stage": {"1"}, "reason": {strings.Repeat("r", 5000)}})
+		report("htmx decide with a reason too long", card)
+	} else {
+		t.Errorf("nothing waits for the manager")
+	}
 }
 
 func cloneValues(v url.Values) url.Values {
