@@ -210,6 +210,7 @@ func (h AdminAssignments) form(c echo.Context, status int, f assignForm, errs ma
 	props.Picker = views.PickerProps{
 		ID: "assign-picker", Label: "Add a person", Kinds: "user", Query: query, Searched: searched,
 		Name: "pick", SearchName: "search", SearchValue: "1", QueryName: "q", Help: "Type a name or an e-mail address, then choose. Add as many as you need.",
+		Error: props.Errors["targetId"], // nobody chosen: the message sits by the picker, linked to its search box
 	}
 	if searched {
 		if props.Picker.Results, err = searchPeople(ctx, h.Svc, "user", query); err != nil {

@@ -9,6 +9,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -149,6 +150,9 @@ var hostileFields = []string{
 	"s0_timeout", "s0_escalation", "s0_escalation_after", "s0_escalation_unit", "review_enabled", "review_start",
 	"review_days", "q_requestors",
 }
+
+// fieldErrorRe finds the message by a field.
+var fieldErrorRe = regexp.MustCompile(`id="[^"]*-error"`)
 
 // badIDs stand in for path parameters that name nothing.
 var badIDs = []string{"nope", "00000000-0000-0000-0000-000000000000", strings.Repeat("9", 3000), "%25", "%2F%2Fevil.example"}
@@ -372,6 +376,10 @@ func TestHostileInputOnEveryRoute(t *testing.T) {
 					}
 					if code >= 500 {
 						t.Errorf("%s %.120s with %.40q (htmx %v): %d %.200s", r.Method, path, v, hx, code, body)
+					}
+					if code == http.StatusUnprocessableEntity && !hx && !strings.Contains(body, `aria-invalid="true"`) && !fieldErrorRe.MatchString(body) &&
+						!strings.Contains(body, `role="alert"`) && !strings.Contains(body, `data-testid="error-page"`) && !strings.Contains(body, `data-testid="request-blocked"`) {
+						t.Errorf("%s %.120s with %.40q: 422 without a message in sight", r.Method, path, v)
 					}
 					if bad && code < 400 {
 						t.Errorf("%s %.120s names nothing but answered %d", r.Method, path, code)
