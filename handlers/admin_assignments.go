@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -209,6 +210,7 @@ func (h AdminAssignments) form(c echo.Context, status int, f assignForm, errs ma
 	props.Picker = views.PickerProps{
 		ID: "assign-picker", Label: "Add a person", Kinds: "user", Query: query, Searched: searched,
 		Name: "pick", SearchName: "search", SearchValue: "1", QueryName: "q", Help: "Type a name or an e-mail address, then choose. Add as many as you need.",
+		Error: props.Errors["targetId"], // nobody chosen: the message sits by the picker, linked to its search box
 	}
 	if searched {
 		if props.Picker.Results, err = searchPeople(ctx, h.Svc, "user", query); err != nil {
@@ -297,14 +299,22 @@ func (h AdminAssignments) Assign(c echo.Context) error {
 	}
 	if len(failures) > 0 {
 		if len(done) > 0 {
-			if err := h.Flash(c, "success", "Assigned to "+joinWords(done, "and")+"."); err != nil {
+			if err := h.Flash(c, "success", assignedMessage(done)); err != nil {
 				return err
 			}
 		}
 		f.users = left
 		return h.form(c, http.StatusConflict, f, nil, failures, "", false)
 	}
-	return h.SeeOther(c, "/admin/packages/"+id+"/assignments", "Assigned to "+joinWords(done, "and")+".")
+	return h.SeeOther(c, "/admin/packages/"+id+"/assignments", assignedMessage(done))
+}
+
+// assignedMessage says who was assigned: by name for a few people, as a count for a team.
+func assignedMessage(done []string) string {
+	if len(done) > 5 {
+		return fmt.Sprintf("Assigned to %d people.", len(done))
+	}
+	return "Assigned to " + joinWords(done, "and") + "."
 }
 
 // Remove handles POST /admin/packages/:id/assignments/:aid/remove: an AdminRemove request.

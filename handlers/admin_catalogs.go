@@ -55,9 +55,15 @@ func (h AdminCatalogs) New(c echo.Context) error {
 func (h AdminCatalogs) form(c echo.Context, status int, editing bool, id string, in entitlement.CatalogInput, errs map[string]string) error {
 	title, action, cancel := "New catalog", "/admin/catalogs", "/admin/catalogs"
 	crumbs := []views.NavItem{{Label: "Catalogs", URL: "/admin/catalogs"}}
+	var saved entitlement.Catalog
 	if editing {
+		// The breadcrumb names the catalog as saved, not as typed (which may be empty).
+		var err error
+		if saved, err = h.Svc.CatalogByID(c.Request().Context(), id); err != nil {
+			return err
+		}
 		title, action, cancel = "Edit catalog", "/admin/catalogs/"+id+"/edit", "/admin/catalogs/"+id
-		crumbs = append(crumbs, views.NavItem{Label: in.DisplayName, URL: cancel})
+		crumbs = append(crumbs, views.NavItem{Label: saved.DisplayName, URL: cancel})
 	}
 	p, caps, err := h.adminPage(c, title, navCatalogs, append(crumbs, views.NavItem{Label: title})...)
 	if err != nil {
@@ -65,6 +71,9 @@ func (h AdminCatalogs) form(c echo.Context, status int, editing bool, id string,
 	}
 	if !editing && !caps.CanCreateCatalog {
 		return &entitlement.RuleError{Code: "forbidden", Kind: entitlement.ErrForbidden, Message: "Only administrators and catalog creators can create catalogs."}
+	}
+	if editing && !caps.CanManageCatalog(id) {
+		return &entitlement.RuleError{Code: "forbidden", Kind: entitlement.ErrForbidden, Message: "Only owners of the catalog " + saved.DisplayName + " can change it."}
 	}
 	return Render(c, status, views.CatalogFormPage(views.CatalogFormProps{
 		Page: p, Editing: editing, Values: in, Errors: fieldMessages(errs), Action: action, CancelURL: cancel,

@@ -172,8 +172,13 @@ func (h AdminDirectory) userForm(c echo.Context, status int, id string, f views.
 	title, action, cancel := "New user", usersURL+"/new", usersURL
 	crumbs := []views.NavItem{{Label: "Users", URL: usersURL}}
 	if id != "" {
+		// The breadcrumb names the user as saved, not as typed (which may be empty).
+		u, err := h.Svc.UserByID(c.Request().Context(), id)
+		if err != nil {
+			return err
+		}
 		title, action, cancel = "Edit user", usersURL+"/"+id+"/edit", usersURL+"/"+id
-		crumbs = append(crumbs, views.NavItem{Label: f.DisplayName, URL: cancel})
+		crumbs = append(crumbs, views.NavItem{Label: u.Label(), URL: cancel})
 	}
 	p, err := h.directoryPage(c, title, navUsers, append(crumbs, views.NavItem{Label: title})...)
 	if err != nil {
@@ -364,24 +369,33 @@ func (h AdminDirectory) AddMember(c echo.Context) error {
 	return h.SeeOther(c, groupsURL+"/"+id, who+" added to the group.")
 }
 
-// RemoveMember handles POST /admin/directory/groups/:id/members/remove.
+// RemoveMember handles POST /admin/directory/groups/:id/members/remove. Someone who is no longer
+// a member counts as removed; a group that does not exist is not found.
 func (h AdminDirectory) RemoveMember(c echo.Context) error {
-	id := c.Param("id")
-	uid := c.FormValue("userId")
 	ctx := c.Request().Context()
-	who, _ := h.person(ctx, uid)
-	if err := h.Svc.RemoveGroupMember(ctx, id, uid); err != nil && !errors.Is(err, entitlement.ErrNotFound) {
+	g, err := h.Svc.GroupByID(ctx, c.Param("id"))
+	if err != nil {
 		return err
 	}
-	return h.SeeOther(c, groupsURL+"/"+id, who+" removed from the group.")
+	uid := c.FormValue("userId")
+	who, _ := h.person(ctx, uid)
+	if err := h.Svc.RemoveGroupMember(ctx, g.ID, uid); err != nil && !errors.Is(err, entitlement.ErrNotFound) {
+		return err
+	}
+	return h.SeeOther(c, groupsURL+"/"+g.ID, who+" removed from the group.")
 }
 
 func (h AdminDirectory) groupForm(c echo.Context, status int, id string, in entitlement.GroupInput, errs map[string]string) error {
 	title, action, cancel := "New group", groupsURL+"/new", groupsURL
 	crumbs := []views.NavItem{{Label: "Groups", URL: groupsURL}}
 	if id != "" {
+		// The breadcrumb names the group as saved, not as typed (which may be empty).
+		g, err := h.Svc.GroupByID(c.Request().Context(), id)
+		if err != nil {
+			return err
+		}
 		title, action, cancel = "Edit group", groupsURL+"/"+id+"/edit", groupsURL+"/"+id
-		crumbs = append(crumbs, views.NavItem{Label: in.DisplayName, URL: cancel})
+		crumbs = append(crumbs, views.NavItem{Label: g.DisplayName, URL: cancel})
 	}
 	p, err := h.directoryPage(c, title, navGroups, append(crumbs, views.NavItem{Label: title})...)
 	if err != nil {

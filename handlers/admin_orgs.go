@@ -16,11 +16,16 @@ type AdminOrgs struct {
 
 const orgsURL = "/admin/connected-organizations"
 
-// List renders GET /admin/connected-organizations.
+// List renders GET /admin/connected-organizations. Like an organization's own page it is for
+// administrators: catalog managers may find organizations in a policy's picker, but they cannot
+// open, add or change them here.
 func (h AdminOrgs) List(c echo.Context) error {
-	p, _, err := h.adminPage(c, "Connected organizations", navOrgs)
+	p, caps, err := h.adminPage(c, "Connected organizations", navOrgs)
 	if err != nil {
 		return err
+	}
+	if !caps.IsAdmin {
+		return &entitlement.RuleError{Code: "forbidden", Kind: entitlement.ErrForbidden, Message: "Only administrators manage connected organizations."}
 	}
 	opt := adminListOptions(c)
 	page, err := h.Svc.ListConnectedOrganizations(c.Request().Context(), opt)
@@ -86,8 +91,13 @@ func (h AdminOrgs) form(c echo.Context, status int, id string, f views.OrgForm, 
 	title, action, cancel := "New connected organization", orgsURL+"/new", orgsURL
 	crumbs := []views.NavItem{{Label: "Connected organizations", URL: orgsURL}}
 	if id != "" {
+		// The breadcrumb names the organization as saved, not as typed (which may be empty).
+		o, err := h.Svc.ConnectedOrganizationByID(c.Request().Context(), id)
+		if err != nil {
+			return err
+		}
 		title, action, cancel = "Edit connected organization", orgsURL+"/"+id+"/edit", orgsURL+"/"+id
-		crumbs = append(crumbs, views.NavItem{Label: f.DisplayName, URL: cancel})
+		crumbs = append(crumbs, views.NavItem{Label: o.DisplayName, URL: cancel})
 	}
 	p, caps, err := h.adminPage(c, title, navOrgs, append(crumbs, views.NavItem{Label: title})...)
 	if err != nil {

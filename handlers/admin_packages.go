@@ -260,14 +260,20 @@ func (h AdminPackages) AddRole(c echo.Context) error {
 	return h.SeeOther(c, "/admin/packages/"+id, "Resource role added: people who get this package get it too.")
 }
 
-// RemoveRole handles POST /admin/packages/:id/roles/remove.
+// RemoveRole handles POST /admin/packages/:id/roles/remove. A role that is no longer in the
+// package counts as removed; a package that does not exist (or that the person may not see) is
+// not found.
 func (h AdminPackages) RemoveRole(c echo.Context) error {
-	id := c.Param("id")
-	err := h.Svc.RemoveRoleScope(c.Request().Context(), id, c.FormValue("roleScopeId"))
+	ctx := c.Request().Context()
+	pkg, err := h.Svc.AccessPackageByID(ctx, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	err = h.Svc.RemoveRoleScope(ctx, pkg.ID, c.FormValue("roleScopeId"))
 	if err != nil && !errors.Is(err, entitlement.ErrNotFound) {
 		return err
 	}
-	return h.SeeOther(c, "/admin/packages/"+id, "Resource role removed from the package.")
+	return h.SeeOther(c, "/admin/packages/"+pkg.ID, "Resource role removed from the package.")
 }
 
 // Policies renders GET /admin/packages/:id/policies.

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"fmt"
+	"math"
 	"net/url"
 	"slices"
 	"strconv"
@@ -210,8 +211,14 @@ func buildPolicy(d views.PolicyDraft, packageID string) (entitlement.PolicyInput
 			out.ApprovalStageTimeOutInDays = number(errs, path+".approvalStageTimeOutInDays", st.TimeoutDays, "enter how many days approvers have, such as 7")
 			if st.Escalation {
 				out.EscalationApprovers = append([]entitlement.UserSet(nil), st.EscalationApprovers...)
-				n := number(errs, path+".escalationTimeInMinutes", st.EscalationAfter, "enter after how long the request escalates, such as 48 hours")
-				out.EscalationTimeInMinutes = n * unitMinutes(st.EscalationUnit)
+				msg := "enter after how long the request escalates, such as 48 hours"
+				n, unit := number(errs, path+".escalationTimeInMinutes", st.EscalationAfter, msg), unitMinutes(st.EscalationUnit)
+				if n > math.MaxInt32/unit {
+					// In minutes it would wrap around to some other number.
+					errs[path+".escalationTimeInMinutes"] = msg
+					n = 0
+				}
+				out.EscalationTimeInMinutes = n * unit
 			}
 			as.ApprovalStages = append(as.ApprovalStages, out)
 		}

@@ -207,3 +207,20 @@ func TestWizardNewStagesKeepTheirDefaults(t *testing.T) {
 		t.Fatalf("timeouts after choosing two stages: %q, %q", d.Stages[0].TimeoutDays, d.Stages[1].TimeoutDays)
 	}
 }
+
+// TestWizardEscalationDelayThatOverflows types an escalation delay so large that in minutes it
+// wraps around to a small number (12810238940076078 days × 1440 is 704 modulo 2⁶⁴): it must come
+// back as a message, not be saved as 704 minutes.
+func TestWizardEscalationDelayThatOverflows(t *testing.T) {
+	d := views.NewPolicyDraft()
+	walk(t, &d, views.StepBasics, url.Values{"name": {"Escalates"}})
+	walk(t, &d, views.StepApproval, url.Values{
+		"stages": {"1"}, "s0_timeout": {"7"}, "s0_escalation": {"true"},
+		"s0_escalation_after": {"12810238940076078"}, "s0_escalation_unit": {"days"},
+	}, "add:s0.primary:user:"+danaID, "add:s0.escalation:group:"+secID)
+	in, errs := buildPolicy(d, pkgID)
+	path := views.StagePath(0) + ".escalationTimeInMinutes"
+	if errs[path] == "" {
+		t.Errorf("no message at %s; built %d minutes", path, in.RequestApprovalSettings.ApprovalStages[0].EscalationTimeInMinutes)
+	}
+}

@@ -237,7 +237,7 @@ func (h Approvals) Decide(c echo.Context) error {
 			}
 			return Render(c, http.StatusOK, views.ApprovalCard(p, it, false))
 		}
-		if ferr := h.Flashes.AddFlash(c, components.FlashError, msg); ferr != nil {
+		if ferr := h.Flash(c, components.FlashError, msg); ferr != nil {
 			return ferr
 		}
 		return h.SeeOther(c, "/approvals", "")
@@ -290,7 +290,7 @@ func (h Approvals) decided(c echo.Context, r entitlement.Request, stage int, me,
 		if msg == "" {
 			msg = fmt.Sprintf("The request of %s for %s was already decided by %s.", it.Requester.Label(), it.Package, it.DecidedBy)
 		}
-		if err := h.Flashes.AddFlash(c, components.FlashInfo, msg); err != nil {
+		if err := h.Flash(c, components.FlashInfo, msg); err != nil {
 			return err
 		}
 		return h.SeeOther(c, "/approvals", "")
@@ -325,7 +325,7 @@ func (h Approvals) Bulk(c echo.Context) error {
 	}
 	selected := form["id"]
 	if len(selected) == 0 {
-		if err := h.Flashes.AddFlash(c, components.FlashError, "Select at least one request first: tick the box beside each request you want to decide."); err != nil {
+		if err := h.Flash(c, components.FlashError, "Select at least one request first: tick the box beside each request you want to decide."); err != nil {
 			return err
 		}
 		return h.SeeOther(c, "/approvals", "")
@@ -346,7 +346,9 @@ func (h Approvals) Bulk(c echo.Context) error {
 			problems = append(problems, fmt.Sprintf("%s: %s", label, firstNonEmpty(fields["justification"], strings.Join(mapValues(fields), "; "))))
 			continue
 		}
-		if msg, ok := ruleMessage(err); ok {
+		// A refusal of one request (decided meanwhile, or one the person may not decide, such as
+		// their own) must not hide what happened to the others, which are already decided.
+		if msg, ok := refusalMessage(err); ok {
 			problems = append(problems, fmt.Sprintf("%s: %s", label, strings.TrimSuffix(msg, ".")))
 			continue
 		}
@@ -366,14 +368,25 @@ func (h Approvals) Bulk(c echo.Context) error {
 		}
 	}
 	if len(problems) > 0 {
-		msg := fmt.Sprintf("%s not %s. %s.", plural(len(problems), "request was"), verb, strings.Join(problems, ". "))
-		msg = strings.Replace(msg, "requests was", "requests were", 1)
-		if err := h.Flashes.AddFlash(c, components.FlashError, msg); err != nil {
+		shown := problems
+		if len(shown) > bulkProblemsShown {
+			shown = append(shown[:bulkProblemsShown:bulkProblemsShown], fmt.Sprintf("And %d more", len(problems)-bulkProblemsShown))
+		}
+		was := "1 request was"
+		if len(problems) > 1 {
+			was = fmt.Sprintf("%d requests were", len(problems))
+		}
+		msg := fmt.Sprintf("%s not %s. %s.", was, verb, strings.Join(shown, ". "))
+		if err := h.Flash(c, components.FlashError, msg); err != nil {
 			return err
 		}
 	}
 	return h.SeeOther(c, "/approvals", "")
 }
+
+// bulkProblemsShown is how many refused requests a bulk decision's message names; the rest are
+// counted, so that the message stays readable and fits in the session.
+const bulkProblemsShown = 5
 
 // requestLabel names a request for a message: "Riley Requester's request for Finance reports".
 func (h Approvals) requestLabel(ctx context.Context, id string) string {

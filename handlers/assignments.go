@@ -233,7 +233,7 @@ func (h Assignments) GiveBack(c echo.Context) error {
 		RequestType: entitlement.RequestUserRemove, AssignmentID: v.ID, AccessPackageID: v.AccessPackageID,
 	})
 	if msg, ok := ruleMessage(err); ok {
-		if ferr := h.Flashes.AddFlash(c, components.FlashError, msg); ferr != nil {
+		if ferr := h.Flash(c, components.FlashError, msg); ferr != nil {
 			return ferr
 		}
 		return h.SeeOther(c, "/access/assignments", "")

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
@@ -63,9 +65,26 @@ func (b *Base) Page(c echo.Context, title, section string) (views.Page, error) {
 	return p, nil
 }
 
-// Flash queues a message for the next page.
+// maxFlash bounds a flash message in bytes. Flashes travel in the session cookie, which holds
+// about 4 KB; a message that did not fit would fail the request after its change was saved.
+const maxFlash = 1000
+
+// Flash queues a message for the next page, shortened to maxFlash bytes.
 func (b *Base) Flash(c echo.Context, kind, message string) error {
-	return b.Flashes.AddFlash(c, kind, message)
+	return b.Flashes.AddFlash(c, kind, shorten(message, maxFlash))
+}
+
+// shorten cuts s to at most n bytes on a character boundary, ending it with an ellipsis.
+func shorten(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	const more = "…"
+	cut := n - len(more)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return strings.TrimSpace(s[:cut]) + more
 }
 
 // Render writes a component with the status. It renders into a buffer first, so a component that

@@ -105,7 +105,7 @@ func (h Requests) Cancel(c echo.Context) error {
 	}
 	err := h.Svc.CancelRequest(ctx, id)
 	if msg, ok := ruleMessage(err); ok {
-		if ferr := h.Flashes.AddFlash(c, components.FlashError, msg); ferr != nil {
+		if ferr := h.Flash(c, components.FlashError, msg); ferr != nil {
 			return ferr
 		}
 		return h.SeeOther(c, "/access/requests/"+id, "")

@@ -1,8 +1,10 @@
 package handlers
 
 import (
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stewardhq/steward/entitlement"
 )
@@ -99,5 +101,16 @@ func TestRequestStatusWords(t *testing.T) {
 		if got := requestStatus(view(tc.r), now); got != tc.want {
 			t.Errorf("%s: %q, want %q", tc.r.RequestState, got, tc.want)
 		}
+	}
+}
+
+func TestShortenKeepsFlashesWithinTheSession(t *testing.T) {
+	long := strings.Repeat("Ünïcödé ", 500)
+	got := shorten(long, maxFlash)
+	if len(got) > maxFlash || !utf8.ValidString(got) || !strings.HasSuffix(got, "…") {
+		t.Errorf("shorten: %d bytes, valid %v, %q", len(got), utf8.ValidString(got), got[len(got)-20:])
+	}
+	if got := shorten("Saved.", maxFlash); got != "Saved." {
+		t.Errorf("a short message changed: %q", got)
 	}
 }

@@ -264,9 +264,14 @@ func (rp *relyingParty) logout(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/")
 }
 
-// safeNext keeps a post-login destination only when it is a path on this site.
+// maxNext bounds a remembered post-login destination: it waits in the session cookie, which
+// holds about 4 KB, during the sign-in.
+const maxNext = 1024
+
+// safeNext keeps a post-login destination only when it is a path on this site, short enough to
+// remember.
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if next == "" || len(next) > maxNext || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
 		return "/"
 	}
 	u, err := url.Parse(next)
