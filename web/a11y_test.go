@@ -166,6 +166,25 @@ func TestPagesAreAccessible(t *testing.T) {
 		}
 		report("admin POST "+path, body)
 	}
+	// The wizard's steps with messages.
+	draft := `{"name":"Checked","scope":"AllExistingDirectoryMemberUsers","acceptRequests":true,"stageCount":2,"lifecycle":"days","days":"30","review":{"enabled":true}}`
+	for _, form := range []url.Values{
+		{"step": {"requestors"}, "scope": {"SpecificDirectorySubjects"}, "nav": {"next"}},
+		{"step": {"approval"}, "stages": {"2"}, "s0_timeout": {"abc"}, "s1_timeout": {"99"}, "s0_escalation": {"on"}, "s0_escalation_after": {"x"}, "nav": {"next"}},
+		{"step": {"lifecycle"}, "lifecycle": {"days"}, "days": {"abc"}, "can_extend": {"on"}, "nav": {"next"}},
+		{"step": {"lifecycle"}, "lifecycle": {"date"}, "end_date": {"2026-99-99"}, "nav": {"next"}},
+		{"step": {"reviews"}, "review_enabled": {"on"}, "review_days": {"abc"}, "review_start": {"nope"}, "review_reviewer_type": {"Reviewers"}, "nav": {"next"}},
+		{"step": {"reviews"}, "review_enabled": {"on"}, "review_days": {"14"}, "review_reviewer_type": {"Reviewers"}, "nav": {"next"}},
+		{"step": {"summary"}, "nav": {"save"}},
+	} {
+		form.Set("draft", draft)
+		form.Set("reached", "5")
+		res, body := env.PostForm(t, c, "/admin/packages/"+ids.pkg+"/policies/new", csrf, form)
+		if res.StatusCode != http.StatusUnprocessableEntity {
+			t.Logf("wizard %v: %d (no messages)", form, res.StatusCode)
+		}
+		report("admin POST the wizard at "+form.Get("step"), body)
+	}
 	for _, kind := range []string{"users", "groups"} {
 		res, body := env.PostForm(t, c, "/admin/directory/"+kind+"/import", csrf, url.Values{}) // no file
 		if res.StatusCode != http.StatusUnprocessableEntity {
