@@ -166,6 +166,30 @@ func TestPagesAreAccessible(t *testing.T) {
 		}
 		report("admin POST "+path, body)
 	}
+	// Lists whose additions come back refused.
+	nobody := "user:01900000-0000-7000-8000-000000000000"
+	for _, tc := range []struct {
+		path string
+		form url.Values
+	}{
+		{"/admin/connected-organizations/" + ids.org + "/sponsors", url.Values{"kind": {"internal"}, "pick": {nobody}}},
+		{"/admin/connected-organizations/" + ids.org + "/sponsors", url.Values{"kind": {"external"}, "pick": {nobody}}},
+		{"/admin/catalogs/" + ids.catalog + "/roles", url.Values{"role": {"Owner"}, "pick": {nobody}}},
+		{"/admin/catalogs/" + ids.catalog + "/roles", url.Values{"role": {"nonsense"}, "pick": {"user:" + ids.user}}},
+		{"/admin/directory/groups/" + ids.group + "/members", url.Values{"pick": {nobody}}},
+		{"/admin/settings/catalog-creators", url.Values{"pick": {nobody}}},
+		{"/admin/packages/" + ids.pkg + "/roles", url.Values{"role": {"a|b|c"}}},
+		{"/admin/packages/" + ids.pkg + "/roles", url.Values{"role": {"nonsense"}}},
+		{"/admin/catalogs/" + ids.catalog + "/resources", url.Values{"type": {"group"}, "pick": {"group:" + ids.group}}},
+		{"/admin/catalogs/" + ids.catalog + "/resources", url.Values{"type": {"group"}, "pick": {"group:01900000-0000-7000-8000-000000000000"}}},
+	} {
+		res, body := env.PostForm(t, c, tc.path, csrf, tc.form)
+		if res.StatusCode < 400 {
+			t.Logf("POST %s %v: %d (no messages)", tc.path, tc.form, res.StatusCode)
+		}
+		report("admin POST "+tc.path, body)
+	}
+
 	// The wizard's steps with messages.
 	draft := `{"name":"Checked","scope":"AllExistingDirectoryMemberUsers","acceptRequests":true,"stageCount":2,"lifecycle":"days","days":"30","review":{"enabled":true}}`
 	for _, form := range []url.Values{
