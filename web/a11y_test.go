@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"github.com/stewardhq/steward/entitlement"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -249,4 +250,42 @@ func cloneValues(v url.Values) url.Values {
 		out[k] = append([]string(nil), x...)
 	}
 	return out
+}
+
+// TestPortalFormsWithMessagesAreAccessible scans the request and extend forms as they come back
+// with messages.
+func TestPortalFormsWithMessagesAreAccessible(t *testing.T) {
+	env, w := startPortal(t)
+	c, csrf := signedIn(t, env, "requester@example.com")
+	for _, form := range []url.Values{
+		{"policyId": {w.policies[w.finance.ID].ID}, "start": {"2026-13-45T99:99"}, "end": {"nope"}},
+		{"policyId": {"not-a-policy"}, "justification": {strings.Repeat("j", 5000)}},
+		{"policyId": {w.policies[w.finance.ID].ID}, "justification": {"x"}, "start": {"2020-01-01T00:00"}, "end": {"2019-01-01T00:00"}},
+	} {
+		res, body := env.PostForm(t, c, "/access/packages/"+w.finance.ID+"/request", csrf, form)
+		if res.StatusCode != http.StatusUnprocessableEntity {
+			t.Errorf("request %v: %d", form, res.StatusCode)
+		}
+		for _, p := range a11yProblems(body) {
+			t.Errorf("request form %v: %s", form, p)
+		}
+	}
+	res, _ := env.PostForm(t, c, "/access/packages/"+w.github.ID+"/request", csrf, url.Values{"policyId": {w.policies[w.github.ID].ID}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("request: %d", res.StatusCode)
+	}
+	deliver(t, env)
+	page, err := env.Svc.MyAssignments(w.as("requester@example.com"), entitlement.AssignmentFilter{}, entitlement.ListOptions{})
+	if err != nil || len(page.Items) == 0 {
+		t.Fatalf("assignments: %v", err)
+	}
+	for _, end := range []string{"nope", "2027-01-01T00:00", "2020-01-01T00:00"} {
+		res, body := env.PostForm(t, c, "/access/assignments/"+page.Items[0].ID+"/extend", csrf, url.Values{"end": {end}})
+		if res.StatusCode != http.StatusUnprocessableEntity && res.StatusCode != http.StatusConflict { // an end before the current one is refused by a rule
+			t.Errorf("extend to %s: %d", end, res.StatusCode)
+		}
+		for _, p := range a11yProblems(body) {
+			t.Errorf("extend form to %s: %s", end, p)
+		}
+	}
 }
