@@ -219,10 +219,13 @@ func (h AdminOrgs) show(c echo.Context, status int, searchKind, query, msg strin
 	}
 	props.InternalPicker = picker("internal", "Add an internal sponsor", "A person or group of your own organization.")
 	props.ExternalPicker = picker("external", "Add an external sponsor", "A guest from "+o.DisplayName+", or a group.")
-	if searchKind == "external" {
-		props.ExternalError = msg
-	} else {
-		props.InternalError = msg
+	// The refusal shows under the list's picker (as "<kind>-sponsor-error") and describes its box.
+	switch {
+	case msg == "":
+	case searchKind == "external":
+		props.ExternalError, props.ExternalPicker.ListErrorID = msg, "external-sponsor-error"
+	default:
+		props.InternalError, props.InternalPicker.ListErrorID = msg, "internal-sponsor-error"
 	}
 	return Render(c, status, views.OrgPage(props))
 }

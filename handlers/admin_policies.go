@@ -103,10 +103,14 @@ func (h AdminPolicies) requireManage(c echo.Context, t wizardTarget) error {
 	return nil
 }
 
-// StepNew handles POST /admin/packages/:id/policies/new: one move of the wizard.
+// StepNew handles POST /admin/packages/:id/policies/new: one move of the wizard. Like opening
+// the wizard, moving through it needs the right to change the package's policies.
 func (h AdminPolicies) StepNew(c echo.Context) error {
 	t, err := h.loadForPackage(c)
 	if err != nil {
+		return err
+	}
+	if err := h.requireManage(c, t); err != nil {
 		return err
 	}
 	return h.step(c, t)
@@ -116,6 +120,9 @@ func (h AdminPolicies) StepNew(c echo.Context) error {
 func (h AdminPolicies) StepEdit(c echo.Context) error {
 	t, err := h.loadForPolicy(c)
 	if err != nil {
+		return err
+	}
+	if err := h.requireManage(c, t); err != nil {
 		return err
 	}
 	return h.step(c, t)

@@ -47,6 +47,9 @@ func (h AdminSettings) render(c echo.Context, status int, action, days string, e
 		props.Creators = append(props.Creators, views.SponsorRow{ID: s.ID, Type: s.Type, Label: n.principal(s.ID, s.Type), Detail: detail})
 	}
 	props.Picker = views.PickerProps{ID: "creator-picker", Label: "Add a person or group", Kinds: "user,group", Query: query, Searched: searched, Name: "pick", SearchName: "search", SearchValue: "1", QueryName: "q"}
+	if msg != "" {
+		props.Picker.ListErrorID = "creator-error" // the refusal under the picker describes its box
+	}
 	if searched {
 		if props.Picker.Results, err = searchPeople(ctx, h.Svc, "user,group", query); err != nil {
 			return err

@@ -39,6 +39,8 @@ func pagination[T any](c echo.Context, path string, page entitlement.Page[T], fr
 	if page.Prev == "" {
 		from = 0
 	}
+	// "from" comes from the link, so it may be forged: the page cannot start past the end.
+	from = min(from, max(page.Total-len(page.Items), 0))
 	q := c.QueryParams()
 	link := func(cursorName, cursor string, at int) string {
 		v := url.Values{}

@@ -1,11 +1,15 @@
 package handlers
 
 import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
 
+	"github.com/labstack/echo/v4"
 	"github.com/stewardhq/steward/entitlement"
 )
 
@@ -112,5 +116,24 @@ func TestShortenKeepsFlashesWithinTheSession(t *testing.T) {
 	}
 	if got := shorten("Saved.", maxFlash); got != "Saved." {
 		t.Errorf("a short message changed: %q", got)
+	}
+}
+
+// TestPaginationLabelTrustsNoForgedPosition forges the "from" of a page link: the footer must
+// still say where the page sits in the list, not a negative or overflowing position.
+func TestPaginationLabelTrustsNoForgedPosition(t *testing.T) {
+	page := entitlement.Page[int]{Items: make([]int, 25), Total: 312, Prev: "p", Next: "n"}
+	for _, from := range []string{"9223372036854775807", "5000", "-3"} {
+		req := httptest.NewRequest(http.MethodGet, "/access/requests?after=x&from="+from, nil)
+		c := echo.New().NewContext(req, httptest.NewRecorder())
+		_, at := listOptions(c)
+		got := pagination(c, "/access/requests", page, at, "").Label
+		if strings.Contains(got, "-") || !strings.HasSuffix(got, " of 312") {
+			t.Errorf("from=%s: %q", from, got)
+		}
+		var first, last int
+		if _, err := fmt.Sscanf(got, "%d–%d of 312", &first, &last); err != nil || first < 1 || last > 312 || last-first != 24 {
+			t.Errorf("from=%s: %q", from, got)
+		}
 	}
 }

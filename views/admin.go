@@ -3,8 +3,10 @@ package views
 import (
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/a-h/templ"
 	"github.com/stewardhq/steward/entitlement"
 	"github.com/stewardhq/steward/views/components"
 )
@@ -46,6 +48,21 @@ type PickerProps struct {
 	SearchName  string // the name and value of the no-JS search button, which submits the form
 	SearchValue string
 	QueryName   string // the name of the search input inside the form; ID+"_q" when empty
+	// ListErrorID is the id of a message about the list the picker adds to (shown with the
+	// list, such as "add at least one approver"), which the search box is described by.
+	ListErrorID string
+}
+
+// inputAttrs are the search box's aria-describedby and aria-invalid: its own help and error,
+// and the message about its list.
+func (p PickerProps) inputAttrs(f components.FieldProps) templ.Attributes {
+	a := f.ControlAttrs()
+	if p.ListErrorID != "" {
+		d, _ := a["aria-describedby"].(string)
+		a["aria-describedby"] = strings.TrimSpace(d + " " + p.ListErrorID)
+		a["aria-invalid"] = "true"
+	}
+	return a
 }
 
 func (p PickerProps) queryName() string {

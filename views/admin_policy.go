@@ -313,6 +313,24 @@ func (p PolicyWizardProps) picker(list, label, help, kinds string) PickerProps {
 	if p.Picker.Target == list {
 		pp.Query, pp.Results, pp.Searched = p.Picker.Query, p.Picker.Results, true
 	}
+	// The message about the list (rendered by FieldError above the picker) describes the box
+	// that adds to it.
+	var errPath, errID string
+	switch stage, kind, _ := strings.Cut(list, "."); {
+	case list == "requestors":
+		errPath, errID = "requestorSettings.allowedRequestors", "requestors-error"
+	case list == "reviewers":
+		errPath, errID = "accessReviewSettings.reviewers", "reviewers-error"
+	case kind == "primary" && len(stage) > 1:
+		i, _ := strconv.Atoi(stage[1:])
+		errPath, errID = StagePath(i)+".primaryApprovers", stage+"-approvers-error"
+	case kind == "escalation" && len(stage) > 1:
+		i, _ := strconv.Atoi(stage[1:])
+		errPath, errID = StagePath(i)+".escalationApprovers", stage+"-escalation-error"
+	}
+	if errPath != "" && p.Err(errPath) != "" {
+		pp.ListErrorID = errID
+	}
 	return pp
 }
 

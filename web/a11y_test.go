@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"github.com/stewardhq/steward/entitlement"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -166,6 +167,49 @@ func TestPagesAreAccessible(t *testing.T) {
 		}
 		report("admin POST "+path, body)
 	}
+	// Lists whose additions come back refused.
+	nobody := "user:01900000-0000-7000-8000-000000000000"
+	for _, tc := range []struct {
+		path string
+		form url.Values
+	}{
+		{"/admin/connected-organizations/" + ids.org + "/sponsors", url.Values{"kind": {"internal"}, "pick": {nobody}}},
+		{"/admin/connected-organizations/" + ids.org + "/sponsors", url.Values{"kind": {"external"}, "pick": {nobody}}},
+		{"/admin/catalogs/" + ids.catalog + "/roles", url.Values{"role": {"Owner"}, "pick": {nobody}}},
+		{"/admin/catalogs/" + ids.catalog + "/roles", url.Values{"role": {"nonsense"}, "pick": {"user:" + ids.user}}},
+		{"/admin/directory/groups/" + ids.group + "/members", url.Values{"pick": {nobody}}},
+		{"/admin/settings/catalog-creators", url.Values{"pick": {nobody}}},
+		{"/admin/packages/" + ids.pkg + "/roles", url.Values{"role": {"a|b|c"}}},
+		{"/admin/packages/" + ids.pkg + "/roles", url.Values{"role": {"nonsense"}}},
+		{"/admin/catalogs/" + ids.catalog + "/resources", url.Values{"type": {"group"}, "pick": {"group:" + ids.group}}},
+		{"/admin/catalogs/" + ids.catalog + "/resources", url.Values{"type": {"group"}, "pick": {"group:01900000-0000-7000-8000-000000000000"}}},
+	} {
+		res, body := env.PostForm(t, c, tc.path, csrf, tc.form)
+		if res.StatusCode < 400 {
+			t.Logf("POST %s %v: %d (no messages)", tc.path, tc.form, res.StatusCode)
+		}
+		report("admin POST "+tc.path, body)
+	}
+
+	// The wizard's steps with messages.
+	draft := `{"name":"Checked","scope":"AllExistingDirectoryMemberUsers","acceptRequests":true,"stageCount":2,"lifecycle":"days","days":"30","review":{"enabled":true}}`
+	for _, form := range []url.Values{
+		{"step": {"requestors"}, "scope": {"SpecificDirectorySubjects"}, "nav": {"next"}},
+		{"step": {"approval"}, "stages": {"2"}, "s0_timeout": {"abc"}, "s1_timeout": {"99"}, "s0_escalation": {"on"}, "s0_escalation_after": {"x"}, "nav": {"next"}},
+		{"step": {"lifecycle"}, "lifecycle": {"days"}, "days": {"abc"}, "can_extend": {"on"}, "nav": {"next"}},
+		{"step": {"lifecycle"}, "lifecycle": {"date"}, "end_date": {"2026-99-99"}, "nav": {"next"}},
+		{"step": {"reviews"}, "review_enabled": {"on"}, "review_days": {"abc"}, "review_start": {"nope"}, "review_reviewer_type": {"Reviewers"}, "nav": {"next"}},
+		{"step": {"reviews"}, "review_enabled": {"on"}, "review_days": {"14"}, "review_reviewer_type": {"Reviewers"}, "nav": {"next"}},
+		{"step": {"summary"}, "nav": {"save"}},
+	} {
+		form.Set("draft", draft)
+		form.Set("reached", "5")
+		res, body := env.PostForm(t, c, "/admin/packages/"+ids.pkg+"/policies/new", csrf, form)
+		if res.StatusCode != http.StatusUnprocessableEntity {
+			t.Logf("wizard %v: %d (no messages)", form, res.StatusCode)
+		}
+		report("admin POST the wizard at "+form.Get("step"), body)
+	}
 	for _, kind := range []string{"users", "groups"} {
 		res, body := env.PostForm(t, c, "/admin/directory/"+kind+"/import", csrf, url.Values{}) // no file
 		if res.StatusCode != http.StatusUnprocessableEntity {
@@ -206,4 +250,42 @@ func cloneValues(v url.Values) url.Values {
 		out[k] = append([]string(nil), x...)
 	}
 	return out
+}
+
+// TestPortalFormsWithMessagesAreAccessible scans the request and extend forms as they come back
+// with messages.
+func TestPortalFormsWithMessagesAreAccessible(t *testing.T) {
+	env, w := startPortal(t)
+	c, csrf := signedIn(t, env, "requester@example.com")
+	for _, form := range []url.Values{
+		{"policyId": {w.policies[w.finance.ID].ID}, "start": {"2026-13-45T99:99"}, "end": {"nope"}},
+		{"policyId": {"not-a-policy"}, "justification": {strings.Repeat("j", 5000)}},
+		{"policyId": {w.policies[w.finance.ID].ID}, "justification": {"x"}, "start": {"2020-01-01T00:00"}, "end": {"2019-01-01T00:00"}},
+	} {
+		res, body := env.PostForm(t, c, "/access/packages/"+w.finance.ID+"/request", csrf, form)
+		if res.StatusCode != http.StatusUnprocessableEntity {
+			t.Errorf("request %v: %d", form, res.StatusCode)
+		}
+		for _, p := range a11yProblems(body) {
+			t.Errorf("request form %v: %s", form, p)
+		}
+	}
+	res, _ := env.PostForm(t, c, "/access/packages/"+w.github.ID+"/request", csrf, url.Values{"policyId": {w.policies[w.github.ID].ID}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("request: %d", res.StatusCode)
+	}
+	deliver(t, env)
+	page, err := env.Svc.MyAssignments(w.as("requester@example.com"), entitlement.AssignmentFilter{}, entitlement.ListOptions{})
+	if err != nil || len(page.Items) == 0 {
+		t.Fatalf("assignments: %v", err)
+	}
+	for _, end := range []string{"nope", "2027-01-01T00:00", "2020-01-01T00:00"} {
+		res, body := env.PostForm(t, c, "/access/assignments/"+page.Items[0].ID+"/extend", csrf, url.Values{"end": {end}})
+		if res.StatusCode != http.StatusUnprocessableEntity && res.StatusCode != http.StatusConflict { // an end before the current one is refused by a rule
+			t.Errorf("extend to %s: %d", end, res.StatusCode)
+		}
+		for _, p := range a11yProblems(body) {
+			t.Errorf("extend form to %s: %s", end, p)
+		}
+	}
 }

@@ -1,7 +1,9 @@
 package web_test
 
 import (
+	"github.com/stewardhq/steward/web/webtest"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -35,6 +37,31 @@ func TestPagesDoNotOfferWhatThePersonCannotDo(t *testing.T) {
 		if tc.want == http.StatusForbidden && (strings.Contains(body, `action="/admin/catalogs/`+finance.catalog+`/edit"`) ||
 			strings.Contains(body, `action="/admin/catalogs/`+engineering.catalog+`/edit"`) || strings.Contains(body, `href="/admin/connected-organizations/new"`)) {
 			t.Errorf("%s GET %s still offers the action", tc.who, tc.path)
+		}
+	}
+}
+
+// TestPolicyWizardStepsNeedTheRightToChangePolicies posts the wizard's steps as a reader of the
+// catalog: like opening the wizard, moving through it is refused (403) before any step is shown.
+func TestPolicyWizardStepsNeedTheRightToChangePolicies(t *testing.T) {
+	env := startAdminDemo(t)
+	finance := idsOfCatalogNoActivity(t, env, "Finance")
+	c := env.Client(t)
+	csrf := webtest.CSRF(t, env.SignIn(t, c, "approver@example.com")) // reads Finance
+	for _, path := range []string{"/admin/policies/" + finance.policy + "/edit", "/admin/packages/" + finance.pkg + "/policies/new"} {
+		res, _ := env.Get(t, c, path)
+		if res.StatusCode != http.StatusForbidden {
+			t.Errorf("GET %s as a reader: %d", path, res.StatusCode)
+		}
+		for _, form := range []url.Values{
+			{"step": {"basics"}, "nav": {"next"}, "name": {"Mine"}},
+			{"step": {"requestors"}, "op": {"search:requestors"}, "q_requestors": {"a"}},
+			{"step": {"summary"}, "nav": {"step:basics"}, "reached": {"5"}},
+		} {
+			res, body := env.PostForm(t, c, path, csrf, form)
+			if res.StatusCode != http.StatusForbidden || strings.Contains(body, `data-testid="policy-wizard"`) {
+				t.Errorf("POST %s %v as a reader: %d", path, form, res.StatusCode)
+			}
 		}
 	}
 }

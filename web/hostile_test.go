@@ -334,64 +334,31 @@ func TestHostileInputOnEveryRoute(t *testing.T) {
 	deliver(t, env)
 	ids := idsOfCatalog(t, env, "Engineering")
 	before := savedIDs(t, env)
-	c := env.Client(t)
-	p := &prober{t: t, env: env, c: c, csrf: webtest.CSRF(t, env.SignIn(t, c, "admin@example.com"))}
 	routes := 0
-	for _, r := range env.Server.Routes() {
-		switch {
-		case r.Method != http.MethodGet && r.Method != http.MethodPost,
-			strings.HasPrefix(r.Path, "/idp"), strings.HasPrefix(r.Path, "/static"),
-			r.Path == "/logout", r.Path == "/admin/backup":
-			continue
-		}
-		routes++
-		destroys := strings.HasSuffix(r.Path, "/delete") || strings.HasSuffix(r.Path, "/remove") ||
-			strings.HasSuffix(r.Path, "/block") || strings.HasSuffix(r.Path, "/cancel")
-		var paths []string
-		if !destroys || !strings.Contains(r.Path, ":") {
-			paths = append(paths, ids.fill(r.Path))
-		}
-		if strings.Contains(r.Path, ":") {
-			for _, bad := range badIDs {
-				paths = append(paths, strings.NewReplacer(":id", bad, ":rid", bad, ":aid", bad).Replace(r.Path))
+	// One subtest per route, in parallel, each as its own signed-in administrator.
+	t.Run("routes", func(t *testing.T) {
+		for _, r := range env.Server.Routes() {
+			switch {
+			case r.Method != http.MethodGet && r.Method != http.MethodPost,
+				strings.HasPrefix(r.Path, "/idp"), strings.HasPrefix(r.Path, "/static"),
+				r.Path == "/logout", r.Path == "/admin/backup":
+				continue
 			}
+			routes++
+			t.Run(r.Method+" "+r.Path, func(t *testing.T) {
+				t.Parallel()
+				c := env.Client(t)
+				p := &prober{t: t, env: env, c: c, csrf: webtest.CSRF(t, env.SignIn(t, c, "admin@example.com"))}
+				hostileRoute(t, p, ids, r.Method, r.Path)
+			})
 		}
-		for i, path := range paths {
-			bad := i > 0 || destroys && strings.Contains(r.Path, ":") // the path names nothing
-			for _, v := range hostileValues {
-				for _, hx := range []bool{false, true} {
-					form := url.Values{}
-					for _, f := range hostileFields {
-						form.Set(f, v)
-						if hx {
-							form.Add(f, v+"2") // and every field twice
-						}
-					}
-					var code int
-					var body string
-					if r.Method == http.MethodGet {
-						code, body = p.do(r.Method, path+"?"+form.Encode(), nil, hx)
-					} else {
-						code, body = p.do(r.Method, path, form, hx)
-					}
-					if code >= 500 {
-						t.Errorf("%s %.120s with %.40q (htmx %v): %d %.200s", r.Method, path, v, hx, code, body)
-					}
-					if code == http.StatusUnprocessableEntity && !hx && !strings.Contains(body, `aria-invalid="true"`) && !fieldErrorRe.MatchString(body) &&
-						!strings.Contains(body, `role="alert"`) && !strings.Contains(body, `data-testid="error-page"`) && !strings.Contains(body, `data-testid="request-blocked"`) {
-						t.Errorf("%s %.120s with %.40q: 422 without a message in sight", r.Method, path, v)
-					}
-					if bad && code < 400 {
-						t.Errorf("%s %.120s names nothing but answered %d", r.Method, path, code)
-					}
-				}
-			}
-		}
-	}
+	})
 	if routes < 90 {
 		t.Errorf("probed %d routes; the route table has more", routes)
 	}
 	// A damaged query string is dropped, not an error.
+	c := env.Client(t)
+	p := &prober{t: t, env: env, c: c, csrf: webtest.CSRF(t, env.SignIn(t, c, "admin@example.com"))}
 	for _, q := range []string{"after=%%%", "before=%zz", "from=%", "q=%ff%fe"} {
 		for _, path := range []string{"/access/packages", "/access/requests", "/approvals/history", "/admin/catalogs", "/admin/audit", "/admin/directory/users"} {
 			if code, body := p.do(http.MethodGet, path+"?"+q, nil, false); code >= 500 {
@@ -400,6 +367,53 @@ func TestHostileInputOnEveryRoute(t *testing.T) {
 		}
 	}
 	checkNothingLost(t, env, before)
+}
+
+// hostileRoute sends one route every hostile value in every field, with real ids and with ids
+// that name nothing.
+func hostileRoute(t *testing.T, p *prober, ids hostileIDs, method, route string) {
+	destroys := strings.HasSuffix(route, "/delete") || strings.HasSuffix(route, "/remove") ||
+		strings.HasSuffix(route, "/block") || strings.HasSuffix(route, "/cancel")
+	var paths []string
+	if !destroys || !strings.Contains(route, ":") {
+		paths = append(paths, ids.fill(route))
+	}
+	if strings.Contains(route, ":") {
+		for _, bad := range badIDs {
+			paths = append(paths, strings.NewReplacer(":id", bad, ":rid", bad, ":aid", bad).Replace(route))
+		}
+	}
+	for i, path := range paths {
+		bad := i > 0 || destroys && strings.Contains(route, ":") // the path names nothing
+		for _, v := range hostileValues {
+			for _, hx := range []bool{false, true} {
+				form := url.Values{}
+				for _, f := range hostileFields {
+					form.Set(f, v)
+					if hx {
+						form.Add(f, v+"2") // and every field twice
+					}
+				}
+				var code int
+				var body string
+				if method == http.MethodGet {
+					code, body = p.do(method, path+"?"+form.Encode(), nil, hx)
+				} else {
+					code, body = p.do(method, path, form, hx)
+				}
+				if code >= 500 {
+					t.Errorf("%s %.120s with %.40q (htmx %v): %d %.200s", method, path, v, hx, code, body)
+				}
+				if code == http.StatusUnprocessableEntity && !hx && !strings.Contains(body, `aria-invalid="true"`) && !fieldErrorRe.MatchString(body) &&
+					!strings.Contains(body, `role="alert"`) && !strings.Contains(body, `data-testid="error-page"`) && !strings.Contains(body, `data-testid="request-blocked"`) {
+					t.Errorf("%s %.120s with %.40q: 422 without a message in sight", method, path, v)
+				}
+				if bad && code < 400 {
+					t.Errorf("%s %.120s names nothing but answered %d", method, path, code)
+				}
+			}
+		}
+	}
 }
 
 // TestHostileWizardDrafts tampers with the policy wizard's hidden draft and its buttons: invalid
