@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -164,6 +165,11 @@ func (h Assignments) Extend(c echo.Context) error {
 	r, err := h.Svc.ExtendAssignment(c.Request().Context(), v.ID, just, sched)
 	if fields, ok := FieldErrors(err); ok {
 		return h.renderExtend(c, http.StatusUnprocessableEntity, v, just, endText, fieldMessages(fields))
+	}
+	var re *entitlement.RuleError
+	if errors.As(err, &re) && re.Code == "nothingToExtend" {
+		// An end that adds no time is a mistake in the end field: say so there.
+		return h.renderExtend(c, http.StatusUnprocessableEntity, v, just, endText, map[string]string{"schedule.expiration.endDateTime": sentence(re.Message)})
 	}
 	if msg, ok := ruleMessage(err); ok {
 		return h.renderExtend(c, http.StatusConflict, v, just, endText, map[string]string{"": msg})

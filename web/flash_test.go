@@ -69,3 +69,26 @@ func TestAssigningManyPeopleAtOnce(t *testing.T) {
 		t.Errorf("the assignments page says: %s", got)
 	}
 }
+
+// TestExtendingToAnEarlierEndIsAFieldError asks to extend access to a date before its current
+// end: the form comes back (422) with the message by the end field, where it can be fixed.
+func TestExtendingToAnEarlierEndIsAFieldError(t *testing.T) {
+	env, w := startPortal(t)
+	c, csrf := signedIn(t, env, "requester@example.com")
+	res, _ := env.PostForm(t, c, "/access/packages/"+w.github.ID+"/request", csrf, url.Values{"policyId": {w.policies[w.github.ID].ID}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("request: %d", res.StatusCode)
+	}
+	deliver(t, env)
+	page, err := env.Svc.MyAssignments(w.as("requester@example.com"), entitlement.AssignmentFilter{}, entitlement.ListOptions{})
+	if err != nil || len(page.Items) == 0 {
+		t.Fatalf("assignments: %v", err)
+	}
+	res, body := env.PostForm(t, c, "/access/assignments/"+page.Items[0].ID+"/extend", csrf, url.Values{"end": {"2026-03-20T00:00"}})
+	if res.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("extend to an earlier end: %d", res.StatusCode)
+	}
+	if !strings.Contains(body, `id="end-error"`) || !strings.Contains(text(body), "already lasts until") || !strings.Contains(body, `value="2026-03-20T00:00"`) {
+		t.Errorf("no message by the end field: %s", text(body))
+	}
+}

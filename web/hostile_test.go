@@ -333,8 +333,26 @@ func TestHostileInputOnEveryRoute(t *testing.T) {
 	env := startAdminDemo(t)
 	deliver(t, env)
 	ids := idsOfCatalog(t, env, "Engineering")
+	own := ownIDs(t, env, "requester@example.com")
 	before := savedIDs(t, env)
 	routes := 0
+	// The portal's routes as the requester, with their own request and access, and as their
+	// manager, who approves (first, while the demo data is as seeded).
+	t.Run("portal", func(t *testing.T) {
+		for _, r := range env.Server.Routes() {
+			if r.Method != http.MethodGet && r.Method != http.MethodPost || !strings.HasPrefix(r.Path, "/access") && !strings.HasPrefix(r.Path, "/approvals") && r.Path != "/" {
+				continue
+			}
+			for _, who := range []string{"requester@example.com", "manager@example.com"} {
+				t.Run(who+" "+r.Method+" "+r.Path, func(t *testing.T) {
+					t.Parallel()
+					c := env.Client(t)
+					p := &prober{t: t, env: env, c: c, csrf: webtest.CSRF(t, env.SignIn(t, c, who))}
+					hostileRoute(t, p, own, r.Method, r.Path)
+				})
+			}
+		}
+	})
 	// One subtest per route, in parallel, each as its own signed-in administrator.
 	t.Run("routes", func(t *testing.T) {
 		for _, r := range env.Server.Routes() {
@@ -367,6 +385,35 @@ func TestHostileInputOnEveryRoute(t *testing.T) {
 		}
 	}
 	checkNothingLost(t, env, before)
+}
+
+// ownIDs are idsOfCatalog's for the portal: a package the person may request, and a request and
+// an assignment of theirs.
+func ownIDs(t *testing.T, env *webtest.Env, email string) hostileIDs {
+	t.Helper()
+	ctx := demoAdminCtx(t, env)
+	u, err := env.Svc.UserByID(ctx, userIDByEmailEnv(t, env, ctx, email))
+	if err != nil {
+		t.Fatal(err)
+	}
+	as := entitlement.WithPrincipal(context.Background(), entitlement.Principal{UserID: u.ID, Name: u.DisplayName, Email: u.Email})
+	var ids hostileIDs
+	offered, err := env.Svc.RequestablePackages(as, entitlement.RequestableFilter{}, entitlement.ListOptions{})
+	if err != nil || len(offered.Items) == 0 {
+		t.Fatalf("requestable: %v", err)
+	}
+	ids.pkg = offered.Items[0].Package.ID
+	rs, err := env.Svc.MyRequests(as, entitlement.RequestFilter{}, entitlement.ListOptions{})
+	if err != nil || len(rs.Items) == 0 {
+		t.Fatalf("requests: %v", err)
+	}
+	ids.request = rs.Items[0].ID
+	a, err := env.Svc.MyAssignments(as, entitlement.AssignmentFilter{}, entitlement.ListOptions{})
+	if err != nil || len(a.Items) == 0 {
+		t.Fatalf("assignments: %v", err)
+	}
+	ids.assignment = a.Items[0].ID
+	return ids
 }
 
 // hostileRoute sends one route every hostile value in every field, with real ids and with ids
