@@ -464,14 +464,6 @@ func searchKeys(name string, texts ...string) []string {
 // record. The cost grows with the number of matching keys, which a prefix keeps small in practice.
 func (t *table[T]) search(tx *bolt.Tx, q string, opt entitlement.ListOptions, keep func(T) bool) (entitlement.Page[T], error) {
 	var page entitlement.Page[T]
-	after, err := decodeCursor(opt.After)
-	if err != nil {
-		return page, err
-	}
-	before, err := decodeCursor(opt.Before)
-	if err != nil {
-		return page, err
-	}
 	prefix := []byte(strings.ReplaceAll(q, sep, ""))
 	seen := map[string]bool{}
 	var keys []string
@@ -503,8 +495,34 @@ func (t *table[T]) search(tx *bolt.Tx, q string, opt entitlement.ListOptions, ke
 		keys = kept
 	}
 	page.Total = len(keys)
+	from, to, err := sortedWindow(keys, opt, &page.Prev, &page.Next)
+	if err != nil {
+		return page, err
+	}
+	page.Items = make([]T, 0, to-from)
+	for _, sk := range keys[from:to] {
+		v, err := t.get(tx, idOf(sk))
+		if err != nil {
+			return page, err
+		}
+		page.Items = append(page.Items, v)
+	}
+	return page, nil
+}
+
+// sortedWindow picks the page that opt asks for out of keys sorted in ascending order, where each
+// key is its own cursor, and sets the cursors of the neighbouring pages. It serves lists that are
+// gathered whole before paging: searches and link buckets.
+func sortedWindow(keys []string, opt entitlement.ListOptions, prev, next *string) (from, to int, err error) {
+	after, err := decodeCursor(opt.After)
+	if err != nil {
+		return 0, 0, err
+	}
+	before, err := decodeCursor(opt.Before)
+	if err != nil {
+		return 0, 0, err
+	}
 	size := opt.PageSize()
-	var from, to int
 	switch {
 	case before != nil:
 		to = sort.SearchStrings(keys, string(before))
@@ -519,20 +537,12 @@ func (t *table[T]) search(tx *bolt.Tx, q string, opt entitlement.ListOptions, ke
 		to = min(size, len(keys))
 	}
 	if from > 0 && from < to {
-		page.Prev = encodeCursor([]byte(keys[from]))
+		*prev = encodeCursor([]byte(keys[from]))
 	}
 	if to < len(keys) && from < to {
-		page.Next = encodeCursor([]byte(keys[to-1]))
+		*next = encodeCursor([]byte(keys[to-1]))
 	}
-	page.Items = make([]T, 0, to-from)
-	for _, sk := range keys[from:to] {
-		v, err := t.get(tx, idOf(sk))
-		if err != nil {
-			return page, err
-		}
-		page.Items = append(page.Items, v)
-	}
-	return page, nil
+	return from, to, nil
 }
 
 // reindex rebuilds every index of the table from its records, for migrations that add an index

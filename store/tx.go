@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -145,36 +144,11 @@ func keyPage(b *bolt.Tx, bucket []byte, prefix string, opt entitlement.ListOptio
 	all := prefixSuffixes(b, bucket, strings.TrimSuffix(prefix, sep))
 	var page entitlement.Page[string]
 	page.Total = len(all)
-	after, err := decodeCursor(opt.After)
+	start, end, err := sortedWindow(all, opt, &page.Prev, &page.Next)
 	if err != nil {
 		return page, err
-	}
-	before, err := decodeCursor(opt.Before)
-	if err != nil {
-		return page, err
-	}
-	size := opt.PageSize()
-	var start, end int
-	switch {
-	case before != nil:
-		end = sort.SearchStrings(all, string(before))
-		start = max(end-size, 0)
-	case after != nil:
-		start = sort.SearchStrings(all, string(after))
-		if start < len(all) && all[start] == string(after) {
-			start++
-		}
-		end = min(start+size, len(all))
-	default:
-		end = min(size, len(all))
 	}
 	page.Items = append([]string(nil), all[start:end]...)
-	if start > 0 && start < end {
-		page.Prev = encodeCursor([]byte(all[start]))
-	}
-	if end < len(all) && start < end {
-		page.Next = encodeCursor([]byte(all[end-1]))
-	}
 	return page, nil
 }
 
