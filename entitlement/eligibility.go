@@ -313,33 +313,42 @@ func (s *Service) EligiblePolicies(ctx context.Context, packageID string) ([]Ass
 	}
 	var out []AssignmentPolicy
 	err = s.store.View(ctx, func(tx Tx) error {
-		pkg, err := tx.AccessPackages().Get(packageID)
-		if isNotFound(err) {
-			return ruleError(ErrNotFound, "accessPackageNotFound", "access package %q does not exist", packageID)
-		} else if err != nil {
-			return err
-		}
-		c, err := tx.Catalogs().Get(pkg.CatalogID)
-		if err != nil {
-			return fmt.Errorf("eligible policies: %w", err)
-		}
-		subj, err := loadSubject(tx, p.UserID)
-		if err != nil {
-			return fmt.Errorf("eligible policies: %w", err)
-		}
-		pols, err := tx.Policies().ByPackage(pkg.ID)
-		if err != nil {
-			return err
-		}
-		for _, pol := range pols {
-			if subj.checkRequestable(pol, c) == nil {
-				out = append(out, pol)
-			}
-		}
-		sort.Slice(out, func(i, j int) bool { return out[i].DisplayName < out[j].DisplayName })
-		return nil
+		var err error
+		_, _, out, err = eligibleIn(tx, p.UserID, packageID)
+		return err
 	})
 	return out, err
+}
+
+// eligibleIn loads a package, its catalog, and the policies through which the user may request
+// it now, sorted by name.
+func eligibleIn(tx Tx, userID, packageID string) (AccessPackage, Catalog, []AssignmentPolicy, error) {
+	pkg, err := tx.AccessPackages().Get(packageID)
+	if isNotFound(err) {
+		return pkg, Catalog{}, nil, ruleError(ErrNotFound, "accessPackageNotFound", "access package %q does not exist", packageID)
+	} else if err != nil {
+		return pkg, Catalog{}, nil, err
+	}
+	c, err := tx.Catalogs().Get(pkg.CatalogID)
+	if err != nil {
+		return pkg, c, nil, fmt.Errorf("load catalog of %s: %w", pkg.DisplayName, err)
+	}
+	subj, err := loadSubject(tx, userID)
+	if err != nil {
+		return pkg, c, nil, fmt.Errorf("load requestor: %w", err)
+	}
+	pols, err := tx.Policies().ByPackage(pkg.ID)
+	if err != nil {
+		return pkg, c, nil, err
+	}
+	var out []AssignmentPolicy
+	for _, pol := range pols {
+		if subj.checkRequestable(pol, c) == nil {
+			out = append(out, pol)
+		}
+	}
+	slices.SortFunc(out, func(a, b AssignmentPolicy) int { return cmpString(a.DisplayName, b.DisplayName) })
+	return pkg, c, out, nil
 }
 
 // pageInMemory cuts one page out of a list already sorted by key. Cursors are the base64url of the

@@ -2,7 +2,6 @@ package entitlement
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"time"
 )
@@ -46,31 +45,11 @@ func (s *Service) PackageOffer(ctx context.Context, packageID string) (PackageOf
 	}
 	var out PackageOffer
 	err = s.store.View(ctx, func(tx Tx) error {
-		pkg, err := tx.AccessPackages().Get(packageID)
-		if isNotFound(err) {
-			return ruleError(ErrNotFound, "accessPackageNotFound", "access package %q does not exist", packageID)
-		} else if err != nil {
-			return err
-		}
-		cat, err := tx.Catalogs().Get(pkg.CatalogID)
-		if err != nil {
-			return fmt.Errorf("package offer: %w", err)
-		}
-		subj, err := loadSubject(tx, p.UserID)
-		if err != nil {
-			return fmt.Errorf("package offer: %w", err)
-		}
-		pols, err := tx.Policies().ByPackage(pkg.ID)
+		pkg, cat, eligible, err := eligibleIn(tx, p.UserID, packageID)
 		if err != nil {
 			return err
 		}
-		out = PackageOffer{RequestablePackage: RequestablePackage{Package: pkg, Catalog: publicCatalog(cat)}, Names: map[string]string{}}
-		for _, pol := range pols {
-			if subj.checkRequestable(pol, cat) == nil {
-				out.Policies = append(out.Policies, pol)
-			}
-		}
-		slices.SortFunc(out.Policies, func(a, b AssignmentPolicy) int { return cmpString(a.DisplayName, b.DisplayName) })
+		out = PackageOffer{RequestablePackage: RequestablePackage{Package: pkg, Catalog: publicCatalog(cat), Policies: eligible}, Names: map[string]string{}}
 		if r, err := tx.Requests().Open(p.UserID, pkg.ID); err == nil {
 			out.OpenRequest = &r
 		} else if !isNotFound(err) {
