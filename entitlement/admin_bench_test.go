@@ -44,7 +44,7 @@ func newServiceBench(b *testing.B) *serviceBench {
 				if err := tx.Users().Put(u); err != nil {
 					return err
 				}
-				if err := tx.Groups().AddMember(groupIDs[i%len(groupIDs)], u.ID); err != nil {
+				if err := tx.Groups().AddMember(groupIDs[i%len(groupIDs)], u.ID, entitlement.MemberDirect); err != nil {
 					return err
 				}
 			}

@@ -268,7 +268,7 @@ func TestGroupRolesGrantAccess(t *testing.T) {
 	if _, err := f.svc.CreateAccessPackage(as(f.plain), entitlement.AccessPackageInput{CatalogID: f.catB.ID, DisplayName: "Via group"}); err != nil {
 		t.Errorf("member of a manager group: %v", err)
 	}
-	if err := f.svc.RemoveGroupMember(rootAdmin, f.eng.ID, f.plain.ID); err != nil {
+	if _, err := f.svc.RemoveGroupMember(rootAdmin, f.eng.ID, f.plain.ID); err != nil {
 		t.Fatal(err)
 	}
 	_, err := f.svc.CreateAccessPackage(as(f.plain), entitlement.AccessPackageInput{CatalogID: f.catB.ID, DisplayName: "No longer"})

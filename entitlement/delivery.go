@@ -212,7 +212,8 @@ func isMembershipRole(res Resource, role ResourceRole) bool {
 	return res.OriginSystem == OriginGroup && (strings.HasPrefix(role.OriginID, "Member_") || strings.EqualFold(role.DisplayName, "Member"))
 }
 
-func (r AssignmentResourceRole) isMembership() bool {
+// IsMembership reports whether the role is a directory group's membership.
+func (r AssignmentResourceRole) IsMembership() bool {
 	return r.OriginSystem == OriginGroup && (strings.HasPrefix(r.OriginID, "Member_") || strings.EqualFold(r.RoleName, "Member"))
 }
 
@@ -242,15 +243,25 @@ func (s *Service) grantRole(tx Tx, u User, assignmentID string, res Resource, rs
 	ar.AssignmentIDs = append(ar.AssignmentIDs, assignmentID)
 	ar.ModifiedDateTime = now
 	if isMembershipRole(res, role) {
-		if err := tx.Groups().AddMember(res.OriginID, u.ID); err != nil {
+		had, err := tx.Groups().Membership(res.OriginID, u.ID)
+		if err != nil {
+			return "", err
+		}
+		if err := tx.Groups().AddMember(res.OriginID, u.ID, MemberGranted); err != nil {
 			if !isNotFound(err) {
 				return "", err
 			}
 			ar.Status, ar.LastError = RoleStatusFailed, "the group no longer exists in the directory"
 		} else {
 			ar.Status, ar.LastError = RoleStatusFulfilled, ""
-			if err := s.audit(tx, actor, "group.member.add", "group", res.OriginID, res.DisplayName, "added "+u.Label()+" through an access package"); err != nil {
-				return "", err
+			if !had.Has(MemberGranted) {
+				summary := "added " + u.Label() + " through an access package"
+				if had.Has(MemberDirect) {
+					summary = u.Label() + ", already a direct member, is now also a member through an access package"
+				}
+				if err := s.audit(tx, actor, "group.member.add", "group", res.OriginID, res.DisplayName, summary); err != nil {
+					return "", err
+				}
 			}
 		}
 	} else if ar.Status != RoleStatusFulfilled && ar.Status != RoleStatusPendingFulfillment {
@@ -296,12 +307,18 @@ func (s *Service) revokeRole(tx Tx, roleID, assignmentID string, actor Principal
 	if err != nil {
 		return err
 	}
-	if ar.isMembership() || shared {
-		if ar.isMembership() && !shared && ar.Status == RoleStatusFulfilled {
-			if err := tx.Groups().RemoveMember(ar.ResourceOriginID, ar.SubjectID); err != nil {
+	if ar.IsMembership() || shared {
+		if ar.IsMembership() && !shared && ar.Status == RoleStatusFulfilled {
+			// Only the grant ends: a membership an administrator gave stays.
+			left, err := tx.Groups().RemoveMember(ar.ResourceOriginID, ar.SubjectID, MemberGranted)
+			if err != nil {
 				return err
 			}
-			if err := s.audit(tx, actor, "group.member.remove", "group", ar.ResourceOriginID, ar.ResourceName, "removed "+userLabel(tx, ar.SubjectID)+": their last access granting the membership ended"); err != nil {
+			action, summary := "group.member.remove", "removed "+userLabel(tx, ar.SubjectID)+": their last access granting the membership ended"
+			if left != 0 {
+				action, summary = "group.member.keep", userLabel(tx, ar.SubjectID)+" stays a direct member: their last access granting the membership ended"
+			}
+			if err := s.audit(tx, actor, action, "group", ar.ResourceOriginID, ar.ResourceName, summary); err != nil {
 				return err
 			}
 		}

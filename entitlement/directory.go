@@ -55,6 +55,46 @@ type Group struct {
 	ModifiedDateTime time.Time `json:"modifiedDateTime"`
 }
 
+// MemberSources is the set of reasons a user is in a group. A membership lasts while any source
+// remains, so that ending an access package never takes away a membership an administrator gave,
+// and removing that direct membership leaves one a package still grants. Directory sync will add
+// a source of its own.
+type MemberSources uint8
+
+// Sources of a group membership.
+const (
+	// MemberDirect: an administrator or an import added the person.
+	MemberDirect MemberSources = 1 << iota
+	// MemberGranted: an access package assignment grants the group's membership role.
+	MemberGranted
+)
+
+// Has reports whether every source in o is in m.
+func (m MemberSources) Has(o MemberSources) bool { return o != 0 && m&o == o }
+
+// Codes of refusals about group memberships.
+const (
+	CodeAlreadyMember     = "alreadyMember"
+	CodeNotMember         = "notMember"
+	CodeMembershipGranted = "membershipGranted"
+)
+
+// GroupMember is one member of a group with why they are one: directly, and through which
+// assignments (each named by its access package).
+type GroupMember struct {
+	User    User
+	Sources MemberSources
+	// Grants are the live assignments whose package grants the membership, by package name.
+	Grants []MembershipGrant
+}
+
+// MembershipGrant is an assignment that grants a group membership.
+type MembershipGrant struct {
+	AssignmentID      string
+	AccessPackageID   string
+	AccessPackageName string
+}
+
 // UserInput is what an administrator or an import supplies for a user. Updates replace every
 // field. AccountEnabled is not used by CreateUser and UpdateUser: new users are enabled, and
 // SetUserBlocked blocks and unblocks (recording when).

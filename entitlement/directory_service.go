@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 )
 
 // Directory reads are open to everyone who administers anything (the people pickers of catalog
@@ -462,7 +463,9 @@ func (s *Service) dropPrincipal(tx Tx, p Principal, id string) error {
 	return nil
 }
 
-// AddGroupMember adds a user to a group; adding a member twice is a conflict, as in Graph.
+// AddGroupMember makes a user a direct member of a group. Adding a direct member twice is a
+// conflict, as in Graph; a member through an access package becomes a direct member too, so that
+// the membership outlasts the package.
 func (s *Service) AddGroupMember(ctx context.Context, groupID, userID string) error {
 	return s.write(ctx, func(tx Tx, a *access) error {
 		if err := requireAdmin(a, "change group members"); err != nil {
@@ -476,21 +479,32 @@ func (s *Service) AddGroupMember(ctx context.Context, groupID, userID string) er
 		if err != nil {
 			return err
 		}
-		if ok, err := tx.Groups().IsMember(groupID, userID); err != nil {
+		had, err := tx.Groups().Membership(groupID, userID)
+		if err != nil {
 			return fmt.Errorf("add member: %w", err)
-		} else if ok {
-			return conflict("alreadyMember", "%s is already a member of %s", u.Label(), g.DisplayName)
 		}
-		if err := tx.Groups().AddMember(groupID, userID); err != nil {
+		if had.Has(MemberDirect) {
+			return conflict(CodeAlreadyMember, "%s is already a member of %s", u.Label(), g.DisplayName)
+		}
+		if err := tx.Groups().AddMember(groupID, userID, MemberDirect); err != nil {
 			return fmt.Errorf("add %s to %s: %w", u.Email, g.DisplayName, err)
 		}
-		return s.audit(tx, a.p, "group.member.add", "group", g.ID, g.DisplayName, fmt.Sprintf("added %s (%s)", u.Label(), u.ID))
+		summary := fmt.Sprintf("added %s (%s)", u.Label(), u.ID)
+		if had.Has(MemberGranted) {
+			summary += " directly; they were already a member through an access package"
+		}
+		return s.audit(tx, a.p, "group.member.add", "group", g.ID, g.DisplayName, summary)
 	})
 }
 
-// RemoveGroupMember removes a user from a group.
-func (s *Service) RemoveGroupMember(ctx context.Context, groupID, userID string) error {
-	return s.write(ctx, func(tx Tx, a *access) error {
+// RemoveGroupMember ends a user's direct membership of a group and returns what is left of it. A
+// membership that an access package still grants stays until that access ends (the returned
+// member says through which); one that only a package grants is refused with the packages to
+// remove instead, since taking it away here would be undone by nothing and contradict the
+// assignment.
+func (s *Service) RemoveGroupMember(ctx context.Context, groupID, userID string) (GroupMember, error) {
+	var out GroupMember
+	err := s.write(ctx, func(tx Tx, a *access) error {
 		if err := requireAdmin(a, "change group members"); err != nil {
 			return err
 		}
@@ -498,27 +512,92 @@ func (s *Service) RemoveGroupMember(ctx context.Context, groupID, userID string)
 		if err != nil {
 			return err
 		}
-		if ok, err := tx.Groups().IsMember(groupID, userID); err != nil {
+		had, err := tx.Groups().Membership(groupID, userID)
+		if err != nil {
 			return fmt.Errorf("remove member: %w", err)
-		} else if !ok {
-			return &RuleError{Code: "notMember", Message: fmt.Sprintf("the user %q is not a member of %s", userID, g.DisplayName), Kind: ErrNotFound}
 		}
-		if err := tx.Groups().RemoveMember(groupID, userID); err != nil {
+		if had == 0 {
+			return &RuleError{Code: CodeNotMember, Message: fmt.Sprintf("the user %q is not a member of %s", userID, g.DisplayName), Kind: ErrNotFound}
+		}
+		u, err := tx.Users().Get(userID)
+		if err != nil {
+			return fmt.Errorf("remove member: %w", err)
+		}
+		grants, err := membershipGrants(tx, groupID, userID)
+		if err != nil {
+			return err
+		}
+		if !had.Has(MemberDirect) {
+			return conflict(CodeMembershipGranted, "%s is a member of %s through %s, not directly; remove that access to end the membership",
+				u.Label(), g.DisplayName, grantNames(grants))
+		}
+		left, err := tx.Groups().RemoveMember(groupID, userID, MemberDirect)
+		if err != nil {
 			return fmt.Errorf("remove member of %s: %w", g.DisplayName, err)
 		}
-		label := userID
-		if u, err := tx.Users().Get(userID); err == nil {
-			label = u.Label() + " (" + userID + ")"
+		out = GroupMember{User: u, Sources: left}
+		summary := "removed " + u.Label() + " (" + userID + ")"
+		if left != 0 {
+			out.Grants = grants
+			summary = fmt.Sprintf("ended %s's direct membership (%s); they stay a member through %s", u.Label(), userID, grantNames(grants))
 		}
-		return s.audit(tx, a.p, "group.member.remove", "group", g.ID, g.DisplayName, "removed "+label)
+		return s.audit(tx, a.p, "group.member.remove", "group", g.ID, g.DisplayName, summary)
 	})
+	return out, err
 }
 
-// GroupMembers lists a group's members. Without a search the page follows the order in which
-// people joined the directory (a keyset walk, cheap for groups of any size); with a search the
-// matching members come in name order.
-func (s *Service) GroupMembers(ctx context.Context, groupID string, opt ListOptions) (Page[User], error) {
-	var out Page[User]
+// membershipGrants lists the live assignments that grant the user's membership of the group.
+func membershipGrants(tx Tx, groupID, userID string) ([]MembershipGrant, error) {
+	roles, err := tx.AssignmentRoles().BySubject(userID)
+	if err != nil {
+		return nil, fmt.Errorf("membership grants: %w", err)
+	}
+	var out []MembershipGrant
+	seen := map[string]bool{}
+	for _, r := range roles {
+		if !r.IsMembership() || r.ResourceOriginID != groupID {
+			continue
+		}
+		for _, id := range r.AssignmentIDs {
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			asg, err := tx.Assignments().Get(id)
+			if isNotFound(err) {
+				continue
+			} else if err != nil {
+				return nil, fmt.Errorf("membership grants: %w", err)
+			}
+			out = append(out, MembershipGrant{AssignmentID: id, AccessPackageID: asg.AccessPackageID, AccessPackageName: packageName(tx, asg.AccessPackageID)})
+		}
+	}
+	slices.SortFunc(out, func(x, y MembershipGrant) int { return strings.Compare(x.AccessPackageName, y.AccessPackageName) })
+	return out, nil
+}
+
+// grantNames names the packages of grants for a message: "the access package Sales".
+func grantNames(grants []MembershipGrant) string {
+	if len(grants) == 0 {
+		return "an access package"
+	}
+	names := make([]string, 0, len(grants))
+	for _, g := range grants {
+		if !slices.Contains(names, g.AccessPackageName) {
+			names = append(names, g.AccessPackageName)
+		}
+	}
+	if len(names) == 1 {
+		return "the access package " + names[0]
+	}
+	return "the access packages " + strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}
+
+// GroupMembers lists a group's members with the sources of their memberships. Without a search
+// the page follows the order in which people joined the directory (a keyset walk, cheap for
+// groups of any size); with a search the matching members come in name order.
+func (s *Service) GroupMembers(ctx context.Context, groupID string, opt ListOptions) (Page[GroupMember], error) {
+	var out Page[GroupMember]
 	err := s.read(ctx, func(tx Tx, a *access) error {
 		if !a.canAdminister() && !slices.Contains(a.groups, groupID) {
 			return forbidden("you cannot see the members of this group")
@@ -526,36 +605,53 @@ func (s *Service) GroupMembers(ctx context.Context, groupID string, opt ListOpti
 		if _, err := getGroup(tx, groupID); err != nil {
 			return err
 		}
+		var users Page[User]
 		if q := searchOf(opt); q != "" {
 			ids, err := CollectAll(func(o ListOptions) (Page[string], error) { return tx.Groups().MemberIDs(groupID, o) })
 			if err != nil {
 				return fmt.Errorf("list members: %w", err)
 			}
-			var users []User
+			var matches []User
 			for _, id := range ids {
 				u, err := tx.Users().Get(id)
 				if err != nil {
 					return fmt.Errorf("list members: %w", err)
 				}
 				if matchesSearch(q, u.DisplayName, u.Email) {
-					users = append(users, u)
+					matches = append(matches, u)
 				}
 			}
-			sortUsers(users)
-			out, err = pageOf(users, func(u User) string { return sortKey(u.Label(), u.ID) }, opt)
-			return err
-		}
-		ids, err := tx.Groups().MemberIDs(groupID, opt)
-		if err != nil {
-			return fmt.Errorf("list members: %w", err)
-		}
-		out = Page[User]{Next: ids.Next, Prev: ids.Prev, Total: ids.Total, Items: make([]User, 0, len(ids.Items))}
-		for _, id := range ids.Items {
-			u, err := tx.Users().Get(id)
+			sortUsers(matches)
+			if users, err = pageOf(matches, func(u User) string { return sortKey(u.Label(), u.ID) }, opt); err != nil {
+				return err
+			}
+		} else {
+			ids, err := tx.Groups().MemberIDs(groupID, opt)
 			if err != nil {
 				return fmt.Errorf("list members: %w", err)
 			}
-			out.Items = append(out.Items, u)
+			users = Page[User]{Next: ids.Next, Prev: ids.Prev, Total: ids.Total, Items: make([]User, 0, len(ids.Items))}
+			for _, id := range ids.Items {
+				u, err := tx.Users().Get(id)
+				if err != nil {
+					return fmt.Errorf("list members: %w", err)
+				}
+				users.Items = append(users.Items, u)
+			}
+		}
+		out = Page[GroupMember]{Next: users.Next, Prev: users.Prev, Total: users.Total, Items: make([]GroupMember, 0, len(users.Items))}
+		for _, u := range users.Items {
+			m := GroupMember{User: u}
+			var err error
+			if m.Sources, err = tx.Groups().Membership(groupID, u.ID); err != nil {
+				return fmt.Errorf("list members: %w", err)
+			}
+			if m.Sources.Has(MemberGranted) {
+				if m.Grants, err = membershipGrants(tx, groupID, u.ID); err != nil {
+					return err
+				}
+			}
+			out.Items = append(out.Items, m)
 		}
 		return nil
 	})

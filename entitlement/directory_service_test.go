@@ -144,7 +144,8 @@ func TestGroupMembership(t *testing.T) {
 
 	wantErr(t, svc.AddGroupMember(rootAdmin, g.ID, ada.ID), entitlement.ErrConflict)
 	wantErr(t, svc.AddGroupMember(rootAdmin, g.ID, entitlement.NewID()), entitlement.ErrNotFound)
-	wantErr(t, svc.RemoveGroupMember(rootAdmin, g.ID, bob.ID), entitlement.ErrNotFound)
+	_, err := svc.RemoveGroupMember(rootAdmin, g.ID, bob.ID)
+	wantErr(t, err, entitlement.ErrNotFound)
 	wantErr(t, svc.AddGroupMember(as(ada), g.ID, bob.ID), entitlement.ErrForbidden)
 	if err := svc.AddGroupMember(rootAdmin, g.ID, bob.ID); err != nil {
 		t.Fatal(err)
@@ -154,7 +155,7 @@ func TestGroupMembership(t *testing.T) {
 		t.Fatalf("members = %+v, %v", members, err)
 	}
 	found, err := svc.GroupMembers(rootAdmin, g.ID, entitlement.ListOptions{Search: "bui"})
-	if err != nil || found.Total != 1 || found.Items[0].ID != bob.ID {
+	if err != nil || found.Total != 1 || found.Items[0].User.ID != bob.ID {
 		t.Errorf("member search = %+v, %v", found, err)
 	}
 	groups, err := svc.GroupsOfUser(as(bob), bob.ID)
@@ -166,7 +167,7 @@ func TestGroupMembership(t *testing.T) {
 	if _, err := svc.GroupByID(as(bob), g.ID); err != nil {
 		t.Errorf("a member reads their group: %v", err)
 	}
-	if err := svc.RemoveGroupMember(rootAdmin, g.ID, bob.ID); err != nil {
+	if _, err := svc.RemoveGroupMember(rootAdmin, g.ID, bob.ID); err != nil {
 		t.Fatal(err)
 	}
 	if groups, _ := svc.GroupsOfUser(rootAdmin, bob.ID); len(groups) != 0 {

@@ -119,7 +119,7 @@ func (f *engineFixture) group(name string, members ...entitlement.User) entitlem
 			return err
 		}
 		for _, m := range members {
-			if err := tx.Groups().AddMember(g.ID, m.ID); err != nil {
+			if err := tx.Groups().AddMember(g.ID, m.ID, entitlement.MemberDirect); err != nil {
 				return err
 			}
 		}

@@ -487,12 +487,14 @@ func (s *Service) ImportGroups(ctx context.Context, r io.Reader) (ImportReport, 
 				}
 			}
 			for _, uid := range pl.members {
-				if ok, err := tx.Groups().IsMember(g.ID, uid); err != nil {
+				// An import names direct members; one whom a package made a member becomes a
+				// direct member too.
+				if had, err := tx.Groups().Membership(g.ID, uid); err != nil {
 					return fmt.Errorf("import group %s: %w", g.DisplayName, err)
-				} else if ok {
+				} else if had.Has(MemberDirect) {
 					continue
 				}
-				if err := tx.Groups().AddMember(g.ID, uid); err != nil {
+				if err := tx.Groups().AddMember(g.ID, uid, MemberDirect); err != nil {
 					return fmt.Errorf("import group %s: %w", g.DisplayName, err)
 				}
 				if err := s.audit(tx, a.p, "group.member.add", "group", g.ID, g.DisplayName, "import: added "+uid); err != nil {

@@ -188,7 +188,7 @@ func TestEveryChangeIsAudited(t *testing.T) {
 			return err
 		}},
 		{"add member", 1, func(ctx context.Context) error { return svc.AddGroupMember(ctx, group.ID, user.ID) }},
-		{"remove member", 1, func(ctx context.Context) error { return svc.RemoveGroupMember(ctx, group.ID, user.ID) }},
+		{"remove member", 1, func(ctx context.Context) error { _, err := svc.RemoveGroupMember(ctx, group.ID, user.ID); return err }},
 		{"update catalog", 1, func(ctx context.Context) error {
 			_, err := svc.UpdateCatalog(ctx, f.catB.ID, entitlement.CatalogInput{DisplayName: "Catalog B", Description: "changed", Published: true})
 			return err

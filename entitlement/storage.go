@@ -91,8 +91,14 @@ type Groups interface {
 	List(opt ListOptions) (Page[Group], error)
 	Put(g Group) error
 	Delete(id string) error
-	AddMember(groupID, userID string) error
-	RemoveMember(groupID, userID string) error
+	// AddMember adds sources to the user's membership of the group, making them a member if they
+	// were not; a missing group or user is ErrNotFound.
+	AddMember(groupID, userID string, sources MemberSources) error
+	// RemoveMember takes sources off the membership and returns the sources left; the membership
+	// ends when none is left.
+	RemoveMember(groupID, userID string, sources MemberSources) (MemberSources, error)
+	// Membership returns the sources of the user's membership, 0 when they are not a member.
+	Membership(groupID, userID string) (MemberSources, error)
 	IsMember(groupID, userID string) (bool, error)
 	// ByName finds the groups with the name, compared case-insensitively.
 	ByName(name string) ([]Group, error)

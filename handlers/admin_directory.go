@@ -379,10 +379,14 @@ func (h AdminDirectory) RemoveMember(c echo.Context) error {
 	}
 	uid := c.FormValue("userId")
 	who, _ := h.person(ctx, uid)
-	if err := h.Svc.RemoveGroupMember(ctx, g.ID, uid); err != nil && !errors.Is(err, entitlement.ErrNotFound) {
+	left, err := h.Svc.RemoveGroupMember(ctx, g.ID, uid)
+	if msg, ok := ruleRefusal(err, entitlement.ErrConflict); ok {
+		return h.group(c, http.StatusConflict, "", false, finish(sentence(msg)))
+	}
+	if err != nil && !errors.Is(err, entitlement.ErrNotFound) {
 		return err
 	}
-	return h.SeeOther(c, groupsURL+"/"+g.ID, who+" removed from the group.")
+	return h.SeeOther(c, groupsURL+"/"+g.ID, views.MemberRemovedFlash(who, left))
 }
 
 func (h AdminDirectory) groupForm(c echo.Context, status int, id string, in entitlement.GroupInput, errs map[string]string) error {

@@ -100,7 +100,7 @@ func buildBenchTenant(dir string) (*benchTenant, error) {
 					return err
 				}
 				for k := range 3 {
-					if err := tx.Groups().AddMember(groupIDs[(i+k*167)%benchGroups], u.ID); err != nil {
+					if err := tx.Groups().AddMember(groupIDs[(i+k*167)%benchGroups], u.ID, entitlement.MemberDirect); err != nil {
 						return err
 					}
 				}

@@ -12,7 +12,7 @@
 // record's name (and a user's e-mail), so that a prefix scan finds a record by any word and the
 // key alone gives the name order of the results; see table.search.
 //
-// The bucket tree (schema version 4):
+// The bucket tree (schema version 6):
 //
 //	meta                         schema_version → "4"; settings → entitlement.Settings JSON
 //	secrets                      name → bytes (session keys, demo provider keys)
@@ -25,7 +25,7 @@
 //	  users_by_org               <connectedOrganizationId>\x00<id>
 //	groups                       <id> → Group
 //	  groups_by_name, groups_by_search
-//	group_members                <groupId>\x00<userId>
+//	group_members                <groupId>\x00<userId> → {"direct","granted"}   (v6) why they are a member
 //	user_groups                  <userId>\x00<groupId>               groups by member
 //	catalogs                     <id> → Catalog (with its role members)
 //	  catalogs_by_name, catalogs_by_search

@@ -72,6 +72,56 @@ var migrations = []migration{
 		}
 		return nil
 	}},
+	{6, "record where each group membership comes from: directly, or granted by access packages", sourceMemberships},
+}
+
+// sourceMemberships gives every membership of schema 5 (a key with no value) its source. A
+// membership that a delivered access package grants is recorded as granted, any other as direct;
+// whether an administrator had also added a granted member cannot be known any more, so such a
+// membership keeps ending with the grant, as it did before.
+func sourceMemberships(tx *bolt.Tx) error {
+	granted := map[string]bool{} // <groupId>\x00<userId>
+	err := mustBucket(tx, []byte(assignmentRolesTable.name)).ForEach(func(_, v []byte) error {
+		var r entitlement.AssignmentResourceRole
+		if err := json.Unmarshal(v, &r); err != nil {
+			return fmt.Errorf("decode assignment role: %w", err)
+		}
+		if r.IsMembership() && len(r.AssignmentIDs) > 0 && r.Status == entitlement.RoleStatusFulfilled {
+			granted[r.ResourceOriginID+sep+r.SubjectID] = true
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	members := mustBucket(tx, bucketGroupMembers)
+	type update struct{ key, value []byte }
+	var updates []update
+	err = members.ForEach(func(k, v []byte) error {
+		if len(v) > 0 {
+			return nil
+		}
+		m := membership{Direct: true}
+		if granted[string(k)] {
+			m = membership{Granted: true}
+		}
+		data, err := json.Marshal(m)
+		if err != nil {
+			return err
+		}
+		updates = append(updates, update{append([]byte(nil), k...), data})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	// bbolt forbids writing to a bucket while ForEach walks it.
+	for _, u := range updates {
+		if err := members.Put(u.key, u.value); err != nil {
+			return fmt.Errorf("record membership source: %w", err)
+		}
+	}
+	return nil
 }
 
 // SchemaVersion is the version the code expects.

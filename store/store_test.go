@@ -303,7 +303,7 @@ func TestDeleteUserRemovesMemberships(t *testing.T) {
 		if err := tx.Groups().Put(g); err != nil {
 			return err
 		}
-		return tx.Groups().AddMember(g.ID, u.ID)
+		return tx.Groups().AddMember(g.ID, u.ID, entitlement.MemberDirect)
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -407,7 +407,7 @@ func TestKeysetPagingBothWays(t *testing.T) {
 			if err := tx.Users().Put(u); err != nil {
 				return err
 			}
-			if err := tx.Groups().AddMember(g.ID, u.ID); err != nil {
+			if err := tx.Groups().AddMember(g.ID, u.ID, entitlement.MemberDirect); err != nil {
 				return err
 			}
 		}

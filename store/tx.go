@@ -73,7 +73,7 @@ func (u users) Reports(managerID string) ([]entitlement.User, error) {
 func (u users) Put(v entitlement.User) error { return usersTable.put(u.b, v) }
 func (u users) Delete(id string) error {
 	for _, g := range groups(u).groupIDsOf(id) {
-		if err := groups(u).RemoveMember(g, id); err != nil {
+		if _, err := groups(u).RemoveMember(g, id, allSources); err != nil {
 			return err
 		}
 	}
@@ -82,6 +82,9 @@ func (u users) Delete(id string) error {
 
 type groups struct{ b *bolt.Tx }
 
+// allSources ends a membership whatever made it, when its user or group is deleted.
+const allSources = ^entitlement.MemberSources(0)
+
 func (g groups) Get(id string) (entitlement.Group, error) { return groupsTable.get(g.b, id) }
 func (g groups) List(opt entitlement.ListOptions) (entitlement.Page[entitlement.Group], error) {
 	return groupsTable.list(g.b, opt, nil)
@@ -89,32 +92,84 @@ func (g groups) List(opt entitlement.ListOptions) (entitlement.Page[entitlement.
 func (g groups) Put(v entitlement.Group) error { return groupsTable.put(g.b, v) }
 func (g groups) Delete(id string) error {
 	for _, uid := range prefixSuffixes(g.b, bucketGroupMembers, id) {
-		if err := g.RemoveMember(id, uid); err != nil {
+		if _, err := g.RemoveMember(id, uid, allSources); err != nil {
 			return err
 		}
 	}
 	return groupsTable.delete(g.b, id)
 }
-func (g groups) AddMember(groupID, userID string) error {
+func (g groups) AddMember(groupID, userID string, sources entitlement.MemberSources) error {
 	if !groupsTable.exists(g.b, groupID) {
 		return fmt.Errorf("add member: group %q: %w", groupID, entitlement.ErrNotFound)
 	}
 	if !usersTable.exists(g.b, userID) {
 		return fmt.Errorf("add member: user %q: %w", userID, entitlement.ErrNotFound)
 	}
-	if err := mustBucket(g.b, bucketGroupMembers).Put([]byte(groupID+sep+userID), nil); err != nil {
+	have, err := g.Membership(groupID, userID)
+	if err != nil {
+		return err
+	}
+	if err := g.putMembership(groupID, userID, have|sources); err != nil {
 		return err
 	}
 	return mustBucket(g.b, bucketUserGroups).Put([]byte(userID+sep+groupID), nil)
 }
-func (g groups) RemoveMember(groupID, userID string) error {
-	if err := mustBucket(g.b, bucketGroupMembers).Delete([]byte(groupID + sep + userID)); err != nil {
-		return err
+func (g groups) RemoveMember(groupID, userID string, sources entitlement.MemberSources) (entitlement.MemberSources, error) {
+	have, err := g.Membership(groupID, userID)
+	if err != nil || have == 0 {
+		return 0, err
 	}
-	return mustBucket(g.b, bucketUserGroups).Delete([]byte(userID + sep + groupID))
+	left := have &^ sources
+	if left != 0 {
+		return left, g.putMembership(groupID, userID, left)
+	}
+	if err := mustBucket(g.b, bucketGroupMembers).Delete([]byte(groupID + sep + userID)); err != nil {
+		return 0, err
+	}
+	return 0, mustBucket(g.b, bucketUserGroups).Delete([]byte(userID + sep + groupID))
+}
+func (g groups) Membership(groupID, userID string) (entitlement.MemberSources, error) {
+	raw := mustBucket(g.b, bucketGroupMembers).Get([]byte(groupID + sep + userID))
+	if raw == nil {
+		return 0, nil
+	}
+	var m membership
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return 0, fmt.Errorf("decode membership of %s in %s: %w", userID, groupID, err)
+	}
+	return m.sources(), nil
 }
 func (g groups) IsMember(groupID, userID string) (bool, error) {
 	return mustBucket(g.b, bucketGroupMembers).Get([]byte(groupID+sep+userID)) != nil, nil
+}
+func (g groups) putMembership(groupID, userID string, sources entitlement.MemberSources) error {
+	data, err := json.Marshal(membershipOf(sources))
+	if err != nil {
+		return fmt.Errorf("encode membership: %w", err)
+	}
+	return mustBucket(g.b, bucketGroupMembers).Put([]byte(groupID+sep+userID), data)
+}
+
+// membership is the value of a group_members key: the sources of the membership, by name, so
+// that a dump of the file reads plainly and a new source is a new field.
+type membership struct {
+	Direct  bool `json:"direct,omitempty"`
+	Granted bool `json:"granted,omitempty"`
+}
+
+func membershipOf(s entitlement.MemberSources) membership {
+	return membership{Direct: s.Has(entitlement.MemberDirect), Granted: s.Has(entitlement.MemberGranted)}
+}
+
+func (m membership) sources() entitlement.MemberSources {
+	var s entitlement.MemberSources
+	if m.Direct {
+		s |= entitlement.MemberDirect
+	}
+	if m.Granted {
+		s |= entitlement.MemberGranted
+	}
+	return s
 }
 func (g groups) MemberIDs(groupID string, opt entitlement.ListOptions) (entitlement.Page[string], error) {
 	return keyPage(g.b, bucketGroupMembers, groupID+sep, opt)

@@ -1,6 +1,7 @@
 package views
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -69,11 +70,47 @@ type GroupProps struct {
 	Page    Page
 	Group   entitlement.Group
 	Query   string
-	Members []entitlement.User
+	Members []entitlement.GroupMember
 	Total   int
 	Pager   Pager
 	Picker  PickerProps
 	Error   string
+}
+
+// memberRemoval words the dialog that ends a direct membership: one that a package also grants
+// stays, and the dialog says so before anyone confirms.
+func memberRemoval(m entitlement.GroupMember, group string) (title, message, confirm string) {
+	if m.Sources.Has(entitlement.MemberGranted) {
+		return "End " + m.User.Label() + "'s direct membership of " + group + "?",
+			"They stay a member through " + grantPackages(m.Grants) + " until that access ends.",
+			"End direct membership"
+	}
+	return "Remove " + m.User.Label() + " from " + group + "?",
+		"They lose what the group gives them: policies that name the group, approvals and roles through it.",
+		"Remove member"
+}
+
+// MemberRemovedFlash says what removing a direct member did: removed, or still a member through a
+// package.
+func MemberRemovedFlash(who string, left entitlement.GroupMember) string {
+	if left.Sources.Has(entitlement.MemberGranted) {
+		return who + " is no longer a direct member, and stays a member through " + grantPackages(left.Grants) + " until that access ends."
+	}
+	return who + " removed from the group."
+}
+
+// grantPackages names the packages that grant a membership.
+func grantPackages(grants []entitlement.MembershipGrant) string {
+	names := make([]string, 0, len(grants))
+	for _, g := range grants {
+		if !slices.Contains(names, g.AccessPackageName) {
+			names = append(names, g.AccessPackageName)
+		}
+	}
+	if len(names) == 0 {
+		return "an access package"
+	}
+	return JoinAnd(names)
 }
 
 // GroupFormProps configures GroupFormPage.
