@@ -85,21 +85,36 @@ func (res *approverSet) expand(tx Tx, sets []UserSet, subj subject, exclude []st
 		if note != "" {
 			res.notes = append(res.notes, note)
 		}
+		// Why the people the set names cannot approve, said when none of them can: the note
+		// explains why backups stand in ("because Manny Manager's account is blocked").
+		var skipped []string
+		added := false
 		for _, id := range ids {
-			if slices.Contains(exclude, id) || slices.Contains(res.ids, id) {
+			if slices.Contains(res.ids, id) {
+				added = true
+				continue
+			}
+			if slices.Contains(exclude, id) {
+				skipped = append(skipped, userLabel(tx, id)+" cannot approve their own request")
 				continue
 			}
 			usr, err := tx.Users().Get(id)
 			if isNotFound(err) {
+				skipped = append(skipped, "an approver no longer exists")
 				continue
 			} else if err != nil {
 				return err
 			}
 			if !usr.AccountEnabled {
+				skipped = append(skipped, usr.Label()+"'s account is blocked")
 				continue
 			}
 			res.ids = append(res.ids, id)
 			res.via[id] = viaPrefix + via
+			added = true
+		}
+		if !added && note == "" {
+			res.notes = append(res.notes, skipped...)
 		}
 	}
 	return nil
@@ -330,7 +345,11 @@ func (s *Service) startStage(tx Tx, r *Request, idx int, actor Principal) error 
 	}
 	detail := "asked " + names
 	if prim.usedBackup {
-		detail += " (backup approvers, because " + strings.Join(prim.notes, "; ") + ")"
+		detail += " (backup approvers"
+		if len(prim.notes) > 0 {
+			detail += ", because " + strings.Join(prim.notes, "; ")
+		}
+		detail += ")"
 	}
 	s.addEvent(r, EventStageStarted, actor, idx+1, detail)
 	r.DueDateTime = requestDue(*r)
@@ -402,6 +421,21 @@ func (s *Service) DecideStage(ctx context.Context, requestID string, stage int, 
 			if r.RequestState != StatePendingApproval {
 				if err := tx.Requests().Put(r); err != nil {
 					return fmt.Errorf("decide request %s: %w", r.ID, err)
+				}
+				refusal = s.whyNotDecidable(tx, r, r.CurrentStage, p.UserID, stage > 0)
+				return nil
+			}
+		}
+		// An extension of access whose end has passed comes too late: the access ends (and the
+		// extension with it) as if the worker had been on time, and the approver is told so.
+		if r.RequestType == RequestUserExtend && r.RequestState == StatePendingApproval {
+			ended, err := s.expireIfEnded(tx, r.AssignmentID)
+			if err != nil {
+				return err
+			}
+			if ended {
+				if r, err = tx.Requests().Get(r.ID); err != nil {
+					return fmt.Errorf("decide request %s: %w", requestID, err)
 				}
 				refusal = s.whyNotDecidable(tx, r, r.CurrentStage, p.UserID, stage > 0)
 				return nil
@@ -513,13 +547,43 @@ func (s *Service) whyNotDecidable(tx Tx, r Request, idx int, userID string, name
 	case st.Status == StageTimedOut:
 		return ruleError(ErrConflict, "alreadyDecided", "this request was already denied by Steward at %s because nobody decided in time", formatTime(*st.TimeoutDateTime))
 	case r.RequestState == StateCanceled:
-		return ruleError(ErrConflict, "requestCanceled", "the requestor canceled this request at %s", formatTime(*r.CompletedDate))
+		return ruleError(ErrConflict, "requestCanceled", "%s", canceledWords(r))
 	case st.Status == StagePending && !st.Escalated && !slices.Contains(st.Approvers, userID):
 		return ruleError(ErrForbidden, "notYetEscalated", "you are asked only if the approvers do not decide by %s", formatTime(*st.EscalationDateTime))
 	case !r.IsOpen():
 		return ruleError(ErrConflict, "requestClosed", "this request is already %s", strings.ToLower(r.RequestState))
 	}
 	return ruleError(ErrConflict, "alreadyDecided", "this stage is no longer waiting for a decision")
+}
+
+// canceledWords says who canceled a request, when and why: the requestor, an administrator, or
+// Steward itself (an extension whose access ended first).
+func canceledWords(r Request) string {
+	when := ""
+	if r.CompletedDate != nil {
+		when = " at " + formatTime(*r.CompletedDate)
+	}
+	for i := len(r.Events) - 1; i >= 0; i-- {
+		e := r.Events[i]
+		if e.Kind != EventCanceled {
+			continue
+		}
+		switch {
+		case e.ActorID == "":
+			why := r.StatusDetail
+			if why == "" {
+				why = e.Detail
+			}
+			return "Steward canceled this request" + when + ": " + why
+		case e.ActorID == r.RequestorID:
+			return "the requestor canceled this request" + when
+		case e.ActorName != "":
+			return e.ActorName + " canceled this request" + when
+		default:
+			return "an administrator canceled this request" + when
+		}
+	}
+	return "this request was canceled" + when
 }
 
 // wasAskedOn reports whether the user is or was an approver of the stage: a primary approver, an

@@ -97,7 +97,13 @@ func (s *Service) deliver(tx Tx, r *Request, actor Principal) error {
 	} else if !isNotFound(err) {
 		return err
 	}
-	end := scheduleEnd(pol, r.Schedule, now)
+	// The access lasts for the window that was asked for: a scheduled start delivered late (the
+	// server was down) keeps the end counted from the start, not from the late delivery.
+	start := now
+	if st := r.Schedule.StartDateTime; st != nil && st.Before(now) {
+		start = *st
+	}
+	end := scheduleEnd(pol, r.Schedule, start)
 	if end != nil && !end.After(now) {
 		return undeliverable("the requested end date passed before the access could start")
 	}
@@ -107,11 +113,10 @@ func (s *Service) deliver(tx Tx, r *Request, actor Principal) error {
 
 	r.RequestState, r.RequestStatus = StateDelivering, RequestStatusDelivering
 	s.addEvent(r, EventDelivering, actor, 0, "")
-	start := now
 	a := Assignment{
 		ID: r.ID, CatalogID: pkg.CatalogID, AccessPackageID: pkg.ID, PolicyID: pol.ID, TargetID: target.ID,
 		AssignmentState: AssignmentDelivering, AssignmentStatus: AssignmentDelivering,
-		Schedule:        Schedule{StartDateTime: &start, Expiration: Expiration{Type: ExpirationNone}},
+		Schedule:        Schedule{StartDateTime: &now, Expiration: Expiration{Type: ExpirationNone}},
 		ExpiredDateTime: end, RequestID: r.ID, CreatedDateTime: now,
 	}
 	if end != nil {
@@ -452,6 +457,14 @@ func (s *Service) applyExtension(tx Tx, r *Request, actor Principal) error {
 	}
 	newEnd := r.Schedule.Expiration.EndDateTime
 	old := a.EndDateTime()
+	if old != nil && !now.Before(*old) {
+		// The access ended before the extension could apply: it ends, as it would have had the
+		// worker been on time, and the extension with it.
+		detail := "the access ended on " + formatTime(*old) + ", before the extension was approved"
+		s.addEvent(r, EventCanceled, system, 0, detail)
+		s.complete(r, StateCanceled, RequestStatusCanceled, detail)
+		return s.expire(tx, &a, *old)
+	}
 	if newEnd != nil && old != nil && !newEnd.After(*old) {
 		detail := "the access already lasts until " + formatTime(*old)
 		s.addEvent(r, EventDelivered, actor, 0, detail)
@@ -482,6 +495,36 @@ func (s *Service) applyExtension(tx Tx, r *Request, actor Principal) error {
 	s.addEvent(r, EventDelivered, actor, 0, "")
 	s.complete(r, StateDelivered, RequestStatusFulfilled, "")
 	return s.notify(tx, NotifyRequestDelivered, r, a.ID, []string{r.TargetID}, "extended "+until)
+}
+
+// expire ends a live assignment whose end has passed, recorded by a SystemRemove request, as the
+// worker does at its end. Whoever meets such an assignment first (the worker, or an approval of
+// its extension that arrives late) calls it, so the outcome never depends on the worker's lag.
+func (s *Service) expire(tx Tx, a *Assignment, end time.Time) error {
+	r := s.removalRequest(*a, RequestSystemRemove, system, "the access ended on "+formatTime(end))
+	if err := s.endAssignment(tx, a, endExpired, &r, system); err != nil {
+		return err
+	}
+	if err := tx.Requests().Put(r); err != nil {
+		return fmt.Errorf("record expiry of %s: %w", a.ID, err)
+	}
+	return nil
+}
+
+// expireIfEnded expires the assignment when it is live and its end has passed, and reports
+// whether it did.
+func (s *Service) expireIfEnded(tx Tx, assignmentID string) (bool, error) {
+	a, err := tx.Assignments().Get(assignmentID)
+	if isNotFound(err) {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	end := a.EndDateTime()
+	if !a.IsLive() || end == nil || s.now().Before(*end) {
+		return false, nil
+	}
+	return true, s.expire(tx, &a, *end)
 }
 
 // reminderLevel orders an assignment's notification status: 0 none sent, 1 the early reminder,
@@ -541,14 +584,7 @@ func (s *Service) processDueAssignment(tx Tx, id string, now time.Time) (bool, e
 		return true, tx.Assignments().Put(a)
 	}
 	if !now.Before(*end) {
-		r := s.removalRequest(a, RequestSystemRemove, system, "the access ended on "+formatTime(*end))
-		if err := s.endAssignment(tx, &a, endExpired, &r, system); err != nil {
-			return false, err
-		}
-		if err := tx.Requests().Put(r); err != nil {
-			return false, fmt.Errorf("record expiry of %s: %w", a.ID, err)
-		}
-		return true, nil
+		return true, s.expire(tx, &a, *end)
 	}
 	level := 0
 	for _, m := range assignmentMarks(*end)[:2] {

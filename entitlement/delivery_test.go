@@ -181,6 +181,7 @@ func TestExtension(t *testing.T) {
 		add := w.requestAccess(*w.ada, pol)
 		w.clock.Advance(20 * 24 * time.Hour)
 		w.drain(w.worker(entitlement.WorkerOptions{})) // the 14-day reminder goes out
+		oldEnd := *w.assignment(add.AssignmentID).EndDateTime()
 		r, err := w.svc.ExtendAssignment(w.as(*w.ada), add.AssignmentID, "still needed", entitlement.Schedule{})
 		if err != nil {
 			t.Fatal(err)
@@ -189,7 +190,7 @@ func TestExtension(t *testing.T) {
 			t.Fatalf("extension request %s %s", r.RequestType, r.RequestState)
 		}
 		a := w.assignment(add.AssignmentID)
-		wantEnd := w.clock.Now().AddDate(0, 0, 30)
+		wantEnd := oldEnd.AddDate(0, 0, 30) // the policy's 30 days, counted from the current end
 		if !a.IsExtended || !a.EndDateTime().Equal(wantEnd) || !a.ExpiredDateTime.Equal(wantEnd) || a.AssignmentStatus != entitlement.StatusDelivered {
 			t.Fatalf("after extension: extended=%v end=%v status=%s", a.IsExtended, a.EndDateTime(), a.AssignmentStatus)
 		}
@@ -199,8 +200,8 @@ func TestExtension(t *testing.T) {
 		if got := eventKinds(r); !slices.Equal(got, []string{"Submitted", "Extended", "Delivered"}) {
 			t.Fatalf("events %v", got)
 		}
-		// Nothing more to add right away.
-		if _, err := w.svc.ExtendAssignment(w.as(*w.ada), add.AssignmentID, "", entitlement.Schedule{}); errCode(err) != "nothingToExtend" {
+		// The end is 40 days away now: the next extension opens 14 days before it.
+		if _, err := w.svc.ExtendAssignment(w.as(*w.ada), add.AssignmentID, "", entitlement.Schedule{}); errCode(err) != entitlement.CodeExtensionNotOpen {
 			t.Fatalf("second extension: %v", err)
 		}
 		checkInvariants(t, w.st)
@@ -214,7 +215,7 @@ func TestExtension(t *testing.T) {
 		add := w.requestAccess(*w.ada, pol)
 		add = w.decide(*w.bob, add, true)
 		oldEnd := *w.assignment(add.AssignmentID).EndDateTime()
-		w.clock.Advance(10 * 24 * time.Hour)
+		w.clock.Advance(20 * 24 * time.Hour)
 		r, err := w.svc.ExtendAssignment(w.as(*w.ada), add.AssignmentID, "more", entitlement.Schedule{Expiration: entitlement.Expiration{Type: entitlement.ExpirationAfterDuration, Duration: "P25D"}})
 		if err != nil {
 			t.Fatal(err)
@@ -231,7 +232,7 @@ func TestExtension(t *testing.T) {
 		}
 		r = w.decide(*w.bob, r, true)
 		a := w.assignment(add.AssignmentID)
-		if r.RequestState != entitlement.StateDelivered || !a.IsExtended || !a.EndDateTime().Equal(w.clock.Now().AddDate(0, 0, 25)) {
+		if r.RequestState != entitlement.StateDelivered || !a.IsExtended || !a.EndDateTime().Equal(oldEnd.AddDate(0, 0, 25)) {
 			t.Fatalf("after approval: %s extended=%v end=%v", r.RequestState, a.IsExtended, a.EndDateTime())
 		}
 		checkInvariants(t, w.st)
@@ -243,7 +244,7 @@ func TestExtension(t *testing.T) {
 			p.RequestApprovalSettings.IsApprovalRequiredForExtension = true
 		})
 		add := w.decide(*w.bob, w.requestAccess(*w.ada, pol), true)
-		w.clock.Advance(24 * time.Hour)
+		w.clock.Advance(20 * 24 * time.Hour)
 		ext, err := w.svc.ExtendAssignment(w.as(*w.ada), add.AssignmentID, "", entitlement.Schedule{})
 		if err != nil {
 			t.Fatal(err)
@@ -263,6 +264,9 @@ func TestExtension(t *testing.T) {
 		third := w.pkg(w.cat, "Extendable")
 		ext := w.policy(third, func(p *entitlement.AssignmentPolicy) { p.CanExtend = true })
 		extA := w.requestAccess(*w.ada, ext)
+		extEnd := *w.assignment(extA.AssignmentID).EndDateTime()
+		halfDayMore := extEnd.Add(12 * time.Hour)
+		w.clock.Advance(20 * 24 * time.Hour) // into the last 14 days, when extending opens
 		for _, tc := range []struct {
 			name string
 			as   entitlement.User
@@ -276,7 +280,7 @@ func TestExtension(t *testing.T) {
 			{"never ends", *w.ada, foreverA.AssignmentID, entitlement.Schedule{}, "noExpiration"},
 			{"beyond the policy", *w.ada, extA.AssignmentID, entitlement.Schedule{Expiration: entitlement.Expiration{Type: entitlement.ExpirationAfterDuration, Duration: "P90D"}}, "scheduleBeyondPolicy"},
 			{"no end on a limited policy", *w.ada, extA.AssignmentID, entitlement.Schedule{Expiration: entitlement.Expiration{Type: entitlement.ExpirationNone}}, "scheduleBeyondPolicy"},
-			{"earlier than now", *w.ada, extA.AssignmentID, entitlement.Schedule{Expiration: entitlement.Expiration{Type: entitlement.ExpirationAfterDuration, Duration: "P10D"}}, "nothingToExtend"},
+			{"less than a day more", *w.ada, extA.AssignmentID, entitlement.Schedule{Expiration: entitlement.Expiration{Type: entitlement.ExpirationAfterDateTime, EndDateTime: &halfDayMore}}, "nothingToExtend"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				_, err := w.svc.ExtendAssignment(w.as(tc.as), tc.id, "", tc.s)
@@ -298,7 +302,7 @@ func TestExtension(t *testing.T) {
 			p.RequestApprovalSettings.IsRequestorJustificationRequired = true
 		})
 		reasonA := w.submit(w.as(*w.ada), entitlement.RequestInput{RequestType: entitlement.RequestUserAdd, AccessPackageID: reasonPkg.ID, PolicyID: reasonPol.ID, Justification: "because"})
-		w.clock.Advance(time.Hour)
+		w.clock.Advance(20 * 24 * time.Hour)
 		if _, err := w.svc.ExtendAssignment(w.as(*w.ada), reasonA.AssignmentID, " ", entitlement.Schedule{}); errCode(err) != "justificationRequired" {
 			t.Fatalf("extension without the reason: %v", err)
 		}
@@ -310,7 +314,10 @@ func TestExtension(t *testing.T) {
 		// A guest holding access, directly assigned, in a catalog closed to external users.
 		internal := w.catalog("Internal", func(c *entitlement.Catalog) { c.IsExternallyVisible = false }, withCatalogRole(entitlement.RoleAssignmentManager, *w.carol))
 		inPkg := w.pkg(internal, "Internal")
-		inPol := w.policy(inPkg, scope(entitlement.ScopeAllExistingDirectorySubjects), func(p *entitlement.AssignmentPolicy) { p.CanExtend = true })
+		inPol := w.policy(inPkg, scope(entitlement.ScopeAllExistingDirectorySubjects), func(p *entitlement.AssignmentPolicy) {
+			p.CanExtend = true
+			p.DurationInDays = 10 // extendable from the start
+		})
 		inA := w.submit(w.as(*w.carol), entitlement.RequestInput{RequestType: entitlement.RequestAdminAdd, AccessPackageID: inPkg.ID, PolicyID: inPol.ID, TargetID: w.eve.ID})
 		w.clock.Advance(time.Hour)
 		if _, err := w.svc.ExtendAssignment(w.as(*w.eve), inA.AssignmentID, "", entitlement.Schedule{}); errCode(err) != "externalNotAllowed" {

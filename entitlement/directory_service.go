@@ -211,6 +211,15 @@ func (s *Service) SetUserBlocked(ctx context.Context, id string, blocked bool) e
 		if blocked && id == a.p.UserID {
 			return conflict("blockSelf", "you cannot block your own account")
 		}
+		// A block or unblock by hand ends the life cycle's hold on the account: from now on the
+		// block is the administrator's, which Steward never lifts or turns into a deletion.
+		if _, err := tx.GuestBlocks().Get(u.ID); err == nil {
+			if err := tx.GuestBlocks().Delete(u.ID); err != nil {
+				return fmt.Errorf("hand over the block of %s: %w", u.Email, err)
+			}
+		} else if !isNotFound(err) {
+			return err
+		}
 		if u.AccountEnabled == !blocked {
 			return nil
 		}

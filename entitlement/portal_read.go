@@ -201,10 +201,15 @@ type AssignmentView struct {
 	ExtensionNeedsApproval bool
 	// JustificationRequired: the policy asks for a reason with every request, extensions too.
 	JustificationRequired bool
-	// MaxExtendedEnd is the latest end an extension made now may ask for; nil when the policy
-	// sets no limit. ExtensionDays is the policy's duration in days (0 for a fixed end).
-	MaxExtendedEnd *time.Time
-	ExtensionDays  int
+	// MaxExtendedEnd is the latest end an extension may ask for, counted from the current end;
+	// nil when the policy sets no limit. ExtensionDays is the policy's duration in days (0 for a
+	// fixed end). EarliestExtendedEnd is the earliest end an extension may ask for.
+	MaxExtendedEnd      *time.Time
+	EarliestExtendedEnd *time.Time
+	ExtensionDays       int
+	// ExtensionOpensAt is set when the policy allows extending but not yet: the holder may ask
+	// from then on (ExtensionWindow before the end).
+	ExtensionOpensAt *time.Time
 	// OpenRequest is an open request of the holder for the same package (an extension waiting
 	// for approval), if any.
 	OpenRequest *Request
@@ -248,8 +253,17 @@ func (s *Service) DescribeAssignments(ctx context.Context, as []Assignment) ([]A
 				v.ExtensionNeedsApproval = pol.RequestApprovalSettings.IsApprovalRequiredForExtension && pol.IsApprovalRequired()
 				v.ExtensionDays = pol.DurationInDays
 				v.JustificationRequired = pol.RequestApprovalSettings.IsRequestorJustificationRequired
-				if limit := pol.AssignmentEnd(now); limit != nil {
-					v.MaxExtendedEnd = limit
+				if v.CanExtend {
+					terms := extensionTermsOf(pol, *a.EndDateTime())
+					v.MaxExtendedEnd = terms.DefaultEnd
+					earliest := terms.EarliestEnd()
+					v.EarliestExtendedEnd = &earliest
+					if !terms.IsOpen(now) {
+						v.CanExtend = false
+						if now.Before(terms.OpensAt) {
+							v.ExtensionOpensAt = &terms.OpensAt
+						}
+					}
 				}
 			case !isNotFound(err):
 				return err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // MaxJustification is the longest justification a requestor or approver may give.
@@ -58,6 +59,15 @@ func (s *Service) SubmitRequest(ctx context.Context, in RequestInput) (Request, 
 	return Request{}, invalid("invalidRequestType", "requestType", "choose UserAdd, AdminAdd, UserRemove, AdminRemove or UserExtend")
 }
 
+// runFor returns the transaction a submission runs in: a read-only one when it only validates,
+// so that a check writes nothing, takes no write lock and does not wake the worker.
+func (s *Service) runFor(validationOnly bool) func(context.Context, func(Tx) error) error {
+	if validationOnly {
+		return s.store.View
+	}
+	return s.store.Update
+}
+
 func (s *Service) submitAdd(ctx context.Context, p Principal, in RequestInput) (Request, error) {
 	f := fieldErrors{}
 	if in.AccessPackageID == "" {
@@ -76,7 +86,7 @@ func (s *Service) submitAdd(ctx context.Context, p Principal, in RequestInput) (
 		return Request{}, err
 	}
 	var out Request
-	err := s.store.Update(ctx, func(tx Tx) error {
+	err := s.runFor(in.IsValidationOnly)(ctx, func(tx Tx) error {
 		now := s.now()
 		pkg, err := tx.AccessPackages().Get(in.AccessPackageID)
 		if isNotFound(err) {
@@ -235,7 +245,7 @@ func (s *Service) submitRemove(ctx context.Context, p Principal, in RequestInput
 		return Request{}, invalid("invalidRequest", "assignmentId", "choose the assignment to remove")
 	}
 	var out Request
-	err := s.store.Update(ctx, func(tx Tx) error {
+	err := s.runFor(in.IsValidationOnly)(ctx, func(tx Tx) error {
 		a, err := tx.Assignments().Get(in.AssignmentID)
 		if isNotFound(err) {
 			return ruleError(ErrNotFound, "assignmentNotFound", "assignment %q does not exist", in.AssignmentID)
@@ -311,7 +321,7 @@ func (s *Service) extend(ctx context.Context, p Principal, assignmentID, justifi
 		return Request{}, err
 	}
 	var out Request
-	err := s.store.Update(ctx, func(tx Tx) error {
+	err := s.runFor(validationOnly)(ctx, func(tx Tx) error {
 		now := s.now()
 		a, err := tx.Assignments().Get(assignmentID)
 		if isNotFound(err) {
@@ -345,6 +355,11 @@ func (s *Service) extend(ctx context.Context, p Principal, assignmentID, justifi
 			// Its end has passed; the worker has only not expired it yet.
 			return ruleError(ErrConflict, "assignmentNotLive", "this access already ended on %s", formatTime(*cur))
 		}
+		terms := extensionTermsOf(pol, *cur)
+		if !terms.IsOpen(now) {
+			return ruleError(ErrConflict, CodeExtensionNotOpen, "you can extend this access from %s, %d days before it ends on %s",
+				formatTime(terms.OpensAt), int(ExtensionWindow/(24*time.Hour)), formatTime(*cur))
+		}
 		cat, err := tx.Catalogs().Get(a.CatalogID)
 		if err != nil {
 			return fmt.Errorf("extend assignment: %w", err)
@@ -362,8 +377,9 @@ func (s *Service) extend(ctx context.Context, p Principal, assignmentID, justifi
 		if pol.RequestApprovalSettings.IsRequestorJustificationRequired && justification == "" {
 			return invalid("justificationRequired", "justification", "explain why the access is still needed; this policy asks for a reason")
 		}
-		limit := pol.AssignmentEnd(now)
-		newEnd := scheduleEnd(pol, schedule, now)
+		// Durations, the policy's or the holder's, count from the current end.
+		limit := terms.DefaultEnd
+		newEnd := scheduleEnd(pol, schedule, *cur)
 		if err := checkEndNotTooLate(schedule, newEnd); err != nil {
 			return err
 		}
@@ -372,8 +388,12 @@ func (s *Service) extend(ctx context.Context, p Principal, assignmentID, justifi
 			return invalid("scheduleBeyondPolicy", "schedule.expiration.type", "this policy gives access until %s at the latest", formatTime(*limit))
 		case newEnd != nil && limit != nil && newEnd.After(limit.Add(timeSlack)):
 			return invalid("scheduleBeyondPolicy", "schedule.expiration.endDateTime", "this policy gives access until %s at the latest; choose that date or an earlier one", formatTime(*limit))
-		case newEnd != nil && !newEnd.After(*cur):
-			return ruleError(ErrConflict, "nothingToExtend", "your access already lasts until %s; the extension would not add time", formatTime(*cur))
+		case limit != nil && !terms.AddsEnough(limit):
+			return ruleError(ErrConflict, CodeNothingToExtend, "the policy %q gives access until %s at the latest, so an extension would add less than a day to your access, which ends %s",
+				pol.DisplayName, formatTime(*limit), formatTime(*cur))
+		case !terms.AddsEnough(newEnd):
+			return ruleError(ErrConflict, CodeNothingToExtend, "your access already lasts until %s; an extension must add at least a day, so choose %s or later",
+				formatTime(*cur), formatTime(terms.EarliestEnd()))
 		}
 		pkg, err := tx.AccessPackages().Get(a.AccessPackageID)
 		if err != nil {

@@ -398,8 +398,13 @@ func TestRequestTransitions(t *testing.T) {
 				if a.AssignmentState != tc.assigned || a.TargetID != w.ada.ID || a.ID != r.ID || a.PolicyID != pol.ID {
 					t.Errorf("assignment %+v", a)
 				}
-				if end := a.EndDateTime(); end == nil || !end.Equal(a.Schedule.StartDateTime.AddDate(0, 0, 30)) {
-					t.Errorf("assignment ends %v; want 30 days after %v", end, a.Schedule.StartDateTime)
+				// 30 days from the start asked for, or else from delivery.
+				start := a.Schedule.StartDateTime
+				if asked := r.Schedule.StartDateTime; asked != nil {
+					start = asked
+				}
+				if end := a.EndDateTime(); end == nil || !end.Equal(start.AddDate(0, 0, 30)) {
+					t.Errorf("assignment ends %v; want 30 days after %v", end, start)
 				}
 			} else if r.AssignmentID != "" {
 				t.Errorf("undelivered request has assignment %s", r.AssignmentID)

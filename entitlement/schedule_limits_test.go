@@ -52,6 +52,7 @@ func TestSchedulesBeyondYear9999AreRefused(t *testing.T) {
 		pol.CanExtend = true
 		pol.ExpirationDateTime = nil
 		f.update(func(tx entitlement.Tx) error { return tx.Policies().Put(pol) })
+		f.clock.Advance(20 * 24 * time.Hour) // extending opens 14 days before the end
 		_, err := f.svc.ExtendAssignment(f.as(requestor), r.AssignmentID, "", entitlement.Schedule{Expiration: entitlement.Expiration{Duration: "P99999Y"}})
 		var ve *entitlement.ValidationError
 		if !errors.As(err, &ve) || ve.Fields["schedule.expiration.duration"] == "" {

@@ -95,7 +95,10 @@ func assignmentRow(v entitlement.AssignmentView, now time.Time) views.Assignment
 		}
 		row.CanExtend = v.CanExtend
 		row.ExtendApproval = v.ExtensionNeedsApproval
-		if !v.CanExtend && end != nil {
+		switch {
+		case v.ExtensionOpensAt != nil:
+			row.ExtendNote = views.ExtensionOpensNote(now, *v.ExtensionOpensAt)
+		case !v.CanExtend && end != nil:
 			row.ExtendNote = "Its policy does not allow extending it."
 		}
 		if r := v.OpenRequest; r != nil {
@@ -190,14 +193,21 @@ func (h Assignments) Extend(c echo.Context) error {
 func (h Assignments) renderExtend(c echo.Context, status int, v entitlement.AssignmentView, just, end string, errs map[string]string) error {
 	now := h.now()
 	row := assignmentRow(v, now)
+	if v.ExtensionOpensAt != nil && status < 300 {
+		return &entitlement.RuleError{Code: entitlement.CodeExtensionNotOpen, Message: views.ExtensionOpensNote(now, *v.ExtensionOpensAt), Kind: entitlement.ErrConflict}
+	}
 	if !v.CanExtend && status < 300 {
 		return &entitlement.RuleError{Code: "cannotExtend", Message: "This access cannot be extended: its policy does not allow it, or it does not end.", Kind: entitlement.ErrConflict}
 	}
-	d := views.ExtendProps{Assignment: row, Justification: just, End: end, Errors: errs, JustificationRequired: v.JustificationRequired, MinEnd: formTime(v.EndDateTime())}
-	if v.MaxExtendedEnd != nil {
+	d := views.ExtendProps{Assignment: row, Justification: just, End: end, Errors: errs, JustificationRequired: v.JustificationRequired, MinEnd: formTime(v.EarliestExtendedEnd)}
+	switch {
+	case v.MaxExtendedEnd != nil && v.ExtensionDays > 0:
+		d.MaxEnd = formTime(v.MaxExtendedEnd)
+		d.Lifetime = fmt.Sprintf("%d more days, until %s", v.ExtensionDays, v.MaxExtendedEnd.UTC().Format(views.DateFormat))
+	case v.MaxExtendedEnd != nil:
 		d.MaxEnd = formTime(v.MaxExtendedEnd)
 		d.Lifetime = "the longest the policy allows, until " + v.MaxExtendedEnd.UTC().Format(views.DateFormat)
-	} else {
+	default:
 		d.Lifetime = "no end date"
 	}
 	if v.ExtensionNeedsApproval {

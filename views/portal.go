@@ -41,6 +41,15 @@ func At(now, t time.Time) Time {
 	return Time{Relative: Relative(now, t), Exact: t.Format(TimeFormat), Date: t.Format(DateFormat), ISO: t.Format(time.RFC3339)}
 }
 
+// ExtensionOpensNote tells a holder when they may extend their access.
+func ExtensionOpensNote(now, opens time.Time) string {
+	when := opens.UTC().Format(DateFormat)
+	if rel := Relative(now, opens); !strings.HasPrefix(rel, "on ") {
+		when += " (" + rel + ")"
+	}
+	return "You can extend it from " + when + ", two weeks before it ends."
+}
+
 // AtPtr is At for an optional time; nil gives the zero Time.
 func AtPtr(now time.Time, t *time.Time) Time {
 	if t == nil {

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stewardhq/steward/entitlement"
 )
@@ -84,6 +85,8 @@ func TestExtendingToAnEarlierEndIsAFieldError(t *testing.T) {
 	if err != nil || len(page.Items) == 0 {
 		t.Fatalf("assignments: %v", err)
 	}
+	env.Clock.Advance(20 * 24 * time.Hour) // into the last two weeks, when extending opens
+	c, csrf = signedIn(t, env, "requester@example.com")
 	res, body := env.PostForm(t, c, "/access/assignments/"+page.Items[0].ID+"/extend", csrf, url.Values{"end": {"2026-03-20T00:00"}})
 	if res.StatusCode != http.StatusUnprocessableEntity {
 		t.Errorf("extend to an earlier end: %d", res.StatusCode)

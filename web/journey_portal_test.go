@@ -380,7 +380,7 @@ func TestJourneyExtendAndGiveBack(t *testing.T) {
 
 	j.as("riley", "Riley Requester")
 	j.open("/access/assignments")
-	j.waitText(`[data-testid="assignment-ends"]`, "Ends on 25 Feb 2027")
+	j.waitText(`[data-testid="assignment-ends"]`, "Ends on 7 Mar 2027") // 180 more days from the end it had
 	// Give back, through the confirmation dialog.
 	j.click(`[data-testid="assignment-list"] a[data-dialog-open]`)
 	j.Do(chromedp.WaitVisible(chromedp.CSS(`dialog[open]`)))

@@ -409,14 +409,21 @@ func TestExtendAndGiveBack(t *testing.T) {
 		t.Errorf("no-approval request: %s", page)
 	}
 	_, body = env.Get(t, c, "/access/assignments")
-	if page := text(body); !strings.Contains(page, "GitHub organization") || !strings.Contains(page, "Extending needs no approval") {
+	// Extending opens two weeks before the end (11 Apr), not right after delivery.
+	if page := text(body); !strings.Contains(page, "GitHub organization") || !strings.Contains(page, "You can extend it from 28 Mar 2026 (in 16 days), two weeks before it ends.") {
 		t.Fatalf("my access: %s", page)
 	}
 	page, _ := env.Svc.MyAssignments(w.as("requester@example.com"), entitlement.AssignmentFilter{}, entitlement.ListOptions{})
 	a := page.Items[0]
+	if res, body := env.Get(t, c, "/access/assignments/"+a.ID+"/extend"); res.StatusCode != http.StatusConflict || !strings.Contains(text(body), "You can extend it from 28 Mar 2026") {
+		t.Fatalf("extend form before the window: %d %s", res.StatusCode, text(body))
+	}
 
 	env.Clock.Advance(20 * 24 * time.Hour)
 	c, csrf = signedIn(t, env, "requester@example.com") // twenty days later the sign-in has long expired
+	if _, body = env.Get(t, c, "/access/assignments"); !strings.Contains(text(body), "Extending needs no approval") {
+		t.Fatalf("my access in the last two weeks: %s", text(body))
+	}
 	_, body = env.Get(t, c, "/access/assignments/"+a.ID+"/extend")
 	if !strings.Contains(body, `data-testid="extend-form"`) {
 		t.Fatalf("no extend form: %s", text(body))
@@ -431,7 +438,8 @@ func TestExtendAndGiveBack(t *testing.T) {
 		t.Fatalf("extend: %d → %s", res.StatusCode, res.Header.Get("Location"))
 	}
 	_, body = env.Get(t, c, "/access/assignments")
-	if !strings.Contains(text(body), "Your access to GitHub organization now lasts until 1 May 2026.") {
+	// The policy's 30 days, counted from the end it had (11 Apr).
+	if !strings.Contains(text(body), "Your access to GitHub organization now lasts until 11 May 2026.") {
 		t.Errorf("after extending: %s", text(body))
 	}
 
