@@ -14,18 +14,6 @@ func newCatalog(name string, roles ...entitlement.CatalogRoleMember) entitlement
 		CatalogStatus: entitlement.CatalogStatusPublished, Roles: roles, CreatedDateTime: t0}
 }
 
-func putCatalogs(t *testing.T, st entitlement.Store, cs ...entitlement.Catalog) {
-	t.Helper()
-	update(t, st, func(tx entitlement.Tx) error {
-		for _, c := range cs {
-			if err := tx.Catalogs().Put(c); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
-
 var sortRoles = cmp.Transformer("sort", func(in []entitlement.CatalogRole) []entitlement.CatalogRole {
 	return slices.Sorted(slices.Values(in))
 })
