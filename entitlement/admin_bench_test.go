@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/stewardhq/steward/entitlement"
+	"github.com/stewardhq/steward/entitlement/entitlementtest"
 )
 
 // Service benchmarks: the same hot lookups as the store's benchmarks, through the service, so the
@@ -22,7 +23,8 @@ type serviceBench struct {
 
 func newServiceBench(b *testing.B) *serviceBench {
 	b.Helper()
-	svc, _, st := newTestService(b)
+	env := entitlementtest.New(b)
+	svc, st := env.Svc, env.Store
 	sb := &serviceBench{svc: svc}
 	var userIDs []string
 	groupIDs := make([]string, 100)

@@ -3,25 +3,19 @@ package entitlement_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/stewardhq/steward/entitlement"
-	"github.com/stewardhq/steward/store"
+	"github.com/stewardhq/steward/entitlement/entitlementtest"
 )
 
 // TestAdminReads covers the reads the admin pages add: a person's access for administrators only,
 // and the dashboard's pending requests and expiring assignments, each limited to the catalogs
 // the caller may read.
 func TestAdminReads(t *testing.T) {
-	st, err := store.Open(filepath.Join(t.TempDir(), "s.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = st.Close() }()
-	clock := entitlement.NewManualClock(time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC))
-	svc := entitlement.NewService(entitlement.Options{Store: st, Clock: clock, Admins: entitlement.AdminRule{Emails: []string{"ada@example.com"}}})
+	svc := entitlementtest.Open(t, entitlementtest.Options{Start: time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC),
+		Admins: entitlement.AdminRule{Emails: []string{"ada@example.com"}}}).Svc
 	ctx := context.Background()
 	sign := func(sub, email string) entitlement.User {
 		u, err := svc.SignIn(ctx, entitlement.Claims{Issuer: "i", Subject: sub, Email: email, Name: sub})
@@ -31,10 +25,7 @@ func TestAdminReads(t *testing.T) {
 		return u
 	}
 	ada, owen, riley := sign("ada", "ada@example.com"), sign("owen", "owen@example.com"), sign("riley", "riley@example.com")
-	as := func(u entitlement.User) context.Context {
-		return entitlement.WithPrincipal(ctx, entitlement.Principal{UserID: u.ID, Name: u.DisplayName, Email: u.Email, IsAdmin: u.ID == ada.ID})
-	}
-	actx := as(ada)
+	actx := entitlementtest.AsAdmin(ada)
 	mine, err := svc.CreateCatalog(actx, entitlement.CatalogInput{DisplayName: "Owen's", Published: true})
 	if err != nil {
 		t.Fatal(err)
@@ -64,7 +55,7 @@ func TestAdminReads(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := svc.SubmitRequest(as(riley), entitlement.RequestInput{RequestType: entitlement.RequestUserAdd, AccessPackageID: pkg.ID, PolicyID: pol.ID}); err != nil {
+		if _, err := svc.SubmitRequest(entitlementtest.As(riley), entitlement.RequestInput{RequestType: entitlement.RequestUserAdd, AccessPackageID: pkg.ID, PolicyID: pol.ID}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -76,16 +67,16 @@ func TestAdminReads(t *testing.T) {
 	if p, err := svc.PendingRequests(actx); err != nil || len(p) != 2 {
 		t.Fatalf("pending for the administrator: %d %v", len(p), err)
 	}
-	if p, err := svc.PendingRequests(as(owen)); err != nil || len(p) != 1 || p[0].CatalogID != mine.ID {
+	if p, err := svc.PendingRequests(entitlementtest.As(owen)); err != nil || len(p) != 1 || p[0].CatalogID != mine.ID {
 		t.Fatalf("pending for the owner: %+v %v", p, err)
 	}
-	if _, err := svc.PendingRequests(as(riley)); !errors.Is(err, entitlement.ErrForbidden) {
+	if _, err := svc.PendingRequests(entitlementtest.As(riley)); !errors.Is(err, entitlement.ErrForbidden) {
 		t.Fatalf("pending for a requester: %v", err)
 	}
 	if e, err := svc.ExpiringAssignments(actx, 14*24*time.Hour, 10); err != nil || len(e) != 2 {
 		t.Fatalf("expiring for the administrator: %d %v", len(e), err)
 	}
-	if e, err := svc.ExpiringAssignments(as(owen), 14*24*time.Hour, 10); err != nil || len(e) != 1 || e[0].CatalogID != mine.ID {
+	if e, err := svc.ExpiringAssignments(entitlementtest.As(owen), 14*24*time.Hour, 10); err != nil || len(e) != 1 || e[0].CatalogID != mine.ID {
 		t.Fatalf("expiring for the owner: %+v %v", e, err)
 	}
 	if e, err := svc.ExpiringAssignments(actx, 5*24*time.Hour, 10); err != nil || len(e) != 0 {
@@ -98,7 +89,7 @@ func TestAdminReads(t *testing.T) {
 	if r, err := svc.UserRequests(actx, riley.ID, entitlement.RequestFilter{}, entitlement.ListOptions{}); err != nil || len(r.Items) != 4 {
 		t.Fatalf("Riley's requests: %d %v", len(r.Items), err)
 	}
-	if _, err := svc.UserAssignments(as(owen), riley.ID, entitlement.AssignmentFilter{}, entitlement.ListOptions{}); !errors.Is(err, entitlement.ErrForbidden) {
+	if _, err := svc.UserAssignments(entitlementtest.As(owen), riley.ID, entitlement.AssignmentFilter{}, entitlement.ListOptions{}); !errors.Is(err, entitlement.ErrForbidden) {
 		t.Fatalf("an owner reading Riley's access: %v", err)
 	}
 }

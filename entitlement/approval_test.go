@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/stewardhq/steward/entitlement"
+	"github.com/stewardhq/steward/entitlement/entitlementtest"
 )
 
 func TestApprovalRouting(t *testing.T) {
@@ -22,7 +23,7 @@ func TestApprovalRouting(t *testing.T) {
 	tests := []struct {
 		name string
 		// requestor picks who asks (by default a member managed by boss, managed by bigBoss).
-		requestor  func(f *engineFixture, p *people) entitlement.User
+		requestor  func(f *entitlementtest.Env, p *people) entitlement.User
 		approvers  func(p *people) []entitlement.UserSet
 		want       func(p *people) []entitlement.User
 		usedBackup bool
@@ -30,47 +31,51 @@ func TestApprovalRouting(t *testing.T) {
 		denied     bool
 	}{
 		{
-			name:      "single user",
-			approvers: func(p *people) []entitlement.UserSet { return []entitlement.UserSet{single(p.approverA)} },
-			want:      func(p *people) []entitlement.User { return []entitlement.User{p.approverA} },
+			name: "single user",
+			approvers: func(p *people) []entitlement.UserSet {
+				return []entitlement.UserSet{entitlementtest.Single(p.approverA)}
+			},
+			want: func(p *people) []entitlement.User { return []entitlement.User{p.approverA} },
 		},
 		{
-			name:      "group members, expanded, without disabled members or the requestor",
-			approvers: func(p *people) []entitlement.UserSet { return []entitlement.UserSet{groupSet(p.approvers)} },
-			want:      func(p *people) []entitlement.User { return []entitlement.User{p.approverA, p.approverB} },
+			name: "group members, expanded, without disabled members or the requestor",
+			approvers: func(p *people) []entitlement.UserSet {
+				return []entitlement.UserSet{entitlementtest.GroupSet(p.approvers)}
+			},
+			want: func(p *people) []entitlement.User { return []entitlement.User{p.approverA, p.approverB} },
 		},
 		{
 			name: "manager",
 			approvers: func(p *people) []entitlement.UserSet {
-				return []entitlement.UserSet{managerOf(1), backup(single(p.fallback))}
+				return []entitlement.UserSet{entitlementtest.ManagerOf(1), backup(entitlementtest.Single(p.fallback))}
 			},
 			want: func(p *people) []entitlement.User { return []entitlement.User{p.boss} },
 		},
 		{
 			name: "second-level manager",
 			approvers: func(p *people) []entitlement.UserSet {
-				return []entitlement.UserSet{managerOf(2), backup(single(p.fallback))}
+				return []entitlement.UserSet{entitlementtest.ManagerOf(2), backup(entitlementtest.Single(p.fallback))}
 			},
 			want: func(p *people) []entitlement.User { return []entitlement.User{p.bigBoss} },
 		},
 		{
 			name: "no manager: the backup approves",
-			requestor: func(f *engineFixture, p *people) entitlement.User {
-				return f.user("Orphan")
+			requestor: func(f *entitlementtest.Env, p *people) entitlement.User {
+				return f.User("Orphan")
 			},
 			approvers: func(p *people) []entitlement.UserSet {
-				return []entitlement.UserSet{managerOf(1), backup(single(p.fallback))}
+				return []entitlement.UserSet{entitlementtest.ManagerOf(1), backup(entitlementtest.Single(p.fallback))}
 			},
 			want:       func(p *people) []entitlement.User { return []entitlement.User{p.fallback} },
 			usedBackup: true, note: "Orphan has no manager",
 		},
 		{
 			name: "no second-level manager: the backup approves",
-			requestor: func(f *engineFixture, p *people) entitlement.User {
-				return f.user("Junior", managedBy(p.bigBoss))
+			requestor: func(f *entitlementtest.Env, p *people) entitlement.User {
+				return f.User("Junior", entitlementtest.ManagedBy(p.bigBoss))
 			},
 			approvers: func(p *people) []entitlement.UserSet {
-				return []entitlement.UserSet{managerOf(2), backup(groupSet(p.approvers))}
+				return []entitlement.UserSet{entitlementtest.ManagerOf(2), backup(entitlementtest.GroupSet(p.approvers))}
 			},
 			// Another requestor: the default one is an ordinary member of the group now.
 			want:       func(p *people) []entitlement.User { return []entitlement.User{p.approverA, p.approverB, p.requestor} },
@@ -78,11 +83,11 @@ func TestApprovalRouting(t *testing.T) {
 		},
 		{
 			name: "the requestor is never their own approver",
-			requestor: func(f *engineFixture, p *people) entitlement.User {
+			requestor: func(f *entitlementtest.Env, p *people) entitlement.User {
 				return p.approverA
 			},
 			approvers: func(p *people) []entitlement.UserSet {
-				return []entitlement.UserSet{single(p.approverA), backup(single(p.fallback))}
+				return []entitlement.UserSet{entitlementtest.Single(p.approverA), backup(entitlementtest.Single(p.fallback))}
 			},
 			want:       func(p *people) []entitlement.User { return []entitlement.User{p.fallback} },
 			usedBackup: true,
@@ -90,17 +95,17 @@ func TestApprovalRouting(t *testing.T) {
 		{
 			name: "backups are not asked while a primary approver exists",
 			approvers: func(p *people) []entitlement.UserSet {
-				return []entitlement.UserSet{single(p.approverB), backup(single(p.fallback))}
+				return []entitlement.UserSet{entitlementtest.Single(p.approverB), backup(entitlementtest.Single(p.fallback))}
 			},
 			want: func(p *people) []entitlement.User { return []entitlement.User{p.approverB} },
 		},
 		{
 			name: "internal sponsors of the guest's organization, group sponsors expanded",
-			requestor: func(f *engineFixture, p *people) entitlement.User {
-				return f.user("Gina Guest", guestOf(p.org.ID))
+			requestor: func(f *entitlementtest.Env, p *people) entitlement.User {
+				return f.User("Gina Guest", entitlementtest.GuestOf(p.org.ID))
 			},
 			approvers: func(p *people) []entitlement.UserSet {
-				return []entitlement.UserSet{{Type: entitlement.UserSetInternalSponsors}, backup(single(p.fallback))}
+				return []entitlement.UserSet{{Type: entitlement.UserSetInternalSponsors}, backup(entitlementtest.Single(p.fallback))}
 			},
 			want: func(p *people) []entitlement.User {
 				return []entitlement.User{p.sponsorIn, p.approverA, p.approverB, p.requestor}
@@ -108,18 +113,18 @@ func TestApprovalRouting(t *testing.T) {
 		},
 		{
 			name: "external sponsors",
-			requestor: func(f *engineFixture, p *people) entitlement.User {
-				return f.user("Gina Guest", guestOf(p.org.ID))
+			requestor: func(f *entitlementtest.Env, p *people) entitlement.User {
+				return f.User("Gina Guest", entitlementtest.GuestOf(p.org.ID))
 			},
 			approvers: func(p *people) []entitlement.UserSet {
-				return []entitlement.UserSet{{Type: entitlement.UserSetExternalSponsors}, backup(single(p.fallback))}
+				return []entitlement.UserSet{{Type: entitlement.UserSetExternalSponsors}, backup(entitlementtest.Single(p.fallback))}
 			},
 			want: func(p *people) []entitlement.User { return []entitlement.User{p.sponsorOut} },
 		},
 		{
 			name: "sponsors of a member without organization: the backup approves",
 			approvers: func(p *people) []entitlement.UserSet {
-				return []entitlement.UserSet{{Type: entitlement.UserSetInternalSponsors}, backup(single(p.fallback))}
+				return []entitlement.UserSet{{Type: entitlement.UserSetInternalSponsors}, backup(entitlementtest.Single(p.fallback))}
 			},
 			want:       func(p *people) []entitlement.User { return []entitlement.User{p.fallback} },
 			usedBackup: true, note: "belongs to no connected organization",
@@ -127,17 +132,17 @@ func TestApprovalRouting(t *testing.T) {
 		{
 			name: "a disabled single user is skipped",
 			approvers: func(p *people) []entitlement.UserSet {
-				return []entitlement.UserSet{single(p.off), backup(single(p.fallback))}
+				return []entitlement.UserSet{entitlementtest.Single(p.off), backup(entitlementtest.Single(p.fallback))}
 			},
 			want:       func(p *people) []entitlement.User { return []entitlement.User{p.fallback} },
 			usedBackup: true,
 		},
 		{
 			name: "nobody at all: denied at once",
-			requestor: func(f *engineFixture, p *people) entitlement.User {
-				return f.user("Orphan")
+			requestor: func(f *entitlementtest.Env, p *people) entitlement.User {
+				return f.User("Orphan")
 			},
-			approvers:  func(p *people) []entitlement.UserSet { return []entitlement.UserSet{managerOf(1)} },
+			approvers:  func(p *people) []entitlement.UserSet { return []entitlement.UserSet{entitlementtest.ManagerOf(1)} },
 			want:       func(p *people) []entitlement.User { return nil },
 			denied:     true,
 			note:       "Orphan has no manager",
@@ -146,33 +151,33 @@ func TestApprovalRouting(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newEngineFixture(t)
+			f := entitlementtest.New(t)
 			var p people
-			p.bigBoss = f.user("Big Boss")
-			p.boss = f.user("Boss", managedBy(p.bigBoss))
-			p.requestor = f.user("Requestor", managedBy(p.boss))
-			p.approverA = f.user("Approver A")
-			p.approverB = f.user("Approver B")
-			p.off = f.user("Off Duty", disabled)
-			p.fallback = f.user("Fallback")
-			p.sponsorIn = f.user("Sponsor In")
-			p.sponsorOut = f.user("Sponsor Out", guestOf(""))
-			p.approvers = f.group("Approvers", p.approverA, p.approverB, p.off, p.requestor)
-			p.org = f.org("Partner", entitlement.OrgConfigured,
-				[]entitlement.Sponsor{userSponsor(p.sponsorIn), groupSponsor(p.approvers)}, []entitlement.Sponsor{userSponsor(p.sponsorOut)})
+			p.bigBoss = f.User("Big Boss")
+			p.boss = f.User("Boss", entitlementtest.ManagedBy(p.bigBoss))
+			p.requestor = f.User("Requestor", entitlementtest.ManagedBy(p.boss))
+			p.approverA = f.User("Approver A")
+			p.approverB = f.User("Approver B")
+			p.off = f.User("Off Duty", entitlementtest.Disabled)
+			p.fallback = f.User("Fallback")
+			p.sponsorIn = f.User("Sponsor In")
+			p.sponsorOut = f.User("Sponsor Out", entitlementtest.GuestOf(""))
+			p.approvers = f.Group("Approvers", p.approverA, p.approverB, p.off, p.requestor)
+			p.org = f.Org("Partner", entitlement.OrgConfigured,
+				[]entitlement.Sponsor{entitlementtest.UserSponsor(p.sponsorIn), entitlementtest.GroupSponsor(p.approvers)}, []entitlement.Sponsor{entitlementtest.UserSponsor(p.sponsorOut)})
 			requestor := p.requestor
 			if tc.requestor != nil {
 				requestor = tc.requestor(f, &p)
 			}
-			cat := f.catalog("Cat")
-			pkg := f.pkg(cat, "Pkg")
-			pol := f.policy(pkg, scope(entitlement.ScopeAllExistingDirectorySubjects), approval(approvalStage(14, tc.approvers(&p)...)))
+			cat := f.Catalog("Cat")
+			pkg := f.Package(cat, "Pkg")
+			pol := f.Policy(pkg, entitlementtest.Scope(entitlement.ScopeAllExistingDirectorySubjects), entitlementtest.Approval(entitlementtest.ApprovalStage(14, tc.approvers(&p)...)))
 
-			previews, err := f.svc.PreviewApprovers(f.as(requestor), pol.ID)
+			previews, err := f.Svc.PreviewApprovers(entitlementtest.As(requestor), pol.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
-			r := f.requestAccess(requestor, pol)
+			r := f.RequestAccess(requestor, pol)
 			st := r.Stages[0]
 			want := ids(tc.want(&p))
 			if got := sorted(st.Approvers); !slices.Equal(got, want) {
@@ -212,7 +217,7 @@ func TestApprovalRouting(t *testing.T) {
 				t.Fatalf("state %s", r.RequestState)
 			}
 			for _, id := range want {
-				page, err := f.svc.WaitingForMe(f.as(entitlement.User{ID: id}), entitlement.ListOptions{})
+				page, err := f.Svc.WaitingForMe(entitlementtest.As(entitlement.User{ID: id}), entitlement.ListOptions{})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -220,7 +225,7 @@ func TestApprovalRouting(t *testing.T) {
 					t.Errorf("WaitingForMe of %s: %d items", names(f, []string{id}), page.Total)
 				}
 			}
-			checkInvariants(t, f.st)
+			entitlementtest.CheckInvariants(t, f.Store)
 		})
 	}
 }
@@ -240,10 +245,10 @@ func sorted(s []string) []string {
 	return out
 }
 
-func names(f *engineFixture, ids []string) []string {
+func names(f *entitlementtest.Env, ids []string) []string {
 	var out []string
 	for _, id := range ids {
-		u, _ := f.userRecord(id)
+		u, _ := f.UserRecord(id)
 		out = append(out, u.DisplayName)
 	}
 	return out
@@ -251,7 +256,7 @@ func names(f *engineFixture, ids []string) []string {
 
 // threeStages builds a serial policy: the requestor's manager, then a group, then one person.
 type threeStages struct {
-	*engineFixture
+	*entitlementtest.Env
 	requestor, boss, newBoss, g1, g2, final entitlement.User
 	reviewers                               entitlement.Group
 	pol                                     entitlement.AssignmentPolicy
@@ -260,27 +265,27 @@ type threeStages struct {
 }
 
 func newThreeStages(t *testing.T) *threeStages {
-	s := &threeStages{engineFixture: newEngineFixture(t)}
-	s.boss = s.user("Boss")
-	s.newBoss = s.user("New Boss")
-	s.requestor = s.user("Requestor", managedBy(s.boss))
-	s.g1 = s.user("Group One")
-	s.g2 = s.user("Group Two")
-	s.final = s.user("Final Say")
-	s.reviewers = s.group("Reviewers", s.g1, s.g2)
-	s.team = s.group("Team")
-	cat := s.catalog("Cat")
-	s.teamRes = s.groupResource(cat, s.team)
-	pkg := s.pkg(cat, "Serial", member(s.teamRes))
-	st2 := approvalStage(5, groupSet(s.reviewers))
+	s := &threeStages{Env: entitlementtest.New(t)}
+	s.boss = s.User("Boss")
+	s.newBoss = s.User("New Boss")
+	s.requestor = s.User("Requestor", entitlementtest.ManagedBy(s.boss))
+	s.g1 = s.User("Group One")
+	s.g2 = s.User("Group Two")
+	s.final = s.User("Final Say")
+	s.reviewers = s.Group("Reviewers", s.g1, s.g2)
+	s.team = s.Group("Team")
+	cat := s.Catalog("Cat")
+	s.teamRes = s.GroupResource(cat, s.team)
+	pkg := s.Package(cat, "Serial", entitlementtest.Member(s.teamRes))
+	st2 := entitlementtest.ApprovalStage(5, entitlementtest.GroupSet(s.reviewers))
 	st2.IsApproverJustificationRequired = true
-	s.pol = s.policy(pkg, approval(approvalStage(5, managerOf(1), backup(single(s.final))), st2, approvalStage(5, single(s.final))))
+	s.pol = s.Policy(pkg, entitlementtest.Approval(entitlementtest.ApprovalStage(5, entitlementtest.ManagerOf(1), backup(entitlementtest.Single(s.final))), st2, entitlementtest.ApprovalStage(5, entitlementtest.Single(s.final))))
 	return s
 }
 
 func TestSerialThreeStages(t *testing.T) {
 	s := newThreeStages(t)
-	r := s.requestAccess(s.requestor, s.pol)
+	r := s.RequestAccess(s.requestor, s.pol)
 	if r.RequestState != entitlement.StatePendingApproval || r.CurrentStage != 0 || len(r.Stages) != 3 {
 		t.Fatalf("after submit %+v", r)
 	}
@@ -288,29 +293,29 @@ func TestSerialThreeStages(t *testing.T) {
 		t.Fatalf("stage 2 started early: %+v", r.Stages[1])
 	}
 	// Stage 2's approvers may not act before their stage.
-	if _, err := s.svc.Decide(s.as(s.g1), r.ID, true, "early"); errCode(err) != "notApprover" {
+	if _, err := s.Svc.Decide(entitlementtest.As(s.g1), r.ID, true, "early"); entitlementtest.ErrCode(err) != "notApprover" {
 		t.Fatalf("decision of a later stage's approver: %v", err)
 	}
 	// Approvers are resolved when a stage starts: the manager changes before stage 2, and stage 3 is
 	// not affected, but a manager change would be seen by a manager stage starting later.
-	r = s.decide(s.boss, r, true)
+	r = s.Decide(s.boss, r, true)
 	if r.CurrentStage != 1 || r.Stages[0].Status != entitlement.StageApproved || r.Stages[1].Status != entitlement.StagePending {
 		t.Fatalf("after stage 1 %+v", r.Stages)
 	}
 	if got := sorted(r.Stages[1].Approvers); !slices.Equal(got, ids([]entitlement.User{s.g1, s.g2})) {
-		t.Fatalf("stage 2 approvers %v", names(s.engineFixture, got))
+		t.Fatalf("stage 2 approvers %v", names(s.Env, got))
 	}
 	// The boss is done and no longer waits; stage 2's approvers do.
-	if n, _ := s.svc.PendingApprovalCount(s.as(s.boss)); n != 0 {
+	if n, _ := s.Svc.PendingApprovalCount(entitlementtest.As(s.boss)); n != 0 {
 		t.Errorf("boss still has %d waiting", n)
 	}
-	if n, _ := s.svc.PendingApprovalCount(s.as(s.g2)); n != 1 {
+	if n, _ := s.Svc.PendingApprovalCount(entitlementtest.As(s.g2)); n != 1 {
 		t.Errorf("stage 2 approver has %d waiting", n)
 	}
-	if _, err := s.svc.Decide(s.as(s.g2), r.ID, true, " "); errCode(err) != "justificationRequired" {
+	if _, err := s.Svc.Decide(entitlementtest.As(s.g2), r.ID, true, " "); entitlementtest.ErrCode(err) != "justificationRequired" {
 		t.Fatalf("decision without the required reason: %v", err)
 	}
-	r, err := s.svc.Decide(s.as(s.g2), r.ID, true, "fine by me")
+	r, err := s.Svc.Decide(entitlementtest.As(s.g2), r.ID, true, "fine by me")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -318,73 +323,73 @@ func TestSerialThreeStages(t *testing.T) {
 		t.Fatalf("after stage 2 %+v", r.Stages[1])
 	}
 	// The other group member's late click gets a clear answer.
-	_, err = s.svc.Decide(s.as(s.g1), r.ID, false, "no")
-	if errCode(err) != "alreadyDecided" || !errors.Is(err, entitlement.ErrConflict) || !strings.Contains(err.Error(), "already approved by Group Two at") {
+	_, err = s.Svc.Decide(entitlementtest.As(s.g1), r.ID, false, "no")
+	if entitlementtest.ErrCode(err) != "alreadyDecided" || !errors.Is(err, entitlement.ErrConflict) || !strings.Contains(err.Error(), "already approved by Group Two at") {
 		t.Fatalf("late decision: %v", err)
 	}
-	r = s.decide(s.final, r, true)
-	if r.RequestState != entitlement.StateDelivered || !s.isMember(s.team, s.requestor) {
+	r = s.Decide(s.final, r, true)
+	if r.RequestState != entitlement.StateDelivered || !s.IsMember(s.team, s.requestor) {
 		t.Fatalf("after stage 3: %s", r.RequestState)
 	}
 	want := []string{"Submitted", "StageStarted", "Approved", "StageStarted", "Approved", "StageStarted", "Approved", "Delivering", "Delivered"}
-	if got := eventKinds(r); !slices.Equal(got, want) {
+	if got := entitlementtest.EventKinds(r); !slices.Equal(got, want) {
 		t.Errorf("events %v", got)
 	}
-	decisions, err := s.svc.MyDecisions(s.as(s.g2), entitlement.ListOptions{})
+	decisions, err := s.Svc.MyDecisions(entitlementtest.As(s.g2), entitlement.ListOptions{})
 	if err != nil || decisions.Total != 1 {
 		t.Fatalf("MyDecisions: %d, %v", decisions.Total, err)
 	}
-	checkInvariants(t, s.st)
+	entitlementtest.CheckInvariants(t, s.Store)
 }
 
 func TestSerialDenialStopsLaterStages(t *testing.T) {
 	s := newThreeStages(t)
-	r := s.requestAccess(s.requestor, s.pol)
-	r = s.decide(s.boss, r, true)
-	if _, err := s.svc.Decide(s.as(s.g1), r.ID, false, "not now"); err != nil {
+	r := s.RequestAccess(s.requestor, s.pol)
+	r = s.Decide(s.boss, r, true)
+	if _, err := s.Svc.Decide(entitlementtest.As(s.g1), r.ID, false, "not now"); err != nil {
 		t.Fatal(err)
 	}
-	r = s.request(r.ID)
+	r = s.Request(r.ID)
 	if r.RequestState != entitlement.StateDenied || r.Stages[1].Status != entitlement.StageDenied || r.Stages[2].Status != entitlement.StageNotStarted {
 		t.Fatalf("after denial %s %+v", r.RequestState, r.Stages)
 	}
 	if !strings.Contains(r.StatusDetail, "denied by Group One: not now") {
 		t.Errorf("detail %q", r.StatusDetail)
 	}
-	if _, err := s.svc.Decide(s.as(s.final), r.ID, true, ""); errCode(err) != "notApprover" {
+	if _, err := s.Svc.Decide(entitlementtest.As(s.final), r.ID, true, ""); entitlementtest.ErrCode(err) != "notApprover" {
 		t.Fatalf("stage 3 approver after denial: %v", err)
 	}
-	_, err := s.svc.Decide(s.as(s.g2), r.ID, true, "x")
-	if errCode(err) != "alreadyDecided" || !strings.Contains(err.Error(), "already denied by Group One at") {
+	_, err := s.Svc.Decide(entitlementtest.As(s.g2), r.ID, true, "x")
+	if entitlementtest.ErrCode(err) != "alreadyDecided" || !strings.Contains(err.Error(), "already denied by Group One at") {
 		t.Fatalf("late decision on a denied stage: %v", err)
 	}
-	if len(s.notifications(entitlement.NotifyRequestDenied)) != 1 {
+	if len(s.Notifications(entitlement.NotifyRequestDenied)) != 1 {
 		t.Error("no denial notification")
 	}
-	checkInvariants(t, s.st)
+	entitlementtest.CheckInvariants(t, s.Store)
 }
 
 func TestApproversResolvedAtStageStart(t *testing.T) {
-	f := newEngineFixture(t)
-	first := f.user("First")
-	oldBoss := f.user("Old Boss")
-	newBoss := f.user("New Boss")
-	fallback := f.user("Fallback")
-	req := f.user("Requestor", managedBy(oldBoss))
-	cat := f.catalog("Cat")
-	pkg := f.pkg(cat, "P")
-	pol := f.policy(pkg, approval(approvalStage(3, single(first)), approvalStage(3, managerOf(1), backup(single(fallback)))))
-	r := f.requestAccess(req, pol)
+	f := entitlementtest.New(t)
+	first := f.User("First")
+	oldBoss := f.User("Old Boss")
+	newBoss := f.User("New Boss")
+	fallback := f.User("Fallback")
+	req := f.User("Requestor", entitlementtest.ManagedBy(oldBoss))
+	cat := f.Catalog("Cat")
+	pkg := f.Package(cat, "P")
+	pol := f.Policy(pkg, entitlementtest.Approval(entitlementtest.ApprovalStage(3, entitlementtest.Single(first)), entitlementtest.ApprovalStage(3, entitlementtest.ManagerOf(1), backup(entitlementtest.Single(fallback)))))
+	r := f.RequestAccess(req, pol)
 	req.ManagerID = newBoss.ID
-	f.update(func(tx entitlement.Tx) error { return tx.Users().Put(req) })
-	r = f.decide(first, r, true)
+	f.Update(func(tx entitlement.Tx) error { return tx.Users().Put(req) })
+	r = f.Decide(first, r, true)
 	if !slices.Equal(r.Stages[1].Approvers, []string{newBoss.ID}) {
 		t.Fatalf("stage 2 approvers %v; want the manager at the time stage 2 started", names(f, r.Stages[1].Approvers))
 	}
 	// A policy edit after submission does not move the request: it follows the stages it started with.
 	pol.RequestApprovalSettings.ApprovalStages = pol.RequestApprovalSettings.ApprovalStages[:1]
-	f.update(func(tx entitlement.Tx) error { return tx.Policies().Put(pol) })
-	r = f.decide(newBoss, r, true)
+	f.Update(func(tx entitlement.Tx) error { return tx.Policies().Put(pol) })
+	r = f.Decide(newBoss, r, true)
 	if r.RequestState != entitlement.StateDelivered {
 		t.Fatalf("state %s", r.RequestState)
 	}
@@ -392,18 +397,18 @@ func TestApproversResolvedAtStageStart(t *testing.T) {
 
 func TestDecideRefusals(t *testing.T) {
 	w := newWorld(t)
-	stranger := w.user("Stranger")
-	esc := w.user("Escalation")
-	st := approvalStage(3, single(*w.bob))
-	st.IsEscalationEnabled, st.EscalationTimeInMinutes, st.EscalationApprovers = true, 120, []entitlement.UserSet{single(esc)}
+	stranger := w.User("Stranger")
+	esc := w.User("Escalation")
+	st := entitlementtest.ApprovalStage(3, entitlementtest.Single(*w.bob))
+	st.IsEscalationEnabled, st.EscalationTimeInMinutes, st.EscalationApprovers = true, 120, []entitlement.UserSet{entitlementtest.Single(esc)}
 	st.IsApproverJustificationRequired = true
-	pol := w.policy(w.teamPkg, approval(st))
-	r := w.requestAccess(*w.ada, pol)
+	pol := w.Policy(w.teamPkg, entitlementtest.Approval(st))
+	r := w.RequestAccess(*w.ada, pol)
 
 	// Someone requesting through a policy that names them as an approver.
-	other := w.pkg(w.cat, "Other")
-	selfPol := w.policy(other, approval(approvalStage(3, single(*w.ada), single(*w.bob))))
-	own := w.requestAccess(*w.ada, selfPol)
+	other := w.Package(w.cat, "Other")
+	selfPol := w.Policy(other, entitlementtest.Approval(entitlementtest.ApprovalStage(3, entitlementtest.Single(*w.ada), entitlementtest.Single(*w.bob))))
+	own := w.RequestAccess(*w.ada, selfPol)
 
 	for _, tc := range []struct {
 		name   string
@@ -422,8 +427,8 @@ func TestDecideRefusals(t *testing.T) {
 		{"a stage that does not exist", *w.bob, r.ID, 4, "x", "invalidStage", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := w.svc.DecideStage(w.as(tc.as), tc.id, tc.stage, true, tc.reason)
-			if errCode(err) != tc.code {
+			_, err := w.Svc.DecideStage(entitlementtest.As(tc.as), tc.id, tc.stage, true, tc.reason)
+			if entitlementtest.ErrCode(err) != tc.code {
 				t.Fatalf("err %v; want code %s", err, tc.code)
 			}
 			if tc.kind != nil && !errors.Is(err, tc.kind) {
@@ -431,7 +436,7 @@ func TestDecideRefusals(t *testing.T) {
 			}
 		})
 	}
-	if got := w.request(r.ID); got.RequestState != entitlement.StatePendingApproval || got.Stages[0].DecidedBy != "" {
+	if got := w.Request(r.ID); got.RequestState != entitlement.StatePendingApproval || got.Stages[0].DecidedBy != "" {
 		t.Fatalf("a refused decision changed the request: %+v", got.Stages[0])
 	}
 	// The requestor sees only the approver, not themselves, on their own request.
@@ -439,143 +444,143 @@ func TestDecideRefusals(t *testing.T) {
 		t.Fatal("requestor among approvers")
 	}
 	// A decision after a timeout, and after a cancel, explain what happened.
-	w.clock.Advance(3*24*time.Hour + time.Minute)
-	w.drain(w.worker(entitlement.WorkerOptions{}))
-	_, err := w.svc.Decide(w.as(*w.bob), r.ID, true, "late")
-	if errCode(err) != "alreadyDecided" || !strings.Contains(err.Error(), "nobody decided in time") {
+	w.Clock.Advance(3*24*time.Hour + time.Minute)
+	w.Drain(w.Worker(entitlement.WorkerOptions{}))
+	_, err := w.Svc.Decide(entitlementtest.As(*w.bob), r.ID, true, "late")
+	if entitlementtest.ErrCode(err) != "alreadyDecided" || !strings.Contains(err.Error(), "nobody decided in time") {
 		t.Fatalf("decision after timeout: %v", err)
 	}
-	c := w.requestAccess(*w.ada, pol)
-	if err := w.svc.CancelRequest(w.as(*w.ada), c.ID); err != nil {
+	c := w.RequestAccess(*w.ada, pol)
+	if err := w.Svc.CancelRequest(entitlementtest.As(*w.ada), c.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.svc.Decide(w.as(*w.bob), c.ID, true, "late"); errCode(err) != "requestCanceled" {
+	if _, err := w.Svc.Decide(entitlementtest.As(*w.bob), c.ID, true, "late"); entitlementtest.ErrCode(err) != "requestCanceled" {
 		t.Fatalf("decision after cancel: %v", err)
 	}
 }
 
 func TestDecideStageGuardsAgainstLandingOnTheNextStage(t *testing.T) {
-	f := newEngineFixture(t)
-	a := f.user("A")
-	b := f.user("B")
-	req := f.user("Requestor")
-	both := f.group("Both", a, b)
-	cat := f.catalog("Cat")
-	pkg := f.pkg(cat, "P")
-	pol := f.policy(pkg, approval(approvalStage(3, groupSet(both)), approvalStage(3, groupSet(both))))
-	r := f.requestAccess(req, pol)
-	if _, err := f.svc.DecideStage(f.as(a), r.ID, 1, true, ""); err != nil {
+	f := entitlementtest.New(t)
+	a := f.User("A")
+	b := f.User("B")
+	req := f.User("Requestor")
+	both := f.Group("Both", a, b)
+	cat := f.Catalog("Cat")
+	pkg := f.Package(cat, "P")
+	pol := f.Policy(pkg, entitlementtest.Approval(entitlementtest.ApprovalStage(3, entitlementtest.GroupSet(both)), entitlementtest.ApprovalStage(3, entitlementtest.GroupSet(both))))
+	r := f.RequestAccess(req, pol)
+	if _, err := f.Svc.DecideStage(entitlementtest.As(a), r.ID, 1, true, ""); err != nil {
 		t.Fatal(err)
 	}
 	// B clicked "approve" on stage 1 at the same moment: with the stage named, the click does not
 	// approve stage 2 unseen.
-	_, err := f.svc.DecideStage(f.as(b), r.ID, 1, true, "")
-	if errCode(err) != "alreadyDecided" || !strings.Contains(err.Error(), "already approved by A at") {
+	_, err := f.Svc.DecideStage(entitlementtest.As(b), r.ID, 1, true, "")
+	if entitlementtest.ErrCode(err) != "alreadyDecided" || !strings.Contains(err.Error(), "already approved by A at") {
 		t.Fatalf("late stage-1 click: %v", err)
 	}
-	if got := f.request(r.ID); got.CurrentStage != 1 || got.Stages[1].Status != entitlement.StagePending {
+	if got := f.Request(r.ID); got.CurrentStage != 1 || got.Stages[1].Status != entitlement.StagePending {
 		t.Fatalf("stage 2 was decided by a stage-1 click: %+v", got.Stages[1])
 	}
 }
 
 func TestEscalationAndTimeout(t *testing.T) {
 	w := newWorld(t)
-	esc := w.user("Escalation Person")
-	st := approvalStage(2, single(*w.bob))
-	st.IsEscalationEnabled, st.EscalationTimeInMinutes, st.EscalationApprovers = true, 60, []entitlement.UserSet{single(esc)}
-	pol := w.policy(w.teamPkg, approval(st))
-	wk := w.worker(entitlement.WorkerOptions{})
-	r := w.requestAccess(*w.ada, pol)
+	esc := w.User("Escalation Person")
+	st := entitlementtest.ApprovalStage(2, entitlementtest.Single(*w.bob))
+	st.IsEscalationEnabled, st.EscalationTimeInMinutes, st.EscalationApprovers = true, 60, []entitlement.UserSet{entitlementtest.Single(esc)}
+	pol := w.Policy(w.teamPkg, entitlementtest.Approval(st))
+	wk := w.Worker(entitlement.WorkerOptions{})
+	r := w.RequestAccess(*w.ada, pol)
 	if r.DueDateTime == nil || !r.DueDateTime.Equal(t0.Add(time.Hour)) {
 		t.Fatalf("due %v; want the escalation time", r.DueDateTime)
 	}
 
-	w.clock.Advance(59 * time.Minute)
-	if res, err := wk.Tick(ctxBG); err != nil || res.Requests != 0 {
+	w.Clock.Advance(59 * time.Minute)
+	if res, err := wk.Tick(bg); err != nil || res.Requests != 0 {
 		t.Fatalf("tick before escalation: %+v %v", res, err)
 	}
-	if n, _ := w.svc.PendingApprovalCount(w.as(esc)); n != 0 {
+	if n, _ := w.Svc.PendingApprovalCount(entitlementtest.As(esc)); n != 0 {
 		t.Fatalf("escalation approver asked early (%d)", n)
 	}
-	w.clock.Advance(2 * time.Minute)
-	res, err := wk.Tick(ctxBG)
+	w.Clock.Advance(2 * time.Minute)
+	res, err := wk.Tick(bg)
 	if err != nil || res.Requests != 1 {
 		t.Fatalf("tick at escalation: %+v %v", res, err)
 	}
-	r = w.request(r.ID)
+	r = w.Request(r.ID)
 	if !r.Stages[0].Escalated || r.RequestStatus != entitlement.RequestStatusEscalated || !r.DueDateTime.Equal(t0.Add(48*time.Hour)) {
 		t.Fatalf("after escalation %+v due %v", r.Stages[0], r.DueDateTime)
 	}
-	if n, _ := w.svc.PendingApprovalCount(w.as(esc)); n != 1 {
+	if n, _ := w.Svc.PendingApprovalCount(entitlementtest.As(esc)); n != 1 {
 		t.Fatalf("escalation approver has %d waiting", n)
 	}
-	if n, _ := w.svc.PendingApprovalCount(w.as(*w.bob)); n != 1 {
+	if n, _ := w.Svc.PendingApprovalCount(entitlementtest.As(*w.bob)); n != 1 {
 		t.Fatalf("primary approver lost the request after escalation (%d)", n)
 	}
-	if got := w.notifications(entitlement.NotifyApprovalNeeded); len(got) != 2 {
+	if got := w.Notifications(entitlement.NotifyApprovalNeeded); len(got) != 2 {
 		t.Fatalf("%d approval-needed notifications; want 2 (stage start, escalation)", len(got))
 	}
 	// A second tick at the same time changes nothing.
-	if res, err := wk.Tick(ctxBG); err != nil || res.Requests != 0 {
+	if res, err := wk.Tick(bg); err != nil || res.Requests != 0 {
 		t.Fatalf("second tick: %+v %v", res, err)
 	}
-	r = w.decide(esc, r, true)
+	r = w.Decide(esc, r, true)
 	if r.RequestState != entitlement.StateDelivered {
 		t.Fatalf("escalation approver's approval: %s", r.RequestState)
 	}
 
 	// Timeout: nobody acts for two days.
 	w2 := newWorld(t)
-	st2 := approvalStage(2, single(*w2.bob))
-	pol2 := w2.policy(w2.teamPkg, approval(st2))
-	r2 := w2.requestAccess(*w2.ada, pol2)
-	wk2 := w2.worker(entitlement.WorkerOptions{})
-	w2.clock.Advance(48*time.Hour - time.Second)
-	if res, _ := wk2.Tick(ctxBG); res.Requests != 0 {
+	st2 := entitlementtest.ApprovalStage(2, entitlementtest.Single(*w2.bob))
+	pol2 := w2.Policy(w2.teamPkg, entitlementtest.Approval(st2))
+	r2 := w2.RequestAccess(*w2.ada, pol2)
+	wk2 := w2.Worker(entitlement.WorkerOptions{})
+	w2.Clock.Advance(48*time.Hour - time.Second)
+	if res, _ := wk2.Tick(bg); res.Requests != 0 {
 		t.Fatal("timed out early")
 	}
-	w2.clock.Advance(time.Second)
-	if res, _ := wk2.Tick(ctxBG); res.Requests != 1 {
+	w2.Clock.Advance(time.Second)
+	if res, _ := wk2.Tick(bg); res.Requests != 1 {
 		t.Fatal("did not time out")
 	}
-	r2 = w2.request(r2.ID)
+	r2 = w2.Request(r2.ID)
 	if r2.RequestState != entitlement.StateDenied || r2.StatusDetail != entitlement.ReasonTimedOut || r2.Stages[0].Status != entitlement.StageTimedOut || r2.DueDateTime != nil {
 		t.Fatalf("after timeout %s %q %+v", r2.RequestState, r2.StatusDetail, r2.Stages[0])
 	}
-	before := len(w2.outboxMessages())
-	if res, _ := wk2.Tick(ctxBG); res.Requests != 0 {
+	before := len(w2.OutboxMessages())
+	if res, _ := wk2.Tick(bg); res.Requests != 0 {
 		t.Fatal("second tick after the timeout changed something")
 	}
-	if got := w2.request(r2.ID); len(got.Events) != len(r2.Events) {
+	if got := w2.Request(r2.ID); len(got.Events) != len(r2.Events) {
 		t.Fatal("second tick added events")
 	}
-	if len(w2.outboxMessages()) != before {
+	if len(w2.OutboxMessages()) != before {
 		t.Fatal("second tick wrote outbox messages")
 	}
-	checkInvariants(t, w.st)
-	checkInvariants(t, w2.st)
+	entitlementtest.CheckInvariants(t, w.Store)
+	entitlementtest.CheckInvariants(t, w2.Store)
 }
 
 // TestConcurrentDecisionsExactlyOnce races many approvers deciding the same request: exactly one
 // decision is recorded, every other approver gets "already decided by <winner>", and at most one
 // assignment results. Run with -race.
 func TestConcurrentDecisionsExactlyOnce(t *testing.T) {
-	f := newEngineFixture(t)
+	f := entitlementtest.New(t)
 	const approvers = 24
 	var people []entitlement.User
 	for i := range approvers {
-		people = append(people, f.user(fmt.Sprintf("Approver %02d", i)))
+		people = append(people, f.User(fmt.Sprintf("Approver %02d", i)))
 	}
-	g := f.group("Approvers", people...)
-	team := f.group("Team")
-	cat := f.catalog("Cat")
-	res := f.groupResource(cat, team)
-	pkg := f.pkg(cat, "P", member(res))
-	pol := f.policy(pkg, approval(approvalStage(3, groupSet(g))))
+	g := f.Group("Approvers", people...)
+	team := f.Group("Team")
+	cat := f.Catalog("Cat")
+	res := f.GroupResource(cat, team)
+	pkg := f.Package(cat, "P", entitlementtest.Member(res))
+	pol := f.Policy(pkg, entitlementtest.Approval(entitlementtest.ApprovalStage(3, entitlementtest.GroupSet(g))))
 
 	for round := range 8 {
-		req := f.user(fmt.Sprintf("Requestor %d", round))
-		r := f.requestAccess(req, pol)
+		req := f.User(fmt.Sprintf("Requestor %d", round))
+		r := f.RequestAccess(req, pol)
 		var (
 			wg     sync.WaitGroup
 			mu     sync.Mutex
@@ -589,13 +594,13 @@ func TestConcurrentDecisionsExactlyOnce(t *testing.T) {
 				defer wg.Done()
 				<-start
 				approve := (i+round)%3 != 0
-				_, err := f.svc.Decide(f.as(u), r.ID, approve, "race")
+				_, err := f.Svc.Decide(entitlementtest.As(u), r.ID, approve, "race")
 				mu.Lock()
 				defer mu.Unlock()
 				switch {
 				case err == nil:
 					wins = append(wins, u.DisplayName)
-				case errCode(err) == "alreadyDecided" && errors.Is(err, entitlement.ErrConflict) && strings.Contains(err.Error(), " by "):
+				case entitlementtest.ErrCode(err) == "alreadyDecided" && errors.Is(err, entitlement.ErrConflict) && strings.Contains(err.Error(), " by "):
 					losers++
 				default:
 					t.Errorf("decision by %s: %v", u.DisplayName, err)
@@ -607,7 +612,7 @@ func TestConcurrentDecisionsExactlyOnce(t *testing.T) {
 		if len(wins) != 1 || losers != approvers-1 {
 			t.Fatalf("round %d: %d winners %v, %d losers", round, len(wins), wins, losers)
 		}
-		got := f.request(r.ID)
+		got := f.Request(r.ID)
 		if got.Stages[0].DecidedByName != wins[0] {
 			t.Fatalf("round %d: decided by %s, winner %s", round, got.Stages[0].DecidedByName, wins[0])
 		}
@@ -621,18 +626,18 @@ func TestConcurrentDecisionsExactlyOnce(t *testing.T) {
 			t.Fatalf("round %d: %d decision events", round, decisions)
 		}
 		approved := got.Stages[0].Decision == entitlement.DecisionApprove
-		if approved != (got.RequestState == entitlement.StateDelivered) || approved != f.isMember(team, req) {
+		if approved != (got.RequestState == entitlement.StateDelivered) || approved != f.IsMember(team, req) {
 			t.Fatalf("round %d: decision %s, state %s", round, got.Stages[0].Decision, got.RequestState)
 		}
 	}
-	checkInvariants(t, f.st)
+	entitlementtest.CheckInvariants(t, f.Store)
 	var live int
-	f.view(func(tx entitlement.Tx) error {
+	f.View(func(tx entitlement.Tx) error {
 		var err error
 		live, err = tx.Assignments().CountLiveByPackage(pkg.ID)
 		return err
 	})
-	page, err := f.svc.PackageRequests(f.asAdmin(people[0]), pkg.ID, entitlement.RequestFilter{States: []string{entitlement.StateDelivered}}, entitlement.ListOptions{Limit: 100})
+	page, err := f.Svc.PackageRequests(entitlementtest.AsAdmin(people[0]), pkg.ID, entitlement.RequestFilter{States: []string{entitlement.StateDelivered}}, entitlement.ListOptions{Limit: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -652,10 +657,10 @@ func TestConcurrentSubmissions(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := w.svc.SubmitRequest(w.as(*w.ada), entitlement.RequestInput{RequestType: entitlement.RequestUserAdd, AccessPackageID: w.teamPkg.ID, PolicyID: w.approved.ID})
+			_, err := w.Svc.SubmitRequest(entitlementtest.As(*w.ada), entitlement.RequestInput{RequestType: entitlement.RequestUserAdd, AccessPackageID: w.teamPkg.ID, PolicyID: w.approved.ID})
 			mu.Lock()
 			defer mu.Unlock()
-			switch errCode(err) {
+			switch entitlementtest.ErrCode(err) {
 			case "":
 				if err != nil {
 					t.Error(err)
@@ -672,5 +677,5 @@ func TestConcurrentSubmissions(t *testing.T) {
 	if ok != 1 || dup != 15 {
 		t.Fatalf("%d accepted, %d duplicates", ok, dup)
 	}
-	checkInvariants(t, w.st)
+	entitlementtest.CheckInvariants(t, w.Store)
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/stewardhq/steward/entitlement"
+	"github.com/stewardhq/steward/entitlement/entitlementtest"
 )
 
 // TestAuthorization runs every operation as every role on a fresh fixture and expects either
@@ -28,28 +29,28 @@ func TestAuthorization(t *testing.T) {
 		case admin:
 			return rootAdmin
 		case creator:
-			return as(f.creator)
+			return entitlementtest.As(f.creator)
 		case owner:
-			return as(f.ownerA)
+			return entitlementtest.As(f.ownerA)
 		case pkgMgr:
-			return as(f.pkgMgrA)
+			return entitlementtest.As(f.pkgMgrA)
 		case asgMgr:
-			return as(f.asgMgrA)
+			return entitlementtest.As(f.asgMgrA)
 		case reader:
-			return as(f.readerA)
+			return entitlementtest.As(f.readerA)
 		}
-		return as(f.plain)
+		return entitlementtest.As(f.plain)
 	}
 	emptyCatalog := func(t *testing.T, f *fixture, c entitlement.Catalog) {
 		t.Helper()
-		if err := f.svc.DeletePolicy(rootAdmin, f.polA.ID); err != nil && c.ID == f.catA.ID {
+		if err := f.Svc.DeletePolicy(rootAdmin, f.polA.ID); err != nil && c.ID == f.catA.ID {
 			t.Fatal(err)
 		}
 		if c.ID == f.catA.ID {
-			if err := f.svc.RemoveRoleScope(rootAdmin, f.pkgA.ID, f.pkgA.RoleScopes[0].ID); err != nil {
+			if err := f.Svc.RemoveRoleScope(rootAdmin, f.pkgA.ID, f.pkgA.RoleScopes[0].ID); err != nil {
 				t.Fatal(err)
 			}
-			if err := f.svc.DeleteAccessPackage(rootAdmin, f.pkgA.ID); err != nil {
+			if err := f.Svc.DeleteAccessPackage(rootAdmin, f.pkgA.ID); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -65,114 +66,114 @@ func TestAuthorization(t *testing.T) {
 		run     func(t *testing.T, f *fixture, ctx context.Context) error
 	}{
 		{"create catalog", []string{admin, creator}, func(t *testing.T, f *fixture, ctx context.Context) error {
-			_, err := f.svc.CreateCatalog(ctx, entitlement.CatalogInput{DisplayName: "New"})
+			_, err := f.Svc.CreateCatalog(ctx, entitlement.CatalogInput{DisplayName: "New"})
 			return err
 		}},
 		{"update catalog A", owners, func(t *testing.T, f *fixture, ctx context.Context) error {
-			_, err := f.svc.UpdateCatalog(ctx, f.catA.ID, entitlement.CatalogInput{DisplayName: "A2", Published: true})
+			_, err := f.Svc.UpdateCatalog(ctx, f.catA.ID, entitlement.CatalogInput{DisplayName: "A2", Published: true})
 			return err
 		}},
 		{"update catalog B", admins, func(t *testing.T, f *fixture, ctx context.Context) error {
-			_, err := f.svc.UpdateCatalog(ctx, f.catB.ID, entitlement.CatalogInput{DisplayName: "B2", Published: true})
+			_, err := f.Svc.UpdateCatalog(ctx, f.catB.ID, entitlement.CatalogInput{DisplayName: "B2", Published: true})
 			return err
 		}},
 		{"delete catalog A", owners, func(t *testing.T, f *fixture, ctx context.Context) error {
 			emptyCatalog(t, f, f.catA)
-			return f.svc.DeleteCatalog(ctx, f.catA.ID)
+			return f.Svc.DeleteCatalog(ctx, f.catA.ID)
 		}},
 		{"delete catalog B", admins, func(t *testing.T, f *fixture, ctx context.Context) error {
-			return f.svc.DeleteCatalog(ctx, f.catB.ID)
+			return f.Svc.DeleteCatalog(ctx, f.catB.ID)
 		}},
 		{"read catalog A", readers, func(t *testing.T, f *fixture, ctx context.Context) error {
-			_, err := f.svc.CatalogByID(ctx, f.catA.ID)
+			_, err := f.Svc.CatalogByID(ctx, f.catA.ID)
 			return err
 		}},
 		{"read catalog B", admins, func(t *testing.T, f *fixture, ctx context.Context) error {
-			_, err := f.svc.CatalogByID(ctx, f.catB.ID)
+			_, err := f.Svc.CatalogByID(ctx, f.catB.ID)
 			return err
 		}},
 		{"catalog stats of A", readers, func(t *testing.T, f *fixture, ctx context.Context) error {
-			_, err := f.svc.CatalogStats(ctx, f.catA.ID)
+			_, err := f.Svc.CatalogStats(ctx, f.catA.ID)
 			return err
 		}},
 		{"manage roles of A", owners, func(t *testing.T, f *fixture, ctx context.Context) error {
-			return f.svc.AddCatalogRoleMember(ctx, f.catA.ID, entitlement.CatalogRoleMember{Role: entitlement.RoleCatalogReader, PrincipalID: f.plain.ID})
+			return f.Svc.AddCatalogRoleMember(ctx, f.catA.ID, entitlement.CatalogRoleMember{Role: entitlement.RoleCatalogReader, PrincipalID: f.plain.ID})
 		}},
 		{"manage roles of B", admins, func(t *testing.T, f *fixture, ctx context.Context) error {
-			return f.svc.AddCatalogRoleMember(ctx, f.catB.ID, entitlement.CatalogRoleMember{Role: entitlement.RoleCatalogReader, PrincipalID: f.plain.ID})
+			return f.Svc.AddCatalogRoleMember(ctx, f.catB.ID, entitlement.CatalogRoleMember{Role: entitlement.RoleCatalogReader, PrincipalID: f.plain.ID})
 		}},
 		{"add resource to A", owners, func(t *testing.T, f *fixture, ctx context.Context) error {
-			_, err := f.svc.AddResource(ctx, f.catA.ID, entitlement.ResourceInput{OriginSystem: entitlement.OriginApplication, DisplayName: "Wiki", Roles: []string{"Reader"}})
+			_, err := f.Svc.AddResource(ctx, f.catA.ID, entitlement.ResourceInput{OriginSystem: entitlement.OriginApplication, DisplayName: "Wiki", Roles: []string{"Reader"}})
 			return err
 		}},
 		{"remove resource from A", owners, func(t *testing.T, f *fixture, ctx context.Context) error {
-			rr, err := f.svc.AddResource(rootAdmin, f.catA.ID, entitlement.ResourceInput{OriginSystem: entitlement.OriginApplication, DisplayName: "Wiki", Roles: []string{"Reader"}})
+			rr, err := f.Svc.AddResource(rootAdmin, f.catA.ID, entitlement.ResourceInput{OriginSystem: entitlement.OriginApplication, DisplayName: "Wiki", Roles: []string{"Reader"}})
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = f.svc.RemoveResource(ctx, f.catA.ID, rr.ResourceID, "not needed")
+			_, err = f.Svc.RemoveResource(ctx, f.catA.ID, rr.ResourceID, "not needed")
 			return err
 		}},
 		{"list resources of A", readers, func(t *testing.T, f *fixture, ctx context.Context) error {
-			_, err := f.svc.ListResources(ctx, f.catA.ID, entitlement.ListOptions{})
+			_, err := f.Svc.ListResources(ctx, f.catA.ID, entitlement.ListOptions{})
 			return err
 		}},
 		{"create package in A", packagers, func(t *testing.T, f *fixture, ctx context.Context) error {
-			_, err := f.svc.CreateAccessPackage(ctx, entitlement.AccessPackageInput{CatalogID: f.catA.ID, DisplayName: "P"})
+			_, err := f.Svc.CreateAccessPackage(ctx, entitlement.AccessPackageInput{CatalogID: f.catA.ID, DisplayName: "P"})
 			return err
 		}},
 		{"create package in B", admins, func(t *testing.T, f *fixture, ctx context.Context) error {
-			_, err := f.svc.CreateAccessPackage(ctx, entitlement.AccessPackageInput{CatalogID: f.catB.ID, DisplayName: "P"})
+			_, err := f.Svc.CreateAccessPackage(ctx, entitlement.AccessPackageInput{CatalogID: f.catB.ID, DisplayName: "P"})
 			return err
 		}},
 		{"update package in A", packagers, func(t *testing.T, f *fixture, ctx context.Context) error {
-			_, err := f.svc.UpdateAccessPackage(ctx, f.pkgA.ID, entitlement.AccessPackageInput{DisplayName: "Renamed"})
+			_, err := f.Svc.UpdateAccessPackage(ctx, f.pkgA.ID, entitlement.AccessPackageInput{DisplayName: "Renamed"})
 			return err
 		}},
 		{"read package in A", readers, func(t *testing.T, f *fixture, ctx context.Context) error {
-			_, err := f.svc.AccessPackageByID(ctx, f.pkgA.ID)
+			_, err := f.Svc.AccessPackageByID(ctx, f.pkgA.ID)
 			return err
 		}},
 		{"add role scope in A", packagers, func(t *testing.T, f *fixture, ctx context.Context) error {
-			_, err := f.svc.AddRoleScope(ctx, f.pkgA.ID, f.resA.ID, f.resA.Roles[1].ID, "")
+			_, err := f.Svc.AddRoleScope(ctx, f.pkgA.ID, f.resA.ID, f.resA.Roles[1].ID, "")
 			return err
 		}},
 		{"create policy in A", packagers, func(t *testing.T, f *fixture, ctx context.Context) error {
-			_, err := f.svc.CreatePolicy(ctx, noApprovalPolicy(f.pkgA.ID, "Second"))
+			_, err := f.Svc.CreatePolicy(ctx, noApprovalPolicy(f.pkgA.ID, "Second"))
 			return err
 		}},
 		{"replace policy in A", packagers, func(t *testing.T, f *fixture, ctx context.Context) error {
-			_, err := f.svc.ReplacePolicy(ctx, f.polA.ID, noApprovalPolicy("", "Replaced"))
+			_, err := f.Svc.ReplacePolicy(ctx, f.polA.ID, noApprovalPolicy("", "Replaced"))
 			return err
 		}},
 		{"delete policy in A", packagers, func(t *testing.T, f *fixture, ctx context.Context) error {
-			return f.svc.DeletePolicy(ctx, f.polA.ID)
+			return f.Svc.DeletePolicy(ctx, f.polA.ID)
 		}},
 		{"read policy in A", readers, func(t *testing.T, f *fixture, ctx context.Context) error {
-			_, err := f.svc.PoliciesOfPackage(ctx, f.pkgA.ID)
+			_, err := f.Svc.PoliciesOfPackage(ctx, f.pkgA.ID)
 			return err
 		}},
 		{"directory write", admins, func(t *testing.T, f *fixture, ctx context.Context) error {
-			_, err := f.svc.CreateGroup(ctx, entitlement.GroupInput{DisplayName: "Another"})
+			_, err := f.Svc.CreateGroup(ctx, entitlement.GroupInput{DisplayName: "Another"})
 			return err
 		}},
 		{"directory read", []string{admin, creator, owner, pkgMgr, asgMgr, reader}, func(t *testing.T, f *fixture, ctx context.Context) error {
-			_, err := f.svc.ListUsers(ctx, entitlement.ListOptions{})
+			_, err := f.Svc.ListUsers(ctx, entitlement.ListOptions{})
 			return err
 		}},
 		{"connected organization write", admins, func(t *testing.T, f *fixture, ctx context.Context) error {
-			_, err := f.svc.CreateConnectedOrganization(ctx, entitlement.ConnectedOrganizationInput{DisplayName: "Partner", IdentitySources: []entitlement.IdentitySource{{Type: entitlement.SourceDomain, DomainName: "partner.example"}}})
+			_, err := f.Svc.CreateConnectedOrganization(ctx, entitlement.ConnectedOrganizationInput{DisplayName: "Partner", IdentitySources: []entitlement.IdentitySource{{Type: entitlement.SourceDomain, DomainName: "partner.example"}}})
 			return err
 		}},
 		{"settings write", admins, func(t *testing.T, f *fixture, ctx context.Context) error {
-			_, err := f.svc.UpdateSettings(ctx, entitlement.Settings{ExternalUserLifecycleAction: entitlement.LifecycleNone})
+			_, err := f.Svc.UpdateSettings(ctx, entitlement.Settings{ExternalUserLifecycleAction: entitlement.LifecycleNone})
 			return err
 		}},
 		{"catalog creators write", admins, func(t *testing.T, f *fixture, ctx context.Context) error {
-			return f.svc.AddCatalogCreator(ctx, entitlement.Sponsor{ID: f.plain.ID})
+			return f.Svc.AddCatalogCreator(ctx, entitlement.Sponsor{ID: f.plain.ID})
 		}},
 		{"audit read", admins, func(t *testing.T, f *fixture, ctx context.Context) error {
-			_, err := f.svc.ListAudit(ctx, entitlement.AuditFilter{}, entitlement.ListOptions{})
+			_, err := f.Svc.ListAudit(ctx, entitlement.AuditFilter{}, entitlement.ListOptions{})
 			return err
 		}},
 	}
@@ -201,11 +202,11 @@ func TestAuthorization(t *testing.T) {
 // TestListsShowOnlyWhatTheCallerMayRead checks the catalog and package lists per role.
 func TestListsShowOnlyWhatTheCallerMayRead(t *testing.T) {
 	f := newFixture(t)
-	pkgB, err := f.svc.CreateAccessPackage(rootAdmin, entitlement.AccessPackageInput{CatalogID: f.catB.ID, DisplayName: "B package"})
+	pkgB, err := f.Svc.CreateAccessPackage(rootAdmin, entitlement.AccessPackageInput{CatalogID: f.catB.ID, DisplayName: "B package"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.CreatePolicy(rootAdmin, noApprovalPolicy(pkgB.ID, "B policy")); err != nil {
+	if _, err := f.Svc.CreatePolicy(rootAdmin, noApprovalPolicy(pkgB.ID, "B policy")); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
@@ -214,22 +215,22 @@ func TestListsShowOnlyWhatTheCallerMayRead(t *testing.T) {
 		catalogs, packages, policies []string
 	}{
 		{"admin", rootAdmin, []string{"Catalog A", "Catalog B"}, []string{"B package", "Engineering access"}, []string{"All members", "B policy"}},
-		{"creator", as(f.creator), nil, nil, nil},
-		{"owner of A", as(f.ownerA), []string{"Catalog A"}, []string{"Engineering access"}, []string{"All members"}},
-		{"reader of A", as(f.readerA), []string{"Catalog A"}, []string{"Engineering access"}, []string{"All members"}},
-		{"assignment manager of A", as(f.asgMgrA), []string{"Catalog A"}, []string{"Engineering access"}, []string{"All members"}},
-		{"plain", as(f.plain), nil, nil, nil},
+		{"creator", entitlementtest.As(f.creator), nil, nil, nil},
+		{"owner of A", entitlementtest.As(f.ownerA), []string{"Catalog A"}, []string{"Engineering access"}, []string{"All members"}},
+		{"reader of A", entitlementtest.As(f.readerA), []string{"Catalog A"}, []string{"Engineering access"}, []string{"All members"}},
+		{"assignment manager of A", entitlementtest.As(f.asgMgrA), []string{"Catalog A"}, []string{"Engineering access"}, []string{"All members"}},
+		{"plain", entitlementtest.As(f.plain), nil, nil, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cats, err := f.svc.ListCatalogs(tc.ctx, entitlement.ListOptions{})
+			cats, err := f.Svc.ListCatalogs(tc.ctx, entitlement.ListOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			pkgs, err := f.svc.ListAccessPackages(tc.ctx, entitlement.ListOptions{})
+			pkgs, err := f.Svc.ListAccessPackages(tc.ctx, entitlement.ListOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			pols, err := f.svc.ListPolicies(tc.ctx, entitlement.ListOptions{Search: ""})
+			pols, err := f.Svc.ListPolicies(tc.ctx, entitlement.ListOptions{Search: ""})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -262,15 +263,15 @@ func TestListsShowOnlyWhatTheCallerMayRead(t *testing.T) {
 // TestGroupRolesGrantAccess checks that a catalog role held by a group applies to its members.
 func TestGroupRolesGrantAccess(t *testing.T) {
 	f := newFixture(t)
-	if err := f.svc.AddCatalogRoleMember(rootAdmin, f.catB.ID, entitlement.CatalogRoleMember{Role: entitlement.RoleAccessPackageManager, PrincipalID: f.eng.ID, PrincipalType: entitlement.PrincipalGroup}); err != nil {
+	if err := f.Svc.AddCatalogRoleMember(rootAdmin, f.catB.ID, entitlement.CatalogRoleMember{Role: entitlement.RoleAccessPackageManager, PrincipalID: f.eng.ID, PrincipalType: entitlement.PrincipalGroup}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.CreateAccessPackage(as(f.plain), entitlement.AccessPackageInput{CatalogID: f.catB.ID, DisplayName: "Via group"}); err != nil {
+	if _, err := f.Svc.CreateAccessPackage(entitlementtest.As(f.plain), entitlement.AccessPackageInput{CatalogID: f.catB.ID, DisplayName: "Via group"}); err != nil {
 		t.Errorf("member of a manager group: %v", err)
 	}
-	if _, err := f.svc.RemoveGroupMember(rootAdmin, f.eng.ID, f.plain.ID); err != nil {
+	if _, err := f.Svc.RemoveGroupMember(rootAdmin, f.eng.ID, f.plain.ID); err != nil {
 		t.Fatal(err)
 	}
-	_, err := f.svc.CreateAccessPackage(as(f.plain), entitlement.AccessPackageInput{CatalogID: f.catB.ID, DisplayName: "No longer"})
+	_, err := f.Svc.CreateAccessPackage(entitlementtest.As(f.plain), entitlement.AccessPackageInput{CatalogID: f.catB.ID, DisplayName: "No longer"})
 	wantErr(t, err, entitlement.ErrForbidden)
 }

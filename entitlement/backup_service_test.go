@@ -8,14 +8,15 @@ import (
 	"testing"
 
 	"github.com/stewardhq/steward/entitlement"
+	"github.com/stewardhq/steward/entitlement/entitlementtest"
 	"github.com/stewardhq/steward/store"
 )
 
 func TestBackup(t *testing.T) {
-	svc, _, _ := newTestService(t)
-	user := mkUser(t, svc, "Plain User")
+	svc := entitlementtest.New(t).Svc
+	user := entitlementtest.CreateUser(t, svc, "Plain User")
 
-	if _, err := svc.Backup(as(user), &bytes.Buffer{}); !errors.Is(err, entitlement.ErrForbidden) {
+	if _, err := svc.Backup(entitlementtest.As(user), &bytes.Buffer{}); !errors.Is(err, entitlement.ErrForbidden) {
 		t.Fatalf("plain user backup: %v, want ErrForbidden", err)
 	}
 	if _, err := svc.Backup(bg, &bytes.Buffer{}); !errors.Is(err, entitlement.ErrUnauthorized) {

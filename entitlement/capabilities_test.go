@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/stewardhq/steward/entitlement"
+	"github.com/stewardhq/steward/entitlement/entitlementtest"
 )
 
 // TestCapabilitiesMergeDirectAndGroupRoles checks the roles a caller holds in a catalog, directly
@@ -13,13 +14,13 @@ func TestCapabilitiesMergeDirectAndGroupRoles(t *testing.T) {
 	f := newFixture(t) // readerA reads catalog A directly and is a member of Engineering
 	grant := func(role entitlement.CatalogRole, principal, typ string) {
 		t.Helper()
-		if err := f.svc.AddCatalogRoleMember(rootAdmin, f.catA.ID, entitlement.CatalogRoleMember{Role: role, PrincipalID: principal, PrincipalType: typ}); err != nil {
+		if err := f.Svc.AddCatalogRoleMember(rootAdmin, f.catA.ID, entitlement.CatalogRoleMember{Role: role, PrincipalID: principal, PrincipalType: typ}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	grant(entitlement.RoleAccessPackageManager, f.eng.ID, entitlement.PrincipalGroup)
 	grant(entitlement.RoleCatalogReader, f.eng.ID, entitlement.PrincipalGroup)
-	caps, err := f.svc.Capabilities(as(f.readerA))
+	caps, err := f.Svc.Capabilities(entitlementtest.As(f.readerA))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,10 +31,10 @@ func TestCapabilitiesMergeDirectAndGroupRoles(t *testing.T) {
 	if !caps.CanManagePackages(f.catA.ID) || caps.CanManageCatalog(f.catA.ID) || len(caps.CatalogRoles) != 1 {
 		t.Fatalf("capabilities = %+v", caps)
 	}
-	if err := f.svc.RemoveCatalogRoleMember(rootAdmin, f.catA.ID, entitlement.CatalogRoleMember{Role: entitlement.RoleAccessPackageManager, PrincipalID: f.eng.ID}); err != nil {
+	if err := f.Svc.RemoveCatalogRoleMember(rootAdmin, f.catA.ID, entitlement.CatalogRoleMember{Role: entitlement.RoleAccessPackageManager, PrincipalID: f.eng.ID}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.CreateAccessPackage(as(f.readerA), entitlement.AccessPackageInput{CatalogID: f.catA.ID, DisplayName: "Not mine to make"}); err == nil {
+	if _, err := f.Svc.CreateAccessPackage(entitlementtest.As(f.readerA), entitlement.AccessPackageInput{CatalogID: f.catA.ID, DisplayName: "Not mine to make"}); err == nil {
 		t.Fatal("a reader created a package after the group lost its manager role")
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/stewardhq/steward/entitlement"
+	"github.com/stewardhq/steward/entitlement/entitlementtest"
 )
 
 func TestCatalogValidation(t *testing.T) {
@@ -19,9 +20,9 @@ func TestCatalogValidation(t *testing.T) {
 		{"long description", "description", "at most 2000", entitlement.CatalogInput{DisplayName: "X", Description: strings.Repeat("d", 2001)}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := f.svc.CreateCatalog(rootAdmin, tc.in)
+			_, err := f.Svc.CreateCatalog(rootAdmin, tc.in)
 			wantField(t, err, tc.field, tc.hint)
-			_, err = f.svc.UpdateCatalog(rootAdmin, f.catA.ID, tc.in)
+			_, err = f.Svc.UpdateCatalog(rootAdmin, f.catA.ID, tc.in)
 			wantField(t, err, tc.field, tc.hint)
 		})
 	}
@@ -36,13 +37,14 @@ func TestCatalogValidation(t *testing.T) {
 		{"unknown group", "principalId", "group is not in the directory", entitlement.CatalogRoleMember{Role: entitlement.RoleCatalogReader, PrincipalID: f.plain.ID, PrincipalType: entitlement.PrincipalGroup}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			wantField(t, f.svc.AddCatalogRoleMember(rootAdmin, f.catA.ID, tc.m), tc.field, tc.hint)
+			wantField(t, f.Svc.AddCatalogRoleMember(rootAdmin, f.catA.ID, tc.m), tc.field, tc.hint)
 		})
 	}
 }
 
 func TestDefaultCatalog(t *testing.T) {
-	svc, clock, _ := newTestService(t)
+	env := entitlementtest.New(t)
+	svc, clock := env.Svc, env.Clock
 	c, err := svc.EnsureDefaultCatalog(bg)
 	if err != nil {
 		t.Fatal(err)
@@ -77,7 +79,7 @@ func TestDefaultCatalog(t *testing.T) {
 
 func TestCatalogLifecycle(t *testing.T) {
 	f := newFixture(t)
-	c, err := f.svc.CreateCatalog(as(f.creator), entitlement.CatalogInput{DisplayName: " Research ", Description: "Labs", Published: false})
+	c, err := f.Svc.CreateCatalog(entitlementtest.As(f.creator), entitlement.CatalogInput{DisplayName: " Research ", Description: "Labs", Published: false})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,30 +90,30 @@ func TestCatalogLifecycle(t *testing.T) {
 	if !slices.Equal(c.Roles, want) {
 		t.Errorf("roles = %+v, want the creator as owner", c.Roles)
 	}
-	ctx := as(f.creator)
+	ctx := entitlementtest.As(f.creator)
 	// The creator owns it: they may add a co-owner and step down, but not leave it without owner.
 	last := entitlement.CatalogRoleMember{Role: entitlement.RoleCatalogOwner, PrincipalID: f.creator.ID}
-	err = f.svc.RemoveCatalogRoleMember(ctx, c.ID, last)
+	err = f.Svc.RemoveCatalogRoleMember(ctx, c.ID, last)
 	wantErr(t, err, entitlement.ErrConflict)
 	if !strings.Contains(err.Error(), "needs at least one owner") {
 		t.Errorf("last owner err = %v", err)
 	}
 	co := entitlement.CatalogRoleMember{Role: entitlement.RoleCatalogOwner, PrincipalID: f.plain.ID, PrincipalType: entitlement.PrincipalUser}
-	if err := f.svc.AddCatalogRoleMember(ctx, c.ID, co); err != nil {
+	if err := f.Svc.AddCatalogRoleMember(ctx, c.ID, co); err != nil {
 		t.Fatal(err)
 	}
-	wantErr(t, f.svc.AddCatalogRoleMember(ctx, c.ID, co), entitlement.ErrConflict)
-	if err := f.svc.RemoveCatalogRoleMember(ctx, c.ID, last); err != nil {
+	wantErr(t, f.Svc.AddCatalogRoleMember(ctx, c.ID, co), entitlement.ErrConflict)
+	if err := f.Svc.RemoveCatalogRoleMember(ctx, c.ID, last); err != nil {
 		t.Fatal(err)
 	}
-	wantErr(t, f.svc.RemoveCatalogRoleMember(rootAdmin, c.ID, last), entitlement.ErrNotFound)
+	wantErr(t, f.Svc.RemoveCatalogRoleMember(rootAdmin, c.ID, last), entitlement.ErrNotFound)
 	// The role index follows: the creator no longer reaches the catalog, the co-owner does.
-	_, err = f.svc.CatalogByID(ctx, c.ID)
+	_, err = f.Svc.CatalogByID(ctx, c.ID)
 	wantErr(t, err, entitlement.ErrForbidden)
-	if _, err := f.svc.UpdateCatalog(as(f.plain), c.ID, entitlement.CatalogInput{DisplayName: "Research", Description: "Labs", Published: true}); err != nil {
+	if _, err := f.Svc.UpdateCatalog(entitlementtest.As(f.plain), c.ID, entitlement.CatalogInput{DisplayName: "Research", Description: "Labs", Published: true}); err != nil {
 		t.Errorf("new owner updates: %v", err)
 	}
-	err = f.st.View(bg, func(tx entitlement.Tx) error {
+	err = f.Store.View(bg, func(tx entitlement.Tx) error {
 		ids, _ := tx.Catalogs().IDsByPrincipal(f.creator.ID)
 		if slices.Contains(ids, c.ID) {
 			t.Errorf("catalogs_by_principal still lists the catalog for the removed owner")
@@ -126,40 +128,40 @@ func TestCatalogLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	// An administrator may remove the last owner.
-	if err := f.svc.RemoveCatalogRoleMember(rootAdmin, c.ID, co); err != nil {
+	if err := f.Svc.RemoveCatalogRoleMember(rootAdmin, c.ID, co); err != nil {
 		t.Errorf("admin removes last owner: %v", err)
 	}
 
-	stats, err := f.svc.CatalogStats(rootAdmin, f.catA.ID)
+	stats, err := f.Svc.CatalogStats(rootAdmin, f.catA.ID)
 	if err != nil || stats != (entitlement.CatalogStats{Resources: 1, Packages: 1}) {
 		t.Errorf("stats of A = %+v, %v", stats, err)
 	}
-	err = f.svc.DeleteCatalog(rootAdmin, f.catA.ID)
+	err = f.Svc.DeleteCatalog(rootAdmin, f.catA.ID)
 	wantErr(t, err, entitlement.ErrConflict)
 	if !strings.Contains(err.Error(), `1 access package(s) ("Engineering access")`) {
 		t.Errorf("delete conflict = %v", err)
 	}
 	// Emptied of packages, the catalog goes, and its resources with it.
-	if err := f.svc.DeletePolicy(rootAdmin, f.polA.ID); err != nil {
+	if err := f.Svc.DeletePolicy(rootAdmin, f.polA.ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.svc.RemoveRoleScope(rootAdmin, f.pkgA.ID, f.pkgA.RoleScopes[0].ID); err != nil {
+	if err := f.Svc.RemoveRoleScope(rootAdmin, f.pkgA.ID, f.pkgA.RoleScopes[0].ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.svc.DeleteAccessPackage(rootAdmin, f.pkgA.ID); err != nil {
+	if err := f.Svc.DeleteAccessPackage(rootAdmin, f.pkgA.ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.svc.DeleteCatalog(rootAdmin, f.catA.ID); err != nil {
+	if err := f.Svc.DeleteCatalog(rootAdmin, f.catA.ID); err != nil {
 		t.Fatal(err)
 	}
-	_, err = f.svc.ResourceByID(rootAdmin, f.resA.ID)
+	_, err = f.Svc.ResourceByID(rootAdmin, f.resA.ID)
 	wantErr(t, err, entitlement.ErrNotFound)
-	reqs, err := f.svc.ListResourceRequests(rootAdmin, entitlement.ListOptions{})
+	reqs, err := f.Svc.ListResourceRequests(rootAdmin, entitlement.ListOptions{})
 	if err != nil || reqs.Total != 2 || reqs.Items[1].RequestType != entitlement.RequestTypeAdminRemove {
 		t.Errorf("resource requests = %+v, %v", reqs, err)
 	}
 	// The group is no longer held by a catalog and may be deleted.
-	if err := f.svc.DeleteGroup(rootAdmin, f.eng.ID); err != nil {
+	if err := f.Svc.DeleteGroup(rootAdmin, f.eng.ID); err != nil {
 		t.Errorf("delete group: %v", err)
 	}
 }
@@ -176,13 +178,13 @@ func TestResources(t *testing.T) {
 	if len(r.Scopes) != 1 || !r.Scopes[0].IsRootScope || r.Scopes[0].OriginID != f.eng.ID {
 		t.Errorf("scopes = %+v", r.Scopes)
 	}
-	_, err := f.svc.AddResource(rootAdmin, f.catA.ID, entitlement.ResourceInput{OriginSystem: entitlement.OriginGroup, OriginID: f.eng.ID})
+	_, err := f.Svc.AddResource(rootAdmin, f.catA.ID, entitlement.ResourceInput{OriginSystem: entitlement.OriginGroup, OriginID: f.eng.ID})
 	wantErr(t, err, entitlement.ErrConflict)
 	// The same group may be a resource of another catalog.
-	if _, err := f.svc.AddResource(rootAdmin, f.catB.ID, entitlement.ResourceInput{OriginSystem: entitlement.OriginGroup, OriginID: f.eng.ID}); err != nil {
+	if _, err := f.Svc.AddResource(rootAdmin, f.catB.ID, entitlement.ResourceInput{OriginSystem: entitlement.OriginGroup, OriginID: f.eng.ID}); err != nil {
 		t.Errorf("same group in catalog B: %v", err)
 	}
-	err = f.svc.DeleteGroup(rootAdmin, f.eng.ID)
+	err = f.Svc.DeleteGroup(rootAdmin, f.eng.ID)
 	wantErr(t, err, entitlement.ErrConflict)
 	if !strings.Contains(err.Error(), `"Catalog A" and "Catalog B"`) {
 		t.Errorf("delete group conflict = %v", err)
@@ -202,12 +204,12 @@ func TestResources(t *testing.T) {
 		{"bad address", "url", "starting with https://", entitlement.ResourceInput{OriginSystem: entitlement.OriginSite, DisplayName: "Site", URL: "ftp://x", Roles: []string{"Read"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := f.svc.AddResource(rootAdmin, f.catA.ID, tc.in)
+			_, err := f.Svc.AddResource(rootAdmin, f.catA.ID, tc.in)
 			wantField(t, err, tc.field, tc.hint)
 		})
 	}
 
-	rr, err := f.svc.AddResource(as(f.ownerA), f.catA.ID, entitlement.ResourceInput{
+	rr, err := f.Svc.AddResource(entitlementtest.As(f.ownerA), f.catA.ID, entitlement.ResourceInput{
 		OriginSystem: entitlement.OriginSite, DisplayName: "Team site", URL: "https://sites.example/team", Roles: []string{"Read", "Contribute"}, Justification: "docs",
 	})
 	if err != nil {
@@ -221,49 +223,49 @@ func TestResources(t *testing.T) {
 		t.Errorf("site = %+v", site)
 	}
 	// A resource of another catalog cannot go into the package; roles and scopes must exist.
-	other, err := f.svc.AddResource(rootAdmin, f.catB.ID, entitlement.ResourceInput{OriginSystem: entitlement.OriginApplication, DisplayName: "B app", Roles: []string{"User"}})
+	other, err := f.Svc.AddResource(rootAdmin, f.catB.ID, entitlement.ResourceInput{OriginSystem: entitlement.OriginApplication, DisplayName: "B app", Roles: []string{"User"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = f.svc.AddRoleScope(rootAdmin, f.pkgA.ID, other.ResourceID, other.Resource.Roles[0].ID, "")
+	_, err = f.Svc.AddRoleScope(rootAdmin, f.pkgA.ID, other.ResourceID, other.Resource.Roles[0].ID, "")
 	wantField(t, err, "resourceId", "not a resource of this package's catalog")
-	_, err = f.svc.AddRoleScope(rootAdmin, f.pkgA.ID, site.ID, f.resA.Roles[0].ID, "")
+	_, err = f.Svc.AddRoleScope(rootAdmin, f.pkgA.ID, site.ID, f.resA.Roles[0].ID, "")
 	wantField(t, err, "roleId", "has no such role")
-	_, err = f.svc.AddRoleScope(rootAdmin, f.pkgA.ID, site.ID, site.Roles[0].ID, entitlement.NewID())
+	_, err = f.Svc.AddRoleScope(rootAdmin, f.pkgA.ID, site.ID, site.Roles[0].ID, entitlement.NewID())
 	wantField(t, err, "scopeId", "has no such scope")
-	_, err = f.svc.AddRoleScope(rootAdmin, f.pkgA.ID, f.resA.ID, f.resA.Roles[0].ID, "")
+	_, err = f.Svc.AddRoleScope(rootAdmin, f.pkgA.ID, f.resA.ID, f.resA.Roles[0].ID, "")
 	wantErr(t, err, entitlement.ErrConflict)
-	rs, err := f.svc.AddRoleScope(rootAdmin, f.pkgA.ID, site.ID, site.Roles[0].ID, site.Scopes[0].ID)
+	rs, err := f.Svc.AddRoleScope(rootAdmin, f.pkgA.ID, site.ID, site.Roles[0].ID, site.Scopes[0].ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if rs.ID != site.Roles[0].ID+"_"+site.Scopes[0].ID {
 		t.Errorf("role scope id = %q", rs.ID)
 	}
-	_, err = f.svc.RemoveResource(rootAdmin, f.catA.ID, site.ID, "")
+	_, err = f.Svc.RemoveResource(rootAdmin, f.catA.ID, site.ID, "")
 	wantErr(t, err, entitlement.ErrConflict)
 	if !strings.Contains(err.Error(), `access package(s) "Engineering access"`) {
 		t.Errorf("remove conflict does not name the package: %v", err)
 	}
-	if err := f.svc.RemoveRoleScope(rootAdmin, f.pkgA.ID, rs.ID); err != nil {
+	if err := f.Svc.RemoveRoleScope(rootAdmin, f.pkgA.ID, rs.ID); err != nil {
 		t.Fatal(err)
 	}
-	wantErr(t, f.svc.RemoveRoleScope(rootAdmin, f.pkgA.ID, rs.ID), entitlement.ErrNotFound)
-	_, err = f.svc.RemoveResource(rootAdmin, f.catB.ID, site.ID, "")
+	wantErr(t, f.Svc.RemoveRoleScope(rootAdmin, f.pkgA.ID, rs.ID), entitlement.ErrNotFound)
+	_, err = f.Svc.RemoveResource(rootAdmin, f.catB.ID, site.ID, "")
 	wantErr(t, err, entitlement.ErrNotFound)
-	if _, err := f.svc.RemoveResource(as(f.ownerA), f.catA.ID, site.ID, "done"); err != nil {
+	if _, err := f.Svc.RemoveResource(entitlementtest.As(f.ownerA), f.catA.ID, site.ID, "done"); err != nil {
 		t.Fatal(err)
 	}
 	// The owner of A sees the requests of A only; a plain user sees none.
-	mine, err := f.svc.ListResourceRequests(as(f.ownerA), entitlement.ListOptions{})
+	mine, err := f.Svc.ListResourceRequests(entitlementtest.As(f.ownerA), entitlement.ListOptions{})
 	if err != nil || mine.Total != 3 {
 		t.Errorf("owner's resource requests = %d, %v; want 3 (group, site add, site remove)", mine.Total, err)
 	}
-	none, err := f.svc.ListResourceRequests(as(f.plain), entitlement.ListOptions{})
+	none, err := f.Svc.ListResourceRequests(entitlementtest.As(f.plain), entitlement.ListOptions{})
 	if err != nil || none.Total != 0 {
 		t.Errorf("plain user's resource requests = %+v, %v", none, err)
 	}
-	list, err := f.svc.ListResources(as(f.readerA), f.catA.ID, entitlement.ListOptions{Search: "eng"})
+	list, err := f.Svc.ListResources(entitlementtest.As(f.readerA), f.catA.ID, entitlement.ListOptions{Search: "eng"})
 	if err != nil || list.Total != 1 {
 		t.Errorf("resource search = %+v, %v", list, err)
 	}
@@ -282,15 +284,15 @@ func TestAccessPackages(t *testing.T) {
 		{"long description", "description", "at most 2000", entitlement.AccessPackageInput{CatalogID: f.catA.ID, DisplayName: "P", Description: strings.Repeat("p", 2001)}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := f.svc.CreateAccessPackage(rootAdmin, tc.in)
+			_, err := f.Svc.CreateAccessPackage(rootAdmin, tc.in)
 			wantField(t, err, tc.field, tc.hint)
 		})
 	}
-	_, err := f.svc.UpdateAccessPackage(rootAdmin, f.pkgA.ID, entitlement.AccessPackageInput{CatalogID: f.catB.ID, DisplayName: "Moved"})
+	_, err := f.Svc.UpdateAccessPackage(rootAdmin, f.pkgA.ID, entitlement.AccessPackageInput{CatalogID: f.catB.ID, DisplayName: "Moved"})
 	wantField(t, err, "catalogId", "stays in the catalog it was created in")
 
 	// Renaming moves the name, search and catalog index keys.
-	upd, err := f.svc.UpdateAccessPackage(as(f.pkgMgrA), f.pkgA.ID, entitlement.AccessPackageInput{DisplayName: "Platform tools", IsHidden: true})
+	upd, err := f.Svc.UpdateAccessPackage(entitlementtest.As(f.pkgMgrA), f.pkgA.ID, entitlement.AccessPackageInput{DisplayName: "Platform tools", IsHidden: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,11 +300,11 @@ func TestAccessPackages(t *testing.T) {
 		t.Errorf("updated package = %+v", upd)
 	}
 	for q, want := range map[string]int{"platform": 1, "tools": 1, "engineering": 0} {
-		all, err := f.svc.ListAccessPackages(rootAdmin, entitlement.ListOptions{Search: q})
+		all, err := f.Svc.ListAccessPackages(rootAdmin, entitlement.ListOptions{Search: q})
 		if err != nil {
 			t.Fatal(err)
 		}
-		inCat, err := f.svc.ListCatalogPackages(rootAdmin, f.catA.ID, entitlement.ListOptions{Search: q})
+		inCat, err := f.Svc.ListCatalogPackages(rootAdmin, f.catA.ID, entitlement.ListOptions{Search: q})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -310,7 +312,7 @@ func TestAccessPackages(t *testing.T) {
 			t.Errorf("search %q: all %d, in catalog %d, want %d", q, all.Total, inCat.Total, want)
 		}
 	}
-	if n := auditCount(t, f.svc, f.pkgA.ID); n != 3 {
+	if n := auditCount(t, f.Svc, f.pkgA.ID); n != 3 {
 		t.Errorf("package audit events = %d, want create, role scope, update", n)
 	}
 }
@@ -333,126 +335,126 @@ func TestConnectedOrganizations(t *testing.T) {
 		{"unknown source", "identitySources", "choose a domain, a tenant or a federation", entitlement.ConnectedOrganizationInput{DisplayName: "A", IdentitySources: []entitlement.IdentitySource{{Type: "ldap"}}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := f.svc.CreateConnectedOrganization(rootAdmin, tc.in)
+			_, err := f.Svc.CreateConnectedOrganization(rootAdmin, tc.in)
 			wantField(t, err, tc.field, tc.hint)
 		})
 	}
-	org, err := f.svc.CreateConnectedOrganization(rootAdmin, entitlement.ConnectedOrganizationInput{DisplayName: "Partner Co", IdentitySources: domain("Partner.Example")})
+	org, err := f.Svc.CreateConnectedOrganization(rootAdmin, entitlement.ConnectedOrganizationInput{DisplayName: "Partner Co", IdentitySources: domain("Partner.Example")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if org.State != entitlement.OrgConfigured || org.IdentitySources[0].DomainName != "partner.example" || org.IdentitySources[0].DisplayName != "Partner Co" {
 		t.Errorf("org = %+v", org)
 	}
-	_, err = f.svc.CreateConnectedOrganization(rootAdmin, entitlement.ConnectedOrganizationInput{DisplayName: "Copycat", IdentitySources: domain("partner.example")})
+	_, err = f.Svc.CreateConnectedOrganization(rootAdmin, entitlement.ConnectedOrganizationInput{DisplayName: "Copycat", IdentitySources: domain("partner.example")})
 	wantField(t, err, "identitySources", `partner.example already identifies the connected organization "Partner Co"`)
-	other, err := f.svc.CreateConnectedOrganization(rootAdmin, entitlement.ConnectedOrganizationInput{DisplayName: "Other", State: entitlement.OrgProposed,
+	other, err := f.Svc.CreateConnectedOrganization(rootAdmin, entitlement.ConnectedOrganizationInput{DisplayName: "Other", State: entitlement.OrgProposed,
 		IdentitySources: []entitlement.IdentitySource{{Type: entitlement.SourceTenant, TenantID: "T-1"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = f.svc.UpdateConnectedOrganization(rootAdmin, other.ID, entitlement.ConnectedOrganizationInput{DisplayName: "Other", IdentitySources: domain("partner.example")})
+	_, err = f.Svc.UpdateConnectedOrganization(rootAdmin, other.ID, entitlement.ConnectedOrganizationInput{DisplayName: "Other", IdentitySources: domain("partner.example")})
 	wantField(t, err, "identitySources", "already identifies")
 	// An update without sources keeps them; a moved domain frees the old one.
-	upd, err := f.svc.UpdateConnectedOrganization(rootAdmin, org.ID, entitlement.ConnectedOrganizationInput{DisplayName: "Partner Company", State: entitlement.OrgProposed})
+	upd, err := f.Svc.UpdateConnectedOrganization(rootAdmin, org.ID, entitlement.ConnectedOrganizationInput{DisplayName: "Partner Company", State: entitlement.OrgProposed})
 	if err != nil || upd.IdentitySources[0].DomainName != "partner.example" || upd.State != entitlement.OrgProposed {
 		t.Errorf("update = %+v, %v", upd, err)
 	}
-	if _, err := f.svc.UpdateConnectedOrganization(rootAdmin, org.ID, entitlement.ConnectedOrganizationInput{DisplayName: "Partner Company", IdentitySources: domain("partner2.example")}); err != nil {
+	if _, err := f.Svc.UpdateConnectedOrganization(rootAdmin, org.ID, entitlement.ConnectedOrganizationInput{DisplayName: "Partner Company", IdentitySources: domain("partner2.example")}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.UpdateConnectedOrganization(rootAdmin, other.ID, entitlement.ConnectedOrganizationInput{DisplayName: "Other", IdentitySources: domain("partner.example")}); err != nil {
+	if _, err := f.Svc.UpdateConnectedOrganization(rootAdmin, other.ID, entitlement.ConnectedOrganizationInput{DisplayName: "Other", IdentitySources: domain("partner.example")}); err != nil {
 		t.Errorf("the freed domain is still taken: %v", err)
 	}
 
 	// Sponsors: internal ones are members, external ones are guests of the organization.
-	guest, err := f.svc.CreateUser(rootAdmin, entitlement.UserInput{DisplayName: "Pat Partner", Email: "pat@partner2.example", UserType: entitlement.UserTypeGuest, ConnectedOrganizationID: org.ID})
+	guest, err := f.Svc.CreateUser(rootAdmin, entitlement.UserInput{DisplayName: "Pat Partner", Email: "pat@partner2.example", UserType: entitlement.UserTypeGuest, ConnectedOrganizationID: org.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantField(t, f.svc.AddSponsor(rootAdmin, org.ID, true, entitlement.Sponsor{ID: f.ownerA.ID}), "id", "is not a guest from")
-	wantField(t, f.svc.AddSponsor(rootAdmin, org.ID, false, entitlement.Sponsor{ID: guest.ID}), "id", "is a guest")
-	wantField(t, f.svc.AddSponsor(rootAdmin, org.ID, false, entitlement.Sponsor{ID: "x"}), "id", "choose a person or a group")
-	if err := f.svc.AddSponsor(rootAdmin, org.ID, true, entitlement.Sponsor{ID: guest.ID}); err != nil {
+	wantField(t, f.Svc.AddSponsor(rootAdmin, org.ID, true, entitlement.Sponsor{ID: f.ownerA.ID}), "id", "is not a guest from")
+	wantField(t, f.Svc.AddSponsor(rootAdmin, org.ID, false, entitlement.Sponsor{ID: guest.ID}), "id", "is a guest")
+	wantField(t, f.Svc.AddSponsor(rootAdmin, org.ID, false, entitlement.Sponsor{ID: "x"}), "id", "choose a person or a group")
+	if err := f.Svc.AddSponsor(rootAdmin, org.ID, true, entitlement.Sponsor{ID: guest.ID}); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.svc.AddSponsor(rootAdmin, org.ID, false, entitlement.Sponsor{ID: f.eng.ID, Type: entitlement.PrincipalGroup}); err != nil {
+	if err := f.Svc.AddSponsor(rootAdmin, org.ID, false, entitlement.Sponsor{ID: f.eng.ID, Type: entitlement.PrincipalGroup}); err != nil {
 		t.Fatal(err)
 	}
-	wantErr(t, f.svc.AddSponsor(rootAdmin, org.ID, false, entitlement.Sponsor{ID: f.eng.ID, Type: entitlement.PrincipalGroup}), entitlement.ErrConflict)
-	wantErr(t, f.svc.AddSponsor(as(f.ownerA), org.ID, false, entitlement.Sponsor{ID: f.ownerA.ID}), entitlement.ErrForbidden)
-	got, err := f.svc.ConnectedOrganizationByID(as(f.readerA), org.ID)
+	wantErr(t, f.Svc.AddSponsor(rootAdmin, org.ID, false, entitlement.Sponsor{ID: f.eng.ID, Type: entitlement.PrincipalGroup}), entitlement.ErrConflict)
+	wantErr(t, f.Svc.AddSponsor(entitlementtest.As(f.ownerA), org.ID, false, entitlement.Sponsor{ID: f.ownerA.ID}), entitlement.ErrForbidden)
+	got, err := f.Svc.ConnectedOrganizationByID(entitlementtest.As(f.readerA), org.ID)
 	if err != nil || len(got.ExternalSponsors) != 1 || len(got.InternalSponsors) != 1 {
 		t.Errorf("sponsors = %+v, %v", got, err)
 	}
-	wantErr(t, f.svc.RemoveSponsor(rootAdmin, org.ID, true, f.eng.ID), entitlement.ErrNotFound)
-	if err := f.svc.RemoveSponsor(rootAdmin, org.ID, true, guest.ID); err != nil {
+	wantErr(t, f.Svc.RemoveSponsor(rootAdmin, org.ID, true, f.eng.ID), entitlement.ErrNotFound)
+	if err := f.Svc.RemoveSponsor(rootAdmin, org.ID, true, guest.ID); err != nil {
 		t.Fatal(err)
 	}
 	// A deleted group stops being a sponsor.
-	if err := f.svc.DeletePolicy(rootAdmin, f.polA.ID); err != nil {
+	if err := f.Svc.DeletePolicy(rootAdmin, f.polA.ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.svc.RemoveRoleScope(rootAdmin, f.pkgA.ID, f.pkgA.RoleScopes[0].ID); err != nil {
+	if err := f.Svc.RemoveRoleScope(rootAdmin, f.pkgA.ID, f.pkgA.RoleScopes[0].ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.RemoveResource(rootAdmin, f.catA.ID, f.resA.ID, ""); err != nil {
+	if _, err := f.Svc.RemoveResource(rootAdmin, f.catA.ID, f.resA.ID, ""); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.svc.DeleteGroup(rootAdmin, f.eng.ID); err != nil {
+	if err := f.Svc.DeleteGroup(rootAdmin, f.eng.ID); err != nil {
 		t.Fatal(err)
 	}
-	got, _ = f.svc.ConnectedOrganizationByID(rootAdmin, org.ID)
+	got, _ = f.Svc.ConnectedOrganizationByID(rootAdmin, org.ID)
 	if len(got.InternalSponsors) != 0 {
 		t.Errorf("deleted group is still a sponsor: %+v", got.InternalSponsors)
 	}
-	_, err = f.svc.ListConnectedOrganizations(as(f.plain), entitlement.ListOptions{})
+	_, err = f.Svc.ListConnectedOrganizations(entitlementtest.As(f.plain), entitlement.ListOptions{})
 	wantErr(t, err, entitlement.ErrForbidden)
-	list, err := f.svc.ListConnectedOrganizations(as(f.ownerA), entitlement.ListOptions{Search: "partner"})
+	list, err := f.Svc.ListConnectedOrganizations(entitlementtest.As(f.ownerA), entitlement.ListOptions{Search: "partner"})
 	if err != nil || list.Total != 1 {
 		t.Errorf("org search = %+v, %v", list, err)
 	}
-	if err := f.svc.DeleteConnectedOrganization(rootAdmin, org.ID); err != nil {
+	if err := f.Svc.DeleteConnectedOrganization(rootAdmin, org.ID); err != nil {
 		t.Fatal(err)
 	}
-	if n := auditCount(t, f.svc, org.ID); n != 8 {
+	if n := auditCount(t, f.Svc, org.ID); n != 8 {
 		t.Errorf("org audit events = %d, want 8 (create, 2 updates, 2 sponsor adds, 2 sponsor removals, delete)", n)
 	}
 }
 
 func TestSettings(t *testing.T) {
 	f := newFixture(t)
-	got, err := f.svc.Settings(as(f.readerA))
+	got, err := f.Svc.Settings(entitlementtest.As(f.readerA))
 	if err != nil || got.ExternalUserLifecycleAction != entitlement.LifecycleBlockSignInAndDelete || len(got.CatalogCreators) != 1 {
 		t.Errorf("settings = %+v, %v", got, err)
 	}
-	_, err = f.svc.Settings(as(f.plain))
+	_, err = f.Svc.Settings(entitlementtest.As(f.plain))
 	wantErr(t, err, entitlement.ErrForbidden)
-	_, err = f.svc.UpdateSettings(rootAdmin, entitlement.Settings{ExternalUserLifecycleAction: "Delete"})
+	_, err = f.Svc.UpdateSettings(rootAdmin, entitlement.Settings{ExternalUserLifecycleAction: "Delete"})
 	wantField(t, err, "externalUserLifecycleAction", "choose what happens")
-	_, err = f.svc.UpdateSettings(rootAdmin, entitlement.Settings{ExternalUserLifecycleAction: entitlement.LifecycleNone, DaysUntilExternalUserDeletedAfterBlocked: 400})
+	_, err = f.Svc.UpdateSettings(rootAdmin, entitlement.Settings{ExternalUserLifecycleAction: entitlement.LifecycleNone, DaysUntilExternalUserDeletedAfterBlocked: 400})
 	wantField(t, err, "daysUntilExternalUserDeletedAfterBlocked", "from 0 to 365")
 	// The creators in the input are ignored.
-	upd, err := f.svc.UpdateSettings(rootAdmin, entitlement.Settings{ExternalUserLifecycleAction: entitlement.LifecycleBlockSignIn, DaysUntilExternalUserDeletedAfterBlocked: 7})
+	upd, err := f.Svc.UpdateSettings(rootAdmin, entitlement.Settings{ExternalUserLifecycleAction: entitlement.LifecycleBlockSignIn, DaysUntilExternalUserDeletedAfterBlocked: 7})
 	if err != nil || upd.ExternalUserLifecycleAction != entitlement.LifecycleBlockSignIn || len(upd.CatalogCreators) != 1 {
 		t.Errorf("updated settings = %+v, %v", upd, err)
 	}
-	wantErr(t, f.svc.AddCatalogCreator(rootAdmin, entitlement.Sponsor{ID: f.creator.ID}), entitlement.ErrConflict)
-	wantField(t, f.svc.AddCatalogCreator(rootAdmin, entitlement.Sponsor{ID: f.eng.ID, Type: "team"}), "type", "a user or a group")
-	if err := f.svc.AddCatalogCreator(rootAdmin, entitlement.Sponsor{ID: f.eng.ID, Type: entitlement.PrincipalGroup}); err != nil {
+	wantErr(t, f.Svc.AddCatalogCreator(rootAdmin, entitlement.Sponsor{ID: f.creator.ID}), entitlement.ErrConflict)
+	wantField(t, f.Svc.AddCatalogCreator(rootAdmin, entitlement.Sponsor{ID: f.eng.ID, Type: "team"}), "type", "a user or a group")
+	if err := f.Svc.AddCatalogCreator(rootAdmin, entitlement.Sponsor{ID: f.eng.ID, Type: entitlement.PrincipalGroup}); err != nil {
 		t.Fatal(err)
 	}
 	// Members of a creator group may create catalogs.
-	if _, err := f.svc.CreateCatalog(as(f.plain), entitlement.CatalogInput{DisplayName: "Via group"}); err != nil {
+	if _, err := f.Svc.CreateCatalog(entitlementtest.As(f.plain), entitlement.CatalogInput{DisplayName: "Via group"}); err != nil {
 		t.Errorf("member of a creator group: %v", err)
 	}
-	if err := f.svc.RemoveCatalogCreator(rootAdmin, f.eng.ID); err != nil {
+	if err := f.Svc.RemoveCatalogCreator(rootAdmin, f.eng.ID); err != nil {
 		t.Fatal(err)
 	}
-	wantErr(t, f.svc.RemoveCatalogCreator(rootAdmin, f.eng.ID), entitlement.ErrNotFound)
-	_, err = f.svc.CreateCatalog(as(f.plain), entitlement.CatalogInput{DisplayName: "No longer"})
+	wantErr(t, f.Svc.RemoveCatalogCreator(rootAdmin, f.eng.ID), entitlement.ErrNotFound)
+	_, err = f.Svc.CreateCatalog(entitlementtest.As(f.plain), entitlement.CatalogInput{DisplayName: "No longer"})
 	wantErr(t, err, entitlement.ErrForbidden)
-	ev, err := f.svc.ListAudit(rootAdmin, entitlement.AuditFilter{ObjectType: "settings"}, entitlement.ListOptions{})
+	ev, err := f.Svc.ListAudit(rootAdmin, entitlement.AuditFilter{ObjectType: "settings"}, entitlement.ListOptions{})
 	if err != nil || ev.Total != 4 || ev.Items[0].Action != "settings.catalogCreator.remove" {
 		t.Errorf("settings audit = %d events, newest %+v, %v", ev.Total, ev.Items, err)
 	}

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/stewardhq/steward/entitlement"
+	"github.com/stewardhq/steward/entitlement/entitlementtest"
 	"github.com/stewardhq/steward/store"
 )
 
@@ -96,50 +97,46 @@ func (p *countingProvisioner) Provision(context.Context, entitlement.ProvisionAc
 // one whose group membership another package still grants), and provisioning in the outbox.
 // It returns the data file's path, closed.
 func crashScenario(t *testing.T) string {
-	f := newEngineFixture(t)
-	f.settings(func(s *entitlement.Settings) {
+	f := entitlementtest.New(t)
+	f.Settings(func(s *entitlement.Settings) {
 		s.ExternalUserLifecycleAction = entitlement.LifecycleBlockSignInAndDelete
 		s.DaysUntilExternalUserDeletedAfterBlocked = 0
 	})
-	bob := f.user("Bob")
-	esc := f.user("Escalation")
-	org := f.org("Partner", entitlement.OrgConfigured, []entitlement.Sponsor{userSponsor(bob)}, nil)
-	team := f.group("Team")
-	cat := f.catalog("Cat")
-	teamRes := f.groupResource(cat, team)
-	app := f.appResource(cat, "Ledger", "User")
-	full := f.pkg(cat, "Full", member(teamRes), grant{app, "User"})
-	teamOnly := f.pkg(cat, "Team only", member(teamRes))
-	open := f.policy(full)
-	short := f.policy(teamOnly, func(p *entitlement.AssignmentPolicy) { p.DurationInDays = 2 })
-	guestShort := f.policy(teamOnly, scope(entitlement.ScopeAllConfiguredConnectedOrgs), func(p *entitlement.AssignmentPolicy) { p.DurationInDays = 1 })
-	timeout := approvalStage(2, single(bob))
-	escalating := approvalStage(5, single(bob))
-	escalating.IsEscalationEnabled, escalating.EscalationTimeInMinutes, escalating.EscalationApprovers = true, 60, []entitlement.UserSet{single(esc)}
-	timesOut := f.policy(teamOnly, approval(timeout))
-	escalates := f.policy(full, approval(escalating))
+	bob := f.User("Bob")
+	esc := f.User("Escalation")
+	org := f.Org("Partner", entitlement.OrgConfigured, []entitlement.Sponsor{entitlementtest.UserSponsor(bob)}, nil)
+	team := f.Group("Team")
+	cat := f.Catalog("Cat")
+	teamRes := f.GroupResource(cat, team)
+	app := f.AppResource(cat, "Ledger", "User")
+	full := f.Package(cat, "Full", entitlementtest.Member(teamRes), entitlementtest.Role(app, "User"))
+	teamOnly := f.Package(cat, "Team only", entitlementtest.Member(teamRes))
+	open := f.Policy(full)
+	short := f.Policy(teamOnly, func(p *entitlement.AssignmentPolicy) { p.DurationInDays = 2 })
+	guestShort := f.Policy(teamOnly, entitlementtest.Scope(entitlement.ScopeAllConfiguredConnectedOrgs), func(p *entitlement.AssignmentPolicy) { p.DurationInDays = 1 })
+	timeout := entitlementtest.ApprovalStage(2, entitlementtest.Single(bob))
+	escalating := entitlementtest.ApprovalStage(5, entitlementtest.Single(bob))
+	escalating.IsEscalationEnabled, escalating.EscalationTimeInMinutes, escalating.EscalationApprovers = true, 60, []entitlement.UserSet{entitlementtest.Single(esc)}
+	timesOut := f.Policy(teamOnly, entitlementtest.Approval(timeout))
+	escalates := f.Policy(full, entitlementtest.Approval(escalating))
 
-	u1 := f.user("U1")
-	f.requestAccess(u1, open) // delivering: the application role waits in the outbox
-	u2 := f.user("U2")
-	f.requestAccess(u2, timesOut)
-	u3 := f.user("U3")
+	u1 := f.User("U1")
+	f.RequestAccess(u1, open) // delivering: the application role waits in the outbox
+	u2 := f.User("U2")
+	f.RequestAccess(u2, timesOut)
+	u3 := f.User("U3")
 	start := t0.Add(24 * time.Hour)
-	f.submit(f.as(u3), entitlement.RequestInput{RequestType: entitlement.RequestUserAdd, AccessPackageID: full.ID, PolicyID: open.ID, Schedule: entitlement.Schedule{StartDateTime: &start}})
-	u4 := f.user("U4")
-	f.requestAccess(u4, open)
-	f.requestAccess(u4, short) // expires; the membership stays through Full
-	u5 := f.user("U5")
-	f.requestAccess(u5, escalates)
-	g1 := f.user("Guest", guestOf(org.ID))
-	f.requestAccess(g1, guestShort) // expires; the guest is blocked, then deleted
-	checkInvariants(t, f.st)
-	path := f.path
-	if err := f.st.Close(); err != nil {
-		t.Fatal(err)
-	}
-	f.st = nil
-	return path
+	f.Submit(entitlementtest.As(u3), entitlement.RequestInput{RequestType: entitlement.RequestUserAdd, AccessPackageID: full.ID, PolicyID: open.ID, Schedule: entitlement.Schedule{StartDateTime: &start}})
+	u4 := f.User("U4")
+	f.RequestAccess(u4, open)
+	f.RequestAccess(u4, short) // expires; the membership stays through Full
+	u5 := f.User("U5")
+	f.RequestAccess(u5, escalates)
+	g1 := f.User("Guest", entitlementtest.GuestOf(org.ID))
+	f.RequestAccess(g1, guestShort) // expires; the guest is blocked, then deleted
+	entitlementtest.CheckInvariants(t, f.Store)
+	f.Close()
+	return f.Path
 }
 
 // engineSnapshot is the outcome of a run, by stable keys, without times.
@@ -170,7 +167,7 @@ func snapshot(t *testing.T, st entitlement.Store) engineSnapshot {
 					t.Errorf("two SystemRemove requests for %s", r.AssignmentID)
 				}
 			}
-			s.Requests[key] = r.RequestState + "/" + r.RequestStatus + "/" + strings.Join(eventKinds(r), ",")
+			s.Requests[key] = r.RequestState + "/" + r.RequestStatus + "/" + strings.Join(entitlementtest.EventKinds(r), ",")
 		}
 		ap, err := tx.Assignments().List(entitlement.AssignmentFilter{}, all)
 		if err != nil {
@@ -269,13 +266,12 @@ func TestCrashAtEveryTransaction(t *testing.T) {
 	base := crashScenario(t)
 	due := t0.Add(3 * 24 * time.Hour)
 	run := func(path string, crashAt int) (engineSnapshot, int) {
-		st, err := store.Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		clock := entitlement.NewManualClock(due)
-		dying := &dyingStore{inner: st, at: crashAt}
-		svc := entitlement.NewService(entitlement.Options{Store: dying, Clock: clock, Logger: quietLog})
+		var dying *dyingStore
+		env := entitlementtest.Open(t, entitlementtest.Options{Path: path, Start: due, Wrap: func(st entitlement.Store) entitlement.Store {
+			dying = &dyingStore{inner: st, at: crashAt}
+			return dying
+		}})
+		svc, clock := env.Svc, env.Clock
 		w := entitlement.NewWorker(svc, entitlement.WorkerOptions{Provisioner: &countingProvisioner{}, RetryBase: time.Minute, RetryMax: 10 * time.Minute, MaxAttempts: 20})
 		for i := 0; i < 100; i++ {
 			res, err := w.Tick(context.Background())
@@ -294,19 +290,14 @@ func TestCrashAtEveryTransaction(t *testing.T) {
 		}
 		writes := dying.n
 		// The process is gone; a new one opens the file.
-		if err := st.Close(); err != nil {
-			t.Fatal(err)
-		}
-		st, err = store.Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer st.Close()
-		checkInvariants(t, st)
-		svc = entitlement.NewService(entitlement.Options{Store: st, Clock: clock, Logger: quietLog})
-		recoverRun(t, svc, clock)
-		checkInvariants(t, st)
-		return snapshot(t, st), writes
+		env.Close()
+		env = entitlementtest.Open(t, entitlementtest.Options{Path: path, Start: clock.Now()})
+		entitlementtest.CheckInvariants(t, env.Store)
+		recoverRun(t, env.Svc, env.Clock)
+		entitlementtest.CheckInvariants(t, env.Store)
+		snap := snapshot(t, env.Store)
+		env.Close() // one data file open at a time across the many runs
+		return snap, writes
 	}
 
 	goldenPath := filepath.Join(t.TempDir(), "golden.db")
@@ -399,21 +390,21 @@ func crashChild(path string) int {
 		return 2
 	}
 	clock := entitlement.NewManualClock(fx.Now)
-	svc := entitlement.NewService(entitlement.Options{Store: st, Clock: clock, Logger: quietLog})
+	svc := entitlement.NewService(entitlement.Options{Store: st, Clock: clock, Logger: entitlementtest.Quiet})
 	w := entitlement.NewWorker(svc, entitlement.WorkerOptions{Provisioner: &countingProvisioner{}, RetryBase: time.Minute, BatchSize: 5})
 	for i := 0; ; i++ {
 		u := fx.Users[i%len(fx.Users)]
 		pp := fx.Packages[i%len(fx.Packages)]
 		ctx := entitlement.WithPrincipal(context.Background(), entitlement.Principal{UserID: u.ID, Name: u.DisplayName})
 		_, err := svc.SubmitRequest(ctx, entitlement.RequestInput{RequestType: entitlement.RequestUserAdd, AccessPackageID: pp[0], PolicyID: pp[1]})
-		if err != nil && errCode(err) == "" {
+		if err != nil && entitlementtest.ErrCode(err) == "" {
 			fmt.Fprintln(os.Stderr, "submit:", err)
 			return 3
 		}
 		if i%3 == 0 {
 			mine, err := svc.MyAssignments(ctx, entitlement.AssignmentFilter{States: []string{entitlement.AssignmentDelivered, entitlement.AssignmentDelivering}}, entitlement.ListOptions{Limit: 1})
 			if err == nil && len(mine.Items) > 0 {
-				if _, err := svc.SubmitRequest(ctx, entitlement.RequestInput{RequestType: entitlement.RequestUserRemove, AssignmentID: mine.Items[0].ID}); err != nil && errCode(err) == "" {
+				if _, err := svc.SubmitRequest(ctx, entitlement.RequestInput{RequestType: entitlement.RequestUserRemove, AssignmentID: mine.Items[0].ID}); err != nil && entitlementtest.ErrCode(err) == "" {
 					fmt.Fprintln(os.Stderr, "remove:", err)
 					return 3
 				}
@@ -434,37 +425,34 @@ func crashChild(path string) int {
 func TestCrashKilledProcess(t *testing.T) {
 	for round, killAfter := range []int{7, 23, 41} {
 		t.Run(fmt.Sprintf("kill after %d steps", killAfter), func(t *testing.T) {
-			f := newEngineFixture(t)
-			team := f.group("Team")
-			cat := f.catalog("Cat")
-			teamRes := f.groupResource(cat, team)
-			app := f.appResource(cat, "Ledger", "User", "Admin")
+			f := entitlementtest.New(t)
+			team := f.Group("Team")
+			cat := f.Catalog("Cat")
+			teamRes := f.GroupResource(cat, team)
+			app := f.AppResource(cat, "Ledger", "User", "Admin")
 			var fx crashFixture
 			for i := range 6 {
-				fx.Users = append(fx.Users, f.user(fmt.Sprintf("User %d", i)))
+				fx.Users = append(fx.Users, f.User(fmt.Sprintf("User %d", i)))
 			}
-			p1 := f.pkg(cat, "Full", member(teamRes), grant{app, "User"})
-			p2 := f.pkg(cat, "Team", member(teamRes))
-			p3 := f.pkg(cat, "Admin", grant{app, "Admin"}, member(teamRes))
+			p1 := f.Package(cat, "Full", entitlementtest.Member(teamRes), entitlementtest.Role(app, "User"))
+			p2 := f.Package(cat, "Team", entitlementtest.Member(teamRes))
+			p3 := f.Package(cat, "Admin", entitlementtest.Role(app, "Admin"), entitlementtest.Member(teamRes))
 			for _, p := range []entitlement.AccessPackage{p1, p2, p3} {
-				pol := f.policy(p, func(x *entitlement.AssignmentPolicy) { x.DurationInDays = 1 })
+				pol := f.Policy(p, func(x *entitlement.AssignmentPolicy) { x.DurationInDays = 1 })
 				fx.Packages = append(fx.Packages, [2]string{p.ID, pol.ID})
 			}
-			fx.Now = f.clock.Now()
+			fx.Now = f.Clock.Now()
 			data, err := json.Marshal(fx)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := os.WriteFile(f.path+".json", data, 0o600); err != nil {
+			if err := os.WriteFile(f.Path+".json", data, 0o600); err != nil {
 				t.Fatal(err)
 			}
-			if err := f.st.Close(); err != nil {
-				t.Fatal(err)
-			}
-			f.st = nil
+			f.Close() // the child process opens the file
 
 			cmd := exec.Command(os.Args[0], "-test.run=^$")
-			cmd.Env = append(os.Environ(), "STEWARD_ENGINE_CRASH_CHILD="+f.path)
+			cmd.Env = append(os.Environ(), "STEWARD_ENGINE_CRASH_CHILD="+f.Path)
 			var stderr strings.Builder
 			cmd.Stderr = &stderr
 			out, err := cmd.StdoutPipe()
@@ -492,20 +480,20 @@ func TestCrashKilledProcess(t *testing.T) {
 				t.Fatalf("child stopped after %d steps: %s", steps, stderr.String())
 			}
 
-			f.open()
-			checkInvariants(t, f.st)
-			f.clock.Set(fx.Now.Add(time.Duration(steps+1) * 20 * time.Minute))
-			recoverRun(t, f.svc, f.clock)
-			checkInvariants(t, f.st)
+			f.Reopen()
+			entitlementtest.CheckInvariants(t, f.Store)
+			f.Clock.Set(fx.Now.Add(time.Duration(steps+1) * 20 * time.Minute))
+			recoverRun(t, f.Svc, f.Clock)
+			entitlementtest.CheckInvariants(t, f.Store)
 			var reqs entitlement.Page[entitlement.Request]
-			f.view(func(tx entitlement.Tx) error {
+			f.View(func(tx entitlement.Tx) error {
 				reqs, err = tx.Requests().List(entitlement.RequestFilter{}, entitlement.ListOptions{Limit: 1})
 				return err
 			})
 			if reqs.Total < killAfter/2 {
 				t.Fatalf("only %d requests were written in %d steps", reqs.Total, steps)
 			}
-			for _, m := range f.outboxMessages() {
+			for _, m := range f.OutboxMessages() {
 				if m.DeliveredAt == nil && m.FailedAt == nil {
 					t.Fatalf("message %s (%s) left undelivered after recovery", m.ID, m.Topic)
 				}

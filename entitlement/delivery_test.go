@@ -11,12 +11,13 @@ import (
 	"time"
 
 	"github.com/stewardhq/steward/entitlement"
+	"github.com/stewardhq/steward/entitlement/entitlementtest"
 )
 
-func liveAssignment(f *engineFixture, u entitlement.User, pkg entitlement.AccessPackage) entitlement.Assignment {
-	f.t.Helper()
+func liveAssignment(f *entitlementtest.Env, u entitlement.User, pkg entitlement.AccessPackage) entitlement.Assignment {
+	f.T.Helper()
 	var a entitlement.Assignment
-	f.view(func(tx entitlement.Tx) error {
+	f.View(func(tx entitlement.Tx) error {
 		var err error
 		a, err = tx.Assignments().Live(u.ID, pkg.ID)
 		return err
@@ -24,10 +25,10 @@ func liveAssignment(f *engineFixture, u entitlement.User, pkg entitlement.Access
 	return a
 }
 
-func removeAs(f *engineFixture, u entitlement.User, a entitlement.Assignment) {
-	f.t.Helper()
-	if _, err := f.svc.SubmitRequest(f.as(u), entitlement.RequestInput{RequestType: entitlement.RequestUserRemove, AssignmentID: a.ID}); err != nil {
-		f.t.Fatalf("remove: %v", err)
+func removeAs(f *entitlementtest.Env, u entitlement.User, a entitlement.Assignment) {
+	f.T.Helper()
+	if _, err := f.Svc.SubmitRequest(entitlementtest.As(u), entitlement.RequestInput{RequestType: entitlement.RequestUserRemove, AssignmentID: a.ID}); err != nil {
+		f.T.Fatalf("remove: %v", err)
 	}
 }
 
@@ -35,27 +36,27 @@ func removeAs(f *engineFixture, u entitlement.User, a entitlement.Assignment) {
 // role record, two assignments), and a package of another catalog that onboarded the same group
 // grants it too (another role record). The membership goes only with the last of them.
 func TestRefCountedGroupRoles(t *testing.T) {
-	f := newEngineFixture(t)
-	ada := f.user("Ada")
-	shared := f.group("Shared")
-	other := f.group("Other")
-	c1 := f.catalog("One")
-	c2 := f.catalog("Two")
-	r1 := f.groupResource(c1, shared)
-	r1o := f.groupResource(c1, other)
-	r2 := f.groupResource(c2, shared)
-	a := f.pkg(c1, "A", member(r1), member(r1o))
-	b := f.pkg(c1, "B", member(r1))
-	c := f.pkg(c2, "C", member(r2))
-	pa, pb, pc := f.policy(a), f.policy(b), f.policy(c)
-	f.requestAccess(ada, pa)
-	f.requestAccess(ada, pb)
-	f.requestAccess(ada, pc)
-	if !f.isMember(shared, ada) || !f.isMember(other, ada) {
+	f := entitlementtest.New(t)
+	ada := f.User("Ada")
+	shared := f.Group("Shared")
+	other := f.Group("Other")
+	c1 := f.Catalog("One")
+	c2 := f.Catalog("Two")
+	r1 := f.GroupResource(c1, shared)
+	r1o := f.GroupResource(c1, other)
+	r2 := f.GroupResource(c2, shared)
+	a := f.Package(c1, "A", entitlementtest.Member(r1), entitlementtest.Member(r1o))
+	b := f.Package(c1, "B", entitlementtest.Member(r1))
+	c := f.Package(c2, "C", entitlementtest.Member(r2))
+	pa, pb, pc := f.Policy(a), f.Policy(b), f.Policy(c)
+	f.RequestAccess(ada, pa)
+	f.RequestAccess(ada, pb)
+	f.RequestAccess(ada, pc)
+	if !f.IsMember(shared, ada) || !f.IsMember(other, ada) {
 		t.Fatal("not a member after delivery")
 	}
 	var roles []entitlement.AssignmentResourceRole
-	f.view(func(tx entitlement.Tx) error {
+	f.View(func(tx entitlement.Tx) error {
 		var err error
 		roles, err = tx.AssignmentRoles().BySubject(ada.ID)
 		return err
@@ -71,44 +72,44 @@ func TestRefCountedGroupRoles(t *testing.T) {
 			t.Fatalf("role %s is %s", r.RoleName, r.Status)
 		}
 	}
-	checkInvariants(t, f.st)
+	entitlementtest.CheckInvariants(t, f.Store)
 
 	removeAs(f, ada, liveAssignment(f, ada, a))
-	if !f.isMember(shared, ada) {
+	if !f.IsMember(shared, ada) {
 		t.Fatal("removing A took the membership B and C still grant")
 	}
-	if f.isMember(other, ada) {
+	if f.IsMember(other, ada) {
 		t.Fatal("removing A left the membership only A granted")
 	}
-	checkInvariants(t, f.st)
+	entitlementtest.CheckInvariants(t, f.Store)
 
 	removeAs(f, ada, liveAssignment(f, ada, b))
-	if !f.isMember(shared, ada) {
+	if !f.IsMember(shared, ada) {
 		t.Fatal("removing B took the membership C (another catalog) still grants")
 	}
-	checkInvariants(t, f.st)
+	entitlementtest.CheckInvariants(t, f.Store)
 
 	// C expires.
-	f.clock.Advance(31 * 24 * time.Hour)
-	f.drain(f.worker(entitlement.WorkerOptions{}))
-	if f.isMember(shared, ada) {
+	f.Clock.Advance(31 * 24 * time.Hour)
+	f.Drain(f.Worker(entitlement.WorkerOptions{}))
+	if f.IsMember(shared, ada) {
 		t.Fatal("membership left after the last assignment expired")
 	}
-	f.view(func(tx entitlement.Tx) error {
+	f.View(func(tx entitlement.Tx) error {
 		roles, _ := tx.AssignmentRoles().BySubject(ada.ID)
 		if len(roles) != 0 {
 			t.Errorf("%d role records left", len(roles))
 		}
 		return nil
 	})
-	checkInvariants(t, f.st)
+	entitlementtest.CheckInvariants(t, f.Store)
 }
 
 func TestExpiryAndReminders(t *testing.T) {
 	w := newWorld(t)
-	wk := w.worker(entitlement.WorkerOptions{})
-	r := w.requestAccess(*w.ada, w.open)
-	a := w.assignment(r.AssignmentID)
+	wk := w.Worker(entitlement.WorkerOptions{})
+	r := w.RequestAccess(*w.ada, w.open)
+	a := w.Assignment(r.AssignmentID)
 	end := t0.AddDate(0, 0, 30)
 	if !a.DueDateTime.Equal(end.Add(-14 * 24 * time.Hour)) {
 		t.Fatalf("first due %v; want 14 days before the end", a.DueDateTime)
@@ -128,27 +129,27 @@ func TestExpiryAndReminders(t *testing.T) {
 		{end.Add(time.Hour), entitlement.StatusExpired, entitlement.AssignmentExpired, 0},
 	}
 	for _, s := range steps {
-		w.clock.Set(s.at)
-		res, err := wk.Tick(ctxBG)
+		w.Clock.Set(s.at)
+		res, err := wk.Tick(bg)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if res.Assignments != s.n {
 			t.Fatalf("at %v: processed %d; want %d", s.at, res.Assignments, s.n)
 		}
-		a = w.assignment(r.AssignmentID)
+		a = w.Assignment(r.AssignmentID)
 		if a.AssignmentStatus != s.status || a.AssignmentState != s.state {
 			t.Fatalf("at %v: %s/%s; want %s/%s", s.at, a.AssignmentState, a.AssignmentStatus, s.state, s.status)
 		}
 	}
-	if w.isMember(w.team, *w.ada) {
+	if w.IsMember(w.team, *w.ada) {
 		t.Fatal("still a member after expiry")
 	}
-	if len(w.notifications(entitlement.NotifyAssignmentExpiring)) != 2 || len(w.notifications(entitlement.NotifyAssignmentExpired)) != 1 {
+	if len(w.Notifications(entitlement.NotifyAssignmentExpiring)) != 2 || len(w.Notifications(entitlement.NotifyAssignmentExpired)) != 1 {
 		t.Fatal("reminder and expiry notifications missing")
 	}
 	// Expiry is recorded as a SystemRemove request.
-	mine, err := w.svc.MyRequests(w.as(*w.ada), entitlement.RequestFilter{}, entitlement.ListOptions{})
+	mine, err := w.Svc.MyRequests(entitlementtest.As(*w.ada), entitlement.RequestFilter{}, entitlement.ListOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,12 +165,12 @@ func TestExpiryAndReminders(t *testing.T) {
 	if a.EndedDateTime == nil || !a.EndedDateTime.Equal(end) || !a.ExpiredDateTime.Equal(end) {
 		t.Fatalf("ended %v expired %v", a.EndedDateTime, a.ExpiredDateTime)
 	}
-	checkInvariants(t, w.st)
+	entitlementtest.CheckInvariants(t, w.Store)
 
 	// A short assignment gets only the reminder whose time is still ahead.
-	short := w.policy(w.teamPkg, func(p *entitlement.AssignmentPolicy) { p.DurationInDays = 5 })
-	r2 := w.requestAccess(*w.bob, short)
-	if a2 := w.assignment(r2.AssignmentID); !a2.DueDateTime.Equal(w.clock.Now().AddDate(0, 0, 5).Add(-24 * time.Hour)) {
+	short := w.Policy(w.teamPkg, func(p *entitlement.AssignmentPolicy) { p.DurationInDays = 5 })
+	r2 := w.RequestAccess(*w.bob, short)
+	if a2 := w.Assignment(r2.AssignmentID); !a2.DueDateTime.Equal(w.Clock.Now().AddDate(0, 0, 5).Add(-24 * time.Hour)) {
 		t.Fatalf("short assignment due %v; want 1 day before its end", a2.DueDateTime)
 	}
 }
@@ -177,19 +178,19 @@ func TestExpiryAndReminders(t *testing.T) {
 func TestExtension(t *testing.T) {
 	t.Run("without approval", func(t *testing.T) {
 		w := newWorld(t)
-		pol := w.policy(w.teamPkg, func(p *entitlement.AssignmentPolicy) { p.CanExtend = true })
-		add := w.requestAccess(*w.ada, pol)
-		w.clock.Advance(20 * 24 * time.Hour)
-		w.drain(w.worker(entitlement.WorkerOptions{})) // the 14-day reminder goes out
-		oldEnd := *w.assignment(add.AssignmentID).EndDateTime()
-		r, err := w.svc.ExtendAssignment(w.as(*w.ada), add.AssignmentID, "still needed", entitlement.Schedule{})
+		pol := w.Policy(w.teamPkg, func(p *entitlement.AssignmentPolicy) { p.CanExtend = true })
+		add := w.RequestAccess(*w.ada, pol)
+		w.Clock.Advance(20 * 24 * time.Hour)
+		w.Drain(w.Worker(entitlement.WorkerOptions{})) // the 14-day reminder goes out
+		oldEnd := *w.Assignment(add.AssignmentID).EndDateTime()
+		r, err := w.Svc.ExtendAssignment(entitlementtest.As(*w.ada), add.AssignmentID, "still needed", entitlement.Schedule{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if r.RequestType != entitlement.RequestUserExtend || r.RequestState != entitlement.StateDelivered {
 			t.Fatalf("extension request %s %s", r.RequestType, r.RequestState)
 		}
-		a := w.assignment(add.AssignmentID)
+		a := w.Assignment(add.AssignmentID)
 		wantEnd := oldEnd.AddDate(0, 0, 30) // the policy's 30 days, counted from the current end
 		if !a.IsExtended || !a.EndDateTime().Equal(wantEnd) || !a.ExpiredDateTime.Equal(wantEnd) || a.AssignmentStatus != entitlement.StatusDelivered {
 			t.Fatalf("after extension: extended=%v end=%v status=%s", a.IsExtended, a.EndDateTime(), a.AssignmentStatus)
@@ -197,76 +198,76 @@ func TestExtension(t *testing.T) {
 		if !a.DueDateTime.Equal(wantEnd.Add(-14 * 24 * time.Hour)) {
 			t.Fatalf("due %v; reminders should start over", a.DueDateTime)
 		}
-		if got := eventKinds(r); !slices.Equal(got, []string{"Submitted", "Extended", "Delivered"}) {
+		if got := entitlementtest.EventKinds(r); !slices.Equal(got, []string{"Submitted", "Extended", "Delivered"}) {
 			t.Fatalf("events %v", got)
 		}
 		// The end is 40 days away now: the next extension opens 14 days before it.
-		if _, err := w.svc.ExtendAssignment(w.as(*w.ada), add.AssignmentID, "", entitlement.Schedule{}); errCode(err) != entitlement.CodeExtensionNotOpen {
+		if _, err := w.Svc.ExtendAssignment(entitlementtest.As(*w.ada), add.AssignmentID, "", entitlement.Schedule{}); entitlementtest.ErrCode(err) != entitlement.CodeExtensionNotOpen {
 			t.Fatalf("second extension: %v", err)
 		}
-		checkInvariants(t, w.st)
+		entitlementtest.CheckInvariants(t, w.Store)
 	})
 	t.Run("with approval", func(t *testing.T) {
 		w := newWorld(t)
-		pol := w.policy(w.teamPkg, approval(approvalStage(3, single(*w.bob))), func(p *entitlement.AssignmentPolicy) {
+		pol := w.Policy(w.teamPkg, entitlementtest.Approval(entitlementtest.ApprovalStage(3, entitlementtest.Single(*w.bob))), func(p *entitlement.AssignmentPolicy) {
 			p.CanExtend = true
 			p.RequestApprovalSettings.IsApprovalRequiredForExtension = true
 		})
-		add := w.requestAccess(*w.ada, pol)
-		add = w.decide(*w.bob, add, true)
-		oldEnd := *w.assignment(add.AssignmentID).EndDateTime()
-		w.clock.Advance(20 * 24 * time.Hour)
-		r, err := w.svc.ExtendAssignment(w.as(*w.ada), add.AssignmentID, "more", entitlement.Schedule{Expiration: entitlement.Expiration{Type: entitlement.ExpirationAfterDuration, Duration: "P25D"}})
+		add := w.RequestAccess(*w.ada, pol)
+		add = w.Decide(*w.bob, add, true)
+		oldEnd := *w.Assignment(add.AssignmentID).EndDateTime()
+		w.Clock.Advance(20 * 24 * time.Hour)
+		r, err := w.Svc.ExtendAssignment(entitlementtest.As(*w.ada), add.AssignmentID, "more", entitlement.Schedule{Expiration: entitlement.Expiration{Type: entitlement.ExpirationAfterDuration, Duration: "P25D"}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if r.RequestState != entitlement.StatePendingApproval {
 			t.Fatalf("extension state %s", r.RequestState)
 		}
-		if a := w.assignment(add.AssignmentID); a.IsExtended || !a.EndDateTime().Equal(oldEnd) {
+		if a := w.Assignment(add.AssignmentID); a.IsExtended || !a.EndDateTime().Equal(oldEnd) {
 			t.Fatal("extended before approval")
 		}
 		// A second extension while one waits is a duplicate; so is a new request for the package.
-		if _, err := w.svc.ExtendAssignment(w.as(*w.ada), add.AssignmentID, "", entitlement.Schedule{}); errCode(err) != "duplicateRequest" {
+		if _, err := w.Svc.ExtendAssignment(entitlementtest.As(*w.ada), add.AssignmentID, "", entitlement.Schedule{}); entitlementtest.ErrCode(err) != "duplicateRequest" {
 			t.Fatalf("second extension: %v", err)
 		}
-		r = w.decide(*w.bob, r, true)
-		a := w.assignment(add.AssignmentID)
+		r = w.Decide(*w.bob, r, true)
+		a := w.Assignment(add.AssignmentID)
 		if r.RequestState != entitlement.StateDelivered || !a.IsExtended || !a.EndDateTime().Equal(oldEnd.AddDate(0, 0, 25)) {
 			t.Fatalf("after approval: %s extended=%v end=%v", r.RequestState, a.IsExtended, a.EndDateTime())
 		}
-		checkInvariants(t, w.st)
+		entitlementtest.CheckInvariants(t, w.Store)
 	})
 	t.Run("pending extension ends with the assignment", func(t *testing.T) {
 		w := newWorld(t)
-		pol := w.policy(w.teamPkg, approval(approvalStage(3, single(*w.bob))), func(p *entitlement.AssignmentPolicy) {
+		pol := w.Policy(w.teamPkg, entitlementtest.Approval(entitlementtest.ApprovalStage(3, entitlementtest.Single(*w.bob))), func(p *entitlement.AssignmentPolicy) {
 			p.CanExtend = true
 			p.RequestApprovalSettings.IsApprovalRequiredForExtension = true
 		})
-		add := w.decide(*w.bob, w.requestAccess(*w.ada, pol), true)
-		w.clock.Advance(20 * 24 * time.Hour)
-		ext, err := w.svc.ExtendAssignment(w.as(*w.ada), add.AssignmentID, "", entitlement.Schedule{})
+		add := w.Decide(*w.bob, w.RequestAccess(*w.ada, pol), true)
+		w.Clock.Advance(20 * 24 * time.Hour)
+		ext, err := w.Svc.ExtendAssignment(entitlementtest.As(*w.ada), add.AssignmentID, "", entitlement.Schedule{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		removeAs(w.engineFixture, *w.ada, w.assignment(add.AssignmentID))
-		if got := w.request(ext.ID); got.RequestState != entitlement.StateCanceled || len(got.PendingApprovers()) != 0 {
+		removeAs(w.Env, *w.ada, w.Assignment(add.AssignmentID))
+		if got := w.Request(ext.ID); got.RequestState != entitlement.StateCanceled || len(got.PendingApprovers()) != 0 {
 			t.Fatalf("extension after removal: %s", got.RequestState)
 		}
-		checkInvariants(t, w.st)
+		entitlementtest.CheckInvariants(t, w.Store)
 	})
 	t.Run("refusals", func(t *testing.T) {
 		w := newWorld(t)
-		noExtend := w.requestAccess(*w.ada, w.open)
-		other := w.pkg(w.cat, "Forever")
-		forever := w.policy(other, func(p *entitlement.AssignmentPolicy) { p.CanExtend = true; p.DurationInDays = 0 })
-		foreverA := w.requestAccess(*w.ada, forever)
-		third := w.pkg(w.cat, "Extendable")
-		ext := w.policy(third, func(p *entitlement.AssignmentPolicy) { p.CanExtend = true })
-		extA := w.requestAccess(*w.ada, ext)
-		extEnd := *w.assignment(extA.AssignmentID).EndDateTime()
+		noExtend := w.RequestAccess(*w.ada, w.open)
+		other := w.Package(w.cat, "Forever")
+		forever := w.Policy(other, func(p *entitlement.AssignmentPolicy) { p.CanExtend = true; p.DurationInDays = 0 })
+		foreverA := w.RequestAccess(*w.ada, forever)
+		third := w.Package(w.cat, "Extendable")
+		ext := w.Policy(third, func(p *entitlement.AssignmentPolicy) { p.CanExtend = true })
+		extA := w.RequestAccess(*w.ada, ext)
+		extEnd := *w.Assignment(extA.AssignmentID).EndDateTime()
 		halfDayMore := extEnd.Add(12 * time.Hour)
-		w.clock.Advance(20 * 24 * time.Hour) // into the last 14 days, when extending opens
+		w.Clock.Advance(20 * 24 * time.Hour) // into the last 14 days, when extending opens
 		for _, tc := range []struct {
 			name string
 			as   entitlement.User
@@ -283,51 +284,51 @@ func TestExtension(t *testing.T) {
 			{"less than a day more", *w.ada, extA.AssignmentID, entitlement.Schedule{Expiration: entitlement.Expiration{Type: entitlement.ExpirationAfterDateTime, EndDateTime: &halfDayMore}}, "nothingToExtend"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				_, err := w.svc.ExtendAssignment(w.as(tc.as), tc.id, "", tc.s)
-				if errCode(err) != tc.code {
+				_, err := w.Svc.ExtendAssignment(entitlementtest.As(tc.as), tc.id, "", tc.s)
+				if entitlementtest.ErrCode(err) != tc.code {
 					t.Fatalf("err %v; want %s", err, tc.code)
 				}
 			})
 		}
 		// Still being delivered: the application role waits in the outbox.
-		appPkg := w.pkg(w.cat, "Ledger", grant{w.app, "User"})
-		appA := w.requestAccess(*w.ada, w.policy(appPkg, func(p *entitlement.AssignmentPolicy) { p.CanExtend = true }))
-		if _, err := w.svc.ExtendAssignment(w.as(*w.ada), appA.AssignmentID, "", entitlement.Schedule{}); errCode(err) != "assignmentNotDelivered" {
+		appPkg := w.Package(w.cat, "Ledger", entitlementtest.Role(w.app, "User"))
+		appA := w.RequestAccess(*w.ada, w.Policy(appPkg, func(p *entitlement.AssignmentPolicy) { p.CanExtend = true }))
+		if _, err := w.Svc.ExtendAssignment(entitlementtest.As(*w.ada), appA.AssignmentID, "", entitlement.Schedule{}); entitlementtest.ErrCode(err) != "assignmentNotDelivered" {
 			t.Fatalf("extension while delivering: %v", err)
 		}
 		// A reason the policy asks for.
-		reasonPkg := w.pkg(w.cat, "Reasoned")
-		reasonPol := w.policy(reasonPkg, func(p *entitlement.AssignmentPolicy) {
+		reasonPkg := w.Package(w.cat, "Reasoned")
+		reasonPol := w.Policy(reasonPkg, func(p *entitlement.AssignmentPolicy) {
 			p.CanExtend = true
 			p.RequestApprovalSettings.IsRequestorJustificationRequired = true
 		})
-		reasonA := w.submit(w.as(*w.ada), entitlement.RequestInput{RequestType: entitlement.RequestUserAdd, AccessPackageID: reasonPkg.ID, PolicyID: reasonPol.ID, Justification: "because"})
-		w.clock.Advance(20 * 24 * time.Hour)
-		if _, err := w.svc.ExtendAssignment(w.as(*w.ada), reasonA.AssignmentID, " ", entitlement.Schedule{}); errCode(err) != "justificationRequired" {
+		reasonA := w.Submit(entitlementtest.As(*w.ada), entitlement.RequestInput{RequestType: entitlement.RequestUserAdd, AccessPackageID: reasonPkg.ID, PolicyID: reasonPol.ID, Justification: "because"})
+		w.Clock.Advance(20 * 24 * time.Hour)
+		if _, err := w.Svc.ExtendAssignment(entitlementtest.As(*w.ada), reasonA.AssignmentID, " ", entitlement.Schedule{}); entitlementtest.ErrCode(err) != "justificationRequired" {
 			t.Fatalf("extension without the reason: %v", err)
 		}
 		// The policy is gone.
-		w.update(func(tx entitlement.Tx) error { return tx.Policies().Delete(ext.ID) })
-		if _, err := w.svc.ExtendAssignment(w.as(*w.ada), extA.AssignmentID, "", entitlement.Schedule{}); errCode(err) != "policyDeleted" {
+		w.Update(func(tx entitlement.Tx) error { return tx.Policies().Delete(ext.ID) })
+		if _, err := w.Svc.ExtendAssignment(entitlementtest.As(*w.ada), extA.AssignmentID, "", entitlement.Schedule{}); entitlementtest.ErrCode(err) != "policyDeleted" {
 			t.Fatalf("extension through a deleted policy: %v", err)
 		}
 		// A guest holding access, directly assigned, in a catalog closed to external users.
-		internal := w.catalog("Internal", func(c *entitlement.Catalog) { c.IsExternallyVisible = false }, withCatalogRole(entitlement.RoleAssignmentManager, *w.carol))
-		inPkg := w.pkg(internal, "Internal")
-		inPol := w.policy(inPkg, scope(entitlement.ScopeAllExistingDirectorySubjects), func(p *entitlement.AssignmentPolicy) {
+		internal := w.Catalog("Internal", func(c *entitlement.Catalog) { c.IsExternallyVisible = false }, entitlementtest.WithCatalogRole(entitlement.RoleAssignmentManager, *w.carol))
+		inPkg := w.Package(internal, "Internal")
+		inPol := w.Policy(inPkg, entitlementtest.Scope(entitlement.ScopeAllExistingDirectorySubjects), func(p *entitlement.AssignmentPolicy) {
 			p.CanExtend = true
 			p.DurationInDays = 10 // extendable from the start
 		})
-		inA := w.submit(w.as(*w.carol), entitlement.RequestInput{RequestType: entitlement.RequestAdminAdd, AccessPackageID: inPkg.ID, PolicyID: inPol.ID, TargetID: w.eve.ID})
-		w.clock.Advance(time.Hour)
-		if _, err := w.svc.ExtendAssignment(w.as(*w.eve), inA.AssignmentID, "", entitlement.Schedule{}); errCode(err) != "externalNotAllowed" {
+		inA := w.Submit(entitlementtest.As(*w.carol), entitlement.RequestInput{RequestType: entitlement.RequestAdminAdd, AccessPackageID: inPkg.ID, PolicyID: inPol.ID, TargetID: w.eve.ID})
+		w.Clock.Advance(time.Hour)
+		if _, err := w.Svc.ExtendAssignment(entitlementtest.As(*w.eve), inA.AssignmentID, "", entitlement.Schedule{}); entitlementtest.ErrCode(err) != "externalNotAllowed" {
 			t.Fatalf("guest extension in an internal catalog: %v", err)
 		}
 		// Out of scope now: Ada is no longer a member but a guest.
 		ada := *w.ada
 		ada.UserType = entitlement.UserTypeGuest
-		w.update(func(tx entitlement.Tx) error { return tx.Users().Put(ada) })
-		if _, err := w.svc.ExtendAssignment(w.as(ada), reasonA.AssignmentID, "still needed", entitlement.Schedule{}); errCode(err) != "notInScope" {
+		w.Update(func(tx entitlement.Tx) error { return tx.Users().Put(ada) })
+		if _, err := w.Svc.ExtendAssignment(entitlementtest.As(ada), reasonA.AssignmentID, "still needed", entitlement.Schedule{}); entitlementtest.ErrCode(err) != "notInScope" {
 			t.Fatalf("out of scope: %v", err)
 		}
 	})
@@ -338,113 +339,113 @@ func TestExtension(t *testing.T) {
 func TestExternalUserLifecycle(t *testing.T) {
 	setup := func(t *testing.T, action string, days int) (*world, entitlement.User, entitlement.AssignmentPolicy, entitlement.AssignmentPolicy) {
 		w := newWorld(t)
-		w.settings(func(s *entitlement.Settings) {
+		w.Settings(func(s *entitlement.Settings) {
 			s.ExternalUserLifecycleAction = action
 			s.DaysUntilExternalUserDeletedAfterBlocked = days
 		})
-		guestPol := w.policy(w.teamPkg, scope(entitlement.ScopeAllConfiguredConnectedOrgs), func(p *entitlement.AssignmentPolicy) { p.DurationInDays = 10 })
-		second := w.pkg(w.cat, "Second", member(w.teamRes))
-		secondPol := w.policy(second, scope(entitlement.ScopeSpecificConnectedOrgSubjects, orgSet(w.partner)), func(p *entitlement.AssignmentPolicy) { p.DurationInDays = 20 })
+		guestPol := w.Policy(w.teamPkg, entitlementtest.Scope(entitlement.ScopeAllConfiguredConnectedOrgs), func(p *entitlement.AssignmentPolicy) { p.DurationInDays = 10 })
+		second := w.Package(w.cat, "Second", entitlementtest.Member(w.teamRes))
+		secondPol := w.Policy(second, entitlementtest.Scope(entitlement.ScopeSpecificConnectedOrgSubjects, entitlementtest.OrgSet(w.partner)), func(p *entitlement.AssignmentPolicy) { p.DurationInDays = 20 })
 		return w, *w.eve, guestPol, secondPol
 	}
 	t.Run("block then delete", func(t *testing.T) {
 		w, eve, pol, secondPol := setup(t, entitlement.LifecycleBlockSignInAndDelete, 30)
-		wk := w.worker(entitlement.WorkerOptions{})
-		w.requestAccess(eve, pol)
-		w.requestAccess(eve, secondPol)
-		w.clock.Advance(10 * 24 * time.Hour)
-		w.drain(wk)
-		if u, _ := w.userRecord(eve.ID); !u.AccountEnabled {
+		wk := w.Worker(entitlement.WorkerOptions{})
+		w.RequestAccess(eve, pol)
+		w.RequestAccess(eve, secondPol)
+		w.Clock.Advance(10 * 24 * time.Hour)
+		w.Drain(wk)
+		if u, _ := w.UserRecord(eve.ID); !u.AccountEnabled {
 			t.Fatal("blocked while another assignment is live")
 		}
-		if !w.isMember(w.team, eve) {
+		if !w.IsMember(w.team, eve) {
 			t.Fatal("membership lost while the second package still grants it")
 		}
-		w.clock.Advance(10 * 24 * time.Hour)
-		w.drain(wk)
-		blockedAt := w.clock.Now()
-		u, ok := w.userRecord(eve.ID)
+		w.Clock.Advance(10 * 24 * time.Hour)
+		w.Drain(wk)
+		blockedAt := w.Clock.Now()
+		u, ok := w.UserRecord(eve.ID)
 		if !ok || u.AccountEnabled || u.BlockedDateTime == nil || !u.BlockedDateTime.Equal(blockedAt) {
 			t.Fatalf("after the last assignment: %+v", u)
 		}
-		if _, err := w.svc.PrincipalFor(context.Background(), eve.ID); !errors.Is(err, entitlement.ErrUnauthorized) {
+		if _, err := w.Svc.PrincipalFor(context.Background(), eve.ID); !errors.Is(err, entitlement.ErrUnauthorized) {
 			t.Fatalf("a blocked guest can still act: %v", err)
 		}
-		w.clock.Set(blockedAt.Add(30*24*time.Hour - time.Minute))
-		if res, err := wk.Tick(ctxBG); err != nil || res.GuestsDeleted != 0 {
+		w.Clock.Set(blockedAt.Add(30*24*time.Hour - time.Minute))
+		if res, err := wk.Tick(bg); err != nil || res.GuestsDeleted != 0 {
 			t.Fatalf("deleted early: %+v %v", res, err)
 		}
-		w.clock.Set(blockedAt.Add(30 * 24 * time.Hour))
-		if res, err := wk.Tick(ctxBG); err != nil || res.GuestsDeleted != 1 {
+		w.Clock.Set(blockedAt.Add(30 * 24 * time.Hour))
+		if res, err := wk.Tick(bg); err != nil || res.GuestsDeleted != 1 {
 			t.Fatalf("not deleted: %+v %v", res, err)
 		}
-		if _, ok := w.userRecord(eve.ID); ok {
+		if _, ok := w.UserRecord(eve.ID); ok {
 			t.Fatal("guest still exists")
 		}
-		if res, _ := wk.Tick(ctxBG); res.GuestsDeleted != 0 {
+		if res, _ := wk.Tick(bg); res.GuestsDeleted != 0 {
 			t.Fatal("second tick deleted again")
 		}
-		audit, err := w.auditActions()
+		audit, err := auditActions(w.Env)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !slices.Contains(audit, "user.block") || !slices.Contains(audit, "user.delete") {
 			t.Fatalf("audit %v lacks block and delete", audit)
 		}
-		checkInvariants(t, w.st)
+		entitlementtest.CheckInvariants(t, w.Store)
 	})
 	t.Run("block only", func(t *testing.T) {
 		w, eve, pol, _ := setup(t, entitlement.LifecycleBlockSignIn, 1)
-		add := w.requestAccess(eve, pol)
-		removeAs(w.engineFixture, eve, w.assignment(add.AssignmentID))
-		if u, _ := w.userRecord(eve.ID); u.AccountEnabled {
+		add := w.RequestAccess(eve, pol)
+		removeAs(w.Env, eve, w.Assignment(add.AssignmentID))
+		if u, _ := w.UserRecord(eve.ID); u.AccountEnabled {
 			t.Fatal("not blocked")
 		}
-		w.clock.Advance(400 * 24 * time.Hour)
-		w.drain(w.worker(entitlement.WorkerOptions{}))
-		if _, ok := w.userRecord(eve.ID); !ok {
+		w.Clock.Advance(400 * 24 * time.Hour)
+		w.Drain(w.Worker(entitlement.WorkerOptions{}))
+		if _, ok := w.UserRecord(eve.ID); !ok {
 			t.Fatal("deleted although the setting only blocks")
 		}
 	})
 	t.Run("none", func(t *testing.T) {
 		w, eve, pol, _ := setup(t, entitlement.LifecycleNone, 1)
-		add := w.requestAccess(eve, pol)
-		removeAs(w.engineFixture, eve, w.assignment(add.AssignmentID))
-		if u, _ := w.userRecord(eve.ID); !u.AccountEnabled {
+		add := w.RequestAccess(eve, pol)
+		removeAs(w.Env, eve, w.Assignment(add.AssignmentID))
+		if u, _ := w.UserRecord(eve.ID); !u.AccountEnabled {
 			t.Fatal("blocked although the setting says none")
 		}
 	})
 	t.Run("members are never blocked", func(t *testing.T) {
 		w, _, _, _ := setup(t, entitlement.LifecycleBlockSignInAndDelete, 0)
-		add := w.requestAccess(*w.ada, w.open)
-		removeAs(w.engineFixture, *w.ada, w.assignment(add.AssignmentID))
-		if u, _ := w.userRecord(w.ada.ID); !u.AccountEnabled {
+		add := w.RequestAccess(*w.ada, w.open)
+		removeAs(w.Env, *w.ada, w.Assignment(add.AssignmentID))
+		if u, _ := w.UserRecord(w.ada.ID); !u.AccountEnabled {
 			t.Fatal("a member was blocked")
 		}
 	})
 	t.Run("a new assignment lifts the block", func(t *testing.T) {
 		w, eve, pol, _ := setup(t, entitlement.LifecycleBlockSignInAndDelete, 5)
-		add := w.requestAccess(eve, pol)
-		removeAs(w.engineFixture, eve, w.assignment(add.AssignmentID))
-		if u, _ := w.userRecord(eve.ID); u.AccountEnabled {
+		add := w.RequestAccess(eve, pol)
+		removeAs(w.Env, eve, w.Assignment(add.AssignmentID))
+		if u, _ := w.UserRecord(eve.ID); u.AccountEnabled {
 			t.Fatal("not blocked")
 		}
-		w.submit(w.as(*w.carol), entitlement.RequestInput{RequestType: entitlement.RequestAdminAdd, AccessPackageID: w.teamPkg.ID, PolicyID: w.direct.ID, TargetID: eve.ID})
-		if u, _ := w.userRecord(eve.ID); !u.AccountEnabled || u.BlockedDateTime != nil {
+		w.Submit(entitlementtest.As(*w.carol), entitlement.RequestInput{RequestType: entitlement.RequestAdminAdd, AccessPackageID: w.teamPkg.ID, PolicyID: w.direct.ID, TargetID: eve.ID})
+		if u, _ := w.UserRecord(eve.ID); !u.AccountEnabled || u.BlockedDateTime != nil {
 			t.Fatalf("still blocked after a new assignment: %+v", u)
 		}
-		w.clock.Advance(6 * 24 * time.Hour)
-		w.drain(w.worker(entitlement.WorkerOptions{}))
-		if _, ok := w.userRecord(eve.ID); !ok {
+		w.Clock.Advance(6 * 24 * time.Hour)
+		w.Drain(w.Worker(entitlement.WorkerOptions{}))
+		if _, ok := w.UserRecord(eve.ID); !ok {
 			t.Fatal("deleted although unblocked")
 		}
-		checkInvariants(t, w.st)
+		entitlementtest.CheckInvariants(t, w.Store)
 	})
 }
 
-func (f *engineFixture) auditActions() ([]string, error) {
+func auditActions(f *entitlementtest.Env) ([]string, error) {
 	var out []string
-	err := f.st.View(context.Background(), func(tx entitlement.Tx) error {
+	err := f.Store.View(context.Background(), func(tx entitlement.Tx) error {
 		p, err := tx.Audit().List(entitlement.AuditFilter{}, entitlement.ListOptions{Limit: entitlement.MaxPageSize})
 		for _, e := range p.Items {
 			out = append(out, e.Action)
@@ -481,56 +482,56 @@ func (p *flakyProvisioner) Provision(_ context.Context, a entitlement.ProvisionA
 func TestProvisioningThroughTheOutbox(t *testing.T) {
 	setup := func(t *testing.T) (*world, entitlement.AccessPackage, entitlement.AssignmentPolicy) {
 		w := newWorld(t)
-		pkg := w.pkg(w.cat, "Ledger users", grant{w.app, "User"}, member(w.teamRes))
-		return w, pkg, w.policy(pkg)
+		pkg := w.Package(w.cat, "Ledger users", entitlementtest.Role(w.app, "User"), entitlementtest.Member(w.teamRes))
+		return w, pkg, w.Policy(pkg)
 	}
 	t.Run("retried with backoff, then delivered", func(t *testing.T) {
 		w, _, pol := setup(t)
 		prov := &flakyProvisioner{failFor: 2}
-		wk := w.worker(entitlement.WorkerOptions{Provisioner: prov, RetryBase: time.Minute, MaxAttempts: 5})
-		r := w.requestAccess(*w.ada, pol)
+		wk := w.Worker(entitlement.WorkerOptions{Provisioner: prov, RetryBase: time.Minute, MaxAttempts: 5})
+		r := w.RequestAccess(*w.ada, pol)
 		if r.RequestState != entitlement.StateDelivering {
 			t.Fatalf("state %s; want Delivering while the application role is provisioned", r.RequestState)
 		}
-		if !w.isMember(w.team, *w.ada) {
+		if !w.IsMember(w.team, *w.ada) {
 			t.Fatal("the group membership waited for the application")
 		}
-		checkInvariants(t, w.st)
-		res, err := wk.Tick(ctxBG)
+		entitlementtest.CheckInvariants(t, w.Store)
+		res, err := wk.Tick(bg)
 		if err != nil || res.OutboxRetried != 1 {
 			t.Fatalf("first tick %+v %v", res, err)
 		}
 		var msg entitlement.OutboxMessage
-		for _, m := range w.outboxMessages() {
+		for _, m := range w.OutboxMessages() {
 			if m.Kind == entitlement.OutboxProvision {
 				msg = m
 			}
 		}
-		if msg.Attempts != 1 || !strings.Contains(msg.LastError, "connector unavailable") || !msg.NextAttempt.Equal(w.clock.Now().Add(time.Minute)) {
+		if msg.Attempts != 1 || !strings.Contains(msg.LastError, "connector unavailable") || !msg.NextAttempt.Equal(w.Clock.Now().Add(time.Minute)) {
 			t.Fatalf("after one failure %+v", msg)
 		}
 		// Not due yet: nothing happens.
-		if res, _ := wk.Tick(ctxBG); res.OutboxRetried+res.OutboxDelivered != 0 {
+		if res, _ := wk.Tick(bg); res.OutboxRetried+res.OutboxDelivered != 0 {
 			t.Fatal("retried before the backoff")
 		}
-		w.clock.Advance(time.Minute)
-		if res, _ := wk.Tick(ctxBG); res.OutboxRetried != 1 {
+		w.Clock.Advance(time.Minute)
+		if res, _ := wk.Tick(bg); res.OutboxRetried != 1 {
 			t.Fatal("second attempt did not run")
 		}
-		w.clock.Advance(time.Minute) // second backoff is 2 minutes
-		if res, _ := wk.Tick(ctxBG); res.OutboxRetried+res.OutboxDelivered != 0 {
+		w.Clock.Advance(time.Minute) // second backoff is 2 minutes
+		if res, _ := wk.Tick(bg); res.OutboxRetried+res.OutboxDelivered != 0 {
 			t.Fatal("backoff did not double")
 		}
-		w.clock.Advance(time.Minute)
-		if res, _ := wk.Tick(ctxBG); res.OutboxDelivered < 1 {
+		w.Clock.Advance(time.Minute)
+		if res, _ := wk.Tick(bg); res.OutboxDelivered < 1 {
 			t.Fatal("third attempt did not deliver")
 		}
-		r = w.request(r.ID)
-		a := w.assignment(r.AssignmentID)
+		r = w.Request(r.ID)
+		a := w.Assignment(r.AssignmentID)
 		if r.RequestState != entitlement.StateDelivered || a.AssignmentState != entitlement.AssignmentDelivered {
 			t.Fatalf("after provisioning: %s / %s", r.RequestState, a.AssignmentState)
 		}
-		roles, err := w.svc.AssignmentRolesOf(w.as(*w.ada), a.ID)
+		roles, err := w.Svc.AssignmentRolesOf(entitlementtest.As(*w.ada), a.ID)
 		if err != nil || len(roles) != 2 {
 			t.Fatalf("roles %v %v", roles, err)
 		}
@@ -542,41 +543,41 @@ func TestProvisioningThroughTheOutbox(t *testing.T) {
 		if prov.log[0].Op != entitlement.ProvisionAdd || prov.log[0].Email != w.ada.Email || prov.log[0].OriginID != w.app.OriginID || prov.log[0].RoleOriginID != "role-user" {
 			t.Fatalf("provision action %+v", prov.log[0])
 		}
-		checkInvariants(t, w.st)
+		entitlementtest.CheckInvariants(t, w.Store)
 
 		// Removal deprovisions through the outbox too; the role goes once that succeeds.
-		removeAs(w.engineFixture, *w.ada, a)
-		checkInvariants(t, w.st)
+		removeAs(w.Env, *w.ada, a)
+		entitlementtest.CheckInvariants(t, w.Store)
 		for range 3 { // the removal fails twice too, then succeeds
-			w.clock.Advance(10 * time.Minute)
-			w.drain(wk)
+			w.Clock.Advance(10 * time.Minute)
+			w.Drain(wk)
 		}
 		var left []entitlement.AssignmentResourceRole
-		w.view(func(tx entitlement.Tx) error { left, err = tx.AssignmentRoles().BySubject(w.ada.ID); return err })
+		w.View(func(tx entitlement.Tx) error { left, err = tx.AssignmentRoles().BySubject(w.ada.ID); return err })
 		if len(left) != 0 {
 			t.Fatalf("roles left after deprovisioning: %+v", left)
 		}
 		if last := prov.log[len(prov.log)-1]; last.Op != entitlement.ProvisionRemove {
 			t.Fatalf("last call %+v", last)
 		}
-		checkInvariants(t, w.st)
+		entitlementtest.CheckInvariants(t, w.Store)
 	})
 	t.Run("gives up: partially delivered with the reason", func(t *testing.T) {
 		w, _, pol := setup(t)
 		prov := &flakyProvisioner{always: true}
-		wk := w.worker(entitlement.WorkerOptions{Provisioner: prov, RetryBase: time.Second, MaxAttempts: 3})
-		r := w.requestAccess(*w.ada, pol)
+		wk := w.Worker(entitlement.WorkerOptions{Provisioner: prov, RetryBase: time.Second, MaxAttempts: 3})
+		r := w.RequestAccess(*w.ada, pol)
 		for range 10 {
-			w.clock.Advance(time.Minute)
-			if _, err := wk.Tick(ctxBG); err != nil {
+			w.Clock.Advance(time.Minute)
+			if _, err := wk.Tick(bg); err != nil {
 				t.Fatal(err)
 			}
 		}
-		r = w.request(r.ID)
+		r = w.Request(r.ID)
 		if r.RequestState != entitlement.StatePartiallyDelivered || !strings.Contains(r.StatusDetail, "gave up after 3 attempts: connector unavailable") {
 			t.Fatalf("request %s %q", r.RequestState, r.StatusDetail)
 		}
-		a := w.assignment(r.AssignmentID)
+		a := w.Assignment(r.AssignmentID)
 		if a.AssignmentState != entitlement.AssignmentDelivered || a.AssignmentStatus != entitlement.StatusPartiallyDelivered {
 			t.Fatalf("assignment %s/%s", a.AssignmentState, a.AssignmentStatus)
 		}
@@ -584,7 +585,7 @@ func TestProvisioningThroughTheOutbox(t *testing.T) {
 			t.Fatalf("calls %v", prov.calls)
 		}
 		var failed int
-		for _, m := range w.outboxMessages() {
+		for _, m := range w.OutboxMessages() {
 			if m.FailedAt != nil {
 				failed++
 				if m.Attempts != 3 {
@@ -595,34 +596,34 @@ func TestProvisioningThroughTheOutbox(t *testing.T) {
 		if failed != 1 {
 			t.Fatalf("%d failed messages", failed)
 		}
-		if !w.isMember(w.team, *w.ada) {
+		if !w.IsMember(w.team, *w.ada) {
 			t.Fatal("the group role should still be delivered")
 		}
-		checkInvariants(t, w.st)
+		entitlementtest.CheckInvariants(t, w.Store)
 	})
 	t.Run("removed before provisioned: the add stands down", func(t *testing.T) {
 		w, _, pol := setup(t)
 		prov := &flakyProvisioner{}
-		wk := w.worker(entitlement.WorkerOptions{Provisioner: prov})
-		r := w.requestAccess(*w.ada, pol)
-		removeAs(w.engineFixture, *w.ada, w.assignment(r.AssignmentID))
-		if got := w.request(r.ID); got.RequestState != entitlement.StatePartiallyDelivered {
+		wk := w.Worker(entitlement.WorkerOptions{Provisioner: prov})
+		r := w.RequestAccess(*w.ada, pol)
+		removeAs(w.Env, *w.ada, w.Assignment(r.AssignmentID))
+		if got := w.Request(r.ID); got.RequestState != entitlement.StatePartiallyDelivered {
 			t.Fatalf("delivering request after removal: %s", got.RequestState)
 		}
-		w.drain(wk)
+		w.Drain(wk)
 		if len(prov.log) != 1 || prov.log[0].Op != entitlement.ProvisionRemove {
 			t.Fatalf("calls %+v; want only the removal", prov.log)
 		}
-		checkInvariants(t, w.st)
+		entitlementtest.CheckInvariants(t, w.Store)
 	})
 	t.Run("default manual connector records success", func(t *testing.T) {
 		w, _, pol := setup(t)
-		r := w.requestAccess(*w.ada, pol)
-		w.drain(w.worker(entitlement.WorkerOptions{}))
-		if got := w.request(r.ID); got.RequestState != entitlement.StateDelivered {
+		r := w.RequestAccess(*w.ada, pol)
+		w.Drain(w.Worker(entitlement.WorkerOptions{}))
+		if got := w.Request(r.ID); got.RequestState != entitlement.StateDelivered {
 			t.Fatalf("state %s", got.RequestState)
 		}
-		for _, m := range w.outboxMessages() {
+		for _, m := range w.OutboxMessages() {
 			if m.DeliveredAt == nil {
 				t.Fatalf("message %s %s not delivered", m.Kind, m.Topic)
 			}

@@ -6,11 +6,12 @@ import (
 	"testing"
 
 	"github.com/stewardhq/steward/entitlement"
+	"github.com/stewardhq/steward/entitlement/entitlementtest"
 )
 
 func TestUserInputValidation(t *testing.T) {
-	svc, _, _ := newTestService(t)
-	boss := mkUser(t, svc, "Boss Person")
+	svc := entitlementtest.New(t).Svc
+	boss := entitlementtest.CreateUser(t, svc, "Boss Person")
 	good := entitlement.UserInput{DisplayName: "Ada Lovelace", Email: "ada@example.com"}
 	for _, tc := range []struct {
 		name        string
@@ -50,10 +51,10 @@ func TestUserInputValidation(t *testing.T) {
 }
 
 func TestUpdateUserRules(t *testing.T) {
-	svc, _, _ := newTestService(t)
-	a := mkUser(t, svc, "Alice A")
-	b := mkUser(t, svc, "Bob B")
-	c := mkUser(t, svc, "Carol C")
+	svc := entitlementtest.New(t).Svc
+	a := entitlementtest.CreateUser(t, svc, "Alice A")
+	b := entitlementtest.CreateUser(t, svc, "Bob B")
+	c := entitlementtest.CreateUser(t, svc, "Carol C")
 	// b reports to a, c reports to b.
 	if _, err := svc.UpdateUser(rootAdmin, b.ID, entitlement.UserInput{DisplayName: b.DisplayName, Email: b.Email, ManagerID: a.ID}); err != nil {
 		t.Fatal(err)
@@ -100,17 +101,17 @@ func TestUpdateUserRules(t *testing.T) {
 		t.Errorf("no-op update appended an audit event: %d events", n)
 	}
 
-	reports, err := svc.DirectReports(as(a), a.ID)
+	reports, err := svc.DirectReports(entitlementtest.As(a), a.ID)
 	if err != nil || len(reports) != 1 || reports[0].ID != b.ID {
 		t.Errorf("DirectReports(a) = %v, %v", reports, err)
 	}
-	_, err = svc.DirectReports(as(c), a.ID)
+	_, err = svc.DirectReports(entitlementtest.As(c), a.ID)
 	wantErr(t, err, entitlement.ErrForbidden)
 }
 
 func TestSetUserBlocked(t *testing.T) {
-	svc, _, _ := newTestService(t)
-	u := mkUser(t, svc, "Blocky")
+	svc := entitlementtest.New(t).Svc
+	u := entitlementtest.CreateUser(t, svc, "Blocky")
 	if err := svc.SetUserBlocked(rootAdmin, u.ID, true); err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +125,7 @@ func TestSetUserBlocked(t *testing.T) {
 	if err := svc.SetUserBlocked(rootAdmin, u.ID, false); err != nil {
 		t.Fatal(err)
 	}
-	got, _ = svc.UserByID(as(got), u.ID) // a user reads themselves
+	got, _ = svc.UserByID(entitlementtest.As(got), u.ID) // a user reads themselves
 	if !got.AccountEnabled || got.BlockedDateTime != nil {
 		t.Errorf("after unblock: %+v", got)
 	}
@@ -133,20 +134,20 @@ func TestSetUserBlocked(t *testing.T) {
 	}
 	self := entitlement.WithPrincipal(bg, entitlement.Principal{UserID: u.ID, IsAdmin: true})
 	wantErr(t, svc.SetUserBlocked(self, u.ID, true), entitlement.ErrConflict)
-	wantErr(t, svc.SetUserBlocked(as(u), u.ID, true), entitlement.ErrForbidden)
+	wantErr(t, svc.SetUserBlocked(entitlementtest.As(u), u.ID, true), entitlement.ErrForbidden)
 }
 
 func TestGroupMembership(t *testing.T) {
-	svc, _, _ := newTestService(t)
-	ada := mkUser(t, svc, "Ada Lovelace")
-	bob := mkUser(t, svc, "Bob Builder")
-	g := mkGroup(t, svc, "Engineers", ada)
+	svc := entitlementtest.New(t).Svc
+	ada := entitlementtest.CreateUser(t, svc, "Ada Lovelace")
+	bob := entitlementtest.CreateUser(t, svc, "Bob Builder")
+	g := entitlementtest.CreateGroup(t, svc, "Engineers", ada)
 
 	wantErr(t, svc.AddGroupMember(rootAdmin, g.ID, ada.ID), entitlement.ErrConflict)
 	wantErr(t, svc.AddGroupMember(rootAdmin, g.ID, entitlement.NewID()), entitlement.ErrNotFound)
 	_, err := svc.RemoveGroupMember(rootAdmin, g.ID, bob.ID)
 	wantErr(t, err, entitlement.ErrNotFound)
-	wantErr(t, svc.AddGroupMember(as(ada), g.ID, bob.ID), entitlement.ErrForbidden)
+	wantErr(t, svc.AddGroupMember(entitlementtest.As(ada), g.ID, bob.ID), entitlement.ErrForbidden)
 	if err := svc.AddGroupMember(rootAdmin, g.ID, bob.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -158,13 +159,13 @@ func TestGroupMembership(t *testing.T) {
 	if err != nil || found.Total != 1 || found.Items[0].User.ID != bob.ID {
 		t.Errorf("member search = %+v, %v", found, err)
 	}
-	groups, err := svc.GroupsOfUser(as(bob), bob.ID)
+	groups, err := svc.GroupsOfUser(entitlementtest.As(bob), bob.ID)
 	if err != nil || len(groups) != 1 || groups[0].ID != g.ID {
 		t.Errorf("GroupsOfUser = %v, %v", groups, err)
 	}
-	_, err = svc.GroupsOfUser(as(bob), ada.ID)
+	_, err = svc.GroupsOfUser(entitlementtest.As(bob), ada.ID)
 	wantErr(t, err, entitlement.ErrForbidden)
-	if _, err := svc.GroupByID(as(bob), g.ID); err != nil {
+	if _, err := svc.GroupByID(entitlementtest.As(bob), g.ID); err != nil {
 		t.Errorf("a member reads their group: %v", err)
 	}
 	if _, err := svc.RemoveGroupMember(rootAdmin, g.ID, bob.ID); err != nil {
@@ -180,15 +181,15 @@ func TestGroupMembership(t *testing.T) {
 }
 
 func TestGroupNamesAreUnique(t *testing.T) {
-	svc, _, _ := newTestService(t)
-	a := mkGroup(t, svc, "Finance")
+	svc := entitlementtest.New(t).Svc
+	a := entitlementtest.CreateGroup(t, svc, "Finance")
 	_, err := svc.CreateGroup(rootAdmin, entitlement.GroupInput{DisplayName: "FINANCE "})
 	wantField(t, err, "displayName", `a group named "Finance" already exists`)
 	_, err = svc.CreateGroup(rootAdmin, entitlement.GroupInput{DisplayName: ""})
 	wantField(t, err, "displayName", "enter a name")
 	_, err = svc.CreateGroup(rootAdmin, entitlement.GroupInput{DisplayName: "X", Description: strings.Repeat("d", 2001)})
 	wantField(t, err, "description", "at most 2000")
-	b := mkGroup(t, svc, "Sales")
+	b := entitlementtest.CreateGroup(t, svc, "Sales")
 	_, err = svc.UpdateGroup(rootAdmin, b.ID, entitlement.GroupInput{DisplayName: "finance"})
 	wantField(t, err, "displayName", "already exists")
 	if _, err := svc.UpdateGroup(rootAdmin, a.ID, entitlement.GroupInput{DisplayName: "Finance team"}); err != nil {
@@ -205,19 +206,19 @@ func TestGroupNamesAreUnique(t *testing.T) {
 }
 
 func TestDirectoryReadsNeedAnAdministrativeRole(t *testing.T) {
-	svc, _, _ := newTestService(t)
-	plain := mkUser(t, svc, "Plain User")
-	other := mkUser(t, svc, "Other User")
+	svc := entitlementtest.New(t).Svc
+	plain := entitlementtest.CreateUser(t, svc, "Plain User")
+	other := entitlementtest.CreateUser(t, svc, "Other User")
 	for i := range 3 {
-		mkUser(t, svc, fmt.Sprintf("Person %d", i))
+		entitlementtest.CreateUser(t, svc, fmt.Sprintf("Person %d", i))
 	}
-	_, err := svc.ListUsers(as(plain), entitlement.ListOptions{})
+	_, err := svc.ListUsers(entitlementtest.As(plain), entitlement.ListOptions{})
 	wantErr(t, err, entitlement.ErrForbidden)
-	_, err = svc.ListGroups(as(plain), entitlement.ListOptions{})
+	_, err = svc.ListGroups(entitlementtest.As(plain), entitlement.ListOptions{})
 	wantErr(t, err, entitlement.ErrForbidden)
-	_, err = svc.UserByID(as(plain), other.ID)
+	_, err = svc.UserByID(entitlementtest.As(plain), other.ID)
 	wantErr(t, err, entitlement.ErrForbidden)
-	if _, err := svc.UserByID(as(plain), plain.ID); err != nil {
+	if _, err := svc.UserByID(entitlementtest.As(plain), plain.ID); err != nil {
 		t.Errorf("reading oneself: %v", err)
 	}
 	// A catalog reader may use the pickers.
@@ -228,10 +229,10 @@ func TestDirectoryReadsNeedAnAdministrativeRole(t *testing.T) {
 	if err := svc.AddCatalogRoleMember(rootAdmin, c.ID, entitlement.CatalogRoleMember{Role: entitlement.RoleCatalogReader, PrincipalID: plain.ID, PrincipalType: entitlement.PrincipalUser}); err != nil {
 		t.Fatal(err)
 	}
-	p, err := svc.ListUsers(as(plain), entitlement.ListOptions{Search: "person"})
+	p, err := svc.ListUsers(entitlementtest.As(plain), entitlement.ListOptions{Search: "person"})
 	if err != nil || p.Total != 3 {
 		t.Errorf("reader lists users: %+v, %v", p, err)
 	}
-	_, err = svc.CreateUser(as(plain), entitlement.UserInput{DisplayName: "New", Email: "new@example.com"})
+	_, err = svc.CreateUser(entitlementtest.As(plain), entitlement.UserInput{DisplayName: "New", Email: "new@example.com"})
 	wantErr(t, err, entitlement.ErrForbidden)
 }

@@ -7,24 +7,25 @@ import (
 	"testing"
 
 	"github.com/stewardhq/steward/entitlement"
+	"github.com/stewardhq/steward/entitlement/entitlementtest"
 )
 
 // TestScopeTypes checks every scopeType value (the seven current ones and the old spelling of
 // the configured-organizations scope) against members and guests, through both RequestablePackages
 // and a validation-only request.
 func TestScopeTypes(t *testing.T) {
-	f := newEngineFixture(t)
-	configured := f.org("Configured", entitlement.OrgConfigured, nil, nil)
-	proposed := f.org("Proposed", entitlement.OrgProposed, nil, nil)
+	f := entitlementtest.New(t)
+	configured := f.Org("Configured", entitlement.OrgConfigured, nil, nil)
+	proposed := f.Org("Proposed", entitlement.OrgProposed, nil, nil)
 	users := map[string]entitlement.User{
-		"member in group":  f.user("Member In Group"),
-		"named member":     f.user("Named Member"),
-		"guest configured": f.user("Guest Configured", guestOf(configured.ID)),
-		"guest proposed":   f.user("Guest Proposed", guestOf(proposed.ID)),
-		"guest no org":     f.user("Guest Without Org", guestOf("")),
+		"member in group":  f.User("Member In Group"),
+		"named member":     f.User("Named Member"),
+		"guest configured": f.User("Guest Configured", entitlementtest.GuestOf(configured.ID)),
+		"guest proposed":   f.User("Guest Proposed", entitlementtest.GuestOf(proposed.ID)),
+		"guest no org":     f.User("Guest Without Org", entitlementtest.GuestOf("")),
 	}
-	g := f.group("Requestors", users["member in group"])
-	cat := f.catalog("Open")
+	g := f.Group("Requestors", users["member in group"])
+	cat := f.Catalog("Open")
 	all := []string{"member in group", "named member", "guest configured", "guest proposed", "guest no org"}
 	tests := []struct {
 		scope string
@@ -32,12 +33,12 @@ func TestScopeTypes(t *testing.T) {
 		want  []string
 	}{
 		{entitlement.ScopeNoSubjects, nil, nil},
-		{entitlement.ScopeSpecificDirectorySubjects, []entitlement.UserSet{single(users["named member"])}, []string{"named member"}},
-		{entitlement.ScopeSpecificDirectorySubjects, []entitlement.UserSet{groupSet(g)}, []string{"member in group"}},
+		{entitlement.ScopeSpecificDirectorySubjects, []entitlement.UserSet{entitlementtest.Single(users["named member"])}, []string{"named member"}},
+		{entitlement.ScopeSpecificDirectorySubjects, []entitlement.UserSet{entitlementtest.GroupSet(g)}, []string{"member in group"}},
 		{entitlement.ScopeAllExistingDirectoryMembers, nil, []string{"member in group", "named member"}},
 		{entitlement.ScopeAllExistingDirectorySubjects, nil, all},
-		{entitlement.ScopeSpecificConnectedOrgSubjects, []entitlement.UserSet{orgSet(configured)}, []string{"guest configured"}},
-		{entitlement.ScopeSpecificConnectedOrgSubjects, []entitlement.UserSet{orgSet(proposed)}, []string{"guest proposed"}},
+		{entitlement.ScopeSpecificConnectedOrgSubjects, []entitlement.UserSet{entitlementtest.OrgSet(configured)}, []string{"guest configured"}},
+		{entitlement.ScopeSpecificConnectedOrgSubjects, []entitlement.UserSet{entitlementtest.OrgSet(proposed)}, []string{"guest proposed"}},
 		{entitlement.ScopeAllConfiguredConnectedOrgs, nil, []string{"guest configured"}},
 		{"AllExistingConnectedOrganizationSubjects", nil, []string{"guest configured"}},
 		{entitlement.ScopeAllExternalSubjects, nil, []string{"guest configured", "guest proposed", "guest no org"}},
@@ -48,21 +49,21 @@ func TestScopeTypes(t *testing.T) {
 	}
 	var made []pp
 	for i, tc := range tests {
-		pkg := f.pkg(cat, tc.scope+" "+string(rune('A'+i)))
-		made = append(made, pp{pkg, f.policy(pkg, scope(tc.scope, tc.sets...))})
+		pkg := f.Package(cat, tc.scope+" "+string(rune('A'+i)))
+		made = append(made, pp{pkg, f.Policy(pkg, entitlementtest.Scope(tc.scope, tc.sets...))})
 	}
 	for i, tc := range tests {
 		for _, who := range all {
 			u := users[who]
 			want := slices.Contains(tc.want, who)
-			_, err := f.svc.SubmitRequest(f.as(u), entitlement.RequestInput{RequestType: entitlement.RequestUserAdd, AccessPackageID: made[i].pkg.ID, PolicyID: made[i].pol.ID, IsValidationOnly: true})
+			_, err := f.Svc.SubmitRequest(entitlementtest.As(u), entitlement.RequestInput{RequestType: entitlement.RequestUserAdd, AccessPackageID: made[i].pkg.ID, PolicyID: made[i].pol.ID, IsValidationOnly: true})
 			if want && err != nil {
 				t.Errorf("%s (%v) for %s: refused: %v", tc.scope, tc.sets, who, err)
 			}
-			if !want && errCode(err) != "notInScope" {
+			if !want && entitlementtest.ErrCode(err) != "notInScope" {
 				t.Errorf("%s (%v) for %s: err %v; want notInScope", tc.scope, tc.sets, who, err)
 			}
-			eligible, err := f.svc.EligiblePolicies(f.as(u), made[i].pkg.ID)
+			eligible, err := f.Svc.EligiblePolicies(entitlementtest.As(u), made[i].pkg.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -72,7 +73,7 @@ func TestScopeTypes(t *testing.T) {
 		}
 	}
 	for _, who := range all {
-		page, err := f.svc.RequestablePackages(f.as(users[who]), entitlement.RequestableFilter{}, entitlement.ListOptions{Limit: 100})
+		page, err := f.Svc.RequestablePackages(entitlementtest.As(users[who]), entitlement.RequestableFilter{}, entitlement.ListOptions{Limit: 100})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -94,36 +95,36 @@ func TestScopeTypes(t *testing.T) {
 }
 
 func TestRequestablePackages(t *testing.T) {
-	f := newEngineFixture(t)
-	ada := f.user("Ada")
-	guest := f.user("Gus", guestOf(f.org("Partner", entitlement.OrgConfigured, nil, nil).ID))
-	team := f.group("Team")
-	open := f.catalog("Open")
-	res := f.groupResource(open, team)
-	internal := f.catalog("Internal", func(c *entitlement.Catalog) { c.IsExternallyVisible = false })
-	draft := f.catalog("Draft", func(c *entitlement.Catalog) { c.CatalogStatus = entitlement.CatalogStatusUnpublished })
+	f := entitlementtest.New(t)
+	ada := f.User("Ada")
+	guest := f.User("Gus", entitlementtest.GuestOf(f.Org("Partner", entitlement.OrgConfigured, nil, nil).ID))
+	team := f.Group("Team")
+	open := f.Catalog("Open")
+	res := f.GroupResource(open, team)
+	internal := f.Catalog("Internal", func(c *entitlement.Catalog) { c.IsExternallyVisible = false })
+	draft := f.Catalog("Draft", func(c *entitlement.Catalog) { c.CatalogStatus = entitlement.CatalogStatusUnpublished })
 	everyone := func(p *entitlement.AccessPackage) {}
-	mk := func(c entitlement.Catalog, name string, opt func(*entitlement.AccessPackage), scopeType string, grants ...grant) entitlement.AccessPackage {
-		p := f.pkgWith(c, name, opt, grants...)
-		f.policy(p, scope(scopeType))
+	mk := func(c entitlement.Catalog, name string, opt func(*entitlement.AccessPackage), scopeType string, grants ...entitlementtest.Grant) entitlement.AccessPackage {
+		p := f.PackageWith(c, name, opt, grants...)
+		f.Policy(p, entitlementtest.Scope(scopeType))
 		return p
 	}
-	charlie := mk(open, "charlie tools", func(p *entitlement.AccessPackage) { p.IsRoleScopesVisible = true }, entitlement.ScopeAllExistingDirectorySubjects, member(res))
-	alpha := mk(open, "Alpha", everyone, entitlement.ScopeAllExistingDirectorySubjects, member(res))
+	charlie := mk(open, "charlie tools", func(p *entitlement.AccessPackage) { p.IsRoleScopesVisible = true }, entitlement.ScopeAllExistingDirectorySubjects, entitlementtest.Member(res))
+	alpha := mk(open, "Alpha", everyone, entitlement.ScopeAllExistingDirectorySubjects, entitlementtest.Member(res))
 	bravo := mk(internal, "Bravo", func(p *entitlement.AccessPackage) { p.Description = "finance reports" }, entitlement.ScopeAllExistingDirectorySubjects)
 	hidden := mk(open, "Delta hidden", func(p *entitlement.AccessPackage) { p.IsHidden = true }, entitlement.ScopeAllExistingDirectorySubjects)
 	mk(draft, "Echo draft", everyone, entitlement.ScopeAllExistingDirectorySubjects)
-	closed := f.pkg(open, "Foxtrot closed")
-	f.policy(closed, func(p *entitlement.AssignmentPolicy) {
+	closed := f.Package(open, "Foxtrot closed")
+	f.Policy(closed, func(p *entitlement.AssignmentPolicy) {
 		p.RequestorSettings.AcceptRequests = false
 		p.RequestorSettings.ScopeType = entitlement.ScopeAllExistingDirectorySubjects
 	})
 	twoPolicies := mk(open, "Golf", everyone, entitlement.ScopeAllExistingDirectorySubjects)
-	f.policy(twoPolicies, scope(entitlement.ScopeSpecificDirectorySubjects, single(ada)))
+	f.Policy(twoPolicies, entitlementtest.Scope(entitlement.ScopeSpecificDirectorySubjects, entitlementtest.Single(ada)))
 
 	list := func(u entitlement.User, flt entitlement.RequestableFilter, opt entitlement.ListOptions) entitlement.Page[entitlement.RequestablePackage] {
 		t.Helper()
-		page, err := f.svc.RequestablePackages(f.as(u), flt, opt)
+		page, err := f.Svc.RequestablePackages(entitlementtest.As(u), flt, opt)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -180,27 +181,27 @@ func TestRequestablePackages(t *testing.T) {
 	if !slices.Equal(idsOf(back), idsOf(p1)) {
 		t.Fatalf("back to page 1: %v", idsOf(back))
 	}
-	if _, err := f.svc.RequestablePackages(f.as(ada), entitlement.RequestableFilter{}, entitlement.ListOptions{After: "!!"}); errCode(err) != "invalidCursor" {
+	if _, err := f.Svc.RequestablePackages(entitlementtest.As(ada), entitlement.RequestableFilter{}, entitlement.ListOptions{After: "!!"}); entitlementtest.ErrCode(err) != "invalidCursor" {
 		t.Fatalf("damaged cursor: %v", err)
 	}
 	// A hidden package is not listed but can be requested by id.
-	pols, err := f.svc.EligiblePolicies(f.as(ada), hidden.ID)
+	pols, err := f.Svc.EligiblePolicies(entitlementtest.As(ada), hidden.ID)
 	if err != nil || len(pols) != 1 {
 		t.Fatalf("eligible policies of the hidden package: %v %v", pols, err)
 	}
-	if r := f.requestAccess(ada, pols[0]); r.RequestState != entitlement.StateDelivered {
+	if r := f.RequestAccess(ada, pols[0]); r.RequestState != entitlement.StateDelivered {
 		t.Fatalf("hidden package request: %s", r.RequestState)
 	}
-	if _, err := f.svc.EligiblePolicies(f.as(ada), entitlement.NewID()); !errors.Is(err, entitlement.ErrNotFound) {
+	if _, err := f.Svc.EligiblePolicies(entitlementtest.As(ada), entitlement.NewID()); !errors.Is(err, entitlement.ErrNotFound) {
 		t.Fatalf("eligible policies of a missing package: %v", err)
 	}
 }
 
 func TestReadsAreAuthorized(t *testing.T) {
 	w := newWorld(t)
-	stranger := w.user("Stranger")
-	r := w.requestAccess(*w.ada, w.approved)
-	d := w.requestAccess(*w.bob, w.open)
+	stranger := w.User("Stranger")
+	r := w.RequestAccess(*w.ada, w.approved)
+	d := w.RequestAccess(*w.bob, w.open)
 
 	for _, tc := range []struct {
 		name string
@@ -214,64 +215,64 @@ func TestReadsAreAuthorized(t *testing.T) {
 		{"a stranger", stranger, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := w.svc.RequestByID(w.as(tc.as), r.ID)
+			got, err := w.Svc.RequestByID(entitlementtest.As(tc.as), r.ID)
 			if tc.ok && (err != nil || got.ID != r.ID) {
 				t.Fatalf("RequestByID: %v", err)
 			}
 			if !tc.ok && !errors.Is(err, entitlement.ErrNotFound) {
 				t.Fatalf("RequestByID by %s: %v; want ErrNotFound", tc.name, err)
 			}
-			_, err = w.svc.PackageRequests(w.as(tc.as), w.teamPkg.ID, entitlement.RequestFilter{}, entitlement.ListOptions{})
+			_, err = w.Svc.PackageRequests(entitlementtest.As(tc.as), w.teamPkg.ID, entitlement.RequestFilter{}, entitlement.ListOptions{})
 			canRead := tc.as.ID == w.dan.ID || tc.as.ID == w.carol.ID
 			if canRead != (err == nil) {
 				t.Fatalf("PackageRequests by %s: %v", tc.name, err)
 			}
-			_, err = w.svc.PackageAssignments(w.as(tc.as), w.teamPkg.ID, entitlement.AssignmentFilter{}, entitlement.ListOptions{})
+			_, err = w.Svc.PackageAssignments(entitlementtest.As(tc.as), w.teamPkg.ID, entitlement.AssignmentFilter{}, entitlement.ListOptions{})
 			if canRead != (err == nil) || (!canRead && !errors.Is(err, entitlement.ErrForbidden)) {
 				t.Fatalf("PackageAssignments by %s: %v", tc.name, err)
 			}
-			_, err = w.svc.AssignmentByID(w.as(tc.as), d.AssignmentID)
+			_, err = w.Svc.AssignmentByID(entitlementtest.As(tc.as), d.AssignmentID)
 			if (canRead || tc.as.ID == w.bob.ID) != (err == nil) {
 				t.Fatalf("AssignmentByID by %s: %v", tc.name, err)
 			}
-			_, err = w.svc.AssignmentRolesOf(w.as(tc.as), d.AssignmentID)
+			_, err = w.Svc.AssignmentRolesOf(entitlementtest.As(tc.as), d.AssignmentID)
 			if (canRead || tc.as.ID == w.bob.ID) != (err == nil) {
 				t.Fatalf("AssignmentRolesOf by %s: %v", tc.name, err)
 			}
 		})
 	}
 	// Lists of one's own things.
-	mine, err := w.svc.MyRequests(w.as(*w.ada), entitlement.RequestFilter{States: []string{entitlement.StatePendingApproval}}, entitlement.ListOptions{})
+	mine, err := w.Svc.MyRequests(entitlementtest.As(*w.ada), entitlement.RequestFilter{States: []string{entitlement.StatePendingApproval}}, entitlement.ListOptions{})
 	if err != nil || mine.Total != 1 || mine.Items[0].ID != r.ID {
 		t.Fatalf("MyRequests: %+v %v", mine, err)
 	}
-	asg, err := w.svc.MyAssignments(w.as(*w.bob), entitlement.AssignmentFilter{}, entitlement.ListOptions{})
+	asg, err := w.Svc.MyAssignments(entitlementtest.As(*w.bob), entitlement.AssignmentFilter{}, entitlement.ListOptions{})
 	if err != nil || asg.Total != 1 || asg.Items[0].ID != d.AssignmentID {
 		t.Fatalf("MyAssignments: %+v %v", asg, err)
 	}
-	if n, err := w.svc.PendingApprovalCount(w.as(*w.bob)); err != nil || n != 1 {
+	if n, err := w.Svc.PendingApprovalCount(entitlementtest.As(*w.bob)); err != nil || n != 1 {
 		t.Fatalf("PendingApprovalCount %d %v", n, err)
 	}
-	waiting, err := w.svc.WaitingForMe(w.as(*w.bob), entitlement.ListOptions{})
+	waiting, err := w.Svc.WaitingForMe(entitlementtest.As(*w.bob), entitlement.ListOptions{})
 	if err != nil || len(waiting.Items) != 1 || waiting.Items[0].ID != r.ID {
 		t.Fatalf("WaitingForMe %+v %v", waiting, err)
 	}
-	w.decide(*w.bob, r, true)
-	if n, _ := w.svc.PendingApprovalCount(w.as(*w.bob)); n != 0 {
+	w.Decide(*w.bob, r, true)
+	if n, _ := w.Svc.PendingApprovalCount(entitlementtest.As(*w.bob)); n != 0 {
 		t.Fatalf("still waiting after the decision: %d", n)
 	}
-	if dec, err := w.svc.MyDecisions(w.as(*w.bob), entitlement.ListOptions{}); err != nil || dec.Total != 1 {
+	if dec, err := w.Svc.MyDecisions(entitlementtest.As(*w.bob), entitlement.ListOptions{}); err != nil || dec.Total != 1 {
 		t.Fatalf("MyDecisions %+v %v", dec, err)
 	}
 	// Past approvers can still read the request they decided.
-	if _, err := w.svc.RequestByID(w.as(*w.bob), r.ID); err != nil {
+	if _, err := w.Svc.RequestByID(entitlementtest.As(*w.bob), r.ID); err != nil {
 		t.Fatalf("past approver: %v", err)
 	}
-	prev, err := w.svc.PreviewApprovers(w.as(*w.ada), w.open.ID)
+	prev, err := w.Svc.PreviewApprovers(entitlementtest.As(*w.ada), w.open.ID)
 	if err != nil || len(prev) != 0 {
 		t.Fatalf("preview of a policy without approval: %v %v", prev, err)
 	}
-	if _, err := w.svc.PreviewApprovers(w.as(*w.ada), entitlement.NewID()); errCode(err) != "policyNotFound" {
+	if _, err := w.Svc.PreviewApprovers(entitlementtest.As(*w.ada), entitlement.NewID()); entitlementtest.ErrCode(err) != "policyNotFound" {
 		t.Fatalf("preview of a missing policy: %v", err)
 	}
 }

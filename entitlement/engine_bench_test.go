@@ -6,19 +6,20 @@ import (
 	"time"
 
 	"github.com/stewardhq/steward/entitlement"
+	"github.com/stewardhq/steward/entitlement/entitlementtest"
 )
 
 // BenchmarkSubmitDeliver measures a UserAdd through a no-approval policy, delivered in the same
 // transaction: validation, the assignment, its group-membership role, audit and outbox writes.
 func BenchmarkSubmitDeliver(b *testing.B) {
-	f := newEngineFixture(b)
-	team := f.group("Team")
-	cat := f.catalog("Cat")
-	res := f.groupResource(cat, team)
-	pkg := f.pkg(cat, "Team", member(res))
-	pol := f.policy(pkg)
+	f := entitlementtest.New(b)
+	team := f.Group("Team")
+	cat := f.Catalog("Cat")
+	res := f.GroupResource(cat, team)
+	pkg := f.Package(cat, "Team", entitlementtest.Member(res))
+	pol := f.Policy(pkg)
 	users := make([]entitlement.User, b.N)
-	f.update(func(tx entitlement.Tx) error {
+	f.Update(func(tx entitlement.Tx) error {
 		for i := range users {
 			users[i] = entitlement.User{ID: entitlement.NewID(), DisplayName: fmt.Sprintf("User %d", i), Email: fmt.Sprintf("u%d@corp.example", i),
 				UserType: entitlement.UserTypeMember, AccountEnabled: true}
@@ -31,7 +32,7 @@ func BenchmarkSubmitDeliver(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := range b.N {
-		r, err := f.svc.SubmitRequest(f.as(users[i]), entitlement.RequestInput{RequestType: entitlement.RequestUserAdd, AccessPackageID: pkg.ID, PolicyID: pol.ID})
+		r, err := f.Svc.SubmitRequest(entitlementtest.As(users[i]), entitlement.RequestInput{RequestType: entitlement.RequestUserAdd, AccessPackageID: pkg.ID, PolicyID: pol.ID})
 		if err != nil || r.RequestState != entitlement.StateDelivered {
 			b.Fatalf("submit: %v %s", err, r.RequestState)
 		}
@@ -43,21 +44,21 @@ func BenchmarkSubmitDeliver(b *testing.B) {
 // through the store in large transactions.
 func BenchmarkWaitingForMe(b *testing.B) {
 	const total, approvers = 100_000, 100
-	f := newEngineFixture(b)
-	cat := f.catalog("Cat")
-	pkg := f.pkg(cat, "Pkg")
-	pol := f.policy(pkg, approval(approvalStage(14)))
-	everyone := f.user("Busy Approver")
+	f := entitlementtest.New(b)
+	cat := f.Catalog("Cat")
+	pkg := f.Package(cat, "Pkg")
+	pol := f.Policy(pkg, entitlementtest.Approval(entitlementtest.ApprovalStage(14)))
+	everyone := f.User("Busy Approver")
 	var approverIDs []string
 	for i := range approvers {
 		approverIDs = append(approverIDs, fmt.Sprintf("approver-%03d", i))
 	}
-	now := f.clock.Now()
+	now := f.Clock.Now()
 	timeout := now.Add(14 * 24 * time.Hour)
 	start := time.Now()
 	const perTx = 10_000
 	for done := 0; done < total; done += perTx {
-		f.update(func(tx entitlement.Tx) error {
+		f.Update(func(tx entitlement.Tx) error {
 			for i := done; i < done+perTx; i++ {
 				id := entitlement.NewID()
 				r := entitlement.Request{
@@ -82,13 +83,13 @@ func BenchmarkWaitingForMe(b *testing.B) {
 		})
 	}
 	b.Logf("wrote %d requests in %v", total, time.Since(start).Round(time.Millisecond))
-	one := f.as(entitlement.User{ID: approverIDs[7], DisplayName: "Approver 7"})
-	all := f.as(everyone)
+	one := entitlementtest.As(entitlement.User{ID: approverIDs[7], DisplayName: "Approver 7"})
+	all := entitlementtest.As(everyone)
 
 	b.Run("1k of 100k, first page", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			p, err := f.svc.WaitingForMe(one, entitlement.ListOptions{Limit: 25})
+			p, err := f.Svc.WaitingForMe(one, entitlement.ListOptions{Limit: 25})
 			if err != nil || len(p.Items) != 25 || p.Total != total/approvers {
 				b.Fatalf("page %d items, total %d, %v", len(p.Items), p.Total, err)
 			}
@@ -97,7 +98,7 @@ func BenchmarkWaitingForMe(b *testing.B) {
 	b.Run("100k of 100k, first page", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			p, err := f.svc.WaitingForMe(all, entitlement.ListOptions{Limit: 25})
+			p, err := f.Svc.WaitingForMe(all, entitlement.ListOptions{Limit: 25})
 			if err != nil || len(p.Items) != 25 || p.Total != total {
 				b.Fatalf("page %d items, total %d, %v", len(p.Items), p.Total, err)
 			}
@@ -106,7 +107,7 @@ func BenchmarkWaitingForMe(b *testing.B) {
 	b.Run("pending count, 1k of 100k", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			n, err := f.svc.PendingApprovalCount(one)
+			n, err := f.Svc.PendingApprovalCount(one)
 			if err != nil || n != total/approvers {
 				b.Fatalf("count %d, %v", n, err)
 			}

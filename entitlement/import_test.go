@@ -7,11 +7,12 @@ import (
 	"testing"
 
 	"github.com/stewardhq/steward/entitlement"
+	"github.com/stewardhq/steward/entitlement/entitlementtest"
 )
 
 func TestImportUsers(t *testing.T) {
-	svc, _, _ := newTestService(t)
-	boss := mkUser(t, svc, "Big Boss")
+	svc := entitlementtest.New(t).Svc
+	boss := entitlementtest.CreateUser(t, svc, "Big Boss")
 
 	// The manager of the first row comes later in the file; the second row updates nobody yet.
 	good := "\ufeffdisplayName,mail,userType,department,jobTitle,managerMail\n" +
@@ -61,8 +62,8 @@ func TestImportUsers(t *testing.T) {
 }
 
 func TestImportUsersRejectsBadRowsAndWritesNothing(t *testing.T) {
-	svc, _, _ := newTestService(t)
-	existing := mkUser(t, svc, "Old Timer")
+	svc := entitlementtest.New(t).Svc
+	existing := entitlementtest.CreateUser(t, svc, "Old Timer")
 	before, _ := svc.ListAudit(rootAdmin, entitlement.AuditFilter{}, entitlement.ListOptions{})
 	file := "displayName,mail,userType,department,jobTitle,managerMail\n" +
 		"Fine Person,fine@example.com,Member,,,\n" + // line 2: fine, but must not be written
@@ -152,15 +153,15 @@ func TestImportUsersRejectsBadRowsAndWritesNothing(t *testing.T) {
 			t.Errorf("last error = %+v", last)
 		}
 	})
-	_, err = svc.ImportUsers(as(existing), strings.NewReader("displayName,mail\nA,a@example.com\n"))
+	_, err = svc.ImportUsers(entitlementtest.As(existing), strings.NewReader("displayName,mail\nA,a@example.com\n"))
 	wantErr(t, err, entitlement.ErrForbidden)
 }
 
 func TestImportGroups(t *testing.T) {
-	svc, _, _ := newTestService(t)
-	ada := mkUser(t, svc, "Ada Lovelace")
-	bob := mkUser(t, svc, "Bob Builder")
-	ops := mkGroup(t, svc, "Operations", ada)
+	svc := entitlementtest.New(t).Svc
+	ada := entitlementtest.CreateUser(t, svc, "Ada Lovelace")
+	bob := entitlementtest.CreateUser(t, svc, "Bob Builder")
+	ops := entitlementtest.CreateGroup(t, svc, "Operations", ada)
 
 	bad := "group,description,memberMail\n" +
 		"Finance,Money people," + ada.Email + "\n" +

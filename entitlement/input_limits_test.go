@@ -20,36 +20,36 @@ func TestHugeInputsAreFieldErrors(t *testing.T) {
 		run   func() error
 	}{
 		{"e-mail of a new user", "mail", func() error {
-			_, err := f.svc.CreateUser(rootAdmin, entitlement.UserInput{DisplayName: "Long", Email: long + "@example.com"})
+			_, err := f.Svc.CreateUser(rootAdmin, entitlement.UserInput{DisplayName: "Long", Email: long + "@example.com"})
 			return err
 		}},
 		{"application name", "displayName", func() error {
-			_, err := f.svc.AddResource(rootAdmin, f.catA.ID, entitlement.ResourceInput{OriginSystem: entitlement.OriginApplication, DisplayName: long, Roles: []string{"User"}})
+			_, err := f.Svc.AddResource(rootAdmin, f.catA.ID, entitlement.ResourceInput{OriginSystem: entitlement.OriginApplication, DisplayName: long, Roles: []string{"User"}})
 			return err
 		}},
 		{"site address", "url", func() error {
-			_, err := f.svc.AddResource(rootAdmin, f.catA.ID, entitlement.ResourceInput{OriginSystem: entitlement.OriginSite, DisplayName: "Site", URL: "https://sites.example/" + long, Roles: []string{"Read"}})
+			_, err := f.Svc.AddResource(rootAdmin, f.catA.ID, entitlement.ResourceInput{OriginSystem: entitlement.OriginSite, DisplayName: "Site", URL: "https://sites.example/" + long, Roles: []string{"Read"}})
 			return err
 		}},
 		{"application origin id", "originId", func() error {
-			_, err := f.svc.AddResource(rootAdmin, f.catA.ID, entitlement.ResourceInput{OriginSystem: entitlement.OriginApplication, DisplayName: "App", OriginID: long, Roles: []string{"User"}})
+			_, err := f.Svc.AddResource(rootAdmin, f.catA.ID, entitlement.ResourceInput{OriginSystem: entitlement.OriginApplication, DisplayName: "App", OriginID: long, Roles: []string{"User"}})
 			return err
 		}},
 		{"role name", "roles", func() error {
-			_, err := f.svc.AddResource(rootAdmin, f.catA.ID, entitlement.ResourceInput{OriginSystem: entitlement.OriginApplication, DisplayName: "App", Roles: []string{long}})
+			_, err := f.Svc.AddResource(rootAdmin, f.catA.ID, entitlement.ResourceInput{OriginSystem: entitlement.OriginApplication, DisplayName: "App", Roles: []string{long}})
 			return err
 		}},
 		{"tenant id", "identitySources", func() error {
-			_, err := f.svc.CreateConnectedOrganization(rootAdmin, entitlement.ConnectedOrganizationInput{DisplayName: "Org",
+			_, err := f.Svc.CreateConnectedOrganization(rootAdmin, entitlement.ConnectedOrganizationInput{DisplayName: "Org",
 				IdentitySources: []entitlement.IdentitySource{{Type: entitlement.SourceTenant, TenantID: long}}})
 			return err
 		}},
 		{"subject at sign-in", "subject", func() error {
-			_, err := f.svc.SignIn(bg, entitlement.Claims{Issuer: "https://idp.example", Subject: long, Email: "s@example.com"})
+			_, err := f.Svc.SignIn(bg, entitlement.Claims{Issuer: "https://idp.example", Subject: long, Email: "s@example.com"})
 			return err
 		}},
 		{"e-mail at sign-in", "email", func() error {
-			_, err := f.svc.SignIn(bg, entitlement.Claims{Issuer: "https://idp.example", Subject: "s-2", Email: long + "@example.com"})
+			_, err := f.Svc.SignIn(bg, entitlement.Claims{Issuer: "https://idp.example", Subject: "s-2", Email: long + "@example.com"})
 			return err
 		}},
 	}
@@ -65,7 +65,7 @@ func TestHugeInputsAreFieldErrors(t *testing.T) {
 
 	t.Run("a long name at sign-in is cut, not refused", func(t *testing.T) {
 		name := strings.Repeat("é", 30000)
-		u, err := f.svc.SignIn(bg, entitlement.Claims{Issuer: "https://idp.example", Subject: "s-3", Email: "long.name@example.com", Name: name})
+		u, err := f.Svc.SignIn(bg, entitlement.Claims{Issuer: "https://idp.example", Subject: "s-3", Email: "long.name@example.com", Name: name})
 		if err != nil {
 			t.Fatalf("sign-in: %.300v", err)
 		}

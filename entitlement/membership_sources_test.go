@@ -7,31 +7,32 @@ import (
 	"time"
 
 	"github.com/stewardhq/steward/entitlement"
+	"github.com/stewardhq/steward/entitlement/entitlementtest"
 )
 
 // membershipFixture: Riley is in Engineering, whose Member role the package "Engineering access"
 // grants through a 30-day policy without approval.
 type membershipFixture struct {
-	*engineFixture
+	*entitlementtest.Env
 	admin, riley entitlement.User
 	eng          entitlement.Group
 	pol          entitlement.AssignmentPolicy
 }
 
 func newMembershipFixture(t *testing.T) membershipFixture {
-	f := membershipFixture{engineFixture: newEngineFixture(t)}
-	f.admin = f.user("Ada Admin")
-	f.riley = f.user("Riley Reyes")
-	f.eng = f.group("Engineering")
-	c := f.catalog("Engineering catalog")
-	f.pol = f.policy(f.pkg(c, "Engineering access", member(f.groupResource(c, f.eng))))
+	f := membershipFixture{Env: entitlementtest.New(t)}
+	f.admin = f.User("Ada Admin")
+	f.riley = f.User("Riley Reyes")
+	f.eng = f.Group("Engineering")
+	c := f.Catalog("Engineering catalog")
+	f.pol = f.Policy(f.Package(c, "Engineering access", entitlementtest.Member(f.GroupResource(c, f.eng))))
 	return f
 }
 
 func (f membershipFixture) sources(u entitlement.User) entitlement.MemberSources {
-	f.t.Helper()
+	f.T.Helper()
 	var s entitlement.MemberSources
-	f.view(func(tx entitlement.Tx) error {
+	f.View(func(tx entitlement.Tx) error {
 		var err error
 		s, err = tx.Groups().Membership(f.eng.ID, u.ID)
 		return err
@@ -41,10 +42,10 @@ func (f membershipFixture) sources(u entitlement.User) entitlement.MemberSources
 
 // grant delivers the package to Riley and returns the assignment id.
 func (f membershipFixture) grant() string {
-	f.t.Helper()
-	r := f.requestAccess(f.riley, f.pol)
+	f.T.Helper()
+	r := f.RequestAccess(f.riley, f.pol)
 	if r.RequestState != entitlement.StateDelivered {
-		f.t.Fatalf("request state = %s, want Delivered", r.RequestState)
+		f.T.Fatalf("request state = %s, want Delivered", r.RequestState)
 	}
 	return r.AssignmentID
 }
@@ -55,16 +56,16 @@ var grantEnds = []struct {
 	end  func(f membershipFixture, assignmentID string)
 }{
 	{"given back (UserRemove)", func(f membershipFixture, id string) {
-		f.submit(f.as(f.riley), entitlement.RequestInput{RequestType: entitlement.RequestUserRemove, AssignmentID: id})
+		f.Submit(entitlementtest.As(f.riley), entitlement.RequestInput{RequestType: entitlement.RequestUserRemove, AssignmentID: id})
 	}},
 	{"removed by an administrator (AdminRemove)", func(f membershipFixture, id string) {
-		f.submit(f.asAdmin(f.admin), entitlement.RequestInput{RequestType: entitlement.RequestAdminRemove, AssignmentID: id})
+		f.Submit(entitlementtest.AsAdmin(f.admin), entitlement.RequestInput{RequestType: entitlement.RequestAdminRemove, AssignmentID: id})
 	}},
 	{"expired (SystemRemove)", func(f membershipFixture, id string) {
-		f.clock.Advance(31 * 24 * time.Hour)
-		f.drain(f.worker(entitlement.WorkerOptions{}))
-		if a := f.assignment(id); a.IsLive() {
-			f.t.Fatalf("assignment still live after its end: %s", a.AssignmentState)
+		f.Clock.Advance(31 * 24 * time.Hour)
+		f.Drain(f.Worker(entitlement.WorkerOptions{}))
+		if a := f.Assignment(id); a.IsLive() {
+			f.T.Fatalf("assignment still live after its end: %s", a.AssignmentState)
 		}
 	}},
 }
@@ -73,7 +74,7 @@ func TestEndingAGrantKeepsADirectMembership(t *testing.T) {
 	for _, tc := range grantEnds {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newMembershipFixture(t)
-			if err := f.svc.AddGroupMember(f.asAdmin(f.admin), f.eng.ID, f.riley.ID); err != nil {
+			if err := f.Svc.AddGroupMember(entitlementtest.AsAdmin(f.admin), f.eng.ID, f.riley.ID); err != nil {
 				t.Fatal(err)
 			}
 			id := f.grant()
@@ -93,7 +94,7 @@ func TestEndingAGrantRemovesAGrantedOnlyMembership(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newMembershipFixture(t)
 			tc.end(f, f.grant())
-			if f.isMember(f.eng, f.riley) {
+			if f.IsMember(f.eng, f.riley) {
 				t.Error("still a member after the only grant ended")
 			}
 		})
@@ -103,10 +104,10 @@ func TestEndingAGrantRemovesAGrantedOnlyMembership(t *testing.T) {
 func TestDirectMembershipAddedWhileGrantedOutlastsTheGrant(t *testing.T) {
 	f := newMembershipFixture(t)
 	id := f.grant()
-	if err := f.svc.AddGroupMember(f.asAdmin(f.admin), f.eng.ID, f.riley.ID); err != nil {
+	if err := f.Svc.AddGroupMember(entitlementtest.AsAdmin(f.admin), f.eng.ID, f.riley.ID); err != nil {
 		t.Fatalf("adding a member through a package as a direct member: %v", err)
 	}
-	err := f.svc.AddGroupMember(f.asAdmin(f.admin), f.eng.ID, f.riley.ID)
+	err := f.Svc.AddGroupMember(entitlementtest.AsAdmin(f.admin), f.eng.ID, f.riley.ID)
 	var re *entitlement.RuleError
 	if !errors.As(err, &re) || re.Code != entitlement.CodeAlreadyMember {
 		t.Errorf("second direct add = %v, want %s", err, entitlement.CodeAlreadyMember)
@@ -120,7 +121,7 @@ func TestDirectMembershipAddedWhileGrantedOutlastsTheGrant(t *testing.T) {
 func TestRemovingAGrantedMembershipSaysWhy(t *testing.T) {
 	f := newMembershipFixture(t)
 	f.grant()
-	_, err := f.svc.RemoveGroupMember(f.asAdmin(f.admin), f.eng.ID, f.riley.ID)
+	_, err := f.Svc.RemoveGroupMember(entitlementtest.AsAdmin(f.admin), f.eng.ID, f.riley.ID)
 	var re *entitlement.RuleError
 	if !errors.As(err, &re) || re.Code != entitlement.CodeMembershipGranted || !errors.Is(err, entitlement.ErrConflict) {
 		t.Fatalf("removing a granted-only member = %v, want a %s conflict", err, entitlement.CodeMembershipGranted)
@@ -128,43 +129,43 @@ func TestRemovingAGrantedMembershipSaysWhy(t *testing.T) {
 	if !strings.Contains(re.Message, "Engineering access") {
 		t.Errorf("message %q does not name the package that grants the membership", re.Message)
 	}
-	if !f.isMember(f.eng, f.riley) {
+	if !f.IsMember(f.eng, f.riley) {
 		t.Error("the refused removal took the membership away")
 	}
 }
 
 func TestRemovingADirectMembershipWhileGrantedKeepsTheGrant(t *testing.T) {
 	f := newMembershipFixture(t)
-	if err := f.svc.AddGroupMember(f.asAdmin(f.admin), f.eng.ID, f.riley.ID); err != nil {
+	if err := f.Svc.AddGroupMember(entitlementtest.AsAdmin(f.admin), f.eng.ID, f.riley.ID); err != nil {
 		t.Fatal(err)
 	}
 	id := f.grant()
-	left, err := f.svc.RemoveGroupMember(f.asAdmin(f.admin), f.eng.ID, f.riley.ID)
+	left, err := f.Svc.RemoveGroupMember(entitlementtest.AsAdmin(f.admin), f.eng.ID, f.riley.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if left.Sources != entitlement.MemberGranted || len(left.Grants) != 1 || left.Grants[0].AssignmentID != id || left.Grants[0].AccessPackageName != "Engineering access" {
 		t.Errorf("left = %+v, want the grant through Engineering access", left)
 	}
-	if !f.isMember(f.eng, f.riley) {
+	if !f.IsMember(f.eng, f.riley) {
 		t.Fatal("removing the direct membership took away the granted one")
 	}
 	grantEnds[0].end(f, id)
-	if f.isMember(f.eng, f.riley) {
+	if f.IsMember(f.eng, f.riley) {
 		t.Error("still a member after both sources ended")
 	}
 }
 
 func TestGroupMembersShowBothKinds(t *testing.T) {
 	f := newMembershipFixture(t)
-	sam := f.user("Sam Direct")
+	sam := f.User("Sam Direct")
 	for _, u := range []entitlement.User{sam, f.riley} {
-		if err := f.svc.AddGroupMember(f.asAdmin(f.admin), f.eng.ID, u.ID); err != nil {
+		if err := f.Svc.AddGroupMember(entitlementtest.AsAdmin(f.admin), f.eng.ID, u.ID); err != nil {
 			t.Fatal(err)
 		}
 	}
 	id := f.grant()
-	page, err := f.svc.GroupMembers(f.asAdmin(f.admin), f.eng.ID, entitlement.ListOptions{})
+	page, err := f.Svc.GroupMembers(entitlementtest.AsAdmin(f.admin), f.eng.ID, entitlement.ListOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

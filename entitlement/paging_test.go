@@ -8,69 +8,23 @@ import (
 	"testing"
 
 	"github.com/stewardhq/steward/entitlement"
+	"github.com/stewardhq/steward/entitlement/entitlementtest"
+	"github.com/stewardhq/steward/entitlement/storetest"
 )
 
-// walk pages forward to the end and back again and returns the names in forward order; it fails
-// on a repeat, a gap, a wrong total or a page that differs on the way back.
-func walk[T any](t *testing.T, list func(entitlement.ListOptions) (entitlement.Page[T], error), name func(T) string, size, want int) []string {
+// walk pages through a list of the service both ways with storetest.Walk, whose contract every
+// list keeps, and checks that the service's lists come in name order.
+func walk[T any](t *testing.T, list func(entitlement.ListOptions) (entitlement.Page[T], error), name func(T) string, size, want int) {
 	t.Helper()
-	var pages []entitlement.Page[T]
-	opt := entitlement.ListOptions{Limit: size}
-	for {
-		p, err := list(opt)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if p.Total != want {
-			t.Fatalf("total = %d, want %d", p.Total, want)
-		}
-		pages = append(pages, p)
-		if p.Next == "" {
-			break
-		}
-		opt = entitlement.ListOptions{Limit: size, After: p.Next}
-	}
-	var names []string
-	for _, p := range pages {
-		for _, x := range p.Items {
-			names = append(names, name(x))
-		}
-	}
-	if len(names) != want {
-		t.Fatalf("saw %d items, want %d", len(names), want)
-	}
-	if !slices.IsSorted(names) {
+	if names := storetest.Walk(t, list, name, size, want); !slices.IsSorted(names) {
 		t.Errorf("not in name order: %v", names)
 	}
-	if len(slices.Compact(slices.Clone(names))) != want {
-		t.Errorf("repeats: %v", names)
-	}
-	for i := len(pages) - 1; i > 0; i-- {
-		p, err := list(entitlement.ListOptions{Limit: size, Before: pages[i].Prev})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var got, wantNames []string
-		for _, x := range p.Items {
-			got = append(got, name(x))
-		}
-		for _, x := range pages[i-1].Items {
-			wantNames = append(wantNames, name(x))
-		}
-		if !slices.Equal(got, wantNames) {
-			t.Fatalf("page %d going back = %v, want %v", i, got, wantNames)
-		}
-		if (i == 1) != (p.Prev == "") {
-			t.Errorf("page %d going back: Prev = %q", i, p.Prev)
-		}
-	}
-	return names
 }
 
 func TestServicePagination(t *testing.T) {
-	svc, _, _ := newTestService(t)
-	reader := mkUser(t, svc, "Rita Reader")
-	team := mkGroup(t, svc, "Readers", reader)
+	svc := entitlementtest.New(t).Svc
+	reader := entitlementtest.CreateUser(t, svc, "Rita Reader")
+	team := entitlementtest.CreateGroup(t, svc, "Readers", reader)
 	const n = 65
 	var first entitlement.Catalog
 	for i := range n {
@@ -102,23 +56,23 @@ func TestServicePagination(t *testing.T) {
 		}},
 		{"catalogs as reader (in-memory cursor)", func(t *testing.T) {
 			walk(t, func(o entitlement.ListOptions) (entitlement.Page[entitlement.Catalog], error) {
-				return svc.ListCatalogs(as(reader), o)
+				return svc.ListCatalogs(entitlementtest.As(reader), o)
 			}, catName, 10, n)
 		}},
 		{"catalogs as reader, search", func(t *testing.T) {
 			walk(t, func(o entitlement.ListOptions) (entitlement.Page[entitlement.Catalog], error) {
 				o.Search = "CAT"
-				return svc.ListCatalogs(as(reader), o)
+				return svc.ListCatalogs(entitlementtest.As(reader), o)
 			}, catName, 7, n)
 		}},
 		{"packages of a catalog", func(t *testing.T) {
 			walk(t, func(o entitlement.ListOptions) (entitlement.Page[entitlement.AccessPackage], error) {
-				return svc.ListCatalogPackages(as(reader), first.ID, o)
+				return svc.ListCatalogPackages(entitlementtest.As(reader), first.ID, o)
 			}, pkgName, 10, n)
 		}},
 		{"packages as reader across catalogs", func(t *testing.T) {
 			walk(t, func(o entitlement.ListOptions) (entitlement.Page[entitlement.AccessPackage], error) {
-				return svc.ListAccessPackages(as(reader), o)
+				return svc.ListAccessPackages(entitlementtest.As(reader), o)
 			}, pkgName, 25, n)
 		}},
 		{"packages as admin, search", func(t *testing.T) {
@@ -129,11 +83,11 @@ func TestServicePagination(t *testing.T) {
 		}},
 		{"users", func(t *testing.T) {
 			for i := range n - 1 {
-				mkUser(t, svc, fmt.Sprintf("User %02d", (i*13)%(n-1)))
+				entitlementtest.CreateUser(t, svc, fmt.Sprintf("User %02d", (i*13)%(n-1)))
 			}
 			walk(t, func(o entitlement.ListOptions) (entitlement.Page[entitlement.User], error) {
 				o.Search = "user"
-				return svc.ListUsers(as(reader), o)
+				return svc.ListUsers(entitlementtest.As(reader), o)
 			}, func(u entitlement.User) string { return u.DisplayName }, 9, n-1)
 		}},
 		{"search narrows the total", func(t *testing.T) {
@@ -143,7 +97,7 @@ func TestServicePagination(t *testing.T) {
 			}
 		}},
 		{"damaged cursor", func(t *testing.T) {
-			_, err := svc.ListCatalogs(as(reader), entitlement.ListOptions{After: "!!"})
+			_, err := svc.ListCatalogs(entitlementtest.As(reader), entitlement.ListOptions{After: "!!"})
 			var ve *entitlement.ValidationError
 			if !errors.As(err, &ve) {
 				t.Errorf("err = %v, want a ValidationError", err)
@@ -158,7 +112,7 @@ func TestServicePagination(t *testing.T) {
 // event (or, for the import, one per person plus a summary) naming the actor.
 func TestEveryChangeIsAudited(t *testing.T) {
 	f := newFixture(t)
-	svc := f.svc
+	svc := f.Svc
 	var org entitlement.ConnectedOrganization
 	var pkg entitlement.AccessPackage
 	var pol entitlement.AssignmentPolicy

@@ -198,12 +198,12 @@ func TestPolicyValidation(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			in := good()
 			tc.edit(&in)
-			_, err := f.svc.CreatePolicy(rootAdmin, in)
+			_, err := f.Svc.CreatePolicy(rootAdmin, in)
 			wantField(t, err, tc.field, tc.hint)
 		})
 	}
 	t.Run("the good policy passes", func(t *testing.T) {
-		p, err := f.svc.CreatePolicy(rootAdmin, good())
+		p, err := f.Svc.CreatePolicy(rootAdmin, good())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -222,15 +222,15 @@ func TestPolicyValidation(t *testing.T) {
 // review) and checks what was stored.
 func TestPolicyForConnectedOrganizations(t *testing.T) {
 	f := newFixture(t)
-	ext, err := f.svc.CreateCatalog(rootAdmin, entitlement.CatalogInput{DisplayName: "Partners", IsExternallyVisible: true, Published: true})
+	ext, err := f.Svc.CreateCatalog(rootAdmin, entitlement.CatalogInput{DisplayName: "Partners", IsExternallyVisible: true, Published: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	pkg, err := f.svc.CreateAccessPackage(rootAdmin, entitlement.AccessPackageInput{CatalogID: ext.ID, DisplayName: "Partner portal"})
+	pkg, err := f.Svc.CreateAccessPackage(rootAdmin, entitlement.AccessPackageInput{CatalogID: ext.ID, DisplayName: "Partner portal"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	org, err := f.svc.CreateConnectedOrganization(rootAdmin, entitlement.ConnectedOrganizationInput{
+	org, err := f.Svc.CreateConnectedOrganization(rootAdmin, entitlement.ConnectedOrganizationInput{
 		DisplayName: "Partner Co", IdentitySources: []entitlement.IdentitySource{{Type: entitlement.SourceDomain, DomainName: "Partner.Example"}},
 	})
 	if err != nil {
@@ -255,7 +255,7 @@ func TestPolicyForConnectedOrganizations(t *testing.T) {
 		},
 		AccessReviewSettings: &entitlement.ReviewSettings{IsEnabled: true, RecurrenceType: "quarterly", ReviewerType: entitlement.ReviewerSelf, DurationInDays: 25},
 	}
-	p, err := f.svc.CreatePolicy(rootAdmin, in)
+	p, err := f.Svc.CreatePolicy(rootAdmin, in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,14 +273,14 @@ func TestPolicyForConnectedOrganizations(t *testing.T) {
 	specific.DisplayName = "Partner Co only"
 	specific.RequestorSettings = entitlement.RequestorSettings{ScopeType: entitlement.ScopeSpecificConnectedOrgSubjects, AcceptRequests: true,
 		AllowedRequestors: []entitlement.UserSet{{Type: entitlement.UserSetConnectedOrgMembers, ID: org.ID}}}
-	p2, err := f.svc.CreatePolicy(rootAdmin, specific)
+	p2, err := f.Svc.CreatePolicy(rootAdmin, specific)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := p2.RequestorSettings.AllowedRequestors[0].Description; got != "Partner Co" {
 		t.Errorf("organization description = %q", got)
 	}
-	err = f.st.View(bg, func(tx entitlement.Tx) error {
+	err = f.Store.View(bg, func(tx entitlement.Tx) error {
 		byScope, _ := tx.Policies().IDsByScopeType(entitlement.ScopeAllConfiguredConnectedOrgs)
 		byOrg, _ := tx.Policies().IDsByRequestor(org.ID)
 		if diff := cmp.Diff([]string{p.ID}, byScope); diff != "" {
@@ -295,7 +295,7 @@ func TestPolicyForConnectedOrganizations(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The organization cannot go while a policy names it.
-	err = f.svc.DeleteConnectedOrganization(rootAdmin, org.ID)
+	err = f.Svc.DeleteConnectedOrganization(rootAdmin, org.ID)
 	wantErr(t, err, entitlement.ErrConflict)
 	if !strings.Contains(err.Error(), "Partner portal / Partner Co only") {
 		t.Errorf("conflict does not name the policy: %v", err)
@@ -303,10 +303,10 @@ func TestPolicyForConnectedOrganizations(t *testing.T) {
 	// Replacing the policy moves its index keys; then the organization may go.
 	replaced := specific
 	replaced.RequestorSettings = entitlement.RequestorSettings{ScopeType: entitlement.ScopeAllExternalSubjects, AcceptRequests: true}
-	if _, err := f.svc.ReplacePolicy(rootAdmin, p2.ID, replaced); err != nil {
+	if _, err := f.Svc.ReplacePolicy(rootAdmin, p2.ID, replaced); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.svc.DeleteConnectedOrganization(rootAdmin, org.ID); err != nil {
+	if err := f.Svc.DeleteConnectedOrganization(rootAdmin, org.ID); err != nil {
 		t.Errorf("delete organization after the policy changed: %v", err)
 	}
 }
@@ -315,65 +315,65 @@ func TestReplaceAndDeletePolicy(t *testing.T) {
 	f := newFixture(t)
 	in := noApprovalPolicy("", "Renamed policy")
 	in.CanExtend = true
-	p, err := f.svc.ReplacePolicy(rootAdmin, f.polA.ID, in)
+	p, err := f.Svc.ReplacePolicy(rootAdmin, f.polA.ID, in)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if p.DisplayName != "Renamed policy" || !p.CanExtend || p.AccessPackageID != f.pkgA.ID || !p.CreatedDateTime.Equal(f.polA.CreatedDateTime) {
 		t.Errorf("replaced policy = %+v", p)
 	}
-	other, err := f.svc.CreateAccessPackage(rootAdmin, entitlement.AccessPackageInput{CatalogID: f.catA.ID, DisplayName: "Other"})
+	other, err := f.Svc.CreateAccessPackage(rootAdmin, entitlement.AccessPackageInput{CatalogID: f.catA.ID, DisplayName: "Other"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = f.svc.ReplacePolicy(rootAdmin, f.polA.ID, noApprovalPolicy(other.ID, "Move"))
+	_, err = f.Svc.ReplacePolicy(rootAdmin, f.polA.ID, noApprovalPolicy(other.ID, "Move"))
 	wantField(t, err, "accessPackageId", "stays with its access package")
-	_, err = f.svc.ReplacePolicy(rootAdmin, entitlement.NewID(), in)
+	_, err = f.Svc.ReplacePolicy(rootAdmin, entitlement.NewID(), in)
 	wantErr(t, err, entitlement.ErrNotFound)
 
 	// A live assignment through the policy blocks deleting it and its package.
 	a := entitlement.Assignment{ID: entitlement.NewID(), CatalogID: f.catA.ID, AccessPackageID: f.pkgA.ID, PolicyID: f.polA.ID,
 		TargetID: f.plain.ID, AssignmentState: entitlement.AssignmentDelivered, CreatedDateTime: t0}
-	putAssignment(t, f.st, a)
-	err = f.svc.DeletePolicy(rootAdmin, f.polA.ID)
+	putAssignment(t, f.Store, a)
+	err = f.Svc.DeletePolicy(rootAdmin, f.polA.ID)
 	wantErr(t, err, entitlement.ErrConflict)
-	err = f.svc.DeleteAccessPackage(rootAdmin, f.pkgA.ID)
+	err = f.Svc.DeleteAccessPackage(rootAdmin, f.pkgA.ID)
 	wantErr(t, err, entitlement.ErrConflict)
 	if !strings.Contains(err.Error(), "1 live assignment") {
 		t.Errorf("package conflict = %v", err)
 	}
 	// Once it has expired, an open request through the policy still blocks it.
 	a.AssignmentState = entitlement.AssignmentExpired
-	putAssignment(t, f.st, a)
+	putAssignment(t, f.Store, a)
 	r := entitlement.Request{ID: entitlement.NewID(), RequestType: entitlement.RequestUserAdd, RequestState: entitlement.StatePendingApproval,
 		AccessPackageID: f.pkgA.ID, PolicyID: f.polA.ID, TargetID: f.readerA.ID, RequestorID: f.readerA.ID, CreatedDateTime: t0}
-	if err := f.st.Update(bg, func(tx entitlement.Tx) error { return tx.Requests().Put(r) }); err != nil {
+	if err := f.Store.Update(bg, func(tx entitlement.Tx) error { return tx.Requests().Put(r) }); err != nil {
 		t.Fatal(err)
 	}
-	err = f.svc.DeletePolicy(rootAdmin, f.polA.ID)
+	err = f.Svc.DeletePolicy(rootAdmin, f.polA.ID)
 	wantErr(t, err, entitlement.ErrConflict)
 	if !strings.Contains(err.Error(), "still open") {
 		t.Errorf("open request conflict = %v", err)
 	}
 	r.RequestState = entitlement.StateDenied
-	if err := f.st.Update(bg, func(tx entitlement.Tx) error { return tx.Requests().Put(r) }); err != nil {
+	if err := f.Store.Update(bg, func(tx entitlement.Tx) error { return tx.Requests().Put(r) }); err != nil {
 		t.Fatal(err)
 	}
 	// The package still has the policy.
-	err = f.svc.DeleteAccessPackage(rootAdmin, f.pkgA.ID)
+	err = f.Svc.DeleteAccessPackage(rootAdmin, f.pkgA.ID)
 	wantErr(t, err, entitlement.ErrConflict)
 	if !strings.Contains(err.Error(), `"Renamed policy"`) {
 		t.Errorf("package conflict does not name the policy: %v", err)
 	}
-	if err := f.svc.DeletePolicy(rootAdmin, f.polA.ID); err != nil {
+	if err := f.Svc.DeletePolicy(rootAdmin, f.polA.ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.svc.DeleteAccessPackage(rootAdmin, f.pkgA.ID); err != nil {
+	if err := f.Svc.DeleteAccessPackage(rootAdmin, f.pkgA.ID); err != nil {
 		t.Fatal(err)
 	}
-	_, err = f.svc.PolicyByID(rootAdmin, f.polA.ID)
+	_, err = f.Svc.PolicyByID(rootAdmin, f.polA.ID)
 	wantErr(t, err, entitlement.ErrNotFound)
-	if n := auditCount(t, f.svc, f.polA.ID); n != 3 {
+	if n := auditCount(t, f.Svc, f.polA.ID); n != 3 {
 		t.Errorf("policy audit events = %d, want create, replace, delete", n)
 	}
 }

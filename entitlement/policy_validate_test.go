@@ -3,22 +3,16 @@ package entitlement_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"testing"
 
 	"github.com/stewardhq/steward/entitlement"
-	"github.com/stewardhq/steward/store"
+	"github.com/stewardhq/steward/entitlement/entitlementtest"
 )
 
 // TestValidatePolicySavesNothing checks the validation-only path of the policy wizard: the same
 // messages as CreatePolicy, the same refusal for people without a role, and no policy written.
 func TestValidatePolicySavesNothing(t *testing.T) {
-	st, err := store.Open(filepath.Join(t.TempDir(), "s.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	svc := entitlement.NewService(entitlement.Options{Store: st, Admins: entitlement.AdminRule{Emails: []string{"ada@example.com"}}})
+	svc := entitlementtest.Open(t, entitlementtest.Options{Admins: entitlement.AdminRule{Emails: []string{"ada@example.com"}}}).Svc
 	ctx := context.Background()
 	admin, err := svc.SignIn(ctx, entitlement.Claims{Issuer: "i", Subject: "ada", Email: "ada@example.com", Name: "Ada"})
 	if err != nil {
@@ -28,10 +22,7 @@ func TestValidatePolicySavesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	as := func(u entitlement.User, admin bool) context.Context {
-		return entitlement.WithPrincipal(ctx, entitlement.Principal{UserID: u.ID, Name: u.DisplayName, Email: u.Email, IsAdmin: admin})
-	}
-	actx := as(admin, true)
+	actx := entitlementtest.AsAdmin(admin)
 	cat, err := svc.CreateCatalog(actx, entitlement.CatalogInput{DisplayName: "C", Published: true})
 	if err != nil {
 		t.Fatal(err)
@@ -56,7 +47,7 @@ func TestValidatePolicySavesNothing(t *testing.T) {
 	if err := svc.ValidatePolicy(actx, in); err != nil {
 		t.Fatalf("valid policy: %v", err)
 	}
-	if err := svc.ValidatePolicy(as(plain, false), in); !errors.Is(err, entitlement.ErrForbidden) {
+	if err := svc.ValidatePolicy(entitlementtest.As(plain), in); !errors.Is(err, entitlement.ErrForbidden) {
 		t.Fatalf("a person without a role: %v, want forbidden", err)
 	}
 	pols, err := svc.PoliciesOfPackage(actx, pkg.ID)

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/stewardhq/steward/entitlement"
+	"github.com/stewardhq/steward/entitlement/entitlementtest"
 )
 
 // TestDescribeDecidesOnStoredRecords checks that DescribeRequests and DescribeAssignments judge
@@ -12,36 +13,36 @@ import (
 // caller must not reveal whom someone else's request went to.
 func TestDescribeDecidesOnStoredRecords(t *testing.T) {
 	w := newWorld(t)
-	stranger := w.user("Stranger")
-	r := w.requestAccess(*w.ada, w.approved) // waits for Bob
-	other := w.pkg(w.cat, "Other", member(w.teamRes))
-	d := w.requestAccess(*w.ada, w.policy(other)) // delivered at once
+	stranger := w.User("Stranger")
+	r := w.RequestAccess(*w.ada, w.approved) // waits for Bob
+	other := w.Package(w.cat, "Other", entitlementtest.Member(w.teamRes))
+	d := w.RequestAccess(*w.ada, w.Policy(other)) // delivered at once
 
 	forged := r
 	forged.RequestorID, forged.TargetID = stranger.ID, stranger.ID
-	views, err := w.svc.DescribeRequests(w.as(stranger), []entitlement.Request{forged})
+	views, err := w.Svc.DescribeRequests(entitlementtest.As(stranger), []entitlement.Request{forged})
 	if !errors.Is(err, entitlement.ErrNotFound) {
 		t.Fatalf("forged request: %d views, %v; want ErrNotFound", len(views), err)
 	}
-	if _, err := w.svc.DescribeRequests(w.as(stranger), []entitlement.Request{{ID: entitlement.NewID(), TargetID: stranger.ID}}); !errors.Is(err, entitlement.ErrNotFound) {
+	if _, err := w.Svc.DescribeRequests(entitlementtest.As(stranger), []entitlement.Request{{ID: entitlement.NewID(), TargetID: stranger.ID}}); !errors.Is(err, entitlement.ErrNotFound) {
 		t.Fatalf("made-up request: %v; want ErrNotFound", err)
 	}
 	// The rightful reader gets the stored state, whatever the copy says.
 	stale := r
 	stale.RequestState = entitlement.StateDelivered
-	views, err = w.svc.DescribeRequests(w.as(*w.ada), []entitlement.Request{stale})
+	views, err = w.Svc.DescribeRequests(entitlementtest.As(*w.ada), []entitlement.Request{stale})
 	if err != nil || len(views) != 1 || views[0].RequestState != entitlement.StatePendingApproval || views[0].Person(w.bob.ID).Name != w.bob.DisplayName {
 		t.Fatalf("own request: %+v, %v", views, err)
 	}
 
-	a := w.assignment(d.AssignmentID)
+	a := w.Assignment(d.AssignmentID)
 	edited := a
 	edited.AssignmentState = entitlement.AssignmentExpired
-	av, err := w.svc.DescribeAssignments(w.as(*w.ada), []entitlement.Assignment{edited})
+	av, err := w.Svc.DescribeAssignments(entitlementtest.As(*w.ada), []entitlement.Assignment{edited})
 	if err != nil || len(av) != 1 || av[0].AssignmentState != entitlement.AssignmentDelivered || len(av[0].Roles) != 1 {
 		t.Fatalf("own assignment: %+v, %v", av, err)
 	}
-	if _, err := w.svc.DescribeAssignments(w.as(stranger), []entitlement.Assignment{a}); !errors.Is(err, entitlement.ErrNotFound) {
+	if _, err := w.Svc.DescribeAssignments(entitlementtest.As(stranger), []entitlement.Assignment{a}); !errors.Is(err, entitlement.ErrNotFound) {
 		t.Fatalf("someone else's assignment: %v; want ErrNotFound", err)
 	}
 }
@@ -51,8 +52,8 @@ func TestDescribeDecidesOnStoredRecords(t *testing.T) {
 // e-mail addresses of who created and changed it.
 func TestRequestorsSeeOnlyPublicCatalogFields(t *testing.T) {
 	w := newWorld(t) // the catalog names Carol (assignment manager) and Dan (reader)
-	w.policy(w.pkg(w.cat, "Partner desk"), scope(entitlement.ScopeAllExternalSubjects))
-	w.update(func(tx entitlement.Tx) error {
+	w.Policy(w.Package(w.cat, "Partner desk"), entitlementtest.Scope(entitlement.ScopeAllExternalSubjects))
+	w.Update(func(tx entitlement.Tx) error {
 		c, err := tx.Catalogs().Get(w.cat.ID)
 		if err != nil {
 			return err
@@ -70,7 +71,7 @@ func TestRequestorsSeeOnlyPublicCatalogFields(t *testing.T) {
 		}
 	}
 	for _, u := range []entitlement.User{*w.ada, *w.eve} {
-		page, err := w.svc.RequestablePackages(w.as(u), entitlement.RequestableFilter{}, entitlement.ListOptions{})
+		page, err := w.Svc.RequestablePackages(entitlementtest.As(u), entitlement.RequestableFilter{}, entitlement.ListOptions{})
 		if err != nil || len(page.Items) == 0 {
 			t.Fatalf("requestable packages of %s: %+v, %v", u.DisplayName, page, err)
 		}
@@ -78,7 +79,7 @@ func TestRequestorsSeeOnlyPublicCatalogFields(t *testing.T) {
 			check(u.DisplayName+" in the package list", rp.Catalog)
 		}
 	}
-	offer, err := w.svc.PackageOffer(w.as(*w.ada), w.teamPkg.ID)
+	offer, err := w.Svc.PackageOffer(entitlementtest.As(*w.ada), w.teamPkg.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,22 +5,23 @@ import (
 	"testing"
 
 	"github.com/stewardhq/steward/entitlement"
+	"github.com/stewardhq/steward/entitlement/entitlementtest"
 )
 
 func TestPackageOffer(t *testing.T) {
-	f := newEngineFixture(t)
-	riley := f.user("Riley")
-	outsider := f.user("Olly")
-	reader := f.user("Rita Reader")
-	finance := f.group("Finance", riley)
-	c := f.catalog("Corporate", withCatalogRole(entitlement.RoleCatalogReader, reader))
-	res := f.groupResource(c, f.group("Finance readers"))
-	hidden := f.pkgWith(c, "Hidden reports", func(p *entitlement.AccessPackage) { p.IsHidden = true; p.IsRoleScopesVisible = true }, member(res))
-	pol := f.policy(hidden, scope(entitlement.ScopeSpecificDirectorySubjects, groupSet(finance)), approval(approvalStage(7, single(reader))))
+	f := entitlementtest.New(t)
+	riley := f.User("Riley")
+	outsider := f.User("Olly")
+	reader := f.User("Rita Reader")
+	finance := f.Group("Finance", riley)
+	c := f.Catalog("Corporate", entitlementtest.WithCatalogRole(entitlement.RoleCatalogReader, reader))
+	res := f.GroupResource(c, f.Group("Finance readers"))
+	hidden := f.PackageWith(c, "Hidden reports", func(p *entitlement.AccessPackage) { p.IsHidden = true; p.IsRoleScopesVisible = true }, entitlementtest.Member(res))
+	pol := f.Policy(hidden, entitlementtest.Scope(entitlement.ScopeSpecificDirectorySubjects, entitlementtest.GroupSet(finance)), entitlementtest.Approval(entitlementtest.ApprovalStage(7, entitlementtest.Single(reader))))
 
 	// Riley may request the hidden package by its link, and sees what it grants and whom the
 	// policy is for, by name.
-	offer, err := f.svc.PackageOffer(f.as(riley), hidden.ID)
+	offer, err := f.Svc.PackageOffer(entitlementtest.As(riley), hidden.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,44 +37,44 @@ func TestPackageOffer(t *testing.T) {
 
 	// Someone outside the policy does not learn that the hidden package exists; a catalog
 	// reader sees it, with no policy to request through.
-	if _, err := f.svc.PackageOffer(f.as(outsider), hidden.ID); !errors.Is(err, entitlement.ErrNotFound) {
+	if _, err := f.Svc.PackageOffer(entitlementtest.As(outsider), hidden.ID); !errors.Is(err, entitlement.ErrNotFound) {
 		t.Errorf("outsider: %v, want not found", err)
 	}
-	if offer, err := f.svc.PackageOffer(f.as(reader), hidden.ID); err != nil || len(offer.Policies) != 0 {
+	if offer, err := f.Svc.PackageOffer(entitlementtest.As(reader), hidden.ID); err != nil || len(offer.Policies) != 0 {
 		t.Errorf("reader: %v, %d policies", err, len(offer.Policies))
 	}
 
 	// Once Riley asked, the offer says so, and then that Riley holds it.
-	r := f.requestAccess(riley, pol)
-	offer, err = f.svc.PackageOffer(f.as(riley), hidden.ID)
+	r := f.RequestAccess(riley, pol)
+	offer, err = f.Svc.PackageOffer(entitlementtest.As(riley), hidden.ID)
 	if err != nil || offer.OpenRequest == nil || offer.OpenRequest.ID != r.ID {
 		t.Fatalf("open request not in the offer: %v %+v", err, offer.OpenRequest)
 	}
-	f.decide(reader, r, true)
-	f.drain(f.worker(entitlement.WorkerOptions{}))
-	offer, err = f.svc.PackageOffer(f.as(riley), hidden.ID)
+	f.Decide(reader, r, true)
+	f.Drain(f.Worker(entitlement.WorkerOptions{}))
+	offer, err = f.Svc.PackageOffer(entitlementtest.As(riley), hidden.ID)
 	if err != nil || offer.LiveAssignment == nil || offer.OpenRequest != nil {
 		t.Fatalf("live assignment not in the offer: %v %+v", err, offer)
 	}
-	if _, err := f.svc.PackageOffer(f.as(riley), "no-such-package"); !errors.Is(err, entitlement.ErrNotFound) {
+	if _, err := f.Svc.PackageOffer(entitlementtest.As(riley), "no-such-package"); !errors.Is(err, entitlement.ErrNotFound) {
 		t.Errorf("unknown package: %v", err)
 	}
 }
 
 func TestDescribeRequests(t *testing.T) {
-	f := newEngineFixture(t)
-	mgr := f.user("Manny Manager")
-	riley := f.user("Riley", managedBy(mgr))
-	backupUser := f.user("Dana Backup")
-	outsider := f.user("Olly")
-	c := f.catalog("Corporate")
-	p := f.pkg(c, "Finance reports", member(f.groupResource(c, f.group("Finance readers"))))
-	pol := f.policy(p, func(x *entitlement.AssignmentPolicy) { x.DisplayName = "Employees"; x.DurationInDays = 90 },
-		approval(approvalStage(7, managerOf(1), func() entitlement.UserSet { u := single(backupUser); u.IsBackup = true; return u }())))
-	r := f.requestAccess(riley, pol)
+	f := entitlementtest.New(t)
+	mgr := f.User("Manny Manager")
+	riley := f.User("Riley", entitlementtest.ManagedBy(mgr))
+	backupUser := f.User("Dana Backup")
+	outsider := f.User("Olly")
+	c := f.Catalog("Corporate")
+	p := f.Package(c, "Finance reports", entitlementtest.Member(f.GroupResource(c, f.Group("Finance readers"))))
+	pol := f.Policy(p, func(x *entitlement.AssignmentPolicy) { x.DisplayName = "Employees"; x.DurationInDays = 90 },
+		entitlementtest.Approval(entitlementtest.ApprovalStage(7, entitlementtest.ManagerOf(1), func() entitlement.UserSet { u := entitlementtest.Single(backupUser); u.IsBackup = true; return u }())))
+	r := f.RequestAccess(riley, pol)
 
 	for _, who := range []entitlement.User{riley, mgr} {
-		vs, err := f.svc.DescribeRequests(f.as(who), []entitlement.Request{r})
+		vs, err := f.Svc.DescribeRequests(entitlementtest.As(who), []entitlement.Request{r})
 		if err != nil {
 			t.Fatalf("%s: %v", who.DisplayName, err)
 		}
@@ -89,39 +90,46 @@ func TestDescribeRequests(t *testing.T) {
 		}
 	}
 	// Someone with nothing to do with the request may not read it.
-	if _, err := f.svc.DescribeRequests(f.as(outsider), []entitlement.Request{r}); !errors.Is(err, entitlement.ErrNotFound) {
+	if _, err := f.Svc.DescribeRequests(entitlementtest.As(outsider), []entitlement.Request{r}); !errors.Is(err, entitlement.ErrNotFound) {
 		t.Errorf("outsider: %v, want not found", err)
 	}
 }
 
 func TestDescribeAssignments(t *testing.T) {
-	f := newEngineFixture(t)
-	riley := f.user("Riley")
-	outsider := f.user("Olly")
-	c := f.catalog("Corporate")
-	p := f.pkg(c, "GitHub", member(f.appResource(c, "GitHub", "Member")))
-	pol := f.policy(p, func(x *entitlement.AssignmentPolicy) {
+	f := entitlementtest.New(t)
+	riley := f.User("Riley")
+	outsider := f.User("Olly")
+	c := f.Catalog("Corporate")
+	p := f.Package(c, "GitHub", entitlementtest.Member(f.AppResource(c, "GitHub", "Member")))
+	pol := f.Policy(p, func(x *entitlement.AssignmentPolicy) {
 		x.CanExtend = true
 		x.DurationInDays = 30
 	})
-	f.requestAccess(riley, pol)
-	f.drain(f.worker(entitlement.WorkerOptions{}))
-	page, err := f.svc.MyAssignments(f.as(riley), entitlement.AssignmentFilter{}, entitlement.ListOptions{})
+	f.RequestAccess(riley, pol)
+	f.Drain(f.Worker(entitlement.WorkerOptions{}))
+	page, err := f.Svc.MyAssignments(entitlementtest.As(riley), entitlement.AssignmentFilter{}, entitlement.ListOptions{})
 	if err != nil || len(page.Items) != 1 {
 		t.Fatalf("assignments: %v %d", err, len(page.Items))
 	}
-	vs, err := f.svc.DescribeAssignments(f.as(riley), page.Items)
+	vs, err := f.Svc.DescribeAssignments(entitlementtest.As(riley), page.Items)
 	if err != nil {
 		t.Fatal(err)
 	}
 	v := vs[0]
-	if v.PackageName != "GitHub" || v.CatalogName != "Corporate" || !v.CanExtend || v.ExtensionNeedsApproval || v.MaxExtendedEnd == nil || v.ExtensionDays != 30 {
+	end := *v.EndDateTime()
+	// Extending opens two weeks before the end, and adds the policy's 30 days to it.
+	if v.PackageName != "GitHub" || v.CatalogName != "Corporate" || v.CanExtend || v.ExtensionOpensAt == nil || !v.ExtensionOpensAt.Equal(end.Add(-entitlement.ExtensionWindow)) ||
+		v.ExtensionNeedsApproval || v.MaxExtendedEnd == nil || !v.MaxExtendedEnd.Equal(end.AddDate(0, 0, 30)) || v.ExtensionDays != 30 {
 		t.Errorf("view %+v", v)
+	}
+	f.Clock.Set(end.Add(-entitlement.ExtensionWindow))
+	if vs, err = f.Svc.DescribeAssignments(entitlementtest.As(riley), page.Items); err != nil || !vs[0].CanExtend || vs[0].ExtensionOpensAt != nil {
+		t.Errorf("in the last two weeks: %+v, %v", vs, err)
 	}
 	if len(v.Roles) != 1 || v.Roles[0].RoleName != "Member" {
 		t.Errorf("roles %+v", v.Roles)
 	}
-	if _, err := f.svc.DescribeAssignments(f.as(outsider), page.Items); !errors.Is(err, entitlement.ErrNotFound) {
+	if _, err := f.Svc.DescribeAssignments(entitlementtest.As(outsider), page.Items); !errors.Is(err, entitlement.ErrNotFound) {
 		t.Errorf("outsider: %v, want not found", err)
 	}
 }

@@ -5,27 +5,28 @@ import (
 	"testing"
 
 	"github.com/stewardhq/steward/entitlement"
+	"github.com/stewardhq/steward/entitlement/entitlementtest"
 )
 
 // TestPreviewApproversIsAuthorized checks that the approver preview, which names people and their
 // e-mail addresses, answers only those who could request through the policy and those who may
 // read its catalog; everyone else gets ErrNotFound, as for a policy that does not exist.
 func TestPreviewApproversIsAuthorized(t *testing.T) {
-	f := newEngineFixture(t)
-	approver := f.user("Secret Approver")
-	inScope := f.user("In Scope")
-	outOfScope := f.user("Out Of Scope")
-	reader := f.user("Catalog Reader")
-	admin := f.user("Admin")
-	org := f.org("Partner", entitlement.OrgConfigured, nil, nil)
-	guest := f.user("Guest", guestOf(org.ID))
-	internal := f.catalog("Internal", func(c *entitlement.Catalog) { c.IsExternallyVisible = false },
-		withCatalogRole(entitlement.RoleCatalogReader, reader))
-	pkg := f.pkg(internal, "Payroll")
-	named := f.policy(pkg, scope(entitlement.ScopeSpecificDirectorySubjects, single(inScope)),
-		approval(approvalStage(3, single(approver))))
-	everyone := f.policy(pkg, scope(entitlement.ScopeAllExistingDirectorySubjects),
-		approval(approvalStage(3, single(approver))))
+	f := entitlementtest.New(t)
+	approver := f.User("Secret Approver")
+	inScope := f.User("In Scope")
+	outOfScope := f.User("Out Of Scope")
+	reader := f.User("Catalog Reader")
+	admin := f.User("Admin")
+	org := f.Org("Partner", entitlement.OrgConfigured, nil, nil)
+	guest := f.User("Guest", entitlementtest.GuestOf(org.ID))
+	internal := f.Catalog("Internal", func(c *entitlement.Catalog) { c.IsExternallyVisible = false },
+		entitlementtest.WithCatalogRole(entitlement.RoleCatalogReader, reader))
+	pkg := f.Package(internal, "Payroll")
+	named := f.Policy(pkg, entitlementtest.Scope(entitlement.ScopeSpecificDirectorySubjects, entitlementtest.Single(inScope)),
+		entitlementtest.Approval(entitlementtest.ApprovalStage(3, entitlementtest.Single(approver))))
+	everyone := f.Policy(pkg, entitlementtest.Scope(entitlement.ScopeAllExistingDirectorySubjects),
+		entitlementtest.Approval(entitlementtest.ApprovalStage(3, entitlementtest.Single(approver))))
 
 	tests := []struct {
 		name string
@@ -45,18 +46,18 @@ func TestPreviewApproversIsAuthorized(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			ctx := f.as(who[tc.name])
+			ctx := entitlementtest.As(who[tc.name])
 			if tc.name == "an administrator" {
-				ctx = f.asAdmin(admin)
+				ctx = entitlementtest.AsAdmin(admin)
 			}
-			prev, err := f.svc.PreviewApprovers(ctx, tc.pol.ID)
+			prev, err := f.Svc.PreviewApprovers(ctx, tc.pol.ID)
 			if tc.ok {
 				if err != nil || len(prev) != 1 || len(prev[0].Approvers) != 1 || prev[0].Approvers[0].UserID != approver.ID {
 					t.Fatalf("preview: %+v, %v; want the approver", prev, err)
 				}
 				return
 			}
-			if !errors.Is(err, entitlement.ErrNotFound) || errCode(err) != "policyNotFound" {
+			if !errors.Is(err, entitlement.ErrNotFound) || entitlementtest.ErrCode(err) != "policyNotFound" {
 				t.Fatalf("preview: %+v, %v; want policyNotFound", prev, err)
 			}
 		})

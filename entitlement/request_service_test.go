@@ -10,13 +10,14 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/stewardhq/steward/entitlement"
+	"github.com/stewardhq/steward/entitlement/entitlementtest"
 )
 
 func ptr[T any](v T) *T { return &v }
 
 // world is a small tenant most request tests share.
 type world struct {
-	*engineFixture
+	*entitlementtest.Env
 	ada, bob, carol, dan, eve *entitlement.User // ada requests; bob approves; carol manages assignments; dan reads; eve is a guest
 	partner                   entitlement.ConnectedOrganization
 	cat                       entitlement.Catalog
@@ -30,56 +31,56 @@ type world struct {
 }
 
 func newWorld(t testing.TB) *world {
-	w := &world{engineFixture: newEngineFixture(t)}
-	bob := w.user("Bob Approver")
-	ada := w.user("Ada Lovelace", managedBy(bob))
-	carol := w.user("Carol Manager")
-	dan := w.user("Dan Reader")
+	w := &world{Env: entitlementtest.New(t)}
+	bob := w.User("Bob Approver")
+	ada := w.User("Ada Lovelace", entitlementtest.ManagedBy(bob))
+	carol := w.User("Carol Manager")
+	dan := w.User("Dan Reader")
 	w.partner = w.org0()
-	eve := w.user("Eve Guest", guestOf(w.partner.ID))
+	eve := w.User("Eve Guest", entitlementtest.GuestOf(w.partner.ID))
 	w.ada, w.bob, w.carol, w.dan, w.eve = &ada, &bob, &carol, &dan, &eve
-	w.cat = w.catalog("Engineering", withCatalogRole(entitlement.RoleAssignmentManager, carol), withCatalogRole(entitlement.RoleCatalogReader, dan))
-	w.team = w.group("Team")
-	w.teamRes = w.groupResource(w.cat, w.team)
-	w.app = w.appResource(w.cat, "Ledger", "User", "Admin")
-	w.teamPkg = w.pkg(w.cat, "Team access", member(w.teamRes))
-	w.open = w.policy(w.teamPkg)
-	w.approved = w.policy(w.teamPkg, approval(approvalStage(7, single(bob))))
-	w.direct = w.policy(w.teamPkg, scope(entitlement.ScopeNoSubjects))
+	w.cat = w.Catalog("Engineering", entitlementtest.WithCatalogRole(entitlement.RoleAssignmentManager, carol), entitlementtest.WithCatalogRole(entitlement.RoleCatalogReader, dan))
+	w.team = w.Group("Team")
+	w.teamRes = w.GroupResource(w.cat, w.team)
+	w.app = w.AppResource(w.cat, "Ledger", "User", "Admin")
+	w.teamPkg = w.Package(w.cat, "Team access", entitlementtest.Member(w.teamRes))
+	w.open = w.Policy(w.teamPkg)
+	w.approved = w.Policy(w.teamPkg, entitlementtest.Approval(entitlementtest.ApprovalStage(7, entitlementtest.Single(bob))))
+	w.direct = w.Policy(w.teamPkg, entitlementtest.Scope(entitlement.ScopeNoSubjects))
 	return w
 }
 
 func (w *world) org0() entitlement.ConnectedOrganization {
-	return w.org("Partner", entitlement.OrgConfigured, nil, nil)
+	return w.Org("Partner", entitlement.OrgConfigured, nil, nil)
 }
 
 func TestSubmitValidationFailures(t *testing.T) {
 	w := newWorld(t)
-	other := w.pkg(w.cat, "Other")
-	otherPol := w.policy(other)
-	closed := w.policy(w.teamPkg, func(p *entitlement.AssignmentPolicy) { p.RequestorSettings.AcceptRequests = false })
-	justify := w.policy(w.teamPkg, func(p *entitlement.AssignmentPolicy) {
+	other := w.Package(w.cat, "Other")
+	otherPol := w.Policy(other)
+	closed := w.Policy(w.teamPkg, func(p *entitlement.AssignmentPolicy) { p.RequestorSettings.AcceptRequests = false })
+	justify := w.Policy(w.teamPkg, func(p *entitlement.AssignmentPolicy) {
 		p.RequestApprovalSettings.IsRequestorJustificationRequired = true
 	})
-	hiddenCat := w.catalog("Internal only", func(c *entitlement.Catalog) { c.IsExternallyVisible = false })
-	internalPkg := w.pkg(hiddenCat, "Internal")
-	internalPol := w.policy(internalPkg, scope(entitlement.ScopeAllExistingDirectorySubjects))
-	draftCat := w.catalog("Draft", func(c *entitlement.Catalog) { c.CatalogStatus = entitlement.CatalogStatusUnpublished })
-	draftPkg := w.pkg(draftCat, "Draft package")
-	draftPol := w.policy(draftPkg)
-	fixedEnd := w.policy(w.teamPkg, func(p *entitlement.AssignmentPolicy) {
+	hiddenCat := w.Catalog("Internal only", func(c *entitlement.Catalog) { c.IsExternallyVisible = false })
+	internalPkg := w.Package(hiddenCat, "Internal")
+	internalPol := w.Policy(internalPkg, entitlementtest.Scope(entitlement.ScopeAllExistingDirectorySubjects))
+	draftCat := w.Catalog("Draft", func(c *entitlement.Catalog) { c.CatalogStatus = entitlement.CatalogStatusUnpublished })
+	draftPkg := w.Package(draftCat, "Draft package")
+	draftPol := w.Policy(draftPkg)
+	fixedEnd := w.Policy(w.teamPkg, func(p *entitlement.AssignmentPolicy) {
 		p.DurationInDays = 0
 		p.ExpirationDateTime = ptr(t0.Add(48 * time.Hour))
 	})
-	blocked := w.user("Blocked Person", disabled)
-	held := w.user("Holder")
-	w.requestAccess(held, w.open)
-	pending := w.user("Pending Person", managedBy(*w.bob))
-	w.requestAccess(pending, w.approved)
+	blocked := w.User("Blocked Person", entitlementtest.Disabled)
+	held := w.User("Holder")
+	w.RequestAccess(held, w.open)
+	pending := w.User("Pending Person", entitlementtest.ManagedBy(*w.bob))
+	w.RequestAccess(pending, w.approved)
 	// An assignment that has ended, for the remove cases.
-	gone := w.user("Gone")
-	ended := w.requestAccess(gone, w.open)
-	if _, err := w.svc.SubmitRequest(w.as(gone), entitlement.RequestInput{RequestType: entitlement.RequestUserRemove, AssignmentID: ended.AssignmentID}); err != nil {
+	gone := w.User("Gone")
+	ended := w.RequestAccess(gone, w.open)
+	if _, err := w.Svc.SubmitRequest(entitlementtest.As(gone), entitlement.RequestInput{RequestType: entitlement.RequestUserRemove, AssignmentID: ended.AssignmentID}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -91,7 +92,7 @@ func TestSubmitValidationFailures(t *testing.T) {
 		return in
 	}
 	var heldA string
-	w.view(func(tx entitlement.Tx) error {
+	w.View(func(tx entitlement.Tx) error {
 		a, err := tx.Assignments().Live(held.ID, w.teamPkg.ID)
 		heldA = a.ID
 		return err
@@ -177,16 +178,16 @@ func TestSubmitValidationFailures(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			before := w.countRequests()
-			ctx := w.as(tc.as)
+			before := w.CountRequests()
+			ctx := entitlementtest.As(tc.as)
 			if tc.admin {
-				ctx = w.asAdmin(tc.as)
+				ctx = entitlementtest.AsAdmin(tc.as)
 			}
-			_, err := w.svc.SubmitRequest(ctx, tc.in)
+			_, err := w.Svc.SubmitRequest(ctx, tc.in)
 			if err == nil {
 				t.Fatalf("SubmitRequest succeeded; want %s", tc.code)
 			}
-			if got := errCode(err); got != tc.code {
+			if got := entitlementtest.ErrCode(err); got != tc.code {
 				t.Fatalf("code = %q (%v); want %q", got, err, tc.code)
 			}
 			if tc.kind == nil {
@@ -200,17 +201,17 @@ func TestSubmitValidationFailures(t *testing.T) {
 			} else if !errors.Is(err, tc.kind) {
 				t.Fatalf("error %v is not %v", err, tc.kind)
 			}
-			if after := w.countRequests(); after != before {
+			if after := w.CountRequests(); after != before {
 				t.Fatalf("a refused request wrote %d requests", after-before)
 			}
 		})
 	}
-	checkInvariants(t, w.st)
+	entitlementtest.CheckInvariants(t, w.Store)
 }
 
 func TestSubmitRequiresSignIn(t *testing.T) {
 	w := newWorld(t)
-	_, err := w.svc.SubmitRequest(context.Background(), entitlement.RequestInput{RequestType: entitlement.RequestUserAdd, AccessPackageID: w.teamPkg.ID, PolicyID: w.open.ID})
+	_, err := w.Svc.SubmitRequest(context.Background(), entitlement.RequestInput{RequestType: entitlement.RequestUserAdd, AccessPackageID: w.teamPkg.ID, PolicyID: w.open.ID})
 	if !errors.Is(err, entitlement.ErrUnauthorized) {
 		t.Fatalf("err = %v; want ErrUnauthorized", err)
 	}
@@ -218,54 +219,54 @@ func TestSubmitRequiresSignIn(t *testing.T) {
 
 func TestValidationOnlyChecksWithoutWriting(t *testing.T) {
 	w := newWorld(t)
-	before := len(w.outboxMessages())
-	r, err := w.svc.SubmitRequest(w.as(*w.ada), entitlement.RequestInput{RequestType: entitlement.RequestUserAdd, AccessPackageID: w.teamPkg.ID, PolicyID: w.approved.ID, IsValidationOnly: true})
+	before := len(w.OutboxMessages())
+	r, err := w.Svc.SubmitRequest(entitlementtest.As(*w.ada), entitlement.RequestInput{RequestType: entitlement.RequestUserAdd, AccessPackageID: w.teamPkg.ID, PolicyID: w.approved.ID, IsValidationOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !r.IsValidationOnly || r.ID != "" || r.RequestState != entitlement.StateSubmitted || r.RequestStatus != entitlement.RequestStatusAccepted {
 		t.Fatalf("validation-only result = %+v", r)
 	}
-	if n := w.countRequests(); n != 0 {
+	if n := w.CountRequests(); n != 0 {
 		t.Fatalf("%d requests stored", n)
 	}
-	if n := len(w.outboxMessages()); n != before {
+	if n := len(w.OutboxMessages()); n != before {
 		t.Fatalf("outbox grew by %d", n-before)
 	}
 	// It still refuses what a real request would be refused for.
-	_, err = w.svc.SubmitRequest(w.as(*w.ada), entitlement.RequestInput{RequestType: entitlement.RequestUserAdd, AccessPackageID: w.teamPkg.ID, PolicyID: w.direct.ID, IsValidationOnly: true})
-	if errCode(err) != "notInScope" {
+	_, err = w.Svc.SubmitRequest(entitlementtest.As(*w.ada), entitlement.RequestInput{RequestType: entitlement.RequestUserAdd, AccessPackageID: w.teamPkg.ID, PolicyID: w.direct.ID, IsValidationOnly: true})
+	if entitlementtest.ErrCode(err) != "notInScope" {
 		t.Fatalf("validation-only of an out-of-scope request: %v", err)
 	}
 	// A real request afterwards goes through: the dry run held nothing.
-	w.requestAccess(*w.ada, w.open)
+	w.RequestAccess(*w.ada, w.open)
 	// And a validation-only removal leaves the assignment alone.
 	var a entitlement.Assignment
-	w.view(func(tx entitlement.Tx) error { a, err = tx.Assignments().Live(w.ada.ID, w.teamPkg.ID); return err })
-	if _, err := w.svc.SubmitRequest(w.as(*w.ada), entitlement.RequestInput{RequestType: entitlement.RequestUserRemove, AssignmentID: a.ID, IsValidationOnly: true}); err != nil {
+	w.View(func(tx entitlement.Tx) error { a, err = tx.Assignments().Live(w.ada.ID, w.teamPkg.ID); return err })
+	if _, err := w.Svc.SubmitRequest(entitlementtest.As(*w.ada), entitlement.RequestInput{RequestType: entitlement.RequestUserRemove, AssignmentID: a.ID, IsValidationOnly: true}); err != nil {
 		t.Fatal(err)
 	}
-	if !w.assignment(a.ID).IsLive() || !w.isMember(w.team, *w.ada) {
+	if !w.Assignment(a.ID).IsLive() || !w.IsMember(w.team, *w.ada) {
 		t.Fatal("validation-only removal ended the access")
 	}
 }
 
 func TestRequestTransitions(t *testing.T) {
 	type step func(w *world, r entitlement.Request) entitlement.Request
-	approve := func(w *world, r entitlement.Request) entitlement.Request { return w.decide(*w.bob, r, true) }
-	deny := func(w *world, r entitlement.Request) entitlement.Request { return w.decide(*w.bob, r, false) }
+	approve := func(w *world, r entitlement.Request) entitlement.Request { return w.Decide(*w.bob, r, true) }
+	deny := func(w *world, r entitlement.Request) entitlement.Request { return w.Decide(*w.bob, r, false) }
 	tick := func(d time.Duration) step {
 		return func(w *world, r entitlement.Request) entitlement.Request {
-			w.clock.Advance(d)
-			w.drain(w.worker(entitlement.WorkerOptions{}))
-			return w.request(r.ID)
+			w.Clock.Advance(d)
+			w.Drain(w.Worker(entitlement.WorkerOptions{}))
+			return w.Request(r.ID)
 		}
 	}
 	cancel := func(w *world, r entitlement.Request) entitlement.Request {
-		if err := w.svc.CancelRequest(w.as(*w.ada), r.ID); err != nil {
-			w.t.Fatalf("cancel: %v", err)
+		if err := w.Svc.CancelRequest(entitlementtest.As(*w.ada), r.ID); err != nil {
+			w.T.Fatalf("cancel: %v", err)
 		}
-		return w.request(r.ID)
+		return w.Request(r.ID)
 	}
 	tomorrow := t0.Add(24 * time.Hour)
 	tests := []struct {
@@ -362,21 +363,21 @@ func TestRequestTransitions(t *testing.T) {
 			if tc.as != nil {
 				as = tc.as(w)
 			}
-			r := w.submit(w.as(as), in)
+			r := w.Submit(entitlementtest.As(as), in)
 			if r.RequestState != tc.first {
 				t.Fatalf("after submit: state %s; want %s", r.RequestState, tc.first)
 			}
-			if got := w.request(r.ID); !cmp.Equal(got, r) {
+			if got := w.Request(r.ID); !cmp.Equal(got, r) {
 				t.Fatalf("returned request differs from the stored one: %s", cmp.Diff(got, r))
 			}
 			for _, s := range tc.steps {
 				r = s(w, r)
 			}
-			r = w.request(r.ID)
+			r = w.Request(r.ID)
 			if r.RequestState != tc.final || r.RequestStatus != tc.status {
 				t.Fatalf("final: %s/%s; want %s/%s (%s)", r.RequestState, r.RequestStatus, tc.final, tc.status, r.StatusDetail)
 			}
-			if got := eventKinds(r); !slices.Equal(got, tc.events) {
+			if got := entitlementtest.EventKinds(r); !slices.Equal(got, tc.events) {
 				t.Errorf("events %v; want %v", got, tc.events)
 			}
 			for _, e := range r.Events {
@@ -390,11 +391,11 @@ func TestRequestTransitions(t *testing.T) {
 			if r.DueDateTime != nil && !r.IsOpen() {
 				t.Errorf("final request still due at %v", r.DueDateTime)
 			}
-			if got := w.isMember(w.team, *w.ada); got != tc.member {
+			if got := w.IsMember(w.team, *w.ada); got != tc.member {
 				t.Errorf("member of team = %v; want %v", got, tc.member)
 			}
 			if tc.assigned != "" {
-				a := w.assignment(r.AssignmentID)
+				a := w.Assignment(r.AssignmentID)
 				if a.AssignmentState != tc.assigned || a.TargetID != w.ada.ID || a.ID != r.ID || a.PolicyID != pol.ID {
 					t.Errorf("assignment %+v", a)
 				}
@@ -409,7 +410,7 @@ func TestRequestTransitions(t *testing.T) {
 			} else if r.AssignmentID != "" {
 				t.Errorf("undelivered request has assignment %s", r.AssignmentID)
 			}
-			checkInvariants(t, w.st)
+			entitlementtest.CheckInvariants(t, w.Store)
 		})
 	}
 }
@@ -426,66 +427,66 @@ func TestRemoveRequests(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w := newWorld(t)
-			add := w.requestAccess(*w.ada, w.open)
-			w.clock.Advance(time.Hour)
-			ctx := w.as(tc.as(w))
+			add := w.RequestAccess(*w.ada, w.open)
+			w.Clock.Advance(time.Hour)
+			ctx := entitlementtest.As(tc.as(w))
 			if tc.name == "administrator removes it" {
-				ctx = w.asAdmin(tc.as(w))
+				ctx = entitlementtest.AsAdmin(tc.as(w))
 			}
-			r, err := w.svc.SubmitRequest(ctx, entitlement.RequestInput{RequestType: tc.typ, AssignmentID: add.AssignmentID, Justification: "done"})
+			r, err := w.Svc.SubmitRequest(ctx, entitlement.RequestInput{RequestType: tc.typ, AssignmentID: add.AssignmentID, Justification: "done"})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if r.RequestType != tc.typ || r.RequestState != entitlement.StateDelivered || r.AssignmentID != add.AssignmentID || r.CompletedDate == nil {
 				t.Fatalf("remove request %+v", r)
 			}
-			if got := eventKinds(r); !slices.Equal(got, []string{"Submitted", "Removed", "Delivered"}) {
+			if got := entitlementtest.EventKinds(r); !slices.Equal(got, []string{"Submitted", "Removed", "Delivered"}) {
 				t.Errorf("events %v", got)
 			}
-			a := w.assignment(add.AssignmentID)
-			if a.IsLive() || a.AssignmentStatus != entitlement.StatusRemoved || a.EndedDateTime == nil || !a.EndedDateTime.Equal(w.clock.Now()) {
+			a := w.Assignment(add.AssignmentID)
+			if a.IsLive() || a.AssignmentStatus != entitlement.StatusRemoved || a.EndedDateTime == nil || !a.EndedDateTime.Equal(w.Clock.Now()) {
 				t.Fatalf("assignment after removal %+v", a)
 			}
-			if w.isMember(w.team, *w.ada) {
+			if w.IsMember(w.team, *w.ada) {
 				t.Fatal("still a member of the team")
 			}
-			if len(w.notifications(entitlement.NotifyAssignmentRemoved)) != 1 {
+			if len(w.Notifications(entitlement.NotifyAssignmentRemoved)) != 1 {
 				t.Error("no removal notification")
 			}
 			// Access can be requested again afterwards.
-			again := w.requestAccess(*w.ada, w.open)
+			again := w.RequestAccess(*w.ada, w.open)
 			if again.RequestState != entitlement.StateDelivered || again.AssignmentID == add.AssignmentID {
 				t.Fatalf("request after removal: %+v", again)
 			}
-			checkInvariants(t, w.st)
+			entitlementtest.CheckInvariants(t, w.Store)
 		})
 	}
 }
 
 func TestCancelRules(t *testing.T) {
 	w := newWorld(t)
-	r := w.requestAccess(*w.ada, w.approved)
-	if err := w.svc.CancelRequest(w.as(*w.bob), r.ID); errCode(err) != "notYourRequest" || !errors.Is(err, entitlement.ErrForbidden) {
+	r := w.RequestAccess(*w.ada, w.approved)
+	if err := w.Svc.CancelRequest(entitlementtest.As(*w.bob), r.ID); entitlementtest.ErrCode(err) != "notYourRequest" || !errors.Is(err, entitlement.ErrForbidden) {
 		t.Fatalf("cancel by the approver: %v", err)
 	}
-	if err := w.svc.CancelRequest(w.as(*w.ada), entitlement.NewID()); errCode(err) != "requestNotFound" {
+	if err := w.Svc.CancelRequest(entitlementtest.As(*w.ada), entitlement.NewID()); entitlementtest.ErrCode(err) != "requestNotFound" {
 		t.Fatalf("cancel of a missing request: %v", err)
 	}
-	if err := w.svc.CancelRequest(w.as(*w.ada), r.ID); err != nil {
+	if err := w.Svc.CancelRequest(entitlementtest.As(*w.ada), r.ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.svc.CancelRequest(w.as(*w.ada), r.ID); errCode(err) != "notCancelable" || !errors.Is(err, entitlement.ErrConflict) {
+	if err := w.Svc.CancelRequest(entitlementtest.As(*w.ada), r.ID); entitlementtest.ErrCode(err) != "notCancelable" || !errors.Is(err, entitlement.ErrConflict) {
 		t.Fatalf("second cancel: %v", err)
 	}
-	got := w.request(r.ID)
+	got := w.Request(r.ID)
 	if got.Stages[0].Status != entitlement.StageCanceled || len(got.PendingApprovers()) != 0 {
 		t.Fatalf("canceled request stages %+v", got.Stages)
 	}
-	if page, _ := w.svc.WaitingForMe(w.as(*w.bob), entitlement.ListOptions{}); page.Total != 0 {
+	if page, _ := w.Svc.WaitingForMe(entitlementtest.As(*w.bob), entitlement.ListOptions{}); page.Total != 0 {
 		t.Fatalf("canceled request still waits for the approver: %d", page.Total)
 	}
-	d := w.requestAccess(*w.ada, w.open)
-	if err := w.svc.CancelRequest(w.as(*w.ada), d.ID); errCode(err) != "notCancelable" {
+	d := w.RequestAccess(*w.ada, w.open)
+	if err := w.Svc.CancelRequest(entitlementtest.As(*w.ada), d.ID); entitlementtest.ErrCode(err) != "notCancelable" {
 		t.Fatalf("cancel of a delivered request: %v", err)
 	}
 }

@@ -7,15 +7,16 @@ import (
 	"time"
 
 	"github.com/stewardhq/steward/entitlement"
+	"github.com/stewardhq/steward/entitlement/entitlementtest"
 )
 
 // TestSchedulesBeyondYear9999AreRefused checks that a schedule or policy naming a time Steward
 // cannot store (JSON and RFC 3339 end at year 9999) is refused with a field error, instead of a
 // 500 that leaks an encoder message, and that a duration cannot overflow by repeating a unit.
 func TestSchedulesBeyondYear9999AreRefused(t *testing.T) {
-	f := newEngineFixture(t)
-	requestor := f.user("Requestor")
-	cat := f.catalog("Catalog")
+	f := entitlementtest.New(t)
+	requestor := f.User("Requestor")
+	cat := f.Catalog("Catalog")
 	far := time.Date(12000, 1, 1, 0, 0, 0, 0, time.UTC)
 	nearEnd := time.Date(9999, 12, 1, 0, 0, 0, 0, time.UTC)
 	tests := []struct {
@@ -32,9 +33,9 @@ func TestSchedulesBeyondYear9999AreRefused(t *testing.T) {
 	}
 	for i, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			pkg := f.pkg(cat, "Package "+string(rune('A'+i)))
-			pol := f.policy(pkg, func(p *entitlement.AssignmentPolicy) { p.DurationInDays = tc.days })
-			r, err := f.svc.SubmitRequest(f.as(requestor), entitlement.RequestInput{
+			pkg := f.Package(cat, "Package "+string(rune('A'+i)))
+			pol := f.Policy(pkg, func(p *entitlement.AssignmentPolicy) { p.DurationInDays = tc.days })
+			r, err := f.Svc.SubmitRequest(entitlementtest.As(requestor), entitlement.RequestInput{
 				RequestType: entitlement.RequestUserAdd, AccessPackageID: pkg.ID, PolicyID: pol.ID, Schedule: tc.schedule,
 			})
 			var ve *entitlement.ValidationError
@@ -45,15 +46,15 @@ func TestSchedulesBeyondYear9999AreRefused(t *testing.T) {
 	}
 
 	t.Run("extension past year 9999", func(t *testing.T) {
-		pkg := f.pkg(cat, "Extensible")
-		pol := f.policy(pkg, func(p *entitlement.AssignmentPolicy) { p.CanExtend = true })
-		r := f.requestAccess(requestor, pol)
+		pkg := f.Package(cat, "Extensible")
+		pol := f.Policy(pkg, func(p *entitlement.AssignmentPolicy) { p.CanExtend = true })
+		r := f.RequestAccess(requestor, pol)
 		pol.DurationInDays = 0
 		pol.CanExtend = true
 		pol.ExpirationDateTime = nil
-		f.update(func(tx entitlement.Tx) error { return tx.Policies().Put(pol) })
-		f.clock.Advance(20 * 24 * time.Hour) // extending opens 14 days before the end
-		_, err := f.svc.ExtendAssignment(f.as(requestor), r.AssignmentID, "", entitlement.Schedule{Expiration: entitlement.Expiration{Duration: "P99999Y"}})
+		f.Update(func(tx entitlement.Tx) error { return tx.Policies().Put(pol) })
+		f.Clock.Advance(20 * 24 * time.Hour) // extending opens 14 days before the end
+		_, err := f.Svc.ExtendAssignment(entitlementtest.As(requestor), r.AssignmentID, "", entitlement.Schedule{Expiration: entitlement.Expiration{Duration: "P99999Y"}})
 		var ve *entitlement.ValidationError
 		if !errors.As(err, &ve) || ve.Fields["schedule.expiration.duration"] == "" {
 			t.Fatalf("extend: %v; want a field error on the duration", err)
@@ -77,7 +78,7 @@ func TestSchedulesBeyondYear9999AreRefused(t *testing.T) {
 				RequestApprovalSettings: entitlement.ApprovalSettings{ApprovalMode: entitlement.ApprovalNone},
 			}
 			tc.edit(&in)
-			_, err := pf.svc.CreatePolicy(rootAdmin, in)
+			_, err := pf.Svc.CreatePolicy(rootAdmin, in)
 			var ve *entitlement.ValidationError
 			if !errors.As(err, &ve) || ve.Fields[tc.field] == "" {
 				t.Errorf("%s: %v; want a field error on %s", tc.name, err, tc.field)

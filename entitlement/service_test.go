@@ -3,72 +3,23 @@ package entitlement_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/stewardhq/steward/entitlement"
-	"github.com/stewardhq/steward/store"
+	"github.com/stewardhq/steward/entitlement/entitlementtest"
 )
 
-// The service tests live in an external package because they use the real bbolt store, which
-// imports entitlement.
+// The service tests live in the external package entitlement_test because they run on the real
+// bbolt store, which imports entitlement; their fixtures come from package entitlementtest.
 
-var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-
-// newTestService returns a service over a fresh bbolt file in a temp dir, its manual clock and
-// the store (for the few tests that write records the service has no method for, such as
-// assignments, which belong to the request engine).
-func newTestService(t testing.TB) (*entitlement.Service, *entitlement.ManualClock, *store.Store) {
-	t.Helper()
-	st, err := store.Open(filepath.Join(t.TempDir(), "steward.db"))
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	clock := entitlement.NewManualClock(t0)
-	svc := entitlement.NewService(entitlement.Options{Store: st, Clock: clock})
-	return svc, clock, st
-}
-
-var bg = context.Background()
-
-// rootAdmin is an administrator who is not in the directory, as on a fresh install where the
-// configuration names the first administrator before they sign in.
-var rootAdmin = entitlement.WithPrincipal(bg, entitlement.Principal{
-	UserID: "0190f000-0000-7000-8000-000000000001", Name: "Root Admin", Email: "root@example.com", IsAdmin: true,
-})
-
-// as returns a context signed in as the user.
-func as(u entitlement.User) context.Context {
-	return entitlement.WithPrincipal(bg, entitlement.Principal{UserID: u.ID, Name: u.DisplayName, Email: u.Email})
-}
-
-func mkUser(t testing.TB, svc *entitlement.Service, name string) entitlement.User {
-	t.Helper()
-	email := strings.ToLower(strings.ReplaceAll(name, " ", ".")) + "@example.com"
-	u, err := svc.CreateUser(rootAdmin, entitlement.UserInput{DisplayName: name, Email: email})
-	if err != nil {
-		t.Fatalf("create user %s: %v", name, err)
-	}
-	return u
-}
-
-func mkGroup(t testing.TB, svc *entitlement.Service, name string, members ...entitlement.User) entitlement.Group {
-	t.Helper()
-	g, err := svc.CreateGroup(rootAdmin, entitlement.GroupInput{DisplayName: name})
-	if err != nil {
-		t.Fatalf("create group %s: %v", name, err)
-	}
-	for _, m := range members {
-		if err := svc.AddGroupMember(rootAdmin, g.ID, m.ID); err != nil {
-			t.Fatalf("add %s to %s: %v", m.DisplayName, name, err)
-		}
-	}
-	return g
-}
+// Short names for the kit's values that nearly every test uses.
+var (
+	t0        = entitlementtest.T0
+	bg        = context.Background()
+	rootAdmin = entitlementtest.RootAdmin
+)
 
 // wantField checks that err is a ValidationError with a message for field that contains hint.
 func wantField(t testing.TB, err error, field, hint string) {
@@ -105,7 +56,7 @@ func auditCount(t testing.TB, svc *entitlement.Service, objectID string) int {
 }
 
 func TestServiceNeedsSignedInCaller(t *testing.T) {
-	svc, _, _ := newTestService(t)
+	svc := entitlementtest.New(t).Svc
 	_, err := svc.ListCatalogs(bg, entitlement.ListOptions{})
 	wantErr(t, err, entitlement.ErrUnauthorized)
 	_, err = svc.CreateUser(bg, entitlement.UserInput{DisplayName: "X", Email: "x@example.com"})
@@ -115,9 +66,7 @@ func TestServiceNeedsSignedInCaller(t *testing.T) {
 // fixture is a small tenant: catalogs A and B, people holding each catalog role in A, a
 // directory group onboarded into A, a package in A with one role and one policy.
 type fixture struct {
-	svc   *entitlement.Service
-	clock *entitlement.ManualClock
-	st    *store.Store
+	*entitlementtest.Env
 
 	creator, ownerA, pkgMgrA, asgMgrA, readerA, plain entitlement.User
 	catA, catB                                        entitlement.Catalog
@@ -129,15 +78,15 @@ type fixture struct {
 
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
-	svc, clock, st := newTestService(t)
-	f := &fixture{svc: svc, clock: clock, st: st}
-	f.creator = mkUser(t, svc, "Cat Creator")
-	f.ownerA = mkUser(t, svc, "Owen Owner")
-	f.pkgMgrA = mkUser(t, svc, "Pam Packager")
-	f.asgMgrA = mkUser(t, svc, "Asa Assigner")
-	f.readerA = mkUser(t, svc, "Rita Reader")
-	f.plain = mkUser(t, svc, "Pete Plain")
-	f.eng = mkGroup(t, svc, "Engineering", f.plain, f.readerA)
+	f := &fixture{Env: entitlementtest.New(t)}
+	svc := f.Svc
+	f.creator = entitlementtest.CreateUser(t, svc, "Cat Creator")
+	f.ownerA = entitlementtest.CreateUser(t, svc, "Owen Owner")
+	f.pkgMgrA = entitlementtest.CreateUser(t, svc, "Pam Packager")
+	f.asgMgrA = entitlementtest.CreateUser(t, svc, "Asa Assigner")
+	f.readerA = entitlementtest.CreateUser(t, svc, "Rita Reader")
+	f.plain = entitlementtest.CreateUser(t, svc, "Pete Plain")
+	f.eng = entitlementtest.CreateGroup(t, svc, "Engineering", f.plain, f.readerA)
 	must := func(err error) {
 		t.Helper()
 		if err != nil {

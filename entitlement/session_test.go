@@ -6,11 +6,13 @@ import (
 	"time"
 
 	"github.com/stewardhq/steward/entitlement"
+	"github.com/stewardhq/steward/entitlement/entitlementtest"
 )
 
 func TestSessions(t *testing.T) {
-	svc, clock, st := newTestService(t)
-	ada := mkUser(t, svc, "Ada")
+	env := entitlementtest.New(t)
+	svc, clock, st := env.Svc, env.Clock, env.Store
+	ada := entitlementtest.CreateUser(t, svc, "Ada")
 
 	token, err := svc.StartSession(bg, ada.ID)
 	if err != nil || len(token) != 64 {

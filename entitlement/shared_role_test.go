@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/stewardhq/steward/entitlement"
+	"github.com/stewardhq/steward/entitlement/entitlementtest"
 )
 
 // originSystem is a fake target system: it keeps which roles each subject holds, and fails the
@@ -45,38 +46,38 @@ func (o *originSystem) holds(n int) bool {
 // the same person before the (retried) removal goes out, the removal must not take the role away
 // in the origin system while Steward shows it fulfilled.
 func TestSharedOriginRoleSurvivesALateRemoval(t *testing.T) {
-	f := newEngineFixture(t)
-	ada := f.user("Ada")
-	one, two := f.catalog("One"), f.catalog("Two")
-	pkg1 := f.pkg(one, "Ledger via one", grant{f.appResource(one, "Ledger", "User"), "User"})
-	pkg2 := f.pkg(two, "Ledger via two", grant{f.appResource(two, "Ledger", "User"), "User"})
-	pol1, pol2 := f.policy(pkg1), f.policy(pkg2)
+	f := entitlementtest.New(t)
+	ada := f.User("Ada")
+	one, two := f.Catalog("One"), f.Catalog("Two")
+	pkg1 := f.Package(one, "Ledger via one", entitlementtest.Role(f.AppResource(one, "Ledger", "User"), "User"))
+	pkg2 := f.Package(two, "Ledger via two", entitlementtest.Role(f.AppResource(two, "Ledger", "User"), "User"))
+	pol1, pol2 := f.Policy(pkg1), f.Policy(pkg2)
 	origin := &originSystem{held: map[string]bool{}}
-	wk := f.worker(entitlement.WorkerOptions{Provisioner: origin, RetryBase: time.Minute})
+	wk := f.Worker(entitlement.WorkerOptions{Provisioner: origin, RetryBase: time.Minute})
 
-	r1 := f.requestAccess(ada, pol1)
-	f.drain(wk)
+	r1 := f.RequestAccess(ada, pol1)
+	f.Drain(wk)
 	if !origin.holds(1) {
 		t.Fatalf("the role was not provisioned: %v", origin.held)
 	}
 	origin.failRemoval = true
-	if _, err := f.svc.SubmitRequest(f.as(ada), entitlement.RequestInput{RequestType: entitlement.RequestUserRemove, AssignmentID: r1.AssignmentID}); err != nil {
+	if _, err := f.Svc.SubmitRequest(entitlementtest.As(ada), entitlement.RequestInput{RequestType: entitlement.RequestUserRemove, AssignmentID: r1.AssignmentID}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := wk.Tick(ctxBG); err != nil { // the removal fails and waits for its retry
+	if _, err := wk.Tick(bg); err != nil { // the removal fails and waits for its retry
 		t.Fatal(err)
 	}
-	r2 := f.requestAccess(ada, pol2)
-	f.drain(wk)
-	f.clock.Advance(time.Hour) // past the removal's backoff
-	f.drain(wk)
+	r2 := f.RequestAccess(ada, pol2)
+	f.Drain(wk)
+	f.Clock.Advance(time.Hour) // past the removal's backoff
+	f.Drain(wk)
 
 	if !origin.holds(1) {
 		t.Fatalf("the origin system no longer grants the role, though assignment %s still holds it", r2.AssignmentID)
 	}
-	roles, err := f.svc.AssignmentRolesOf(f.as(ada), r2.AssignmentID)
+	roles, err := f.Svc.AssignmentRolesOf(entitlementtest.As(ada), r2.AssignmentID)
 	if err != nil || len(roles) != 1 || roles[0].Status != entitlement.RoleStatusFulfilled {
 		t.Fatalf("roles of the second assignment: %+v, %v", roles, err)
 	}
-	checkInvariants(t, f.st)
+	entitlementtest.CheckInvariants(t, f.Store)
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/stewardhq/steward/entitlement"
+	"github.com/stewardhq/steward/entitlement/entitlementtest"
 )
 
 // TestSignInLinksByEmailOnlyOnce checks that an e-mail links a sign-in to a directory entry only
@@ -30,19 +31,19 @@ func TestSignInLinksByEmailOnlyOnce(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newEngineFixture(t)
-			alice := f.user("Alice", func(u *entitlement.User) { u.Email = "alice@corp.example" })
+			f := entitlementtest.New(t)
+			alice := f.User("Alice", func(u *entitlement.User) { u.Email = "alice@corp.example" })
 			if tc.first != nil {
-				if _, err := f.svc.SignIn(ctxBG, *tc.first); err != nil {
+				if _, err := f.Svc.SignIn(bg, *tc.first); err != nil {
 					t.Fatalf("first sign-in: %v", err)
 				}
 			}
-			u, err := f.svc.SignIn(ctxBG, tc.then)
+			u, err := f.Svc.SignIn(bg, tc.then)
 			if tc.refused {
-				if !errors.Is(err, entitlement.ErrForbidden) || errCode(err) != "emailInUse" {
+				if !errors.Is(err, entitlement.ErrForbidden) || entitlementtest.ErrCode(err) != "emailInUse" {
 					t.Fatalf("sign-in: %+v, %v; want emailInUse", u, err)
 				}
-				if got, _ := f.userRecord(alice.ID); got.Subject != tc.first.Subject || got.DisplayName != "Alice" {
+				if got, _ := f.UserRecord(alice.ID); got.Subject != tc.first.Subject || got.DisplayName != "Alice" {
 					t.Fatalf("the account changed: subject %q, name %q", got.Subject, got.DisplayName)
 				}
 				return
@@ -63,7 +64,7 @@ func TestSignInLinksByEmailOnlyOnce(t *testing.T) {
 // TestSignInRecognisesConnectedOrganizations makes a first-time user a guest of the connected
 // organization that their issuer, tenant or e-mail domain belongs to, and a member otherwise.
 func TestSignInRecognisesConnectedOrganizations(t *testing.T) {
-	svc, _, _ := newTestService(t)
+	svc := entitlementtest.New(t).Svc
 	byIssuer, err := svc.CreateConnectedOrganization(rootAdmin, entitlement.ConnectedOrganizationInput{DisplayName: "Federated Co",
 		IdentitySources: []entitlement.IdentitySource{{Type: entitlement.SourceFederation, DomainName: "federated.example", IssuerURI: "https://sso.federated.example"}}})
 	if err != nil {

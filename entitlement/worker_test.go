@@ -9,20 +9,21 @@ import (
 	"time"
 
 	"github.com/stewardhq/steward/entitlement"
+	"github.com/stewardhq/steward/entitlement/entitlementtest"
 )
 
 func TestTickWorksInBoundedBatches(t *testing.T) {
 	w := newWorld(t)
-	short := w.policy(w.teamPkg, func(p *entitlement.AssignmentPolicy) { p.DurationInDays = 1 })
+	short := w.Policy(w.teamPkg, func(p *entitlement.AssignmentPolicy) { p.DurationInDays = 1 })
 	for i := range 5 {
-		w.requestAccess(w.user(fmt.Sprintf("Holder %d", i)), short)
+		w.RequestAccess(w.User(fmt.Sprintf("Holder %d", i)), short)
 	}
-	wk := w.worker(entitlement.WorkerOptions{BatchSize: 2})
-	w.drain(wk) // send the notifications of the deliveries
-	w.clock.Advance(24 * time.Hour)
+	wk := w.Worker(entitlement.WorkerOptions{BatchSize: 2})
+	w.Drain(wk) // send the notifications of the deliveries
+	w.Clock.Advance(24 * time.Hour)
 	var seen []int
 	for range 5 {
-		res, err := wk.Tick(ctxBG)
+		res, err := wk.Tick(bg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -37,7 +38,7 @@ func TestTickWorksInBoundedBatches(t *testing.T) {
 	if seen[0] != 2 || seen[1] != 2 || seen[2] != 1 || seen[3] != 0 {
 		t.Fatalf("expiries per tick %v; want 2, 2, 1, 0", seen)
 	}
-	checkInvariants(t, w.st)
+	entitlementtest.CheckInvariants(t, w.Store)
 }
 
 // recordingNotifier records notifications and fails the first failures calls.
@@ -70,18 +71,18 @@ func (n *recordingNotifier) events() []string {
 
 func TestRunUntilCanceled(t *testing.T) {
 	w := newWorld(t)
-	r := w.requestAccess(*w.ada, w.approved)
-	w.clock.Advance(8 * 24 * time.Hour) // past the stage timeout
+	r := w.RequestAccess(*w.ada, w.approved)
+	w.Clock.Advance(8 * 24 * time.Hour) // past the stage timeout
 	notes := &recordingNotifier{failures: 1}
-	wk := w.worker(entitlement.WorkerOptions{Interval: 5 * time.Millisecond, Notifier: notes, RetryBase: time.Nanosecond})
+	wk := w.Worker(entitlement.WorkerOptions{Interval: 5 * time.Millisecond, Notifier: notes, RetryBase: time.Nanosecond})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- wk.Run(ctx) }()
 	deadline := time.After(10 * time.Second)
 	for {
-		got := w.request(r.ID)
+		got := w.Request(r.ID)
 		undelivered := 0
-		for _, m := range w.outboxMessages() {
+		for _, m := range w.OutboxMessages() {
 			if m.DeliveredAt == nil {
 				undelivered++
 			}
@@ -93,7 +94,7 @@ func TestRunUntilCanceled(t *testing.T) {
 		case <-deadline:
 			t.Fatalf("Run did not process the timeout: %s, %d undelivered", got.RequestState, undelivered)
 		case <-time.After(5 * time.Millisecond):
-			w.clock.Advance(time.Second) // let the retry come due
+			w.Clock.Advance(time.Second) // let the retry come due
 		}
 	}
 	cancel()
@@ -112,7 +113,7 @@ func TestRunUntilCanceled(t *testing.T) {
 	}
 	// The failed first attempt was recorded and retried.
 	retried := false
-	for _, m := range w.outboxMessages() {
+	for _, m := range w.OutboxMessages() {
 		retried = retried || m.Attempts == 2
 	}
 	if !retried {
@@ -124,68 +125,68 @@ func TestRunUntilCanceled(t *testing.T) {
 // organization, finds a package open to configured organizations, is approved by the
 // organization's sponsor, and is blocked when the access ends.
 func TestExternalUserJourney(t *testing.T) {
-	f := newEngineFixture(t)
-	sponsor := f.user("Sam Sponsor")
-	backupApprover := f.user("Backup")
-	org := f.org("Partner Co", entitlement.OrgConfigured, []entitlement.Sponsor{userSponsor(sponsor)}, nil)
-	proposed := f.org("Maybe Co", entitlement.OrgProposed, nil, nil)
-	team := f.group("Partners")
-	cat := f.catalog("Partners")
-	res := f.groupResource(cat, team)
-	pkg := f.pkg(cat, "Partner portal", member(res))
-	pol := f.policy(pkg, scope(entitlement.ScopeAllConfiguredConnectedOrgs),
-		approval(approvalStage(7, entitlement.UserSet{Type: entitlement.UserSetInternalSponsors}, backup(single(backupApprover)))),
+	f := entitlementtest.New(t)
+	sponsor := f.User("Sam Sponsor")
+	backupApprover := f.User("Backup")
+	org := f.Org("Partner Co", entitlement.OrgConfigured, []entitlement.Sponsor{entitlementtest.UserSponsor(sponsor)}, nil)
+	proposed := f.Org("Maybe Co", entitlement.OrgProposed, nil, nil)
+	team := f.Group("Partners")
+	cat := f.Catalog("Partners")
+	res := f.GroupResource(cat, team)
+	pkg := f.Package(cat, "Partner portal", entitlementtest.Member(res))
+	pol := f.Policy(pkg, entitlementtest.Scope(entitlement.ScopeAllConfiguredConnectedOrgs),
+		entitlementtest.Approval(entitlementtest.ApprovalStage(7, entitlement.UserSet{Type: entitlement.UserSetInternalSponsors}, backup(entitlementtest.Single(backupApprover)))),
 		func(p *entitlement.AssignmentPolicy) { p.DurationInDays = 10 })
 
-	guest, err := f.svc.SignIn(context.Background(), entitlement.Claims{Issuer: "https://idp.example", Subject: "p-1", Email: "pat@" + org.IdentitySources[0].DomainName, Name: "Pat Partner"})
+	guest, err := f.Svc.SignIn(context.Background(), entitlement.Claims{Issuer: "https://idp.example", Subject: "p-1", Email: "pat@" + org.IdentitySources[0].DomainName, Name: "Pat Partner"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !guest.IsGuest() || guest.ConnectedOrganizationID != org.ID {
 		t.Fatalf("signed-in partner user %+v is not a guest of the organization", guest)
 	}
-	other, err := f.svc.SignIn(context.Background(), entitlement.Claims{Issuer: "https://idp.example", Subject: "p-2", Email: "max@" + proposed.IdentitySources[0].DomainName, Name: "Max Maybe"})
+	other, err := f.Svc.SignIn(context.Background(), entitlement.Claims{Issuer: "https://idp.example", Subject: "p-2", Email: "max@" + proposed.IdentitySources[0].DomainName, Name: "Max Maybe"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	page, err := f.svc.RequestablePackages(f.as(guest), entitlement.RequestableFilter{}, entitlement.ListOptions{})
+	page, err := f.Svc.RequestablePackages(entitlementtest.As(guest), entitlement.RequestableFilter{}, entitlement.ListOptions{})
 	if err != nil || page.Total != 1 || page.Items[0].Package.ID != pkg.ID {
 		t.Fatalf("guest's requestable packages: %+v %v", page, err)
 	}
-	if page, _ := f.svc.RequestablePackages(f.as(other), entitlement.RequestableFilter{}, entitlement.ListOptions{}); page.Total != 0 {
+	if page, _ := f.Svc.RequestablePackages(entitlementtest.As(other), entitlement.RequestableFilter{}, entitlement.ListOptions{}); page.Total != 0 {
 		t.Fatal("a user of a proposed organization may request through the configured-organizations scope")
 	}
-	r := f.requestAccess(guest, pol)
+	r := f.RequestAccess(guest, pol)
 	if len(r.Stages[0].Approvers) != 1 || r.Stages[0].Approvers[0] != sponsor.ID {
 		t.Fatalf("approvers %v; want the sponsor", names(f, r.Stages[0].Approvers))
 	}
-	r = f.decide(sponsor, r, true)
-	if r.RequestState != entitlement.StateDelivered || !f.isMember(team, guest) {
+	r = f.Decide(sponsor, r, true)
+	if r.RequestState != entitlement.StateDelivered || !f.IsMember(team, guest) {
 		t.Fatalf("after the sponsor's approval: %s", r.RequestState)
 	}
-	f.clock.Advance(10 * 24 * time.Hour)
-	f.drain(f.worker(entitlement.WorkerOptions{}))
-	u, _ := f.userRecord(guest.ID)
-	if u.AccountEnabled || f.isMember(team, guest) {
+	f.Clock.Advance(10 * 24 * time.Hour)
+	f.Drain(f.Worker(entitlement.WorkerOptions{}))
+	u, _ := f.UserRecord(guest.ID)
+	if u.AccountEnabled || f.IsMember(team, guest) {
 		t.Fatalf("guest after the access ended: enabled=%v", u.AccountEnabled)
 	}
-	if _, err := f.svc.SignIn(context.Background(), entitlement.Claims{Issuer: "https://idp.example", Subject: "p-1", Email: guest.Email}); !errors.Is(err, entitlement.ErrForbidden) {
+	if _, err := f.Svc.SignIn(context.Background(), entitlement.Claims{Issuer: "https://idp.example", Subject: "p-1", Email: guest.Email}); !errors.Is(err, entitlement.ErrForbidden) {
 		t.Fatalf("blocked guest signs in: %v", err)
 	}
-	checkInvariants(t, f.st)
+	entitlementtest.CheckInvariants(t, f.Store)
 }
 
 // TestRunWakesOnChange shows that the worker does not wait for its interval when a change leaves
 // it work: a role in an application, delivered through the outbox, is fulfilled at once.
 func TestRunWakesOnChange(t *testing.T) {
-	f := newEngineFixture(t)
-	ada := f.user("Ada")
-	cat := f.catalog("Apps")
-	app := f.appResource(cat, "Ledger", "User")
-	pkg := f.pkg(cat, "Ledger users", grant{app, "User"})
-	pol := f.policy(pkg)
+	f := entitlementtest.New(t)
+	ada := f.User("Ada")
+	cat := f.Catalog("Apps")
+	app := f.AppResource(cat, "Ledger", "User")
+	pkg := f.Package(cat, "Ledger users", entitlementtest.Role(app, "User"))
+	pol := f.Policy(pkg)
 
-	wk := f.worker(entitlement.WorkerOptions{Interval: time.Hour})
+	wk := f.Worker(entitlement.WorkerOptions{Interval: time.Hour})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- wk.Run(ctx) }()
@@ -196,12 +197,12 @@ func TestRunWakesOnChange(t *testing.T) {
 		}
 	}()
 
-	r := f.requestAccess(ada, pol)
+	r := f.RequestAccess(ada, pol)
 	deadline := time.After(10 * time.Second)
-	for f.request(r.ID).RequestState != entitlement.StateDelivered {
+	for f.Request(r.ID).RequestState != entitlement.StateDelivered {
 		select {
 		case <-deadline:
-			t.Fatalf("request still %s: the worker waited for its hourly tick", f.request(r.ID).RequestState)
+			t.Fatalf("request still %s: the worker waited for its hourly tick", f.Request(r.ID).RequestState)
 		case <-time.After(5 * time.Millisecond):
 		}
 	}

@@ -2,67 +2,11 @@ package store
 
 import (
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/stewardhq/steward/entitlement"
 	bolt "go.etcd.io/bbolt"
 )
-
-func TestMembershipSources(t *testing.T) {
-	s := newTestStore(t)
-	u := entitlement.User{ID: entitlement.NewID(), Email: "riley@corp.example", AccountEnabled: true}
-	g := entitlement.Group{ID: entitlement.NewID(), DisplayName: "Engineering"}
-	must(t, s.Update(ctx, func(tx entitlement.Tx) error {
-		if err := tx.Users().Put(u); err != nil {
-			return err
-		}
-		return tx.Groups().Put(g)
-	}))
-	steps := []struct {
-		name   string
-		op     func(tx entitlement.Tx) (entitlement.MemberSources, error)
-		want   entitlement.MemberSources
-		member bool
-	}{
-		{"add direct", func(tx entitlement.Tx) (entitlement.MemberSources, error) {
-			return 0, tx.Groups().AddMember(g.ID, u.ID, entitlement.MemberDirect)
-		}, entitlement.MemberDirect, true},
-		{"add granted", func(tx entitlement.Tx) (entitlement.MemberSources, error) {
-			return 0, tx.Groups().AddMember(g.ID, u.ID, entitlement.MemberGranted)
-		}, entitlement.MemberDirect | entitlement.MemberGranted, true},
-		{"remove direct", func(tx entitlement.Tx) (entitlement.MemberSources, error) {
-			return tx.Groups().RemoveMember(g.ID, u.ID, entitlement.MemberDirect)
-		}, entitlement.MemberGranted, true},
-		{"remove direct again", func(tx entitlement.Tx) (entitlement.MemberSources, error) {
-			return tx.Groups().RemoveMember(g.ID, u.ID, entitlement.MemberDirect)
-		}, entitlement.MemberGranted, true},
-		{"remove granted", func(tx entitlement.Tx) (entitlement.MemberSources, error) {
-			return tx.Groups().RemoveMember(g.ID, u.ID, entitlement.MemberGranted)
-		}, 0, false},
-	}
-	for _, st := range steps {
-		must(t, s.Update(ctx, func(tx entitlement.Tx) error {
-			left, err := st.op(tx)
-			if err != nil {
-				return err
-			}
-			if strings.HasPrefix(st.name, "remove") && left != st.want {
-				t.Errorf("%s: left %b, want %b", st.name, left, st.want)
-			}
-			got, err := tx.Groups().Membership(g.ID, u.ID)
-			if err != nil {
-				return err
-			}
-			member, _ := tx.Groups().IsMember(g.ID, u.ID)
-			groups, _ := tx.Groups().GroupIDsOf(u.ID)
-			if got != st.want || member != st.member || (len(groups) == 1) != st.member {
-				t.Errorf("%s: sources %b, member %v, groups %v; want %b, %v", st.name, got, member, groups, st.want, st.member)
-			}
-			return nil
-		}))
-	}
-}
 
 func must(t *testing.T, err error) {
 	t.Helper()

@@ -1,0 +1,154 @@
+package storetest
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stewardhq/steward/entitlement"
+)
+
+func newAssignment(targetID, packageID, policyID, state string) entitlement.Assignment {
+	return entitlement.Assignment{ID: entitlement.NewID(), TargetID: targetID, AccessPackageID: packageID, PolicyID: policyID,
+		AssignmentState: state, CreatedDateTime: t0}
+}
+
+func assignmentID(a entitlement.Assignment) string { return a.ID }
+
+// liveState is what the live indexes say about one subject and package.
+type liveState struct {
+	live                string // id of the live assignment, or ""
+	byPolicy, byPackage int
+}
+
+var assignmentCases = []tcase{
+	missing(
+		lookup{"Get", func(tx entitlement.Tx) error { _, err := tx.Assignments().Get(entitlement.NewID()); return err }},
+		lookup{"Live", func(tx entitlement.Tx) error {
+			_, err := tx.Assignments().Live(entitlement.NewID(), entitlement.NewID())
+			return err
+		}},
+	),
+	// One live assignment per subject and package, and the counts a policy's or package's
+	// deletion is refused by.
+	{"Live and the live counts follow the assignment's state", func(t *testing.T, st entitlement.Store) {
+		ada, pkg, pol := entitlement.NewID(), entitlement.NewID(), entitlement.NewID()
+		a := newAssignment(ada, pkg, pol, entitlement.AssignmentDelivering)
+		other := newAssignment(entitlement.NewID(), pkg, entitlement.NewID(), entitlement.AssignmentDelivered)
+		state := func() liveState {
+			return read(t, st, func(tx entitlement.Tx) (liveState, error) {
+				var s liveState
+				l, err := tx.Assignments().Live(ada, pkg)
+				if err == nil {
+					s.live = l.ID
+				} else if !errorsIsNotFound(err) {
+					return s, err
+				}
+				if s.byPolicy, err = tx.Assignments().CountLiveByPolicy(pol); err != nil {
+					return s, err
+				}
+				s.byPackage, err = tx.Assignments().CountLiveByPackage(pkg)
+				return s, err
+			})
+		}
+		for _, step := range []struct {
+			name  string
+			state string
+			want  liveState
+		}{
+			{"delivering", entitlement.AssignmentDelivering, liveState{a.ID, 1, 2}},
+			{"delivered", entitlement.AssignmentDelivered, liveState{a.ID, 1, 2}},
+			{"expired", entitlement.AssignmentExpired, liveState{"", 0, 1}},
+		} {
+			a.AssignmentState = step.state
+			update(t, st, func(tx entitlement.Tx) error {
+				if err := tx.Assignments().Put(a); err != nil {
+					return err
+				}
+				return tx.Assignments().Put(other)
+			})
+			if got := state(); got != step.want {
+				t.Errorf("%s: %+v, want %+v", step.name, got, step.want)
+			}
+			if step.state != entitlement.AssignmentExpired {
+				wantErr(t, st, entitlement.ErrConflict, step.name+": a second live assignment", func(tx entitlement.Tx) error {
+					return tx.Assignments().Put(newAssignment(ada, pkg, pol, entitlement.AssignmentDelivered))
+				})
+			}
+		}
+		// The subject may hold the package again once the first has ended.
+		update(t, st, func(tx entitlement.Tx) error {
+			return tx.Assignments().Put(newAssignment(ada, pkg, pol, entitlement.AssignmentDelivered))
+		})
+	}},
+	{"ByTarget, ByPackage and List keep to their target, package, states and policy", func(t *testing.T, st entitlement.Store) {
+		ada, pkg, pol := entitlement.NewID(), entitlement.NewID(), entitlement.NewID()
+		var adaLive, pkgAll, polAll []string
+		update(t, st, func(tx entitlement.Tx) error {
+			for i := range 12 {
+				// Every assignment has a package of its own unless it is pkg, so several stay live.
+				a := newAssignment(entitlement.NewID(), entitlement.NewID(), entitlement.NewID(), entitlement.AssignmentExpired)
+				if i%2 == 0 {
+					a.TargetID = ada
+				}
+				if i%3 == 0 {
+					a.AssignmentState = entitlement.AssignmentDelivered
+				}
+				if i%4 == 0 {
+					a.AccessPackageID, a.TargetID = pkg, entitlement.NewID()
+					pkgAll = append(pkgAll, a.ID)
+				}
+				if i%5 == 0 {
+					a.PolicyID = pol
+					polAll = append(polAll, a.ID)
+				}
+				if a.TargetID == ada && a.IsLive() {
+					adaLive = append(adaLive, a.ID)
+				}
+				if err := tx.Assignments().Put(a); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		for _, tc := range []struct {
+			name string
+			list func(tx entitlement.Tx, o entitlement.ListOptions) (entitlement.Page[entitlement.Assignment], error)
+			want []string
+		}{
+			{"by target, delivered", func(tx entitlement.Tx, o entitlement.ListOptions) (entitlement.Page[entitlement.Assignment], error) {
+				return tx.Assignments().ByTarget(ada, entitlement.AssignmentFilter{States: []string{entitlement.AssignmentDelivered}}, o)
+			}, adaLive},
+			{"by package", func(tx entitlement.Tx, o entitlement.ListOptions) (entitlement.Page[entitlement.Assignment], error) {
+				return tx.Assignments().ByPackage(pkg, entitlement.AssignmentFilter{}, o)
+			}, pkgAll},
+			{"by policy", func(tx entitlement.Tx, o entitlement.ListOptions) (entitlement.Page[entitlement.Assignment], error) {
+				return tx.Assignments().List(entitlement.AssignmentFilter{PolicyID: pol}, o)
+			}, polAll},
+		} {
+			got := read(t, st, func(tx entitlement.Tx) ([]string, error) {
+				return Walk(t, func(o entitlement.ListOptions) (entitlement.Page[entitlement.Assignment], error) {
+					return tc.list(tx, o)
+				},
+					assignmentID, 2, len(tc.want)), nil
+			})
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("%s = %v, want %v", tc.name, got, tc.want)
+			}
+		}
+	}},
+	creationOrdered(func(tx entitlement.Tx, id string) error {
+		a := newAssignment(entitlement.NewID(), entitlement.NewID(), entitlement.NewID(), entitlement.AssignmentDelivered)
+		a.ID = id
+		return tx.Assignments().Put(a)
+	}, func(tx entitlement.Tx, o entitlement.ListOptions) (entitlement.Page[entitlement.Assignment], error) {
+		return tx.Assignments().List(entitlement.AssignmentFilter{}, o)
+	}, assignmentID),
+	dueOrdered("Due", func(tx entitlement.Tx, id string, due *time.Time) error {
+		a := newAssignment(entitlement.NewID(), entitlement.NewID(), entitlement.NewID(), entitlement.AssignmentDelivered)
+		a.ID, a.DueDateTime = id, due
+		return tx.Assignments().Put(a)
+	}, func(tx entitlement.Tx, t time.Time, limit int) ([]entitlement.Assignment, error) {
+		return tx.Assignments().Due(t, limit)
+	}, assignmentID),
+}

@@ -1,0 +1,39 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stewardhq/steward/entitlement"
+)
+
+func messageID(m entitlement.OutboxMessage) string { return m.ID }
+
+var outboxCases = []tcase{
+	missing(lookup{"Get", func(tx entitlement.Tx) error { _, err := tx.Outbox().Get(entitlement.NewID()); return err }}),
+	// A message leaves the due index when it is delivered or given up on, so the worker never
+	// sends it again.
+	dueOrdered("Due", func(tx entitlement.Tx, id string, due *time.Time) error {
+		m := entitlement.OutboxMessage{ID: id, Kind: entitlement.OutboxNotify, Topic: "request.submitted", CreatedDateTime: t0}
+		if due == nil {
+			m.DeliveredAt = at(0)
+		} else {
+			m.NextAttempt = *due
+		}
+		return tx.Outbox().Put(m)
+	}, func(tx entitlement.Tx, t time.Time, limit int) ([]entitlement.OutboxMessage, error) {
+		return tx.Outbox().Due(t, limit)
+	}, messageID),
+	{"a message given up on is not due", func(t *testing.T, st entitlement.Store) {
+		m := entitlement.OutboxMessage{ID: entitlement.NewID(), Kind: entitlement.OutboxProvision, NextAttempt: t0, Attempts: 20, FailedAt: at(0)}
+		update(t, st, func(tx entitlement.Tx) error { return tx.Outbox().Put(m) })
+		if due := read(t, st, func(tx entitlement.Tx) ([]entitlement.OutboxMessage, error) { return tx.Outbox().Due(t0, 10) }); len(due) != 0 {
+			t.Errorf("due = %v, want nothing", due)
+		}
+	}},
+	creationOrdered(func(tx entitlement.Tx, id string) error {
+		return tx.Outbox().Put(entitlement.OutboxMessage{ID: id, Kind: entitlement.OutboxNotify, NextAttempt: t0})
+	}, func(tx entitlement.Tx, o entitlement.ListOptions) (entitlement.Page[entitlement.OutboxMessage], error) {
+		return tx.Outbox().List(o)
+	}, messageID),
+}

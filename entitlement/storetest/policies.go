@@ -1,0 +1,59 @@
+package storetest
+
+import (
+	"testing"
+
+	"github.com/stewardhq/steward/entitlement"
+)
+
+func newPolicy(packageID, scope string, requestors ...string) entitlement.AssignmentPolicy {
+	p := entitlement.AssignmentPolicy{ID: entitlement.NewID(), AccessPackageID: packageID, DisplayName: "Policy", DurationInDays: 30,
+		RequestorSettings: entitlement.RequestorSettings{ScopeType: scope, AcceptRequests: true}, CreatedDateTime: t0}
+	for _, id := range requestors {
+		p.RequestorSettings.AllowedRequestors = append(p.RequestorSettings.AllowedRequestors, entitlement.UserSet{Type: entitlement.UserSetSingleUser, ID: id})
+	}
+	return p
+}
+
+var policyCases = []tcase{
+	missing(lookup{"Get", func(tx entitlement.Tx) error { _, err := tx.Policies().Get(entitlement.NewID()); return err }}),
+	// Eligibility ("what may I request") is these lookups, so a stale entry offers a package to
+	// someone a policy no longer names.
+	{"ByPackage, IDsByRequestor and IDsByScopeType follow the policy", func(t *testing.T, st entitlement.Store) {
+		pkgA, pkgB, ada, bob := entitlement.NewID(), entitlement.NewID(), entitlement.NewID(), entitlement.NewID()
+		p := newPolicy(pkgA, entitlement.ScopeSpecificDirectorySubjects, ada, bob, ada)
+		other := newPolicy(pkgA, entitlement.ScopeAllExistingDirectoryMembers)
+		byPackage := func(id string) func(tx entitlement.Tx) ([]string, error) {
+			return func(tx entitlement.Tx) ([]string, error) {
+				ps, err := tx.Policies().ByPackage(id)
+				return keys(ps, func(p entitlement.AssignmentPolicy) string { return p.ID }), err
+			}
+		}
+		followIndexes(t, st, map[string]func(tx entitlement.Tx) ([]string, error){
+			"package A": byPackage(pkgA),
+			"package B": byPackage(pkgB),
+			"ada":       func(tx entitlement.Tx) ([]string, error) { return tx.Policies().IDsByRequestor(ada) },
+			"bob":       func(tx entitlement.Tx) ([]string, error) { return tx.Policies().IDsByRequestor(bob) },
+			"specific": func(tx entitlement.Tx) ([]string, error) {
+				return tx.Policies().IDsByScopeType(entitlement.ScopeSpecificDirectorySubjects)
+			},
+			"all members": func(tx entitlement.Tx) ([]string, error) {
+				return tx.Policies().IDsByScopeType(entitlement.ScopeAllExistingDirectoryMembers)
+			},
+		}, []indexStep{
+			{"put", func(tx entitlement.Tx) error {
+				if err := tx.Policies().Put(p); err != nil {
+					return err
+				}
+				return tx.Policies().Put(other)
+			}, map[string][]string{"package A": {p.ID, other.ID}, "ada": {p.ID}, "bob": {p.ID}, "specific": {p.ID}, "all members": {other.ID}}},
+			{"moved, Ada dropped, scope changed", func(tx entitlement.Tx) error {
+				q := newPolicy(pkgB, entitlement.ScopeAllExistingDirectoryMembers, bob)
+				q.ID = p.ID
+				return tx.Policies().Put(q)
+			}, map[string][]string{"package A": {other.ID}, "package B": {p.ID}, "bob": {p.ID}, "all members": {p.ID, other.ID}}},
+			{"deleted", func(tx entitlement.Tx) error { return tx.Policies().Delete(p.ID) },
+				map[string][]string{"package A": {other.ID}, "all members": {other.ID}}},
+		})
+	}},
+}

@@ -1,0 +1,179 @@
+package storetest
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stewardhq/steward/entitlement"
+)
+
+func newRequest(targetID, packageID, state string) entitlement.Request {
+	return entitlement.Request{ID: entitlement.NewID(), RequestType: entitlement.RequestUserAdd, RequestState: state,
+		TargetID: targetID, RequestorID: targetID, AccessPackageID: packageID, CreatedDateTime: t0}
+}
+
+func requestID(r entitlement.Request) string { return r.ID }
+
+func requestIDs(rs []entitlement.Request, err error) ([]string, error) {
+	return keys(rs, requestID), err
+}
+
+func pageIDs(p entitlement.Page[entitlement.Request], err error) ([]string, error) {
+	return requestIDs(p.Items, err)
+}
+
+var requestCases = []tcase{
+	missing(
+		lookup{"Get", func(tx entitlement.Tx) error { _, err := tx.Requests().Get(entitlement.NewID()); return err }},
+		lookup{"Open", func(tx entitlement.Tx) error {
+			_, err := tx.Requests().Open(entitlement.NewID(), entitlement.NewID())
+			return err
+		}},
+	),
+	// One open add request per subject and package, even when two submissions race: the second
+	// Put must fail rather than both commit.
+	{"Open holds the one open add request of a target for a package", func(t *testing.T, st entitlement.Store) {
+		ada, pkg := entitlement.NewID(), entitlement.NewID()
+		r := newRequest(ada, pkg, entitlement.StatePendingApproval)
+		update(t, st, func(tx entitlement.Tx) error { return tx.Requests().Put(r) })
+		wantErr(t, st, entitlement.ErrConflict, "a second open request", func(tx entitlement.Tx) error {
+			return tx.Requests().Put(newRequest(ada, pkg, entitlement.StateSubmitted))
+		})
+		for _, tc := range []struct {
+			name string
+			edit func(*entitlement.Request)
+		}{
+			{"validation only", func(x *entitlement.Request) { x.IsValidationOnly = true }},
+			{"a removal", func(x *entitlement.Request) { x.RequestType = entitlement.RequestUserRemove }},
+			{"another package", func(x *entitlement.Request) { x.AccessPackageID = entitlement.NewID() }},
+		} {
+			x := newRequest(ada, pkg, entitlement.StatePendingApproval)
+			tc.edit(&x)
+			update(t, st, func(tx entitlement.Tx) error { return tx.Requests().Put(x) })
+		}
+		if got := read(t, st, func(tx entitlement.Tx) (entitlement.Request, error) { return tx.Requests().Open(ada, pkg) }); got.ID != r.ID {
+			t.Errorf("Open = %s, want %s", got.ID, r.ID)
+		}
+		r.RequestState = entitlement.StateDenied
+		update(t, st, func(tx entitlement.Tx) error { return tx.Requests().Put(r) })
+		if ok := read(t, st, func(tx entitlement.Tx) (bool, error) { return isNotFound(tx.Requests().Open(ada, pkg)) }); !ok {
+			t.Error("a denied request is still open")
+		}
+		update(t, st, func(tx entitlement.Tx) error {
+			return tx.Requests().Put(newRequest(ada, pkg, entitlement.StateSubmitted))
+		})
+	}},
+	// An approver's inbox and history are these lookups.
+	{"WaitingFor and DecidedBy follow the stages", func(t *testing.T, st entitlement.Store) {
+		bob, esc, carol := entitlement.NewID(), entitlement.NewID(), entitlement.NewID()
+		r := newRequest(entitlement.NewID(), entitlement.NewID(), entitlement.StatePendingApproval)
+		r.Stages = []entitlement.StageState{{Index: 0, Approvers: []string{bob}, EscalationApprovers: []string{esc}}, {Index: 1, Approvers: []string{carol}}}
+		waiting := func(id string) func(tx entitlement.Tx) ([]string, error) {
+			return func(tx entitlement.Tx) ([]string, error) {
+				return pageIDs(tx.Requests().WaitingFor(id, entitlement.ListOptions{}))
+			}
+		}
+		decided := func(id string) func(tx entitlement.Tx) ([]string, error) {
+			return func(tx entitlement.Tx) ([]string, error) {
+				return pageIDs(tx.Requests().DecidedBy(id, entitlement.ListOptions{}))
+			}
+		}
+		putR := func(edit func()) func(tx entitlement.Tx) error {
+			return func(tx entitlement.Tx) error { edit(); return tx.Requests().Put(r) }
+		}
+		mine := []string{r.ID}
+		followIndexes(t, st, map[string]func(tx entitlement.Tx) ([]string, error){
+			"waiting for Bob": waiting(bob), "waiting for the escalation": waiting(esc), "waiting for Carol": waiting(carol),
+			"decided by Bob": decided(bob), "decided by Carol": decided(carol),
+		}, []indexStep{
+			{"first stage", putR(func() {}), map[string][]string{"waiting for Bob": mine}},
+			{"escalated", putR(func() { r.Stages[0].Escalated = true }), map[string][]string{"waiting for Bob": mine, "waiting for the escalation": mine}},
+			{"second stage", putR(func() { r.Stages[0].DecidedBy, r.CurrentStage = bob, 1 }),
+				map[string][]string{"waiting for Carol": mine, "decided by Bob": mine}},
+			{"approved", putR(func() { r.Stages[1].DecidedBy, r.RequestState = carol, entitlement.StateDelivering }),
+				map[string][]string{"decided by Bob": mine, "decided by Carol": mine}},
+		})
+	}},
+	{"ByTarget, ByPackage and List keep to their target, package and states", func(t *testing.T, st entitlement.Store) {
+		ada, pkg := entitlement.NewID(), entitlement.NewID()
+		var adaOpen, adaAll, pkgAll, allDenied []string
+		update(t, st, func(tx entitlement.Tx) error {
+			for i := range 12 {
+				target, p, state := ada, pkg, entitlement.StateDenied
+				if i%3 == 0 {
+					target = entitlement.NewID()
+				}
+				if i%4 == 0 {
+					p = entitlement.NewID()
+				}
+				if i%2 == 0 {
+					state = entitlement.StatePendingApproval
+				}
+				r := newRequest(target, p, state)
+				r.RequestType = entitlement.RequestAdminAdd
+				r.IsValidationOnly = true // so that several stay open for one target and package
+				if target == ada {
+					adaAll = append(adaAll, r.ID)
+					if state == entitlement.StatePendingApproval {
+						adaOpen = append(adaOpen, r.ID)
+					}
+				}
+				if p == pkg {
+					pkgAll = append(pkgAll, r.ID)
+				}
+				if state == entitlement.StateDenied {
+					allDenied = append(allDenied, r.ID)
+				}
+				if err := tx.Requests().Put(r); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		pending := entitlement.RequestFilter{States: []string{entitlement.StatePendingApproval, entitlement.StateScheduled}}
+		for _, tc := range []struct {
+			name string
+			list func(tx entitlement.Tx, o entitlement.ListOptions) (entitlement.Page[entitlement.Request], error)
+			want []string
+		}{
+			{"by target", func(tx entitlement.Tx, o entitlement.ListOptions) (entitlement.Page[entitlement.Request], error) {
+				return tx.Requests().ByTarget(ada, entitlement.RequestFilter{}, o)
+			}, adaAll},
+			{"by target, pending", func(tx entitlement.Tx, o entitlement.ListOptions) (entitlement.Page[entitlement.Request], error) {
+				return tx.Requests().ByTarget(ada, pending, o)
+			}, adaOpen},
+			{"by package", func(tx entitlement.Tx, o entitlement.ListOptions) (entitlement.Page[entitlement.Request], error) {
+				return tx.Requests().ByPackage(pkg, entitlement.RequestFilter{}, o)
+			}, pkgAll},
+			{"all denied", func(tx entitlement.Tx, o entitlement.ListOptions) (entitlement.Page[entitlement.Request], error) {
+				return tx.Requests().List(entitlement.RequestFilter{States: []string{entitlement.StateDenied}}, o)
+			}, allDenied},
+		} {
+			got := read(t, st, func(tx entitlement.Tx) ([]string, error) {
+				return Walk(t, func(o entitlement.ListOptions) (entitlement.Page[entitlement.Request], error) { return tc.list(tx, o) },
+					requestID, 2, len(tc.want)), nil
+			})
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("%s = %v, want %v", tc.name, got, tc.want)
+			}
+		}
+	}},
+	creationOrdered(func(tx entitlement.Tx, id string) error {
+		r := newRequest(oneTarget, entitlement.NewID(), entitlement.StateDenied)
+		r.ID = id
+		return tx.Requests().Put(r)
+	}, func(tx entitlement.Tx, o entitlement.ListOptions) (entitlement.Page[entitlement.Request], error) {
+		return tx.Requests().ByTarget(oneTarget, entitlement.RequestFilter{}, o)
+	}, requestID),
+	dueOrdered("Due", func(tx entitlement.Tx, id string, due *time.Time) error {
+		r := newRequest(entitlement.NewID(), entitlement.NewID(), entitlement.StatePendingApproval)
+		r.ID, r.DueDateTime = id, due
+		return tx.Requests().Put(r)
+	}, func(tx entitlement.Tx, t time.Time, limit int) ([]entitlement.Request, error) {
+		return tx.Requests().Due(t, limit)
+	}, requestID),
+}
+
+// oneTarget is the subject whose lists the by-target cases walk.
+var oneTarget = entitlement.NewID()
