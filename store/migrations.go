@@ -72,6 +72,9 @@ var migrations = []migration{
 		}
 		return nil
 	}},
+	{7, "index policies by the users and groups they name as approvers or reviewers", func(tx *bolt.Tx) error {
+		return policiesTable.reindex(tx)
+	}},
 }
 
 // SchemaVersion is the version the code expects.
