@@ -41,15 +41,15 @@ func (s *Service) AdminCancelRequest(ctx context.Context, id, reason string) err
 			r.Stages[r.CurrentStage].Status = StageCanceled
 		}
 		delivering := r.RequestState == StateDelivering
-		detail := "canceled by " + a.p.Name + ": " + reason
 		s.addEvent(&r, EventCanceled, a.p, 0, reason)
-		if err := s.audit(tx, a.p, "request.cancel", "request", r.ID, packageName(tx, r.AccessPackageID), detail); err != nil {
+		if err := s.audit(tx, a.p, "request.cancel", "request", r.ID, packageName(tx, r.AccessPackageID), "canceled for the requestor: "+reason); err != nil {
 			return err
 		}
-		if err := s.notify(tx, NotifyRequestCanceled, &r, "", append(waiting, r.RequestorID, r.TargetID), detail); err != nil {
+		if err := s.notify(tx, NotifyRequestCanceled, &r, "", append(waiting, r.RequestorID, r.TargetID), "canceled by "+a.p.Name+": "+reason); err != nil {
 			return err
 		}
-		if err := s.finishUndelivered(tx, &r, StateCanceled, RequestStatusCanceled, detail, a.p); err != nil {
+		// The timeline says who; the status detail, shown beside the state in lists, says why.
+		if err := s.finishUndelivered(tx, &r, StateCanceled, RequestStatusCanceled, reason, a.p); err != nil {
 			return err
 		}
 		// Stored before the assignment ends, so that ending it finds the request final and does
