@@ -119,7 +119,11 @@ func (s *sessionStore) signIn(c echo.Context, token string) error {
 	if err := s.save(c, sess); err != nil {
 		return err
 	}
-	c.SetCookie(&http.Cookie{Name: csrfCookieName, Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.store.Options.Secure, SameSite: http.SameSiteLaxMode})
+	// The session cookie's options are the CSRF cookie's too (path /, HttpOnly, Lax, Secure
+	// outside the local demo), so an expired copy of them replaces it.
+	expired := *s.store.Options
+	expired.MaxAge = -1
+	c.SetCookie(sessions.NewCookie(csrfCookieName, "", &expired))
 	return nil
 }
 
