@@ -67,15 +67,6 @@ func (h AdminAssignments) Requests(c echo.Context) error {
 
 func cancelRequestURL(id string) string { return "/admin/requests/" + id + "/cancel" }
 
-// cancelReturn is where a cancel comes back to: the person's page when it came from there ("user"),
-// else the package's requests.
-func cancelReturn(r entitlement.Request, from string) string {
-	if from == "user" {
-		return usersURL + "/" + r.TargetID
-	}
-	return "/admin/packages/" + r.AccessPackageID + "/requests"
-}
-
 // CancelForm renders GET /admin/requests/:id/cancel: the confirmation with its reason for
 // browsers without JavaScript (with it, a dialog on the list asks).
 func (h AdminAssignments) CancelForm(c echo.Context) error {
@@ -119,7 +110,7 @@ func (h AdminAssignments) Cancel(c echo.Context) error {
 		return err
 	}
 	from, reason := c.FormValue("return"), c.FormValue("reason")
-	back := cancelReturn(r, from)
+	back := views.CancelReturnURL(r, from)
 	err = h.Svc.AdminCancelRequest(ctx, r.ID, reason)
 	if fields, ok := FieldErrors(err); ok {
 		return h.cancelForm(c, http.StatusUnprocessableEntity, from, reason, fieldMessages(fields)["reason"])

@@ -129,11 +129,15 @@ func (r AdminRequestRow) fallbackURL() string {
 }
 
 // backURL is where cancelling the request comes back to.
-func (r AdminRequestRow) backURL() string {
-	if r.Return == "user" {
-		return "/admin/directory/users/" + r.Request.TargetID
+func (r AdminRequestRow) backURL() string { return CancelReturnURL(r.Request, r.Return) }
+
+// CancelReturnURL is where cancelling a request for someone comes back to: the person's page when
+// it came from there (from is "user"), else the package's requests.
+func CancelReturnURL(r entitlement.Request, from string) string {
+	if from == "user" {
+		return "/admin/directory/users/" + r.TargetID
 	}
-	return "/admin/packages/" + r.Request.AccessPackageID + "/requests"
+	return "/admin/packages/" + r.AccessPackageID + "/requests"
 }
 
 // CancelRequestProps configures CancelRequestPage.
