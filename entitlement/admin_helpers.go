@@ -183,13 +183,18 @@ func quoteList(names []string) string {
 	for i, n := range names {
 		q[i] = fmt.Sprintf("%q", n)
 	}
-	switch len(q) {
+	return andList(q)
+}
+
+// andList joins words as a sentence does: "a, b and c".
+func andList(words []string) string {
+	switch len(words) {
 	case 0:
 		return ""
 	case 1:
-		return q[0]
+		return words[0]
 	}
-	return strings.Join(q[:len(q)-1], ", ") + " and " + q[len(q)-1]
+	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
 }
 
 // load reads one record, turning a missing one into the not-found refusal people see.

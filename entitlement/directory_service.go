@@ -381,10 +381,10 @@ func (s *Service) DeleteGroup(ctx context.Context, id string) error {
 			}
 			return conflict("groupInUse", "the group %q is a resource of catalog %s; remove it from there first", g.DisplayName, quoteList(names))
 		}
-		if names, err := policyNames(tx, id); err != nil {
+		if names, parts, err := policiesNaming(tx, id); err != nil {
 			return err
 		} else if len(names) > 0 {
-			return conflict("groupInUse", "policy %s lets the members of %q request; change those policies first", quoteList(names), g.DisplayName)
+			return conflict("groupInUse", "the policy(ies) %s name %q as %s; change those policies first", quoteList(names), g.DisplayName, andList(parts))
 		}
 		if err := s.dropPrincipal(tx, a.p, id); err != nil {
 			return err
@@ -403,19 +403,61 @@ func policyNames(tx Tx, principalID string) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("find policies: %w", err)
 	}
+	names, _, err := describePolicies(tx, ids, principalID)
+	return names, err
+}
+
+// policiesNaming names the policies that name the user or group among who may request, as an
+// approver or as a reviewer, as "<package> / <policy>", and the parts that name it, in that order.
+func policiesNaming(tx Tx, principalID string) ([]string, []string, error) {
+	ids, err := tx.Policies().IDsByRequestor(principalID)
+	if err != nil {
+		return nil, nil, fmt.Errorf("find policies: %w", err)
+	}
+	more, err := tx.Policies().IDsByApprover(principalID)
+	if err != nil {
+		return nil, nil, fmt.Errorf("find policies: %w", err)
+	}
+	for _, id := range more {
+		if !contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	return describePolicies(tx, ids, principalID)
+}
+
+func describePolicies(tx Tx, ids []string, principalID string) ([]string, []string, error) {
 	var names []string
+	var requestors, approvers, reviewers bool
+	named := func(sets []UserSet) bool {
+		return slices.ContainsFunc(sets, func(u UserSet) bool { return u.ID == principalID })
+	}
 	for _, pid := range ids {
 		pol, err := tx.Policies().Get(pid)
 		if err != nil {
-			return nil, fmt.Errorf("find policies: %w", err)
+			return nil, nil, fmt.Errorf("find policies: %w", err)
 		}
 		name := pol.DisplayName
 		if pkg, err := tx.AccessPackages().Get(pol.AccessPackageID); err == nil {
 			name = pkg.DisplayName + " / " + pol.DisplayName
 		}
 		names = append(names, name)
+		requestors = requestors || named(pol.RequestorSettings.AllowedRequestors)
+		for _, st := range pol.RequestApprovalSettings.ApprovalStages {
+			approvers = approvers || named(st.PrimaryApprovers) || named(st.EscalationApprovers)
+		}
+		reviewers = reviewers || pol.AccessReviewSettings != nil && named(pol.AccessReviewSettings.Reviewers)
 	}
-	return names, nil
+	var parts []string
+	for _, p := range []struct {
+		on   bool
+		name string
+	}{{requestors, "requestors"}, {approvers, "approvers"}, {reviewers, "reviewers"}} {
+		if p.on {
+			parts = append(parts, p.name)
+		}
+	}
+	return names, parts, nil
 }
 
 // dropPrincipal removes a deleted group from catalog roles, catalog creators and sponsors.

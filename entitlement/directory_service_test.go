@@ -236,3 +236,73 @@ func TestDirectoryReadsNeedAnAdministrativeRole(t *testing.T) {
 	_, err = svc.CreateUser(entitlementtest.As(plain), entitlement.UserInput{DisplayName: "New", Email: "new@example.com"})
 	wantErr(t, err, entitlement.ErrForbidden)
 }
+
+// TestDeleteGroupNamedByAPolicy: a group that a policy names among who may request, as an
+// approver (primary or escalation) or as a reviewer cannot be deleted, as a connected organization
+// named by a policy cannot: the refusal names the policies, and the id never dangles.
+func TestDeleteGroupNamedByAPolicy(t *testing.T) {
+	f := newFixture(t)
+	boss := entitlementtest.CreateUser(t, f.Svc, "Bea Boss")
+	stage := func(sets ...entitlement.UserSet) entitlement.ApprovalSettings {
+		return entitlement.ApprovalSettings{IsApprovalRequired: true, ApprovalMode: entitlement.ApprovalSingle, ApprovalStages: []entitlement.ApprovalStage{{
+			ApprovalStageTimeOutInDays: 7, PrimaryApprovers: sets,
+		}}}
+	}
+	for _, tc := range []struct {
+		name, role string
+		edit       func(in *entitlement.PolicyInput, g entitlement.UserSet)
+	}{
+		{"requestors", "requestors", func(in *entitlement.PolicyInput, g entitlement.UserSet) {
+			in.RequestorSettings = entitlement.RequestorSettings{ScopeType: entitlement.ScopeSpecificDirectorySubjects, AcceptRequests: true, AllowedRequestors: []entitlement.UserSet{g}}
+		}},
+		{"primary approvers", "approvers", func(in *entitlement.PolicyInput, g entitlement.UserSet) {
+			in.RequestApprovalSettings = stage(g)
+		}},
+		{"escalation approvers", "approvers", func(in *entitlement.PolicyInput, g entitlement.UserSet) {
+			in.RequestApprovalSettings = stage(entitlement.UserSet{Type: entitlement.UserSetSingleUser, ID: boss.ID})
+			st := &in.RequestApprovalSettings.ApprovalStages[0]
+			st.IsEscalationEnabled, st.EscalationTimeInMinutes, st.EscalationApprovers = true, 120, []entitlement.UserSet{g}
+		}},
+		{"reviewers", "reviewers", func(in *entitlement.PolicyInput, g entitlement.UserSet) {
+			in.AccessReviewSettings = &entitlement.ReviewSettings{IsEnabled: true, RecurrenceType: "quarterly", ReviewerType: entitlement.ReviewerReviewers, DurationInDays: 14, Reviewers: []entitlement.UserSet{g}}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := entitlementtest.CreateGroup(t, f.Svc, "Named as "+tc.name)
+			in := noApprovalPolicy(f.pkgA.ID, "Through "+tc.name)
+			tc.edit(&in, entitlement.UserSet{Type: entitlement.UserSetGroupMembers, ID: g.ID})
+			pol, err := f.Svc.CreatePolicy(rootAdmin, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = f.Svc.DeleteGroup(rootAdmin, g.ID)
+			wantErr(t, err, entitlement.ErrConflict)
+			want := fmt.Sprintf(`the policy(ies) "Engineering access / Through %s" name %q as %s; change those policies first`, tc.name, g.DisplayName, tc.role)
+			if entitlementtest.ErrCode(err) != "groupInUse" || err.Error() != want {
+				t.Errorf("refusal %q (%s)\nwant %q", err, entitlementtest.ErrCode(err), want)
+			}
+			if _, err := f.Svc.GroupByID(rootAdmin, g.ID); err != nil {
+				t.Errorf("the refused group is gone: %v", err)
+			}
+			if err := f.Svc.DeletePolicy(rootAdmin, pol.ID); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.Svc.DeleteGroup(rootAdmin, g.ID); err != nil {
+				t.Errorf("delete once no policy names it: %v", err)
+			}
+		})
+	}
+	// A policy that names the group in several parts says so once.
+	g := entitlementtest.CreateGroup(t, f.Svc, "Everywhere")
+	set := entitlement.UserSet{Type: entitlement.UserSetGroupMembers, ID: g.ID}
+	in := noApprovalPolicy(f.pkgA.ID, "All of it")
+	in.RequestApprovalSettings = stage(set)
+	in.AccessReviewSettings = &entitlement.ReviewSettings{IsEnabled: true, RecurrenceType: "quarterly", ReviewerType: entitlement.ReviewerReviewers, DurationInDays: 14, Reviewers: []entitlement.UserSet{set}}
+	if _, err := f.Svc.CreatePolicy(rootAdmin, in); err != nil {
+		t.Fatal(err)
+	}
+	err := f.Svc.DeleteGroup(rootAdmin, g.ID)
+	if want := `the policy(ies) "Engineering access / All of it" name "Everywhere" as approvers and reviewers; change those policies first`; err == nil || err.Error() != want {
+		t.Errorf("refusal %v\nwant %s", err, want)
+	}
+}

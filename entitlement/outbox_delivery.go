@@ -378,7 +378,8 @@ func (s *Service) roleProvisionFailed(tx Tx, a ProvisionAction, lastErr string, 
 	return nil
 }
 
-// settleAssignmentsOf settles every assignment that holds the role.
+// settleAssignmentsOf settles every assignment that holds the role. An assignment delivered in
+// part is whole again once its failed roles, retried, are all fulfilled.
 func (s *Service) settleAssignmentsOf(tx Tx, ar AssignmentResourceRole) error {
 	for _, aid := range ar.AssignmentIDs {
 		a, err := tx.Assignments().Get(aid)
@@ -386,6 +387,20 @@ func (s *Service) settleAssignmentsOf(tx Tx, ar AssignmentResourceRole) error {
 			continue
 		} else if err != nil {
 			return err
+		}
+		if a.AssignmentState == AssignmentDelivered && a.AssignmentStatus == StatusPartiallyDelivered {
+			whole, err := rolesFulfilled(tx, a)
+			if err != nil {
+				return err
+			}
+			if !whole {
+				continue
+			}
+			a.AssignmentStatus = StatusDelivered
+			if err := tx.Assignments().Put(a); err != nil {
+				return err
+			}
+			continue
 		}
 		if a.AssignmentState != AssignmentDelivering {
 			continue
@@ -400,4 +415,20 @@ func (s *Service) settleAssignmentsOf(tx Tx, ar AssignmentResourceRole) error {
 		}
 	}
 	return nil
+}
+
+// rolesFulfilled reports whether every role the assignment holds is fulfilled.
+func rolesFulfilled(tx Tx, a Assignment) (bool, error) {
+	for _, id := range a.ResourceRoleIDs {
+		role, err := tx.AssignmentRoles().Get(id)
+		if isNotFound(err) {
+			continue
+		} else if err != nil {
+			return false, err
+		}
+		if role.Status != RoleStatusFulfilled {
+			return false, nil
+		}
+	}
+	return true, nil
 }

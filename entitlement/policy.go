@@ -133,6 +133,27 @@ func (p AssignmentPolicy) IsApprovalRequired() bool {
 	return p.RequestApprovalSettings.IsApprovalRequired && len(p.RequestApprovalSettings.ApprovalStages) > 0
 }
 
+// ApproverIDs lists the users and groups the policy names as approvers of any stage (escalation
+// included) or as reviewers, once each; approvers resolved from the requestor have no id.
+func (p AssignmentPolicy) ApproverIDs() []string {
+	var out []string
+	add := func(sets []UserSet) {
+		for _, u := range sets {
+			if u.ID != "" && !contains(out, u.ID) {
+				out = append(out, u.ID)
+			}
+		}
+	}
+	for _, st := range p.RequestApprovalSettings.ApprovalStages {
+		add(st.PrimaryApprovers)
+		add(st.EscalationApprovers)
+	}
+	if r := p.AccessReviewSettings; r != nil {
+		add(r.Reviewers)
+	}
+	return out
+}
+
 // AssignmentEnd returns when an assignment starting at start ends under the policy, or nil when it
 // does not end. A fixed expiration date wins over a duration.
 func (p AssignmentPolicy) AssignmentEnd(start time.Time) *time.Time {

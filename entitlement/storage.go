@@ -158,6 +158,9 @@ type Policies interface {
 	// IDsByRequestor lists the policies whose allowed requestors name the user, group or connected
 	// organization.
 	IDsByRequestor(principalID string) ([]string, error)
+	// IDsByApprover lists the policies that name the user or group as an approver of any stage
+	// (escalation included) or as a reviewer.
+	IDsByApprover(principalID string) ([]string, error)
 	// IDsByScopeType lists the policies with the scope type.
 	IDsByScopeType(scopeType string) ([]string, error)
 	Put(p AssignmentPolicy) error

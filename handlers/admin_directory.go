@@ -125,6 +125,14 @@ func (h AdminDirectory) User(c echo.Context) error {
 	if props.Requests, err = adminRequestRows(ctx, h.Base, newestFirst(requests.Items), false); err != nil {
 		return err
 	}
+	for i, r := range props.Requests {
+		if r.Request.IsOpen() {
+			props.Requests[i].CancelURL, props.Requests[i].Return = cancelRequestURL(r.Request.ID), "user"
+		}
+	}
+	if props.Roles, err = h.Svc.UserResourceRoles(ctx, u.ID); err != nil {
+		return err
+	}
 	return Render(c, http.StatusOK, views.UserPage(props))
 }
 
@@ -284,6 +292,42 @@ func (h AdminDirectory) Block(c echo.Context) error {
 		msg = u.Label() + " is blocked from signing in."
 	}
 	return h.SeeOther(c, usersURL+"/"+id, msg)
+}
+
+// SignOut handles POST /admin/directory/users/:id/sign-out: every session of the person ends.
+func (h AdminDirectory) SignOut(c echo.Context) error {
+	ctx := c.Request().Context()
+	u, err := h.Svc.UserByID(ctx, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	n, err := h.Svc.SignOutEverywhere(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	return h.SeeOther(c, usersURL+"/"+u.ID, views.SignedOutMessage(u.Label(), n))
+}
+
+// RetryRole handles POST /admin/directory/users/:id/roles/retry: a resource role (the form's
+// role) whose provisioning failed is tried again.
+func (h AdminDirectory) RetryRole(c echo.Context) error {
+	ctx := c.Request().Context()
+	u, err := h.Svc.UserByID(ctx, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	back := usersURL + "/" + u.ID
+	err = h.Svc.RetryAssignmentRole(ctx, c.FormValue("role"))
+	if msg, ok := ruleRefusal(err, entitlement.ErrConflict); ok {
+		if err := h.flashError(c, "Nothing was retried: "+finish(msg)); err != nil {
+			return err
+		}
+		return c.Redirect(http.StatusSeeOther, back)
+	}
+	if err != nil {
+		return err
+	}
+	return h.SeeOther(c, back, "Steward is granting the role again.")
 }
 
 // Groups renders GET /admin/directory/groups.

@@ -58,8 +58,74 @@ func (h AdminAssignments) Requests(c echo.Context) error {
 	}
 	for i := range props.Rows {
 		props.Rows[i].Package = "" // the page is the package's
+		if pp.CanAssign && props.Rows[i].Request.IsOpen() {
+			props.Rows[i].CancelURL = cancelRequestURL(props.Rows[i].Request.ID)
+		}
 	}
 	return Render(c, http.StatusOK, views.PackageRequestsPage(props))
+}
+
+func cancelRequestURL(id string) string { return "/admin/requests/" + id + "/cancel" }
+
+// CancelForm renders GET /admin/requests/:id/cancel: the confirmation with its reason for
+// browsers without JavaScript (with it, a dialog on the list asks).
+func (h AdminAssignments) CancelForm(c echo.Context) error {
+	return h.cancelForm(c, http.StatusOK, c.QueryParam("return"), "", "")
+}
+
+func (h AdminAssignments) cancelForm(c echo.Context, status int, from, reason, errMsg string) error {
+	ctx := c.Request().Context()
+	r, err := h.Svc.RequestByID(ctx, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	pp, err := h.packageProps(c, r.AccessPackageID, views.PackageTabRequests)
+	if err != nil {
+		return err
+	}
+	if !pp.CanAssign {
+		return entitlement.ErrForbidden
+	}
+	rows, err := adminRequestRows(ctx, h.Base, []entitlement.Request{r}, false)
+	if err != nil {
+		return err
+	}
+	row := rows[0]
+	row.CancelURL = cancelRequestURL(r.ID)
+	if from == "user" {
+		row.Return = from
+	}
+	pp.Page.Title = "Cancel a request"
+	pp.Page.Breadcrumbs = append(pp.Page.Breadcrumbs[:len(pp.Page.Breadcrumbs)-1],
+		views.NavItem{Label: pp.Package.DisplayName, URL: pp.URL() + "/requests"}, views.NavItem{Label: "Cancel a request"})
+	return Render(c, status, views.CancelRequestPage(views.CancelRequestProps{Page: pp.Page, Row: row, Reason: reason, Error: errMsg}))
+}
+
+// Cancel handles POST /admin/requests/:id/cancel: an administrator or a manager of the catalog's
+// assignments cancels someone's open request, with a reason.
+func (h AdminAssignments) Cancel(c echo.Context) error {
+	ctx := c.Request().Context()
+	r, err := h.Svc.RequestByID(ctx, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	from, reason := c.FormValue("return"), c.FormValue("reason")
+	back := views.CancelReturnURL(r, from)
+	err = h.Svc.AdminCancelRequest(ctx, r.ID, reason)
+	if fields, ok := FieldErrors(err); ok {
+		return h.cancelForm(c, http.StatusUnprocessableEntity, from, reason, fieldMessages(fields)["reason"])
+	}
+	if msg, ok := ruleRefusal(err, entitlement.ErrConflict); ok {
+		if err := h.flashError(c, "The request was not canceled: "+finish(msg)); err != nil {
+			return err
+		}
+		return c.Redirect(http.StatusSeeOther, back)
+	}
+	if err != nil {
+		return err
+	}
+	who, _ := h.person(ctx, r.TargetID)
+	return h.SeeOther(c, back, who+"'s request was canceled.")
 }
 
 // adminRequestRows builds the rows of requests, each with its state and its timeline (the same

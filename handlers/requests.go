@@ -225,7 +225,8 @@ func timeline(v entitlement.RequestView, now time.Time, me string) components.Ti
 		case entitlement.EventCanceled:
 			it.Title, it.Tone = "Canceled", components.ToneNeutral
 			if e.ActorID != "" {
-				it.Who = name(e.ActorID, e.ActorName)
+				// A person's cancel carries their reason, when they gave one (an administrator must).
+				it.Who, it.Detail = name(e.ActorID, e.ActorName), quote(e.Detail)
 			} else if e.Detail != "" {
 				it.Detail = sentence(e.Detail)
 			}

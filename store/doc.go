@@ -45,6 +45,7 @@
 //	  policies_by_package        <accessPackageId>\x00<id>
 //	  policies_by_requestor      <userOrGroupOrOrgId>\x00<id>        eligibility through allowedRequestors
 //	  policies_by_scope          <scopeType>\x00<id>                 eligibility through the scope type
+//	  policies_by_approver       <userOrGroupId>\x00<id>             (v7) approvers of any stage and reviewers
 //	connected_organizations      <id> → ConnectedOrganization
 //	  connected_organizations_by_name, connected_organizations_by_search
 //	  connected_organizations_by_identity <domain|tenant|issuer> → <id>   unique

@@ -73,6 +73,9 @@ var migrations = []migration{
 		return nil
 	}},
 	{6, "record where each group membership comes from: directly, or granted by access packages", sourceMemberships},
+	{7, "index policies by the users and groups they name as approvers or reviewers", func(tx *bolt.Tx) error {
+		return policiesTable.reindex(tx)
+	}},
 }
 
 // sourceMemberships gives every membership of schema 5 (a key with no value) its source. A

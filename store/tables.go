@@ -134,6 +134,9 @@ var policiesTable = &table[entitlement.AssignmentPolicy]{
 			return out
 		}},
 		{name: "scope", values: func(p entitlement.AssignmentPolicy) []string { return one(p.RequestorSettings.ScopeType) }},
+		// approver finds the policies that name a user or group as an approver or reviewer, so that
+		// deleting the group can be refused instead of leaving the policy with a dangling id.
+		{name: "approver", values: func(p entitlement.AssignmentPolicy) []string { return p.ApproverIDs() }},
 	},
 }
 

@@ -298,6 +298,9 @@ func (p policies) ByPackage(accessPackageID string) ([]entitlement.AssignmentPol
 func (p policies) IDsByRequestor(principalID string) ([]string, error) {
 	return policiesTable.ids(p.b, "requestor", principalID), nil
 }
+func (p policies) IDsByApprover(principalID string) ([]string, error) {
+	return policiesTable.ids(p.b, "approver", principalID), nil
+}
 func (p policies) IDsByScopeType(scopeType string) ([]string, error) {
 	return policiesTable.ids(p.b, "scope", scopeType), nil
 }

@@ -90,6 +90,62 @@ type AdminRequestRow struct {
 	State     State  // the state as a badge, as My access shows it
 	Status    string // where the request stands, in words
 	Timeline  components.TimelineProps
+	// CancelURL, when set, lets the viewer cancel the open request; Return says where to come back
+	// to afterwards ("user" for the person's page, else the package's requests).
+	CancelURL string
+	Return    string
+}
+
+// cancelRequestConfirm asks to confirm cancelling a request for someone else.
+func cancelRequestConfirm(r AdminRequestRow, csrf string) components.ConfirmProps {
+	title := "Cancel " + r.Who + "'s request?"
+	if r.Package != "" {
+		title = "Cancel " + r.Who + "'s request for " + r.Package + "?"
+	}
+	msg := "Nothing more happens with it."
+	switch r.Request.RequestState {
+	case entitlement.StatePendingApproval:
+		msg = "The approvers are no longer asked."
+	case entitlement.StateScheduled:
+		msg = "The access does not start."
+	case entitlement.StateDelivering:
+		msg = "Steward stops delivering the access and takes back what it already granted."
+	}
+	return components.ConfirmProps{
+		ID: "cancel-request-" + r.Request.ID, Title: title,
+		Message: msg,
+		Action:  r.CancelURL, CSRFToken: csrf, Hidden: []components.HiddenField{{Name: "return", Value: r.Return}},
+		ConfirmLabel: "Cancel request", CancelLabel: "Keep it", TriggerLabel: "Cancel request", TriggerSize: components.ButtonSmall,
+		FallbackURL: r.fallbackURL(), CancelURL: r.backURL(),
+	}
+}
+
+// fallbackURL is the page that asks to confirm the cancel without JavaScript.
+func (r AdminRequestRow) fallbackURL() string {
+	if r.Return == "" {
+		return r.CancelURL
+	}
+	return r.CancelURL + "?return=" + r.Return
+}
+
+// backURL is where cancelling the request comes back to.
+func (r AdminRequestRow) backURL() string { return CancelReturnURL(r.Request, r.Return) }
+
+// CancelReturnURL is where cancelling a request for someone comes back to: the person's page when
+// it came from there (from is "user"), else the package's requests.
+func CancelReturnURL(r entitlement.Request, from string) string {
+	if from == "user" {
+		return "/admin/directory/users/" + r.TargetID
+	}
+	return "/admin/packages/" + r.AccessPackageID + "/requests"
+}
+
+// CancelRequestProps configures CancelRequestPage.
+type CancelRequestProps struct {
+	Page   Page
+	Row    AdminRequestRow
+	Reason string
+	Error  string // by the reason
 }
 
 // RequestStateOptions are the request filters.

@@ -2,6 +2,7 @@ package views
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,6 +28,7 @@ type UserProps struct {
 	Reports      []entitlement.User
 	Assignments  []AdminAssignmentRow
 	Requests     []AdminRequestRow
+	Roles        []entitlement.AssignmentResourceRole // what their access grants, with its delivery state
 	IsSelf       bool
 	Now          time.Time
 	MoreAccess   bool // more assignments than shown
@@ -196,4 +198,43 @@ func userDetails(p UserProps) []components.DescriptionItem {
 		items = append(items, components.DescriptionItem{Term: "Blocked", Value: FormatDateTime(*u.BlockedDateTime)})
 	}
 	return items
+}
+
+// RoleStatusBadge says where the delivery of a resource role stands.
+func RoleStatusBadge(status string) components.BadgeProps {
+	switch status {
+	case entitlement.RoleStatusFulfilled:
+		return components.BadgeProps{Label: "Delivered", Tone: components.ToneSuccess}
+	case entitlement.RoleStatusPendingFulfillment:
+		return components.BadgeProps{Label: "Being granted", Tone: components.ToneWaiting}
+	case entitlement.RoleStatusPendingRemoval:
+		return components.BadgeProps{Label: "Being removed", Tone: components.ToneWaiting}
+	case entitlement.RoleStatusFailed:
+		return components.BadgeProps{Label: "Failed", Tone: components.ToneDanger}
+	case entitlement.RoleStatusRemovalFailed:
+		return components.BadgeProps{Label: "Removal failed", Tone: components.ToneDanger}
+	}
+	return components.BadgeProps{Label: "Unknown", Tone: components.ToneNeutral}
+}
+
+// retryRoleConfirm asks to confirm provisioning a failed role again.
+func retryRoleConfirm(p UserProps, r entitlement.AssignmentResourceRole) components.ConfirmProps {
+	return components.ConfirmProps{
+		ID: "retry-role-" + r.ID, Title: "Grant " + r.RoleName + " of " + r.ResourceName + " to " + p.User.Label() + " again?",
+		Message: "Steward asks " + entitlement.OriginLabel(r.OriginSystem) + " again; the role shows as being granted until it answers. The retry is recorded in the audit log.",
+		Action:  "/admin/directory/users/" + p.User.ID + "/roles/retry", CSRFToken: p.Page.CSRFToken,
+		Hidden:       []components.HiddenField{{Name: "role", Value: r.ID}},
+		ConfirmLabel: "Retry", ConfirmVariant: components.ButtonPrimary, TriggerLabel: "Retry", TriggerSize: components.ButtonSmall,
+	}
+}
+
+// SignedOutMessage confirms signing someone out everywhere.
+func SignedOutMessage(name string, sessions int) string {
+	switch sessions {
+	case 0:
+		return name + " was not signed in anywhere."
+	case 1:
+		return name + " is signed out of 1 browser."
+	}
+	return name + " is signed out of " + strconv.Itoa(sessions) + " browsers."
 }

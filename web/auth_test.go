@@ -457,3 +457,22 @@ func TestSignOutEndsTheSession(t *testing.T) {
 		}
 	})
 }
+
+// TestSignInRotatesTheCSRFToken: the CSRF token of the anonymous visit (one an attacker who
+// planted the cookie, or read a page before sign-in, would know) no longer works once signed in.
+func TestSignInRotatesTheCSRFToken(t *testing.T) {
+	env := start(t)
+	c := env.Client(t)
+	_, page := env.Get(t, c, "/")
+	before := webtest.CSRF(t, page)
+	after := webtest.CSRF(t, env.SignIn(t, c, "riley@example.com"))
+	if after == before {
+		t.Fatal("the CSRF token is the same before and after sign-in")
+	}
+	if res, _ := env.PostForm(t, c, "/logout", before, nil); res.StatusCode != http.StatusForbidden {
+		t.Errorf("POST with the token from before sign-in: %d, want 403", res.StatusCode)
+	}
+	if res, _ := env.PostForm(t, c, "/logout", after, nil); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("POST with the new token: %d, want 303", res.StatusCode)
+	}
+}

@@ -105,7 +105,7 @@ func (ids hostileIDs) fill(path string) string {
 	switch {
 	case strings.HasPrefix(path, "/access/packages/"), strings.HasPrefix(path, "/admin/packages/"):
 		id = ids.pkg
-	case strings.HasPrefix(path, "/access/requests/"), strings.HasPrefix(path, "/approvals/"):
+	case strings.HasPrefix(path, "/access/requests/"), strings.HasPrefix(path, "/approvals/"), strings.HasPrefix(path, "/admin/requests/"):
 		id = ids.request
 	case strings.HasPrefix(path, "/access/assignments/"):
 		id = ids.assignment

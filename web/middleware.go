@@ -44,7 +44,7 @@ func (s *Server) middleware() {
 	e.Use(middleware.BodyLimit(maxBodySize))
 	e.Use(middleware.CSRFWithConfig(middleware.CSRFConfig{
 		TokenLookup:    "form:_csrf,header:X-CSRF-Token",
-		CookieName:     "steward_csrf",
+		CookieName:     csrfCookieName,
 		CookiePath:     "/",
 		CookieHTTPOnly: true,
 		CookieSecure:   s.cfg.secure(),
@@ -62,6 +62,9 @@ func (s *Server) middleware() {
 	}))
 	e.Use(s.loadPrincipal)
 }
+
+// csrfCookieName is the cookie that holds the CSRF token; sign-in expires it.
+const csrfCookieName = "steward_csrf"
 
 // maxBodySize caps request bodies.
 const maxBodySize = "16M"

@@ -96,6 +96,8 @@ func (s *Server) routes() {
 	admin.POST("/packages/:id/assignments/new", adminAssignments.Assign)
 	admin.POST("/packages/:id/assignments/:aid/remove", adminAssignments.Remove)
 	admin.GET("/packages/:id/requests", adminAssignments.Requests)
+	admin.GET("/requests/:id/cancel", adminAssignments.CancelForm)
+	admin.POST("/requests/:id/cancel", adminAssignments.Cancel)
 	adminAudit := handlers.AdminAudit{Base: s.base}
 	admin.GET("/audit", adminAudit.List)
 	admin.GET("/audit/export.csv", adminAudit.ExportCSV)
@@ -116,6 +118,8 @@ func (s *Server) routes() {
 	admin.GET("/directory/users/:id/edit", adminDirectory.EditUser)
 	admin.POST("/directory/users/:id/edit", adminDirectory.UpdateUser)
 	admin.POST("/directory/users/:id/block", adminDirectory.Block)
+	admin.POST("/directory/users/:id/sign-out", adminDirectory.SignOut)
+	admin.POST("/directory/users/:id/roles/retry", adminDirectory.RetryRole)
 	admin.GET("/directory/groups", adminDirectory.Groups)
 	admin.GET("/directory/groups/new", adminDirectory.NewGroup)
 	admin.POST("/directory/groups/new", adminDirectory.CreateGroup)

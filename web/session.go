@@ -107,7 +107,8 @@ func (s *sessionStore) PopFlashes(c echo.Context) ([]views.Flash, error) {
 
 // signIn replaces the cookie's content with the new server-side session's token only, so that no
 // value of the anonymous session (a fixated value, the finished login flow) survives into the
-// signed-in one.
+// signed-in one. The CSRF token goes too, for the same reason: with its cookie expired, the CSRF
+// middleware issues a new token on the next page.
 func (s *sessionStore) signIn(c echo.Context, token string) error {
 	sess := s.get(c)
 	for k := range sess.Values {
@@ -115,7 +116,15 @@ func (s *sessionStore) signIn(c echo.Context, token string) error {
 	}
 	sess.Values[keySessionToken] = token
 	sess.Options.MaxAge = sessionMaxAge
-	return s.save(c, sess)
+	if err := s.save(c, sess); err != nil {
+		return err
+	}
+	// The session cookie's options are the CSRF cookie's too (path /, HttpOnly, Lax, Secure
+	// outside the local demo), so an expired copy of them replaces it.
+	expired := *s.store.Options
+	expired.MaxAge = -1
+	c.SetCookie(sessions.NewCookie(csrfCookieName, "", &expired))
+	return nil
 }
 
 // signOut drops everything the session holds, keeping only a goodbye message.

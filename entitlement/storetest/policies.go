@@ -56,4 +56,29 @@ var policyCases = []tcase{
 				map[string][]string{"package A": {other.ID}, "all members": {other.ID}}},
 		})
 	}},
+	// Deleting a group a policy names as approver or reviewer is refused through this lookup, so
+	// a missed entry leaves a policy asking nobody.
+	{"IDsByApprover follows every stage, escalation and the reviewers", func(t *testing.T, st entitlement.Store) {
+		pkg, primary, escalation, reviewer := entitlement.NewID(), entitlement.NewID(), entitlement.NewID(), entitlement.NewID()
+		p := newPolicy(pkg, entitlement.ScopeAllExistingDirectoryMembers)
+		p.RequestApprovalSettings.ApprovalStages = []entitlement.ApprovalStage{{
+			PrimaryApprovers:    []entitlement.UserSet{{Type: entitlement.UserSetGroupMembers, ID: primary}},
+			EscalationApprovers: []entitlement.UserSet{{Type: entitlement.UserSetSingleUser, ID: escalation}},
+		}}
+		p.AccessReviewSettings = &entitlement.ReviewSettings{Reviewers: []entitlement.UserSet{{Type: entitlement.UserSetGroupMembers, ID: reviewer}}}
+		by := func(id string) func(tx entitlement.Tx) ([]string, error) {
+			return func(tx entitlement.Tx) ([]string, error) { return tx.Policies().IDsByApprover(id) }
+		}
+		followIndexes(t, st, map[string]func(tx entitlement.Tx) ([]string, error){
+			"primary": by(primary), "escalation": by(escalation), "reviewer": by(reviewer),
+		}, []indexStep{
+			{"put", func(tx entitlement.Tx) error { return tx.Policies().Put(p) },
+				map[string][]string{"primary": {p.ID}, "escalation": {p.ID}, "reviewer": {p.ID}}},
+			{"approval and reviews dropped", func(tx entitlement.Tx) error {
+				q := newPolicy(pkg, entitlement.ScopeAllExistingDirectoryMembers)
+				q.ID = p.ID
+				return tx.Policies().Put(q)
+			}, map[string][]string{}},
+		})
+	}},
 }
