@@ -17,6 +17,7 @@ type WorkerOptions struct {
 	MaxAttempts int           // attempts per outbox message before it fails; default 8
 	RetryBase   time.Duration // wait after the first failed attempt, doubled per attempt; default 30s
 	RetryMax    time.Duration // longest wait between attempts; default 1h
+	CallTimeout time.Duration // longest wait for one Provisioner or Notifier call; default 30s
 }
 
 // Worker does everything time-driven: escalations, stage timeouts, scheduled starts, expiry
