@@ -15,7 +15,9 @@ type WorkerOptions struct {
 	Provisioner Provisioner   // default ManualProvisioner
 	Notifier    Notifier      // default LogNotifier
 	MaxAttempts int           // attempts per outbox message before it fails; default 8
-	RetryBase   time.Duration // wait after the first failed attempt, doubled per attempt; default 30s
+	// RetryBase is the wait after the first failed attempt to deliver an outbox message or to
+	// delete a blocked guest, doubled per attempt; default 30s.
+	RetryBase   time.Duration
 	RetryMax    time.Duration // longest wait between attempts; default 1h
 	CallTimeout time.Duration // longest wait for one Provisioner or Notifier call; default 30s
 	// JobBudget is the longest one run of a job may take; a job that reaches it stops between
@@ -206,15 +208,16 @@ func (w *Worker) itemJob(what string, due func(Tx, time.Time, int) ([]string, er
 		if err != nil {
 			return false, fmt.Errorf("read due items: %w", err)
 		}
-		n, err := w.eachItem(ctx, what, ids, handle)
+		n, err := w.eachItem(ctx, what, ids, handle, nil)
 		*count(res) += n
 		return w.full(len(ids), n), err
 	}
 }
 
 // eachItem handles each id in a transaction of its own and counts those handle changed. An item
-// that fails is logged and left due; the others go on. It stops between items when ctx ends.
-func (w *Worker) eachItem(ctx context.Context, what string, ids []string, handle func(Tx, string, time.Time) (bool, error)) (int, error) {
+// that fails is logged and given to failed, when set; the others go on. It stops between items
+// when ctx ends.
+func (w *Worker) eachItem(ctx context.Context, what string, ids []string, handle func(Tx, string, time.Time) (bool, error), failed func(context.Context, string, error) error) (int, error) {
 	s := w.svc
 	var errs []error
 	changed := 0
@@ -234,6 +237,11 @@ func (w *Worker) eachItem(ctx context.Context, what string, ids []string, handle
 			}
 			s.log.Error("worker: "+what, "id", id, "error", err)
 			errs = append(errs, fmt.Errorf("%s %s: %w", what, id, err))
+			if failed != nil {
+				if err := failed(ctx, id, err); err != nil {
+					errs = append(errs, fmt.Errorf("%s %s: record the failure: %w", what, id, err))
+				}
+			}
 			continue
 		}
 		if ok {
@@ -262,6 +270,9 @@ func dueAssignmentIDs(tx Tx, now time.Time, limit int) ([]string, error) {
 }
 
 // guestCleanUp deletes the guests the life cycle blocked once the settings' delay has passed.
+// It reads the blocks by time first and fills the rest of its batch with blocks whose next
+// attempt has come; a guest who cannot be deleted yet, or whose deletion fails, waits for a next
+// attempt that moves on with backoff, out of the queue by time.
 func (w *Worker) guestCleanUp(ctx context.Context, res *TickResult) (bool, error) {
 	s := w.svc
 	var ids []string
@@ -270,9 +281,14 @@ func (w *Worker) guestCleanUp(ctx context.Context, res *TickResult) (bool, error
 		if err != nil || settings.ExternalUserLifecycleAction != LifecycleBlockSignInAndDelete {
 			return err
 		}
-		cutoff := s.now().Add(-time.Duration(settings.DaysUntilExternalUserDeletedAfterBlocked) * 24 * time.Hour)
+		now := s.now()
+		cutoff := now.Add(-time.Duration(settings.DaysUntilExternalUserDeletedAfterBlocked) * 24 * time.Hour)
 		bs, err := tx.GuestBlocks().BlockedBefore(cutoff, w.opt.BatchSize)
-		for _, b := range bs {
+		if err != nil {
+			return err
+		}
+		retries, err := tx.GuestBlocks().RetryDue(now, w.opt.BatchSize-len(bs))
+		for _, b := range append(bs, retries...) {
 			ids = append(ids, b.UserID)
 		}
 		return err
@@ -280,9 +296,31 @@ func (w *Worker) guestCleanUp(ctx context.Context, res *TickResult) (bool, error
 	if err != nil {
 		return false, fmt.Errorf("read due guest blocks: %w", err)
 	}
-	n, err := w.eachItem(ctx, "process blocked guest", ids, s.processGuestBlock)
-	res.GuestsDeleted += n
-	return w.full(len(ids), n), err
+	waiting := 0
+	deleted, err := w.eachItem(ctx, "process blocked guest", ids, func(tx Tx, id string, now time.Time) (bool, error) {
+		out, err := s.processGuestBlock(tx, id, now, w.backoff)
+		if err == nil && out == guestWaiting {
+			waiting++
+		}
+		return out == guestDone, err
+	}, w.putOffGuestBlock)
+	res.GuestsDeleted += deleted
+	return w.full(len(ids), deleted+waiting), err
+}
+
+// putOffGuestBlock records, in a transaction of its own, that processing a guest's block failed,
+// and moves its next attempt on, so that a guest whose deletion keeps failing does not stay at the
+// front of the queue.
+func (w *Worker) putOffGuestBlock(ctx context.Context, userID string, cause error) error {
+	return w.svc.store.Update(ctx, func(tx Tx) error {
+		b, err := tx.GuestBlocks().Get(userID)
+		if isNotFound(err) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		return putOffGuestBlock(tx, b, w.svc.now(), cause.Error(), w.backoff)
+	})
 }
 
 // sessionPurge deletes expired sessions.

@@ -227,77 +227,169 @@ func TestWorkerFailingJobDoesNotStopOthers(t *testing.T) {
 	}
 }
 
-// stuckGuest writes a guest the life cycle blocked at blocked, who cannot be deleted while a
-// role removal in an origin system is under way (a role record left without assignments).
-func (f *engineFixture) stuckGuest(name string, blocked time.Time, removing bool) entitlement.User {
+// blockedGuests writes n guests the life cycle blocked a minute apart from first, each with a
+// role removal in an origin system under way when removing (a role record left without
+// assignments), which keeps them from being deleted.
+func (f *engineFixture) blockedGuests(n int, first time.Time, removing bool) []entitlement.User {
 	f.t.Helper()
-	u := f.user(name, guestOf("org"), disabled)
+	var out []entitlement.User
 	f.update(func(tx entitlement.Tx) error {
-		if err := tx.GuestBlocks().Put(entitlement.GuestBlock{UserID: u.ID, BlockedDateTime: blocked}); err != nil {
-			return err
+		for i := range n {
+			u := entitlement.User{
+				ID: entitlement.NewID(), DisplayName: fmt.Sprintf("Guest %d", f.next()), UserType: entitlement.UserTypeGuest,
+				CreatedDateTime: f.clock.Now(),
+			}
+			u.Email = strings.ReplaceAll(strings.ToLower(u.DisplayName), " ", ".") + "@partner.example"
+			blocked := first.Add(time.Duration(i) * time.Minute)
+			if err := tx.Users().Put(u); err != nil {
+				return err
+			}
+			if err := tx.GuestBlocks().Put(entitlement.GuestBlock{UserID: u.ID, BlockedDateTime: blocked}); err != nil {
+				return err
+			}
+			if removing {
+				err := tx.AssignmentRoles().Put(entitlement.AssignmentResourceRole{
+					ID: entitlement.AssignmentResourceRoleID(u.ID, "scope"), SubjectID: u.ID, OriginSystem: entitlement.OriginApplication,
+					Status: entitlement.RoleStatusPendingRemoval, ModifiedDateTime: blocked,
+				})
+				if err != nil {
+					return err
+				}
+			}
+			out = append(out, u)
 		}
-		if !removing {
-			return nil
-		}
-		return tx.AssignmentRoles().Put(entitlement.AssignmentResourceRole{
-			ID: entitlement.AssignmentResourceRoleID(u.ID, "scope"), SubjectID: u.ID, OriginSystem: entitlement.OriginApplication,
-			Status: entitlement.RoleStatusPendingRemoval, ModifiedDateTime: blocked,
-		})
+		return nil
 	})
-	return u
+	return out
 }
 
-// TestWorkerStuckGuestsDoNotStarveCleanUp: 150 blocked guests that cannot be deleted yet, all
-// blocked before a guest who can, do not keep that guest from being deleted; they are tried
-// again later, and deleted once their removal is done.
-func TestWorkerStuckGuestsDoNotStarveCleanUp(t *testing.T) {
-	f := newEngineFixture(t)
-	f.settings(func(s *entitlement.Settings) {
-		s.ExternalUserLifecycleAction = entitlement.LifecycleBlockSignInAndDelete
-		s.DaysUntilExternalUserDeletedAfterBlocked = 1
+func (f *engineFixture) guestBlock(userID string) entitlement.GuestBlock {
+	f.t.Helper()
+	var b entitlement.GuestBlock
+	f.view(func(tx entitlement.Tx) error {
+		var err error
+		b, err = tx.GuestBlocks().Get(userID)
+		return err
 	})
-	var stuck []entitlement.User
-	for i := range 150 {
-		stuck = append(stuck, f.stuckGuest(fmt.Sprintf("Stuck %d", i), t0.Add(-time.Duration(150-i)*time.Minute), true))
-	}
-	free := f.stuckGuest("Free", t0, false)
-	f.clock.Advance(25 * time.Hour)
-	wk := f.worker(entitlement.WorkerOptions{RetryBase: time.Minute, RetryMax: time.Hour})
+	return b
+}
 
-	deleted := 0
-	for range 3 {
-		res, err := wk.Tick(ctxBG)
-		if err != nil {
-			t.Fatal(err)
-		}
-		deleted += res.GuestsDeleted
+// failingDeleteStore fails deleting the users in fail, as a store refusing one record would.
+type failingDeleteStore struct {
+	entitlement.Store
+	mu   sync.Mutex
+	fail map[string]bool
+}
+
+var errDelete = errors.New("the user record cannot be deleted")
+
+func (s *failingDeleteStore) Update(ctx context.Context, fn func(entitlement.Tx) error) error {
+	return s.Store.Update(ctx, func(tx entitlement.Tx) error { return fn(failingDeleteTx{tx, s}) })
+}
+
+func (s *failingDeleteStore) stopFailing(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.fail, id)
+}
+
+type failingDeleteTx struct {
+	entitlement.Tx
+	s *failingDeleteStore
+}
+
+func (tx failingDeleteTx) Users() entitlement.Users { return failingDeleteUsers{tx.Tx.Users(), tx.s} }
+
+type failingDeleteUsers struct {
+	entitlement.Users
+	s *failingDeleteStore
+}
+
+func (u failingDeleteUsers) Delete(id string) error {
+	u.s.mu.Lock()
+	fail := u.s.fail[id]
+	u.s.mu.Unlock()
+	if fail {
+		return errDelete
 	}
-	if _, found := f.userRecord(free.ID); found || deleted != 1 {
-		t.Fatalf("deletable guest still there after 3 ticks (%d deleted): the stuck guests starve the clean-up", deleted)
-	}
-	// The stuck guests wait for their next attempt instead of being read again at once.
-	if res, err := wk.Tick(ctxBG); err != nil || res.More || res.GuestsDeleted != 0 {
-		t.Fatalf("tick before the next attempt: %+v %v", res, err)
-	}
-	// One removal finishes; at its next attempt that guest goes and the others wait again.
-	f.update(func(tx entitlement.Tx) error {
-		return tx.AssignmentRoles().Delete(entitlement.AssignmentResourceRoleID(stuck[7].ID, "scope"))
-	})
-	f.clock.Advance(time.Hour)
-	deleted = 0
-	for range 3 {
-		res, err := wk.Tick(ctxBG)
-		if err != nil {
-			t.Fatal(err)
-		}
-		deleted += res.GuestsDeleted
-	}
-	if _, found := f.userRecord(stuck[7].ID); found || deleted != 1 {
-		t.Fatalf("guest whose removal finished: still there (%d deleted)", deleted)
-	}
-	for _, u := range []entitlement.User{stuck[0], stuck[149]} {
-		if _, found := f.userRecord(u.ID); !found {
-			t.Fatalf("guest %s deleted while their removal is under way", u.DisplayName)
-		}
+	return u.Users.Delete(id)
+}
+
+// TestWorkerStuckGuestsDoNotStarveCleanUp: 150 blocked guests who cannot be deleted, all blocked
+// before a guest who can, do not keep that guest from being deleted; they wait for a next
+// attempt that moves on with backoff, and go once what held them is over.
+func TestWorkerStuckGuestsDoNotStarveCleanUp(t *testing.T) {
+	for _, cause := range []string{"role removal under way", "deletion fails"} {
+		t.Run(cause, func(t *testing.T) {
+			f := newEngineFixture(t)
+			f.settings(func(s *entitlement.Settings) {
+				s.ExternalUserLifecycleAction = entitlement.LifecycleBlockSignInAndDelete
+				s.DaysUntilExternalUserDeletedAfterBlocked = 1
+			})
+			removing := cause == "role removal under way"
+			stuck := f.blockedGuests(150, t0.Add(-3*time.Hour), removing)
+			free := f.blockedGuests(1, t0, false)[0]
+			st := &failingDeleteStore{Store: f.st, fail: map[string]bool{}}
+			if !removing {
+				for _, u := range stuck {
+					st.fail[u.ID] = true
+				}
+			}
+			svc := entitlement.NewService(entitlement.Options{Store: st, Clock: f.clock, Logger: quietLog})
+			wk := entitlement.NewWorker(svc, entitlement.WorkerOptions{RetryBase: time.Minute, RetryMax: time.Hour})
+			f.clock.Advance(25 * time.Hour)
+			ticks := func(n int) (deleted int, more bool) {
+				t.Helper()
+				for range n {
+					res, err := wk.Tick(ctxBG)
+					if err != nil && (removing || !errors.Is(err, errDelete)) {
+						t.Fatal(err)
+					}
+					deleted += res.GuestsDeleted
+					more = res.More
+				}
+				return deleted, more
+			}
+
+			if deleted, _ := ticks(3); deleted != 1 {
+				t.Fatalf("%d guests deleted in 3 ticks; want the deletable one", deleted)
+			}
+			if _, found := f.userRecord(free.ID); found {
+				t.Fatal("the deletable guest is still there: the stuck guests starve the clean-up")
+			}
+			b := f.guestBlock(stuck[0].ID)
+			if b.Attempts != 1 || b.NextAttemptDateTime == nil || !b.NextAttemptDateTime.Equal(f.clock.Now().Add(time.Minute)) || b.LastError == "" {
+				t.Fatalf("stuck guest's block %+v; want one attempt, the next a minute on, and why", b)
+			}
+			// They wait for their next attempt instead of being read again at once.
+			if deleted, more := ticks(1); deleted != 0 || more {
+				t.Fatalf("tick before the next attempt: %d deleted, more %v", deleted, more)
+			}
+
+			// What held one of them is over; at its next attempt that guest goes, and the others
+			// wait again, twice as long.
+			if removing {
+				f.update(func(tx entitlement.Tx) error {
+					return tx.AssignmentRoles().Delete(entitlement.AssignmentResourceRoleID(stuck[7].ID, "scope"))
+				})
+			} else {
+				st.stopFailing(stuck[7].ID)
+			}
+			f.clock.Advance(time.Minute)
+			if deleted, _ := ticks(3); deleted != 1 {
+				t.Fatalf("%d guests deleted at the next attempt; want 1", deleted)
+			}
+			if _, found := f.userRecord(stuck[7].ID); found {
+				t.Fatal("the guest whose deletion can go on is still there")
+			}
+			for _, u := range []entitlement.User{stuck[0], stuck[149]} {
+				if _, found := f.userRecord(u.ID); !found {
+					t.Fatalf("guest %s deleted while still held", u.DisplayName)
+				}
+				if b := f.guestBlock(u.ID); b.Attempts != 2 || !b.NextAttemptDateTime.Equal(f.clock.Now().Add(2*time.Minute)) {
+					t.Fatalf("block after the second attempt %+v; want the next attempt two minutes on", b)
+				}
+			}
+		})
 	}
 }

@@ -72,6 +72,9 @@ var migrations = []migration{
 		}
 		return nil
 	}},
+	{8, "index guest blocks by their next attempt, so that guests who cannot be deleted yet wait out of the queue of blocks by time", func(tx *bolt.Tx) error {
+		return guestBlocksTable.reindex(tx)
+	}},
 }
 
 // SchemaVersion is the version the code expects.
