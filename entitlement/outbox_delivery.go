@@ -266,7 +266,7 @@ func (w *Worker) call(ctx context.Context, fn func(context.Context) error) error
 		return err
 	case <-callCtx.Done():
 		if ctx.Err() != nil {
-			return fmt.Errorf("call cut off: the worker stopped: %w", ctx.Err())
+			return fmt.Errorf("call cut off by the end of the job's run: %w", ctx.Err())
 		}
 		return fmt.Errorf("no answer within %s: %w", w.opt.CallTimeout, callCtx.Err())
 	}

@@ -179,14 +179,16 @@ func (w *Worker) runJob(ctx context.Context, j *job, res *TickResult) (bool, err
 	defer cancel()
 	more, err := j.run(jobCtx, res)
 	switch {
-	case err == nil:
-		return more, nil
 	case ctx.Err() != nil:
 		return false, ctx.Err()
 	case jobCtx.Err() != nil:
-		return false, fmt.Errorf("worker: %s: stopped at its budget of %s, the rest stays due: %w", j.name, w.opt.JobBudget, err)
+		// Also when the last item was cut short: what it was doing is due again, and the budget
+		// may be too small for it.
+		return false, fmt.Errorf("worker: %s: ran out of its budget of %s, what is left stays due: %w", j.name, w.opt.JobBudget, errors.Join(err, jobCtx.Err()))
+	case err != nil:
+		return more, fmt.Errorf("worker: %s: %w", j.name, err)
 	}
-	return more, fmt.Errorf("worker: %s: %w", j.name, err)
+	return more, nil
 }
 
 // full tells whether a batch was full and made progress: then more may be due at once. A full

@@ -142,6 +142,24 @@ func TestWorkerHungProvisionerIsCutOff(t *testing.T) {
 	}
 }
 
+// TestWorkerJobBudget: a job that reaches its budget stops, reports it, and leaves what it was
+// doing to be tried again; here a provisioning call whose own timeout is far away.
+func TestWorkerJobBudget(t *testing.T) {
+	w := newWorld(t)
+	_, provision := stallScene(w)
+	prov := newHungProvisioner(t, false)
+	wk := w.worker(entitlement.WorkerOptions{Provisioner: prov, CallTimeout: time.Hour, JobBudget: 500 * time.Millisecond})
+
+	res, err := tickWithin(t, wk, 10*time.Second)
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "outbox: ran out of its budget") {
+		t.Fatalf("tick error %v; want the outbox job stopped at its budget", err)
+	}
+	m := w.outboxMessage(provision.ID)
+	if res.OutboxRetried != 1 || m.DeliveredAt != nil || m.Attempts != 1 || !strings.Contains(m.LastError, "cut off") {
+		t.Fatalf("message after the budget ran out: %+v (tick %+v); want one attempt, to be retried", m, res)
+	}
+}
+
 // TestWorkerRunExpiresWhileProvisionerHangs: while a provisioning call hangs (its timeout far
 // away), Run still expires an assignment that falls due meanwhile.
 func TestWorkerRunExpiresWhileProvisionerHangs(t *testing.T) {
