@@ -708,52 +708,83 @@ func (s *Service) liftGuestBlock(tx Tx, u *User, actor Principal) error {
 	return s.audit(tx, actor, "user.unblock", "user", u.ID, u.Label(), "unblocked: they were given access again")
 }
 
+// guestOutcome is what processing one guest block came to.
+type guestOutcome int
+
+const (
+	guestUntouched guestOutcome = iota // not due, or no longer the life cycle's to handle
+	guestDone                          // the guest was deleted, or the block no longer applies and went
+	guestWaiting                       // the guest cannot be deleted yet; the block's next attempt moved on
+)
+
 // processGuestBlock deletes a blocked guest once the settings' delay has passed and they still
-// have nothing left; it re-checks everything in the transaction.
-func (s *Service) processGuestBlock(tx Tx, userID string, now time.Time) (bool, error) {
+// have nothing left; it re-checks everything in the transaction. A guest who cannot be deleted
+// yet keeps the block with a next attempt retryAfter(attempts) away, so that the worker passes
+// over them until then instead of finding them first every time.
+func (s *Service) processGuestBlock(tx Tx, userID string, now time.Time, retryAfter func(attempts int) time.Duration) (guestOutcome, error) {
 	b, err := tx.GuestBlocks().Get(userID)
 	if isNotFound(err) {
-		return false, nil
+		return guestUntouched, nil
 	} else if err != nil {
-		return false, err
+		return guestUntouched, err
 	}
 	settings, err := tx.Settings()
 	if err != nil {
-		return false, err
+		return guestUntouched, err
 	}
 	if settings.ExternalUserLifecycleAction != LifecycleBlockSignInAndDelete {
-		return false, nil
+		return guestUntouched, nil
 	}
-	if b.BlockedDateTime.Add(time.Duration(settings.DaysUntilExternalUserDeletedAfterBlocked) * 24 * time.Hour).After(now) {
-		return false, nil
+	if due := b.BlockedDateTime.Add(time.Duration(settings.DaysUntilExternalUserDeletedAfterBlocked) * 24 * time.Hour); due.After(now) {
+		if b.NextAttemptDateTime == nil {
+			return guestUntouched, nil
+		}
+		// The delay grew since the last attempt: wait for its end, not for the backoff.
+		b.NextAttemptDateTime = &due
+		return guestWaiting, tx.GuestBlocks().Put(b)
 	}
 	u, err := tx.Users().Get(userID)
 	if isNotFound(err) {
-		return true, tx.GuestBlocks().Delete(userID)
+		return guestDone, tx.GuestBlocks().Delete(userID)
 	} else if err != nil {
-		return false, err
+		return guestUntouched, err
 	}
 	if u.AccountEnabled {
 		// Someone re-enabled the account by hand: the life cycle no longer applies.
-		return true, tx.GuestBlocks().Delete(userID)
+		return guestDone, tx.GuestBlocks().Delete(userID)
 	}
 	busy, err := hasAccessOrOpenRequest(tx, userID, "")
-	if err != nil || busy {
-		return false, err
+	if err != nil {
+		return guestUntouched, err
+	}
+	if busy {
+		return guestWaiting, putOffGuestBlock(tx, b, now, "they have access or an open request", retryAfter)
 	}
 	roles, err := tx.AssignmentRoles().BySubject(userID)
 	if err != nil {
-		return false, err
+		return guestUntouched, err
 	}
 	if len(roles) > 0 {
-		return false, nil // a removal in an origin system is still under way; try again later
+		return guestWaiting, putOffGuestBlock(tx, b, now, "a role removal in an origin system is still under way", retryAfter)
 	}
 	if err := tx.Users().Delete(userID); err != nil {
-		return false, fmt.Errorf("delete guest %s: %w", userID, err)
+		return guestUntouched, fmt.Errorf("delete guest %s: %w", userID, err)
 	}
 	if err := tx.GuestBlocks().Delete(userID); err != nil {
-		return false, err
+		return guestUntouched, err
 	}
-	return true, s.audit(tx, system, "user.delete", "user", userID, u.Label(),
+	return guestDone, s.audit(tx, system, "user.delete", "user", userID, u.Label(),
 		fmt.Sprintf("deleted external user %d days after their sign-in was blocked", settings.DaysUntilExternalUserDeletedAfterBlocked))
+}
+
+// putOffGuestBlock counts an attempt that could not delete the guest and moves the block's next
+// attempt retryAfter(attempts) past now.
+func putOffGuestBlock(tx Tx, b GuestBlock, now time.Time, why string, retryAfter func(attempts int) time.Duration) error {
+	b.Attempts++
+	next := now.Add(retryAfter(b.Attempts))
+	b.NextAttemptDateTime, b.LastError = &next, why
+	if err := tx.GuestBlocks().Put(b); err != nil {
+		return fmt.Errorf("put off deleting guest %s: %w", b.UserID, err)
+	}
+	return nil
 }

@@ -12,13 +12,22 @@ type GuestBlock struct {
 	BlockedDateTime time.Time `json:"blockedDateTime"`
 	// AssignmentID is the assignment whose end left the guest without access.
 	AssignmentID string `json:"assignmentId,omitempty"`
+	// NextAttemptDateTime is set once the worker found that the guest could not be deleted yet
+	// (a role removal still under way, an open request, a failure): the block waits until then,
+	// out of the queue of blocks by time, so that such guests do not hold back the others.
+	NextAttemptDateTime *time.Time `json:"nextAttemptDateTime,omitempty"`
+	Attempts            int        `json:"attempts,omitempty"`  // attempts that could not delete the guest
+	LastError           string     `json:"lastError,omitempty"` // why the last one could not
 }
 
 // GuestBlocks stores the life cycle's blocks of guests, ordered by when they were made.
 type GuestBlocks interface {
 	Get(userID string) (GuestBlock, error)
-	// BlockedBefore lists up to limit blocks made at or before t, oldest first.
+	// BlockedBefore lists up to limit blocks made at or before t that wait for no next attempt,
+	// oldest first.
 	BlockedBefore(t time.Time, limit int) ([]GuestBlock, error)
+	// RetryDue lists up to limit blocks whose next attempt is at or before t, soonest first.
+	RetryDue(t time.Time, limit int) ([]GuestBlock, error)
 	Put(b GuestBlock) error
 	Delete(userID string) error
 }

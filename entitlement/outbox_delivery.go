@@ -30,7 +30,9 @@ type ProvisionAction struct {
 
 // Provisioner carries out provisioning actions in origin systems. Calls happen outside any store
 // transaction and may be repeated after a crash or a timeout, so implementations must be
-// idempotent: adding a role the subject holds, or removing one they do not, succeeds.
+// idempotent: adding a role the subject holds, or removing one they do not, succeeds. The context
+// ends at the worker's call timeout (WorkerOptions.CallTimeout); a call still running then counts
+// as failed and is tried again later.
 type Provisioner interface {
 	Provision(ctx context.Context, a ProvisionAction) error
 }
@@ -80,8 +82,9 @@ type Notification struct {
 	At              time.Time `json:"at"`
 }
 
-// Notifier delivers notifications. Like a Provisioner it runs outside transactions and may be
-// called again for the same notification after a crash.
+// Notifier delivers notifications. Like a Provisioner it runs outside transactions, within the
+// worker's call timeout, and may be called again for the same notification after a crash or a
+// timeout.
 type Notifier interface {
 	Notify(ctx context.Context, n Notification) error
 }
@@ -133,10 +136,11 @@ const (
 
 // deliverMessage carries out one outbox message in three steps: claim it in a transaction (count
 // the attempt and push NextAttempt out by the backoff, so that a crash during the call means a
-// retry later and not a lost message), call the provisioner or notifier outside any transaction,
-// and record the result in a second transaction. Provisioning results update the role, its
-// assignments and their requests. A message that is no longer relevant (a role removed before it
-// was provisioned, or granted again before it was removed) is closed without a call.
+// retry later and not a lost message), call the provisioner or notifier outside any transaction
+// and within the call timeout, and record the result in a second transaction. Provisioning
+// results update the role, its assignments and their requests. A message that is no longer
+// relevant (a role removed before it was provisioned, or granted again before it was removed) is
+// closed without a call.
 func (w *Worker) deliverMessage(ctx context.Context, id string) (outboxOutcome, error) {
 	s := w.svc
 	var (
@@ -199,16 +203,17 @@ func (w *Worker) deliverMessage(ctx context.Context, id string) (outboxOutcome, 
 		return outboxNothing, err
 	}
 
-	var callErr error
-	switch msg.Kind {
-	case OutboxNotify:
-		callErr = w.opt.Notifier.Notify(ctx, note)
-	default:
-		callErr = w.opt.Provisioner.Provision(ctx, action)
-	}
+	callErr := w.call(ctx, func(ctx context.Context) error {
+		if msg.Kind == OutboxNotify {
+			return w.opt.Notifier.Notify(ctx, note)
+		}
+		return w.opt.Provisioner.Provision(ctx, action)
+	})
 
+	// The result is recorded even when the job's budget ran out during the call: what the
+	// connector did must not be lost for want of a few milliseconds.
 	outcome := outboxNothing
-	err = s.store.Update(ctx, func(tx Tx) error {
+	err = s.store.Update(context.WithoutCancel(ctx), func(tx Tx) error {
 		now := s.now()
 		m, err := tx.Outbox().Get(id)
 		if err != nil {
@@ -246,6 +251,25 @@ func (w *Worker) deliverMessage(ctx context.Context, id string) (outboxOutcome, 
 		return nil
 	})
 	return outcome, err
+}
+
+// call runs one outside call with the call timeout. A call that ignores its context is not
+// waited for: it finishes on its own, and its message, claimed before the call, is tried again
+// later (connectors are idempotent).
+func (w *Worker) call(ctx context.Context, fn func(context.Context) error) error {
+	callCtx, cancel := context.WithTimeout(ctx, w.opt.CallTimeout)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- fn(callCtx) }()
+	select {
+	case err := <-done:
+		return err
+	case <-callCtx.Done():
+		if ctx.Err() != nil {
+			return fmt.Errorf("call cut off by the end of the job's run: %w", ctx.Err())
+		}
+		return fmt.Errorf("no answer within %s: %w", w.opt.CallTimeout, callCtx.Err())
+	}
 }
 
 // giveUp marks a message that can never be delivered as failed.

@@ -10,23 +10,39 @@ import (
 
 // WorkerOptions configures a Worker. Zero values take the defaults noted.
 type WorkerOptions struct {
-	Interval    time.Duration // between ticks when there is nothing more to do; default 30s
-	BatchSize   int           // items per kind per tick; default 100
+	Interval    time.Duration // between runs of a job that has nothing more to do; default 30s
+	BatchSize   int           // items per job per run; default 100
 	Provisioner Provisioner   // default ManualProvisioner
 	Notifier    Notifier      // default LogNotifier
 	MaxAttempts int           // attempts per outbox message before it fails; default 8
-	RetryBase   time.Duration // wait after the first failed attempt, doubled per attempt; default 30s
+	// RetryBase is the wait after the first failed attempt to deliver an outbox message or to
+	// delete a blocked guest, doubled per attempt; default 30s.
+	RetryBase   time.Duration
 	RetryMax    time.Duration // longest wait between attempts; default 1h
+	CallTimeout time.Duration // longest wait for one Provisioner or Notifier call; default 30s
+	// JobBudget is the longest one run of a job may take; a job that reaches it stops between
+	// items and leaves the rest due for its next run. Default 2m.
+	JobBudget time.Duration
 }
 
 // Worker does everything time-driven: escalations, stage timeouts, scheduled starts, expiry
-// reminders and expiries, the external-user life cycle and the outbox. It reads due items from
-// the time-ordered indexes and handles each in its own transaction, re-checking its state there,
-// so a tick that runs twice, or is cut short by a crash, changes nothing further.
+// reminders and expiries, the external-user life cycle, the purge of expired sessions and the
+// outbox. Each of these is a job that reads its own time-ordered index and handles each due item
+// in its own transaction, re-checking its state there, so a run that happens twice, or is cut
+// short by a crash, changes nothing further.
 type Worker struct {
-	svc *Service
-	opt WorkerOptions
-	mu  sync.Mutex // one tick at a time
+	svc  *Service
+	opt  WorkerOptions
+	jobs []*job
+}
+
+// job is one kind of due work.
+type job struct {
+	name string
+	// run handles up to a batch of due items, adds what it did to res, and reports whether the
+	// batch was full and made progress, so that more may be due at once.
+	run func(ctx context.Context, res *TickResult) (more bool, err error)
+	mu  sync.Mutex // one run at a time, whether from Run or Tick
 }
 
 // NewWorker returns a worker for the service.
@@ -52,7 +68,22 @@ func NewWorker(svc *Service, opt WorkerOptions) *Worker {
 	if opt.RetryMax <= 0 {
 		opt.RetryMax = time.Hour
 	}
-	return &Worker{svc: svc, opt: opt}
+	if opt.CallTimeout <= 0 {
+		opt.CallTimeout = 30 * time.Second
+	}
+	if opt.JobBudget <= 0 {
+		opt.JobBudget = 2 * time.Minute
+	}
+	w := &Worker{svc: svc, opt: opt}
+	w.jobs = []*job{
+		{name: "requests", run: w.itemJob("process request", dueRequestIDs, svc.processDueRequest, func(r *TickResult) *int { return &r.Requests })},
+		{name: "assignments", run: w.itemJob("process assignment", dueAssignmentIDs, svc.processDueAssignment, func(r *TickResult) *int { return &r.Assignments })},
+		{name: "guest clean-up", run: w.guestCleanUp},
+		{name: "session purge", run: w.sessionPurge},
+		// Last, so that a tick delivers the messages the jobs before it wrote.
+		{name: "outbox", run: w.outbox},
+	}
+	return w
 }
 
 // TickResult counts what one tick did.
@@ -68,151 +99,265 @@ type TickResult struct {
 	More bool
 }
 
-// Run ticks every Interval, at once again when a batch was full, and as soon as a change commits
-// (Service.Changes), until ctx is done; then it returns nil. Errors of a tick are logged; the next
-// tick tries again.
+// Run runs each job in a loop of its own until ctx is done, then returns nil. A job runs again at
+// once when its batch was full, every Interval, and as soon as a change commits
+// (Service.Changes). The loops are separate so that a slow job (a connector that answers only at
+// its call timeout) or a failing one holds back none of the others. Errors are logged; the next
+// run tries again.
 func (w *Worker) Run(ctx context.Context) error {
-	t := time.NewTicker(w.opt.Interval)
-	defer t.Stop()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	wakes := make([]chan struct{}, len(w.jobs))
+	for i, j := range w.jobs {
+		wakes[i] = make(chan struct{}, 1)
+		wg.Go(func() { w.loop(ctx, j, wakes[i]) })
+	}
+	// Changes has one receiver; every job hears of each change.
 	for {
-		res, err := w.Tick(ctx)
-		if ctx.Err() != nil {
-			return nil
-		}
-		if err != nil {
-			w.svc.log.Error("worker tick", "error", err)
-		}
-		if res.More && err == nil {
-			continue
-		}
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-t.C:
 		case <-w.svc.Changes():
+			for _, c := range wakes {
+				select {
+				case c <- struct{}{}:
+				default: // already woken
+				}
+			}
 		}
 	}
 }
 
-// Tick processes one bounded batch of each kind of due work, in this order: requests,
-// assignments, blocked guests, outbox (so that the messages the first steps write go out in the
-// same tick). An item that fails is logged and left due; the others go on. The error joins the
-// failures, or is the context's when it ends.
+// loop runs one job until ctx is done.
+func (w *Worker) loop(ctx context.Context, j *job, wake <-chan struct{}) {
+	t := time.NewTicker(w.opt.Interval)
+	defer t.Stop()
+	for {
+		more, err := w.runJob(ctx, j, &TickResult{})
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			w.svc.log.Error("worker job", "job", j.name, "error", err)
+		}
+		if more && err == nil {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-wake:
+		}
+	}
+}
+
+// Tick runs every job once, in order: requests, assignments, guest clean-up, session purge,
+// outbox. Each job has its own budget, and one that fails or runs out of time does not keep the
+// next from running. The error joins the jobs' failures, or is the context's when it ends.
 func (w *Worker) Tick(ctx context.Context) (TickResult, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
 	var res TickResult
 	var errs []error
-	s := w.svc
-	n := w.opt.BatchSize
-
-	now := s.now()
-	var reqIDs, asgIDs, guestIDs []string
-	err := s.store.View(ctx, func(tx Tx) error {
-		rs, err := tx.Requests().Due(now, n)
-		if err != nil {
-			return err
-		}
-		for _, r := range rs {
-			reqIDs = append(reqIDs, r.ID)
-		}
-		as, err := tx.Assignments().Due(now, n)
-		if err != nil {
-			return err
-		}
-		for _, a := range as {
-			asgIDs = append(asgIDs, a.ID)
-		}
-		settings, err := tx.Settings()
-		if err != nil {
-			return err
-		}
-		if settings.ExternalUserLifecycleAction == LifecycleBlockSignInAndDelete {
-			cutoff := now.Add(-time.Duration(settings.DaysUntilExternalUserDeletedAfterBlocked) * 24 * time.Hour)
-			bs, err := tx.GuestBlocks().BlockedBefore(cutoff, n)
-			if err != nil {
-				return err
-			}
-			for _, b := range bs {
-				guestIDs = append(guestIDs, b.UserID)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return res, fmt.Errorf("worker: read due items: %w", err)
-	}
-
-	step := func(what string, ids []string, fn func(Tx, string, time.Time) (bool, error), count *int) error {
-		for _, id := range ids {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			var changed bool
-			err := s.store.Update(ctx, func(tx Tx) error {
-				var err error
-				changed, err = fn(tx, id, s.now())
-				return err
-			})
-			if err != nil {
-				if ctx.Err() != nil {
-					return ctx.Err()
-				}
-				s.log.Error("worker: "+what, "id", id, "error", err)
-				errs = append(errs, fmt.Errorf("%s %s: %w", what, id, err))
-				continue
-			}
-			if changed {
-				*count++
-			}
-		}
-		return nil
-	}
-	if err := step("process request", reqIDs, s.processDueRequest, &res.Requests); err != nil {
-		return res, err
-	}
-	if err := step("process assignment", asgIDs, s.processDueAssignment, &res.Assignments); err != nil {
-		return res, err
-	}
-	if err := step("process blocked guest", guestIDs, s.processGuestBlock, &res.GuestsDeleted); err != nil {
-		return res, err
-	}
-
-	purged, err := s.purgeExpiredSessions(ctx, n)
-	if err != nil {
+	for _, j := range w.jobs {
+		more, err := w.runJob(ctx, j, &res)
 		if ctx.Err() != nil {
 			return res, ctx.Err()
 		}
-		s.log.Error("worker: purge expired sessions", "error", err)
-		errs = append(errs, err)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		res.More = res.More || more
 	}
-	res.SessionsPurged = purged
+	return res, errors.Join(errs...)
+}
 
-	// A full batch that made progress means more may be due at once; a full batch of items that
-	// cannot progress yet (a guest whose removal is still under way) must not make Run spin.
-	res.More = (len(reqIDs) == n && res.Requests > 0) || (len(asgIDs) == n && res.Assignments > 0) ||
-		(len(guestIDs) == n && res.GuestsDeleted > 0) || purged == n
+// runJob runs one job within its budget.
+func (w *Worker) runJob(ctx context.Context, j *job, res *TickResult) (bool, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	jobCtx, cancel := context.WithTimeout(ctx, w.opt.JobBudget)
+	defer cancel()
+	more, err := j.run(jobCtx, res)
+	switch {
+	case ctx.Err() != nil:
+		return false, ctx.Err()
+	case jobCtx.Err() != nil:
+		// Also when the last item was cut short: what it was doing is due again, and the budget
+		// may be too small for it.
+		return false, fmt.Errorf("worker: %s: ran out of its budget of %s, what is left stays due: %w", j.name, w.opt.JobBudget, errors.Join(err, jobCtx.Err()))
+	case err != nil:
+		return more, fmt.Errorf("worker: %s: %w", j.name, err)
+	}
+	return more, nil
+}
 
-	// The outbox is read after the steps above, so their messages are included.
-	var msgIDs []string
-	err = s.store.View(ctx, func(tx Tx) error {
-		ms, err := tx.Outbox().Due(s.now(), n)
-		for _, m := range ms {
-			msgIDs = append(msgIDs, m.ID)
+// full tells whether a batch was full and made progress: then more may be due at once. A full
+// batch of items that cannot progress yet must not make Run spin.
+func (w *Worker) full(batch, progress int) bool {
+	return batch == w.opt.BatchSize && progress > 0
+}
+
+// itemJob is a job that reads the ids of due items with due and handles each with handle, in a
+// transaction of its own; count names the result it adds to.
+func (w *Worker) itemJob(what string, due func(Tx, time.Time, int) ([]string, error), handle func(Tx, string, time.Time) (bool, error), count func(*TickResult) *int) func(context.Context, *TickResult) (bool, error) {
+	return func(ctx context.Context, res *TickResult) (bool, error) {
+		var ids []string
+		err := w.svc.store.View(ctx, func(tx Tx) error {
+			var err error
+			ids, err = due(tx, w.svc.now(), w.opt.BatchSize)
+			return err
+		})
+		if err != nil {
+			return false, fmt.Errorf("read due items: %w", err)
+		}
+		n, err := w.eachItem(ctx, what, ids, handle, nil)
+		*count(res) += n
+		return w.full(len(ids), n), err
+	}
+}
+
+// eachItem handles each id in a transaction of its own and counts those handle changed. An item
+// that fails is logged and given to failed, when set; the others go on. It stops between items
+// when ctx ends.
+func (w *Worker) eachItem(ctx context.Context, what string, ids []string, handle func(Tx, string, time.Time) (bool, error), failed func(context.Context, string, error) error) (int, error) {
+	s := w.svc
+	var errs []error
+	changed := 0
+	for _, id := range ids {
+		if err := ctx.Err(); err != nil {
+			return changed, errors.Join(append(errs, err)...)
+		}
+		var ok bool
+		err := s.store.Update(ctx, func(tx Tx) error {
+			var err error
+			ok, err = handle(tx, id, s.now())
+			return err
+		})
+		if err != nil {
+			if ctx.Err() != nil {
+				return changed, errors.Join(append(errs, ctx.Err())...)
+			}
+			s.log.Error("worker: "+what, "id", id, "error", err)
+			errs = append(errs, fmt.Errorf("%s %s: %w", what, id, err))
+			if failed != nil {
+				if err := failed(ctx, id, err); err != nil {
+					errs = append(errs, fmt.Errorf("%s %s: record the failure: %w", what, id, err))
+				}
+			}
+			continue
+		}
+		if ok {
+			changed++
+		}
+	}
+	return changed, errors.Join(errs...)
+}
+
+func dueRequestIDs(tx Tx, now time.Time, limit int) ([]string, error) {
+	rs, err := tx.Requests().Due(now, limit)
+	ids := make([]string, 0, len(rs))
+	for _, r := range rs {
+		ids = append(ids, r.ID)
+	}
+	return ids, err
+}
+
+func dueAssignmentIDs(tx Tx, now time.Time, limit int) ([]string, error) {
+	as, err := tx.Assignments().Due(now, limit)
+	ids := make([]string, 0, len(as))
+	for _, a := range as {
+		ids = append(ids, a.ID)
+	}
+	return ids, err
+}
+
+// guestCleanUp deletes the guests the life cycle blocked once the settings' delay has passed.
+// It reads the blocks by time first and fills the rest of its batch with blocks whose next
+// attempt has come; a guest who cannot be deleted yet, or whose deletion fails, waits for a next
+// attempt that moves on with backoff, out of the queue by time.
+func (w *Worker) guestCleanUp(ctx context.Context, res *TickResult) (bool, error) {
+	s := w.svc
+	var ids []string
+	err := s.store.View(ctx, func(tx Tx) error {
+		settings, err := tx.Settings()
+		if err != nil || settings.ExternalUserLifecycleAction != LifecycleBlockSignInAndDelete {
+			return err
+		}
+		now := s.now()
+		cutoff := now.Add(-time.Duration(settings.DaysUntilExternalUserDeletedAfterBlocked) * 24 * time.Hour)
+		bs, err := tx.GuestBlocks().BlockedBefore(cutoff, w.opt.BatchSize)
+		if err != nil {
+			return err
+		}
+		retries, err := tx.GuestBlocks().RetryDue(now, w.opt.BatchSize-len(bs))
+		for _, b := range append(bs, retries...) {
+			ids = append(ids, b.UserID)
 		}
 		return err
 	})
 	if err != nil {
-		return res, fmt.Errorf("worker: read outbox: %w", err)
+		return false, fmt.Errorf("read due guest blocks: %w", err)
 	}
-	for _, id := range msgIDs {
+	waiting := 0
+	deleted, err := w.eachItem(ctx, "process blocked guest", ids, func(tx Tx, id string, now time.Time) (bool, error) {
+		out, err := s.processGuestBlock(tx, id, now, w.backoff)
+		if err == nil && out == guestWaiting {
+			waiting++
+		}
+		return out == guestDone, err
+	}, w.putOffGuestBlock)
+	res.GuestsDeleted += deleted
+	return w.full(len(ids), deleted+waiting), err
+}
+
+// putOffGuestBlock records, in a transaction of its own, that processing a guest's block failed,
+// and moves its next attempt on, so that a guest whose deletion keeps failing does not stay at the
+// front of the queue.
+func (w *Worker) putOffGuestBlock(ctx context.Context, userID string, cause error) error {
+	return w.svc.store.Update(ctx, func(tx Tx) error {
+		b, err := tx.GuestBlocks().Get(userID)
+		if isNotFound(err) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		return putOffGuestBlock(tx, b, w.svc.now(), cause.Error(), w.backoff)
+	})
+}
+
+// sessionPurge deletes expired sessions.
+func (w *Worker) sessionPurge(ctx context.Context, res *TickResult) (bool, error) {
+	n, err := w.svc.purgeExpiredSessions(ctx, w.opt.BatchSize)
+	res.SessionsPurged += n
+	return n == w.opt.BatchSize, err
+}
+
+// outbox delivers the messages that are due, each within the call timeout.
+func (w *Worker) outbox(ctx context.Context, res *TickResult) (bool, error) {
+	s := w.svc
+	var ids []string
+	err := s.store.View(ctx, func(tx Tx) error {
+		ms, err := tx.Outbox().Due(s.now(), w.opt.BatchSize)
+		for _, m := range ms {
+			ids = append(ids, m.ID)
+		}
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("read outbox: %w", err)
+	}
+	var errs []error
+	done := 0
+	for _, id := range ids {
 		if err := ctx.Err(); err != nil {
-			return res, err
+			errs = append(errs, err)
+			break
 		}
 		out, err := w.deliverMessage(ctx, id)
 		if err != nil {
 			if ctx.Err() != nil {
-				return res, ctx.Err()
+				errs = append(errs, ctx.Err())
+				break
 			}
 			s.log.Error("worker: deliver outbox message", "id", id, "error", err)
 			errs = append(errs, fmt.Errorf("deliver outbox message %s: %w", id, err))
@@ -226,7 +371,9 @@ func (w *Worker) Tick(ctx context.Context) (TickResult, error) {
 		case outboxFailed:
 			res.OutboxFailed++
 		}
+		if out != outboxNothing {
+			done++
+		}
 	}
-	res.More = res.More || (len(msgIDs) == n && res.OutboxDelivered+res.OutboxRetried+res.OutboxFailed > 0)
-	return res, errors.Join(errs...)
+	return w.full(len(ids), done), errors.Join(errs...)
 }

@@ -12,9 +12,9 @@
 // record's name (and a user's e-mail), so that a prefix scan finds a record by any word and the
 // key alone gives the name order of the results; see table.search.
 //
-// The bucket tree (schema version 6):
+// The bucket tree (schema version 8):
 //
-//	meta                         schema_version → "4"; settings → entitlement.Settings JSON
+//	meta                         schema_version → "8"; settings → entitlement.Settings JSON
 //	secrets                      name → bytes (session keys, demo provider keys)
 //	users                        <id> → User
 //	  users_by_email             <email> → <id>                      unique
@@ -69,7 +69,8 @@
 //	outbox                       <id> → OutboxMessage
 //	  outbox_by_due              <time>\x00<id>                      undelivered messages
 //	guest_blocks                 <userId> → GuestBlock               (v3) guests blocked by the life cycle
-//	  guest_blocks_by_due        <blocked time>\x00<userId>          deletion after N days
+//	  guest_blocks_by_due        <blocked time>\x00<userId>          deletion after N days; blocks with no next attempt
+//	  guest_blocks_by_retry      <next attempt>\x00<userId>          (v8) guests who could not be deleted yet
 //	sessions                     <sha256 of token> → Session         (v5) sign-ins; the token itself is never stored
 //	  sessions_by_user           <userId>\x00<id>                    sign out everywhere
 //	  sessions_by_expiry         <time>\x00<id>                      purge of expired sessions

@@ -1,9 +1,12 @@
 package store
 
 import (
+	"context"
 	"path/filepath"
 	"testing"
+	"time"
 
+	"github.com/stewardhq/steward/entitlement"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -44,6 +47,69 @@ func TestMigration3CreatesGuestBlocks(t *testing.T) {
 			if tx.Bucket(b) == nil {
 				t.Errorf("bucket %s missing after migration", b)
 			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestMigration8IndexesGuestBlocksByRetry turns a data file back into the schema before
+// version 8 (no guest_blocks_by_retry bucket, a block with a next attempt filed by its blocked
+// time, as the old index did) and checks that opening it runs migration 8, which files each
+// block in its index.
+func TestMigration8IndexesGuestBlocksByRetry(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.db")
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	next := t0.Add(time.Hour)
+	err = s.Update(context.Background(), func(tx entitlement.Tx) error {
+		if err := tx.GuestBlocks().Put(entitlement.GuestBlock{UserID: "waiting", BlockedDateTime: t0, NextAttemptDateTime: &next}); err != nil {
+			return err
+		}
+		return tx.GuestBlocks().Put(entitlement.GuestBlock{UserID: "fresh", BlockedDateTime: t0})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		if err := tx.DeleteBucket([]byte("guest_blocks_by_retry")); err != nil {
+			return err
+		}
+		if err := tx.Bucket([]byte("guest_blocks_by_due")).Put([]byte(timeKey(t0)+sep+"waiting"), nil); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketMeta).Put(keySchemaVersion, []byte("7"))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err = Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if v, err := s.version(); err != nil || v != SchemaVersion() || v < 8 {
+		t.Fatalf("version %d, %v; want %d", v, err, SchemaVersion())
+	}
+	err = s.View(context.Background(), func(tx entitlement.Tx) error {
+		due, err := tx.GuestBlocks().BlockedBefore(next, 10)
+		if err != nil {
+			return err
+		}
+		retry, err := tx.GuestBlocks().RetryDue(next, 10)
+		if err != nil {
+			return err
+		}
+		if len(due) != 1 || due[0].UserID != "fresh" || len(retry) != 1 || retry[0].UserID != "waiting" {
+			t.Errorf("after migration: by blocked time %+v, by next attempt %+v", due, retry)
 		}
 		return nil
 	})

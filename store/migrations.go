@@ -76,6 +76,9 @@ var migrations = []migration{
 	{7, "index policies by the users and groups they name as approvers or reviewers", func(tx *bolt.Tx) error {
 		return policiesTable.reindex(tx)
 	}},
+	{8, "index guest blocks by their next attempt, so that guests who cannot be deleted yet wait out of the queue of blocks by time", func(tx *bolt.Tx) error {
+		return guestBlocksTable.reindex(tx)
+	}},
 }
 
 // sourceMemberships gives every membership of schema 5 (a key with no value) its source. A

@@ -254,7 +254,18 @@ var guestBlocksTable = &table[entitlement.GuestBlock]{
 	name: "guest_blocks", what: "guest block",
 	id: func(b entitlement.GuestBlock) string { return b.UserID },
 	indexes: []index[entitlement.GuestBlock]{
-		{name: "due", values: func(b entitlement.GuestBlock) []string { return []string{timeKey(b.BlockedDateTime)} }},
+		{name: "due", values: func(b entitlement.GuestBlock) []string {
+			if b.NextAttemptDateTime != nil {
+				return nil
+			}
+			return []string{timeKey(b.BlockedDateTime)}
+		}},
+		{name: "retry", values: func(b entitlement.GuestBlock) []string {
+			if b.NextAttemptDateTime == nil {
+				return nil
+			}
+			return []string{timeKey(*b.NextAttemptDateTime)}
+		}},
 	},
 }
 

@@ -492,6 +492,9 @@ func (g guestBlocks) Get(userID string) (entitlement.GuestBlock, error) {
 func (g guestBlocks) BlockedBefore(t time.Time, limit int) ([]entitlement.GuestBlock, error) {
 	return guestBlocksTable.all(g.b, dueIDs(g.b, guestBlocksTable.index("due").bucket(guestBlocksTable.name), t, limit))
 }
+func (g guestBlocks) RetryDue(t time.Time, limit int) ([]entitlement.GuestBlock, error) {
+	return guestBlocksTable.all(g.b, dueIDs(g.b, guestBlocksTable.index("retry").bucket(guestBlocksTable.name), t, limit))
+}
 func (g guestBlocks) Put(v entitlement.GuestBlock) error { return guestBlocksTable.put(g.b, v) }
 func (g guestBlocks) Delete(userID string) error         { return guestBlocksTable.delete(g.b, userID) }
 
