@@ -11,6 +11,7 @@ import (
 
 	"github.com/stewardhq/steward/entitlement"
 	"github.com/stewardhq/steward/views"
+	"github.com/stewardhq/steward/words"
 )
 
 // This file holds the policy wizard's model, free of HTTP: reading a step's fields into the
@@ -438,13 +439,6 @@ func joinWords(items []string, conj string) string {
 	return strings.Join(items[:len(items)-1], ", ") + " " + conj + " " + items[len(items)-1]
 }
 
-func upperFirst(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
-}
-
 // summarize says what a policy does in plain words, one section per wizard step: who can
 // request, who approves, how long access lasts, how it is reviewed.
 func summarize(in entitlement.PolicyInput, names map[string]string) []views.SummarySection {
@@ -468,7 +462,7 @@ func summarize(in entitlement.PolicyInput, names map[string]string) []views.Summ
 		if len(ps) == 0 {
 			who = append(who, "Nobody has been chosen yet who may request.")
 		} else {
-			who = append(who, upperFirst(joinWords(ps, "and"))+" can request.")
+			who = append(who, words.Capitalize(joinWords(ps, "and"))+" can request.")
 		}
 	case entitlement.ScopeAllExistingDirectoryMembers:
 		who = append(who, "Every member of your directory can request (guests cannot).")
@@ -515,7 +509,7 @@ func summarize(in entitlement.PolicyInput, names map[string]string) []views.Summ
 		}
 		s := fmt.Sprintf("%s%s approves within %s", lead, approver, views.Plural(st.ApprovalStageTimeOutInDays, "day", "days"))
 		if lead == "" {
-			s = upperFirst(s)
+			s = words.Capitalize(s)
 		}
 		if len(back) > 0 {
 			s += fmt.Sprintf(" (if there is nobody to ask, %s does)", joinWords(back, "or"))

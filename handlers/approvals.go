@@ -14,6 +14,7 @@ import (
 	"github.com/stewardhq/steward/entitlement"
 	"github.com/stewardhq/steward/views"
 	"github.com/stewardhq/steward/views/components"
+	"github.com/stewardhq/steward/words"
 )
 
 // Approvals serves the approver's pages: what waits for them, deciding (one at a time, in place,
@@ -117,13 +118,12 @@ func approvalItem(v entitlement.RequestView, me string, now time.Time) views.App
 		RequestState: requestState(r.RequestState),
 	}
 	start, end := scheduleWords(v)
-	lower := func(s string) string { return strings.ToLower(s[:1]) + s[1:] }
 	if r.RequestType == entitlement.RequestUserExtend {
 		it.Schedule = "until " + end
 	} else if strings.HasSuffix(end, " after it starts") {
-		it.Schedule = lower(start) + ", for " + strings.TrimSuffix(end, " after it starts")
+		it.Schedule = words.Uncapitalize(start) + ", for " + strings.TrimSuffix(end, " after it starts")
 	} else {
-		it.Schedule = lower(start) + ", until " + lower(end)
+		it.Schedule = words.Uncapitalize(start) + ", until " + words.Uncapitalize(end)
 	}
 	if r.CurrentStage < len(r.Stages) {
 		st := r.Stages[r.CurrentStage]

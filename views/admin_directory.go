@@ -1,7 +1,6 @@
 package views
 
 import (
-	"strings"
 	"time"
 
 	"github.com/stewardhq/steward/entitlement"
@@ -124,13 +123,6 @@ func nonEmpty(items ...string) []string {
 		}
 	}
 	return out
-}
-
-func sentenceCase(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 func userDetails(p UserProps) []components.DescriptionItem {
