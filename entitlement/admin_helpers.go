@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/stewardhq/steward/words"
 )
 
 // read runs fn in a read-only transaction with the caller's access loaded.
@@ -183,13 +185,7 @@ func quoteList(names []string) string {
 	for i, n := range names {
 		q[i] = fmt.Sprintf("%q", n)
 	}
-	switch len(q) {
-	case 0:
-		return ""
-	case 1:
-		return q[0]
-	}
-	return strings.Join(q[:len(q)-1], ", ") + " and " + q[len(q)-1]
+	return words.JoinAnd(q)
 }
 
 // load reads one record, turning a missing one into the not-found refusal people see.

@@ -3,7 +3,8 @@ package entitlement
 import (
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -24,13 +25,8 @@ type ValidationError struct {
 
 // Error lists the field messages in a stable order.
 func (e *ValidationError) Error() string {
-	keys := make([]string, 0, len(e.Fields))
-	for k := range e.Fields {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, 0, len(keys))
-	for _, k := range keys {
+	parts := make([]string, 0, len(e.Fields))
+	for _, k := range slices.Sorted(maps.Keys(e.Fields)) {
 		if k == "" {
 			parts = append(parts, e.Fields[k])
 			continue

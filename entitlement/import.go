@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -136,13 +138,8 @@ func fieldRowErrors(line int, err error, columns map[string]string) []RowError {
 	if !errors.As(err, &ve) {
 		return []RowError{{Row: line, Message: err.Error()}}
 	}
-	keys := make([]string, 0, len(ve.Fields))
-	for k := range ve.Fields {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	out := make([]RowError, 0, len(keys))
-	for _, k := range keys {
+	out := make([]RowError, 0, len(ve.Fields))
+	for _, k := range slices.Sorted(maps.Keys(ve.Fields)) {
 		col := k
 		if c, ok := columns[k]; ok {
 			col = c

@@ -13,6 +13,7 @@ import (
 	"github.com/stewardhq/steward/entitlement"
 	"github.com/stewardhq/steward/views"
 	"github.com/stewardhq/steward/views/components"
+	"github.com/stewardhq/steward/words"
 )
 
 // Access serves finding access packages and requesting them.
@@ -166,7 +167,7 @@ func submittedMessage(c echo.Context, b *Base, r entitlement.Request) string {
 	v := described[0]
 	switch r.RequestState {
 	case entitlement.StatePendingApproval:
-		return fmt.Sprintf("Your request for %s was sent to %s for approval.", v.PackageName, views.JoinOr(currentApprovers(v)))
+		return fmt.Sprintf("Your request for %s was sent to %s for approval.", v.PackageName, words.JoinOr(currentApprovers(v)))
 	case entitlement.StateDelivered:
 		return fmt.Sprintf("You now have access to %s.", v.PackageName)
 	case entitlement.StateSubmitted, entitlement.StateDelivering:
@@ -282,7 +283,7 @@ func lifetime(pol entitlement.AssignmentPolicy) string {
 	case pol.ExpirationDateTime != nil:
 		return "until " + pol.ExpirationDateTime.UTC().Format(views.DateFormat)
 	case pol.DurationInDays > 0:
-		return "for " + plural(pol.DurationInDays, "day")
+		return "for " + words.Plural(pol.DurationInDays, "day", "days")
 	}
 	return "until you give it back"
 }
@@ -308,12 +309,12 @@ func scopeWords(pol entitlement.AssignmentPolicy, names map[string]string) strin
 		return "for everyone in the directory, guests included"
 	case entitlement.ScopeSpecificDirectorySubjects:
 		if len(who) > 0 {
-			return "for " + views.JoinOr(who)
+			return "for " + words.JoinOr(who)
 		}
 		return "for named people and groups"
 	case entitlement.ScopeSpecificConnectedOrgSubjects:
 		if len(who) > 0 {
-			return "for people from " + views.JoinOr(who)
+			return "for people from " + words.JoinOr(who)
 		}
 		return "for people from partner organizations"
 	case entitlement.ScopeAllConfiguredConnectedOrgs:
@@ -352,7 +353,7 @@ func approverWords(ps []entitlement.ApproverPreview, limit int) string {
 			out = append(out, p.DisplayName)
 		}
 	}
-	return views.JoinOr(out)
+	return words.JoinOr(out)
 }
 
 // stagePreviews describes each stage's approvers for the request form.
@@ -365,7 +366,7 @@ func stagePreviews(stages []entitlement.StagePreview) []views.StagePreview {
 		}
 		var detail []string
 		if st.TimeoutInDays > 0 {
-			detail = append(detail, fmt.Sprintf("They have %s to decide; after that the request is denied.", plural(st.TimeoutInDays, "day")))
+			detail = append(detail, fmt.Sprintf("They have %s to decide; after that the request is denied.", words.Plural(st.TimeoutInDays, "day", "days")))
 		}
 		var esc []string
 		for _, a := range st.EscalationApprovers {
@@ -374,7 +375,7 @@ func stagePreviews(stages []entitlement.StagePreview) []views.StagePreview {
 			}
 		}
 		if st.EscalationInMinutes > 0 && len(esc) > 0 {
-			detail = append(detail, fmt.Sprintf("If nobody decides within %s, %s %s asked too.", minutesWords(st.EscalationInMinutes), views.JoinAnd(esc), isAre(len(esc))))
+			detail = append(detail, fmt.Sprintf("If nobody decides within %s, %s %s asked too.", words.Minutes(st.EscalationInMinutes), words.JoinAnd(esc), isAre(len(esc))))
 		}
 		sp.Detail = strings.Join(detail, " ")
 		switch {
@@ -414,15 +415,4 @@ func isAre(n int) string {
 		return "is"
 	}
 	return "are"
-}
-
-// minutesWords says a number of minutes the way people do: "2 days", "4 hours", "90 minutes".
-func minutesWords(m int) string {
-	switch {
-	case m%(24*60) == 0:
-		return plural(m/(24*60), "day")
-	case m%60 == 0:
-		return plural(m/60, "hour")
-	}
-	return plural(m, "minute")
 }

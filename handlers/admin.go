@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"maps"
 	"slices"
 	"strings"
 
@@ -122,13 +123,8 @@ func cutKind(v string) (kind, id string, ok bool) {
 // firstMessage returns one message of a validation error, as a sentence, for forms that show a
 // single message.
 func firstMessage(errs map[string]string) string {
-	keys := make([]string, 0, len(errs))
-	for k := range errs {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		return finish(sentence(errs[k]))
+	for _, k := range slices.Sorted(maps.Keys(errs)) {
+		return sentence(errs[k])
 	}
 	return ""
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/stewardhq/steward/entitlement"
 	"github.com/stewardhq/steward/views"
 	"github.com/stewardhq/steward/views/components"
+	"github.com/stewardhq/steward/words"
 )
 
 // AdminAssignments serves a package's assignments and requests tabs, direct assignment
@@ -276,7 +277,7 @@ func (h AdminAssignments) Assign(c echo.Context) error {
 			if _, personal := fields["targetId"]; !personal {
 				return h.form(c, http.StatusUnprocessableEntity, f, fields, nil, "", false)
 			}
-			failures = append(failures, who+": "+finish(sentence(fields["targetId"])))
+			failures = append(failures, who+": "+sentence(fields["targetId"]))
 			left = append(left, uid)
 			continue
 		}
@@ -291,7 +292,7 @@ func (h AdminAssignments) Assign(c echo.Context) error {
 			return err
 		}
 		if msg != "" {
-			failures = append(failures, who+": "+finish(sentence(msg)))
+			failures = append(failures, who+": "+sentence(msg))
 			left = append(left, uid)
 			continue
 		}
@@ -314,7 +315,7 @@ func assignedMessage(done []string) string {
 	if len(done) > 5 {
 		return fmt.Sprintf("Assigned to %d people.", len(done))
 	}
-	return "Assigned to " + joinWords(done, "and") + "."
+	return "Assigned to " + words.JoinAnd(done) + "."
 }
 
 // Remove handles POST /admin/packages/:id/assignments/:aid/remove: an AdminRemove request.

@@ -256,7 +256,7 @@ func (h AdminCatalogs) AddRole(c echo.Context) error {
 		return h.roles(c, http.StatusUnprocessableEntity, role, c.FormValue("q"), false, firstMessage(errs))
 	}
 	if msg, ok := ruleRefusal(err, entitlement.ErrConflict); ok {
-		return h.roles(c, http.StatusConflict, role, c.FormValue("q"), false, finish(sentence(msg)))
+		return h.roles(c, http.StatusConflict, role, c.FormValue("q"), false, sentence(msg))
 	}
 	if err != nil {
 		return err

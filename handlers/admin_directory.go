@@ -272,7 +272,7 @@ func (h AdminDirectory) Block(c echo.Context) error {
 	blocked := c.FormValue("blocked") == "true"
 	if err := h.Svc.SetUserBlocked(ctx, id, blocked); err != nil {
 		if msg, ok := ruleRefusal(err, entitlement.ErrConflict); ok {
-			if err := h.flashError(c, finish(sentence(msg))); err != nil {
+			if err := h.flashError(c, sentence(msg)); err != nil {
 				return err
 			}
 			return c.Redirect(http.StatusSeeOther, usersURL+"/"+id)
@@ -360,7 +360,7 @@ func (h AdminDirectory) AddMember(c echo.Context) error {
 	ctx := c.Request().Context()
 	err := h.Svc.AddGroupMember(ctx, id, uid)
 	if msg, ok := ruleRefusal(err, entitlement.ErrConflict); ok {
-		return h.group(c, http.StatusConflict, "", false, finish(sentence(msg)))
+		return h.group(c, http.StatusConflict, "", false, sentence(msg))
 	}
 	if err != nil {
 		return err

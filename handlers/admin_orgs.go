@@ -255,7 +255,7 @@ func (h AdminOrgs) AddSponsor(c echo.Context) error {
 		return h.show(c, http.StatusUnprocessableEntity, kind, c.FormValue("q"), firstMessage(errs), false)
 	}
 	if msg, ok := ruleRefusal(err, entitlement.ErrConflict); ok {
-		return h.show(c, http.StatusConflict, kind, c.FormValue("q"), finish(sentence(msg)), false)
+		return h.show(c, http.StatusConflict, kind, c.FormValue("q"), sentence(msg), false)
 	}
 	if err != nil {
 		return err

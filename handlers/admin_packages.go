@@ -252,7 +252,7 @@ func (h AdminPackages) AddRole(c echo.Context) error {
 		return h.roles(c, http.StatusUnprocessableEntity, choice, firstMessage(errs))
 	}
 	if msg, ok := ruleRefusal(err, entitlement.ErrConflict); ok {
-		return h.roles(c, http.StatusConflict, choice, finish(sentence(msg)))
+		return h.roles(c, http.StatusConflict, choice, sentence(msg))
 	}
 	if err != nil {
 		return err

@@ -285,7 +285,7 @@ func (h AdminPolicies) save(c echo.Context, t wizardTarget, st wizardState) erro
 		if !ok {
 			var re *entitlement.RuleError
 			if errors.As(err, &re) && errors.Is(err, entitlement.ErrConflict) {
-				st.step, st.general = views.StepSummary, []string{finish(sentence(re.Message))}
+				st.step, st.general = views.StepSummary, []string{sentence(re.Message)}
 				return h.render(c, http.StatusConflict, t, st)
 			}
 			return err
@@ -342,7 +342,7 @@ func (h AdminPolicies) render(c echo.Context, status int, t wizardTarget, st wiz
 		// Messages that belong to no step (such as the package itself) show on the summary.
 		for path, msg := range st.errs {
 			if stepOf(path) == views.StepSummary {
-				props.General = append(props.General, finish(sentence(msg)))
+				props.General = append(props.General, sentence(msg))
 			}
 		}
 	}

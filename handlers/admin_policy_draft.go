@@ -428,17 +428,6 @@ func userSetPhrase(u entitlement.UserSet, names map[string]string) string {
 	return name
 }
 
-// joinWords joins phrases as people write lists: "A", "A and B", "A, B and C" (with or).
-func joinWords(items []string, conj string) string {
-	switch len(items) {
-	case 0:
-		return ""
-	case 1:
-		return items[0]
-	}
-	return strings.Join(items[:len(items)-1], ", ") + " " + conj + " " + items[len(items)-1]
-}
-
 // summarize says what a policy does in plain words, one section per wizard step: who can
 // request, who approves, how long access lasts, how it is reviewed.
 func summarize(in entitlement.PolicyInput, names map[string]string) []views.SummarySection {
@@ -462,7 +451,7 @@ func summarize(in entitlement.PolicyInput, names map[string]string) []views.Summ
 		if len(ps) == 0 {
 			who = append(who, "Nobody has been chosen yet who may request.")
 		} else {
-			who = append(who, words.Capitalize(joinWords(ps, "and"))+" can request.")
+			who = append(who, words.Capitalize(words.JoinAnd(ps))+" can request.")
 		}
 	case entitlement.ScopeAllExistingDirectoryMembers:
 		who = append(who, "Every member of your directory can request (guests cannot).")
@@ -503,16 +492,16 @@ func summarize(in entitlement.PolicyInput, names map[string]string) []views.Summ
 		case i > 0:
 			lead = "Then "
 		}
-		approver := joinWords(prim, "or")
+		approver := words.JoinOr(prim)
 		if approver == "" {
 			approver = "nobody yet"
 		}
-		s := fmt.Sprintf("%s%s approves within %s", lead, approver, views.Plural(st.ApprovalStageTimeOutInDays, "day", "days"))
+		s := fmt.Sprintf("%s%s approves within %s", lead, approver, words.Plural(st.ApprovalStageTimeOutInDays, "day", "days"))
 		if lead == "" {
 			s = words.Capitalize(s)
 		}
 		if len(back) > 0 {
-			s += fmt.Sprintf(" (if there is nobody to ask, %s does)", joinWords(back, "or"))
+			s += fmt.Sprintf(" (if there is nobody to ask, %s does)", words.JoinOr(back))
 		}
 		s += "."
 		if st.IsApproverJustificationRequired {
@@ -523,7 +512,7 @@ func summarize(in entitlement.PolicyInput, names map[string]string) []views.Summ
 			for _, u := range st.EscalationApprovers {
 				esc = append(esc, userSetPhrase(u, names))
 			}
-			s += fmt.Sprintf(" If nobody acts within %s, %s is asked too.", minutesPhrase(st.EscalationTimeInMinutes), joinWords(esc, "and"))
+			s += fmt.Sprintf(" If nobody acts within %s, %s is asked too.", words.Minutes(st.EscalationTimeInMinutes), words.JoinAnd(esc))
 		}
 		appr = append(appr, s)
 	}
@@ -536,7 +525,7 @@ func summarize(in entitlement.PolicyInput, names map[string]string) []views.Summ
 	case in.ExpirationDateTime != nil:
 		life = "Access ends on " + views.FormatDate(*in.ExpirationDateTime)
 	case in.DurationInDays > 0:
-		life = "Access lasts " + views.Plural(in.DurationInDays, "day", "days")
+		life = "Access lasts " + words.Plural(in.DurationInDays, "day", "days")
 	default:
 		life = "Access does not expire"
 	}
@@ -559,9 +548,9 @@ func summarize(in entitlement.PolicyInput, names map[string]string) []views.Summ
 			for _, u := range r.Reviewers {
 				ps = append(ps, userSetPhrase(u, names))
 			}
-			by = joinWords(ps, "and")
+			by = words.JoinAnd(ps)
 		}
-		rev = fmt.Sprintf("Access is reviewed %s by %s; each review stays open %s.", recurrencePhrase(r.RecurrenceType), by, views.Plural(r.DurationInDays, "day", "days"))
+		rev = fmt.Sprintf("Access is reviewed %s by %s; each review stays open %s.", recurrencePhrase(r.RecurrenceType), by, words.Plural(r.DurationInDays, "day", "days"))
 		if r.StartDateTime != nil {
 			rev += " The first review starts on " + views.FormatDate(*r.StartDateTime) + "."
 		}
@@ -575,16 +564,6 @@ func summarize(in entitlement.PolicyInput, names map[string]string) []views.Summ
 		{Title: "Lifecycle", Step: views.StepLifecycle, Lines: []string{life}},
 		{Title: "Access reviews", Step: views.StepReviews, Lines: []string{rev}},
 	}
-}
-
-func minutesPhrase(m int) string {
-	switch {
-	case m > 0 && m%(24*60) == 0:
-		return views.Plural(m/(24*60), "day", "days")
-	case m > 0 && m%60 == 0:
-		return views.Plural(m/60, "hour", "hours")
-	}
-	return views.Plural(m, "minute", "minutes")
 }
 
 // RecurrenceLabel names a review cadence for people.

@@ -96,7 +96,7 @@ func (h AdminSettings) AddCreator(c echo.Context) error {
 		return h.render(c, http.StatusUnprocessableEntity, cur, days, nil, "", false, firstMessage(errs))
 	}
 	if msg, ok := ruleRefusal(err, entitlement.ErrConflict); ok {
-		return h.render(c, http.StatusConflict, cur, days, nil, "", false, finish(sentence(msg)))
+		return h.render(c, http.StatusConflict, cur, days, nil, "", false, sentence(msg))
 	}
 	if err != nil {
 		return err

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/url"
@@ -115,15 +116,7 @@ func refusalMessage(err error) (string, bool) {
 
 // sentence capitalizes a message and ends it with a full stop.
 func sentence(s string) string {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return s
-	}
-	s = words.Capitalize(s)
-	if !strings.HasSuffix(s, ".") && !strings.HasSuffix(s, "?") && !strings.HasSuffix(s, "!") {
-		s += "."
-	}
-	return s
+	return finish(words.Capitalize(strings.TrimSpace(s)))
 }
 
 // fieldMessages capitalizes the messages of a validation error for display by the fields.
@@ -215,7 +208,7 @@ func requestStatus(v entitlement.RequestView, now time.Time) string {
 	r := v.Request
 	switch r.RequestState {
 	case entitlement.StatePendingApproval:
-		who := views.JoinOr(currentApprovers(v))
+		who := words.JoinOr(currentApprovers(v))
 		if who == "" {
 			who = "an approver"
 		}
@@ -273,13 +266,6 @@ func requestRow(v entitlement.RequestView, now time.Time) views.RequestRow {
 	}
 }
 
-func plural(n int, unit string) string {
-	if n == 1 {
-		return "1 " + unit
-	}
-	return fmt.Sprintf("%d %ss", n, unit)
-}
-
 // quote puts a reason in quotation marks.
 func quote(s string) string {
 	if s == "" {
@@ -315,7 +301,7 @@ func scheduleWords(v entitlement.RequestView) (start, end string) {
 		case v.PolicyExpiration != nil:
 			end = v.PolicyExpiration.UTC().Format(views.TimeFormat)
 		case v.PolicyDurationInDays > 0:
-			end = plural(v.PolicyDurationInDays, "day") + " after it starts"
+			end = words.Plural(v.PolicyDurationInDays, "day", "days") + " after it starts"
 		default:
 			end = "No end date"
 		}
@@ -346,16 +332,7 @@ func resourceKind(resourceType, origin string) string {
 func heldRoles(roles []entitlement.AssignmentResourceRole) []views.GrantedRole {
 	out := make([]views.GrantedRole, 0, len(roles))
 	for _, r := range roles {
-		out = append(out, views.GrantedRole{Resource: firstNonEmpty(r.ResourceName, "A resource"), Role: r.RoleName})
+		out = append(out, views.GrantedRole{Resource: cmp.Or(r.ResourceName, "A resource"), Role: r.RoleName})
 	}
 	return out
-}
-
-func firstNonEmpty(values ...string) string {
-	for _, v := range values {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

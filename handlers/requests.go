@@ -10,6 +10,7 @@ import (
 	"github.com/stewardhq/steward/entitlement"
 	"github.com/stewardhq/steward/views"
 	"github.com/stewardhq/steward/views/components"
+	"github.com/stewardhq/steward/words"
 )
 
 // Requests serves the signed-in person's requests.
@@ -156,7 +157,7 @@ func timeline(v entitlement.RequestView, now time.Time, me string) components.Ti
 			if len(r.Stages) > 1 {
 				it.Title = fmt.Sprintf("Stage %d of %d: sent for approval", e.Stage, len(r.Stages))
 			}
-			it.Who = views.JoinOr(names(v, st.Approvers))
+			it.Who = words.JoinOr(names(v, st.Approvers))
 			if st.UsedBackup {
 				it.Detail = "Backup approvers, because " + strings.Join(st.Notes, "; ") + "."
 			}
@@ -174,7 +175,7 @@ func timeline(v entitlement.RequestView, now time.Time, me string) components.Ti
 		case entitlement.EventEscalated:
 			st := r.Stages[e.Stage-1]
 			it.Title = stageTitle(stageOf(e), "Escalated")
-			it.Who = views.JoinAnd(names(v, st.EscalationApprovers))
+			it.Who = words.JoinAnd(names(v, st.EscalationApprovers))
 			it.Detail = "Nobody decided in time, so more approvers were asked."
 			if len(st.EscalationApprovers) == 0 {
 				it.Detail = sentence(e.Detail)
@@ -246,10 +247,10 @@ func timeline(v entitlement.RequestView, now time.Time, me string) components.Ti
 		}
 		items = append(items, components.TimelineItem{Title: deliveredTitle(r), Upcoming: true})
 		p.Items = items
-		who := views.JoinOr(names(v, r.PendingApprovers()))
+		who := words.JoinOr(names(v, r.PendingApprovers()))
 		next := who + " decides."
 		if len(r.PendingApprovers()) > 1 {
-			next = "One of " + views.JoinAnd(names(v, r.PendingApprovers())) + " decides; the first decision counts."
+			next = "One of " + words.JoinAnd(names(v, r.PendingApprovers())) + " decides; the first decision counts."
 		}
 		if r.CurrentStage+1 < len(r.Stages) {
 			next += " If approved, the next stage's approvers are asked."

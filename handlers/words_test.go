@@ -70,11 +70,6 @@ func TestPolicyWords(t *testing.T) {
 			t.Errorf("scope %s: %q, want %q", tc.scope, got, tc.want)
 		}
 	}
-	for m, want := range map[int]string{60: "1 hour", 90: "90 minutes", 2880: "2 days", 180: "3 hours"} {
-		if got := minutesWords(m); got != want {
-			t.Errorf("minutesWords(%d) = %q, want %q", m, got, want)
-		}
-	}
 }
 
 func TestRequestStatusWords(t *testing.T) {

@@ -4,6 +4,8 @@
 package words
 
 import (
+	"strconv"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -30,4 +32,39 @@ func mapFirst(s string, f func(rune) rune) string {
 		return s
 	}
 	return string(m) + s[n:]
+}
+
+// Plural counts with a noun: "1 day", "3 days".
+func Plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
+// Minutes says a number of minutes in the largest whole unit: "2 days", "4 hours", "90 minutes".
+func Minutes(m int) string {
+	switch {
+	case m > 0 && m%(24*60) == 0:
+		return Plural(m/(24*60), "day", "days")
+	case m > 0 && m%60 == 0:
+		return Plural(m/60, "hour", "hours")
+	}
+	return Plural(m, "minute", "minutes")
+}
+
+// JoinAnd lists items as people write them: "A", "A and B", "A, B and C".
+func JoinAnd(items []string) string { return join(items, "and") }
+
+// JoinOr lists alternatives: "A", "A or B", "A, B or C" (any one of them).
+func JoinOr(items []string) string { return join(items, "or") }
+
+func join(items []string, conj string) string {
+	switch len(items) {
+	case 0:
+		return ""
+	case 1:
+		return items[0]
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " " + conj + " " + items[len(items)-1]
 }

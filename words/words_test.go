@@ -33,3 +33,42 @@ func TestCapitalize(t *testing.T) {
 		}
 	}
 }
+
+func TestPluralAndMinutes(t *testing.T) {
+	for _, tc := range []struct {
+		got, want string
+	}{
+		{Plural(0, "day", "days"), "0 days"},
+		{Plural(1, "day", "days"), "1 day"},
+		{Plural(2, "request is", "requests are"), "2 requests are"},
+		{Minutes(0), "0 minutes"},
+		{Minutes(1), "1 minute"},
+		{Minutes(90), "90 minutes"},
+		{Minutes(60), "1 hour"},
+		{Minutes(180), "3 hours"},
+		{Minutes(2880), "2 days"},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("%q, want %q", tc.got, tc.want)
+		}
+	}
+}
+
+func TestJoin(t *testing.T) {
+	for _, tc := range []struct {
+		in      []string
+		and, or string
+	}{
+		{nil, "", ""},
+		{[]string{"A"}, "A", "A"},
+		{[]string{"A", "B"}, "A and B", "A or B"},
+		{[]string{"A", "B", "C"}, "A, B and C", "A, B or C"},
+	} {
+		if got := JoinAnd(tc.in); got != tc.and {
+			t.Errorf("JoinAnd(%q) = %q, want %q", tc.in, got, tc.and)
+		}
+		if got := JoinOr(tc.in); got != tc.or {
+			t.Errorf("JoinOr(%q) = %q, want %q", tc.in, got, tc.or)
+		}
+	}
+}
