@@ -70,7 +70,6 @@ func (s *Service) CreateUser(ctx context.Context, in UserInput) (User, error) {
 			return err
 		}
 		applyUserInput(&u, in)
-		u.UserPrincipalName = u.Email
 		u.ModifiedDateTime = u.CreatedDateTime
 		if err := tx.Users().Put(u); err != nil {
 			return fmt.Errorf("create user %s: %w", u.Email, err)
@@ -100,18 +99,7 @@ func (s *Service) UpdateUser(ctx context.Context, id string, in UserInput) (User
 			return err
 		}
 		old := u
-		applyUserInput(&u, in)
-		if old.UserPrincipalName == old.Email {
-			u.UserPrincipalName = u.Email
-		}
-		var c changes
-		c.text("displayName", old.DisplayName, u.DisplayName)
-		c.text("mail", old.Email, u.Email)
-		c.text("userType", old.UserType, u.UserType)
-		c.text("department", old.Department, u.Department)
-		c.text("jobTitle", old.JobTitle, u.JobTitle)
-		c.text("managerId", old.ManagerID, u.ManagerID)
-		c.text("connectedOrganizationId", old.ConnectedOrganizationID, u.ConnectedOrganizationID)
+		c := applyUserInput(&u, in)
 		out = u
 		if len(c) == 0 {
 			out = old
@@ -127,7 +115,11 @@ func (s *Service) UpdateUser(ctx context.Context, id string, in UserInput) (User
 	return out, err
 }
 
-func applyUserInput(u *User, in UserInput) {
+// applyUserInput copies a person's directory fields from in and says what changed. The form,
+// the import and creation all go through it, so that they change and compare the same fields.
+// A principal name that was the e-mail address follows it (a new user's is empty, so it does).
+func applyUserInput(u *User, in UserInput) changes {
+	old := *u
 	u.DisplayName = in.DisplayName
 	u.Email = in.Email
 	u.UserType = in.UserType
@@ -135,6 +127,18 @@ func applyUserInput(u *User, in UserInput) {
 	u.JobTitle = in.JobTitle
 	u.ManagerID = in.ManagerID
 	u.ConnectedOrganizationID = in.ConnectedOrganizationID
+	if old.UserPrincipalName == old.Email {
+		u.UserPrincipalName = u.Email
+	}
+	var c changes
+	c.text("displayName", old.DisplayName, u.DisplayName)
+	c.text("mail", old.Email, u.Email)
+	c.text("userType", old.UserType, u.UserType)
+	c.text("department", old.Department, u.Department)
+	c.text("jobTitle", old.JobTitle, u.JobTitle)
+	c.text("managerId", old.ManagerID, u.ManagerID)
+	c.text("connectedOrganizationId", old.ConnectedOrganizationID, u.ConnectedOrganizationID)
+	return c
 }
 
 // maxManagerChain bounds the walk up a management chain when looking for a loop.

@@ -332,7 +332,6 @@ func (s *Service) ImportUsers(ctx context.Context, r io.Reader) (ImportReport, e
 			if pl.existing == nil {
 				u := User{ID: ids[in.Email], AccountEnabled: true, CreatedDateTime: now, ModifiedDateTime: now}
 				applyUserInput(&u, in)
-				u.UserPrincipalName = u.Email
 				if err := tx.Users().Put(u); err != nil {
 					return fmt.Errorf("import user on line %d: %w", pl.row.line, err)
 				}
@@ -342,14 +341,8 @@ func (s *Service) ImportUsers(ctx context.Context, r io.Reader) (ImportReport, e
 				}
 				continue
 			}
-			u, old := *pl.existing, *pl.existing
-			applyUserInput(&u, in)
-			var c changes
-			c.text("displayName", old.DisplayName, u.DisplayName)
-			c.text("userType", old.UserType, u.UserType)
-			c.text("department", old.Department, u.Department)
-			c.text("jobTitle", old.JobTitle, u.JobTitle)
-			c.text("managerId", old.ManagerID, u.ManagerID)
+			u := *pl.existing
+			c := applyUserInput(&u, in)
 			if len(c) == 0 {
 				continue
 			}
