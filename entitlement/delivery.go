@@ -621,7 +621,7 @@ func hasAccessOrOpenRequest(tx Tx, userID, except string) (bool, error) {
 	if live.Total > 0 {
 		return true, nil
 	}
-	open, err := tx.Requests().ByTarget(userID, RequestFilter{States: []string{StateSubmitted, StatePendingApproval, StateScheduled, StateDelivering}}, ListOptions{Limit: MaxPageSize})
+	open, err := tx.Requests().ByTarget(userID, RequestFilter{States: OpenRequestStates()}, ListOptions{Limit: MaxPageSize})
 	if err != nil {
 		return false, err
 	}

@@ -182,7 +182,7 @@ func (s *Service) DeletePolicy(ctx context.Context, id string) error {
 			return conflict("policyHasAssignments", "%d live assignment(s) were made through the policy %q; remove them before deleting it", n, p.DisplayName)
 		}
 		open, err := CollectAll(func(o ListOptions) (Page[Request], error) {
-			return tx.Requests().ByPackage(p.AccessPackageID, RequestFilter{States: openRequestStates}, o)
+			return tx.Requests().ByPackage(p.AccessPackageID, RequestFilter{States: OpenRequestStates()}, o)
 		})
 		if err != nil {
 			return fmt.Errorf("delete policy: %w", err)
@@ -196,9 +196,6 @@ func (s *Service) DeletePolicy(ctx context.Context, id string) error {
 		return s.audit(tx, a.p, "policy.delete", "policy", p.ID, p.DisplayName, fmt.Sprintf("deleted policy %q", p.DisplayName))
 	})
 }
-
-// openRequestStates are the states of requests that are not finished yet.
-var openRequestStates = []string{StateSubmitted, StatePendingApproval, StateScheduled, StateDelivering}
 
 // checkPolicy validates a policy input against the store: referenced people, groups and
 // organizations must exist (their names are copied into the userSets' descriptions), and a

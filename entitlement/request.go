@@ -1,6 +1,9 @@
 package entitlement
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Assignment request types.
 const (
@@ -40,14 +43,19 @@ const (
 	RequestStatusCanceled           = "Canceled"
 )
 
-// IsFinalRequestState reports whether a request in state s will not change again.
-func IsFinalRequestState(s string) bool {
-	switch s {
-	case StateDelivered, StatePartiallyDelivered, StateDenied, StateCanceled:
-		return true
-	}
-	return false
+// OpenRequestStates returns the states of a request that is not finished yet: it may still be
+// decided, start or be delivered. Lists, filters and the checks for unfinished work use it.
+func OpenRequestStates() []string {
+	return []string{StateSubmitted, StatePendingApproval, StateScheduled, StateDelivering}
 }
+
+// FinalRequestStates returns the states a request ends in.
+func FinalRequestStates() []string {
+	return []string{StateDelivered, StatePartiallyDelivered, StateDenied, StateCanceled}
+}
+
+// IsFinalRequestState reports whether a request in state s will not change again.
+func IsFinalRequestState(s string) bool { return slices.Contains(FinalRequestStates(), s) }
 
 // Expiration pattern types.
 const (
@@ -164,6 +172,16 @@ type Request struct {
 
 // IsOpen reports whether the request still awaits a decision or delivery.
 func (r Request) IsOpen() bool { return !IsFinalRequestState(r.RequestState) }
+
+// IsCancelable reports whether the requestor may still cancel the request: until delivery
+// begins.
+func (r Request) IsCancelable() bool {
+	switch r.RequestState {
+	case StateSubmitted, StatePendingApproval, StateScheduled:
+		return true
+	}
+	return false
+}
 
 // PendingApprovers returns everyone who may decide the current stage now.
 func (r Request) PendingApprovers() []string {

@@ -440,9 +440,7 @@ func (s *Service) CancelRequest(ctx context.Context, id string) error {
 		if r.RequestorID != p.UserID {
 			return ruleError(ErrForbidden, "notYourRequest", "only the person who made a request can cancel it")
 		}
-		switch r.RequestState {
-		case StateSubmitted, StatePendingApproval, StateScheduled:
-		default:
+		if !r.IsCancelable() {
 			return ruleError(ErrConflict, "notCancelable", "the request is already %s and can no longer be canceled", stateWords(r.RequestState))
 		}
 		var waiting []string

@@ -14,7 +14,7 @@ func requestStates(state string) []string {
 	case "all":
 		return nil
 	case "open":
-		return []string{entitlement.StateSubmitted, entitlement.StatePendingApproval, entitlement.StateScheduled, entitlement.StateDelivering}
+		return entitlement.OpenRequestStates()
 	}
 	return []string{state}
 }

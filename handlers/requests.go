@@ -20,8 +20,8 @@ type Requests struct {
 
 // requestFilters are the tabs of the requests list and the states each shows.
 var requestFilters = map[string][]string{
-	"open": {entitlement.StateSubmitted, entitlement.StatePendingApproval, entitlement.StateScheduled, entitlement.StateDelivering},
-	"done": {entitlement.StateDelivered, entitlement.StatePartiallyDelivered, entitlement.StateDenied, entitlement.StateCanceled},
+	"open": entitlement.OpenRequestStates(),
+	"done": entitlement.FinalRequestStates(),
 	"all":  nil,
 }
 
@@ -82,7 +82,7 @@ func (h Requests) Show(c echo.Context) error {
 		Requester: person(v.Person(r.RequestorID)), Target: person(v.Person(r.TargetID)),
 		Justification: r.Justification, Submitted: views.At(now, r.CreatedDateTime), Start: start, End: end,
 		Timeline:  timeline(v, now, who.UserID),
-		CanCancel: r.RequestorID == who.UserID && (r.RequestState == entitlement.StatePendingApproval || r.RequestState == entitlement.StateScheduled || r.RequestState == entitlement.StateSubmitted),
+		CanCancel: r.RequestorID == who.UserID && r.IsCancelable(),
 	}
 	d.Refresh = r.RequestState == entitlement.StateSubmitted || r.RequestState == entitlement.StateDelivering
 	if r.RequestState == entitlement.StateDelivered && r.TargetID == who.UserID && r.RequestType != entitlement.RequestUserRemove {
