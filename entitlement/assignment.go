@@ -43,6 +43,16 @@ func (a Assignment) IsLive() bool { return a.AssignmentState != AssignmentExpire
 // EndDateTime returns when the assignment ends, or nil when it does not.
 func (a Assignment) EndDateTime() *time.Time { return a.Schedule.Expiration.EndDateTime }
 
+// EndsBy reports whether the assignment is live and ends at t or before.
+func (a Assignment) EndsBy(t time.Time) bool {
+	end := a.EndDateTime()
+	return a.IsLive() && end != nil && !end.After(t)
+}
+
+// EndsSoon reports whether the assignment ends within ReminderEarly of now: the window in which
+// its holder is reminded, and in which the pages show it as ending soon.
+func (a Assignment) EndsSoon(now time.Time) bool { return a.EndsBy(now.Add(ReminderEarly)) }
+
 // Assignment resource role statuses.
 const (
 	RoleStatusPendingFulfillment = "PendingFulfillment"

@@ -91,7 +91,7 @@ func assignmentRow(v entitlement.AssignmentView, now time.Time) views.Assignment
 		} else {
 			row.Ends = views.At(now, *end)
 			row.EndsWords = "Ends " + views.Relative(now, *end)
-			row.EndsSoon = end.Sub(now) < 14*24*time.Hour
+			row.EndsSoon = a.EndsSoon(now)
 		}
 		row.CanExtend = v.CanExtend
 		row.ExtendApproval = v.ExtensionNeedsApproval

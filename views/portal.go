@@ -293,7 +293,7 @@ type AssignmentRow struct {
 	Started   Time
 	Ends      Time   // zero when it does not end
 	EndsWords string // "Ends in 3 days", "No end date", "Ended 2 days ago"
-	EndsSoon  bool   // within 14 days
+	EndsSoon  bool   // within entitlement.ReminderEarly
 
 	CanExtend       bool
 	ExtendApproval  bool   // extending needs approval
