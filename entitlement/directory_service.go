@@ -530,7 +530,7 @@ func (s *Service) GroupMembers(ctx context.Context, groupID string, opt ListOpti
 		if _, err := getGroup(tx, groupID); err != nil {
 			return err
 		}
-		if q := searchOf(opt); q != "" {
+		if q := SearchKey(opt.Search); q != "" {
 			ids, err := CollectAll(func(o ListOptions) (Page[string], error) { return tx.Groups().MemberIDs(groupID, o) })
 			if err != nil {
 				return fmt.Errorf("list members: %w", err)
@@ -541,12 +541,12 @@ func (s *Service) GroupMembers(ctx context.Context, groupID string, opt ListOpti
 				if err != nil {
 					return fmt.Errorf("list members: %w", err)
 				}
-				if matchesSearch(q, u.DisplayName, u.Email) {
+				if MatchesSearch(q, u.DisplayName, u.Email) {
 					users = append(users, u)
 				}
 			}
 			sortUsers(users)
-			out, err = pageOf(users, func(u User) string { return sortKey(u.Label(), u.ID) }, opt)
+			out, err = PageOf(users, func(u User) string { return sortKey(u.Label(), u.ID) }, opt)
 			return err
 		}
 		ids, err := tx.Groups().MemberIDs(groupID, opt)

@@ -55,7 +55,7 @@ func (s *Service) PolicyByID(ctx context.Context, id string) (AssignmentPolicy, 
 func (s *Service) ListPolicies(ctx context.Context, opt ListOptions) (Page[AssignmentPolicy], error) {
 	var out Page[AssignmentPolicy]
 	err := s.read(ctx, func(tx Tx, a *access) error {
-		q := searchOf(opt)
+		q := SearchKey(opt.Search)
 		var err error
 		if a.isAdmin() && q == "" {
 			out, err = tx.Policies().List(opt)
@@ -85,10 +85,10 @@ func (s *Service) ListPolicies(ctx context.Context, opt ListOptions) (Page[Assig
 				}
 			}
 		}
-		all = slices.DeleteFunc(all, func(p AssignmentPolicy) bool { return !matchesSearch(q, p.DisplayName) })
+		all = slices.DeleteFunc(all, func(p AssignmentPolicy) bool { return !MatchesSearch(q, p.DisplayName) })
 		key := func(p AssignmentPolicy) string { return sortKey(p.DisplayName, p.ID) }
 		sort.Slice(all, func(i, j int) bool { return key(all[i]) < key(all[j]) })
-		out, err = pageOf(all, key, opt)
+		out, err = PageOf(all, key, opt)
 		return err
 	})
 	return out, err

@@ -39,41 +39,14 @@ func matchingUsers(ctx context.Context, svc *entitlement.Service, q string) (map
 }
 
 // filtered pages a list that must be narrowed to some people: it reads the whole list under the
-// state filter and pages the matches in memory.
+// state filter and pages the matches in memory. The lists come in id order, the key's.
 func filtered[T any](list func(entitlement.ListOptions) (entitlement.Page[T], error), keep func(T) bool, key func(T) string, opt entitlement.ListOptions) (entitlement.Page[T], error) {
 	all, err := entitlement.CollectAll(list)
 	if err != nil {
 		return entitlement.Page[T]{}, err
 	}
 	all = slices.DeleteFunc(all, func(x T) bool { return !keep(x) })
-	return pageInMemory(all, key, opt), nil
-}
-
-// pageInMemory pages items in their order; cursors are the key of the neighbouring item.
-func pageInMemory[T any](items []T, key func(T) string, opt entitlement.ListOptions) entitlement.Page[T] {
-	size := opt.PageSize()
-	idx := func(k string) int { return slices.IndexFunc(items, func(x T) bool { return key(x) == k }) }
-	from, to := 0, min(size, len(items))
-	switch {
-	case opt.After != "":
-		if i := idx(opt.After); i >= 0 {
-			from = i + 1
-			to = min(from+size, len(items))
-		}
-	case opt.Before != "":
-		if i := idx(opt.Before); i >= 0 {
-			to = i
-			from = max(to-size, 0)
-		}
-	}
-	p := entitlement.Page[T]{Items: items[from:to], Total: len(items)}
-	if from > 0 && from < len(items) {
-		p.Prev = key(items[from])
-	}
-	if to < len(items) && to > 0 {
-		p.Next = key(items[to-1])
-	}
-	return p
+	return entitlement.PageOf(all, key, opt)
 }
 
 func assignmentStates(state string) []string {

@@ -387,7 +387,7 @@ func (s scan[T]) total(tx *bolt.Tx) (int, error) {
 // list pages through the whole table in its natural order, or through the search index when the
 // options carry a search.
 func (t *table[T]) list(tx *bolt.Tx, opt entitlement.ListOptions, keep func(T) bool) (entitlement.Page[T], error) {
-	if q := searchKey(opt.Search); q != "" {
+	if q := entitlement.SearchKey(opt.Search); q != "" {
 		if !t.hasIndex("search") {
 			return entitlement.Page[T]{}, fmt.Errorf("list %s: search is not supported", t.what)
 		}
@@ -413,30 +413,6 @@ func (t *table[T]) hasIndex(name string) bool {
 	return false
 }
 
-// searchKey normalizes a search string the way search tokens are stored.
-func searchKey(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
-
-// searchTokens returns the index values that make a record findable by a prefix of any word of
-// its name or of its e-mail address.
-func searchTokens(texts ...string) []string {
-	var out []string
-	for _, s := range texts {
-		s = strings.ToLower(strings.TrimSpace(s))
-		if s == "" {
-			continue
-		}
-		if !containsString(out, s) {
-			out = append(out, s)
-		}
-		for _, w := range strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '-' || r == '.' || r == '_' || r == '@' }) {
-			if !containsString(out, w) {
-				out = append(out, w)
-			}
-		}
-	}
-	return out
-}
-
 func nameKey(name string) []string { return []string{lowerName(name)} }
 
 // lowerName is the sort form of a name: trimmed, lower-cased, without the key separator.
@@ -449,7 +425,7 @@ func lowerName(name string) string {
 // and the key itself carries the list order (see table.search).
 func searchKeys(name string, texts ...string) []string {
 	n := lowerName(name)
-	toks := searchTokens(texts...)
+	toks := entitlement.SearchTokens(texts...)
 	out := make([]string, 0, len(toks))
 	for _, tok := range toks {
 		out = append(out, strings.ReplaceAll(tok, sep, "")+sep+n)

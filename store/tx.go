@@ -180,7 +180,7 @@ type resources struct{ b *bolt.Tx }
 func (r resources) Get(id string) (entitlement.Resource, error) { return resourcesTable.get(r.b, id) }
 func (r resources) ByCatalog(catalogID string, opt entitlement.ListOptions) (entitlement.Page[entitlement.Resource], error) {
 	var keep func(entitlement.Resource) bool
-	if q := searchKey(opt.Search); q != "" {
+	if q := entitlement.SearchKey(opt.Search); q != "" {
 		keep = func(x entitlement.Resource) bool { return strings.Contains(strings.ToLower(x.DisplayName), q) }
 		opt.Search = ""
 	}
@@ -217,7 +217,7 @@ func (p accessPackages) List(opt entitlement.ListOptions) (entitlement.Page[enti
 }
 func (p accessPackages) ByCatalog(catalogID string, opt entitlement.ListOptions) (entitlement.Page[entitlement.AccessPackage], error) {
 	var keep func(entitlement.AccessPackage) bool
-	if q := searchKey(opt.Search); q != "" {
+	if q := entitlement.SearchKey(opt.Search); q != "" {
 		keep = func(x entitlement.AccessPackage) bool { return strings.Contains(strings.ToLower(x.DisplayName), q) }
 		opt.Search = ""
 	}
