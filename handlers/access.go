@@ -115,11 +115,11 @@ func (h Access) Request(c echo.Context) error {
 	f.Start = c.FormValue("start")
 	f.End = c.FormValue("end")
 	errs := map[string]string{}
-	start, err := parseFormTime(f.Start)
+	start, err := parseFormTime(f.Start, h.now())
 	if err != nil {
 		errs["schedule.startDateTime"] = sentence(err.Error())
 	}
-	end, err := parseFormTime(f.End)
+	end, err := parseFormTime(f.End, h.now())
 	if err != nil {
 		errs["schedule.expiration.endDateTime"] = sentence(err.Error())
 	}

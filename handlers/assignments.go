@@ -154,7 +154,7 @@ func (h Assignments) Extend(c echo.Context) error {
 		return err
 	}
 	just, endText := c.FormValue("justification"), c.FormValue("end")
-	end, err := parseFormTime(endText)
+	end, err := parseFormTime(endText, h.now())
 	if err != nil {
 		return h.renderExtend(c, http.StatusUnprocessableEntity, v, just, endText, map[string]string{"schedule.expiration.endDateTime": sentence(err.Error())})
 	}

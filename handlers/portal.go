@@ -131,8 +131,9 @@ func fieldMessages(fields map[string]string) map[string]string {
 // formInputTime is how datetime-local inputs write times: "2006-01-02T15:04", in UTC here.
 const formInputTime = "2006-01-02T15:04"
 
-// parseFormTime reads a datetime-local (or date) value as UTC; empty gives nil.
-func parseFormTime(s string) (*time.Time, error) {
+// parseFormTime reads a datetime-local (or date) value as UTC; empty gives nil. The message for
+// a value it cannot read shows now in the expected form.
+func parseFormTime(s string, now time.Time) (*time.Time, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return nil, nil
@@ -142,7 +143,7 @@ func parseFormTime(s string) (*time.Time, error) {
 			return &t, nil
 		}
 	}
-	return nil, fmt.Errorf("enter a date and time such as %s", time.Now().UTC().Format(formInputTime))
+	return nil, fmt.Errorf("enter a date and time such as %s", now.UTC().Format(formInputTime))
 }
 
 func formTime(t *time.Time) string {

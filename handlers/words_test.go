@@ -132,3 +132,12 @@ func TestPaginationLabelTrustsNoForgedPosition(t *testing.T) {
 		}
 	}
 }
+
+// TestFormTimeExampleComesFromTheClock: the example in the message for an unreadable time is the
+// service's now, not the wall clock's, so pages agree with the rules when time is moved.
+func TestFormTimeExampleComesFromTheClock(t *testing.T) {
+	now := time.Date(2031, 3, 12, 9, 30, 0, 0, time.UTC)
+	if _, err := parseFormTime("next week", now); err == nil || !strings.Contains(err.Error(), "2031-03-12T09:30") {
+		t.Errorf("parseFormTime: %v, want an example at %s", err, now)
+	}
+}
