@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/stewardhq/steward/entitlement"
 	"github.com/stewardhq/steward/views"
+	"github.com/stewardhq/steward/words"
 )
 
 // The admin navigation's items, for adminPage's current argument.
@@ -106,14 +107,6 @@ func (b *Base) flashError(c echo.Context, msg string) error {
 	return b.Flash(c, "error", msg)
 }
 
-// finish ends a sentence with a full stop unless it has one.
-func finish(s string) string {
-	if s == "" || strings.HasSuffix(s, ".") || strings.HasSuffix(s, "?") || strings.HasSuffix(s, "!") {
-		return s
-	}
-	return s + "."
-}
-
 // cutKind splits a picker choice "user:<id>" into its kind and id.
 func cutKind(v string) (kind, id string, ok bool) {
 	kind, id, ok = strings.Cut(v, ":")
@@ -124,7 +117,7 @@ func cutKind(v string) (kind, id string, ok bool) {
 // single message.
 func firstMessage(errs map[string]string) string {
 	for _, k := range slices.Sorted(maps.Keys(errs)) {
-		return sentence(errs[k])
+		return words.Sentence(errs[k])
 	}
 	return ""
 }

@@ -250,7 +250,7 @@ func (h AdminAssignments) Assign(c echo.Context) error {
 			if _, personal := fields["targetId"]; !personal {
 				return h.form(c, http.StatusUnprocessableEntity, f, fields, nil, "", false)
 			}
-			failures = append(failures, who+": "+sentence(fields["targetId"]))
+			failures = append(failures, who+": "+words.Sentence(fields["targetId"]))
 			left = append(left, uid)
 			continue
 		}
@@ -265,7 +265,7 @@ func (h AdminAssignments) Assign(c echo.Context) error {
 			return err
 		}
 		if msg != "" {
-			failures = append(failures, who+": "+sentence(msg))
+			failures = append(failures, who+": "+words.Sentence(msg))
 			left = append(left, uid)
 			continue
 		}
@@ -305,7 +305,7 @@ func (h AdminAssignments) Remove(c echo.Context) error {
 		RequestType: entitlement.RequestAdminRemove, AssignmentID: a.ID, Justification: strings.TrimSpace(c.FormValue("justification")),
 	})
 	if msg, ok := ruleRefusal(err, entitlement.ErrConflict); ok {
-		if err := h.flashError(c, who+"'s access was not removed: "+finish(msg)); err != nil {
+		if err := h.flashError(c, who+"'s access was not removed: "+words.Finish(msg)); err != nil {
 			return err
 		}
 		return c.Redirect(http.StatusSeeOther, back)

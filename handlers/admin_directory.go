@@ -10,6 +10,7 @@ import (
 	"github.com/stewardhq/steward/entitlement"
 	"github.com/stewardhq/steward/views"
 	"github.com/stewardhq/steward/views/components"
+	"github.com/stewardhq/steward/words"
 )
 
 // AdminDirectory serves the directory: users and groups, a user's page with their access,
@@ -272,7 +273,7 @@ func (h AdminDirectory) Block(c echo.Context) error {
 	blocked := c.FormValue("blocked") == "true"
 	if err := h.Svc.SetUserBlocked(ctx, id, blocked); err != nil {
 		if msg, ok := ruleRefusal(err, entitlement.ErrConflict); ok {
-			if err := h.flashError(c, sentence(msg)); err != nil {
+			if err := h.flashError(c, words.Sentence(msg)); err != nil {
 				return err
 			}
 			return c.Redirect(http.StatusSeeOther, usersURL+"/"+id)
@@ -360,7 +361,7 @@ func (h AdminDirectory) AddMember(c echo.Context) error {
 	ctx := c.Request().Context()
 	err := h.Svc.AddGroupMember(ctx, id, uid)
 	if msg, ok := ruleRefusal(err, entitlement.ErrConflict); ok {
-		return h.group(c, http.StatusConflict, "", false, sentence(msg))
+		return h.group(c, http.StatusConflict, "", false, words.Sentence(msg))
 	}
 	if err != nil {
 		return err
@@ -455,7 +456,7 @@ func (h AdminDirectory) DeleteGroup(c echo.Context) error {
 	}
 	if err := h.Svc.DeleteGroup(ctx, g.ID); err != nil {
 		if msg, ok := ruleRefusal(err, entitlement.ErrConflict); ok {
-			if err := h.flashError(c, "The group was not deleted: "+finish(msg)); err != nil {
+			if err := h.flashError(c, "The group was not deleted: "+words.Finish(msg)); err != nil {
 				return err
 			}
 			return c.Redirect(http.StatusSeeOther, groupsURL+"/"+g.ID)

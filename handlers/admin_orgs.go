@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/stewardhq/steward/entitlement"
 	"github.com/stewardhq/steward/views"
+	"github.com/stewardhq/steward/words"
 )
 
 // AdminOrgs serves the connected organizations: list, create, edit, delete, and their sponsors.
@@ -164,7 +165,7 @@ func (h AdminOrgs) Delete(c echo.Context) error {
 	}
 	if err := h.Svc.DeleteConnectedOrganization(ctx, o.ID); err != nil {
 		if msg, ok := ruleRefusal(err, entitlement.ErrConflict); ok {
-			if err := h.flashError(c, "The organization was not deleted: "+finish(msg)); err != nil {
+			if err := h.flashError(c, "The organization was not deleted: "+words.Finish(msg)); err != nil {
 				return err
 			}
 			return c.Redirect(http.StatusSeeOther, orgsURL+"/"+o.ID)
@@ -255,7 +256,7 @@ func (h AdminOrgs) AddSponsor(c echo.Context) error {
 		return h.show(c, http.StatusUnprocessableEntity, kind, c.FormValue("q"), firstMessage(errs), false)
 	}
 	if msg, ok := ruleRefusal(err, entitlement.ErrConflict); ok {
-		return h.show(c, http.StatusConflict, kind, c.FormValue("q"), sentence(msg), false)
+		return h.show(c, http.StatusConflict, kind, c.FormValue("q"), words.Sentence(msg), false)
 	}
 	if err != nil {
 		return err

@@ -86,7 +86,7 @@ func adminRequestRows(ctx context.Context, b *Base, rs []entitlement.Request, li
 		if linkUser {
 			row.UserURL = "/admin/directory/users/" + v.TargetID
 		}
-		row.Timeline = timeline(v, now, me)
+		row.Timeline = views.RequestTimeline(v, now, me)
 		rows = append(rows, row)
 	}
 	return rows, nil

@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/stewardhq/steward/entitlement"
 	"github.com/stewardhq/steward/views"
+	"github.com/stewardhq/steward/words"
 )
 
 // AdminResources serves a catalog's resources tab and the resource requests that add a
@@ -140,7 +141,7 @@ func (h AdminResources) Remove(c echo.Context) error {
 	back := "/admin/catalogs/" + id + "/resources"
 	if _, err := h.Svc.RemoveResource(ctx, id, r.ID, strings.TrimSpace(c.FormValue("justification"))); err != nil {
 		if msg, ok := ruleRefusal(err, entitlement.ErrConflict); ok {
-			if err := h.flashError(c, r.DisplayName+" was not removed: "+finish(msg)); err != nil {
+			if err := h.flashError(c, r.DisplayName+" was not removed: "+words.Finish(msg)); err != nil {
 				return err
 			}
 			return c.Redirect(http.StatusSeeOther, back)

@@ -205,9 +205,9 @@ func (h Approvals) Decide(c echo.Context) error {
 			return lerr
 		}
 		it.Reason = reason
-		it.ReasonError = sentence(cmp.Or(fields["justification"], fields[""]))
+		it.ReasonError = words.Sentence(cmp.Or(fields["justification"], fields[""]))
 		if it.ReasonError == "" {
-			it.Error = sentence(strings.Join(mapValues(fields), "; "))
+			it.Error = words.Sentence(strings.Join(mapValues(fields), "; "))
 		}
 		if IsHTMX(c) {
 			p, perr := h.Page(c, "", views.SectionApprovals)
@@ -224,7 +224,7 @@ func (h Approvals) Decide(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		return h.decided(c, r, stage, who.UserID, sentence(re.Message))
+		return h.decided(c, r, stage, who.UserID, words.Sentence(re.Message))
 	}
 	if msg, ok := ruleMessage(err); ok {
 		if IsHTMX(c) {

@@ -10,6 +10,7 @@ import (
 	"github.com/stewardhq/steward/entitlement"
 	"github.com/stewardhq/steward/views"
 	"github.com/stewardhq/steward/views/components"
+	"github.com/stewardhq/steward/words"
 )
 
 // Assignments serves the signed-in person's access: the list, extending and giving back.
@@ -156,7 +157,7 @@ func (h Assignments) Extend(c echo.Context) error {
 	just, endText := c.FormValue("justification"), c.FormValue("end")
 	end, err := parseFormTime(endText, h.now())
 	if err != nil {
-		return h.renderExtend(c, http.StatusUnprocessableEntity, v, just, endText, map[string]string{"schedule.expiration.endDateTime": sentence(err.Error())})
+		return h.renderExtend(c, http.StatusUnprocessableEntity, v, just, endText, map[string]string{"schedule.expiration.endDateTime": words.Sentence(err.Error())})
 	}
 	sched := entitlement.Schedule{}
 	if end != nil {
@@ -169,7 +170,7 @@ func (h Assignments) Extend(c echo.Context) error {
 	var re *entitlement.RuleError
 	if errors.As(err, &re) && re.Code == "nothingToExtend" {
 		// An end that adds no time is a mistake in the end field: say so there.
-		return h.renderExtend(c, http.StatusUnprocessableEntity, v, just, endText, map[string]string{"schedule.expiration.endDateTime": sentence(re.Message)})
+		return h.renderExtend(c, http.StatusUnprocessableEntity, v, just, endText, map[string]string{"schedule.expiration.endDateTime": words.Sentence(re.Message)})
 	}
 	if msg, ok := ruleMessage(err); ok {
 		return h.renderExtend(c, http.StatusConflict, v, just, endText, map[string]string{"": msg})

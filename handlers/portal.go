@@ -99,7 +99,7 @@ func tabs(path, current string, items ...[2]string) []components.NavLink {
 func ruleMessage(err error) (string, bool) {
 	var re *entitlement.RuleError
 	if errors.As(err, &re) && errors.Is(err, entitlement.ErrConflict) {
-		return sentence(re.Message), true
+		return words.Sentence(re.Message), true
 	}
 	return "", false
 }
@@ -109,27 +109,19 @@ func ruleMessage(err error) (string, bool) {
 func refusalMessage(err error) (string, bool) {
 	var re *entitlement.RuleError
 	if errors.As(err, &re) && (errors.Is(err, entitlement.ErrConflict) || errors.Is(err, entitlement.ErrForbidden)) {
-		return sentence(re.Message), true
+		return words.Sentence(re.Message), true
 	}
 	return "", false
-}
-
-// sentence capitalizes a message and ends it with a full stop.
-func sentence(s string) string {
-	return finish(words.Capitalize(strings.TrimSpace(s)))
 }
 
 // fieldMessages capitalizes the messages of a validation error for display by the fields.
 func fieldMessages(fields map[string]string) map[string]string {
 	out := make(map[string]string, len(fields))
 	for k, v := range fields {
-		out[k] = sentence(v)
+		out[k] = words.Sentence(v)
 	}
 	return out
 }
-
-// formInputTime is how datetime-local inputs write times: "2006-01-02T15:04", in UTC here.
-const formInputTime = "2006-01-02T15:04"
 
 // parseFormTime reads a datetime-local (or date) value as UTC; empty gives nil. The message for
 // a value it cannot read shows now in the expected form.
@@ -138,19 +130,19 @@ func parseFormTime(s string, now time.Time) (*time.Time, error) {
 	if s == "" {
 		return nil, nil
 	}
-	for _, layout := range []string{formInputTime, "2006-01-02T15:04:05", "2006-01-02"} {
+	for _, layout := range []string{views.FormTimeLayout, "2006-01-02T15:04:05", "2006-01-02"} {
 		if t, err := time.ParseInLocation(layout, s, time.UTC); err == nil {
 			return &t, nil
 		}
 	}
-	return nil, fmt.Errorf("enter a date and time such as %s", now.UTC().Format(formInputTime))
+	return nil, fmt.Errorf("enter a date and time such as %s", now.UTC().Format(views.FormTimeLayout))
 }
 
 func formTime(t *time.Time) string {
 	if t == nil {
 		return ""
 	}
-	return t.UTC().Format(formInputTime)
+	return t.UTC().Format(views.FormTimeLayout)
 }
 
 // requestState is a request's state as a badge.
@@ -182,18 +174,9 @@ func requestKind(t string) string {
 	return "Access request"
 }
 
-// names lists the people with the ids by name.
-func names(v entitlement.RequestView, ids []string) []string {
-	out := make([]string, 0, len(ids))
-	for _, id := range ids {
-		out = append(out, v.Person(id).Name)
-	}
-	return out
-}
-
 // currentApprovers are the people who may decide the current stage now.
 func currentApprovers(v entitlement.RequestView) []string {
-	return names(v, v.PendingApprovers())
+	return v.Names(v.PendingApprovers())
 }
 
 // stageLabel is "Stage 1 of 2", or "" for requests without stages.
@@ -265,14 +248,6 @@ func requestRow(v entitlement.RequestView, now time.Time) views.RequestRow {
 		ID: v.ID, Package: v.PackageName, Kind: requestKind(v.RequestType), State: requestState(v.RequestState),
 		Submitted: views.At(now, v.CreatedDateTime), Status: requestStatus(v, now),
 	}
-}
-
-// quote puts a reason in quotation marks.
-func quote(s string) string {
-	if s == "" {
-		return ""
-	}
-	return "\u201c" + s + "\u201d"
 }
 
 // scheduleWords says when access starts and ends under a request's schedule.

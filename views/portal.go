@@ -31,6 +31,8 @@ func (t Time) IsZero() bool { return t.ISO == "" }
 const (
 	DateFormat = "2 Jan 2006"
 	TimeFormat = "2 Jan 2006, 15:04 MST"
+	// FormTimeLayout is how datetime-local inputs write times: "2006-01-02T15:04", in UTC here.
+	FormTimeLayout = "2006-01-02T15:04"
 )
 
 // At describes t as seen at now.

@@ -21,6 +21,17 @@ func Uncapitalize(s string) string {
 	return mapFirst(s, unicode.ToLower)
 }
 
+// Sentence makes a message a sentence: trimmed, capitalised, ending with a full stop.
+func Sentence(s string) string { return Finish(Capitalize(strings.TrimSpace(s))) }
+
+// Finish ends s with a full stop unless it already ends a sentence (or is empty).
+func Finish(s string) string {
+	if s == "" || strings.HasSuffix(s, ".") || strings.HasSuffix(s, "?") || strings.HasSuffix(s, "!") {
+		return s
+	}
+	return s + "."
+}
+
 func mapFirst(s string, f func(rune) rune) string {
 	r, n := utf8.DecodeRuneInString(s)
 	if r == utf8.RuneError {

@@ -72,3 +72,16 @@ func TestJoin(t *testing.T) {
 		}
 	}
 }
+
+func TestSentence(t *testing.T) {
+	for in, want := range map[string]string{
+		"": "", "  élodie is already a member ": "Élodie is already a member.", "done!": "Done!", "why?": "Why?", "ok.": "Ok.",
+	} {
+		if got := Sentence(in); got != want {
+			t.Errorf("Sentence(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := Finish("not removed: in use"); got != "not removed: in use." {
+		t.Errorf("Finish = %q", got)
+	}
+}
