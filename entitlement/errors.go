@@ -69,6 +69,15 @@ type RuleError struct {
 
 func (e *RuleError) Error() string { return e.Message }
 
+// Codes of the refusals that callers tell apart or raise themselves; the pages answer these in
+// place (a decision that came too late, an extension that adds nothing) instead of as errors.
+const (
+	CodeForbidden       = "forbidden"
+	CodeAlreadyDecided  = "alreadyDecided"
+	CodeCannotExtend    = "cannotExtend"
+	CodeNothingToExtend = "nothingToExtend"
+)
+
 // Unwrap lets errors.Is match the sentinel.
 func (e *RuleError) Unwrap() error { return e.Kind }
 
@@ -77,7 +86,7 @@ func conflict(code, format string, args ...any) error {
 }
 
 func forbidden(format string, args ...any) error {
-	return &RuleError{Code: "forbidden", Message: fmt.Sprintf(format, args...), Kind: ErrForbidden}
+	return &RuleError{Code: CodeForbidden, Message: fmt.Sprintf(format, args...), Kind: ErrForbidden}
 }
 
 func notFound(what, id string) error {

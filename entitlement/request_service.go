@@ -335,7 +335,7 @@ func (s *Service) extend(ctx context.Context, p Principal, assignmentID, justifi
 			return err
 		}
 		if !pol.CanExtend {
-			return ruleError(ErrConflict, "cannotExtend", "the policy %q does not let holders extend their access", pol.DisplayName)
+			return ruleError(ErrConflict, CodeCannotExtend, "the policy %q does not let holders extend their access", pol.DisplayName)
 		}
 		cur := a.EndDateTime()
 		if cur == nil {
@@ -373,7 +373,7 @@ func (s *Service) extend(ctx context.Context, p Principal, assignmentID, justifi
 		case newEnd != nil && limit != nil && newEnd.After(limit.Add(timeSlack)):
 			return invalid("scheduleBeyondPolicy", "schedule.expiration.endDateTime", "this policy gives access until %s at the latest; choose that date or an earlier one", formatTime(*limit))
 		case newEnd != nil && !newEnd.After(*cur):
-			return ruleError(ErrConflict, "nothingToExtend", "your access already lasts until %s; the extension would not add time", formatTime(*cur))
+			return ruleError(ErrConflict, CodeNothingToExtend, "your access already lasts until %s; the extension would not add time", formatTime(*cur))
 		}
 		pkg, err := tx.AccessPackages().Get(a.AccessPackageID)
 		if err != nil {
@@ -646,7 +646,7 @@ func packageForReaders(tx Tx, p Principal, packageID string) (AccessPackage, err
 		return pkg, err
 	}
 	if !acc.canReadCatalog(pkg.CatalogID) {
-		return pkg, ruleError(ErrForbidden, "forbidden", "only people with a role in the package's catalog can see its assignments and requests")
+		return pkg, ruleError(ErrForbidden, CodeForbidden, "only people with a role in the package's catalog can see its assignments and requests")
 	}
 	return pkg, nil
 }

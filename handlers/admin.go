@@ -25,7 +25,7 @@ const (
 
 // errNoAdmin is what people without any administrative role get on the admin pages.
 var errNoAdmin = &entitlement.RuleError{
-	Code:    "forbidden",
+	Code:    entitlement.CodeForbidden,
 	Message: "The admin pages are for administrators, catalog creators and people with a role in a catalog. Ask an administrator if you need one.",
 	Kind:    entitlement.ErrForbidden,
 }

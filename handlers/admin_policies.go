@@ -98,7 +98,7 @@ func (h AdminPolicies) requireManage(c echo.Context, t wizardTarget) error {
 		return err
 	}
 	if !caps.CanManagePackages(t.pkg.CatalogID) {
-		return &entitlement.RuleError{Code: "forbidden", Kind: entitlement.ErrForbidden,
+		return &entitlement.RuleError{Code: entitlement.CodeForbidden, Kind: entitlement.ErrForbidden,
 			Message: "Only owners and access package managers of the catalog " + t.catalog.DisplayName + " can change the policies of its packages."}
 	}
 	return nil

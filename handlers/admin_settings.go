@@ -31,7 +31,7 @@ func (h AdminSettings) render(c echo.Context, status int, action, days string, e
 		return err
 	}
 	if !caps.IsAdmin {
-		return &entitlement.RuleError{Code: "forbidden", Kind: entitlement.ErrForbidden, Message: "Only administrators change the settings."}
+		return &entitlement.RuleError{Code: entitlement.CodeForbidden, Kind: entitlement.ErrForbidden, Message: "Only administrators change the settings."}
 	}
 	ctx := c.Request().Context()
 	st, err := h.Svc.Settings(ctx)

@@ -219,7 +219,7 @@ func (h Approvals) Decide(c echo.Context) error {
 		return h.renderList(c, http.StatusUnprocessableEntity, &it)
 	}
 	var re *entitlement.RuleError
-	if errors.As(err, &re) && re.Code == "alreadyDecided" {
+	if errors.As(err, &re) && re.Code == entitlement.CodeAlreadyDecided {
 		r, err = h.Svc.RequestByID(ctx, id)
 		if err != nil {
 			return err

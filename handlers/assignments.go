@@ -168,7 +168,7 @@ func (h Assignments) Extend(c echo.Context) error {
 		return h.renderExtend(c, http.StatusUnprocessableEntity, v, just, endText, fieldMessages(fields))
 	}
 	var re *entitlement.RuleError
-	if errors.As(err, &re) && re.Code == "nothingToExtend" {
+	if errors.As(err, &re) && re.Code == entitlement.CodeNothingToExtend {
 		// An end that adds no time is a mistake in the end field: say so there.
 		return h.renderExtend(c, http.StatusUnprocessableEntity, v, just, endText, map[string]string{"schedule.expiration.endDateTime": words.Sentence(re.Message)})
 	}
@@ -192,7 +192,7 @@ func (h Assignments) renderExtend(c echo.Context, status int, v entitlement.Assi
 	now := h.now()
 	row := assignmentRow(v, now)
 	if !v.CanExtend && status < 300 {
-		return &entitlement.RuleError{Code: "cannotExtend", Message: "This access cannot be extended: its policy does not allow it, or it does not end.", Kind: entitlement.ErrConflict}
+		return &entitlement.RuleError{Code: entitlement.CodeCannotExtend, Message: "This access cannot be extended: its policy does not allow it, or it does not end.", Kind: entitlement.ErrConflict}
 	}
 	d := views.ExtendProps{Assignment: row, Justification: just, End: end, Errors: errs, JustificationRequired: v.JustificationRequired, MinEnd: formTime(v.EndDateTime())}
 	if v.MaxExtendedEnd != nil {
