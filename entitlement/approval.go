@@ -523,7 +523,7 @@ func (s *Service) whyNotDecidable(tx Tx, r Request, idx int, userID string, name
 }
 
 // wasAskedOn reports whether the user is or was an approver of the stage: a primary approver, an
-// escalation approver once the stage escalated (or at all, when anyEscalation), or its decider.
+// escalation approver once the stage escalated (or at all, unless onlyAsked), or its decider.
 func wasAskedOn(st StageState, userID string, onlyAsked bool) bool {
 	if slices.Contains(st.Approvers, userID) || st.DecidedBy == userID {
 		return true

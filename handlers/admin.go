@@ -75,7 +75,7 @@ func adminNav(caps entitlement.Capabilities, current string) []views.NavItem {
 	return out
 }
 
-// listOptions reads the paging and search parameters of a list page.
+// adminListOptions reads the paging and search parameters of an admin list page.
 func adminListOptions(c echo.Context) entitlement.ListOptions {
 	return entitlement.ListOptions{
 		Search: strings.TrimSpace(c.QueryParam("q")),
