@@ -51,48 +51,59 @@ func MatchesSearch(q string, texts ...string) bool {
 
 // PageOf pages through items, already sorted by key, in memory. It serves lists that are the
 // union of a few index lookups (the catalogs a person holds roles in) or that are filtered after
-// reading, where a store cursor does not apply. The cursor is the key of the item next to it,
-// encoded as the store's are, so a page link stays valid when the item it names is gone.
+// reading, where a store cursor does not apply.
 func PageOf[T any](items []T, key func(T) string, opt ListOptions) (Page[T], error) {
-	var page Page[T]
-	page.Total = len(items)
-	after, err := decodeListCursor(opt.After)
+	page := Page[T]{Total: len(items)}
+	from, to, err := Window(len(items), func(i int) string { return key(items[i]) }, opt, &page.Prev, &page.Next)
 	if err != nil {
 		return page, err
 	}
-	before, err := decodeListCursor(opt.Before)
+	page.Items = append([]T(nil), items[from:to]...)
+	return page, nil
+}
+
+// Window picks one page, items [from, to), out of n items sorted by key, and sets the cursors of
+// the neighbouring pages. A cursor is the key of the item next to the page, so a page link stays
+// valid when the item it names is gone. PageOf and the store's lists gathered whole use it.
+func Window(n int, key func(i int) string, opt ListOptions, prev, next *string) (from, to int, err error) {
+	after, err := DecodeCursor(opt.After)
 	if err != nil {
-		return page, err
+		return 0, 0, err
 	}
-	at := func(k string) int { return sort.Search(len(items), func(i int) bool { return key(items[i]) >= k }) }
+	before, err := DecodeCursor(opt.Before)
+	if err != nil {
+		return 0, 0, err
+	}
+	at := func(k string) int { return sort.Search(n, func(i int) bool { return key(i) >= k }) }
 	size := opt.PageSize()
-	var from, to int
 	switch {
 	case before != "":
 		to = at(before)
 		from = max(to-size, 0)
 	case after != "":
 		from = at(after)
-		if from < len(items) && key(items[from]) == after {
+		if from < n && key(from) == after {
 			from++
 		}
-		to = min(from+size, len(items))
+		to = min(from+size, n)
 	default:
-		to = min(size, len(items))
+		to = min(size, n)
 	}
-	page.Items = append([]T(nil), items[from:to]...)
 	if from > 0 && from < to {
-		page.Prev = encodeListCursor(key(items[from]))
+		*prev = EncodeCursor(key(from))
 	}
-	if to < len(items) && from < to {
-		page.Next = encodeListCursor(key(items[to-1]))
+	if to < n && from < to {
+		*next = EncodeCursor(key(to - 1))
 	}
-	return page, nil
+	return from, to, nil
 }
 
-func encodeListCursor(k string) string { return base64.RawURLEncoding.EncodeToString([]byte(k)) }
+// EncodeCursor turns the key a page ends at into the opaque cursor of ListOptions and Page.
+func EncodeCursor(k string) string { return base64.RawURLEncoding.EncodeToString([]byte(k)) }
 
-func decodeListCursor(s string) (string, error) {
+// DecodeCursor reads a cursor back into its key ("" for none); a damaged one is a
+// ValidationError that people can act on.
+func DecodeCursor(s string) (string, error) {
 	if s == "" {
 		return "", nil
 	}
