@@ -517,7 +517,7 @@ func (s *Service) whyNotDecidable(tx Tx, r Request, idx int, userID string, name
 	case st.Status == StagePending && !st.Escalated && !slices.Contains(st.Approvers, userID):
 		return ruleError(ErrForbidden, "notYetEscalated", "you are asked only if the approvers do not decide by %s", formatTime(*st.EscalationDateTime))
 	case !r.IsOpen():
-		return ruleError(ErrConflict, "requestClosed", "this request is already %s", strings.ToLower(r.RequestState))
+		return ruleError(ErrConflict, "requestClosed", "this request is already %s", strings.ToLower(string(r.RequestState)))
 	}
 	return ruleError(ErrConflict, CodeAlreadyDecided, "this stage is no longer waiting for a decision")
 }

@@ -15,16 +15,19 @@ const (
 	RequestSystemRemove = "SystemRemove"
 )
 
+// RequestState is where a request is in its life (requestState); see OpenRequestStates.
+type RequestState string
+
 // Request states.
 const (
-	StateSubmitted          = "Submitted"
-	StatePendingApproval    = "PendingApproval"
-	StateScheduled          = "Scheduled"
-	StateDelivering         = "Delivering"
-	StateDelivered          = "Delivered"
-	StatePartiallyDelivered = "PartiallyDelivered"
-	StateDenied             = "Denied"
-	StateCanceled           = "Canceled"
+	StateSubmitted          RequestState = "Submitted"
+	StatePendingApproval    RequestState = "PendingApproval"
+	StateScheduled          RequestState = "Scheduled"
+	StateDelivering         RequestState = "Delivering"
+	StateDelivered          RequestState = "Delivered"
+	StatePartiallyDelivered RequestState = "PartiallyDelivered"
+	StateDenied             RequestState = "Denied"
+	StateCanceled           RequestState = "Canceled"
 )
 
 // Request statuses (requestStatus): the finer detail of a request's state. Graph shows Accepted
@@ -45,17 +48,17 @@ const (
 
 // OpenRequestStates returns the states of a request that is not finished yet: it may still be
 // decided, start or be delivered. Lists, filters and the checks for unfinished work use it.
-func OpenRequestStates() []string {
-	return []string{StateSubmitted, StatePendingApproval, StateScheduled, StateDelivering}
+func OpenRequestStates() []RequestState {
+	return []RequestState{StateSubmitted, StatePendingApproval, StateScheduled, StateDelivering}
 }
 
 // FinalRequestStates returns the states a request ends in.
-func FinalRequestStates() []string {
-	return []string{StateDelivered, StatePartiallyDelivered, StateDenied, StateCanceled}
+func FinalRequestStates() []RequestState {
+	return []RequestState{StateDelivered, StatePartiallyDelivered, StateDenied, StateCanceled}
 }
 
 // IsFinalRequestState reports whether a request in state s will not change again.
-func IsFinalRequestState(s string) bool { return slices.Contains(FinalRequestStates(), s) }
+func IsFinalRequestState(s RequestState) bool { return slices.Contains(FinalRequestStates(), s) }
 
 // Expiration pattern types.
 const (
@@ -145,7 +148,7 @@ type RequestEvent struct {
 type Request struct {
 	ID               string       `json:"id"`
 	RequestType      string       `json:"requestType"`
-	RequestState     string       `json:"requestState"`
+	RequestState     RequestState `json:"requestState"`
 	RequestStatus    string       `json:"requestStatus"`
 	StatusDetail     string       `json:"statusDetail,omitempty"` // why it was denied or only partly delivered
 	IsValidationOnly bool         `json:"isValidationOnly"`

@@ -218,7 +218,7 @@ func checkNoDuplicate(tx Tx, u User, pkg AccessPackage) error {
 	return nil
 }
 
-func stateWords(state string) string {
+func stateWords(state RequestState) string {
 	switch state {
 	case StatePendingApproval:
 		return "waiting for approval"
@@ -227,7 +227,7 @@ func stateWords(state string) string {
 	case StateDelivering:
 		return "being delivered"
 	}
-	return strings.ToLower(state)
+	return strings.ToLower(string(state))
 }
 
 func (s *Service) submitRemove(ctx context.Context, p Principal, in RequestInput) (Request, error) {

@@ -49,14 +49,14 @@ func filtered[T any](list func(entitlement.ListOptions) (entitlement.Page[T], er
 	return entitlement.PageOf(all, key, opt)
 }
 
-func assignmentStates(state string) []string {
-	switch state {
+func assignmentStates(state string) []entitlement.AssignmentState {
+	switch st := entitlement.AssignmentState(state); st {
 	case "all":
 		return nil
 	case entitlement.AssignmentDelivered, entitlement.AssignmentDelivering, entitlement.AssignmentExpired:
-		return []string{state}
+		return []entitlement.AssignmentState{st}
 	}
-	return []string{entitlement.AssignmentDelivering, entitlement.AssignmentDelivered}
+	return []entitlement.AssignmentState{entitlement.AssignmentDelivering, entitlement.AssignmentDelivered}
 }
 
 // List renders GET /admin/packages/:id/assignments?state=&q=.

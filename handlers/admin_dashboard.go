@@ -97,7 +97,7 @@ func (h AdminDashboard) attention(c echo.Context, props *views.DashboardProps) e
 		who, _ := h.person(ctx, r.TargetID)
 		props.Oldest = append(props.Oldest, views.RequestLine{
 			URL: "/admin/packages/" + r.AccessPackageID + "/requests?state=PendingApproval", Who: who,
-			Package: pkgName(r.AccessPackageID), State: r.RequestState, At: r.CreatedDateTime,
+			Package: pkgName(r.AccessPackageID), State: string(r.RequestState), At: r.CreatedDateTime,
 		})
 	}
 	expiring, err := h.Svc.ExpiringAssignments(ctx, entitlement.ReminderEarly, 8)

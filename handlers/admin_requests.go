@@ -9,14 +9,14 @@ import (
 	"github.com/stewardhq/steward/views"
 )
 
-func requestStates(state string) []string {
+func requestStates(state string) []entitlement.RequestState {
 	switch state {
 	case "all":
 		return nil
 	case "open":
 		return entitlement.OpenRequestStates()
 	}
-	return []string{state}
+	return []entitlement.RequestState{entitlement.RequestState(state)}
 }
 
 // Requests renders GET /admin/packages/:id/requests?state=&q=.

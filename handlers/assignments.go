@@ -19,7 +19,7 @@ type Assignments struct {
 }
 
 // assignmentFilters are the tabs of the access list and the assignment states each shows.
-var assignmentFilters = map[string][]string{
+var assignmentFilters = map[string][]entitlement.AssignmentState{
 	"live": {entitlement.AssignmentDelivering, entitlement.AssignmentDelivered},
 	"past": {entitlement.AssignmentExpired},
 }

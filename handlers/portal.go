@@ -146,15 +146,15 @@ func formTime(t *time.Time) string {
 }
 
 // requestState is a request's state as a badge.
-func requestState(s string) views.State {
-	label := s
+func requestState(s entitlement.RequestState) views.State {
+	label := string(s)
 	switch s {
 	case entitlement.StatePendingApproval:
 		label = "Pending approval"
 	case entitlement.StatePartiallyDelivered:
 		label = "Partially delivered"
 	}
-	return views.State{Label: label, Tone: components.StateTone(s)}
+	return views.State{Label: label, Tone: components.StateTone(string(s))}
 }
 
 // requestKind names a request's type for people.
@@ -239,7 +239,7 @@ func requestStatus(v entitlement.RequestView, now time.Time) string {
 		}
 		return "Canceled"
 	}
-	return r.RequestState
+	return string(r.RequestState)
 }
 
 // requestRow is a request as lists show it.

@@ -16,7 +16,7 @@ type Requests struct {
 }
 
 // requestFilters are the tabs of the requests list and the states each shows.
-var requestFilters = map[string][]string{
+var requestFilters = map[string][]entitlement.RequestState{
 	"open": entitlement.OpenRequestStates(),
 	"done": entitlement.FinalRequestStates(),
 	"all":  nil,

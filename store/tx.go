@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -269,7 +270,7 @@ func requestKeep(f entitlement.RequestFilter) func(entitlement.Request) bool {
 	if len(f.States) == 0 {
 		return nil
 	}
-	return func(r entitlement.Request) bool { return containsString(f.States, r.RequestState) }
+	return func(r entitlement.Request) bool { return slices.Contains(f.States, r.RequestState) }
 }
 
 func (r requests) Get(id string) (entitlement.Request, error) { return requestsTable.get(r.b, id) }
@@ -315,7 +316,7 @@ func assignmentKeep(f entitlement.AssignmentFilter) func(entitlement.Assignment)
 		return nil
 	}
 	return func(a entitlement.Assignment) bool {
-		if len(f.States) > 0 && !containsString(f.States, a.AssignmentState) {
+		if len(f.States) > 0 && !slices.Contains(f.States, a.AssignmentState) {
 			return false
 		}
 		return f.PolicyID == "" || a.PolicyID == f.PolicyID
