@@ -24,7 +24,7 @@ func (s *Service) ListAccessPackages(ctx context.Context, opt ListOptions) (Page
 			}
 			return nil
 		}
-		q := searchOf(opt)
+		q := SearchKey(opt.Search)
 		var all []AccessPackage
 		for cid := range a.catalogRoles {
 			pkgs, err := CollectAll(func(o ListOptions) (Page[AccessPackage], error) { return tx.AccessPackages().ByCatalog(cid, o) })
@@ -32,14 +32,14 @@ func (s *Service) ListAccessPackages(ctx context.Context, opt ListOptions) (Page
 				return fmt.Errorf("list access packages: %w", err)
 			}
 			for _, p := range pkgs {
-				if matchesSearch(q, p.DisplayName) {
+				if MatchesSearch(q, p.DisplayName) {
 					all = append(all, p)
 				}
 			}
 		}
 		key := func(p AccessPackage) string { return sortKey(p.DisplayName, p.ID) }
 		sort.Slice(all, func(i, j int) bool { return key(all[i]) < key(all[j]) })
-		out, err = pageOf(all, key, opt)
+		out, err = PageOf(all, key, opt)
 		return err
 	})
 	return out, err

@@ -2,10 +2,10 @@ package entitlement
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
-	"sort"
 	"strings"
+
+	"github.com/stewardhq/steward/words"
 )
 
 // read runs fn in a read-only transaction with the caller's access loaded.
@@ -59,83 +59,8 @@ func requireAdmin(a *access, what string) error {
 	return nil
 }
 
-// pageOf pages through items, already sorted by key, in memory. It serves lists that are the
-// union of a few index lookups (the catalogs a person holds roles in), where a store cursor does
-// not apply. The cursor is the key of the item next to it, as in the store.
-func pageOf[T any](items []T, key func(T) string, opt ListOptions) (Page[T], error) {
-	var page Page[T]
-	page.Total = len(items)
-	after, err := decodeListCursor(opt.After)
-	if err != nil {
-		return page, err
-	}
-	before, err := decodeListCursor(opt.Before)
-	if err != nil {
-		return page, err
-	}
-	at := func(k string) int { return sort.Search(len(items), func(i int) bool { return key(items[i]) >= k }) }
-	size := opt.PageSize()
-	var from, to int
-	switch {
-	case before != "":
-		to = at(before)
-		from = max(to-size, 0)
-	case after != "":
-		from = at(after)
-		if from < len(items) && key(items[from]) == after {
-			from++
-		}
-		to = min(from+size, len(items))
-	default:
-		to = min(size, len(items))
-	}
-	page.Items = append([]T(nil), items[from:to]...)
-	if from > 0 && from < to {
-		page.Prev = encodeListCursor(key(items[from]))
-	}
-	if to < len(items) && from < to {
-		page.Next = encodeListCursor(key(items[to-1]))
-	}
-	return page, nil
-}
-
-func encodeListCursor(k string) string { return base64.RawURLEncoding.EncodeToString([]byte(k)) }
-
-func decodeListCursor(s string) (string, error) {
-	if s == "" {
-		return "", nil
-	}
-	k, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return "", invalid("invalidCursor", "cursor", "the page link is damaged; go back to the first page")
-	}
-	return string(k), nil
-}
-
 // sortKey orders records by name and then id, the order of the store's name indexes.
 func sortKey(name, id string) string { return strings.ToLower(strings.TrimSpace(name)) + "\x00" + id }
-
-// matchesSearch reports whether q (already lower-cased and trimmed) is a prefix of one of the
-// texts or of one of their words, as the store's search indexes match.
-func matchesSearch(q string, texts ...string) bool {
-	if q == "" {
-		return true
-	}
-	for _, t := range texts {
-		t = strings.ToLower(strings.TrimSpace(t))
-		if strings.HasPrefix(t, q) {
-			return true
-		}
-		for _, w := range strings.FieldsFunc(t, func(r rune) bool { return r == ' ' || r == '-' || r == '.' || r == '_' || r == '@' }) {
-			if strings.HasPrefix(w, q) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-func searchOf(opt ListOptions) string { return strings.ToLower(strings.TrimSpace(opt.Search)) }
 
 // CollectAll reads every page of a list, for the few callers that need it whole (pickers,
 // summaries); lists that people page through use the pages.
@@ -183,18 +108,7 @@ func quoteList(names []string) string {
 	for i, n := range names {
 		q[i] = fmt.Sprintf("%q", n)
 	}
-	return andList(q)
-}
-
-// andList joins words as a sentence does: "a, b and c".
-func andList(words []string) string {
-	switch len(words) {
-	case 0:
-		return ""
-	case 1:
-		return words[0]
-	}
-	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
+	return words.JoinAnd(q)
 }
 
 // load reads one record, turning a missing one into the not-found refusal people see.

@@ -381,7 +381,7 @@ func requestDue(r Request) *time.Time {
 // Decide records the caller's approval or denial of the current stage of a request. The caller
 // must be an approver of that stage (escalation approvers once it has escalated) and never the
 // requestor or the subject. The first decision of a stage wins: a later one gets a RuleError with
-// code "alreadyDecided" naming who decided and when. Approving the last stage delivers the access
+// code CodeAlreadyDecided naming who decided and when. Approving the last stage delivers the access
 // (or schedules it, or applies the extension).
 func (s *Service) Decide(ctx context.Context, requestID string, approve bool, justification string) (Request, error) {
 	return s.DecideStage(ctx, requestID, 0, approve, justification)
@@ -543,17 +543,17 @@ func (s *Service) whyNotDecidable(tx Tx, r Request, idx int, userID string, name
 		if st.Decision == DecisionDeny || st.Status == StageDenied {
 			verb = "denied"
 		}
-		return ruleError(ErrConflict, "alreadyDecided", "this request was already %s by %s at %s", verb, who, formatTime(*st.DecidedDateTime))
+		return ruleError(ErrConflict, CodeAlreadyDecided, "this request was already %s by %s at %s", verb, who, formatTime(*st.DecidedDateTime))
 	case st.Status == StageTimedOut:
-		return ruleError(ErrConflict, "alreadyDecided", "this request was already denied by Steward at %s because nobody decided in time", formatTime(*st.TimeoutDateTime))
+		return ruleError(ErrConflict, CodeAlreadyDecided, "this request was already denied by Steward at %s because nobody decided in time", formatTime(*st.TimeoutDateTime))
 	case r.RequestState == StateCanceled:
 		return ruleError(ErrConflict, "requestCanceled", "%s", canceledWords(r))
 	case st.Status == StagePending && !st.Escalated && !slices.Contains(st.Approvers, userID):
 		return ruleError(ErrForbidden, "notYetEscalated", "you are asked only if the approvers do not decide by %s", formatTime(*st.EscalationDateTime))
 	case !r.IsOpen():
-		return ruleError(ErrConflict, "requestClosed", "this request is already %s", strings.ToLower(r.RequestState))
+		return ruleError(ErrConflict, "requestClosed", "this request is already %s", strings.ToLower(string(r.RequestState)))
 	}
-	return ruleError(ErrConflict, "alreadyDecided", "this stage is no longer waiting for a decision")
+	return ruleError(ErrConflict, CodeAlreadyDecided, "this stage is no longer waiting for a decision")
 }
 
 // canceledWords says who canceled a request, when and why: the requestor, an administrator, or
@@ -587,7 +587,7 @@ func canceledWords(r Request) string {
 }
 
 // wasAskedOn reports whether the user is or was an approver of the stage: a primary approver, an
-// escalation approver once the stage escalated (or at all, when anyEscalation), or its decider.
+// escalation approver once the stage escalated (or at all, unless onlyAsked), or its decider.
 func wasAskedOn(st StageState, userID string, onlyAsked bool) bool {
 	if slices.Contains(st.Approvers, userID) || st.DecidedBy == userID {
 		return true

@@ -637,7 +637,7 @@ func TestConcurrentDecisionsExactlyOnce(t *testing.T) {
 		live, err = tx.Assignments().CountLiveByPackage(pkg.ID)
 		return err
 	})
-	page, err := f.Svc.PackageRequests(entitlementtest.AsAdmin(people[0]), pkg.ID, entitlement.RequestFilter{States: []string{entitlement.StateDelivered}}, entitlement.ListOptions{Limit: 100})
+	page, err := f.Svc.PackageRequests(entitlementtest.AsAdmin(people[0]), pkg.ID, entitlement.RequestFilter{States: []entitlement.RequestState{entitlement.StateDelivered}}, entitlement.ListOptions{Limit: 100})
 	if err != nil {
 		t.Fatal(err)
 	}

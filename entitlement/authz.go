@@ -61,30 +61,45 @@ func loadAccess(tx Tx, p Principal) (*access, error) {
 
 func (a *access) isAdmin() bool { return a.p.IsAdmin }
 
-func (a *access) hasRole(catalogID string, roles ...CatalogRole) bool {
-	if a.isAdmin() {
-		return true
-	}
-	for _, r := range a.catalogRoles[catalogID] {
-		if slices.Contains(roles, r) {
-			return true
-		}
-	}
-	return false
+// catalogPermission is something a catalog role may allow.
+type catalogPermission int
+
+const (
+	permReadCatalog catalogPermission = iota
+	permManageAssignments
+	permManagePackages
+	permManageCatalog
+)
+
+// allowedBy is the one statement of which catalog roles allow what, from the least to the most
+// powerful permission; the service's checks and the pages' Capabilities both read it.
+var allowedBy = map[catalogPermission][]CatalogRole{
+	permReadCatalog:       {RoleCatalogOwner, RoleCatalogReader, RoleAccessPackageManager, RoleAssignmentManager},
+	permManageAssignments: {RoleCatalogOwner, RoleAccessPackageManager, RoleAssignmentManager},
+	permManagePackages:    {RoleCatalogOwner, RoleAccessPackageManager},
+	permManageCatalog:     {RoleCatalogOwner},
 }
 
-// Permission checks, from the least to the most powerful catalog role.
+// allows reports whether an administrator (always) or someone holding the roles has perm.
+func allows(isAdmin bool, held []CatalogRole, perm catalogPermission) bool {
+	return isAdmin || slices.ContainsFunc(held, func(r CatalogRole) bool { return slices.Contains(allowedBy[perm], r) })
+}
+
+func (a *access) can(catalogID string, perm catalogPermission) bool {
+	return allows(a.isAdmin(), a.catalogRoles[catalogID], perm)
+}
+
 func (a *access) canReadCatalog(catalogID string) bool {
-	return a.hasRole(catalogID, RoleCatalogOwner, RoleCatalogReader, RoleAccessPackageManager, RoleAssignmentManager)
+	return a.can(catalogID, permReadCatalog)
 }
 func (a *access) canManageAssignments(catalogID string) bool {
-	return a.hasRole(catalogID, RoleCatalogOwner, RoleAccessPackageManager, RoleAssignmentManager)
+	return a.can(catalogID, permManageAssignments)
 }
 func (a *access) canManagePackages(catalogID string) bool {
-	return a.hasRole(catalogID, RoleCatalogOwner, RoleAccessPackageManager)
+	return a.can(catalogID, permManagePackages)
 }
 func (a *access) canManageCatalog(catalogID string) bool {
-	return a.hasRole(catalogID, RoleCatalogOwner)
+	return a.can(catalogID, permManageCatalog)
 }
 func (a *access) canCreateCatalog() bool { return a.isAdmin() || a.catalogCreator }
 
@@ -105,27 +120,15 @@ type Capabilities struct {
 
 // CanManageCatalog reports whether the principal owns the catalog (or is an administrator).
 func (c Capabilities) CanManageCatalog(catalogID string) bool {
-	return c.has(catalogID, RoleCatalogOwner)
+	return allows(c.IsAdmin, c.CatalogRoles[catalogID], permManageCatalog)
 }
 
 // CanManagePackages reports whether the principal may change the catalog's packages and policies.
 func (c Capabilities) CanManagePackages(catalogID string) bool {
-	return c.has(catalogID, RoleCatalogOwner, RoleAccessPackageManager)
+	return allows(c.IsAdmin, c.CatalogRoles[catalogID], permManagePackages)
 }
 
 // CanManageAssignments reports whether the principal may assign and remove the catalog's packages.
 func (c Capabilities) CanManageAssignments(catalogID string) bool {
-	return c.has(catalogID, RoleCatalogOwner, RoleAccessPackageManager, RoleAssignmentManager)
-}
-
-func (c Capabilities) has(catalogID string, roles ...CatalogRole) bool {
-	if c.IsAdmin {
-		return true
-	}
-	for _, r := range c.CatalogRoles[catalogID] {
-		if slices.Contains(roles, r) {
-			return true
-		}
-	}
-	return false
+	return allows(c.IsAdmin, c.CatalogRoles[catalogID], permManageAssignments)
 }

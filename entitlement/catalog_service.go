@@ -38,9 +38,9 @@ func (s *Service) ListCatalogs(ctx context.Context, opt ListOptions) (Page[Catal
 		if err != nil {
 			return err
 		}
-		q := searchOf(opt)
-		cats = slices.DeleteFunc(cats, func(c Catalog) bool { return !matchesSearch(q, c.DisplayName) })
-		out, err = pageOf(cats, func(c Catalog) string { return sortKey(c.DisplayName, c.ID) }, opt)
+		q := SearchKey(opt.Search)
+		cats = slices.DeleteFunc(cats, func(c Catalog) bool { return !MatchesSearch(q, c.DisplayName) })
+		out, err = PageOf(cats, func(c Catalog) string { return sortKey(c.DisplayName, c.ID) }, opt)
 		return err
 	})
 	return out, err

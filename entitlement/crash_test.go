@@ -167,21 +167,21 @@ func snapshot(t *testing.T, st entitlement.Store) engineSnapshot {
 					t.Errorf("two SystemRemove requests for %s", r.AssignmentID)
 				}
 			}
-			s.Requests[key] = r.RequestState + "/" + r.RequestStatus + "/" + strings.Join(entitlementtest.EventKinds(r), ",")
+			s.Requests[key] = string(r.RequestState) + "/" + r.RequestStatus + "/" + strings.Join(entitlementtest.EventKinds(r), ",")
 		}
 		ap, err := tx.Assignments().List(entitlement.AssignmentFilter{}, all)
 		if err != nil {
 			return err
 		}
 		for _, a := range ap.Items {
-			s.Assignments[a.ID] = a.AssignmentState + "/" + a.AssignmentStatus
+			s.Assignments[a.ID] = string(a.AssignmentState) + "/" + a.AssignmentStatus
 		}
 		roles, err := tx.AssignmentRoles().List(all)
 		if err != nil {
 			return err
 		}
 		for _, r := range roles.Items {
-			s.Roles[r.ID] = r.Status + "/" + strconv.Itoa(len(r.AssignmentIDs))
+			s.Roles[r.ID] = string(r.Status) + "/" + strconv.Itoa(len(r.AssignmentIDs))
 		}
 		up, err := tx.Users().List(all)
 		if err != nil {
@@ -402,7 +402,7 @@ func crashChild(path string) int {
 			return 3
 		}
 		if i%3 == 0 {
-			mine, err := svc.MyAssignments(ctx, entitlement.AssignmentFilter{States: []string{entitlement.AssignmentDelivered, entitlement.AssignmentDelivering}}, entitlement.ListOptions{Limit: 1})
+			mine, err := svc.MyAssignments(ctx, entitlement.AssignmentFilter{States: []entitlement.AssignmentState{entitlement.AssignmentDelivered, entitlement.AssignmentDelivering}}, entitlement.ListOptions{Limit: 1})
 			if err == nil && len(mine.Items) > 0 {
 				if _, err := svc.SubmitRequest(ctx, entitlement.RequestInput{RequestType: entitlement.RequestUserRemove, AssignmentID: mine.Items[0].ID}); err != nil && entitlementtest.ErrCode(err) == "" {
 					fmt.Fprintln(os.Stderr, "remove:", err)

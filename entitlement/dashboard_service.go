@@ -50,8 +50,7 @@ func (s *Service) ExpiringAssignments(ctx context.Context, within time.Duration,
 			return fmt.Errorf("expiring assignments: %w", err)
 		}
 		for _, x := range due {
-			end := x.EndDateTime()
-			if x.IsLive() && end != nil && !end.After(until) && a.canReadCatalog(x.CatalogID) {
+			if x.EndsBy(until) && a.canReadCatalog(x.CatalogID) {
 				out = append(out, x)
 			}
 		}

@@ -19,7 +19,7 @@ func (s *Service) addEvent(r *Request, kind string, actor Principal, stage int, 
 }
 
 // complete moves a request to a final state.
-func (s *Service) complete(r *Request, state, status, detail string) {
+func (s *Service) complete(r *Request, state RequestState, status, detail string) {
 	now := s.now()
 	r.RequestState, r.RequestStatus = state, status
 	if detail != "" {
@@ -32,7 +32,7 @@ func (s *Service) complete(r *Request, state, status, detail string) {
 // finishUndelivered ends an add or extension request that will deliver nothing (denied, timed out,
 // no approver, canceled), tells the people concerned, and applies the external-user life cycle
 // when the subject is left with no access at all.
-func (s *Service) finishUndelivered(tx Tx, r *Request, state, status, detail string, actor Principal) error {
+func (s *Service) finishUndelivered(tx Tx, r *Request, state RequestState, status, detail string, actor Principal) error {
 	s.complete(r, state, status, detail)
 	if state == StateDenied {
 		// An approver's denial is already on the timeline, with its stage.
@@ -115,7 +115,7 @@ func (s *Service) deliver(tx Tx, r *Request, actor Principal) error {
 	s.addEvent(r, EventDelivering, actor, 0, "")
 	a := Assignment{
 		ID: r.ID, CatalogID: pkg.CatalogID, AccessPackageID: pkg.ID, PolicyID: pol.ID, TargetID: target.ID,
-		AssignmentState: AssignmentDelivering, AssignmentStatus: AssignmentDelivering,
+		AssignmentState: AssignmentDelivering, AssignmentStatus: StatusDelivering,
 		Schedule:        Schedule{StartDateTime: &now, Expiration: Expiration{Type: ExpirationNone}},
 		ExpiredDateTime: end, RequestID: r.ID, CreatedDateTime: now,
 	}
@@ -667,14 +667,14 @@ func (s *Service) afterAccessEnded(tx Tx, userID, assignmentID, requestID string
 // hasAccessOrOpenRequest reports whether the user holds a live assignment or has an open request
 // other than except.
 func hasAccessOrOpenRequest(tx Tx, userID, except string) (bool, error) {
-	live, err := tx.Assignments().ByTarget(userID, AssignmentFilter{States: []string{AssignmentDelivering, AssignmentDelivered}}, ListOptions{Limit: 1})
+	live, err := tx.Assignments().ByTarget(userID, AssignmentFilter{States: []AssignmentState{AssignmentDelivering, AssignmentDelivered}}, ListOptions{Limit: 1})
 	if err != nil {
 		return false, err
 	}
 	if live.Total > 0 {
 		return true, nil
 	}
-	open, err := tx.Requests().ByTarget(userID, RequestFilter{States: []string{StateSubmitted, StatePendingApproval, StateScheduled, StateDelivering}}, ListOptions{Limit: MaxPageSize})
+	open, err := tx.Requests().ByTarget(userID, RequestFilter{States: OpenRequestStates()}, ListOptions{Limit: MaxPageSize})
 	if err != nil {
 		return false, err
 	}

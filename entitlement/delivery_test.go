@@ -117,7 +117,7 @@ func TestExpiryAndReminders(t *testing.T) {
 	steps := []struct {
 		at     time.Time
 		status string
-		state  string
+		state  entitlement.AssignmentState
 		n      int // assignments processed by the tick
 	}{
 		{end.Add(-15 * 24 * time.Hour), entitlement.StatusDelivered, entitlement.AssignmentDelivered, 0},

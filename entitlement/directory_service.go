@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/stewardhq/steward/words"
 )
 
 // Directory reads are open to everyone who administers anything (the people pickers of catalog
@@ -71,7 +73,6 @@ func (s *Service) CreateUser(ctx context.Context, in UserInput) (User, error) {
 			return err
 		}
 		applyUserInput(&u, in)
-		u.UserPrincipalName = u.Email
 		u.ModifiedDateTime = u.CreatedDateTime
 		if err := tx.Users().Put(u); err != nil {
 			return fmt.Errorf("create user %s: %w", u.Email, err)
@@ -101,18 +102,7 @@ func (s *Service) UpdateUser(ctx context.Context, id string, in UserInput) (User
 			return err
 		}
 		old := u
-		applyUserInput(&u, in)
-		if old.UserPrincipalName == old.Email {
-			u.UserPrincipalName = u.Email
-		}
-		var c changes
-		c.text("displayName", old.DisplayName, u.DisplayName)
-		c.text("mail", old.Email, u.Email)
-		c.text("userType", old.UserType, u.UserType)
-		c.text("department", old.Department, u.Department)
-		c.text("jobTitle", old.JobTitle, u.JobTitle)
-		c.text("managerId", old.ManagerID, u.ManagerID)
-		c.text("connectedOrganizationId", old.ConnectedOrganizationID, u.ConnectedOrganizationID)
+		c := applyUserInput(&u, in)
 		out = u
 		if len(c) == 0 {
 			out = old
@@ -128,7 +118,11 @@ func (s *Service) UpdateUser(ctx context.Context, id string, in UserInput) (User
 	return out, err
 }
 
-func applyUserInput(u *User, in UserInput) {
+// applyUserInput copies a person's directory fields from in and says what changed. The form,
+// the import and creation all go through it, so that they change and compare the same fields.
+// A principal name that was the e-mail address follows it (a new user's is empty, so it does).
+func applyUserInput(u *User, in UserInput) changes {
+	old := *u
 	u.DisplayName = in.DisplayName
 	u.Email = in.Email
 	u.UserType = in.UserType
@@ -136,6 +130,18 @@ func applyUserInput(u *User, in UserInput) {
 	u.JobTitle = in.JobTitle
 	u.ManagerID = in.ManagerID
 	u.ConnectedOrganizationID = in.ConnectedOrganizationID
+	if old.UserPrincipalName == old.Email {
+		u.UserPrincipalName = u.Email
+	}
+	var c changes
+	c.text("displayName", old.DisplayName, u.DisplayName)
+	c.text("mail", old.Email, u.Email)
+	c.text("userType", old.UserType, u.UserType)
+	c.text("department", old.Department, u.Department)
+	c.text("jobTitle", old.JobTitle, u.JobTitle)
+	c.text("managerId", old.ManagerID, u.ManagerID)
+	c.text("connectedOrganizationId", old.ConnectedOrganizationID, u.ConnectedOrganizationID)
+	return c
 }
 
 // maxManagerChain bounds the walk up a management chain when looking for a loop.
@@ -384,7 +390,7 @@ func (s *Service) DeleteGroup(ctx context.Context, id string) error {
 		if names, parts, err := policiesNaming(tx, id); err != nil {
 			return err
 		} else if len(names) > 0 {
-			return conflict("groupInUse", "the policy(ies) %s name %q as %s; change those policies first", quoteList(names), g.DisplayName, andList(parts))
+			return conflict("groupInUse", "the policy(ies) %s name %q as %s; change those policies first", quoteList(names), g.DisplayName, words.JoinAnd(parts))
 		}
 		if err := s.dropPrincipal(tx, a.p, id); err != nil {
 			return err
@@ -657,7 +663,7 @@ func (s *Service) GroupMembers(ctx context.Context, groupID string, opt ListOpti
 			return err
 		}
 		var users Page[User]
-		if q := searchOf(opt); q != "" {
+		if q := SearchKey(opt.Search); q != "" {
 			ids, err := CollectAll(func(o ListOptions) (Page[string], error) { return tx.Groups().MemberIDs(groupID, o) })
 			if err != nil {
 				return fmt.Errorf("list members: %w", err)
@@ -668,12 +674,12 @@ func (s *Service) GroupMembers(ctx context.Context, groupID string, opt ListOpti
 				if err != nil {
 					return fmt.Errorf("list members: %w", err)
 				}
-				if matchesSearch(q, u.DisplayName, u.Email) {
+				if MatchesSearch(q, u.DisplayName, u.Email) {
 					matches = append(matches, u)
 				}
 			}
 			sortUsers(matches)
-			if users, err = pageOf(matches, func(u User) string { return sortKey(u.Label(), u.ID) }, opt); err != nil {
+			if users, err = PageOf(matches, func(u User) string { return sortKey(u.Label(), u.ID) }, opt); err != nil {
 				return err
 			}
 		} else {

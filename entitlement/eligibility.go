@@ -2,7 +2,6 @@ package entitlement
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
 	"slices"
 	"sort"
@@ -270,7 +269,7 @@ func (s *Service) RequestablePackages(ctx context.Context, f RequestableFilter, 
 		return strings.ToLower(r.Package.DisplayName) + "\x00" + r.Package.ID
 	}
 	sort.Slice(all, func(i, j int) bool { return key(all[i]) < key(all[j]) })
-	return pageInMemory(all, key, opt)
+	return PageOf(all, key, opt)
 }
 
 // publicCatalog is what requestors see of a catalog: no role members, no createdBy/modifiedBy.
@@ -349,48 +348,6 @@ func eligibleIn(tx Tx, userID, packageID string) (AccessPackage, Catalog, []Assi
 	}
 	slices.SortFunc(out, func(a, b AssignmentPolicy) int { return cmpString(a.DisplayName, b.DisplayName) })
 	return pkg, c, out, nil
-}
-
-// pageInMemory cuts one page out of a list already sorted by key. Cursors are the base64url of the
-// key of the item before (After) or after (Before) the page, like the store's cursors.
-func pageInMemory[T any](items []T, key func(T) string, opt ListOptions) (Page[T], error) {
-	page := Page[T]{Total: len(items)}
-	size := opt.PageSize()
-	decode := func(c string) (string, error) {
-		b, err := base64.RawURLEncoding.DecodeString(c)
-		if err != nil {
-			return "", invalid("invalidCursor", "cursor", "the page link is damaged; go back to the first page")
-		}
-		return string(b), nil
-	}
-	encode := func(k string) string { return base64.RawURLEncoding.EncodeToString([]byte(k)) }
-	start, end := 0, 0
-	switch {
-	case opt.Before != "":
-		k, err := decode(opt.Before)
-		if err != nil {
-			return page, err
-		}
-		end = sort.Search(len(items), func(i int) bool { return key(items[i]) >= k })
-		start = max(0, end-size)
-	default:
-		if opt.After != "" {
-			k, err := decode(opt.After)
-			if err != nil {
-				return page, err
-			}
-			start = sort.Search(len(items), func(i int) bool { return key(items[i]) > k })
-		}
-		end = min(len(items), start+size)
-	}
-	page.Items = items[start:end]
-	if end < len(items) && end > start {
-		page.Next = encode(key(items[end-1]))
-	}
-	if start > 0 && end > start {
-		page.Prev = encode(key(items[start]))
-	}
-	return page, nil
 }
 
 // ruleError returns a RuleError with its own code.

@@ -242,7 +242,7 @@ func TestReadsAreAuthorized(t *testing.T) {
 		})
 	}
 	// Lists of one's own things.
-	mine, err := w.Svc.MyRequests(entitlementtest.As(*w.ada), entitlement.RequestFilter{States: []string{entitlement.StatePendingApproval}}, entitlement.ListOptions{})
+	mine, err := w.Svc.MyRequests(entitlementtest.As(*w.ada), entitlement.RequestFilter{States: []entitlement.RequestState{entitlement.StatePendingApproval}}, entitlement.ListOptions{})
 	if err != nil || mine.Total != 1 || mine.Items[0].ID != r.ID {
 		t.Fatalf("MyRequests: %+v %v", mine, err)
 	}

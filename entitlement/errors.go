@@ -3,7 +3,8 @@ package entitlement
 import (
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -24,13 +25,8 @@ type ValidationError struct {
 
 // Error lists the field messages in a stable order.
 func (e *ValidationError) Error() string {
-	keys := make([]string, 0, len(e.Fields))
-	for k := range e.Fields {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, 0, len(keys))
-	for _, k := range keys {
+	parts := make([]string, 0, len(e.Fields))
+	for _, k := range slices.Sorted(maps.Keys(e.Fields)) {
 		if k == "" {
 			parts = append(parts, e.Fields[k])
 			continue
@@ -73,6 +69,15 @@ type RuleError struct {
 
 func (e *RuleError) Error() string { return e.Message }
 
+// Codes of the refusals that callers tell apart or raise themselves; the pages answer these in
+// place (a decision that came too late, an extension that adds nothing) instead of as errors.
+const (
+	CodeForbidden       = "forbidden"
+	CodeAlreadyDecided  = "alreadyDecided"
+	CodeCannotExtend    = "cannotExtend"
+	CodeNothingToExtend = "nothingToExtend"
+)
+
 // Unwrap lets errors.Is match the sentinel.
 func (e *RuleError) Unwrap() error { return e.Kind }
 
@@ -81,7 +86,7 @@ func conflict(code, format string, args ...any) error {
 }
 
 func forbidden(format string, args ...any) error {
-	return &RuleError{Code: "forbidden", Message: fmt.Sprintf(format, args...), Kind: ErrForbidden}
+	return &RuleError{Code: CodeForbidden, Message: fmt.Sprintf(format, args...), Kind: ErrForbidden}
 }
 
 func notFound(what, id string) error {

@@ -11,11 +11,8 @@ const ExtensionWindow = ReminderEarly
 // extension.
 const MinExtension = 24 * time.Hour
 
-// Codes of refused extensions.
-const (
-	CodeExtensionNotOpen = "extensionNotYetOpen"
-	CodeNothingToExtend  = "nothingToExtend"
-)
+// CodeExtensionNotOpen refuses an extension asked for before ExtensionWindow.
+const CodeExtensionNotOpen = "extensionNotYetOpen"
 
 // ExtensionTerms say when and how far an assignment can be extended under its policy. The new end
 // is counted from the current end, not from the day of the extension, so that extending adds what

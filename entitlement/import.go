@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -136,13 +138,8 @@ func fieldRowErrors(line int, err error, columns map[string]string) []RowError {
 	if !errors.As(err, &ve) {
 		return []RowError{{Row: line, Message: err.Error()}}
 	}
-	keys := make([]string, 0, len(ve.Fields))
-	for k := range ve.Fields {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	out := make([]RowError, 0, len(keys))
-	for _, k := range keys {
+	out := make([]RowError, 0, len(ve.Fields))
+	for _, k := range slices.Sorted(maps.Keys(ve.Fields)) {
 		col := k
 		if c, ok := columns[k]; ok {
 			col = c
@@ -335,7 +332,6 @@ func (s *Service) ImportUsers(ctx context.Context, r io.Reader) (ImportReport, e
 			if pl.existing == nil {
 				u := User{ID: ids[in.Email], AccountEnabled: true, CreatedDateTime: now, ModifiedDateTime: now}
 				applyUserInput(&u, in)
-				u.UserPrincipalName = u.Email
 				if err := tx.Users().Put(u); err != nil {
 					return fmt.Errorf("import user on line %d: %w", pl.row.line, err)
 				}
@@ -345,14 +341,8 @@ func (s *Service) ImportUsers(ctx context.Context, r io.Reader) (ImportReport, e
 				}
 				continue
 			}
-			u, old := *pl.existing, *pl.existing
-			applyUserInput(&u, in)
-			var c changes
-			c.text("displayName", old.DisplayName, u.DisplayName)
-			c.text("userType", old.UserType, u.UserType)
-			c.text("department", old.Department, u.Department)
-			c.text("jobTitle", old.JobTitle, u.JobTitle)
-			c.text("managerId", old.ManagerID, u.ManagerID)
+			u := *pl.existing
+			c := applyUserInput(&u, in)
 			if len(c) == 0 {
 				continue
 			}

@@ -212,3 +212,38 @@ func TestImportGroups(t *testing.T) {
 		t.Errorf("re-import = %+v, %v", rep, err)
 	}
 }
+
+// TestImportComparesUsersAsTheFormDoes imports a person whose only difference is the form of
+// their stored address (as an older Steward kept it). The form normalises and records it, and
+// the import, which decides what changed in the same place, must do the same: update the
+// person, keep the principal name in step, and say so in the audit.
+func TestImportComparesUsersAsTheFormDoes(t *testing.T) {
+	env := entitlementtest.New(t)
+	svc, st := env.Svc, env.Store
+	dana := entitlement.User{ID: entitlement.NewID(), DisplayName: "Dana Lee", Email: "Dana.Lee@Example.com", UserPrincipalName: "Dana.Lee@Example.com",
+		UserType: entitlement.UserTypeMember, AccountEnabled: true}
+	if err := st.Update(bg, func(tx entitlement.Tx) error { return tx.Users().Put(dana) }); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := svc.ImportUsers(rootAdmin, strings.NewReader("displayName,mail\nDana Lee,dana.lee@example.com\n"))
+	if err != nil {
+		t.Fatalf("import: %v (%+v)", err, rep.Errors)
+	}
+	if rep.Created != 0 || rep.Updated != 1 {
+		t.Errorf("report = %+v, want one person updated", rep)
+	}
+	got, err := svc.UserByID(rootAdmin, dana.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Email != "dana.lee@example.com" || got.UserPrincipalName != got.Email {
+		t.Errorf("after the import: mail %q, principal name %q", got.Email, got.UserPrincipalName)
+	}
+	events, err := svc.ListAudit(rootAdmin, entitlement.AuditFilter{ObjectID: dana.ID}, entitlement.ListOptions{Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(events.Items) != 1 || !strings.Contains(events.Items[0].Summary, "mail") {
+		t.Errorf("audit = %+v, want one update that names the mail", events.Items)
+	}
+}

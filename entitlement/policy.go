@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/stewardhq/steward/words"
 )
 
 // Requestor scope types (requestorSettings.scopeType).
@@ -432,10 +434,7 @@ func allowedLabel(allowed []string) string {
 	for i, t := range allowed {
 		labels[i] = userSetKindLabel(t)
 	}
-	if len(labels) == 1 {
-		return labels[0]
-	}
-	return strings.Join(labels[:len(labels)-1], ", ") + " or " + labels[len(labels)-1]
+	return words.JoinOr(labels)
 }
 
 func userSetKindLabel(t string) string {

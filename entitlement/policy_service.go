@@ -55,7 +55,7 @@ func (s *Service) PolicyByID(ctx context.Context, id string) (AssignmentPolicy, 
 func (s *Service) ListPolicies(ctx context.Context, opt ListOptions) (Page[AssignmentPolicy], error) {
 	var out Page[AssignmentPolicy]
 	err := s.read(ctx, func(tx Tx, a *access) error {
-		q := searchOf(opt)
+		q := SearchKey(opt.Search)
 		var err error
 		if a.isAdmin() && q == "" {
 			out, err = tx.Policies().List(opt)
@@ -85,10 +85,10 @@ func (s *Service) ListPolicies(ctx context.Context, opt ListOptions) (Page[Assig
 				}
 			}
 		}
-		all = slices.DeleteFunc(all, func(p AssignmentPolicy) bool { return !matchesSearch(q, p.DisplayName) })
+		all = slices.DeleteFunc(all, func(p AssignmentPolicy) bool { return !MatchesSearch(q, p.DisplayName) })
 		key := func(p AssignmentPolicy) string { return sortKey(p.DisplayName, p.ID) }
 		sort.Slice(all, func(i, j int) bool { return key(all[i]) < key(all[j]) })
-		out, err = pageOf(all, key, opt)
+		out, err = PageOf(all, key, opt)
 		return err
 	})
 	return out, err
@@ -182,7 +182,7 @@ func (s *Service) DeletePolicy(ctx context.Context, id string) error {
 			return conflict("policyHasAssignments", "%d live assignment(s) were made through the policy %q; remove them before deleting it", n, p.DisplayName)
 		}
 		open, err := CollectAll(func(o ListOptions) (Page[Request], error) {
-			return tx.Requests().ByPackage(p.AccessPackageID, RequestFilter{States: openRequestStates}, o)
+			return tx.Requests().ByPackage(p.AccessPackageID, RequestFilter{States: OpenRequestStates()}, o)
 		})
 		if err != nil {
 			return fmt.Errorf("delete policy: %w", err)
@@ -196,9 +196,6 @@ func (s *Service) DeletePolicy(ctx context.Context, id string) error {
 		return s.audit(tx, a.p, "policy.delete", "policy", p.ID, p.DisplayName, fmt.Sprintf("deleted policy %q", p.DisplayName))
 	})
 }
-
-// openRequestStates are the states of requests that are not finished yet.
-var openRequestStates = []string{StateSubmitted, StatePendingApproval, StateScheduled, StateDelivering}
 
 // checkPolicy validates a policy input against the store: referenced people, groups and
 // organizations must exist (their names are copied into the userSets' descriptions), and a

@@ -131,6 +131,15 @@ func (v RequestView) Person(id string) PersonRef {
 	return PersonRef{ID: id, Name: "A former user"}
 }
 
+// Names returns the names of the people with the ids, in order.
+func (v RequestView) Names(ids []string) []string {
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, v.Person(id).Name)
+	}
+	return out
+}
+
 // DescribeRequests adds names to requests the caller may read (RequestByID's rule); a request
 // they may not read makes the whole call fail with ErrNotFound. Each request is read again from
 // the store by its id, so the views show (and the check applies to) its stored state.

@@ -1,6 +1,9 @@
 package entitlement
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Assignment request types.
 const (
@@ -12,16 +15,19 @@ const (
 	RequestSystemRemove = "SystemRemove"
 )
 
+// RequestState is where a request is in its life (requestState); see OpenRequestStates.
+type RequestState string
+
 // Request states.
 const (
-	StateSubmitted          = "Submitted"
-	StatePendingApproval    = "PendingApproval"
-	StateScheduled          = "Scheduled"
-	StateDelivering         = "Delivering"
-	StateDelivered          = "Delivered"
-	StatePartiallyDelivered = "PartiallyDelivered"
-	StateDenied             = "Denied"
-	StateCanceled           = "Canceled"
+	StateSubmitted          RequestState = "Submitted"
+	StatePendingApproval    RequestState = "PendingApproval"
+	StateScheduled          RequestState = "Scheduled"
+	StateDelivering         RequestState = "Delivering"
+	StateDelivered          RequestState = "Delivered"
+	StatePartiallyDelivered RequestState = "PartiallyDelivered"
+	StateDenied             RequestState = "Denied"
+	StateCanceled           RequestState = "Canceled"
 )
 
 // Request statuses (requestStatus): the finer detail of a request's state. Graph shows Accepted
@@ -40,14 +46,19 @@ const (
 	RequestStatusCanceled           = "Canceled"
 )
 
-// IsFinalRequestState reports whether a request in state s will not change again.
-func IsFinalRequestState(s string) bool {
-	switch s {
-	case StateDelivered, StatePartiallyDelivered, StateDenied, StateCanceled:
-		return true
-	}
-	return false
+// OpenRequestStates returns the states of a request that is not finished yet: it may still be
+// decided, start or be delivered. Lists, filters and the checks for unfinished work use it.
+func OpenRequestStates() []RequestState {
+	return []RequestState{StateSubmitted, StatePendingApproval, StateScheduled, StateDelivering}
 }
+
+// FinalRequestStates returns the states a request ends in.
+func FinalRequestStates() []RequestState {
+	return []RequestState{StateDelivered, StatePartiallyDelivered, StateDenied, StateCanceled}
+}
+
+// IsFinalRequestState reports whether a request in state s will not change again.
+func IsFinalRequestState(s RequestState) bool { return slices.Contains(FinalRequestStates(), s) }
 
 // Expiration pattern types.
 const (
@@ -137,7 +148,7 @@ type RequestEvent struct {
 type Request struct {
 	ID               string       `json:"id"`
 	RequestType      string       `json:"requestType"`
-	RequestState     string       `json:"requestState"`
+	RequestState     RequestState `json:"requestState"`
 	RequestStatus    string       `json:"requestStatus"`
 	StatusDetail     string       `json:"statusDetail,omitempty"` // why it was denied or only partly delivered
 	IsValidationOnly bool         `json:"isValidationOnly"`
@@ -164,6 +175,16 @@ type Request struct {
 
 // IsOpen reports whether the request still awaits a decision or delivery.
 func (r Request) IsOpen() bool { return !IsFinalRequestState(r.RequestState) }
+
+// IsCancelable reports whether the requestor may still cancel the request: until delivery
+// begins.
+func (r Request) IsCancelable() bool {
+	switch r.RequestState {
+	case StateSubmitted, StatePendingApproval, StateScheduled:
+		return true
+	}
+	return false
+}
 
 // PendingApprovers returns everyone who may decide the current stage now.
 func (r Request) PendingApprovers() []string {

@@ -228,7 +228,7 @@ func checkNoDuplicate(tx Tx, u User, pkg AccessPackage) error {
 	return nil
 }
 
-func stateWords(state string) string {
+func stateWords(state RequestState) string {
 	switch state {
 	case StatePendingApproval:
 		return "waiting for approval"
@@ -237,7 +237,7 @@ func stateWords(state string) string {
 	case StateDelivering:
 		return "being delivered"
 	}
-	return strings.ToLower(state)
+	return strings.ToLower(string(state))
 }
 
 func (s *Service) submitRemove(ctx context.Context, p Principal, in RequestInput) (Request, error) {
@@ -345,7 +345,7 @@ func (s *Service) extend(ctx context.Context, p Principal, assignmentID, justifi
 			return err
 		}
 		if !pol.CanExtend {
-			return ruleError(ErrConflict, "cannotExtend", "the policy %q does not let holders extend their access", pol.DisplayName)
+			return ruleError(ErrConflict, CodeCannotExtend, "the policy %q does not let holders extend their access", pol.DisplayName)
 		}
 		cur := a.EndDateTime()
 		if cur == nil {
@@ -460,9 +460,7 @@ func (s *Service) CancelRequest(ctx context.Context, id string) error {
 		if r.RequestorID != p.UserID {
 			return ruleError(ErrForbidden, "notYourRequest", "only the person who made a request can cancel it")
 		}
-		switch r.RequestState {
-		case StateSubmitted, StatePendingApproval, StateScheduled:
-		default:
+		if !r.IsCancelable() {
 			return ruleError(ErrConflict, "notCancelable", "the request is already %s and can no longer be canceled", stateWords(r.RequestState))
 		}
 		var waiting []string
@@ -668,7 +666,7 @@ func packageForReaders(tx Tx, p Principal, packageID string) (AccessPackage, err
 		return pkg, err
 	}
 	if !acc.canReadCatalog(pkg.CatalogID) {
-		return pkg, ruleError(ErrForbidden, "forbidden", "only people with a role in the package's catalog can see its assignments and requests")
+		return pkg, ruleError(ErrForbidden, CodeForbidden, "only people with a role in the package's catalog can see its assignments and requests")
 	}
 	return pkg, nil
 }

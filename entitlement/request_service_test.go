@@ -274,13 +274,13 @@ func TestRequestTransitions(t *testing.T) {
 		policy    func(w *world) entitlement.AssignmentPolicy
 		in        func(w *world, pol entitlement.AssignmentPolicy) entitlement.RequestInput
 		as        func(w *world) entitlement.User
-		first     string // state right after submission
+		first     entitlement.RequestState // state right after submission
 		steps     []step
-		final     string
+		final     entitlement.RequestState
 		status    string
 		events    []string
 		member    bool // ada is in the team group afterwards
-		assigned  string
+		assigned  entitlement.AssignmentState
 		completed bool
 	}{
 		{

@@ -240,7 +240,7 @@ func (s *Service) ListResourceRequests(ctx context.Context, opt ListOptions) (Pa
 			}
 			return 0
 		})
-		out, err = pageOf(all, func(r ResourceRequest) string { return r.ID }, opt)
+		out, err = PageOf(all, func(r ResourceRequest) string { return r.ID }, opt)
 		return err
 	})
 	return out, err

@@ -179,7 +179,7 @@ type ConnectedOrganizations interface {
 
 // RequestFilter narrows a request listing.
 type RequestFilter struct {
-	States []string
+	States []RequestState
 }
 
 // Requests stores assignment requests.
@@ -201,7 +201,7 @@ type Requests interface {
 
 // AssignmentFilter narrows an assignment listing.
 type AssignmentFilter struct {
-	States   []string
+	States   []AssignmentState
 	PolicyID string
 }
 

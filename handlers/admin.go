@@ -2,12 +2,14 @@ package handlers
 
 import (
 	"errors"
+	"maps"
 	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 	"github.com/stewardhq/steward/entitlement"
 	"github.com/stewardhq/steward/views"
+	"github.com/stewardhq/steward/words"
 )
 
 // The admin navigation's items, for adminPage's current argument.
@@ -23,7 +25,7 @@ const (
 
 // errNoAdmin is what people without any administrative role get on the admin pages.
 var errNoAdmin = &entitlement.RuleError{
-	Code:    "forbidden",
+	Code:    entitlement.CodeForbidden,
 	Message: "The admin pages are for administrators, catalog creators and people with a role in a catalog. Ask an administrator if you need one.",
 	Kind:    entitlement.ErrForbidden,
 }
@@ -73,7 +75,7 @@ func adminNav(caps entitlement.Capabilities, current string) []views.NavItem {
 	return out
 }
 
-// listOptions reads the paging and search parameters of a list page.
+// adminListOptions reads the paging and search parameters of an admin list page.
 func adminListOptions(c echo.Context) entitlement.ListOptions {
 	return entitlement.ListOptions{
 		Search: strings.TrimSpace(c.QueryParam("q")),
@@ -105,14 +107,6 @@ func (b *Base) flashError(c echo.Context, msg string) error {
 	return b.Flash(c, "error", msg)
 }
 
-// finish ends a sentence with a full stop unless it has one.
-func finish(s string) string {
-	if s == "" || strings.HasSuffix(s, ".") || strings.HasSuffix(s, "?") || strings.HasSuffix(s, "!") {
-		return s
-	}
-	return s + "."
-}
-
 // cutKind splits a picker choice "user:<id>" into its kind and id.
 func cutKind(v string) (kind, id string, ok bool) {
 	kind, id, ok = strings.Cut(v, ":")
@@ -122,13 +116,8 @@ func cutKind(v string) (kind, id string, ok bool) {
 // firstMessage returns one message of a validation error, as a sentence, for forms that show a
 // single message.
 func firstMessage(errs map[string]string) string {
-	keys := make([]string, 0, len(errs))
-	for k := range errs {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		return finish(sentence(errs[k]))
+	for _, k := range slices.Sorted(maps.Keys(errs)) {
+		return words.Sentence(errs[k])
 	}
 	return ""
 }

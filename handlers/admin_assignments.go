@@ -12,6 +12,7 @@ import (
 	"github.com/stewardhq/steward/entitlement"
 	"github.com/stewardhq/steward/views"
 	"github.com/stewardhq/steward/views/components"
+	"github.com/stewardhq/steward/words"
 )
 
 // AdminAssignments serves a package's assignments and requests tabs, direct assignment
@@ -38,51 +39,24 @@ func matchingUsers(ctx context.Context, svc *entitlement.Service, q string) (map
 }
 
 // filtered pages a list that must be narrowed to some people: it reads the whole list under the
-// state filter and pages the matches in memory.
+// state filter and pages the matches in memory. The lists come in id order, the key's.
 func filtered[T any](list func(entitlement.ListOptions) (entitlement.Page[T], error), keep func(T) bool, key func(T) string, opt entitlement.ListOptions) (entitlement.Page[T], error) {
 	all, err := entitlement.CollectAll(list)
 	if err != nil {
 		return entitlement.Page[T]{}, err
 	}
 	all = slices.DeleteFunc(all, func(x T) bool { return !keep(x) })
-	return pageInMemory(all, key, opt), nil
+	return entitlement.PageOf(all, key, opt)
 }
 
-// pageInMemory pages items in their order; cursors are the key of the neighbouring item.
-func pageInMemory[T any](items []T, key func(T) string, opt entitlement.ListOptions) entitlement.Page[T] {
-	size := opt.PageSize()
-	idx := func(k string) int { return slices.IndexFunc(items, func(x T) bool { return key(x) == k }) }
-	from, to := 0, min(size, len(items))
-	switch {
-	case opt.After != "":
-		if i := idx(opt.After); i >= 0 {
-			from = i + 1
-			to = min(from+size, len(items))
-		}
-	case opt.Before != "":
-		if i := idx(opt.Before); i >= 0 {
-			to = i
-			from = max(to-size, 0)
-		}
-	}
-	p := entitlement.Page[T]{Items: items[from:to], Total: len(items)}
-	if from > 0 && from < len(items) {
-		p.Prev = key(items[from])
-	}
-	if to < len(items) && to > 0 {
-		p.Next = key(items[to-1])
-	}
-	return p
-}
-
-func assignmentStates(state string) []string {
-	switch state {
+func assignmentStates(state string) []entitlement.AssignmentState {
+	switch st := entitlement.AssignmentState(state); st {
 	case "all":
 		return nil
 	case entitlement.AssignmentDelivered, entitlement.AssignmentDelivering, entitlement.AssignmentExpired:
-		return []string{state}
+		return []entitlement.AssignmentState{st}
 	}
-	return []string{entitlement.AssignmentDelivering, entitlement.AssignmentDelivered}
+	return []entitlement.AssignmentState{entitlement.AssignmentDelivering, entitlement.AssignmentDelivered}
 }
 
 // List renders GET /admin/packages/:id/assignments?state=&q=.
@@ -184,7 +158,7 @@ func (h AdminAssignments) form(c echo.Context, status int, f assignForm, errs ma
 		return err
 	}
 	if !pp.CanAssign {
-		return &entitlement.RuleError{Code: "forbidden", Kind: entitlement.ErrForbidden,
+		return &entitlement.RuleError{Code: entitlement.CodeForbidden, Kind: entitlement.ErrForbidden,
 			Message: "Only owners, access package managers and assignment managers of the catalog " + pp.Catalog.DisplayName + " can assign its packages."}
 	}
 	ctx := c.Request().Context()
@@ -276,7 +250,7 @@ func (h AdminAssignments) Assign(c echo.Context) error {
 			if _, personal := fields["targetId"]; !personal {
 				return h.form(c, http.StatusUnprocessableEntity, f, fields, nil, "", false)
 			}
-			failures = append(failures, who+": "+finish(sentence(fields["targetId"])))
+			failures = append(failures, who+": "+words.Sentence(fields["targetId"]))
 			left = append(left, uid)
 			continue
 		}
@@ -291,7 +265,7 @@ func (h AdminAssignments) Assign(c echo.Context) error {
 			return err
 		}
 		if msg != "" {
-			failures = append(failures, who+": "+finish(sentence(msg)))
+			failures = append(failures, who+": "+words.Sentence(msg))
 			left = append(left, uid)
 			continue
 		}
@@ -314,7 +288,7 @@ func assignedMessage(done []string) string {
 	if len(done) > 5 {
 		return fmt.Sprintf("Assigned to %d people.", len(done))
 	}
-	return "Assigned to " + joinWords(done, "and") + "."
+	return "Assigned to " + words.JoinAnd(done) + "."
 }
 
 // Remove handles POST /admin/packages/:id/assignments/:aid/remove: an AdminRemove request.
@@ -331,7 +305,7 @@ func (h AdminAssignments) Remove(c echo.Context) error {
 		RequestType: entitlement.RequestAdminRemove, AssignmentID: a.ID, Justification: strings.TrimSpace(c.FormValue("justification")),
 	})
 	if msg, ok := ruleRefusal(err, entitlement.ErrConflict); ok {
-		if err := h.flashError(c, who+"'s access was not removed: "+finish(msg)); err != nil {
+		if err := h.flashError(c, who+"'s access was not removed: "+words.Finish(msg)); err != nil {
 			return err
 		}
 		return c.Redirect(http.StatusSeeOther, back)

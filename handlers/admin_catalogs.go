@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/stewardhq/steward/entitlement"
 	"github.com/stewardhq/steward/views"
+	"github.com/stewardhq/steward/words"
 )
 
 // AdminCatalogs serves the catalog pages: the list, create, edit, publish, delete, the overview
@@ -70,10 +71,10 @@ func (h AdminCatalogs) form(c echo.Context, status int, editing bool, id string,
 		return err
 	}
 	if !editing && !caps.CanCreateCatalog {
-		return &entitlement.RuleError{Code: "forbidden", Kind: entitlement.ErrForbidden, Message: "Only administrators and catalog creators can create catalogs."}
+		return &entitlement.RuleError{Code: entitlement.CodeForbidden, Kind: entitlement.ErrForbidden, Message: "Only administrators and catalog creators can create catalogs."}
 	}
 	if editing && !caps.CanManageCatalog(id) {
-		return &entitlement.RuleError{Code: "forbidden", Kind: entitlement.ErrForbidden, Message: "Only owners of the catalog " + saved.DisplayName + " can change it."}
+		return &entitlement.RuleError{Code: entitlement.CodeForbidden, Kind: entitlement.ErrForbidden, Message: "Only owners of the catalog " + saved.DisplayName + " can change it."}
 	}
 	return Render(c, status, views.CatalogFormPage(views.CatalogFormProps{
 		Page: p, Editing: editing, Values: in, Errors: fieldMessages(errs), Action: action, CancelURL: cancel,
@@ -155,7 +156,7 @@ func (h AdminCatalogs) Delete(c echo.Context) error {
 	}
 	if err := h.Svc.DeleteCatalog(ctx, cat.ID); err != nil {
 		if msg, ok := ruleRefusal(err, entitlement.ErrConflict); ok {
-			if err := h.flashError(c, "The catalog was not deleted: "+finish(msg)); err != nil {
+			if err := h.flashError(c, "The catalog was not deleted: "+words.Finish(msg)); err != nil {
 				return err
 			}
 			return c.Redirect(http.StatusSeeOther, "/admin/catalogs/"+cat.ID)
@@ -256,7 +257,7 @@ func (h AdminCatalogs) AddRole(c echo.Context) error {
 		return h.roles(c, http.StatusUnprocessableEntity, role, c.FormValue("q"), false, firstMessage(errs))
 	}
 	if msg, ok := ruleRefusal(err, entitlement.ErrConflict); ok {
-		return h.roles(c, http.StatusConflict, role, c.FormValue("q"), false, finish(sentence(msg)))
+		return h.roles(c, http.StatusConflict, role, c.FormValue("q"), false, words.Sentence(msg))
 	}
 	if err != nil {
 		return err
@@ -283,7 +284,7 @@ func (h AdminCatalogs) RemoveRole(c echo.Context) error {
 	label := newNameBook(ctx, h.Svc).principal(m.PrincipalID, m.PrincipalType)
 	if err := h.Svc.RemoveCatalogRoleMember(ctx, id, m); err != nil {
 		if msg, ok := ruleRefusal(err, entitlement.ErrConflict); ok {
-			if err := h.flashError(c, label+" was not removed: "+finish(msg)); err != nil {
+			if err := h.flashError(c, label+" was not removed: "+words.Finish(msg)); err != nil {
 				return err
 			}
 			return c.Redirect(http.StatusSeeOther, "/admin/catalogs/"+id+"/roles")

@@ -60,7 +60,7 @@ func (h AdminDashboard) Show(c echo.Context) error {
 }
 
 // attention fills what needs attention: the requests waiting for approval by how long they have
-// waited, the longest-waiting ones, and the access that ends within 14 days.
+// waited, the longest-waiting ones, and the access that ends within the reminder window.
 func (h AdminDashboard) attention(c echo.Context, props *views.DashboardProps) error {
 	ctx := c.Request().Context()
 	now := props.Now
@@ -97,10 +97,10 @@ func (h AdminDashboard) attention(c echo.Context, props *views.DashboardProps) e
 		who, _ := h.person(ctx, r.TargetID)
 		props.Oldest = append(props.Oldest, views.RequestLine{
 			URL: "/admin/packages/" + r.AccessPackageID + "/requests?state=PendingApproval", Who: who,
-			Package: pkgName(r.AccessPackageID), State: r.RequestState, At: r.CreatedDateTime,
+			Package: pkgName(r.AccessPackageID), State: string(r.RequestState), At: r.CreatedDateTime,
 		})
 	}
-	expiring, err := h.Svc.ExpiringAssignments(ctx, 14*24*time.Hour, 8)
+	expiring, err := h.Svc.ExpiringAssignments(ctx, entitlement.ReminderEarly, 8)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/stewardhq/steward/entitlement"
 	"github.com/stewardhq/steward/views"
 	"github.com/stewardhq/steward/views/components"
+	"github.com/stewardhq/steward/words"
 )
 
 // AdminDirectory serves the directory: users and groups, a user's page with their access,
@@ -30,7 +31,7 @@ func (h AdminDirectory) directoryPage(c echo.Context, title, nav string, crumbs 
 		return p, err
 	}
 	if !caps.IsAdmin {
-		return p, &entitlement.RuleError{Code: "forbidden", Kind: entitlement.ErrForbidden, Message: "Only administrators manage the directory."}
+		return p, &entitlement.RuleError{Code: entitlement.CodeForbidden, Kind: entitlement.ErrForbidden, Message: "Only administrators manage the directory."}
 	}
 	return p, nil
 }
@@ -280,7 +281,7 @@ func (h AdminDirectory) Block(c echo.Context) error {
 	blocked := c.FormValue("blocked") == "true"
 	if err := h.Svc.SetUserBlocked(ctx, id, blocked); err != nil {
 		if msg, ok := ruleRefusal(err, entitlement.ErrConflict); ok {
-			if err := h.flashError(c, finish(sentence(msg))); err != nil {
+			if err := h.flashError(c, words.Sentence(msg)); err != nil {
 				return err
 			}
 			return c.Redirect(http.StatusSeeOther, usersURL+"/"+id)
@@ -319,7 +320,7 @@ func (h AdminDirectory) RetryRole(c echo.Context) error {
 	back := usersURL + "/" + u.ID
 	err = h.Svc.RetryAssignmentRole(ctx, c.FormValue("role"))
 	if msg, ok := ruleRefusal(err, entitlement.ErrConflict); ok {
-		if err := h.flashError(c, "Nothing was retried: "+finish(msg)); err != nil {
+		if err := h.flashError(c, "Nothing was retried: "+words.Finish(msg)); err != nil {
 			return err
 		}
 		return c.Redirect(http.StatusSeeOther, back)
@@ -404,7 +405,7 @@ func (h AdminDirectory) AddMember(c echo.Context) error {
 	ctx := c.Request().Context()
 	err := h.Svc.AddGroupMember(ctx, id, uid)
 	if msg, ok := ruleRefusal(err, entitlement.ErrConflict); ok {
-		return h.group(c, http.StatusConflict, "", false, finish(sentence(msg)))
+		return h.group(c, http.StatusConflict, "", false, words.Sentence(msg))
 	}
 	if err != nil {
 		return err
@@ -425,7 +426,7 @@ func (h AdminDirectory) RemoveMember(c echo.Context) error {
 	who, _ := h.person(ctx, uid)
 	left, err := h.Svc.RemoveGroupMember(ctx, g.ID, uid)
 	if msg, ok := ruleRefusal(err, entitlement.ErrConflict); ok {
-		return h.group(c, http.StatusConflict, "", false, finish(sentence(msg)))
+		return h.group(c, http.StatusConflict, "", false, words.Sentence(msg))
 	}
 	if err != nil && !errors.Is(err, entitlement.ErrNotFound) {
 		return err
@@ -503,7 +504,7 @@ func (h AdminDirectory) DeleteGroup(c echo.Context) error {
 	}
 	if err := h.Svc.DeleteGroup(ctx, g.ID); err != nil {
 		if msg, ok := ruleRefusal(err, entitlement.ErrConflict); ok {
-			if err := h.flashError(c, "The group was not deleted: "+finish(msg)); err != nil {
+			if err := h.flashError(c, "The group was not deleted: "+words.Finish(msg)); err != nil {
 				return err
 			}
 			return c.Redirect(http.StatusSeeOther, groupsURL+"/"+g.ID)

@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/stewardhq/steward/entitlement"
 	"github.com/stewardhq/steward/views"
+	"github.com/stewardhq/steward/words"
 )
 
 // AdminOrgs serves the connected organizations: list, create, edit, delete, and their sponsors.
@@ -25,7 +26,7 @@ func (h AdminOrgs) List(c echo.Context) error {
 		return err
 	}
 	if !caps.IsAdmin {
-		return &entitlement.RuleError{Code: "forbidden", Kind: entitlement.ErrForbidden, Message: "Only administrators manage connected organizations."}
+		return &entitlement.RuleError{Code: entitlement.CodeForbidden, Kind: entitlement.ErrForbidden, Message: "Only administrators manage connected organizations."}
 	}
 	opt := adminListOptions(c)
 	page, err := h.Svc.ListConnectedOrganizations(c.Request().Context(), opt)
@@ -104,7 +105,7 @@ func (h AdminOrgs) form(c echo.Context, status int, id string, f views.OrgForm, 
 		return err
 	}
 	if !caps.IsAdmin {
-		return &entitlement.RuleError{Code: "forbidden", Kind: entitlement.ErrForbidden, Message: "Only administrators can add and change connected organizations."}
+		return &entitlement.RuleError{Code: entitlement.CodeForbidden, Kind: entitlement.ErrForbidden, Message: "Only administrators can add and change connected organizations."}
 	}
 	return Render(c, status, views.OrgFormPage(views.OrgFormProps{Page: p, Editing: id != "", Values: f, Errors: fieldMessages(errs), Action: action, CancelURL: cancel}))
 }
@@ -164,7 +165,7 @@ func (h AdminOrgs) Delete(c echo.Context) error {
 	}
 	if err := h.Svc.DeleteConnectedOrganization(ctx, o.ID); err != nil {
 		if msg, ok := ruleRefusal(err, entitlement.ErrConflict); ok {
-			if err := h.flashError(c, "The organization was not deleted: "+finish(msg)); err != nil {
+			if err := h.flashError(c, "The organization was not deleted: "+words.Finish(msg)); err != nil {
 				return err
 			}
 			return c.Redirect(http.StatusSeeOther, orgsURL+"/"+o.ID)
@@ -192,7 +193,7 @@ func (h AdminOrgs) show(c echo.Context, status int, searchKind, query, msg strin
 		return err
 	}
 	if !caps.IsAdmin {
-		return &entitlement.RuleError{Code: "forbidden", Kind: entitlement.ErrForbidden, Message: "Only administrators manage connected organizations."}
+		return &entitlement.RuleError{Code: entitlement.CodeForbidden, Kind: entitlement.ErrForbidden, Message: "Only administrators manage connected organizations."}
 	}
 	n := newNameBook(ctx, h.Svc)
 	rows := func(list []entitlement.Sponsor) []views.SponsorRow {
@@ -255,7 +256,7 @@ func (h AdminOrgs) AddSponsor(c echo.Context) error {
 		return h.show(c, http.StatusUnprocessableEntity, kind, c.FormValue("q"), firstMessage(errs), false)
 	}
 	if msg, ok := ruleRefusal(err, entitlement.ErrConflict); ok {
-		return h.show(c, http.StatusConflict, kind, c.FormValue("q"), finish(sentence(msg)), false)
+		return h.show(c, http.StatusConflict, kind, c.FormValue("q"), words.Sentence(msg), false)
 	}
 	if err != nil {
 		return err

@@ -9,6 +9,7 @@ import (
 	"github.com/stewardhq/steward/entitlement"
 	"github.com/stewardhq/steward/views"
 	"github.com/stewardhq/steward/views/components"
+	"github.com/stewardhq/steward/words"
 )
 
 // AdminPackages serves access packages: the catalog's packages tab, create, edit, delete, and the
@@ -64,7 +65,7 @@ func (h AdminPackages) form(c echo.Context, status int, cat entitlement.Catalog,
 		return err
 	}
 	if !caps.CanManagePackages(cat.ID) {
-		return &entitlement.RuleError{Code: "forbidden", Kind: entitlement.ErrForbidden,
+		return &entitlement.RuleError{Code: entitlement.CodeForbidden, Kind: entitlement.ErrForbidden,
 			Message: "Only owners and access package managers of the catalog " + cat.DisplayName + " can create and change its packages."}
 	}
 	return Render(c, status, views.PackageFormPage(views.PackageFormProps{
@@ -146,7 +147,7 @@ func (h AdminPackages) Delete(c echo.Context) error {
 	}
 	if err := h.Svc.DeleteAccessPackage(ctx, pkg.ID); err != nil {
 		if msg, ok := ruleRefusal(err, entitlement.ErrConflict); ok {
-			if err := h.flashError(c, "The access package was not deleted: "+finish(msg)); err != nil {
+			if err := h.flashError(c, "The access package was not deleted: "+words.Finish(msg)); err != nil {
 				return err
 			}
 			return c.Redirect(http.StatusSeeOther, "/admin/packages/"+pkg.ID)
@@ -252,7 +253,7 @@ func (h AdminPackages) AddRole(c echo.Context) error {
 		return h.roles(c, http.StatusUnprocessableEntity, choice, firstMessage(errs))
 	}
 	if msg, ok := ruleRefusal(err, entitlement.ErrConflict); ok {
-		return h.roles(c, http.StatusConflict, choice, finish(sentence(msg)))
+		return h.roles(c, http.StatusConflict, choice, words.Sentence(msg))
 	}
 	if err != nil {
 		return err
@@ -294,7 +295,7 @@ func (h AdminPackages) Policies(c echo.Context) error {
 		if err := namesOfPolicy(n, in); err != nil {
 			return err
 		}
-		props.Policies = append(props.Policies, views.PolicyCard{Policy: pol, Summary: summarize(in, n.m)})
+		props.Policies = append(props.Policies, views.PolicyCard{Policy: pol, Summary: views.PolicySummary(in, n.m)})
 	}
 	return Render(c, http.StatusOK, views.PackagePoliciesPage(props))
 }

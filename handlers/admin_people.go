@@ -144,7 +144,7 @@ func (n *nameBook) addAll(sets ...[]entitlement.UserSet) error {
 	return nil
 }
 
-// principalLabel names a catalog role member or sponsor (a user or a group), with its kind.
+// principal names a catalog role member or sponsor (a user or a group), with its kind.
 func (n *nameBook) principal(id, typ string) string {
 	u := entitlement.UserSet{Type: entitlement.UserSetSingleUser, ID: id}
 	if typ == entitlement.PrincipalGroup {

@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/stewardhq/steward/entitlement"
 	"github.com/stewardhq/steward/views"
+	"github.com/stewardhq/steward/words"
 )
 
 // AdminPolicies serves the policy wizard (create and edit an assignment policy in steps) and the
@@ -97,7 +98,7 @@ func (h AdminPolicies) requireManage(c echo.Context, t wizardTarget) error {
 		return err
 	}
 	if !caps.CanManagePackages(t.pkg.CatalogID) {
-		return &entitlement.RuleError{Code: "forbidden", Kind: entitlement.ErrForbidden,
+		return &entitlement.RuleError{Code: entitlement.CodeForbidden, Kind: entitlement.ErrForbidden,
 			Message: "Only owners and access package managers of the catalog " + t.catalog.DisplayName + " can change the policies of its packages."}
 	}
 	return nil
@@ -285,7 +286,7 @@ func (h AdminPolicies) save(c echo.Context, t wizardTarget, st wizardState) erro
 		if !ok {
 			var re *entitlement.RuleError
 			if errors.As(err, &re) && errors.Is(err, entitlement.ErrConflict) {
-				st.step, st.general = views.StepSummary, []string{finish(sentence(re.Message))}
+				st.step, st.general = views.StepSummary, []string{words.Sentence(re.Message)}
 				return h.render(c, http.StatusConflict, t, st)
 			}
 			return err
@@ -338,11 +339,11 @@ func (h AdminPolicies) render(c echo.Context, status int, t wizardTarget, st wiz
 	}
 	if st.step == views.StepSummary {
 		in, _ := buildPolicy(d, t.pkg.ID)
-		props.Summary = summarize(in, n.m)
+		props.Summary = views.PolicySummary(in, n.m)
 		// Messages that belong to no step (such as the package itself) show on the summary.
 		for path, msg := range st.errs {
 			if stepOf(path) == views.StepSummary {
-				props.General = append(props.General, finish(sentence(msg)))
+				props.General = append(props.General, words.Sentence(msg))
 			}
 		}
 	}

@@ -89,7 +89,7 @@ func TestWizardDraftToPolicyAndSummary(t *testing.T) {
 	}
 
 	var words []string
-	for _, s := range summarize(in, testNames) {
+	for _, s := range views.PolicySummary(in, testNames) {
 		words = append(words, s.Lines...)
 	}
 	got := strings.Join(words, " ")
@@ -181,7 +181,7 @@ func TestSummaryWordings(t *testing.T) {
 			DurationInDays: 14, StartDateTime: &start, Reviewers: []entitlement.UserSet{{Type: entitlement.UserSetGroupMembers, ID: secID}}},
 	}
 	var words []string
-	for _, s := range summarize(in, testNames) {
+	for _, s := range views.PolicySummary(in, testNames) {
 		words = append(words, s.Lines...)
 	}
 	got := strings.Join(words, " ")

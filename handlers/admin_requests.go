@@ -7,16 +7,17 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/stewardhq/steward/entitlement"
 	"github.com/stewardhq/steward/views"
+	"github.com/stewardhq/steward/words"
 )
 
-func requestStates(state string) []string {
+func requestStates(state string) []entitlement.RequestState {
 	switch state {
 	case "all":
 		return nil
 	case "open":
-		return []string{entitlement.StateSubmitted, entitlement.StatePendingApproval, entitlement.StateScheduled, entitlement.StateDelivering}
+		return entitlement.OpenRequestStates()
 	}
-	return []string{state}
+	return []entitlement.RequestState{entitlement.RequestState(state)}
 }
 
 // Requests renders GET /admin/packages/:id/requests?state=&q=.
@@ -116,7 +117,7 @@ func (h AdminAssignments) Cancel(c echo.Context) error {
 		return h.cancelForm(c, http.StatusUnprocessableEntity, from, reason, fieldMessages(fields)["reason"])
 	}
 	if msg, ok := ruleRefusal(err, entitlement.ErrConflict); ok {
-		if err := h.flashError(c, "The request was not canceled: "+finish(msg)); err != nil {
+		if err := h.flashError(c, "The request was not canceled: "+words.Finish(msg)); err != nil {
 			return err
 		}
 		return c.Redirect(http.StatusSeeOther, back)
@@ -152,7 +153,7 @@ func adminRequestRows(ctx context.Context, b *Base, rs []entitlement.Request, li
 		if linkUser {
 			row.UserURL = "/admin/directory/users/" + v.TargetID
 		}
-		row.Timeline = timeline(v, now, me)
+		row.Timeline = views.RequestTimeline(v, now, me)
 		rows = append(rows, row)
 	}
 	return rows, nil

@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/stewardhq/steward/entitlement"
 	"github.com/stewardhq/steward/views"
+	"github.com/stewardhq/steward/words"
 )
 
 // AdminResources serves a catalog's resources tab and the resource requests that add a
@@ -60,7 +61,7 @@ func (h AdminResources) form(c echo.Context, status int, kind string, in entitle
 		return err
 	}
 	if !cp.CanManage {
-		return &entitlement.RuleError{Code: "forbidden", Kind: entitlement.ErrForbidden, Message: "Only owners of the catalog " + cp.Catalog.DisplayName + " can add resources to it."}
+		return &entitlement.RuleError{Code: entitlement.CodeForbidden, Kind: entitlement.ErrForbidden, Message: "Only owners of the catalog " + cp.Catalog.DisplayName + " can add resources to it."}
 	}
 	cp.Page.Title = "Add a resource"
 	caps, err := h.Svc.Capabilities(c.Request().Context())
@@ -140,7 +141,7 @@ func (h AdminResources) Remove(c echo.Context) error {
 	back := "/admin/catalogs/" + id + "/resources"
 	if _, err := h.Svc.RemoveResource(ctx, id, r.ID, strings.TrimSpace(c.FormValue("justification"))); err != nil {
 		if msg, ok := ruleRefusal(err, entitlement.ErrConflict); ok {
-			if err := h.flashError(c, r.DisplayName+" was not removed: "+finish(msg)); err != nil {
+			if err := h.flashError(c, r.DisplayName+" was not removed: "+words.Finish(msg)); err != nil {
 				return err
 			}
 			return c.Redirect(http.StatusSeeOther, back)

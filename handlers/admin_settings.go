@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/stewardhq/steward/entitlement"
 	"github.com/stewardhq/steward/views"
+	"github.com/stewardhq/steward/words"
 )
 
 // AdminSettings serves /admin/settings: the external user lifecycle and the catalog creators.
@@ -30,7 +31,7 @@ func (h AdminSettings) render(c echo.Context, status int, action, days string, e
 		return err
 	}
 	if !caps.IsAdmin {
-		return &entitlement.RuleError{Code: "forbidden", Kind: entitlement.ErrForbidden, Message: "Only administrators change the settings."}
+		return &entitlement.RuleError{Code: entitlement.CodeForbidden, Kind: entitlement.ErrForbidden, Message: "Only administrators change the settings."}
 	}
 	ctx := c.Request().Context()
 	st, err := h.Svc.Settings(ctx)
@@ -96,7 +97,7 @@ func (h AdminSettings) AddCreator(c echo.Context) error {
 		return h.render(c, http.StatusUnprocessableEntity, cur, days, nil, "", false, firstMessage(errs))
 	}
 	if msg, ok := ruleRefusal(err, entitlement.ErrConflict); ok {
-		return h.render(c, http.StatusConflict, cur, days, nil, "", false, finish(sentence(msg)))
+		return h.render(c, http.StatusConflict, cur, days, nil, "", false, words.Sentence(msg))
 	}
 	if err != nil {
 		return err

@@ -1,9 +1,11 @@
 package handlers
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -14,6 +16,7 @@ import (
 	"github.com/stewardhq/steward/entitlement"
 	"github.com/stewardhq/steward/views"
 	"github.com/stewardhq/steward/views/components"
+	"github.com/stewardhq/steward/words"
 )
 
 // Approvals serves the approver's pages: what waits for them, deciding (one at a time, in place,
@@ -117,13 +120,12 @@ func approvalItem(v entitlement.RequestView, me string, now time.Time) views.App
 		RequestState: requestState(r.RequestState),
 	}
 	start, end := scheduleWords(v)
-	lower := func(s string) string { return strings.ToLower(s[:1]) + s[1:] }
 	if r.RequestType == entitlement.RequestUserExtend {
 		it.Schedule = "until " + end
 	} else if strings.HasSuffix(end, " after it starts") {
-		it.Schedule = lower(start) + ", for " + strings.TrimSuffix(end, " after it starts")
+		it.Schedule = words.Uncapitalize(start) + ", for " + strings.TrimSuffix(end, " after it starts")
 	} else {
-		it.Schedule = lower(start) + ", until " + lower(end)
+		it.Schedule = words.Uncapitalize(start) + ", until " + words.Uncapitalize(end)
 	}
 	if r.CurrentStage < len(r.Stages) {
 		st := r.Stages[r.CurrentStage]
@@ -161,7 +163,7 @@ func fillDecision(it *views.ApprovalItem, v entitlement.RequestView, idx int, me
 		it.DecidedBy = "You " + strings.ToLower(it.Decision.Label) + " this request"
 	case st.DecidedBy != "":
 		it.DecidedBySomeoneElse = true
-		it.DecidedBy = firstNonEmpty(st.DecidedByName, v.Person(st.DecidedBy).Name)
+		it.DecidedBy = cmp.Or(st.DecidedByName, v.Person(st.DecidedBy).Name)
 	default:
 		// Ended without a decision of this stage: canceled, timed out.
 		it.DecidedBySomeoneElse = true
@@ -203,9 +205,9 @@ func (h Approvals) Decide(c echo.Context) error {
 			return lerr
 		}
 		it.Reason = reason
-		it.ReasonError = sentence(firstNonEmpty(fields["justification"], fields[""]))
+		it.ReasonError = words.Sentence(cmp.Or(fields["justification"], fields[""]))
 		if it.ReasonError == "" {
-			it.Error = sentence(strings.Join(mapValues(fields), "; "))
+			it.Error = words.Sentence(strings.Join(mapValues(fields), "; "))
 		}
 		if IsHTMX(c) {
 			p, perr := h.Page(c, "", views.SectionApprovals)
@@ -217,12 +219,12 @@ func (h Approvals) Decide(c echo.Context) error {
 		return h.renderList(c, http.StatusUnprocessableEntity, &it)
 	}
 	var re *entitlement.RuleError
-	if errors.As(err, &re) && re.Code == "alreadyDecided" {
+	if errors.As(err, &re) && re.Code == entitlement.CodeAlreadyDecided {
 		r, err = h.Svc.RequestByID(ctx, id)
 		if err != nil {
 			return err
 		}
-		return h.decided(c, r, stage, who.UserID, sentence(re.Message))
+		return h.decided(c, r, stage, who.UserID, words.Sentence(re.Message))
 	}
 	if msg, ok := ruleMessage(err); ok {
 		if IsHTMX(c) {
@@ -343,7 +345,7 @@ func (h Approvals) Bulk(c echo.Context) error {
 		}
 		label := h.requestLabel(ctx, id)
 		if fields, ok := FieldErrors(err); ok {
-			problems = append(problems, fmt.Sprintf("%s: %s", label, firstNonEmpty(fields["justification"], strings.Join(mapValues(fields), "; "))))
+			problems = append(problems, fmt.Sprintf("%s: %s", label, cmp.Or(fields["justification"], strings.Join(mapValues(fields), "; "))))
 			continue
 		}
 		// A refusal of one request (decided meanwhile, or one the person may not decide, such as
@@ -363,7 +365,7 @@ func (h Approvals) Bulk(c echo.Context) error {
 		verb = "approved"
 	}
 	if done > 0 {
-		if err := h.Flash(c, components.FlashSuccess, fmt.Sprintf("You %s %s.", verb, plural(done, "request"))); err != nil {
+		if err := h.Flash(c, components.FlashSuccess, fmt.Sprintf("You %s %s.", verb, words.Plural(done, "request", "requests"))); err != nil {
 			return err
 		}
 	}
@@ -404,17 +406,8 @@ func (h Approvals) requestLabel(ctx context.Context, id string) string {
 
 func mapValues(m map[string]string) []string {
 	out := make([]string, 0, len(m))
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		out = append(out, m[k])
 	}
 	return out
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

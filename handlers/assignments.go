@@ -10,6 +10,7 @@ import (
 	"github.com/stewardhq/steward/entitlement"
 	"github.com/stewardhq/steward/views"
 	"github.com/stewardhq/steward/views/components"
+	"github.com/stewardhq/steward/words"
 )
 
 // Assignments serves the signed-in person's access: the list, extending and giving back.
@@ -18,7 +19,7 @@ type Assignments struct {
 }
 
 // assignmentFilters are the tabs of the access list and the assignment states each shows.
-var assignmentFilters = map[string][]string{
+var assignmentFilters = map[string][]entitlement.AssignmentState{
 	"live": {entitlement.AssignmentDelivering, entitlement.AssignmentDelivered},
 	"past": {entitlement.AssignmentExpired},
 }
@@ -91,7 +92,7 @@ func assignmentRow(v entitlement.AssignmentView, now time.Time) views.Assignment
 		} else {
 			row.Ends = views.At(now, *end)
 			row.EndsWords = "Ends " + views.Relative(now, *end)
-			row.EndsSoon = end.Sub(now) < 14*24*time.Hour
+			row.EndsSoon = a.EndsSoon(now)
 		}
 		row.CanExtend = v.CanExtend
 		row.ExtendApproval = v.ExtensionNeedsApproval
@@ -157,9 +158,9 @@ func (h Assignments) Extend(c echo.Context) error {
 		return err
 	}
 	just, endText := c.FormValue("justification"), c.FormValue("end")
-	end, err := parseFormTime(endText)
+	end, err := parseFormTime(endText, h.now())
 	if err != nil {
-		return h.renderExtend(c, http.StatusUnprocessableEntity, v, just, endText, map[string]string{"schedule.expiration.endDateTime": sentence(err.Error())})
+		return h.renderExtend(c, http.StatusUnprocessableEntity, v, just, endText, map[string]string{"schedule.expiration.endDateTime": words.Sentence(err.Error())})
 	}
 	sched := entitlement.Schedule{}
 	if end != nil {
@@ -170,9 +171,9 @@ func (h Assignments) Extend(c echo.Context) error {
 		return h.renderExtend(c, http.StatusUnprocessableEntity, v, just, endText, fieldMessages(fields))
 	}
 	var re *entitlement.RuleError
-	if errors.As(err, &re) && re.Code == "nothingToExtend" {
+	if errors.As(err, &re) && re.Code == entitlement.CodeNothingToExtend {
 		// An end that adds no time is a mistake in the end field: say so there.
-		return h.renderExtend(c, http.StatusUnprocessableEntity, v, just, endText, map[string]string{"schedule.expiration.endDateTime": sentence(re.Message)})
+		return h.renderExtend(c, http.StatusUnprocessableEntity, v, just, endText, map[string]string{"schedule.expiration.endDateTime": words.Sentence(re.Message)})
 	}
 	if msg, ok := ruleMessage(err); ok {
 		return h.renderExtend(c, http.StatusConflict, v, just, endText, map[string]string{"": msg})
@@ -197,7 +198,7 @@ func (h Assignments) renderExtend(c echo.Context, status int, v entitlement.Assi
 		return &entitlement.RuleError{Code: entitlement.CodeExtensionNotOpen, Message: views.ExtensionOpensNote(now, *v.ExtensionOpensAt), Kind: entitlement.ErrConflict}
 	}
 	if !v.CanExtend && status < 300 {
-		return &entitlement.RuleError{Code: "cannotExtend", Message: "This access cannot be extended: its policy does not allow it, or it does not end.", Kind: entitlement.ErrConflict}
+		return &entitlement.RuleError{Code: entitlement.CodeCannotExtend, Message: "This access cannot be extended: its policy does not allow it, or it does not end.", Kind: entitlement.ErrConflict}
 	}
 	d := views.ExtendProps{Assignment: row, Justification: just, End: end, Errors: errs, JustificationRequired: v.JustificationRequired, MinEnd: formTime(v.EarliestExtendedEnd)}
 	switch {

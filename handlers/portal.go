@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/url"
@@ -12,6 +13,7 @@ import (
 	"github.com/stewardhq/steward/entitlement"
 	"github.com/stewardhq/steward/views"
 	"github.com/stewardhq/steward/views/components"
+	"github.com/stewardhq/steward/words"
 )
 
 // This file holds what the My access and Approvals handlers share: list paging, and the words
@@ -97,7 +99,7 @@ func tabs(path, current string, items ...[2]string) []components.NavLink {
 func ruleMessage(err error) (string, bool) {
 	var re *entitlement.RuleError
 	if errors.As(err, &re) && errors.Is(err, entitlement.ErrConflict) {
-		return sentence(re.Message), true
+		return words.Sentence(re.Message), true
 	}
 	return "", false
 }
@@ -107,67 +109,52 @@ func ruleMessage(err error) (string, bool) {
 func refusalMessage(err error) (string, bool) {
 	var re *entitlement.RuleError
 	if errors.As(err, &re) && (errors.Is(err, entitlement.ErrConflict) || errors.Is(err, entitlement.ErrForbidden)) {
-		return sentence(re.Message), true
+		return words.Sentence(re.Message), true
 	}
 	return "", false
-}
-
-// sentence capitalizes a message and ends it with a full stop.
-func sentence(s string) string {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return s
-	}
-	s = strings.ToUpper(s[:1]) + s[1:]
-	if !strings.HasSuffix(s, ".") && !strings.HasSuffix(s, "?") && !strings.HasSuffix(s, "!") {
-		s += "."
-	}
-	return s
 }
 
 // fieldMessages capitalizes the messages of a validation error for display by the fields.
 func fieldMessages(fields map[string]string) map[string]string {
 	out := make(map[string]string, len(fields))
 	for k, v := range fields {
-		out[k] = sentence(v)
+		out[k] = words.Sentence(v)
 	}
 	return out
 }
 
-// formInputTime is how datetime-local inputs write times: "2006-01-02T15:04", in UTC here.
-const formInputTime = "2006-01-02T15:04"
-
-// parseFormTime reads a datetime-local (or date) value as UTC; empty gives nil.
-func parseFormTime(s string) (*time.Time, error) {
+// parseFormTime reads a datetime-local (or date) value as UTC; empty gives nil. The message for
+// a value it cannot read shows now in the expected form.
+func parseFormTime(s string, now time.Time) (*time.Time, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return nil, nil
 	}
-	for _, layout := range []string{formInputTime, "2006-01-02T15:04:05", "2006-01-02"} {
+	for _, layout := range []string{views.FormTimeLayout, "2006-01-02T15:04:05", "2006-01-02"} {
 		if t, err := time.ParseInLocation(layout, s, time.UTC); err == nil {
 			return &t, nil
 		}
 	}
-	return nil, fmt.Errorf("enter a date and time such as %s", time.Now().UTC().Format(formInputTime))
+	return nil, fmt.Errorf("enter a date and time such as %s", now.UTC().Format(views.FormTimeLayout))
 }
 
 func formTime(t *time.Time) string {
 	if t == nil {
 		return ""
 	}
-	return t.UTC().Format(formInputTime)
+	return t.UTC().Format(views.FormTimeLayout)
 }
 
 // requestState is a request's state as a badge.
-func requestState(s string) views.State {
-	label := s
+func requestState(s entitlement.RequestState) views.State {
+	label := string(s)
 	switch s {
 	case entitlement.StatePendingApproval:
 		label = "Pending approval"
 	case entitlement.StatePartiallyDelivered:
 		label = "Partially delivered"
 	}
-	return views.State{Label: label, Tone: components.StateTone(s)}
+	return views.State{Label: label, Tone: components.StateTone(string(s))}
 }
 
 // requestKind names a request's type for people.
@@ -187,18 +174,9 @@ func requestKind(t string) string {
 	return "Access request"
 }
 
-// names lists the people with the ids by name.
-func names(v entitlement.RequestView, ids []string) []string {
-	out := make([]string, 0, len(ids))
-	for _, id := range ids {
-		out = append(out, v.Person(id).Name)
-	}
-	return out
-}
-
 // currentApprovers are the people who may decide the current stage now.
 func currentApprovers(v entitlement.RequestView) []string {
-	return names(v, v.PendingApprovers())
+	return v.Names(v.PendingApprovers())
 }
 
 // stageLabel is "Stage 1 of 2", or "" for requests without stages.
@@ -214,7 +192,7 @@ func requestStatus(v entitlement.RequestView, now time.Time) string {
 	r := v.Request
 	switch r.RequestState {
 	case entitlement.StatePendingApproval:
-		who := views.JoinOr(currentApprovers(v))
+		who := words.JoinOr(currentApprovers(v))
 		if who == "" {
 			who = "an approver"
 		}
@@ -261,7 +239,7 @@ func requestStatus(v entitlement.RequestView, now time.Time) string {
 		}
 		return "Canceled"
 	}
-	return r.RequestState
+	return string(r.RequestState)
 }
 
 // requestRow is a request as lists show it.
@@ -270,21 +248,6 @@ func requestRow(v entitlement.RequestView, now time.Time) views.RequestRow {
 		ID: v.ID, Package: v.PackageName, Kind: requestKind(v.RequestType), State: requestState(v.RequestState),
 		Submitted: views.At(now, v.CreatedDateTime), Status: requestStatus(v, now),
 	}
-}
-
-func plural(n int, unit string) string {
-	if n == 1 {
-		return "1 " + unit
-	}
-	return fmt.Sprintf("%d %ss", n, unit)
-}
-
-// quote puts a reason in quotation marks.
-func quote(s string) string {
-	if s == "" {
-		return ""
-	}
-	return "\u201c" + s + "\u201d"
 }
 
 // scheduleWords says when access starts and ends under a request's schedule.
@@ -314,7 +277,7 @@ func scheduleWords(v entitlement.RequestView) (start, end string) {
 		case v.PolicyExpiration != nil:
 			end = v.PolicyExpiration.UTC().Format(views.TimeFormat)
 		case v.PolicyDurationInDays > 0:
-			end = plural(v.PolicyDurationInDays, "day") + " after it starts"
+			end = words.Plural(v.PolicyDurationInDays, "day", "days") + " after it starts"
 		default:
 			end = "No end date"
 		}
@@ -345,16 +308,7 @@ func resourceKind(resourceType, origin string) string {
 func heldRoles(roles []entitlement.AssignmentResourceRole) []views.GrantedRole {
 	out := make([]views.GrantedRole, 0, len(roles))
 	for _, r := range roles {
-		out = append(out, views.GrantedRole{Resource: firstNonEmpty(r.ResourceName, "A resource"), Role: r.RoleName})
+		out = append(out, views.GrantedRole{Resource: cmp.Or(r.ResourceName, "A resource"), Role: r.RoleName})
 	}
 	return out
-}
-
-func firstNonEmpty(values ...string) string {
-	for _, v := range values {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

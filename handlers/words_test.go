@@ -13,70 +13,6 @@ import (
 	"github.com/stewardhq/steward/entitlement"
 )
 
-func TestApproverWords(t *testing.T) {
-	mgr := entitlement.ApproverPreview{UserID: "m", DisplayName: "Morgan Manager", Via: "manager"}
-	dana := entitlement.ApproverPreview{UserID: "d", DisplayName: "Dana Lee", Via: "named approver"}
-	var sec []entitlement.ApproverPreview
-	for _, n := range []string{"A", "B", "C", "D"} {
-		sec = append(sec, entitlement.ApproverPreview{UserID: n, DisplayName: n, Via: "member of Security"})
-	}
-	for _, tc := range []struct {
-		name string
-		in   []entitlement.ApproverPreview
-		want string
-	}{
-		{"nobody", nil, "nobody (no approver could be found)"},
-		{"manager", []entitlement.ApproverPreview{mgr}, "your manager (Morgan Manager)"},
-		{"manager or named", []entitlement.ApproverPreview{mgr, dana}, "your manager (Morgan Manager) or Dana Lee"},
-		{"big group", sec, "any of the 4 members of Security"},
-		{"small group", sec[:2], "A or B"},
-		{"backup", []entitlement.ApproverPreview{{DisplayName: "Dana Lee", Via: "backup approver: named approver"}}, "Dana Lee"},
-	} {
-		if got := approverWords(tc.in, 3); got != tc.want {
-			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
-		}
-	}
-}
-
-func TestPolicyWords(t *testing.T) {
-	end := time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC)
-	for _, tc := range []struct {
-		pol  entitlement.AssignmentPolicy
-		want string
-	}{
-		{entitlement.AssignmentPolicy{DurationInDays: 90}, "for 90 days"},
-		{entitlement.AssignmentPolicy{DurationInDays: 1}, "for 1 day"},
-		{entitlement.AssignmentPolicy{ExpirationDateTime: &end}, "until 31 Dec 2026"},
-		{entitlement.AssignmentPolicy{}, "until you give it back"},
-	} {
-		if got := lifetime(tc.pol); got != tc.want {
-			t.Errorf("lifetime %+v: %q, want %q", tc.pol, got, tc.want)
-		}
-	}
-	names := map[string]string{"g1": "Finance", "o1": "Partner Co"}
-	for _, tc := range []struct {
-		scope string
-		sets  []entitlement.UserSet
-		want  string
-	}{
-		{entitlement.ScopeAllExistingDirectoryMembers, nil, "for everyone in the organization"},
-		{entitlement.ScopeSpecificDirectorySubjects, []entitlement.UserSet{{Type: entitlement.UserSetGroupMembers, ID: "g1"}}, "for members of Finance"},
-		{entitlement.ScopeSpecificConnectedOrgSubjects, []entitlement.UserSet{{Type: entitlement.UserSetConnectedOrgMembers, ID: "o1"}}, "for people from Partner Co"},
-		{"AllExistingConnectedOrganizationSubjects", nil, "for people from connected organizations"},
-		{entitlement.ScopeAllExternalSubjects, nil, "for external users"},
-	} {
-		pol := entitlement.AssignmentPolicy{RequestorSettings: entitlement.RequestorSettings{ScopeType: tc.scope, AllowedRequestors: tc.sets}}
-		if got := scopeWords(pol, names); got != tc.want {
-			t.Errorf("scope %s: %q, want %q", tc.scope, got, tc.want)
-		}
-	}
-	for m, want := range map[int]string{60: "1 hour", 90: "90 minutes", 2880: "2 days", 180: "3 hours"} {
-		if got := minutesWords(m); got != want {
-			t.Errorf("minutesWords(%d) = %q, want %q", m, got, want)
-		}
-	}
-}
-
 func TestRequestStatusWords(t *testing.T) {
 	now := time.Date(2026, 3, 12, 9, 0, 0, 0, time.UTC)
 	people := map[string]entitlement.PersonRef{"m": {ID: "m", Name: "Morgan"}, "a": {ID: "a", Name: "Avery"}}
@@ -135,5 +71,14 @@ func TestPaginationLabelTrustsNoForgedPosition(t *testing.T) {
 		if _, err := fmt.Sscanf(got, "%d–%d of 312", &first, &last); err != nil || first < 1 || last > 312 || last-first != 24 {
 			t.Errorf("from=%s: %q", from, got)
 		}
+	}
+}
+
+// TestFormTimeExampleComesFromTheClock: the example in the message for an unreadable time is the
+// service's now, not the wall clock's, so pages agree with the rules when time is moved.
+func TestFormTimeExampleComesFromTheClock(t *testing.T) {
+	now := time.Date(2031, 3, 12, 9, 30, 0, 0, time.UTC)
+	if _, err := parseFormTime("next week", now); err == nil || !strings.Contains(err.Error(), "2031-03-12T09:30") {
+		t.Errorf("parseFormTime: %v, want an example at %s", err, now)
 	}
 }

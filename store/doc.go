@@ -12,9 +12,10 @@
 // record's name (and a user's e-mail), so that a prefix scan finds a record by any word and the
 // key alone gives the name order of the results; see table.search.
 //
-// The bucket tree (schema version 8):
+// The bucket tree at SchemaVersion (the last migration in migrations.go); "(vN)" marks what
+// migration N added:
 //
-//	meta                         schema_version → "8"; settings → entitlement.Settings JSON
+//	meta                         schema_version → SchemaVersion(); settings → entitlement.Settings JSON
 //	secrets                      name → bytes (session keys, demo provider keys)
 //	users                        <id> → User
 //	  users_by_email             <email> → <id>                      unique

@@ -2,7 +2,6 @@ package store
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -323,10 +322,10 @@ func (s scan[T]) walk(tx *bolt.Tx, opt entitlement.ListOptions, desc bool) (enti
 			hits[i], hits[j] = hits[j], hits[i]
 		}
 		if more {
-			page.Prev = encodeCursor(hits[0].key)
+			page.Prev = entitlement.EncodeCursor(string(hits[0].key))
 		}
 		if len(hits) > 0 {
-			page.Next = encodeCursor(hits[len(hits)-1].key)
+			page.Next = entitlement.EncodeCursor(string(hits[len(hits)-1].key))
 		}
 	} else {
 		if desc {
@@ -343,10 +342,10 @@ func (s scan[T]) walk(tx *bolt.Tx, opt entitlement.ListOptions, desc bool) (enti
 		}
 		if len(hits) > size {
 			hits = hits[:size]
-			page.Next = encodeCursor(hits[len(hits)-1].key)
+			page.Next = entitlement.EncodeCursor(string(hits[len(hits)-1].key))
 		}
 		if after != nil && len(hits) > 0 {
-			page.Prev = encodeCursor(hits[0].key)
+			page.Prev = entitlement.EncodeCursor(string(hits[0].key))
 		}
 	}
 	page.Items = make([]T, len(hits))
@@ -387,7 +386,7 @@ func (s scan[T]) total(tx *bolt.Tx) (int, error) {
 // list pages through the whole table in its natural order, or through the search index when the
 // options carry a search.
 func (t *table[T]) list(tx *bolt.Tx, opt entitlement.ListOptions, keep func(T) bool) (entitlement.Page[T], error) {
-	if q := searchKey(opt.Search); q != "" {
+	if q := entitlement.SearchKey(opt.Search); q != "" {
 		if !t.hasIndex("search") {
 			return entitlement.Page[T]{}, fmt.Errorf("list %s: search is not supported", t.what)
 		}
@@ -413,30 +412,6 @@ func (t *table[T]) hasIndex(name string) bool {
 	return false
 }
 
-// searchKey normalizes a search string the way search tokens are stored.
-func searchKey(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
-
-// searchTokens returns the index values that make a record findable by a prefix of any word of
-// its name or of its e-mail address.
-func searchTokens(texts ...string) []string {
-	var out []string
-	for _, s := range texts {
-		s = strings.ToLower(strings.TrimSpace(s))
-		if s == "" {
-			continue
-		}
-		if !containsString(out, s) {
-			out = append(out, s)
-		}
-		for _, w := range strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '-' || r == '.' || r == '_' || r == '@' }) {
-			if !containsString(out, w) {
-				out = append(out, w)
-			}
-		}
-	}
-	return out
-}
-
 func nameKey(name string) []string { return []string{lowerName(name)} }
 
 // lowerName is the sort form of a name: trimmed, lower-cased, without the key separator.
@@ -449,7 +424,7 @@ func lowerName(name string) string {
 // and the key itself carries the list order (see table.search).
 func searchKeys(name string, texts ...string) []string {
 	n := lowerName(name)
-	toks := searchTokens(texts...)
+	toks := entitlement.SearchTokens(texts...)
 	out := make([]string, 0, len(toks))
 	for _, tok := range toks {
 		out = append(out, strings.ReplaceAll(tok, sep, "")+sep+n)
@@ -510,39 +485,10 @@ func (t *table[T]) search(tx *bolt.Tx, q string, opt entitlement.ListOptions, ke
 	return page, nil
 }
 
-// sortedWindow picks the page that opt asks for out of keys sorted in ascending order, where each
-// key is its own cursor, and sets the cursors of the neighbouring pages. It serves lists that are
-// gathered whole before paging: searches and link buckets.
+// sortedWindow is entitlement.Window over keys sorted in ascending order, each its own cursor,
+// for the lists that are gathered whole before paging: searches and link buckets.
 func sortedWindow(keys []string, opt entitlement.ListOptions, prev, next *string) (from, to int, err error) {
-	after, err := decodeCursor(opt.After)
-	if err != nil {
-		return 0, 0, err
-	}
-	before, err := decodeCursor(opt.Before)
-	if err != nil {
-		return 0, 0, err
-	}
-	size := opt.PageSize()
-	switch {
-	case before != nil:
-		to = sort.SearchStrings(keys, string(before))
-		from = max(to-size, 0)
-	case after != nil:
-		from = sort.SearchStrings(keys, string(after))
-		if from < len(keys) && keys[from] == string(after) {
-			from++
-		}
-		to = min(from+size, len(keys))
-	default:
-		to = min(size, len(keys))
-	}
-	if from > 0 && from < to {
-		*prev = encodeCursor([]byte(keys[from]))
-	}
-	if to < len(keys) && from < to {
-		*next = encodeCursor([]byte(keys[to-1]))
-	}
-	return from, to, nil
+	return entitlement.Window(len(keys), func(i int) string { return keys[i] }, opt, prev, next)
 }
 
 // reindex rebuilds every index of the table from its records, for migrations that add an index
@@ -596,17 +542,13 @@ func containsString(list []string, s string) bool {
 	return false
 }
 
-func encodeCursor(k []byte) string { return base64.RawURLEncoding.EncodeToString(k) }
-
+// decodeCursor is entitlement.DecodeCursor as bolt cursors want it: nil for none.
 func decodeCursor(s string) ([]byte, error) {
-	if s == "" {
-		return nil, nil
+	k, err := entitlement.DecodeCursor(s)
+	if k == "" || err != nil {
+		return nil, err
 	}
-	k, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return nil, &entitlement.ValidationError{Code: "invalidCursor", Fields: map[string]string{"cursor": "the page link is damaged; go back to the first page"}}
-	}
-	return k, nil
+	return []byte(k), nil
 }
 
 func one(s string) []string {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -235,7 +236,7 @@ type resources struct{ b *bolt.Tx }
 func (r resources) Get(id string) (entitlement.Resource, error) { return resourcesTable.get(r.b, id) }
 func (r resources) ByCatalog(catalogID string, opt entitlement.ListOptions) (entitlement.Page[entitlement.Resource], error) {
 	var keep func(entitlement.Resource) bool
-	if q := searchKey(opt.Search); q != "" {
+	if q := entitlement.SearchKey(opt.Search); q != "" {
 		keep = func(x entitlement.Resource) bool { return strings.Contains(strings.ToLower(x.DisplayName), q) }
 		opt.Search = ""
 	}
@@ -272,7 +273,7 @@ func (p accessPackages) List(opt entitlement.ListOptions) (entitlement.Page[enti
 }
 func (p accessPackages) ByCatalog(catalogID string, opt entitlement.ListOptions) (entitlement.Page[entitlement.AccessPackage], error) {
 	var keep func(entitlement.AccessPackage) bool
-	if q := searchKey(opt.Search); q != "" {
+	if q := entitlement.SearchKey(opt.Search); q != "" {
 		keep = func(x entitlement.AccessPackage) bool { return strings.Contains(strings.ToLower(x.DisplayName), q) }
 		opt.Search = ""
 	}
@@ -327,7 +328,7 @@ func requestKeep(f entitlement.RequestFilter) func(entitlement.Request) bool {
 	if len(f.States) == 0 {
 		return nil
 	}
-	return func(r entitlement.Request) bool { return containsString(f.States, r.RequestState) }
+	return func(r entitlement.Request) bool { return slices.Contains(f.States, r.RequestState) }
 }
 
 func (r requests) Get(id string) (entitlement.Request, error) { return requestsTable.get(r.b, id) }
@@ -373,7 +374,7 @@ func assignmentKeep(f entitlement.AssignmentFilter) func(entitlement.Assignment)
 		return nil
 	}
 	return func(a entitlement.Assignment) bool {
-		if len(f.States) > 0 && !containsString(f.States, a.AssignmentState) {
+		if len(f.States) > 0 && !slices.Contains(f.States, a.AssignmentState) {
 			return false
 		}
 		return f.PolicyID == "" || a.PolicyID == f.PolicyID

@@ -2,7 +2,6 @@ package views
 
 import (
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -111,14 +110,6 @@ func FormatDate(t time.Time) string { return t.UTC().Format(dateFormat) }
 
 // FormatDateTime formats a moment with its time, in UTC.
 func FormatDateTime(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") }
-
-// Plural formats a count with its noun: "1 package", "3 packages".
-func Plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return strconv.Itoa(n) + " " + many
-}
 
 // WhenProps is a moment shown relative to now, with the exact time on hover.
 type WhenProps struct {

@@ -43,7 +43,7 @@ func AssignmentStateLabel(a entitlement.Assignment) string {
 		}
 		return "Expired"
 	}
-	return a.AssignmentState
+	return string(a.AssignmentState)
 }
 
 // AssignmentTone is the colour of an assignment's state.
@@ -63,9 +63,9 @@ func AssignmentTone(a entitlement.Assignment) components.Tone {
 // AssignmentStateOptions are the assignment filters.
 var AssignmentStateOptions = []components.SelectOption{
 	{Value: "live", Label: "Live"},
-	{Value: entitlement.AssignmentDelivered, Label: "Active"},
-	{Value: entitlement.AssignmentDelivering, Label: "Being granted"},
-	{Value: entitlement.AssignmentExpired, Label: "Ended"},
+	{Value: string(entitlement.AssignmentDelivered), Label: "Active"},
+	{Value: string(entitlement.AssignmentDelivering), Label: "Being granted"},
+	{Value: string(entitlement.AssignmentExpired), Label: "Ended"},
 	{Value: "all", Label: "All"},
 }
 
@@ -151,12 +151,12 @@ type CancelRequestProps struct {
 // RequestStateOptions are the request filters.
 var RequestStateOptions = []components.SelectOption{
 	{Value: "open", Label: "Open"},
-	{Value: entitlement.StatePendingApproval, Label: "Waiting for approval"},
-	{Value: entitlement.StateScheduled, Label: "Scheduled"},
-	{Value: entitlement.StateDelivered, Label: "Delivered"},
-	{Value: entitlement.StatePartiallyDelivered, Label: "Partially delivered"},
-	{Value: entitlement.StateDenied, Label: "Denied"},
-	{Value: entitlement.StateCanceled, Label: "Canceled"},
+	{Value: string(entitlement.StatePendingApproval), Label: "Waiting for approval"},
+	{Value: string(entitlement.StateScheduled), Label: "Scheduled"},
+	{Value: string(entitlement.StateDelivered), Label: "Delivered"},
+	{Value: string(entitlement.StatePartiallyDelivered), Label: "Partially delivered"},
+	{Value: string(entitlement.StateDenied), Label: "Denied"},
+	{Value: string(entitlement.StateCanceled), Label: "Canceled"},
 	{Value: "all", Label: "All"},
 }
 

@@ -1,7 +1,6 @@
 package views
 
 import (
-	"strings"
 	"time"
 
 	"github.com/stewardhq/steward/entitlement"
@@ -155,8 +154,6 @@ func catalogStatusTone(c entitlement.Catalog) components.Tone {
 	}
 	return components.ToneNeutral
 }
-
-func joinComma(items []string) string { return strings.Join(items, ", ") }
 
 func catalogStatusLabel(c entitlement.Catalog) string {
 	if c.IsPublished() {

@@ -17,7 +17,7 @@ type DashboardProps struct {
 	Pending                   []AgeBucket // open requests of the person's catalogs, by how long they have waited
 	PendingTotal              int
 	Oldest                    []RequestLine // the longest-waiting open requests
-	Expiring                  []RequestLine // assignments that end within 14 days
+	Expiring                  []RequestLine // assignments that end within entitlement.ReminderEarly
 	EngineReady               bool          // requests and assignments can be shown
 }
 

@@ -3,11 +3,11 @@ package views
 import (
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/stewardhq/steward/entitlement"
 	"github.com/stewardhq/steward/views/components"
+	"github.com/stewardhq/steward/words"
 )
 
 // UserListProps configures UserListPage.
@@ -112,7 +112,7 @@ func grantPackages(grants []entitlement.MembershipGrant) string {
 	if len(names) == 0 {
 		return "an access package"
 	}
-	return JoinAnd(names)
+	return words.JoinAnd(names)
 }
 
 // GroupFormProps configures GroupFormPage.
@@ -165,13 +165,6 @@ func nonEmpty(items ...string) []string {
 	return out
 }
 
-func sentenceCase(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
-}
-
 func userDetails(p UserProps) []components.DescriptionItem {
 	u := p.User
 	items := []components.DescriptionItem{
@@ -201,7 +194,7 @@ func userDetails(p UserProps) []components.DescriptionItem {
 }
 
 // RoleStatusBadge says where the delivery of a resource role stands.
-func RoleStatusBadge(status string) components.BadgeProps {
+func RoleStatusBadge(status entitlement.RoleStatus) components.BadgeProps {
 	switch status {
 	case entitlement.RoleStatusFulfilled:
 		return components.BadgeProps{Label: "Delivered", Tone: components.ToneSuccess}

@@ -128,10 +128,3 @@ func errorWords(status int) errorText {
 		"Try again in a moment. If it keeps happening, tell your administrator.",
 	}
 }
-
-func firstNonEmpty(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
-}

@@ -1,13 +1,15 @@
 package views
 
 import (
-	"fmt"
-	"sort"
+	"cmp"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/stewardhq/steward/views/components"
+	"github.com/stewardhq/steward/words"
 )
 
 // This file holds the view models of the My access and Approvals pages. Handlers fill them from
@@ -30,6 +32,8 @@ func (t Time) IsZero() bool { return t.ISO == "" }
 const (
 	DateFormat = "2 Jan 2006"
 	TimeFormat = "2 Jan 2006, 15:04 MST"
+	// FormTimeLayout is how datetime-local inputs write times: "2006-01-02T15:04", in UTC here.
+	FormTimeLayout = "2006-01-02T15:04"
 )
 
 // At describes t as seen at now.
@@ -74,16 +78,16 @@ func Relative(now, t time.Time) string {
 		}
 		return "just now"
 	case d < time.Hour:
-		s = plural(int(d/time.Minute), "minute")
+		s = words.Plural(int(d/time.Minute), "minute", "minutes")
 	case d < 24*time.Hour:
-		s = plural(int(d/time.Hour), "hour")
+		s = words.Plural(int(d/time.Hour), "hour", "hours")
 	case d < 48*time.Hour:
 		if future {
 			return "tomorrow"
 		}
 		return "yesterday"
 	case d < 60*24*time.Hour:
-		s = plural(int(d/(24*time.Hour)), "day")
+		s = words.Plural(int(d/(24*time.Hour)), "day", "days")
 	default:
 		if future {
 			return "on " + t.UTC().Format(DateFormat)
@@ -102,18 +106,11 @@ func Span(d time.Duration) string {
 	case d < time.Minute:
 		return "less than a minute"
 	case d < time.Hour:
-		return plural(int(d/time.Minute), "minute")
+		return words.Plural(int(d/time.Minute), "minute", "minutes")
 	case d < 48*time.Hour:
-		return plural(int(d/time.Hour), "hour")
+		return words.Plural(int(d/time.Hour), "hour", "hours")
 	}
-	return plural(int(d/(24*time.Hour)), "day")
-}
-
-func plural(n int, unit string) string {
-	if n == 1 {
-		return "1 " + unit
-	}
-	return fmt.Sprintf("%d %ss", n, unit)
+	return words.Plural(int(d/(24*time.Hour)), "day", "days")
 }
 
 // Person is someone the pages name.
@@ -122,7 +119,7 @@ type Person struct {
 }
 
 // Label is the name, or the e-mail when there is no name.
-func (p Person) Label() string { return firstNonEmpty(p.Name, firstNonEmpty(p.Email, "Someone")) }
+func (p Person) Label() string { return cmp.Or(p.Name, cmp.Or(p.Email, "Someone")) }
 
 // GrantedRole is one resource role a package grants.
 type GrantedRole struct {
@@ -235,7 +232,7 @@ func otherErrors(errs map[string]string, fields ...string) []string {
 		known[f] = true
 	}
 	var out []string
-	for _, k := range sortedKeys(errs) {
+	for _, k := range slices.Sorted(maps.Keys(errs)) {
 		if !known[k] {
 			out = append(out, errs[k])
 		}
@@ -308,7 +305,7 @@ type AssignmentRow struct {
 	Started   Time
 	Ends      Time   // zero when it does not end
 	EndsWords string // "Ends in 3 days", "No end date", "Ended 2 days ago"
-	EndsSoon  bool   // within 14 days
+	EndsSoon  bool   // within entitlement.ReminderEarly
 
 	CanExtend       bool
 	ExtendApproval  bool   // extending needs approval
@@ -405,38 +402,4 @@ type ApprovalHistoryProps struct {
 	Pagination components.PaginationProps
 }
 
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 func itoa(n int) string { return strconv.Itoa(n) }
-
-// JoinOr lists names in words: "A", "A or B", "A, B or C" (any one of them decides).
-func JoinOr(names []string) string {
-	switch len(names) {
-	case 0:
-		return ""
-	case 1:
-		return names[0]
-	}
-	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
-}
-
-// JoinAnd lists names in words: "A", "A and B", "A, B and C".
-func JoinAnd(names []string) string {
-	switch len(names) {
-	case 0:
-		return ""
-	case 1:
-		return names[0]
-	}
-	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
-}
-
-// joinList joins with commas.
-func joinList(parts []string) string { return strings.Join(parts, ", ") }

@@ -355,7 +355,7 @@ func TestJourneyDirectAssignmentAndRemoval(t *testing.T) {
 	}
 	b.Screenshot("assignments-active")
 
-	live, err := env.Svc.PackageAssignments(actx, f.financePkg.ID, entitlement.AssignmentFilter{States: []string{entitlement.AssignmentDelivered}}, entitlement.ListOptions{})
+	live, err := env.Svc.PackageAssignments(actx, f.financePkg.ID, entitlement.AssignmentFilter{States: []entitlement.AssignmentState{entitlement.AssignmentDelivered}}, entitlement.ListOptions{})
 	if err != nil || len(live.Items) != 1 {
 		t.Fatalf("live assignments: %+v %v", live.Items, err)
 	}
@@ -364,8 +364,8 @@ func TestJourneyDirectAssignmentAndRemoval(t *testing.T) {
 	if got := flashOf(b); !strings.Contains(got, "Riley Requester's access was removed.") {
 		t.Fatalf("after removing the page says %q", got)
 	}
-	step(t, b, "ended filter", chromedp.SetValue(chromedp.CSS(`#assignment-state`), entitlement.AssignmentExpired),
-		chromedp.Navigate(pkgURL+"/assignments?state="+entitlement.AssignmentExpired), waitFor(`[data-testid="assignment-row"]`))
+	step(t, b, "ended filter", chromedp.SetValue(chromedp.CSS(`#assignment-state`), string(entitlement.AssignmentExpired)),
+		chromedp.Navigate(pkgURL+"/assignments?state="+string(entitlement.AssignmentExpired)), waitFor(`[data-testid="assignment-row"]`))
 	if got := b.Text(`[data-testid="assignments"]`); !strings.Contains(got, "Riley Requester") || !strings.Contains(got, "Removed") {
 		t.Fatalf("ended assignments show %q", got)
 	}

@@ -8,7 +8,7 @@ import (
 	"github.com/stewardhq/steward/entitlement"
 )
 
-func newAssignment(targetID, packageID, policyID, state string) entitlement.Assignment {
+func newAssignment(targetID, packageID, policyID string, state entitlement.AssignmentState) entitlement.Assignment {
 	return entitlement.Assignment{ID: entitlement.NewID(), TargetID: targetID, AccessPackageID: packageID, PolicyID: policyID,
 		AssignmentState: state, CreatedDateTime: t0}
 }
@@ -53,7 +53,7 @@ var assignmentCases = []tcase{
 		}
 		for _, step := range []struct {
 			name  string
-			state string
+			state entitlement.AssignmentState
 			want  liveState
 		}{
 			{"delivering", entitlement.AssignmentDelivering, liveState{a.ID, 1, 2}},
@@ -117,7 +117,7 @@ var assignmentCases = []tcase{
 			want []string
 		}{
 			{"by target, delivered", func(tx entitlement.Tx, o entitlement.ListOptions) (entitlement.Page[entitlement.Assignment], error) {
-				return tx.Assignments().ByTarget(ada, entitlement.AssignmentFilter{States: []string{entitlement.AssignmentDelivered}}, o)
+				return tx.Assignments().ByTarget(ada, entitlement.AssignmentFilter{States: []entitlement.AssignmentState{entitlement.AssignmentDelivered}}, o)
 			}, adaLive},
 			{"by package", func(tx entitlement.Tx, o entitlement.ListOptions) (entitlement.Page[entitlement.Assignment], error) {
 				return tx.Assignments().ByPackage(pkg, entitlement.AssignmentFilter{}, o)

@@ -8,7 +8,7 @@ import (
 	"github.com/stewardhq/steward/entitlement"
 )
 
-func newRequest(targetID, packageID, state string) entitlement.Request {
+func newRequest(targetID, packageID string, state entitlement.RequestState) entitlement.Request {
 	return entitlement.Request{ID: entitlement.NewID(), RequestType: entitlement.RequestUserAdd, RequestState: state,
 		TargetID: targetID, RequestorID: targetID, AccessPackageID: packageID, CreatedDateTime: t0}
 }
@@ -131,7 +131,7 @@ var requestCases = []tcase{
 			}
 			return nil
 		})
-		pending := entitlement.RequestFilter{States: []string{entitlement.StatePendingApproval, entitlement.StateScheduled}}
+		pending := entitlement.RequestFilter{States: []entitlement.RequestState{entitlement.StatePendingApproval, entitlement.StateScheduled}}
 		for _, tc := range []struct {
 			name string
 			list func(tx entitlement.Tx, o entitlement.ListOptions) (entitlement.Page[entitlement.Request], error)
@@ -147,7 +147,7 @@ var requestCases = []tcase{
 				return tx.Requests().ByPackage(pkg, entitlement.RequestFilter{}, o)
 			}, pkgAll},
 			{"all denied", func(tx entitlement.Tx, o entitlement.ListOptions) (entitlement.Page[entitlement.Request], error) {
-				return tx.Requests().List(entitlement.RequestFilter{States: []string{entitlement.StateDenied}}, o)
+				return tx.Requests().List(entitlement.RequestFilter{States: []entitlement.RequestState{entitlement.StateDenied}}, o)
 			}, allDenied},
 		} {
 			got := read(t, st, func(tx entitlement.Tx) ([]string, error) {

@@ -136,16 +136,6 @@ func dotClasses(t Tone) string {
 	return "bg-gray-400"
 }
 
-// firstNonEmpty returns the first of values that is not empty.
-func firstNonEmpty(values ...string) string {
-	for _, v := range values {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
-}
-
 // countText formats a count for a small pill: "1" … "99", then "99+".
 func countText(n int) string {
 	if n > 99 {

@@ -242,7 +242,7 @@ func (e *Env) StartSignIn(c *http.Client) (*url.URL, string, error) {
 }
 
 // PickUser submits the provider's form as the subject and follows the redirects back to Steward,
-// stopping before the callback is followed when stopAtCallback is set.
+// the callback included (PickUserUntilCallback stops before it).
 func (e *Env) PickUser(c *http.Client, loginPage, subject string) (*http.Response, string, error) {
 	res, err := e.postPick(c, loginPage, subject)
 	if err != nil {
