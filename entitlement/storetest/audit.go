@@ -56,7 +56,9 @@ var auditCases = []tcase{
 		}
 	}},
 	{"an append in a failed transaction leaves neither event nor head behind", func(t *testing.T, st entitlement.Store) {
-		update(t, st, func(tx entitlement.Tx) error { return tx.Audit().Append(entitlement.AuditEvent{ID: entitlement.NewID(), At: t0}) })
+		update(t, st, func(tx entitlement.Tx) error {
+			return tx.Audit().Append(entitlement.AuditEvent{ID: entitlement.NewID(), At: t0})
+		})
 		before := read(t, st, func(tx entitlement.Tx) (entitlement.AuditHead, error) { return tx.Audit().Head() })
 		boom := errors.New("boom")
 		if err := st.Update(bg, func(tx entitlement.Tx) error {
@@ -67,8 +69,12 @@ var auditCases = []tcase{
 		}); !errors.Is(err, boom) {
 			t.Fatalf("update: %v", err)
 		}
-		update(t, st, func(tx entitlement.Tx) error { return tx.Audit().Append(entitlement.AuditEvent{ID: entitlement.NewID(), At: t0}) })
-		v := read(t, st, func(tx entitlement.Tx) (entitlement.ChainVerification, error) { return entitlement.VerifyAuditChain(tx.Audit(), "") })
+		update(t, st, func(tx entitlement.Tx) error {
+			return tx.Audit().Append(entitlement.AuditEvent{ID: entitlement.NewID(), At: t0})
+		})
+		v := read(t, st, func(tx entitlement.Tx) (entitlement.ChainVerification, error) {
+			return entitlement.VerifyAuditChain(tx.Audit(), "")
+		})
 		if before.Count != 1 || !v.Intact || v.Count != 2 {
 			t.Errorf("head before = %+v, verification after = %+v; want 1, then an intact chain of 2", before, v)
 		}
