@@ -292,9 +292,10 @@ func (h AdminAudit) ExportCSV(c echo.Context) error {
 	res.Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+exportName("csv", h.Svc.Clock().Now())+`"`)
 	res.WriteHeader(http.StatusOK)
 	w := csv.NewWriter(res)
-	_ = w.Write([]string{"id", "at", "actorId", "actorName", "action", "objectType", "objectId", "objectName", "summary"})
+	_ = w.Write([]string{"id", "at", "actorId", "actorName", "action", "objectType", "objectId", "objectName", "summary", "seq", "hash"})
 	for _, e := range events {
-		_ = w.Write([]string{e.ID, e.At.UTC().Format(time.RFC3339), e.ActorID, csvSafe(e.ActorName), e.Action, e.ObjectType, e.ObjectID, csvSafe(e.ObjectName), csvSafe(e.Summary)})
+		_ = w.Write([]string{e.ID, e.At.UTC().Format(time.RFC3339), e.ActorID, csvSafe(e.ActorName), e.Action, e.ObjectType, e.ObjectID, csvSafe(e.ObjectName), csvSafe(e.Summary),
+			strconv.FormatUint(e.Seq, 10), e.Hash})
 	}
 	w.Flush()
 	return w.Error()

@@ -113,6 +113,13 @@ func TestAdminAuditVerifyAndEvidence(t *testing.T) {
 		t.Errorf("JSON evidence: %d events (CSV %d), package %q, chain %+v", len(ev.Events), len(rows)-9, ev.AccessPackageName, ev.AuditChain)
 	}
 
+	// The audit log's own CSV export carries each event's place and hash on the chain.
+	_, body = f.env.Get(t, c, "/admin/audit/export.csv")
+	logRows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+	if err != nil || len(logRows) < 2 || logRows[0][9] != "seq" || logRows[0][10] != "hash" || logRows[1][9] != strconv.FormatUint(head.Count+1, 10) || logRows[1][10] != ev.AuditChain.Hash {
+		t.Errorf("audit CSV with the chain: %v %q", err, logRows[:min(2, len(logRows))])
+	}
+
 	// A bad range: the page again with the message by the field and what was typed; no file.
 	res, page = f.env.PostForm(t, c, "/admin/audit/evidence", csrf, url.Values{"evidenceFrom": {today}, "evidenceTo": {"2000-01-01"}, "evidenceFormat": {"csv"}})
 	if res.StatusCode != http.StatusUnprocessableEntity || res.Header.Get("Content-Disposition") != "" {
