@@ -124,6 +124,9 @@ func VerifyAuditChain(log AuditLog, exportedHead string) (ChainVerification, err
 		case e.ChainHash() != e.Hash:
 			v.Problem, v.Position, v.EventID = ChainAltered, pos, e.ID
 			v.Detail = fmt.Sprintf("event %d (%s, %s at %s) was altered: its content does not match its hash", pos, e.ID, e.Action, e.At.UTC().Format(time.RFC3339))
+		case pos == 1 && e.PrevHash != "":
+			v.Problem, v.Position, v.EventID = ChainAltered, pos, e.ID
+			v.Detail = fmt.Sprintf("event 1 (%s) was altered: it was sealed after an event that the log does not hold", e.ID)
 		case e.Seq == pos && e.PrevHash != v.HeadHash:
 			// The event is where it was sealed, so the one before it changed, hash and all.
 			v.Problem, v.Position, v.EventID = ChainAltered, v.Count, prevID

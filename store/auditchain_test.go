@@ -81,6 +81,15 @@ func TestVerifyFindsTampering(t *testing.T) {
 			e.Hash = e.ChainHash()
 			putRaw(t, tx, e.ID, e)
 		}, entitlement.ChainAltered, 3, ev[2].ID},
+		{"the first event deleted, the second resealed as the first", func(t *testing.T, tx *bolt.Tx) {
+			must(t, auditTable.delete(tx, ev[0].ID))
+			e := rawEvent(t, tx, ev[1].ID)
+			e.Seq = 1
+			e.Hash = e.ChainHash()
+			putRaw(t, tx, e.ID, e)
+			must(t, tx.Bucket(seqBucket).Delete([]byte(seqKey(2))))
+			must(t, tx.Bucket(seqBucket).Put([]byte(seqKey(1)), []byte(e.ID)))
+		}, entitlement.ChainAltered, 1, ev[1].ID},
 		{"an event deleted with its index keys", func(t *testing.T, tx *bolt.Tx) {
 			must(t, auditTable.delete(tx, ev[2].ID))
 		}, entitlement.ChainRemoved, 3, ev[3].ID},
