@@ -6,6 +6,7 @@
 //	steward [serve] [flags]         start the portal (the default)
 //	steward backup --out FILE       write a consistent copy of the data file while it is in use
 //	steward restore --from FILE     replace the data file with a backup (the portal must be stopped)
+//	steward audit verify            check the audit trail's hash chain (the portal must be stopped)
 //
 // Every flag also has an environment variable; see the README.
 package main
@@ -143,8 +144,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return backup(args, stdout, stderr)
 	case "restore":
 		return restore(args, stdout, stderr)
+	case "audit":
+		return audit(ctx, args, stdout, stderr)
 	}
-	return fmt.Errorf("unknown command %q: use serve, backup or restore", cmd)
+	return fmt.Errorf("unknown command %q: use serve, backup, restore or audit", cmd)
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {

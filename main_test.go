@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -11,6 +14,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stewardhq/steward/entitlement"
+	"github.com/stewardhq/steward/store"
+	bolt "go.etcd.io/bbolt"
 )
 
 func TestParseConfig(t *testing.T) {
@@ -165,5 +172,86 @@ func TestBackupAndRestoreCommands(t *testing.T) {
 	}
 	if err := run(context.Background(), []string{"frobnicate"}, &out, io.Discard); err == nil {
 		t.Fatal("unknown command succeeded")
+	}
+}
+
+// TestAuditVerifyCommand checks a stopped store's audit trail: intact with its count and head,
+// an exported head found in it, a locked file refused with the way out, and an altered event
+// named with a non-zero exit.
+func TestAuditVerifyCommand(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "steward.db")
+	st, err := store.Open(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for i := range 3 {
+		e := entitlement.AuditEvent{ID: entitlement.NewID(), At: time.Date(2026, 3, 2, 9, i, 0, 0, time.UTC), Action: "catalog.update", Summary: "renamed"}
+		ids = append(ids, e.ID)
+		if err := st.Update(context.Background(), func(tx entitlement.Tx) error { return tx.Audit().Append(e) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var chain []entitlement.AuditEvent
+	if err := st.View(context.Background(), func(tx entitlement.Tx) error {
+		return tx.Audit().Chain(func(e entitlement.AuditEvent) error { chain = append(chain, e); return nil })
+	}); err != nil {
+		t.Fatal(err)
+	}
+	verify := func(args ...string) (string, error) {
+		var out bytes.Buffer
+		err := run(context.Background(), append([]string{"audit", "verify", "--data", data}, args...), &out, io.Discard)
+		return out.String(), err
+	}
+
+	if _, err := verify(); err == nil || !strings.Contains(err.Error(), "stop Steward first") {
+		t.Fatalf("verify while the store is open: %v", err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	out, err := verify()
+	if want := fmt.Sprintf("The audit trail of %s is intact: 3 events, head hash %s.\n", data, chain[2].Hash); err != nil || out != want {
+		t.Fatalf("verify = %q, %v; want %q", out, err, want)
+	}
+	out, err = verify("--head", chain[1].Hash)
+	if err != nil || !strings.Contains(out, "The exported head "+chain[1].Hash+" is event 2: the trail has only grown since.") {
+		t.Fatalf("verify --head = %q, %v", out, err)
+	}
+	if out, err = verify("--head", strings.Repeat("0", 64)); !errors.Is(err, errChainBroken) || !strings.Contains(out, "It does not hold the exported head") {
+		t.Fatalf("verify --head of another chain = %q, %v", out, err)
+	}
+
+	// Alter the second event's summary in the file, as a bbolt tool could.
+	db, err := bolt.Open(data, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte("audit"))
+		var e entitlement.AuditEvent
+		if err := json.Unmarshal(b.Get([]byte(ids[1])), &e); err != nil {
+			return err
+		}
+		e.Summary = "nothing happened"
+		raw, err := json.Marshal(e)
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte(ids[1]), raw)
+	})
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err = verify()
+	if !errors.Is(err, errChainBroken) || !strings.Contains(out, "broken at event 2 (altered): event 2 ("+ids[1]+", catalog.update at 2026-03-02T09:01:00Z) was altered") ||
+		!strings.Contains(out, "Events 1 to 1 check out; the last good hash is "+chain[0].Hash) {
+		t.Fatalf("verify of an altered trail = %q, %v", out, err)
+	}
+	if _, err := verify("extra"); err == nil {
+		t.Fatal("a stray argument was accepted")
 	}
 }

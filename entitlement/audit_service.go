@@ -21,3 +21,17 @@ func (s *Service) ListAudit(ctx context.Context, f AuditFilter, opt ListOptions)
 	})
 	return out, err
 }
+
+// VerifyAudit checks the audit chain as VerifyAuditChain does, for administrators in the portal.
+func (s *Service) VerifyAudit(ctx context.Context, exportedHead string) (ChainVerification, error) {
+	var out ChainVerification
+	err := s.read(ctx, func(tx Tx, a *access) error {
+		if err := requireAdmin(a, "verify the audit log"); err != nil {
+			return err
+		}
+		var err error
+		out, err = VerifyAuditChain(tx.Audit(), exportedHead)
+		return err
+	})
+	return out, err
+}

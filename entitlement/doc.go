@@ -6,6 +6,21 @@
 // and the outbox messages the change causes, so the HTML portal and the background worker (and
 // the Graph-style JSON API, when it comes) cannot disagree and a crash cannot lose a side effect.
 //
+// The audit log is append-only and hash-chained, so that an auditor can trust it. Each event is
+// sealed when it is appended: Seq is its position (1, 2, …), PrevHash the Hash of the event before
+// it (empty for the first) and Hash the lowercase hex SHA-256 of its canonical encoding, which is
+// these twelve fields in this order, each written as a netstring "<length in bytes>:<bytes>,":
+//
+//	"steward-audit-v1", Seq in decimal, PrevHash, ID, At as UTC RFC 3339 with nanoseconds and
+//	no trailing zeros (time.RFC3339Nano), ActorID, ActorName, Action, ObjectType, ObjectID,
+//	ObjectName, Summary
+//
+// so the event with Seq 1 hashes, for example, "16:steward-audit-v1,1:1,0:,36:<id>,…". Changing,
+// removing or moving an event breaks its own hash or the PrevHash link of the next one;
+// VerifyAuditChain names the first such event. The head (count and newest hash) is kept by the
+// store and written into every evidence export, so that an auditor can later see that the chain
+// still holds that head.
+//
 // The package imports nothing of Steward's own but the words helpers; storage (Store, Tx) and
 // time (Clock) are interfaces that store/ and main implement. Field and enum names follow the
 // Microsoft Graph beta entitlement-management API, so that a JSON API can map them one to one.

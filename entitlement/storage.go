@@ -231,10 +231,20 @@ type AssignmentRoles interface {
 	Delete(id string) error
 }
 
-// AuditLog is the append-only record of changes.
+// AuditLog is the append-only, hash-chained record of changes. Nothing updates or deletes an
+// event; VerifyAuditChain finds what was changed behind the log's back.
 type AuditLog interface {
+	// Append seals the event onto the chain after the current head (AuditHead.Seal, whatever
+	// Seq, PrevHash and Hash the caller set) and makes it the head, in the caller's transaction.
+	// An id already in the log is ErrConflict.
 	Append(e AuditEvent) error
 	List(f AuditFilter, opt ListOptions) (Page[AuditEvent], error)
+	// Head returns the chain's head as the last Append left it.
+	Head() (AuditHead, error)
+	// Chain calls fn with the chained events in chain order, oldest first, as they are stored,
+	// and stops at fn's first error, which it returns. A position whose event is gone is
+	// skipped, so that the verification sees the gap.
+	Chain(fn func(e AuditEvent) error) error
 }
 
 // Outbox holds side effects waiting to be carried out.

@@ -3,8 +3,11 @@ package handlers
 import (
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -12,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/stewardhq/steward/entitlement"
 	"github.com/stewardhq/steward/views"
+	"github.com/stewardhq/steward/views/components"
 )
 
 // AdminAudit serves the audit log and its exports.
@@ -82,6 +86,13 @@ func (h AdminAudit) auditFilter(c echo.Context) (views.AuditFilterForm, entitlem
 
 // List renders GET /admin/audit.
 func (h AdminAudit) List(c echo.Context) error {
+	today := h.Svc.Clock().Now().UTC()
+	ev := views.EvidenceForm{From: today.AddDate(0, 0, -30).Format(dateLayout), To: today.Format(dateLayout), Format: "csv"}
+	return h.page(c, ev, nil)
+}
+
+// page renders the audit log with the evidence form as given, and its errors (422) if any.
+func (h AdminAudit) page(c echo.Context, ev views.EvidenceForm, evErrs map[string]string) error {
 	p, _, err := h.adminPage(c, "Audit log", navAudit)
 	if err != nil {
 		return err
@@ -103,13 +114,135 @@ func (h AdminAudit) List(c echo.Context) error {
 		}
 	}
 	status := http.StatusOK
-	if errs != nil {
+	if errs != nil || evErrs != nil {
 		status = http.StatusUnprocessableEntity
+	}
+	pkgs, err := h.Svc.ListAccessPackages(c.Request().Context(), entitlement.ListOptions{Limit: entitlement.MaxPageSize})
+	if err != nil {
+		return err
+	}
+	options := []components.SelectOption{{Value: "", Label: "All access packages"}}
+	for _, pk := range pkgs.Items {
+		options = append(options, components.SelectOption{Value: pk.ID, Label: pk.DisplayName})
 	}
 	return Render(c, status, views.AuditPage(views.AuditProps{
 		Page: p, Filter: form, ActorLabel: label, Errors: errs, Events: page.Items,
 		Pager: pageLinks(c, "/admin/audit", page, opt), Now: h.Svc.Clock().Now(), ExportQuery: q.Encode(),
+		Evidence: ev, EvidenceErrors: evErrs, Packages: options, MorePackages: pkgs.Next != "",
 	}))
+}
+
+// Verify serves POST /admin/audit/verify: it checks the audit chain and tells the result in a
+// flash, the head hash included, so that an administrator can note it.
+func (h AdminAudit) Verify(c echo.Context) error {
+	exported := strings.TrimSpace(c.FormValue("head"))
+	v, err := h.Svc.VerifyAudit(c.Request().Context(), exported)
+	if err != nil {
+		return err
+	}
+	var msg string
+	switch {
+	case !v.Intact:
+		msg = fmt.Sprintf("The audit trail is broken at event %d (%s): %s.", v.Position, v.Problem, v.Detail)
+	case exported != "" && v.ExportedAt == 0:
+		msg = fmt.Sprintf("The audit trail is intact (%d events, head hash %s) but does not hold the exported head %s.", v.Count, v.HeadHash, exported)
+	}
+	if msg != "" {
+		if err := h.flashError(c, msg); err != nil {
+			return err
+		}
+		return h.SeeOther(c, "/admin/audit", "")
+	}
+	msg = fmt.Sprintf("The audit trail is intact: %d events, head hash %s.", v.Count, v.HeadHash)
+	if v.Count == 0 {
+		msg = "The audit trail is intact: no events yet."
+	}
+	if exported != "" {
+		msg += fmt.Sprintf(" The exported head is event %d: the trail has only grown since.", v.ExportedAt)
+	}
+	return h.SeeOther(c, "/admin/audit", msg)
+}
+
+// Evidence serves POST /admin/audit/evidence: the evidence of a range of days, as CSV or JSON.
+// It is a POST because each export is recorded in the audit log.
+func (h AdminAudit) Evidence(c echo.Context) error {
+	ev := views.EvidenceForm{
+		From: c.FormValue("evidenceFrom"), To: c.FormValue("evidenceTo"),
+		Package: c.FormValue("evidencePackage"), Format: c.FormValue("evidenceFormat"),
+	}
+	errs := map[string]string{}
+	var f entitlement.EvidenceFilter
+	if t, err := time.Parse(dateLayout, ev.From); err == nil {
+		f.From = t
+	} else {
+		errs["evidenceFrom"] = "Choose the first day."
+	}
+	if t, err := time.Parse(dateLayout, ev.To); err == nil {
+		f.To = t.Add(24 * time.Hour) // the last day is included
+	} else {
+		errs["evidenceTo"] = "Choose the last day."
+	}
+	if ev.Format != "csv" && ev.Format != "json" {
+		errs["evidenceFormat"] = "Choose CSV or JSON."
+	}
+	if len(errs) > 0 {
+		return h.page(c, ev, errs)
+	}
+	f.AccessPackageID = ev.Package
+	out, err := h.Svc.Evidence(c.Request().Context(), f)
+	if fields, ok := FieldErrors(err); ok {
+		for k, msg := range fields {
+			errs["evidence"+strings.ToUpper(k[:1])+k[1:]] = msg
+		}
+		return h.page(c, ev, errs)
+	}
+	if err != nil {
+		return err
+	}
+	name := "steward-evidence-" + out.From.Format("20060102") + "-" + out.To.Add(-time.Nanosecond).Format("20060102") + "." + ev.Format
+	res := c.Response()
+	res.Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`"`)
+	if ev.Format == "json" {
+		res.Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
+		res.WriteHeader(http.StatusOK)
+		enc := json.NewEncoder(res)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	res.Header().Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+	res.WriteHeader(http.StatusOK)
+	return writeEvidenceCSV(res, out)
+}
+
+// writeEvidenceCSV writes the export's facts as name,value rows (the audit chain's head among
+// them), then a header and one row per step.
+func writeEvidenceCSV(out io.Writer, ev entitlement.Evidence) error {
+	w := csv.NewWriter(out)
+	facts := [][]string{
+		{"generatedAt", ev.GeneratedAt.UTC().Format(time.RFC3339)},
+		{"generatedBy", csvSafe(ev.GeneratedBy)},
+		{"from", ev.From.Format(time.RFC3339)},
+		{"to", ev.To.Format(time.RFC3339)},
+		{"accessPackageId", ev.AccessPackageID},
+		{"accessPackageName", csvSafe(ev.AccessPackageName)},
+		{"auditChainEvents", strconv.FormatUint(ev.AuditChain.Count, 10)},
+		{"auditChainHeadHash", ev.AuditChain.Hash},
+	}
+	for _, r := range facts {
+		_ = w.Write(r)
+	}
+	_ = w.Write([]string{"at", "kind", "requestId", "requestType", "accessPackageId", "accessPackageName", "targetId", "targetName",
+		"assignmentId", "stage", "actorId", "actorName", "reason"})
+	for _, e := range ev.Events {
+		stage := ""
+		if e.Stage > 0 {
+			stage = strconv.Itoa(e.Stage)
+		}
+		_ = w.Write([]string{e.At.UTC().Format(time.RFC3339), e.Kind, e.RequestID, e.RequestType, e.AccessPackageID, csvSafe(e.AccessPackageName),
+			e.TargetID, csvSafe(e.TargetName), e.AssignmentID, stage, e.ActorID, csvSafe(e.ActorName), csvSafe(e.Reason)})
+	}
+	w.Flush()
+	return w.Error()
 }
 
 // exportLimit bounds one export, so that an unfiltered export of a large tenant stays a file a
@@ -159,9 +292,10 @@ func (h AdminAudit) ExportCSV(c echo.Context) error {
 	res.Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+exportName("csv", h.Svc.Clock().Now())+`"`)
 	res.WriteHeader(http.StatusOK)
 	w := csv.NewWriter(res)
-	_ = w.Write([]string{"id", "at", "actorId", "actorName", "action", "objectType", "objectId", "objectName", "summary"})
+	_ = w.Write([]string{"id", "at", "actorId", "actorName", "action", "objectType", "objectId", "objectName", "summary", "seq", "hash"})
 	for _, e := range events {
-		_ = w.Write([]string{e.ID, e.At.UTC().Format(time.RFC3339), e.ActorID, csvSafe(e.ActorName), e.Action, e.ObjectType, e.ObjectID, csvSafe(e.ObjectName), csvSafe(e.Summary)})
+		_ = w.Write([]string{e.ID, e.At.UTC().Format(time.RFC3339), e.ActorID, csvSafe(e.ActorName), e.Action, e.ObjectType, e.ObjectID, csvSafe(e.ObjectName), csvSafe(e.Summary),
+			strconv.FormatUint(e.Seq, 10), e.Hash})
 	}
 	w.Flush()
 	return w.Error()

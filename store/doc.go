@@ -65,8 +65,10 @@
 //	  assignments_by_due         <time>\x00<id>                      reminders and expiry
 //	assignment_roles             <subjectId>_<roleScopeId> → AssignmentResourceRole
 //	  assignment_roles_by_subject <subjectId>\x00<id>
-//	audit                        <id> → AuditEvent (ids are UUIDv7: time order)
+//	audit                        <id> → AuditEvent (ids are UUIDv7: time order), sealed onto the chain
 //	  audit_by_actor, audit_by_object
+//	  audit_by_seq               <20-digit chain position> → <id>   unique   (v9) the chain's order
+//	meta/audit_head              {"count","hash"}                    (v9) the chain's head as the last append left it
 //	outbox                       <id> → OutboxMessage
 //	  outbox_by_due              <time>\x00<id>                      undelivered messages
 //	guest_blocks                 <userId> → GuestBlock               (v3) guests blocked by the life cycle

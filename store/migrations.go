@@ -16,6 +16,7 @@ var (
 	bucketUserGroups   = []byte("user_groups")
 	keySchemaVersion   = []byte("schema_version")
 	keySettings        = []byte("settings")
+	keyAuditHead       = []byte("audit_head")
 )
 
 // migration brings the schema from version-1 to version. Migrations run in order at Open, each in
@@ -79,6 +80,7 @@ var migrations = []migration{
 	{8, "index guest blocks by their next attempt, so that guests who cannot be deleted yet wait out of the queue of blocks by time", func(tx *bolt.Tx) error {
 		return guestBlocksTable.reindex(tx)
 	}},
+	{9, "seal the audit log into a hash chain, oldest event first", chainAudit},
 }
 
 // sourceMemberships gives every membership of schema 5 (a key with no value) its source. A
@@ -128,6 +130,36 @@ func sourceMemberships(tx *bolt.Tx) error {
 		}
 	}
 	return nil
+}
+
+// chainAudit seals the events of an older log onto the audit chain in id order, which is the
+// order they were made in, and records the head. Events are rewritten one at a time from a list
+// of ids, because bbolt forbids writing to a bucket while a cursor walks it.
+func chainAudit(tx *bolt.Tx) error {
+	seq := auditTable.index("seq").bucket(auditTable.name)
+	if _, err := tx.CreateBucketIfNotExists(seq); err != nil {
+		return fmt.Errorf("create bucket %s: %w", seq, err)
+	}
+	var ids []string
+	err := mustBucket(tx, []byte(auditTable.name)).ForEach(func(k, _ []byte) error {
+		ids = append(ids, string(k))
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	var head entitlement.AuditHead
+	for _, id := range ids {
+		e, err := auditTable.get(tx, id)
+		if err != nil {
+			return err
+		}
+		e, head = head.Seal(e)
+		if err := auditTable.put(tx, e); err != nil {
+			return fmt.Errorf("seal audit event %s: %w", id, err)
+		}
+	}
+	return putAuditHead(tx, head)
 }
 
 // SchemaVersion is the version the code expects.

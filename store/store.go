@@ -46,6 +46,36 @@ func Open(path string) (*Store, error) {
 	return s, nil
 }
 
+// OpenReadOnly opens an existing data file for reading only, for checks on a stopped portal. It
+// takes a shared lock, so it refuses with ErrLocked while a portal holds the file, and it runs no
+// migration, so it refuses a file of another schema version instead of changing it.
+func OpenReadOnly(path string) (*Store, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second, ReadOnly: true})
+	if err != nil {
+		if errors.Is(err, bolterrors.ErrTimeout) {
+			return nil, fmt.Errorf("open store %s: %w", path, ErrLocked)
+		}
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	s := &Store{db: db}
+	if err := s.Ping(context.Background()); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("open store %s: not a Steward data file: %w", path, err)
+	}
+	v, err := s.version()
+	if err == nil && v != SchemaVersion() {
+		err = fmt.Errorf("data file has schema version %d, this program expects %d: start Steward once with this version to upgrade it", v, SchemaVersion())
+	}
+	if err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	return s, nil
+}
+
 // Close closes the data file.
 func (s *Store) Close() error { return s.db.Close() }
 

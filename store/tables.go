@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -234,8 +235,19 @@ var auditTable = &table[entitlement.AuditEvent]{
 	indexes: []index[entitlement.AuditEvent]{
 		{name: "actor", values: func(e entitlement.AuditEvent) []string { return one(e.ActorID) }},
 		{name: "object", values: func(e entitlement.AuditEvent) []string { return one(e.ObjectID) }},
+		// seq is the chain order, which the ids' time order is not: ids are made before the
+		// transaction that appends them, and a clock set back breaks their order.
+		{name: "seq", unique: true, values: func(e entitlement.AuditEvent) []string {
+			if e.Seq == 0 {
+				return nil
+			}
+			return []string{seqKey(e.Seq)}
+		}},
 	},
 }
+
+// seqKey formats a chain position so that keys sort in chain order.
+func seqKey(n uint64) string { return fmt.Sprintf("%020d", n) }
 
 var outboxTable = &table[entitlement.OutboxMessage]{
 	name: "outbox", what: "outbox message",

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -429,7 +430,56 @@ func (l auditLog) Append(e entitlement.AuditEvent) error {
 	if auditTable.exists(l.b, e.ID) {
 		return fmt.Errorf("append audit event %q: %w", e.ID, entitlement.ErrConflict)
 	}
-	return auditTable.put(l.b, e)
+	head, err := l.Head()
+	if err != nil {
+		return fmt.Errorf("append audit event %q: %w", e.ID, err)
+	}
+	e, head = head.Seal(e)
+	if err := auditTable.put(l.b, e); err != nil {
+		return err
+	}
+	return putAuditHead(l.b, head)
+}
+
+func (l auditLog) Head() (entitlement.AuditHead, error) {
+	var h entitlement.AuditHead
+	raw := mustBucket(l.b, bucketMeta).Get(keyAuditHead)
+	if raw == nil {
+		return h, nil
+	}
+	if err := json.Unmarshal(raw, &h); err != nil {
+		return h, fmt.Errorf("decode audit head: %w", err)
+	}
+	return h, nil
+}
+
+func putAuditHead(b *bolt.Tx, h entitlement.AuditHead) error {
+	data, err := json.Marshal(h)
+	if err != nil {
+		return fmt.Errorf("encode audit head: %w", err)
+	}
+	if err := mustBucket(b, bucketMeta).Put(keyAuditHead, data); err != nil {
+		return fmt.Errorf("put audit head: %w", err)
+	}
+	return nil
+}
+
+// Chain walks the seq index, which maps each position to the event sealed there.
+func (l auditLog) Chain(fn func(entitlement.AuditEvent) error) error {
+	c := mustBucket(l.b, auditTable.index("seq").bucket(auditTable.name)).Cursor()
+	for k, id := c.First(); k != nil; k, id = c.Next() {
+		e, err := auditTable.get(l.b, string(id))
+		if errors.Is(err, entitlement.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // List returns audit events newest first.

@@ -26,6 +26,30 @@ type AuditProps struct {
 	Pager       Pager
 	Now         time.Time
 	ExportQuery string // the filter as a query string, for the export links
+	// Evidence is the evidence export's form, with EvidenceErrors by field; Packages are its
+	// package choices, MorePackages true when there are more than it lists.
+	Evidence       EvidenceForm
+	EvidenceErrors map[string]string
+	Packages       []components.SelectOption
+	MorePackages   bool
+}
+
+// EvidenceForm is the evidence export's form as typed.
+type EvidenceForm struct {
+	From, To string // 2006-01-02, both days included
+	Package  string // an access package id; empty for all
+	Format   string // csv or json
+}
+
+// EvidenceFormats are the evidence export's file formats.
+var EvidenceFormats = []components.SelectOption{{Value: "csv", Label: "CSV (spreadsheet)"}, {Value: "json", Label: "JSON"}}
+
+// evidencePackageHelp says what the package choice covers.
+func evidencePackageHelp(more bool) string {
+	if more {
+		return "The first 200 packages by name are listed; choose all to include the others."
+	}
+	return ""
 }
 
 // AuditActionOptions are the action filters.

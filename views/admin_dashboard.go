@@ -97,4 +97,5 @@ var auditActions = map[string]string{
 	"directory.importUsers":                "imported users",
 	"directory.importGroups":               "imported groups",
 	"store.backup":                         "backed up the store",
+	"audit.exportEvidence":                 "exported audit evidence",
 }

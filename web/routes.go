@@ -102,6 +102,8 @@ func (s *Server) routes() {
 	admin.GET("/audit", adminAudit.List)
 	admin.GET("/audit/export.csv", adminAudit.ExportCSV)
 	admin.GET("/audit/export.json", adminAudit.ExportJSON)
+	admin.POST("/audit/verify", adminAudit.Verify)
+	admin.POST("/audit/evidence", adminAudit.Evidence)
 	adminSettings := handlers.AdminSettings{Base: s.base}
 	admin.GET("/settings", adminSettings.Show)
 	admin.POST("/settings", adminSettings.Update)

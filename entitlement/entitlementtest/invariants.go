@@ -19,7 +19,8 @@ import (
 //   - the members of every group onboarded as a resource are exactly the subjects holding a
 //     fulfilled membership role of it (the fixtures never add members to such groups by hand);
 //   - at most one open add request per subject and package, and every delivered add request
-//     points at an assignment.
+//     points at an assignment;
+//   - the audit chain verifies: no commit, failed transaction or crash leaves it broken.
 func CheckInvariants(t testing.TB, st entitlement.Store) {
 	t.Helper()
 	err := st.View(context.Background(), func(tx entitlement.Tx) error {
@@ -174,6 +175,13 @@ func CheckInvariants(t testing.TB, st entitlement.Store) {
 				break
 			}
 			opt.After = p.Next
+		}
+		v, err := entitlement.VerifyAuditChain(tx.Audit(), "")
+		if err != nil {
+			return err
+		}
+		if !v.Intact {
+			t.Errorf("invariant: the audit chain is broken: %s", v.Detail)
 		}
 		return nil
 	})

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -15,6 +16,68 @@ var auditCases = []tcase{
 		e := entitlement.AuditEvent{ID: entitlement.NewID(), At: t0, Action: "user.create"}
 		update(t, st, func(tx entitlement.Tx) error { return tx.Audit().Append(e) })
 		wantErr(t, st, entitlement.ErrConflict, "the same event again", func(tx entitlement.Tx) error { return tx.Audit().Append(e) })
+	}},
+	// The chain follows the order of the appends, not the ids': an id is made before its
+	// transaction starts, so a later append may carry an earlier id.
+	{"Append seals events onto the chain in append order and moves the head", func(t *testing.T, st entitlement.Store) {
+		if h := read(t, st, func(tx entitlement.Tx) (entitlement.AuditHead, error) { return tx.Audit().Head() }); h != (entitlement.AuditHead{}) {
+			t.Fatalf("head of an empty log = %+v", h)
+		}
+		early, late := entitlement.NewID(), entitlement.NewID()
+		ids := []string{late, early, entitlement.NewID()}
+		for i, id := range ids {
+			e := entitlement.AuditEvent{ID: id, At: t0.Add(time.Duration(i) * time.Second), ActorName: "Ann", Action: "user.create",
+				Summary: "made one", Seq: 99, PrevHash: "forged", Hash: "forged"}
+			update(t, st, func(tx entitlement.Tx) error { return tx.Audit().Append(e) })
+		}
+		chain := read(t, st, func(tx entitlement.Tx) ([]entitlement.AuditEvent, error) {
+			var out []entitlement.AuditEvent
+			return out, tx.Audit().Chain(func(e entitlement.AuditEvent) error { out = append(out, e); return nil })
+		})
+		if got := keys(chain, func(e entitlement.AuditEvent) string { return e.ID }); !slices.Equal(got, ids) {
+			t.Fatalf("chain = %v, want the append order %v", got, ids)
+		}
+		prev := ""
+		for i, e := range chain {
+			if e.Seq != uint64(i+1) || e.PrevHash != prev || e.Hash != e.ChainHash() || len(e.Hash) != 64 {
+				t.Errorf("event %d sealed as seq %d, prev %q, hash %q (want prev %q, hash %q)", i+1, e.Seq, e.PrevHash, e.Hash, prev, e.ChainHash())
+			}
+			prev = e.Hash
+		}
+		head := read(t, st, func(tx entitlement.Tx) (entitlement.AuditHead, error) { return tx.Audit().Head() })
+		if head != (entitlement.AuditHead{Count: 3, Hash: prev}) {
+			t.Errorf("head = %+v, want 3 and %s", head, prev)
+		}
+		v := read(t, st, func(tx entitlement.Tx) (entitlement.ChainVerification, error) {
+			return entitlement.VerifyAuditChain(tx.Audit(), chain[1].Hash)
+		})
+		if !v.Intact || v.Count != 3 || v.HeadHash != prev || v.ExportedAt != 2 {
+			t.Errorf("verification = %+v, want intact, 3 events, head %s, exported head at 2", v, prev)
+		}
+	}},
+	{"an append in a failed transaction leaves neither event nor head behind", func(t *testing.T, st entitlement.Store) {
+		update(t, st, func(tx entitlement.Tx) error {
+			return tx.Audit().Append(entitlement.AuditEvent{ID: entitlement.NewID(), At: t0})
+		})
+		before := read(t, st, func(tx entitlement.Tx) (entitlement.AuditHead, error) { return tx.Audit().Head() })
+		boom := errors.New("boom")
+		if err := st.Update(bg, func(tx entitlement.Tx) error {
+			if err := tx.Audit().Append(entitlement.AuditEvent{ID: entitlement.NewID(), At: t0}); err != nil {
+				return err
+			}
+			return boom
+		}); !errors.Is(err, boom) {
+			t.Fatalf("update: %v", err)
+		}
+		update(t, st, func(tx entitlement.Tx) error {
+			return tx.Audit().Append(entitlement.AuditEvent{ID: entitlement.NewID(), At: t0})
+		})
+		v := read(t, st, func(tx entitlement.Tx) (entitlement.ChainVerification, error) {
+			return entitlement.VerifyAuditChain(tx.Audit(), "")
+		})
+		if before.Count != 1 || !v.Intact || v.Count != 2 {
+			t.Errorf("head before = %+v, verification after = %+v; want 1, then an intact chain of 2", before, v)
+		}
 	}},
 	// Every way of narrowing the log, each with its total, newest first.
 	{"List filters, counts and pages newest first", func(t *testing.T, st entitlement.Store) {

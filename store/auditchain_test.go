@@ -1,0 +1,220 @@
+package store
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stewardhq/steward/entitlement"
+	bolt "go.etcd.io/bbolt"
+)
+
+// chainOf appends n events through the store and returns them as sealed.
+func chainOf(t *testing.T, s *Store, n int) []entitlement.AuditEvent {
+	t.Helper()
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	for i := range n {
+		must(t, s.Update(ctx, func(tx entitlement.Tx) error {
+			return tx.Audit().Append(entitlement.AuditEvent{ID: entitlement.NewID(), At: t0.Add(time.Duration(i) * time.Minute),
+				ActorID: "actor", ActorName: "Ann Admin", Action: "catalog.update", ObjectType: "catalog", ObjectID: "cat", Summary: "renamed"})
+		}))
+	}
+	var out []entitlement.AuditEvent
+	must(t, s.View(ctx, func(tx entitlement.Tx) error {
+		return tx.Audit().Chain(func(e entitlement.AuditEvent) error { out = append(out, e); return nil })
+	}))
+	return out
+}
+
+func verify(t *testing.T, s *Store) entitlement.ChainVerification {
+	t.Helper()
+	var v entitlement.ChainVerification
+	must(t, s.View(ctx, func(tx entitlement.Tx) error {
+		var err error
+		v, err = entitlement.VerifyAuditChain(tx.Audit(), "")
+		return err
+	}))
+	return v
+}
+
+// rawEvent reads an event as stored, and putRaw writes one back, past the log.
+func rawEvent(t *testing.T, tx *bolt.Tx, id string) entitlement.AuditEvent {
+	t.Helper()
+	var e entitlement.AuditEvent
+	must(t, json.Unmarshal(tx.Bucket([]byte("audit")).Get([]byte(id)), &e))
+	return e
+}
+
+func putRaw(t *testing.T, tx *bolt.Tx, key string, e entitlement.AuditEvent) {
+	t.Helper()
+	data, err := json.Marshal(e)
+	must(t, err)
+	must(t, tx.Bucket([]byte("audit")).Put([]byte(key), data))
+}
+
+// TestVerifyFindsTampering edits a copy of a store behind the log's back, the way someone with
+// the file and a bbolt tool could, and checks that the verification names the first event hit.
+func TestVerifyFindsTampering(t *testing.T) {
+	s := newTestStore(t)
+	ev := chainOf(t, s, 5)
+	seqBucket := []byte("audit_by_seq")
+	cases := []struct {
+		name    string
+		edit    func(t *testing.T, tx *bolt.Tx)
+		problem string
+		pos     uint64
+		eventID string
+	}{
+		{"untouched", func(*testing.T, *bolt.Tx) {}, "", 0, ""},
+		{"a summary rewritten", func(t *testing.T, tx *bolt.Tx) {
+			e := rawEvent(t, tx, ev[2].ID)
+			e.Summary = "nothing to see"
+			putRaw(t, tx, e.ID, e)
+		}, entitlement.ChainAltered, 3, ev[2].ID},
+		{"a time moved, and the event's hash made again to match", func(t *testing.T, tx *bolt.Tx) {
+			e := rawEvent(t, tx, ev[2].ID)
+			e.At = e.At.Add(-time.Hour)
+			e.Hash = e.ChainHash()
+			putRaw(t, tx, e.ID, e)
+		}, entitlement.ChainAltered, 3, ev[2].ID},
+		{"the first event deleted, the second resealed as the first", func(t *testing.T, tx *bolt.Tx) {
+			must(t, auditTable.delete(tx, ev[0].ID))
+			e := rawEvent(t, tx, ev[1].ID)
+			e.Seq = 1
+			e.Hash = e.ChainHash()
+			putRaw(t, tx, e.ID, e)
+			must(t, tx.Bucket(seqBucket).Delete([]byte(seqKey(2))))
+			must(t, tx.Bucket(seqBucket).Put([]byte(seqKey(1)), []byte(e.ID)))
+		}, entitlement.ChainAltered, 1, ev[1].ID},
+		{"an event deleted with its index keys", func(t *testing.T, tx *bolt.Tx) {
+			must(t, auditTable.delete(tx, ev[2].ID))
+		}, entitlement.ChainRemoved, 3, ev[3].ID},
+		{"an event's record deleted, its position left", func(t *testing.T, tx *bolt.Tx) {
+			must(t, tx.Bucket([]byte("audit")).Delete([]byte(ev[2].ID)))
+		}, entitlement.ChainRemoved, 3, ev[3].ID},
+		{"the newest event deleted", func(t *testing.T, tx *bolt.Tx) {
+			must(t, auditTable.delete(tx, ev[4].ID))
+		}, entitlement.ChainRemoved, 5, ""},
+		{"two positions swapped", func(t *testing.T, tx *bolt.Tx) {
+			b := tx.Bucket(seqBucket)
+			must(t, b.Put([]byte(seqKey(3)), []byte(ev[3].ID)))
+			must(t, b.Put([]byte(seqKey(4)), []byte(ev[2].ID)))
+		}, entitlement.ChainReordered, 3, ev[3].ID},
+		{"two records swapped under their keys", func(t *testing.T, tx *bolt.Tx) {
+			a, b := rawEvent(t, tx, ev[1].ID), rawEvent(t, tx, ev[3].ID)
+			putRaw(t, tx, ev[1].ID, b)
+			putRaw(t, tx, ev[3].ID, a)
+		}, entitlement.ChainReordered, 2, ev[3].ID},
+		{"an event slipped in unsealed", func(t *testing.T, tx *bolt.Tx) {
+			e := rawEvent(t, tx, ev[0].ID)
+			e.ID, e.Seq, e.PrevHash, e.Hash = entitlement.NewID(), 0, "", ""
+			putRaw(t, tx, e.ID, e)
+		}, entitlement.ChainInserted, 5, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "copy.db")
+			f, err := os.Create(path)
+			must(t, err)
+			_, err = s.Backup(f)
+			must(t, err)
+			must(t, f.Close())
+			cp, err := Open(path)
+			must(t, err)
+			defer cp.Close()
+			must(t, cp.db.Update(func(tx *bolt.Tx) error { tc.edit(t, tx); return nil }))
+			v := verify(t, cp)
+			if tc.problem == "" {
+				if !v.Intact || v.Count != 5 || v.HeadHash != ev[4].Hash {
+					t.Fatalf("untouched chain: %+v", v)
+				}
+				return
+			}
+			if v.Intact || v.Problem != tc.problem || v.Position != tc.pos || v.EventID != tc.eventID || v.Detail == "" {
+				t.Fatalf("verification = %+v, want %s at %d naming %q", v, tc.problem, tc.pos, tc.eventID)
+			}
+		})
+	}
+}
+
+// Schema 6 kept audit events unsealed; migration 9 seals them in id order and records the head.
+func TestMigration9SealsTheAuditLog(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.db")
+	s, err := Open(path)
+	must(t, err)
+	old := make([]entitlement.AuditEvent, 3)
+	for i := range old {
+		old[i] = entitlement.AuditEvent{ID: entitlement.NewID(), At: time.Date(2025, 1, 1, 0, i, 0, 0, time.UTC), Action: "user.create", Summary: "old"}
+	}
+	// Write the log as schema 6 did: records and the actor and object indexes, no chain.
+	must(t, s.db.Update(func(tx *bolt.Tx) error {
+		for _, e := range []entitlement.AuditEvent{old[2], old[0], old[1]} {
+			putRaw(t, tx, e.ID, e)
+		}
+		if err := tx.DeleteBucket([]byte("audit_by_seq")); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketMeta).Delete(keyAuditHead); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketMeta).Put(keySchemaVersion, []byte("6"))
+	}))
+	must(t, s.Close())
+	s, err = Open(path)
+	if err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	defer s.Close()
+	var chain []string
+	must(t, s.View(ctx, func(tx entitlement.Tx) error {
+		return tx.Audit().Chain(func(e entitlement.AuditEvent) error { chain = append(chain, e.ID); return nil })
+	}))
+	for i, e := range old {
+		if i >= len(chain) || chain[i] != e.ID {
+			t.Fatalf("chain after migration = %v, want the ids in order %v", chain, []string{old[0].ID, old[1].ID, old[2].ID})
+		}
+	}
+	v := verify(t, s)
+	if !v.Intact || v.Count != 3 {
+		t.Fatalf("verification after migration = %+v", v)
+	}
+	// New events go on from the migrated head.
+	must(t, s.Update(ctx, func(tx entitlement.Tx) error {
+		return tx.Audit().Append(entitlement.AuditEvent{ID: entitlement.NewID(), Action: "user.update"})
+	}))
+	if v := verify(t, s); !v.Intact || v.Count != 4 {
+		t.Fatalf("verification after an append = %+v", v)
+	}
+}
+
+// TestOpenReadOnly: a running portal's file is refused as locked, an older schema is refused
+// rather than migrated, and a current file reads.
+func TestOpenReadOnly(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.db")
+	s, err := Open(path)
+	must(t, err)
+	if _, err := OpenReadOnly(path); !errors.Is(err, ErrLocked) {
+		t.Fatalf("open while in use: %v", err)
+	}
+	must(t, s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(keySchemaVersion, []byte("6")) }))
+	must(t, s.Close())
+	if _, err := OpenReadOnly(path); err == nil || !strings.Contains(err.Error(), "start Steward once") {
+		t.Fatalf("open an older schema: %v", err)
+	}
+	s, err = Open(path)
+	must(t, err)
+	must(t, s.Close())
+	ro, err := OpenReadOnly(path)
+	must(t, err)
+	defer ro.Close()
+	if v := verify(t, ro); !v.Intact {
+		t.Fatalf("verification of a read-only store: %+v", v)
+	}
+	if _, err := OpenReadOnly(filepath.Join(t.TempDir(), "none.db")); err == nil {
+		t.Fatal("a missing file opened")
+	}
+}
