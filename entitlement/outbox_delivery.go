@@ -98,8 +98,10 @@ type Notification struct {
 	Detail          string    `json:"detail,omitempty"`
 	At              time.Time `json:"at"`
 
-	// Recipient is set on every notification written since mail was added; older ones only
-	// name their Recipients.
+	// ID and Recipient are set on every notification written since mail was added; older ones
+	// only name their Recipients. ID stays the same across retries, so that a mail sent again
+	// after a crash is recognisably the same message.
+	ID            string     `json:"id,omitempty"`
 	Recipient     *Recipient `json:"recipient,omitempty"`
 	RequestType   string     `json:"requestType,omitempty"`
 	PackageName   string     `json:"packageName,omitempty"`
@@ -193,7 +195,7 @@ func (s *Service) notify(tx Tx, event string, r *Request, assignmentID string, r
 			continue
 		}
 		n := base
-		n.Recipients = []string{id}
+		n.ID, n.Recipients = NewID(), []string{id}
 		n.Recipient = &Recipient{UserID: id, Name: u.Label(), Email: u.Email, Role: role}
 		if err := s.enqueue(tx, OutboxNotify, event, n); err != nil {
 			return err
