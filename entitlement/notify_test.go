@@ -16,8 +16,8 @@ import (
 type mailWorld struct {
 	*entitlementtest.Env
 	riley, morgan, dana, erin, alex entitlement.User
-	pkg                            entitlement.AccessPackage
-	approval, open                 entitlement.AssignmentPolicy
+	pkg                             entitlement.AccessPackage
+	approval, open                  entitlement.AssignmentPolicy
 }
 
 func newMailWorld(t *testing.T) *mailWorld {
