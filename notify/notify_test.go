@@ -239,8 +239,7 @@ func TestKeptWithoutSMTP(t *testing.T) {
 // transaction that was to record a send never commits.
 type crashable struct {
 	entitlement.Store
-	dead   atomic.Bool
-	cancel context.CancelFunc
+	dead atomic.Bool
 }
 
 var errCrash = errors.New("simulated crash: the process is gone")

@@ -66,20 +66,21 @@ func (m *Notifier) send(ctx context.Context, msg entitlement.Mail) error {
 		return fmt.Errorf("connect to %s: %w", addr, err)
 	}
 	deadline, _ := ctx.Deadline()
+	// Errors of closing are not worth reporting: the message's fate is decided by then.
 	if err := conn.SetDeadline(deadline); err != nil {
-		conn.Close()
+		_ = conn.Close()
 		return fmt.Errorf("connect to %s: %w", addr, err)
 	}
 	// Closing the connection when the context ends interrupts a call that is waiting on it.
-	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
 	defer stop()
 
 	c, err := smtp.NewClient(conn, s.Host)
 	if err != nil {
-		conn.Close()
+		_ = conn.Close()
 		return fmt.Errorf("greeting of %s: %w", addr, err)
 	}
-	defer c.Close()
+	defer func() { _ = c.Close() }()
 	if err := c.Hello(helloName(m.cfg.BaseURL)); err != nil {
 		return fmt.Errorf("EHLO: %w", err)
 	}
