@@ -25,12 +25,14 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/stewardhq/steward/demo"
 	"github.com/stewardhq/steward/entitlement"
+	"github.com/stewardhq/steward/notify"
 	"github.com/stewardhq/steward/store"
 	"github.com/stewardhq/steward/web"
 	"github.com/stewardhq/steward/web/demoidp"
@@ -52,6 +54,7 @@ type config struct {
 	Demo             bool
 	AllowDemoSignIn  bool
 	LogLevel         string
+	SMTP             notify.SMTP
 }
 
 // envOr returns the environment variable's value, or def when it is unset or empty.
@@ -80,8 +83,26 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&c.Demo, "demo-data", envOr("STEWARD_DEMO_DATA", "") != "false", "with the demo provider, fill a new data file with a demo organisation (STEWARD_DEMO_DATA=false to start empty)")
 	fs.BoolVar(&c.AllowDemoSignIn, "allow-demo-sign-in", envOr("STEWARD_ALLOW_DEMO_SIGN_IN", "") == "true", "run the demo sign-in on a base URL other than localhost, where anyone can sign in as an administrator (STEWARD_ALLOW_DEMO_SIGN_IN)")
 	fs.StringVar(&c.LogLevel, "log-level", envOr("STEWARD_LOG_LEVEL", "info"), "debug, info, warn or error (STEWARD_LOG_LEVEL)")
+	fs.StringVar(&c.SMTP.Host, "smtp-host", envOr("STEWARD_SMTP_HOST", ""), "SMTP server for mail; empty keeps mail for administrators to read instead (STEWARD_SMTP_HOST)")
+	smtpPort := fs.String("smtp-port", envOr("STEWARD_SMTP_PORT", ""), "SMTP port; default 587 for starttls, 465 for tls, 25 for none (STEWARD_SMTP_PORT)")
+	smtpSecurity := fs.String("smtp-security", envOr("STEWARD_SMTP_SECURITY", "starttls"), "starttls, tls (implicit, from the first byte) or none (STEWARD_SMTP_SECURITY)")
+	fs.StringVar(&c.SMTP.Username, "smtp-user", envOr("STEWARD_SMTP_USER", ""), "SMTP user name, when the server wants one (STEWARD_SMTP_USER)")
+	// The password's default is not taken from the environment here, so that -help never prints it.
+	fs.StringVar(&c.SMTP.Password, "smtp-password", "", "SMTP password (STEWARD_SMTP_PASSWORD)")
+	fs.StringVar(&c.SMTP.From, "smtp-from", envOr("STEWARD_SMTP_FROM", ""), `sender of mail, e.g. "Steward <steward@example.com>" (STEWARD_SMTP_FROM)`)
 	if err := fs.Parse(args); err != nil {
 		return c, err
+	}
+	if c.SMTP.Password == "" {
+		c.SMTP.Password = os.Getenv("STEWARD_SMTP_PASSWORD")
+	}
+	c.SMTP.Security = notify.Security(*smtpSecurity)
+	if *smtpPort != "" {
+		port, err := strconv.Atoi(*smtpPort)
+		if err != nil || port <= 0 || port > 65535 {
+			return c, fmt.Errorf("STEWARD_SMTP_PORT %q: give a port number", *smtpPort)
+		}
+		c.SMTP.Port = port
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
@@ -100,6 +121,9 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	if c.OIDCIssuer == "" && !c.AllowDemoSignIn && !isLocalURL(c.BaseURL) {
 		return c, fmt.Errorf("no identity provider is configured for %s: set STEWARD_OIDC_ISSUER (and its client id and secret), "+
 			"or STEWARD_ALLOW_DEMO_SIGN_IN=true to run the demo sign-in there, where anyone can sign in as an administrator", c.BaseURL)
+	}
+	if c.SMTP.Host != "" && c.SMTP.From == "" {
+		return c, errors.New("STEWARD_SMTP_FROM is required with STEWARD_SMTP_HOST")
 	}
 	if c.SessionKey != "" && len(c.SessionKey) < 32 {
 		return c, errors.New("STEWARD_SESSION_KEY must be at least 32 characters")
@@ -219,7 +243,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	worker := entitlement.NewWorker(svc, entitlement.WorkerOptions{})
+	mailer, err := notify.New(notify.Config{BaseURL: cfg.BaseURL, SMTP: cfg.SMTP, Keeper: svc, Log: log})
+	if err != nil {
+		return err
+	}
+	worker := entitlement.NewWorker(svc, entitlement.WorkerOptions{Notifier: mailer})
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -236,6 +264,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if demoMode {
 		fmt.Fprintf(stdout, "Sign in at %s with the demo provider: pick a demo user such as admin@example.com or requester@example.com.\n", cfg.BaseURL)
 		fmt.Fprintln(stdout, "The demo provider is for trying Steward only; set STEWARD_OIDC_ISSUER to use your own identity provider.")
+	}
+	if !mailer.Sends() {
+		fmt.Fprintf(stdout, "No SMTP server is configured: mail is kept, and administrators read it at %s/admin/mail.\n", cfg.BaseURL)
 	}
 
 	errc := make(chan error, 2)

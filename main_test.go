@@ -59,12 +59,23 @@ func TestParseConfig(t *testing.T) {
 			}},
 		{name: "issuer without client id", env: map[string]string{"STEWARD_OIDC_ISSUER": "https://login.example.com"}, wantErr: "STEWARD_OIDC_CLIENT_ID is required"},
 		{name: "short session key", args: []string{"--session-key", "short"}, wantErr: "at least 32 characters"},
+		{name: "smtp from environment", env: map[string]string{"STEWARD_SMTP_HOST": "mail.example.com", "STEWARD_SMTP_PORT": "2525", "STEWARD_SMTP_SECURITY": "tls",
+			"STEWARD_SMTP_USER": "steward", "STEWARD_SMTP_PASSWORD": "pw", "STEWARD_SMTP_FROM": "Steward <steward@example.com>"},
+			check: func(t *testing.T, c config) {
+				s := c.SMTP
+				if s.Host != "mail.example.com" || s.Port != 2525 || s.Security != "tls" || s.Username != "steward" || s.Password != "pw" || s.From != "Steward <steward@example.com>" {
+					t.Fatalf("smtp = %+v", s)
+				}
+			}},
+		{name: "smtp without sender", env: map[string]string{"STEWARD_SMTP_HOST": "mail.example.com"}, wantErr: "STEWARD_SMTP_FROM is required"},
+		{name: "smtp port not a number", args: []string{"--smtp-port", "x"}, wantErr: "give a port number"},
 		{name: "stray argument", args: []string{"extra"}, wantErr: `unexpected argument "extra"`},
 		{name: "unknown flag", args: []string{"--nope"}, wantErr: "flag provided but not defined"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			for _, k := range []string{"STEWARD_ADDR", "STEWARD_DATA", "STEWARD_BASE_URL", "STEWARD_OIDC_ISSUER", "STEWARD_OIDC_CLIENT_ID", "STEWARD_ADMINS", "STEWARD_DEMO_DATA", "STEWARD_SESSION_KEY", "STEWARD_ALLOW_DEMO_SIGN_IN"} {
+			for _, k := range []string{"STEWARD_ADDR", "STEWARD_DATA", "STEWARD_BASE_URL", "STEWARD_OIDC_ISSUER", "STEWARD_OIDC_CLIENT_ID", "STEWARD_ADMINS", "STEWARD_DEMO_DATA", "STEWARD_SESSION_KEY", "STEWARD_ALLOW_DEMO_SIGN_IN",
+				"STEWARD_SMTP_HOST", "STEWARD_SMTP_PORT", "STEWARD_SMTP_SECURITY", "STEWARD_SMTP_USER", "STEWARD_SMTP_PASSWORD", "STEWARD_SMTP_FROM"} {
 				t.Setenv(k, "")
 			}
 			for k, v := range tc.env {
@@ -253,5 +264,17 @@ func TestAuditVerifyCommand(t *testing.T) {
 	}
 	if _, err := verify("extra"); err == nil {
 		t.Fatal("a stray argument was accepted")
+	}
+}
+
+// TestHelpHidesSMTPPassword: the usage text shows defaults, and the password must not be one.
+func TestHelpHidesSMTPPassword(t *testing.T) {
+	t.Setenv("STEWARD_SMTP_PASSWORD", "hunter2-secret")
+	var out bytes.Buffer
+	if _, err := parseConfig([]string{"-h"}, &out); err == nil {
+		t.Fatal("-h did not stop")
+	}
+	if strings.Contains(out.String(), "hunter2-secret") || !strings.Contains(out.String(), "smtp-password") {
+		t.Fatalf("usage:\n%s", out.String())
 	}
 }

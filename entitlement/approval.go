@@ -660,7 +660,7 @@ func (s *Service) applyDue(tx Tx, r *Request, now time.Time) error {
 				return err
 			}
 			if len(added) > 0 {
-				if err := s.notify(tx, NotifyApprovalNeeded, r, "", added, fmt.Sprintf("stage %d escalated", r.CurrentStage+1)); err != nil {
+				if err := s.notify(tx, NotifyRequestEscalated, r, "", added, fmt.Sprintf("stage %d of %d", r.CurrentStage+1, len(r.Stages))); err != nil {
 					return err
 				}
 			}

@@ -39,7 +39,11 @@ func (s *Service) finishUndelivered(tx Tx, r *Request, state RequestState, statu
 		if n := len(r.Events); n == 0 || r.Events[n-1].Kind != EventDenied {
 			s.addEvent(r, EventDenied, actor, 0, detail)
 		}
-		if err := s.notify(tx, NotifyRequestDenied, r, "", []string{r.RequestorID, r.TargetID}, detail); err != nil {
+		event := NotifyRequestDenied
+		if status == RequestStatusTimedOut {
+			event = NotifyRequestTimedOut
+		}
+		if err := s.notify(tx, event, r, "", []string{r.RequestorID, r.TargetID}, detail); err != nil {
 			return err
 		}
 	}
@@ -199,7 +203,7 @@ func (s *Service) settleAssignment(tx Tx, a *Assignment, r *Request) error {
 		s.addEvent(r, EventDelivered, system, 0, "")
 		s.complete(r, StateDelivered, RequestStatusFulfilled, "")
 	}
-	if err := s.notify(tx, NotifyRequestDelivered, r, a.ID, []string{r.TargetID}, r.StatusDetail); err != nil {
+	if err := s.notify(tx, NotifyRequestDelivered, r, a.ID, []string{r.RequestorID, r.TargetID}, r.StatusDetail); err != nil {
 		return err
 	}
 	if stored {
@@ -494,7 +498,7 @@ func (s *Service) applyExtension(tx Tx, r *Request, actor Principal) error {
 	s.addEvent(r, EventExtended, actor, 0, until)
 	s.addEvent(r, EventDelivered, actor, 0, "")
 	s.complete(r, StateDelivered, RequestStatusFulfilled, "")
-	return s.notify(tx, NotifyRequestDelivered, r, a.ID, []string{r.TargetID}, "extended "+until)
+	return s.notify(tx, NotifyRequestDelivered, r, a.ID, []string{r.RequestorID, r.TargetID}, "extended "+until)
 }
 
 // expire ends a live assignment whose end has passed, recorded by a SystemRemove request, as the
@@ -657,11 +661,15 @@ func (s *Service) afterAccessEnded(tx Tx, userID, assignmentID, requestID string
 	if err := endSessionsOf(tx, u.ID); err != nil {
 		return err
 	}
-	summary := "blocked sign-in: their last access ended"
+	summary, detail := "blocked sign-in: their last access ended", ""
 	if settings.ExternalUserLifecycleAction == LifecycleBlockSignInAndDelete {
 		summary += fmt.Sprintf("; deletion after %d days", settings.DaysUntilExternalUserDeletedAfterBlocked)
+		detail = fmt.Sprintf("%d days", settings.DaysUntilExternalUserDeletedAfterBlocked)
 	}
-	return s.audit(tx, system, "user.block", "user", u.ID, u.Label(), summary)
+	if err := s.audit(tx, system, "user.block", "user", u.ID, u.Label(), summary); err != nil {
+		return err
+	}
+	return s.notify(tx, NotifyGuestBlocked, &Request{ID: requestID, TargetID: u.ID}, assignmentID, []string{u.ID}, detail)
 }
 
 // hasAccessOrOpenRequest reports whether the user holds a live assignment or has an open request

@@ -32,6 +32,9 @@ type User struct {
 	CreatedDateTime         time.Time  `json:"createdDateTime"`
 	ModifiedDateTime        time.Time  `json:"modifiedDateTime"`
 	LastSignInDateTime      *time.Time `json:"lastSignInDateTime,omitempty"`
+	// NotificationPreferences are the optional messages the user turned off; records written
+	// before they existed have none, which means everything is on.
+	NotificationPreferences NotificationPreferences `json:"notificationPreferences,omitzero"`
 }
 
 // IsGuest reports whether the user is an external (guest) user.

@@ -60,17 +60,36 @@ func (m ManualProvisioner) Provision(ctx context.Context, a ProvisionAction) err
 const (
 	NotifyRequestSubmitted   = "request.submitted"
 	NotifyApprovalNeeded     = "request.approvalNeeded"
+	NotifyRequestEscalated   = "request.escalated"
 	NotifyRequestApproved    = "request.approved"
 	NotifyRequestDenied      = "request.denied"
+	NotifyRequestTimedOut    = "request.timedOut"
 	NotifyRequestDelivered   = "request.delivered"
 	NotifyRequestCanceled    = "request.canceled"
 	NotifyAssignmentExpiring = "assignment.expiring"
 	NotifyAssignmentExpired  = "assignment.expired"
 	NotifyAssignmentRemoved  = "assignment.removed"
+	NotifyGuestBlocked       = "user.guestBlocked"
 )
 
-// Notification is an event for people, written to the outbox as kind OutboxNotify. Mail and
-// other channels come later and read the same payload.
+// Roles of a notification's recipient in the request it is about.
+const (
+	RecipientRequestor = "requestor" // asked for the access (for themselves or someone else)
+	RecipientTarget    = "target"    // gets or holds the access
+	RecipientApprover  = "approver"  // is or was asked to decide
+)
+
+// Recipient is the one person a notification goes to.
+type Recipient struct {
+	UserID string `json:"userId"`
+	Name   string `json:"name"`
+	Email  string `json:"email"`
+	Role   string `json:"role"`
+}
+
+// Notification is an event for one person, written to the outbox as kind OutboxNotify. The
+// domain fills in the names and dates a message needs as they stood when the event happened, so
+// that sending needs no lookup and says what was true then.
 type Notification struct {
 	Event           string    `json:"event"`
 	RequestID       string    `json:"requestId,omitempty"`
@@ -80,6 +99,21 @@ type Notification struct {
 	Recipients      []string  `json:"recipients"`
 	Detail          string    `json:"detail,omitempty"`
 	At              time.Time `json:"at"`
+
+	// ID and Recipient are set on every notification written since mail was added; older ones
+	// only name their Recipients. ID stays the same across retries, so that a mail sent again
+	// after a crash is recognisably the same message.
+	ID            string     `json:"id,omitempty"`
+	Recipient     *Recipient `json:"recipient,omitempty"`
+	RequestType   string     `json:"requestType,omitempty"`
+	PackageName   string     `json:"packageName,omitempty"`
+	RequestorID   string     `json:"requestorId,omitempty"`
+	RequestorName string     `json:"requestorName,omitempty"`
+	TargetName    string     `json:"targetName,omitempty"`
+	// EndDateTime is when the access ends, for the events about an assignment.
+	EndDateTime *time.Time `json:"endDateTime,omitempty"`
+	// CanExtend tells that the holder may ask for more time now (reminders only).
+	CanExtend bool `json:"canExtend,omitempty"`
 }
 
 // Notifier delivers notifications. Like a Provisioner it runs outside transactions, within the
@@ -105,23 +139,72 @@ func (l LogNotifier) Notify(ctx context.Context, n Notification) error {
 	return nil
 }
 
-// notify writes a notification to the outbox in the caller's transaction. Recipients are
-// de-duplicated and the system (empty id) is dropped.
+// notify writes a notification to the outbox in the caller's transaction: one message per person,
+// however many of the recipients' groups or roles name them, so that each gets one mail per
+// event and a failure to reach one never repeats the mail of another. The system (empty id),
+// people who no longer exist or have no e-mail address, and people who turned the message off
+// are left out.
 func (s *Service) notify(tx Tx, event string, r *Request, assignmentID string, recipients []string, detail string) error {
-	var to []string
-	for _, id := range recipients {
-		if id != "" && !slices.Contains(to, id) {
-			to = append(to, id)
+	base := Notification{Event: event, AssignmentID: assignmentID, Detail: detail, At: s.now()}
+	if r != nil {
+		base.RequestID, base.AccessPackageID, base.TargetID = r.ID, r.AccessPackageID, r.TargetID
+		base.RequestType, base.RequestorID = r.RequestType, r.RequestorID
+	}
+	if base.AccessPackageID != "" {
+		base.PackageName = packageName(tx, base.AccessPackageID)
+	}
+	if base.TargetID != "" {
+		base.TargetName = userLabel(tx, base.TargetID)
+	}
+	if base.RequestorID != "" {
+		base.RequestorName = userLabel(tx, base.RequestorID)
+	}
+	if assignmentID != "" {
+		a, err := tx.Assignments().Get(assignmentID)
+		if err != nil && !isNotFound(err) {
+			return fmt.Errorf("notify %s: %w", event, err)
+		}
+		if err == nil {
+			base.EndDateTime = a.EndDateTime()
+			if event == NotifyAssignmentExpiring {
+				pol, err := tx.Policies().Get(a.PolicyID)
+				if err != nil && !isNotFound(err) {
+					return fmt.Errorf("notify %s: %w", event, err)
+				}
+				base.CanExtend = err == nil && pol.CanExtend && a.AssignmentState == AssignmentDelivered
+			}
 		}
 	}
-	if len(to) == 0 {
-		return nil
+	var done []string
+	for _, id := range recipients {
+		if id == "" || slices.Contains(done, id) {
+			continue
+		}
+		done = append(done, id)
+		u, err := tx.Users().Get(id)
+		if isNotFound(err) {
+			continue
+		} else if err != nil {
+			return fmt.Errorf("notify %s: %w", event, err)
+		}
+		role := RecipientApprover
+		switch {
+		case r != nil && id == r.RequestorID:
+			role = RecipientRequestor
+		case r != nil && id == r.TargetID:
+			role = RecipientTarget
+		}
+		if u.Email == "" || !u.NotificationPreferences.Wants(event, role) {
+			continue
+		}
+		n := base
+		n.ID, n.Recipients = NewID(), []string{id}
+		n.Recipient = &Recipient{UserID: id, Name: u.Label(), Email: u.Email, Role: role}
+		if err := s.enqueue(tx, OutboxNotify, event, n); err != nil {
+			return err
+		}
 	}
-	n := Notification{Event: event, AssignmentID: assignmentID, Recipients: to, Detail: detail, At: s.now()}
-	if r != nil {
-		n.RequestID, n.AccessPackageID, n.TargetID = r.ID, r.AccessPackageID, r.TargetID
-	}
-	return s.enqueue(tx, OutboxNotify, event, n)
+	return nil
 }
 
 // outboxOutcome is what delivering one message came to.

@@ -423,7 +423,7 @@ func (s *Service) extend(ctx context.Context, p Principal, assignmentID, justifi
 		if err := s.audit(tx, p, "request.submit", "request", r.ID, pkg.DisplayName, p.Name+" asked to extend their access"); err != nil {
 			return err
 		}
-		if err := s.notify(tx, NotifyRequestSubmitted, &r, a.ID, []string{p.UserID}, "extension"); err != nil {
+		if err := s.notify(tx, NotifyRequestSubmitted, &r, a.ID, []string{p.UserID}, ""); err != nil {
 			return err
 		}
 		if pol.RequestApprovalSettings.IsApprovalRequiredForExtension && pol.IsApprovalRequired() {
@@ -472,7 +472,7 @@ func (s *Service) CancelRequest(ctx context.Context, id string) error {
 		if err := s.audit(tx, p, "request.cancel", "request", r.ID, packageName(tx, r.AccessPackageID), "canceled by the requestor"); err != nil {
 			return err
 		}
-		if err := s.notify(tx, NotifyRequestCanceled, &r, "", waiting, "canceled by "+p.Name); err != nil {
+		if err := s.notify(tx, NotifyRequestCanceled, &r, "", append(waiting, r.RequestorID, r.TargetID), "canceled by "+p.Name); err != nil {
 			return err
 		}
 		if err := s.finishUndelivered(tx, &r, StateCanceled, RequestStatusCanceled, "canceled by the requestor", p); err != nil {

@@ -31,6 +31,7 @@ type Tx interface {
 	Outbox() Outbox
 	GuestBlocks() GuestBlocks
 	Sessions() Sessions
+	Mail() Mailbox
 	Settings() (Settings, error)
 	PutSettings(s Settings) error
 }
@@ -254,4 +255,7 @@ type Outbox interface {
 	// Due lists up to limit undelivered messages whose NextAttempt is at or before t.
 	Due(t time.Time, limit int) ([]OutboxMessage, error)
 	List(opt ListOptions) (Page[OutboxMessage], error)
+	// Failing lists the undelivered messages of a kind whose last attempt failed (waiting for a
+	// retry or given up), oldest first.
+	Failing(kind string, opt ListOptions) (Page[OutboxMessage], error)
 }

@@ -102,7 +102,7 @@ func TestRunUntilCanceled(t *testing.T) {
 		t.Fatalf("Run returned %v", err)
 	}
 	evs := notes.events()
-	for _, want := range []string{entitlement.NotifyRequestSubmitted, entitlement.NotifyApprovalNeeded, entitlement.NotifyRequestDenied} {
+	for _, want := range []string{entitlement.NotifyRequestSubmitted, entitlement.NotifyApprovalNeeded, entitlement.NotifyRequestTimedOut} {
 		found := false
 		for _, e := range evs {
 			found = found || e == want

@@ -21,6 +21,7 @@ const (
 	navGroups    = "groups"
 	navSettings  = "settings"
 	navAudit     = "audit"
+	navMail      = "mail"
 )
 
 // errNoAdmin is what people without any administrative role get on the admin pages.
@@ -66,6 +67,7 @@ func adminNav(caps entitlement.Capabilities, current string) []views.NavItem {
 			{navGroups, "Groups", "/admin/directory/groups"},
 			{navSettings, "Settings", "/admin/settings"},
 			{navAudit, "Audit log", "/admin/audit"},
+			{navMail, "Sent mail", "/admin/mail"},
 		}...)
 	}
 	out := make([]views.NavItem, len(items))

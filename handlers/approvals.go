@@ -110,6 +110,47 @@ func (h Approvals) History(c echo.Context) error {
 	return Render(c, http.StatusOK, views.ApprovalHistoryPage(p, d))
 }
 
+// Show renders GET /approvals/{id}: one request as its approver sees it, the page mail links to.
+// While it waits for the person it has the decision form; once someone decided (or it was
+// canceled or timed out) it says who and when. People who were never asked are sent to the
+// request's own page, which the service lets them read or not.
+func (h Approvals) Show(c echo.Context) error {
+	ctx := c.Request().Context()
+	id := c.Param("id")
+	r, err := h.Svc.RequestByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	described, err := h.Svc.DescribeRequests(ctx, []entitlement.Request{r})
+	if err != nil {
+		return err
+	}
+	v := described[0]
+	who, _ := entitlement.PrincipalFrom(ctx)
+	idx := -1
+	for i, st := range r.Stages {
+		if slices.Contains(st.Approvers, who.UserID) || slices.Contains(st.EscalationApprovers, who.UserID) || st.DecidedBy == who.UserID {
+			idx = i
+		}
+	}
+	if idx < 0 {
+		return c.Redirect(http.StatusSeeOther, "/access/requests/"+id)
+	}
+	now := h.now()
+	it := approvalItem(v, who.UserID, now)
+	waiting := r.RequestState == entitlement.StatePendingApproval && idx == r.CurrentStage && slices.Contains(r.PendingApprovers(), who.UserID)
+	if !waiting {
+		it.Stage = stageLabel(r, idx)
+		fillDecision(&it, v, idx, who.UserID, now)
+	}
+	p, err := h.Page(c, "Approval: "+v.PackageName, views.SectionApprovals)
+	if err != nil {
+		return err
+	}
+	p.Breadcrumbs = []views.NavItem{{Label: "Approvals", URL: "/approvals"}, {Label: v.PackageName, Current: true}}
+	return Render(c, http.StatusOK, views.ApprovalPage(views.ApprovalProps{Page: p, Item: it}))
+}
+
 // approvalItem is a request as the approver sees it.
 func approvalItem(v entitlement.RequestView, me string, now time.Time) views.ApprovalItem {
 	r := v.Request

@@ -71,12 +71,14 @@
 //	meta/audit_head              {"count","hash"}                    (v9) the chain's head as the last append left it
 //	outbox                       <id> → OutboxMessage
 //	  outbox_by_due              <time>\x00<id>                      undelivered messages
+//	  outbox_by_failing          <kind>\x00<id>                      (v10) undelivered, last attempt failed
 //	guest_blocks                 <userId> → GuestBlock               (v3) guests blocked by the life cycle
 //	  guest_blocks_by_due        <blocked time>\x00<userId>          deletion after N days; blocks with no next attempt
 //	  guest_blocks_by_retry      <next attempt>\x00<userId>          (v8) guests who could not be deleted yet
 //	sessions                     <sha256 of token> → Session         (v5) sign-ins; the token itself is never stored
 //	  sessions_by_user           <userId>\x00<id>                    sign out everywhere
 //	  sessions_by_expiry         <time>\x00<id>                      purge of expired sessions
+//	mail                         <outbox message id> → Mail           (v10) mail kept instead of sent (no SMTP)
 //
 // Change this comment together with a new migration in migrations.go.
 package store

@@ -81,6 +81,14 @@ var migrations = []migration{
 		return guestBlocksTable.reindex(tx)
 	}},
 	{9, "seal the audit log into a hash chain, oldest event first", chainAudit},
+	{10, "create the mail bucket of mail kept instead of sent, and index the outbox messages that fail", func(tx *bolt.Tx) error {
+		for _, n := range mailTable.buckets() {
+			if _, err := tx.CreateBucketIfNotExists(n); err != nil {
+				return fmt.Errorf("create bucket %s: %w", n, err)
+			}
+		}
+		return outboxTable.reindex(tx)
+	}},
 }
 
 // sourceMemberships gives every membership of schema 5 (a key with no value) its source. A

@@ -259,7 +259,20 @@ var outboxTable = &table[entitlement.OutboxMessage]{
 			}
 			return []string{timeKey(m.NextAttempt)}
 		}},
+		// failing holds the undelivered messages whose last attempt failed, by kind, so that
+		// administrators see them without a scan of everything ever sent.
+		{name: "failing", values: func(m entitlement.OutboxMessage) []string {
+			if m.DeliveredAt != nil || m.LastError == "" {
+				return nil
+			}
+			return []string{m.Kind}
+		}},
 	},
+}
+
+var mailTable = &table[entitlement.Mail]{
+	name: "mail", what: "mail",
+	id: func(m entitlement.Mail) string { return m.ID },
 }
 
 var guestBlocksTable = &table[entitlement.GuestBlock]{
@@ -294,7 +307,7 @@ var sessionsTable = &table[entitlement.Session]{
 var tables = []interface{ buckets() [][]byte }{
 	usersTable, groupsTable, catalogsTable, resourcesTable, resourceRequestsTable, packagesTable,
 	policiesTable, orgsTable, requestsTable, assignmentsTable, assignmentRolesTable, auditTable, outboxTable,
-	guestBlocksTable, sessionsTable,
+	guestBlocksTable, sessionsTable, mailTable,
 }
 
 // itoa is strconv.Itoa, named for the version key.

@@ -36,6 +36,7 @@ func (t *tx) Audit() entitlement.AuditLog                  { return auditLog{t.b
 func (t *tx) Outbox() entitlement.Outbox                   { return outbox{t.b} }
 func (t *tx) GuestBlocks() entitlement.GuestBlocks         { return guestBlocks{t.b} }
 func (t *tx) Sessions() entitlement.Sessions               { return sessions{t.b} }
+func (t *tx) Mail() entitlement.Mailbox                    { return mailbox{t.b} }
 
 func (t *tx) Settings() (entitlement.Settings, error) {
 	var s entitlement.Settings
@@ -533,6 +534,17 @@ func (o outbox) Due(t time.Time, limit int) ([]entitlement.OutboxMessage, error)
 }
 func (o outbox) List(opt entitlement.ListOptions) (entitlement.Page[entitlement.OutboxMessage], error) {
 	return outboxTable.list(o.b, opt, nil)
+}
+func (o outbox) Failing(kind string, opt entitlement.ListOptions) (entitlement.Page[entitlement.OutboxMessage], error) {
+	return outboxTable.listBy(o.b, "failing", kind, opt, nil)
+}
+
+type mailbox struct{ b *bolt.Tx }
+
+func (m mailbox) Put(v entitlement.Mail) error            { return mailTable.put(m.b, v) }
+func (m mailbox) Get(id string) (entitlement.Mail, error) { return mailTable.get(m.b, id) }
+func (m mailbox) List(opt entitlement.ListOptions) (entitlement.Page[entitlement.Mail], error) {
+	return mailTable.list(m.b, opt, nil)
 }
 
 type guestBlocks struct{ b *bolt.Tx }

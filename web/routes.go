@@ -16,6 +16,7 @@ func (s *Server) routes() {
 	requests := handlers.Requests{Base: s.base}
 	assignments := handlers.Assignments{Base: s.base}
 	approvals := handlers.Approvals{Base: s.base}
+	profile := handlers.Profile{Base: s.base}
 
 	// Probes and assets.
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
@@ -43,9 +44,12 @@ func (s *Server) routes() {
 	e.POST("/access/assignments/:id/extend", assignments.Extend, requireUser)
 	e.GET("/access/assignments/:id/remove", assignments.GiveBackForm, requireUser)
 	e.POST("/access/assignments/:id/remove", assignments.GiveBack, requireUser)
+	e.GET("/profile", profile.Show, requireUser)
+	e.POST("/profile", profile.Update, requireUser)
 	e.GET("/approvals", approvals.List, requireUser)
 	e.GET("/approvals/history", approvals.History, requireUser)
 	e.POST("/approvals/bulk", approvals.Bulk, requireUser)
+	e.GET("/approvals/:id", approvals.Show, requireUser)
 	e.POST("/approvals/:id/decide", approvals.Decide, requireUser)
 
 	// Pages: Admin (administrators, catalog creators and catalog role holders). Every handler
@@ -110,6 +114,11 @@ func (s *Server) routes() {
 	admin.POST("/settings/catalog-creators", adminSettings.AddCreator)
 	admin.POST("/settings/catalog-creators/remove", adminSettings.RemoveCreator)
 	admin.POST("/backup", adminSettings.Backup)
+	adminMail := handlers.AdminMail{Base: s.base}
+	admin.GET("/mail", adminMail.List)
+	admin.GET("/mail/:id", adminMail.Show)
+	admin.GET("/mail/:id/html", adminMail.HTML)
+	admin.POST("/mail/:id/retry", adminMail.Retry)
 	adminDirectory := handlers.AdminDirectory{Base: s.base}
 	admin.GET("/directory/users", adminDirectory.Users)
 	admin.GET("/directory/users/new", adminDirectory.NewUser)

@@ -36,4 +36,32 @@ var outboxCases = []tcase{
 	}, func(tx entitlement.Tx, o entitlement.ListOptions) (entitlement.Page[entitlement.OutboxMessage], error) {
 		return tx.Outbox().List(o)
 	}, messageID),
+	{"Failing lists undelivered messages of a kind whose last attempt failed", func(t *testing.T, st entitlement.Store) {
+		m := entitlement.OutboxMessage{ID: entitlement.NewID(), Kind: entitlement.OutboxNotify, Topic: "request.submitted", NextAttempt: t0, CreatedDateTime: t0}
+		failing := func(tx entitlement.Tx) ([]string, error) {
+			p, err := tx.Outbox().Failing(entitlement.OutboxNotify, entitlement.ListOptions{})
+			return keys(p.Items, messageID), err
+		}
+		put := func(change func(*entitlement.OutboxMessage)) func(tx entitlement.Tx) error {
+			return func(tx entitlement.Tx) error {
+				change(&m)
+				return tx.Outbox().Put(m)
+			}
+		}
+		other := entitlement.OutboxMessage{ID: entitlement.NewID(), Kind: entitlement.OutboxProvision, NextAttempt: t0, LastError: "refused"}
+		followIndexes(t, st, map[string]func(tx entitlement.Tx) ([]string, error){"failing mail": failing}, []indexStep{
+			{"queued", func(tx entitlement.Tx) error {
+				if err := tx.Outbox().Put(other); err != nil {
+					return err
+				}
+				return put(func(*entitlement.OutboxMessage) {})(tx)
+			}, map[string][]string{"failing mail": nil}},
+			{"first attempt failed", put(func(m *entitlement.OutboxMessage) { m.Attempts, m.LastError = 1, "connection refused" }),
+				map[string][]string{"failing mail": {m.ID}}},
+			{"given up", put(func(m *entitlement.OutboxMessage) { m.Attempts, m.FailedAt = 8, at(time.Hour) }),
+				map[string][]string{"failing mail": {m.ID}}},
+			{"retried and sent", put(func(m *entitlement.OutboxMessage) { m.FailedAt, m.DeliveredAt = nil, at(2*time.Hour) }),
+				map[string][]string{"failing mail": nil}},
+		})
+	}},
 }

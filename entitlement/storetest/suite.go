@@ -42,6 +42,7 @@ func suite() []iface {
 		{"Outbox", outboxCases},
 		{"GuestBlocks", guestBlockCases},
 		{"Sessions", sessionCases},
+		{"Mail", mailCases},
 	}
 }
 
