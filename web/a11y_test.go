@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/stewardhq/steward/web/webtest"
@@ -279,6 +280,8 @@ func TestPortalFormsWithMessagesAreAccessible(t *testing.T) {
 	if err != nil || len(page.Items) == 0 {
 		t.Fatalf("assignments: %v", err)
 	}
+	env.Clock.Advance(20 * 24 * time.Hour) // into the last two weeks, when extending opens
+	c, csrf = signedIn(t, env, "requester@example.com")
 	for _, end := range []string{"nope", "2027-01-01T00:00", "2020-01-01T00:00"} {
 		res, body := env.PostForm(t, c, "/access/assignments/"+page.Items[0].ID+"/extend", csrf, url.Values{"end": {end}})
 		if res.StatusCode != http.StatusUnprocessableEntity {
