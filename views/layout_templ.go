@@ -638,7 +638,7 @@ func signOut(p Page, wide bool) templ.Component {
 }
 
 // adminNav renders the admin pages' left navigation: a column from the lg
-// breakpoint, a row that scrolls sideways below it.
+// breakpoint, rows that wrap below it, so that no item hides past the edge.
 func adminNav(items []NavItem) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
@@ -656,7 +656,7 @@ func adminNav(items []NavItem) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 51, "<nav aria-label=\"Admin\" class=\"-mx-4 mb-6 px-4 sm:-mx-6 sm:px-6 lg:mx-0 lg:mb-0 lg:w-52 lg:shrink-0 lg:px-0\"><ul class=\"flex gap-1 overflow-x-auto pb-1 lg:flex-col lg:overflow-visible lg:pb-0\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 51, "<nav aria-label=\"Admin\" class=\"mb-6 lg:mb-0 lg:w-52 lg:shrink-0\"><ul class=\"flex flex-wrap gap-1 lg:flex-col\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
