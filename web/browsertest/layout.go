@@ -6,14 +6,18 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// LongURL and LongWord are text a person might type or paste (a justification, a name, a reason):
-// with no space to wrap at, they make any box that does not break words wider than the screen.
-// Tests put them into the data of the pages they check with CheckLayout.
+// Text a person might type or paste (a justification, a name, a reason, an address) with no
+// space to wrap at: it makes any box that does not break words wider than the screen. Tests put
+// it into the data of the pages they check with CheckLayout.
 const (
-	LongURL  = "https://wiki.example.com/engineering/platform/runbooks/2026/q3-migration/access-justification?ticket=PLAT-48213&section=approvals&details=the-whole-story-with-no-spaces-at-all"
-	LongWord = "Supercalifragilisticexpialidocious-" + "Pneumonoultramicroscopicsilicovolcanoconiosis-" + "Hippopotomonstrosesquippedaliophobia-" +
-		"Floccinaucinihilipilification-" + "Antidisestablishmentarianism-" + "Incomprehensibilities-" + "Thyroparathyroidectomized-" +
-		"Dichlorodifluoromethane-" + "Spectrophotofluorometrically-" + "Pseudopseudohypoparathyroidism-" + "Honorificabilitudinitatibus"
+	// LongName is as long a word as a name may be (the directory and catalogs take 200 characters).
+	LongName = "Supercalifragilisticexpialidocious-Pneumonoultramicroscopicsilicovolcanoconiosis-" +
+		"Hippopotomonstrosesquippedaliophobia-Floccinaucinihilipilification-Antidisestablishmentarianism"
+	// LongWord is a word of over 300 characters, for justifications, reasons and descriptions.
+	LongWord = LongName + "-Incomprehensibilities-Thyroparathyroidectomized-Dichlorodifluoromethane-" +
+		"Spectrophotofluorometrically-Pseudopseudohypoparathyroidism-Honorificabilitudinitatibus"
+	LongURL   = "https://wiki.example.com/engineering/platform/runbooks/2026/q3-migration/access-justification?ticket=PLAT-48213&section=approvals&details=the-whole-story-with-no-spaces-at-all"
+	LongEmail = "floccinaucinihilipilification.antidisestablishmentarianism@pneumonoultramicroscopicsilicovolcanoconiosis.example.com"
 )
 
 // layoutProblems is a script that lists what is wrong with the layout of the page at the current
@@ -41,6 +45,9 @@ const layoutProblems = `(async () => {
 	}
 	for (const e of document.body.querySelectorAll('*')) {
 		if (e.closest('svg') || /^(INPUT|TEXTAREA|SELECT|OPTION|SCRIPT|STYLE|BR|TEMPLATE)$/.test(e.tagName)) continue;
+		// What a closed <details> holds is not shown (its summary is).
+		const closed = e.closest('details:not([open])');
+		if (closed && !e.closest('summary') && e !== closed) continue;
 		if (e.clientWidth <= 1 || e.scrollWidth <= e.clientWidth + 1) continue;
 		const cs = getComputedStyle(e);
 		if (cs.overflowX === 'auto' || cs.overflowX === 'scroll') {
