@@ -136,11 +136,31 @@ func TestAdminScreenshots(t *testing.T) {
 		t.Fatalf("groups: %v", err)
 	}
 	// The person with the long name and address gets the package, for its assignments and requests.
+	longUser := userIDByEmailEnv(t, env, actx, browsertest.LongEmail)
 	if _, err := env.Svc.SubmitRequest(actx, entitlement.RequestInput{RequestType: entitlement.RequestAdminAdd, AccessPackageID: pkg.ID,
-		PolicyID: pols[0].ID, TargetID: userIDByEmailEnv(t, env, actx, browsertest.LongEmail), Justification: browsertest.LongWord}); err != nil {
+		PolicyID: pols[0].ID, TargetID: longUser, Justification: browsertest.LongWord}); err != nil {
 		t.Fatalf("assign: %v", err)
 	}
 	deliver(t, env)
+	// The pages of what seedLongText added, for their headers and breadcrumbs.
+	longCats, err := env.Svc.ListCatalogs(actx, entitlement.ListOptions{Search: browsertest.LongName})
+	if err != nil || len(longCats.Items) == 0 {
+		t.Fatalf("long catalog: %v", err)
+	}
+	longPkg := ""
+	for _, p := range pkgs.Items {
+		if p.DisplayName == browsertest.LongName {
+			longPkg = p.ID
+		}
+	}
+	longGroups, err := env.Svc.ListGroups(actx, entitlement.ListOptions{Search: browsertest.LongName})
+	if err != nil || len(longGroups.Items) == 0 || longPkg == "" {
+		t.Fatalf("long group or package (%q): %v", longPkg, err)
+	}
+	longOrgs, err := env.Svc.ListConnectedOrganizations(actx, entitlement.ListOptions{Search: browsertest.LongName})
+	if err != nil || len(longOrgs.Items) == 0 {
+		t.Fatalf("long organization: %v", err)
+	}
 
 	pages := []struct{ name, path, ready string }{
 		{"dashboard", "/admin", `[data-testid="dashboard-counts"]`},
@@ -170,6 +190,11 @@ func TestAdminScreenshots(t *testing.T) {
 		{"users-import", "/admin/directory/users/import", `[data-testid="import-form"]`},
 		{"settings", "/admin/settings", `[data-testid="settings-form"]`},
 		{"audit", "/admin/audit", `[data-testid="audit-row"]`},
+		{"long-catalog", "/admin/catalogs/" + longCats.Items[0].ID, `[data-testid="stat-resources"]`},
+		{"long-package", "/admin/packages/" + longPkg, `[data-testid="add-role-scope"]`},
+		{"long-user", "/admin/directory/users/" + longUser, `[data-testid="user-assignments"]`},
+		{"long-group", "/admin/directory/groups/" + longGroups.Items[0].ID, `main h1`},
+		{"long-org", "/admin/connected-organizations/" + longOrgs.Items[0].ID, `[data-testid="identity-sources"]`},
 	}
 	visit := func(prefix string) {
 		for _, p := range pages {

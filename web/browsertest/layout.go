@@ -24,7 +24,8 @@ const (
 // window width:
 //   - the page is wider than the window;
 //   - an element's content is wider than its box (text running out of a column, under a
-//     neighbour), which a phone may not show as a wide page but a person sees as broken;
+//     neighbour), which a phone may not show as a wide page but a person sees as broken, or
+//     taller than a box of fixed height;
 //   - a box scrolls sideways (a wide table) with no visible hint that more is there;
 //   - a navigation link (tabs, the admin navigation) lies outside the window or is cut off by
 //     its container, instead of being shown or being in a menu that opens.
@@ -43,13 +44,27 @@ const layoutProblems = `(async () => {
 	if (document.documentElement.scrollWidth > vw + 1) {
 		out.push('the page is ' + document.documentElement.scrollWidth + ' px wide in a ' + vw + ' px window');
 	}
+	// An in-flow child reaching below the bottom of its box; positioned ones (a line drawn
+	// past the end, an open menu) are drawn there on purpose.
+	const spillsDown = e => {
+		const edge = e.getBoundingClientRect().top + e.clientTop + e.clientHeight + 1;
+		return Array.from(e.children).some(c => {
+			const s = getComputedStyle(c);
+			return s.position !== 'absolute' && s.position !== 'fixed' && parseFloat(s.marginBottom) >= 0 &&
+				c.getClientRects().length > 0 && c.getBoundingClientRect().bottom > edge;
+		});
+	};
 	for (const e of document.body.querySelectorAll('*')) {
 		if (e.closest('svg') || /^(INPUT|TEXTAREA|SELECT|OPTION|SCRIPT|STYLE|BR|TEMPLATE)$/.test(e.tagName)) continue;
 		// What a closed <details> holds is not shown (its summary is).
 		const closed = e.closest('details:not([open])');
 		if (closed && !e.closest('summary') && e !== closed) continue;
-		if (e.clientWidth <= 1 || e.scrollWidth <= e.clientWidth + 1) continue;
 		const cs = getComputedStyle(e);
+		// A box of fixed height (the top bar) that its text outgrows.
+		if (e.clientHeight > 1 && e.scrollHeight > e.clientHeight + 1 && cs.overflowY === 'visible' && spillsDown(e)) {
+			out.push('content taller than its box: ' + name(e) + ' (' + e.scrollHeight + ' px in ' + e.clientHeight + ' px)');
+		}
+		if (e.clientWidth <= 1 || e.scrollWidth <= e.clientWidth + 1) continue;
 		if (cs.overflowX === 'auto' || cs.overflowX === 'scroll') {
 			const hint = e.parentElement && e.parentElement.querySelector('[data-scroll-hint]');
 			if (!hint || !shown(hint)) out.push('scrolls sideways with no visible hint: ' + name(e));
