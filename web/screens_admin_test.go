@@ -2,7 +2,7 @@ package web_test
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -72,8 +72,11 @@ func seedLongText(ctx context.Context, svc *entitlement.Service) error {
 		return err
 	}
 	groups, err := svc.ListGroups(ctx, entitlement.ListOptions{Search: "Engineering"})
-	if err != nil || len(groups.Items) == 0 {
-		return fmt.Errorf("no Engineering group: %v", err)
+	if err != nil {
+		return err
+	}
+	if len(groups.Items) == 0 {
+		return errors.New("no Engineering group")
 	}
 	if err := svc.AddGroupMember(ctx, groups.Items[0].ID, u.ID); err != nil {
 		return err
@@ -85,8 +88,11 @@ func seedLongText(ctx context.Context, svc *entitlement.Service) error {
 		return err
 	}
 	cats, err := svc.ListCatalogs(ctx, entitlement.ListOptions{Search: "Engineering"})
-	if err != nil || len(cats.Items) == 0 {
-		return fmt.Errorf("no Engineering catalog: %v", err)
+	if err != nil {
+		return err
+	}
+	if len(cats.Items) == 0 {
+		return errors.New("no Engineering catalog")
 	}
 	if _, err := svc.CreateAccessPackage(ctx, entitlement.AccessPackageInput{CatalogID: cats.Items[0].ID, DisplayName: browsertest.LongName, Description: browsertest.LongWord}); err != nil {
 		return err
