@@ -8,6 +8,8 @@
 //   data-dialog-close      closes the enclosing <dialog>
 //   data-dismiss           removes the enclosing [data-dismissible] element
 //   class "js-only"        shown only once this script has run (see in.css)
+//   data-scroll-box        a table's box (components.Table): gets data-overflowing
+//                          while its [data-scroll-region] is wider than the screen
 (function () {
   "use strict";
 
@@ -54,4 +56,31 @@
       }
     }
   });
+
+  // A table wider than its box scrolls sideways. Marking the box shows the hint
+  // that says so; the scrolling region becomes a named stop for the keyboard,
+  // so it can be scrolled without a mouse.
+  function markOverflow() {
+    document.querySelectorAll("[data-scroll-box]").forEach(function (box) {
+      var region = box.querySelector("[data-scroll-region]");
+      if (!region) {
+        return;
+      }
+      var over = region.scrollWidth > region.clientWidth + 1;
+      box.toggleAttribute("data-overflowing", over);
+      if (over) {
+        var caption = region.querySelector("caption");
+        region.setAttribute("tabindex", "0");
+        region.setAttribute("role", "region");
+        region.setAttribute("aria-label", caption ? caption.textContent : "Table");
+      } else {
+        region.removeAttribute("tabindex");
+        region.removeAttribute("role");
+        region.removeAttribute("aria-label");
+      }
+    });
+  }
+  markOverflow();
+  window.addEventListener("resize", markOverflow);
+  document.addEventListener("htmx:afterSettle", markOverflow);
 })();

@@ -142,7 +142,7 @@ func assignmentItem(p Page, a AssignmentRow) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "\" class=\"flex flex-col gap-4 px-4 py-4 sm:px-6 md:flex-row md:items-start md:justify-between\" data-testid=\"assignment-item\"><div class=\"min-w-0\"><div class=\"flex flex-wrap items-center gap-x-3 gap-y-1\"><h2 class=\"text-sm font-semibold text-gray-900\"><a href=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "\" class=\"flex flex-col gap-4 px-4 py-4 sm:px-6 md:flex-row md:items-start md:justify-between\" data-testid=\"assignment-item\"><div class=\"min-w-0\"><div class=\"flex flex-wrap items-center gap-x-3 gap-y-1\"><h2 class=\"min-w-0 text-sm font-semibold text-gray-900\"><a href=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

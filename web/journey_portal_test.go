@@ -168,14 +168,14 @@ func (j *journey) as(subject, name string) {
 	j.SignIn(j.url, subject, name)
 }
 
-// shots takes a screenshot at 1280 px and at 360 px wide, and checks nothing is wider than the screen.
+// shots takes a screenshot at 1280 px and at 360 px wide, and checks the layout at both
+// (browsertest.CheckLayout: nothing wider than the screen or its box, no hidden navigation).
 func (j *journey) shots(name string) {
 	j.t.Helper()
+	j.CheckLayout(name)
 	j.Screenshot(name)
 	j.Do(chromedp.EmulateViewport(360, 740))
-	if w, err := chromedp.Run(j.Ctx, chromedp.Evaluate[int]("document.documentElement.scrollWidth")); err != nil || w > 360 {
-		j.t.Errorf("%s is %d px wide on a 360 px phone (err %v)", name, w, err)
-	}
+	j.CheckLayout(name)
 	j.Screenshot(name + "-phone")
 	j.Do(chromedp.EmulateViewport(1280, 900))
 }
@@ -205,7 +205,8 @@ func TestJourneyRequestApproveAndUse(t *testing.T) {
 	j.waitText(`[data-testid="approver-preview"]`, "Morgan Manager (your manager)")
 	j.shots("request-form")
 
-	j.typeInto(`#justification`, "I am on release duty for the mobile app this quarter.")
+	// With a pasted link, which must wrap wherever it is shown.
+	j.typeInto(`#justification`, "I am on release duty for the mobile app this quarter: "+browsertest.LongURL)
 	j.click(`[data-testid="submit-request"]`)
 	j.Do(chromedp.WaitVisible(chromedp.CSS(`[data-testid="request-timeline"]`)))
 	j.waitText(`[data-testid="flashes"]`, "sent to Morgan Manager for approval")
@@ -221,7 +222,7 @@ func TestJourneyRequestApproveAndUse(t *testing.T) {
 	card := `#approval-` + r.ID
 	j.waitText(card, "I am on release duty")
 	j.shots("approvals")
-	j.typeInto(card+` textarea[name="reason"]`, "Agreed for the release.")
+	j.typeInto(card+` textarea[name="reason"]`, "Agreed for the release. "+browsertest.LongWord)
 	j.click(card + ` [data-testid="approve"]`)
 	j.waitText(card+` [data-testid="approval-outcome"]`, "You approved this request")
 	j.lacks(navApprovals, "1")
@@ -400,7 +401,7 @@ func TestJourneyBulkApprove(t *testing.T) {
 	j := newJourney(t, w)
 	w.submit(t, "requester@example.com", "GitHub maintainer", "Release duty")
 	w.submit(t, "requester@example.com", "Platform on-call", "Joining the rotation")
-	w.submit(t, "casey.brooks@example.com", "GitHub maintainer", "Maintaining the SRE tools")
+	w.submit(t, "casey.brooks@example.com", "GitHub maintainer", "Maintaining the SRE tools, see "+browsertest.LongURL)
 
 	j.as("morgan", "Morgan Manager")
 	j.waitText(navApprovals, "Approvals 3")

@@ -13,7 +13,7 @@ import (
 )
 
 // middleware installs the chain, outermost first: recover, request id, logging, security
-// headers, body size limit, CSRF, then the signed-in principal.
+// headers, caching rules, body size limit, CSRF, then the signed-in principal.
 func (s *Server) middleware() {
 	e := s.Echo
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
@@ -38,6 +38,7 @@ func (s *Server) middleware() {
 		},
 	}))
 	e.Use(s.securityHeaders)
+	e.Use(noStore)
 	// The CSRF check reads the form, so without a cap anyone, signed in or not, could make the
 	// server buffer or spool to disk a body of any size. The largest legitimate body is a CSV
 	// import (at most entitlement.MaxImportRows rows).
@@ -87,6 +88,19 @@ func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 		// Asset URLs carry a hash of their content (static.Path), so a versioned one never changes.
 		if strings.HasPrefix(c.Request().URL.Path, "/static/") && c.QueryParam("v") != "" {
 			h.Set("Cache-Control", "public, max-age=31536000, immutable")
+		}
+		return next(c)
+	}
+}
+
+// noStore keeps every response except the static assets out of the browser's caches: pages
+// show who is signed in and what they may see, so after signing out, Back must ask the server
+// again rather than show an admin page from the cache (or the back-forward cache). Set before
+// the handler runs, so redirects and error pages carry it too; a handler may still set its own.
+func noStore(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if !strings.HasPrefix(c.Request().URL.Path, "/static/") {
+			c.Response().Header().Set("Cache-Control", "no-store")
 		}
 		return next(c)
 	}
