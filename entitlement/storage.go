@@ -196,6 +196,9 @@ type Requests interface {
 	Open(targetID, accessPackageID string) (Request, error)
 	// Due lists up to limit requests whose DueDateTime is at or before t, earliest first.
 	Due(t time.Time, limit int) ([]Request, error)
+	// CountWaiting counts the requests that someone may decide now, from the index of their
+	// approvers and without reading any request, for a gauge read at every scrape.
+	CountWaiting() (int, error)
 	Put(r Request) error
 }
 
@@ -243,5 +246,8 @@ type Outbox interface {
 	Get(id string) (OutboxMessage, error)
 	// Due lists up to limit undelivered messages whose NextAttempt is at or before t.
 	Due(t time.Time, limit int) ([]OutboxMessage, error)
+	// CountUndelivered counts the messages neither delivered nor given up on, from the due
+	// index and without reading any message.
+	CountUndelivered() (int, error)
 	List(opt ListOptions) (Page[OutboxMessage], error)
 }

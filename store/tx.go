@@ -354,6 +354,17 @@ func (r requests) Due(t time.Time, limit int) ([]entitlement.Request, error) {
 }
 func (r requests) Put(v entitlement.Request) error { return requestsTable.put(r.b, v) }
 
+// CountWaiting counts the distinct ids of the waiting index, which holds one key per approver.
+func (r requests) CountWaiting() (int, error) {
+	seen := map[string]bool{}
+	c := mustBucket(r.b, requestsTable.index("waiting").bucket(requestsTable.name)).Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		i := bytes.LastIndex(k, []byte(sep))
+		seen[string(k[i+1:])] = true
+	}
+	return len(seen), nil
+}
+
 // dueIDs returns up to limit ids from a time-ordered index whose time is at or before t.
 func dueIDs(b *bolt.Tx, bucket []byte, t time.Time, limit int) []string {
 	until := []byte(timeKey(t) + sep + "\xff")
@@ -479,6 +490,9 @@ func (o outbox) Get(id string) (entitlement.OutboxMessage, error) {
 }
 func (o outbox) Due(t time.Time, limit int) ([]entitlement.OutboxMessage, error) {
 	return outboxTable.all(o.b, dueIDs(o.b, outboxTable.index("due").bucket(outboxTable.name), t, limit))
+}
+func (o outbox) CountUndelivered() (int, error) {
+	return mustBucket(o.b, outboxTable.index("due").bucket(outboxTable.name)).Stats().KeyN, nil
 }
 func (o outbox) List(opt entitlement.ListOptions) (entitlement.Page[entitlement.OutboxMessage], error) {
 	return outboxTable.list(o.b, opt, nil)

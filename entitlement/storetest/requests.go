@@ -95,6 +95,33 @@ var requestCases = []tcase{
 				map[string][]string{"decided by Bob": mine, "decided by Carol": mine}},
 		})
 	}},
+	// The metrics' pending approvals: each request once, however many approvers it waits for.
+	{"CountWaiting counts the requests someone may decide now", func(t *testing.T, st entitlement.Store) {
+		count := func(tx entitlement.Tx) (int, error) { return tx.Requests().CountWaiting() }
+		bob, carol := entitlement.NewID(), entitlement.NewID()
+		two := newRequest(entitlement.NewID(), entitlement.NewID(), entitlement.StatePendingApproval)
+		two.Stages = []entitlement.StageState{{Approvers: []string{bob, carol}}}
+		one := newRequest(entitlement.NewID(), entitlement.NewID(), entitlement.StatePendingApproval)
+		one.Stages = []entitlement.StageState{{Approvers: []string{bob}}}
+		denied := newRequest(entitlement.NewID(), entitlement.NewID(), entitlement.StateDenied)
+		denied.Stages = []entitlement.StageState{{Approvers: []string{bob}}}
+		update(t, st, func(tx entitlement.Tx) error {
+			for _, r := range []entitlement.Request{two, one, denied} {
+				if err := tx.Requests().Put(r); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if n := read(t, st, count); n != 2 {
+			t.Errorf("CountWaiting = %d, want 2", n)
+		}
+		two.RequestState = entitlement.StateDelivering
+		update(t, st, func(tx entitlement.Tx) error { return tx.Requests().Put(two) })
+		if n := read(t, st, count); n != 1 {
+			t.Errorf("after a decision: CountWaiting = %d, want 1", n)
+		}
+	}},
 	{"ByTarget, ByPackage and List keep to their target, package and states", func(t *testing.T, st entitlement.Store) {
 		ada, pkg := entitlement.NewID(), entitlement.NewID()
 		var adaOpen, adaAll, pkgAll, allDenied []string
