@@ -30,6 +30,7 @@ import (
 
 	"github.com/stewardhq/steward/demo"
 	"github.com/stewardhq/steward/entitlement"
+	"github.com/stewardhq/steward/metrics"
 	"github.com/stewardhq/steward/store"
 	"github.com/stewardhq/steward/web"
 	"github.com/stewardhq/steward/web/demoidp"
@@ -51,6 +52,8 @@ type config struct {
 	Demo             bool
 	AllowDemoSignIn  bool
 	LogLevel         string
+	LogFormat        string
+	MetricsToken     string
 }
 
 // envOr returns the environment variable's value, or def when it is unset or empty.
@@ -79,6 +82,8 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&c.Demo, "demo-data", envOr("STEWARD_DEMO_DATA", "") != "false", "with the demo provider, fill a new data file with a demo organisation (STEWARD_DEMO_DATA=false to start empty)")
 	fs.BoolVar(&c.AllowDemoSignIn, "allow-demo-sign-in", envOr("STEWARD_ALLOW_DEMO_SIGN_IN", "") == "true", "run the demo sign-in on a base URL other than localhost, where anyone can sign in as an administrator (STEWARD_ALLOW_DEMO_SIGN_IN)")
 	fs.StringVar(&c.LogLevel, "log-level", envOr("STEWARD_LOG_LEVEL", "info"), "debug, info, warn or error (STEWARD_LOG_LEVEL)")
+	fs.StringVar(&c.LogFormat, "log-format", envOr("STEWARD_LOG_FORMAT", ""), "json or text; default json unless the base URL is localhost (STEWARD_LOG_FORMAT)")
+	fs.StringVar(&c.MetricsToken, "metrics-token", envOr("STEWARD_METRICS_TOKEN", ""), "bearer token that /metrics asks for; default: /metrics is open (STEWARD_METRICS_TOKEN)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -93,6 +98,17 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 		c.BaseURL = "http://localhost:" + port
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	switch c.LogFormat {
+	case "":
+		// Text is for a person at a terminal; a server elsewhere feeds a log collector.
+		c.LogFormat = "json"
+		if isLocalURL(c.BaseURL) {
+			c.LogFormat = "text"
+		}
+	case "json", "text":
+	default:
+		return c, fmt.Errorf("log format %q: use json or text", c.LogFormat)
+	}
 	if c.OIDCIssuer != "" && c.OIDCClientID == "" {
 		return c, errors.New("STEWARD_OIDC_CLIENT_ID is required with STEWARD_OIDC_ISSUER")
 	}
@@ -156,7 +172,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
 		return fmt.Errorf("log level %q: use debug, info, warn or error", cfg.LogLevel)
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	log := newLogger(stderr, cfg.LogFormat, level)
+	// Libraries that log to the default logger (the OIDC provider library does) write in the
+	// same format, to the same place.
+	defer slog.SetDefault(slog.Default())
+	slog.SetDefault(log)
 
 	st, err := store.Open(cfg.Data)
 	if err != nil {
@@ -212,11 +232,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	srv, err := web.New(webCfg, web.Deps{Service: svc, Ready: st.Ping, Logger: log})
+	webCfg.MetricsToken = cfg.MetricsToken
+	m := metrics.New(svc.Backlog, log)
+	srv, err := web.New(webCfg, web.Deps{Service: svc, Ready: st.Ping, Logger: log, Metrics: m})
 	if err != nil {
 		return err
 	}
-	worker := entitlement.NewWorker(svc, entitlement.WorkerOptions{})
+	worker := entitlement.NewWorker(svc, entitlement.WorkerOptions{Observer: m})
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -265,6 +287,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// newLogger returns the process's logger: JSON lines or text, at the level.
+func newLogger(w io.Writer, format string, level slog.Level) *slog.Logger {
+	opt := &slog.HandlerOptions{Level: level}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opt))
+	}
+	return slog.New(slog.NewTextHandler(w, opt))
 }
 
 // sessionKeys derives the cookie keys from the configured secret, or from one generated on first
