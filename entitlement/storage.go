@@ -196,6 +196,9 @@ type Requests interface {
 	Open(targetID, accessPackageID string) (Request, error)
 	// Due lists up to limit requests whose DueDateTime is at or before t, earliest first.
 	Due(t time.Time, limit int) ([]Request, error)
+	// SubmittedSince lists up to limit requests, newest first, back to the first one created
+	// before t; it reads no older request. It relies on ids sorting in creation order.
+	SubmittedSince(t time.Time, limit int) ([]Request, error)
 	// CountWaiting counts the requests that someone may decide now, from the index of their
 	// approvers and without reading any request, for a gauge read at every scrape.
 	CountWaiting() (int, error)

@@ -354,6 +354,23 @@ func (r requests) Due(t time.Time, limit int) ([]entitlement.Request, error) {
 }
 func (r requests) Put(v entitlement.Request) error { return requestsTable.put(r.b, v) }
 
+// SubmittedSince walks the requests back from the newest key, as ids are UUIDv7.
+func (r requests) SubmittedSince(t time.Time, limit int) ([]entitlement.Request, error) {
+	var out []entitlement.Request
+	c := mustBucket(r.b, []byte(requestsTable.name)).Cursor()
+	for k, _ := c.Last(); k != nil && len(out) < limit; k, _ = c.Prev() {
+		v, err := requestsTable.get(r.b, string(k))
+		if err != nil {
+			return nil, err
+		}
+		if v.CreatedDateTime.Before(t) {
+			break
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
 // CountWaiting counts the distinct ids of the waiting index, which holds one key per approver.
 func (r requests) CountWaiting() (int, error) {
 	seen := map[string]bool{}
