@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/stewardhq/steward/entitlement"
 	"github.com/stewardhq/steward/web/webtest"
 )
@@ -277,5 +278,76 @@ func TestMetrics(t *testing.T) {
 		if strings.Contains(body, raw) {
 			t.Errorf("/metrics holds the raw %q", raw)
 		}
+	}
+}
+
+// TestDashboardChartsHaveTextAlternatives reads the admin dashboard after a request was approved
+// and another is waiting: each chart is an SVG image named by its title and a summary in words,
+// and its numbers are in a table.
+func TestDashboardChartsHaveTextAlternatives(t *testing.T) {
+	env, w := startPortal(t)
+	approved := w.submit(t, env, "requester@example.com", w.travel, "")
+	env.Clock.Advance(3 * time.Hour)
+	if _, err := env.Svc.Decide(w.as("manager@example.com"), approved.ID, true, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.Worker(t).Tick(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	w.submit(t, env, "other@example.com", w.travel, "")
+	env.Clock.Advance(2 * 24 * time.Hour)
+
+	c, _ := signedIn(t, env, "admin@example.com")
+	res, body := env.Get(t, c, "/admin")
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("/admin: %d", res.StatusCode)
+	}
+	doc, err := goquery.NewDocumentFromReader(strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	chart := func(id string) (summary string, rows map[string][]string) {
+		t.Helper()
+		fig := doc.Find(`[data-testid="` + id + `"]`)
+		svg := fig.Find(`svg[role="img"]`)
+		if svg.Length() != 1 {
+			t.Fatalf("%s: no SVG image", id)
+		}
+		for _, ref := range strings.Fields(svg.AttrOr("aria-labelledby", "")) {
+			if strings.TrimSpace(svg.Find("#"+ref).Text()) == "" {
+				t.Errorf("%s: the SVG is labelled by %s, which says nothing", id, ref)
+			}
+		}
+		rows = map[string][]string{}
+		fig.Find("table tbody tr").Each(func(_ int, tr *goquery.Selection) {
+			var cells []string
+			tr.Find("td").Each(func(_ int, td *goquery.Selection) { cells = append(cells, strings.TrimSpace(td.Text())) })
+			rows[strings.TrimSpace(tr.Find("th").Text())] = cells
+		})
+		return strings.TrimSpace(svg.Find("desc").Text()), rows
+	}
+
+	summary, rows := chart("chart-requests")
+	if summary != "2 requests in 30 days: 1 approved, 0 denied, 0 canceled, 1 waiting." {
+		t.Errorf("requests chart says %q", summary)
+	}
+	if got := rows["12 Mar 2026"]; strings.Join(got, " ") != "1 0 0 1 2" || len(rows) != 30 {
+		t.Errorf("requests table: 12 Mar = %v, %d rows", got, len(rows))
+	}
+	summary, rows = chart("chart-decisions")
+	if summary != "1 request was decided by approvers; the median took about 3 hours." || strings.Join(rows["1 hour – 8 hours"], " ") != "1" {
+		t.Errorf("decisions chart says %q, table %v", summary, rows)
+	}
+	summary, rows = chart("chart-pending")
+	if summary != "1 request is waiting for approval: 1 waiting 1 day – 3 days." || strings.Join(rows["1 day – 3 days"], " ") != "1" {
+		t.Errorf("pending chart says %q, table %v", summary, rows)
+	}
+	summary, rows = chart("chart-ending")
+	// Travel access lasts 180 days: nothing ends within 30.
+	if summary != "0 assignments end in the next 30 days." || len(rows) != 30 {
+		t.Errorf("ending chart says %q, %d rows", summary, len(rows))
+	}
+	for _, p := range a11yProblems(body) {
+		t.Errorf("dashboard: %s", p)
 	}
 }
