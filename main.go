@@ -33,6 +33,7 @@ import (
 	"github.com/stewardhq/steward/demo"
 	"github.com/stewardhq/steward/entitlement"
 	"github.com/stewardhq/steward/notify"
+	"github.com/stewardhq/steward/metrics"
 	"github.com/stewardhq/steward/store"
 	"github.com/stewardhq/steward/web"
 	"github.com/stewardhq/steward/web/demoidp"
@@ -55,6 +56,8 @@ type config struct {
 	AllowDemoSignIn  bool
 	LogLevel         string
 	SMTP             notify.SMTP
+	LogFormat        string
+	MetricsToken     string
 }
 
 // envOr returns the environment variable's value, or def when it is unset or empty.
@@ -90,6 +93,8 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	// The password's default is not taken from the environment here, so that -help never prints it.
 	fs.StringVar(&c.SMTP.Password, "smtp-password", "", "SMTP password (STEWARD_SMTP_PASSWORD)")
 	fs.StringVar(&c.SMTP.From, "smtp-from", envOr("STEWARD_SMTP_FROM", ""), `sender of mail, e.g. "Steward <steward@example.com>" (STEWARD_SMTP_FROM)`)
+	fs.StringVar(&c.LogFormat, "log-format", envOr("STEWARD_LOG_FORMAT", ""), "json or text; default json unless the base URL is localhost (STEWARD_LOG_FORMAT)")
+	fs.StringVar(&c.MetricsToken, "metrics-token", envOr("STEWARD_METRICS_TOKEN", ""), "bearer token that /metrics asks for; default: /metrics is open (STEWARD_METRICS_TOKEN)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -115,6 +120,17 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 		c.BaseURL = "http://localhost:" + port
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	switch c.LogFormat {
+	case "":
+		// Text is for a person at a terminal; a server elsewhere feeds a log collector.
+		c.LogFormat = "json"
+		if isLocalURL(c.BaseURL) {
+			c.LogFormat = "text"
+		}
+	case "json", "text":
+	default:
+		return c, fmt.Errorf("log format %q: use json or text", c.LogFormat)
+	}
 	if c.OIDCIssuer != "" && c.OIDCClientID == "" {
 		return c, errors.New("STEWARD_OIDC_CLIENT_ID is required with STEWARD_OIDC_ISSUER")
 	}
@@ -183,7 +199,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
 		return fmt.Errorf("log level %q: use debug, info, warn or error", cfg.LogLevel)
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	log := newLogger(stderr, cfg.LogFormat, level)
+	// Libraries that log to the default logger (the OIDC provider library does) write in the
+	// same format, to the same place.
+	defer slog.SetDefault(slog.Default())
+	slog.SetDefault(log)
 
 	st, err := store.Open(cfg.Data)
 	if err != nil {
@@ -239,15 +259,17 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	srv, err := web.New(webCfg, web.Deps{Service: svc, Ready: st.Ping, Logger: log})
+	webCfg.MetricsToken = cfg.MetricsToken
+	m := metrics.New(svc.Backlog, log)
+	srv, err := web.New(webCfg, web.Deps{Service: svc, Ready: st.Ping, Logger: log, Metrics: m})
 	if err != nil {
 		return err
 	}
-	mailer, err := notify.New(notify.Config{BaseURL: cfg.BaseURL, SMTP: cfg.SMTP, Keeper: svc, Log: log})
+	mailer, err := notify.New(notify.Config{BaseURL: cfg.BaseURL, SMTP: cfg.SMTP, Keeper: svc, Log: log, Sent: m.MailSent})
 	if err != nil {
 		return err
 	}
-	worker := entitlement.NewWorker(svc, entitlement.WorkerOptions{Notifier: mailer})
+	worker := entitlement.NewWorker(svc, entitlement.WorkerOptions{Notifier: mailer, Observer: m})
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -299,6 +321,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// newLogger returns the process's logger: JSON lines or text, at the level.
+func newLogger(w io.Writer, format string, level slog.Level) *slog.Logger {
+	opt := &slog.HandlerOptions{Level: level}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opt))
+	}
+	return slog.New(slog.NewTextHandler(w, opt))
 }
 
 // sessionKeys derives the cookie keys from the configured secret, or from one generated on first

@@ -57,6 +57,24 @@ func TestParseConfig(t *testing.T) {
 					t.Fatal("not allowed")
 				}
 			}},
+		{name: "text logs on localhost, JSON elsewhere", check: func(t *testing.T, c config) {
+			if c.LogFormat != "text" {
+				t.Fatalf("log format on localhost = %q, want text", c.LogFormat)
+			}
+		}},
+		{name: "JSON logs on a public URL", args: []string{"--base-url", "https://steward.example.com", "--allow-demo-sign-in"},
+			check: func(t *testing.T, c config) {
+				if c.LogFormat != "json" {
+					t.Fatalf("log format = %q, want json", c.LogFormat)
+				}
+			}},
+		{name: "log format and metrics token from the environment", env: map[string]string{"STEWARD_LOG_FORMAT": "json", "STEWARD_METRICS_TOKEN": "scrape-me"},
+			check: func(t *testing.T, c config) {
+				if c.LogFormat != "json" || c.MetricsToken != "scrape-me" {
+					t.Fatalf("config = %+v", c)
+				}
+			}},
+		{name: "unknown log format", args: []string{"--log-format", "xml"}, wantErr: `log format "xml"`},
 		{name: "issuer without client id", env: map[string]string{"STEWARD_OIDC_ISSUER": "https://login.example.com"}, wantErr: "STEWARD_OIDC_CLIENT_ID is required"},
 		{name: "short session key", args: []string{"--session-key", "short"}, wantErr: "at least 32 characters"},
 		{name: "smtp from environment", env: map[string]string{"STEWARD_SMTP_HOST": "mail.example.com", "STEWARD_SMTP_PORT": "2525", "STEWARD_SMTP_SECURITY": "tls",
@@ -75,7 +93,7 @@ func TestParseConfig(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, k := range []string{"STEWARD_ADDR", "STEWARD_DATA", "STEWARD_BASE_URL", "STEWARD_OIDC_ISSUER", "STEWARD_OIDC_CLIENT_ID", "STEWARD_ADMINS", "STEWARD_DEMO_DATA", "STEWARD_SESSION_KEY", "STEWARD_ALLOW_DEMO_SIGN_IN",
-				"STEWARD_SMTP_HOST", "STEWARD_SMTP_PORT", "STEWARD_SMTP_SECURITY", "STEWARD_SMTP_USER", "STEWARD_SMTP_PASSWORD", "STEWARD_SMTP_FROM"} {
+				"STEWARD_SMTP_HOST", "STEWARD_SMTP_PORT", "STEWARD_SMTP_SECURITY", "STEWARD_SMTP_USER", "STEWARD_SMTP_PASSWORD", "STEWARD_SMTP_FROM", "STEWARD_LOG_FORMAT", "STEWARD_METRICS_TOKEN"} {
 				t.Setenv(k, "")
 			}
 			for k, v := range tc.env {
@@ -109,7 +127,9 @@ func TestServeStartsAndStops(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var out, errs bytes.Buffer
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"--addr", addr, "--data", data, "--log-level", "warn"}, &out, &errs) }()
+	go func() {
+		done <- run(ctx, []string{"--addr", addr, "--data", data, "--log-level", "warn", "--metrics-token", "scrape-token"}, &out, &errs)
+	}()
 
 	base := "http://" + addr
 	deadline := time.Now().Add(20 * time.Second)
@@ -143,6 +163,28 @@ func TestServeStartsAndStops(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("demo provider discovery: %d", res.StatusCode)
+	}
+	// The metrics are wired to the worker and the store, behind the token.
+	for _, tc := range []struct {
+		token string
+		want  int
+	}{{"", http.StatusUnauthorized}, {"scrape-token", http.StatusOK}} {
+		req, _ := http.NewRequest(http.MethodGet, base+"/metrics", nil)
+		if tc.token != "" {
+			req.Header.Set("Authorization", "Bearer "+tc.token)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != tc.want {
+			t.Fatalf("/metrics with token %q: %d, want %d", tc.token, res.StatusCode, tc.want)
+		}
+		if tc.want == http.StatusOK && !strings.Contains(string(body), "steward_pending_approvals ") {
+			t.Errorf("/metrics has no pending approvals gauge:\n%s", body)
+		}
 	}
 	cancel()
 	select {

@@ -47,11 +47,7 @@ type ManualProvisioner struct {
 
 // Provision logs the action and reports success.
 func (m ManualProvisioner) Provision(ctx context.Context, a ProvisionAction) error {
-	log := m.Log
-	if log == nil {
-		log = slog.Default()
-	}
-	log.InfoContext(ctx, "manual provisioning: carry this out by hand", "op", a.Op, "subject", a.SubjectID, "email", a.Email,
+	LoggerFrom(ctx, m.Log).InfoContext(ctx, "manual provisioning: carry this out by hand", "op", a.Op, "subject", a.SubjectID, "email", a.Email,
 		"originSystem", a.OriginSystem, "resource", a.OriginID, "role", a.RoleOriginID)
 	return nil
 }
@@ -131,11 +127,7 @@ type LogNotifier struct {
 
 // Notify logs the notification.
 func (l LogNotifier) Notify(ctx context.Context, n Notification) error {
-	log := l.Log
-	if log == nil {
-		log = slog.Default()
-	}
-	log.DebugContext(ctx, "notification", "event", n.Event, "request", n.RequestID, "assignment", n.AssignmentID, "recipients", n.Recipients, "detail", n.Detail)
+	LoggerFrom(ctx, l.Log).DebugContext(ctx, "notification", "event", n.Event, "request", n.RequestID, "assignment", n.AssignmentID, "recipients", n.Recipients, "detail", n.Detail)
 	return nil
 }
 
@@ -210,6 +202,19 @@ func (s *Service) notify(tx Tx, event string, r *Request, assignmentID string, r
 // outboxOutcome is what delivering one message came to.
 type outboxOutcome int
 
+// String names the outcome for a WorkerObserver.
+func (o outboxOutcome) String() string {
+	switch o {
+	case outboxDelivered:
+		return OutcomeDelivered
+	case outboxRetry:
+		return OutcomeRetry
+	case outboxFailed:
+		return OutcomeFailed
+	}
+	return "nothing"
+}
+
 const (
 	outboxNothing   outboxOutcome = iota // not due, already done, or no longer relevant
 	outboxDelivered                      // carried out
@@ -223,14 +228,16 @@ const (
 // and within the call timeout, and record the result in a second transaction. Provisioning
 // results update the role, its assignments and their requests. A message that is no longer
 // relevant (a role removed before it was provisioned, or granted again before it was removed) is
-// closed without a call.
-func (w *Worker) deliverMessage(ctx context.Context, id string) (outboxOutcome, error) {
+// closed without a call. It returns the message's kind with the outcome.
+func (w *Worker) deliverMessage(ctx context.Context, id string) (string, outboxOutcome, error) {
 	s := w.svc
 	var (
+		kind   string
 		msg    OutboxMessage
 		action ProvisionAction
 		note   Notification
 		skip   bool
+		gaveUp bool
 	)
 	err := s.store.Update(ctx, func(tx Tx) error {
 		now := s.now()
@@ -241,6 +248,7 @@ func (w *Worker) deliverMessage(ctx context.Context, id string) (outboxOutcome, 
 		} else if err != nil {
 			return err
 		}
+		kind = m.Kind
 		if m.DeliveredAt != nil || m.FailedAt != nil || m.NextAttempt.After(now) {
 			skip = true
 			return nil
@@ -248,7 +256,7 @@ func (w *Worker) deliverMessage(ctx context.Context, id string) (outboxOutcome, 
 		switch m.Kind {
 		case OutboxProvision, OutboxDeprovision:
 			if err := json.Unmarshal(m.Payload, &action); err != nil {
-				return w.giveUp(tx, &m, now, "the message cannot be read: "+err.Error(), &skip)
+				return w.giveUp(tx, &m, now, "the message cannot be read: "+err.Error(), &gaveUp)
 			}
 			if m.Kind == OutboxDeprovision {
 				dropped, err := dropSharedRemoval(tx, action)
@@ -272,18 +280,23 @@ func (w *Worker) deliverMessage(ctx context.Context, id string) (outboxOutcome, 
 			}
 		case OutboxNotify:
 			if err := json.Unmarshal(m.Payload, &note); err != nil {
-				return w.giveUp(tx, &m, now, "the message cannot be read: "+err.Error(), &skip)
+				return w.giveUp(tx, &m, now, "the message cannot be read: "+err.Error(), &gaveUp)
 			}
 		default:
-			return w.giveUp(tx, &m, now, fmt.Sprintf("unknown message kind %q", m.Kind), &skip)
+			return w.giveUp(tx, &m, now, fmt.Sprintf("unknown message kind %q", m.Kind), &gaveUp)
 		}
 		m.Attempts++
 		m.NextAttempt = now.Add(w.backoff(m.Attempts))
 		msg = m
 		return tx.Outbox().Put(m)
 	})
-	if err != nil || skip {
-		return outboxNothing, err
+	switch {
+	case err != nil:
+		return kind, outboxNothing, err
+	case gaveUp:
+		return kind, outboxFailed, nil
+	case skip:
+		return kind, outboxNothing, nil
 	}
 
 	callErr := w.call(ctx, func(ctx context.Context) error {
@@ -333,7 +346,7 @@ func (w *Worker) deliverMessage(ctx context.Context, id string) (outboxOutcome, 
 		}
 		return nil
 	})
-	return outcome, err
+	return kind, outcome, err
 }
 
 // call runs one outside call with the call timeout. A call that ignores its context is not
@@ -356,8 +369,8 @@ func (w *Worker) call(ctx context.Context, fn func(context.Context) error) error
 }
 
 // giveUp marks a message that can never be delivered as failed.
-func (w *Worker) giveUp(tx Tx, m *OutboxMessage, now time.Time, why string, skip *bool) error {
-	*skip = true
+func (w *Worker) giveUp(tx Tx, m *OutboxMessage, now time.Time, why string, gaveUp *bool) error {
+	*gaveUp = true
 	m.FailedAt, m.LastError = &now, why
 	w.svc.log.Error("outbox message cannot be delivered", "id", m.ID, "kind", m.Kind, "error", why)
 	return tx.Outbox().Put(*m)

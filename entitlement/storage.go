@@ -197,6 +197,12 @@ type Requests interface {
 	Open(targetID, accessPackageID string) (Request, error)
 	// Due lists up to limit requests whose DueDateTime is at or before t, earliest first.
 	Due(t time.Time, limit int) ([]Request, error)
+	// SubmittedSince lists up to limit requests, newest first, back to the first one created
+	// before t; it reads no older request. It relies on ids sorting in creation order.
+	SubmittedSince(t time.Time, limit int) ([]Request, error)
+	// CountWaiting counts the requests that someone may decide now, from the index of their
+	// approvers and without reading any request, for a gauge read at every scrape.
+	CountWaiting() (int, error)
 	Put(r Request) error
 }
 
@@ -254,6 +260,9 @@ type Outbox interface {
 	Get(id string) (OutboxMessage, error)
 	// Due lists up to limit undelivered messages whose NextAttempt is at or before t.
 	Due(t time.Time, limit int) ([]OutboxMessage, error)
+	// CountUndelivered counts the messages neither delivered nor given up on, from the due
+	// index and without reading any message.
+	CountUndelivered() (int, error)
 	List(opt ListOptions) (Page[OutboxMessage], error)
 	// Failing lists the undelivered messages of a kind whose last attempt failed (waiting for a
 	// retry or given up), oldest first.

@@ -23,6 +23,27 @@ type WorkerOptions struct {
 	// JobBudget is the longest one run of a job may take; a job that reaches it stops between
 	// items and leaves the rest due for its next run. Default 2m.
 	JobBudget time.Duration
+	// Observer, when set, hears of every job run and outbox delivery, for metrics.
+	Observer WorkerObserver
+}
+
+// Outcomes of an attempt to deliver an outbox message, as a WorkerObserver hears them.
+const (
+	OutcomeDelivered = "delivered" // carried out
+	OutcomeRetry     = "retry"     // failed; tried again later
+	OutcomeFailed    = "failed"    // failed for the last time, or can never be carried out
+)
+
+// WorkerObserver hears what the worker does, so that metrics can count it without the domain
+// knowing how they are kept. Its methods are called from the worker's loops and must return
+// quickly.
+type WorkerObserver interface {
+	// JobRan tells that a run of the named job ended after took, with its error if it failed.
+	JobRan(job string, took time.Duration, err error)
+	// OutboxAttempted tells that an attempt to deliver a message of the kind (OutboxNotify,
+	// OutboxProvision, OutboxDeprovision) came to the outcome (OutcomeDelivered, OutcomeRetry or
+	// OutcomeFailed).
+	OutboxAttempted(kind, outcome string)
 }
 
 // Worker does everything time-driven: escalations, stage timeouts, scheduled starts, expiry
@@ -171,10 +192,21 @@ func (w *Worker) Tick(ctx context.Context) (TickResult, error) {
 	return res, errors.Join(errs...)
 }
 
-// runJob runs one job within its budget.
+// runJob runs one job within its budget, with a logger that names the job, and tells the
+// observer how it went.
 func (w *Worker) runJob(ctx context.Context, j *job, res *TickResult) (bool, error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	start := time.Now()
+	more, err := w.runBudgeted(WithLogger(ctx, w.svc.log.With("job", j.name)), j, res)
+	if w.opt.Observer != nil && ctx.Err() == nil {
+		w.opt.Observer.JobRan(j.name, time.Since(start), err)
+	}
+	return more, err
+}
+
+// runBudgeted runs one job with the job's budget as its deadline.
+func (w *Worker) runBudgeted(ctx context.Context, j *job, res *TickResult) (bool, error) {
 	jobCtx, cancel := context.WithTimeout(ctx, w.opt.JobBudget)
 	defer cancel()
 	more, err := j.run(jobCtx, res)
@@ -237,7 +269,7 @@ func (w *Worker) eachItem(ctx context.Context, what string, ids []string, handle
 			if ctx.Err() != nil {
 				return changed, errors.Join(append(errs, ctx.Err())...)
 			}
-			s.log.Error("worker: "+what, "id", id, "error", err)
+			s.logger(ctx).ErrorContext(ctx, "worker: "+what, "id", id, "error", err)
 			errs = append(errs, fmt.Errorf("%s %s: %w", what, id, err))
 			if failed != nil {
 				if err := failed(ctx, id, err); err != nil {
@@ -353,13 +385,16 @@ func (w *Worker) outbox(ctx context.Context, res *TickResult) (bool, error) {
 			errs = append(errs, err)
 			break
 		}
-		out, err := w.deliverMessage(ctx, id)
+		kind, out, err := w.deliverMessage(ctx, id)
+		if w.opt.Observer != nil && err == nil && out != outboxNothing {
+			w.opt.Observer.OutboxAttempted(kind, out.String())
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				errs = append(errs, ctx.Err())
 				break
 			}
-			s.log.Error("worker: deliver outbox message", "id", id, "error", err)
+			s.logger(ctx).ErrorContext(ctx, "worker: deliver outbox message", "id", id, "error", err)
 			errs = append(errs, fmt.Errorf("deliver outbox message %s: %w", id, err))
 			continue
 		}

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/stewardhq/steward/entitlement"
@@ -59,39 +58,20 @@ func (h AdminDashboard) Show(c echo.Context) error {
 	return Render(c, http.StatusOK, views.DashboardPage(props))
 }
 
-// attention fills what needs attention: the requests waiting for approval by how long they have
-// waited, the longest-waiting ones, and the access that ends within the reminder window.
+// attention fills what needs attention: the charts, the longest-waiting requests, and the
+// access that ends within the reminder window.
 func (h AdminDashboard) attention(c echo.Context, props *views.DashboardProps) error {
 	ctx := c.Request().Context()
-	now := props.Now
+	charts, err := h.Svc.DashboardCharts(ctx)
+	if err != nil {
+		return err
+	}
+	props.Charts = charts
 	pending, err := h.Svc.PendingRequests(ctx)
 	if err != nil {
 		return err
 	}
 	props.EngineReady = true
-	props.PendingTotal = len(pending)
-	buckets := []struct {
-		label string
-		upTo  time.Duration
-	}{
-		{"Under a day", 24 * time.Hour},
-		{"1–3 days", 3 * 24 * time.Hour},
-		{"3–7 days", 7 * 24 * time.Hour},
-		{"Over a week", 1 << 62},
-	}
-	props.Pending = make([]views.AgeBucket, len(buckets))
-	for i, b := range buckets {
-		props.Pending[i].Label = b.label
-	}
-	for _, r := range pending {
-		age := now.Sub(r.CreatedDateTime)
-		for i, b := range buckets {
-			if age < b.upTo {
-				props.Pending[i].Count++
-				break
-			}
-		}
-	}
 	pkgName := h.packageNames(c)
 	for _, r := range pending[:min(5, len(pending))] {
 		who, _ := h.person(ctx, r.TargetID)

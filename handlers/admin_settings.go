@@ -122,7 +122,7 @@ func (h AdminSettings) Backup(c echo.Context) error {
 	if _, err := h.Svc.Backup(ctx, w); err != nil {
 		if w.started {
 			// Part of the file is out; the person sees a broken download, the log says why.
-			h.Log.ErrorContext(ctx, "backup interrupted", "err", err)
+			h.Logger(c).ErrorContext(ctx, "backup interrupted", "err", err)
 			return nil
 		}
 		return err

@@ -31,6 +31,11 @@ type Base struct {
 	Log     *slog.Logger
 }
 
+// Logger returns the request's logger: Log with the request id and the signed-in person's id.
+func (b *Base) Logger(c echo.Context) *slog.Logger {
+	return entitlement.LoggerFrom(c.Request().Context(), b.Log)
+}
+
 // csrfContextKey is where the CSRF middleware leaves the token for forms.
 const csrfContextKey = "csrf"
 

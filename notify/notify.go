@@ -59,6 +59,8 @@ type Config struct {
 	// Keeper receives the mail when SMTP has no host.
 	Keeper Keeper
 	Log    *slog.Logger
+	// Sent, when set, hears of every SMTP attempt and its outcome (the metrics count them).
+	Sent func(err error)
 }
 
 // Notifier implements entitlement.Notifier.
@@ -132,7 +134,11 @@ func (m *Notifier) Notify(ctx context.Context, n entitlement.Notification) error
 		}
 		return nil
 	}
-	if err := m.send(ctx, mail); err != nil {
+	err = m.send(ctx, mail)
+	if m.cfg.Sent != nil {
+		m.cfg.Sent(err)
+	}
+	if err != nil {
 		return fmt.Errorf("send %s mail to %s: %w", n.Event, mail.To, err)
 	}
 	return nil

@@ -357,6 +357,34 @@ func (r requests) Due(t time.Time, limit int) ([]entitlement.Request, error) {
 }
 func (r requests) Put(v entitlement.Request) error { return requestsTable.put(r.b, v) }
 
+// SubmittedSince walks the requests back from the newest key, as ids are UUIDv7.
+func (r requests) SubmittedSince(t time.Time, limit int) ([]entitlement.Request, error) {
+	var out []entitlement.Request
+	c := mustBucket(r.b, []byte(requestsTable.name)).Cursor()
+	for k, _ := c.Last(); k != nil && len(out) < limit; k, _ = c.Prev() {
+		v, err := requestsTable.get(r.b, string(k))
+		if err != nil {
+			return nil, err
+		}
+		if v.CreatedDateTime.Before(t) {
+			break
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// CountWaiting counts the distinct ids of the waiting index, which holds one key per approver.
+func (r requests) CountWaiting() (int, error) {
+	seen := map[string]bool{}
+	c := mustBucket(r.b, requestsTable.index("waiting").bucket(requestsTable.name)).Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		i := bytes.LastIndex(k, []byte(sep))
+		seen[string(k[i+1:])] = true
+	}
+	return len(seen), nil
+}
+
 // dueIDs returns up to limit ids from a time-ordered index whose time is at or before t.
 func dueIDs(b *bolt.Tx, bucket []byte, t time.Time, limit int) []string {
 	until := []byte(timeKey(t) + sep + "\xff")
@@ -531,6 +559,9 @@ func (o outbox) Get(id string) (entitlement.OutboxMessage, error) {
 }
 func (o outbox) Due(t time.Time, limit int) ([]entitlement.OutboxMessage, error) {
 	return outboxTable.all(o.b, dueIDs(o.b, outboxTable.index("due").bucket(outboxTable.name), t, limit))
+}
+func (o outbox) CountUndelivered() (int, error) {
+	return mustBucket(o.b, outboxTable.index("due").bucket(outboxTable.name)).Stats().KeyN, nil
 }
 func (o outbox) List(opt entitlement.ListOptions) (entitlement.Page[entitlement.OutboxMessage], error) {
 	return outboxTable.list(o.b, opt, nil)

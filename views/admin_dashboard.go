@@ -14,17 +14,10 @@ type DashboardProps struct {
 	Users, Groups, Orgs       int
 	Recent                    []entitlement.AuditEvent
 	Now                       time.Time
-	Pending                   []AgeBucket // open requests of the person's catalogs, by how long they have waited
-	PendingTotal              int
-	Oldest                    []RequestLine // the longest-waiting open requests
-	Expiring                  []RequestLine // assignments that end within entitlement.ReminderEarly
-	EngineReady               bool          // requests and assignments can be shown
-}
-
-// AgeBucket counts open requests that have waited a span of time.
-type AgeBucket struct {
-	Label string
-	Count int
+	Charts                    entitlement.DashboardCharts // of the person's catalogs
+	Oldest                    []RequestLine               // the longest-waiting open requests
+	Expiring                  []RequestLine               // assignments that end within entitlement.ReminderEarly
+	EngineReady               bool                        // requests and assignments can be shown
 }
 
 // RequestLine is one request or assignment in a dashboard list.

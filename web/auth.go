@@ -141,7 +141,7 @@ func (rp *relyingParty) callback(c echo.Context) error {
 	if err := rp.sessions.signIn(c, token); err != nil {
 		return err
 	}
-	rp.log.InfoContext(ctx, "signed in", "user", u.ID, "email", u.Email)
+	entitlement.LoggerFrom(ctx, rp.log).InfoContext(ctx, "signed in", "user", u.ID, "email", u.Email)
 	return c.Redirect(http.StatusSeeOther, safeNext(next))
 }
 

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/stewardhq/steward/entitlement"
+	"github.com/stewardhq/steward/metrics"
 )
 
 // Config is what the server needs from the process configuration.
@@ -23,6 +24,8 @@ type Config struct {
 	SessionBlockKey []byte
 	// DemoIdP, when set, is the embedded demo provider's handler, mounted at /idp.
 	DemoIdP http.Handler
+	// MetricsToken, when set, is the bearer token /metrics asks for; without it /metrics is open.
+	MetricsToken string
 }
 
 // OIDCConfig names the identity provider Steward signs people in with.
@@ -41,6 +44,8 @@ type Deps struct {
 	// Ready reports whether the store can serve requests, for /readyz.
 	Ready  func(ctx context.Context) error
 	Logger *slog.Logger
+	// Metrics, when set, is served at /metrics and hears of every answered request.
+	Metrics *metrics.Metrics
 }
 
 func (c Config) secure() bool { return strings.HasPrefix(strings.ToLower(c.BaseURL), "https://") }

@@ -19,18 +19,19 @@ func (s *Server) handleError(err error, c echo.Context) {
 		return
 	}
 	status, title, msg := classify(err)
+	ctx := c.Request().Context()
+	log := entitlement.LoggerFrom(ctx, s.deps.Logger)
 	if status == http.StatusUnauthorized && c.Request().Method == http.MethodGet && !handlers.IsHTMX(c) {
 		if rerr := c.Redirect(http.StatusSeeOther, loginURL(c)); rerr != nil {
-			s.deps.Logger.Error("redirect to sign-in", "err", rerr)
+			log.ErrorContext(ctx, "redirect to sign-in", "err", rerr)
 		}
 		return
 	}
 	id := requestID(c)
-	ctx := c.Request().Context()
 	if status >= 500 {
-		s.deps.Logger.ErrorContext(ctx, "request failed", "err", err, "path", c.Request().URL.Path, "request_id", id)
+		log.ErrorContext(ctx, "request failed", "err", err, "path", c.Request().URL.Path)
 	} else {
-		s.deps.Logger.WarnContext(ctx, "request refused", "status", status, "err", err, "path", c.Request().URL.Path, "request_id", id)
+		log.WarnContext(ctx, "request refused", "status", status, "err", err, "path", c.Request().URL.Path)
 	}
 	if handlers.IsHTMX(c) {
 		// htmx swaps nothing on an error status; retarget the message into the page's alert
@@ -38,7 +39,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		c.Response().Header().Set("HX-Retarget", "#htmx-alert")
 		c.Response().Header().Set("HX-Reswap", "innerHTML")
 		if rerr := handlers.Render(c, status, views.InlineError(title, msg, id)); rerr != nil {
-			s.deps.Logger.Error("render error fragment", "err", rerr)
+			log.ErrorContext(ctx, "render error fragment", "err", rerr)
 		}
 		return
 	}
@@ -47,7 +48,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		p = views.Page{Title: title, CSRFToken: handlers.CSRFToken(c)}
 	}
 	if rerr := handlers.Render(c, status, views.ErrorPage(p, status, title, msg, id)); rerr != nil {
-		s.deps.Logger.Error("render error page", "err", rerr)
+		log.ErrorContext(ctx, "render error page", "err", rerr)
 		_ = c.String(status, title)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -18,25 +19,33 @@ func (s *Server) middleware() {
 	e := s.Echo
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
-			s.deps.Logger.ErrorContext(c.Request().Context(), "panic", "err", err, "request_id", requestID(c), "stack", string(stack))
+			ctx := c.Request().Context()
+			entitlement.LoggerFrom(ctx, s.deps.Logger).ErrorContext(ctx, "panic", "err", err, "stack", string(stack))
 			return err
 		},
 	}))
 	e.Use(middleware.RequestID())
+	e.Use(s.requestLogger)
 	e.Use(middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
-		LogStatus: true, LogURIPath: true, LogMethod: true, LogLatency: true, LogRequestID: true,
-		Skipper: func(c echo.Context) bool { return strings.HasPrefix(c.Path(), "/static") || c.Path() == "/healthz" },
+		LogStatus: true, LogURIPath: true, LogMethod: true, LogLatency: true,
+		Skipper: func(c echo.Context) bool {
+			return strings.HasPrefix(c.Path(), "/static") || c.Path() == "/healthz" || c.Path() == "/metrics"
+		},
+		// The path only, never the query: a sign-in callback's query holds the authorization
+		// code and the state.
 		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
 			level := slog.LevelInfo
 			if v.Status >= 500 {
 				level = slog.LevelError
 			}
-			s.deps.Logger.LogAttrs(c.Request().Context(), level, "request",
-				slog.String("method", v.Method), slog.String("path", v.URIPath), slog.Int("status", v.Status),
-				slog.Duration("latency", v.Latency), slog.String("request_id", v.RequestID))
+			ctx := c.Request().Context()
+			entitlement.LoggerFrom(ctx, s.deps.Logger).LogAttrs(ctx, level, "request",
+				slog.String("method", v.Method), slog.String("route", c.Path()), slog.String("path", v.URIPath),
+				slog.Int("status", v.Status), slog.Duration("latency", v.Latency))
 			return nil
 		},
 	}))
+	e.Use(s.observe)
 	e.Use(s.securityHeaders)
 	e.Use(noStore)
 	// The CSRF check reads the form, so without a cap anyone, signed in or not, could make the
@@ -62,6 +71,37 @@ func (s *Server) middleware() {
 		},
 	}))
 	e.Use(s.loadPrincipal)
+}
+
+// requestLogger gives the request a logger that adds the request id to every line; loadPrincipal
+// adds the signed-in person's id. Handlers, the service and the error handler log through it
+// (entitlement.LoggerFrom), so that one id finds every line of a request.
+func (s *Server) requestLogger(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		l := s.deps.Logger.With(slog.String("request_id", requestID(c)))
+		c.SetRequest(c.Request().WithContext(entitlement.WithLogger(c.Request().Context(), l)))
+		return next(c)
+	}
+}
+
+// observe answers an error here, through the error handler, so that the access log and the
+// metrics around it see the status that was sent (a refused request is a 403, a sign-in redirect
+// a 303), and records the request's latency by its route pattern.
+func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		if err := next(c); err != nil {
+			c.Error(err)
+		}
+		if s.deps.Metrics != nil {
+			route := c.Path()
+			if route == "" {
+				route = "unmatched"
+			}
+			s.deps.Metrics.ObserveHTTP(c.Request().Method, route, c.Response().Status, time.Since(start))
+		}
+		return nil
+	}
 }
 
 // csrfCookieName is the cookie that holds the CSRF token; sign-in expires it.
@@ -124,7 +164,9 @@ func (s *Server) loadPrincipal(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		c.SetRequest(c.Request().WithContext(entitlement.WithPrincipal(c.Request().Context(), p)))
+		ctx := entitlement.WithPrincipal(c.Request().Context(), p)
+		ctx = entitlement.WithLogger(ctx, entitlement.LoggerFrom(ctx, s.deps.Logger).With(slog.String("user_id", p.UserID)))
+		c.SetRequest(c.Request().WithContext(ctx))
 		return next(c)
 	}
 }

@@ -1,9 +1,13 @@
 package web
 
 import (
+	"crypto/sha256"
+	"crypto/subtle"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
+	"github.com/stewardhq/steward/entitlement"
 	"github.com/stewardhq/steward/handlers"
 	"github.com/stewardhq/steward/static"
 )
@@ -21,6 +25,9 @@ func (s *Server) routes() {
 	// Probes and assets.
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
 	e.GET("/readyz", s.ready)
+	if s.deps.Metrics != nil {
+		e.GET("/metrics", s.metrics(s.deps.Metrics.Handler()))
+	}
 	e.StaticFS("/static", static.FS)
 	if s.cfg.DemoIdP != nil {
 		e.Any("/idp/*", echo.WrapHandler(http.StripPrefix("/idp", s.cfg.DemoIdP)))
@@ -158,9 +165,30 @@ func (s *Server) routes() {
 func (s *Server) ready(c echo.Context) error {
 	if s.deps.Ready != nil {
 		if err := s.deps.Ready(c.Request().Context()); err != nil {
-			s.deps.Logger.Warn("not ready", "err", err)
+			ctx := c.Request().Context()
+			entitlement.LoggerFrom(ctx, s.deps.Logger).WarnContext(ctx, "not ready", "err", err)
 			return c.String(http.StatusServiceUnavailable, "store unavailable")
 		}
 	}
 	return c.String(http.StatusOK, "ready")
+}
+
+// metrics serves the Prometheus metrics, to the holder of the metrics token when one is set. The
+// tokens are compared as digests in constant time, so neither their content nor their length
+// shows in the time the comparison takes.
+func (s *Server) metrics(h http.Handler) echo.HandlerFunc {
+	wantSum := sha256.Sum256([]byte(s.cfg.MetricsToken))
+	return func(c echo.Context) error {
+		if s.cfg.MetricsToken != "" {
+			got, bearer := strings.CutPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer ")
+			gotSum := sha256.Sum256([]byte(got))
+			if subtle.ConstantTimeCompare(gotSum[:], wantSum[:]) != 1 || !bearer {
+				c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="steward metrics"`)
+				return c.String(http.StatusUnauthorized, "Send the metrics token as a bearer token.")
+			}
+		}
+		c.Response().Header().Set("Cache-Control", "no-store")
+		h.ServeHTTP(c.Response(), c.Request())
+		return nil
+	}
 }

@@ -31,6 +31,35 @@ var outboxCases = []tcase{
 			t.Errorf("due = %v, want nothing", due)
 		}
 	}},
+	// The metrics' outbox depth: what is still to be carried out, due now or later.
+	{"CountUndelivered counts what is neither delivered nor given up on", func(t *testing.T, st entitlement.Store) {
+		count := func(tx entitlement.Tx) (int, error) { return tx.Outbox().CountUndelivered() }
+		if n := read(t, st, count); n != 0 {
+			t.Errorf("empty outbox: CountUndelivered = %d", n)
+		}
+		ms := []entitlement.OutboxMessage{
+			{ID: entitlement.NewID(), Kind: entitlement.OutboxNotify, NextAttempt: t0},
+			{ID: entitlement.NewID(), Kind: entitlement.OutboxProvision, NextAttempt: t0.Add(time.Hour)},
+			{ID: entitlement.NewID(), Kind: entitlement.OutboxNotify, NextAttempt: t0, DeliveredAt: at(0)},
+			{ID: entitlement.NewID(), Kind: entitlement.OutboxProvision, NextAttempt: t0, FailedAt: at(0)},
+		}
+		update(t, st, func(tx entitlement.Tx) error {
+			for _, m := range ms {
+				if err := tx.Outbox().Put(m); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if n := read(t, st, count); n != 2 {
+			t.Errorf("CountUndelivered = %d, want 2", n)
+		}
+		ms[0].DeliveredAt = at(1)
+		update(t, st, func(tx entitlement.Tx) error { return tx.Outbox().Put(ms[0]) })
+		if n := read(t, st, count); n != 1 {
+			t.Errorf("after a delivery: CountUndelivered = %d, want 1", n)
+		}
+	}},
 	creationOrdered(func(tx entitlement.Tx, id string) error {
 		return tx.Outbox().Put(entitlement.OutboxMessage{ID: id, Kind: entitlement.OutboxNotify, NextAttempt: t0})
 	}, func(tx entitlement.Tx, o entitlement.ListOptions) (entitlement.Page[entitlement.OutboxMessage], error) {

@@ -95,6 +95,66 @@ var requestCases = []tcase{
 				map[string][]string{"decided by Bob": mine, "decided by Carol": mine}},
 		})
 	}},
+	// The dashboard's requests per day read back to the first day and no further.
+	{"SubmittedSince lists the newest requests back to a time", func(t *testing.T, st entitlement.Store) {
+		var ids []string
+		update(t, st, func(tx entitlement.Tx) error {
+			for i := range 5 {
+				r := newRequest(entitlement.NewID(), entitlement.NewID(), entitlement.StateDenied)
+				r.CreatedDateTime = t0.Add(time.Duration(i) * time.Hour)
+				ids = append(ids, r.ID)
+				if err := tx.Requests().Put(r); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		since := func(from time.Duration, limit int) func(tx entitlement.Tx) ([]string, error) {
+			return func(tx entitlement.Tx) ([]string, error) {
+				return requestIDs(tx.Requests().SubmittedSince(t0.Add(from), limit))
+			}
+		}
+		for _, tc := range []struct {
+			from  time.Duration
+			limit int
+			want  []string
+		}{
+			{2 * time.Hour, 10, []string{ids[4], ids[3], ids[2]}},
+			{0, 2, []string{ids[4], ids[3]}},
+			{5 * time.Hour, 10, nil},
+		} {
+			if got := read(t, st, since(tc.from, tc.limit)); !slices.Equal(got, tc.want) {
+				t.Errorf("SubmittedSince(t0+%s, %d) = %v, want %v", tc.from, tc.limit, got, tc.want)
+			}
+		}
+	}},
+	// The metrics' pending approvals: each request once, however many approvers it waits for.
+	{"CountWaiting counts the requests someone may decide now", func(t *testing.T, st entitlement.Store) {
+		count := func(tx entitlement.Tx) (int, error) { return tx.Requests().CountWaiting() }
+		bob, carol := entitlement.NewID(), entitlement.NewID()
+		two := newRequest(entitlement.NewID(), entitlement.NewID(), entitlement.StatePendingApproval)
+		two.Stages = []entitlement.StageState{{Approvers: []string{bob, carol}}}
+		one := newRequest(entitlement.NewID(), entitlement.NewID(), entitlement.StatePendingApproval)
+		one.Stages = []entitlement.StageState{{Approvers: []string{bob}}}
+		denied := newRequest(entitlement.NewID(), entitlement.NewID(), entitlement.StateDenied)
+		denied.Stages = []entitlement.StageState{{Approvers: []string{bob}}}
+		update(t, st, func(tx entitlement.Tx) error {
+			for _, r := range []entitlement.Request{two, one, denied} {
+				if err := tx.Requests().Put(r); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if n := read(t, st, count); n != 2 {
+			t.Errorf("CountWaiting = %d, want 2", n)
+		}
+		two.RequestState = entitlement.StateDelivering
+		update(t, st, func(tx entitlement.Tx) error { return tx.Requests().Put(two) })
+		if n := read(t, st, count); n != 1 {
+			t.Errorf("after a decision: CountWaiting = %d, want 1", n)
+		}
+	}},
 	{"ByTarget, ByPackage and List keep to their target, package and states", func(t *testing.T, st entitlement.Store) {
 		ada, pkg := entitlement.NewID(), entitlement.NewID()
 		var adaOpen, adaAll, pkgAll, allDenied []string

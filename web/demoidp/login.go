@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/a-h/templ"
+	"github.com/stewardhq/steward/entitlement"
 )
 
 // maxLoginFormBytes caps the login POST body; the form has two short fields.
@@ -58,7 +59,7 @@ func (h *loginHandler) submit(w http.ResponseWriter, r *http.Request) {
 		h.refuse(w, r, id, err)
 		return
 	}
-	h.log.InfoContext(r.Context(), "demo sign-in", slog.String("subject", subject), slog.String("client_id", clientID))
+	h.logger(r).InfoContext(r.Context(), "demo sign-in", slog.String("subject", subject), slog.String("client_id", clientID))
 	// 303 so the browser follows with a GET, as after any form POST.
 	http.Redirect(w, r, h.callbackURL(r.Context(), id), http.StatusSeeOther)
 }
@@ -85,8 +86,14 @@ func (h *loginHandler) refuse(w http.ResponseWriter, r *http.Request, authReques
 		p.Title = "This sign-in link has expired"
 		p.Message = "Sign-in links work once and only for a few minutes, and they do not survive a restart of Steward. Go back to Steward and choose Sign in again."
 	}
-	h.log.InfoContext(r.Context(), "demo sign-in refused", slog.String("reason", err.Error()))
+	h.logger(r).InfoContext(r.Context(), "demo sign-in refused", slog.String("reason", err.Error()))
 	h.render(w, r, http.StatusBadRequest, errorPage(p))
+}
+
+// logger is the request's logger when Steward serves the provider (with the request id), or the
+// provider's own.
+func (h *loginHandler) logger(r *http.Request) *slog.Logger {
+	return entitlement.LoggerFrom(r.Context(), h.log)
 }
 
 // render writes c only once it rendered completely, so a failure never leaves half a page
@@ -94,7 +101,7 @@ func (h *loginHandler) refuse(w http.ResponseWriter, r *http.Request, authReques
 func (h *loginHandler) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
 	var buf bytes.Buffer
 	if err := c.Render(r.Context(), &buf); err != nil {
-		h.log.ErrorContext(r.Context(), "render demo sign-in page", slog.Any("error", err))
+		h.logger(r).ErrorContext(r.Context(), "render demo sign-in page", slog.Any("error", err))
 		http.Error(w, "The sign-in page could not be shown.", http.StatusInternalServerError)
 		return
 	}

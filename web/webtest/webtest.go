@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/stewardhq/steward/entitlement"
+	"github.com/stewardhq/steward/metrics"
 	"github.com/stewardhq/steward/store"
 	"github.com/stewardhq/steward/web"
 	"github.com/stewardhq/steward/web/demoidp"
@@ -35,6 +36,8 @@ type Env struct {
 	Clock  *entitlement.ManualClock
 	Server *web.Server
 	Users  []demoidp.User
+	// Metrics are the server's, as main wires them; a worker reports to them as its Observer.
+	Metrics *metrics.Metrics
 
 	providerOrigin string // where the last sign-in page came from
 }
@@ -54,6 +57,11 @@ type Options struct {
 	Seed func(ctx context.Context, svc *entitlement.Service, st *store.Store) error
 	// Start is the manual clock's initial time; default now.
 	Start time.Time
+	// Logger, when set, is the server's, the service's and the provider's logger; by default
+	// they log nothing (warnings and errors in the test's log with -v).
+	Logger *slog.Logger
+	// MetricsToken is the bearer token /metrics asks for; empty leaves it open.
+	MetricsToken string
 }
 
 // Start boots a server for the test and stops it when the test ends.
@@ -70,7 +78,9 @@ func Start(t testing.TB, opt Options) *Env {
 	}
 	clock := entitlement.NewManualClock(opt.Start)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if testing.Verbose() {
+	if opt.Logger != nil {
+		log = opt.Logger
+	} else if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
 	svc := entitlement.NewService(entitlement.Options{Store: st, Clock: clock, Logger: log,
@@ -86,20 +96,22 @@ func Start(t testing.TB, opt Options) *Env {
 		t.Fatalf("listen: %v", err)
 	}
 	base := "http://" + ln.Addr().String()
-	cfg := web.Config{BaseURL: base, SessionHashKey: []byte(strings.Repeat("h", 32)), SessionBlockKey: []byte(strings.Repeat("b", 32))}
+	cfg := web.Config{BaseURL: base, SessionHashKey: []byte(strings.Repeat("h", 32)), SessionBlockKey: []byte(strings.Repeat("b", 32)),
+		MetricsToken: opt.MetricsToken}
 	if opt.External {
 		cfg.OIDC = startExternalProvider(t, base, opt.Users, log)
 	} else if err := web.ConfigureDemoIdP(ctx, &cfg, st, opt.Users, log); err != nil {
 		t.Fatalf("demo provider: %v", err)
 	}
-	srv, err := web.New(cfg, web.Deps{Service: svc, Ready: st.Ping, Logger: log})
+	m := metrics.New(svc.Backlog, log)
+	srv, err := web.New(cfg, web.Deps{Service: svc, Ready: st.Ping, Logger: log, Metrics: m})
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}
 	hs := &httptest.Server{Listener: ln, Config: &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}}
 	hs.Start()
 	t.Cleanup(hs.Close)
-	return &Env{URL: base, Store: st, Svc: svc, Clock: clock, Server: srv, Users: opt.Users}
+	return &Env{URL: base, Store: st, Svc: svc, Clock: clock, Server: srv, Users: opt.Users, Metrics: m}
 }
 
 // startExternalProvider runs the demo provider as if it were an organisation's identity
@@ -333,4 +345,11 @@ func (e *Env) PostForm(t testing.TB, c *http.Client, path, csrf string, form url
 	body, _ := io.ReadAll(res.Body)
 	_ = res.Body.Close()
 	return res, string(body)
+}
+
+// Worker returns a worker of the environment's service that reports to its metrics, as main
+// wires it.
+func (e *Env) Worker(t testing.TB) *entitlement.Worker {
+	t.Helper()
+	return entitlement.NewWorker(e.Svc, entitlement.WorkerOptions{Observer: e.Metrics})
 }
