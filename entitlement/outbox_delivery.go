@@ -67,6 +67,12 @@ const (
 	NotifyAssignmentExpiring = "assignment.expiring"
 	NotifyAssignmentExpired  = "assignment.expired"
 	NotifyAssignmentRemoved  = "assignment.removed"
+	// NotifyReviewOpened tells the reviewers of a new review what waits for them.
+	NotifyReviewOpened = "review.opened"
+	// NotifyReviewReminder reminds the reviewers who have not decided everything before it closes.
+	NotifyReviewReminder = "review.reminder"
+	// NotifyReviewCompleted tells the reviewers and whoever started the review its results.
+	NotifyReviewCompleted = "review.completed"
 )
 
 // Notification is an event for people, written to the outbox as kind OutboxNotify. Mail and
@@ -77,6 +83,7 @@ type Notification struct {
 	AssignmentID    string    `json:"assignmentId,omitempty"`
 	AccessPackageID string    `json:"accessPackageId,omitempty"`
 	TargetID        string    `json:"targetId,omitempty"`
+	ReviewID        string    `json:"reviewId,omitempty"`
 	Recipients      []string  `json:"recipients"`
 	Detail          string    `json:"detail,omitempty"`
 	At              time.Time `json:"at"`
@@ -108,6 +115,16 @@ func (l LogNotifier) Notify(ctx context.Context, n Notification) error {
 // notify writes a notification to the outbox in the caller's transaction. Recipients are
 // de-duplicated and the system (empty id) is dropped.
 func (s *Service) notify(tx Tx, event string, r *Request, assignmentID string, recipients []string, detail string) error {
+	n := Notification{Event: event, AssignmentID: assignmentID, Detail: detail}
+	if r != nil {
+		n.RequestID, n.AccessPackageID, n.TargetID = r.ID, r.AccessPackageID, r.TargetID
+	}
+	return s.sendNotification(tx, n, recipients)
+}
+
+// sendNotification writes n to the outbox for the recipients, de-duplicated and without the
+// system (empty id); with nobody left it writes nothing.
+func (s *Service) sendNotification(tx Tx, n Notification, recipients []string) error {
 	var to []string
 	for _, id := range recipients {
 		if id != "" && !slices.Contains(to, id) {
@@ -117,11 +134,8 @@ func (s *Service) notify(tx Tx, event string, r *Request, assignmentID string, r
 	if len(to) == 0 {
 		return nil
 	}
-	n := Notification{Event: event, AssignmentID: assignmentID, Recipients: to, Detail: detail, At: s.now()}
-	if r != nil {
-		n.RequestID, n.AccessPackageID, n.TargetID = r.ID, r.AccessPackageID, r.TargetID
-	}
-	return s.enqueue(tx, OutboxNotify, event, n)
+	n.Recipients, n.At = to, s.now()
+	return s.enqueue(tx, OutboxNotify, n.Event, n)
 }
 
 // outboxOutcome is what delivering one message came to.

@@ -42,6 +42,9 @@ func suite() []iface {
 		{"Outbox", outboxCases},
 		{"GuestBlocks", guestBlockCases},
 		{"Sessions", sessionCases},
+		{"Reviews", reviewCases},
+		{"ReviewDecisions", reviewDecisionCases},
+		{"ReviewSchedules", reviewScheduleCases},
 	}
 }
 
