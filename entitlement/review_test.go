@@ -252,7 +252,9 @@ func TestReviewRemovalIsRefCounted(t *testing.T) {
 	carol, dave, erin := f.User("Carol Chen"), f.User("Dave Diaz"), f.User("Erin Eze")
 	f.grant(carol, f.reportsPol)
 	f.grant(carol, f.toolsPol) // the same membership, through a second package
-	f.Update(func(tx entitlement.Tx) error { return tx.Groups().AddMember(f.readers.ID, dave.ID, entitlement.MemberDirect) })
+	f.Update(func(tx entitlement.Tx) error {
+		return tx.Groups().AddMember(f.readers.ID, dave.ID, entitlement.MemberDirect)
+	})
 	f.grant(dave, f.reportsPol)
 	f.grant(erin, f.reportsPol)
 
