@@ -725,3 +725,14 @@ func describeReviewItems(tx Tx, ds []ReviewDecision) ([]ReviewItemView, error) {
 	}
 	return out, nil
 }
+
+// PendingReviewCount counts the review items waiting for the caller's decision.
+func (s *Service) PendingReviewCount(ctx context.Context) (int, error) {
+	n := 0
+	err := s.read(ctx, func(tx Tx, a *access) error {
+		p, err := tx.ReviewDecisions().Pending(a.p.UserID, ListOptions{Limit: 1})
+		n = p.Total
+		return err
+	})
+	return n, err
+}

@@ -68,6 +68,9 @@ func readStep(d *views.PolicyDraft, step string, f url.Values) {
 			d.Review.ReviewerType = t
 		}
 		d.Review.Start = get("review_start")
+		if u := get("review_undecided"); u != "" {
+			d.Review.Undecided = u
+		}
 		d.Review.Days = get("review_days")
 	}
 	d.Normalize()
@@ -248,9 +251,10 @@ func buildPolicy(d views.PolicyDraft, packageID string) (entitlement.PolicyInput
 				errs["accessReviewSettings.startDateTime"] = "choose the date of the first review"
 			}
 		}
-		if r.ReviewerType == entitlement.ReviewerReviewers {
+		if r.ReviewerType == entitlement.ReviewerReviewers || r.ReviewerType == entitlement.ReviewerManager {
 			r.Reviewers = append([]entitlement.UserSet(nil), d.Review.Reviewers...)
 		}
+		r.AccessReviewTimeoutBehavior = d.Review.Undecided
 		in.AccessReviewSettings = r
 	}
 	if len(errs) == 0 {
@@ -348,13 +352,13 @@ func draftFromPolicy(p entitlement.AssignmentPolicy) views.PolicyDraft {
 	if r := p.AccessReviewSettings; r != nil && r.IsEnabled {
 		d.Review = views.ReviewDraft{
 			Enabled: true, Recurrence: r.RecurrenceType, ReviewerType: r.ReviewerType,
-			Days: strconv.Itoa(r.DurationInDays), Reviewers: append([]entitlement.UserSet(nil), r.Reviewers...),
+			Days: strconv.Itoa(r.DurationInDays), Reviewers: append([]entitlement.UserSet(nil), r.Reviewers...), Undecided: r.AccessReviewTimeoutBehavior,
 		}
 		if r.StartDateTime != nil {
 			d.Review.Start = r.StartDateTime.UTC().Format(dateLayout)
 		}
 	} else {
-		d.Review = views.ReviewDraft{Recurrence: "quarterly", ReviewerType: entitlement.ReviewerSelf, Days: "14"}
+		d.Review = views.ReviewDraft{Recurrence: "quarterly", ReviewerType: entitlement.ReviewerSelf, Days: "14", Undecided: entitlement.ReviewTimeoutKeep}
 	}
 	d.Normalize()
 	return d
@@ -559,18 +563,19 @@ func summarize(in entitlement.PolicyInput, names map[string]string) []views.Summ
 
 	var rev string
 	if r := in.AccessReviewSettings; r != nil && r.IsEnabled {
+		var ps []string
+		for _, u := range r.Reviewers {
+			ps = append(ps, userSetPhrase(u, names))
+		}
 		by := "the people who hold it"
-		if r.ReviewerType == entitlement.ReviewerReviewers {
-			var ps []string
-			for _, u := range r.Reviewers {
-				ps = append(ps, userSetPhrase(u, names))
-			}
+		switch r.ReviewerType {
+		case entitlement.ReviewerReviewers:
 			by = joinWords(ps, "and")
+		case entitlement.ReviewerManager:
+			by = "each holder's manager (" + joinWords(ps, "or") + " for people without one)"
 		}
-		rev = fmt.Sprintf("Access is reviewed %s by %s; each review stays open %s.", recurrencePhrase(r.RecurrenceType), by, views.Plural(r.DurationInDays, "day", "days"))
-		if r.StartDateTime != nil {
-			rev += " The first review starts on " + views.FormatDate(*r.StartDateTime) + "."
-		}
+		rev = fmt.Sprintf("Access is reviewed %s by %s; each review stays open %s. %s %s", recurrencePhrase(r.RecurrenceType), by,
+			views.Plural(r.DurationInDays, "day", "days"), entitlement.DescribeReviewStart(*r), entitlement.DescribeUndecided(r.AccessReviewTimeoutBehavior))
 	} else {
 		rev = "Access is not reviewed periodically."
 	}
