@@ -142,7 +142,7 @@ func TestJourneyMonthlySelfReview(t *testing.T) {
 	step(t, b, "no approval", click(`input[name="stages"][value="0"]`), settled(), click(`[data-testid="wizard-next"]`), wizardAt("lifecycle"))
 	step(t, b, "lifecycle", click(`[data-testid="wizard-next"]`), wizardAt("reviews"))
 	step(t, b, "reviews on", click(`#review_enabled`), waitFor(`#review_recurrence`))
-	step(t, b, "monthly", chromedp.SetValue(chromedp.CSS(`#review_recurrence`), "monthly"), click(`input[name="review_reviewer_type"][value="Self"]`), settled())
+	step(t, b, "monthly", chromedp.SetValue(chromedp.CSS(`#review_recurrence`), "monthly"), chromedp.SetValue(chromedp.CSS(`#review_days`), "14"), click(`input[name="review_reviewer_type"][value="Self"]`), settled())
 	if got := b.Text(`[data-testid="policy-wizard"]`); !strings.Contains(got, entitlement.FirstReviewRule) {
 		t.Errorf("the wizard does not state the first-review rule: %q", got)
 	}
