@@ -215,7 +215,7 @@ type AdminReviews struct {
 // reviewRow is a review with its progress, in words.
 func reviewRow(r entitlement.Review, now time.Time) views.ReviewRow {
 	row := views.ReviewRow{
-		ID: r.ID, Name: r.DisplayName, Open: r.IsOpen(now) || r.Status == entitlement.ReviewInProgress, OneOff: r.PolicyID == "",
+		ID: r.ID, Name: r.DisplayName, Open: r.Status == entitlement.ReviewInProgress, OneOff: r.PolicyID == "",
 		Starts: views.At(now, r.StartDateTime), Ends: views.At(now, r.EndDateTime), CompletedAt: views.AtPtr(now, r.CompletedAt),
 		Decided: r.Decided, Total: r.Total, Removed: r.Removed, StartedBy: r.CreatedBy,
 		Undecided: entitlement.DescribeUndecided(r.TimeoutBehavior),

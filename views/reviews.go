@@ -89,7 +89,6 @@ type ReviewRow struct {
 	Undecided         string // what closing does with undecided access
 	StartedBy         string
 	CompletedAt       Time
-	ReviewedPackages  string
 	ProgressPercent   int
 	ProgressLabelText string
 }
