@@ -32,8 +32,8 @@ import (
 
 	"github.com/stewardhq/steward/demo"
 	"github.com/stewardhq/steward/entitlement"
-	"github.com/stewardhq/steward/notify"
 	"github.com/stewardhq/steward/metrics"
+	"github.com/stewardhq/steward/notify"
 	"github.com/stewardhq/steward/store"
 	"github.com/stewardhq/steward/web"
 	"github.com/stewardhq/steward/web/demoidp"

@@ -66,6 +66,12 @@ const (
 	NotifyAssignmentExpired  = "assignment.expired"
 	NotifyAssignmentRemoved  = "assignment.removed"
 	NotifyGuestBlocked       = "user.guestBlocked"
+	// NotifyReviewOpened tells the reviewers of a new review what waits for them.
+	NotifyReviewOpened = "review.opened"
+	// NotifyReviewReminder reminds the reviewers who have not decided everything before it closes.
+	NotifyReviewReminder = "review.reminder"
+	// NotifyReviewCompleted tells the reviewers and whoever started the review its results.
+	NotifyReviewCompleted = "review.completed"
 )
 
 // Roles of a notification's recipient in the request it is about.
@@ -92,6 +98,7 @@ type Notification struct {
 	AssignmentID    string    `json:"assignmentId,omitempty"`
 	AccessPackageID string    `json:"accessPackageId,omitempty"`
 	TargetID        string    `json:"targetId,omitempty"`
+	ReviewID        string    `json:"reviewId,omitempty"`
 	Recipients      []string  `json:"recipients"`
 	Detail          string    `json:"detail,omitempty"`
 	At              time.Time `json:"at"`
@@ -167,6 +174,17 @@ func (s *Service) notify(tx Tx, event string, r *Request, assignmentID string, r
 			}
 		}
 	}
+	return s.sendNotification(tx, base, recipients)
+}
+
+// sendNotification writes one outbox message per person of recipients, de-duplicated, for
+// those who have an address and want the event; the system (empty id) and deleted people get
+// nothing. base says what happened; each copy names its recipient and their role in it.
+func (s *Service) sendNotification(tx Tx, base Notification, recipients []string) error {
+	event := base.Event
+	if base.At.IsZero() {
+		base.At = s.now()
+	}
 	var done []string
 	for _, id := range recipients {
 		if id == "" || slices.Contains(done, id) {
@@ -181,9 +199,9 @@ func (s *Service) notify(tx Tx, event string, r *Request, assignmentID string, r
 		}
 		role := RecipientApprover
 		switch {
-		case r != nil && id == r.RequestorID:
+		case base.RequestorID != "" && id == base.RequestorID:
 			role = RecipientRequestor
-		case r != nil && id == r.TargetID:
+		case base.TargetID != "" && id == base.TargetID:
 			role = RecipientTarget
 		}
 		if u.Email == "" || !u.NotificationPreferences.Wants(event, role) {

@@ -119,12 +119,18 @@ type ReviewSettings struct {
 	StartDateTime  *time.Time `json:"startDateTime"`
 	DurationInDays int        `json:"durationInDays"`
 	Reviewers      []UserSet  `json:"reviewers"`
+	// AccessReviewTimeoutBehavior is what closing a review does with the assignments nobody
+	// decided: ReviewTimeoutKeep (the default) or ReviewTimeoutRemove.
+	AccessReviewTimeoutBehavior string `json:"accessReviewTimeoutBehavior,omitempty"`
 }
 
 // Review settings values.
 const (
 	ReviewerSelf      = "Self"
 	ReviewerReviewers = "Reviewers"
+	// ReviewerManager: each holder's manager reviews; the named reviewers stand in for holders
+	// who have none.
+	ReviewerManager = "Manager"
 )
 
 // RecurrenceTypes lists the review cadences offered.
@@ -311,14 +317,27 @@ func (in *PolicyInput) validate(now time.Time, ref func(*UserSet) error) error {
 				f.add("accessReviewSettings.reviewers", "add at least one reviewer")
 			}
 			checkUserSets(f, "accessReviewSettings.reviewers", r.Reviewers, []string{UserSetSingleUser, UserSetGroupMembers}, false, ref)
+		case ReviewerManager:
+			if len(r.Reviewers) == 0 {
+				f.add("accessReviewSettings.reviewers", "add at least one fallback reviewer, for holders who have no manager")
+			}
+			checkUserSets(f, "accessReviewSettings.reviewers", r.Reviewers, []string{UserSetSingleUser, UserSetGroupMembers}, false, ref)
 		default:
-			f.add("accessReviewSettings.reviewerType", "choose who reviews: the holders themselves or named reviewers")
+			f.add("accessReviewSettings.reviewerType", "choose who reviews: the holders themselves, their managers or named reviewers")
 		}
-		if r.StartDateTime == nil {
-			start := now
-			r.StartDateTime = &start
-		} else if tooLate(*r.StartDateTime) {
+		switch r.AccessReviewTimeoutBehavior {
+		case "":
+			r.AccessReviewTimeoutBehavior = ReviewTimeoutKeep
+		case ReviewTimeoutKeep, ReviewTimeoutRemove:
+		default:
+			f.add("accessReviewSettings.accessReviewTimeoutBehavior", "choose whether access nobody decides on is kept or removed")
+		}
+		if r.StartDateTime != nil && tooLate(*r.StartDateTime) {
 			f.add("accessReviewSettings.startDateTime", "choose a first review before %s", formatTime(latestDateTime))
+		} else if r.StartDateTime == nil && contains(RecurrenceTypes, r.RecurrenceType) {
+			// FirstReviewRule: without a date, one period after the day of saving.
+			start := FirstReviewStart(*r, now)
+			r.StartDateTime = &start
 		}
 	} else if r != nil && !r.IsEnabled {
 		in.AccessReviewSettings = nil

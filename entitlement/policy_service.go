@@ -119,6 +119,9 @@ func (s *Service) CreatePolicy(ctx context.Context, in PolicyInput) (AssignmentP
 		if err := tx.Policies().Put(p); err != nil {
 			return fmt.Errorf("create policy %s: %w", p.DisplayName, err)
 		}
+		if err := syncReviewSchedule(tx, p, now); err != nil {
+			return err
+		}
 		out = p
 		return s.audit(tx, a.p, "policy.create", "policy", p.ID, p.DisplayName,
 			fmt.Sprintf("added policy %q to %q: %s", p.DisplayName, pkg.DisplayName, policySummary(p)))
@@ -153,6 +156,9 @@ func (s *Service) ReplacePolicy(ctx context.Context, id string, in PolicyInput) 
 		p.ModifiedBy, p.ModifiedDateTime = actorLabel(a.p), s.now()
 		if err := tx.Policies().Put(p); err != nil {
 			return fmt.Errorf("replace policy %s: %w", p.DisplayName, err)
+		}
+		if err := syncReviewSchedule(tx, p, p.ModifiedDateTime); err != nil {
+			return err
 		}
 		out = p
 		summary := "replaced: " + policySummary(p)
@@ -192,6 +198,9 @@ func (s *Service) DeletePolicy(ctx context.Context, id string) error {
 		}
 		if err := tx.Policies().Delete(id); err != nil {
 			return fmt.Errorf("delete policy %s: %w", p.DisplayName, err)
+		}
+		if err := dropReviewSchedule(tx, id); err != nil {
+			return err
 		}
 		return s.audit(tx, a.p, "policy.delete", "policy", p.ID, p.DisplayName, fmt.Sprintf("deleted policy %q", p.DisplayName))
 	})

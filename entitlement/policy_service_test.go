@@ -178,7 +178,13 @@ func TestPolicyValidation(t *testing.T) {
 		}},
 		{"review cadence", "accessReviewSettings.recurrenceType", "how often", func(in *entitlement.PolicyInput) { review(in).RecurrenceType = "hourly" }},
 		{"review duration", "accessReviewSettings.durationInDays", "from 1 to 180", func(in *entitlement.PolicyInput) { review(in).DurationInDays = 0 }},
-		{"reviewer type", "accessReviewSettings.reviewerType", "choose who reviews", func(in *entitlement.PolicyInput) { review(in).ReviewerType = "Manager" }},
+		{"reviewer type", "accessReviewSettings.reviewerType", "choose who reviews", func(in *entitlement.PolicyInput) { review(in).ReviewerType = "Sponsor" }},
+		{"manager review without fallback", "accessReviewSettings.reviewers", "fallback reviewer", func(in *entitlement.PolicyInput) {
+			review(in).ReviewerType = entitlement.ReviewerManager
+		}},
+		{"undecided access", "accessReviewSettings.accessReviewTimeoutBehavior", "kept or removed", func(in *entitlement.PolicyInput) {
+			review(in).AccessReviewTimeoutBehavior = "shrug"
+		}},
 		{"self review with reviewers", "accessReviewSettings.reviewers", "self-review takes no reviewers", func(in *entitlement.PolicyInput) {
 			review(in).Reviewers = []entitlement.UserSet{user(approver)}
 		}},
@@ -265,8 +271,12 @@ func TestPolicyForConnectedOrganizations(t *testing.T) {
 	if in.RequestApprovalSettings.ApprovalStages[0].PrimaryApprovers[0].Description != "" {
 		t.Error("CreatePolicy wrote into the caller's input")
 	}
-	if p.AccessReviewSettings == nil || p.AccessReviewSettings.StartDateTime == nil || !p.AccessReviewSettings.StartDateTime.Equal(t0) {
-		t.Errorf("review start not defaulted to now: %+v", p.AccessReviewSettings)
+	// FirstReviewRule: without a date, one period (here a quarter) after the day of saving.
+	if want := time.Date(t0.Year(), t0.Month()+3, t0.Day(), 0, 0, 0, 0, time.UTC); p.AccessReviewSettings == nil || p.AccessReviewSettings.StartDateTime == nil || !p.AccessReviewSettings.StartDateTime.Equal(want) {
+		t.Errorf("review start not defaulted to a quarter after saving (%s): %+v", want, p.AccessReviewSettings)
+	}
+	if p.AccessReviewSettings.AccessReviewTimeoutBehavior != entitlement.ReviewTimeoutKeep {
+		t.Errorf("undecided access defaults to %q, want keep", p.AccessReviewSettings.AccessReviewTimeoutBehavior)
 	}
 	// Both spellings and the specific-organization scope are indexed for eligibility lookups.
 	specific := in

@@ -32,6 +32,9 @@ type Tx interface {
 	GuestBlocks() GuestBlocks
 	Sessions() Sessions
 	Mail() Mailbox
+	Reviews() Reviews
+	ReviewDecisions() ReviewDecisions
+	ReviewSchedules() ReviewSchedules
 	Settings() (Settings, error)
 	PutSettings(s Settings) error
 }
@@ -267,4 +270,36 @@ type Outbox interface {
 	// Failing lists the undelivered messages of a kind whose last attempt failed (waiting for a
 	// retry or given up), oldest first.
 	Failing(kind string, opt ListOptions) (Page[OutboxMessage], error)
+}
+
+// Reviews stores access review instances.
+type Reviews interface {
+	Get(id string) (Review, error)
+	// ByPackage lists the reviews that cover the package, oldest first (Desc for newest first).
+	ByPackage(accessPackageID string, opt ListOptions) (Page[Review], error)
+	// Occurrence finds the scheduled review of the policy that starts at start; there is at most
+	// one, so that opening it twice is refused with ErrConflict.
+	Occurrence(policyID string, start time.Time) (Review, error)
+	// Due lists up to limit reviews whose DueDateTime is at or before t, earliest first.
+	Due(t time.Time, limit int) ([]Review, error)
+	Put(r Review) error
+}
+
+// ReviewDecisions stores the items of reviews: one assignment each, with its decision.
+type ReviewDecisions interface {
+	Get(id string) (ReviewDecision, error)
+	// ByReview lists the review's items in creation order.
+	ByReview(reviewID string, opt ListOptions) (Page[ReviewDecision], error)
+	// Pending lists the open, undecided items the user may decide (ReviewDecision.PendingFor).
+	Pending(reviewerID string, opt ListOptions) (Page[ReviewDecision], error)
+	Put(d ReviewDecision) error
+}
+
+// ReviewSchedules stores when each policy with reviews opens its next one.
+type ReviewSchedules interface {
+	Get(policyID string) (ReviewSchedule, error)
+	// Due lists up to limit schedules whose NextDateTime is at or before t, earliest first.
+	Due(t time.Time, limit int) ([]ReviewSchedule, error)
+	Put(s ReviewSchedule) error
+	Delete(policyID string) error
 }

@@ -47,8 +47,8 @@ type WorkerObserver interface {
 }
 
 // Worker does everything time-driven: escalations, stage timeouts, scheduled starts, expiry
-// reminders and expiries, the external-user life cycle, the purge of expired sessions and the
-// outbox. Each of these is a job that reads its own time-ordered index and handles each due item
+// reminders and expiries, access reviews (opening, reminding, closing), the external-user life
+// cycle, the purge of expired sessions and the outbox. Each of these is a job that reads its own time-ordered index and handles each due item
 // in its own transaction, re-checking its state there, so a run that happens twice, or is cut
 // short by a crash, changes nothing further.
 type Worker struct {
@@ -99,6 +99,8 @@ func NewWorker(svc *Service, opt WorkerOptions) *Worker {
 	w.jobs = []*job{
 		{name: "requests", run: w.itemJob("process request", dueRequestIDs, svc.processDueRequest, func(r *TickResult) *int { return &r.Requests })},
 		{name: "assignments", run: w.itemJob("process assignment", dueAssignmentIDs, svc.processDueAssignment, func(r *TickResult) *int { return &r.Assignments })},
+		{name: "review schedules", run: w.itemJob("open scheduled review", dueScheduleIDs, svc.processDueSchedule, func(r *TickResult) *int { return &r.ReviewsOpened })},
+		{name: "reviews", run: w.itemJob("process review", dueReviewIDs, svc.processDueReview, func(r *TickResult) *int { return &r.Reviews })},
 		{name: "guest clean-up", run: w.guestCleanUp},
 		{name: "session purge", run: w.sessionPurge},
 		// Last, so that a tick delivers the messages the jobs before it wrote.
@@ -111,6 +113,8 @@ func NewWorker(svc *Service, opt WorkerOptions) *Worker {
 type TickResult struct {
 	Requests        int // requests escalated, timed out or delivered on schedule
 	Assignments     int // reminders sent and assignments expired
+	ReviewsOpened   int // review schedules processed: a review opened or the schedule moved on
+	Reviews         int // review reminders sent and reviews closed
 	GuestsDeleted   int
 	SessionsPurged  int
 	OutboxDelivered int
@@ -173,8 +177,8 @@ func (w *Worker) loop(ctx context.Context, j *job, wake <-chan struct{}) {
 	}
 }
 
-// Tick runs every job once, in order: requests, assignments, guest clean-up, session purge,
-// outbox. Each job has its own budget, and one that fails or runs out of time does not keep the
+// Tick runs every job once, in order: requests, assignments, review schedules, reviews, guest
+// clean-up, session purge, outbox. Each job has its own budget, and one that fails or runs out of time does not keep the
 // next from running. The error joins the jobs' failures, or is the context's when it ends.
 func (w *Worker) Tick(ctx context.Context) (TickResult, error) {
 	var res TickResult
@@ -287,6 +291,24 @@ func (w *Worker) eachItem(ctx context.Context, what string, ids []string, handle
 
 func dueRequestIDs(tx Tx, now time.Time, limit int) ([]string, error) {
 	rs, err := tx.Requests().Due(now, limit)
+	ids := make([]string, 0, len(rs))
+	for _, r := range rs {
+		ids = append(ids, r.ID)
+	}
+	return ids, err
+}
+
+func dueScheduleIDs(tx Tx, now time.Time, limit int) ([]string, error) {
+	ss, err := tx.ReviewSchedules().Due(now, limit)
+	ids := make([]string, 0, len(ss))
+	for _, s := range ss {
+		ids = append(ids, s.PolicyID)
+	}
+	return ids, err
+}
+
+func dueReviewIDs(tx Tx, now time.Time, limit int) ([]string, error) {
+	rs, err := tx.Reviews().Due(now, limit)
 	ids := make([]string, 0, len(rs))
 	for _, r := range rs {
 		ids = append(ids, r.ID)

@@ -68,6 +68,9 @@ func readStep(d *views.PolicyDraft, step string, f url.Values) {
 			d.Review.ReviewerType = t
 		}
 		d.Review.Start = get("review_start")
+		if u := get("review_undecided"); u != "" {
+			d.Review.Undecided = u
+		}
 		d.Review.Days = get("review_days")
 	}
 	d.Normalize()
@@ -248,9 +251,10 @@ func buildPolicy(d views.PolicyDraft, packageID string) (entitlement.PolicyInput
 				errs["accessReviewSettings.startDateTime"] = "choose the date of the first review"
 			}
 		}
-		if r.ReviewerType == entitlement.ReviewerReviewers {
+		if r.ReviewerType == entitlement.ReviewerReviewers || r.ReviewerType == entitlement.ReviewerManager {
 			r.Reviewers = append([]entitlement.UserSet(nil), d.Review.Reviewers...)
 		}
+		r.AccessReviewTimeoutBehavior = d.Review.Undecided
 		in.AccessReviewSettings = r
 	}
 	if len(errs) == 0 {
@@ -348,13 +352,13 @@ func draftFromPolicy(p entitlement.AssignmentPolicy) views.PolicyDraft {
 	if r := p.AccessReviewSettings; r != nil && r.IsEnabled {
 		d.Review = views.ReviewDraft{
 			Enabled: true, Recurrence: r.RecurrenceType, ReviewerType: r.ReviewerType,
-			Days: strconv.Itoa(r.DurationInDays), Reviewers: append([]entitlement.UserSet(nil), r.Reviewers...),
+			Days: strconv.Itoa(r.DurationInDays), Reviewers: append([]entitlement.UserSet(nil), r.Reviewers...), Undecided: r.AccessReviewTimeoutBehavior,
 		}
 		if r.StartDateTime != nil {
 			d.Review.Start = r.StartDateTime.UTC().Format(dateLayout)
 		}
 	} else {
-		d.Review = views.ReviewDraft{Recurrence: "quarterly", ReviewerType: entitlement.ReviewerSelf, Days: "14"}
+		d.Review = views.ReviewDraft{Recurrence: "quarterly", ReviewerType: entitlement.ReviewerSelf, Days: "14", Undecided: entitlement.ReviewTimeoutKeep}
 	}
 	d.Normalize()
 	return d

@@ -190,11 +190,21 @@ func TestSummaryWordings(t *testing.T) {
 		"New requests are turned off for now.",
 		"An external sponsor of their organization or an internal sponsor of their organization approves within 1 day (if there is nobody to ask, Dana Lee does).",
 		"Access ends on 31 Mar 2027 and cannot be extended.",
-		"Access is reviewed every quarter by a member of Security; each review stays open 14 days. The first review starts on 4 Jan 2027.",
+		"Access is reviewed every quarter by a member of Security; each review stays open 14 days. The first review starts on 4 Jan 2027; a new one starts every quarter.",
+		"Access nobody decides on is kept when the review closes.",
 	} {
 		if !strings.Contains(got, w) {
 			t.Errorf("summary lacks %q:\n%s", w, got)
 		}
+	}
+
+	// Before saving, without a date, the summary states the rule that saving applies.
+	in.AccessReviewSettings = &entitlement.ReviewSettings{IsEnabled: true, RecurrenceType: "monthly", ReviewerType: entitlement.ReviewerManager,
+		DurationInDays: 7, Reviewers: []entitlement.UserSet{{Type: entitlement.UserSetGroupMembers, ID: secID}}, AccessReviewTimeoutBehavior: entitlement.ReviewTimeoutRemove}
+	want := "Access is reviewed every month by each holder's manager (a member of Security for people without one); each review stays open 7 days. " +
+		"The first review starts one month after the policy is saved; a new one starts every month. Access nobody decides on is removed when the review closes."
+	if got := views.PolicySummary(in, testNames)[3].Lines[0]; got != want {
+		t.Errorf("summary without a date:\n got %s\nwant %s", got, want)
 	}
 }
 

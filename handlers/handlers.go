@@ -67,6 +67,9 @@ func (b *Base) Page(c echo.Context, title, section string) (views.Page, error) {
 	if p.PendingApprovals, err = b.pendingApprovals(ctx); err != nil {
 		return p, fmt.Errorf("count pending approvals: %w", err)
 	}
+	if p.PendingReviews, err = b.Svc.PendingReviewCount(ctx); err != nil {
+		return p, fmt.Errorf("count pending reviews: %w", err)
+	}
 	return p, nil
 }
 

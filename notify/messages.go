@@ -167,6 +167,28 @@ func compose(n entitlement.Notification, base string) Letter {
 		l.Facts = nil
 		l.Action = link("Open Steward", "/")
 		l.Why = "You get this mail because you are a guest user of this organisation."
+	case entitlement.NotifyReviewOpened, entitlement.NotifyReviewReminder, entitlement.NotifyReviewCompleted:
+		optional = false
+		l.Facts = nil
+		if n.PackageName != "" {
+			l.Facts = append(l.Facts, Fact{"Access package", n.PackageName})
+		}
+		switch n.Event {
+		case entitlement.NotifyReviewOpened:
+			l.Subject = "An access review waits for your decisions"
+			l.Lines = []string{"Please decide whether each person still needs their access: keep it or remove it, with a reason."}
+		case entitlement.NotifyReviewReminder:
+			l.Subject = "Reminder: an access review closes soon"
+			l.Lines = []string{"Some access in this review still waits for your decision."}
+		default:
+			l.Subject = "An access review has finished"
+			l.Lines = []string{"The review is closed and its decisions are applied."}
+		}
+		if n.Detail != "" {
+			l.Lines = append(l.Lines, words.Capitalize(n.Detail)+".")
+		}
+		l.Action = link("Open your reviews", "/reviews")
+		l.Why = "You get this mail because you review this access, or started the review."
 	default:
 		l.Subject = "Steward: " + pkg
 		l.Lines = []string{"There is news about " + yourRequest + "."}

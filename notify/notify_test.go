@@ -331,3 +331,26 @@ func TestCrashBetweenSendAndRecord(t *testing.T) {
 		})
 	}
 }
+
+// TestReviewMail: a review started now tells its reviewer, through the real SMTP server, what
+// waits for them and where to decide.
+func TestReviewMail(t *testing.T) {
+	w := newWorld(t, entitlementtest.Options{})
+	in := startInbox(t, serverOptions{})
+	wk := w.Worker(entitlement.WorkerOptions{Notifier: smtpNotifier(t, in, nil)})
+	w.Decide(w.morgan, w.RequestAccess(w.riley, w.pol), true)
+	w.Drain(wk)
+	before := len(in.Mails())
+	_, err := w.Svc.StartReview(entitlementtest.AsAdmin(w.admin), entitlement.ReviewInput{
+		AccessPackageID: w.pol.AccessPackageID, ReviewerType: entitlement.ReviewerSelf, DurationInDays: 7, TimeoutBehavior: entitlement.ReviewTimeoutKeep,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Drain(wk)
+	opened := byRecipient(in.Mails()[before:], w.riley.Email)
+	if len(opened) != 1 {
+		t.Fatalf("Riley got %+v", opened)
+	}
+	expectMail(t, opened[0], "An access review waits for your decisions", "keep it or remove it", base+"/reviews")
+}

@@ -79,6 +79,15 @@
 //	  sessions_by_user           <userId>\x00<id>                    sign out everywhere
 //	  sessions_by_expiry         <time>\x00<id>                      purge of expired sessions
 //	mail                         <outbox message id> → Mail           (v10) mail kept instead of sent (no SMTP)
+//	reviews                      <id> → Review                       (v11) access review instances
+//	  reviews_by_package         <accessPackageId>\x00<id>           every package a review covers
+//	  reviews_by_occurrence      <policyId>\x00<start time> → <id>   unique: one scheduled review per period
+//	  reviews_by_due             <time>\x00<id>                      reminder, then close
+//	review_decisions             <id> → ReviewDecision               (v11) one assignment in a review
+//	  review_decisions_by_review <reviewId>\x00<id>
+//	  review_decisions_by_pending <reviewerId>\x00<id>              open and undecided: what waits for a reviewer
+//	review_schedules             <policyId> → ReviewSchedule         (v11) next review of a policy
+//	  review_schedules_by_due    <time>\x00<policyId>                opening of scheduled reviews
 //
 // Change this comment together with a new migration in migrations.go.
 package store

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/stewardhq/steward/entitlement"
 	bolt "go.etcd.io/bbolt"
@@ -89,6 +90,41 @@ var migrations = []migration{
 		}
 		return outboxTable.reindex(tx)
 	}},
+	{11, "create the access review buckets and schedule the reviews of policies that have them", func(tx *bolt.Tx) error {
+		return scheduleReviews(tx, time.Now())
+	}},
+}
+
+// scheduleReviews creates the buckets of reviews, their items and schedules, and gives every
+// policy with reviews turned on the schedule that saving it would give it now.
+func scheduleReviews(tx *bolt.Tx, now time.Time) error {
+	for _, t := range []interface{ buckets() [][]byte }{reviewsTable, reviewDecisionsTable, reviewSchedulesTable} {
+		for _, n := range t.buckets() {
+			if _, err := tx.CreateBucketIfNotExists(n); err != nil {
+				return fmt.Errorf("create bucket %s: %w", n, err)
+			}
+		}
+	}
+	var due []entitlement.ReviewSchedule
+	err := mustBucket(tx, []byte(policiesTable.name)).ForEach(func(_, v []byte) error {
+		var p entitlement.AssignmentPolicy
+		if err := json.Unmarshal(v, &p); err != nil {
+			return fmt.Errorf("decode policy: %w", err)
+		}
+		if r := p.AccessReviewSettings; r != nil && r.IsEnabled && r.StartDateTime != nil {
+			due = append(due, entitlement.ReviewSchedule{PolicyID: p.ID, NextDateTime: entitlement.NextReviewStart(*r, now)})
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, s := range due {
+		if err := reviewSchedulesTable.put(tx, s); err != nil {
+			return fmt.Errorf("schedule reviews: %w", err)
+		}
+	}
+	return nil
 }
 
 // sourceMemberships gives every membership of schema 5 (a key with no value) its source. A

@@ -303,11 +303,44 @@ var sessionsTable = &table[entitlement.Session]{
 	},
 }
 
+var reviewsTable = &table[entitlement.Review]{
+	name: "reviews", what: "review",
+	id: func(r entitlement.Review) string { return r.ID },
+	indexes: []index[entitlement.Review]{
+		{name: "package", values: func(r entitlement.Review) []string { return r.AccessPackageIDs }},
+		// occurrence makes opening a policy's review of one period twice a conflict.
+		{name: "occurrence", unique: true, values: func(r entitlement.Review) []string {
+			if r.PolicyID == "" {
+				return nil
+			}
+			return []string{r.PolicyID + sep + timeKey(r.StartDateTime)}
+		}},
+		{name: "due", values: func(r entitlement.Review) []string { return dueKey(r.DueDateTime) }},
+	},
+}
+
+var reviewDecisionsTable = &table[entitlement.ReviewDecision]{
+	name: "review_decisions", what: "review item",
+	id: func(d entitlement.ReviewDecision) string { return d.ID },
+	indexes: []index[entitlement.ReviewDecision]{
+		{name: "review", values: func(d entitlement.ReviewDecision) []string { return one(d.ReviewID) }},
+		{name: "pending", values: func(d entitlement.ReviewDecision) []string { return d.PendingFor() }},
+	},
+}
+
+var reviewSchedulesTable = &table[entitlement.ReviewSchedule]{
+	name: "review_schedules", what: "review schedule",
+	id: func(s entitlement.ReviewSchedule) string { return s.PolicyID },
+	indexes: []index[entitlement.ReviewSchedule]{
+		{name: "due", values: func(s entitlement.ReviewSchedule) []string { return []string{timeKey(s.NextDateTime)} }},
+	},
+}
+
 // tables lists every table, for the migrations that create their buckets.
 var tables = []interface{ buckets() [][]byte }{
 	usersTable, groupsTable, catalogsTable, resourcesTable, resourceRequestsTable, packagesTable,
 	policiesTable, orgsTable, requestsTable, assignmentsTable, assignmentRolesTable, auditTable, outboxTable,
-	guestBlocksTable, sessionsTable, mailTable,
+	guestBlocksTable, sessionsTable, mailTable, reviewsTable, reviewDecisionsTable, reviewSchedulesTable,
 }
 
 // itoa is strconv.Itoa, named for the version key.

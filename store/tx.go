@@ -37,6 +37,9 @@ func (t *tx) Outbox() entitlement.Outbox                   { return outbox{t.b} 
 func (t *tx) GuestBlocks() entitlement.GuestBlocks         { return guestBlocks{t.b} }
 func (t *tx) Sessions() entitlement.Sessions               { return sessions{t.b} }
 func (t *tx) Mail() entitlement.Mailbox                    { return mailbox{t.b} }
+func (t *tx) Reviews() entitlement.Reviews                 { return reviews{t.b} }
+func (t *tx) ReviewDecisions() entitlement.ReviewDecisions { return reviewDecisions{t.b} }
+func (t *tx) ReviewSchedules() entitlement.ReviewSchedules { return reviewSchedules{t.b} }
 
 func (t *tx) Settings() (entitlement.Settings, error) {
 	var s entitlement.Settings
@@ -603,3 +606,47 @@ func (s sessions) ExpiredBy(t time.Time, limit int) ([]entitlement.Session, erro
 }
 func (s sessions) Put(v entitlement.Session) error { return sessionsTable.put(s.b, v) }
 func (s sessions) Delete(id string) error          { return sessionsTable.delete(s.b, id) }
+
+type reviews struct{ b *bolt.Tx }
+
+func (r reviews) Get(id string) (entitlement.Review, error) { return reviewsTable.get(r.b, id) }
+func (r reviews) ByPackage(accessPackageID string, opt entitlement.ListOptions) (entitlement.Page[entitlement.Review], error) {
+	return reviewsTable.listBy(r.b, "package", accessPackageID, opt, nil)
+}
+func (r reviews) Occurrence(policyID string, start time.Time) (entitlement.Review, error) {
+	return reviewsTable.lookup(r.b, "occurrence", policyID+sep+timeKey(start))
+}
+func (r reviews) Due(t time.Time, limit int) ([]entitlement.Review, error) {
+	return reviewsTable.all(r.b, dueIDs(r.b, reviewsTable.index("due").bucket(reviewsTable.name), t, limit))
+}
+func (r reviews) Put(v entitlement.Review) error { return reviewsTable.put(r.b, v) }
+
+type reviewDecisions struct{ b *bolt.Tx }
+
+func (r reviewDecisions) Get(id string) (entitlement.ReviewDecision, error) {
+	return reviewDecisionsTable.get(r.b, id)
+}
+func (r reviewDecisions) ByReview(reviewID string, opt entitlement.ListOptions) (entitlement.Page[entitlement.ReviewDecision], error) {
+	return reviewDecisionsTable.listBy(r.b, "review", reviewID, opt, nil)
+}
+func (r reviewDecisions) Pending(reviewerID string, opt entitlement.ListOptions) (entitlement.Page[entitlement.ReviewDecision], error) {
+	return reviewDecisionsTable.listBy(r.b, "pending", reviewerID, opt, nil)
+}
+func (r reviewDecisions) Put(v entitlement.ReviewDecision) error {
+	return reviewDecisionsTable.put(r.b, v)
+}
+
+type reviewSchedules struct{ b *bolt.Tx }
+
+func (r reviewSchedules) Get(policyID string) (entitlement.ReviewSchedule, error) {
+	return reviewSchedulesTable.get(r.b, policyID)
+}
+func (r reviewSchedules) Due(t time.Time, limit int) ([]entitlement.ReviewSchedule, error) {
+	return reviewSchedulesTable.all(r.b, dueIDs(r.b, reviewSchedulesTable.index("due").bucket(reviewSchedulesTable.name), t, limit))
+}
+func (r reviewSchedules) Put(v entitlement.ReviewSchedule) error {
+	return reviewSchedulesTable.put(r.b, v)
+}
+func (r reviewSchedules) Delete(policyID string) error {
+	return reviewSchedulesTable.delete(r.b, policyID)
+}

@@ -13,6 +13,7 @@ const (
 	PackageTabPolicies    = "policies"
 	PackageTabAssignments = "assignments"
 	PackageTabRequests    = "requests"
+	PackageTabReviews     = "reviews"
 )
 
 // PackageProps is what every tab of an access package page shows.
@@ -39,6 +40,7 @@ func (p PackageProps) tabs() components.TabsProps {
 		t(PackageTabPolicies, "Policies ("+itoa(p.Policies)+")", p.URL()+"/policies"),
 		t(PackageTabAssignments, "Assignments", p.URL()+"/assignments"),
 		t(PackageTabRequests, "Requests", p.URL()+"/requests"),
+		t(PackageTabReviews, "Reviews", p.URL()+"/reviews"),
 	}}
 }
 

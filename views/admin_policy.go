@@ -92,6 +92,7 @@ type ReviewDraft struct {
 	Start        string                `json:"start,omitempty"` // 2006-01-02
 	Days         string                `json:"days"`
 	Reviewers    []entitlement.UserSet `json:"reviewers,omitempty"`
+	Undecided    string                `json:"undecided,omitempty"` // accessReviewTimeoutBehavior
 }
 
 // NewPolicyDraft is the draft a new policy starts from: directory members may request, their

@@ -106,13 +106,13 @@ func TestLayoutNavigation(t *testing.T) {
 		wantCurrent string
 		signedIn    bool
 	}{
-		{"member", signedIn, []string{"My access", "Approvals 4 waiting for you"}, "Approvals 4 waiting for you", true},
+		{"member", signedIn, []string{"My access", "Approvals 4 waiting for you", "Reviews"}, "Approvals 4 waiting for you", true},
 		{"administrator", func() views.Page {
 			p := signedIn()
 			p.Section = views.SectionAdmin
 			p.User.CanAdminister = true
 			return p
-		}, []string{"My access", "Approvals 4 waiting for you", "Admin"}, "Admin", true},
+		}, []string{"My access", "Approvals 4 waiting for you", "Reviews", "Admin"}, "Admin", true},
 		{"signed out", func() views.Page { return views.Page{Title: "Welcome"} }, nil, "", false},
 	}
 	for _, tt := range tests {

@@ -13,11 +13,12 @@ import (
 // Page is the per-request data every full page needs.
 type Page struct {
 	Title            string    // page title, shown in <title> as "<Title> · Steward"
-	Section          string    // "access", "approvals" or "admin": which top-nav item is current
+	Section          string    // "access", "approvals", "reviews" or "admin": which top-nav item is current
 	User             *PageUser // nil when signed out
 	CSRFToken        string
 	Flashes          []Flash
 	PendingApprovals int       // badge on the Approvals nav item
+	PendingReviews   int       // badge on the Reviews nav item
 	AdminNav         []NavItem // when non-empty, a left navigation for admin pages
 	Breadcrumbs      []NavItem
 }

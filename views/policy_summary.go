@@ -122,18 +122,19 @@ func PolicySummary(in entitlement.PolicyInput, names map[string]string) []Summar
 
 	var rev string
 	if r := in.AccessReviewSettings; r != nil && r.IsEnabled {
+		var ps []string
+		for _, u := range r.Reviewers {
+			ps = append(ps, userSetPhrase(u, names))
+		}
 		by := "the people who hold it"
-		if r.ReviewerType == entitlement.ReviewerReviewers {
-			var ps []string
-			for _, u := range r.Reviewers {
-				ps = append(ps, userSetPhrase(u, names))
-			}
+		switch r.ReviewerType {
+		case entitlement.ReviewerReviewers:
 			by = words.JoinAnd(ps)
+		case entitlement.ReviewerManager:
+			by = "each holder's manager (" + words.JoinOr(ps) + " for people without one)"
 		}
-		rev = fmt.Sprintf("Access is reviewed %s by %s; each review stays open %s.", recurrencePhrase(r.RecurrenceType), by, words.Plural(r.DurationInDays, "day", "days"))
-		if r.StartDateTime != nil {
-			rev += " The first review starts on " + FormatDate(*r.StartDateTime) + "."
-		}
+		rev = fmt.Sprintf("Access is reviewed %s by %s; each review stays open %s. %s %s", recurrencePhrase(r.RecurrenceType), by,
+			words.Plural(r.DurationInDays, "day", "days"), entitlement.DescribeReviewStart(*r), entitlement.DescribeUndecided(r.AccessReviewTimeoutBehavior))
 	} else {
 		rev = "Access is not reviewed periodically."
 	}

@@ -58,6 +58,11 @@ func (s *Server) routes() {
 	e.POST("/approvals/bulk", approvals.Bulk, requireUser)
 	e.GET("/approvals/:id", approvals.Show, requireUser)
 	e.POST("/approvals/:id/decide", approvals.Decide, requireUser)
+	reviews := handlers.Reviews{Base: s.base}
+	e.GET("/reviews", reviews.List, requireUser)
+	e.POST("/reviews/decide", reviews.Bulk, requireUser)
+	e.POST("/reviews/items/:id/decide", reviews.Decide, requireUser)
+	e.POST("/reviews/:id/accept", reviews.Accept, requireUser)
 
 	// Pages: Admin (administrators, catalog creators and catalog role holders). Every handler
 	// checks through the service what the person may see and do; people without any
@@ -109,6 +114,14 @@ func (s *Server) routes() {
 	admin.GET("/packages/:id/requests", adminAssignments.Requests)
 	admin.GET("/requests/:id/cancel", adminAssignments.CancelForm)
 	admin.POST("/requests/:id/cancel", adminAssignments.Cancel)
+	adminReviews := handlers.AdminReviews{Base: s.base}
+	admin.GET("/packages/:id/reviews", adminReviews.PackageList)
+	admin.GET("/packages/:id/reviews/new", adminReviews.NewForPackage)
+	admin.POST("/packages/:id/reviews/new", adminReviews.StartForPackage)
+	admin.GET("/catalogs/:id/reviews/new", adminReviews.NewForCatalog)
+	admin.POST("/catalogs/:id/reviews/new", adminReviews.StartForCatalog)
+	admin.GET("/reviews/:id", adminReviews.Show)
+	admin.GET("/reviews/:id/export.csv", adminReviews.ExportCSV)
 	adminAudit := handlers.AdminAudit{Base: s.base}
 	admin.GET("/audit", adminAudit.List)
 	admin.GET("/audit/export.csv", adminAudit.ExportCSV)

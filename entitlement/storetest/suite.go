@@ -43,6 +43,9 @@ func suite() []iface {
 		{"GuestBlocks", guestBlockCases},
 		{"Sessions", sessionCases},
 		{"Mail", mailCases},
+		{"Reviews", reviewCases},
+		{"ReviewDecisions", reviewDecisionCases},
+		{"ReviewSchedules", reviewScheduleCases},
 	}
 }
 
