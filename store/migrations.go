@@ -89,6 +89,16 @@ var migrations = []migration{
 		}
 		return outboxTable.reindex(tx)
 	}},
+	// Versions 11 and 12 belong to access reviews and portal requests, on their own branches.
+	{13, "index users and groups by their directory source's external id", func(tx *bolt.Tx) error {
+		// No record had an external id before, so the new indexes start empty.
+		for _, n := range [][]byte{usersTable.index("external").bucket(usersTable.name), groupsTable.index("external").bucket(groupsTable.name)} {
+			if _, err := tx.CreateBucketIfNotExists(n); err != nil {
+				return fmt.Errorf("create bucket %s: %w", n, err)
+			}
+		}
+		return nil
+	}},
 }
 
 // sourceMemberships gives every membership of schema 5 (a key with no value) its source. A

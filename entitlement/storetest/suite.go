@@ -43,6 +43,7 @@ func suite() []iface {
 		{"GuestBlocks", guestBlockCases},
 		{"Sessions", sessionCases},
 		{"Mail", mailCases},
+		{"External", externalCases},
 	}
 }
 
