@@ -764,3 +764,75 @@ func (s *Service) SyncDeleteGroup(ctx context.Context, id string) error {
 		return s.audit(tx, p, "group.delete", "group", g.ID, g.DisplayName, "deleted group "+g.DisplayName+" (removed at "+SourceName(ag.Source)+")")
 	})
 }
+
+// SyncUserFilter narrows the people a source lists: by user name (its e-mail index) or external
+// id (its index); empty fields match everyone.
+type SyncUserFilter struct {
+	UserName   string
+	ExternalID string
+}
+
+// SyncedUsers lists the people the agent's source keeps, in name order.
+func (s *Service) SyncedUsers(ctx context.Context, f SyncUserFilter) ([]User, error) {
+	var out []User
+	err := s.syncRead(ctx, func(tx Tx, ag SyncAgent) error {
+		var cands []User
+		switch {
+		case f.ExternalID != "":
+			u, err := tx.Users().ByExternalID(ag.Source, f.ExternalID)
+			if err != nil && !isNotFound(err) {
+				return fmt.Errorf("find user: %w", err)
+			}
+			if err == nil {
+				cands = []User{u}
+			}
+		case f.UserName != "":
+			u, err := tx.Users().ByEmail(f.UserName)
+			if err != nil && !isNotFound(err) {
+				return fmt.Errorf("find user: %w", err)
+			}
+			if err == nil {
+				cands = []User{u}
+			}
+		default:
+			var err error
+			if cands, err = CollectAll(tx.Users().List); err != nil {
+				return fmt.Errorf("list users: %w", err)
+			}
+		}
+		for _, u := range cands {
+			if u.Source != ag.Source || u.RemovedAtSource ||
+				(f.UserName != "" && !strings.EqualFold(u.Email, f.UserName)) ||
+				(f.ExternalID != "" && u.ExternalID != f.ExternalID) {
+				continue
+			}
+			out = append(out, u)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// SyncedGroups lists the groups the agent's source keeps, in name order, or the one named.
+func (s *Service) SyncedGroups(ctx context.Context, displayName string) ([]Group, error) {
+	var out []Group
+	err := s.syncRead(ctx, func(tx Tx, ag SyncAgent) error {
+		var cands []Group
+		var err error
+		if displayName != "" {
+			cands, err = tx.Groups().ByName(displayName)
+		} else {
+			cands, err = CollectAll(tx.Groups().List)
+		}
+		if err != nil {
+			return fmt.Errorf("list groups: %w", err)
+		}
+		for _, g := range cands {
+			if g.Source == ag.Source && !g.RemovedAtSource {
+				out = append(out, g)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
