@@ -124,13 +124,13 @@ func badRequest(_ echo.Context, typ, format string, args ...any) error {
 // ServiceProviderConfig says what this server supports.
 func (h SCIM) ServiceProviderConfig(c echo.Context) error {
 	return writeJSON(c, http.StatusOK, map[string]any{
-		"schemas":          []string{"urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"},
-		"patch":            map[string]bool{"supported": true},
-		"bulk":             map[string]any{"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
-		"filter":           map[string]any{"supported": true, "maxResults": maxCount},
-		"changePassword":   map[string]bool{"supported": false},
-		"sort":             map[string]bool{"supported": false},
-		"etag":             map[string]bool{"supported": false},
+		"schemas":        []string{"urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"},
+		"patch":          map[string]bool{"supported": true},
+		"bulk":           map[string]any{"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
+		"filter":         map[string]any{"supported": true, "maxResults": maxCount},
+		"changePassword": map[string]bool{"supported": false},
+		"sort":           map[string]bool{"supported": false},
+		"etag":           map[string]bool{"supported": false},
 		"authenticationSchemes": []map[string]any{{
 			"type": "oauthbearertoken", "name": "Bearer token", "description": "A SCIM token an administrator makes on Steward's settings page", "primary": true,
 		}},
