@@ -2,6 +2,7 @@ package entitlement_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -40,7 +41,7 @@ func auditOf(t *testing.T, e *entitlementtest.Env, objectID string) []string {
 func TestSyncNeedsAnAgent(t *testing.T) {
 	e := entitlementtest.New(t)
 	admin := e.User("Admin")
-	if _, _, err := e.Svc.SyncUser(entitlementtest.AsAdmin(admin), entitlement.SyncUserInput{UserName: "x@corp.example", Active: true}); err != entitlement.ErrUnauthorized {
+	if _, _, err := e.Svc.SyncUser(entitlementtest.AsAdmin(admin), entitlement.SyncUserInput{UserName: "x@corp.example", Active: true}); !errors.Is(err, entitlement.ErrUnauthorized) {
 		t.Fatalf("sync as a signed-in admin: err = %v, want ErrUnauthorized", err)
 	}
 }
