@@ -150,6 +150,8 @@ type Settings struct {
 	DaysUntilExternalUserDeletedAfterBlocked int    `json:"daysUntilExternalUserDeletedAfterBlocked"`
 	// CatalogCreators are users and groups, besides administrators, who may create catalogs.
 	CatalogCreators []Sponsor `json:"catalogCreators,omitempty"`
+	// SCIMTokens are the bearer tokens of the identity providers that provision over SCIM.
+	SCIMTokens []SCIMToken `json:"scimTokens,omitempty"`
 }
 
 // DefaultSettings are the settings of a new store.

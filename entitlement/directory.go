@@ -32,10 +32,26 @@ type User struct {
 	CreatedDateTime         time.Time  `json:"createdDateTime"`
 	ModifiedDateTime        time.Time  `json:"modifiedDateTime"`
 	LastSignInDateTime      *time.Time `json:"lastSignInDateTime,omitempty"`
+	// Source is where the record came from and ExternalID its id there (a SCIM externalId, an
+	// LDAP DN). Records written before sources were recorded have neither: they came from a
+	// sign-in, the portal or a CSV import, and the portal edits them.
+	Source         string `json:"source,omitempty"`
+	ExternalID     string `json:"externalId,omitempty"`
+	EmployeeNumber string `json:"employeeNumber,omitempty"`
+	// LeftDateTime is when the directory source said the person left (removed or deactivated);
+	// sync blocked them then and lifts only its own block when they come back.
+	LeftDateTime *time.Time `json:"leftDateTime,omitempty"`
+	// RemovedAtSource marks a leaver the source deleted: the record stays, blocked, for the
+	// audit trail, but the source no longer sees it.
+	RemovedAtSource bool `json:"removedAtSource,omitempty"`
 	// NotificationPreferences are the optional messages the user turned off; records written
 	// before they existed have none, which means everything is on.
 	NotificationPreferences NotificationPreferences `json:"notificationPreferences,omitzero"`
 }
+
+// IsSynced reports whether a directory source owns the record, which makes it read-only in the
+// portal.
+func (u User) IsSynced() bool { return IsSyncSource(u.Source) }
 
 // IsGuest reports whether the user is an external (guest) user.
 func (u User) IsGuest() bool { return u.UserType == UserTypeGuest }
@@ -56,12 +72,47 @@ type Group struct {
 	Description      string    `json:"description,omitempty"`
 	CreatedDateTime  time.Time `json:"createdDateTime"`
 	ModifiedDateTime time.Time `json:"modifiedDateTime"`
+	// Source and ExternalID are as for User.
+	Source     string `json:"source,omitempty"`
+	ExternalID string `json:"externalId,omitempty"`
+	// RemovedAtSource marks a group the source deleted that Steward keeps because a catalog or
+	// a policy still names it.
+	RemovedAtSource bool `json:"removedAtSource,omitempty"`
+}
+
+// IsSynced reports whether a directory source owns the group.
+func (g Group) IsSynced() bool { return IsSyncSource(g.Source) }
+
+// Sources of directory records.
+const (
+	SourceSignIn = "signIn"
+	SourceCSV    = "csv"
+	SourceSCIM   = "scim"
+	SourceLDAP   = "ldap"
+)
+
+// IsSyncSource reports whether records from the source are kept by directory sync.
+func IsSyncSource(source string) bool { return source == SourceSCIM || source == SourceLDAP }
+
+// SourceName names a record's source for people: "SCIM provisioning", "LDAP".
+func SourceName(source string) string {
+	switch source {
+	case SourceSCIM:
+		return "SCIM provisioning"
+	case SourceLDAP:
+		return "the LDAP directory"
+	case SourceSignIn:
+		return "sign-in"
+	case SourceCSV:
+		return "a CSV import"
+	}
+	return "Steward"
 }
 
 // MemberSources is the set of reasons a user is in a group. A membership lasts while any source
 // remains, so that ending an access package never takes away a membership an administrator gave,
-// and removing that direct membership leaves one a package still grants. Directory sync will add
-// a source of its own.
+// removing that direct membership leaves one a package still grants, and directory sync takes
+// away only the memberships it made.
 type MemberSources uint8
 
 // Sources of a group membership.
@@ -70,6 +121,8 @@ const (
 	MemberDirect MemberSources = 1 << iota
 	// MemberGranted: an access package assignment grants the group's membership role.
 	MemberGranted
+	// MemberSynced: the directory source (SCIM or LDAP) says the person is a member.
+	MemberSynced
 )
 
 // Has reports whether every source in o is in m.
@@ -80,6 +133,8 @@ const (
 	CodeAlreadyMember     = "alreadyMember"
 	CodeNotMember         = "notMember"
 	CodeMembershipGranted = "membershipGranted"
+	CodeMembershipSynced  = "membershipSynced"
+	CodeSyncedRecord      = "syncedRecord"
 )
 
 // GroupMember is one member of a group with why they are one: directly, and through which

@@ -95,6 +95,9 @@ func (s *Service) UpdateUser(ctx context.Context, id string, in UserInput) (User
 		if err != nil {
 			return err
 		}
+		if u.IsSynced() {
+			return syncedRecord(u.Label(), u.Source)
+		}
 		if err := in.validate(); err != nil {
 			return err
 		}
@@ -180,6 +183,12 @@ func checkUserRefs(tx Tx, in *UserInput, selfID string) error {
 		}
 	}
 	return f.err("invalidUser")
+}
+
+// syncedRecord refuses a portal change to a record that a directory source keeps: the next
+// sync would undo it.
+func syncedRecord(name, source string) error {
+	return conflict(CodeSyncedRecord, "%s comes from %s and is read-only here; change it there", name, SourceName(source))
 }
 
 // reportsTo reports whether u's management chain reaches the user with id target.
@@ -333,6 +342,9 @@ func (s *Service) UpdateGroup(ctx context.Context, id string, in GroupInput) (Gr
 		if err != nil {
 			return err
 		}
+		if g.IsSynced() {
+			return syncedRecord(g.DisplayName, g.Source)
+		}
 		if err := in.validate(); err != nil {
 			return err
 		}
@@ -367,6 +379,9 @@ func (s *Service) DeleteGroup(ctx context.Context, id string) error {
 		g, err := getGroup(tx, id)
 		if err != nil {
 			return err
+		}
+		if g.IsSynced() && !g.RemovedAtSource {
+			return syncedRecord(g.DisplayName, g.Source)
 		}
 		resIDs, err := tx.Resources().IDsByOrigin(OriginGroup, id)
 		if err != nil {
@@ -583,6 +598,10 @@ func (s *Service) RemoveGroupMember(ctx context.Context, groupID, userID string)
 		grants, err := membershipGrants(tx, groupID, userID)
 		if err != nil {
 			return err
+		}
+		if !had.Has(MemberDirect) && had.Has(MemberSynced) {
+			return conflict(CodeMembershipSynced, "%s is a member of %s because %s says so; change the membership there",
+				u.Label(), g.DisplayName, SourceName(g.Source))
 		}
 		if !had.Has(MemberDirect) {
 			return conflict(CodeMembershipGranted, "%s is a member of %s through %s, not directly; remove that access to end the membership",

@@ -208,7 +208,9 @@ func (s *Service) ImportUsers(ctx context.Context, r io.Reader) (ImportReport, e
 					}
 				}
 			}
-			if u, err := tx.Users().ByEmail(in.Email); err == nil {
+			if u, err := tx.Users().ByEmail(in.Email); err == nil && u.IsSynced() {
+				rep.Errors = append(rep.Errors, RowError{Row: row.line, Field: "mail", Message: fmt.Sprintf("%s comes from %s; change them there", u.Label(), SourceName(u.Source))})
+			} else if err == nil {
 				pl.existing = &u
 				in.ConnectedOrganizationID = u.ConnectedOrganizationID
 				if in.UserType == "" {
@@ -330,7 +332,7 @@ func (s *Service) ImportUsers(ctx context.Context, r io.Reader) (ImportReport, e
 				}
 			}
 			if pl.existing == nil {
-				u := User{ID: ids[in.Email], AccountEnabled: true, CreatedDateTime: now, ModifiedDateTime: now}
+				u := User{ID: ids[in.Email], AccountEnabled: true, CreatedDateTime: now, ModifiedDateTime: now, Source: SourceCSV}
 				applyUserInput(&u, in)
 				if err := tx.Users().Put(u); err != nil {
 					return fmt.Errorf("import user on line %d: %w", pl.row.line, err)
@@ -454,7 +456,7 @@ func (s *Service) ImportGroups(ctx context.Context, r io.Reader) (ImportReport, 
 			var g Group
 			changed := false
 			if pl.existing == nil {
-				g = Group{ID: NewID(), DisplayName: pl.name, Description: pl.description, CreatedDateTime: now, ModifiedDateTime: now}
+				g = Group{ID: NewID(), DisplayName: pl.name, Description: pl.description, CreatedDateTime: now, ModifiedDateTime: now, Source: SourceCSV}
 				if err := tx.Groups().Put(g); err != nil {
 					return fmt.Errorf("import group %s: %w", g.DisplayName, err)
 				}

@@ -90,6 +90,9 @@ type RequestorSettings struct {
 	ScopeType         string    `json:"scopeType"`
 	AcceptRequests    bool      `json:"acceptRequests"`
 	AllowedRequestors []UserSet `json:"allowedRequestors"`
+	// RemoveWhenOutOfScope removes the access of holders who leave the policy's scope (a group
+	// membership ending at the directory source); off, they keep it but cannot extend it.
+	RemoveWhenOutOfScope bool `json:"removeAccessWhenOutOfScope,omitempty"`
 }
 
 // ApprovalSettings says whether and how requests are approved.

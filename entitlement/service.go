@@ -88,7 +88,7 @@ func (s *Service) audit(tx Tx, p Principal, action, objectType, objectID, object
 		ID: NewID(), At: s.now(), ActorID: p.UserID, ActorName: p.Name,
 		Action: action, ObjectType: objectType, ObjectID: objectID, ObjectName: objectName, Summary: summary,
 	}
-	if p.UserID == "" {
+	if e.ActorName == "" {
 		e.ActorName = "Steward"
 	}
 	if err := tx.Audit().Append(e); err != nil {

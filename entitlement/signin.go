@@ -52,7 +52,7 @@ func (s *Service) SignIn(ctx context.Context, c Claims) (User, error) {
 			u, err = tx.Users().ByEmail(c.Email)
 			if isNotFound(err) {
 				created = true
-				u = User{ID: NewID(), UserType: UserTypeMember, AccountEnabled: true, CreatedDateTime: now}
+				u = User{ID: NewID(), UserType: UserTypeMember, AccountEnabled: true, CreatedDateTime: now, Source: SourceSignIn}
 				err = nil
 			} else if err == nil && u.Subject != "" && u.Issuer == c.Issuer {
 				// The e-mail belongs to someone who signs in with another account of this very

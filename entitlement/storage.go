@@ -83,6 +83,8 @@ type Users interface {
 	Get(id string) (User, error)
 	ByEmail(email string) (User, error)
 	BySubject(issuer, subject string) (User, error)
+	// ByExternalID finds the user a directory source knows by the external id.
+	ByExternalID(source, externalID string) (User, error)
 	List(opt ListOptions) (Page[User], error)
 	Reports(managerID string) ([]User, error)
 	Put(u User) error
@@ -93,6 +95,8 @@ type Users interface {
 type Groups interface {
 	Get(id string) (Group, error)
 	List(opt ListOptions) (Page[Group], error)
+	// ByExternalID finds the group a directory source knows by the external id.
+	ByExternalID(source, externalID string) (Group, error)
 	Put(g Group) error
 	Delete(id string) error
 	// AddMember adds sources to the user's membership of the group, making them a member if they

@@ -24,9 +24,11 @@
 //	  users_by_search            <token>\x00<lower name>\x00<id>      name words and e-mail prefix search
 //	  users_by_manager           <managerId>\x00<id>
 //	  users_by_org               <connectedOrganizationId>\x00<id>
+//	  users_by_external          <source>\x00<externalId> → <id>     unique   (v13) records a directory source keeps
 //	groups                       <id> → Group
 //	  groups_by_name, groups_by_search
-//	group_members                <groupId>\x00<userId> → {"direct","granted"}   (v6) why they are a member
+//	  groups_by_external         <source>\x00<externalId> → <id>     unique   (v13)
+//	group_members                <groupId>\x00<userId> → {"direct","granted","synced"}   (v6; "synced" v13) why they are a member
 //	user_groups                  <userId>\x00<groupId>               groups by member
 //	catalogs                     <id> → Catalog (with its role members)
 //	  catalogs_by_name, catalogs_by_search

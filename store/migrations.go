@@ -93,6 +93,16 @@ var migrations = []migration{
 	{11, "create the access review buckets and schedule the reviews of policies that have them", func(tx *bolt.Tx) error {
 		return scheduleReviews(tx, time.Now())
 	}},
+	// Version 12 belongs to portal requests, on its own branch.
+	{13, "index users and groups by their directory source's external id", func(tx *bolt.Tx) error {
+		// No record had an external id before, so the new indexes start empty.
+		for _, n := range [][]byte{usersTable.index("external").bucket(usersTable.name), groupsTable.index("external").bucket(groupsTable.name)} {
+			if _, err := tx.CreateBucketIfNotExists(n); err != nil {
+				return fmt.Errorf("create bucket %s: %w", n, err)
+			}
+		}
+		return nil
+	}},
 }
 
 // scheduleReviews creates the buckets of reviews, their items and schedules, and gives every

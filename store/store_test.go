@@ -322,3 +322,42 @@ func TestSecretIsCreatedOnce(t *testing.T) {
 		t.Errorf("secret changed or generated %d times", calls)
 	}
 }
+
+func TestMigration13IndexesExternalIDs(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "steward.db")
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Turn the file back into version 10, before the external-id indexes.
+	if err := s.db.Update(func(tx *bolt.Tx) error {
+		for _, name := range []string{"users_by_external", "groups_by_external"} {
+			if err := tx.DeleteBucket([]byte(name)); err != nil {
+				return err
+			}
+		}
+		return tx.Bucket(bucketMeta).Put(keySchemaVersion, []byte("10"))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s, err = Open(path)
+	if err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	defer s.Close()
+	u := testUser("Grace Hopper", "grace@example.com")
+	u.Source, u.ExternalID = entitlement.SourceSCIM, "g-1"
+	if err := s.Update(ctx, func(tx entitlement.Tx) error { return tx.Users().Put(u) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.View(ctx, func(tx entitlement.Tx) error {
+		got, err := tx.Users().ByExternalID(entitlement.SourceSCIM, "g-1")
+		if err == nil && got.ID != u.ID {
+			t.Errorf("ByExternalID = %q", got.ID)
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -34,7 +34,16 @@ var usersTable = &table[entitlement.User]{
 		{name: "search", values: func(u entitlement.User) []string { return searchKeys(u.Label(), u.DisplayName, u.Email) }},
 		{name: "manager", values: func(u entitlement.User) []string { return one(u.ManagerID) }},
 		{name: "org", values: func(u entitlement.User) []string { return one(u.ConnectedOrganizationID) }},
+		{name: "external", unique: true, values: func(u entitlement.User) []string { return externalKey(u.Source, u.ExternalID) }},
 	},
+}
+
+// externalKey is a synced record's key in its source, none for a record without an external id.
+func externalKey(source, externalID string) []string {
+	if externalID == "" {
+		return nil
+	}
+	return []string{source + sep + externalID}
 }
 
 var groupsTable = &table[entitlement.Group]{
@@ -43,6 +52,7 @@ var groupsTable = &table[entitlement.Group]{
 	indexes: []index[entitlement.Group]{
 		{name: "name", values: func(g entitlement.Group) []string { return nameKey(g.DisplayName) }},
 		{name: "search", values: func(g entitlement.Group) []string { return searchKeys(g.DisplayName, g.DisplayName) }},
+		{name: "external", unique: true, values: func(g entitlement.Group) []string { return externalKey(g.Source, g.ExternalID) }},
 	},
 }
 

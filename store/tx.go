@@ -70,6 +70,9 @@ func (u users) ByEmail(email string) (entitlement.User, error) {
 func (u users) BySubject(issuer, subject string) (entitlement.User, error) {
 	return usersTable.lookup(u.b, "subject", issuer+sep+subject)
 }
+func (u users) ByExternalID(source, externalID string) (entitlement.User, error) {
+	return usersTable.lookup(u.b, "external", source+sep+externalID)
+}
 func (u users) List(opt entitlement.ListOptions) (entitlement.Page[entitlement.User], error) {
 	return usersTable.list(u.b, opt, nil)
 }
@@ -92,6 +95,9 @@ type groups struct{ b *bolt.Tx }
 const allSources = ^entitlement.MemberSources(0)
 
 func (g groups) Get(id string) (entitlement.Group, error) { return groupsTable.get(g.b, id) }
+func (g groups) ByExternalID(source, externalID string) (entitlement.Group, error) {
+	return groupsTable.lookup(g.b, "external", source+sep+externalID)
+}
 func (g groups) List(opt entitlement.ListOptions) (entitlement.Page[entitlement.Group], error) {
 	return groupsTable.list(g.b, opt, nil)
 }
@@ -161,10 +167,11 @@ func (g groups) putMembership(groupID, userID string, sources entitlement.Member
 type membership struct {
 	Direct  bool `json:"direct,omitempty"`
 	Granted bool `json:"granted,omitempty"`
+	Synced  bool `json:"synced,omitempty"`
 }
 
 func membershipOf(s entitlement.MemberSources) membership {
-	return membership{Direct: s.Has(entitlement.MemberDirect), Granted: s.Has(entitlement.MemberGranted)}
+	return membership{Direct: s.Has(entitlement.MemberDirect), Granted: s.Has(entitlement.MemberGranted), Synced: s.Has(entitlement.MemberSynced)}
 }
 
 func (m membership) sources() entitlement.MemberSources {
@@ -174,6 +181,9 @@ func (m membership) sources() entitlement.MemberSources {
 	}
 	if m.Granted {
 		s |= entitlement.MemberGranted
+	}
+	if m.Synced {
+		s |= entitlement.MemberSynced
 	}
 	return s
 }

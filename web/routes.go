@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+	"github.com/stewardhq/steward/directory"
 	"github.com/stewardhq/steward/entitlement"
 	"github.com/stewardhq/steward/handlers"
 	"github.com/stewardhq/steward/static"
@@ -32,6 +33,10 @@ func (s *Server) routes() {
 	if s.cfg.DemoIdP != nil {
 		e.Any("/idp/*", echo.WrapHandler(http.StripPrefix("/idp", s.cfg.DemoIdP)))
 	}
+
+	// SCIM provisioning: its own server with bearer tokens, no cookies, no CSRF and SCIM-shaped
+	// errors, mounted beside the portal rather than inside its route table.
+	e.Any(scimPrefix+"*", echo.WrapHandler(http.StripPrefix(strings.TrimSuffix(scimPrefix, "/"), newSCIM(s.deps.Service))))
 
 	// Sign-in.
 	e.GET("/login", s.rp.login)
@@ -204,4 +209,32 @@ func (s *Server) metrics(h http.Handler) echo.HandlerFunc {
 		h.ServeHTTP(c.Response(), c.Request())
 		return nil
 	}
+}
+
+// scimPrefix is where the SCIM 2.0 server answers.
+const scimPrefix = "/scim/v2/"
+
+// newSCIM builds the SCIM server: one route group, its bearer-token check and its error shape.
+func newSCIM(svc *entitlement.Service) *echo.Echo {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	h := directory.SCIM{Svc: svc}
+	e.HTTPErrorHandler = directory.ErrorHandler
+	g := e.Group("", h.Authenticate)
+	g.GET("/ServiceProviderConfig", h.ServiceProviderConfig)
+	g.GET("/ResourceTypes", h.ResourceTypes)
+	g.GET("/Schemas", h.Schemas)
+	g.POST("/Users", h.CreateUser)
+	g.GET("/Users", h.ListUsers)
+	g.GET("/Users/:id", h.GetUser)
+	g.PUT("/Users/:id", h.ReplaceUser)
+	g.PATCH("/Users/:id", h.PatchUser)
+	g.DELETE("/Users/:id", h.DeleteUser)
+	g.POST("/Groups", h.CreateGroup)
+	g.GET("/Groups", h.ListGroups)
+	g.GET("/Groups/:id", h.GetGroup)
+	g.PUT("/Groups/:id", h.ReplaceGroup)
+	g.PATCH("/Groups/:id", h.PatchGroup)
+	g.DELETE("/Groups/:id", h.DeleteGroup)
+	return e
 }

@@ -46,6 +46,7 @@ func suite() []iface {
 		{"Reviews", reviewCases},
 		{"ReviewDecisions", reviewDecisionCases},
 		{"ReviewSchedules", reviewScheduleCases},
+		{"External", externalCases},
 	}
 }
 
