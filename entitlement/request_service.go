@@ -671,7 +671,10 @@ func packageForReaders(tx Tx, p Principal, packageID string) (AccessPackage, err
 	return pkg, nil
 }
 
-// PackageAssignments lists a package's assignments, for readers of its catalog.
+// PackageAssignments lists a package's assignments, oldest first, for readers of its catalog.
+// A search (opt.Search) keeps the assignments of the people whose name or e-mail it finds; it
+// goes through the user search index and the package-and-person index, so its cost follows the
+// people found, not the size of the package.
 func (s *Service) PackageAssignments(ctx context.Context, packageID string, f AssignmentFilter, opt ListOptions) (Page[Assignment], error) {
 	p, err := principal(ctx)
 	if err != nil {
@@ -682,13 +685,23 @@ func (s *Service) PackageAssignments(ctx context.Context, packageID string, f As
 		if _, err := packageForReaders(tx, p, packageID); err != nil {
 			return err
 		}
-		out, err = tx.Assignments().ByPackage(packageID, f, opt)
+		if SearchKey(opt.Search) == "" {
+			out, err = tx.Assignments().ByPackage(packageID, f, opt)
+			return err
+		}
+		people, err := tx.Users().IDsMatching(opt.Search)
+		if err != nil {
+			return fmt.Errorf("search assignments: %w", err)
+		}
+		out, err = tx.Assignments().ByPackageAndTargets(packageID, people, f, opt)
 		return err
 	})
 	return out, err
 }
 
-// PackageRequests lists a package's requests, for readers of its catalog.
+// PackageRequests lists a package's requests, oldest first, for readers of its catalog. A
+// search (opt.Search) keeps the requests for the people whose name or e-mail it finds, through
+// indexes as PackageAssignments does.
 func (s *Service) PackageRequests(ctx context.Context, packageID string, f RequestFilter, opt ListOptions) (Page[Request], error) {
 	p, err := principal(ctx)
 	if err != nil {
@@ -699,7 +712,15 @@ func (s *Service) PackageRequests(ctx context.Context, packageID string, f Reque
 		if _, err := packageForReaders(tx, p, packageID); err != nil {
 			return err
 		}
-		out, err = tx.Requests().ByPackage(packageID, f, opt)
+		if SearchKey(opt.Search) == "" {
+			out, err = tx.Requests().ByPackage(packageID, f, opt)
+			return err
+		}
+		people, err := tx.Users().IDsMatching(opt.Search)
+		if err != nil {
+			return fmt.Errorf("search requests: %w", err)
+		}
+		out, err = tx.Requests().ByPackageAndTargets(packageID, people, f, opt)
 		return err
 	})
 	return out, err

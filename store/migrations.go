@@ -89,6 +89,12 @@ var migrations = []migration{
 		}
 		return outboxTable.reindex(tx)
 	}},
+	{12, "index requests and assignments by package and person, so that a package's lists are searched by person without reading them whole", func(tx *bolt.Tx) error {
+		if err := requestsTable.buildIndex(tx, "package_target"); err != nil {
+			return err
+		}
+		return assignmentsTable.buildIndex(tx, "package_target")
+	}},
 }
 
 // sourceMemberships gives every membership of schema 5 (a key with no value) its source. A
