@@ -66,8 +66,8 @@ type PolicyDraft struct {
 
 	Justification bool            `json:"justification"` // the requestor must say why
 	Questions     []QuestionDraft `json:"questions,omitempty"`
-	StageCount    int          `json:"stageCount"`    // 0 = no approval
-	Stages        []StageDraft `json:"stages"`        // always MaxApprovalStages long, so fewer stages and back keeps the rest
+	StageCount    int             `json:"stageCount"` // 0 = no approval
+	Stages        []StageDraft    `json:"stages"`     // always MaxApprovalStages long, so fewer stages and back keeps the rest
 
 	Lifecycle         string `json:"lifecycle"` // LifecycleDays, LifecycleDate or LifecycleNone
 	Days              string `json:"days,omitempty"`
