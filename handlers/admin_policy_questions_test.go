@@ -19,7 +19,7 @@ func TestWizardQuestionsAndOnBehalf(t *testing.T) {
 		}
 	}
 	readStep(&d, views.StepApproval, url.Values{
-		"stages": {"0"},
+		"stages":  {"0"},
 		"q0_text": {" Cost center? "}, "q0_required": {"on"},
 		"q1_text": {"Office?"}, "q1_choices": {"Berlin\r\n\r\n Lisbon \n"},
 		"q2_text": {"Gone soon"},
