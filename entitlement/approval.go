@@ -216,9 +216,20 @@ func allMembers(tx Tx, groupID string) ([]string, error) {
 // policy now: the resolved people, whether backups stand in and why. Only callers who may request
 // through the policy, and readers of its catalog, get an answer; others get ErrNotFound.
 func (s *Service) PreviewApprovers(ctx context.Context, policyID string) ([]StagePreview, error) {
+	return s.PreviewApproversFor(ctx, policyID, "")
+}
+
+// PreviewApproversFor is PreviewApprovers for a request the caller would make for the target:
+// the approvers are resolved for the target (their manager, their organization's sponsors) and
+// are neither the caller nor the target. Besides readers of the catalog, only callers who may
+// request for the target through the policy get an answer.
+func (s *Service) PreviewApproversFor(ctx context.Context, policyID, targetID string) ([]StagePreview, error) {
 	p, err := principal(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if targetID == "" {
+		targetID = p.UserID
 	}
 	var out []StagePreview
 	err = s.store.View(ctx, func(tx Tx) error {
@@ -228,9 +239,15 @@ func (s *Service) PreviewApprovers(ctx context.Context, policyID string) ([]Stag
 		} else if err != nil {
 			return err
 		}
-		subj, err := loadSubject(tx, p.UserID)
-		if err != nil {
+		subj, err := loadSubject(tx, targetID)
+		if isNotFound(err) && targetID != p.UserID {
+			return ruleError(ErrNotFound, "policyNotFound", "policy %q does not exist", policyID)
+		} else if err != nil {
 			return fmt.Errorf("preview approvers: %w", err)
+		}
+		acc, err := loadAccess(tx, p)
+		if err != nil {
+			return err
 		}
 		// The preview names people and their e-mail addresses: only for those who could request
 		// through the policy, and for those who manage or read its catalog. Others learn nothing,
@@ -239,19 +256,17 @@ func (s *Service) PreviewApprovers(ctx context.Context, policyID string) ([]Stag
 		if err != nil && !isNotFound(err) {
 			return fmt.Errorf("preview approvers: %w", err)
 		}
-		if err != nil || subj.checkRequestable(pol, cat) != nil {
-			acc, err := loadAccess(tx, p)
-			if err != nil {
-				return err
-			}
-			if !acc.canReadCatalog(pol.CatalogID) {
-				return ruleError(ErrNotFound, "policyNotFound", "policy %q does not exist", policyID)
-			}
+		mayRequest := err == nil && subj.checkRequestable(pol, cat) == nil
+		if targetID != p.UserID {
+			mayRequest = mayRequest && mayRequestFor(acc, pol, subj)
+		}
+		if !mayRequest && !acc.canReadCatalog(pol.CatalogID) {
+			return ruleError(ErrNotFound, "policyNotFound", "policy %q does not exist", policyID)
 		}
 		if !pol.IsApprovalRequired() {
 			return nil
 		}
-		exclude := []string{p.UserID}
+		exclude := []string{p.UserID, targetID}
 		for i, st := range pol.RequestApprovalSettings.ApprovalStages {
 			prim, err := resolveApprovers(tx, st.PrimaryApprovers, subj, exclude)
 			if err != nil {

@@ -53,6 +53,9 @@ const (
 	UserSetRequestorManager    = "requestorManager"
 	UserSetInternalSponsors    = "internalSponsors"
 	UserSetExternalSponsors    = "externalSponsors"
+	// UserSetTargetManager is the manager of the person a request is for, among those who may
+	// request on their behalf.
+	UserSetTargetManager = "targetManager"
 )
 
 // UserSet names a set of people: one user, a group's members, a connected organization's users,
@@ -78,6 +81,7 @@ type AssignmentPolicy struct {
 	RequestorSettings       RequestorSettings `json:"requestorSettings"`
 	RequestApprovalSettings ApprovalSettings  `json:"requestApprovalSettings"`
 	AccessReviewSettings    *ReviewSettings   `json:"accessReviewSettings"`
+	Questions               []Question        `json:"questions,omitempty"`
 	IsDenyPolicy            bool              `json:"isDenyPolicy"`
 	CreatedBy               string            `json:"createdBy"`
 	CreatedDateTime         time.Time         `json:"createdDateTime"`
@@ -93,6 +97,25 @@ type RequestorSettings struct {
 	// RemoveWhenOutOfScope removes the access of holders who leave the policy's scope (a group
 	// membership ending at the directory source); off, they keep it but cannot extend it.
 	RemoveWhenOutOfScope bool `json:"removeAccessWhenOutOfScope,omitempty"`
+	// EnableOnBehalfRequestorsToAddAccess lets people request for someone in the scope: the
+	// administrators and assignment managers of the catalog for anyone, and those named in
+	// OnBehalfRequestors (the target's manager) for the people they stand for. The scope is
+	// checked against the person who gets access, not the one who asks.
+	EnableOnBehalfRequestorsToAddAccess bool      `json:"enableOnBehalfRequestorsToAddAccess,omitempty"`
+	OnBehalfRequestors                  []UserSet `json:"onBehalfRequestors,omitempty"`
+}
+
+// ManagersMayRequestForReports reports whether a manager may request for their direct reports.
+func (rs RequestorSettings) ManagersMayRequestForReports() bool {
+	if !rs.EnableOnBehalfRequestorsToAddAccess {
+		return false
+	}
+	for _, u := range rs.OnBehalfRequestors {
+		if u.Type == UserSetTargetManager {
+			return true
+		}
+	}
+	return false
 }
 
 // ApprovalSettings says whether and how requests are approved.
@@ -191,6 +214,7 @@ type PolicyInput struct {
 	RequestorSettings       RequestorSettings
 	RequestApprovalSettings ApprovalSettings
 	AccessReviewSettings    *ReviewSettings
+	Questions               []Question
 }
 
 // validate checks a policy's internal consistency and returns one message per field. Field
@@ -254,6 +278,27 @@ func (in *PolicyInput) validate(now time.Time, ref func(*UserSet) error) error {
 	default:
 		f.add("requestorSettings.scopeType", "choose who may request")
 	}
+	if rs.EnableOnBehalfRequestorsToAddAccess {
+		if rs.ScopeType == ScopeNoSubjects {
+			f.add("requestorSettings.enableOnBehalfRequestorsToAddAccess", "nobody may get access through requests to this policy, so nobody can be requested for; choose who may request, or turn requests for others off")
+		}
+		for i := range rs.OnBehalfRequestors {
+			u := &rs.OnBehalfRequestors[i]
+			if u.Type != UserSetTargetManager {
+				f.add("requestorSettings.onBehalfRequestors", "%s cannot request for others; choose the managers of the people who get access", userSetKindLabel(u.Type))
+				continue
+			}
+			// Only direct reports: a manager's manager is not offered.
+			*u = UserSet{Type: UserSetTargetManager, ManagerLevel: 1}
+		}
+		if len(rs.OnBehalfRequestors) > 1 {
+			rs.OnBehalfRequestors = rs.OnBehalfRequestors[:1]
+		}
+	} else {
+		// Without requests for others the list means nothing; drop it rather than store a contradiction.
+		rs.OnBehalfRequestors = nil
+	}
+	checkQuestions(f, in.Questions)
 	external := rs.ScopeType == ScopeSpecificConnectedOrgSubjects || rs.ScopeType == ScopeAllConfiguredConnectedOrgs || rs.ScopeType == ScopeAllExternalSubjects
 
 	// Approval.
@@ -473,6 +518,8 @@ func userSetKindLabel(t string) string {
 		return "internal sponsors"
 	case UserSetExternalSponsors:
 		return "external sponsors"
+	case UserSetTargetManager:
+		return "the manager of the person who gets access"
 	}
 	return fmt.Sprintf("a user set of type %q", t)
 }

@@ -283,6 +283,7 @@ func applyPolicyInput(p *AssignmentPolicy, in PolicyInput) {
 		p.RequestApprovalSettings.ApprovalStages = []ApprovalStage{}
 	}
 	p.AccessReviewSettings = in.AccessReviewSettings
+	p.Questions = in.Questions
 }
 
 // policySummary is a one-line description of a policy's rules, for the audit log.
@@ -317,6 +318,14 @@ func (in PolicyInput) clone() PolicyInput {
 			st.PrimaryApprovers = cp(st.PrimaryApprovers)
 			st.EscalationApprovers = cp(st.EscalationApprovers)
 			out.RequestApprovalSettings.ApprovalStages[i] = st
+		}
+	}
+	out.RequestorSettings.OnBehalfRequestors = cp(in.RequestorSettings.OnBehalfRequestors)
+	if in.Questions != nil {
+		out.Questions = make([]Question, len(in.Questions))
+		for i, q := range in.Questions {
+			q.Choices = append([]AnswerChoice(nil), q.Choices...)
+			out.Questions[i] = q
 		}
 	}
 	if in.AccessReviewSettings != nil {

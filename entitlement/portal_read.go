@@ -3,6 +3,7 @@ package entitlement
 import (
 	"context"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -22,52 +23,111 @@ type PersonRef struct {
 // PackageOffer is what a package's page shows the signed-in person: the package and its
 // catalog, the policies they may request it through (empty when none), the roles it grants when
 // it shows them, the names of the groups and organizations the policies are open to, and what of
-// theirs already stands in the way of a new request.
+// theirs already stands in the way of a new request. When it is offered for someone else
+// (Target), the policies, the open request and the live assignment are that person's.
 type PackageOffer struct {
 	RequestablePackage
 	// Names maps the ids of the policies' allowed requestors (users, groups, connected
 	// organizations) to their names, for describing who a policy is for.
 	Names map[string]string
-	// OpenRequest is the caller's open request for the package, if any.
+	// OpenRequest is the caller's (or the target's) open request for the package, if any.
 	OpenRequest *Request
-	// LiveAssignment is the caller's live assignment of the package, if any.
+	// LiveAssignment is the caller's (or the target's) live assignment of the package, if any.
 	LiveAssignment *Assignment
+	// Target is the person the caller requests for; nil when they request for themselves.
+	Target *PersonRef
+	// Reports are the caller's direct reports, when a policy of the package lets managers request
+	// for them.
+	Reports []PersonRef
+	// ForAnyone tells that the caller may request the package for anyone a policy covers: they
+	// are an administrator or assignment manager of the catalog, and a policy takes requests on
+	// behalf of others.
+	ForAnyone bool
 }
 
 // PackageOffer returns the package as its page shows it to the caller. Hidden packages are
 // included (their link is how people reach them). A package that the caller may not request,
-// does not hold, has no open request for and whose catalog they may not read is reported as not
-// found, so that hidden packages do not leak.
+// for themselves or for others, does not hold, has no open request for and whose catalog they
+// may not read is reported as not found, so that hidden packages do not leak.
 func (s *Service) PackageOffer(ctx context.Context, packageID string) (PackageOffer, error) {
+	return s.PackageOfferFor(ctx, packageID, "")
+}
+
+// PackageOfferFor returns the package as its page shows it when the caller requests for someone
+// else: target is their user id, or their e-mail address when the caller may request for anyone.
+// The policies are those that cover the target and let the caller ask for them (none when no
+// policy does). An empty target, or the caller's own id, is PackageOffer. A person who is not the
+// caller's report, unless the caller may request for anyone, is not found (targetNotFound), so
+// that nobody learns who is in the directory.
+func (s *Service) PackageOfferFor(ctx context.Context, packageID, target string) (PackageOffer, error) {
 	p, err := principal(ctx)
 	if err != nil {
 		return PackageOffer{}, err
 	}
 	var out PackageOffer
 	err = s.store.View(ctx, func(tx Tx) error {
+		acc, err := loadAccess(tx, p)
+		if err != nil {
+			return err
+		}
 		pkg, cat, eligible, err := eligibleIn(tx, p.UserID, packageID)
 		if err != nil {
 			return err
 		}
+		pols, err := tx.Policies().ByPackage(pkg.ID)
+		if err != nil {
+			return err
+		}
 		out = PackageOffer{RequestablePackage: RequestablePackage{Package: pkg, Catalog: publicCatalog(cat), Policies: eligible}, Names: map[string]string{}}
-		if r, err := tx.Requests().Open(p.UserID, pkg.ID); err == nil {
+		managers := false
+		for _, pol := range pols {
+			if !pol.RequestorSettings.EnableOnBehalfRequestorsToAddAccess {
+				continue
+			}
+			managers = managers || pol.RequestorSettings.ManagersMayRequestForReports()
+			out.ForAnyone = out.ForAnyone || acc.canManageAssignments(cat.ID)
+		}
+		if managers {
+			reports, err := tx.Users().Reports(p.UserID)
+			if err != nil {
+				return err
+			}
+			for _, u := range reports {
+				if u.AccountEnabled {
+					out.Reports = append(out.Reports, PersonRef{ID: u.ID, Name: u.Label(), Email: u.Email})
+				}
+			}
+			slices.SortFunc(out.Reports, func(a, b PersonRef) int { return cmpString(a.Name, b.Name) })
+		}
+		whose := p.UserID
+		if target != "" && target != p.UserID && target != p.Email {
+			subj, err := s.offerTarget(tx, acc, target, out.ForAnyone)
+			if err != nil {
+				return err
+			}
+			out.Target = &PersonRef{ID: subj.user.ID, Name: subj.user.Label(), Email: subj.user.Email}
+			out.Policies = nil
+			for _, pol := range pols {
+				if mayRequestFor(acc, pol, subj) && subj.checkRequestable(pol, cat) == nil {
+					out.Policies = append(out.Policies, pol)
+				}
+			}
+			slices.SortFunc(out.Policies, func(a, b AssignmentPolicy) int { return cmpString(a.DisplayName, b.DisplayName) })
+			whose = subj.user.ID
+		}
+		if r, err := tx.Requests().Open(whose, pkg.ID); err == nil {
 			out.OpenRequest = &r
 		} else if !isNotFound(err) {
 			return err
 		}
-		if a, err := tx.Assignments().Live(p.UserID, pkg.ID); err == nil {
+		if a, err := tx.Assignments().Live(whose, pkg.ID); err == nil {
 			out.LiveAssignment = &a
 		} else if !isNotFound(err) {
 			return err
 		}
-		if len(out.Policies) == 0 && out.OpenRequest == nil && out.LiveAssignment == nil {
-			acc, err := loadAccess(tx, p)
-			if err != nil {
-				return err
-			}
-			if !acc.canReadCatalog(cat.ID) {
-				return ruleError(ErrNotFound, "accessPackageNotFound", "access package %q does not exist", packageID)
-			}
+		if out.Target == nil && len(out.Policies) == 0 && out.OpenRequest == nil && out.LiveAssignment == nil &&
+			len(out.Reports) == 0 && !out.ForAnyone && !acc.canReadCatalog(cat.ID) {
+			return ruleError(ErrNotFound, "accessPackageNotFound", "access package %q does not exist", packageID)
 		}
 		if pkg.IsRoleScopesVisible {
 			if out.Roles, err = grantedRoles(tx, pkg); err != nil {
@@ -85,6 +145,38 @@ func (s *Service) PackageOffer(ctx context.Context, packageID string) (PackageOf
 		return nil
 	})
 	return out, err
+}
+
+// offerTarget finds the person an offer is for. Only callers who may request for anyone may name
+// them by e-mail; the others choose among their reports, by id, and learn nothing of the rest.
+func (s *Service) offerTarget(tx Tx, acc *access, target string, forAnyone bool) (subject, error) {
+	notFound := ruleError(ErrNotFound, "targetNotFound", "nobody you can request for has this address")
+	id := target
+	if strings.Contains(target, "@") {
+		if !forAnyone {
+			return subject{}, notFound
+		}
+		u, err := tx.Users().ByEmail(target)
+		if isNotFound(err) {
+			return subject{}, ruleError(ErrNotFound, "targetNotFound", "nobody in the directory has the address %s", strings.TrimSpace(target))
+		} else if err != nil {
+			return subject{}, err
+		}
+		id = u.ID
+	}
+	subj, err := loadSubject(tx, id)
+	if isNotFound(err) {
+		return subj, notFound
+	} else if err != nil {
+		return subj, err
+	}
+	if !forAnyone && subj.user.ManagerID != acc.p.UserID {
+		return subject{}, notFound
+	}
+	if !subj.user.AccountEnabled {
+		return subj, ruleError(ErrConflict, "targetBlocked", "%s's account is blocked, so they cannot get access", subj.user.Label())
+	}
+	return subj, nil
 }
 
 // userSetName names the user, group or connected organization of a userSet, or says what kind

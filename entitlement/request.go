@@ -160,7 +160,10 @@ type Request struct {
 	RequestorID      string       `json:"requestorId"` // who asked; the target for self-service
 	AssignmentID     string       `json:"assignmentId,omitempty"`
 	Schedule         Schedule     `json:"schedule"`
-	Stages           []StageState `json:"stages,omitempty"`
+	// Answers are the requestor's answers to the policy's questions, each with the question as
+	// it was asked.
+	Answers []Answer     `json:"answers,omitempty"`
+	Stages  []StageState `json:"stages,omitempty"`
 	// PolicyStages is the policy's approval stages as they were when the request was submitted;
 	// the request follows them even if the policy changes meanwhile.
 	PolicyStages    []ApprovalStage `json:"policyStages,omitempty"`
@@ -171,6 +174,12 @@ type Request struct {
 	// DueDateTime is the next moment the worker must look at the request (escalation, timeout or
 	// scheduled start); nil when nothing is due.
 	DueDateTime *time.Time `json:"dueDateTime,omitempty"`
+}
+
+// IsOnBehalf reports whether someone asked for another person's access through a policy (not
+// an administrator's direct assignment).
+func (r Request) IsOnBehalf() bool {
+	return r.RequestType == RequestUserAdd && r.RequestorID != "" && r.RequestorID != r.TargetID
 }
 
 // IsOpen reports whether the request still awaits a decision or delivery.

@@ -13,19 +13,22 @@ const MaxJustification = 2000
 
 // RequestInput is an assignment request as the portal or the API submits it.
 //
-// UserAdd asks for the caller's own access (TargetID empty or the caller); AdminAdd assigns
+// UserAdd asks for access through a policy: the caller's own (TargetID empty or the caller), or
+// someone else's when the policy allows requests on their behalf (see checkOnBehalf); AdminAdd assigns
 // TargetID directly and needs an assignment manager of the catalog; UserRemove gives back the
 // caller's own assignment (AssignmentID); AdminRemove removes anyone's (assignment manager);
 // UserExtend extends AssignmentID (see ExtendAssignment). IsValidationOnly runs every check and
 // writes nothing.
 type RequestInput struct {
-	RequestType      string
-	AccessPackageID  string
-	PolicyID         string
-	TargetID         string
-	AssignmentID     string
-	Justification    string
-	Schedule         Schedule
+	RequestType     string
+	AccessPackageID string
+	PolicyID        string
+	TargetID        string
+	AssignmentID    string
+	Justification   string
+	Schedule        Schedule
+	// Answers answer the policy's questions, by question id.
+	Answers          map[string]string
 	IsValidationOnly bool
 }
 
@@ -109,10 +112,18 @@ func (s *Service) submitAdd(ctx context.Context, p Principal, in RequestInput) (
 		}
 
 		var target subject
-		if in.RequestType == RequestUserAdd {
-			if in.TargetID != "" && in.TargetID != p.UserID {
-				return ruleError(ErrForbidden, "requestForOthers", "you can request access only for yourself; an assignment manager of the catalog can assign others")
+		if in.RequestType == RequestUserAdd && in.TargetID != "" && in.TargetID != p.UserID {
+			if target, err = loadOnBehalfTarget(tx, in.TargetID); err != nil {
+				return err
 			}
+			acc, err := loadAccess(tx, p)
+			if err != nil {
+				return err
+			}
+			if err := checkOnBehalf(acc, pol, cat, target); err != nil {
+				return err
+			}
+		} else if in.RequestType == RequestUserAdd {
 			if target, err = loadSubject(tx, p.UserID); err != nil {
 				return fmt.Errorf("submit request: %w", err)
 			}
@@ -155,6 +166,13 @@ func (s *Service) submitAdd(ctx context.Context, p Principal, in RequestInput) (
 		if _, err := checkScheduleAgainstPolicy(pol, &in.Schedule, now); err != nil {
 			return err
 		}
+		var answers []Answer
+		if in.RequestType == RequestUserAdd {
+			// An administrator's direct assignment asks nothing: the questions are for requestors.
+			if answers, err = checkAnswers(pol.Questions, in.Answers); err != nil {
+				return err
+			}
+		}
 		if err := checkNoDuplicate(tx, target.user, pkg); err != nil {
 			return err
 		}
@@ -163,7 +181,7 @@ func (s *Service) submitAdd(ctx context.Context, p Principal, in RequestInput) (
 			RequestType: in.RequestType, RequestState: StateSubmitted, RequestStatus: RequestStatusAccepted,
 			IsValidationOnly: in.IsValidationOnly, Justification: in.Justification, CatalogID: cat.ID,
 			AccessPackageID: pkg.ID, PolicyID: pol.ID, TargetID: target.user.ID, RequestorID: p.UserID,
-			Schedule: in.Schedule, CreatedDateTime: now,
+			Schedule: in.Schedule, Answers: answers, CreatedDateTime: now,
 		}
 		if in.IsValidationOnly {
 			out = r
@@ -172,9 +190,13 @@ func (s *Service) submitAdd(ctx context.Context, p Principal, in RequestInput) (
 		r.ID = NewID()
 		s.addEvent(&r, EventSubmitted, p, 0, in.Justification)
 		summary := fmt.Sprintf("%s requested %s", p.Name, pkg.DisplayName)
-		if in.RequestType == RequestAdminAdd {
+		switch {
+		case in.RequestType == RequestAdminAdd:
 			summary = fmt.Sprintf("%s assigned %s to %s", p.Name, pkg.DisplayName, target.user.Label())
+		case r.IsOnBehalf():
+			summary = fmt.Sprintf("%s requested %s for %s", p.Name, pkg.DisplayName, target.user.Label())
 		}
+		summary += answersSummary(answers)
 		if err := s.audit(tx, p, "request.submit", "request", r.ID, pkg.DisplayName, summary); err != nil {
 			return err
 		}
@@ -671,7 +693,10 @@ func packageForReaders(tx Tx, p Principal, packageID string) (AccessPackage, err
 	return pkg, nil
 }
 
-// PackageAssignments lists a package's assignments, for readers of its catalog.
+// PackageAssignments lists a package's assignments, oldest first, for readers of its catalog.
+// A search (opt.Search) keeps the assignments of the people whose name or e-mail it finds; it
+// goes through the user search index and the package-and-person index, so its cost follows the
+// people found, not the size of the package.
 func (s *Service) PackageAssignments(ctx context.Context, packageID string, f AssignmentFilter, opt ListOptions) (Page[Assignment], error) {
 	p, err := principal(ctx)
 	if err != nil {
@@ -682,13 +707,23 @@ func (s *Service) PackageAssignments(ctx context.Context, packageID string, f As
 		if _, err := packageForReaders(tx, p, packageID); err != nil {
 			return err
 		}
-		out, err = tx.Assignments().ByPackage(packageID, f, opt)
+		if SearchKey(opt.Search) == "" {
+			out, err = tx.Assignments().ByPackage(packageID, f, opt)
+			return err
+		}
+		people, err := tx.Users().IDsMatching(opt.Search)
+		if err != nil {
+			return fmt.Errorf("search assignments: %w", err)
+		}
+		out, err = tx.Assignments().ByPackageAndTargets(packageID, people, f, opt)
 		return err
 	})
 	return out, err
 }
 
-// PackageRequests lists a package's requests, for readers of its catalog.
+// PackageRequests lists a package's requests, oldest first, for readers of its catalog. A
+// search (opt.Search) keeps the requests for the people whose name or e-mail it finds, through
+// indexes as PackageAssignments does.
 func (s *Service) PackageRequests(ctx context.Context, packageID string, f RequestFilter, opt ListOptions) (Page[Request], error) {
 	p, err := principal(ctx)
 	if err != nil {
@@ -699,7 +734,15 @@ func (s *Service) PackageRequests(ctx context.Context, packageID string, f Reque
 		if _, err := packageForReaders(tx, p, packageID); err != nil {
 			return err
 		}
-		out, err = tx.Requests().ByPackage(packageID, f, opt)
+		if SearchKey(opt.Search) == "" {
+			out, err = tx.Requests().ByPackage(packageID, f, opt)
+			return err
+		}
+		people, err := tx.Users().IDsMatching(opt.Search)
+		if err != nil {
+			return fmt.Errorf("search requests: %w", err)
+		}
+		out, err = tx.Requests().ByPackageAndTargets(packageID, people, f, opt)
 		return err
 	})
 	return out, err

@@ -86,6 +86,9 @@ type Users interface {
 	// ByExternalID finds the user a directory source knows by the external id.
 	ByExternalID(source, externalID string) (User, error)
 	List(opt ListOptions) (Page[User], error)
+	// IDsMatching returns the ids of the users that a search (ListOptions.Search) finds, in no
+	// particular order, without reading the users.
+	IDsMatching(search string) ([]string, error)
 	Reports(managerID string) ([]User, error)
 	Put(u User) error
 	Delete(id string) error
@@ -196,6 +199,9 @@ type Requests interface {
 	List(f RequestFilter, opt ListOptions) (Page[Request], error)
 	ByTarget(targetID string, f RequestFilter, opt ListOptions) (Page[Request], error)
 	ByPackage(accessPackageID string, f RequestFilter, opt ListOptions) (Page[Request], error)
+	// ByPackageAndTargets lists the package's requests for any of the targets, oldest first,
+	// through an index of package and target: the package's other requests are not read.
+	ByPackageAndTargets(accessPackageID string, targetIDs []string, f RequestFilter, opt ListOptions) (Page[Request], error)
 	// WaitingFor lists the requests whose current stage the user may decide now.
 	WaitingFor(approverID string, opt ListOptions) (Page[Request], error)
 	// DecidedBy lists the requests in which the user decided a stage.
@@ -225,6 +231,9 @@ type Assignments interface {
 	List(f AssignmentFilter, opt ListOptions) (Page[Assignment], error)
 	ByTarget(targetID string, f AssignmentFilter, opt ListOptions) (Page[Assignment], error)
 	ByPackage(accessPackageID string, f AssignmentFilter, opt ListOptions) (Page[Assignment], error)
+	// ByPackageAndTargets lists the package's assignments of any of the targets, oldest first,
+	// through an index of package and target: the package's other assignments are not read.
+	ByPackageAndTargets(accessPackageID string, targetIDs []string, f AssignmentFilter, opt ListOptions) (Page[Assignment], error)
 	// Live returns the target's live assignment of the package, if any.
 	Live(targetID, accessPackageID string) (Assignment, error)
 	// CountLiveByPolicy counts the live assignments made through a policy.

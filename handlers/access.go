@@ -1,9 +1,11 @@
 package handlers
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 
@@ -90,6 +92,21 @@ type requestForm struct {
 	Justification string `form:"justification" query:"justification"`
 	Start         string `form:"start" query:"start"`
 	End           string `form:"end" query:"end"`
+	// For is the id of the person the request is for, ForEmail their address; both empty for
+	// the signed-in person.
+	For, ForEmail string
+	Answers       map[string]string // by question id
+}
+
+// readAnswers collects the answer_<question id> fields of a form or query.
+func readAnswers(values map[string][]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range values {
+		if id, ok := strings.CutPrefix(k, "answer_"); ok && id != "" && len(v) > 0 {
+			out[id] = v[0]
+		}
+	}
+	return out
 }
 
 // Show renders /access/packages/{id}: the package, what it grants, and the request form. The
@@ -99,6 +116,8 @@ func (h Access) Show(c echo.Context) error {
 	f := requestForm{
 		PolicyID: c.QueryParam("policyId"), Justification: c.QueryParam("justification"),
 		Start: c.QueryParam("start"), End: c.QueryParam("end"),
+		For: c.QueryParam("for"), ForEmail: strings.TrimSpace(c.QueryParam("forEmail")),
+		Answers: readAnswers(c.QueryParams()),
 	}
 	return h.renderPackage(c, http.StatusOK, f, nil)
 }
@@ -112,6 +131,12 @@ func (h Access) Request(c echo.Context) error {
 	f.Justification = c.FormValue("justification")
 	f.Start = c.FormValue("start")
 	f.End = c.FormValue("end")
+	f.For = c.FormValue("for")
+	form, err := c.FormParams()
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
+	}
+	f.Answers = readAnswers(form)
 	errs := map[string]string{}
 	start, err := parseFormTime(f.Start, h.now())
 	if err != nil {
@@ -130,6 +155,7 @@ func (h Access) Request(c echo.Context) error {
 	in := entitlement.RequestInput{
 		RequestType: entitlement.RequestUserAdd, AccessPackageID: c.Param("id"), PolicyID: f.PolicyID,
 		Justification: f.Justification, Schedule: entitlement.Schedule{StartDateTime: start},
+		TargetID: f.For, Answers: f.Answers,
 	}
 	if end != nil {
 		in.Schedule.Expiration = entitlement.Expiration{Type: entitlement.ExpirationAfterDateTime, EndDateTime: end}
@@ -163,6 +189,16 @@ func submittedMessage(c echo.Context, b *Base, r entitlement.Request) string {
 		return "Your request was submitted."
 	}
 	v := described[0]
+	if r.IsOnBehalf() {
+		who := v.Person(r.TargetID).Name
+		switch r.RequestState {
+		case entitlement.StatePendingApproval:
+			return fmt.Sprintf("Your request for %s to get %s was sent to %s for approval. %s is told.", who, v.PackageName, words.JoinOr(currentApprovers(v)), who)
+		case entitlement.StateDenied:
+			return fmt.Sprintf("Your request for %s to get %s was denied: %s.", who, v.PackageName, r.StatusDetail)
+		}
+		return fmt.Sprintf("Your request for %s to get %s was submitted; they are told when the access is in place.", who, v.PackageName)
+	}
 	switch r.RequestState {
 	case entitlement.StatePendingApproval:
 		return fmt.Sprintf("Your request for %s was sent to %s for approval.", v.PackageName, words.JoinOr(currentApprovers(v)))
@@ -185,7 +221,19 @@ func submittedMessage(c echo.Context, b *Base, r entitlement.Request) string {
 // message for the whole form).
 func (h Access) renderPackage(c echo.Context, status int, f requestForm, errs map[string]string) error {
 	ctx := c.Request().Context()
-	offer, err := h.Svc.PackageOffer(ctx, c.Param("id"))
+	target := cmp.Or(f.ForEmail, f.For)
+	offer, err := h.Svc.PackageOfferFor(ctx, c.Param("id"), target)
+	forError := ""
+	var re *entitlement.RuleError
+	if errors.As(err, &re) && (re.Code == "targetNotFound" || re.Code == "targetBlocked") {
+		// Someone the person cannot request for, or who is not there: say so by the field and
+		// show the page for themselves.
+		forError, f.For = words.Sentence(re.Message), ""
+		if status < 300 {
+			status = http.StatusUnprocessableEntity
+		}
+		offer, err = h.Svc.PackageOffer(ctx, c.Param("id"))
+	}
 	if err != nil {
 		return err
 	}
@@ -194,6 +242,19 @@ func (h Access) renderPackage(c echo.Context, status int, f requestForm, errs ma
 		Package: packageCard(offer.RequestablePackage), RolesHidden: !offer.Package.IsRoleScopesVisible,
 		Justification: f.Justification, Start: f.Start, End: f.End, Errors: errs,
 		Now: now.Format(views.FormTimeLayout),
+	}
+	d.RequestFor = views.RequestFor{ForAnyone: offer.ForAnyone, ForEmail: f.ForEmail, ForError: forError, Answers: f.Answers}
+	if len(offer.Reports) > 0 {
+		d.ForChoices = []components.SelectOption{{Value: "", Label: "Myself"}}
+		for _, r := range offer.Reports {
+			d.ForChoices = append(d.ForChoices, components.SelectOption{Value: r.ID, Label: r.Name})
+		}
+	}
+	if offer.Target != nil {
+		d.For, d.ForName = offer.Target.ID, offer.Target.Name
+		if !slices.ContainsFunc(d.ForChoices, func(o components.SelectOption) bool { return o.Value == d.For }) {
+			d.ForChoices = append(d.ForChoices, components.SelectOption{Value: d.For, Label: d.ForName})
+		}
 	}
 	for _, pol := range offer.Policies {
 		if pol.ID == f.PolicyID {
@@ -204,7 +265,7 @@ func (h Access) renderPackage(c echo.Context, status int, f requestForm, errs ma
 		d.PolicyID = offer.Policies[0].ID
 	}
 	for _, pol := range offer.Policies {
-		stages, err := h.Svc.PreviewApprovers(ctx, pol.ID)
+		stages, err := h.Svc.PreviewApproversFor(ctx, pol.ID, d.For)
 		if err != nil {
 			return err
 		}
@@ -214,6 +275,13 @@ func (h Access) renderPackage(c echo.Context, status int, f requestForm, errs ma
 		}
 	}
 	switch {
+	case offer.Target != nil && offer.OpenRequest != nil && status < 300:
+		r := offer.OpenRequest
+		d.Blocked = fmt.Sprintf("%s already has a request for this access, submitted on %s, and it is %s.", d.ForName, r.CreatedDateTime.UTC().Format(views.DateFormat), strings.ToLower(requestState(r.RequestState).Label))
+	case offer.Target != nil && offer.LiveAssignment != nil && status < 300:
+		d.Blocked = d.ForName + " already has this access."
+	case offer.Target != nil && len(offer.Policies) == 0:
+		d.Blocked = fmt.Sprintf("None of the policies of this package lets you request it for %s.", d.ForName)
 	case offer.OpenRequest != nil && status < 300:
 		r := offer.OpenRequest
 		d.Blocked = fmt.Sprintf("You asked for this access on %s, and your request is %s.", r.CreatedDateTime.UTC().Format(views.DateFormat), strings.ToLower(requestState(r.RequestState).Label))
@@ -225,6 +293,8 @@ func (h Access) renderPackage(c echo.Context, status int, f requestForm, errs ma
 			d.Blocked = fmt.Sprintf("You already have this access, until %s.", end.UTC().Format(views.DateFormat))
 		}
 		d.BlockedURL, d.BlockedLink = "/access/assignments", "See your access"
+	case len(offer.Policies) == 0 && d.ChoosesFor():
+		d.Blocked = "None of the policies of this package lets you request it for yourself. Choose someone above to request it for them."
 	case len(offer.Policies) == 0:
 		d.Blocked = fmt.Sprintf("None of the policies of this package lets you request it. If you need it, ask an owner of the %s catalog.", offer.Catalog.DisplayName)
 	}

@@ -21,34 +21,6 @@ type AdminAssignments struct {
 	*Base
 }
 
-// searchLimit bounds the people a person search of a package's assignments or requests looks
-// for; the list is then filtered to them.
-const searchLimit = 50
-
-// matchingUsers returns the ids of up to searchLimit users whose name or e-mail starts with q.
-func matchingUsers(ctx context.Context, svc *entitlement.Service, q string) (map[string]bool, error) {
-	page, err := svc.ListUsers(ctx, entitlement.ListOptions{Search: q, Limit: searchLimit})
-	if err != nil {
-		return nil, err
-	}
-	ids := make(map[string]bool, len(page.Items))
-	for _, u := range page.Items {
-		ids[u.ID] = true
-	}
-	return ids, nil
-}
-
-// filtered pages a list that must be narrowed to some people: it reads the whole list under the
-// state filter and pages the matches in memory. The lists come in id order, the key's.
-func filtered[T any](list func(entitlement.ListOptions) (entitlement.Page[T], error), keep func(T) bool, key func(T) string, opt entitlement.ListOptions) (entitlement.Page[T], error) {
-	all, err := entitlement.CollectAll(list)
-	if err != nil {
-		return entitlement.Page[T]{}, err
-	}
-	all = slices.DeleteFunc(all, func(x T) bool { return !keep(x) })
-	return entitlement.PageOf(all, key, opt)
-}
-
 func assignmentStates(state string) []entitlement.AssignmentState {
 	switch st := entitlement.AssignmentState(state); st {
 	case "all":
@@ -72,20 +44,8 @@ func (h AdminAssignments) List(c echo.Context) error {
 	}
 	opt := adminListOptions(c)
 	f := entitlement.AssignmentFilter{States: assignmentStates(state)}
-	list := func(o entitlement.ListOptions) (entitlement.Page[entitlement.Assignment], error) {
-		return h.Svc.PackageAssignments(ctx, pp.Package.ID, f, o)
-	}
-	var page entitlement.Page[entitlement.Assignment]
-	if opt.Search != "" {
-		ids, err := matchingUsers(ctx, h.Svc, opt.Search)
-		if err != nil {
-			return err
-		}
-		page, err = filtered(list, func(a entitlement.Assignment) bool { return ids[a.TargetID] }, func(a entitlement.Assignment) string { return a.ID }, entitlement.ListOptions{After: opt.After, Before: opt.Before})
-		if err != nil {
-			return err
-		}
-	} else if page, err = list(entitlement.ListOptions{After: opt.After, Before: opt.Before}); err != nil {
+	page, err := h.Svc.PackageAssignments(ctx, pp.Package.ID, f, opt)
+	if err != nil {
 		return err
 	}
 	pols, err := policyNames(ctx, h.Svc, pp.Package.ID)

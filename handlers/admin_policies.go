@@ -170,6 +170,11 @@ func (h AdminPolicies) step(c echo.Context, t wizardTarget) error {
 			return echo.NewHTTPError(http.StatusBadRequest, "That change to the policy could not be made; reload the page and try again.")
 		}
 		return h.render(c, http.StatusOK, t, st)
+	case strings.HasPrefix(op, "question:"):
+		if err := applyQuestionOp(&st.draft, op); err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, "That change to the questions could not be made; reload the page and try again.")
+		}
+		return h.render(c, http.StatusOK, t, st)
 	case op == "refresh" || strings.HasPrefix(op, "search:"):
 		// A search button, or Enter in a picker's search box (the form's default button is
 		// refresh): show the matches of the picker that has something typed.

@@ -33,7 +33,18 @@ func readStep(d *views.PolicyDraft, step string, f url.Values) {
 			d.Scope = entitlement.NormalizeScopeType(s)
 		}
 		d.AcceptRequests = on("accept")
+		d.OnBehalf = on("on_behalf")
+		d.OnBehalfManagers = d.OnBehalf && on("on_behalf_managers")
 	case views.StepApproval:
+		for i := range d.Questions {
+			if !f.Has(questionField(i, "text")) {
+				continue
+			}
+			q := &d.Questions[i]
+			q.Text = get(questionField(i, "text"))
+			q.Required = on(questionField(i, "required"))
+			q.Choices = strings.TrimSpace(f.Get(questionField(i, "choices")))
+		}
 		if n, err := strconv.Atoi(get("stages")); err == nil {
 			d.StageCount = n
 		}
@@ -77,6 +88,50 @@ func readStep(d *views.PolicyDraft, step string, f url.Values) {
 }
 
 func stageField(i int, name string) string { return "s" + strconv.Itoa(i) + "_" + name }
+
+func questionField(i int, name string) string { return "q" + strconv.Itoa(i) + "_" + name }
+
+// applyQuestionOp carries out one change to the draft's questions:
+//
+//	question:add:<kind>          add a short-text ("text") or multiple-choice ("choice") question
+//	question:remove:<index>      remove a question
+//	question:up:<index>          move a question one place earlier (down: later)
+func applyQuestionOp(d *views.PolicyDraft, op string) error {
+	parts := strings.Split(op, ":")
+	bad := fmt.Errorf("unknown question operation %q", op)
+	if len(parts) != 3 || parts[0] != "question" {
+		return bad
+	}
+	if parts[1] == "add" {
+		if parts[2] != views.QuestionKindText && parts[2] != views.QuestionKindChoice {
+			return bad
+		}
+		if len(d.Questions) >= entitlement.MaxQuestions {
+			return nil // the button is not offered then; a second click changes nothing
+		}
+		d.Questions = append(d.Questions, views.QuestionDraft{Kind: parts[2]})
+		return nil
+	}
+	i, err := strconv.Atoi(parts[2])
+	if err != nil || i < 0 || i >= len(d.Questions) {
+		return bad
+	}
+	switch parts[1] {
+	case "remove":
+		d.Questions = slices.Delete(d.Questions, i, i+1)
+	case "up":
+		if i > 0 {
+			d.Questions[i-1], d.Questions[i] = d.Questions[i], d.Questions[i-1]
+		}
+	case "down":
+		if i < len(d.Questions)-1 {
+			d.Questions[i+1], d.Questions[i] = d.Questions[i], d.Questions[i+1]
+		}
+	default:
+		return bad
+	}
+	return nil
+}
 
 // The kinds a picker's choose button names, mapped to user set types.
 var pickKinds = map[string]string{
@@ -184,7 +239,23 @@ func buildPolicy(d views.PolicyDraft, packageID string) (entitlement.PolicyInput
 		Description:     d.Description,
 		CanExtend:       d.CanExtend,
 	}
-	in.RequestorSettings = entitlement.RequestorSettings{ScopeType: d.Scope, AcceptRequests: d.AcceptRequests}
+	in.RequestorSettings = entitlement.RequestorSettings{ScopeType: d.Scope, AcceptRequests: d.AcceptRequests,
+		EnableOnBehalfRequestorsToAddAccess: d.OnBehalf}
+	if d.OnBehalf && d.OnBehalfManagers {
+		in.RequestorSettings.OnBehalfRequestors = []entitlement.UserSet{{Type: entitlement.UserSetTargetManager, ManagerLevel: 1}}
+	}
+	for _, q := range d.Questions {
+		out := entitlement.Question{ID: q.ID, Type: entitlement.QuestionTextInput, Text: q.Text, IsRequired: q.Required}
+		if q.Kind == views.QuestionKindChoice {
+			out.Type = entitlement.QuestionMultipleChoice
+			for _, line := range strings.Split(q.Choices, "\n") {
+				if line = strings.TrimSpace(line); line != "" {
+					out.Choices = append(out.Choices, entitlement.AnswerChoice{ActualValue: line, DisplayValue: line})
+				}
+			}
+		}
+		in.Questions = append(in.Questions, out)
+	}
 	switch d.Scope {
 	case entitlement.ScopeSpecificDirectorySubjects:
 		in.RequestorSettings.AllowedRequestors = keepTypes(d.Requestors, entitlement.UserSetSingleUser, entitlement.UserSetGroupMembers)
@@ -312,6 +383,20 @@ func draftFromPolicy(p entitlement.AssignmentPolicy) views.PolicyDraft {
 		Requestors:     append([]entitlement.UserSet(nil), p.RequestorSettings.AllowedRequestors...),
 		Justification:  p.RequestApprovalSettings.IsRequestorJustificationRequired,
 		CanExtend:      p.CanExtend,
+		OnBehalf:       p.RequestorSettings.EnableOnBehalfRequestorsToAddAccess,
+	}
+	d.OnBehalfManagers = p.RequestorSettings.ManagersMayRequestForReports()
+	for _, q := range p.Questions {
+		qd := views.QuestionDraft{ID: q.ID, Kind: views.QuestionKindText, Text: q.Text, Required: q.IsRequired}
+		if q.Type == entitlement.QuestionMultipleChoice {
+			qd.Kind = views.QuestionKindChoice
+			var lines []string
+			for _, c := range q.Choices {
+				lines = append(lines, c.DisplayValue)
+			}
+			qd.Choices = strings.Join(lines, "\n")
+		}
+		d.Questions = append(d.Questions, qd)
 	}
 	d.ExtensionApproval = p.CanExtend && p.RequestApprovalSettings.IsApprovalRequiredForExtension
 	if p.IsApprovalRequired() {
@@ -374,7 +459,7 @@ func stepOf(path string) string {
 		return views.StepRequestors
 	case strings.HasPrefix(path, "requestApprovalSettings.isApprovalRequiredForExtension"):
 		return views.StepLifecycle
-	case strings.HasPrefix(path, "requestApprovalSettings"):
+	case strings.HasPrefix(path, "requestApprovalSettings") || strings.HasPrefix(path, "questions"):
 		return views.StepApproval
 	case path == "durationInDays" || path == "expirationDateTime" || path == "canExtend":
 		return views.StepLifecycle

@@ -33,20 +33,8 @@ func (h AdminAssignments) Requests(c echo.Context) error {
 	}
 	opt := adminListOptions(c)
 	f := entitlement.RequestFilter{States: requestStates(state)}
-	list := func(o entitlement.ListOptions) (entitlement.Page[entitlement.Request], error) {
-		return h.Svc.PackageRequests(ctx, pp.Package.ID, f, o)
-	}
-	var page entitlement.Page[entitlement.Request]
-	if opt.Search != "" {
-		ids, err := matchingUsers(ctx, h.Svc, opt.Search)
-		if err != nil {
-			return err
-		}
-		page, err = filtered(list, func(r entitlement.Request) bool { return ids[r.TargetID] }, func(r entitlement.Request) string { return r.ID }, entitlement.ListOptions{After: opt.After, Before: opt.Before})
-		if err != nil {
-			return err
-		}
-	} else if page, err = list(entitlement.ListOptions{After: opt.After, Before: opt.Before}); err != nil {
+	page, err := h.Svc.PackageRequests(ctx, pp.Package.ID, f, opt)
+	if err != nil {
 		return err
 	}
 	caps, err := h.Svc.Capabilities(ctx)

@@ -158,7 +158,7 @@ func approvalItem(v entitlement.RequestView, me string, now time.Time) views.App
 		ID: r.ID, Requester: person(v.Person(r.RequestorID)), Target: person(v.Person(r.TargetID)),
 		Package: v.PackageName, PackageDescription: v.PackageDescription, Catalog: v.CatalogName, Policy: v.PolicyName,
 		Kind: requestKind(r.RequestType), Justification: r.Justification, Submitted: views.At(now, r.CreatedDateTime),
-		RequestState: requestState(r.RequestState),
+		RequestState: requestState(r.RequestState), Answers: views.Answers(r.Answers),
 	}
 	start, end := scheduleWords(v)
 	if r.RequestType == entitlement.RequestUserExtend {

@@ -80,6 +80,7 @@ func (h Requests) Show(c echo.Context) error {
 		Justification: r.Justification, Submitted: views.At(now, r.CreatedDateTime), Start: start, End: end,
 		Timeline:  views.RequestTimeline(v, now, who.UserID),
 		CanCancel: r.RequestorID == who.UserID && r.IsCancelable(),
+		Answers:   views.Answers(r.Answers),
 	}
 	d.Refresh = r.RequestState == entitlement.StateSubmitted || r.RequestState == entitlement.StateDelivering
 	if r.RequestState == entitlement.StateDelivered && r.TargetID == who.UserID && r.RequestType != entitlement.RequestUserRemove {

@@ -55,12 +55,14 @@
 //	requests                     <id> → Request
 //	  requests_by_target         <userId>\x00<id>
 //	  requests_by_package        <accessPackageId>\x00<id>
+//	  requests_by_package_target <accessPackageId>\x00<targetId>\x00<id>   (v12) a package's requests by person
 //	  requests_by_waiting        <approverId>\x00<id>                current stage's approvers
 //	  requests_by_decider        <approverId>\x00<id>
 //	  requests_by_open           <targetId>\x00<accessPackageId> → <id>   unique: one open add request
 //	  requests_by_due            <time>\x00<id>                      escalations, timeouts, scheduled starts
 //	assignments                  <id> → Assignment
 //	  assignments_by_target, assignments_by_package
+//	  assignments_by_package_target <accessPackageId>\x00<targetId>\x00<id>   (v12) a package's assignments by person
 //	  assignments_by_live        <targetId>\x00<accessPackageId> → <id>   unique: one live assignment
 //	  assignments_by_live_policy <policyId>\x00<id>
 //	  assignments_by_live_package <accessPackageId>\x00<id>

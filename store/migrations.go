@@ -93,7 +93,12 @@ var migrations = []migration{
 	{11, "create the access review buckets and schedule the reviews of policies that have them", func(tx *bolt.Tx) error {
 		return scheduleReviews(tx, time.Now())
 	}},
-	// Version 12 belongs to portal requests, on its own branch.
+	{12, "index requests and assignments by package and person, so that a package's lists are searched by person without reading them whole", func(tx *bolt.Tx) error {
+		if err := requestsTable.buildIndex(tx, "package_target"); err != nil {
+			return err
+		}
+		return assignmentsTable.buildIndex(tx, "package_target")
+	}},
 	{13, "index users and groups by their directory source's external id", func(tx *bolt.Tx) error {
 		// No record had an external id before, so the new indexes start empty.
 		for _, n := range [][]byte{usersTable.index("external").bucket(usersTable.name), groupsTable.index("external").bucket(groupsTable.name)} {

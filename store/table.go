@@ -403,6 +403,87 @@ func (t *table[T]) listBy(tx *bolt.Tx, indexName, value string, opt entitlement.
 	return scan[T]{t: t, bucket: t.index(indexName).bucket(t.name), prefix: value + sep, keep: keep}.page(tx, opt)
 }
 
+// listByPairs pages through the records a non-unique index holds for first+sep+second, for any
+// of the seconds, in id (creation) order. Only the keys of those values are read, one prefix
+// seek each, and only the records of the page are decoded, unless keep must look at every match.
+// The list is in ascending order whatever opt.Desc says: its keys are gathered whole and sorted.
+func (t *table[T]) listByPairs(tx *bolt.Tx, indexName, first string, seconds []string, opt entitlement.ListOptions, keep func(T) bool) (entitlement.Page[T], error) {
+	var page entitlement.Page[T]
+	var ids []string
+	seen := map[string]bool{}
+	for _, second := range seconds {
+		if second == "" || seen[second] {
+			continue
+		}
+		seen[second] = true
+		ids = append(ids, t.ids(tx, indexName, first+sep+second)...)
+	}
+	sort.Strings(ids)
+	if keep != nil {
+		kept := ids[:0]
+		for _, id := range ids {
+			v, err := t.get(tx, id)
+			if err != nil {
+				return page, err
+			}
+			if keep(v) {
+				kept = append(kept, id)
+			}
+		}
+		ids = kept
+	}
+	page.Total = len(ids)
+	from, to, err := sortedWindow(ids, opt, &page.Prev, &page.Next)
+	if err != nil {
+		return page, err
+	}
+	page.Items, err = t.all(tx, ids[from:to])
+	return page, err
+}
+
+// searchIDs returns the ids of the records with a search token starting with q, reading index
+// keys only, in no particular order.
+func (t *table[T]) searchIDs(tx *bolt.Tx, q string) []string {
+	q = entitlement.SearchKey(q)
+	if q == "" {
+		return nil
+	}
+	prefix := []byte(strings.ReplaceAll(q, sep, ""))
+	seen := map[string]bool{}
+	var out []string
+	c := mustBucket(tx, t.index("search").bucket(t.name)).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		id := string(k[bytes.LastIndex(k, []byte(sep))+1:])
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// buildIndex fills a new index of the table from its records, for a migration that adds it;
+// unlike reindex it leaves the other indexes alone.
+func (t *table[T]) buildIndex(tx *bolt.Tx, indexName string) error {
+	ix := t.index(indexName)
+	b, err := tx.CreateBucketIfNotExists(ix.bucket(t.name))
+	if err != nil {
+		return fmt.Errorf("create index %s of %s: %w", indexName, t.what, err)
+	}
+	return mustBucket(tx, []byte(t.name)).ForEach(func(k, data []byte) error {
+		var v T
+		if err := json.Unmarshal(data, &v); err != nil {
+			return fmt.Errorf("index %s: decode %q: %w", t.what, k, err)
+		}
+		for _, val := range ix.values(v) {
+			if err := b.Put(ix.key(val, t.id(v)), nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 func (t *table[T]) hasIndex(name string) bool {
 	for _, ix := range t.indexes {
 		if ix.name == name {

@@ -179,6 +179,8 @@ var requestsTable = &table[entitlement.Request]{
 	indexes: []index[entitlement.Request]{
 		{name: "target", values: func(r entitlement.Request) []string { return one(r.TargetID) }},
 		{name: "package", values: func(r entitlement.Request) []string { return one(r.AccessPackageID) }},
+		// package_target finds one person's requests for a package without reading the others.
+		{name: "package_target", values: func(r entitlement.Request) []string { return packageTarget(r.AccessPackageID, r.TargetID) }},
 		{name: "waiting", values: func(r entitlement.Request) []string { return r.PendingApprovers() }},
 		{name: "decider", values: func(r entitlement.Request) []string {
 			var out []string
@@ -199,6 +201,13 @@ var requestsTable = &table[entitlement.Request]{
 	},
 }
 
+func packageTarget(packageID, targetID string) []string {
+	if packageID == "" || targetID == "" {
+		return nil
+	}
+	return []string{packageID + sep + targetID}
+}
+
 func isAddition(t string) bool {
 	return t == entitlement.RequestUserAdd || t == entitlement.RequestAdminAdd || t == entitlement.RequestUserExtend
 }
@@ -209,6 +218,8 @@ var assignmentsTable = &table[entitlement.Assignment]{
 	indexes: []index[entitlement.Assignment]{
 		{name: "target", values: func(a entitlement.Assignment) []string { return one(a.TargetID) }},
 		{name: "package", values: func(a entitlement.Assignment) []string { return one(a.AccessPackageID) }},
+		// package_target finds one person's assignments of a package without reading the others.
+		{name: "package_target", values: func(a entitlement.Assignment) []string { return packageTarget(a.AccessPackageID, a.TargetID) }},
 		{name: "live", unique: true, values: func(a entitlement.Assignment) []string {
 			if !a.IsLive() {
 				return nil

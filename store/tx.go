@@ -76,6 +76,9 @@ func (u users) ByExternalID(source, externalID string) (entitlement.User, error)
 func (u users) List(opt entitlement.ListOptions) (entitlement.Page[entitlement.User], error) {
 	return usersTable.list(u.b, opt, nil)
 }
+func (u users) IDsMatching(search string) ([]string, error) {
+	return usersTable.searchIDs(u.b, search), nil
+}
 func (u users) Reports(managerID string) ([]entitlement.User, error) {
 	return usersTable.all(u.b, usersTable.ids(u.b, "manager", managerID))
 }
@@ -356,6 +359,9 @@ func (r requests) ByTarget(targetID string, f entitlement.RequestFilter, opt ent
 func (r requests) ByPackage(accessPackageID string, f entitlement.RequestFilter, opt entitlement.ListOptions) (entitlement.Page[entitlement.Request], error) {
 	return requestsTable.listBy(r.b, "package", accessPackageID, opt, requestKeep(f))
 }
+func (r requests) ByPackageAndTargets(accessPackageID string, targetIDs []string, f entitlement.RequestFilter, opt entitlement.ListOptions) (entitlement.Page[entitlement.Request], error) {
+	return requestsTable.listByPairs(r.b, "package_target", accessPackageID, targetIDs, opt, requestKeep(f))
+}
 func (r requests) WaitingFor(approverID string, opt entitlement.ListOptions) (entitlement.Page[entitlement.Request], error) {
 	return requestsTable.listBy(r.b, "waiting", approverID, opt, nil)
 }
@@ -435,6 +441,9 @@ func (a assignments) ByTarget(targetID string, f entitlement.AssignmentFilter, o
 }
 func (a assignments) ByPackage(accessPackageID string, f entitlement.AssignmentFilter, opt entitlement.ListOptions) (entitlement.Page[entitlement.Assignment], error) {
 	return assignmentsTable.listBy(a.b, "package", accessPackageID, opt, assignmentKeep(f))
+}
+func (a assignments) ByPackageAndTargets(accessPackageID string, targetIDs []string, f entitlement.AssignmentFilter, opt entitlement.ListOptions) (entitlement.Page[entitlement.Assignment], error) {
+	return assignmentsTable.listByPairs(a.b, "package_target", accessPackageID, targetIDs, opt, assignmentKeep(f))
 }
 func (a assignments) Live(targetID, accessPackageID string) (entitlement.Assignment, error) {
 	return assignmentsTable.lookup(a.b, "live", targetID+sep+accessPackageID)

@@ -59,10 +59,15 @@ type PolicyDraft struct {
 	Scope          string                `json:"scope"`
 	AcceptRequests bool                  `json:"acceptRequests"`
 	Requestors     []entitlement.UserSet `json:"requestors,omitempty"` // users, groups or organizations, by Scope
+	// OnBehalf lets administrators and assignment managers request for others, and OnBehalfManagers
+	// managers for their direct reports too.
+	OnBehalf         bool `json:"onBehalf,omitempty"`
+	OnBehalfManagers bool `json:"onBehalfManagers,omitempty"`
 
-	Justification bool         `json:"justification"` // the requestor must say why
-	StageCount    int          `json:"stageCount"`    // 0 = no approval
-	Stages        []StageDraft `json:"stages"`        // always MaxApprovalStages long, so fewer stages and back keeps the rest
+	Justification bool            `json:"justification"` // the requestor must say why
+	Questions     []QuestionDraft `json:"questions,omitempty"`
+	StageCount    int             `json:"stageCount"` // 0 = no approval
+	Stages        []StageDraft    `json:"stages"`     // always MaxApprovalStages long, so fewer stages and back keeps the rest
 
 	Lifecycle         string `json:"lifecycle"` // LifecycleDays, LifecycleDate or LifecycleNone
 	Days              string `json:"days,omitempty"`
@@ -72,6 +77,25 @@ type PolicyDraft struct {
 
 	Review ReviewDraft `json:"review"`
 }
+
+// Question kinds of a draft, as the wizard offers them.
+const (
+	QuestionKindText   = "text"
+	QuestionKindChoice = "choice"
+)
+
+// QuestionDraft is one question of a draft; a multiple-choice question's choices are typed one a
+// line.
+type QuestionDraft struct {
+	ID       string `json:"id,omitempty"` // kept from the policy, so answers stay tied to it
+	Kind     string `json:"kind"`
+	Text     string `json:"text"`
+	Required bool   `json:"required"`
+	Choices  string `json:"choices,omitempty"`
+}
+
+// QuestionPath is the field path prefix of question i.
+func QuestionPath(i int) string { return "questions[" + strconv.Itoa(i) + "]" }
 
 // StageDraft is one approval stage of a draft.
 type StageDraft struct {

@@ -18,6 +18,7 @@ func DescribePolicyChoice(pol entitlement.AssignmentPolicy, stages []entitlement
 		JustificationRequired: pol.RequestApprovalSettings.IsRequestorJustificationRequired,
 		ApprovalRequired:      pol.IsApprovalRequired(),
 		Lifetime:              lifetime(pol),
+		Questions:             pol.Questions,
 	}
 	if end := pol.AssignmentEnd(now); end != nil {
 		ch.MaxEnd = end.UTC().Format(FormTimeLayout)

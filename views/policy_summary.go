@@ -139,6 +139,29 @@ func PolicySummary(in entitlement.PolicyInput, names map[string]string) []Summar
 		rev = "Access is not reviewed periodically."
 	}
 
+	if rs := in.RequestorSettings; rs.EnableOnBehalfRequestorsToAddAccess {
+		if rs.ManagersMayRequestForReports() {
+			who = append(who, "Managers can request for their direct reports, and administrators and assignment managers of the catalog for anyone who may get it.")
+		} else {
+			who = append(who, "Administrators and assignment managers of the catalog can request for anyone who may get it.")
+		}
+	}
+	for _, q := range in.Questions {
+		s := fmt.Sprintf("Requestors are asked %q", q.Text)
+		if len(q.Choices) > 0 {
+			var cs []string
+			for _, c := range q.Choices {
+				cs = append(cs, c.DisplayValue)
+			}
+			s += " (" + words.JoinOr(cs) + ")"
+		}
+		if q.IsRequired {
+			s += " and must answer."
+		} else {
+			s += "; answering is optional."
+		}
+		appr = append(appr, s)
+	}
 	return []SummarySection{
 		{Title: "Who can request", Step: StepRequestors, Lines: who},
 		{Title: "Approval", Step: StepApproval, Lines: appr},

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/stewardhq/steward/entitlement"
 	"github.com/stewardhq/steward/views/components"
 	"github.com/stewardhq/steward/words"
 )
@@ -182,6 +183,8 @@ type PolicyChoice struct {
 	// MaxEnd is the latest end date the policy allows for access starting now, as
 	// "2006-01-02T15:04" (UTC), or empty when there is no limit.
 	MaxEnd string
+	// Questions are what the policy asks, in order.
+	Questions []entitlement.Question
 }
 
 // StagePreview is one approval stage as the request form shows it before submitting.
@@ -206,6 +209,7 @@ type RequestFormProps struct {
 	// BlockedURL leads to what blocks it.
 	Blocked, BlockedURL, BlockedLink string
 	Now                              string // "2006-01-02T15:04", the earliest start
+	RequestFor
 }
 
 // Chosen returns the chosen policy, or the zero value.
@@ -292,6 +296,7 @@ type RequestDetailProps struct {
 	// Refresh: the request is being delivered; the page reloads its content every few seconds
 	// until it is done.
 	Refresh bool
+	Answers []QA
 }
 
 // AssignmentRow is one assignment on the my-access page and the home page.
@@ -378,6 +383,7 @@ type ApprovalItem struct {
 	DecisionReason       string
 	DecidedBySomeoneElse bool
 	RequestState         State // the request's state now (history)
+	Answers              []QA
 }
 
 // DecideURL is where the decision form posts.

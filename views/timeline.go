@@ -40,6 +40,9 @@ func RequestTimeline(v entitlement.RequestView, now time.Time, me string) compon
 		switch e.Kind {
 		case entitlement.EventSubmitted:
 			it.Title, it.Who, it.Detail = "Submitted", name(e.ActorID, e.ActorName), quote(e.Detail)
+			if r.IsOnBehalf() {
+				it.Title = "Submitted for " + v.Person(r.TargetID).Name
+			}
 		case entitlement.EventStageStarted:
 			st := r.Stages[e.Stage-1]
 			it.Title = strings.TrimSpace(stageOf(e) + "Sent for approval")

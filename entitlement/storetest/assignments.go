@@ -152,3 +152,67 @@ var assignmentCases = []tcase{
 		return tx.Assignments().Due(t, limit)
 	}, assignmentID),
 }
+
+// byPackageAndTargetsCases check the person search of a package's assignments: only the people
+// asked for, only that package, in creation order, paged both ways, with the filter applied and
+// the index kept in step when an assignment changes.
+var byPackageAndTargetsCases = []tcase{
+	{"ByPackageAndTargets lists the package's assignments of the people, in creation order", func(t *testing.T, st entitlement.Store) {
+		pkg, other, pol := entitlement.NewID(), entitlement.NewID(), entitlement.NewID()
+		ada, bob, eve := entitlement.NewID(), entitlement.NewID(), entitlement.NewID()
+		var want []string
+		var expired entitlement.Assignment
+		update(t, st, func(tx entitlement.Tx) error {
+			for i := range 6 {
+				who := []string{ada, bob, eve}[i%3]
+				state := entitlement.AssignmentExpired // several per person: the live index allows one
+				if i < 3 {
+					state = entitlement.AssignmentDelivered
+				}
+				a := newAssignment(who, pkg, pol, state)
+				if who != eve {
+					want = append(want, a.ID)
+				}
+				if who == ada && state == entitlement.AssignmentExpired {
+					expired = a
+				}
+				if err := tx.Assignments().Put(a); err != nil {
+					return err
+				}
+				if i < 3 {
+					if err := tx.Assignments().Put(newAssignment(who, other, pol, entitlement.AssignmentDelivered)); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+		slices.Sort(want)
+		list := func(targets []string, f entitlement.AssignmentFilter) func(o entitlement.ListOptions) (entitlement.Page[entitlement.Assignment], error) {
+			return func(o entitlement.ListOptions) (entitlement.Page[entitlement.Assignment], error) {
+				var p entitlement.Page[entitlement.Assignment]
+				err := st.View(bg, func(tx entitlement.Tx) error {
+					var err error
+					p, err = tx.Assignments().ByPackageAndTargets(pkg, targets, f, o)
+					return err
+				})
+				return p, err
+			}
+		}
+		if got := Walk(t, list([]string{bob, ada, ada, ""}, entitlement.AssignmentFilter{}), assignmentID, 3, 4); !slices.Equal(got, want) {
+			t.Errorf("ada and bob = %v, want %v", got, want)
+		}
+		live := Walk(t, list([]string{ada, bob}, entitlement.AssignmentFilter{States: []entitlement.AssignmentState{entitlement.AssignmentDelivered}}), assignmentID, 1, 2)
+		if slices.Contains(live, expired.ID) {
+			t.Errorf("the live filter kept the expired assignment %s", expired.ID)
+		}
+		if got := Walk(t, list(nil, entitlement.AssignmentFilter{}), assignmentID, 3, 0); len(got) != 0 {
+			t.Errorf("nobody = %v", got)
+		}
+		// The person's index entry moves with the assignment.
+		expired.TargetID = eve
+		update(t, st, func(tx entitlement.Tx) error { return tx.Assignments().Put(expired) })
+		Walk(t, list([]string{ada}, entitlement.AssignmentFilter{}), assignmentID, 3, 1)
+		Walk(t, list([]string{eve}, entitlement.AssignmentFilter{}), assignmentID, 3, 3)
+	}},
+}

@@ -237,3 +237,51 @@ var requestCases = []tcase{
 
 // oneTarget is the subject whose lists the by-target cases walk.
 var oneTarget = entitlement.NewID()
+
+// byPackageAndTargetsRequestCases check the person search of a package's requests.
+var byPackageAndTargetsRequestCases = []tcase{
+	{"ByPackageAndTargets lists the package's requests for the people, in creation order", func(t *testing.T, st entitlement.Store) {
+		pkg := entitlement.NewID()
+		ada, bob := entitlement.NewID(), entitlement.NewID()
+		var want []string
+		var open entitlement.Request
+		update(t, st, func(tx entitlement.Tx) error {
+			for i := range 5 {
+				who := []string{ada, bob}[i%2]
+				r := newRequest(who, pkg, entitlement.StateDenied)
+				if i == 4 {
+					r.RequestState = entitlement.StatePendingApproval
+					open = r
+				}
+				if who == ada {
+					want = append(want, r.ID)
+				}
+				if err := tx.Requests().Put(r); err != nil {
+					return err
+				}
+				if err := tx.Requests().Put(newRequest(who, entitlement.NewID(), entitlement.StateDenied)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		slices.Sort(want)
+		list := func(f entitlement.RequestFilter) func(o entitlement.ListOptions) (entitlement.Page[entitlement.Request], error) {
+			return func(o entitlement.ListOptions) (entitlement.Page[entitlement.Request], error) {
+				var p entitlement.Page[entitlement.Request]
+				err := st.View(bg, func(tx entitlement.Tx) error {
+					var err error
+					p, err = tx.Requests().ByPackageAndTargets(pkg, []string{ada}, f, o)
+					return err
+				})
+				return p, err
+			}
+		}
+		if got := Walk(t, list(entitlement.RequestFilter{}), requestID, 2, 3); !slices.Equal(got, want) {
+			t.Errorf("ada's requests = %v, want %v", got, want)
+		}
+		if got := Walk(t, list(entitlement.RequestFilter{States: entitlement.OpenRequestStates()}), requestID, 2, 1); got[0] != open.ID {
+			t.Errorf("ada's open requests = %v, want %s", got, open.ID)
+		}
+	}},
+}

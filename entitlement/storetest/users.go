@@ -208,3 +208,31 @@ var userCases = []tcase{
 		}
 	}},
 }
+
+// idsMatchingCases check the key-only user search the package lists search people with.
+var idsMatchingCases = []tcase{
+	{"IDsMatching finds users by any word of their name or e-mail, as List's search does", func(t *testing.T, st entitlement.Store) {
+		ada := newUser("Ada Lovelace", "ada@example.com")
+		grace := newUser("Grace Hopper", "grace.lovelace@example.com")
+		alan := newUser("Alan Turing", "alan@example.com")
+		putUsers(t, st, ada, grace, alan)
+		for _, tc := range []struct {
+			search string
+			want   []string
+		}{
+			{"love", []string{ada.ID, grace.ID}},
+			{"  ALAN ", []string{alan.ID}},
+			{"example", []string{ada.ID, alan.ID, grace.ID}},
+			{"nobody", nil},
+			{" ", nil},
+		} {
+			got := read(t, st, func(tx entitlement.Tx) ([]string, error) { return tx.Users().IDsMatching(tc.search) })
+			slices.Sort(got)
+			want := slices.Clone(tc.want)
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				t.Errorf("IDsMatching(%q) = %v, want %v", tc.search, got, want)
+			}
+		}
+	}},
+}
