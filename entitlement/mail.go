@@ -106,7 +106,7 @@ func (s *Service) MailByID(ctx context.Context, id string) (Mail, error) {
 		}
 		m, err := tx.Mail().Get(id)
 		if isNotFound(err) {
-			return ruleError(ErrNotFound, "mailNotFound", "mail %q does not exist", id)
+			return notFoundAs("mailNotFound", "mail", id)
 		} else if err != nil {
 			return fmt.Errorf("load mail %s: %w", id, err)
 		}
@@ -157,7 +157,7 @@ func (s *Service) RetryMail(ctx context.Context, id string) error {
 		}
 		m, err := tx.Outbox().Get(id)
 		if isNotFound(err) || (err == nil && m.Kind != OutboxNotify) {
-			return ruleError(ErrNotFound, "mailNotFound", "mail %q does not exist", id)
+			return notFoundAs("mailNotFound", "mail", id)
 		} else if err != nil {
 			return fmt.Errorf("retry mail %s: %w", id, err)
 		}

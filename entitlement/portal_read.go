@@ -66,7 +66,7 @@ func (s *Service) PackageOffer(ctx context.Context, packageID string) (PackageOf
 				return err
 			}
 			if !acc.canReadCatalog(cat.ID) {
-				return ruleError(ErrNotFound, "accessPackageNotFound", "access package %q does not exist", packageID)
+				return notFoundAs("accessPackageNotFound", "access package", packageID)
 			}
 		}
 		if pkg.IsRoleScopesVisible {
@@ -160,7 +160,7 @@ func (s *Service) DescribeRequests(ctx context.Context, rs []Request) ([]Request
 			// caller is its requestor would otherwise get the names of anyone's approvers.
 			r, err := tx.Requests().Get(given.ID)
 			if isNotFound(err) || (err == nil && !canReadRequest(acc, r)) {
-				return ruleError(ErrNotFound, "requestNotFound", "request %q does not exist", given.ID)
+				return notFoundAs("requestNotFound", "request", given.ID)
 			} else if err != nil {
 				return err
 			}

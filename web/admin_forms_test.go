@@ -166,12 +166,12 @@ func TestAdminAuditExportsAndImport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) < 3 || rows[0][4] != "action" {
+	if len(rows) < 3 || rows[0][4] != "Object type" {
 		t.Fatalf("CSV rows: %q", rows)
 	}
 	for _, r := range rows[1:] {
-		if r[5] != "catalog" {
-			t.Errorf("CSV has an event of type %q with the catalog filter", r[5])
+		if r[4] != "Catalog" {
+			t.Errorf("CSV has an event of type %q with the catalog filter", r[4])
 		}
 	}
 	// JSON: the same events.
