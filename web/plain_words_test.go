@@ -3,6 +3,7 @@ package web_test
 import (
 	"encoding/csv"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -96,5 +97,33 @@ func TestErrorPagesNeverShowRawRefusals(t *testing.T) {
 		if strings.Contains(p, id) || strings.Contains(p, "does not exist\"") || strings.Contains(p, `request "`) {
 			t.Errorf("the %s page shows the raw refusal: %.300s", what, p)
 		}
+	}
+}
+
+// TestEscalationMessageUsesTheChosenUnit: an escalation as long as the stage's timeout is
+// refused in days when the person counted in days, not in minutes.
+func TestEscalationMessageUsesTheChosenUnit(t *testing.T) {
+	f := startAdmin(t)
+	c, csrf := f.signIn(t, "owner@example.com")
+	path := "/admin/packages/" + f.financePkg.ID + "/policies/new"
+	_, page := f.env.Get(t, c, path)
+	_, page = wizardPost(t, f, c, csrf, path, page, "basics", url.Values{"name": {"Escalating"}, "nav": {"next"}})
+	_, page = wizardPost(t, f, c, csrf, path, page, "requestors", url.Values{"scope": {entitlement.ScopeAllExistingDirectoryMembers}, "accept": {"true"}, "nav": {"next"}})
+	stage := url.Values{"stages": {"1"}, "s0_timeout": {"5"}, "s0_escalation": {"on"}, "s0_escalation_after": {"6"}, "s0_escalation_unit": {"days"}}
+	for _, op := range []string{"add:s0.primary:user:" + f.users["approver@example.com"].ID, "add:s0.escalation:user:" + f.users["owner@example.com"].ID} {
+		form := url.Values{"op": {op}}
+		for k, v := range stage {
+			form[k] = v
+		}
+		_, page = wizardPost(t, f, c, csrf, path, page, "approval", form)
+	}
+	stage.Set("nav", "next")
+	res, page := wizardPost(t, f, c, csrf, path, page, "approval", stage)
+	if res.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("an escalation after the timeout: %d %s", res.StatusCode, errorsOf(page))
+	}
+	has(t, "the escalation's message", errorsOf(page), "in less than 5 days")
+	if strings.Contains(errorsOf(page), "minutes") {
+		t.Errorf("the message counts in minutes: %s", errorsOf(page))
 	}
 }
