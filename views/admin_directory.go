@@ -231,3 +231,13 @@ func SignedOutMessage(name string, sessions int) string {
 	}
 	return name + " is signed out of " + strconv.Itoa(sessions) + " browsers."
 }
+
+// importProblems counts an import's problems and the lines that have them, which are fewer when
+// a line has several: "3 problems on 2 of the 10 lines read".
+func importProblems(r entitlement.ImportReport) string {
+	lines := map[int]bool{}
+	for _, e := range r.Errors {
+		lines[e.Row] = true
+	}
+	return words.Plural(len(r.Errors), "problem", "problems") + " on " + strconv.Itoa(len(lines)) + " of the " + words.Plural(r.Rows, "line", "lines") + " read"
+}
