@@ -269,9 +269,9 @@ func UserListPage(p UserListProps) templ.Component {
 									return templ_7745c5c3_Err
 								}
 								var templ_7745c5c3_Var15 string
-								templ_7745c5c3_Var15, templ_7745c5c3_Err = templruntime.NewAttributeExpression(FormatDateTime(*u.LastSignInDateTime)).Resolve(ctx)
+								templ_7745c5c3_Var15, templ_7745c5c3_Err = templruntime.NewAttributeExpression(UTCTime(*u.LastSignInDateTime)).Resolve(ctx)
 								if templ_7745c5c3_Err != nil {
-									return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/admin_directory.templ`, Line: 58, Col: 84}
+									return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/admin_directory.templ`, Line: 58, Col: 77}
 								}
 								_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var15)
 								if templ_7745c5c3_Err != nil {
@@ -282,9 +282,9 @@ func UserListPage(p UserListProps) templ.Component {
 									return templ_7745c5c3_Err
 								}
 								var templ_7745c5c3_Var16 string
-								templ_7745c5c3_Var16, templ_7745c5c3_Err = templ.JoinStringErrs(FormatDate(*u.LastSignInDateTime))
+								templ_7745c5c3_Var16, templ_7745c5c3_Err = templ.JoinStringErrs(FormatDate(ctx, *u.LastSignInDateTime))
 								if templ_7745c5c3_Err != nil {
-									return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/admin_directory.templ`, Line: 58, Col: 122}
+									return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/admin_directory.templ`, Line: 58, Col: 120}
 								}
 								_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var16))
 								if templ_7745c5c3_Err != nil {
@@ -455,7 +455,7 @@ func UserPage(p UserProps) templ.Component {
 					}()
 				}
 				ctx = templ.InitializeContext(ctx)
-				templ_7745c5c3_Err = components.DescriptionList(components.DescriptionListProps{Items: userDetails(p)}).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = components.DescriptionList(components.DescriptionListProps{Items: userDetails(ctx, p)}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -666,9 +666,9 @@ func UserPage(p UserProps) templ.Component {
 								return templ_7745c5c3_Err
 							}
 							var templ_7745c5c3_Var33 string
-							templ_7745c5c3_Var33, templ_7745c5c3_Err = templ.JoinStringErrs(FormatDate(*end))
+							templ_7745c5c3_Var33, templ_7745c5c3_Err = templ.JoinStringErrs(FormatDate(ctx, *end))
 							if templ_7745c5c3_Err != nil {
-								return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/admin_directory.templ`, Line: 126, Col: 38}
+								return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/admin_directory.templ`, Line: 126, Col: 43}
 							}
 							_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var33))
 							if templ_7745c5c3_Err != nil {
@@ -1440,9 +1440,9 @@ func GroupListPage(p GroupListProps) templ.Component {
 								return templ_7745c5c3_Err
 							}
 							var templ_7745c5c3_Var64 string
-							templ_7745c5c3_Var64, templ_7745c5c3_Err = templ.JoinStringErrs(FormatDate(r.Group.CreatedDateTime))
+							templ_7745c5c3_Var64, templ_7745c5c3_Err = templ.JoinStringErrs(FormatDate(ctx, r.Group.CreatedDateTime))
 							if templ_7745c5c3_Err != nil {
-								return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/admin_directory.templ`, Line: 310, Col: 75}
+								return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/admin_directory.templ`, Line: 310, Col: 80}
 							}
 							_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var64))
 							if templ_7745c5c3_Err != nil {

@@ -87,7 +87,7 @@ var auditActions = map[string]string{
 	"user.signin":                          "signed in",
 	"user.signout":                         "signed out",
 	"user.signOutEverywhere":               "signed {o} out everywhere",
-	"user.preferences":                     "changed the mail settings of {o}",
+	"user.preferences":                     "changed the preferences of {o}",
 	"user.delete":                          "deleted {o} from the directory",
 	"group.create":                         "created the group {o}",
 	"group.update":                         "changed the group {o}",

@@ -31,6 +31,9 @@ type Page struct {
 type PageUser struct {
 	Name, Email            string
 	IsAdmin, CanAdminister bool // CanAdminister: show the Admin nav item
+	// TimeZone is the zone set on their profile; while it is empty, the page asks the browser for
+	// its zone once (see ZoneDetectForm).
+	TimeZone string
 }
 
 // Flash is a one-time message shown after a redirect.
@@ -165,4 +168,12 @@ func FieldMessages(fields map[string]string) string {
 		}
 	}
 	return strings.Join(out, " ")
+}
+
+// userZone is the signed-in person's saved time zone, "" when none is or nobody is signed in.
+func (p Page) userZone() string {
+	if p.User == nil {
+		return ""
+	}
+	return p.User.TimeZone
 }

@@ -103,7 +103,7 @@ func PolicySummary(in entitlement.PolicyInput, names map[string]string) []Summar
 	var life string
 	switch {
 	case in.ExpirationDateTime != nil:
-		life = "Access ends on " + FormatDate(*in.ExpirationDateTime)
+		life = "Access ends on " + CalendarDate(*in.ExpirationDateTime)
 	case in.DurationInDays > 0:
 		life = "Access lasts " + words.Plural(in.DurationInDays, "day", "days")
 	default:
@@ -132,7 +132,7 @@ func PolicySummary(in entitlement.PolicyInput, names map[string]string) []Summar
 		}
 		rev = fmt.Sprintf("Access is reviewed %s by %s; each review stays open %s.", recurrencePhrase(r.RecurrenceType), by, words.Plural(r.DurationInDays, "day", "days"))
 		if r.StartDateTime != nil {
-			rev += " The first review starts on " + FormatDate(*r.StartDateTime) + "."
+			rev += " The first review starts on " + CalendarDate(*r.StartDateTime) + "."
 		}
 	} else {
 		rev = "Access is not reviewed periodically."

@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/stewardhq/steward/entitlement"
+	"github.com/stewardhq/steward/views"
 )
 
 // middleware installs the chain, outermost first: recover, request id, logging, security
@@ -124,7 +125,10 @@ func (s *Server) loadPrincipal(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		c.SetRequest(c.Request().WithContext(entitlement.WithPrincipal(c.Request().Context(), p)))
+		ctx := entitlement.WithPrincipal(c.Request().Context(), p)
+		// Pages show times in the person's own zone; every views time helper reads it from here.
+		ctx = views.WithZone(ctx, views.LoadZone(p.TimeZone))
+		c.SetRequest(c.Request().WithContext(ctx))
 		return next(c)
 	}
 }

@@ -127,3 +127,48 @@ func TestEscalationMessageUsesTheChosenUnit(t *testing.T) {
 		t.Errorf("the message counts in minutes: %s", errorsOf(page))
 	}
 }
+
+// TestTimesInThePersonsOwnZone: a person without a zone gets the hidden form that tells Steward
+// their browser's zone; once it is kept on their profile, the request form reads start and end
+// in it and the request page shows them in it, with UTC on hover.
+func TestTimesInThePersonsOwnZone(t *testing.T) {
+	env, w := startPortal(t)
+	c, csrf := signedIn(t, env, "requester@example.com")
+	_, home := env.Get(t, c, "/")
+	has(t, "a page for someone without a zone", home, `data-detect-zone`, `action="/profile/time-zone"`)
+
+	// An unknown zone typed on the profile: 422, the message by the field, nothing saved.
+	res, page := env.PostForm(t, c, "/profile/time-zone", csrf, url.Values{"timeZone": {"Mars/Olympus"}})
+	if res.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("an unknown zone: %d", res.StatusCode)
+	}
+	has(t, "the profile with an unknown zone", page, `id="timeZone-error"`, `value="Mars/Olympus"`)
+	// What the browser detected, posted in the background.
+	res, _ = env.PostForm(t, c, "/profile/time-zone", csrf, url.Values{"timeZone": {"Asia/Tokyo"}, "detected": {"1"}})
+	if res.StatusCode != http.StatusNoContent {
+		t.Fatalf("the detected zone: %d", res.StatusCode)
+	}
+	_, page = env.Get(t, c, "/profile")
+	has(t, "the profile", page, `value="Asia/Tokyo"`)
+	if strings.Contains(page, "data-detect-zone") {
+		t.Errorf("a person with a zone is still asked for the browser's")
+	}
+
+	// A start typed as 09:00 in Tokyo is midnight UTC.
+	pol := w.policies[w.finance.ID]
+	res, _ = env.PostForm(t, c, "/access/packages/"+w.finance.ID+"/request", csrf, url.Values{"policyId": {pol.ID}, "justification": {"Close"}, "start": {"2026-03-20T09:00"}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("request: %d", res.StatusCode)
+	}
+	mine, err := env.Svc.MyRequests(w.as("requester@example.com"), entitlement.RequestFilter{}, entitlement.ListOptions{Limit: 5})
+	if err != nil || len(mine.Items) != 1 || mine.Items[0].Schedule.StartDateTime == nil {
+		t.Fatalf("my requests: %+v %v", mine.Items, err)
+	}
+	r := mine.Items[0]
+	if got := r.Schedule.StartDateTime.UTC().Format("2006-01-02T15:04"); got != "2026-03-20T00:00" {
+		t.Errorf("the start is kept as %s UTC, want midnight", got)
+	}
+	_, page = env.Get(t, c, "/access/requests/"+r.ID)
+	has(t, "the request page", text(page), "20 Mar 2026, 09:00 JST")
+	has(t, "the request page", page, `title="12 Mar 2026, 09:00 UTC"`)
+}
