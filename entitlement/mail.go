@@ -221,7 +221,7 @@ func (s *Service) SetMyTimeZone(ctx context.Context, zone string) error {
 	zone = strings.TrimSpace(zone)
 	if zone != "" {
 		if _, err := time.LoadLocation(zone); err != nil || len(zone) > 64 || zone == "Local" {
-			return invalid("invalidTimeZone", "timeZone", "choose a time zone from the list")
+			return invalid("invalidTimeZone", "timeZone", "enter the name of a time zone, such as Europe/Paris")
 		}
 	}
 	return s.write(ctx, func(tx Tx, a *access) error {

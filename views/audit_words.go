@@ -37,6 +37,9 @@ func DescribeAudit(e entitlement.AuditEvent) AuditLine {
 	} else {
 		l.What = auditWhat(e)
 	}
+	if strings.EqualFold(l.Detail, l.What) {
+		l.Detail = "" // "signed in": the summary says no more than the action
+	}
 	if l.Detail != "" {
 		l.Detail = words.Sentence(l.Detail)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/stewardhq/steward/static"
+	"github.com/stewardhq/steward/entitlement"
 	"github.com/stewardhq/steward/views"
 	"github.com/stewardhq/steward/views/components"
 	"github.com/stewardhq/steward/web/browsertest"
@@ -205,6 +206,12 @@ func galleryPages() map[string]templ.Component {
 			Approval: "Manny Manager (your manager) approves extensions.", MaxEnd: "2026-06-10T14:05"}),
 		"approvals": views.ApprovalsPage(galleryPage("Approvals", views.SectionApprovals), views.ApprovalsProps{
 			Tabs: tabs(0, "Waiting for you (3)", "Your decisions"), Items: sampleApprovals(), Total: 3}),
+		"profile": views.ProfilePage(views.ProfileProps{Page: galleryPage("Your profile", views.SectionAccess), Name: "Riley Requester", Email: "requester@example.com",
+			Reminders: true, TimeZone: "Europe/Paris"}),
+		"profile-zone-error": views.ProfilePage(views.ProfileProps{Page: galleryPage("Your profile", views.SectionAccess), Name: browsertest.LongWord, Email: "requester@example.com",
+			TimeZone: browsertest.LongWord, ZoneError: "Choose a time zone from the list."}),
+		"audit": views.AuditPage(views.AuditProps{Page: galleryPage("Audit log", views.SectionAdmin), Now: galleryNow, Events: sampleAudit(),
+			Evidence: views.EvidenceForm{From: "2026-02-10", To: "2026-03-12", Format: "csv"}, Packages: []components.SelectOption{{Value: "", Label: "All access packages"}}}),
 		"approvals-empty": views.ApprovalsPage(galleryPage("Approvals", views.SectionApprovals), views.ApprovalsProps{Tabs: tabs(0, "Waiting for you", "Your decisions")}),
 		"approval-history": views.ApprovalHistoryPage(galleryPage("Approvals", views.SectionApprovals), views.ApprovalHistoryProps{
 			Tabs: tabs(1, "Waiting for you", "Your decisions"), Items: history, Total: 3, Pagination: components.PaginationProps{Label: "1–3 of 3"}}),
@@ -254,5 +261,19 @@ func TestGallery(t *testing.T) {
 			b.Screenshot(fmt.Sprintf("request-long-dialog-%d", size[0]))
 			b.CheckLayout("request-long with its dialog open")
 		}
+	}
+}
+
+// sampleAudit is a page of audit events as the domain records them, for DescribeAudit to tell.
+func sampleAudit() []entitlement.AuditEvent {
+	at := func(h int) time.Time { return galleryNow.Add(-time.Duration(h) * time.Hour) }
+	return []entitlement.AuditEvent{
+		{ID: "e1", At: at(1), ActorID: "u1", ActorName: "Ada Admin", Action: "user.signin", ObjectType: "user", ObjectID: "u1", ObjectName: "Ada Admin", Summary: "signed in"},
+		{ID: "e2", At: at(2), ActorID: "u2", ActorName: "Manny Manager", Action: "request.approve", ObjectType: "request", ObjectID: "r1", ObjectName: "Finance reports",
+			Summary: "stage 1 of 2; reason: covers the quarter close, see " + browsertest.LongURL},
+		{ID: "e3", At: at(3), ActorID: "u3", ActorName: "Riley Requester", Action: "request.submit", ObjectType: "request", ObjectID: "r2", ObjectName: "GitHub organization", Summary: "asked to remove their access"},
+		{ID: "e4", At: at(30), ActorID: "u1", ActorName: "Ada Admin", Action: "policy.create", ObjectType: "policy", ObjectID: "p1", ObjectName: "Partners",
+			Summary: "added to Finance reports: partner organizations, 2 named, can request; 1 approval stage; access lasts 90 days; can be extended; no reviews"},
+		{ID: "e5", At: at(50), ActorName: "Steward", Action: "assignment.expire", ObjectType: "assignment", ObjectID: "a1", ObjectName: browsertest.LongWord, Summary: "Riley Requester's access expired"},
 	}
 }

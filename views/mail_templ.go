@@ -793,7 +793,7 @@ func ProfilePage(p ProfileProps) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = components.PageHeader(components.PageHeaderProps{Title: "Your profile", Description: "Who you are to Steward, and which mail you get from it."}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = components.PageHeader(components.PageHeaderProps{Title: "Your profile", Description: "Who you are to Steward, the time zone of your pages, and which mail you get from it."}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -93,3 +93,16 @@ func TestTimesInThePersonsZone(t *testing.T) {
 		t.Errorf("the default zone: %q", got)
 	}
 }
+
+// TestNobodyMatchesOnlyWithASearch: an empty directory is not a search that found nobody.
+func TestNobodyMatchesOnlyWithASearch(t *testing.T) {
+	for q, want := range map[string]string{"": "Nobody is in the directory yet", "zed": "Nobody matches"} {
+		var b strings.Builder
+		if err := views.UserListPage(views.UserListProps{Query: q}).Render(context.Background(), &b); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), want) || (q == "" && strings.Contains(b.String(), "Nobody matches")) {
+			t.Errorf("the users page searched for %q does not say %q", q, want)
+		}
+	}
+}
