@@ -13,8 +13,8 @@ import (
 	"github.com/a-h/templ"
 	"github.com/chromedp/chromedp"
 
-	"github.com/stewardhq/steward/static"
 	"github.com/stewardhq/steward/entitlement"
+	"github.com/stewardhq/steward/static"
 	"github.com/stewardhq/steward/views"
 	"github.com/stewardhq/steward/views/components"
 	"github.com/stewardhq/steward/web/browsertest"

@@ -78,7 +78,7 @@ func TestAuditSpeaksPlainly(t *testing.T) {
 func TestErrorPagesNeverShowRawRefusals(t *testing.T) {
 	env, _ := startPortal(t)
 	const id = "0190f0c5-7a9e-7c3a-9b1e-3f7d2c1a4b5e"
-	env.Server.Echo.GET("/test/in-use", func(echo.Context) error {
+	env.Server.GET("/test/in-use", func(echo.Context) error {
 		return &entitlement.RuleError{Code: "inUse", Message: "group " + id + " is still used", Kind: entitlement.ErrConflict}
 	})
 	c, _ := signedIn(t, env, "requester@example.com")
