@@ -546,7 +546,7 @@ func (s *Service) AddGroupMember(ctx context.Context, groupID, userID string) er
 		if err := tx.Groups().AddMember(groupID, userID, MemberDirect); err != nil {
 			return fmt.Errorf("add %s to %s: %w", u.Email, g.DisplayName, err)
 		}
-		summary := fmt.Sprintf("added %s (%s)", u.Label(), u.ID)
+		summary := "added " + u.Label()
 		if had.Has(MemberGranted) {
 			summary += " directly; they were already a member through an access package"
 		}
