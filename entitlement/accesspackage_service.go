@@ -108,7 +108,7 @@ func (s *Service) CreateAccessPackage(ctx context.Context, in AccessPackageInput
 		}
 		out = p
 		return s.audit(tx, a.p, "accessPackage.create", "accessPackage", p.ID, p.DisplayName,
-			fmt.Sprintf("created access package %q in catalog %q (hidden %t)", p.DisplayName, c.DisplayName, p.IsHidden))
+			packageCreated(p, c))
 	})
 	return out, err
 }
@@ -135,10 +135,10 @@ func (s *Service) UpdateAccessPackage(ctx context.Context, id string, in AccessP
 			return invalid("invalidAccessPackage", "catalogId", "an access package stays in the catalog it was created in; create a new package in the other catalog instead")
 		}
 		var c changes
-		c.text("displayName", p.DisplayName, in.DisplayName)
+		c.text("name", p.DisplayName, in.DisplayName)
 		c.text("description", p.Description, in.Description)
-		c.flag("isHidden", p.IsHidden, in.IsHidden)
-		c.flag("isRoleScopesVisible", p.IsRoleScopesVisible, in.IsRoleScopesVisible)
+		c.flag("hidden", p.IsHidden, in.IsHidden)
+		c.flag("showing its roles", p.IsRoleScopesVisible, in.IsRoleScopesVisible)
 		out = p
 		if len(c) == 0 {
 			return nil

@@ -83,15 +83,29 @@ func CollectAll[T any](list func(ListOptions) (Page[T], error)) ([]T, error) {
 // changes collects a readable summary of what an update changed, for the audit log.
 type changes []string
 
+// text notes a value that changed, under a label people read ("name", not "displayName").
 func (c *changes) text(field, old, new string) {
 	if old != new {
 		*c = append(*c, fmt.Sprintf("%s %q → %q", field, old, new))
 	}
 }
 
-func (c *changes) flag(field string, old, new bool) {
+// ref notes that a reference to another record changed; ids mean nothing to people, and the
+// record's page names what it points to now.
+func (c *changes) ref(field, old, new string) {
 	if old != new {
-		*c = append(*c, fmt.Sprintf("%s %t → %t", field, old, new))
+		*c = append(*c, field+" changed")
+	}
+}
+
+// flag notes a yes/no setting that changed: what is a state such as "hidden", read as "now
+// hidden" or "no longer hidden".
+func (c *changes) flag(what string, old, new bool) {
+	switch {
+	case new && !old:
+		*c = append(*c, "now "+what)
+	case old && !new:
+		*c = append(*c, "no longer "+what)
 	}
 }
 

@@ -235,7 +235,7 @@ func (s *Service) PreviewApproversFor(ctx context.Context, policyID, targetID st
 	err = s.store.View(ctx, func(tx Tx) error {
 		pol, err := tx.Policies().Get(policyID)
 		if isNotFound(err) {
-			return ruleError(ErrNotFound, "policyNotFound", "policy %q does not exist", policyID)
+			return notFoundAs("policyNotFound", "policy", policyID)
 		} else if err != nil {
 			return err
 		}
@@ -261,7 +261,7 @@ func (s *Service) PreviewApproversFor(ctx context.Context, policyID, targetID st
 			mayRequest = mayRequest && mayRequestFor(acc, pol, subj)
 		}
 		if !mayRequest && !acc.canReadCatalog(pol.CatalogID) {
-			return ruleError(ErrNotFound, "policyNotFound", "policy %q does not exist", policyID)
+			return notFoundAs("policyNotFound", "policy", policyID)
 		}
 		if !pol.IsApprovalRequired() {
 			return nil
@@ -419,7 +419,7 @@ func (s *Service) DecideStage(ctx context.Context, requestID string, stage int, 
 	err = s.store.Update(ctx, func(tx Tx) error {
 		r, err := tx.Requests().Get(requestID)
 		if isNotFound(err) {
-			return ruleError(ErrNotFound, "requestNotFound", "request %q does not exist", requestID)
+			return notFoundAs("requestNotFound", "request", requestID)
 		} else if err != nil {
 			return err
 		}
@@ -482,7 +482,7 @@ func (s *Service) DecideStage(ctx context.Context, requestID string, stage int, 
 		if !approve {
 			st.Status, st.Decision = StageDenied, DecisionDeny
 			s.addEvent(&r, EventDenied, p, idx+1, justification)
-			if err := s.audit(tx, p, "request.deny", "request", r.ID, pkgName, fmt.Sprintf("denied stage %d", idx+1)); err != nil {
+			if err := s.audit(tx, p, "request.deny", "request", r.ID, pkgName, decisionSummary(idx, len(r.Stages), justification)); err != nil {
 				return err
 			}
 			detail := "denied by " + p.Name
@@ -495,7 +495,7 @@ func (s *Service) DecideStage(ctx context.Context, requestID string, stage int, 
 		} else {
 			st.Status, st.Decision = StageApproved, DecisionApprove
 			s.addEvent(&r, EventApproved, p, idx+1, justification)
-			if err := s.audit(tx, p, "request.approve", "request", r.ID, pkgName, fmt.Sprintf("approved stage %d", idx+1)); err != nil {
+			if err := s.audit(tx, p, "request.approve", "request", r.ID, pkgName, decisionSummary(idx, len(r.Stages), justification)); err != nil {
 				return err
 			}
 			if idx+1 < len(r.Stages) {

@@ -127,7 +127,7 @@ func (s *Service) CreateCatalog(ctx context.Context, in CatalogInput) (Catalog, 
 		}
 		out = c
 		return s.audit(tx, a.p, "catalog.create", "catalog", c.ID, c.DisplayName,
-			fmt.Sprintf("created catalog %q (%s, externally visible %t)", c.DisplayName, c.CatalogStatus, c.IsExternallyVisible))
+			catalogCreated(c))
 	})
 	return out, err
 }
@@ -183,10 +183,10 @@ func (s *Service) UpdateCatalog(ctx context.Context, id string, in CatalogInput)
 			return err
 		}
 		var ch changes
-		ch.text("displayName", c.DisplayName, in.DisplayName)
+		ch.text("name", c.DisplayName, in.DisplayName)
 		ch.text("description", c.Description, in.Description)
-		ch.flag("isExternallyVisible", c.IsExternallyVisible, in.IsExternallyVisible)
-		ch.text("catalogStatus", c.CatalogStatus, catalogStatus(in.Published))
+		ch.flag("visible to external users", c.IsExternallyVisible, in.IsExternallyVisible)
+		ch.text("status", c.CatalogStatus, catalogStatus(in.Published))
 		out = c
 		if len(ch) == 0 {
 			return nil
@@ -311,7 +311,7 @@ func (s *Service) AddCatalogRoleMember(ctx context.Context, catalogID string, m 
 		if err := tx.Catalogs().Put(c); err != nil {
 			return fmt.Errorf("add catalog role: %w", err)
 		}
-		return s.audit(tx, a.p, "catalog.role.add", "catalog", c.ID, c.DisplayName, fmt.Sprintf("made %s %s (%s %s)", name, m.Role.Label(), m.PrincipalType, m.PrincipalID))
+		return s.audit(tx, a.p, "catalog.role.add", "catalog", c.ID, c.DisplayName, fmt.Sprintf("made %s %s", name, m.Role.Label()))
 	})
 }
 

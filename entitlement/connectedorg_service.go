@@ -134,12 +134,12 @@ func (s *Service) UpdateConnectedOrganization(ctx context.Context, id string, in
 			return err
 		}
 		var c changes
-		c.text("displayName", o.DisplayName, in.DisplayName)
+		c.text("name", o.DisplayName, in.DisplayName)
 		c.text("description", o.Description, in.Description)
 		c.text("state", o.State, in.State)
 		before := identityList(o)
 		o.IdentitySources = in.IdentitySources
-		c.text("identitySources", before, identityList(o))
+		c.text("recognised by", before, identityList(o))
 		out = o
 		if len(c) == 0 {
 			return nil
@@ -224,7 +224,7 @@ func (s *Service) AddSponsor(ctx context.Context, orgID string, external bool, s
 			return fmt.Errorf("add sponsor: %w", err)
 		}
 		return s.audit(tx, a.p, "connectedOrganization.sponsor.add", "connectedOrganization", o.ID, o.DisplayName,
-			fmt.Sprintf("added %s (%s %s) as %s sponsor", name, sp.Type, sp.ID, kind))
+			fmt.Sprintf("added %s as %s sponsor", name, kind))
 	})
 }
 

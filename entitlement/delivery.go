@@ -423,7 +423,7 @@ func (s *Service) endAssignment(tx Tx, a *Assignment, how int, by *Request, acto
 	if how == endExpired {
 		action, summary, event = "assignment.expire", "expired", NotifyAssignmentExpired
 	}
-	if err := s.audit(tx, actor, action, "assignment", a.ID, pkgName, fmt.Sprintf("%s's access %s (request %s)", userLabel(tx, a.TargetID), summary, by.ID)); err != nil {
+	if err := s.audit(tx, actor, action, "assignment", a.ID, pkgName, fmt.Sprintf("%s's access %s", userLabel(tx, a.TargetID), summary)); err != nil {
 		return err
 	}
 	if err := s.notify(tx, event, by, a.ID, []string{a.TargetID}, ""); err != nil {

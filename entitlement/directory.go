@@ -47,6 +47,9 @@ type User struct {
 	// NotificationPreferences are the optional messages the user turned off; records written
 	// before they existed have none, which means everything is on.
 	NotificationPreferences NotificationPreferences `json:"notificationPreferences,omitzero"`
+	// TimeZone is the IANA zone the person's pages show times in ("Europe/Paris"), taken from
+	// their browser or chosen on their profile; empty means UTC.
+	TimeZone string `json:"timeZone,omitempty"`
 }
 
 // IsSynced reports whether a directory source owns the record, which makes it read-only in the

@@ -137,13 +137,13 @@ func applyUserInput(u *User, in UserInput) changes {
 		u.UserPrincipalName = u.Email
 	}
 	var c changes
-	c.text("displayName", old.DisplayName, u.DisplayName)
-	c.text("mail", old.Email, u.Email)
-	c.text("userType", old.UserType, u.UserType)
+	c.text("name", old.DisplayName, u.DisplayName)
+	c.text("e-mail", old.Email, u.Email)
+	c.text("kind", old.UserType, u.UserType)
 	c.text("department", old.Department, u.Department)
-	c.text("jobTitle", old.JobTitle, u.JobTitle)
-	c.text("managerId", old.ManagerID, u.ManagerID)
-	c.text("connectedOrganizationId", old.ConnectedOrganizationID, u.ConnectedOrganizationID)
+	c.text("job title", old.JobTitle, u.JobTitle)
+	c.ref("manager", old.ManagerID, u.ManagerID)
+	c.ref("organization", old.ConnectedOrganizationID, u.ConnectedOrganizationID)
 	return c
 }
 
@@ -352,7 +352,7 @@ func (s *Service) UpdateGroup(ctx context.Context, id string, in GroupInput) (Gr
 			return err
 		}
 		var c changes
-		c.text("displayName", g.DisplayName, in.DisplayName)
+		c.text("name", g.DisplayName, in.DisplayName)
 		c.text("description", g.Description, in.Description)
 		out = g
 		if len(c) == 0 {
@@ -561,7 +561,7 @@ func (s *Service) AddGroupMember(ctx context.Context, groupID, userID string) er
 		if err := tx.Groups().AddMember(groupID, userID, MemberDirect); err != nil {
 			return fmt.Errorf("add %s to %s: %w", u.Email, g.DisplayName, err)
 		}
-		summary := fmt.Sprintf("added %s (%s)", u.Label(), u.ID)
+		summary := "added " + u.Label()
 		if had.Has(MemberGranted) {
 			summary += " directly; they were already a member through an access package"
 		}
@@ -612,10 +612,10 @@ func (s *Service) RemoveGroupMember(ctx context.Context, groupID, userID string)
 			return fmt.Errorf("remove member of %s: %w", g.DisplayName, err)
 		}
 		out = GroupMember{User: u, Sources: left}
-		summary := "removed " + u.Label() + " (" + userID + ")"
+		summary := "removed " + u.Label()
 		if left != 0 {
 			out.Grants = grants
-			summary = fmt.Sprintf("ended %s's direct membership (%s); they stay a member through %s", u.Label(), userID, grantNames(grants))
+			summary = fmt.Sprintf("ended %s's direct membership; they stay a member through %s", u.Label(), grantNames(grants))
 		}
 		return s.audit(tx, a.p, "group.member.remove", "group", g.ID, g.DisplayName, summary)
 	})

@@ -324,7 +324,7 @@ func (s *Service) EligiblePolicies(ctx context.Context, packageID string) ([]Ass
 func eligibleIn(tx Tx, userID, packageID string) (AccessPackage, Catalog, []AssignmentPolicy, error) {
 	pkg, err := tx.AccessPackages().Get(packageID)
 	if isNotFound(err) {
-		return pkg, Catalog{}, nil, ruleError(ErrNotFound, "accessPackageNotFound", "access package %q does not exist", packageID)
+		return pkg, Catalog{}, nil, notFoundAs("accessPackageNotFound", "access package", packageID)
 	} else if err != nil {
 		return pkg, Catalog{}, nil, err
 	}

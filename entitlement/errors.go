@@ -65,6 +65,9 @@ type RuleError struct {
 	Code    string
 	Message string
 	Kind    error // ErrConflict, ErrForbidden or ErrNotFound
+	// Object is what a not-found refusal looked for ("request", "access package"), so that a
+	// page can say so without the id its message names.
+	Object string
 }
 
 func (e *RuleError) Error() string { return e.Message }
@@ -89,6 +92,9 @@ func forbidden(format string, args ...any) error {
 	return &RuleError{Code: CodeForbidden, Message: fmt.Sprintf(format, args...), Kind: ErrForbidden}
 }
 
-func notFound(what, id string) error {
-	return &RuleError{Code: "notFound", Message: fmt.Sprintf("%s %q does not exist", what, id), Kind: ErrNotFound}
+func notFound(what, id string) error { return notFoundAs("notFound", what, id) }
+
+// notFoundAs is notFound with its own code, for the refusals the API tells apart.
+func notFoundAs(code, what, id string) error {
+	return &RuleError{Code: code, Message: fmt.Sprintf("%s %q does not exist", what, id), Kind: ErrNotFound, Object: what}
 }

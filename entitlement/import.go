@@ -489,7 +489,7 @@ func (s *Service) ImportGroups(ctx context.Context, r io.Reader) (ImportReport, 
 				if err := tx.Groups().AddMember(g.ID, uid, MemberDirect); err != nil {
 					return fmt.Errorf("import group %s: %w", g.DisplayName, err)
 				}
-				if err := s.audit(tx, a.p, "group.member.add", "group", g.ID, g.DisplayName, "import: added "+uid); err != nil {
+				if err := s.audit(tx, a.p, "group.member.add", "group", g.ID, g.DisplayName, "import: added "+userLabel(tx, uid)); err != nil {
 					return err
 				}
 				changed = true

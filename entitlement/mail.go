@@ -1,6 +1,7 @@
 package entitlement
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -106,7 +107,7 @@ func (s *Service) MailByID(ctx context.Context, id string) (Mail, error) {
 		}
 		m, err := tx.Mail().Get(id)
 		if isNotFound(err) {
-			return ruleError(ErrNotFound, "mailNotFound", "mail %q does not exist", id)
+			return notFoundAs("mailNotFound", "mail", id)
 		} else if err != nil {
 			return fmt.Errorf("load mail %s: %w", id, err)
 		}
@@ -157,7 +158,7 @@ func (s *Service) RetryMail(ctx context.Context, id string) error {
 		}
 		m, err := tx.Outbox().Get(id)
 		if isNotFound(err) || (err == nil && m.Kind != OutboxNotify) {
-			return ruleError(ErrNotFound, "mailNotFound", "mail %q does not exist", id)
+			return notFoundAs("mailNotFound", "mail", id)
 		} else if err != nil {
 			return fmt.Errorf("retry mail %s: %w", id, err)
 		}
@@ -211,6 +212,33 @@ func (s *Service) SetMyNotificationPreferences(ctx context.Context, in Notificat
 			return fmt.Errorf("save preferences: %w", err)
 		}
 		return s.audit(tx, a.p, "user.preferences", "user", u.ID, u.Label(), "mail "+c.summary())
+	})
+}
+
+// SetMyTimeZone stores the IANA time zone the caller's pages show times in; "" goes back to UTC.
+// Everyone chooses for themselves only.
+func (s *Service) SetMyTimeZone(ctx context.Context, zone string) error {
+	zone = strings.TrimSpace(zone)
+	if zone != "" {
+		if _, err := time.LoadLocation(zone); err != nil || len(zone) > 64 || zone == "Local" {
+			return invalid("invalidTimeZone", "timeZone", "enter the name of a time zone, such as Europe/Paris")
+		}
+	}
+	return s.write(ctx, func(tx Tx, a *access) error {
+		u, err := tx.Users().Get(a.p.UserID)
+		if err != nil {
+			return fmt.Errorf("save time zone: %w", err)
+		}
+		if u.TimeZone == zone {
+			return nil
+		}
+		var c changes
+		c.text("time zone", cmp.Or(u.TimeZone, "UTC"), cmp.Or(zone, "UTC"))
+		u.TimeZone, u.ModifiedDateTime = zone, s.now()
+		if err := tx.Users().Put(u); err != nil {
+			return fmt.Errorf("save time zone: %w", err)
+		}
+		return s.audit(tx, a.p, "user.preferences", "user", u.ID, u.Label(), c.summary())
 	})
 }
 

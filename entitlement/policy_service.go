@@ -6,6 +6,10 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/stewardhq/steward/words"
 )
 
 func getPolicy(tx Tx, id string) (AssignmentPolicy, error) {
@@ -124,7 +128,7 @@ func (s *Service) CreatePolicy(ctx context.Context, in PolicyInput) (AssignmentP
 		}
 		out = p
 		return s.audit(tx, a.p, "policy.create", "policy", p.ID, p.DisplayName,
-			fmt.Sprintf("added policy %q to %q: %s", p.DisplayName, pkg.DisplayName, policySummary(p)))
+			fmt.Sprintf("added to %s: %s", pkg.DisplayName, policySummary(p)))
 	})
 	return out, err
 }
@@ -161,9 +165,9 @@ func (s *Service) ReplacePolicy(ctx context.Context, id string, in PolicyInput) 
 			return err
 		}
 		out = p
-		summary := "replaced: " + policySummary(p)
+		summary := "rules unchanged: " + policySummary(p)
 		if after := policySummary(p); after != before {
-			summary = fmt.Sprintf("replaced; before: %s; after: %s", before, after)
+			summary = fmt.Sprintf("before: %s. After: %s", before, after)
 		}
 		return s.audit(tx, a.p, "policy.replace", "policy", p.ID, p.DisplayName, summary)
 	})
@@ -286,19 +290,58 @@ func applyPolicyInput(p *AssignmentPolicy, in PolicyInput) {
 	p.Questions = in.Questions
 }
 
-// policySummary is a one-line description of a policy's rules, for the audit log.
+// policySummary is a one-line description of a policy's rules in plain words, for the audit
+// log: "partner organizations, 2 named, can request; 1 approval stage; access lasts 90 days; can be
+// extended; no reviews".
 func policySummary(p AssignmentPolicy) string {
-	life := "no expiry"
+	who := scopeWords(p.RequestorSettings.ScopeType)
+	if n := len(p.RequestorSettings.AllowedRequestors); n > 0 {
+		who += ", " + strconv.Itoa(n) + " named"
+	}
+	if p.RequestorSettings.AcceptRequests {
+		who += ", can request"
+	} else {
+		who += ", not taking requests"
+	}
+	approval := "no approval"
+	if n := len(p.RequestApprovalSettings.ApprovalStages); p.RequestApprovalSettings.ApprovalMode != ApprovalNone && n > 0 {
+		approval = words.Plural(n, "approval stage", "approval stages")
+	}
+	life := "access does not expire"
 	switch {
 	case p.ExpirationDateTime != nil:
-		life = "ends " + p.ExpirationDateTime.UTC().Format("2006-01-02")
+		life = "access ends on " + p.ExpirationDateTime.UTC().Format("2 Jan 2006")
 	case p.DurationInDays > 0:
-		life = fmt.Sprintf("%d days", p.DurationInDays)
+		life = "access lasts " + words.Plural(p.DurationInDays, "day", "days")
 	}
-	as := p.RequestApprovalSettings
-	return fmt.Sprintf("requestors %s (%d named, accepting %t); approval %s with %d stage(s); %s; extend %t; reviews %t",
-		p.RequestorSettings.ScopeType, len(p.RequestorSettings.AllowedRequestors), p.RequestorSettings.AcceptRequests,
-		as.ApprovalMode, len(as.ApprovalStages), life, p.CanExtend, p.AccessReviewSettings != nil)
+	extend := "cannot be extended"
+	if p.CanExtend {
+		extend = "can be extended"
+	}
+	reviews := "no reviews"
+	if p.AccessReviewSettings != nil {
+		reviews = "reviewed"
+	}
+	return strings.Join([]string{who, approval, life, extend, reviews}, "; ")
+}
+
+// scopeWords names who a requestor scope lets in, for the audit log, as the request pages do.
+func scopeWords(scope string) string {
+	switch NormalizeScopeType(scope) {
+	case ScopeSpecificDirectorySubjects:
+		return "named people and groups"
+	case ScopeAllExistingDirectoryMembers:
+		return "everyone in the organization"
+	case ScopeAllExistingDirectorySubjects:
+		return "everyone in the directory, guests included"
+	case ScopeSpecificConnectedOrgSubjects:
+		return "partner organizations"
+	case ScopeAllConfiguredConnectedOrgs:
+		return "people from connected organizations"
+	case ScopeAllExternalSubjects:
+		return "external users"
+	}
+	return "nobody"
 }
 
 // clone deep-copies the input, so that normalizing it (descriptions, manager levels, review

@@ -127,7 +127,7 @@ func (s *Service) PackageOfferFor(ctx context.Context, packageID, target string)
 		}
 		if out.Target == nil && len(out.Policies) == 0 && out.OpenRequest == nil && out.LiveAssignment == nil &&
 			len(out.Reports) == 0 && !out.ForAnyone && !acc.canReadCatalog(cat.ID) {
-			return ruleError(ErrNotFound, "accessPackageNotFound", "access package %q does not exist", packageID)
+			return notFoundAs("accessPackageNotFound", "access package", packageID)
 		}
 		if pkg.IsRoleScopesVisible {
 			if out.Roles, err = grantedRoles(tx, pkg); err != nil {
@@ -252,7 +252,7 @@ func (s *Service) DescribeRequests(ctx context.Context, rs []Request) ([]Request
 			// caller is its requestor would otherwise get the names of anyone's approvers.
 			r, err := tx.Requests().Get(given.ID)
 			if isNotFound(err) || (err == nil && !canReadRequest(acc, r)) {
-				return ruleError(ErrNotFound, "requestNotFound", "request %q does not exist", given.ID)
+				return notFoundAs("requestNotFound", "request", given.ID)
 			} else if err != nil {
 				return err
 			}

@@ -11,6 +11,8 @@ type Principal struct {
 	Name    string
 	Email   string
 	IsAdmin bool
+	// TimeZone is the person's own zone (User.TimeZone), for the pages they see.
+	TimeZone string
 }
 
 type principalKey struct{}

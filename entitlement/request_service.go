@@ -93,13 +93,13 @@ func (s *Service) submitAdd(ctx context.Context, p Principal, in RequestInput) (
 		now := s.now()
 		pkg, err := tx.AccessPackages().Get(in.AccessPackageID)
 		if isNotFound(err) {
-			return ruleError(ErrNotFound, "accessPackageNotFound", "access package %q does not exist", in.AccessPackageID)
+			return notFoundAs("accessPackageNotFound", "access package", in.AccessPackageID)
 		} else if err != nil {
 			return err
 		}
 		pol, err := tx.Policies().Get(in.PolicyID)
 		if isNotFound(err) {
-			return ruleError(ErrNotFound, "policyNotFound", "policy %q does not exist", in.PolicyID)
+			return notFoundAs("policyNotFound", "policy", in.PolicyID)
 		} else if err != nil {
 			return err
 		}
@@ -140,7 +140,7 @@ func (s *Service) submitAdd(ctx context.Context, p Principal, in RequestInput) (
 			}
 			target, err = loadSubject(tx, in.TargetID)
 			if isNotFound(err) {
-				return ruleError(ErrNotFound, "targetNotFound", "user %q does not exist", in.TargetID)
+				return notFoundAs("targetNotFound", "user", in.TargetID)
 			} else if err != nil {
 				return err
 			}
@@ -189,12 +189,12 @@ func (s *Service) submitAdd(ctx context.Context, p Principal, in RequestInput) (
 		}
 		r.ID = NewID()
 		s.addEvent(&r, EventSubmitted, p, 0, in.Justification)
-		summary := fmt.Sprintf("%s requested %s", p.Name, pkg.DisplayName)
+		summary := "asked for " + pkg.DisplayName
 		switch {
 		case in.RequestType == RequestAdminAdd:
-			summary = fmt.Sprintf("%s assigned %s to %s", p.Name, pkg.DisplayName, target.user.Label())
+			summary = fmt.Sprintf("assigned %s to %s", pkg.DisplayName, target.user.Label())
 		case r.IsOnBehalf():
-			summary = fmt.Sprintf("%s requested %s for %s", p.Name, pkg.DisplayName, target.user.Label())
+			summary = fmt.Sprintf("asked for %s for %s", pkg.DisplayName, target.user.Label())
 		}
 		summary += answersSummary(answers)
 		if err := s.audit(tx, p, "request.submit", "request", r.ID, pkg.DisplayName, summary); err != nil {
@@ -270,7 +270,7 @@ func (s *Service) submitRemove(ctx context.Context, p Principal, in RequestInput
 	err := s.runFor(in.IsValidationOnly)(ctx, func(tx Tx) error {
 		a, err := tx.Assignments().Get(in.AssignmentID)
 		if isNotFound(err) {
-			return ruleError(ErrNotFound, "assignmentNotFound", "assignment %q does not exist", in.AssignmentID)
+			return notFoundAs("assignmentNotFound", "assignment", in.AssignmentID)
 		} else if err != nil {
 			return err
 		}
@@ -301,7 +301,7 @@ func (s *Service) submitRemove(ctx context.Context, p Principal, in RequestInput
 				RequestorID: p.UserID, AssignmentID: a.ID, Justification: in.Justification, CreatedDateTime: r.CreatedDateTime}
 			return nil
 		}
-		if err := s.audit(tx, p, "request.submit", "request", r.ID, packageName(tx, a.AccessPackageID), in.RequestType+" of "+userLabel(tx, a.TargetID)+"'s access"); err != nil {
+		if err := s.audit(tx, p, "request.submit", "request", r.ID, packageName(tx, a.AccessPackageID), removalSummary(tx, in.RequestType, p, a.TargetID)); err != nil {
 			return err
 		}
 		if err := s.endAssignment(tx, &a, endRemoved, &r, p); err != nil {
@@ -347,7 +347,7 @@ func (s *Service) extend(ctx context.Context, p Principal, assignmentID, justifi
 		now := s.now()
 		a, err := tx.Assignments().Get(assignmentID)
 		if isNotFound(err) {
-			return ruleError(ErrNotFound, "assignmentNotFound", "assignment %q does not exist", assignmentID)
+			return notFoundAs("assignmentNotFound", "assignment", assignmentID)
 		} else if err != nil {
 			return err
 		}
@@ -442,7 +442,7 @@ func (s *Service) extend(ctx context.Context, p Principal, assignmentID, justifi
 		}
 		r.ID = NewID()
 		s.addEvent(&r, EventSubmitted, p, 0, justification)
-		if err := s.audit(tx, p, "request.submit", "request", r.ID, pkg.DisplayName, p.Name+" asked to extend their access"); err != nil {
+		if err := s.audit(tx, p, "request.submit", "request", r.ID, pkg.DisplayName, "asked to extend their access"); err != nil {
 			return err
 		}
 		if err := s.notify(tx, NotifyRequestSubmitted, &r, a.ID, []string{p.UserID}, ""); err != nil {
@@ -475,7 +475,7 @@ func (s *Service) CancelRequest(ctx context.Context, id string) error {
 	return s.store.Update(ctx, func(tx Tx) error {
 		r, err := tx.Requests().Get(id)
 		if isNotFound(err) {
-			return ruleError(ErrNotFound, "requestNotFound", "request %q does not exist", id)
+			return notFoundAs("requestNotFound", "request", id)
 		} else if err != nil {
 			return err
 		}
@@ -530,7 +530,7 @@ func (s *Service) RequestByID(ctx context.Context, id string) (Request, error) {
 	err = s.store.View(ctx, func(tx Tx) error {
 		r, err := tx.Requests().Get(id)
 		if isNotFound(err) {
-			return ruleError(ErrNotFound, "requestNotFound", "request %q does not exist", id)
+			return notFoundAs("requestNotFound", "request", id)
 		} else if err != nil {
 			return err
 		}
@@ -539,7 +539,7 @@ func (s *Service) RequestByID(ctx context.Context, id string) (Request, error) {
 			return err
 		}
 		if !canReadRequest(acc, r) {
-			return ruleError(ErrNotFound, "requestNotFound", "request %q does not exist", id)
+			return notFoundAs("requestNotFound", "request", id)
 		}
 		out = r
 		return nil
@@ -615,7 +615,7 @@ func (s *Service) MyAssignments(ctx context.Context, f AssignmentFilter, opt Lis
 func readableAssignment(tx Tx, p Principal, id string) (Assignment, error) {
 	a, err := tx.Assignments().Get(id)
 	if isNotFound(err) {
-		return a, ruleError(ErrNotFound, "assignmentNotFound", "assignment %q does not exist", id)
+		return a, notFoundAs("assignmentNotFound", "assignment", id)
 	} else if err != nil {
 		return a, err
 	}
@@ -627,7 +627,7 @@ func readableAssignment(tx Tx, p Principal, id string) (Assignment, error) {
 		return a, err
 	}
 	if !acc.canReadCatalog(a.CatalogID) {
-		return Assignment{}, ruleError(ErrNotFound, "assignmentNotFound", "assignment %q does not exist", id)
+		return Assignment{}, notFoundAs("assignmentNotFound", "assignment", id)
 	}
 	return a, nil
 }
@@ -679,7 +679,7 @@ func (s *Service) AssignmentRolesOf(ctx context.Context, assignmentID string) ([
 func packageForReaders(tx Tx, p Principal, packageID string) (AccessPackage, error) {
 	pkg, err := tx.AccessPackages().Get(packageID)
 	if isNotFound(err) {
-		return pkg, ruleError(ErrNotFound, "accessPackageNotFound", "access package %q does not exist", packageID)
+		return pkg, notFoundAs("accessPackageNotFound", "access package", packageID)
 	} else if err != nil {
 		return pkg, err
 	}

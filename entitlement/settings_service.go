@@ -40,8 +40,8 @@ func (s *Service) UpdateSettings(ctx context.Context, in Settings) (Settings, er
 			return fmt.Errorf("load settings: %w", err)
 		}
 		var c changes
-		c.text("externalUserLifecycleAction", cur.ExternalUserLifecycleAction, in.ExternalUserLifecycleAction)
-		c.text("daysUntilExternalUserDeletedAfterBlocked", fmt.Sprint(cur.DaysUntilExternalUserDeletedAfterBlocked), fmt.Sprint(in.DaysUntilExternalUserDeletedAfterBlocked))
+		c.text("what happens to external users", cur.ExternalUserLifecycleAction, in.ExternalUserLifecycleAction)
+		c.text("days before a blocked external user is deleted", fmt.Sprint(cur.DaysUntilExternalUserDeletedAfterBlocked), fmt.Sprint(in.DaysUntilExternalUserDeletedAfterBlocked))
 		out = cur
 		if len(c) == 0 {
 			return nil
@@ -81,7 +81,7 @@ func (s *Service) AddCatalogCreator(ctx context.Context, who Sponsor) error {
 		if err := tx.PutSettings(st); err != nil {
 			return fmt.Errorf("save settings: %w", err)
 		}
-		return s.audit(tx, a.p, "settings.catalogCreator.add", "settings", "settings", "Settings", fmt.Sprintf("let %s (%s %s) create catalogs", name, who.Type, who.ID))
+		return s.audit(tx, a.p, "settings.catalogCreator.add", "settings", "settings", "Settings", fmt.Sprintf("let %s create catalogs", name))
 	})
 }
 

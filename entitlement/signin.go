@@ -153,7 +153,7 @@ func (s *Service) PrincipalFor(ctx context.Context, userID string) (Principal, e
 	if !u.AccountEnabled {
 		return Principal{}, ErrUnauthorized
 	}
-	return Principal{UserID: u.ID, Name: u.Label(), Email: u.Email, IsAdmin: s.isAdministrator(u)}, nil
+	return Principal{UserID: u.ID, Name: u.Label(), Email: u.Email, IsAdmin: s.isAdministrator(u), TimeZone: u.TimeZone}, nil
 }
 
 func (s *Service) isAdministrator(u User) bool {

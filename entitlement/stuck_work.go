@@ -20,7 +20,7 @@ func (s *Service) AdminCancelRequest(ctx context.Context, id, reason string) err
 	return s.write(ctx, func(tx Tx, a *access) error {
 		r, err := tx.Requests().Get(id)
 		if isNotFound(err) || err == nil && !canReadRequest(a, r) {
-			return ruleError(ErrNotFound, "requestNotFound", "request %q does not exist", id)
+			return notFoundAs("requestNotFound", "request", id)
 		} else if err != nil {
 			return fmt.Errorf("cancel request %s: %w", id, err)
 		}

@@ -126,6 +126,7 @@ func (h Access) Show(c echo.Context) error {
 // a form that does not pass comes back with the input and a message by each field (422), a
 // refusal by a rule (a request already open, access already held) with its message.
 func (h Access) Request(c echo.Context) error {
+	ctx := c.Request().Context()
 	var f requestForm
 	f.PolicyID = c.FormValue("policyId")
 	f.Justification = c.FormValue("justification")
@@ -138,11 +139,11 @@ func (h Access) Request(c echo.Context) error {
 	}
 	f.Answers = readAnswers(form)
 	errs := map[string]string{}
-	start, err := parseFormTime(f.Start, h.now())
+	start, err := parseFormTime(ctx, f.Start, h.now())
 	if err != nil {
 		errs["schedule.startDateTime"] = words.Sentence(err.Error())
 	}
-	end, err := parseFormTime(f.End, h.now())
+	end, err := parseFormTime(ctx, f.End, h.now())
 	if err != nil {
 		errs["schedule.expiration.endDateTime"] = words.Sentence(err.Error())
 	}
@@ -184,6 +185,7 @@ func (h Access) Request(c echo.Context) error {
 
 // submittedMessage says what happens next after a request was submitted.
 func submittedMessage(c echo.Context, b *Base, r entitlement.Request) string {
+	ctx := c.Request().Context()
 	described, err := b.Svc.DescribeRequests(c.Request().Context(), []entitlement.Request{r})
 	if err != nil || len(described) == 0 {
 		return "Your request was submitted."
@@ -208,7 +210,7 @@ func submittedMessage(c echo.Context, b *Base, r entitlement.Request) string {
 		return fmt.Sprintf("Your request for %s needs no approval: Steward is delivering the access now.", v.PackageName)
 	case entitlement.StateScheduled:
 		if st := r.Schedule.StartDateTime; st != nil {
-			return fmt.Sprintf("Your access to %s is scheduled to start on %s.", v.PackageName, st.UTC().Format(views.TimeFormat))
+			return fmt.Sprintf("Your access to %s is scheduled to start on %s.", v.PackageName, views.FormatDateTime(ctx, *st))
 		}
 		return fmt.Sprintf("Your access to %s is scheduled.", v.PackageName)
 	case entitlement.StateDenied:
@@ -241,7 +243,7 @@ func (h Access) renderPackage(c echo.Context, status int, f requestForm, errs ma
 	d := views.RequestFormProps{
 		Package: packageCard(offer.RequestablePackage), RolesHidden: !offer.Package.IsRoleScopesVisible,
 		Justification: f.Justification, Start: f.Start, End: f.End, Errors: errs,
-		Now: now.Format(views.FormTimeLayout),
+		Now: views.FormTime(ctx, now),
 	}
 	d.RequestFor = views.RequestFor{ForAnyone: offer.ForAnyone, ForEmail: f.ForEmail, ForError: forError, Answers: f.Answers}
 	if len(offer.Reports) > 0 {
@@ -269,7 +271,7 @@ func (h Access) renderPackage(c echo.Context, status int, f requestForm, errs ma
 		if err != nil {
 			return err
 		}
-		d.Policies = append(d.Policies, views.DescribePolicyChoice(pol, stages, offer.Names, now))
+		d.Policies = append(d.Policies, views.DescribePolicyChoice(ctx, pol, stages, offer.Names, now))
 		if pol.ID == d.PolicyID {
 			d.Stages = views.StagePreviews(stages)
 		}
@@ -284,13 +286,13 @@ func (h Access) renderPackage(c echo.Context, status int, f requestForm, errs ma
 		d.Blocked = fmt.Sprintf("None of the policies of this package lets you request it for %s.", d.ForName)
 	case offer.OpenRequest != nil && status < 300:
 		r := offer.OpenRequest
-		d.Blocked = fmt.Sprintf("You asked for this access on %s, and your request is %s.", r.CreatedDateTime.UTC().Format(views.DateFormat), strings.ToLower(requestState(r.RequestState).Label))
+		d.Blocked = fmt.Sprintf("You asked for this access on %s, and your request is %s.", views.FormatDate(ctx, r.CreatedDateTime), strings.ToLower(requestState(r.RequestState).Label))
 		d.BlockedURL, d.BlockedLink = "/access/requests/"+r.ID, "Follow your request"
 	case offer.LiveAssignment != nil && status < 300:
 		a := offer.LiveAssignment
 		d.Blocked = "You already have this access."
 		if end := a.EndDateTime(); end != nil {
-			d.Blocked = fmt.Sprintf("You already have this access, until %s.", end.UTC().Format(views.DateFormat))
+			d.Blocked = fmt.Sprintf("You already have this access, until %s.", views.FormatDate(ctx, *end))
 		}
 		d.BlockedURL, d.BlockedLink = "/access/assignments", "See your access"
 	case len(offer.Policies) == 0 && d.ChoosesFor():

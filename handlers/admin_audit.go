@@ -16,6 +16,7 @@ import (
 	"github.com/stewardhq/steward/entitlement"
 	"github.com/stewardhq/steward/views"
 	"github.com/stewardhq/steward/views/components"
+	"github.com/stewardhq/steward/words"
 )
 
 // AdminAudit serves the audit log and its exports.
@@ -292,10 +293,13 @@ func (h AdminAudit) ExportCSV(c echo.Context) error {
 	res.Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+exportName("csv", h.Svc.Clock().Now())+`"`)
 	res.WriteHeader(http.StatusOK)
 	w := csv.NewWriter(res)
-	_ = w.Write([]string{"id", "at", "actorId", "actorName", "action", "objectType", "objectId", "objectName", "summary", "seq", "hash"})
+	// The columns people read come first, in the words of the audit page; the ids and the chain
+	// position after them let a row be traced back to the event.
+	_ = w.Write([]string{"When (UTC)", "Who", "What", "Details", "Object type", "Object", "Event id", "Actor id", "Object id", "Chain position", "Hash"})
 	for _, e := range events {
-		_ = w.Write([]string{e.ID, e.At.UTC().Format(time.RFC3339), e.ActorID, csvSafe(e.ActorName), e.Action, e.ObjectType, e.ObjectID, csvSafe(e.ObjectName), csvSafe(e.Summary),
-			strconv.FormatUint(e.Seq, 10), e.Hash})
+		l := views.DescribeAudit(e)
+		_ = w.Write([]string{e.At.UTC().Format(time.RFC3339), csvSafe(l.Who), csvSafe(words.Capitalize(l.What)), csvSafe(l.Detail), views.ObjectTypeLabel(e.ObjectType), csvSafe(e.ObjectName),
+			e.ID, e.ActorID, e.ObjectID, strconv.FormatUint(e.Seq, 10), e.Hash})
 	}
 	w.Flush()
 	return w.Error()

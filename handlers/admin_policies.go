@@ -246,6 +246,7 @@ func (h AdminPolicies) check(c echo.Context, t wizardTarget, d views.PolicyDraft
 	} else if err != nil {
 		return nil, err
 	}
+	d.InChosenUnits(errs)
 	return errs, nil
 }
 
@@ -297,6 +298,7 @@ func (h AdminPolicies) save(c echo.Context, t wizardTarget, st wizardState) erro
 			return err
 		}
 		errs = fields
+		st.draft.InChosenUnits(errs)
 	}
 	all, first := errorsUpTo(errs, views.StepSummary)
 	st.step, st.errs = first, all

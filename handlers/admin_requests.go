@@ -133,7 +133,7 @@ func adminRequestRows(ctx context.Context, b *Base, rs []entitlement.Request, li
 	for _, v := range described {
 		row := views.AdminRequestRow{
 			Request: v.Request, Who: v.Person(v.TargetID).Name, Policy: v.PolicyName, Package: v.PackageName,
-			State: requestState(v.RequestState), Status: requestStatus(v, now),
+			State: requestState(v.RequestState), Status: requestStatus(ctx, v, now),
 		}
 		if v.RequestorID != "" && v.RequestorID != v.TargetID {
 			row.Requestor = v.Person(v.RequestorID).Name
@@ -141,7 +141,7 @@ func adminRequestRows(ctx context.Context, b *Base, rs []entitlement.Request, li
 		if linkUser {
 			row.UserURL = "/admin/directory/users/" + v.TargetID
 		}
-		row.Timeline = views.RequestTimeline(v, now, me)
+		row.Timeline = views.RequestTimeline(ctx, v, now, me)
 		rows = append(rows, row)
 	}
 	return rows, nil

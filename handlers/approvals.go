@@ -58,7 +58,7 @@ func (h Approvals) renderList(c echo.Context, status int, override *views.Approv
 	now := h.now()
 	d := views.ApprovalsProps{Total: page.Total, Tabs: approvalTabs("waiting", page.Total), Pagination: pagination(c, "/approvals", page, from, "")}
 	for _, v := range described {
-		it := approvalItem(v, who.UserID, now)
+		it := approvalItem(ctx, v, who.UserID, now)
 		if override != nil && override.ID == it.ID {
 			it = *override
 		}
@@ -96,9 +96,9 @@ func (h Approvals) History(c echo.Context) error {
 			if st.DecidedBy != who.UserID {
 				continue
 			}
-			it := approvalItem(v, who.UserID, now)
+			it := approvalItem(ctx, v, who.UserID, now)
 			it.Stage = stageLabel(v.Request, i)
-			fillDecision(&it, v, i, who.UserID, now)
+			fillDecision(ctx, &it, v, i, who.UserID, now)
 			it.RequestState = requestState(v.RequestState)
 			d.Items = append(d.Items, it)
 		}
@@ -137,11 +137,11 @@ func (h Approvals) Show(c echo.Context) error {
 		return c.Redirect(http.StatusSeeOther, "/access/requests/"+id)
 	}
 	now := h.now()
-	it := approvalItem(v, who.UserID, now)
+	it := approvalItem(ctx, v, who.UserID, now)
 	waiting := r.RequestState == entitlement.StatePendingApproval && idx == r.CurrentStage && slices.Contains(r.PendingApprovers(), who.UserID)
 	if !waiting {
 		it.Stage = stageLabel(r, idx)
-		fillDecision(&it, v, idx, who.UserID, now)
+		fillDecision(ctx, &it, v, idx, who.UserID, now)
 	}
 	p, err := h.Page(c, "Approval: "+v.PackageName, views.SectionApprovals)
 	if err != nil {
@@ -152,15 +152,15 @@ func (h Approvals) Show(c echo.Context) error {
 }
 
 // approvalItem is a request as the approver sees it.
-func approvalItem(v entitlement.RequestView, me string, now time.Time) views.ApprovalItem {
+func approvalItem(ctx context.Context, v entitlement.RequestView, me string, now time.Time) views.ApprovalItem {
 	r := v.Request
 	it := views.ApprovalItem{
 		ID: r.ID, Requester: person(v.Person(r.RequestorID)), Target: person(v.Person(r.TargetID)),
 		Package: v.PackageName, PackageDescription: v.PackageDescription, Catalog: v.CatalogName, Policy: v.PolicyName,
-		Kind: requestKind(r.RequestType), Justification: r.Justification, Submitted: views.At(now, r.CreatedDateTime),
+		Kind: requestKind(r.RequestType), Justification: r.Justification, Submitted: views.At(ctx, now, r.CreatedDateTime),
 		RequestState: requestState(r.RequestState), Answers: views.Answers(r.Answers),
 	}
-	start, end := scheduleWords(v)
+	start, end := scheduleWords(ctx, v)
 	if r.RequestType == entitlement.RequestUserExtend {
 		it.Schedule = "until " + end
 	} else if strings.HasSuffix(end, " after it starts") {
@@ -174,7 +174,7 @@ func approvalItem(v entitlement.RequestView, me string, now time.Time) views.App
 		it.StageNumber = r.CurrentStage + 1
 		it.ReasonRequired = st.JustificationRequired
 		if st.TimeoutDateTime != nil {
-			it.TimesOut = views.At(now, *st.TimeoutDateTime)
+			it.TimesOut = views.At(ctx, now, *st.TimeoutDateTime)
 		}
 		since := r.CreatedDateTime
 		if st.StartedDateTime != nil {
@@ -192,7 +192,7 @@ func approvalItem(v entitlement.RequestView, me string, now time.Time) views.App
 }
 
 // fillDecision marks an item decided with stage idx's decision; "you" when me decided it.
-func fillDecision(it *views.ApprovalItem, v entitlement.RequestView, idx int, me string, now time.Time) {
+func fillDecision(ctx context.Context, it *views.ApprovalItem, v entitlement.RequestView, idx int, me string, now time.Time) {
 	st := v.Stages[idx]
 	it.Decided = true
 	it.Decision = views.State{Label: "Approved", Tone: components.ToneSuccess}
@@ -211,7 +211,7 @@ func fillDecision(it *views.ApprovalItem, v entitlement.RequestView, idx int, me
 		it.DecidedBy = "Steward"
 		it.Decision = requestState(v.RequestState)
 	}
-	it.DecidedAt = views.AtPtr(now, st.DecidedDateTime)
+	it.DecidedAt = views.AtPtr(ctx, now, st.DecidedDateTime)
 	it.DecisionReason = st.DecisionJustification
 }
 
@@ -316,10 +316,10 @@ func (h Approvals) decided(c echo.Context, r entitlement.Request, stage int, me,
 			}
 		}
 	}
-	it := approvalItem(v, me, now)
+	it := approvalItem(ctx, v, me, now)
 	it.Stage = stageLabel(r, idx)
 	if idx < len(v.Stages) {
-		fillDecision(&it, v, idx, me, now)
+		fillDecision(ctx, &it, v, idx, me, now)
 	}
 	if IsHTMX(c) {
 		p, err := h.Page(c, "", views.SectionApprovals)
@@ -351,7 +351,7 @@ func (h Approvals) item(ctx context.Context, id, me string) (views.ApprovalItem,
 	if err != nil {
 		return views.ApprovalItem{}, err
 	}
-	return approvalItem(described[0], me, h.now()), nil
+	return approvalItem(ctx, described[0], me, h.now()), nil
 }
 
 // Bulk handles POST /approvals/bulk: approve or deny the selected requests (values "<id>@<stage>")

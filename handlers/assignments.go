@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -47,7 +48,7 @@ func (h Assignments) List(c echo.Context) error {
 		Pagination: pagination(c, "/access/assignments", page, from, ""),
 	}
 	for _, v := range described {
-		d.Items = append(d.Items, assignmentRow(v, now))
+		d.Items = append(d.Items, assignmentRow(ctx, v, now))
 	}
 	p, err := h.Page(c, "Access you have", views.SectionAccess)
 	if err != nil {
@@ -57,11 +58,11 @@ func (h Assignments) List(c echo.Context) error {
 }
 
 // assignmentRow is an assignment as the lists show it.
-func assignmentRow(v entitlement.AssignmentView, now time.Time) views.AssignmentRow {
+func assignmentRow(ctx context.Context, v entitlement.AssignmentView, now time.Time) views.AssignmentRow {
 	a := v.Assignment
 	row := views.AssignmentRow{
 		ID: a.ID, PackageID: a.AccessPackageID, Package: v.PackageName, Catalog: v.CatalogName,
-		Roles: heldRoles(v.Roles), Started: views.AtPtr(now, firstTime(a.Schedule.StartDateTime, &a.CreatedDateTime)),
+		Roles: heldRoles(v.Roles), Started: views.AtPtr(ctx, now, firstTime(a.Schedule.StartDateTime, &a.CreatedDateTime)),
 	}
 	end := a.EndDateTime()
 	switch {
@@ -73,10 +74,10 @@ func assignmentRow(v entitlement.AssignmentView, now time.Time) views.Assignment
 			row.State.Label = "Expired"
 		}
 		ended := firstTime(a.EndedDateTime, end)
-		row.Ends = views.AtPtr(now, ended)
+		row.Ends = views.AtPtr(ctx, now, ended)
 		row.EndsWords = "Ended"
 		if ended != nil {
-			row.EndsWords = "Ended " + views.Relative(now, *ended)
+			row.EndsWords = "Ended " + views.Relative(ctx, now, *ended)
 		}
 	case a.AssignmentState == entitlement.AssignmentDelivering:
 		row.State = views.State{Label: "Being delivered", Tone: components.ToneWaiting}
@@ -90,15 +91,15 @@ func assignmentRow(v entitlement.AssignmentView, now time.Time) views.Assignment
 		if end == nil {
 			row.EndsWords = "No end date"
 		} else {
-			row.Ends = views.At(now, *end)
-			row.EndsWords = "Ends " + views.Relative(now, *end)
+			row.Ends = views.At(ctx, now, *end)
+			row.EndsWords = "Ends " + views.Relative(ctx, now, *end)
 			row.EndsSoon = a.EndsSoon(now)
 		}
 		row.CanExtend = v.CanExtend
 		row.ExtendApproval = v.ExtensionNeedsApproval
 		switch {
 		case v.ExtensionOpensAt != nil:
-			row.ExtendNote = views.ExtensionOpensNote(now, *v.ExtensionOpensAt)
+			row.ExtendNote = views.ExtensionOpensNote(ctx, now, *v.ExtensionOpensAt)
 		case !v.CanExtend && end != nil:
 			row.ExtendNote = "Its policy does not allow extending it."
 		}
@@ -153,12 +154,13 @@ func (h Assignments) ExtendForm(c echo.Context) error {
 // Extend handles POST /access/assignments/{id}/extend: an extension applied at once (303 to the
 // access list) or sent for approval (303 to the request).
 func (h Assignments) Extend(c echo.Context) error {
+	ctx := c.Request().Context()
 	v, err := h.describeOne(c)
 	if err != nil {
 		return err
 	}
 	just, endText := c.FormValue("justification"), c.FormValue("end")
-	end, err := parseFormTime(endText, h.now())
+	end, err := parseFormTime(ctx, endText, h.now())
 	if err != nil {
 		return h.renderExtend(c, http.StatusUnprocessableEntity, v, just, endText, map[string]string{"schedule.expiration.endDateTime": words.Sentence(err.Error())})
 	}
@@ -186,28 +188,29 @@ func (h Assignments) Extend(c echo.Context) error {
 	}
 	until := "with no end date"
 	if e := r.Schedule.Expiration.EndDateTime; e != nil {
-		until = "until " + e.UTC().Format(views.DateFormat)
+		until = "until " + views.FormatDate(ctx, *e)
 	}
 	return h.SeeOther(c, "/access/assignments", fmt.Sprintf("Your access to %s now lasts %s.", v.PackageName, until))
 }
 
 func (h Assignments) renderExtend(c echo.Context, status int, v entitlement.AssignmentView, just, end string, errs map[string]string) error {
+	ctx := c.Request().Context()
 	now := h.now()
-	row := assignmentRow(v, now)
+	row := assignmentRow(ctx, v, now)
 	if v.ExtensionOpensAt != nil && status < 300 {
-		return &entitlement.RuleError{Code: entitlement.CodeExtensionNotOpen, Message: views.ExtensionOpensNote(now, *v.ExtensionOpensAt), Kind: entitlement.ErrConflict}
+		return &entitlement.RuleError{Code: entitlement.CodeExtensionNotOpen, Message: views.ExtensionOpensNote(ctx, now, *v.ExtensionOpensAt), Kind: entitlement.ErrConflict}
 	}
 	if !v.CanExtend && status < 300 {
 		return &entitlement.RuleError{Code: entitlement.CodeCannotExtend, Message: "This access cannot be extended: its policy does not allow it, or it does not end.", Kind: entitlement.ErrConflict}
 	}
-	d := views.ExtendProps{Assignment: row, Justification: just, End: end, Errors: errs, JustificationRequired: v.JustificationRequired, MinEnd: formTime(v.EarliestExtendedEnd)}
+	d := views.ExtendProps{Assignment: row, Justification: just, End: end, Errors: errs, JustificationRequired: v.JustificationRequired, MinEnd: formTime(ctx, v.EarliestExtendedEnd)}
 	switch {
 	case v.MaxExtendedEnd != nil && v.ExtensionDays > 0:
-		d.MaxEnd = formTime(v.MaxExtendedEnd)
-		d.Lifetime = fmt.Sprintf("%d more days, until %s", v.ExtensionDays, v.MaxExtendedEnd.UTC().Format(views.DateFormat))
+		d.MaxEnd = formTime(ctx, v.MaxExtendedEnd)
+		d.Lifetime = fmt.Sprintf("%d more days, until %s", v.ExtensionDays, views.FormatDate(ctx, *v.MaxExtendedEnd))
 	case v.MaxExtendedEnd != nil:
-		d.MaxEnd = formTime(v.MaxExtendedEnd)
-		d.Lifetime = "the longest the policy allows, until " + v.MaxExtendedEnd.UTC().Format(views.DateFormat)
+		d.MaxEnd = formTime(ctx, v.MaxExtendedEnd)
+		d.Lifetime = "the longest the policy allows, until " + views.FormatDate(ctx, *v.MaxExtendedEnd)
 	default:
 		d.Lifetime = "no end date"
 	}
@@ -236,7 +239,7 @@ func (h Assignments) GiveBackForm(c echo.Context) error {
 		return err
 	}
 	p.Breadcrumbs = []views.NavItem{{Label: "Access you have", URL: "/access/assignments"}, {Label: "Give back " + v.PackageName, Current: true}}
-	return Render(c, http.StatusOK, views.GiveBackPage(p, assignmentRow(v, h.now())))
+	return Render(c, http.StatusOK, views.GiveBackPage(p, assignmentRow(c.Request().Context(), v, h.now())))
 }
 
 // GiveBack handles POST /access/assignments/{id}/remove: a UserRemove request, which ends the

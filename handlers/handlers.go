@@ -63,7 +63,7 @@ func (b *Base) Page(c echo.Context, title, section string) (views.Page, error) {
 	if err != nil {
 		return p, fmt.Errorf("load capabilities: %w", err)
 	}
-	p.User = &views.PageUser{Name: who.Name, Email: who.Email, IsAdmin: who.IsAdmin, CanAdminister: caps.CanAdminister}
+	p.User = &views.PageUser{Name: who.Name, Email: who.Email, IsAdmin: who.IsAdmin, CanAdminister: caps.CanAdminister, TimeZone: who.TimeZone}
 	if p.PendingApprovals, err = b.pendingApprovals(ctx); err != nil {
 		return p, fmt.Errorf("count pending approvals: %w", err)
 	}

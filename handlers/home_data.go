@@ -55,7 +55,7 @@ func (h Home) props(c echo.Context) (views.HomeProps, error) {
 		return d, err
 	}
 	for _, v := range described {
-		d.Live = append(d.Live, assignmentRow(v, now))
+		d.Live = append(d.Live, assignmentRow(ctx, v, now))
 	}
 	open, err := h.Svc.MyRequests(ctx, entitlement.RequestFilter{States: requestFilters["open"]}, entitlement.ListOptions{Limit: homeListLength, Desc: true})
 	if err != nil {
@@ -67,7 +67,7 @@ func (h Home) props(c echo.Context) (views.HomeProps, error) {
 		return d, err
 	}
 	for _, v := range reqs {
-		d.Open = append(d.Open, requestRow(v, now))
+		d.Open = append(d.Open, requestRow(ctx, v, now))
 	}
 	return d, nil
 }

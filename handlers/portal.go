@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"net/url"
@@ -123,26 +124,24 @@ func fieldMessages(fields map[string]string) map[string]string {
 	return out
 }
 
-// parseFormTime reads a datetime-local (or date) value as UTC; empty gives nil. The message for
-// a value it cannot read shows now in the expected form.
-func parseFormTime(s string, now time.Time) (*time.Time, error) {
+// parseFormTime reads a datetime-local (or date) value in the person's own zone; empty gives
+// nil. The message for a value it cannot read shows now in the expected form.
+func parseFormTime(ctx context.Context, s string, now time.Time) (*time.Time, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return nil, nil
 	}
-	for _, layout := range []string{views.FormTimeLayout, "2006-01-02T15:04:05", "2006-01-02"} {
-		if t, err := time.ParseInLocation(layout, s, time.UTC); err == nil {
-			return &t, nil
-		}
+	if t, ok := views.ParseFormTime(ctx, s); ok {
+		return &t, nil
 	}
-	return nil, fmt.Errorf("enter a date and time such as %s", now.UTC().Format(views.FormTimeLayout))
+	return nil, fmt.Errorf("enter a date and time such as %s", views.FormTime(ctx, now))
 }
 
-func formTime(t *time.Time) string {
+func formTime(ctx context.Context, t *time.Time) string {
 	if t == nil {
 		return ""
 	}
-	return t.UTC().Format(views.FormTimeLayout)
+	return views.FormTime(ctx, *t)
 }
 
 // requestState is a request's state as a badge.
@@ -188,7 +187,7 @@ func stageLabel(r entitlement.Request, idx int) string {
 }
 
 // requestStatus says in words where a request stands.
-func requestStatus(v entitlement.RequestView, now time.Time) string {
+func requestStatus(ctx context.Context, v entitlement.RequestView, now time.Time) string {
 	r := v.Request
 	switch r.RequestState {
 	case entitlement.StatePendingApproval:
@@ -202,7 +201,7 @@ func requestStatus(v entitlement.RequestView, now time.Time) string {
 		return "Waiting for " + who
 	case entitlement.StateScheduled:
 		if r.Schedule.StartDateTime != nil {
-			return "Starts " + views.Relative(now, *r.Schedule.StartDateTime)
+			return "Starts " + views.Relative(ctx, now, *r.Schedule.StartDateTime)
 		}
 		return "Scheduled"
 	case entitlement.StateSubmitted, entitlement.StateDelivering:
@@ -213,7 +212,7 @@ func requestStatus(v entitlement.RequestView, now time.Time) string {
 			return "Access removed"
 		case entitlement.RequestUserExtend:
 			if end := r.Schedule.Expiration.EndDateTime; end != nil {
-				return "Extended until " + end.UTC().Format(views.DateFormat)
+				return "Extended until " + views.FormatDate(ctx, *end)
 			}
 			return "Extended"
 		}
@@ -243,15 +242,15 @@ func requestStatus(v entitlement.RequestView, now time.Time) string {
 }
 
 // requestRow is a request as lists show it.
-func requestRow(v entitlement.RequestView, now time.Time) views.RequestRow {
+func requestRow(ctx context.Context, v entitlement.RequestView, now time.Time) views.RequestRow {
 	return views.RequestRow{
 		ID: v.ID, Package: v.PackageName, Kind: requestKind(v.RequestType), State: requestState(v.RequestState),
-		Submitted: views.At(now, v.CreatedDateTime), Status: requestStatus(v, now),
+		Submitted: views.At(ctx, now, v.CreatedDateTime), Status: requestStatus(ctx, v, now),
 	}
 }
 
 // scheduleWords says when access starts and ends under a request's schedule.
-func scheduleWords(v entitlement.RequestView) (start, end string) {
+func scheduleWords(ctx context.Context, v entitlement.RequestView) (start, end string) {
 	r := v.Request
 	start = "As soon as it is approved"
 	if r.RequestType == entitlement.RequestUserExtend {
@@ -260,13 +259,13 @@ func scheduleWords(v entitlement.RequestView) (start, end string) {
 		start = "At once"
 	}
 	if st := r.Schedule.StartDateTime; st != nil {
-		start = st.UTC().Format(views.TimeFormat)
+		start = views.FormatDateTime(ctx, *st)
 	}
 	e := r.Schedule.Expiration
 	switch e.Type {
 	case entitlement.ExpirationAfterDateTime:
 		if e.EndDateTime != nil {
-			end = e.EndDateTime.UTC().Format(views.TimeFormat)
+			end = views.FormatDateTime(ctx, *e.EndDateTime)
 		}
 	case entitlement.ExpirationAfterDuration:
 		end = "After " + e.Duration
@@ -275,7 +274,7 @@ func scheduleWords(v entitlement.RequestView) (start, end string) {
 	default:
 		switch {
 		case v.PolicyExpiration != nil:
-			end = v.PolicyExpiration.UTC().Format(views.TimeFormat)
+			end = views.FormatDateTime(ctx, *v.PolicyExpiration)
 		case v.PolicyDurationInDays > 0:
 			end = words.Plural(v.PolicyDurationInDays, "day", "days") + " after it starts"
 		default:

@@ -46,7 +46,7 @@ func (h Requests) List(c echo.Context) error {
 		Pagination: pagination(c, "/access/requests", page, from, ""),
 	}
 	for _, v := range described {
-		d.Items = append(d.Items, requestRow(v, now))
+		d.Items = append(d.Items, requestRow(ctx, v, now))
 	}
 	p, err := h.Page(c, "My requests", views.SectionAccess)
 	if err != nil {
@@ -70,15 +70,15 @@ func (h Requests) Show(c echo.Context) error {
 	v := described[0]
 	now := h.now()
 	who, _ := entitlement.PrincipalFrom(ctx)
-	start, end := scheduleWords(v)
+	start, end := scheduleWords(ctx, v)
 	d := views.RequestDetailProps{
 		ID: r.ID, Kind: requestKind(r.RequestType), State: requestState(r.RequestState),
 		Package:   views.PackageCard{ID: r.AccessPackageID, Name: v.PackageName, Description: v.PackageDescription, Catalog: v.CatalogName},
 		Policy:    v.PolicyName,
-		Status:    words.Sentence(requestStatus(v, now)),
+		Status:    words.Sentence(requestStatus(ctx, v, now)),
 		Requester: person(v.Person(r.RequestorID)), Target: person(v.Person(r.TargetID)),
-		Justification: r.Justification, Submitted: views.At(now, r.CreatedDateTime), Start: start, End: end,
-		Timeline:  views.RequestTimeline(v, now, who.UserID),
+		Justification: r.Justification, Submitted: views.At(ctx, now, r.CreatedDateTime), Start: start, End: end,
+		Timeline:  views.RequestTimeline(ctx, v, now, who.UserID),
 		CanCancel: r.RequestorID == who.UserID && r.IsCancelable(),
 		Answers:   views.Answers(r.Answers),
 	}

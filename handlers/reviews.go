@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"cmp"
+	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -40,7 +41,7 @@ func (h Reviews) renderList(c echo.Context, status int, override *views.ReviewIt
 	d := views.ReviewsProps{Total: page.Total, Pagination: pagination(c, "/reviews", page, from, ""), BulkReason: bulkReason, BulkError: bulkError}
 	groups := map[string]int{}
 	for _, v := range page.Items {
-		it := reviewItem(v, now, "")
+		it := reviewItem(ctx, v, now, "")
 		if override != nil && override.ID == it.ID {
 			it = *override
 		}
@@ -50,7 +51,7 @@ func (h Reviews) renderList(c echo.Context, status int, override *views.ReviewIt
 			continue
 		}
 		groups[v.ReviewID] = len(d.Reviews)
-		d.Reviews = append(d.Reviews, views.ReviewGroup{ID: v.ReviewID, Name: v.ReviewName, Closes: views.At(now, v.ReviewEnds), Waiting: 1})
+		d.Reviews = append(d.Reviews, views.ReviewGroup{ID: v.ReviewID, Name: v.ReviewName, Closes: views.At(ctx, now, v.ReviewEnds), Waiting: 1})
 	}
 	p, err := h.Page(c, "Reviews", views.SectionReviews)
 	if err != nil {
@@ -60,15 +61,15 @@ func (h Reviews) renderList(c echo.Context, status int, override *views.ReviewIt
 }
 
 // reviewItem is a review item as a page shows it; me names the signed-in reviewer ("You").
-func reviewItem(v entitlement.ReviewItemView, now time.Time, me string) views.ReviewItem {
+func reviewItem(ctx context.Context, v entitlement.ReviewItemView, now time.Time, me string) views.ReviewItem {
 	it := views.ReviewItem{
 		ID: v.ID, ReviewID: v.ReviewID, ReviewName: v.ReviewName, Holder: v.Holder.Name, HolderEmail: v.Holder.Email,
-		Package: v.PackageName, Since: views.At(now, v.AssignedSince), Ends: views.AtPtr(now, v.AssignmentEnds),
-		Justification: v.Justification, LastSignIn: views.AtPtr(now, v.LastSignInDateTime),
+		Package: v.PackageName, Since: views.At(ctx, now, v.AssignedSince), Ends: views.AtPtr(ctx, now, v.AssignmentEnds),
+		Justification: v.Justification, LastSignIn: views.AtPtr(ctx, now, v.LastSignInDateTime),
 		RecommendRemove: v.Recommendation == entitlement.DecisionRemove, RecommendationNote: words.Sentence(v.Holder.Name + " " + v.RecommendationNote),
-		Closes: views.At(now, v.ReviewEnds), Reviewers: words.JoinAnd(v.ReviewerNames), ReviewersNote: words.Sentence(v.ReviewersNote),
+		Closes: views.At(ctx, now, v.ReviewEnds), Reviewers: words.JoinAnd(v.ReviewerNames), ReviewersNote: words.Sentence(v.ReviewersNote),
 		Decided: v.Decision != "", DecisionRemove: v.Decision == entitlement.DecisionRemove, Reason: v.Reason,
-		DecidedBy: v.DecidedByName, DecidedAt: views.AtPtr(now, v.DecidedDateTime), Outcome: outcomeWords(v.Outcome),
+		DecidedBy: v.DecidedByName, DecidedAt: views.AtPtr(ctx, now, v.DecidedDateTime), Outcome: outcomeWords(v.Outcome),
 	}
 	if it.Reviewers == "" {
 		it.Reviewers = "nobody"
@@ -124,7 +125,7 @@ func (h Reviews) Decide(c echo.Context) error {
 	if lerr != nil {
 		return lerr
 	}
-	it := reviewItem(items[0], h.now(), who.UserID)
+	it := reviewItem(ctx, items[0], h.now(), who.UserID)
 	switch {
 	case invalid:
 		it.Decided, it.TypedReason, it.ReasonError = false, reason, words.Sentence(fields["reason"])
@@ -215,10 +216,10 @@ type AdminReviews struct {
 }
 
 // reviewRow is a review with its progress, in words.
-func reviewRow(r entitlement.Review, now time.Time) views.ReviewRow {
+func reviewRow(ctx context.Context, r entitlement.Review, now time.Time) views.ReviewRow {
 	row := views.ReviewRow{
 		ID: r.ID, Name: r.DisplayName, Open: r.Status == entitlement.ReviewInProgress, OneOff: r.PolicyID == "",
-		Starts: views.At(now, r.StartDateTime), Ends: views.At(now, r.EndDateTime), CompletedAt: views.AtPtr(now, r.CompletedAt),
+		Starts: views.At(ctx, now, r.StartDateTime), Ends: views.At(ctx, now, r.EndDateTime), CompletedAt: views.AtPtr(ctx, now, r.CompletedAt),
 		Decided: r.Decided, Total: r.Total, Removed: r.Removed, StartedBy: r.CreatedBy,
 		Undecided: entitlement.DescribeUndecided(r.TimeoutBehavior),
 	}
@@ -255,7 +256,7 @@ func (h AdminReviews) PackageList(c echo.Context) error {
 	}
 	props := views.PackageReviewsProps{PackageProps: pp, Pagination: pagination(c, pp.URL()+"/reviews", page, from, "")}
 	for _, r := range page.Items {
-		props.Reviews = append(props.Reviews, reviewRow(r, h.now()))
+		props.Reviews = append(props.Reviews, reviewRow(c.Request().Context(), r, h.now()))
 	}
 	return Render(c, http.StatusOK, views.PackageReviewsPage(props))
 }
@@ -281,9 +282,9 @@ func (h AdminReviews) Show(c echo.Context) error {
 		return err
 	}
 	now := h.now()
-	props := views.ReviewProps{Page: p, Review: reviewRow(rev, now), Pagination: pagination(c, "/admin/reviews/"+rev.ID, page, from, "")}
+	props := views.ReviewProps{Page: p, Review: reviewRow(ctx, rev, now), Pagination: pagination(c, "/admin/reviews/"+rev.ID, page, from, "")}
 	for _, v := range page.Items {
-		props.Items = append(props.Items, reviewItem(v, now, ""))
+		props.Items = append(props.Items, reviewItem(ctx, v, now, ""))
 	}
 	return Render(c, http.StatusOK, views.ReviewPage(props))
 }
@@ -314,7 +315,7 @@ func (h AdminReviews) ExportCSV(c echo.Context) error {
 		return t.UTC().Format(time.RFC3339)
 	}
 	for _, v := range items {
-		it := reviewItem(v, h.now(), "")
+		it := reviewItem(ctx, v, h.now(), "")
 		decision := ""
 		if it.Decided {
 			decision = it.DecisionLabel()
@@ -418,7 +419,7 @@ func (h AdminReviews) start(c echo.Context, packageID, catalogID string) error {
 	if len(errs) > 0 {
 		return h.startForm(c, http.StatusUnprocessableEntity, packageID, catalogID, props, errs)
 	}
-	return h.SeeOther(c, "/admin/reviews/"+rev.ID, fmt.Sprintf("The review started: %s to decide, until %s.", words.Plural(rev.Total, "person's access", "people's access"), views.FormatDate(rev.EndDateTime)))
+	return h.SeeOther(c, "/admin/reviews/"+rev.ID, fmt.Sprintf("The review started: %s to decide, until %s.", words.Plural(rev.Total, "person's access", "people's access"), views.FormatDate(ctx, rev.EndDateTime)))
 }
 
 // reviewerSets reads the reviewers typed one per line: an e-mail address names a user, anything

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -38,7 +39,7 @@ func TestRequestStatusWords(t *testing.T) {
 		{scheduled, "Starts in 3 days"},
 		{entitlement.Request{RequestState: entitlement.StateDelivered, RequestType: entitlement.RequestUserRemove}, "Access removed"},
 	} {
-		if got := requestStatus(view(tc.r), now); got != tc.want {
+		if got := requestStatus(context.Background(), view(tc.r), now); got != tc.want {
 			t.Errorf("%s: %q, want %q", tc.r.RequestState, got, tc.want)
 		}
 	}
@@ -78,7 +79,7 @@ func TestPaginationLabelTrustsNoForgedPosition(t *testing.T) {
 // service's now, not the wall clock's, so pages agree with the rules when time is moved.
 func TestFormTimeExampleComesFromTheClock(t *testing.T) {
 	now := time.Date(2031, 3, 12, 9, 30, 0, 0, time.UTC)
-	if _, err := parseFormTime("next week", now); err == nil || !strings.Contains(err.Error(), "2031-03-12T09:30") {
+	if _, err := parseFormTime(context.Background(), "next week", now); err == nil || !strings.Contains(err.Error(), "2031-03-12T09:30") {
 		t.Errorf("parseFormTime: %v, want an example at %s", err, now)
 	}
 }

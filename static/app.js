@@ -10,6 +10,9 @@
 //   class "js-only"        shown only once this script has run (see in.css)
 //   data-scroll-box        a table's box (components.Table): gets data-overflowing
 //                          while its [data-scroll-region] is wider than the screen
+//   data-detect-zone       a hidden form (views.ZoneDetectForm), present while the
+//                          person has no time zone: posted once with the browser's
+//                          zone, so that later pages show times in it
 (function () {
   "use strict";
 
@@ -83,4 +86,18 @@
   markOverflow();
   window.addEventListener("resize", markOverflow);
   document.addEventListener("htmx:afterSettle", markOverflow);
+
+  // The form carries the CSRF token; the page stays as it is, and the next
+  // page shows times in the zone.
+  var zoneForm = document.querySelector("form[data-detect-zone]");
+  var zone = "";
+  try {
+    zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+  } catch (e) {
+    zone = "";
+  }
+  if (zoneForm && zone && window.fetch) {
+    zoneForm.elements.timeZone.value = zone;
+    fetch(zoneForm.action, { method: "POST", body: new URLSearchParams(new FormData(zoneForm)), credentials: "same-origin" });
+  }
 })();

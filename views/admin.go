@@ -1,6 +1,7 @@
 package views
 
 import (
+	"context"
 	"net/url"
 	"strings"
 	"time"
@@ -102,14 +103,29 @@ func userSetKindName(kind string) string {
 	return kind
 }
 
-// dateFormat is the one readable date format of the portal.
-const dateFormat = "2 Jan 2006"
+// FormatDate formats a date the way the portal shows dates everywhere, in the zone of ctx's pages.
+func FormatDate(ctx context.Context, t time.Time) string { return t.In(Zone(ctx)).Format(DateFormat) }
 
-// FormatDate formats a date the way the portal shows dates everywhere.
-func FormatDate(t time.Time) string { return t.UTC().Format(dateFormat) }
+// FormatDateTime formats a moment with its time, in the zone of ctx's pages, which it names.
+func FormatDateTime(ctx context.Context, t time.Time) string {
+	return t.In(Zone(ctx)).Format(TimeFormat)
+}
 
-// FormatDateTime formats a moment with its time, in UTC.
-func FormatDateTime(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") }
+// UTCTime formats a moment in UTC, for the title that shows it on hover.
+func UTCTime(t time.Time) string { return t.UTC().Format(TimeFormat) }
+
+// FormTime writes a moment for a datetime-local input, in the zone of ctx's pages.
+func FormTime(ctx context.Context, t time.Time) string { return t.In(Zone(ctx)).Format(FormTimeLayout) }
+
+// ParseFormTime reads a datetime-local input (or a date) in the zone of ctx's pages.
+func ParseFormTime(ctx context.Context, s string) (time.Time, bool) {
+	for _, layout := range []string{FormTimeLayout, "2006-01-02T15:04:05", "2006-01-02"} {
+		if t, err := time.ParseInLocation(layout, s, Zone(ctx)); err == nil {
+			return t.UTC(), true
+		}
+	}
+	return time.Time{}, false
+}
 
 // WhenProps is a moment shown relative to now, with the exact time on hover.
 type WhenProps struct {

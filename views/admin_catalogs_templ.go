@@ -777,8 +777,8 @@ func CatalogPage(p CatalogProps) templ.Component {
 					{Term: "Status", Value: catalogStatusHelp(p.Catalog)},
 					{Term: "External users", Value: externalHelp(p.Catalog.IsExternallyVisible)},
 					{Term: "Type", Value: catalogTypeLabel(p.Catalog.CatalogType)},
-					{Term: "Created", Value: FormatDate(p.Catalog.CreatedDateTime) + " by " + p.Catalog.CreatedBy},
-					{Term: "Last changed", Value: FormatDate(p.Catalog.ModifiedDateTime) + " by " + p.Catalog.ModifiedBy},
+					{Term: "Created", Value: FormatDate(ctx, p.Catalog.CreatedDateTime) + " by " + p.Catalog.CreatedBy},
+					{Term: "Last changed", Value: FormatDate(ctx, p.Catalog.ModifiedDateTime) + " by " + p.Catalog.ModifiedBy},
 				}}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
@@ -1151,9 +1151,9 @@ func CatalogResourcesPage(p CatalogResourcesProps) templ.Component {
 									return templ_7745c5c3_Err
 								}
 								var templ_7745c5c3_Var51 string
-								templ_7745c5c3_Var51, templ_7745c5c3_Err = templ.JoinStringErrs(FormatDate(r.AddedOn))
+								templ_7745c5c3_Var51, templ_7745c5c3_Err = templ.JoinStringErrs(FormatDate(ctx, r.AddedOn))
 								if templ_7745c5c3_Err != nil {
-									return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/admin_catalogs.templ`, Line: 242, Col: 62}
+									return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/admin_catalogs.templ`, Line: 242, Col: 67}
 								}
 								_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var51))
 								if templ_7745c5c3_Err != nil {
@@ -1901,9 +1901,9 @@ func CatalogPackagesPage(p CatalogPackagesProps) templ.Component {
 								return templ_7745c5c3_Err
 							}
 							var templ_7745c5c3_Var84 string
-							templ_7745c5c3_Var84, templ_7745c5c3_Err = templ.JoinStringErrs(FormatDate(r.Package.ModifiedDateTime))
+							templ_7745c5c3_Var84, templ_7745c5c3_Err = templ.JoinStringErrs(FormatDate(ctx, r.Package.ModifiedDateTime))
 							if templ_7745c5c3_Err != nil {
-								return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/admin_catalogs.templ`, Line: 381, Col: 78}
+								return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/admin_catalogs.templ`, Line: 381, Col: 83}
 							}
 							_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var84))
 							if templ_7745c5c3_Err != nil {

@@ -44,7 +44,7 @@ func RequestsChart(c entitlement.DashboardCharts) components.BarChartProps {
 	}
 	totals := make([]int, len(requestSeries))
 	for i, d := range c.RequestsByDay {
-		b := components.ChartBar{Label: dayLabel(i, len(c.RequestsByDay), d.Day), Row: FormatDate(d.Day)}
+		b := components.ChartBar{Label: dayLabel(i, len(c.RequestsByDay), d.Day), Row: CalendarDate(d.Day)}
 		for j, s := range requestSeries {
 			b.Values = append(b.Values, d.Counts[s.outcome])
 			totals[j] += d.Counts[s.outcome]
@@ -104,7 +104,7 @@ func EndingChart(c entitlement.DashboardCharts) components.BarChartProps {
 		if i%7 == 0 {
 			label = d.Day.Format("2 Jan")
 		}
-		p.Bars = append(p.Bars, components.ChartBar{Label: label, Row: FormatDate(d.Day), Values: []int{d.Count}})
+		p.Bars = append(p.Bars, components.ChartBar{Label: label, Row: CalendarDate(d.Day), Values: []int{d.Count}})
 		n += d.Count
 	}
 	p.Summary = words.Plural(n, "assignment ends", "assignments end") + " in the next " + strconv.Itoa(entitlement.ChartDays) + " days."

@@ -1,6 +1,7 @@
 package views
 
 import (
+	"context"
 	"slices"
 	"strconv"
 	"time"
@@ -165,7 +166,7 @@ func nonEmpty(items ...string) []string {
 	return out
 }
 
-func userDetails(p UserProps) []components.DescriptionItem {
+func userDetails(ctx context.Context, p UserProps) []components.DescriptionItem {
 	u := p.User
 	items := []components.DescriptionItem{
 		{Term: "E-mail", Value: u.Email},
@@ -181,14 +182,14 @@ func userDetails(p UserProps) []components.DescriptionItem {
 	}
 	last := "Never"
 	if u.LastSignInDateTime != nil {
-		last = FormatDateTime(*u.LastSignInDateTime)
+		last = FormatDateTime(ctx, *u.LastSignInDateTime)
 	}
 	items = append(items,
 		components.DescriptionItem{Term: "Last sign-in", Value: last},
-		components.DescriptionItem{Term: "In Steward since", Value: FormatDate(u.CreatedDateTime)},
+		components.DescriptionItem{Term: "In Steward since", Value: FormatDate(ctx, u.CreatedDateTime)},
 	)
 	if u.BlockedDateTime != nil {
-		items = append(items, components.DescriptionItem{Term: "Blocked", Value: FormatDateTime(*u.BlockedDateTime)})
+		items = append(items, components.DescriptionItem{Term: "Blocked", Value: FormatDateTime(ctx, *u.BlockedDateTime)})
 	}
 	return items
 }
@@ -230,4 +231,14 @@ func SignedOutMessage(name string, sessions int) string {
 		return name + " is signed out of 1 browser."
 	}
 	return name + " is signed out of " + strconv.Itoa(sessions) + " browsers."
+}
+
+// importProblems counts an import's problems and the lines that have them, which are fewer when
+// a line has several: "3 problems on 2 of the 10 lines read".
+func importProblems(r entitlement.ImportReport) string {
+	lines := map[int]bool{}
+	for _, e := range r.Errors {
+		lines[e.Row] = true
+	}
+	return words.Plural(len(r.Errors), "problem", "problems") + " on " + strconv.Itoa(len(lines)) + " of the " + words.Plural(r.Rows, "line", "lines") + " read"
 }

@@ -272,9 +272,9 @@ func OrgListPage(p OrgListProps) templ.Component {
 								return templ_7745c5c3_Err
 							}
 							var templ_7745c5c3_Var15 string
-							templ_7745c5c3_Var15, templ_7745c5c3_Err = templ.JoinStringErrs(FormatDate(o.CreatedDateTime))
+							templ_7745c5c3_Var15, templ_7745c5c3_Err = templ.JoinStringErrs(FormatDate(ctx, o.CreatedDateTime))
 							if templ_7745c5c3_Err != nil {
-								return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/admin_orgs.templ`, Line: 60, Col: 69}
+								return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/admin_orgs.templ`, Line: 60, Col: 74}
 							}
 							_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var15))
 							if templ_7745c5c3_Err != nil {
@@ -692,8 +692,8 @@ func OrgPage(p OrgProps) templ.Component {
 				}
 				ctx = templ.InitializeContext(ctx)
 				templ_7745c5c3_Err = components.DescriptionList(components.DescriptionListProps{Items: []components.DescriptionItem{
-					{Term: "Added", Value: FormatDate(p.Org.CreatedDateTime) + " by " + p.Org.CreatedBy},
-					{Term: "Changed", Value: FormatDate(p.Org.ModifiedDateTime) + " by " + p.Org.ModifiedBy},
+					{Term: "Added", Value: FormatDate(ctx, p.Org.CreatedDateTime) + " by " + p.Org.CreatedBy},
+					{Term: "Changed", Value: FormatDate(ctx, p.Org.ModifiedDateTime) + " by " + p.Org.ModifiedBy},
 				}}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err

@@ -6,6 +6,7 @@ import (
 
 	"github.com/stewardhq/steward/entitlement"
 	"github.com/stewardhq/steward/views/components"
+	"github.com/stewardhq/steward/words"
 )
 
 // The steps of the policy wizard, in order.
@@ -398,4 +399,33 @@ func (p PolicyWizardProps) externalScope() bool {
 		return true
 	}
 	return false
+}
+
+// InChosenUnits rewrites the domain's escalation messages, which count in minutes, in the unit
+// the person chose for each stage ("less than 7 days", not "less than 10080 minutes").
+func (d PolicyDraft) InChosenUnits(errs map[string]string) {
+	for i, st := range d.Stages {
+		key := StagePath(i) + ".escalationTimeInMinutes"
+		if _, ok := errs[key]; !ok || !st.Escalation {
+			continue
+		}
+		after, err := strconv.Atoi(strings.TrimSpace(st.EscalationAfter))
+		if err != nil {
+			continue // the wizard's own "enter after how long" message stands
+		}
+		unit, per := "hour", 60
+		switch st.EscalationUnit {
+		case "minutes":
+			unit, per = "minute", 1
+		case "days":
+			unit, per = "day", 24*60
+		}
+		if after*per < 60 {
+			errs[key] = "escalate after at least " + map[string]string{"minute": "60 minutes", "hour": "1 hour", "day": "1 day"}[unit]
+			continue
+		}
+		if days, err := strconv.Atoi(strings.TrimSpace(st.TimeoutDays)); err == nil && days > 0 {
+			errs[key] = "escalate before the stage times out: in less than " + words.Plural(days*24*60/per, unit, unit+"s")
+		}
+	}
 }

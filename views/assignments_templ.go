@@ -732,7 +732,7 @@ func ExtendPage(p Page, d ExtendProps) templ.Component {
 				templ_7745c5c3_Err = components.DescriptionList(components.DescriptionListProps{Items: []components.DescriptionItem{
 					{Term: "Package", Value: d.Assignment.Package},
 					{Term: "Since", Value: d.Assignment.Started.Date},
-					{Term: "Ends", Value: cmp.Or(d.Assignment.Ends.Exact, "No end date")},
+					{Term: "Ends", Value: cmp.Or(d.Assignment.Ends.Local, "No end date")},
 				}}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err

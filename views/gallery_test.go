@@ -13,6 +13,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/chromedp/chromedp"
 
+	"github.com/stewardhq/steward/entitlement"
 	"github.com/stewardhq/steward/static"
 	"github.com/stewardhq/steward/views"
 	"github.com/stewardhq/steward/views/components"
@@ -21,6 +22,9 @@ import (
 
 // galleryNow is the fixed "now" of the sample data.
 var galleryNow = time.Date(2026, 3, 12, 14, 5, 0, 0, time.UTC)
+
+// galleryCtx renders the gallery with the default zone, UTC.
+var galleryCtx = context.Background()
 
 func galleryPage(title, section string) views.Page {
 	return views.Page{
@@ -64,21 +68,21 @@ func sampleForm() views.RequestFormProps {
 func sampleApprovals() []views.ApprovalItem {
 	return []views.ApprovalItem{
 		{ID: "r1", Requester: views.Person{ID: "u1", Name: "Riley Requester", Email: "requester@example.com"}, Package: "Finance reports (read)", Catalog: "Finance", Policy: "Employees",
-			Justification: "I prepare the Q1 board pack and need the monthly reports.", Stage: "Stage 1 of 1", Waiting: "3 days", TimesOut: views.At(galleryNow, galleryNow.Add(4*24*time.Hour)),
-			Submitted: views.At(galleryNow, galleryNow.Add(-3*24*time.Hour)), Schedule: "From approval until 10 Jun 2026", OtherApprovers: []string{"Dana Lee"}},
+			Justification: "I prepare the Q1 board pack and need the monthly reports.", Stage: "Stage 1 of 1", Waiting: "3 days", TimesOut: views.At(galleryCtx, galleryNow, galleryNow.Add(4*24*time.Hour)),
+			Submitted: views.At(galleryCtx, galleryNow, galleryNow.Add(-3*24*time.Hour)), Schedule: "From approval until 10 Jun 2026", OtherApprovers: []string{"Dana Lee"}},
 		{ID: "r2", Requester: views.Person{ID: "u2", Name: "Sam Summer", Email: "sam@example.com"}, Package: "Production on-call", Catalog: "Engineering", Policy: "On-call engineers",
-			Stage: "Stage 2 of 2", Waiting: "5 hours", TimesOut: views.At(galleryNow, galleryNow.Add(40*time.Hour)), Submitted: views.At(galleryNow, galleryNow.Add(-5*time.Hour)), ReasonRequired: true,
+			Stage: "Stage 2 of 2", Waiting: "5 hours", TimesOut: views.At(galleryCtx, galleryNow, galleryNow.Add(40*time.Hour)), Submitted: views.At(galleryCtx, galleryNow, galleryNow.Add(-5*time.Hour)), ReasonRequired: true,
 			Error: "Enter a reason: this stage requires one.", Escalated: true},
 		{ID: "r3", Requester: views.Person{ID: "u3", Name: "Ola Ostrowska", Email: "ola@example.com"}, Package: "GitHub organization", Catalog: "Engineering", Policy: "Contractors",
 			Justification: "Contract work on the mobile app.", Stage: "Stage 1 of 1", Decided: true, Decision: views.State{Label: "Approved", Tone: components.ToneSuccess},
-			DecidedBy: "Dana Lee", DecidedBySomeoneElse: true, DecidedAt: views.At(galleryNow, galleryNow.Add(-10*time.Minute)), DecisionReason: "Fine for the duration of the contract."},
+			DecidedBy: "Dana Lee", DecidedBySomeoneElse: true, DecidedAt: views.At(galleryCtx, galleryNow, galleryNow.Add(-10*time.Minute)), DecisionReason: "Fine for the duration of the contract."},
 		// A pasted link as the justification, and names with no space to wrap at.
 		{ID: "r4", Requester: views.Person{ID: "u4", Name: browsertest.LongWord, Email: "a." + browsertest.LongWord + "@example.com"}, Package: browsertest.LongWord, Catalog: browsertest.LongWord, Policy: browsertest.LongWord,
-			Justification: "See " + browsertest.LongURL, Stage: "Stage 1 of 1", Waiting: "1 hour", TimesOut: views.At(galleryNow, galleryNow.Add(6*24*time.Hour)),
-			Submitted: views.At(galleryNow, galleryNow.Add(-time.Hour)), Schedule: "From approval until 10 Jun 2026", OtherApprovers: []string{browsertest.LongWord}},
+			Justification: "See " + browsertest.LongURL, Stage: "Stage 1 of 1", Waiting: "1 hour", TimesOut: views.At(galleryCtx, galleryNow, galleryNow.Add(6*24*time.Hour)),
+			Submitted: views.At(galleryCtx, galleryNow, galleryNow.Add(-time.Hour)), Schedule: "From approval until 10 Jun 2026", OtherApprovers: []string{browsertest.LongWord}},
 		{ID: "r5", Requester: views.Person{ID: "u5", Name: "Lee Long", Email: "lee@example.com"}, Package: "GitHub organization", Catalog: "Engineering", Policy: "Contractors",
 			Justification: browsertest.LongWord, Stage: "Stage 1 of 1", Decided: true, Decision: views.State{Label: "Denied", Tone: components.ToneDanger},
-			DecidedBy: browsertest.LongWord, DecidedBySomeoneElse: true, DecidedAt: views.At(galleryNow, galleryNow.Add(-20*time.Minute)), DecisionReason: browsertest.LongURL},
+			DecidedBy: browsertest.LongWord, DecidedBySomeoneElse: true, DecidedAt: views.At(galleryCtx, galleryNow, galleryNow.Add(-20*time.Minute)), DecisionReason: browsertest.LongURL},
 	}
 }
 
@@ -86,22 +90,22 @@ func galleryPages() map[string]templ.Component {
 	pks := samplePackages()
 	live := []views.AssignmentRow{
 		{ID: "a1", PackageID: "p2", Package: "GitHub organization", Catalog: "Engineering", State: views.State{Label: "Active", Tone: components.ToneSuccess},
-			Started: views.At(galleryNow, galleryNow.Add(-80*24*time.Hour)), Ends: views.At(galleryNow, galleryNow.Add(5*24*time.Hour)), EndsWords: "Ends in 5 days", EndsSoon: true,
+			Started: views.At(galleryCtx, galleryNow, galleryNow.Add(-80*24*time.Hour)), Ends: views.At(galleryCtx, galleryNow, galleryNow.Add(5*24*time.Hour)), EndsWords: "Ends in 5 days", EndsSoon: true,
 			CanExtend: true, ExtendApproval: true, CanGiveBack: true, Roles: []views.GrantedRole{{Resource: "stewardhq", Kind: "Application", Role: "Member"}}},
 		{ID: "a2", PackageID: "p1", Package: "Finance reports (read)", Catalog: "Finance", State: views.State{Label: "Active", Tone: components.ToneSuccess},
-			Started: views.At(galleryNow, galleryNow.Add(-2*24*time.Hour)), EndsWords: "No end date", CanGiveBack: true, ExtendNote: "This policy does not allow extensions.",
+			Started: views.At(galleryCtx, galleryNow, galleryNow.Add(-2*24*time.Hour)), EndsWords: "No end date", CanGiveBack: true, ExtendNote: "This policy does not allow extensions.",
 			Roles: pks[0].Roles},
 		{ID: "a3", PackageID: "p4", Package: pks[3].Name, Catalog: pks[3].Catalog, State: views.State{Label: "Active", Tone: components.ToneSuccess},
-			Started: views.At(galleryNow, galleryNow.Add(-24*time.Hour)), EndsWords: "No end date", CanGiveBack: true, Roles: pks[3].Roles},
+			Started: views.At(galleryCtx, galleryNow, galleryNow.Add(-24*time.Hour)), EndsWords: "No end date", CanGiveBack: true, Roles: pks[3].Roles},
 	}
 	open := []views.RequestRow{
-		{ID: "r1", Package: "Production on-call", Kind: "Access request", State: views.State{Label: "Pending approval", Tone: components.ToneWaiting}, Submitted: views.At(galleryNow, galleryNow.Add(-5*time.Hour)), Status: "Waiting for Manny Manager (stage 1 of 2)"},
-		{ID: "r2", Package: "Travel booking", Kind: "Access request", State: views.State{Label: "Scheduled", Tone: components.ToneScheduled}, Submitted: views.At(galleryNow, galleryNow.Add(-26*time.Hour)), Status: "Starts on 1 Apr 2026"},
-		{ID: "r5", Package: pks[3].Name, Kind: "Access request", State: views.State{Label: "Pending approval", Tone: components.ToneWaiting}, Submitted: views.At(galleryNow, galleryNow.Add(-2*time.Hour)), Status: "Waiting for " + browsertest.LongWord},
+		{ID: "r1", Package: "Production on-call", Kind: "Access request", State: views.State{Label: "Pending approval", Tone: components.ToneWaiting}, Submitted: views.At(galleryCtx, galleryNow, galleryNow.Add(-5*time.Hour)), Status: "Waiting for Manny Manager (stage 1 of 2)"},
+		{ID: "r2", Package: "Travel booking", Kind: "Access request", State: views.State{Label: "Scheduled", Tone: components.ToneScheduled}, Submitted: views.At(galleryCtx, galleryNow, galleryNow.Add(-26*time.Hour)), Status: "Starts on 1 Apr 2026"},
+		{ID: "r5", Package: pks[3].Name, Kind: "Access request", State: views.State{Label: "Pending approval", Tone: components.ToneWaiting}, Submitted: views.At(galleryCtx, galleryNow, galleryNow.Add(-2*time.Hour)), Status: "Waiting for " + browsertest.LongWord},
 	}
 	all := append(append([]views.RequestRow{}, open...),
-		views.RequestRow{ID: "r3", Package: "GitHub organization", Kind: "Access request", State: views.State{Label: "Delivered", Tone: components.ToneSuccess}, Submitted: views.At(galleryNow, galleryNow.Add(-80*24*time.Hour)), Status: "Delivered"},
-		views.RequestRow{ID: "r4", Package: "Payroll admin", Kind: "Access request", State: views.State{Label: "Denied", Tone: components.ToneDanger}, Submitted: views.At(galleryNow, galleryNow.Add(-9*24*time.Hour)), Status: "Denied by Manny Manager"},
+		views.RequestRow{ID: "r3", Package: "GitHub organization", Kind: "Access request", State: views.State{Label: "Delivered", Tone: components.ToneSuccess}, Submitted: views.At(galleryCtx, galleryNow, galleryNow.Add(-80*24*time.Hour)), Status: "Delivered"},
+		views.RequestRow{ID: "r4", Package: "Payroll admin", Kind: "Access request", State: views.State{Label: "Denied", Tone: components.ToneDanger}, Submitted: views.At(galleryCtx, galleryNow, galleryNow.Add(-9*24*time.Hour)), Status: "Denied by Manny Manager"},
 	)
 	pg := components.PaginationProps{Label: "1–4 of 4"}
 	tabs := func(cur int, labels ...string) []components.NavLink {
@@ -132,7 +136,7 @@ func galleryPages() map[string]templ.Component {
 	detail := views.RequestDetailProps{
 		ID: "r9", Package: pks[2], Policy: "On-call engineers", Kind: "Access request", State: views.State{Label: "Denied", Tone: components.ToneDanger},
 		Status: "Denied at stage 2 by Dana Lee.", Requester: views.Person{ID: "u1", Name: "Riley Requester"}, Justification: "Joining the on-call rotation from April.",
-		Submitted: views.At(galleryNow, galleryNow.Add(-50*time.Hour)), Start: "When approved", End: "90 days after the start",
+		Submitted: views.At(galleryCtx, galleryNow, galleryNow.Add(-50*time.Hour)), Start: "When approved", End: "90 days after the start",
 		Timeline: components.TimelineProps{Label: "Request history", Items: []components.TimelineItem{
 			{Title: "Submitted", Who: "Riley Requester", When: "2 days ago", WhenExact: "10 Mar 2026, 12:05 UTC", Detail: "“Joining the on-call rotation from April.”", Tone: components.ToneNeutral},
 			{Title: "Stage 1 approved", Who: "Manny Manager", When: "yesterday", WhenExact: "11 Mar 2026, 09:12 UTC", Detail: "“Yes, Riley joins the rotation.”", Tone: components.ToneSuccess},
@@ -170,7 +174,7 @@ func galleryPages() map[string]templ.Component {
 	for i := range history {
 		history[i].Decided = true
 		history[i].Decision = views.State{Label: "Approved", Tone: components.ToneSuccess}
-		history[i].DecidedAt = views.At(galleryNow, galleryNow.Add(-time.Duration(i+1)*7*time.Hour))
+		history[i].DecidedAt = views.At(galleryCtx, galleryNow, galleryNow.Add(-time.Duration(i+1)*7*time.Hour))
 		history[i].RequestState = views.State{Label: "Delivered", Tone: components.ToneSuccess}
 	}
 	history[1].Decision = views.State{Label: "Denied", Tone: components.ToneDanger}
@@ -202,6 +206,12 @@ func galleryPages() map[string]templ.Component {
 			Approval: "Manny Manager (your manager) approves extensions.", MaxEnd: "2026-06-10T14:05"}),
 		"approvals": views.ApprovalsPage(galleryPage("Approvals", views.SectionApprovals), views.ApprovalsProps{
 			Tabs: tabs(0, "Waiting for you (3)", "Your decisions"), Items: sampleApprovals(), Total: 3}),
+		"profile": views.ProfilePage(views.ProfileProps{Page: galleryPage("Your profile", views.SectionAccess), Name: "Riley Requester", Email: "requester@example.com",
+			Reminders: true, TimeZone: "Europe/Paris"}),
+		"profile-zone-error": views.ProfilePage(views.ProfileProps{Page: galleryPage("Your profile", views.SectionAccess), Name: browsertest.LongWord, Email: "requester@example.com",
+			TimeZone: browsertest.LongWord, ZoneError: "Choose a time zone from the list."}),
+		"audit": views.AuditPage(views.AuditProps{Page: galleryPage("Audit log", views.SectionAdmin), Now: galleryNow, Events: sampleAudit(),
+			Evidence: views.EvidenceForm{From: "2026-02-10", To: "2026-03-12", Format: "csv"}, Packages: []components.SelectOption{{Value: "", Label: "All access packages"}}}),
 		"approvals-empty": views.ApprovalsPage(galleryPage("Approvals", views.SectionApprovals), views.ApprovalsProps{Tabs: tabs(0, "Waiting for you", "Your decisions")}),
 		"approval-history": views.ApprovalHistoryPage(galleryPage("Approvals", views.SectionApprovals), views.ApprovalHistoryProps{
 			Tabs: tabs(1, "Waiting for you", "Your decisions"), Items: history, Total: 3, Pagination: components.PaginationProps{Label: "1–3 of 3"}}),
@@ -251,5 +261,19 @@ func TestGallery(t *testing.T) {
 			b.Screenshot(fmt.Sprintf("request-long-dialog-%d", size[0]))
 			b.CheckLayout("request-long with its dialog open")
 		}
+	}
+}
+
+// sampleAudit is a page of audit events as the domain records them, for DescribeAudit to tell.
+func sampleAudit() []entitlement.AuditEvent {
+	at := func(h int) time.Time { return galleryNow.Add(-time.Duration(h) * time.Hour) }
+	return []entitlement.AuditEvent{
+		{ID: "e1", At: at(1), ActorID: "u1", ActorName: "Ada Admin", Action: "user.signin", ObjectType: "user", ObjectID: "u1", ObjectName: "Ada Admin", Summary: "signed in"},
+		{ID: "e2", At: at(2), ActorID: "u2", ActorName: "Manny Manager", Action: "request.approve", ObjectType: "request", ObjectID: "r1", ObjectName: "Finance reports",
+			Summary: "stage 1 of 2; reason: covers the quarter close, see " + browsertest.LongURL},
+		{ID: "e3", At: at(3), ActorID: "u3", ActorName: "Riley Requester", Action: "request.submit", ObjectType: "request", ObjectID: "r2", ObjectName: "GitHub organization", Summary: "asked to remove their access"},
+		{ID: "e4", At: at(30), ActorID: "u1", ActorName: "Ada Admin", Action: "policy.create", ObjectType: "policy", ObjectID: "p1", ObjectName: "Partners",
+			Summary: "added to Finance reports: partner organizations, 2 named, can request; 1 approval stage; access lasts 90 days; can be extended; no reviews"},
+		{ID: "e5", At: at(50), ActorName: "Steward", Action: "assignment.expire", ObjectType: "assignment", ObjectID: "a1", ObjectName: browsertest.LongWord, Summary: "Riley Requester's access expired"},
 	}
 }

@@ -52,6 +52,16 @@ type ProfileProps struct {
 	Email     string
 	Reminders bool
 	Results   bool
+	TimeZone  string // as saved, or as typed when it came back with ZoneError
+	ZoneError string
+}
+
+// zoneHelp says what the time zone field is for and what it is now.
+func zoneHelp(saved string) string {
+	if saved == "" {
+		return "Times are shown in UTC until you choose a zone, or your browser tells Steward its own. Use a name such as Europe/Paris or America/New_York."
+	}
+	return "Dates and times are shown in this zone; point at one to see it in UTC. Use a name such as Europe/Paris or America/New_York."
 }
 
 // ApprovalProps is the data of one request's approval page, the page mail links to.

@@ -6,8 +6,13 @@ package views
 
 import (
 	"encoding/json"
+	"maps"
+	"regexp"
+	"slices"
+	"strings"
 
 	"github.com/stewardhq/steward/views/components"
+	"github.com/stewardhq/steward/words"
 )
 
 // Page is the per-request data every full page needs.
@@ -27,6 +32,9 @@ type Page struct {
 type PageUser struct {
 	Name, Email            string
 	IsAdmin, CanAdminister bool // CanAdminister: show the Admin nav item
+	// TimeZone is the zone set on their profile; while it is empty, the page asks the browser for
+	// its zone once (see ZoneDetectForm).
+	TimeZone string
 }
 
 // Flash is a one-time message shown after a redirect.
@@ -128,4 +136,45 @@ func errorWords(status int) errorText {
 		"Steward could not finish this request. It was not caused by anything you did.",
 		"Try again in a moment. If it keeps happening, tell your administrator.",
 	}
+}
+
+// NotFoundMessage says what a page looked for and did not find ("This request does not
+// exist, or it was removed."), without the id the refusal names; empty when object is unknown.
+func NotFoundMessage(object string) string {
+	if object == "" {
+		return ""
+	}
+	return "This " + object + " does not exist, or it was removed."
+}
+
+// idPattern matches the ids (UUIDs) that some refusals name for the API's sake.
+var idPattern = regexp.MustCompile(`(?i)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
+
+// PlainRefusal makes a rule's message a sentence for an error page, or returns "" when it
+// names an id, which means nothing to people: the page then says what happened in general words.
+func PlainRefusal(msg string) string {
+	if msg == "" || idPattern.MatchString(msg) {
+		return ""
+	}
+	return words.Sentence(msg)
+}
+
+// FieldMessages tells a validation refusal that reached an error page (no form to show it
+// beside its field) as sentences, without the field names.
+func FieldMessages(fields map[string]string) string {
+	var out []string
+	for _, k := range slices.Sorted(maps.Keys(fields)) {
+		if m := PlainRefusal(fields[k]); m != "" {
+			out = append(out, m)
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+// userZone is the signed-in person's saved time zone, "" when none is or nobody is signed in.
+func (p Page) userZone() string {
+	if p.User == nil {
+		return ""
+	}
+	return p.User.TimeZone
 }

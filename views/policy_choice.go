@@ -1,6 +1,7 @@
 package views
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -12,7 +13,7 @@ import (
 
 // DescribePolicyChoice describes a policy in words: who it is for, who approves, how long access
 // lasts.
-func DescribePolicyChoice(pol entitlement.AssignmentPolicy, stages []entitlement.StagePreview, names map[string]string, now time.Time) PolicyChoice {
+func DescribePolicyChoice(ctx context.Context, pol entitlement.AssignmentPolicy, stages []entitlement.StagePreview, names map[string]string, now time.Time) PolicyChoice {
 	ch := PolicyChoice{
 		ID: pol.ID, Name: pol.DisplayName,
 		JustificationRequired: pol.RequestApprovalSettings.IsRequestorJustificationRequired,
@@ -21,7 +22,7 @@ func DescribePolicyChoice(pol entitlement.AssignmentPolicy, stages []entitlement
 		Questions:             pol.Questions,
 	}
 	if end := pol.AssignmentEnd(now); end != nil {
-		ch.MaxEnd = end.UTC().Format(FormTimeLayout)
+		ch.MaxEnd = FormTime(ctx, *end)
 	}
 	parts := []string{scopeWords(pol, names)}
 	if ch.ApprovalRequired {
@@ -55,7 +56,7 @@ func DescribePolicyChoice(pol entitlement.AssignmentPolicy, stages []entitlement
 func lifetime(pol entitlement.AssignmentPolicy) string {
 	switch {
 	case pol.ExpirationDateTime != nil:
-		return "until " + pol.ExpirationDateTime.UTC().Format(DateFormat)
+		return "until " + CalendarDate(*pol.ExpirationDateTime)
 	case pol.DurationInDays > 0:
 		return "for " + words.Plural(pol.DurationInDays, "day", "days")
 	}

@@ -103,7 +103,7 @@ func PolicySummary(in entitlement.PolicyInput, names map[string]string) []Summar
 	var life string
 	switch {
 	case in.ExpirationDateTime != nil:
-		life = "Access ends on " + FormatDate(*in.ExpirationDateTime)
+		life = "Access ends on " + CalendarDate(*in.ExpirationDateTime)
 	case in.DurationInDays > 0:
 		life = "Access lasts " + words.Plural(in.DurationInDays, "day", "days")
 	default:

@@ -2,6 +2,7 @@ package views
 
 import (
 	"cmp"
+	"context"
 	"maps"
 	"slices"
 	"strconv"
@@ -17,12 +18,13 @@ import (
 // the entitlement service; the templates only display them.
 
 // Time is a moment as pages show it: relative where recency matters ("3 days ago", "in 2
-// hours"), with the exact time for the title attribute and the machine-readable one for
-// <time datetime>.
+// hours"), the exact time in the person's zone, the same time in UTC for the title attribute, and
+// the machine-readable one for <time datetime>.
 type Time struct {
 	Relative string // "3 days ago"; empty for the zero time
-	Exact    string // "12 Mar 2026, 14:05 UTC"
-	Date     string // "12 Mar 2026"
+	Local    string // "12 Mar 2026, 15:05 CET": in the person's own zone
+	Exact    string // "12 Mar 2026, 14:05 UTC": for the title, so that people can compare
+	Date     string // "12 Mar 2026", in the person's zone
 	ISO      string // RFC 3339
 }
 
@@ -33,39 +35,39 @@ func (t Time) IsZero() bool { return t.ISO == "" }
 const (
 	DateFormat = "2 Jan 2006"
 	TimeFormat = "2 Jan 2006, 15:04 MST"
-	// FormTimeLayout is how datetime-local inputs write times: "2006-01-02T15:04", in UTC here.
+	// FormTimeLayout is how datetime-local inputs write times: "2006-01-02T15:04", in the
+	// person's zone.
 	FormTimeLayout = "2006-01-02T15:04"
 )
 
-// At describes t as seen at now.
-func At(now, t time.Time) Time {
+// At describes t as seen at now, in the zone of ctx's pages.
+func At(ctx context.Context, now, t time.Time) Time {
 	if t.IsZero() {
 		return Time{}
 	}
-	t = t.UTC()
-	return Time{Relative: Relative(now, t), Exact: t.Format(TimeFormat), Date: t.Format(DateFormat), ISO: t.Format(time.RFC3339)}
+	return Time{Relative: Relative(ctx, now, t), Local: FormatDateTime(ctx, t), Exact: UTCTime(t), Date: FormatDate(ctx, t), ISO: t.UTC().Format(time.RFC3339)}
 }
 
 // ExtensionOpensNote tells a holder when they may extend their access.
-func ExtensionOpensNote(now, opens time.Time) string {
-	when := opens.UTC().Format(DateFormat)
-	if rel := Relative(now, opens); !strings.HasPrefix(rel, "on ") {
+func ExtensionOpensNote(ctx context.Context, now, opens time.Time) string {
+	when := FormatDate(ctx, opens)
+	if rel := Relative(ctx, now, opens); !strings.HasPrefix(rel, "on ") {
 		when += " (" + rel + ")"
 	}
 	return "You can extend it from " + when + ", two weeks before it ends."
 }
 
 // AtPtr is At for an optional time; nil gives the zero Time.
-func AtPtr(now time.Time, t *time.Time) Time {
+func AtPtr(ctx context.Context, now time.Time, t *time.Time) Time {
 	if t == nil {
 		return Time{}
 	}
-	return At(now, *t)
+	return At(ctx, now, *t)
 }
 
 // Relative says how far t lies from now in words: "just now", "5 minutes ago", "in 3 days",
-// "yesterday"; beyond 60 days the date itself.
-func Relative(now, t time.Time) string {
+// "yesterday"; beyond 60 days the date itself, in the zone of ctx's pages.
+func Relative(ctx context.Context, now, t time.Time) string {
 	d := t.Sub(now)
 	future := d > 0
 	if !future {
@@ -91,9 +93,9 @@ func Relative(now, t time.Time) string {
 		s = words.Plural(int(d/(24*time.Hour)), "day", "days")
 	default:
 		if future {
-			return "on " + t.UTC().Format(DateFormat)
+			return "on " + FormatDate(ctx, t)
 		}
-		return t.UTC().Format(DateFormat)
+		return FormatDate(ctx, t)
 	}
 	if future {
 		return "in " + s

@@ -1,6 +1,7 @@
 package views_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -22,15 +23,15 @@ func TestRelative(t *testing.T) {
 		-90 * 24 * time.Hour:      "12 Dec 2025",
 		2*time.Hour + time.Second: "in 2 hours",
 	} {
-		if got := views.Relative(now, now.Add(d)); got != want {
+		if got := views.Relative(context.Background(), now, now.Add(d)); got != want {
 			t.Errorf("Relative(%v) = %q, want %q", d, got, want)
 		}
 	}
-	at := views.At(now, now.Add(-time.Hour))
-	if at.Exact != "12 Mar 2026, 08:00 UTC" || at.ISO != "2026-03-12T08:00:00Z" || at.Relative != "1 hour ago" {
+	at := views.At(context.Background(), now, now.Add(-time.Hour))
+	if at.Exact != "12 Mar 2026, 08:00 UTC" || at.Local != at.Exact || at.ISO != "2026-03-12T08:00:00Z" || at.Relative != "1 hour ago" {
 		t.Errorf("At = %+v", at)
 	}
-	if !views.AtPtr(now, nil).IsZero() {
+	if !views.AtPtr(context.Background(), now, nil).IsZero() {
 		t.Errorf("AtPtr(nil) is not zero")
 	}
 	if got := views.Span(50 * time.Hour); got != "2 days" {
@@ -62,5 +63,46 @@ func TestApprovalCard(t *testing.T) {
 	box := doc.Find(`input[type="checkbox"][name="id"]`)
 	if box.AttrOr("form", "") != "bulk-decide" || box.AttrOr("value", "") != "r1@2" || box.AttrOr("aria-label", "") == "" {
 		t.Errorf("bulk checkbox: %v", box.Nodes)
+	}
+}
+
+// TestTimesInThePersonsZone: every time helper shows the zone the request's context carries, with
+// UTC kept for the title; the day can differ from UTC's.
+func TestTimesInThePersonsZone(t *testing.T) {
+	tokyo, err := time.LoadLocation("Asia/Tokyo")
+	if err != nil {
+		t.Skip("no time zone data:", err)
+	}
+	ctx := views.WithZone(context.Background(), tokyo)
+	now := time.Date(2026, 3, 12, 9, 0, 0, 0, time.UTC)
+	late := time.Date(2026, 3, 12, 20, 30, 0, 0, time.UTC) // 13 March, 05:30 in Tokyo
+	at := views.At(ctx, now, late)
+	if at.Local != "13 Mar 2026, 05:30 JST" || at.Date != "13 Mar 2026" || at.Exact != "12 Mar 2026, 20:30 UTC" {
+		t.Errorf("At in Tokyo = %+v", at)
+	}
+	if got := views.FormatDate(ctx, late); got != "13 Mar 2026" {
+		t.Errorf("FormatDate = %q", got)
+	}
+	if got := views.FormTime(ctx, late); got != "2026-03-13T05:30" {
+		t.Errorf("FormTime = %q", got)
+	}
+	if got, ok := views.ParseFormTime(ctx, "2026-03-13T05:30"); !ok || !got.Equal(late) {
+		t.Errorf("ParseFormTime = %v %v, want %v", got, ok, late)
+	}
+	if got := views.FormatDateTime(context.Background(), late); got != "12 Mar 2026, 20:30 UTC" {
+		t.Errorf("the default zone: %q", got)
+	}
+}
+
+// TestNobodyMatchesOnlyWithASearch: an empty directory is not a search that found nobody.
+func TestNobodyMatchesOnlyWithASearch(t *testing.T) {
+	for q, want := range map[string]string{"": "Nobody is in the directory yet", "zed": "Nobody matches"} {
+		var b strings.Builder
+		if err := views.UserListPage(views.UserListProps{Query: q}).Render(context.Background(), &b); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), want) || (q == "" && strings.Contains(b.String(), "Nobody matches")) {
+			t.Errorf("the users page searched for %q does not say %q", q, want)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package views
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -12,7 +13,7 @@ import (
 
 // RequestTimeline tells a request's story, oldest first: its events, then, while it is open, the
 // steps still to come; me is the person looking, who is "you" in it.
-func RequestTimeline(v entitlement.RequestView, now time.Time, me string) components.TimelineProps {
+func RequestTimeline(ctx context.Context, v entitlement.RequestView, now time.Time, me string) components.TimelineProps {
 	r := v.Request
 	name := func(id, fallback string) string {
 		if id == "" {
@@ -24,7 +25,7 @@ func RequestTimeline(v entitlement.RequestView, now time.Time, me string) compon
 		return v.Person(id).Name
 	}
 	at := func(t time.Time) (string, string, string) {
-		w := At(now, t)
+		w := At(ctx, now, t)
 		return w.Relative, w.Exact, w.ISO
 	}
 	stageOf := func(e entitlement.RequestEvent) string {
@@ -64,7 +65,7 @@ func RequestTimeline(v entitlement.RequestView, now time.Time, me string) compon
 					it.Title = "Waiting for approval"
 				}
 				if st.TimeoutDateTime != nil {
-					it.Detail = strings.TrimSpace(it.Detail + " Times out " + Relative(now, *st.TimeoutDateTime) + ".")
+					it.Detail = strings.TrimSpace(it.Detail + " Times out " + Relative(ctx, now, *st.TimeoutDateTime) + ".")
 				}
 			}
 		case entitlement.EventEscalated:
@@ -101,7 +102,7 @@ func RequestTimeline(v entitlement.RequestView, now time.Time, me string) compon
 		case entitlement.EventScheduled:
 			it.Title, it.Detail, it.Tone = "Scheduled", words.Sentence(e.Detail), components.ToneScheduled
 			if st := r.Schedule.StartDateTime; st != nil {
-				it.Detail = "Access starts on " + st.UTC().Format(TimeFormat) + "."
+				it.Detail = "Access starts on " + FormatDateTime(ctx, *st) + "."
 			}
 		case entitlement.EventDelivering:
 			it.Title, it.Tone = "Being delivered", components.ToneWaiting
@@ -154,14 +155,14 @@ func RequestTimeline(v entitlement.RequestView, now time.Time, me string) compon
 			next += " If approved, the access is delivered at once."
 		}
 		if st := r.Stages[r.CurrentStage]; st.TimeoutDateTime != nil {
-			next += " If nobody decides by " + st.TimeoutDateTime.UTC().Format(TimeFormat) + ", the request is denied."
+			next += " If nobody decides by " + FormatDateTime(ctx, *st.TimeoutDateTime) + ", the request is denied."
 		}
 		p.Next = next
 	case entitlement.StateScheduled:
 		items = append(items, components.TimelineItem{Title: deliveredTitle(r), Upcoming: true})
 		p.Items = items
 		if st := r.Schedule.StartDateTime; st != nil {
-			p.Next = "The access is delivered on " + st.UTC().Format(TimeFormat) + ". You can cancel until then."
+			p.Next = "The access is delivered on " + FormatDateTime(ctx, *st) + ". You can cancel until then."
 		}
 	case entitlement.StateSubmitted, entitlement.StateDelivering:
 		p.Next = "Steward is delivering the access; this usually takes moments."

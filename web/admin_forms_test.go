@@ -166,12 +166,12 @@ func TestAdminAuditExportsAndImport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) < 3 || rows[0][4] != "action" {
+	if len(rows) < 3 || rows[0][4] != "Object type" {
 		t.Fatalf("CSV rows: %q", rows)
 	}
 	for _, r := range rows[1:] {
-		if r[5] != "catalog" {
-			t.Errorf("CSV has an event of type %q with the catalog filter", r[5])
+		if r[4] != "Catalog" {
+			t.Errorf("CSV has an event of type %q with the catalog filter", r[4])
 		}
 	}
 	// JSON: the same events.
@@ -212,6 +212,9 @@ func TestAdminAuditExportsAndImport(t *testing.T) {
 		t.Fatalf("bad import: %d", res.StatusCode)
 	}
 	has(t, "import report", page, "Nothing was imported from people.csv.", `data-testid="import-error"`, ">3<")
+	// Several problems on one line count that line once.
+	_, page = post("displayName,mail,userType\n,not-an-address,Alien\nFine,fine@example.com,Member\n")
+	has(t, "import report with a line of several problems", text(page), "3 problems on 1 of the 2 lines read.")
 	if n := countUsers(t, f, "new.one@example.com"); n != 0 {
 		t.Fatalf("a failed import created %d users", n)
 	}

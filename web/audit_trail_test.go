@@ -116,7 +116,7 @@ func TestAdminAuditVerifyAndEvidence(t *testing.T) {
 	// The audit log's own CSV export carries each event's place and hash on the chain.
 	_, body = f.env.Get(t, c, "/admin/audit/export.csv")
 	logRows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
-	if err != nil || len(logRows) < 2 || logRows[0][9] != "seq" || logRows[0][10] != "hash" || logRows[1][9] != strconv.FormatUint(head.Count+1, 10) || logRows[1][10] != ev.AuditChain.Hash {
+	if err != nil || len(logRows) < 2 || logRows[0][9] != "Chain position" || logRows[0][10] != "Hash" || logRows[1][9] != strconv.FormatUint(head.Count+1, 10) || logRows[1][10] != ev.AuditChain.Hash {
 		t.Errorf("audit CSV with the chain: %v %q", err, logRows[:min(2, len(logRows))])
 	}
 

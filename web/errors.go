@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net/http"
@@ -53,6 +54,13 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 }
 
+// The messages of refusals that carry no words of their own for people.
+const (
+	notFoundText  = "This page does not exist, or what it showed was removed."
+	forbiddenText = "Your roles in Steward do not allow this. Ask an administrator if you need it."
+	conflictText  = "Something changed in the meantime. Reload the page and try again."
+)
+
 // classify maps an error to a status, a title and a message for people.
 func classify(err error) (int, string, string) {
 	var re *entitlement.RuleError
@@ -65,19 +73,20 @@ func classify(err error) (int, string, string) {
 	case errors.Is(err, entitlement.ErrUnauthorized):
 		return http.StatusUnauthorized, "Please sign in", "Sign in to continue."
 	case errors.As(err, &re) && errors.Is(err, entitlement.ErrNotFound):
-		return http.StatusNotFound, "Not found", re.Message
+		// A rule's message names the id it looked for, for the API; people are told what is missing.
+		return http.StatusNotFound, "Not found", cmp.Or(views.NotFoundMessage(re.Object), notFoundText)
 	case errors.Is(err, entitlement.ErrNotFound):
-		return http.StatusNotFound, "Not found", "This page does not exist, or what it showed was removed."
+		return http.StatusNotFound, "Not found", notFoundText
 	case errors.As(err, &re) && errors.Is(err, entitlement.ErrForbidden):
-		return http.StatusForbidden, "Not allowed", re.Message
+		return http.StatusForbidden, "Not allowed", cmp.Or(views.PlainRefusal(re.Message), forbiddenText)
 	case errors.Is(err, entitlement.ErrForbidden):
-		return http.StatusForbidden, "Not allowed", "Your roles in Steward do not allow this. Ask an administrator if you need it."
+		return http.StatusForbidden, "Not allowed", forbiddenText
 	case errors.As(err, &re):
-		return http.StatusConflict, "That cannot be done now", re.Message
+		return http.StatusConflict, "That cannot be done now", cmp.Or(views.PlainRefusal(re.Message), conflictText)
 	case errors.Is(err, entitlement.ErrConflict):
-		return http.StatusConflict, "That cannot be done now", "Something changed in the meantime. Reload the page and try again."
+		return http.StatusConflict, "That cannot be done now", conflictText
 	case errors.As(err, &ve):
-		return http.StatusUnprocessableEntity, "Please check your input", ve.Error()
+		return http.StatusUnprocessableEntity, "Please check your input", cmp.Or(views.FieldMessages(ve.Fields), "Something in the form was not what Steward expected.")
 	case errors.As(err, &he):
 		msg, _ := he.Message.(string)
 		switch he.Code {

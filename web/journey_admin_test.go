@@ -380,7 +380,7 @@ func TestJourneyDirectAssignmentAndRemoval(t *testing.T) {
 
 	step(t, b, "audit", chromedp.Navigate(env.URL+"/admin/audit?action=request."), waitFor(`[data-testid="audit-row"]`))
 	audit := b.Text(`[data-testid="audit-events"]`)
-	if !strings.Contains(audit, "Ada Admin assigned Finance reports to Riley Requester") || !strings.Contains(audit, "AdminRemove of Riley Requester's access") {
+	if !strings.Contains(audit, "Assigned Finance reports to Riley Requester") || !strings.Contains(audit, "Asked to remove Riley Requester's access to Finance reports") {
 		t.Fatalf("the audit log shows %q", audit)
 	}
 	step(t, b, "audit all", chromedp.Navigate(env.URL+"/admin/audit"), waitFor(`[data-testid="audit-row"]`))

@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/stewardhq/steward/entitlement"
+	"github.com/stewardhq/steward/views"
 )
 
 // middleware installs the chain, outermost first: recover, request id, logging, security
@@ -166,6 +167,8 @@ func (s *Server) loadPrincipal(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		ctx := entitlement.WithPrincipal(c.Request().Context(), p)
 		ctx = entitlement.WithLogger(ctx, entitlement.LoggerFrom(ctx, s.deps.Logger).With(slog.String("user_id", p.UserID)))
+		// Pages show times in the person's own zone; every views time helper reads it from here.
+		ctx = views.WithZone(ctx, views.LoadZone(p.TimeZone))
 		c.SetRequest(c.Request().WithContext(ctx))
 		return next(c)
 	}

@@ -58,6 +58,7 @@ func (s *Server) routes() {
 	e.POST("/access/assignments/:id/remove", assignments.GiveBack, requireUser)
 	e.GET("/profile", profile.Show, requireUser)
 	e.POST("/profile", profile.Update, requireUser)
+	e.POST("/profile/time-zone", profile.SetTimeZone, requireUser)
 	e.GET("/approvals", approvals.List, requireUser)
 	e.GET("/approvals/history", approvals.History, requireUser)
 	e.POST("/approvals/bulk", approvals.Bulk, requireUser)
