@@ -160,7 +160,10 @@ type Request struct {
 	RequestorID      string       `json:"requestorId"` // who asked; the target for self-service
 	AssignmentID     string       `json:"assignmentId,omitempty"`
 	Schedule         Schedule     `json:"schedule"`
-	Stages           []StageState `json:"stages,omitempty"`
+	// ExtendsFrom is, for an extension, the end the access had when it was asked for, so that
+	// approvers and the history read "from X to Y" after the end has moved.
+	ExtendsFrom *time.Time   `json:"extendsFromDateTime,omitempty"`
+	Stages      []StageState `json:"stages,omitempty"`
 	// PolicyStages is the policy's approval stages as they were when the request was submitted;
 	// the request follows them even if the policy changes meanwhile.
 	PolicyStages    []ApprovalStage `json:"policyStages,omitempty"`

@@ -115,5 +115,5 @@ func (h Requests) Cancel(c echo.Context) error {
 }
 
 func person(p entitlement.PersonRef) views.Person {
-	return views.Person{ID: p.ID, Name: p.Name, Email: p.Email}
+	return views.Person{ID: p.ID, Name: p.Name, Email: p.Email, Guest: p.Guest, Organization: p.Organization}
 }

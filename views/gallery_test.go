@@ -68,7 +68,11 @@ func sampleApprovals() []views.ApprovalItem {
 			Submitted: views.At(galleryNow, galleryNow.Add(-3*24*time.Hour)), Schedule: "From approval until 10 Jun 2026", OtherApprovers: []string{"Dana Lee"}},
 		{ID: "r2", Requester: views.Person{ID: "u2", Name: "Sam Summer", Email: "sam@example.com"}, Package: "Production on-call", Catalog: "Engineering", Policy: "On-call engineers",
 			Stage: "Stage 2 of 2", Waiting: "5 hours", TimesOut: views.At(galleryNow, galleryNow.Add(40*time.Hour)), Submitted: views.At(galleryNow, galleryNow.Add(-5*time.Hour)), ReasonRequired: true,
-			Error: "Enter a reason: this stage requires one.", Escalated: true},
+			Error: "Enter a reason: this stage requires one.", Escalated: true, BulkError: "Give a reason for your decision: this stage requires one.", Selected: true,
+			Earlier: []views.StageOutcome{{Stage: "Stage 1 of 2", Decision: views.State{Label: "Approved", Tone: components.ToneSuccess}, By: "Manny Manager",
+				At: views.At(galleryNow, galleryNow.Add(-2*time.Hour)), Reason: "Sam joins the rota on Monday; see " + browsertest.LongURL}}},
+		{ID: "r6", Requester: views.Person{ID: "u6", Name: "Gina Guest", Email: "gina@contoso.example", Guest: true, Organization: browsertest.LongName}, Package: "Travel booking", Catalog: "Corporate", Policy: "Partners",
+			Kind: "Extension", Stage: "Stage 1 of 1", Waiting: "1 hour", Submitted: views.At(galleryNow, galleryNow.Add(-time.Hour)), Schedule: "from 11 Apr 2026 to 11 May 2026"},
 		{ID: "r3", Requester: views.Person{ID: "u3", Name: "Ola Ostrowska", Email: "ola@example.com"}, Package: "GitHub organization", Catalog: "Engineering", Policy: "Contractors",
 			Justification: "Contract work on the mobile app.", Stage: "Stage 1 of 1", Decided: true, Decision: views.State{Label: "Approved", Tone: components.ToneSuccess},
 			DecidedBy: "Dana Lee", DecidedBySomeoneElse: true, DecidedAt: views.At(galleryNow, galleryNow.Add(-10*time.Minute)), DecisionReason: "Fine for the duration of the contract."},
@@ -201,7 +205,8 @@ func galleryPages() map[string]templ.Component {
 		"extend": views.ExtendPage(galleryPage("Extend", views.SectionAccess), views.ExtendProps{Assignment: live[0], Lifetime: "90 more days from today",
 			Approval: "Manny Manager (your manager) approves extensions.", MaxEnd: "2026-06-10T14:05"}),
 		"approvals": views.ApprovalsPage(galleryPage("Approvals", views.SectionApprovals), views.ApprovalsProps{
-			Tabs: tabs(0, "Waiting for you (3)", "Your decisions"), Items: sampleApprovals(), Total: 3}),
+			Tabs: views.ApprovalTabs("waiting", 5), Items: sampleApprovals(), Total: 5,
+			Bulk: views.BulkOutcome{Failed: 2, Approve: true, Gone: []string{"The request of Olly Other for Finance reports: already decided by " + browsertest.LongName}}}),
 		"approvals-empty": views.ApprovalsPage(galleryPage("Approvals", views.SectionApprovals), views.ApprovalsProps{Tabs: tabs(0, "Waiting for you", "Your decisions")}),
 		"approval-history": views.ApprovalHistoryPage(galleryPage("Approvals", views.SectionApprovals), views.ApprovalHistoryProps{
 			Tabs: tabs(1, "Waiting for you", "Your decisions"), Items: history, Total: 3, Pagination: components.PaginationProps{Label: "1–3 of 3"}}),
