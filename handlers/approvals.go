@@ -160,7 +160,7 @@ func approvalItem(v entitlement.RequestView, me string, now time.Time) views.App
 		Kind: requestKind(r.RequestType), Justification: r.Justification, Submitted: views.At(now, r.CreatedDateTime),
 		RequestState: requestState(r.RequestState),
 	}
-	start, end := scheduleWords(v)
+	start, end := views.ScheduleWords(v)
 	if r.RequestType == entitlement.RequestUserExtend {
 		it.Schedule = views.ExtensionSpan(r.ExtendsFrom, r.Schedule.Expiration.EndDateTime)
 	} else if strings.HasSuffix(end, " after it starts") {
@@ -175,7 +175,7 @@ func approvalItem(v entitlement.RequestView, me string, now time.Time) views.App
 		it.StageNumber = r.CurrentStage + 1
 		it.ReasonRequired = st.JustificationRequired
 		if st.TimeoutDateTime != nil {
-			it.TimesOut = views.At(now, *st.TimeoutDateTime)
+			it.TimesOut = views.Deadline(now, *st.TimeoutDateTime)
 		}
 		since := r.CreatedDateTime
 		if st.StartedDateTime != nil {

@@ -250,41 +250,6 @@ func requestRow(v entitlement.RequestView, now time.Time) views.RequestRow {
 	}
 }
 
-// scheduleWords says when access starts and ends under a request's schedule.
-func scheduleWords(v entitlement.RequestView) (start, end string) {
-	r := v.Request
-	start = "As soon as it is approved"
-	if r.RequestType == entitlement.RequestUserExtend {
-		start = "Already started"
-	} else if len(r.Stages) == 0 {
-		start = "At once"
-	}
-	if st := r.Schedule.StartDateTime; st != nil {
-		start = st.UTC().Format(views.TimeFormat)
-	}
-	e := r.Schedule.Expiration
-	switch e.Type {
-	case entitlement.ExpirationAfterDateTime:
-		if e.EndDateTime != nil {
-			end = e.EndDateTime.UTC().Format(views.TimeFormat)
-		}
-	case entitlement.ExpirationAfterDuration:
-		end = "After " + e.Duration
-	case entitlement.ExpirationNone:
-		end = "No end date"
-	default:
-		switch {
-		case v.PolicyExpiration != nil:
-			end = v.PolicyExpiration.UTC().Format(views.TimeFormat)
-		case v.PolicyDurationInDays > 0:
-			end = words.Plural(v.PolicyDurationInDays, "day", "days") + " after it starts"
-		default:
-			end = "No end date"
-		}
-	}
-	return start, end
-}
-
 // grantedRoles describes the roles a package grants.
 func grantedRoles(roles []entitlement.GrantedRole) []views.GrantedRole {
 	out := make([]views.GrantedRole, 0, len(roles))

@@ -70,7 +70,7 @@ func (h Requests) Show(c echo.Context) error {
 	v := described[0]
 	now := h.now()
 	who, _ := entitlement.PrincipalFrom(ctx)
-	start, end := scheduleWords(v)
+	start, end := views.ScheduleWords(v)
 	d := views.RequestDetailProps{
 		ID: r.ID, Kind: requestKind(r.RequestType), State: requestState(r.RequestState),
 		Package:   views.PackageCard{ID: r.AccessPackageID, Name: v.PackageName, Description: v.PackageDescription, Catalog: v.CatalogName},

@@ -116,6 +116,31 @@ func Relative(now, t time.Time) string {
 	return s + " ago"
 }
 
+// Countdown says how long a time left (or a limit) is, rounded up, so that every page counts a
+// deadline the same way: the package page's "7 days to decide" is "7 days" on the request page
+// and the approver's card until a whole day has passed, not "6 days" a minute after submitting.
+func Countdown(d time.Duration) string {
+	ceil := func(unit time.Duration) int { return int((d + unit - 1) / unit) }
+	switch {
+	case d <= 0:
+		return "no time"
+	case ceil(time.Minute) < 60:
+		return words.Plural(ceil(time.Minute), "minute", "minutes")
+	case ceil(time.Hour) < 24:
+		return words.Plural(ceil(time.Hour), "hour", "hours")
+	}
+	return words.Plural(ceil(24*time.Hour), "day", "days")
+}
+
+// Deadline describes a deadline as seen at now: At, but counted with Countdown ("in 7 days").
+func Deadline(now, t time.Time) Time {
+	w := At(now, t)
+	if t.After(now) {
+		w.Relative = "in " + Countdown(t.Sub(now))
+	}
+	return w
+}
+
 // Span says how long d is in words, for "waiting 3 days".
 func Span(d time.Duration) string {
 	switch {
