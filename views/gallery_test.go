@@ -203,7 +203,8 @@ func galleryPages() map[string]templ.Component {
 		"assignments": views.AssignmentsPage(galleryPage("Your access", views.SectionAccess), views.AssignmentsProps{
 			Filter: "live", Tabs: tabs(0, "Active", "Past"), Items: live, Total: 2, Pagination: components.PaginationProps{Label: "1–2 of 2"}}),
 		"extend": views.ExtendPage(galleryPage("Extend", views.SectionAccess), views.ExtendProps{Assignment: live[0], Lifetime: "90 more days from today",
-			Approval: "Manny Manager (your manager) approves extensions.", MaxEnd: "2026-06-10T14:05"}),
+			Approval: "Manny Manager (your manager) approves extensions.", MaxEnd: "2026-06-10T14:05",
+			NewEnd: views.At(galleryNow, galleryNow.Add(95*24*time.Hour)), ExtensionDays: 90}),
 		"approvals": views.ApprovalsPage(galleryPage("Approvals", views.SectionApprovals), views.ApprovalsProps{
 			Tabs: views.ApprovalTabs("waiting", 5), Items: sampleApprovals(), Total: 5,
 			Bulk: views.BulkOutcome{Failed: 2, Approve: true, Gone: []string{"The request of Olly Other for Finance reports: already decided by " + browsertest.LongName}}}),

@@ -395,7 +395,17 @@ type ExtendProps struct {
 	JustificationRequired bool
 	MinEnd                string // the current end: a new end must come after it
 	Errors                map[string]string
+	// NewEnd is the end the access would have after the extension: the date the person picked
+	// (NewEndChosen), or the default, the policy's ExtensionDays counted from the current end
+	// (zero when the policy sets no end).
+	NewEnd        Time
+	NewEndChosen  bool
+	ExtensionDays int
 }
+
+// PreviewID is the id of the box that shows the current and the new end; picking a date
+// replaces it (htmx GET of the form with the date).
+const PreviewID = "extend-preview"
 
 // OtherErrors are the messages that belong to no field of the form.
 func (p ExtendProps) OtherErrors() []string {

@@ -1,10 +1,13 @@
 package web_test
 
 import (
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stewardhq/steward/entitlement"
 )
 
 // TestRequestPageWording: the request page says what really happens: a 7-day timeout is "7
@@ -98,5 +101,38 @@ func TestExtensionWording(t *testing.T) {
 	_, body = env.Get(t, mgr, "/approvals")
 	if want := "Extension from " + end.Format("2 Jan 2006") + " to " + newEnd.Format("2 Jan 2006"); !strings.Contains(text(body), want) {
 		t.Errorf("approver's card lacks %q: %s", want, text(body))
+	}
+}
+
+// TestExtendFormPreview: the extend form shows the end the access has and the end it would have
+// (by default the policy's duration counted from the current end) before submitting; picking a
+// date asks the form again (htmx) for the preview of that date.
+func TestExtendFormPreview(t *testing.T) {
+	env, w := startPortal(t)
+	c, csrf := signedIn(t, env, "requester@example.com")
+	res, _ := env.PostForm(t, c, "/access/packages/"+w.github.ID+"/request", csrf, url.Values{"policyId": {w.policies[w.github.ID].ID}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("request: %d", res.StatusCode)
+	}
+	deliver(t, env)
+	env.Clock.Advance(20 * 24 * time.Hour)
+	c, _ = signedIn(t, env, "requester@example.com")
+	page, _ := env.Svc.MyAssignments(w.as("requester@example.com"), entitlement.AssignmentFilter{}, entitlement.ListOptions{})
+	a := page.Items[0]
+	_, body := env.Get(t, c, "/access/assignments/"+a.ID+"/extend")
+	preview := text(body)
+	for _, want := range []string{"Your access ends now 11 Apr 2026, 09:00 UTC", "After the extension it ends 11 May 2026, 09:00 UTC", "The policy's 30 days, counted from the current end."} {
+		if !strings.Contains(preview, want) {
+			t.Errorf("extend form lacks %q: %s", want, preview)
+		}
+	}
+	if !strings.Contains(body, `hx-get="/access/assignments/`+a.ID+`/extend"`) || !strings.Contains(body, `hx-select="#extend-preview"`) {
+		t.Errorf("picking a date does not refresh the preview:\n%s", body)
+	}
+	req, _ := http.NewRequest(http.MethodGet, env.URL+"/access/assignments/"+a.ID+"/extend?end=2026-04-25T12:00", nil)
+	req.Header.Set("HX-Request", "true")
+	res, body = env.Follow(t, c, req)
+	if res.StatusCode != http.StatusOK || !strings.Contains(text(body), "After the extension it ends 25 Apr 2026, 12:00 UTC The date you picked.") {
+		t.Errorf("preview of a picked date: %d %s", res.StatusCode, text(body))
 	}
 }
