@@ -28,25 +28,40 @@ func SearchTokens(texts ...string) []string {
 			continue
 		}
 		add(s)
-		for _, w := range strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '-' || r == '.' || r == '_' || r == '@' }) {
+		for _, w := range strings.FieldsFunc(s, isWordBreak) {
 			add(w)
 		}
 	}
 	return out
 }
 
-// MatchesSearch reports whether q, a SearchKey, starts one of the SearchTokens of texts; an empty
-// q matches everything.
-func MatchesSearch(q string, texts ...string) bool {
-	if q == "" {
-		return true
+func isWordBreak(r rune) bool { return r == ' ' || r == '-' || r == '.' || r == '_' || r == '@' }
+
+// SearchWords returns the words of a search (split as SearchTokens splits texts). A record
+// matches when each word starts one of its tokens, in any order, so that "rea fin" and "fin rea"
+// both find "Finance readers"; a search of no words (only separators) is q itself.
+func SearchWords(q string) []string {
+	q = SearchKey(q)
+	if w := strings.FieldsFunc(q, isWordBreak); len(w) > 0 {
+		return w
 	}
-	for _, tok := range SearchTokens(texts...) {
-		if strings.HasPrefix(tok, q) {
-			return true
+	if q == "" {
+		return nil
+	}
+	return []string{q}
+}
+
+// MatchesSearch reports whether every one of the SearchWords of q starts one of the
+// SearchTokens of texts; an empty q matches everything. The store's search indexes apply the
+// same rule.
+func MatchesSearch(q string, texts ...string) bool {
+	toks := SearchTokens(texts...)
+	for _, w := range SearchWords(q) {
+		if !slices.ContainsFunc(toks, func(tok string) bool { return strings.HasPrefix(tok, w) }) {
+			return false
 		}
 	}
-	return false
+	return true
 }
 
 // PageOf pages through items, already sorted by key, in memory. It serves lists that are the
