@@ -318,6 +318,9 @@ func TestJourneyTwoStages(t *testing.T) {
 	j.as("avery", "Avery Approver")
 	j.open("/approvals")
 	j.waitText(card, "Stage 2 of 2")
+	// What stage 1 decided, and a link to the whole request.
+	j.waitText(card+` [data-testid="earlier-stages"]`, "Approved by Morgan Manager")
+	j.Do(chromedp.WaitVisible(chromedp.CSS(card + ` a[href="/access/requests/` + r.ID + `"]`)))
 	// Denying without the reason this stage requires: the card says so, in place.
 	j.click(card + ` [data-testid="deny"]`)
 	j.waitText(card, "Give a reason for your decision")
@@ -343,7 +346,8 @@ func TestJourneyNoApproval(t *testing.T) {
 
 	j.as("riley", "Riley Requester")
 	j.open("/access/packages/" + pkg.ID)
-	j.waitText(`[data-testid="approver-preview"]`, "Nobody needs to approve")
+	j.waitText(`[data-testid="no-approval"]`, "No approval needed")
+	j.lacks(`[data-testid="request-form"]`, "approver")
 	j.waitText(`[data-testid="submit-request"]`, "Get access")
 	j.shots("request-form-no-approval")
 	j.click(`[data-testid="submit-request"]`)
