@@ -118,6 +118,9 @@ func TestBulkDecisionFailures(t *testing.T) {
 			t.Errorf("after the bulk decision the page lacks %q:\n%s", want, page)
 		}
 	}
+	for _, p := range a11yProblems(body) {
+		t.Errorf("the list with failed rows: %s", p)
+	}
 	if n := strings.Count(body, `data-testid="bulk-error"`); n != 2 {
 		t.Errorf("%d rows marked, want 2", n)
 	}
