@@ -37,9 +37,8 @@ func SearchTokens(texts ...string) []string {
 
 func isWordBreak(r rune) bool { return r == ' ' || r == '-' || r == '.' || r == '_' || r == '@' }
 
-// SearchWords returns the words of a search (split as SearchTokens splits texts). A record
-// matches when each word starts one of its tokens, in any order, so that "rea fin" and "fin rea"
-// both find "Finance readers"; a search of no words (only separators) is q itself.
+// SearchWords returns the words of a search, split as SearchTokens splits texts; a search of
+// only separators is q itself.
 func SearchWords(q string) []string {
 	q = SearchKey(q)
 	if w := strings.FieldsFunc(q, isWordBreak); len(w) > 0 {
@@ -51,17 +50,46 @@ func SearchWords(q string) []string {
 	return []string{q}
 }
 
-// MatchesSearch reports whether every one of the SearchWords of q starts one of the
-// SearchTokens of texts; an empty q matches everything. The store's search indexes apply the
-// same rule.
-func MatchesSearch(q string, texts ...string) bool {
-	toks := SearchTokens(texts...)
-	for _, w := range SearchWords(q) {
-		if !slices.ContainsFunc(toks, func(tok string) bool { return strings.HasPrefix(tok, w) }) {
-			return false
+// MatchesSearch reports whether q, a search, matches texts; an empty q matches everything.
+func MatchesSearch(q string, texts ...string) bool { return MatchesTokens(q, SearchTokens(texts...)) }
+
+// MatchesTokens is MatchesSearch on the SearchTokens of a record, for stores that keep them. q
+// matches when it starts one of the tokens ("ada.l" finds "ada.lovelace@example.com"), or when
+// each of its SearchWords starts a different word of the record, in any order ("rea fin" finds
+// "Finance readers", but "alice.a" does not find "Alice Zed").
+func MatchesTokens(q string, tokens []string) bool {
+	q = SearchKey(q)
+	if q == "" {
+		return true
+	}
+	var words []string // the tokens that are single words
+	for _, tok := range tokens {
+		if strings.HasPrefix(tok, q) {
+			return true
+		}
+		if !strings.ContainsFunc(tok, isWordBreak) {
+			words = append(words, tok)
 		}
 	}
-	return true
+	return matchDistinct(SearchWords(q), words, make([]bool, len(words)))
+}
+
+// matchDistinct reports whether each of qs starts a different one of words (a search has few
+// words, so trying each assignment is cheap).
+func matchDistinct(qs, words []string, used []bool) bool {
+	if len(qs) == 0 {
+		return true
+	}
+	for i, w := range words {
+		if !used[i] && strings.HasPrefix(w, qs[0]) {
+			used[i] = true
+			if matchDistinct(qs[1:], words, used) {
+				return true
+			}
+			used[i] = false
+		}
+	}
+	return false
 }
 
 // PageOf pages through items, already sorted by key, in memory. It serves lists that are the

@@ -14,6 +14,8 @@ func TestSearchMatchesTheStartOfAnyWord(t *testing.T) {
 		"love": true, "velace": false, "ada.l": true, "@example": true, "x": false,
 		// Every word must start one of the record's words, in any order.
 		"lo ada": true, "lovelace example": true, "ada x": false, "ada velace": false,
+		// …each a different word: "ada.a" is not "ada" twice.
+		"ada.a": false, "ada ada": false,
 	} {
 		if got := entitlement.MatchesSearch(entitlement.SearchKey(q), texts...); got != want {
 			t.Errorf("MatchesSearch(%q) = %v, want %v", q, got, want)

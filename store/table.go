@@ -461,6 +461,21 @@ func (t *table[T]) search(tx *bolt.Tx, q string, opt entitlement.ListOptions, ke
 	for sk := range matched {
 		keys = append(keys, sk)
 	}
+	// Every word found some token; with several words, the record's own tokens decide
+	// (entitlement.MatchesTokens: different words, or the whole search as one token's start).
+	if words := entitlement.SearchWords(q); len(words) > 1 {
+		kept := keys[:0]
+		for _, sk := range keys {
+			ok, err := t.matches(tx, sk[strings.LastIndex(sk, sep)+1:], q)
+			if err != nil {
+				return page, err
+			}
+			if ok {
+				kept = append(kept, sk)
+			}
+		}
+		keys = kept
+	}
 	sort.Strings(keys)
 	idOf := func(sk string) string { return sk[strings.LastIndex(sk, sep)+1:] }
 	if keep != nil {
@@ -490,6 +505,24 @@ func (t *table[T]) search(tx *bolt.Tx, q string, opt entitlement.ListOptions, ke
 		page.Items = append(page.Items, v)
 	}
 	return page, nil
+}
+
+// matches reports whether the record's search tokens match q.
+func (t *table[T]) matches(tx *bolt.Tx, id, q string) (bool, error) {
+	v, err := t.get(tx, id)
+	if err != nil {
+		return false, err
+	}
+	var toks []string
+	for _, ix := range t.indexes {
+		if ix.name != "search" {
+			continue
+		}
+		for _, k := range ix.values(v) {
+			toks = append(toks, k[:strings.Index(k, sep)])
+		}
+	}
+	return entitlement.MatchesTokens(q, toks), nil
 }
 
 // sortedWindow is entitlement.Window over keys sorted in ascending order, each its own cursor,
