@@ -410,6 +410,7 @@ func (h Approvals) Bulk(c echo.Context) error {
 	reason := c.FormValue("reason")
 	done := 0
 	failed := map[string]string{} // request id → why, in a few words
+	missing := map[string]int{}   // 1 for the requests that no longer exist
 	for _, sel := range selected {
 		id, stageText, _ := strings.Cut(sel, "@")
 		stage, _ := strconv.Atoi(stageText)
@@ -425,7 +426,7 @@ func (h Approvals) Bulk(c echo.Context) error {
 		} else if msg, ok := refusalMessage(err); ok {
 			failed[id] = msg
 		} else if errors.Is(err, entitlement.ErrNotFound) {
-			failed[id] = "It no longer exists."
+			failed[id], missing[id] = "It no longer exists.", 1
 		} else {
 			return err
 		}
@@ -451,11 +452,23 @@ func (h Approvals) Bulk(c echo.Context) error {
 			delete(failed, d.Items[i].ID)
 		}
 	}
-	for _, id := range slices.Sorted(maps.Keys(failed)) {
+	// Refusals of real requests first: those of requests that no longer exist name nothing.
+	ids := slices.SortedFunc(maps.Keys(failed), func(a, b string) int {
+		return cmp.Or(cmp.Compare(missing[a], missing[b]), cmp.Compare(a, b))
+	})
+	for _, id := range ids {
+		if len(d.Bulk.Gone) == bulkGoneShown {
+			d.Bulk.More++
+			continue
+		}
 		d.Bulk.Gone = append(d.Bulk.Gone, h.requestLabel(ctx, id)+": "+words.Uncapitalize(strings.TrimSuffix(failed[id], ".")))
 	}
 	return Render(c, http.StatusUnprocessableEntity, views.ApprovalsPage(p, d))
 }
+
+// bulkGoneShown is how many refused requests that are no longer on the list a bulk decision's
+// answer names; the rest are counted, so that a stale or forged form of hundreds stays readable.
+const bulkGoneShown = 5
 
 // requestLabel names a request for a message: "Riley Requester's request for Finance reports".
 func (h Approvals) requestLabel(ctx context.Context, id string) string {

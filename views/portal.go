@@ -496,6 +496,7 @@ type BulkOutcome struct {
 	Approve bool
 	Reason  string
 	Gone    []string // "The request of Riley for GitHub: already decided by Dana"
+	More    int      // refusals not named in Gone
 }
 
 // ApprovalHistoryProps is the data of the decisions page.
