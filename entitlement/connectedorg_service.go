@@ -204,11 +204,8 @@ func (s *Service) AddSponsor(ctx context.Context, orgID string, external bool, s
 			if err != nil {
 				return err
 			}
-			if external && u.ConnectedOrganizationID != o.ID {
-				return invalid("invalidSponsor", "id", "%s is not a guest from %q; external sponsors come from the organization itself", u.Label(), o.DisplayName)
-			}
-			if !external && u.IsGuest() {
-				return invalid("invalidSponsor", "id", "%s is a guest; internal sponsors are members of your own directory", u.Label())
+			if err := checkSponsor(u, o, external); err != nil {
+				return err
 			}
 		}
 		list, kind := &o.InternalSponsors, "internal"
@@ -226,6 +223,56 @@ func (s *Service) AddSponsor(ctx context.Context, orgID string, external bool, s
 		return s.audit(tx, a.p, "connectedOrganization.sponsor.add", "connectedOrganization", o.ID, o.DisplayName,
 			fmt.Sprintf("added %s as %s sponsor", name, kind))
 	})
+}
+
+// checkSponsor refuses a user who cannot sponsor the organization: external sponsors are its own
+// guests, internal ones members of the directory.
+func checkSponsor(u User, o ConnectedOrganization, external bool) error {
+	if external && (!u.IsGuest() || u.ConnectedOrganizationID != o.ID) {
+		return invalid("invalidSponsor", "id", "%s is not a guest from %q; external sponsors come from the organization itself", u.Label(), o.DisplayName)
+	}
+	if !external && u.IsGuest() {
+		return invalid("invalidSponsor", "id", "%s is a guest; internal sponsors are members of your own directory", u.Label())
+	}
+	return nil
+}
+
+// SponsorCandidates finds up to limit enabled users whose name or e-mail matches q and who may
+// sponsor the organization (checkSponsor's rule), for the sponsor pickers: they offer nobody
+// that adding would refuse. An empty q finds nobody.
+func (s *Service) SponsorCandidates(ctx context.Context, orgID string, external bool, q string, limit int) ([]User, error) {
+	var out []User
+	err := s.read(ctx, func(tx Tx, a *access) error {
+		if err := requireAdmin(a, "change sponsors"); err != nil {
+			return err
+		}
+		o, err := getOrg(tx, orgID)
+		if err != nil {
+			return err
+		}
+		if SearchKey(q) == "" {
+			return nil
+		}
+		opt := ListOptions{Search: q, Limit: MaxPageSize}
+		for {
+			page, err := tx.Users().List(opt)
+			if err != nil {
+				return fmt.Errorf("sponsor candidates: %w", err)
+			}
+			for _, u := range page.Items {
+				if u.AccountEnabled && checkSponsor(u, o, external) == nil {
+					if out = append(out, u); len(out) == limit {
+						return nil
+					}
+				}
+			}
+			if page.Next == "" {
+				return nil
+			}
+			opt.After = page.Next
+		}
+	})
+	return out, err
 }
 
 // RemoveSponsor removes an internal or external sponsor from an organization.

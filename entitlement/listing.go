@@ -28,22 +28,65 @@ func SearchTokens(texts ...string) []string {
 			continue
 		}
 		add(s)
-		for _, w := range strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '-' || r == '.' || r == '_' || r == '@' }) {
+		for _, w := range strings.FieldsFunc(s, isWordBreak) {
 			add(w)
 		}
 	}
 	return out
 }
 
-// MatchesSearch reports whether q, a SearchKey, starts one of the SearchTokens of texts; an empty
-// q matches everything.
-func MatchesSearch(q string, texts ...string) bool {
+func isWordBreak(r rune) bool { return r == ' ' || r == '-' || r == '.' || r == '_' || r == '@' }
+
+// SearchWords returns the words of a search, split as SearchTokens splits texts; a search of
+// only separators is q itself.
+func SearchWords(q string) []string {
+	q = SearchKey(q)
+	if w := strings.FieldsFunc(q, isWordBreak); len(w) > 0 {
+		return w
+	}
+	if q == "" {
+		return nil
+	}
+	return []string{q}
+}
+
+// MatchesSearch reports whether q, a search, matches texts; an empty q matches everything.
+func MatchesSearch(q string, texts ...string) bool { return MatchesTokens(q, SearchTokens(texts...)) }
+
+// MatchesTokens is MatchesSearch on the SearchTokens of a record, for stores that keep them. q
+// matches when it starts one of the tokens ("ada.l" finds "ada.lovelace@example.com"), or when
+// each of its SearchWords starts a different word of the record, in any order ("rea fin" finds
+// "Finance readers", but "alice.a" does not find "Alice Zed").
+func MatchesTokens(q string, tokens []string) bool {
+	q = SearchKey(q)
 	if q == "" {
 		return true
 	}
-	for _, tok := range SearchTokens(texts...) {
+	var words []string // the tokens that are single words
+	for _, tok := range tokens {
 		if strings.HasPrefix(tok, q) {
 			return true
+		}
+		if !strings.ContainsFunc(tok, isWordBreak) {
+			words = append(words, tok)
+		}
+	}
+	return matchDistinct(SearchWords(q), words, make([]bool, len(words)))
+}
+
+// matchDistinct reports whether each of qs starts a different one of words (a search has few
+// words, so trying each assignment is cheap).
+func matchDistinct(qs, words []string, used []bool) bool {
+	if len(qs) == 0 {
+		return true
+	}
+	for i, w := range words {
+		if !used[i] && strings.HasPrefix(w, qs[0]) {
+			used[i] = true
+			if matchDistinct(qs[1:], words, used) {
+				return true
+			}
+			used[i] = false
 		}
 	}
 	return false

@@ -7,10 +7,15 @@ import (
 )
 
 func TestSearchMatchesTheStartOfAnyWord(t *testing.T) {
+	// A search is split into words as texts are (so "@example" is the word "example").
 	texts := []string{"Ada Lovelace", "ada.lovelace@example.com"}
 	for q, want := range map[string]bool{
 		"": true, "ada": true, "lovelace": true, "ada lo": true, "example": true, "com": true,
-		"love": true, "velace": false, "ada.l": true, "@example": false, "x": false,
+		"love": true, "velace": false, "ada.l": true, "@example": true, "x": false,
+		// Every word must start one of the record's words, in any order.
+		"lo ada": true, "lovelace example": true, "ada x": false, "ada velace": false,
+		// …each a different word: "ada.a" is not "ada" twice.
+		"ada.a": false, "ada ada": false,
 	} {
 		if got := entitlement.MatchesSearch(entitlement.SearchKey(q), texts...); got != want {
 			t.Errorf("MatchesSearch(%q) = %v, want %v", q, got, want)

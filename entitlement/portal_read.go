@@ -18,6 +18,10 @@ type PersonRef struct {
 	ID    string
 	Name  string
 	Email string
+	// Guest is set for external users; Organization names the connected organization they come
+	// from, when known, so that approvers see whom they let in.
+	Guest        bool
+	Organization string
 }
 
 // PackageOffer is what a package's page shows the signed-in person: the package and its
@@ -213,6 +217,9 @@ type RequestView struct {
 	// People maps the ids of the requestor, the subject, every approver asked and everyone who
 	// acted on the request to their names.
 	People map[string]PersonRef
+	// Access is the assignment a request for access delivered, once it did (nil before, and for
+	// other kinds of request): its real start and end, which a schedule asked for only roughly.
+	Access *Assignment
 }
 
 // Person returns the named person, or a stand-in for someone no longer in the directory.
@@ -261,6 +268,14 @@ func (s *Service) DescribeRequests(ctx context.Context, rs []Request) ([]Request
 			v.CatalogName = n.catalog(r.CatalogID)
 			if pol, ok := n.policy(r.PolicyID); ok {
 				v.PolicyName, v.PolicyDurationInDays, v.PolicyExpiration = pol.DisplayName, pol.DurationInDays, pol.ExpirationDateTime
+			}
+			if r.AssignmentID != "" && (r.RequestType == RequestAdminAdd || r.RequestType == RequestUserAdd) {
+				a, err := tx.Assignments().Get(r.AssignmentID)
+				if err == nil {
+					v.Access = &a
+				} else if !isNotFound(err) {
+					return err
+				}
 			}
 			ids := []string{r.RequestorID, r.TargetID}
 			for _, st := range r.Stages {
@@ -446,7 +461,12 @@ func (n *namer) person(id string) (PersonRef, bool) {
 		n.people[id] = nil
 		return PersonRef{}, false
 	}
-	v := &PersonRef{ID: u.ID, Name: u.Label(), Email: u.Email}
+	v := &PersonRef{ID: u.ID, Name: u.Label(), Email: u.Email, Guest: u.IsGuest()}
+	if v.Guest && u.ConnectedOrganizationID != "" {
+		if o, err := n.tx.ConnectedOrganizations().Get(u.ConnectedOrganizationID); err == nil {
+			v.Organization = o.DisplayName
+		}
+	}
 	n.people[id] = v
 	return *v, true
 }

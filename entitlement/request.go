@@ -162,8 +162,11 @@ type Request struct {
 	Schedule         Schedule     `json:"schedule"`
 	// Answers are the requestor's answers to the policy's questions, each with the question as
 	// it was asked.
-	Answers []Answer     `json:"answers,omitempty"`
-	Stages  []StageState `json:"stages,omitempty"`
+	Answers []Answer `json:"answers,omitempty"`
+	// ExtendsFrom is, for an extension, the end the access had when it was asked for, so that
+	// approvers and the history read "from X to Y" after the end has moved.
+	ExtendsFrom *time.Time   `json:"extendsFromDateTime,omitempty"`
+	Stages      []StageState `json:"stages,omitempty"`
 	// PolicyStages is the policy's approval stages as they were when the request was submitted;
 	// the request follows them even if the policy changes meanwhile.
 	PolicyStages    []ApprovalStage `json:"policyStages,omitempty"`

@@ -434,7 +434,7 @@ func (s *Service) extend(ctx context.Context, p Principal, assignmentID, justifi
 			RequestType: RequestUserExtend, RequestState: StateSubmitted, RequestStatus: RequestStatusAccepted,
 			IsValidationOnly: validationOnly, Justification: justification, CatalogID: a.CatalogID,
 			AccessPackageID: a.AccessPackageID, PolicyID: a.PolicyID, TargetID: a.TargetID, RequestorID: p.UserID,
-			AssignmentID: a.ID, Schedule: Schedule{Expiration: exp}, CreatedDateTime: now,
+			AssignmentID: a.ID, Schedule: Schedule{Expiration: exp}, ExtendsFrom: cur, CreatedDateTime: now,
 		}
 		if validationOnly {
 			out = r

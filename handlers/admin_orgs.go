@@ -209,11 +209,11 @@ func (h AdminOrgs) show(c echo.Context, status int, searchKind, query, msg strin
 	}
 	props := views.OrgProps{Page: p, Org: o, Internal: rows(o.InternalSponsors), External: rows(o.ExternalSponsors)}
 	picker := func(kind, label, help string) views.PickerProps {
-		pp := views.PickerProps{ID: kind + "-picker", Label: label, Help: help, Kinds: "user,group", Name: "pick", SearchName: "search", SearchValue: kind, QueryName: "q"}
+		pp := views.PickerProps{ID: kind + "-picker", Label: label, Help: help, Kinds: "user,group", Name: "pick", SearchName: "search", SearchValue: kind, QueryName: "q", Sponsors: kind + ":" + o.ID}
 		if kind == searchKind {
 			pp.Query, pp.Searched = query, searched
 			if searched {
-				pp.Results, _ = searchPeople(ctx, h.Svc, "user,group", query)
+				pp.Results, _ = searchSponsors(ctx, h.Svc, o.ID, kind == "external", query)
 			}
 		}
 		return pp

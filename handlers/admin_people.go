@@ -27,21 +27,29 @@ func (h AdminPeople) Search(c echo.Context) error {
 		qname = "q"
 	}
 	q := c.QueryParam(qname)
-	results, err := searchPeople(c.Request().Context(), h.Svc, c.QueryParam("kinds"), q)
+	kinds := c.QueryParam("kinds")
+	var results []views.Choice
+	var err error
+	if kind, orgID, ok := strings.Cut(c.QueryParam("sponsors"), ":"); ok {
+		results, err = searchSponsors(c.Request().Context(), h.Svc, orgID, kind == "external", q)
+	} else {
+		results, err = searchPeople(c.Request().Context(), h.Svc, kinds, q)
+	}
 	if err != nil {
 		return err
 	}
 	return Render(c, http.StatusOK, views.PickerResults(views.PickerResultsProps{
-		Results: results, Searched: strings.TrimSpace(q) != "",
+		Results: results, Searched: strings.TrimSpace(q) != "" || (views.PickerProps{Kinds: kinds}).Browses(),
 		Name: c.QueryParam("name"), Prefix: c.QueryParam("prefix"),
 	}))
 }
 
 // searchPeople finds up to pickerLimit users, groups and organizations of each of the kinds
-// ("user,group,org") whose name or e-mail starts with q. An empty q finds nothing.
+// ("user,group,org") with a word of their name or e-mail starting with each word of q. An empty q
+// finds nothing, except for a picker of groups only, which lists the first groups to browse.
 func searchPeople(ctx context.Context, svc *entitlement.Service, kinds, q string) ([]views.Choice, error) {
 	q = strings.TrimSpace(q)
-	if q == "" {
+	if q == "" && !(views.PickerProps{Kinds: kinds}).Browses() {
 		return nil, nil
 	}
 	opt := entitlement.ListOptions{Search: q, Limit: pickerLimit}
@@ -54,14 +62,9 @@ func searchPeople(ctx context.Context, svc *entitlement.Service, kinds, q string
 				return nil, err
 			}
 			for _, u := range page.Items {
-				if !u.AccountEnabled {
-					continue
+				if u.AccountEnabled {
+					out = append(out, userChoice(u))
 				}
-				detail := u.Email
-				if u.IsGuest() {
-					detail += " · guest"
-				}
-				out = append(out, views.Choice{Kind: "user", ID: u.ID, Label: u.Label(), Detail: detail})
 			}
 		case "group":
 			page, err := svc.ListGroups(ctx, opt)
@@ -82,6 +85,32 @@ func searchPeople(ctx context.Context, svc *entitlement.Service, kinds, q string
 		}
 	}
 	return out, nil
+}
+
+func userChoice(u entitlement.User) views.Choice {
+	detail := u.Email
+	if u.IsGuest() {
+		detail += " · guest"
+	}
+	return views.Choice{Kind: "user", ID: u.ID, Label: u.Label(), Detail: detail}
+}
+
+// searchSponsors is searchPeople for a sponsor list of an organization: the people who may be
+// its external (its own guests) or internal (members) sponsors, and groups.
+func searchSponsors(ctx context.Context, svc *entitlement.Service, orgID string, external bool, q string) ([]views.Choice, error) {
+	if strings.TrimSpace(q) == "" {
+		return nil, nil
+	}
+	users, err := svc.SponsorCandidates(ctx, orgID, external, q, pickerLimit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]views.Choice, 0, len(users))
+	for _, u := range users {
+		out = append(out, userChoice(u))
+	}
+	groups, err := searchPeople(ctx, svc, "group", q)
+	return append(out, groups...), err
 }
 
 // names looks up the labels of users, groups and organizations for chips and summaries. Entries

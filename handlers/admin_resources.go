@@ -72,7 +72,7 @@ func (h AdminResources) form(c echo.Context, status int, kind string, in entitle
 	props.Picker = views.PickerProps{
 		ID: "group-picker", Label: "Directory group", Kinds: "group", Query: query, Searched: searched,
 		Name: "pick", SearchName: "search", SearchValue: "1", QueryName: "q",
-		Help: "Type the start of the group's name, then choose it to add it.", Error: props.Errors["originId"],
+		Help: "Pick a group from the list, or type any word of its name to narrow it. Choosing one adds it, with the note above.", Error: props.Errors["originId"],
 	}
 	if searched && props.CanAddGroups {
 		props.Picker.Results, err = searchPeople(c.Request().Context(), h.Svc, "group", query)

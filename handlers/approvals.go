@@ -25,48 +25,48 @@ type Approvals struct {
 	*Base
 }
 
-func approvalTabs(current string, waiting int) []components.NavLink {
-	label := "Waiting for you"
-	if waiting > 0 {
-		label = fmt.Sprintf("Waiting for you (%d)", waiting)
-	}
-	return []components.NavLink{
-		{Label: label, URL: "/approvals", Current: current == "waiting"},
-		{Label: "Your decisions", URL: "/approvals/history", Current: current == "history"},
-	}
-}
-
 // List renders /approvals: the requests waiting for the signed-in person's decision.
 func (h Approvals) List(c echo.Context) error {
-	return h.renderList(c, http.StatusOK, nil)
+	p, d, err := h.listProps(c)
+	if err != nil {
+		return err
+	}
+	return Render(c, http.StatusOK, views.ApprovalsPage(p, d))
 }
 
-// renderList renders the pending list; override replaces the card of one request (a decision
-// that did not go through, with its message and the reason typed).
-func (h Approvals) renderList(c echo.Context, status int, override *views.ApprovalItem) error {
+// listProps loads the pending list as the page shows it.
+func (h Approvals) listProps(c echo.Context) (views.Page, views.ApprovalsProps, error) {
 	ctx := c.Request().Context()
 	opt, from := listOptions(c)
 	page, err := h.Svc.WaitingForMe(ctx, opt)
 	if err != nil {
-		return err
+		return views.Page{}, views.ApprovalsProps{}, err
 	}
 	described, err := h.Svc.DescribeRequests(ctx, page.Items)
 	if err != nil {
-		return err
+		return views.Page{}, views.ApprovalsProps{}, err
 	}
 	who, _ := entitlement.PrincipalFrom(ctx)
 	now := h.now()
-	d := views.ApprovalsProps{Total: page.Total, Tabs: approvalTabs("waiting", page.Total), Pagination: pagination(c, "/approvals", page, from, "")}
+	d := views.ApprovalsProps{Total: page.Total, Tabs: views.ApprovalTabs("waiting", page.Total), Pagination: pagination(c, "/approvals", page, from, "")}
 	for _, v := range described {
-		it := approvalItem(ctx, v, who.UserID, now)
-		if override != nil && override.ID == it.ID {
-			it = *override
-		}
-		d.Items = append(d.Items, it)
+		d.Items = append(d.Items, approvalItem(ctx, v, who.UserID, now))
 	}
 	p, err := h.Page(c, "Approvals", views.SectionApprovals)
+	return p, d, err
+}
+
+// renderWithCard renders the pending list with the card of one request replaced (a decision
+// that did not go through, with its message and the reason typed).
+func (h Approvals) renderWithCard(c echo.Context, status int, card views.ApprovalItem) error {
+	p, d, err := h.listProps(c)
 	if err != nil {
 		return err
+	}
+	for i := range d.Items {
+		if d.Items[i].ID == card.ID {
+			d.Items[i] = card
+		}
 	}
 	return Render(c, status, views.ApprovalsPage(p, d))
 }
@@ -90,7 +90,7 @@ func (h Approvals) History(c echo.Context) error {
 	}
 	who, _ := entitlement.PrincipalFrom(ctx)
 	now := h.now()
-	d := views.ApprovalHistoryProps{Total: page.Total, Tabs: approvalTabs("history", waiting), Pagination: pagination(c, "/approvals/history", page, from, "")}
+	d := views.ApprovalHistoryProps{Total: page.Total, Tabs: views.ApprovalTabs("history", waiting), Pagination: pagination(c, "/approvals/history", page, from, "")}
 	for _, v := range described {
 		for i, st := range v.Stages {
 			if st.DecidedBy != who.UserID {
@@ -160,9 +160,9 @@ func approvalItem(ctx context.Context, v entitlement.RequestView, me string, now
 		Kind: requestKind(r.RequestType), Justification: r.Justification, Submitted: views.At(ctx, now, r.CreatedDateTime),
 		RequestState: requestState(r.RequestState), Answers: views.Answers(r.Answers),
 	}
-	start, end := scheduleWords(ctx, v)
+	start, end := views.ScheduleWords(ctx, v)
 	if r.RequestType == entitlement.RequestUserExtend {
-		it.Schedule = "until " + end
+		it.Schedule = views.ExtensionSpan(r.ExtendsFrom, r.Schedule.Expiration.EndDateTime)
 	} else if strings.HasSuffix(end, " after it starts") {
 		it.Schedule = words.Uncapitalize(start) + ", for " + strings.TrimSuffix(end, " after it starts")
 	} else {
@@ -170,11 +170,12 @@ func approvalItem(ctx context.Context, v entitlement.RequestView, me string, now
 	}
 	if r.CurrentStage < len(r.Stages) {
 		st := r.Stages[r.CurrentStage]
+		it.Earlier = earlierStages(ctx, v, r.CurrentStage, me, now)
 		it.Stage = stageLabel(r, r.CurrentStage)
 		it.StageNumber = r.CurrentStage + 1
 		it.ReasonRequired = st.JustificationRequired
 		if st.TimeoutDateTime != nil {
-			it.TimesOut = views.At(ctx, now, *st.TimeoutDateTime)
+			it.TimesOut = views.Deadline(ctx, now, *st.TimeoutDateTime)
 		}
 		since := r.CreatedDateTime
 		if st.StartedDateTime != nil {
@@ -191,14 +192,40 @@ func approvalItem(ctx context.Context, v entitlement.RequestView, me string, now
 	return it
 }
 
+// earlierStages are the decisions of the stages before stage idx: who, when and why.
+func earlierStages(ctx context.Context, v entitlement.RequestView, idx int, me string, now time.Time) []views.StageOutcome {
+	var out []views.StageOutcome
+	for i := 0; i < idx && i < len(v.Stages); i++ {
+		st := v.Stages[i]
+		if st.DecidedBy == "" {
+			continue
+		}
+		by := cmp.Or(st.DecidedByName, v.Person(st.DecidedBy).Name)
+		if st.DecidedBy == me {
+			by = "you"
+		}
+		out = append(out, views.StageOutcome{
+			Stage: stageLabel(v.Request, i), Decision: stageDecision(st), By: by,
+			At: views.AtPtr(ctx, now, st.DecidedDateTime), Reason: st.DecisionJustification,
+		})
+	}
+	return out
+}
+
+// stageDecision is what a stage decided, as a badge.
+func stageDecision(st entitlement.StageState) views.State {
+	if st.Decision == entitlement.DecisionDeny || st.Status == entitlement.StageDenied {
+		return views.State{Label: "Denied", Tone: components.ToneDanger}
+	}
+	return views.State{Label: "Approved", Tone: components.ToneSuccess}
+}
+
 // fillDecision marks an item decided with stage idx's decision; "you" when me decided it.
 func fillDecision(ctx context.Context, it *views.ApprovalItem, v entitlement.RequestView, idx int, me string, now time.Time) {
 	st := v.Stages[idx]
 	it.Decided = true
-	it.Decision = views.State{Label: "Approved", Tone: components.ToneSuccess}
-	if st.Decision == entitlement.DecisionDeny || st.Status == entitlement.StageDenied {
-		it.Decision = views.State{Label: "Denied", Tone: components.ToneDanger}
-	}
+	it.Earlier = earlierStages(ctx, v, idx, me, now)
+	it.Decision = stageDecision(st)
 	switch {
 	case st.DecidedBy == me:
 		it.DecidedBy = "You " + strings.ToLower(it.Decision.Label) + " this request"
@@ -257,7 +284,7 @@ func (h Approvals) Decide(c echo.Context) error {
 			}
 			return Render(c, http.StatusUnprocessableEntity, views.ApprovalCard(p, it, c.FormValue("selectable") == "true"))
 		}
-		return h.renderList(c, http.StatusUnprocessableEntity, &it)
+		return h.renderWithCard(c, http.StatusUnprocessableEntity, it)
 	}
 	var re *entitlement.RuleError
 	if errors.As(err, &re) && re.Code == entitlement.CodeAlreadyDecided {
@@ -354,8 +381,10 @@ func (h Approvals) item(ctx context.Context, id, me string) (views.ApprovalItem,
 	return approvalItem(ctx, described[0], me, h.now()), nil
 }
 
-// Bulk handles POST /approvals/bulk: approve or deny the selected requests (values "<id>@<stage>")
-// with one reason, then back to the list with what happened.
+// Bulk handles POST /approvals/bulk: approve or deny the selected requests (values "<id>@<stage>",
+// and with "all" every request the page showed) with one reason. When all went through, back to
+// the list with what happened; otherwise the list again, with the requests that failed marked,
+// still ticked, each with its reason.
 func (h Approvals) Bulk(c echo.Context) error {
 	ctx := c.Request().Context()
 	approve, ok := decision(c)
@@ -367,6 +396,11 @@ func (h Approvals) Bulk(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
 	}
 	selected := form["id"]
+	if form.Get("all") != "" {
+		selected = append(selected, form["shown"]...)
+	}
+	slices.Sort(selected)
+	selected = slices.Compact(selected)
 	if len(selected) == 0 {
 		if err := h.Flash(c, components.FlashError, "Select at least one request first: tick the box beside each request you want to decide."); err != nil {
 			return err
@@ -375,7 +409,8 @@ func (h Approvals) Bulk(c echo.Context) error {
 	}
 	reason := c.FormValue("reason")
 	done := 0
-	var problems []string
+	failed := map[string]string{} // request id → why, in a few words
+	missing := map[string]int{}   // 1 for the requests that no longer exist
 	for _, sel := range selected {
 		id, stageText, _ := strings.Cut(sel, "@")
 		stage, _ := strconv.Atoi(stageText)
@@ -384,52 +419,56 @@ func (h Approvals) Bulk(c echo.Context) error {
 			done++
 			continue
 		}
-		label := h.requestLabel(ctx, id)
-		if fields, ok := FieldErrors(err); ok {
-			problems = append(problems, fmt.Sprintf("%s: %s", label, cmp.Or(fields["justification"], strings.Join(mapValues(fields), "; "))))
-			continue
-		}
 		// A refusal of one request (decided meanwhile, or one the person may not decide, such as
 		// their own) must not hide what happened to the others, which are already decided.
-		if msg, ok := refusalMessage(err); ok {
-			problems = append(problems, fmt.Sprintf("%s: %s", label, strings.TrimSuffix(msg, ".")))
-			continue
+		if fields, ok := FieldErrors(err); ok {
+			failed[id] = words.Sentence(cmp.Or(fields["justification"], strings.Join(mapValues(fields), "; ")))
+		} else if msg, ok := refusalMessage(err); ok {
+			failed[id] = msg
+		} else if errors.Is(err, entitlement.ErrNotFound) {
+			failed[id], missing[id] = "It no longer exists.", 1
+		} else {
+			return err
 		}
-		if errors.Is(err, entitlement.ErrNotFound) {
-			problems = append(problems, label+": it no longer exists")
-			continue
-		}
-		return err
 	}
 	verb := "denied"
 	if approve {
 		verb = "approved"
 	}
+	if len(failed) == 0 {
+		return h.SeeOther(c, "/approvals", fmt.Sprintf("You %s %s.", verb, words.Plural(done, "request", "requests")))
+	}
+	p, d, err := h.listProps(c)
+	if err != nil {
+		return err
+	}
 	if done > 0 {
-		if err := h.Flash(c, components.FlashSuccess, fmt.Sprintf("You %s %s.", verb, words.Plural(done, "request", "requests"))); err != nil {
-			return err
+		p.Flashes = append(p.Flashes, views.Flash{Kind: components.FlashSuccess, Message: fmt.Sprintf("You %s %s.", verb, words.Plural(done, "request", "requests"))})
+	}
+	d.Bulk = views.BulkOutcome{Failed: len(failed), Approve: approve, Reason: reason}
+	for i := range d.Items {
+		if msg, ok := failed[d.Items[i].ID]; ok {
+			d.Items[i].BulkError, d.Items[i].Selected = msg, true
+			delete(failed, d.Items[i].ID)
 		}
 	}
-	if len(problems) > 0 {
-		shown := problems
-		if len(shown) > bulkProblemsShown {
-			shown = append(shown[:bulkProblemsShown:bulkProblemsShown], fmt.Sprintf("And %d more", len(problems)-bulkProblemsShown))
+	// Refusals of real requests first: those of requests that no longer exist name nothing.
+	ids := slices.SortedFunc(maps.Keys(failed), func(a, b string) int {
+		return cmp.Or(cmp.Compare(missing[a], missing[b]), cmp.Compare(a, b))
+	})
+	for _, id := range ids {
+		if len(d.Bulk.Gone) == bulkGoneShown {
+			d.Bulk.More++
+			continue
 		}
-		was := "1 request was"
-		if len(problems) > 1 {
-			was = fmt.Sprintf("%d requests were", len(problems))
-		}
-		msg := fmt.Sprintf("%s not %s. %s.", was, verb, strings.Join(shown, ". "))
-		if err := h.Flash(c, components.FlashError, msg); err != nil {
-			return err
-		}
+		d.Bulk.Gone = append(d.Bulk.Gone, h.requestLabel(ctx, id)+": "+words.Uncapitalize(strings.TrimSuffix(failed[id], ".")))
 	}
-	return h.SeeOther(c, "/approvals", "")
+	return Render(c, http.StatusUnprocessableEntity, views.ApprovalsPage(p, d))
 }
 
-// bulkProblemsShown is how many refused requests a bulk decision's message names; the rest are
-// counted, so that the message stays readable and fits in the session.
-const bulkProblemsShown = 5
+// bulkGoneShown is how many refused requests that are no longer on the list a bulk decision's
+// answer names; the rest are counted, so that a stale or forged form of hundreds stays readable.
+const bulkGoneShown = 5
 
 // requestLabel names a request for a message: "Riley Requester's request for Finance reports".
 func (h Approvals) requestLabel(ctx context.Context, id string) string {

@@ -148,7 +148,8 @@ func (h Assignments) ExtendForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return h.renderExtend(c, http.StatusOK, v, "", "", nil)
+	// A picked date (htmx, as the person changes the field) previews the new end.
+	return h.renderExtend(c, http.StatusOK, v, "", c.QueryParam("end"), nil)
 }
 
 // Extend handles POST /access/assignments/{id}/extend: an extension applied at once (303 to the
@@ -203,7 +204,11 @@ func (h Assignments) renderExtend(c echo.Context, status int, v entitlement.Assi
 	if !v.CanExtend && status < 300 {
 		return &entitlement.RuleError{Code: entitlement.CodeCannotExtend, Message: "This access cannot be extended: its policy does not allow it, or it does not end.", Kind: entitlement.ErrConflict}
 	}
-	d := views.ExtendProps{Assignment: row, Justification: just, End: end, Errors: errs, JustificationRequired: v.JustificationRequired, MinEnd: formTime(ctx, v.EarliestExtendedEnd)}
+	d := views.ExtendProps{Assignment: row, Justification: just, End: end, Errors: errs, JustificationRequired: v.JustificationRequired, MinEnd: formTime(ctx, v.EarliestExtendedEnd),
+		NewEnd: views.AtPtr(ctx, now, v.MaxExtendedEnd), ExtensionDays: v.ExtensionDays}
+	if t, err := parseFormTime(ctx, end, now); err == nil && t != nil {
+		d.NewEnd, d.NewEndChosen = views.At(ctx, now, *t), true
+	}
 	switch {
 	case v.MaxExtendedEnd != nil && v.ExtensionDays > 0:
 		d.MaxEnd = formTime(ctx, v.MaxExtendedEnd)

@@ -249,41 +249,6 @@ func requestRow(ctx context.Context, v entitlement.RequestView, now time.Time) v
 	}
 }
 
-// scheduleWords says when access starts and ends under a request's schedule.
-func scheduleWords(ctx context.Context, v entitlement.RequestView) (start, end string) {
-	r := v.Request
-	start = "As soon as it is approved"
-	if r.RequestType == entitlement.RequestUserExtend {
-		start = "Already started"
-	} else if len(r.Stages) == 0 {
-		start = "At once"
-	}
-	if st := r.Schedule.StartDateTime; st != nil {
-		start = views.FormatDateTime(ctx, *st)
-	}
-	e := r.Schedule.Expiration
-	switch e.Type {
-	case entitlement.ExpirationAfterDateTime:
-		if e.EndDateTime != nil {
-			end = views.FormatDateTime(ctx, *e.EndDateTime)
-		}
-	case entitlement.ExpirationAfterDuration:
-		end = "After " + e.Duration
-	case entitlement.ExpirationNone:
-		end = "No end date"
-	default:
-		switch {
-		case v.PolicyExpiration != nil:
-			end = views.FormatDateTime(ctx, *v.PolicyExpiration)
-		case v.PolicyDurationInDays > 0:
-			end = words.Plural(v.PolicyDurationInDays, "day", "days") + " after it starts"
-		default:
-			end = "No end date"
-		}
-	}
-	return start, end
-}
-
 // grantedRoles describes the roles a package grants.
 func grantedRoles(roles []entitlement.GrantedRole) []views.GrantedRole {
 	out := make([]views.GrantedRole, 0, len(roles))

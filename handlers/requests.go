@@ -70,7 +70,7 @@ func (h Requests) Show(c echo.Context) error {
 	v := described[0]
 	now := h.now()
 	who, _ := entitlement.PrincipalFrom(ctx)
-	start, end := scheduleWords(ctx, v)
+	start, end := views.ScheduleWords(ctx, v)
 	d := views.RequestDetailProps{
 		ID: r.ID, Kind: requestKind(r.RequestType), State: requestState(r.RequestState),
 		Package:   views.PackageCard{ID: r.AccessPackageID, Name: v.PackageName, Description: v.PackageDescription, Catalog: v.CatalogName},
@@ -116,5 +116,5 @@ func (h Requests) Cancel(c echo.Context) error {
 }
 
 func person(p entitlement.PersonRef) views.Person {
-	return views.Person{ID: p.ID, Name: p.Name, Email: p.Email}
+	return views.Person{ID: p.ID, Name: p.Name, Email: p.Email, Guest: p.Guest, Organization: p.Organization}
 }

@@ -13,6 +13,9 @@
 //   data-detect-zone       a hidden form (views.ZoneDetectForm), present while the
 //                          person has no time zone: posted once with the browser's
 //                          zone, so that later pages show times in it
+//   data-select-all="ID"   a checkbox that ticks every checkbox named "id" of form
+//                          ID; it shows whether all, some or none are ticked (without
+//                          this script, the server reads it as "all on the page")
 (function () {
   "use strict";
 
@@ -100,4 +103,35 @@
     zoneForm.elements.timeZone.value = zone;
     fetch(zoneForm.action, { method: "POST", body: new URLSearchParams(new FormData(zoneForm)), credentials: "same-origin" });
   }
+  function rowsOf(all) {
+    var form = all.getAttribute("data-select-all");
+    return Array.prototype.filter.call(
+      document.querySelectorAll('input[type="checkbox"][name="id"]'),
+      function (box) { return box.getAttribute("form") === form; }
+    );
+  }
+
+  // The select-all box mirrors the rows, so that with this script only the
+  // ticked rows are sent (a row unticked after "Select all" stays out).
+  function syncSelectAll() {
+    document.querySelectorAll("[data-select-all]").forEach(function (all) {
+      var rows = rowsOf(all);
+      var ticked = rows.filter(function (box) { return box.checked; }).length;
+      all.checked = rows.length > 0 && ticked === rows.length;
+      all.indeterminate = ticked > 0 && ticked < rows.length;
+    });
+  }
+
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (!(target instanceof HTMLInputElement)) {
+      return;
+    }
+    if (target.hasAttribute("data-select-all")) {
+      rowsOf(target).forEach(function (box) { box.checked = target.checked; });
+    }
+    syncSelectAll();
+  });
+  syncSelectAll();
+  document.addEventListener("htmx:afterSettle", syncSelectAll);
 })();

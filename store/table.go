@@ -513,27 +513,49 @@ func searchKeys(name string, texts ...string) []string {
 	return out
 }
 
-// search pages through the records with a search token starting with q, in name order. A record
+// search pages through the records with a search token starting with each word of q, in name
+// order (entitlement.SearchWords: every word must match, each at the start of a token). A record
 // has several tokens and so may match q under several keys; the keys are read first (without
 // decoding records), reduced to one "<name>\x00<id>" sort key per record and sorted, and only the
 // page's records are decoded. The cursor is that sort key, so paging never repeats or skips a
 // record. The cost grows with the number of matching keys, which a prefix keeps small in practice.
 func (t *table[T]) search(tx *bolt.Tx, q string, opt entitlement.ListOptions, keep func(T) bool) (entitlement.Page[T], error) {
 	var page entitlement.Page[T]
-	prefix := []byte(strings.ReplaceAll(q, sep, ""))
-	seen := map[string]bool{}
-	var keys []string
+	// Each word of the search narrows the records that the words before it found.
+	var matched map[string]bool
 	c := mustBucket(tx, t.index("search").bucket(t.name)).Cursor()
-	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-		i := bytes.Index(k, []byte(sep))
-		if i < 0 {
-			continue
+	for _, w := range entitlement.SearchWords(q) {
+		prefix := []byte(strings.ReplaceAll(w, sep, ""))
+		found := map[string]bool{}
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			i := bytes.Index(k, []byte(sep))
+			if i < 0 {
+				continue
+			}
+			if sk := string(k[i+1:]); matched == nil || matched[sk] {
+				found[sk] = true
+			}
 		}
-		sk := string(k[i+1:])
-		if !seen[sk] {
-			seen[sk] = true
-			keys = append(keys, sk)
+		matched = found
+	}
+	keys := make([]string, 0, len(matched))
+	for sk := range matched {
+		keys = append(keys, sk)
+	}
+	// Every word found some token; with several words, the record's own tokens decide
+	// (entitlement.MatchesTokens: different words, or the whole search as one token's start).
+	if words := entitlement.SearchWords(q); len(words) > 1 {
+		kept := keys[:0]
+		for _, sk := range keys {
+			ok, err := t.matches(tx, sk[strings.LastIndex(sk, sep)+1:], q)
+			if err != nil {
+				return page, err
+			}
+			if ok {
+				kept = append(kept, sk)
+			}
 		}
+		keys = kept
 	}
 	sort.Strings(keys)
 	idOf := func(sk string) string { return sk[strings.LastIndex(sk, sep)+1:] }
@@ -564,6 +586,24 @@ func (t *table[T]) search(tx *bolt.Tx, q string, opt entitlement.ListOptions, ke
 		page.Items = append(page.Items, v)
 	}
 	return page, nil
+}
+
+// matches reports whether the record's search tokens match q.
+func (t *table[T]) matches(tx *bolt.Tx, id, q string) (bool, error) {
+	v, err := t.get(tx, id)
+	if err != nil {
+		return false, err
+	}
+	var toks []string
+	for _, ix := range t.indexes {
+		if ix.name != "search" {
+			continue
+		}
+		for _, k := range ix.values(v) {
+			toks = append(toks, k[:strings.Index(k, sep)])
+		}
+	}
+	return entitlement.MatchesTokens(q, toks), nil
 }
 
 // sortedWindow is entitlement.Window over keys sorted in ascending order, each its own cursor,

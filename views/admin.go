@@ -51,6 +51,22 @@ type PickerProps struct {
 	// ListErrorID is the id of a message about the list the picker adds to (shown with the
 	// list, such as "add at least one approver"), which the search box is described by.
 	ListErrorID string
+	// Sponsors narrows the people offered to those who may sponsor an organization:
+	// "external:<organization id>" or "internal:<organization id>".
+	Sponsors string
+}
+
+// Browses reports whether the picker lists choices before anything is typed: groups are few
+// enough to browse, people are not.
+func (p PickerProps) Browses() bool { return p.Kinds == "group" }
+
+// trigger is when the picker searches: as the person types, and for a browsing picker as soon
+// as the box gets the focus.
+func (p PickerProps) trigger() string {
+	if p.Browses() {
+		return "focus, input changed delay:250ms, search"
+	}
+	return "input changed delay:250ms, search"
 }
 
 // inputAttrs are the search box's aria-describedby and aria-invalid: its own help and error,
@@ -74,7 +90,11 @@ func (p PickerProps) queryName() string {
 
 // pickerURL is the htmx search endpoint for the picker.
 func (p PickerProps) pickerURL() string {
-	return "/admin/people?kinds=" + p.Kinds + "&name=" + url.QueryEscape(p.Name) + "&prefix=" + url.QueryEscape(p.Prefix) + "&qname=" + url.QueryEscape(p.queryName())
+	u := "/admin/people?kinds=" + p.Kinds + "&name=" + url.QueryEscape(p.Name) + "&prefix=" + url.QueryEscape(p.Prefix) + "&qname=" + url.QueryEscape(p.queryName())
+	if p.Sponsors != "" {
+		u += "&sponsors=" + url.QueryEscape(p.Sponsors)
+	}
+	return u
 }
 
 // PickerResultsProps is the list of matches the picker search returns.

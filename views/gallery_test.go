@@ -72,7 +72,11 @@ func sampleApprovals() []views.ApprovalItem {
 			Submitted: views.At(galleryCtx, galleryNow, galleryNow.Add(-3*24*time.Hour)), Schedule: "From approval until 10 Jun 2026", OtherApprovers: []string{"Dana Lee"}},
 		{ID: "r2", Requester: views.Person{ID: "u2", Name: "Sam Summer", Email: "sam@example.com"}, Package: "Production on-call", Catalog: "Engineering", Policy: "On-call engineers",
 			Stage: "Stage 2 of 2", Waiting: "5 hours", TimesOut: views.At(galleryCtx, galleryNow, galleryNow.Add(40*time.Hour)), Submitted: views.At(galleryCtx, galleryNow, galleryNow.Add(-5*time.Hour)), ReasonRequired: true,
-			Error: "Enter a reason: this stage requires one.", Escalated: true},
+			Error: "Enter a reason: this stage requires one.", Escalated: true, BulkError: "Give a reason for your decision: this stage requires one.", Selected: true,
+			Earlier: []views.StageOutcome{{Stage: "Stage 1 of 2", Decision: views.State{Label: "Approved", Tone: components.ToneSuccess}, By: "Manny Manager",
+				At: views.At(galleryCtx, galleryNow, galleryNow.Add(-2*time.Hour)), Reason: "Sam joins the rota on Monday; see " + browsertest.LongURL}}},
+		{ID: "r6", Requester: views.Person{ID: "u6", Name: "Gina Guest", Email: "gina@contoso.example", Guest: true, Organization: browsertest.LongName}, Package: "Travel booking", Catalog: "Corporate", Policy: "Partners",
+			Kind: "Extension", Stage: "Stage 1 of 1", Waiting: "1 hour", Submitted: views.At(galleryCtx, galleryNow, galleryNow.Add(-time.Hour)), Schedule: "from 11 Apr 2026 to 11 May 2026"},
 		{ID: "r3", Requester: views.Person{ID: "u3", Name: "Ola Ostrowska", Email: "ola@example.com"}, Package: "GitHub organization", Catalog: "Engineering", Policy: "Contractors",
 			Justification: "Contract work on the mobile app.", Stage: "Stage 1 of 1", Decided: true, Decision: views.State{Label: "Approved", Tone: components.ToneSuccess},
 			DecidedBy: "Dana Lee", DecidedBySomeoneElse: true, DecidedAt: views.At(galleryCtx, galleryNow, galleryNow.Add(-10*time.Minute)), DecisionReason: "Fine for the duration of the contract."},
@@ -203,9 +207,12 @@ func galleryPages() map[string]templ.Component {
 		"assignments": views.AssignmentsPage(galleryPage("Your access", views.SectionAccess), views.AssignmentsProps{
 			Filter: "live", Tabs: tabs(0, "Active", "Past"), Items: live, Total: 2, Pagination: components.PaginationProps{Label: "1–2 of 2"}}),
 		"extend": views.ExtendPage(galleryPage("Extend", views.SectionAccess), views.ExtendProps{Assignment: live[0], Lifetime: "90 more days from today",
-			Approval: "Manny Manager (your manager) approves extensions.", MaxEnd: "2026-06-10T14:05"}),
+			Approval: "Manny Manager (your manager) approves extensions.", MaxEnd: "2026-06-10T14:05",
+			NewEnd: views.At(galleryCtx, galleryNow, galleryNow.Add(95*24*time.Hour)), ExtensionDays: 90}),
 		"approvals": views.ApprovalsPage(galleryPage("Approvals", views.SectionApprovals), views.ApprovalsProps{
-			Tabs: tabs(0, "Waiting for you (3)", "Your decisions"), Items: sampleApprovals(), Total: 3}),
+			Tabs: views.ApprovalTabs("waiting", 5), Items: sampleApprovals(), Total: 5,
+			Bulk: views.BulkOutcome{Failed: 2, Approve: true, Gone: []string{"The request of Olly Other for Finance reports: already decided by " + browsertest.LongName}}}),
+
 		"profile": views.ProfilePage(views.ProfileProps{Page: galleryPage("Your profile", views.SectionAccess), Name: "Riley Requester", Email: "requester@example.com",
 			Reminders: true, TimeZone: "Europe/Paris"}),
 		"profile-zone-error": views.ProfilePage(views.ProfileProps{Page: galleryPage("Your profile", views.SectionAccess), Name: browsertest.LongWord, Email: "requester@example.com",

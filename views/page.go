@@ -90,7 +90,7 @@ func (p Page) flashMessages() []components.FlashMessage {
 func navLinks(items []NavItem) []components.NavLink {
 	out := make([]components.NavLink, len(items))
 	for i, it := range items {
-		out[i] = components.NavLink(it)
+		out[i] = components.NavLink{Label: it.Label, URL: it.URL, Current: it.Current}
 	}
 	return out
 }

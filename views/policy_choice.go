@@ -141,7 +141,7 @@ func StagePreviews(stages []entitlement.StagePreview) []StagePreview {
 		}
 		var detail []string
 		if st.TimeoutInDays > 0 {
-			detail = append(detail, fmt.Sprintf("They have %s to decide; after that the request is denied.", words.Plural(st.TimeoutInDays, "day", "days")))
+			detail = append(detail, fmt.Sprintf("They have %s to decide; after that the request is denied.", Countdown(time.Duration(st.TimeoutInDays)*24*time.Hour)))
 		}
 		var esc []string
 		for _, a := range st.EscalationApprovers {

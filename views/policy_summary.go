@@ -3,6 +3,7 @@ package views
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/stewardhq/steward/entitlement"
 	"github.com/stewardhq/steward/words"
@@ -76,7 +77,7 @@ func PolicySummary(in entitlement.PolicyInput, names map[string]string) []Summar
 		if approver == "" {
 			approver = "nobody yet"
 		}
-		s := fmt.Sprintf("%s%s approves within %s", lead, approver, words.Plural(st.ApprovalStageTimeOutInDays, "day", "days"))
+		s := fmt.Sprintf("%s%s approves within %s", lead, approver, Countdown(time.Duration(st.ApprovalStageTimeOutInDays)*24*time.Hour))
 		if lead == "" {
 			s = words.Capitalize(s)
 		}

@@ -57,6 +57,22 @@ func ExtensionOpensNote(ctx context.Context, now, opens time.Time) string {
 	return "You can extend it from " + when + ", two weeks before it ends."
 }
 
+// ExtensionSpan says what an extension changes: "from 11 Apr 2026 to 11 May 2026", "from 11 Apr
+// 2026 to no end date"; "until 11 May 2026" when the end it extends is not known.
+func ExtensionSpan(from, to *time.Time) string {
+	until := "no end date"
+	if to != nil {
+		until = to.UTC().Format(DateFormat)
+	}
+	if from == nil {
+		if to == nil {
+			return "with no end date"
+		}
+		return "until " + until
+	}
+	return "from " + from.UTC().Format(DateFormat) + " to " + until
+}
+
 // AtPtr is At for an optional time; nil gives the zero Time.
 func AtPtr(ctx context.Context, now time.Time, t *time.Time) Time {
 	if t == nil {
@@ -103,6 +119,31 @@ func Relative(ctx context.Context, now, t time.Time) string {
 	return s + " ago"
 }
 
+// Countdown says how long a time left (or a limit) is, rounded up, so that every page counts a
+// deadline the same way: the package page's "7 days to decide" is "7 days" on the request page
+// and the approver's card until a whole day has passed, not "6 days" a minute after submitting.
+func Countdown(d time.Duration) string {
+	ceil := func(unit time.Duration) int { return int((d + unit - 1) / unit) }
+	switch {
+	case d <= 0:
+		return "no time"
+	case ceil(time.Minute) < 60:
+		return words.Plural(ceil(time.Minute), "minute", "minutes")
+	case ceil(time.Hour) < 24:
+		return words.Plural(ceil(time.Hour), "hour", "hours")
+	}
+	return words.Plural(ceil(24*time.Hour), "day", "days")
+}
+
+// Deadline describes a deadline as seen at now: At, but counted with Countdown ("in 7 days").
+func Deadline(ctx context.Context, now, t time.Time) Time {
+	w := At(ctx, now, t)
+	if t.After(now) {
+		w.Relative = "in " + Countdown(t.Sub(now))
+	}
+	return w
+}
+
 // Span says how long d is in words, for "waiting 3 days".
 func Span(d time.Duration) string {
 	switch {
@@ -119,10 +160,23 @@ func Span(d time.Duration) string {
 // Person is someone the pages name.
 type Person struct {
 	ID, Name, Email string
+	Guest           bool
+	Organization    string // a guest's connected organization
 }
 
 // Label is the name, or the e-mail when there is no name.
 func (p Person) Label() string { return cmp.Or(p.Name, cmp.Or(p.Email, "Someone")) }
+
+// Affiliation says where a guest comes from ("Guest from Contoso"); empty for members.
+func (p Person) Affiliation() string {
+	switch {
+	case !p.Guest:
+		return ""
+	case p.Organization != "":
+		return "Guest from " + p.Organization
+	}
+	return "Guest"
+}
 
 // GrantedRole is one resource role a package grants.
 type GrantedRole struct {
@@ -348,7 +402,17 @@ type ExtendProps struct {
 	JustificationRequired bool
 	MinEnd                string // the current end: a new end must come after it
 	Errors                map[string]string
+	// NewEnd is the end the access would have after the extension: the date the person picked
+	// (NewEndChosen), or the default, the policy's ExtensionDays counted from the current end
+	// (zero when the policy sets no end).
+	NewEnd        Time
+	NewEndChosen  bool
+	ExtensionDays int
 }
+
+// PreviewID is the id of the box that shows the current and the new end; picking a date
+// replaces it (htmx GET of the form with the date).
+const PreviewID = "extend-preview"
 
 // OtherErrors are the messages that belong to no field of the form.
 func (p ExtendProps) OtherErrors() []string {
@@ -386,10 +450,38 @@ type ApprovalItem struct {
 	DecidedBySomeoneElse bool
 	RequestState         State // the request's state now (history)
 	Answers              []QA
+	// Earlier are the decisions of the stages before this one, so that a later approver sees
+	// who let the request through and why.
+	Earlier []StageOutcome
+	// BulkError says why a decision of several together did not go through for this request;
+	// Selected keeps its tick, so that the person can try again.
+	BulkError string
+	Selected  bool
+}
+
+// StageOutcome is the decision of one approval stage.
+type StageOutcome struct {
+	Stage    string // "Stage 1 of 2"
+	Decision State  // "Approved" / "Denied"
+	By       string
+	At       Time
+	Reason   string
 }
 
 // DecideURL is where the decision form posts.
 func (a ApprovalItem) DecideURL() string { return "/approvals/" + a.ID + "/decide" }
+
+// RequestURL is the request's own page, with its details and history.
+func (a ApprovalItem) RequestURL() string { return "/access/requests/" + a.ID }
+
+// ApprovalTabs are the tabs of the approvals pages; the waiting count sits in an element that
+// an in-place decision replaces out of band (ApprovalsCountUpdate).
+func ApprovalTabs(current string, waiting int) []components.NavLink {
+	return []components.NavLink{
+		{Label: "Waiting for you", URL: "/approvals", Current: current == "waiting", After: tabCount(waiting)},
+		{Label: "Your decisions", URL: "/approvals/history", Current: current == "history"},
+	}
+}
 
 // DOMID is the id of the item's element, which an in-place decision replaces.
 func (a ApprovalItem) DOMID() string { return "approval-" + a.ID }
@@ -400,6 +492,19 @@ type ApprovalsProps struct {
 	Items      []ApprovalItem
 	Total      int
 	Pagination components.PaginationProps
+	// Bulk is what came back from deciding several requests together, when some failed.
+	Bulk BulkOutcome
+}
+
+// BulkOutcome is the answer to a decision of several requests together of which some did not
+// go through: the reason typed and the refusals of requests no longer on the list (those on it
+// carry their own BulkError).
+type BulkOutcome struct {
+	Failed  int
+	Approve bool
+	Reason  string
+	Gone    []string // "The request of Riley for GitHub: already decided by Dana"
+	More    int      // refusals not named in Gone
 }
 
 // ApprovalHistoryProps is the data of the decisions page.

@@ -65,7 +65,7 @@ func RequestTimeline(ctx context.Context, v entitlement.RequestView, now time.Ti
 					it.Title = "Waiting for approval"
 				}
 				if st.TimeoutDateTime != nil {
-					it.Detail = strings.TrimSpace(it.Detail + " Times out " + Relative(ctx, now, *st.TimeoutDateTime) + ".")
+					it.Detail = strings.TrimSpace(it.Detail + " Times out " + Deadline(ctx, now, *st.TimeoutDateTime).Relative + ".")
 				}
 			}
 		case entitlement.EventEscalated:
@@ -152,7 +152,7 @@ func RequestTimeline(ctx context.Context, v entitlement.RequestView, now time.Ti
 		if r.CurrentStage+1 < len(r.Stages) {
 			next += " If approved, the next stage's approvers are asked."
 		} else {
-			next += " If approved, the access is delivered at once."
+			next += " If approved, " + afterApproval(r, now) + "."
 		}
 		if st := r.Stages[r.CurrentStage]; st.TimeoutDateTime != nil {
 			next += " If nobody decides by " + FormatDateTime(ctx, *st.TimeoutDateTime) + ", the request is denied."
@@ -181,6 +181,21 @@ func laterStageEvent(events []entitlement.RequestEvent, stage int) bool {
 	return false
 }
 
+// afterApproval says what the last approval brings: an extension moves the end, a scheduled
+// request waits for its start, anything else is delivered at once.
+func afterApproval(r entitlement.Request, now time.Time) string {
+	end := r.Schedule.Expiration.EndDateTime
+	switch {
+	case r.RequestType == entitlement.RequestUserExtend && end != nil:
+		return "your access is extended until " + end.UTC().Format(TimeFormat)
+	case r.RequestType == entitlement.RequestUserExtend:
+		return "your access no longer ends"
+	case r.Schedule.StartDateTime != nil && r.Schedule.StartDateTime.After(now):
+		return "the access starts on " + r.Schedule.StartDateTime.UTC().Format(TimeFormat)
+	}
+	return "the access is delivered at once"
+}
+
 func deliveredTitle(r entitlement.Request) string {
 	if r.RequestType == entitlement.RequestUserExtend {
 		return "Extended"
@@ -202,4 +217,52 @@ func quote(s string) string {
 		return ""
 	}
 	return "\u201c" + s + "\u201d"
+}
+
+// ScheduleWords says when access starts and ends under a request: once a request for access is
+// delivered, the real start and end of the access it gave; before, what its schedule asks for.
+func ScheduleWords(ctx context.Context, v entitlement.RequestView) (start, end string) {
+	r := v.Request
+	if a := v.Access; a != nil && a.Schedule.StartDateTime != nil {
+		start = FormatDateTime(ctx, *a.Schedule.StartDateTime)
+		switch {
+		case a.EndedDateTime != nil:
+			end = "Ended " + FormatDateTime(ctx, *a.EndedDateTime)
+		case a.EndDateTime() != nil:
+			end = FormatDateTime(ctx, *a.EndDateTime())
+		default:
+			end = "No end date"
+		}
+		return start, end
+	}
+	start = "As soon as it is approved"
+	if r.RequestType == entitlement.RequestUserExtend {
+		start = "Already started"
+	} else if len(r.Stages) == 0 {
+		start = "At once"
+	}
+	if st := r.Schedule.StartDateTime; st != nil {
+		start = FormatDateTime(ctx, *st)
+	}
+	e := r.Schedule.Expiration
+	switch e.Type {
+	case entitlement.ExpirationAfterDateTime:
+		if e.EndDateTime != nil {
+			end = FormatDateTime(ctx, *e.EndDateTime)
+		}
+	case entitlement.ExpirationAfterDuration:
+		end = "After " + e.Duration
+	case entitlement.ExpirationNone:
+		end = "No end date"
+	default:
+		switch {
+		case v.PolicyExpiration != nil:
+			end = FormatDateTime(ctx, *v.PolicyExpiration)
+		case v.PolicyDurationInDays > 0:
+			end = words.Plural(v.PolicyDurationInDays, "day", "days") + " after it starts"
+		default:
+			end = "No end date"
+		}
+	}
+	return start, end
 }

@@ -97,7 +97,11 @@ func TestJourneyAdminBuildsPackageAndPolicy(t *testing.T) {
 	}
 
 	// The Engineering group as its resource, through the group picker.
-	step(t, b, "s6", click(`[data-testid="add-resource"]`), waitFor(`[data-testid="resource-form"]`))
+	// The audit note comes first; focusing the picker lists the groups, typing narrows them.
+	step(t, b, "s6", click(`[data-testid="add-resource"]`), waitFor(`[data-testid="resource-form"]`),
+		typeInto(`#justification`, "The tools team asked for it"), click(`#group-picker`),
+		waitFor(`#group-picker-results button[value="group:`+f.engineering.ID+`"]`))
+	b.Screenshot("resource-group-browse")
 	pick(t, b, "group-picker", "Engin", "group:"+f.engineering.ID)
 	step(t, b, "s7", waitFor(`[data-testid="resource-row"]`))
 	if got := b.Text(`[data-testid="resources"]`); !strings.Contains(got, "Engineering") || !strings.Contains(got, "Member") {

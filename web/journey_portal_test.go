@@ -127,6 +127,14 @@ func (j *journey) click(css string) {
 	j.Do(chromedp.Click(chromedp.CSS(css), chromedp.NodeVisible))
 }
 
+// pick sets a field's value as a date picker does, and tells the page it changed.
+func (j *journey) pick(css, value string) {
+	j.t.Helper()
+	sel, _ := json.Marshal(css)
+	v, _ := json.Marshal(value)
+	j.Do(chromedp.Evaluate[chromedp.Void](`(() => { const e = document.querySelector(` + string(sel) + `); e.value = ` + string(v) + `; e.dispatchEvent(new Event("change", {bubbles: true})); })()`))
+}
+
 func (j *journey) typeInto(css, text string) {
 	j.t.Helper()
 	j.Do(chromedp.SendKeys(chromedp.CSS(css), text, chromedp.NodeVisible))
@@ -310,6 +318,9 @@ func TestJourneyTwoStages(t *testing.T) {
 	j.as("avery", "Avery Approver")
 	j.open("/approvals")
 	j.waitText(card, "Stage 2 of 2")
+	// What stage 1 decided, and a link to the whole request.
+	j.waitText(card+` [data-testid="earlier-stages"]`, "Approved by Morgan Manager")
+	j.Do(chromedp.WaitVisible(chromedp.CSS(card + ` a[href="/access/requests/` + r.ID + `"]`)))
 	// Denying without the reason this stage requires: the card says so, in place.
 	j.click(card + ` [data-testid="deny"]`)
 	j.waitText(card, "Give a reason for your decision")
@@ -335,7 +346,8 @@ func TestJourneyNoApproval(t *testing.T) {
 
 	j.as("riley", "Riley Requester")
 	j.open("/access/packages/" + pkg.ID)
-	j.waitText(`[data-testid="approver-preview"]`, "Nobody needs to approve")
+	j.waitText(`[data-testid="no-approval"]`, "No approval needed")
+	j.lacks(`[data-testid="request-form"]`, "approver")
 	j.waitText(`[data-testid="submit-request"]`, "Get access")
 	j.shots("request-form-no-approval")
 	j.click(`[data-testid="submit-request"]`)
@@ -368,6 +380,14 @@ func TestJourneyExtendAndGiveBack(t *testing.T) {
 	j.click(`[data-testid="extend"]`)
 	j.Do(chromedp.WaitVisible(chromedp.CSS(`[data-testid="extend-form"]`)))
 	j.typeInto(`#justification`, "The release moved to the next quarter.")
+	// Before submitting, the form says what changes: the end now and the new end (the policy's
+	// 180 days from the current end), and it follows a date the person picks.
+	j.waitText(`[data-testid="current-end"]`, "8 Sep 2026")
+	j.waitText(`[data-testid="new-end"]`, "7 Mar 2027")
+	j.pick(`#end`, "2026-12-01T09:00")
+	j.waitText(`[data-testid="new-end"]`, "1 Dec 2026, 09:00 UTC")
+	j.pick(`#end`, "")
+	j.waitText(`[data-testid="extend-preview"]`, "counted from the current end")
 	j.shots("extend-form")
 	j.click(`[data-testid="submit-extend"]`)
 	j.waitText(`[data-testid="flashes"]`, "was sent for approval")
@@ -376,6 +396,7 @@ func TestJourneyExtendAndGiveBack(t *testing.T) {
 	j.as("morgan", "Morgan Manager")
 	j.open("/approvals")
 	j.waitText(`[data-testid="approval-list"]`, "asks to extend")
+	j.waitText(`[data-testid="approval-schedule"]`, "from 8 Sep 2026 to 7 Mar 2027")
 	j.click(`[data-testid="approval-list"] [data-testid="approve"]`)
 	j.waitText(`[data-testid="approval-outcome"]`, "You approved this request")
 
@@ -411,9 +432,16 @@ func TestJourneyBulkApprove(t *testing.T) {
 	if err != nil || len(nodes) != 3 {
 		t.Fatalf("want 3 checkboxes, got %d (%v)", len(nodes), err)
 	}
-	for _, n := range nodes {
-		j.Do(chromedp.MouseClickNode(n))
+	// Select all, with the keyboard: every row is ticked; unticking one clears "all".
+	j.typeInto(`#select-all`, " ")
+	if n, _ := chromedp.Run(j.Ctx, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="select-approval"]:checked').length`)); n != 3 {
+		t.Fatalf("select all ticked %d of 3", n)
 	}
+	j.Do(chromedp.MouseClickNode(nodes[0]))
+	if all, _ := chromedp.Run(j.Ctx, chromedp.Evaluate[bool](`document.querySelector('#select-all').checked`)); all {
+		t.Errorf("select all stays ticked with a row unticked")
+	}
+	j.Do(chromedp.MouseClickNode(nodes[0]))
 	j.typeInto(`#bulk-reason`, "Approved in the weekly review.")
 	j.shots("approvals-bulk")
 	j.click(`[data-testid="bulk-approve"]`)

@@ -28,6 +28,8 @@ package components
 import (
 	"strconv"
 	"strings"
+
+	"github.com/a-h/templ"
 )
 
 // CSRFFieldName is the name of the hidden form field that carries the CSRF token.
@@ -39,6 +41,9 @@ type NavLink struct {
 	Label   string
 	URL     string
 	Current bool
+	// After, when set, is shown right after the label inside the link, such as a count that an
+	// htmx answer replaces out of band.
+	After templ.Component
 }
 
 // HiddenField is a name and value sent along with a form in a hidden input.

@@ -513,7 +513,7 @@ func TestConfirmForm(t *testing.T) {
 func TestTabsAndBreadcrumbs(t *testing.T) {
 	doc, _ := render(t, c.Tabs(c.TabsProps{Label: "Package", Items: []c.NavLink{{Label: "Policies", URL: "/p/1/policies"}, {Label: "Assignments", URL: "/p/1/assignments", Current: true}}}))
 	var current []string
-	doc.Find("a[aria-current=page]").Each(func(_ int, s *goquery.Selection) { current = append(current, s.Text()) })
+	doc.Find("a[aria-current=page]").Each(func(_ int, s *goquery.Selection) { current = append(current, strings.TrimSpace(s.Text())) })
 	if diff := cmp.Diff([]string{"Assignments"}, current); diff != "" {
 		t.Errorf("current tabs (-want +got):\n%s", diff)
 	}
