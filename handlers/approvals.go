@@ -117,15 +117,11 @@ func (h Approvals) History(c echo.Context) error {
 func (h Approvals) Show(c echo.Context) error {
 	ctx := c.Request().Context()
 	id := c.Param("id")
-	r, err := h.Svc.RequestByID(ctx, id)
+	v, err := h.describedRequest(ctx, id)
 	if err != nil {
 		return err
 	}
-	described, err := h.Svc.DescribeRequests(ctx, []entitlement.Request{r})
-	if err != nil {
-		return err
-	}
-	v := described[0]
+	r := v.Request
 	who, _ := entitlement.PrincipalFrom(ctx)
 	idx := -1
 	for i, st := range r.Stages {
@@ -370,15 +366,11 @@ func (h Approvals) decided(c echo.Context, r entitlement.Request, stage int, me,
 
 // item loads one request as the approver's card.
 func (h Approvals) item(ctx context.Context, id, me string) (views.ApprovalItem, error) {
-	r, err := h.Svc.RequestByID(ctx, id)
+	v, err := h.describedRequest(ctx, id)
 	if err != nil {
 		return views.ApprovalItem{}, err
 	}
-	described, err := h.Svc.DescribeRequests(ctx, []entitlement.Request{r})
-	if err != nil {
-		return views.ApprovalItem{}, err
-	}
-	return approvalItem(ctx, described[0], me, h.now()), nil
+	return approvalItem(ctx, v, me, h.now()), nil
 }
 
 // Bulk handles POST /approvals/bulk: approve or deny the selected requests (values "<id>@<stage>",
@@ -472,15 +464,11 @@ const bulkGoneShown = 5
 
 // requestLabel names a request for a message: "Riley Requester's request for Finance reports".
 func (h Approvals) requestLabel(ctx context.Context, id string) string {
-	r, err := h.Svc.RequestByID(ctx, id)
+	v, err := h.describedRequest(ctx, id)
 	if err != nil {
 		return "A request"
 	}
-	described, err := h.Svc.DescribeRequests(ctx, []entitlement.Request{r})
-	if err != nil {
-		return "A request"
-	}
-	v := described[0]
+	r := v.Request
 	return fmt.Sprintf("The request of %s for %s", v.Person(r.RequestorID).Name, v.PackageName)
 }
 

@@ -5,6 +5,7 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -29,6 +30,19 @@ type Base struct {
 	Svc     *entitlement.Service
 	Flashes Flashes
 	Log     *slog.Logger
+}
+
+// describedRequest loads one request the caller may read, with the names its pages show.
+func (b *Base) describedRequest(ctx context.Context, id string) (entitlement.RequestView, error) {
+	r, err := b.Svc.RequestByID(ctx, id)
+	if err != nil {
+		return entitlement.RequestView{}, err
+	}
+	described, err := b.Svc.DescribeRequests(ctx, []entitlement.Request{r})
+	if err != nil {
+		return entitlement.RequestView{}, err
+	}
+	return described[0], nil
 }
 
 // Logger returns the request's logger: Log with the request id and the signed-in person's id.

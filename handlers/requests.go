@@ -59,15 +59,11 @@ func (h Requests) List(c echo.Context) error {
 // not found (the service's rule: the requestor, the subject, its approvers and catalog readers).
 func (h Requests) Show(c echo.Context) error {
 	ctx := c.Request().Context()
-	r, err := h.Svc.RequestByID(ctx, c.Param("id"))
+	v, err := h.describedRequest(ctx, c.Param("id"))
 	if err != nil {
 		return err
 	}
-	described, err := h.Svc.DescribeRequests(ctx, []entitlement.Request{r})
-	if err != nil {
-		return err
-	}
-	v := described[0]
+	r := v.Request
 	now := h.now()
 	who, _ := entitlement.PrincipalFrom(ctx)
 	start, end := views.ScheduleWords(ctx, v)
