@@ -54,8 +54,15 @@ func (h Home) props(c echo.Context) (views.HomeProps, error) {
 	if err != nil {
 		return d, err
 	}
+	if d.Live, err = scheduledRows(ctx, h.Svc, now); err != nil {
+		return d, err
+	}
+	d.LiveTotal += len(d.Live)
 	for _, v := range described {
 		d.Live = append(d.Live, assignmentRow(ctx, v, now))
+	}
+	if len(d.Live) > homeListLength {
+		d.Live = d.Live[:homeListLength]
 	}
 	open, err := h.Svc.MyRequests(ctx, entitlement.RequestFilter{States: requestFilters["open"]}, entitlement.ListOptions{Limit: homeListLength, Desc: true})
 	if err != nil {
