@@ -647,6 +647,9 @@ func cardLink(href, label string) templ.Component {
 }
 
 func approvalsWaiting(n int) string {
+	if n == 0 {
+		return "Nothing is waiting"
+	}
 	if n == 1 {
 		return "1 request is waiting"
 	}
