@@ -969,7 +969,7 @@ func CatalogResourcesPage(p CatalogResourcesProps) templ.Component {
 			if len(p.Resources) == 0 {
 				templ_7745c5c3_Err = components.EmptyState(components.EmptyStateProps{
 					Title: "No resources yet", Why: "Access packages grant roles of the resources in their catalog, so a package needs at least one.",
-					Next: "Add a directory group, an application or a site.", ActionLabel: addResourceLabel(p.CanManage), ActionURL: p.URL() + "/resources/new",
+					Next: nextStep(p.CanManage, "Add a directory group, an application or a site.", "An owner of the catalog adds them."), ActionLabel: addResourceLabel(p.CanManage), ActionURL: p.URL() + "/resources/new",
 				}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
@@ -1744,7 +1744,7 @@ func CatalogPackagesPage(p CatalogPackagesProps) templ.Component {
 							return templ_7745c5c3_Err
 						}
 					} else {
-						templ_7745c5c3_Err = components.EmptyState(components.EmptyStateProps{Title: "No access packages yet", Why: "A package is what people request: a bundle of roles with its policies.", Next: "Create one once the catalog holds the resources it grants."}).Render(ctx, templ_7745c5c3_Buffer)
+						templ_7745c5c3_Err = components.EmptyState(components.EmptyStateProps{Title: "No access packages yet", Why: "A package is what people request: a bundle of roles with its policies.", Next: nextStep(p.CanManagePackages, "Create one once the catalog holds the resources it grants.", "An owner or access package manager of the catalog creates them.")}).Render(ctx, templ_7745c5c3_Buffer)
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
