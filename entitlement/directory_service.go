@@ -383,29 +383,15 @@ func (s *Service) DeleteGroup(ctx context.Context, id string) error {
 		if g.IsSynced() && !g.RemovedAtSource {
 			return syncedRecord(g.DisplayName, g.Source)
 		}
-		resIDs, err := tx.Resources().IDsByOrigin(OriginGroup, id)
+		use, err := groupUse(tx, id)
 		if err != nil {
 			return fmt.Errorf("delete group: %w", err)
 		}
-		if len(resIDs) > 0 {
-			var names []string
-			for _, rid := range resIDs {
-				r, err := tx.Resources().Get(rid)
-				if err != nil {
-					return fmt.Errorf("delete group: %w", err)
-				}
-				c, err := tx.Catalogs().Get(r.CatalogID)
-				if err != nil {
-					return fmt.Errorf("delete group: %w", err)
-				}
-				names = append(names, c.DisplayName)
-			}
-			return conflict("groupInUse", "the group %q is a resource of catalog %s; remove it from there first", g.DisplayName, quoteList(names))
+		if len(use.Catalogs) > 0 {
+			return conflict("groupInUse", "the group %q is a resource of catalog %s; remove it from there first", g.DisplayName, quoteList(use.catalogNames()))
 		}
-		if names, parts, err := policiesNaming(tx, id); err != nil {
-			return err
-		} else if len(names) > 0 {
-			return conflict("groupInUse", "the policy(ies) %s name %q as %s; change those policies first", quoteList(names), g.DisplayName, words.JoinAnd(parts))
+		if len(use.Policies) > 0 {
+			return conflict("groupInUse", "the policy(ies) %s name %q as %s; change those policies first", quoteList(use.Policies), g.DisplayName, words.JoinAnd(use.As))
 		}
 		if err := s.dropPrincipal(tx, a.p, id); err != nil {
 			return err
@@ -415,6 +401,67 @@ func (s *Service) DeleteGroup(ctx context.Context, id string) error {
 		}
 		return s.audit(tx, a.p, "group.delete", "group", g.ID, g.DisplayName, "deleted group "+g.DisplayName)
 	})
+}
+
+// GroupUse is what keeps a group from being deleted: the catalogs that hold it as a resource
+// and the policies that name it. A group in no use can be deleted.
+type GroupUse struct {
+	Catalogs []CatalogRef // catalogs that hold the group as a resource
+	Policies []string     // policies that name it, as "<package> / <policy>"
+	As       []string     // what those policies name it as: requestors, approvers, reviewers
+}
+
+// CatalogRef names a catalog.
+type CatalogRef struct{ ID, DisplayName string }
+
+// InUse tells whether DeleteGroup would refuse for the group's use.
+func (u GroupUse) InUse() bool { return len(u.Catalogs) > 0 || len(u.Policies) > 0 }
+
+func (u GroupUse) catalogNames() []string {
+	out := make([]string, len(u.Catalogs))
+	for i, c := range u.Catalogs {
+		out[i] = c.DisplayName
+	}
+	return out
+}
+
+// GroupUse tells administrators what keeps the group from being deleted, so that a page can say
+// so instead of offering a Delete that DeleteGroup refuses.
+func (s *Service) GroupUse(ctx context.Context, id string) (GroupUse, error) {
+	var out GroupUse
+	err := s.read(ctx, func(tx Tx, a *access) error {
+		if err := requireAdmin(a, "see where groups are used"); err != nil {
+			return err
+		}
+		if _, err := getGroup(tx, id); err != nil {
+			return err
+		}
+		var err error
+		out, err = groupUse(tx, id)
+		return err
+	})
+	return out, err
+}
+
+func groupUse(tx Tx, id string) (GroupUse, error) {
+	var out GroupUse
+	resIDs, err := tx.Resources().IDsByOrigin(OriginGroup, id)
+	if err != nil {
+		return out, err
+	}
+	for _, rid := range resIDs {
+		r, err := tx.Resources().Get(rid)
+		if err != nil {
+			return out, err
+		}
+		c, err := tx.Catalogs().Get(r.CatalogID)
+		if err != nil {
+			return out, err
+		}
+		out.Catalogs = append(out.Catalogs, CatalogRef{ID: c.ID, DisplayName: c.DisplayName})
+	}
+	out.Policies, out.As, err = policiesNaming(tx, id)
+	return out, err
 }
 
 // policyNames names the policies whose allowed requestors name the principal, as

@@ -386,6 +386,11 @@ func (h AdminDirectory) group(c echo.Context, status int, query string, searched
 		total = all.Total
 	}
 	props := views.GroupProps{Page: p, Group: g, Query: opt.Search, Members: page.Items, Total: total, Pager: pageLinks(c, groupsURL+"/"+g.ID, page, opt), Error: msg}
+	if !g.IsSynced() || g.RemovedAtSource {
+		if props.Use, err = h.Svc.GroupUse(ctx, g.ID); err != nil {
+			return err
+		}
+	}
 	props.Picker = views.PickerProps{ID: "member-picker", Label: "Person", Kinds: "user", Query: query, Searched: searched, Name: "pick", SearchName: "search", SearchValue: "1", QueryName: "q"}
 	if searched {
 		if props.Picker.Results, err = searchPeople(ctx, h.Svc, "user", query); err != nil {

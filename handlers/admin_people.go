@@ -38,10 +38,24 @@ func (h AdminPeople) Search(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if !IsHTMX(c) {
+		return h.page(c, q, results)
+	}
 	return Render(c, http.StatusOK, views.PickerResults(views.PickerResultsProps{
 		Results: results, Searched: strings.TrimSpace(q) != "" || (views.PickerProps{Kinds: kinds}).Browses(),
 		Name: c.QueryParam("name"), Prefix: c.QueryParam("prefix"),
 	}))
+}
+
+// page renders the search as a whole page, for a request not made by a picker's htmx (a link,
+// a reload), which would otherwise get a bare fragment.
+func (h AdminPeople) page(c echo.Context, q string, results []views.Choice) error {
+	p, _, err := h.adminPage(c, "Find people", navUsers)
+	if err != nil {
+		return err
+	}
+	d := views.PeopleSearchProps{Kinds: c.QueryParam("kinds"), Query: strings.TrimSpace(q), Results: results}
+	return Render(c, http.StatusOK, views.PeopleSearchPage(p, d))
 }
 
 // searchPeople finds up to pickerLimit users, groups and organizations of each of the kinds

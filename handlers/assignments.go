@@ -47,6 +47,11 @@ func (h Assignments) List(c echo.Context) error {
 		Tabs:       tabs("/access/assignments", show, [2]string{"live", "Active"}, [2]string{"past", "Past"}),
 		Pagination: pagination(c, "/access/assignments", page, from, ""),
 	}
+	if show == "live" && opt.After == "" && opt.Before == "" {
+		if d.Items, err = scheduledRows(ctx, h.Svc, now); err != nil {
+			return err
+		}
+	}
 	for _, v := range described {
 		d.Items = append(d.Items, assignmentRow(ctx, v, now))
 	}
@@ -112,6 +117,35 @@ func assignmentRow(ctx context.Context, v entitlement.AssignmentView, now time.T
 		}
 	}
 	return row
+}
+
+// scheduledRows are the person's approved requests that wait for their start, as access that
+// "starts on" its date: they hold no assignment yet, but the access is theirs.
+func scheduledRows(ctx context.Context, svc *entitlement.Service, now time.Time) ([]views.AssignmentRow, error) {
+	page, err := svc.MyRequests(ctx, entitlement.RequestFilter{States: []entitlement.RequestState{entitlement.StateScheduled}}, entitlement.ListOptions{Limit: entitlement.MaxPageSize})
+	if err != nil {
+		return nil, err
+	}
+	described, err := svc.DescribeRequests(ctx, page.Items)
+	if err != nil {
+		return nil, err
+	}
+	var out []views.AssignmentRow
+	for _, v := range described {
+		row := views.AssignmentRow{
+			ID: v.ID, PackageID: v.AccessPackageID, Package: v.PackageName, Catalog: v.CatalogName,
+			State:           views.State{Label: "Scheduled", Tone: components.ToneScheduled},
+			EndsWords:       "Starts when its request says",
+			OpenRequestURL:  "/access/requests/" + v.ID,
+			OpenRequestWhat: "Approved, waiting for its start",
+		}
+		if st := v.Schedule.StartDateTime; st != nil {
+			row.Ends = views.At(ctx, now, *st)
+			row.EndsWords = "Starts on " + views.FormatDate(ctx, *st)
+		}
+		out = append(out, row)
+	}
+	return out, nil
 }
 
 func firstTime(ts ...*time.Time) *time.Time {

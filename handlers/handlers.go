@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"unicode/utf8"
 
@@ -113,10 +114,29 @@ func shorten(s string, n int) string {
 // fails halfway sends the error page instead of half a page with a 200.
 func Render(c echo.Context, status int, comp templ.Component) error {
 	var buf bytes.Buffer
-	if err := comp.Render(c.Request().Context(), &buf); err != nil {
+	ctx := c.Request().Context()
+	if u := formPage(c, status); u != "" {
+		ctx = views.WithHistoryURL(ctx, u)
+	}
+	if err := comp.Render(ctx, &buf); err != nil {
 		return fmt.Errorf("render: %w", err)
 	}
 	return c.HTMLBlob(status, buf.Bytes())
+}
+
+// formPage is, for a form post answered with its errors (422) as a whole page, the page the form
+// was on (the Referer, when it is this server's), under which the browser files the answer in
+// its history: Back then fetches the form afresh, without the stale errors. "" otherwise.
+func formPage(c echo.Context, status int) string {
+	r := c.Request()
+	if status != http.StatusUnprocessableEntity || r.Method != http.MethodPost || IsHTMX(c) {
+		return ""
+	}
+	ref, err := url.Parse(r.Referer())
+	if err != nil || ref.Host != r.Host || !strings.HasPrefix(ref.Path, "/") || strings.HasPrefix(ref.Path, "//") {
+		return ""
+	}
+	return ref.RequestURI()
 }
 
 // IsHTMX reports whether htmx made the request and wants a fragment, not a whole page.

@@ -23,6 +23,14 @@ func (h Home) Show(c echo.Context) error {
 		p.Title = "Welcome"
 		return Render(c, http.StatusOK, views.LandingPage(p, "/login"))
 	}
+	if IsHTMX(c) {
+		// The search as the person types: only the list it filters.
+		d, err := h.requestable(c)
+		if err != nil {
+			return err
+		}
+		return Render(c, http.StatusOK, views.HomeResults(d))
+	}
 	d, err := h.props(c)
 	if err != nil {
 		return err

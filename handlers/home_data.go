@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"sort"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 	"github.com/stewardhq/steward/entitlement"
@@ -17,19 +18,28 @@ func (b *Base) pendingApprovals(ctx context.Context) (int, error) {
 	return b.Svc.PendingApprovalCount(ctx)
 }
 
-// props gathers the home page: a few requestable packages, live access (soonest end first),
-// open requests and the approvals waiting.
-func (h Home) props(c echo.Context) (views.HomeProps, error) {
-	ctx := c.Request().Context()
-	now := h.now()
-	var d views.HomeProps
-	pkgs, err := h.Svc.RequestablePackages(ctx, entitlement.RequestableFilter{}, entitlement.ListOptions{Limit: homeListLength})
+// requestable gathers the few packages the person may request that match the search ?q=.
+func (h Home) requestable(c echo.Context) (views.HomeProps, error) {
+	d := views.HomeProps{Query: strings.TrimSpace(c.QueryParam("q"))}
+	pkgs, err := h.Svc.RequestablePackages(c.Request().Context(), entitlement.RequestableFilter{Search: d.Query}, entitlement.ListOptions{Limit: homeListLength})
 	if err != nil {
 		return d, err
 	}
 	d.RequestableTotal = pkgs.Total
 	for _, rp := range pkgs.Items {
 		d.Requestable = append(d.Requestable, packageCard(rp))
+	}
+	return d, nil
+}
+
+// props gathers the home page: a few requestable packages, live access (soonest end first),
+// open requests and the approvals waiting.
+func (h Home) props(c echo.Context) (views.HomeProps, error) {
+	ctx := c.Request().Context()
+	now := h.now()
+	d, err := h.requestable(c)
+	if err != nil {
+		return d, err
 	}
 	live, err := h.Svc.MyAssignments(ctx, entitlement.AssignmentFilter{States: assignmentFilters["live"]}, entitlement.ListOptions{Limit: entitlement.MaxPageSize})
 	if err != nil {
@@ -54,8 +64,15 @@ func (h Home) props(c echo.Context) (views.HomeProps, error) {
 	if err != nil {
 		return d, err
 	}
+	if d.Live, err = scheduledRows(ctx, h.Svc, now); err != nil {
+		return d, err
+	}
+	d.LiveTotal += len(d.Live)
 	for _, v := range described {
 		d.Live = append(d.Live, assignmentRow(ctx, v, now))
+	}
+	if len(d.Live) > homeListLength {
+		d.Live = d.Live[:homeListLength]
 	}
 	open, err := h.Svc.MyRequests(ctx, entitlement.RequestFilter{States: requestFilters["open"]}, entitlement.ListOptions{Limit: homeListLength, Desc: true})
 	if err != nil {

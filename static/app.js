@@ -10,6 +10,8 @@
 //   class "js-only"        shown only once this script has run (see in.css)
 //   data-scroll-box        a table's box (components.Table): gets data-overflowing
 //                          while its [data-scroll-region] is wider than the screen
+//   data-history-url       on <body> of a form's 422 answer: the form's page, which
+//                          replaces the answer's entry in the browser's history
 //   data-detect-zone       a hidden form (views.ZoneDetectForm), present while the
 //                          person has no time zone: posted once with the browser's
 //                          zone, so that later pages show times in it
@@ -20,6 +22,13 @@
   "use strict";
 
   document.documentElement.classList.add("js");
+
+  // A form's answer with its errors files itself in history as the form's own page, so that
+  // Back (or a reload) fetches the form afresh rather than the stale errors or a re-post.
+  var historyURL = document.body && document.body.getAttribute("data-history-url");
+  if (historyURL && historyURL.charAt(0) === "/" && historyURL.charAt(1) !== "/" && window.history && history.replaceState) {
+    history.replaceState(history.state, "", historyURL);
+  }
 
   document.addEventListener("click", function (event) {
     var target = event.target;

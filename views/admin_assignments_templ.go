@@ -101,7 +101,7 @@ func PackageAssignmentsPage(p PackageAssignmentsProps) templ.Component {
 					}
 					templ_7745c5c3_Err = components.EmptyState(components.EmptyStateProps{
 						Title: "No assignments here", Why: emptyAssignmentsWhy(p.Query),
-						Next: "People get the package when a request is approved, or when you assign it directly.",
+						Next: nextStep(p.CanAssign, "People get the package when a request is approved, or when you assign it directly.", "People get the package when a request is approved."),
 					}).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err

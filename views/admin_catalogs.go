@@ -183,6 +183,15 @@ func catalogTypeLabel(t string) string {
 	return "Managed by its owners"
 }
 
+// nextStep is what an empty state suggests: the step itself to someone who can take it, and who
+// takes it to someone who cannot, so that no page suggests an action its viewer cannot take.
+func nextStep(can bool, step, otherwise string) string {
+	if can {
+		return step
+	}
+	return otherwise
+}
+
 func addResourceLabel(canManage bool) string {
 	if canManage {
 		return "Add resource"

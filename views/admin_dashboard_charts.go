@@ -87,7 +87,7 @@ func PendingChart(c entitlement.DashboardCharts) components.BarChartProps {
 		p.Bars = append(p.Bars, components.ChartBar{Label: shortSpan(b), Row: label, Values: []int{b.Count}})
 		n += b.Count
 	}
-	p.Summary = words.Plural(n, "request is", "requests are") + " waiting for approval."
+	p.Summary = "Nothing is waiting for approval."
 	if n > 0 {
 		p.Summary = words.Plural(n, "request is", "requests are") + " waiting for approval: " + joinCounts(c.PendingByAge) + "."
 	}

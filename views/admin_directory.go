@@ -78,6 +78,7 @@ type GroupProps struct {
 	Pager   Pager
 	Picker  PickerProps
 	Error   string
+	Use     entitlement.GroupUse // what keeps the group from being deleted
 }
 
 // memberRemoval words the dialog that ends a direct membership: one that a package also grants
@@ -241,4 +242,12 @@ func importProblems(r entitlement.ImportReport) string {
 		lines[e.Row] = true
 	}
 	return words.Plural(len(r.Errors), "problem", "problems") + " on " + strconv.Itoa(len(lines)) + " of the " + words.Plural(r.Rows, "line", "lines") + " read"
+}
+
+// groupPolicyUse says which policies keep a group from being deleted, and the way out.
+func groupPolicyUse(u entitlement.GroupUse) string {
+	if len(u.Policies) == 1 {
+		return "Cannot be deleted: the policy " + u.Policies[0] + " names it as " + words.JoinAnd(u.As) + ". Change that policy first."
+	}
+	return "Cannot be deleted: the policies " + words.JoinAnd(u.Policies) + " name it as " + words.JoinAnd(u.As) + ". Change those policies first."
 }

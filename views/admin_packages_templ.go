@@ -351,7 +351,7 @@ func PackageRolesPage(p PackageRolesProps) templ.Component {
 				templ_7745c5c3_Err = components.EmptyState(components.EmptyStateProps{
 					Title: "This package grants nothing yet",
 					Why:   "People who get the package get each of its resource roles, such as membership of a group.",
-					Next:  "Add a role of one of the catalog's resources.",
+					Next:  nextStep(p.CanManage, "Add a role of one of the catalog's resources.", "Someone who manages the package adds them."),
 				}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
@@ -749,7 +749,7 @@ func PackagePoliciesPage(p PackagePoliciesProps) templ.Component {
 			if len(p.Policies) == 0 {
 				templ_7745c5c3_Err = components.EmptyState(components.EmptyStateProps{
 					Title: "No policies yet", Why: "Without a policy nobody can request this package.",
-					Next: "Create one to say who can request it and who approves.", ActionLabel: newPolicyLabel(p.CanManage), ActionURL: p.URL() + "/policies/new",
+					Next: nextStep(p.CanManage, "Create one to say who can request it and who approves.", "Someone who manages the package creates one."), ActionLabel: newPolicyLabel(p.CanManage), ActionURL: p.URL() + "/policies/new",
 				}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err

@@ -200,7 +200,8 @@ func (c PackageCard) URL() string { return "/access/packages/" + c.ID }
 
 // HomeProps is the data of the My access home page.
 type HomeProps struct {
-	Requestable      []PackageCard // a few packages the person may request
+	Query            string        // the search of packages the person may request
+	Requestable      []PackageCard // a few packages the person may request (matching Query)
 	RequestableTotal int
 	Live             []AssignmentRow // live access, soonest ending first
 	LiveTotal        int

@@ -91,15 +91,15 @@ func ReviewsPage(p Page, d ReviewsProps) templ.Component {
 						return templ_7745c5c3_Err
 					}
 					var templ_7745c5c3_Var4 string
-					templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinStringErrs(words.Plural(g.Waiting, "decision", "decisions"))
+					templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinStringErrs(decisionsWaiting(g.Waiting))
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/reviews.templ`, Line: 36, Col: 58}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/reviews.templ`, Line: 36, Col: 37}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var4))
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, " waiting · closes <time datetime=\"")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, " · closes <time datetime=\"")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -2128,6 +2128,14 @@ func StartReviewPage(p StartReviewProps) templ.Component {
 		}
 		return nil
 	})
+}
+
+// decisionsWaiting says how many decisions a review still waits for, in words when none.
+func decisionsWaiting(n int) string {
+	if n == 0 {
+		return "Nothing is waiting"
+	}
+	return words.Plural(n, "decision", "decisions") + " waiting"
 }
 
 var _ = templruntime.GeneratedTemplate
