@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -26,11 +27,22 @@ func TestGroupPicker(t *testing.T) {
 	}
 	search := func(q string) string {
 		t.Helper()
-		res, body := env.Get(t, adm, "/admin/people?kinds=group&name=pick&prefix=&qname=q&q="+url.QueryEscape(q))
+		// As the picker asks, with htmx: a plain GET gets the whole Find people page.
+		req, err := http.NewRequest(http.MethodGet, env.URL+"/admin/people?kinds=group&name=pick&prefix=&qname=q&q="+url.QueryEscape(q), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("HX-Request", "true")
+		res, err := adm.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
 		if res.StatusCode != http.StatusOK {
 			t.Fatalf("search %q: %d", q, res.StatusCode)
 		}
-		return text(body)
+		return text(string(body))
 	}
 	if got := search(""); !strings.Contains(got, "Finance readers") || !strings.Contains(got, "prod-oncall") {
 		t.Errorf("browsing lists %q", got)
