@@ -60,15 +60,19 @@ func CSRFToken(c echo.Context) string {
 	return s
 }
 
-// Page builds the data every full page needs: the signed-in user, the CSRF token, the flashes and
-// the approvals badge.
+// Page builds the data every page needs: the signed-in user, the CSRF token, the flashes (full
+// pages only) and the approvals badge.
 func (b *Base) Page(c echo.Context, title, section string) (views.Page, error) {
 	p := views.Page{Title: title, Section: section, CSRFToken: CSRFToken(c)}
-	flashes, err := b.Flashes.PopFlashes(c)
-	if err != nil {
-		return p, err
+	// Only a full page shows flashes (in its layout); an htmx fragment leaves them for the next
+	// page rather than taking them and dropping them.
+	if !IsHTMX(c) {
+		flashes, err := b.Flashes.PopFlashes(c)
+		if err != nil {
+			return p, err
+		}
+		p.Flashes = flashes
 	}
-	p.Flashes = flashes
 	ctx := c.Request().Context()
 	who, ok := entitlement.PrincipalFrom(ctx)
 	if !ok {
