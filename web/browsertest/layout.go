@@ -28,7 +28,8 @@ const (
 //     taller than a box of fixed height;
 //   - a box scrolls sideways (a wide table) with no visible hint that more is there;
 //   - a navigation link (tabs, the admin navigation) lies outside the window or is cut off by
-//     its container, instead of being shown or being in a menu that opens.
+//     its container, instead of being shown or being in a menu that opens;
+//   - buttons side by side (in one row of one flex or grid box) differ in height.
 //
 // Boxes that cut their text with an ellipsis on purpose (truncate) are not problems. Of nested
 // boxes that overflow, only the innermost is named.
@@ -114,6 +115,38 @@ const layoutProblems = `(async () => {
 		const twins = Array.from(document.querySelectorAll('a[href]')).filter(b => b !== a && b.getAttribute('href') === a.getAttribute('href'));
 		if (a.getClientRects().length === 0 && twins.some(reachable)) continue;
 		out.push('navigation link out of sight with no menu: ' + name(a));
+	}
+	// Buttons side by side look alike: the same height in one row, whatever made them (a link,
+	// a form's button, a dialog's trigger).
+	const isButton = e => e.classList.contains('rounded-md') && e.classList.contains('border') &&
+		e.classList.contains('font-semibold') && e.classList.contains('whitespace-nowrap') && shown(e);
+	const rows = new Map();
+	for (const e of document.body.querySelectorAll('a, button')) {
+		if (!isButton(e) || e.closest('dialog:not([open])')) continue;
+		let row = e.parentElement;
+		while (row && row !== document.body && !/flex|grid/.test(getComputedStyle(row).display)) row = row.parentElement;
+		if (!rows.has(row)) rows.set(row, []);
+		rows.get(row).push(e);
+	}
+	// Buttons of one box are in one row when their heights overlap.
+	for (const list of rows.values()) {
+		const boxes = list.map(e => ({e, r: e.getBoundingClientRect()})).sort((x, y) => x.r.top - y.r.top);
+		let group = [], bottom = -Infinity;
+		const check = () => {
+			const hs = group.map(b => Math.round(b.r.height));
+			if (group.length > 1 && Math.max(...hs) - Math.min(...hs) > 1) {
+				out.push('buttons side by side differ in height: ' + group.map((b, i) => name(b.e) + ' ' + hs[i] + ' px').join(', '));
+			}
+		};
+		for (const b of boxes) {
+			if (b.r.top >= bottom) {
+				check();
+				group = [];
+			}
+			group.push(b);
+			bottom = Math.max(bottom, b.r.bottom);
+		}
+		check();
 	}
 	return out.slice(0, 12);
 })()`
