@@ -2,6 +2,7 @@ package entitlement
 
 import (
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 )
@@ -147,6 +148,18 @@ type GroupMember struct {
 	Sources MemberSources
 	// Grants are the live assignments whose package grants the membership, by package name.
 	Grants []MembershipGrant
+}
+
+// GrantingPackages names the access packages that grant a membership, each once, in the order
+// of grants.
+func GrantingPackages(grants []MembershipGrant) []string {
+	names := make([]string, 0, len(grants))
+	for _, g := range grants {
+		if !slices.Contains(names, g.AccessPackageName) {
+			names = append(names, g.AccessPackageName)
+		}
+	}
+	return names
 }
 
 // MembershipGrant is an assignment that grants a group membership.

@@ -701,19 +701,14 @@ func membershipGrants(tx Tx, groupID, userID string) ([]MembershipGrant, error) 
 
 // grantNames names the packages of grants for a message: "the access package Sales".
 func grantNames(grants []MembershipGrant) string {
-	if len(grants) == 0 {
+	switch names := GrantingPackages(grants); len(names) {
+	case 0:
 		return "an access package"
-	}
-	names := make([]string, 0, len(grants))
-	for _, g := range grants {
-		if !slices.Contains(names, g.AccessPackageName) {
-			names = append(names, g.AccessPackageName)
-		}
-	}
-	if len(names) == 1 {
+	case 1:
 		return "the access package " + names[0]
+	default:
+		return "the access packages " + words.JoinAnd(names)
 	}
-	return "the access packages " + strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }
 
 // GroupMembers lists a group's members with the sources of their memberships. Without a search

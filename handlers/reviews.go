@@ -422,6 +422,17 @@ func (h AdminReviews) start(c echo.Context, packageID, catalogID string) error {
 	return h.SeeOther(c, "/admin/reviews/"+rev.ID, fmt.Sprintf("The review started: %s to decide, until %s.", words.Plural(rev.Total, "person's access", "people's access"), views.FormatDate(ctx, rev.EndDateTime)))
 }
 
+// exactly returns the id of the first of items whose name (as keyOf gives it) is name, ignoring
+// case: a search finds by the start of words, a reviewer is named in full.
+func exactly[T any](items []T, name string, keyOf func(T) (key, id string)) (string, bool) {
+	for _, it := range items {
+		if key, id := keyOf(it); strings.EqualFold(key, name) {
+			return id, true
+		}
+	}
+	return "", false
+}
+
 // reviewerSets reads the reviewers typed one per line: an e-mail address names a user, anything
 // else a group by its name.
 func (h AdminReviews) reviewerSets(c echo.Context, text string) ([]entitlement.UserSet, error) {
@@ -433,37 +444,28 @@ func (h AdminReviews) reviewerSets(c echo.Context, text string) ([]entitlement.U
 		if name == "" {
 			continue
 		}
+		var set entitlement.UserSet
+		var found bool
 		if strings.Contains(name, "@") {
 			users, err := h.Svc.ListUsers(ctx, entitlement.ListOptions{Search: name, Limit: 5})
 			if err != nil {
 				return nil, err
 			}
-			found := false
-			for _, u := range users.Items {
-				if strings.EqualFold(u.Email, name) {
-					out, found = append(out, entitlement.UserSet{Type: entitlement.UserSetSingleUser, ID: u.ID}), true
-					break
-				}
+			set.Type = entitlement.UserSetSingleUser
+			set.ID, found = exactly(users.Items, name, func(u entitlement.User) (string, string) { return u.Email, u.ID })
+		} else {
+			groups, err := h.Svc.ListGroups(ctx, entitlement.ListOptions{Search: name, Limit: 5})
+			if err != nil {
+				return nil, err
 			}
-			if !found {
-				unknown = append(unknown, name)
-			}
-			continue
-		}
-		groups, err := h.Svc.ListGroups(ctx, entitlement.ListOptions{Search: name, Limit: 5})
-		if err != nil {
-			return nil, err
-		}
-		found := false
-		for _, g := range groups.Items {
-			if strings.EqualFold(g.DisplayName, name) {
-				out, found = append(out, entitlement.UserSet{Type: entitlement.UserSetGroupMembers, ID: g.ID}), true
-				break
-			}
+			set.Type = entitlement.UserSetGroupMembers
+			set.ID, found = exactly(groups.Items, name, func(g entitlement.Group) (string, string) { return g.DisplayName, g.ID })
 		}
 		if !found {
 			unknown = append(unknown, name)
+			continue
 		}
+		out = append(out, set)
 	}
 	if len(unknown) > 0 {
 		return nil, &entitlement.ValidationError{Code: "invalidReview", Fields: map[string]string{

@@ -2,7 +2,6 @@ package views
 
 import (
 	"context"
-	"slices"
 	"strconv"
 	"time"
 
@@ -105,12 +104,7 @@ func MemberRemovedFlash(who string, left entitlement.GroupMember) string {
 
 // grantPackages names the packages that grant a membership.
 func grantPackages(grants []entitlement.MembershipGrant) string {
-	names := make([]string, 0, len(grants))
-	for _, g := range grants {
-		if !slices.Contains(names, g.AccessPackageName) {
-			names = append(names, g.AccessPackageName)
-		}
-	}
+	names := entitlement.GrantingPackages(grants)
 	if len(names) == 0 {
 		return "an access package"
 	}
