@@ -1,0 +1,465 @@
+package graph
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/labstack/echo/v4"
+	"github.com/stewardhq/steward/entitlement"
+	"github.com/stewardhq/steward/handlers/graph/odata"
+)
+
+// maxBody bounds what the API reads of a request body.
+const maxBody = 1 << 20
+
+// decode reads a JSON body into v. Malformed JSON and values of the wrong type are a 400 that
+// names the property; unknown properties are ignored, as Graph ignores them on most types.
+func decode(c echo.Context, v any) error {
+	if ct := c.Request().Header.Get(echo.HeaderContentType); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || mt != echo.MIMEApplicationJSON {
+			return errBody("send the body as JSON with Content-Type: application/json")
+		}
+	}
+	body, err := io.ReadAll(io.LimitReader(c.Request().Body, maxBody+1))
+	if err != nil {
+		return errBody("the request body could not be read")
+	}
+	if len(body) > maxBody {
+		return errBody("the request body is larger than %d bytes", maxBody)
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return errBody("the request needs a JSON body")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(v); err != nil {
+		var se *json.SyntaxError
+		var te *json.UnmarshalTypeError
+		var be *bodyError
+		switch {
+		case errors.As(err, &be):
+			return be
+		case errors.As(err, &se):
+			return errBody("the body is not valid JSON (at byte %d)", se.Offset)
+		case errors.As(err, &te):
+			if te.Field != "" {
+				return errBody("the property %q must be %s, not a JSON %s", te.Field, jsonKind(te.Type), te.Value)
+			}
+			return errBody("the body must be a JSON object, not a JSON %s", te.Value)
+		}
+		return errBody("the body is not valid JSON: it ends too early or holds more than one value")
+	}
+	if dec.More() {
+		return errBody("the body holds more than one JSON value")
+	}
+	return nil
+}
+
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int64, reflect.Int32, reflect.Float64:
+		return "a number"
+	case reflect.Slice:
+		return "an array"
+	}
+	return "an object"
+}
+
+// etag is the @odata.etag of a record. It is empty until records carry a version (the versions
+// work adds them); then it returns W/"<version>" and ifMatch compares against it.
+func etag(any) string { return "" }
+
+// ifMatch refuses a write whose If-Match names another version than the record's current etag.
+// While records carry no version (etag returns "") there is nothing to compare, and any If-Match
+// is accepted.
+func ifMatch(c echo.Context, current any) error {
+	want := c.Request().Header.Get("If-Match")
+	have := etag(current)
+	if want == "" || want == "*" || have == "" {
+		return nil
+	}
+	if want != have {
+		return &preconditionError{"the object changed since you read it (If-Match " + want + ", now " + have + "); read it again and retry"}
+	}
+	return nil
+}
+
+// base is the absolute URL of the API's root, e.g. https://steward.example.com/beta.
+func (a *api) base(c echo.Context) string {
+	return c.Scheme() + "://" + c.Request().Host + a.root
+}
+
+func (a *api) contextURL(c echo.Context, fragment string) string {
+	return a.base(c) + "/$metadata#" + fragment
+}
+
+// jsonNames caches the JSON property names of each API type, for $select checks.
+var jsonNames sync.Map
+
+func propertyNames(t reflect.Type) []string {
+	if v, ok := jsonNames.Load(t); ok {
+		return v.([]string)
+	}
+	var out []string
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name != "" && name != "-" && !strings.HasPrefix(name, "@") {
+			out = append(out, name)
+		}
+	}
+	jsonNames.Store(t, out)
+	return out
+}
+
+// checkSelect refuses a $select of a property the type does not have, naming those it has.
+func checkSelect(sel []string, sample any) error {
+	names := propertyNames(reflect.TypeOf(sample))
+	for _, s := range sel {
+		if !slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(n, s) }) {
+			return &odata.Error{Option: "$select", Message: fmt.Sprintf("%q is not a property here; choose from %s", s, strings.Join(names, ", "))}
+		}
+	}
+	return nil
+}
+
+// project marshals v with only the selected properties (and id, and the expanded ones).
+func project(v any, sel []string, expanded []odata.Expand) (json.RawMessage, error) {
+	b, err := json.Marshal(v)
+	if err != nil || len(sel) == 0 {
+		return b, err
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	keep := func(k string) bool {
+		if k == "id" || strings.HasPrefix(k, "@") {
+			return true
+		}
+		for _, s := range sel {
+			if strings.EqualFold(s, k) {
+				return true
+			}
+		}
+		for _, e := range expanded {
+			if strings.EqualFold(e.Name, k) {
+				return true
+			}
+		}
+		return false
+	}
+	for k := range m {
+		if !keep(k) {
+			delete(m, k)
+		}
+	}
+	return json.Marshal(m)
+}
+
+// writeEntity answers with one object, its @odata.context first.
+func (a *api) writeEntity(c echo.Context, status int, contextPath string, v any, q odata.Query) error {
+	body, err := project(v, q.Select, q.Expand)
+	if err != nil {
+		return err
+	}
+	return writeWithContext(c, status, a.contextURL(c, contextPath), body)
+}
+
+func writeWithContext(c echo.Context, status int, ctxURL string, body json.RawMessage) error {
+	head, _ := json.Marshal(ctxURL)
+	var buf bytes.Buffer
+	buf.WriteString(`{"@odata.context":`)
+	buf.Write(head)
+	if rest := bytes.TrimSpace(body); len(rest) > 2 {
+		buf.WriteByte(',')
+		buf.Write(rest[1:])
+	} else {
+		buf.WriteByte('}')
+	}
+	return c.JSONBlob(status, buf.Bytes())
+}
+
+// collection is a Graph collection response.
+type collection struct {
+	Context  string            `json:"@odata.context"`
+	Count    *int              `json:"@odata.count,omitempty"`
+	NextLink string            `json:"@odata.nextLink,omitempty"`
+	Value    []json.RawMessage `json:"value"`
+}
+
+// writeCollection answers with {"value":[...]}, its context, and the next page's link when there
+// is one.
+func writeCollection[T any](a *api, c echo.Context, contextPath string, items []T, next string, count *int, q odata.Query) error {
+	out := collection{Context: a.contextURL(c, contextPath), Count: count, Value: make([]json.RawMessage, 0, len(items))}
+	for _, it := range items {
+		b, err := project(it, q.Select, q.Expand)
+		if err != nil {
+			return err
+		}
+		out.Value = append(out.Value, b)
+	}
+	if next != "" {
+		u := *c.Request().URL
+		v := u.Query()
+		for k := range v {
+			if strings.EqualFold(k, "$skiptoken") {
+				v.Del(k)
+			}
+		}
+		v.Set("$skiptoken", next)
+		u.RawQuery = v.Encode()
+		out.NextLink = c.Scheme() + "://" + c.Request().Host + u.Path + "?" + u.RawQuery
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// DefaultTop is the page size when $top is not given.
+const DefaultTop = 100
+
+// scanBudget bounds how many records one page may read when a filter is applied in memory: a
+// page that reaches it ends early, with @odata.nextLink to go on.
+const scanBudget = 5000
+
+// skipToken is where a page ends: the store's cursor of the last full store page read, and how
+// many records of the next store page were already served.
+type skipToken struct {
+	Cursor string `json:"c,omitempty"`
+	Skip   int    `json:"s,omitempty"`
+}
+
+func (t skipToken) encode() string {
+	b, _ := json.Marshal(t)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeSkipToken(s string) (skipToken, error) {
+	var t skipToken
+	if s == "" {
+		return t, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || json.Unmarshal(b, &t) != nil || t.Skip < 0 || t.Skip > entitlement.MaxPageSize {
+		return t, &odata.Error{Option: "$skiptoken", Message: "is damaged; use the @odata.nextLink of the previous page as it is"}
+	}
+	return t, nil
+}
+
+// pageResult is one page of a collection.
+type pageResult[T any] struct {
+	Items []T
+	Next  string // $skiptoken of the next page, "" at the end
+	Count *int   // @odata.count, when asked for and known exactly
+}
+
+// collect pages through a store-backed list: it reads store pages from the skip token on, keeps
+// the records keep accepts (nil keeps all), and stops at $top records, at the end, or when it has
+// read scanBudget records. Only a list served wholly by its index (keep nil) reports a count.
+func collect[T any](q odata.Query, desc bool, fetch func(entitlement.ListOptions) (entitlement.Page[T], error), keep func(T) (bool, error)) (pageResult[T], error) {
+	var out pageResult[T]
+	tok, err := decodeSkipToken(q.SkipToken)
+	if err != nil {
+		return out, err
+	}
+	top := q.Top
+	if top == 0 {
+		top = DefaultTop
+	}
+	scanned := 0
+	first := true
+	for {
+		need := top - len(out.Items)
+		limit := entitlement.MaxPageSize
+		if keep == nil {
+			limit = min(need+tok.Skip, entitlement.MaxPageSize)
+		}
+		page, err := fetch(entitlement.ListOptions{After: tok.Cursor, Limit: limit, Desc: desc})
+		if err != nil {
+			return out, err
+		}
+		if first && q.Count && keep == nil && page.Total >= 0 {
+			n := page.Total
+			out.Count = &n
+		}
+		first = false
+		items := page.Items
+		if tok.Skip > len(items) {
+			tok.Skip = len(items)
+		}
+		for i := tok.Skip; i < len(items); i++ {
+			scanned++
+			ok := true
+			if keep != nil {
+				if ok, err = keep(items[i]); err != nil {
+					return out, err
+				}
+			}
+			if ok {
+				out.Items = append(out.Items, items[i])
+			}
+			done := len(out.Items) == top || scanned >= scanBudget
+			if done && (i+1 < len(items) || page.Next != "") {
+				if i+1 < len(items) {
+					out.Next = skipToken{Cursor: tok.Cursor, Skip: i + 1}.encode()
+				} else {
+					out.Next = skipToken{Cursor: page.Next}.encode()
+				}
+				return out, nil
+			}
+			if done {
+				return out, nil
+			}
+		}
+		if page.Next == "" {
+			return out, nil
+		}
+		tok = skipToken{Cursor: page.Next}
+	}
+}
+
+// inMemory pages through items already gathered and sorted (small lists: a catalog's resource
+// roles, a package's policies), with the same skip tokens.
+func inMemory[T any](q odata.Query, items []T, keep func(T) (bool, error)) (pageResult[T], error) {
+	var kept []T
+	for _, it := range items {
+		ok := true
+		if keep != nil {
+			var err error
+			if ok, err = keep(it); err != nil {
+				return pageResult[T]{}, err
+			}
+		}
+		if ok {
+			kept = append(kept, it)
+		}
+	}
+	tok, err := decodeSkipToken(q.SkipToken)
+	if err != nil {
+		return pageResult[T]{}, err
+	}
+	from := 0
+	if tok.Cursor != "" {
+		n, err := strconv.Atoi(tok.Cursor)
+		if err != nil || n < 0 {
+			return pageResult[T]{}, &odata.Error{Option: "$skiptoken", Message: "is damaged; use the @odata.nextLink of the previous page as it is"}
+		}
+		from = min(n, len(kept))
+	}
+	top := q.Top
+	if top == 0 {
+		top = DefaultTop
+	}
+	to := min(from+top, len(kept))
+	out := pageResult[T]{Items: kept[from:to]}
+	if to < len(kept) {
+		out.Next = skipToken{Cursor: strconv.Itoa(to)}.encode()
+	}
+	if q.Count {
+		n := len(kept)
+		out.Count = &n
+	}
+	return out, nil
+}
+
+// matcher turns a parsed filter into a keep function over objects whose properties lookup
+// reads; the filter's paths must be among the supported ones (lower-cased), or it is a 400 that
+// names them.
+func matcher[T any](f odata.Expr, supported []string, lookup func(T, string) any) (func(T) (bool, error), error) {
+	if f == nil {
+		return nil, nil
+	}
+	for _, p := range odata.Paths(f) {
+		if !slices.Contains(supported, p) {
+			return nil, &odata.Error{Option: "$filter", Message: fmt.Sprintf("cannot filter on %q here; supported: %s", p, strings.Join(supported, ", "))}
+		}
+	}
+	return func(v T) (bool, error) {
+		return odata.Eval(f, func(p string) any { return lookup(v, p) })
+	}, nil
+}
+
+// checkExpand refuses navigation properties the endpoint cannot expand, naming those it can.
+func checkExpand(exp []odata.Expand, supported ...string) error {
+	for _, e := range exp {
+		if !slices.ContainsFunc(supported, func(s string) bool { return strings.EqualFold(s, e.Name) }) {
+			if len(supported) == 0 {
+				return &odata.Error{Option: "$expand", Message: "nothing can be expanded here"}
+			}
+			return &odata.Error{Option: "$expand", Message: fmt.Sprintf("cannot expand %q here; supported: %s", e.Name, strings.Join(supported, ", "))}
+		}
+	}
+	return nil
+}
+
+func expands(q odata.Query, name string) (odata.Expand, bool) {
+	for _, e := range q.Expand {
+		if strings.EqualFold(e.Name, name) {
+			return e, true
+		}
+	}
+	return odata.Expand{}, false
+}
+
+// orderDesc checks $orderby against the one order a list is kept in (its index): key asc, or
+// key desc where the list can walk backwards.
+func orderDesc(q odata.Query, key string, descOK bool) (bool, error) {
+	if len(q.OrderBy) == 0 {
+		return false, nil
+	}
+	help := key + " asc"
+	if descOK {
+		help += " or " + key + " desc"
+	}
+	if len(q.OrderBy) > 1 || !strings.EqualFold(q.OrderBy[0].Path, key) || (q.OrderBy[0].Desc && !descOK) {
+		return false, &odata.Error{Option: "$orderby", Message: "this list is kept in one order; supported: " + help}
+	}
+	return q.OrderBy[0].Desc, nil
+}
+
+// parse reads the query options an endpoint allows.
+func parse(c echo.Context, allowed ...string) (odata.Query, error) {
+	return odata.Parse(c.QueryParams(), append([]string{}, allowed...))
+}
+
+var (
+	listOptions   = []string{"$filter", "$select", "$expand", "$orderby", "$top", "$skiptoken", "$count"}
+	entityOptions = []string{"$select", "$expand"}
+)
+
+// idOf returns the id at the end of a directory object URL in an @odata.id (…/users/{id} or
+// …/groups/{id}), and whether it names a group.
+func idOf(ref string) (id string, group bool, err error) {
+	u, perr := url.Parse(ref)
+	if perr != nil || ref == "" {
+		return "", false, errBody("@odata.id must be the URL of a user or a group, such as https://graph.microsoft.com/beta/users/{id}")
+	}
+	parts := strings.Split(strings.Trim(u.Path, "/"), "/")
+	if len(parts) < 2 || parts[len(parts)-1] == "" {
+		return "", false, errBody("@odata.id must end with /users/{id} or /groups/{id}")
+	}
+	kind := strings.ToLower(parts[len(parts)-2])
+	switch kind {
+	case "users", "directoryobjects":
+		return parts[len(parts)-1], false, nil
+	case "groups":
+		return parts[len(parts)-1], true, nil
+	}
+	return "", false, errBody("@odata.id must end with /users/{id} or /groups/{id}")
+}
+
+func errorsIs(err, target error) bool { return errors.Is(err, target) }
