@@ -64,9 +64,6 @@ func (a *api) fullPackage(c echo.Context, p entitlement.AccessPackage, q odata.Q
 		v.Catalog = &x
 	}
 	if e, ok := expands(q, "accessPackageResourceRoleScopes"); ok {
-		if err := checkExpand(e.Expand, "accessPackageResourceRole", "accessPackageResourceScope"); err != nil {
-			return v, err
-		}
 		_, withRole := expands(odata.Query{Expand: e.Expand}, "accessPackageResourceRole")
 		_, withScope := expands(odata.Query{Expand: e.Expand}, "accessPackageResourceScope")
 		list := make([]RoleScope, 0, len(p.RoleScopes))
@@ -106,12 +103,23 @@ func (a *api) listPackages(c echo.Context) error {
 	})
 }
 
+// checkPackageQuery checks $select and $expand, nested expands of role scopes included.
+func checkPackageQuery(q odata.Query) error {
+	if err := checkQuery(q, AccessPackage{}, packageExpands...); err != nil {
+		return err
+	}
+	if e, ok := expands(q, "accessPackageResourceRoleScopes"); ok {
+		return checkExpand(e.Expand, "accessPackageResourceRole", "accessPackageResourceScope")
+	}
+	return nil
+}
+
 func (a *api) packages(c echo.Context, contextPath string, list func(entitlement.ListOptions) (entitlement.Page[entitlement.AccessPackage], error)) error {
 	q, err := parse(c, listOptions...)
 	if err != nil {
 		return err
 	}
-	if err := checkQuery(q, AccessPackage{}, packageExpands...); err != nil {
+	if err := checkPackageQuery(q); err != nil {
 		return err
 	}
 	if _, err := orderDesc(q, "displayname", false); err != nil {
@@ -155,7 +163,7 @@ func (a *api) getPackage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := checkQuery(q, AccessPackage{}, packageExpands...); err != nil {
+	if err := checkPackageQuery(q); err != nil {
 		return err
 	}
 	p, err := a.svc.AccessPackageByID(ctxOf(c), c.Param("id"))

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"net/url"
@@ -223,8 +224,15 @@ func writeCollection[T any](a *api, c echo.Context, contextPath string, items []
 			}
 		}
 		v.Set("$skiptoken", next)
-		u.RawQuery = v.Encode()
-		out.NextLink = c.Scheme() + "://" + c.Request().Host + u.Path + "?" + u.RawQuery
+		// Graph writes the option names with their '$' as it is.
+		keys := slices.Sorted(maps.Keys(v))
+		parts := make([]string, 0, len(keys))
+		for _, k := range keys {
+			for _, val := range v[k] {
+				parts = append(parts, strings.ReplaceAll(url.QueryEscape(k), "%24", "$")+"="+url.QueryEscape(val))
+			}
+		}
+		out.NextLink = c.Scheme() + "://" + c.Request().Host + u.Path + "?" + strings.Join(parts, "&")
 	}
 	return c.JSON(http.StatusOK, out)
 }

@@ -55,7 +55,7 @@ func TestSpecWalkthrough(t *testing.T) {
 	rr := s.do(admin, "POST", em+"/accessPackageResourceRequests", map[string]any{
 		"catalogId": catID, "requestType": "AdminAdd", "justification": "",
 		"accessPackageResource": map[string]any{"displayName": "Marketing resources", "description": "Marketing resources",
-			"url": "https://account.activedirectory.windowsazure.com/r?tenantId=x#/manageMembership?objectType=Group&objectId=" + group.ID,
+			"url":          "https://account.activedirectory.windowsazure.com/r?tenantId=x#/manageMembership?objectType=Group&objectId=" + group.ID,
 			"resourceType": "AadGroup", "originId": group.ID, "originSystem": "AadGroup"},
 	}).want(t, http.StatusCreated)
 	hasTypes(t, rr.Body, map[string]string{"id": "string", "catalogId": "string", "requestType": "string", "requestState": "string",
@@ -138,7 +138,7 @@ func TestSpecWalkthrough(t *testing.T) {
 
 	// An AdminAdd request: 201 Submitted/Accepted at once, delivered when read back.
 	req := s.do(admin, "POST", em+"/accessPackageAssignmentRequests", map[string]any{
-		"requestType": "AdminAdd",
+		"requestType":             "AdminAdd",
 		"accessPackageAssignment": map[string]any{"targetId": alice.ID, "assignmentPolicyId": polID, "accessPackageId": pkgID},
 	}).want(t, http.StatusCreated)
 	hasTypes(t, req.Body, map[string]string{"id": "string", "requestType": "string", "requestState": "string", "requestStatus": "string",

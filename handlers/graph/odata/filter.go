@@ -296,7 +296,26 @@ func (p *parser) unary(depth int) (Expr, error) {
 			return nil, errorf("$filter", "a comparison needs a property on one side, not two literals")
 		}
 	}
+	if op != "eq" && op != "ne" {
+		for _, side := range []Operand{left, right} {
+			if l, ok := side.(Literal); ok && !orderable(l.Value) {
+				return nil, errorf("$filter", "%s compares dates, times and numbers; write a datetime (2020-01-02T03:04:05Z) or a number", op)
+			}
+		}
+	}
 	return Compare{op, left, right}, nil
+}
+
+// orderable reports whether gt, ge, lt and le can compare with the literal.
+func orderable(v any) bool {
+	switch v := v.(type) {
+	case float64, time.Time:
+		return true
+	case string:
+		_, err := parseTime(v)
+		return err == nil
+	}
+	return false
 }
 
 func isString(v any) bool { _, ok := v.(string); return ok }

@@ -103,13 +103,18 @@ func TestFilterErrors(t *testing.T) {
 			t.Errorf("ParseFilter(%q) = %q, want it to say %q", c.filter, err, c.says)
 		}
 	}
-	// Types that do not order are refused at evaluation.
-	e, err := ParseFilter("displayName gt 'a'")
+	// Types that do not order are refused when parsed, or at evaluation for a property.
+	for _, f := range []string{"displayName gt 'a'", "isHidden lt true", "description ge null"} {
+		if _, err := ParseFilter(f); err == nil || !strings.Contains(err.Error(), "dates, times and numbers") {
+			t.Errorf("ParseFilter(%q) = %v", f, err)
+		}
+	}
+	e, err := ParseFilter("displayName gt 3")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Eval(e, lookup); err == nil || !strings.Contains(err.Error(), "dates, times and numbers") {
-		t.Errorf("gt on a string: %v", err)
+	if _, err := Eval(e, lookup); err == nil || !strings.Contains(err.Error(), "number") {
+		t.Errorf("a string property gt a number: %v", err)
 	}
 }
 
