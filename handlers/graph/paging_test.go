@@ -249,3 +249,34 @@ func FuzzBodies(f *testing.F) {
 		}
 	})
 }
+
+// TestPagingWhatTheCallerMayRead walks a list whose store pages lose the records the caller may
+// not read: every readable record comes once, and no other.
+func TestPagingWhatTheCallerMayRead(t *testing.T) {
+	tn := newTenant(t)
+	s := tn.s
+	s.env.Update(func(tx entitlement.Tx) error {
+		for i := range 500 {
+			pkg, pol := tn.pkgA, tn.polA
+			if i%3 != 0 {
+				pkg, pol = tn.pkgB, tn.polB
+			}
+			a := entitlement.Assignment{ID: entitlement.NewID(), CatalogID: pkg.CatalogID, AccessPackageID: pkg.ID, PolicyID: pol.ID, TargetID: entitlement.NewID(),
+				AssignmentState: entitlement.AssignmentExpired, CreatedDateTime: s.env.Clock.Now()}
+			if err := tx.Assignments().Put(a); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	for _, top := range []string{"7", "100", "999"} {
+		ids, _ := walk(t, s, tn.reader, em+"/accessPackageAssignments?$top="+top)
+		if len(ids) != 167+1 {
+			t.Errorf("$top=%s: the reader of Alpha walked %d assignments, want 168", top, len(ids))
+		}
+		ids, _ = walk(t, s, s.admin, em+"/accessPackageAssignments?$top="+top+"&$filter="+url.QueryEscape("accessPackage/id eq '"+tn.pkgB.ID+"'"))
+		if len(ids) != 333+1 {
+			t.Errorf("$top=%s: assignments of Beta = %d, want 334", top, len(ids))
+		}
+	}
+}

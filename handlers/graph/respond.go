@@ -249,6 +249,10 @@ const scanBudget = 5000
 type skipToken struct {
 	Cursor string `json:"c,omitempty"`
 	Skip   int    `json:"s,omitempty"`
+	// Limit is the page size the store page was read with, so that it is read again alike: a
+	// list that leaves out what the caller may not read returns a different prefix for another
+	// size.
+	Limit int `json:"l,omitempty"`
 }
 
 func (t skipToken) encode() string {
@@ -262,7 +266,7 @@ func decodeSkipToken(s string) (skipToken, error) {
 		return t, nil
 	}
 	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil || json.Unmarshal(b, &t) != nil || t.Skip < 0 || t.Skip > entitlement.MaxPageSize {
+	if err != nil || json.Unmarshal(b, &t) != nil || t.Skip < 0 || t.Skip > entitlement.MaxPageSize || t.Limit < 0 || t.Limit > entitlement.MaxPageSize {
 		return t, &odata.Error{Option: "$skiptoken", Message: "is damaged; use the @odata.nextLink of the previous page as it is"}
 	}
 	return t, nil
@@ -293,10 +297,14 @@ func collect[T any](q odata.Query, desc bool, fetch func(entitlement.ListOptions
 	for {
 		need := top - len(out.Items)
 		limit := entitlement.MaxPageSize
-		if keep == nil {
+		switch {
+		case tok.Limit > 0:
+			limit = tok.Limit
+		case keep == nil:
 			limit = min(need+tok.Skip, entitlement.MaxPageSize)
 		}
-		page, err := fetch(entitlement.ListOptions{After: tok.Cursor, Limit: limit, Desc: desc})
+		cursor := tok.Cursor
+		page, err := fetch(entitlement.ListOptions{After: cursor, Limit: limit, Desc: desc})
 		if err != nil {
 			return out, err
 		}
@@ -323,7 +331,7 @@ func collect[T any](q odata.Query, desc bool, fetch func(entitlement.ListOptions
 			done := len(out.Items) == top || scanned >= scanBudget
 			if done && (i+1 < len(items) || page.Next != "") {
 				if i+1 < len(items) {
-					out.Next = skipToken{Cursor: tok.Cursor, Skip: i + 1}.encode()
+					out.Next = skipToken{Cursor: cursor, Skip: i + 1, Limit: limit}.encode()
 				} else {
 					out.Next = skipToken{Cursor: page.Next}.encode()
 				}
