@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -139,20 +140,28 @@ func classify(err error) (int, ErrorDetail) {
 	case errors.Is(err, entitlement.ErrConflict):
 		return http.StatusConflict, ErrorDetail{Code: "Conflict", Message: "The object changed or clashes with another; read it again and retry."}
 	case errors.As(err, &he):
+		// The middleware's own refusals (a bad token, an unreachable identity provider) carry a
+		// message written for the caller; Echo's routing errors carry only the status text.
+		msg, _ := he.Message.(string)
+		if msg == http.StatusText(he.Code) {
+			msg = ""
+		}
 		switch he.Code {
 		case http.StatusNotFound:
-			return he.Code, ErrorDetail{Code: "ResourceNotFound", Message: "No API endpoint has this path; see docs/api.md for the endpoints."}
+			return he.Code, ErrorDetail{Code: "ResourceNotFound", Message: cmp.Or(msg, "No API endpoint has this path; see docs/api.md for the endpoints.")}
 		case http.StatusMethodNotAllowed:
-			return he.Code, ErrorDetail{Code: "MethodNotAllowed", Message: "This endpoint does not take this HTTP method; see docs/api.md."}
+			return he.Code, ErrorDetail{Code: "MethodNotAllowed", Message: cmp.Or(msg, "This endpoint does not take this HTTP method; see docs/api.md.")}
 		case http.StatusRequestEntityTooLarge:
-			return he.Code, ErrorDetail{Code: "RequestEntityTooLarge", Message: "The request body is too large."}
+			return he.Code, ErrorDetail{Code: "RequestEntityTooLarge", Message: cmp.Or(msg, "The request body is too large.")}
 		case http.StatusUnauthorized:
-			return he.Code, ErrorDetail{Code: "InvalidAuthenticationToken", Message: "Access token is missing or invalid; send Authorization: Bearer <token>."}
+			return he.Code, ErrorDetail{Code: "InvalidAuthenticationToken", Message: cmp.Or(msg, "Access token is missing or invalid; send Authorization: Bearer <token>.")}
 		case http.StatusForbidden:
-			return he.Code, ErrorDetail{Code: "Authorization_RequestDenied", Message: "Insufficient privileges to complete the operation."}
+			return he.Code, ErrorDetail{Code: "Authorization_RequestDenied", Message: cmp.Or(msg, "Insufficient privileges to complete the operation.")}
+		case http.StatusServiceUnavailable:
+			return he.Code, ErrorDetail{Code: "serviceNotAvailable", Message: cmp.Or(msg, "The service is not available; try again in a minute.")}
 		}
 		if he.Code >= 400 && he.Code < 500 {
-			return he.Code, ErrorDetail{Code: "BadRequest", Message: http.StatusText(he.Code)}
+			return he.Code, ErrorDetail{Code: "BadRequest", Message: cmp.Or(msg, http.StatusText(he.Code))}
 		}
 	}
 	return http.StatusInternalServerError, ErrorDetail{Code: "generalException", Message: "An error occurred on the server; quote the request-id when you report it."}
