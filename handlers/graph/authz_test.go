@@ -195,6 +195,18 @@ func TestApprovalAndCancel(t *testing.T) {
 	}
 	s.do(approver, "PATCH", em+"/accessPackageAssignmentApprovals/"+id+"/stages/1", map[string]any{"reviewResult": "Deny"}).graphError(t, http.StatusConflict)
 
+	// And back: Carol gives her access back with a UserRemove request.
+	mine := s.do(carol, "GET", em+"/accessPackageAssignments?$filter="+url.QueryEscape("target/objectId eq '"+carol.ID+"' and assignmentState eq 'Delivered'"), nil).want(t, http.StatusOK).values(t)
+	if len(mine) != 1 {
+		t.Fatalf("Carol's assignments = %v", mine)
+	}
+	s.do(carol, "POST", em+"/accessPackageAssignmentRequests", map[string]any{
+		"requestType": "UserRemove", "accessPackageAssignment": map[string]any{"id": mine[0]["id"]},
+	}).want(t, http.StatusCreated)
+	if env.IsMember(group, carol) {
+		t.Error("Carol is still a member after giving her access back")
+	}
+
 	// Deny.
 	id2 := ask(dave)
 	if r := s.do(approver, "PATCH", em+"/accessPackageAssignmentApprovals/"+id2+"/stages/1", map[string]any{"reviewResult": "Deny", "justification": "not in finance"}); r.Status != http.StatusNoContent {
