@@ -8,7 +8,6 @@ package graph
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
 	"strings"
 
@@ -21,24 +20,14 @@ const EM = "/identityGovernance/entitlementManagement"
 
 type api struct {
 	svc  *entitlement.Service
-	log  *slog.Logger
 	root string // the group's path, e.g. /beta, for @odata.context and @odata.nextLink
 }
 
-// Option adjusts the API.
-type Option func(*api)
-
-// WithLogger sets the logger of refused and failed requests.
-func WithLogger(l *slog.Logger) Option { return func(a *api) { a.log = l } }
-
 // Register adds every route of the API to g, a group the caller made for the API's root (/beta)
-// with its authentication middleware. Errors are returned to the caller's error handler, which
-// should call HandleError for this group.
-func Register(g *echo.Group, svc *entitlement.Service, opts ...Option) {
-	a := &api{svc: svc, log: slog.Default()}
-	for _, o := range opts {
-		o(a)
-	}
+// with its authentication middleware. Handlers return their errors; the caller's error handler
+// answers them for this group with HandleError (or ErrorHandler).
+func Register(g *echo.Group, svc *entitlement.Service) {
+	a := &api{svc: svc}
 	a.root = strings.TrimSuffix(g.GET(EM+"/settings", a.getSettings).Path, EM+"/settings")
 	g.PATCH(EM+"/settings", a.patchSettings)
 

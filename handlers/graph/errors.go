@@ -57,10 +57,13 @@ func (e *preconditionError) Error() string { return e.msg }
 
 // HandleError writes err in Graph's error shape: malformed input is 400, a rule the input breaks
 // 422, a missing sign-in 401, refusals 403, missing objects 404, conflicts 409, a stale If-Match
-// 412. Anything else is a 500 whose message says nothing internal; it is logged with the request
-// id that the response carries.
-func HandleError(err error, c echo.Context) {
-	handleError(err, c, slog.Default())
+// 412. Anything else is a 500 whose message says nothing internal; it is logged (to slog's
+// default logger; ErrorHandler takes another) with the request id that the response carries.
+func HandleError(err error, c echo.Context) { ErrorHandler(slog.Default())(err, c) }
+
+// ErrorHandler is HandleError logging to log.
+func ErrorHandler(log *slog.Logger) echo.HTTPErrorHandler {
+	return func(err error, c echo.Context) { handleError(err, c, log) }
 }
 
 func handleError(err error, c echo.Context, log *slog.Logger) {
