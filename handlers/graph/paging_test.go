@@ -269,6 +269,10 @@ func TestPagingWhatTheCallerMayRead(t *testing.T) {
 		}
 		return nil
 	})
+	counted := s.do(s.admin, "GET", em+"/accessPackageAssignments?$count=true&$top=5&$filter="+url.QueryEscape("accessPackage/id eq '"+tn.pkgB.ID+"'"), nil).want(t, http.StatusOK)
+	if counted.Body["@odata.count"] != float64(334) || len(counted.values(t)) != 5 {
+		t.Errorf("a package's assignments counted: %v, %d values", counted.Body["@odata.count"], len(counted.values(t)))
+	}
 	for _, top := range []string{"7", "100", "999"} {
 		ids, _ := walk(t, s, tn.reader, em+"/accessPackageAssignments?$top="+top)
 		if len(ids) != 167+1 {
