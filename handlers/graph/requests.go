@@ -241,10 +241,8 @@ type cancelBody struct {
 // Graph's later cancel action.
 func (a *api) cancelRequest(c echo.Context) error {
 	var b cancelBody
-	if c.Request().ContentLength != 0 {
-		if err := decode(c, &b); err != nil {
-			return err
-		}
+	if err := decodeOptional(c, &b); err != nil {
+		return err
 	}
 	id := c.Param("id")
 	r, err := a.svc.RequestByID(ctxOf(c), id)

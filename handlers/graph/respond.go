@@ -25,9 +25,16 @@ import (
 // maxBody bounds what the API reads of a request body.
 const maxBody = 1 << 20
 
+// decodeOptional is decode for actions whose body may be left out.
+func decodeOptional(c echo.Context, v any) error {
+	return decodeBody(c, v, true)
+}
+
 // decode reads a JSON body into v. Malformed JSON and values of the wrong type are a 400 that
 // names the property; unknown properties are ignored, as Graph ignores them on most types.
-func decode(c echo.Context, v any) error {
+func decode(c echo.Context, v any) error { return decodeBody(c, v, false) }
+
+func decodeBody(c echo.Context, v any, optional bool) error {
 	if ct := c.Request().Header.Get(echo.HeaderContentType); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || mt != echo.MIMEApplicationJSON {
@@ -42,6 +49,9 @@ func decode(c echo.Context, v any) error {
 		return errBody("the request body is larger than %d bytes", maxBody)
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
+		if optional {
+			return nil
+		}
 		return errBody("the request needs a JSON body")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
