@@ -25,7 +25,8 @@ func (s *Service) Settings(ctx context.Context) (Settings, error) {
 
 // UpdateSettings changes the external-user lifecycle settings and returns the result. The catalog
 // creators in the input are ignored: AddCatalogCreator and RemoveCatalogCreator manage them, so a
-// settings form that does not carry them cannot clear them by accident.
+// settings form that does not carry them cannot clear them by accident. A non-zero in.Version is
+// the version the caller read: settings changed since are not overwritten.
 func (s *Service) UpdateSettings(ctx context.Context, in Settings) (Settings, error) {
 	var out Settings
 	err := s.write(ctx, func(tx Tx, a *access) error {
@@ -46,8 +47,12 @@ func (s *Service) UpdateSettings(ctx context.Context, in Settings) (Settings, er
 		if len(c) == 0 {
 			return nil
 		}
+		if err := checkVersion(tx, "settings", "settings", "Settings", cur.Version, in.Version); err != nil {
+			return err
+		}
 		cur.ExternalUserLifecycleAction = in.ExternalUserLifecycleAction
 		cur.DaysUntilExternalUserDeletedAfterBlocked = in.DaysUntilExternalUserDeletedAfterBlocked
+		cur.Version = nextVersion(cur.Version)
 		if err := tx.PutSettings(cur); err != nil {
 			return fmt.Errorf("save settings: %w", err)
 		}
@@ -78,6 +83,7 @@ func (s *Service) AddCatalogCreator(ctx context.Context, who Sponsor) error {
 			return conflict("alreadyCatalogCreator", "%s can already create catalogs", name)
 		}
 		st.CatalogCreators = append(st.CatalogCreators, who)
+		st.Version = nextVersion(st.Version)
 		if err := tx.PutSettings(st); err != nil {
 			return fmt.Errorf("save settings: %w", err)
 		}
@@ -101,6 +107,7 @@ func (s *Service) RemoveCatalogCreator(ctx context.Context, id string) error {
 		}
 		who := st.CatalogCreators[i]
 		st.CatalogCreators = slices.Delete(st.CatalogCreators, i, i+1)
+		st.Version = nextVersion(st.Version)
 		if err := tx.PutSettings(st); err != nil {
 			return fmt.Errorf("save settings: %w", err)
 		}

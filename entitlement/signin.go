@@ -91,6 +91,7 @@ func (s *Service) SignIn(ctx context.Context, c Claims) (User, error) {
 		u.ClaimGroups = c.Groups
 		u.LastSignInDateTime = &now
 		u.ModifiedDateTime = now
+		u.Version = nextVersion(u.Version)
 		if err := tx.Users().Put(u); err != nil {
 			return fmt.Errorf("sign in %s: %w", c.Email, err)
 		}
