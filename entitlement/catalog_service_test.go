@@ -52,7 +52,7 @@ func TestDefaultCatalog(t *testing.T) {
 	want := entitlement.Catalog{
 		ID: entitlement.DefaultCatalogID, DisplayName: "General", Description: "Built-in catalog.",
 		CatalogType: entitlement.CatalogTypeServiceDefault, CatalogStatus: entitlement.CatalogStatusPublished, IsExternallyVisible: true,
-		CreatedBy: "Steward", CreatedDateTime: t0, ModifiedBy: "Steward", ModifiedDateTime: t0,
+		CreatedBy: "Steward", CreatedDateTime: t0, ModifiedBy: "Steward", ModifiedDateTime: t0, Version: 1,
 	}
 	if !cmpEqual(t, want, c) {
 		return

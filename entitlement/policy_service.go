@@ -162,11 +162,13 @@ func (s *Service) ReplacePolicy(ctx context.Context, id string, in PolicyInput) 
 		before := policySummary(p)
 		old := p
 		applyPolicyInput(&p, in)
-		// A policy sent again as it is (a double click) is no conflict: it overwrites nothing.
-		if !samePolicy(old, p) {
-			if err := checkVersion(tx, "policy", p.ID, old.DisplayName, p.Version, in.IfVersion); err != nil {
-				return err
-			}
+		// A policy sent again as it is (a double click) changes nothing and is no conflict.
+		out = old
+		if samePolicy(old, p) {
+			return nil
+		}
+		if err := checkVersion(tx, "policy", p.ID, old.DisplayName, p.Version, in.IfVersion); err != nil {
+			return err
 		}
 		p.ModifiedBy, p.ModifiedDateTime = actorLabel(a.p), s.now()
 		p.Version = nextVersion(p.Version)
@@ -177,7 +179,7 @@ func (s *Service) ReplacePolicy(ctx context.Context, id string, in PolicyInput) 
 			return err
 		}
 		out = p
-		summary := "rules unchanged: " + policySummary(p)
+		summary := "details changed, rules unchanged: " + policySummary(p)
 		if after := policySummary(p); after != before {
 			summary = fmt.Sprintf("before: %s. After: %s", before, after)
 		}
