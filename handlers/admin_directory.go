@@ -507,8 +507,8 @@ func (h AdminDirectory) DeleteGroup(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.Svc.DeleteGroup(ctx, g.ID); err != nil {
-		if msg, ok := ruleRefusal(err, entitlement.ErrConflict); ok {
+	if err := h.Svc.DeleteGroup(ctx, g.ID, formVersion(c)); err != nil {
+		if msg, ok := h.deleteRefusal(c, err, "group"); ok {
 			if err := h.flashError(c, "The group was not deleted: "+words.Finish(msg)); err != nil {
 				return err
 			}

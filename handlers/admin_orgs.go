@@ -163,8 +163,8 @@ func (h AdminOrgs) Delete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.Svc.DeleteConnectedOrganization(ctx, o.ID); err != nil {
-		if msg, ok := ruleRefusal(err, entitlement.ErrConflict); ok {
+	if err := h.Svc.DeleteConnectedOrganization(ctx, o.ID, formVersion(c)); err != nil {
+		if msg, ok := h.deleteRefusal(c, err, "connected organization"); ok {
 			if err := h.flashError(c, "The organization was not deleted: "+words.Finish(msg)); err != nil {
 				return err
 			}

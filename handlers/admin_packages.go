@@ -145,8 +145,8 @@ func (h AdminPackages) Delete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.Svc.DeleteAccessPackage(ctx, pkg.ID); err != nil {
-		if msg, ok := ruleRefusal(err, entitlement.ErrConflict); ok {
+	if err := h.Svc.DeleteAccessPackage(ctx, pkg.ID, formVersion(c)); err != nil {
+		if msg, ok := h.deleteRefusal(c, err, "access package"); ok {
 			if err := h.flashError(c, "The access package was not deleted: "+words.Finish(msg)); err != nil {
 				return err
 			}

@@ -366,9 +366,9 @@ func (h AdminPolicies) Delete(c echo.Context) error {
 		return err
 	}
 	back := "/admin/packages/" + pol.AccessPackageID + "/policies"
-	if err := h.Svc.DeletePolicy(ctx, pol.ID); err != nil {
-		if msg, ok := ruleRefusal(err, entitlement.ErrConflict); ok {
-			if err := h.flashError(c, "The policy was not deleted: "+msg+"."); err != nil {
+	if err := h.Svc.DeletePolicy(ctx, pol.ID, formVersion(c)); err != nil {
+		if msg, ok := h.deleteRefusal(c, err, "policy"); ok {
+			if err := h.flashError(c, "The policy was not deleted: "+words.Finish(msg)); err != nil {
 				return err
 			}
 			return c.Redirect(http.StatusSeeOther, back)

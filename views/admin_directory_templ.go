@@ -2056,7 +2056,7 @@ func groupActions(p GroupProps) templ.Component {
 			templ_7745c5c3_Err = components.ConfirmDialog(components.ConfirmProps{
 				ID: "delete-group", Title: "Delete the group " + p.Group.DisplayName + "?",
 				Message: "Its memberships go with it. A group that a catalog holds as a resource, or that a policy names, cannot be deleted.",
-				Action:  "/admin/directory/groups/" + p.Group.ID + "/delete", CSRFToken: p.Page.CSRFToken,
+				Action:  "/admin/directory/groups/" + p.Group.ID + "/delete", CSRFToken: p.Page.CSRFToken, Hidden: versionHidden(p.Group.Version),
 				ConfirmLabel: "Delete group", TriggerLabel: "Delete", TriggerVariant: components.ButtonSecondary,
 			}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {

@@ -772,7 +772,7 @@ func orgActions(p OrgProps) templ.Component {
 		templ_7745c5c3_Err = components.ConfirmDialog(components.ConfirmProps{
 			ID: "delete-org", Title: "Delete the connected organization " + p.Org.DisplayName + "?",
 			Message: "Its users can no longer request access as its members. Its guests stay in the directory. An organization that a policy names cannot be deleted.",
-			Action:  "/admin/connected-organizations/" + p.Org.ID + "/delete", CSRFToken: p.Page.CSRFToken,
+			Action:  "/admin/connected-organizations/" + p.Org.ID + "/delete", CSRFToken: p.Page.CSRFToken, Hidden: versionHidden(p.Org.Version),
 			ConfirmLabel: "Delete organization", TriggerLabel: "Delete", TriggerVariant: components.ButtonSecondary,
 		}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {

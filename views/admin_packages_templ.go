@@ -298,7 +298,7 @@ func packageActions(p PackageProps) templ.Component {
 			templ_7745c5c3_Err = components.ConfirmDialog(components.ConfirmProps{
 				ID: "delete-package", Title: "Delete the access package " + p.Package.DisplayName + "?",
 				Message: "Its policies go with it. A package that people still hold cannot be deleted; remove their assignments first.",
-				Action:  p.URL() + "/delete", CSRFToken: p.Page.CSRFToken, ConfirmLabel: "Delete package",
+				Action:  p.URL() + "/delete", CSRFToken: p.Page.CSRFToken, ConfirmLabel: "Delete package", Hidden: versionHidden(p.Package.Version),
 				TriggerLabel: "Delete", TriggerVariant: components.ButtonSecondary,
 			}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
@@ -845,7 +845,7 @@ func PackagePoliciesPage(p PackagePoliciesProps) templ.Component {
 					templ_7745c5c3_Err = components.ConfirmDialog(components.ConfirmProps{
 						ID: "delete-policy-" + pc.Policy.ID, Title: "Delete the policy " + pc.Policy.DisplayName + "?",
 						Message: "People can no longer request the package through it. A policy with live assignments or open requests cannot be deleted.",
-						Action:  "/admin/policies/" + pc.Policy.ID + "/delete", CSRFToken: p.Page.CSRFToken,
+						Action:  "/admin/policies/" + pc.Policy.ID + "/delete", CSRFToken: p.Page.CSRFToken, Hidden: versionHidden(pc.Policy.Version),
 						ConfirmLabel: "Delete policy", TriggerLabel: "Delete", TriggerSize: components.ButtonSmall,
 					}).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
