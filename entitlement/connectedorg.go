@@ -157,8 +157,10 @@ type Settings struct {
 	CatalogCreators []Sponsor `json:"catalogCreators,omitempty"`
 	// SCIMTokens are the bearer tokens of the identity providers that provision over SCIM.
 	SCIMTokens []SCIMToken `json:"scimTokens,omitempty"`
-	// Version counts the changes to the settings (see version.go); UpdateSettings reads a non-zero
-	// Version of its input as the version the caller read. A token's last use is not a change.
+	// Version counts the changes to the settings that UpdateSettings makes, the external-user
+	// lifecycle (see version.go); it reads a non-zero Version of its input as the version the
+	// caller read. Catalog creators and SCIM tokens are added and removed one by one, which
+	// overwrites nothing, so their changes leave it alone and do not make a settings form stale.
 	Version int64 `json:"version,omitempty"`
 }
 

@@ -570,7 +570,6 @@ func (s *Service) dropPrincipal(tx Tx, p Principal, id string) error {
 	if n := len(st.CatalogCreators); n > 0 {
 		st.CatalogCreators = slices.DeleteFunc(st.CatalogCreators, func(x Sponsor) bool { return x.ID == id })
 		if len(st.CatalogCreators) != n {
-			st.Version = nextVersion(st.Version)
 			if err := tx.PutSettings(st); err != nil {
 				return fmt.Errorf("drop catalog creator: %w", err)
 			}

@@ -58,7 +58,6 @@ func (s *Service) CreateSCIMToken(ctx context.Context, name string) (string, SCI
 		}
 		out = SCIMToken{ID: NewID(), Name: name, Hash: scimTokenHash(token), CreatedDateTime: s.now()}
 		st.SCIMTokens = append(st.SCIMTokens, out)
-		st.Version = nextVersion(st.Version)
 		if err := tx.PutSettings(st); err != nil {
 			return fmt.Errorf("save SCIM token: %w", err)
 		}
@@ -83,7 +82,6 @@ func (s *Service) RevokeSCIMToken(ctx context.Context, id string) error {
 		}
 		name := st.SCIMTokens[i].Name
 		st.SCIMTokens = slices.Delete(st.SCIMTokens, i, i+1)
-		st.Version = nextVersion(st.Version)
 		if err := tx.PutSettings(st); err != nil {
 			return fmt.Errorf("revoke SCIM token: %w", err)
 		}

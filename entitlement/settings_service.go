@@ -83,7 +83,6 @@ func (s *Service) AddCatalogCreator(ctx context.Context, who Sponsor) error {
 			return conflict("alreadyCatalogCreator", "%s can already create catalogs", name)
 		}
 		st.CatalogCreators = append(st.CatalogCreators, who)
-		st.Version = nextVersion(st.Version)
 		if err := tx.PutSettings(st); err != nil {
 			return fmt.Errorf("save settings: %w", err)
 		}
@@ -107,7 +106,6 @@ func (s *Service) RemoveCatalogCreator(ctx context.Context, id string) error {
 		}
 		who := st.CatalogCreators[i]
 		st.CatalogCreators = slices.Delete(st.CatalogCreators, i, i+1)
-		st.Version = nextVersion(st.Version)
 		if err := tx.PutSettings(st); err != nil {
 			return fmt.Errorf("save settings: %w", err)
 		}

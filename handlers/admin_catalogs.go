@@ -128,7 +128,7 @@ func (h AdminCatalogs) Update(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		stale, _ := h.staleNotice(err, "catalog",
+		stale, _ := h.staleNotice(err, "this catalog",
 			views.CurrentValue{Label: "Name", Value: cur.DisplayName}, views.CurrentValue{Label: "Description", Value: cur.Description},
 			views.CurrentValue{Label: "Published", Value: yesNo(cur.IsPublished())}, views.CurrentValue{Label: "Visible to external users", Value: yesNo(cur.IsExternallyVisible)})
 		in.IfVersion = cur.Version
@@ -168,7 +168,7 @@ func (h AdminCatalogs) Delete(c echo.Context) error {
 		return err
 	}
 	if err := h.Svc.DeleteCatalog(ctx, cat.ID, formVersion(c)); err != nil {
-		if msg, ok := h.deleteRefusal(c, err, "catalog"); ok {
+		if msg, ok := h.deleteRefusal(c, err, "this catalog"); ok {
 			if err := h.flashError(c, "The catalog was not deleted: "+words.Finish(msg)); err != nil {
 				return err
 			}

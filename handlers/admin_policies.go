@@ -367,7 +367,7 @@ func (h AdminPolicies) Delete(c echo.Context) error {
 	}
 	back := "/admin/packages/" + pol.AccessPackageID + "/policies"
 	if err := h.Svc.DeletePolicy(ctx, pol.ID, formVersion(c)); err != nil {
-		if msg, ok := h.deleteRefusal(c, err, "policy"); ok {
+		if msg, ok := h.deleteRefusal(c, err, "this policy"); ok {
 			if err := h.flashError(c, "The policy was not deleted: "+words.Finish(msg)); err != nil {
 				return err
 			}

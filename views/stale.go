@@ -6,13 +6,14 @@ import (
 	"time"
 
 	"github.com/stewardhq/steward/views/components"
+	"github.com/stewardhq/steward/words"
 )
 
 // Stale tells a person that their save was refused because someone changed the record after
 // they opened the form: who and when (when the audit trail knows), and the values saved now, so
 // that they can check their own, which the form still shows, against them.
 type Stale struct {
-	What    string // "catalog", "access package"
+	What    string // what changed, as a sentence names it: "this catalog", "the settings"
 	By      string // "Ana Ruiz"; empty when unknown
 	At      time.Time
 	Now     time.Time // to say "at 14:02" today and the date otherwise
@@ -28,14 +29,14 @@ type CurrentValue struct {
 // Headline says what happened: "Ana Ruiz changed this catalog at 14:02 after you opened it."
 func (s Stale) Headline(ctx context.Context) string {
 	if s.By == "" || s.At.IsZero() {
-		return "This " + s.What + " was changed after you opened it."
+		return words.Capitalize(s.What) + " changed after you opened it."
 	}
 	at, now := s.At.In(Zone(ctx)), s.Now.In(Zone(ctx))
 	when := "at " + at.Format("15:04")
 	if at.Year() != now.Year() || at.YearDay() != now.YearDay() {
 		when = "on " + at.Format(DateFormat) + " at " + at.Format("15:04")
 	}
-	return s.By + " changed this " + s.What + " " + when + " after you opened it."
+	return s.By + " changed " + s.What + " " + when + " after you opened it."
 }
 
 // StaleAdvice says what to do about it.
