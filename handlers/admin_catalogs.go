@@ -124,11 +124,12 @@ func (h AdminCatalogs) Update(c echo.Context) error {
 		return h.form(c, http.StatusUnprocessableEntity, true, id, in, errs, nil)
 	}
 	if _, ok := entitlement.StaleOf(err); ok {
+		refused := err
 		cur, err := h.Svc.CatalogByID(ctx, id)
 		if err != nil {
 			return err
 		}
-		stale, _ := h.staleNotice(err, "this catalog",
+		stale, _ := h.staleNotice(refused, "this catalog",
 			views.CurrentValue{Label: "Name", Value: cur.DisplayName}, views.CurrentValue{Label: "Description", Value: cur.Description},
 			views.CurrentValue{Label: "Published", Value: yesNo(cur.IsPublished())}, views.CurrentValue{Label: "Visible to external users", Value: yesNo(cur.IsExternallyVisible)})
 		in.IfVersion = cur.Version

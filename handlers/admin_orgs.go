@@ -152,12 +152,13 @@ func (h AdminOrgs) Update(c echo.Context) error {
 		return h.form(c, http.StatusUnprocessableEntity, id, f, errs, nil)
 	}
 	if _, ok := entitlement.StaleOf(err); ok {
+		refused := err
 		cur, err := h.Svc.ConnectedOrganizationByID(c.Request().Context(), id)
 		if err != nil {
 			return err
 		}
 		now := orgForm(cur)
-		stale, _ := h.staleNotice(err, "this connected organization",
+		stale, _ := h.staleNotice(refused, "this connected organization",
 			views.CurrentValue{Label: "Name", Value: now.DisplayName}, views.CurrentValue{Label: "Description", Value: now.Description},
 			views.CurrentValue{Label: "State", Value: views.OrgStateLabel(now.State)}, views.CurrentValue{Label: "E-mail domains", Value: strings.ReplaceAll(now.Domains, "\n", ", ")},
 			views.CurrentValue{Label: "Microsoft Entra tenant ids", Value: strings.ReplaceAll(now.Tenants, "\n", ", ")},

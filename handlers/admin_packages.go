@@ -133,11 +133,12 @@ func (h AdminPackages) Update(c echo.Context) error {
 		return h.form(c, http.StatusUnprocessableEntity, cat, &pkg, in, errs, nil)
 	}
 	if _, ok := entitlement.StaleOf(err); ok {
+		refused := err
 		cur, err := h.Svc.AccessPackageByID(ctx, pkg.ID)
 		if err != nil {
 			return err
 		}
-		stale, _ := h.staleNotice(err, "this access package",
+		stale, _ := h.staleNotice(refused, "this access package",
 			views.CurrentValue{Label: "Name", Value: cur.DisplayName}, views.CurrentValue{Label: "Description", Value: cur.Description},
 			views.CurrentValue{Label: "Hidden", Value: yesNo(cur.IsHidden)}, views.CurrentValue{Label: "Show the resource roles to requestors", Value: yesNo(cur.IsRoleScopesVisible)})
 		in.IfVersion = cur.Version

@@ -85,11 +85,12 @@ func (h AdminSettings) Update(c echo.Context) error {
 		return h.render(c, http.StatusUnprocessableEntity, f, errs, "", false, "")
 	}
 	if _, ok := entitlement.StaleOf(err); ok {
+		refused := err
 		cur, err := h.Svc.Settings(ctx)
 		if err != nil {
 			return err
 		}
-		f.stale, _ = h.staleNotice(err, "the settings",
+		f.stale, _ = h.staleNotice(refused, "the settings",
 			views.CurrentValue{Label: "When an external user's last access ends", Value: views.LifecycleActionLabel(cur.ExternalUserLifecycleAction)},
 			views.CurrentValue{Label: "Days before deletion", Value: strconv.Itoa(cur.DaysUntilExternalUserDeletedAfterBlocked)})
 		f.version = cur.Version
