@@ -4,12 +4,12 @@ import "github.com/stewardhq/steward/entitlement"
 
 // SettingsProps configures SettingsPage.
 type SettingsProps struct {
-	Page     Page
-	Action   string // externalUserLifecycleAction
-	Days     string // daysUntilExternalUserDeletedAfterBlocked, as typed
-	Version  int64  // of the settings the form shows
+	Page    Page
+	Action  string // externalUserLifecycleAction
+	Days    string // daysUntilExternalUserDeletedAfterBlocked, as typed
+	Version int64  // of the settings the form shows
 	// Stale, when set, says that the save was refused because the settings changed meanwhile.
-	Stale *Stale
+	Stale    *Stale
 	Errors   map[string]string
 	Creators []SponsorRow
 	Picker   PickerProps

@@ -125,13 +125,19 @@ func TestEveryEditFormRefusesAStaleSave(t *testing.T) {
 			url.Values{"displayName": {"Finance reports"}, "description": {"First words"}, "rolesVisible": {"on"}},
 			url.Values{"displayName": {"Reports of finance"}, "description": {"Read the monthly reports"}, "rolesVisible": {"on"}},
 			`value="Reports of finance"`, "First words",
-			func() string { p, _ := f.env.Svc.AccessPackageByID(actx, f.financePkg.ID); return p.DisplayName + "|" + p.Description },
+			func() string {
+				p, _ := f.env.Svc.AccessPackageByID(actx, f.financePkg.ID)
+				return p.DisplayName + "|" + p.Description
+			},
 			"Finance reports|First words"},
 		{"group", "/admin/directory/groups/" + f.engineering.ID + "/edit",
 			url.Values{"displayName": {"Engineering"}, "description": {"First words"}},
 			url.Values{"displayName": {"Builders"}, "description": {"Everyone who builds the product"}},
 			`value="Builders"`, "First words",
-			func() string { g, _ := f.env.Svc.GroupByID(actx, f.engineering.ID); return g.DisplayName + "|" + g.Description },
+			func() string {
+				g, _ := f.env.Svc.GroupByID(actx, f.engineering.ID)
+				return g.DisplayName + "|" + g.Description
+			},
 			"Engineering|First words"},
 		{"user", "/admin/directory/users/" + riley.ID + "/edit",
 			url.Values{"displayName": {riley.DisplayName}, "mail": {riley.Email}, "userType": {riley.UserType}, "department": {"Finance"}, "managerMail": {"manager@example.com"}},

@@ -43,7 +43,10 @@ var versionedRecords = []versioned{
 			g.ID, g.Version = id, v
 			return tx.Groups().Put(g)
 		},
-		func(tx entitlement.Tx, id string) (int64, error) { g, err := tx.Groups().Get(id); return g.Version, err },
+		func(tx entitlement.Tx, id string) (int64, error) {
+			g, err := tx.Groups().Get(id)
+			return g.Version, err
+		},
 		func(tx entitlement.Tx, id string) (int64, error) {
 			pg, err := tx.Groups().List(entitlement.ListOptions{})
 			return firstOf(pg.Items, id, func(g entitlement.Group) (string, int64) { return g.ID, g.Version }), err
@@ -54,7 +57,10 @@ var versionedRecords = []versioned{
 			c.ID, c.Version = id, v
 			return tx.Catalogs().Put(c)
 		},
-		func(tx entitlement.Tx, id string) (int64, error) { c, err := tx.Catalogs().Get(id); return c.Version, err },
+		func(tx entitlement.Tx, id string) (int64, error) {
+			c, err := tx.Catalogs().Get(id)
+			return c.Version, err
+		},
 		func(tx entitlement.Tx, id string) (int64, error) {
 			pg, err := tx.Catalogs().List(entitlement.ListOptions{})
 			return firstOf(pg.Items, id, func(c entitlement.Catalog) (string, int64) { return c.ID, c.Version }), err
@@ -65,7 +71,10 @@ var versionedRecords = []versioned{
 			p.ID, p.Version = id, v
 			return tx.AccessPackages().Put(p)
 		},
-		func(tx entitlement.Tx, id string) (int64, error) { p, err := tx.AccessPackages().Get(id); return p.Version, err },
+		func(tx entitlement.Tx, id string) (int64, error) {
+			p, err := tx.AccessPackages().Get(id)
+			return p.Version, err
+		},
 		func(tx entitlement.Tx, id string) (int64, error) {
 			pg, err := tx.AccessPackages().ByCatalog(oneCatalog, entitlement.ListOptions{})
 			return firstOf(pg.Items, id, func(p entitlement.AccessPackage) (string, int64) { return p.ID, p.Version }), err
@@ -76,7 +85,10 @@ var versionedRecords = []versioned{
 			p.ID, p.Version = id, v
 			return tx.Policies().Put(p)
 		},
-		func(tx entitlement.Tx, id string) (int64, error) { p, err := tx.Policies().Get(id); return p.Version, err },
+		func(tx entitlement.Tx, id string) (int64, error) {
+			p, err := tx.Policies().Get(id)
+			return p.Version, err
+		},
 		func(tx entitlement.Tx, id string) (int64, error) {
 			ps, err := tx.Policies().ByPackage(onePackage)
 			return firstOf(ps, id, func(p entitlement.AssignmentPolicy) (string, int64) { return p.ID, p.Version }), err
