@@ -144,7 +144,7 @@ func (s *Service) UpdateAccessPackage(ctx context.Context, id string, in AccessP
 		if len(c) == 0 {
 			return nil
 		}
-		if err := checkVersion(tx, "access package", p.ID, p.DisplayName, p.Version, in.IfVersion); err != nil {
+		if err := checkVersion(tx, "access package", p.ID, p.DisplayName, p.Version, in.IfVersion, p.ModifiedDateTime); err != nil {
 			return err
 		}
 		p.DisplayName, p.Description, p.IsHidden, p.IsRoleScopesVisible = in.DisplayName, in.Description, in.IsHidden, in.IsRoleScopesVisible
@@ -171,7 +171,7 @@ func (s *Service) DeleteAccessPackage(ctx context.Context, id string, ifVersion 
 		if !a.canManagePackages(p.CatalogID) {
 			return forbidden("only owners and access package managers of its catalog can delete %q", p.DisplayName)
 		}
-		if err := checkVersion(tx, "access package", p.ID, p.DisplayName, p.Version, ifVersion); err != nil {
+		if err := checkVersion(tx, "access package", p.ID, p.DisplayName, p.Version, ifVersion, p.ModifiedDateTime); err != nil {
 			return err
 		}
 		n, err := tx.Assignments().CountLiveByPackage(id)

@@ -193,7 +193,7 @@ func (s *Service) UpdateCatalog(ctx context.Context, id string, in CatalogInput)
 		if len(ch) == 0 {
 			return nil
 		}
-		if err := checkVersion(tx, "catalog", c.ID, c.DisplayName, c.Version, in.IfVersion); err != nil {
+		if err := checkVersion(tx, "catalog", c.ID, c.DisplayName, c.Version, in.IfVersion, c.ModifiedDateTime); err != nil {
 			return err
 		}
 		c.DisplayName, c.Description, c.IsExternallyVisible = in.DisplayName, in.Description, in.IsExternallyVisible
@@ -222,7 +222,7 @@ func (s *Service) DeleteCatalog(ctx context.Context, id string, ifVersion int64)
 		if !a.canManageCatalog(id) {
 			return forbidden("only owners of the catalog %q can delete it", c.DisplayName)
 		}
-		if err := checkVersion(tx, "catalog", c.ID, c.DisplayName, c.Version, ifVersion); err != nil {
+		if err := checkVersion(tx, "catalog", c.ID, c.DisplayName, c.Version, ifVersion, c.ModifiedDateTime); err != nil {
 			return err
 		}
 		if c.CatalogType == CatalogTypeServiceDefault {

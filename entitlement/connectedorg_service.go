@@ -145,7 +145,7 @@ func (s *Service) UpdateConnectedOrganization(ctx context.Context, id string, in
 		if len(c) == 0 {
 			return nil
 		}
-		if err := checkVersion(tx, "connected organization", o.ID, o.DisplayName, o.Version, in.IfVersion); err != nil {
+		if err := checkVersion(tx, "connected organization", o.ID, o.DisplayName, o.Version, in.IfVersion, o.ModifiedDateTime); err != nil {
 			return err
 		}
 		o.DisplayName, o.Description, o.State = in.DisplayName, in.Description, in.State
@@ -171,7 +171,7 @@ func (s *Service) DeleteConnectedOrganization(ctx context.Context, id string, if
 		if err != nil {
 			return err
 		}
-		if err := checkVersion(tx, "connected organization", o.ID, o.DisplayName, o.Version, ifVersion); err != nil {
+		if err := checkVersion(tx, "connected organization", o.ID, o.DisplayName, o.Version, ifVersion, o.ModifiedDateTime); err != nil {
 			return err
 		}
 		names, err := policyNames(tx, id)

@@ -112,7 +112,7 @@ func (s *Service) UpdateUser(ctx context.Context, id string, in UserInput) (User
 			out = old
 			return nil
 		}
-		if err := checkVersion(tx, "user", u.ID, old.Label(), u.Version, in.IfVersion); err != nil {
+		if err := checkVersion(tx, "user", u.ID, old.Label(), u.Version, in.IfVersion, old.ModifiedDateTime); err != nil {
 			return err
 		}
 		u.ModifiedDateTime = s.now()
@@ -365,7 +365,7 @@ func (s *Service) UpdateGroup(ctx context.Context, id string, in GroupInput) (Gr
 		if len(c) == 0 {
 			return nil
 		}
-		if err := checkVersion(tx, "group", g.ID, g.DisplayName, g.Version, in.IfVersion); err != nil {
+		if err := checkVersion(tx, "group", g.ID, g.DisplayName, g.Version, in.IfVersion, g.ModifiedDateTime); err != nil {
 			return err
 		}
 		g.DisplayName, g.Description, g.ModifiedDateTime = in.DisplayName, in.Description, s.now()
@@ -395,7 +395,7 @@ func (s *Service) DeleteGroup(ctx context.Context, id string, ifVersion int64) e
 		if g.IsSynced() && !g.RemovedAtSource {
 			return syncedRecord(g.DisplayName, g.Source)
 		}
-		if err := checkVersion(tx, "group", g.ID, g.DisplayName, g.Version, ifVersion); err != nil {
+		if err := checkVersion(tx, "group", g.ID, g.DisplayName, g.Version, ifVersion, g.ModifiedDateTime); err != nil {
 			return err
 		}
 		use, err := groupUse(tx, id)

@@ -167,7 +167,7 @@ func (s *Service) ReplacePolicy(ctx context.Context, id string, in PolicyInput) 
 		if samePolicy(old, p) {
 			return nil
 		}
-		if err := checkVersion(tx, "policy", p.ID, old.DisplayName, p.Version, in.IfVersion); err != nil {
+		if err := checkVersion(tx, "policy", p.ID, old.DisplayName, p.Version, in.IfVersion, old.ModifiedDateTime); err != nil {
 			return err
 		}
 		p.ModifiedBy, p.ModifiedDateTime = actorLabel(a.p), s.now()
@@ -199,7 +199,7 @@ func (s *Service) DeletePolicy(ctx context.Context, id string, ifVersion int64) 
 		if !a.canManagePackages(p.CatalogID) {
 			return forbidden("only owners and access package managers of its catalog can delete the policy %q", p.DisplayName)
 		}
-		if err := checkVersion(tx, "policy", p.ID, p.DisplayName, p.Version, ifVersion); err != nil {
+		if err := checkVersion(tx, "policy", p.ID, p.DisplayName, p.Version, ifVersion, p.ModifiedDateTime); err != nil {
 			return err
 		}
 		n, err := tx.Assignments().CountLiveByPolicy(id)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 )
 
 // Settings returns the tenant-wide settings; everyone who administers anything may read them.
@@ -47,7 +48,7 @@ func (s *Service) UpdateSettings(ctx context.Context, in Settings) (Settings, er
 		if len(c) == 0 {
 			return nil
 		}
-		if err := checkVersion(tx, "settings", "settings", "Settings", cur.Version, in.Version); err != nil {
+		if err := checkVersion(tx, "settings", "settings", "Settings", cur.Version, in.Version, time.Time{}); err != nil {
 			return err
 		}
 		cur.ExternalUserLifecycleAction = in.ExternalUserLifecycleAction

@@ -78,16 +78,19 @@ func StaleOf(err error) (StaleChange, bool) {
 func nextVersion(v int64) int64 { return max(v, 0) + 1 }
 
 // checkVersion refuses a write that expected version want of a record that is at version have.
-// want 0 checks nothing. what and name describe the record in the message ("catalog", "Finance").
-func checkVersion(tx Tx, what, id, name string, have, want int64) error {
+// want 0 checks nothing. what and name describe the record in the message ("catalog", "Finance");
+// modified is when the record was last written (zero when it does not say).
+func checkVersion(tx Tx, what, id, name string, have, want int64, modified time.Time) error {
 	have = max(have, 1)
 	if want == 0 || want == have {
 		return nil
 	}
 	ch := StaleChange{Version: have}
 	// The last audited event on the record names who changed it; audit events are indexed by
-	// object, so this reads one key and one event.
-	if pg, err := tx.Audit().List(AuditFilter{ObjectID: id}, ListOptions{Limit: 1, Desc: true}); err == nil && len(pg.Items) == 1 {
+	// object, so this reads one key and one event. A write after that event was not audited
+	// (a sign-in that brought a new name), so the event would name the wrong person: none then.
+	if pg, err := tx.Audit().List(AuditFilter{ObjectID: id}, ListOptions{Limit: 1, Desc: true}); err == nil && len(pg.Items) == 1 &&
+		!pg.Items[0].At.Before(modified) {
 		ch.By, ch.At = pg.Items[0].ActorName, pg.Items[0].At
 	}
 	msg := fmt.Sprintf("the %s %q changed since you read it (now version %d, you had %d); read it again and reapply your changes", what, name, have, want)

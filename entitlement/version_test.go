@@ -245,6 +245,48 @@ func TestChangesBesidesTheFormMakeItStale(t *testing.T) {
 			t.Errorf("after the save: %d creators, %d tokens, version %d; want 1, 1, %d", len(after.CatalogCreators), len(after.SCIMTokens), after.Version, set.Version+1)
 		}
 	})
+	t.Run("sign-ins", func(t *testing.T) {
+		env := entitlementtest.New(t)
+		ana := env.User("Ana Ruiz")
+		admin := entitlementtest.AsAdmin(ana)
+		claims := entitlement.Claims{Issuer: "https://idp.example", Subject: "bo", Email: "bo@example.com", Name: "Bo Lind"}
+		bo, err := env.Svc.SignIn(bg, claims)
+		if err != nil {
+			t.Fatal(err)
+		}
+		edit := func(v int64) error {
+			_, err := env.Svc.UpdateUser(admin, bo.ID, entitlement.UserInput{DisplayName: "Bo Lind", Email: "bo@example.com", UserType: entitlement.UserTypeMember, AccountEnabled: true, Department: "Sales", IfVersion: v})
+			return err
+		}
+		opened, err := env.Svc.UserByID(admin, bo.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		env.Clock.Advance(time.Hour)
+		// A sign-in that only records itself is no change to the record a form shows.
+		if _, err := env.Svc.SignIn(bg, claims); err != nil {
+			t.Fatal(err)
+		}
+		if err := edit(opened.Version); err != nil {
+			t.Fatalf("form opened before a plain sign-in: %v", err)
+		}
+		opened, _ = env.Svc.UserByID(admin, bo.ID)
+		// A sign-in that brings a new name is, and it is not audited: the refusal names nobody
+		// rather than the last person the audit trail knows (Ana, who set the department).
+		env.Clock.Advance(time.Hour)
+		claims.Name = "Bo Lindqvist"
+		if _, err := env.Svc.SignIn(bg, claims); err != nil {
+			t.Fatal(err)
+		}
+		err = edit(opened.Version)
+		st, ok := entitlement.StaleOf(err)
+		if !ok {
+			t.Fatalf("form opened before a sign-in renamed the user: %v", err)
+		}
+		if st.By != "" {
+			t.Errorf("the refusal names %q, who did not make the change", st.By)
+		}
+	})
 	t.Run("worker blocks a guest", func(t *testing.T) {
 		w := newWorld(t)
 		admin := entitlementtest.AsAdmin(*w.bob)
