@@ -123,15 +123,15 @@ func (h AdminCatalogs) Update(c echo.Context) error {
 	if errs, ok := FieldErrors(err); ok {
 		return h.form(c, http.StatusUnprocessableEntity, true, id, in, errs, nil)
 	}
-	if _, ok := entitlement.StaleOf(err); ok {
-		refused := err
+	if stale, ok := h.staleNotice(err, "this catalog"); ok {
 		cur, err := h.Svc.CatalogByID(ctx, id)
 		if err != nil {
 			return err
 		}
-		stale, _ := h.staleNotice(refused, "this catalog",
-			views.CurrentValue{Label: "Name", Value: cur.DisplayName}, views.CurrentValue{Label: "Description", Value: cur.Description},
-			views.CurrentValue{Label: "Published", Value: yesNo(cur.IsPublished())}, views.CurrentValue{Label: "Visible to external users", Value: yesNo(cur.IsExternallyVisible)})
+		stale.Current = []views.CurrentValue{
+			{Label: "Name", Value: cur.DisplayName}, {Label: "Description", Value: cur.Description},
+			{Label: "Published", Value: yesNo(cur.IsPublished())}, {Label: "Visible to external users", Value: yesNo(cur.IsExternallyVisible)},
+		}
 		in.IfVersion = cur.Version
 		return h.form(c, http.StatusConflict, true, id, in, nil, stale)
 	}

@@ -279,16 +279,16 @@ func (h AdminDirectory) UpdateUser(c echo.Context) error {
 	if errs, ok := FieldErrors(err); ok {
 		return h.userForm(c, http.StatusUnprocessableEntity, id, f, errs, nil)
 	}
-	if _, ok := entitlement.StaleOf(err); ok {
-		refused := err
+	if stale, ok := h.staleNotice(err, "this user"); ok {
 		cur, err := h.Svc.UserByID(ctx, id)
 		if err != nil {
 			return err
 		}
-		stale, _ := h.staleNotice(refused, "this user",
-			views.CurrentValue{Label: "Name", Value: cur.DisplayName}, views.CurrentValue{Label: "E-mail", Value: cur.Email},
-			views.CurrentValue{Label: "Type", Value: views.UserTypeLabel(cur.UserType)}, views.CurrentValue{Label: "Department", Value: cur.Department},
-			views.CurrentValue{Label: "Job title", Value: cur.JobTitle}, views.CurrentValue{Label: "Manager's e-mail", Value: h.managerEmail(ctx, cur)})
+		stale.Current = []views.CurrentValue{
+			{Label: "Name", Value: cur.DisplayName}, {Label: "E-mail", Value: cur.Email},
+			{Label: "Type", Value: views.UserTypeLabel(cur.UserType)}, {Label: "Department", Value: cur.Department},
+			{Label: "Job title", Value: cur.JobTitle}, {Label: "Manager's e-mail", Value: h.managerEmail(ctx, cur)},
+		}
 		f.Version = cur.Version
 		return h.userForm(c, http.StatusConflict, id, f, nil, stale)
 	}
@@ -521,13 +521,14 @@ func (h AdminDirectory) UpdateGroup(c echo.Context) error {
 	if errs, ok := FieldErrors(err); ok {
 		return h.groupForm(c, http.StatusUnprocessableEntity, id, in, errs, nil)
 	}
-	if _, ok := entitlement.StaleOf(err); ok {
-		refused := err
+	if stale, ok := h.staleNotice(err, "this group"); ok {
 		cur, err := h.Svc.GroupByID(c.Request().Context(), id)
 		if err != nil {
 			return err
 		}
-		stale, _ := h.staleNotice(refused, "this group", views.CurrentValue{Label: "Name", Value: cur.DisplayName}, views.CurrentValue{Label: "Description", Value: cur.Description})
+		stale.Current = []views.CurrentValue{
+			{Label: "Name", Value: cur.DisplayName}, {Label: "Description", Value: cur.Description},
+		}
 		in.IfVersion = cur.Version
 		return h.groupForm(c, http.StatusConflict, id, in, nil, stale)
 	}

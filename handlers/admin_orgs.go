@@ -151,18 +151,18 @@ func (h AdminOrgs) Update(c echo.Context) error {
 	if errs, ok := FieldErrors(err); ok {
 		return h.form(c, http.StatusUnprocessableEntity, id, f, errs, nil)
 	}
-	if _, ok := entitlement.StaleOf(err); ok {
-		refused := err
+	if stale, ok := h.staleNotice(err, "this connected organization"); ok {
 		cur, err := h.Svc.ConnectedOrganizationByID(c.Request().Context(), id)
 		if err != nil {
 			return err
 		}
 		now := orgForm(cur)
-		stale, _ := h.staleNotice(refused, "this connected organization",
-			views.CurrentValue{Label: "Name", Value: now.DisplayName}, views.CurrentValue{Label: "Description", Value: now.Description},
-			views.CurrentValue{Label: "State", Value: views.OrgStateLabel(now.State)}, views.CurrentValue{Label: "E-mail domains", Value: strings.ReplaceAll(now.Domains, "\n", ", ")},
-			views.CurrentValue{Label: "Microsoft Entra tenant ids", Value: strings.ReplaceAll(now.Tenants, "\n", ", ")},
-			views.CurrentValue{Label: "Federated domain", Value: now.FederationDomain}, views.CurrentValue{Label: "Issuer", Value: now.Issuer})
+		stale.Current = []views.CurrentValue{
+			{Label: "Name", Value: now.DisplayName}, {Label: "Description", Value: now.Description},
+			{Label: "State", Value: views.OrgStateLabel(now.State)}, {Label: "E-mail domains", Value: strings.ReplaceAll(now.Domains, "\n", ", ")},
+			{Label: "Microsoft Entra tenant ids", Value: strings.ReplaceAll(now.Tenants, "\n", ", ")},
+			{Label: "Federated domain", Value: now.FederationDomain}, {Label: "Issuer", Value: now.Issuer},
+		}
 		f.Version = cur.Version
 		return h.form(c, http.StatusConflict, id, f, nil, stale)
 	}

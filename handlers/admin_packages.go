@@ -132,15 +132,15 @@ func (h AdminPackages) Update(c echo.Context) error {
 	if errs, ok := FieldErrors(err); ok {
 		return h.form(c, http.StatusUnprocessableEntity, cat, &pkg, in, errs, nil)
 	}
-	if _, ok := entitlement.StaleOf(err); ok {
-		refused := err
+	if stale, ok := h.staleNotice(err, "this access package"); ok {
 		cur, err := h.Svc.AccessPackageByID(ctx, pkg.ID)
 		if err != nil {
 			return err
 		}
-		stale, _ := h.staleNotice(refused, "this access package",
-			views.CurrentValue{Label: "Name", Value: cur.DisplayName}, views.CurrentValue{Label: "Description", Value: cur.Description},
-			views.CurrentValue{Label: "Hidden", Value: yesNo(cur.IsHidden)}, views.CurrentValue{Label: "Show the resource roles to requestors", Value: yesNo(cur.IsRoleScopesVisible)})
+		stale.Current = []views.CurrentValue{
+			{Label: "Name", Value: cur.DisplayName}, {Label: "Description", Value: cur.Description},
+			{Label: "Hidden", Value: yesNo(cur.IsHidden)}, {Label: "Show the resource roles to requestors", Value: yesNo(cur.IsRoleScopesVisible)},
+		}
 		in.IfVersion = cur.Version
 		return h.form(c, http.StatusConflict, cat, &cur, in, nil, stale)
 	}

@@ -289,8 +289,8 @@ func (h AdminPolicies) save(c echo.Context, t wizardTarget, st wizardState) erro
 			}
 			return h.SeeOther(c, t.back(), "Policy \""+pol.DisplayName+"\" "+verb+".")
 		}
-		if _, ok := entitlement.StaleOf(err); ok && t.policy != nil {
-			return h.staleSave(c, t, st, err)
+		if notice, ok := h.staleNotice(err, "this policy"); ok && t.policy != nil {
+			return h.staleSave(c, t, st, notice)
 		}
 		fields, ok := FieldErrors(err)
 		if !ok {
@@ -312,7 +312,7 @@ func (h AdminPolicies) save(c echo.Context, t wizardTarget, st wizardState) erro
 // staleSave answers a save refused because the policy changed after the wizard was opened: the
 // summary of the person's draft, with the current policy in plain words above it, and the current
 // version, so that confirming again saves their draft on purpose.
-func (h AdminPolicies) staleSave(c echo.Context, t wizardTarget, st wizardState, stale error) error {
+func (h AdminPolicies) staleSave(c echo.Context, t wizardTarget, st wizardState, notice *views.Stale) error {
 	ctx := c.Request().Context()
 	cur, err := h.Svc.PolicyByID(ctx, t.policy.ID)
 	if err != nil {
@@ -324,11 +324,11 @@ func (h AdminPolicies) staleSave(c echo.Context, t wizardTarget, st wizardState,
 		return err
 	}
 	in, _ := buildPolicy(d, t.pkg.ID)
-	current := []views.CurrentValue{{Label: "Name", Value: cur.DisplayName}, {Label: "Description", Value: cur.Description}}
+	notice.Current = []views.CurrentValue{{Label: "Name", Value: cur.DisplayName}, {Label: "Description", Value: cur.Description}}
 	for _, sec := range views.PolicySummary(in, n.m) {
-		current = append(current, views.CurrentValue{Label: sec.Title, Value: strings.Join(sec.Lines, " ")})
+		notice.Current = append(notice.Current, views.CurrentValue{Label: sec.Title, Value: strings.Join(sec.Lines, " ")})
 	}
-	st.stale, _ = h.staleNotice(stale, "this policy", current...)
+	st.stale = notice
 	st.draft.Version = cur.Version
 	st.step = views.StepSummary
 	return h.render(c, http.StatusConflict, t, st)

@@ -84,15 +84,16 @@ func (h AdminSettings) Update(c echo.Context) error {
 	if errs, ok := FieldErrors(err); ok {
 		return h.render(c, http.StatusUnprocessableEntity, f, errs, "", false, "")
 	}
-	if _, ok := entitlement.StaleOf(err); ok {
-		refused := err
+	if stale, ok := h.staleNotice(err, "the settings"); ok {
 		cur, err := h.Svc.Settings(ctx)
 		if err != nil {
 			return err
 		}
-		f.stale, _ = h.staleNotice(refused, "the settings",
-			views.CurrentValue{Label: "When an external user's last access ends", Value: views.LifecycleActionLabel(cur.ExternalUserLifecycleAction)},
-			views.CurrentValue{Label: "Days before deletion", Value: strconv.Itoa(cur.DaysUntilExternalUserDeletedAfterBlocked)})
+		stale.Current = []views.CurrentValue{
+			{Label: "When an external user's last access ends", Value: views.LifecycleActionLabel(cur.ExternalUserLifecycleAction)},
+			{Label: "Days before deletion", Value: strconv.Itoa(cur.DaysUntilExternalUserDeletedAfterBlocked)},
+		}
+		f.stale = stale
 		f.version = cur.Version
 		return h.render(c, http.StatusConflict, f, nil, "", false, "")
 	}

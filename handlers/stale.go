@@ -24,13 +24,13 @@ func formVersion(c echo.Context) int64 {
 }
 
 // staleNotice returns the notice for a save that err refused as stale, and false for any other
-// error. current lists the values saved now.
-func (b *Base) staleNotice(err error, what string, current ...views.CurrentValue) (*views.Stale, bool) {
+// error; the caller adds the current values.
+func (b *Base) staleNotice(err error, what string) (*views.Stale, bool) {
 	st, ok := entitlement.StaleOf(err)
 	if !ok {
 		return nil, false
 	}
-	return &views.Stale{What: what, By: st.By, At: st.At, Now: b.Svc.Clock().Now(), Current: current}, true
+	return &views.Stale{What: what, By: st.By, At: st.At, Now: b.Svc.Clock().Now()}, true
 }
 
 // yesNo shows a flag among current values.
