@@ -186,7 +186,7 @@ func TestSeedCompletesAnInterruptedRun(t *testing.T) {
 		t.Fatalf("quarter-end package not found")
 	}
 	pols, _ := svc.PoliciesOfPackage(admin, pkgs.Items[0].ID)
-	if err := svc.DeletePolicy(admin, pols[0].ID); err != nil {
+	if err := svc.DeletePolicy(admin, pols[0].ID, 0); err != nil {
 		t.Fatal(err)
 	}
 	if err := demo.Seed(ctx, svc, st); err != nil {

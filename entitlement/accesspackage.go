@@ -18,6 +18,8 @@ type AccessPackage struct {
 	CreatedDateTime     time.Time   `json:"createdDateTime"`
 	ModifiedBy          string      `json:"modifiedBy"`
 	ModifiedDateTime    time.Time   `json:"modifiedDateTime"`
+	// Version counts the writes to the record (see version.go); the API sends it as @odata.etag.
+	Version int64 `json:"version,omitempty"`
 }
 
 // RoleScope attaches one resource role at one scope to a package. Its id is "<roleId>_<scopeId>".
@@ -50,6 +52,9 @@ type AccessPackageInput struct {
 	Description         string
 	IsHidden            bool
 	IsRoleScopesVisible bool
+	// IfVersion is the version the caller read; a record that moved on since refuses the write.
+	// 0 does not check.
+	IfVersion int64
 }
 
 func (in *AccessPackageInput) validate() error {

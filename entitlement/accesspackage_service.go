@@ -103,6 +103,7 @@ func (s *Service) CreateAccessPackage(ctx context.Context, in AccessPackageInput
 			IsHidden: in.IsHidden, IsRoleScopesVisible: in.IsRoleScopesVisible, RoleScopes: []RoleScope{},
 			CreatedBy: actorLabel(a.p), CreatedDateTime: now, ModifiedBy: actorLabel(a.p), ModifiedDateTime: now,
 		}
+		p.Version = nextVersion(p.Version)
 		if err := tx.AccessPackages().Put(p); err != nil {
 			return fmt.Errorf("create access package %s: %w", p.DisplayName, err)
 		}
@@ -143,8 +144,12 @@ func (s *Service) UpdateAccessPackage(ctx context.Context, id string, in AccessP
 		if len(c) == 0 {
 			return nil
 		}
+		if err := checkVersion(tx, "access package", p.ID, p.DisplayName, p.Version, in.IfVersion, p.ModifiedDateTime); err != nil {
+			return err
+		}
 		p.DisplayName, p.Description, p.IsHidden, p.IsRoleScopesVisible = in.DisplayName, in.Description, in.IsHidden, in.IsRoleScopesVisible
 		p.ModifiedBy, p.ModifiedDateTime = actorLabel(a.p), s.now()
+		p.Version = nextVersion(p.Version)
 		if err := tx.AccessPackages().Put(p); err != nil {
 			return fmt.Errorf("update access package %s: %w", p.DisplayName, err)
 		}
@@ -155,8 +160,9 @@ func (s *Service) UpdateAccessPackage(ctx context.Context, id string, in AccessP
 }
 
 // DeleteAccessPackage deletes an access package that has no live assignments and no policies
-// (spec §5.12: remove the assignments, then the policies, then the package).
-func (s *Service) DeleteAccessPackage(ctx context.Context, id string) error {
+// (spec §5.12: remove the assignments, then the policies, then the package). ifVersion is the
+// version the caller read (0 does not check).
+func (s *Service) DeleteAccessPackage(ctx context.Context, id string, ifVersion int64) error {
 	return s.write(ctx, func(tx Tx, a *access) error {
 		p, err := getPackage(tx, id)
 		if err != nil {
@@ -164,6 +170,9 @@ func (s *Service) DeleteAccessPackage(ctx context.Context, id string) error {
 		}
 		if !a.canManagePackages(p.CatalogID) {
 			return forbidden("only owners and access package managers of its catalog can delete %q", p.DisplayName)
+		}
+		if err := checkVersion(tx, "access package", p.ID, p.DisplayName, p.Version, ifVersion, p.ModifiedDateTime); err != nil {
+			return err
 		}
 		n, err := tx.Assignments().CountLiveByPackage(id)
 		if err != nil {
@@ -237,6 +246,7 @@ func (s *Service) AddRoleScope(ctx context.Context, packageID, resourceID, roleI
 		}
 		p.RoleScopes = append(p.RoleScopes, rs)
 		p.ModifiedBy, p.ModifiedDateTime = actorLabel(a.p), rs.CreatedDateTime
+		p.Version = nextVersion(p.Version)
 		if err := tx.AccessPackages().Put(p); err != nil {
 			return fmt.Errorf("add role scope: %w", err)
 		}
@@ -265,6 +275,7 @@ func (s *Service) RemoveRoleScope(ctx context.Context, packageID, roleScopeID st
 		rs := p.RoleScopes[i]
 		p.RoleScopes = slices.Delete(p.RoleScopes, i, i+1)
 		p.ModifiedBy, p.ModifiedDateTime = actorLabel(a.p), s.now()
+		p.Version = nextVersion(p.Version)
 		if err := tx.AccessPackages().Put(p); err != nil {
 			return fmt.Errorf("remove role scope: %w", err)
 		}

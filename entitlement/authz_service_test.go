@@ -43,14 +43,14 @@ func TestAuthorization(t *testing.T) {
 	}
 	emptyCatalog := func(t *testing.T, f *fixture, c entitlement.Catalog) {
 		t.Helper()
-		if err := f.Svc.DeletePolicy(rootAdmin, f.polA.ID); err != nil && c.ID == f.catA.ID {
+		if err := f.Svc.DeletePolicy(rootAdmin, f.polA.ID, 0); err != nil && c.ID == f.catA.ID {
 			t.Fatal(err)
 		}
 		if c.ID == f.catA.ID {
 			if err := f.Svc.RemoveRoleScope(rootAdmin, f.pkgA.ID, f.pkgA.RoleScopes[0].ID); err != nil {
 				t.Fatal(err)
 			}
-			if err := f.Svc.DeleteAccessPackage(rootAdmin, f.pkgA.ID); err != nil {
+			if err := f.Svc.DeleteAccessPackage(rootAdmin, f.pkgA.ID, 0); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -79,10 +79,10 @@ func TestAuthorization(t *testing.T) {
 		}},
 		{"delete catalog A", owners, func(t *testing.T, f *fixture, ctx context.Context) error {
 			emptyCatalog(t, f, f.catA)
-			return f.Svc.DeleteCatalog(ctx, f.catA.ID)
+			return f.Svc.DeleteCatalog(ctx, f.catA.ID, 0)
 		}},
 		{"delete catalog B", admins, func(t *testing.T, f *fixture, ctx context.Context) error {
-			return f.Svc.DeleteCatalog(ctx, f.catB.ID)
+			return f.Svc.DeleteCatalog(ctx, f.catB.ID, 0)
 		}},
 		{"read catalog A", readers, func(t *testing.T, f *fixture, ctx context.Context) error {
 			_, err := f.Svc.CatalogByID(ctx, f.catA.ID)
@@ -147,7 +147,7 @@ func TestAuthorization(t *testing.T) {
 			return err
 		}},
 		{"delete policy in A", packagers, func(t *testing.T, f *fixture, ctx context.Context) error {
-			return f.Svc.DeletePolicy(ctx, f.polA.ID)
+			return f.Svc.DeletePolicy(ctx, f.polA.ID, 0)
 		}},
 		{"read policy in A", readers, func(t *testing.T, f *fixture, ctx context.Context) error {
 			_, err := f.Svc.PoliciesOfPackage(ctx, f.pkgA.ID)

@@ -77,6 +77,8 @@ type Catalog struct {
 	CreatedDateTime     time.Time           `json:"createdDateTime"`
 	ModifiedBy          string              `json:"modifiedBy"`
 	ModifiedDateTime    time.Time           `json:"modifiedDateTime"`
+	// Version counts the writes to the record (see version.go); the API sends it as @odata.etag.
+	Version int64 `json:"version,omitempty"`
 }
 
 // IsPublished reports whether the catalog's packages may be requested.
@@ -88,6 +90,9 @@ type CatalogInput struct {
 	Description         string
 	IsExternallyVisible bool
 	Published           bool
+	// IfVersion is the version the caller read; a record that moved on since refuses the write.
+	// 0 does not check.
+	IfVersion int64
 }
 
 func (in *CatalogInput) validate() error {

@@ -122,6 +122,7 @@ func (s *Service) CreateCatalog(ctx context.Context, in CatalogInput) (Catalog, 
 		if _, err := tx.Users().Get(a.p.UserID); err == nil {
 			c.Roles = []CatalogRoleMember{{Role: RoleCatalogOwner, PrincipalID: a.p.UserID, PrincipalType: PrincipalUser}}
 		}
+		c.Version = nextVersion(c.Version)
 		if err := tx.Catalogs().Put(c); err != nil {
 			return fmt.Errorf("create catalog %s: %w", c.DisplayName, err)
 		}
@@ -158,6 +159,7 @@ func (s *Service) EnsureDefaultCatalog(ctx context.Context) (Catalog, error) {
 			CatalogType: CatalogTypeServiceDefault, CatalogStatus: CatalogStatusPublished, IsExternallyVisible: true,
 			CreatedBy: "Steward", CreatedDateTime: now, ModifiedBy: "Steward", ModifiedDateTime: now,
 		}
+		c.Version = nextVersion(c.Version)
 		if err := tx.Catalogs().Put(c); err != nil {
 			return fmt.Errorf("create default catalog: %w", err)
 		}
@@ -191,9 +193,13 @@ func (s *Service) UpdateCatalog(ctx context.Context, id string, in CatalogInput)
 		if len(ch) == 0 {
 			return nil
 		}
+		if err := checkVersion(tx, "catalog", c.ID, c.DisplayName, c.Version, in.IfVersion, c.ModifiedDateTime); err != nil {
+			return err
+		}
 		c.DisplayName, c.Description, c.IsExternallyVisible = in.DisplayName, in.Description, in.IsExternallyVisible
 		c.CatalogStatus = catalogStatus(in.Published)
 		c.ModifiedBy, c.ModifiedDateTime = actorLabel(a.p), s.now()
+		c.Version = nextVersion(c.Version)
 		if err := tx.Catalogs().Put(c); err != nil {
 			return fmt.Errorf("update catalog %s: %w", c.DisplayName, err)
 		}
@@ -205,8 +211,9 @@ func (s *Service) UpdateCatalog(ctx context.Context, id string, in CatalogInput)
 
 // DeleteCatalog deletes an empty catalog. A catalog that still holds access packages is refused
 // with a conflict; its resources are removed with it (each recorded as an AdminRemove resource
-// request). The built-in catalog cannot be deleted.
-func (s *Service) DeleteCatalog(ctx context.Context, id string) error {
+// request). The built-in catalog cannot be deleted. ifVersion is the version the caller read (0
+// does not check).
+func (s *Service) DeleteCatalog(ctx context.Context, id string, ifVersion int64) error {
 	return s.write(ctx, func(tx Tx, a *access) error {
 		c, err := getCatalog(tx, id)
 		if err != nil {
@@ -214,6 +221,9 @@ func (s *Service) DeleteCatalog(ctx context.Context, id string) error {
 		}
 		if !a.canManageCatalog(id) {
 			return forbidden("only owners of the catalog %q can delete it", c.DisplayName)
+		}
+		if err := checkVersion(tx, "catalog", c.ID, c.DisplayName, c.Version, ifVersion, c.ModifiedDateTime); err != nil {
+			return err
 		}
 		if c.CatalogType == CatalogTypeServiceDefault {
 			return conflict("builtInCatalog", "the built-in catalog %q cannot be deleted", c.DisplayName)
@@ -308,6 +318,7 @@ func (s *Service) AddCatalogRoleMember(ctx context.Context, catalogID string, m 
 		}
 		c.Roles = append(c.Roles, m)
 		c.ModifiedBy, c.ModifiedDateTime = actorLabel(a.p), s.now()
+		c.Version = nextVersion(c.Version)
 		if err := tx.Catalogs().Put(c); err != nil {
 			return fmt.Errorf("add catalog role: %w", err)
 		}
@@ -338,6 +349,7 @@ func (s *Service) RemoveCatalogRoleMember(ctx context.Context, catalogID string,
 			return conflict("lastOwner", "%q needs at least one owner; add another owner before removing this one", c.DisplayName)
 		}
 		c.ModifiedBy, c.ModifiedDateTime = actorLabel(a.p), s.now()
+		c.Version = nextVersion(c.Version)
 		if err := tx.Catalogs().Put(c); err != nil {
 			return fmt.Errorf("remove catalog role: %w", err)
 		}

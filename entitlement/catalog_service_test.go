@@ -52,7 +52,7 @@ func TestDefaultCatalog(t *testing.T) {
 	want := entitlement.Catalog{
 		ID: entitlement.DefaultCatalogID, DisplayName: "General", Description: "Built-in catalog.",
 		CatalogType: entitlement.CatalogTypeServiceDefault, CatalogStatus: entitlement.CatalogStatusPublished, IsExternallyVisible: true,
-		CreatedBy: "Steward", CreatedDateTime: t0, ModifiedBy: "Steward", ModifiedDateTime: t0,
+		CreatedBy: "Steward", CreatedDateTime: t0, ModifiedBy: "Steward", ModifiedDateTime: t0, Version: 1,
 	}
 	if !cmpEqual(t, want, c) {
 		return
@@ -65,7 +65,7 @@ func TestDefaultCatalog(t *testing.T) {
 	if n := auditCount(t, svc, c.ID); n != 1 {
 		t.Errorf("audit events = %d, want 1", n)
 	}
-	err = svc.DeleteCatalog(rootAdmin, c.ID)
+	err = svc.DeleteCatalog(rootAdmin, c.ID, 0)
 	wantErr(t, err, entitlement.ErrConflict)
 	if !strings.Contains(err.Error(), "built-in") {
 		t.Errorf("err = %v", err)
@@ -136,22 +136,22 @@ func TestCatalogLifecycle(t *testing.T) {
 	if err != nil || stats != (entitlement.CatalogStats{Resources: 1, Packages: 1}) {
 		t.Errorf("stats of A = %+v, %v", stats, err)
 	}
-	err = f.Svc.DeleteCatalog(rootAdmin, f.catA.ID)
+	err = f.Svc.DeleteCatalog(rootAdmin, f.catA.ID, 0)
 	wantErr(t, err, entitlement.ErrConflict)
 	if !strings.Contains(err.Error(), `1 access package(s) ("Engineering access")`) {
 		t.Errorf("delete conflict = %v", err)
 	}
 	// Emptied of packages, the catalog goes, and its resources with it.
-	if err := f.Svc.DeletePolicy(rootAdmin, f.polA.ID); err != nil {
+	if err := f.Svc.DeletePolicy(rootAdmin, f.polA.ID, 0); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.Svc.RemoveRoleScope(rootAdmin, f.pkgA.ID, f.pkgA.RoleScopes[0].ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.Svc.DeleteAccessPackage(rootAdmin, f.pkgA.ID); err != nil {
+	if err := f.Svc.DeleteAccessPackage(rootAdmin, f.pkgA.ID, 0); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.Svc.DeleteCatalog(rootAdmin, f.catA.ID); err != nil {
+	if err := f.Svc.DeleteCatalog(rootAdmin, f.catA.ID, 0); err != nil {
 		t.Fatal(err)
 	}
 	_, err = f.Svc.ResourceByID(rootAdmin, f.resA.ID)
@@ -161,7 +161,7 @@ func TestCatalogLifecycle(t *testing.T) {
 		t.Errorf("resource requests = %+v, %v", reqs, err)
 	}
 	// The group is no longer held by a catalog and may be deleted.
-	if err := f.Svc.DeleteGroup(rootAdmin, f.eng.ID); err != nil {
+	if err := f.Svc.DeleteGroup(rootAdmin, f.eng.ID, 0); err != nil {
 		t.Errorf("delete group: %v", err)
 	}
 }
@@ -184,7 +184,7 @@ func TestResources(t *testing.T) {
 	if _, err := f.Svc.AddResource(rootAdmin, f.catB.ID, entitlement.ResourceInput{OriginSystem: entitlement.OriginGroup, OriginID: f.eng.ID}); err != nil {
 		t.Errorf("same group in catalog B: %v", err)
 	}
-	err = f.Svc.DeleteGroup(rootAdmin, f.eng.ID)
+	err = f.Svc.DeleteGroup(rootAdmin, f.eng.ID, 0)
 	wantErr(t, err, entitlement.ErrConflict)
 	if !strings.Contains(err.Error(), `"Catalog A" and "Catalog B"`) {
 		t.Errorf("delete group conflict = %v", err)
@@ -392,7 +392,7 @@ func TestConnectedOrganizations(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A deleted group stops being a sponsor.
-	if err := f.Svc.DeletePolicy(rootAdmin, f.polA.ID); err != nil {
+	if err := f.Svc.DeletePolicy(rootAdmin, f.polA.ID, 0); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.Svc.RemoveRoleScope(rootAdmin, f.pkgA.ID, f.pkgA.RoleScopes[0].ID); err != nil {
@@ -401,7 +401,7 @@ func TestConnectedOrganizations(t *testing.T) {
 	if _, err := f.Svc.RemoveResource(rootAdmin, f.catA.ID, f.resA.ID, ""); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.Svc.DeleteGroup(rootAdmin, f.eng.ID); err != nil {
+	if err := f.Svc.DeleteGroup(rootAdmin, f.eng.ID, 0); err != nil {
 		t.Fatal(err)
 	}
 	got, _ = f.Svc.ConnectedOrganizationByID(rootAdmin, org.ID)
@@ -414,7 +414,7 @@ func TestConnectedOrganizations(t *testing.T) {
 	if err != nil || list.Total != 1 {
 		t.Errorf("org search = %+v, %v", list, err)
 	}
-	if err := f.Svc.DeleteConnectedOrganization(rootAdmin, org.ID); err != nil {
+	if err := f.Svc.DeleteConnectedOrganization(rootAdmin, org.ID, 0); err != nil {
 		t.Fatal(err)
 	}
 	if n := auditCount(t, f.Svc, org.ID); n != 8 {

@@ -42,6 +42,8 @@ type ConnectedOrganization struct {
 	CreatedDateTime  time.Time        `json:"createdDateTime"`
 	ModifiedBy       string           `json:"modifiedBy"`
 	ModifiedDateTime time.Time        `json:"modifiedDateTime"`
+	// Version counts the writes to the record (see version.go); the API sends it as @odata.etag.
+	Version int64 `json:"version,omitempty"`
 }
 
 // Sponsor is a user or a group that approves on behalf of a connected organization's users.
@@ -67,6 +69,9 @@ type ConnectedOrganizationInput struct {
 	Description     string
 	State           string
 	IdentitySources []IdentitySource
+	// IfVersion is the version the caller read; a record that moved on since refuses the write.
+	// 0 does not check.
+	IfVersion int64
 }
 
 func (in *ConnectedOrganizationInput) validate() error {
@@ -152,11 +157,16 @@ type Settings struct {
 	CatalogCreators []Sponsor `json:"catalogCreators,omitempty"`
 	// SCIMTokens are the bearer tokens of the identity providers that provision over SCIM.
 	SCIMTokens []SCIMToken `json:"scimTokens,omitempty"`
+	// Version counts the changes to the settings that UpdateSettings makes, the external-user
+	// lifecycle (see version.go); it reads a non-zero Version of its input as the version the
+	// caller read. Catalog creators and SCIM tokens are added and removed one by one, which
+	// overwrites nothing, so their changes leave it alone and do not make a settings form stale.
+	Version int64 `json:"version,omitempty"`
 }
 
 // DefaultSettings are the settings of a new store.
 func DefaultSettings() Settings {
-	return Settings{ExternalUserLifecycleAction: LifecycleBlockSignInAndDelete, DaysUntilExternalUserDeletedAfterBlocked: 30}
+	return Settings{ExternalUserLifecycleAction: LifecycleBlockSignInAndDelete, DaysUntilExternalUserDeletedAfterBlocked: 30, Version: 1}
 }
 
 func (s *Settings) validate() error {

@@ -89,6 +89,7 @@ func putOrg(tx Tx, o ConnectedOrganization) error {
 			}
 		}
 	}
+	o.Version = nextVersion(o.Version)
 	if err := tx.ConnectedOrganizations().Put(o); err != nil {
 		if errors.Is(err, ErrConflict) {
 			return invalid("invalidConnectedOrganization", "identitySources", "a domain, tenant or issuer of %q already identifies another connected organization", o.DisplayName)
@@ -144,6 +145,9 @@ func (s *Service) UpdateConnectedOrganization(ctx context.Context, id string, in
 		if len(c) == 0 {
 			return nil
 		}
+		if err := checkVersion(tx, "connected organization", o.ID, o.DisplayName, o.Version, in.IfVersion, o.ModifiedDateTime); err != nil {
+			return err
+		}
 		o.DisplayName, o.Description, o.State = in.DisplayName, in.Description, in.State
 		o.ModifiedBy, o.ModifiedDateTime = actorLabel(a.p), s.now()
 		if err := putOrg(tx, o); err != nil {
@@ -156,14 +160,18 @@ func (s *Service) UpdateConnectedOrganization(ctx context.Context, id string, in
 }
 
 // DeleteConnectedOrganization deletes an organization that no policy names. Its guest users stay
-// in the directory; their lifecycle follows the settings.
-func (s *Service) DeleteConnectedOrganization(ctx context.Context, id string) error {
+// in the directory; their lifecycle follows the settings. ifVersion is the version the caller read
+// (0 does not check).
+func (s *Service) DeleteConnectedOrganization(ctx context.Context, id string, ifVersion int64) error {
 	return s.write(ctx, func(tx Tx, a *access) error {
 		if err := requireAdmin(a, "delete connected organizations"); err != nil {
 			return err
 		}
 		o, err := getOrg(tx, id)
 		if err != nil {
+			return err
+		}
+		if err := checkVersion(tx, "connected organization", o.ID, o.DisplayName, o.Version, ifVersion, o.ModifiedDateTime); err != nil {
 			return err
 		}
 		names, err := policyNames(tx, id)
@@ -217,6 +225,7 @@ func (s *Service) AddSponsor(ctx context.Context, orgID string, external bool, s
 		}
 		*list = append(*list, sp)
 		o.ModifiedBy, o.ModifiedDateTime = actorLabel(a.p), s.now()
+		o.Version = nextVersion(o.Version)
 		if err := tx.ConnectedOrganizations().Put(o); err != nil {
 			return fmt.Errorf("add sponsor: %w", err)
 		}
@@ -296,6 +305,7 @@ func (s *Service) RemoveSponsor(ctx context.Context, orgID string, external bool
 		sp := (*list)[i]
 		*list = slices.Delete(*list, i, i+1)
 		o.ModifiedBy, o.ModifiedDateTime = actorLabel(a.p), s.now()
+		o.Version = nextVersion(o.Version)
 		if err := tx.ConnectedOrganizations().Put(o); err != nil {
 			return fmt.Errorf("remove sponsor: %w", err)
 		}

@@ -652,6 +652,7 @@ func (s *Service) afterAccessEnded(tx Tx, userID, assignmentID, requestID string
 	u.AccountEnabled = false
 	u.BlockedDateTime = &now
 	u.ModifiedDateTime = now
+	u.Version = nextVersion(u.Version)
 	if err := tx.Users().Put(u); err != nil {
 		return fmt.Errorf("block guest %s: %w", u.ID, err)
 	}
@@ -710,6 +711,7 @@ func (s *Service) liftGuestBlock(tx Tx, u *User, actor Principal) error {
 	u.AccountEnabled = true
 	u.BlockedDateTime = nil
 	u.ModifiedDateTime = s.now()
+	u.Version = nextVersion(u.Version)
 	if err := tx.Users().Put(*u); err != nil {
 		return fmt.Errorf("unblock guest %s: %w", u.ID, err)
 	}

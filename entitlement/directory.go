@@ -51,6 +51,8 @@ type User struct {
 	// TimeZone is the IANA zone the person's pages show times in ("Europe/Paris"), taken from
 	// their browser or chosen on their profile; empty means UTC.
 	TimeZone string `json:"timeZone,omitempty"`
+	// Version counts the writes to the record (see version.go); the API sends it as @odata.etag.
+	Version int64 `json:"version,omitempty"`
 }
 
 // IsSynced reports whether a directory source owns the record, which makes it read-only in the
@@ -82,6 +84,8 @@ type Group struct {
 	// RemovedAtSource marks a group the source deleted that Steward keeps because a catalog or
 	// a policy still names it.
 	RemovedAtSource bool `json:"removedAtSource,omitempty"`
+	// Version counts the writes to the record (see version.go); the API sends it as @odata.etag.
+	Version int64 `json:"version,omitempty"`
 }
 
 // IsSynced reports whether a directory source owns the group.
@@ -181,6 +185,9 @@ type UserInput struct {
 	ManagerID               string
 	ConnectedOrganizationID string
 	AccountEnabled          bool
+	// IfVersion is the version the caller read; a record that moved on since refuses the write.
+	// 0 does not check.
+	IfVersion int64
 }
 
 // MaxEmailLength is the longest e-mail address Steward keeps (RFC 5321's limit on a path).
@@ -242,6 +249,9 @@ func (in *UserInput) validate() error {
 type GroupInput struct {
 	DisplayName string
 	Description string
+	// IfVersion is the version the caller read; a record that moved on since refuses the write.
+	// 0 does not check.
+	IfVersion int64
 }
 
 func (in *GroupInput) validate() error {

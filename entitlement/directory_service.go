@@ -74,6 +74,7 @@ func (s *Service) CreateUser(ctx context.Context, in UserInput) (User, error) {
 		}
 		applyUserInput(&u, in)
 		u.ModifiedDateTime = u.CreatedDateTime
+		u.Version = nextVersion(u.Version)
 		if err := tx.Users().Put(u); err != nil {
 			return fmt.Errorf("create user %s: %w", u.Email, err)
 		}
@@ -111,8 +112,12 @@ func (s *Service) UpdateUser(ctx context.Context, id string, in UserInput) (User
 			out = old
 			return nil
 		}
+		if err := checkVersion(tx, "user", u.ID, old.Label(), u.Version, in.IfVersion, old.ModifiedDateTime); err != nil {
+			return err
+		}
 		u.ModifiedDateTime = s.now()
 		out = u
+		u.Version = nextVersion(u.Version)
 		if err := tx.Users().Put(u); err != nil {
 			return fmt.Errorf("update user %s: %w", u.Email, err)
 		}
@@ -250,6 +255,7 @@ func (s *Service) SetUserBlocked(ctx context.Context, id string, blocked bool) e
 			}
 		}
 		u.ModifiedDateTime = now
+		u.Version = nextVersion(u.Version)
 		if err := tx.Users().Put(u); err != nil {
 			return fmt.Errorf("%s %s: %w", action, u.Email, err)
 		}
@@ -312,6 +318,7 @@ func (s *Service) createGroup(tx Tx, p Principal, in GroupInput) (Group, error) 
 	}
 	now := s.now()
 	g := Group{ID: NewID(), DisplayName: in.DisplayName, Description: in.Description, CreatedDateTime: now, ModifiedDateTime: now}
+	g.Version = nextVersion(g.Version)
 	if err := tx.Groups().Put(g); err != nil {
 		return g, fmt.Errorf("create group %s: %w", g.DisplayName, err)
 	}
@@ -358,8 +365,12 @@ func (s *Service) UpdateGroup(ctx context.Context, id string, in GroupInput) (Gr
 		if len(c) == 0 {
 			return nil
 		}
+		if err := checkVersion(tx, "group", g.ID, g.DisplayName, g.Version, in.IfVersion, g.ModifiedDateTime); err != nil {
+			return err
+		}
 		g.DisplayName, g.Description, g.ModifiedDateTime = in.DisplayName, in.Description, s.now()
 		out = g
+		g.Version = nextVersion(g.Version)
 		if err := tx.Groups().Put(g); err != nil {
 			return fmt.Errorf("update group %s: %w", g.DisplayName, err)
 		}
@@ -370,8 +381,9 @@ func (s *Service) UpdateGroup(ctx context.Context, id string, in GroupInput) (Gr
 
 // DeleteGroup deletes a group and its memberships. A group that a catalog holds as a resource, or
 // that a policy names as its requestors, is refused with a conflict naming them; the group's
-// catalog roles, catalog-creator grant and sponsorships go with it.
-func (s *Service) DeleteGroup(ctx context.Context, id string) error {
+// catalog roles, catalog-creator grant and sponsorships go with it. ifVersion is the version the
+// caller read (0 does not check).
+func (s *Service) DeleteGroup(ctx context.Context, id string, ifVersion int64) error {
 	return s.write(ctx, func(tx Tx, a *access) error {
 		if err := requireAdmin(a, "delete groups"); err != nil {
 			return err
@@ -382,6 +394,9 @@ func (s *Service) DeleteGroup(ctx context.Context, id string) error {
 		}
 		if g.IsSynced() && !g.RemovedAtSource {
 			return syncedRecord(g.DisplayName, g.Source)
+		}
+		if err := checkVersion(tx, "group", g.ID, g.DisplayName, g.Version, ifVersion, g.ModifiedDateTime); err != nil {
+			return err
 		}
 		use, err := groupUse(tx, id)
 		if err != nil {
@@ -540,6 +555,7 @@ func (s *Service) dropPrincipal(tx Tx, p Principal, id string) error {
 			return fmt.Errorf("drop catalog roles: %w", err)
 		}
 		c.Roles = slices.DeleteFunc(c.Roles, func(m CatalogRoleMember) bool { return m.PrincipalID == id })
+		c.Version = nextVersion(c.Version)
 		if err := tx.Catalogs().Put(c); err != nil {
 			return fmt.Errorf("drop catalog roles: %w", err)
 		}
@@ -571,6 +587,7 @@ func (s *Service) dropPrincipal(tx Tx, p Principal, id string) error {
 		o.InternalSponsors = slices.DeleteFunc(o.InternalSponsors, func(x Sponsor) bool { return x.ID == id })
 		o.ExternalSponsors = slices.DeleteFunc(o.ExternalSponsors, func(x Sponsor) bool { return x.ID == id })
 		if ni != len(o.InternalSponsors) || ne != len(o.ExternalSponsors) {
+			o.Version = nextVersion(o.Version)
 			if err := tx.ConnectedOrganizations().Put(o); err != nil {
 				return fmt.Errorf("drop sponsors: %w", err)
 			}

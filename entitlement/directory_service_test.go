@@ -275,7 +275,7 @@ func TestDeleteGroupNamedByAPolicy(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			err = f.Svc.DeleteGroup(rootAdmin, g.ID)
+			err = f.Svc.DeleteGroup(rootAdmin, g.ID, 0)
 			wantErr(t, err, entitlement.ErrConflict)
 			want := fmt.Sprintf(`the policy(ies) "Engineering access / Through %s" name %q as %s; change those policies first`, tc.name, g.DisplayName, tc.role)
 			if entitlementtest.ErrCode(err) != "groupInUse" || err.Error() != want {
@@ -284,10 +284,10 @@ func TestDeleteGroupNamedByAPolicy(t *testing.T) {
 			if _, err := f.Svc.GroupByID(rootAdmin, g.ID); err != nil {
 				t.Errorf("the refused group is gone: %v", err)
 			}
-			if err := f.Svc.DeletePolicy(rootAdmin, pol.ID); err != nil {
+			if err := f.Svc.DeletePolicy(rootAdmin, pol.ID, 0); err != nil {
 				t.Fatal(err)
 			}
-			if err := f.Svc.DeleteGroup(rootAdmin, g.ID); err != nil {
+			if err := f.Svc.DeleteGroup(rootAdmin, g.ID, 0); err != nil {
 				t.Errorf("delete once no policy names it: %v", err)
 			}
 		})
@@ -301,7 +301,7 @@ func TestDeleteGroupNamedByAPolicy(t *testing.T) {
 	if _, err := f.Svc.CreatePolicy(rootAdmin, in); err != nil {
 		t.Fatal(err)
 	}
-	err := f.Svc.DeleteGroup(rootAdmin, g.ID)
+	err := f.Svc.DeleteGroup(rootAdmin, g.ID, 0)
 	if want := `the policy(ies) "Engineering access / All of it" name "Everywhere" as approvers and reviewers; change those policies first`; err == nil || err.Error() != want {
 		t.Errorf("refusal %v\nwant %s", err, want)
 	}

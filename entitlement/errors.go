@@ -68,6 +68,8 @@ type RuleError struct {
 	// Object is what a not-found refusal looked for ("request", "access package"), so that a
 	// page can say so without the id its message names.
 	Object string
+	// Stale, on a refusal with CodeStaleVersion, says who changed the record and when.
+	Stale *StaleChange
 }
 
 func (e *RuleError) Error() string { return e.Message }

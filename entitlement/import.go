@@ -334,6 +334,7 @@ func (s *Service) ImportUsers(ctx context.Context, r io.Reader) (ImportReport, e
 			if pl.existing == nil {
 				u := User{ID: ids[in.Email], AccountEnabled: true, CreatedDateTime: now, ModifiedDateTime: now, Source: SourceCSV}
 				applyUserInput(&u, in)
+				u.Version = nextVersion(u.Version)
 				if err := tx.Users().Put(u); err != nil {
 					return fmt.Errorf("import user on line %d: %w", pl.row.line, err)
 				}
@@ -349,6 +350,7 @@ func (s *Service) ImportUsers(ctx context.Context, r io.Reader) (ImportReport, e
 				continue
 			}
 			u.ModifiedDateTime = now
+			u.Version = nextVersion(u.Version)
 			if err := tx.Users().Put(u); err != nil {
 				return fmt.Errorf("import user on line %d: %w", pl.row.line, err)
 			}
@@ -457,6 +459,7 @@ func (s *Service) ImportGroups(ctx context.Context, r io.Reader) (ImportReport, 
 			changed := false
 			if pl.existing == nil {
 				g = Group{ID: NewID(), DisplayName: pl.name, Description: pl.description, CreatedDateTime: now, ModifiedDateTime: now, Source: SourceCSV}
+				g.Version = nextVersion(g.Version)
 				if err := tx.Groups().Put(g); err != nil {
 					return fmt.Errorf("import group %s: %w", g.DisplayName, err)
 				}
@@ -469,6 +472,7 @@ func (s *Service) ImportGroups(ctx context.Context, r io.Reader) (ImportReport, 
 				if pl.description != "" && pl.description != g.Description {
 					summary := fmt.Sprintf("import: description %q → %q", g.Description, pl.description)
 					g.Description, g.ModifiedDateTime = pl.description, now
+					g.Version = nextVersion(g.Version)
 					if err := tx.Groups().Put(g); err != nil {
 						return fmt.Errorf("import group %s: %w", g.DisplayName, err)
 					}

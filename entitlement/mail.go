@@ -208,6 +208,7 @@ func (s *Service) SetMyNotificationPreferences(ctx context.Context, in Notificat
 		c.text("reminders", onOff(!u.NotificationPreferences.NoReminders), onOff(!in.NoReminders))
 		c.text("results", onOff(!u.NotificationPreferences.NoResults), onOff(!in.NoResults))
 		u.NotificationPreferences, u.ModifiedDateTime = in, s.now()
+		u.Version = nextVersion(u.Version)
 		if err := tx.Users().Put(u); err != nil {
 			return fmt.Errorf("save preferences: %w", err)
 		}
@@ -235,6 +236,7 @@ func (s *Service) SetMyTimeZone(ctx context.Context, zone string) error {
 		var c changes
 		c.text("time zone", cmp.Or(u.TimeZone, "UTC"), cmp.Or(zone, "UTC"))
 		u.TimeZone, u.ModifiedDateTime = zone, s.now()
+		u.Version = nextVersion(u.Version)
 		if err := tx.Users().Put(u); err != nil {
 			return fmt.Errorf("save time zone: %w", err)
 		}

@@ -178,8 +178,8 @@ func TestEveryChangeIsAudited(t *testing.T) {
 			_, err := svc.ReplacePolicy(ctx, pol.ID, noApprovalPolicy("", "Audited policy 2"))
 			return err
 		}},
-		{"delete policy", 1, func(ctx context.Context) error { return svc.DeletePolicy(ctx, pol.ID) }},
-		{"delete package", 1, func(ctx context.Context) error { return svc.DeleteAccessPackage(ctx, pkg.ID) }},
+		{"delete policy", 1, func(ctx context.Context) error { return svc.DeletePolicy(ctx, pol.ID, 0) }},
+		{"delete package", 1, func(ctx context.Context) error { return svc.DeleteAccessPackage(ctx, pkg.ID, 0) }},
 		{"create organization", 1, func(ctx context.Context) (err error) {
 			org, err = svc.CreateConnectedOrganization(ctx, entitlement.ConnectedOrganizationInput{DisplayName: "Org", IdentitySources: []entitlement.IdentitySource{{Type: entitlement.SourceDomain, DomainName: "org.example"}}})
 			return err
@@ -192,7 +192,7 @@ func TestEveryChangeIsAudited(t *testing.T) {
 			return svc.AddSponsor(ctx, org.ID, false, entitlement.Sponsor{ID: f.ownerA.ID})
 		}},
 		{"remove sponsor", 1, func(ctx context.Context) error { return svc.RemoveSponsor(ctx, org.ID, false, f.ownerA.ID) }},
-		{"delete organization", 1, func(ctx context.Context) error { return svc.DeleteConnectedOrganization(ctx, org.ID) }},
+		{"delete organization", 1, func(ctx context.Context) error { return svc.DeleteConnectedOrganization(ctx, org.ID, 0) }},
 		{"update settings", 1, func(ctx context.Context) error {
 			_, err := svc.UpdateSettings(ctx, entitlement.Settings{ExternalUserLifecycleAction: entitlement.LifecycleNone})
 			return err
@@ -203,7 +203,7 @@ func TestEveryChangeIsAudited(t *testing.T) {
 			_, err := svc.CreateCatalog(ctx, entitlement.CatalogInput{DisplayName: "Audited catalog"})
 			return err
 		}},
-		{"remove resource and delete catalog B", 2, func(ctx context.Context) error { return svc.DeleteCatalog(ctx, f.catB.ID) }},
+		{"remove resource and delete catalog B", 2, func(ctx context.Context) error { return svc.DeleteCatalog(ctx, f.catB.ID, 0) }},
 		{"import users", 3, func(ctx context.Context) error {
 			_, err := svc.ImportUsers(ctx, stringsReader("displayName,mail\nX One,x1@example.com\nX Two,x2@example.com\n"))
 			return err

@@ -87,6 +87,8 @@ type AssignmentPolicy struct {
 	CreatedDateTime         time.Time         `json:"createdDateTime"`
 	ModifiedBy              string            `json:"modifiedBy"`
 	ModifiedDateTime        time.Time         `json:"modifiedDateTime"`
+	// Version counts the writes to the record (see version.go); the API sends it as @odata.etag.
+	Version int64 `json:"version,omitempty"`
 }
 
 // RequestorSettings says who may request through a policy.
@@ -215,6 +217,9 @@ type PolicyInput struct {
 	RequestApprovalSettings ApprovalSettings
 	AccessReviewSettings    *ReviewSettings
 	Questions               []Question
+	// IfVersion is the version the caller read; a record that moved on since refuses the write.
+	// 0 does not check.
+	IfVersion int64
 }
 
 // validate checks a policy's internal consistency and returns one message per field. Field

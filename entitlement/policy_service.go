@@ -1,13 +1,16 @@
 package entitlement
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/stewardhq/steward/words"
 )
@@ -120,6 +123,7 @@ func (s *Service) CreatePolicy(ctx context.Context, in PolicyInput) (AssignmentP
 			CreatedBy: actorLabel(a.p), CreatedDateTime: now}
 		applyPolicyInput(&p, in)
 		p.ModifiedBy, p.ModifiedDateTime = p.CreatedBy, now
+		p.Version = nextVersion(p.Version)
 		if err := tx.Policies().Put(p); err != nil {
 			return fmt.Errorf("create policy %s: %w", p.DisplayName, err)
 		}
@@ -156,8 +160,18 @@ func (s *Service) ReplacePolicy(ctx context.Context, id string, in PolicyInput) 
 			return err
 		}
 		before := policySummary(p)
+		old := p
 		applyPolicyInput(&p, in)
+		// A policy sent again as it is (a double click) changes nothing and is no conflict.
+		out = old
+		if samePolicy(old, p) {
+			return nil
+		}
+		if err := checkVersion(tx, "policy", p.ID, old.DisplayName, p.Version, in.IfVersion, old.ModifiedDateTime); err != nil {
+			return err
+		}
 		p.ModifiedBy, p.ModifiedDateTime = actorLabel(a.p), s.now()
+		p.Version = nextVersion(p.Version)
 		if err := tx.Policies().Put(p); err != nil {
 			return fmt.Errorf("replace policy %s: %w", p.DisplayName, err)
 		}
@@ -165,7 +179,7 @@ func (s *Service) ReplacePolicy(ctx context.Context, id string, in PolicyInput) 
 			return err
 		}
 		out = p
-		summary := "rules unchanged: " + policySummary(p)
+		summary := "details changed, rules unchanged: " + policySummary(p)
 		if after := policySummary(p); after != before {
 			summary = fmt.Sprintf("before: %s. After: %s", before, after)
 		}
@@ -174,8 +188,9 @@ func (s *Service) ReplacePolicy(ctx context.Context, id string, in PolicyInput) 
 	return out, err
 }
 
-// DeletePolicy deletes a policy that has no live assignments and no open requests.
-func (s *Service) DeletePolicy(ctx context.Context, id string) error {
+// DeletePolicy deletes a policy that has no live assignments and no open requests. ifVersion is
+// the version the caller read (0 does not check).
+func (s *Service) DeletePolicy(ctx context.Context, id string, ifVersion int64) error {
 	return s.write(ctx, func(tx Tx, a *access) error {
 		p, err := getPolicy(tx, id)
 		if err != nil {
@@ -183,6 +198,9 @@ func (s *Service) DeletePolicy(ctx context.Context, id string) error {
 		}
 		if !a.canManagePackages(p.CatalogID) {
 			return forbidden("only owners and access package managers of its catalog can delete the policy %q", p.DisplayName)
+		}
+		if err := checkVersion(tx, "policy", p.ID, p.DisplayName, p.Version, ifVersion, p.ModifiedDateTime); err != nil {
+			return err
 		}
 		n, err := tx.Assignments().CountLiveByPolicy(id)
 		if err != nil {
@@ -377,4 +395,13 @@ func (in PolicyInput) clone() PolicyInput {
 		out.AccessReviewSettings = &r
 	}
 	return out
+}
+
+// samePolicy reports whether two versions of a policy say the same, whoever last wrote them.
+func samePolicy(a, b AssignmentPolicy) bool {
+	a.ModifiedBy, a.ModifiedDateTime, a.Version = "", time.Time{}, 0
+	b.ModifiedBy, b.ModifiedDateTime, b.Version = "", time.Time{}, 0
+	ja, errA := json.Marshal(a)
+	jb, errB := json.Marshal(b)
+	return errA == nil && errB == nil && bytes.Equal(ja, jb)
 }

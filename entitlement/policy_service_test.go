@@ -305,7 +305,7 @@ func TestPolicyForConnectedOrganizations(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The organization cannot go while a policy names it.
-	err = f.Svc.DeleteConnectedOrganization(rootAdmin, org.ID)
+	err = f.Svc.DeleteConnectedOrganization(rootAdmin, org.ID, 0)
 	wantErr(t, err, entitlement.ErrConflict)
 	if !strings.Contains(err.Error(), "Partner portal / Partner Co only") {
 		t.Errorf("conflict does not name the policy: %v", err)
@@ -316,7 +316,7 @@ func TestPolicyForConnectedOrganizations(t *testing.T) {
 	if _, err := f.Svc.ReplacePolicy(rootAdmin, p2.ID, replaced); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.Svc.DeleteConnectedOrganization(rootAdmin, org.ID); err != nil {
+	if err := f.Svc.DeleteConnectedOrganization(rootAdmin, org.ID, 0); err != nil {
 		t.Errorf("delete organization after the policy changed: %v", err)
 	}
 }
@@ -345,9 +345,9 @@ func TestReplaceAndDeletePolicy(t *testing.T) {
 	a := entitlement.Assignment{ID: entitlement.NewID(), CatalogID: f.catA.ID, AccessPackageID: f.pkgA.ID, PolicyID: f.polA.ID,
 		TargetID: f.plain.ID, AssignmentState: entitlement.AssignmentDelivered, CreatedDateTime: t0}
 	putAssignment(t, f.Store, a)
-	err = f.Svc.DeletePolicy(rootAdmin, f.polA.ID)
+	err = f.Svc.DeletePolicy(rootAdmin, f.polA.ID, 0)
 	wantErr(t, err, entitlement.ErrConflict)
-	err = f.Svc.DeleteAccessPackage(rootAdmin, f.pkgA.ID)
+	err = f.Svc.DeleteAccessPackage(rootAdmin, f.pkgA.ID, 0)
 	wantErr(t, err, entitlement.ErrConflict)
 	if !strings.Contains(err.Error(), "1 live assignment") {
 		t.Errorf("package conflict = %v", err)
@@ -360,7 +360,7 @@ func TestReplaceAndDeletePolicy(t *testing.T) {
 	if err := f.Store.Update(bg, func(tx entitlement.Tx) error { return tx.Requests().Put(r) }); err != nil {
 		t.Fatal(err)
 	}
-	err = f.Svc.DeletePolicy(rootAdmin, f.polA.ID)
+	err = f.Svc.DeletePolicy(rootAdmin, f.polA.ID, 0)
 	wantErr(t, err, entitlement.ErrConflict)
 	if !strings.Contains(err.Error(), "still open") {
 		t.Errorf("open request conflict = %v", err)
@@ -370,15 +370,15 @@ func TestReplaceAndDeletePolicy(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The package still has the policy.
-	err = f.Svc.DeleteAccessPackage(rootAdmin, f.pkgA.ID)
+	err = f.Svc.DeleteAccessPackage(rootAdmin, f.pkgA.ID, 0)
 	wantErr(t, err, entitlement.ErrConflict)
 	if !strings.Contains(err.Error(), `"Renamed policy"`) {
 		t.Errorf("package conflict does not name the policy: %v", err)
 	}
-	if err := f.Svc.DeletePolicy(rootAdmin, f.polA.ID); err != nil {
+	if err := f.Svc.DeletePolicy(rootAdmin, f.polA.ID, 0); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.Svc.DeleteAccessPackage(rootAdmin, f.pkgA.ID); err != nil {
+	if err := f.Svc.DeleteAccessPackage(rootAdmin, f.pkgA.ID, 0); err != nil {
 		t.Fatal(err)
 	}
 	_, err = f.Svc.PolicyByID(rootAdmin, f.polA.ID)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 )
 
 // Settings returns the tenant-wide settings; everyone who administers anything may read them.
@@ -25,7 +26,8 @@ func (s *Service) Settings(ctx context.Context) (Settings, error) {
 
 // UpdateSettings changes the external-user lifecycle settings and returns the result. The catalog
 // creators in the input are ignored: AddCatalogCreator and RemoveCatalogCreator manage them, so a
-// settings form that does not carry them cannot clear them by accident.
+// settings form that does not carry them cannot clear them by accident. A non-zero in.Version is
+// the version the caller read: settings changed since are not overwritten.
 func (s *Service) UpdateSettings(ctx context.Context, in Settings) (Settings, error) {
 	var out Settings
 	err := s.write(ctx, func(tx Tx, a *access) error {
@@ -46,8 +48,12 @@ func (s *Service) UpdateSettings(ctx context.Context, in Settings) (Settings, er
 		if len(c) == 0 {
 			return nil
 		}
+		if err := checkVersion(tx, "settings", "settings", "Settings", cur.Version, in.Version, time.Time{}); err != nil {
+			return err
+		}
 		cur.ExternalUserLifecycleAction = in.ExternalUserLifecycleAction
 		cur.DaysUntilExternalUserDeletedAfterBlocked = in.DaysUntilExternalUserDeletedAfterBlocked
+		cur.Version = nextVersion(cur.Version)
 		if err := tx.PutSettings(cur); err != nil {
 			return fmt.Errorf("save settings: %w", err)
 		}

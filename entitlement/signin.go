@@ -68,6 +68,7 @@ func (s *Service) SignIn(ctx context.Context, c Claims) (User, error) {
 		if !u.AccountEnabled {
 			return forbidden("your account is blocked; ask an administrator of Steward to unblock it")
 		}
+		before := u
 		if created {
 			org, err := matchOrganization(tx, c)
 			if err != nil {
@@ -89,6 +90,11 @@ func (s *Service) SignIn(ctx context.Context, c Claims) (User, error) {
 			u.DisplayName = c.Email
 		}
 		u.ClaimGroups = c.Groups
+		// A sign-in that only records itself changes nothing an edit form shows, so it leaves
+		// the version alone and does not make an administrator's open form stale.
+		if created || !sameSignInDetails(before, u) {
+			u.Version = nextVersion(u.Version)
+		}
 		u.LastSignInDateTime = &now
 		u.ModifiedDateTime = now
 		if err := tx.Users().Put(u); err != nil {
@@ -179,4 +185,12 @@ func (s *Service) Capabilities(ctx context.Context) (Capabilities, error) {
 		return nil
 	})
 	return caps, err
+}
+
+// sameSignInDetails reports whether a sign-in left the details it copies from the claims as
+// they were.
+func sameSignInDetails(a, b User) bool {
+	return a.Issuer == b.Issuer && a.Subject == b.Subject && a.Email == b.Email && a.UserPrincipalName == b.UserPrincipalName &&
+		a.DisplayName == b.DisplayName && a.UserType == b.UserType && a.ConnectedOrganizationID == b.ConnectedOrganizationID &&
+		slices.Equal(a.ClaimGroups, b.ClaimGroups)
 }

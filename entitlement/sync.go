@@ -156,6 +156,7 @@ func (s *Service) syncUser(tx Tx, ag SyncAgent, p Principal, in SyncUserInput) (
 		if !found {
 			u.ModifiedDateTime = u.CreatedDateTime
 		}
+		u.Version = nextVersion(u.Version)
 		if err := tx.Users().Put(u); err != nil {
 			return User{}, "", fmt.Errorf("sync user %s: %w", u.Email, err)
 		}
@@ -249,6 +250,7 @@ func (s *Service) SyncRemoveUser(ctx context.Context, id string) error {
 		}
 		if u.LeftDateTime != nil {
 			u.RemovedAtSource = true
+			u.Version = nextVersion(u.Version)
 			if err := tx.Users().Put(u); err != nil {
 				return fmt.Errorf("remove user %s: %w", u.Email, err)
 			}
@@ -302,6 +304,7 @@ func (s *Service) leave(tx Tx, p Principal, u *User, removed bool) error {
 	} else if !isNotFound(err) {
 		return err
 	}
+	u.Version = nextVersion(u.Version)
 	if err := tx.Users().Put(*u); err != nil {
 		return fmt.Errorf("leaver %s: %w", u.Email, err)
 	}
@@ -511,6 +514,7 @@ func (s *Service) syncGroup(tx Tx, ag SyncAgent, p Principal, in SyncGroupInput)
 	if outcome != SyncUnchanged {
 		g.DisplayName, g.Description, g.Source, g.ExternalID, g.RemovedAtSource = gi.DisplayName, gi.Description, ag.Source, in.ExternalID, false
 		g.ModifiedDateTime = s.now()
+		g.Version = nextVersion(g.Version)
 		if err := tx.Groups().Put(g); err != nil {
 			return Group{}, "", fmt.Errorf("sync group %s: %w", g.DisplayName, err)
 		}
@@ -750,6 +754,7 @@ func (s *Service) SyncDeleteGroup(ctx context.Context, id string) error {
 		}
 		if len(resIDs) > 0 || len(names) > 0 {
 			g.RemovedAtSource, g.ModifiedDateTime = true, s.now()
+			g.Version = nextVersion(g.Version)
 			if err := tx.Groups().Put(g); err != nil {
 				return fmt.Errorf("delete group %s: %w", g.DisplayName, err)
 			}

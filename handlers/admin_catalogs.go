@@ -50,10 +50,10 @@ func (h AdminCatalogs) List(c echo.Context) error {
 
 // New renders GET /admin/catalogs/new.
 func (h AdminCatalogs) New(c echo.Context) error {
-	return h.form(c, http.StatusOK, false, "", entitlement.CatalogInput{Published: true}, nil)
+	return h.form(c, http.StatusOK, false, "", entitlement.CatalogInput{Published: true}, nil, nil)
 }
 
-func (h AdminCatalogs) form(c echo.Context, status int, editing bool, id string, in entitlement.CatalogInput, errs map[string]string) error {
+func (h AdminCatalogs) form(c echo.Context, status int, editing bool, id string, in entitlement.CatalogInput, errs map[string]string, stale *views.Stale) error {
 	title, action, cancel := "New catalog", "/admin/catalogs", "/admin/catalogs"
 	crumbs := []views.NavItem{{Label: "Catalogs", URL: "/admin/catalogs"}}
 	var saved entitlement.Catalog
@@ -77,7 +77,7 @@ func (h AdminCatalogs) form(c echo.Context, status int, editing bool, id string,
 		return &entitlement.RuleError{Code: entitlement.CodeForbidden, Kind: entitlement.ErrForbidden, Message: "Only owners of the catalog " + saved.DisplayName + " can change it."}
 	}
 	return Render(c, status, views.CatalogFormPage(views.CatalogFormProps{
-		Page: p, Editing: editing, Values: in, Errors: fieldMessages(errs), Action: action, CancelURL: cancel,
+		Page: p, Editing: editing, Values: in, Errors: fieldMessages(errs), Action: action, CancelURL: cancel, Stale: stale,
 	}))
 }
 
@@ -87,6 +87,7 @@ func catalogInput(c echo.Context) entitlement.CatalogInput {
 		Description:         c.FormValue("description"),
 		Published:           c.FormValue("published") != "",
 		IsExternallyVisible: c.FormValue("externallyVisible") != "",
+		IfVersion:           formVersion(c),
 	}
 }
 
@@ -95,7 +96,7 @@ func (h AdminCatalogs) Create(c echo.Context) error {
 	in := catalogInput(c)
 	cat, err := h.Svc.CreateCatalog(c.Request().Context(), in)
 	if errs, ok := FieldErrors(err); ok {
-		return h.form(c, http.StatusUnprocessableEntity, false, "", in, errs)
+		return h.form(c, http.StatusUnprocessableEntity, false, "", in, errs, nil)
 	}
 	if err != nil {
 		return err
@@ -109,17 +110,30 @@ func (h AdminCatalogs) Edit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	in := entitlement.CatalogInput{DisplayName: cat.DisplayName, Description: cat.Description, Published: cat.IsPublished(), IsExternallyVisible: cat.IsExternallyVisible}
-	return h.form(c, http.StatusOK, true, cat.ID, in, nil)
+	in := entitlement.CatalogInput{DisplayName: cat.DisplayName, Description: cat.Description, Published: cat.IsPublished(), IsExternallyVisible: cat.IsExternallyVisible, IfVersion: cat.Version}
+	return h.form(c, http.StatusOK, true, cat.ID, in, nil, nil)
 }
 
 // Update handles POST /admin/catalogs/:id/edit.
 func (h AdminCatalogs) Update(c echo.Context) error {
 	id := c.Param("id")
 	in := catalogInput(c)
-	cat, err := h.Svc.UpdateCatalog(c.Request().Context(), id, in)
+	ctx := c.Request().Context()
+	cat, err := h.Svc.UpdateCatalog(ctx, id, in)
 	if errs, ok := FieldErrors(err); ok {
-		return h.form(c, http.StatusUnprocessableEntity, true, id, in, errs)
+		return h.form(c, http.StatusUnprocessableEntity, true, id, in, errs, nil)
+	}
+	if stale, ok := h.staleNotice(err, "this catalog"); ok {
+		cur, err := h.Svc.CatalogByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		stale.Current = []views.CurrentValue{
+			{Label: "Name", Value: cur.DisplayName}, {Label: "Description", Value: cur.Description},
+			{Label: "Published", Value: yesNo(cur.IsPublished())}, {Label: "Visible to external users", Value: yesNo(cur.IsExternallyVisible)},
+		}
+		in.IfVersion = cur.Version
+		return h.form(c, http.StatusConflict, true, id, in, nil, stale)
 	}
 	if err != nil {
 		return err
@@ -154,8 +168,8 @@ func (h AdminCatalogs) Delete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.Svc.DeleteCatalog(ctx, cat.ID); err != nil {
-		if msg, ok := ruleRefusal(err, entitlement.ErrConflict); ok {
+	if err := h.Svc.DeleteCatalog(ctx, cat.ID, formVersion(c)); err != nil {
+		if msg, ok := h.deleteRefusal(c, err, "this catalog"); ok {
 			if err := h.flashError(c, "The catalog was not deleted: "+words.Finish(msg)); err != nil {
 				return err
 			}

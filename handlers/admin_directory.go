@@ -151,6 +151,7 @@ func readUserForm(c echo.Context) views.UserForm {
 		DisplayName: c.FormValue("displayName"), Email: c.FormValue("mail"), UserType: c.FormValue("userType"),
 		Department: c.FormValue("department"), JobTitle: c.FormValue("jobTitle"),
 		ManagerEmail: strings.TrimSpace(c.FormValue("managerMail")), OrgID: c.FormValue("connectedOrganizationId"),
+		Version: formVersion(c),
 	}
 }
 
@@ -158,7 +159,7 @@ func readUserForm(c echo.Context) views.UserForm {
 func (h AdminDirectory) userInput(ctx context.Context, f views.UserForm) (entitlement.UserInput, map[string]string, error) {
 	in := entitlement.UserInput{
 		DisplayName: f.DisplayName, Email: f.Email, UserType: f.UserType, Department: f.Department,
-		JobTitle: f.JobTitle, ConnectedOrganizationID: f.OrgID, AccountEnabled: true,
+		JobTitle: f.JobTitle, ConnectedOrganizationID: f.OrgID, AccountEnabled: true, IfVersion: f.Version,
 	}
 	if f.ManagerEmail != "" {
 		page, err := h.Svc.ListUsers(ctx, entitlement.ListOptions{Search: f.ManagerEmail, Limit: 10})
@@ -177,7 +178,7 @@ func (h AdminDirectory) userInput(ctx context.Context, f views.UserForm) (entitl
 	return in, nil, nil
 }
 
-func (h AdminDirectory) userForm(c echo.Context, status int, id string, f views.UserForm, errs map[string]string) error {
+func (h AdminDirectory) userForm(c echo.Context, status int, id string, f views.UserForm, errs map[string]string, stale *views.Stale) error {
 	title, action, cancel := "New user", usersURL+"/new", usersURL
 	crumbs := []views.NavItem{{Label: "Users", URL: usersURL}}
 	if id != "" {
@@ -199,7 +200,7 @@ func (h AdminDirectory) userForm(c echo.Context, status int, id string, f views.
 	if err != nil {
 		return err
 	}
-	props := views.UserFormProps{Page: p, Editing: id != "", Values: f, Errors: fieldMessages(errs), Action: action, CancelURL: cancel}
+	props := views.UserFormProps{Page: p, Editing: id != "", Values: f, Errors: fieldMessages(errs), Action: action, CancelURL: cancel, Stale: stale}
 	for _, o := range orgs {
 		props.Orgs = append(props.Orgs, components.SelectOption{Value: o.ID, Label: o.DisplayName})
 	}
@@ -208,7 +209,7 @@ func (h AdminDirectory) userForm(c echo.Context, status int, id string, f views.
 
 // NewUser renders GET /admin/directory/users/new.
 func (h AdminDirectory) NewUser(c echo.Context) error {
-	return h.userForm(c, http.StatusOK, "", views.UserForm{UserType: entitlement.UserTypeMember}, nil)
+	return h.userForm(c, http.StatusOK, "", views.UserForm{UserType: entitlement.UserTypeMember}, nil, nil)
 }
 
 // CreateUser handles POST /admin/directory/users/new.
@@ -220,16 +221,34 @@ func (h AdminDirectory) CreateUser(c echo.Context) error {
 		return err
 	}
 	if errs != nil {
-		return h.userForm(c, http.StatusUnprocessableEntity, "", f, errs)
+		return h.userForm(c, http.StatusUnprocessableEntity, "", f, errs, nil)
 	}
 	u, err := h.Svc.CreateUser(ctx, in)
 	if errs, ok := FieldErrors(err); ok {
-		return h.userForm(c, http.StatusUnprocessableEntity, "", f, errs)
+		return h.userForm(c, http.StatusUnprocessableEntity, "", f, errs, nil)
 	}
 	if err != nil {
 		return err
 	}
 	return h.SeeOther(c, usersURL+"/"+u.ID, u.Label()+" added to the directory.")
+}
+
+// userFormOf fills the user form with the saved values (the manager's e-mail apart).
+func userFormOf(u entitlement.User) views.UserForm {
+	return views.UserForm{DisplayName: u.DisplayName, Email: u.Email, UserType: u.UserType, Department: u.Department,
+		JobTitle: u.JobTitle, OrgID: u.ConnectedOrganizationID, Version: u.Version}
+}
+
+// managerEmail is the e-mail address of the user's manager, empty when they have none.
+func (h AdminDirectory) managerEmail(ctx context.Context, u entitlement.User) string {
+	if u.ManagerID == "" {
+		return ""
+	}
+	m, err := h.Svc.UserByID(ctx, u.ManagerID)
+	if err != nil {
+		return ""
+	}
+	return m.Email
 }
 
 // EditUser renders GET /admin/directory/users/:id/edit.
@@ -239,13 +258,9 @@ func (h AdminDirectory) EditUser(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f := views.UserForm{DisplayName: u.DisplayName, Email: u.Email, UserType: u.UserType, Department: u.Department, JobTitle: u.JobTitle, OrgID: u.ConnectedOrganizationID}
-	if u.ManagerID != "" {
-		if m, err := h.Svc.UserByID(ctx, u.ManagerID); err == nil {
-			f.ManagerEmail = m.Email
-		}
-	}
-	return h.userForm(c, http.StatusOK, u.ID, f, nil)
+	f := userFormOf(u)
+	f.ManagerEmail = h.managerEmail(ctx, u)
+	return h.userForm(c, http.StatusOK, u.ID, f, nil, nil)
 }
 
 // UpdateUser handles POST /admin/directory/users/:id/edit.
@@ -258,11 +273,24 @@ func (h AdminDirectory) UpdateUser(c echo.Context) error {
 		return err
 	}
 	if errs != nil {
-		return h.userForm(c, http.StatusUnprocessableEntity, id, f, errs)
+		return h.userForm(c, http.StatusUnprocessableEntity, id, f, errs, nil)
 	}
 	u, err := h.Svc.UpdateUser(ctx, id, in)
 	if errs, ok := FieldErrors(err); ok {
-		return h.userForm(c, http.StatusUnprocessableEntity, id, f, errs)
+		return h.userForm(c, http.StatusUnprocessableEntity, id, f, errs, nil)
+	}
+	if stale, ok := h.staleNotice(err, "this user"); ok {
+		cur, err := h.Svc.UserByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		stale.Current = []views.CurrentValue{
+			{Label: "Name", Value: cur.DisplayName}, {Label: "E-mail", Value: cur.Email},
+			{Label: "Type", Value: views.UserTypeLabel(cur.UserType)}, {Label: "Department", Value: cur.Department},
+			{Label: "Job title", Value: cur.JobTitle}, {Label: "Manager's e-mail", Value: h.managerEmail(ctx, cur)},
+		}
+		f.Version = cur.Version
+		return h.userForm(c, http.StatusConflict, id, f, nil, stale)
 	}
 	if err != nil {
 		return err
@@ -439,7 +467,7 @@ func (h AdminDirectory) RemoveMember(c echo.Context) error {
 	return h.SeeOther(c, groupsURL+"/"+g.ID, views.MemberRemovedFlash(who, left))
 }
 
-func (h AdminDirectory) groupForm(c echo.Context, status int, id string, in entitlement.GroupInput, errs map[string]string) error {
+func (h AdminDirectory) groupForm(c echo.Context, status int, id string, in entitlement.GroupInput, errs map[string]string, stale *views.Stale) error {
 	title, action, cancel := "New group", groupsURL+"/new", groupsURL
 	crumbs := []views.NavItem{{Label: "Groups", URL: groupsURL}}
 	if id != "" {
@@ -455,12 +483,12 @@ func (h AdminDirectory) groupForm(c echo.Context, status int, id string, in enti
 	if err != nil {
 		return err
 	}
-	return Render(c, status, views.GroupFormPage(views.GroupFormProps{Page: p, Editing: id != "", Values: in, Errors: fieldMessages(errs), Action: action, CancelURL: cancel}))
+	return Render(c, status, views.GroupFormPage(views.GroupFormProps{Page: p, Editing: id != "", Values: in, Errors: fieldMessages(errs), Action: action, CancelURL: cancel, Stale: stale}))
 }
 
 // NewGroup renders GET /admin/directory/groups/new.
 func (h AdminDirectory) NewGroup(c echo.Context) error {
-	return h.groupForm(c, http.StatusOK, "", entitlement.GroupInput{}, nil)
+	return h.groupForm(c, http.StatusOK, "", entitlement.GroupInput{}, nil, nil)
 }
 
 // CreateGroup handles POST /admin/directory/groups/new.
@@ -468,7 +496,7 @@ func (h AdminDirectory) CreateGroup(c echo.Context) error {
 	in := entitlement.GroupInput{DisplayName: c.FormValue("displayName"), Description: c.FormValue("description")}
 	g, err := h.Svc.CreateGroup(c.Request().Context(), in)
 	if errs, ok := FieldErrors(err); ok {
-		return h.groupForm(c, http.StatusUnprocessableEntity, "", in, errs)
+		return h.groupForm(c, http.StatusUnprocessableEntity, "", in, errs, nil)
 	}
 	if err != nil {
 		return err
@@ -482,16 +510,27 @@ func (h AdminDirectory) EditGroup(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return h.groupForm(c, http.StatusOK, g.ID, entitlement.GroupInput{DisplayName: g.DisplayName, Description: g.Description}, nil)
+	return h.groupForm(c, http.StatusOK, g.ID, entitlement.GroupInput{DisplayName: g.DisplayName, Description: g.Description, IfVersion: g.Version}, nil, nil)
 }
 
 // UpdateGroup handles POST /admin/directory/groups/:id/edit.
 func (h AdminDirectory) UpdateGroup(c echo.Context) error {
 	id := c.Param("id")
-	in := entitlement.GroupInput{DisplayName: c.FormValue("displayName"), Description: c.FormValue("description")}
+	in := entitlement.GroupInput{DisplayName: c.FormValue("displayName"), Description: c.FormValue("description"), IfVersion: formVersion(c)}
 	g, err := h.Svc.UpdateGroup(c.Request().Context(), id, in)
 	if errs, ok := FieldErrors(err); ok {
-		return h.groupForm(c, http.StatusUnprocessableEntity, id, in, errs)
+		return h.groupForm(c, http.StatusUnprocessableEntity, id, in, errs, nil)
+	}
+	if stale, ok := h.staleNotice(err, "this group"); ok {
+		cur, err := h.Svc.GroupByID(c.Request().Context(), id)
+		if err != nil {
+			return err
+		}
+		stale.Current = []views.CurrentValue{
+			{Label: "Name", Value: cur.DisplayName}, {Label: "Description", Value: cur.Description},
+		}
+		in.IfVersion = cur.Version
+		return h.groupForm(c, http.StatusConflict, id, in, nil, stale)
 	}
 	if err != nil {
 		return err
@@ -507,8 +546,8 @@ func (h AdminDirectory) DeleteGroup(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.Svc.DeleteGroup(ctx, g.ID); err != nil {
-		if msg, ok := ruleRefusal(err, entitlement.ErrConflict); ok {
+	if err := h.Svc.DeleteGroup(ctx, g.ID, formVersion(c)); err != nil {
+		if msg, ok := h.deleteRefusal(c, err, "this group"); ok {
 			if err := h.flashError(c, "The group was not deleted: "+words.Finish(msg)); err != nil {
 				return err
 			}

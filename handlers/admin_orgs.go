@@ -39,7 +39,7 @@ func (h AdminOrgs) List(c echo.Context) error {
 // orgInput turns the form into the domain's input: one identity source per domain and tenant
 // line, and the federation when either of its fields is filled in.
 func orgInput(f views.OrgForm) entitlement.ConnectedOrganizationInput {
-	in := entitlement.ConnectedOrganizationInput{DisplayName: f.DisplayName, Description: f.Description, State: f.State}
+	in := entitlement.ConnectedOrganizationInput{DisplayName: f.DisplayName, Description: f.Description, State: f.State, IfVersion: f.Version}
 	for _, d := range lines(f.Domains) {
 		in.IdentitySources = append(in.IdentitySources, entitlement.IdentitySource{Type: entitlement.SourceDomain, DomainName: d})
 	}
@@ -53,7 +53,7 @@ func orgInput(f views.OrgForm) entitlement.ConnectedOrganizationInput {
 }
 
 func orgForm(o entitlement.ConnectedOrganization) views.OrgForm {
-	f := views.OrgForm{DisplayName: o.DisplayName, Description: o.Description, State: o.State}
+	f := views.OrgForm{DisplayName: o.DisplayName, Description: o.Description, State: o.State, Version: o.Version}
 	var domains, tenants []string
 	for _, s := range o.IdentitySources {
 		switch s.Type {
@@ -85,10 +85,11 @@ func readOrgForm(c echo.Context) views.OrgForm {
 		DisplayName: c.FormValue("displayName"), Description: c.FormValue("description"), State: c.FormValue("state"),
 		Domains: c.FormValue("domains"), Tenants: c.FormValue("tenants"),
 		FederationDomain: c.FormValue("federationDomain"), Issuer: c.FormValue("issuer"),
+		Version: formVersion(c),
 	}
 }
 
-func (h AdminOrgs) form(c echo.Context, status int, id string, f views.OrgForm, errs map[string]string) error {
+func (h AdminOrgs) form(c echo.Context, status int, id string, f views.OrgForm, errs map[string]string, stale *views.Stale) error {
 	title, action, cancel := "New connected organization", orgsURL+"/new", orgsURL
 	crumbs := []views.NavItem{{Label: "Connected organizations", URL: orgsURL}}
 	if id != "" {
@@ -107,12 +108,12 @@ func (h AdminOrgs) form(c echo.Context, status int, id string, f views.OrgForm, 
 	if !caps.IsAdmin {
 		return &entitlement.RuleError{Code: entitlement.CodeForbidden, Kind: entitlement.ErrForbidden, Message: "Only administrators can add and change connected organizations."}
 	}
-	return Render(c, status, views.OrgFormPage(views.OrgFormProps{Page: p, Editing: id != "", Values: f, Errors: fieldMessages(errs), Action: action, CancelURL: cancel}))
+	return Render(c, status, views.OrgFormPage(views.OrgFormProps{Page: p, Editing: id != "", Values: f, Errors: fieldMessages(errs), Action: action, CancelURL: cancel, Stale: stale}))
 }
 
 // New renders GET /admin/connected-organizations/new.
 func (h AdminOrgs) New(c echo.Context) error {
-	return h.form(c, http.StatusOK, "", views.OrgForm{State: entitlement.OrgConfigured}, nil)
+	return h.form(c, http.StatusOK, "", views.OrgForm{State: entitlement.OrgConfigured}, nil, nil)
 }
 
 // Create handles POST /admin/connected-organizations/new.
@@ -120,7 +121,7 @@ func (h AdminOrgs) Create(c echo.Context) error {
 	f := readOrgForm(c)
 	o, err := h.Svc.CreateConnectedOrganization(c.Request().Context(), orgInput(f))
 	if errs, ok := FieldErrors(err); ok {
-		return h.form(c, http.StatusUnprocessableEntity, "", f, errs)
+		return h.form(c, http.StatusUnprocessableEntity, "", f, errs, nil)
 	}
 	if err != nil {
 		return err
@@ -134,7 +135,7 @@ func (h AdminOrgs) Edit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return h.form(c, http.StatusOK, o.ID, orgForm(o), nil)
+	return h.form(c, http.StatusOK, o.ID, orgForm(o), nil, nil)
 }
 
 // Update handles POST /admin/connected-organizations/:id/edit.
@@ -144,11 +145,26 @@ func (h AdminOrgs) Update(c echo.Context) error {
 	in := orgInput(f)
 	if len(in.IdentitySources) == 0 {
 		// An empty input keeps the current sources in the domain; the form means "none".
-		return h.form(c, http.StatusUnprocessableEntity, id, f, map[string]string{"identitySources": "add how the organization's users are recognised: an e-mail domain, a tenant id or a federation issuer"})
+		return h.form(c, http.StatusUnprocessableEntity, id, f, map[string]string{"identitySources": "add how the organization's users are recognised: an e-mail domain, a tenant id or a federation issuer"}, nil)
 	}
 	o, err := h.Svc.UpdateConnectedOrganization(c.Request().Context(), id, in)
 	if errs, ok := FieldErrors(err); ok {
-		return h.form(c, http.StatusUnprocessableEntity, id, f, errs)
+		return h.form(c, http.StatusUnprocessableEntity, id, f, errs, nil)
+	}
+	if stale, ok := h.staleNotice(err, "this connected organization"); ok {
+		cur, err := h.Svc.ConnectedOrganizationByID(c.Request().Context(), id)
+		if err != nil {
+			return err
+		}
+		now := orgForm(cur)
+		stale.Current = []views.CurrentValue{
+			{Label: "Name", Value: now.DisplayName}, {Label: "Description", Value: now.Description},
+			{Label: "State", Value: views.OrgStateLabel(now.State)}, {Label: "E-mail domains", Value: strings.ReplaceAll(now.Domains, "\n", ", ")},
+			{Label: "Microsoft Entra tenant ids", Value: strings.ReplaceAll(now.Tenants, "\n", ", ")},
+			{Label: "Federated domain", Value: now.FederationDomain}, {Label: "Issuer", Value: now.Issuer},
+		}
+		f.Version = cur.Version
+		return h.form(c, http.StatusConflict, id, f, nil, stale)
 	}
 	if err != nil {
 		return err
@@ -163,8 +179,8 @@ func (h AdminOrgs) Delete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.Svc.DeleteConnectedOrganization(ctx, o.ID); err != nil {
-		if msg, ok := ruleRefusal(err, entitlement.ErrConflict); ok {
+	if err := h.Svc.DeleteConnectedOrganization(ctx, o.ID, formVersion(c)); err != nil {
+		if msg, ok := h.deleteRefusal(c, err, "this connected organization"); ok {
 			if err := h.flashError(c, "The organization was not deleted: "+words.Finish(msg)); err != nil {
 				return err
 			}

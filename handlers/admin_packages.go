@@ -50,10 +50,11 @@ func packageInput(c echo.Context, catalogID string) entitlement.AccessPackageInp
 		Description:         c.FormValue("description"),
 		IsHidden:            c.FormValue("hidden") != "",
 		IsRoleScopesVisible: c.FormValue("rolesVisible") != "",
+		IfVersion:           formVersion(c),
 	}
 }
 
-func (h AdminPackages) form(c echo.Context, status int, cat entitlement.Catalog, pkg *entitlement.AccessPackage, in entitlement.AccessPackageInput, errs map[string]string) error {
+func (h AdminPackages) form(c echo.Context, status int, cat entitlement.Catalog, pkg *entitlement.AccessPackage, in entitlement.AccessPackageInput, errs map[string]string, stale *views.Stale) error {
 	title, action, cancel := "New access package", "/admin/catalogs/"+cat.ID+"/packages/new", "/admin/catalogs/"+cat.ID+"/packages"
 	crumbs := []views.NavItem{{Label: "Catalogs", URL: "/admin/catalogs"}, {Label: cat.DisplayName, URL: "/admin/catalogs/" + cat.ID}}
 	if pkg != nil {
@@ -69,7 +70,7 @@ func (h AdminPackages) form(c echo.Context, status int, cat entitlement.Catalog,
 			Message: "Only owners and access package managers of the catalog " + cat.DisplayName + " can create and change its packages."}
 	}
 	return Render(c, status, views.PackageFormPage(views.PackageFormProps{
-		Page: p, Catalog: cat, Editing: pkg != nil, Values: in, Errors: fieldMessages(errs), Action: action, CancelURL: cancel,
+		Page: p, Catalog: cat, Editing: pkg != nil, Values: in, Errors: fieldMessages(errs), Action: action, CancelURL: cancel, Stale: stale,
 	}))
 }
 
@@ -79,7 +80,7 @@ func (h AdminPackages) New(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return h.form(c, http.StatusOK, cat, nil, entitlement.AccessPackageInput{CatalogID: cat.ID, IsRoleScopesVisible: true}, nil)
+	return h.form(c, http.StatusOK, cat, nil, entitlement.AccessPackageInput{CatalogID: cat.ID, IsRoleScopesVisible: true}, nil, nil)
 }
 
 // Create handles POST /admin/catalogs/:id/packages/new.
@@ -92,7 +93,7 @@ func (h AdminPackages) Create(c echo.Context) error {
 	in := packageInput(c, cat.ID)
 	pkg, err := h.Svc.CreateAccessPackage(ctx, in)
 	if errs, ok := FieldErrors(err); ok {
-		return h.form(c, http.StatusUnprocessableEntity, cat, nil, in, errs)
+		return h.form(c, http.StatusUnprocessableEntity, cat, nil, in, errs, nil)
 	}
 	if err != nil {
 		return err
@@ -111,8 +112,8 @@ func (h AdminPackages) Edit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	in := entitlement.AccessPackageInput{CatalogID: cat.ID, DisplayName: pkg.DisplayName, Description: pkg.Description, IsHidden: pkg.IsHidden, IsRoleScopesVisible: pkg.IsRoleScopesVisible}
-	return h.form(c, http.StatusOK, cat, &pkg, in, nil)
+	in := entitlement.AccessPackageInput{CatalogID: cat.ID, DisplayName: pkg.DisplayName, Description: pkg.Description, IsHidden: pkg.IsHidden, IsRoleScopesVisible: pkg.IsRoleScopesVisible, IfVersion: pkg.Version}
+	return h.form(c, http.StatusOK, cat, &pkg, in, nil, nil)
 }
 
 // Update handles POST /admin/packages/:id/edit.
@@ -129,7 +130,19 @@ func (h AdminPackages) Update(c echo.Context) error {
 	in := packageInput(c, cat.ID)
 	out, err := h.Svc.UpdateAccessPackage(ctx, pkg.ID, in)
 	if errs, ok := FieldErrors(err); ok {
-		return h.form(c, http.StatusUnprocessableEntity, cat, &pkg, in, errs)
+		return h.form(c, http.StatusUnprocessableEntity, cat, &pkg, in, errs, nil)
+	}
+	if stale, ok := h.staleNotice(err, "this access package"); ok {
+		cur, err := h.Svc.AccessPackageByID(ctx, pkg.ID)
+		if err != nil {
+			return err
+		}
+		stale.Current = []views.CurrentValue{
+			{Label: "Name", Value: cur.DisplayName}, {Label: "Description", Value: cur.Description},
+			{Label: "Hidden", Value: yesNo(cur.IsHidden)}, {Label: "Show the resource roles to requestors", Value: yesNo(cur.IsRoleScopesVisible)},
+		}
+		in.IfVersion = cur.Version
+		return h.form(c, http.StatusConflict, cat, &cur, in, nil, stale)
 	}
 	if err != nil {
 		return err
@@ -145,8 +158,8 @@ func (h AdminPackages) Delete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.Svc.DeleteAccessPackage(ctx, pkg.ID); err != nil {
-		if msg, ok := ruleRefusal(err, entitlement.ErrConflict); ok {
+	if err := h.Svc.DeleteAccessPackage(ctx, pkg.ID, formVersion(c)); err != nil {
+		if msg, ok := h.deleteRefusal(c, err, "this access package"); ok {
 			if err := h.flashError(c, "The access package was not deleted: "+words.Finish(msg)); err != nil {
 				return err
 			}

@@ -201,3 +201,16 @@ func (n *nameBook) principal(id, typ string) string {
 	}
 	return "Unknown (" + id + ")"
 }
+
+// addDraft looks up the names of everyone a policy draft names.
+func (n *nameBook) addDraft(d views.PolicyDraft) error {
+	if err := n.addAll(d.Requestors, d.Review.Reviewers); err != nil {
+		return err
+	}
+	for _, s := range d.Stages {
+		if err := n.addAll(s.Approvers, s.EscalationApprovers); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -137,6 +137,7 @@ type wizardState struct {
 	errs    map[string]string
 	general []string
 	picker  views.PickerState
+	stale   *views.Stale
 }
 
 // step reads the posted draft and the current step's fields, then does what the button asked:
@@ -288,6 +289,9 @@ func (h AdminPolicies) save(c echo.Context, t wizardTarget, st wizardState) erro
 			}
 			return h.SeeOther(c, t.back(), "Policy \""+pol.DisplayName+"\" "+verb+".")
 		}
+		if notice, ok := h.staleNotice(err, "this policy"); ok && t.policy != nil {
+			return h.staleSave(c, t, st, notice)
+		}
 		fields, ok := FieldErrors(err)
 		if !ok {
 			var re *entitlement.RuleError
@@ -303,6 +307,31 @@ func (h AdminPolicies) save(c echo.Context, t wizardTarget, st wizardState) erro
 	all, first := errorsUpTo(errs, views.StepSummary)
 	st.step, st.errs = first, all
 	return h.render(c, http.StatusUnprocessableEntity, t, st)
+}
+
+// staleSave answers a save refused because the policy changed after the wizard was opened: the
+// summary of the person's draft, with the current policy in plain words above it, and the current
+// version, so that confirming again saves their draft on purpose.
+func (h AdminPolicies) staleSave(c echo.Context, t wizardTarget, st wizardState, notice *views.Stale) error {
+	ctx := c.Request().Context()
+	cur, err := h.Svc.PolicyByID(ctx, t.policy.ID)
+	if err != nil {
+		return err
+	}
+	d := draftFromPolicy(cur)
+	n := newNameBook(ctx, h.Svc)
+	if err := n.addDraft(d); err != nil {
+		return err
+	}
+	in, _ := buildPolicy(d, t.pkg.ID)
+	notice.Current = []views.CurrentValue{{Label: "Name", Value: cur.DisplayName}, {Label: "Description", Value: cur.Description}}
+	for _, sec := range views.PolicySummary(in, n.m) {
+		notice.Current = append(notice.Current, views.CurrentValue{Label: sec.Title, Value: strings.Join(sec.Lines, " ")})
+	}
+	st.stale = notice
+	st.draft.Version = cur.Version
+	st.step = views.StepSummary
+	return h.render(c, http.StatusConflict, t, st)
 }
 
 // render shows the wizard at st.step.
@@ -322,13 +351,8 @@ func (h AdminPolicies) render(c echo.Context, status int, t wizardTarget, st wiz
 	}
 	d := st.draft
 	n := newNameBook(c.Request().Context(), h.Svc)
-	if err := n.addAll(d.Requestors, d.Review.Reviewers); err != nil {
+	if err := n.addDraft(d); err != nil {
 		return err
-	}
-	for _, s := range d.Stages {
-		if err := n.addAll(s.Approvers, s.EscalationApprovers); err != nil {
-			return err
-		}
 	}
 	raw, err := json.Marshal(d)
 	if err != nil {
@@ -339,7 +363,7 @@ func (h AdminPolicies) render(c echo.Context, status int, t wizardTarget, st wiz
 		Action: t.action(), CancelURL: t.back(), Editing: t.policy != nil,
 		Step: st.step, Draft: d, DraftJSON: string(raw), Errors: fieldMessages(st.errs), Names: n.m,
 		Picker: st.picker, Reached: max(st.reached, views.StepIndex(st.step)), General: st.general,
-		ErrorSteps: map[string]bool{},
+		ErrorSteps: map[string]bool{}, Stale: st.stale,
 	}
 	for path := range st.errs {
 		props.ErrorSteps[stepOf(path)] = true
@@ -366,9 +390,9 @@ func (h AdminPolicies) Delete(c echo.Context) error {
 		return err
 	}
 	back := "/admin/packages/" + pol.AccessPackageID + "/policies"
-	if err := h.Svc.DeletePolicy(ctx, pol.ID); err != nil {
-		if msg, ok := ruleRefusal(err, entitlement.ErrConflict); ok {
-			if err := h.flashError(c, "The policy was not deleted: "+msg+"."); err != nil {
+	if err := h.Svc.DeletePolicy(ctx, pol.ID, formVersion(c)); err != nil {
+		if msg, ok := h.deleteRefusal(c, err, "this policy"); ok {
+			if err := h.flashError(c, "The policy was not deleted: "+words.Finish(msg)); err != nil {
 				return err
 			}
 			return c.Redirect(http.StatusSeeOther, back)

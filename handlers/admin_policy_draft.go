@@ -238,6 +238,7 @@ func buildPolicy(d views.PolicyDraft, packageID string) (entitlement.PolicyInput
 		DisplayName:     d.Name,
 		Description:     d.Description,
 		CanExtend:       d.CanExtend,
+		IfVersion:       d.Version,
 	}
 	in.RequestorSettings = entitlement.RequestorSettings{ScopeType: d.Scope, AcceptRequests: d.AcceptRequests,
 		EnableOnBehalfRequestorsToAddAccess: d.OnBehalf}
@@ -377,7 +378,7 @@ func endOfDay(s string) (time.Time, bool) {
 // draftFromPolicy fills the wizard with an existing policy, for editing.
 func draftFromPolicy(p entitlement.AssignmentPolicy) views.PolicyDraft {
 	d := views.PolicyDraft{
-		Name: p.DisplayName, Description: p.Description,
+		Name: p.DisplayName, Description: p.Description, Version: p.Version,
 		Scope:          entitlement.NormalizeScopeType(p.RequestorSettings.ScopeType),
 		AcceptRequests: p.RequestorSettings.AcceptRequests,
 		Requestors:     append([]entitlement.UserSet(nil), p.RequestorSettings.AllowedRequestors...),

@@ -22,10 +22,23 @@ func (h AdminSettings) Show(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return h.render(c, http.StatusOK, st.ExternalUserLifecycleAction, strconv.Itoa(st.DaysUntilExternalUserDeletedAfterBlocked), nil, "", false, "")
+	return h.render(c, http.StatusOK, lifecycleForm(st), nil, "", false, "")
 }
 
-func (h AdminSettings) render(c echo.Context, status int, action, days string, errs map[string]string, query string, searched bool, msg string) error {
+// settingsForm is what the external-user form shows: the values, as saved or as typed, and the
+// version of the settings they come from.
+type settingsForm struct {
+	action, days string
+	version      int64
+	stale        *views.Stale
+}
+
+// lifecycleForm fills the form with the saved settings.
+func lifecycleForm(st entitlement.Settings) settingsForm {
+	return settingsForm{action: st.ExternalUserLifecycleAction, days: strconv.Itoa(st.DaysUntilExternalUserDeletedAfterBlocked), version: st.Version}
+}
+
+func (h AdminSettings) render(c echo.Context, status int, f settingsForm, errs map[string]string, query string, searched bool, msg string) error {
 	p, caps, err := h.adminPage(c, "Settings", navSettings)
 	if err != nil {
 		return err
@@ -38,7 +51,7 @@ func (h AdminSettings) render(c echo.Context, status int, action, days string, e
 	if err != nil {
 		return err
 	}
-	props := views.SettingsProps{Page: p, Action: action, Days: days, Errors: fieldMessages(errs), Error: msg}
+	props := views.SettingsProps{Page: p, Action: f.action, Days: f.days, Version: f.version, Stale: f.stale, Errors: fieldMessages(errs), Error: msg}
 	n := newNameBook(ctx, h.Svc)
 	for _, s := range st.CatalogCreators {
 		detail := "User"
@@ -61,14 +74,28 @@ func (h AdminSettings) render(c echo.Context, status int, action, days string, e
 
 // Update handles POST /admin/settings.
 func (h AdminSettings) Update(c echo.Context) error {
-	action, days := c.FormValue("externalUserLifecycleAction"), strings.TrimSpace(c.FormValue("days"))
-	n, err := strconv.Atoi(days)
+	ctx := c.Request().Context()
+	f := settingsForm{action: c.FormValue("externalUserLifecycleAction"), days: strings.TrimSpace(c.FormValue("days")), version: formVersion(c)}
+	n, err := strconv.Atoi(f.days)
 	if err != nil {
-		return h.render(c, http.StatusUnprocessableEntity, action, days, map[string]string{"daysUntilExternalUserDeletedAfterBlocked": "enter a number of days from 0 to 365"}, "", false, "")
+		return h.render(c, http.StatusUnprocessableEntity, f, map[string]string{"daysUntilExternalUserDeletedAfterBlocked": "enter a number of days from 0 to 365"}, "", false, "")
 	}
-	_, err = h.Svc.UpdateSettings(c.Request().Context(), entitlement.Settings{ExternalUserLifecycleAction: action, DaysUntilExternalUserDeletedAfterBlocked: n})
+	_, err = h.Svc.UpdateSettings(ctx, entitlement.Settings{ExternalUserLifecycleAction: f.action, DaysUntilExternalUserDeletedAfterBlocked: n, Version: f.version})
 	if errs, ok := FieldErrors(err); ok {
-		return h.render(c, http.StatusUnprocessableEntity, action, days, errs, "", false, "")
+		return h.render(c, http.StatusUnprocessableEntity, f, errs, "", false, "")
+	}
+	if stale, ok := h.staleNotice(err, "the settings"); ok {
+		cur, err := h.Svc.Settings(ctx)
+		if err != nil {
+			return err
+		}
+		stale.Current = []views.CurrentValue{
+			{Label: "When an external user's last access ends", Value: views.LifecycleActionLabel(cur.ExternalUserLifecycleAction)},
+			{Label: "Days before deletion", Value: strconv.Itoa(cur.DaysUntilExternalUserDeletedAfterBlocked)},
+		}
+		f.stale = stale
+		f.version = cur.Version
+		return h.render(c, http.StatusConflict, f, nil, "", false, "")
 	}
 	if err != nil {
 		return err
@@ -83,10 +110,10 @@ func (h AdminSettings) AddCreator(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	cur, days := st.ExternalUserLifecycleAction, strconv.Itoa(st.DaysUntilExternalUserDeletedAfterBlocked)
+	cur := lifecycleForm(st)
 	k, id, ok := cutKind(c.FormValue("pick"))
 	if !ok {
-		return h.render(c, http.StatusOK, cur, days, nil, c.FormValue("q"), true, "")
+		return h.render(c, http.StatusOK, cur, nil, c.FormValue("q"), true, "")
 	}
 	who := entitlement.Sponsor{ID: id, Type: entitlement.PrincipalUser}
 	if k == "group" {
@@ -94,10 +121,10 @@ func (h AdminSettings) AddCreator(c echo.Context) error {
 	}
 	err = h.Svc.AddCatalogCreator(ctx, who)
 	if errs, ok := FieldErrors(err); ok {
-		return h.render(c, http.StatusUnprocessableEntity, cur, days, nil, "", false, firstMessage(errs))
+		return h.render(c, http.StatusUnprocessableEntity, cur, nil, "", false, firstMessage(errs))
 	}
 	if msg, ok := ruleRefusal(err, entitlement.ErrConflict); ok {
-		return h.render(c, http.StatusConflict, cur, days, nil, "", false, words.Sentence(msg))
+		return h.render(c, http.StatusConflict, cur, nil, "", false, words.Sentence(msg))
 	}
 	if err != nil {
 		return err

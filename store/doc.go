@@ -12,6 +12,10 @@
 // record's name (and a user's e-mail), so that a prefix scan finds a record by any word and the
 // key alone gives the name order of the results; see table.search.
 //
+// Users, groups, catalogs, access packages, policies, connected organizations and the settings
+// carry a "version" that the Service raises on every write; the store keeps it as given. Records
+// written before versions existed have none and read as version 1, so no migration rewrites them.
+//
 // The bucket tree at SchemaVersion (the last migration in migrations.go); "(vN)" marks what
 // migration N added:
 //

@@ -35,6 +35,9 @@ type table[T any] struct {
 	// order, when set, names the non-unique index that List walks (e.g. by name); otherwise
 	// List walks the records in id order.
 	order string
+	// version, when set, points at the record's Version: a record stored before versions
+	// existed has none and reads as version 1.
+	version func(*T) *int64
 }
 
 func (t *table[T]) buckets() [][]byte {
@@ -71,6 +74,11 @@ func (t *table[T]) get(tx *bolt.Tx, id string) (T, error) {
 	}
 	if err := json.Unmarshal(data, &v); err != nil {
 		return v, fmt.Errorf("decode %s %q: %w", t.what, id, err)
+	}
+	if t.version != nil {
+		if n := t.version(&v); *n == 0 {
+			*n = 1
+		}
 	}
 	return v, nil
 }

@@ -20,7 +20,8 @@ func dueKey(t *time.Time) []string {
 }
 
 var usersTable = &table[entitlement.User]{
-	name: "users", what: "user", order: "name",
+	version: func(u *entitlement.User) *int64 { return &u.Version },
+	name:    "users", what: "user", order: "name",
 	id: func(u entitlement.User) string { return u.ID },
 	indexes: []index[entitlement.User]{
 		{name: "email", unique: true, values: func(u entitlement.User) []string { return one(entitlement.NormalizeEmail(u.Email)) }},
@@ -47,7 +48,8 @@ func externalKey(source, externalID string) []string {
 }
 
 var groupsTable = &table[entitlement.Group]{
-	name: "groups", what: "group", order: "name",
+	version: func(g *entitlement.Group) *int64 { return &g.Version },
+	name:    "groups", what: "group", order: "name",
 	id: func(g entitlement.Group) string { return g.ID },
 	indexes: []index[entitlement.Group]{
 		{name: "name", values: func(g entitlement.Group) []string { return nameKey(g.DisplayName) }},
@@ -57,7 +59,8 @@ var groupsTable = &table[entitlement.Group]{
 }
 
 var catalogsTable = &table[entitlement.Catalog]{
-	name: "catalogs", what: "catalog", order: "name",
+	version: func(c *entitlement.Catalog) *int64 { return &c.Version },
+	name:    "catalogs", what: "catalog", order: "name",
 	id: func(c entitlement.Catalog) string { return c.ID },
 	indexes: []index[entitlement.Catalog]{
 		{name: "name", values: func(c entitlement.Catalog) []string { return nameKey(c.DisplayName) }},
@@ -110,7 +113,8 @@ var resourceRequestsTable = &table[entitlement.ResourceRequest]{
 }
 
 var packagesTable = &table[entitlement.AccessPackage]{
-	name: "access_packages", what: "access package", order: "name",
+	version: func(p *entitlement.AccessPackage) *int64 { return &p.Version },
+	name:    "access_packages", what: "access package", order: "name",
 	id: func(p entitlement.AccessPackage) string { return p.ID },
 	indexes: []index[entitlement.AccessPackage]{
 		{name: "name", values: func(p entitlement.AccessPackage) []string { return nameKey(p.DisplayName) }},
@@ -131,7 +135,8 @@ var packagesTable = &table[entitlement.AccessPackage]{
 }
 
 var policiesTable = &table[entitlement.AssignmentPolicy]{
-	name: "policies", what: "assignment policy",
+	version: func(p *entitlement.AssignmentPolicy) *int64 { return &p.Version },
+	name:    "policies", what: "assignment policy",
 	id: func(p entitlement.AssignmentPolicy) string { return p.ID },
 	indexes: []index[entitlement.AssignmentPolicy]{
 		{name: "package", values: func(p entitlement.AssignmentPolicy) []string { return one(p.AccessPackageID) }},
@@ -152,7 +157,8 @@ var policiesTable = &table[entitlement.AssignmentPolicy]{
 }
 
 var orgsTable = &table[entitlement.ConnectedOrganization]{
-	name: "connected_organizations", what: "connected organization", order: "name",
+	version: func(o *entitlement.ConnectedOrganization) *int64 { return &o.Version },
+	name:    "connected_organizations", what: "connected organization", order: "name",
 	id: func(o entitlement.ConnectedOrganization) string { return o.ID },
 	indexes: []index[entitlement.ConnectedOrganization]{
 		{name: "name", values: func(o entitlement.ConnectedOrganization) []string { return nameKey(o.DisplayName) }},

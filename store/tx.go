@@ -45,11 +45,12 @@ func (t *tx) Settings() (entitlement.Settings, error) {
 	var s entitlement.Settings
 	raw := mustBucket(t.b, bucketMeta).Get(keySettings)
 	if raw == nil {
-		return entitlement.DefaultSettings(), nil
-	}
-	if err := json.Unmarshal(raw, &s); err != nil {
+		s = entitlement.DefaultSettings()
+	} else if err := json.Unmarshal(raw, &s); err != nil {
 		return s, fmt.Errorf("decode settings: %w", err)
 	}
+	// Settings stored before versions existed, and the defaults, are version 1.
+	s.Version = max(s.Version, 1)
 	return s, nil
 }
 

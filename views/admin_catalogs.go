@@ -33,6 +33,8 @@ type CatalogFormProps struct {
 	Errors    map[string]string
 	Action    string
 	CancelURL string
+	// Stale, when set, says that the save was refused because the catalog changed meanwhile.
+	Stale *Stale
 }
 
 // The tabs of a catalog page.

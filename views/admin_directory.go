@@ -40,6 +40,7 @@ type UserForm struct {
 	DisplayName, Email, UserType, Department, JobTitle string
 	ManagerEmail                                       string
 	OrgID                                              string
+	Version                                            int64 // of the user the form edits
 }
 
 // UserFormProps configures UserFormPage (new and edit).
@@ -51,6 +52,8 @@ type UserFormProps struct {
 	Errors    map[string]string
 	Action    string
 	CancelURL string
+	// Stale, when set, says that the save was refused because the user changed meanwhile.
+	Stale *Stale
 }
 
 // GroupListProps configures GroupListPage.
@@ -119,6 +122,8 @@ type GroupFormProps struct {
 	Errors    map[string]string
 	Action    string
 	CancelURL string
+	// Stale, when set, says that the save was refused because the group changed meanwhile.
+	Stale *Stale
 }
 
 // ImportProps configures ImportPage: a CSV file of users or groups, and the report of the last
@@ -244,4 +249,14 @@ func groupPolicyUse(u entitlement.GroupUse) string {
 		return "Cannot be deleted: the policy " + u.Policies[0] + " names it as " + words.JoinAnd(u.As) + ". Change that policy first."
 	}
 	return "Cannot be deleted: the policies " + words.JoinAnd(u.Policies) + " name it as " + words.JoinAnd(u.As) + ". Change those policies first."
+}
+
+// UserTypeLabel names a user type as the user form offers it.
+func UserTypeLabel(t string) string {
+	for _, o := range userTypeOptions {
+		if o.Value == t {
+			return o.Label
+		}
+	}
+	return t
 }

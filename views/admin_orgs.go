@@ -19,6 +19,7 @@ type OrgForm struct {
 	Domains                         string // one per line
 	Tenants                         string // one per line
 	FederationDomain, Issuer        string
+	Version                         int64 // of the organization the form edits
 }
 
 // OrgFormProps configures OrgFormPage (new and edit).
@@ -29,6 +30,8 @@ type OrgFormProps struct {
 	Errors    map[string]string
 	Action    string
 	CancelURL string
+	// Stale, when set, says that the save was refused because the organization changed meanwhile.
+	Stale *Stale
 }
 
 // OrgProps configures OrgPage: one organization, its identity sources and sponsors.

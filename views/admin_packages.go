@@ -53,6 +53,8 @@ type PackageFormProps struct {
 	Errors    map[string]string
 	Action    string
 	CancelURL string
+	// Stale, when set, says that the save was refused because the package changed meanwhile.
+	Stale *Stale
 }
 
 // PackageRolesProps configures PackageRolesPage.

@@ -56,6 +56,9 @@ const (
 type PolicyDraft struct {
 	Name        string `json:"name"`
 	Description string `json:"description,omitempty"`
+	// Version is the version of the policy being edited, carried through every step so that
+	// saving over someone else's change is refused; 0 for a new policy.
+	Version int64 `json:"version,omitempty"`
 
 	Scope          string                `json:"scope"`
 	AcceptRequests bool                  `json:"acceptRequests"`
@@ -177,6 +180,7 @@ type PolicyWizardProps struct {
 	Reached     int               // the furthest step reached, so the step list links back to it
 	General     []string          // messages that belong to no field of the current step
 	ErrorSteps  map[string]bool   // the steps that have a message, marked in the step list
+	Stale       *Stale            // the save was refused because the policy changed meanwhile
 }
 
 // SummarySection is one paragraph of a policy's plain-words summary, with the step to change it.

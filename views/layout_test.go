@@ -212,7 +212,7 @@ func TestErrorPage(t *testing.T) {
 	}{
 		{403, "", "", "", "You don't have access to this page", false},
 		{404, "", "", "r-1", "We couldn't find that page", false},
-		{409, "", "", "", "Someone else changed this at the same time", false},
+		{409, "", "", "", "That could not be done now", false},
 		{500, "", "", "01J9ZK3T8Q7R", "Something went wrong on our side", true},
 		{404, "No such catalog", "It may have been deleted.", "", "No such catalog", false},
 	}

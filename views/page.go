@@ -126,9 +126,9 @@ func errorWords(status int) errorText {
 		}
 	case 409:
 		return errorText{
-			"Someone else changed this at the same time",
-			"Your change was not saved, so nothing was overwritten.",
-			"Reload the page to see the latest version, then try again.",
+			"That could not be done now",
+			"Your change was not saved, so it overwrote nothing that anyone else saved.",
+			"Reload the page to see the current state, then try again.",
 		}
 	}
 	return errorText{

@@ -59,6 +59,7 @@ const (
 	notFoundText  = "This page does not exist, or what it showed was removed."
 	forbiddenText = "Your roles in Steward do not allow this. Ask an administrator if you need it."
 	conflictText  = "Something changed in the meantime. Reload the page and try again."
+	staleText     = "It changed after you opened the page, and your change was not saved so as not to overwrite it."
 )
 
 // classify maps an error to a status, a title and a message for people.
@@ -81,6 +82,9 @@ func classify(err error) (int, string, string) {
 		return http.StatusForbidden, "Not allowed", cmp.Or(views.PlainRefusal(re.Message), forbiddenText)
 	case errors.Is(err, entitlement.ErrForbidden):
 		return http.StatusForbidden, "Not allowed", forbiddenText
+	case errors.Is(err, entitlement.ErrStale):
+		// Forms answer stale saves in place; this is for the actions that reach here.
+		return http.StatusConflict, "Someone changed this after you opened it", staleText
 	case errors.As(err, &re):
 		return http.StatusConflict, "That cannot be done now", cmp.Or(views.PlainRefusal(re.Message), conflictText)
 	case errors.Is(err, entitlement.ErrConflict):

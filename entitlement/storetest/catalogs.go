@@ -11,7 +11,7 @@ import (
 
 func newCatalog(name string, roles ...entitlement.CatalogRoleMember) entitlement.Catalog {
 	return entitlement.Catalog{ID: entitlement.NewID(), DisplayName: name, CatalogType: entitlement.CatalogTypeUserManaged,
-		CatalogStatus: entitlement.CatalogStatusPublished, Roles: roles, CreatedDateTime: t0}
+		CatalogStatus: entitlement.CatalogStatusPublished, Roles: roles, CreatedDateTime: t0, Version: 1}
 }
 
 var sortRoles = cmp.Transformer("sort", func(in []entitlement.CatalogRole) []entitlement.CatalogRole {

@@ -9,7 +9,7 @@ import (
 )
 
 func newGroup(name string) entitlement.Group {
-	return entitlement.Group{ID: entitlement.NewID(), DisplayName: name, CreatedDateTime: t0}
+	return entitlement.Group{ID: entitlement.NewID(), DisplayName: name, CreatedDateTime: t0, Version: 1}
 }
 
 // membership is what the store says about one group and one user, read both ways.

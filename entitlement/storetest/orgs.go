@@ -8,7 +8,7 @@ import (
 
 func newOrg(name string, sources ...entitlement.IdentitySource) entitlement.ConnectedOrganization {
 	return entitlement.ConnectedOrganization{ID: entitlement.NewID(), DisplayName: name, State: entitlement.OrgConfigured,
-		IdentitySources: sources, CreatedDateTime: t0}
+		IdentitySources: sources, CreatedDateTime: t0, Version: 1}
 }
 
 var orgCases = []tcase{

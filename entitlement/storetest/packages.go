@@ -7,7 +7,7 @@ import (
 )
 
 func newPackage(catalogID, name string, resourceIDs ...string) entitlement.AccessPackage {
-	p := entitlement.AccessPackage{ID: entitlement.NewID(), CatalogID: catalogID, DisplayName: name, CreatedDateTime: t0}
+	p := entitlement.AccessPackage{ID: entitlement.NewID(), CatalogID: catalogID, DisplayName: name, CreatedDateTime: t0, Version: 1}
 	for _, r := range resourceIDs {
 		p.RoleScopes = append(p.RoleScopes, entitlement.RoleScope{ID: entitlement.NewID(), ResourceID: r, RoleID: entitlement.NewID(), ScopeID: entitlement.NewID()})
 	}

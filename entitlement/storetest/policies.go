@@ -8,7 +8,7 @@ import (
 
 func newPolicy(packageID, scope string, requestors ...string) entitlement.AssignmentPolicy {
 	p := entitlement.AssignmentPolicy{ID: entitlement.NewID(), AccessPackageID: packageID, DisplayName: "Policy", DurationInDays: 30,
-		RequestorSettings: entitlement.RequestorSettings{ScopeType: scope, AcceptRequests: true}, CreatedDateTime: t0}
+		RequestorSettings: entitlement.RequestorSettings{ScopeType: scope, AcceptRequests: true}, CreatedDateTime: t0, Version: 1}
 	for _, id := range requestors {
 		p.RequestorSettings.AllowedRequestors = append(p.RequestorSettings.AllowedRequestors, entitlement.UserSet{Type: entitlement.UserSetSingleUser, ID: id})
 	}

@@ -17,7 +17,7 @@ var settingsCases = []tcase{
 	}},
 	{"PutSettings replaces them", func(t *testing.T, st entitlement.Store) {
 		want := entitlement.Settings{ExternalUserLifecycleAction: entitlement.LifecycleBlockSignIn, DaysUntilExternalUserDeletedAfterBlocked: 7,
-			CatalogCreators: []entitlement.Sponsor{{ID: entitlement.NewID(), Type: entitlement.PrincipalGroup}}}
+			CatalogCreators: []entitlement.Sponsor{{ID: entitlement.NewID(), Type: entitlement.PrincipalGroup}}, Version: 4}
 		update(t, st, func(tx entitlement.Tx) error { return tx.PutSettings(want) })
 		got := read(t, st, func(tx entitlement.Tx) (entitlement.Settings, error) { return tx.Settings() })
 		if diff := cmp.Diff(want, got); diff != "" {

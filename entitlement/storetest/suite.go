@@ -47,6 +47,7 @@ func suite() []iface {
 		{"ReviewDecisions", reviewDecisionCases},
 		{"ReviewSchedules", reviewScheduleCases},
 		{"External", externalCases},
+		{"Versions", versionCases},
 	}
 }
 

@@ -11,7 +11,7 @@ import (
 
 func newUser(name, email string) entitlement.User {
 	return entitlement.User{ID: entitlement.NewID(), DisplayName: name, Email: email, UserPrincipalName: email,
-		UserType: entitlement.UserTypeMember, AccountEnabled: true, CreatedDateTime: t0}
+		UserType: entitlement.UserTypeMember, AccountEnabled: true, CreatedDateTime: t0, Version: 1}
 }
 
 func putUsers(t *testing.T, st entitlement.Store, us ...entitlement.User) {
