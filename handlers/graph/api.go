@@ -130,6 +130,10 @@ func (a *api) patchSettings(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// cur.Version goes back as the expected version: a change since this read is refused.
+	if err := ifMatch(c, cur.Version); err != nil {
+		return err
+	}
 	if in.ExternalUserLifecycleAction != nil {
 		cur.ExternalUserLifecycleAction = *in.ExternalUserLifecycleAction
 	}

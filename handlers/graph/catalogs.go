@@ -206,7 +206,7 @@ func (a *api) patchCatalog(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := ifMatch(c, cur); err != nil {
+	if err := ifMatch(c, cur.Version); err != nil {
 		return err
 	}
 	in := entitlement.CatalogInput{
@@ -216,6 +216,7 @@ func (a *api) patchCatalog(c echo.Context) error {
 	if err := b.apply(&in); err != nil {
 		return err
 	}
+	in.IfVersion = cur.Version
 	if _, err := a.svc.UpdateCatalog(ctxOf(c), cur.ID, in); err != nil {
 		return err
 	}
@@ -223,7 +224,11 @@ func (a *api) patchCatalog(c echo.Context) error {
 }
 
 func (a *api) deleteCatalog(c echo.Context) error {
-	if err := a.svc.DeleteCatalog(ctxOf(c), c.Param("id")); err != nil {
+	version, err := ifMatchVersion(c)
+	if err != nil {
+		return err
+	}
+	if err := a.svc.DeleteCatalog(ctxOf(c), c.Param("id"), version); err != nil {
 		return err
 	}
 	return noContent(c)

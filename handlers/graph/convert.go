@@ -10,7 +10,7 @@ import (
 
 func toCatalog(c entitlement.Catalog) Catalog {
 	return Catalog{
-		ID: c.ID, DisplayName: c.DisplayName, Description: c.Description, CatalogType: c.CatalogType,
+		ETag: entitlement.ETag(c.Version), ID: c.ID, DisplayName: c.DisplayName, Description: c.Description, CatalogType: c.CatalogType,
 		CatalogStatus: c.CatalogStatus, IsExternallyVisible: c.IsExternallyVisible,
 		CreatedBy: c.CreatedBy, CreatedDateTime: ts(c.CreatedDateTime), ModifiedBy: c.ModifiedBy, ModifiedDateTime: ts(c.ModifiedDateTime),
 	}
@@ -18,7 +18,7 @@ func toCatalog(c entitlement.Catalog) Catalog {
 
 func toPackage(p entitlement.AccessPackage) AccessPackage {
 	return AccessPackage{
-		ID: p.ID, CatalogID: p.CatalogID, DisplayName: p.DisplayName, Description: p.Description,
+		ETag: entitlement.ETag(p.Version), ID: p.ID, CatalogID: p.CatalogID, DisplayName: p.DisplayName, Description: p.Description,
 		IsHidden: p.IsHidden, IsRoleScopesVisible: p.IsRoleScopesVisible,
 		CreatedBy: p.CreatedBy, CreatedDateTime: ts(p.CreatedDateTime), ModifiedBy: p.ModifiedBy, ModifiedDateTime: ts(p.ModifiedDateTime),
 	}
@@ -101,7 +101,7 @@ func fromStages(in []ApprovalStage) []entitlement.ApprovalStage {
 
 func toPolicy(p entitlement.AssignmentPolicy) Policy {
 	out := Policy{
-		ID: p.ID, AccessPackageID: p.AccessPackageID, DisplayName: p.DisplayName, Description: p.Description,
+		ETag: entitlement.ETag(p.Version), ID: p.ID, AccessPackageID: p.AccessPackageID, DisplayName: p.DisplayName, Description: p.Description,
 		CanExtend: p.CanExtend, DurationInDays: p.DurationInDays, ExpirationDateTime: tsp(p.ExpirationDateTime),
 		IsDenyPolicy: p.IsDenyPolicy,
 		RequestorSettings: RequestorSettings{
@@ -230,25 +230,25 @@ func fromSources(in []IdentitySource) []entitlement.IdentitySource {
 
 func toOrg(o entitlement.ConnectedOrganization) ConnectedOrganization {
 	return ConnectedOrganization{
-		ID: o.ID, DisplayName: o.DisplayName, Description: o.Description, State: o.State,
+		ETag: entitlement.ETag(o.Version), ID: o.ID, DisplayName: o.DisplayName, Description: o.Description, State: o.State,
 		IdentitySources: toSources(o.IdentitySources),
 		CreatedBy:       o.CreatedBy, CreatedDateTime: ts(o.CreatedDateTime), ModifiedBy: o.ModifiedBy, ModifiedDateTime: ts(o.ModifiedDateTime),
 	}
 }
 
 func toSettings(s entitlement.Settings) Settings {
-	return Settings{ExternalUserLifecycleAction: s.ExternalUserLifecycleAction, DaysUntilExternalUserDeletedAfterBlocked: s.DaysUntilExternalUserDeletedAfterBlocked}
+	return Settings{ETag: entitlement.ETag(s.Version), ExternalUserLifecycleAction: s.ExternalUserLifecycleAction, DaysUntilExternalUserDeletedAfterBlocked: s.DaysUntilExternalUserDeletedAfterBlocked}
 }
 
 func toUser(u entitlement.User) User {
 	return User{
-		ID: u.ID, DisplayName: u.DisplayName, Mail: u.Email, UserPrincipalName: u.UserPrincipalName, UserType: u.UserType,
+		ETag: entitlement.ETag(u.Version), ID: u.ID, DisplayName: u.DisplayName, Mail: u.Email, UserPrincipalName: u.UserPrincipalName, UserType: u.UserType,
 		AccountEnabled: u.AccountEnabled, Department: u.Department, JobTitle: u.JobTitle, CreatedDateTime: ts(u.CreatedDateTime),
 	}
 }
 
 func toGroup(g entitlement.Group) Group {
-	return Group{ID: g.ID, DisplayName: g.DisplayName, Description: g.Description, SecurityEnabled: true, CreatedDateTime: ts(g.CreatedDateTime)}
+	return Group{ETag: entitlement.ETag(g.Version), ID: g.ID, DisplayName: g.DisplayName, Description: g.Description, SecurityEnabled: true, CreatedDateTime: ts(g.CreatedDateTime)}
 }
 
 func toApproval(r entitlement.Request, me string) Approval {

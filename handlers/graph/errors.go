@@ -130,6 +130,10 @@ func classify(err error) (int, ErrorDetail) {
 	case errors.As(err, &re):
 		status := http.StatusConflict
 		switch {
+		case errors.Is(err, entitlement.ErrStale):
+			// The record changed between the handler's read and the write (or since the
+			// caller's If-Match): a failed precondition, not a clash of rules.
+			return http.StatusPreconditionFailed, ErrorDetail{Code: "PreconditionFailed", Message: re.Message}
 		case errors.Is(err, entitlement.ErrNotFound):
 			status = http.StatusNotFound
 		case errors.Is(err, entitlement.ErrForbidden):

@@ -151,11 +151,12 @@ func (a *api) patchOrg(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := ifMatch(c, cur); err != nil {
+	if err := ifMatch(c, cur.Version); err != nil {
 		return err
 	}
 	in := entitlement.ConnectedOrganizationInput{DisplayName: cur.DisplayName, Description: cur.Description, State: cur.State, IdentitySources: cur.IdentitySources}
 	b.apply(&in)
+	in.IfVersion = cur.Version
 	if _, err := a.svc.UpdateConnectedOrganization(ctxOf(c), cur.ID, in); err != nil {
 		return err
 	}
@@ -163,7 +164,11 @@ func (a *api) patchOrg(c echo.Context) error {
 }
 
 func (a *api) deleteOrg(c echo.Context) error {
-	if err := a.svc.DeleteConnectedOrganization(ctxOf(c), c.Param("id")); err != nil {
+	version, err := ifMatchVersion(c)
+	if err != nil {
+		return err
+	}
+	if err := a.svc.DeleteConnectedOrganization(ctxOf(c), c.Param("id"), version); err != nil {
 		return err
 	}
 	return noContent(c)

@@ -232,7 +232,7 @@ func (a *api) patchPackage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := ifMatch(c, cur); err != nil {
+	if err := ifMatch(c, cur.Version); err != nil {
 		return err
 	}
 	if b.CatalogID != nil && *b.CatalogID != cur.CatalogID {
@@ -243,6 +243,7 @@ func (a *api) patchPackage(c echo.Context) error {
 		IsHidden: cur.IsHidden, IsRoleScopesVisible: cur.IsRoleScopesVisible,
 	}
 	b.apply(&in)
+	in.IfVersion = cur.Version
 	if _, err := a.svc.UpdateAccessPackage(ctxOf(c), cur.ID, in); err != nil {
 		return err
 	}
@@ -250,7 +251,11 @@ func (a *api) patchPackage(c echo.Context) error {
 }
 
 func (a *api) deletePackage(c echo.Context) error {
-	if err := a.svc.DeleteAccessPackage(ctxOf(c), c.Param("id")); err != nil {
+	version, err := ifMatchVersion(c)
+	if err != nil {
+		return err
+	}
+	if err := a.svc.DeleteAccessPackage(ctxOf(c), c.Param("id"), version); err != nil {
 		return err
 	}
 	return noContent(c)

@@ -150,7 +150,7 @@ func (a *api) replacePolicy(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := ifMatch(c, cur); err != nil {
+	if err := ifMatch(c, cur.Version); err != nil {
 		return err
 	}
 	in := policyInput(b)
@@ -158,6 +158,7 @@ func (a *api) replacePolicy(c echo.Context) error {
 		in.AccessPackageID = cur.AccessPackageID
 	}
 	in.Questions = cur.Questions // the 2020 API has no questions; a PUT keeps the portal's
+	in.IfVersion = cur.Version
 	p, err := a.svc.ReplacePolicy(ctxOf(c), cur.ID, in)
 	if err != nil {
 		return err
@@ -166,7 +167,11 @@ func (a *api) replacePolicy(c echo.Context) error {
 }
 
 func (a *api) deletePolicy(c echo.Context) error {
-	if err := a.svc.DeletePolicy(ctxOf(c), c.Param("id")); err != nil {
+	version, err := ifMatchVersion(c)
+	if err != nil {
+		return err
+	}
+	if err := a.svc.DeletePolicy(ctxOf(c), c.Param("id"), version); err != nil {
 		return err
 	}
 	return noContent(c)

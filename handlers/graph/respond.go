@@ -92,23 +92,33 @@ func jsonKind(t reflect.Type) string {
 	return "an object"
 }
 
-// etag is the @odata.etag of a record. It is empty until records carry a version (the versions
-// work adds them); then it returns W/"<version>" and ifMatch compares against it.
-func etag(any) string { return "" }
-
-// ifMatch refuses a write whose If-Match names another version than the record's current etag.
-// While records carry no version (etag returns "") there is nothing to compare, and any If-Match
-// is accepted.
-func ifMatch(c echo.Context, current any) error {
-	want := c.Request().Header.Get("If-Match")
-	have := etag(current)
-	if want == "" || want == "*" || have == "" {
-		return nil
+// ifMatch refuses with 412 a write whose If-Match names another version than current, the
+// version of the record the handler just read. The handler then writes with current as the
+// expected version, so the Service refuses (entitlement.ErrStale, also 412) a change that
+// lands between that read and the write instead of overwriting it with the values read.
+func ifMatch(c echo.Context, current int64) error {
+	v, err := ifMatchVersion(c)
+	if err != nil {
+		return err
 	}
-	if want != have {
-		return &preconditionError{"the object changed since you read it (If-Match " + want + ", now " + have + "); read it again and retry"}
+	if v != 0 && v != current {
+		want := c.Request().Header.Get("If-Match")
+		return &preconditionError{"the object changed since you read it (If-Match " + want + ", now " + entitlement.ETag(current) + "); read it again and retry"}
 	}
 	return nil
+}
+
+// ifMatchVersion is the version If-Match names, 0 when it names none or "*".
+func ifMatchVersion(c echo.Context) (int64, error) {
+	want := c.Request().Header.Get("If-Match")
+	if want == "" {
+		return 0, nil
+	}
+	v, err := entitlement.ParseETag(want)
+	if err != nil {
+		return 0, errBody("If-Match must be an @odata.etag this API sent, such as W/\"3\", or *")
+	}
+	return v, nil
 }
 
 // base is the absolute URL of the API's root, e.g. https://steward.example.com/beta.

@@ -71,6 +71,7 @@ func typeName(s string) string {
 
 // Catalog is an accessPackageCatalog.
 type Catalog struct {
+	ETag                string           `json:"@odata.etag,omitempty"`
 	ID                  string           `json:"id"`
 	DisplayName         string           `json:"displayName"`
 	Description         string           `json:"description"`
@@ -87,6 +88,7 @@ type Catalog struct {
 
 // AccessPackage is an accessPackage.
 type AccessPackage struct {
+	ETag                string       `json:"@odata.etag,omitempty"`
 	ID                  string       `json:"id"`
 	CatalogID           string       `json:"catalogId"`
 	DisplayName         string       `json:"displayName"`
@@ -213,6 +215,7 @@ type ReviewSettings struct {
 
 // Policy is an accessPackageAssignmentPolicy.
 type Policy struct {
+	ETag                    string            `json:"@odata.etag,omitempty"`
 	ID                      string            `json:"id"`
 	AccessPackageID         string            `json:"accessPackageId"`
 	DisplayName             string            `json:"displayName"`
@@ -323,6 +326,7 @@ type IdentitySource struct {
 
 // ConnectedOrganization is a connectedOrganization.
 type ConnectedOrganization struct {
+	ETag             string             `json:"@odata.etag,omitempty"`
 	ID               string             `json:"id"`
 	DisplayName      string             `json:"displayName"`
 	Description      string             `json:"description"`
@@ -346,12 +350,14 @@ type DirectoryObject struct {
 
 // Settings is the entitlementManagementSettings singleton.
 type Settings struct {
+	ETag                                     string `json:"@odata.etag,omitempty"`
 	ExternalUserLifecycleAction              string `json:"externalUserLifecycleAction"`
 	DaysUntilExternalUserDeletedAfterBlocked int    `json:"daysUntilExternalUserDeletedAfterBlocked"`
 }
 
 // User is a directory user, with the properties of Graph's user that Steward keeps.
 type User struct {
+	ETag              string `json:"@odata.etag,omitempty"`
 	ID                string `json:"id"`
 	DisplayName       string `json:"displayName"`
 	Mail              string `json:"mail"`
@@ -365,6 +371,7 @@ type User struct {
 
 // Group is a directory group.
 type Group struct {
+	ETag            string `json:"@odata.etag,omitempty"`
 	ID              string `json:"id"`
 	DisplayName     string `json:"displayName"`
 	Description     string `json:"description"`
