@@ -98,14 +98,24 @@ func (s *Service) SyncUser(ctx context.Context, in SyncUserInput) (User, SyncOut
 	return out, outcome, err
 }
 
-func (s *Service) syncUser(tx Tx, ag SyncAgent, p Principal, in SyncUserInput) (User, SyncOutcome, error) {
+// preparedUser is what syncUser would write for one input, worked out without writing.
+type preparedUser struct {
+	u, old          User
+	found, rejoined bool
+	c               changes
+	outcome         SyncOutcome
+}
+
+// prepareSyncUser works out what syncing the input changes, writing nothing, so that a run of
+// the LDAP import can leave unchanged people alone and a dry run can tell what would change.
+func (s *Service) prepareSyncUser(tx Tx, ag SyncAgent, in SyncUserInput) (preparedUser, error) {
 	in.ExternalID = strings.TrimSpace(in.ExternalID)
 	if len(in.ExternalID) > 1000 {
-		return User{}, "", invalid("invalidUser", "externalId", "use at most 1000 characters")
+		return preparedUser{}, invalid("invalidUser", "externalId", "use at most 1000 characters")
 	}
 	u, found, err := findSyncedUser(tx, ag, in)
 	if err != nil {
-		return User{}, "", err
+		return preparedUser{}, err
 	}
 	ui := UserInput{DisplayName: in.DisplayName, Email: in.Email, Department: in.Department, JobTitle: in.JobTitle, UserType: u.UserType}
 	if ui.Email == "" {
@@ -122,17 +132,17 @@ func (s *Service) syncUser(tx Tx, ag SyncAgent, p Principal, in SyncUserInput) (
 		if m, err := tx.Users().ByExternalID(ag.Source, in.ManagerExternalID); err == nil {
 			ui.ManagerID = m.ID
 		} else if !isNotFound(err) {
-			return User{}, "", fmt.Errorf("find manager %s: %w", in.ManagerExternalID, err)
+			return preparedUser{}, fmt.Errorf("find manager %s: %w", in.ManagerExternalID, err)
 		}
 	}
 	if err := ui.validate(); err != nil {
-		return User{}, "", err
+		return preparedUser{}, err
 	}
 	if !found {
 		u = User{ID: NewID(), AccountEnabled: true, CreatedDateTime: s.now()}
 	}
 	if err := checkUserRefs(tx, &ui, u.ID); err != nil {
-		return User{}, "", err
+		return preparedUser{}, err
 	}
 	old := u
 	c := applyUserInput(&u, ui)
@@ -144,6 +154,25 @@ func (s *Service) syncUser(tx Tx, ag SyncAgent, p Principal, in SyncUserInput) (
 	if rejoined {
 		u.AccountEnabled, u.BlockedDateTime, u.LeftDateTime, u.RemovedAtSource = true, nil, nil, false
 	}
+	outcome := SyncChanged
+	switch {
+	case !found:
+		outcome = SyncCreated
+	case len(c) == 0 && !rejoined:
+		outcome = SyncUnchanged
+	}
+	if !in.Active && u.LeftDateTime == nil {
+		outcome = SyncBlocked
+	}
+	return preparedUser{u: u, old: old, found: found, rejoined: rejoined, c: c, outcome: outcome}, nil
+}
+
+func (s *Service) syncUser(tx Tx, ag SyncAgent, p Principal, in SyncUserInput) (User, SyncOutcome, error) {
+	pu, err := s.prepareSyncUser(tx, ag, in)
+	if err != nil {
+		return User{}, "", err
+	}
+	u, old, found, rejoined, c := pu.u, pu.old, pu.found, pu.rejoined, pu.c
 	outcome := SyncChanged
 	switch {
 	case !found:
@@ -240,22 +269,26 @@ func byEmailOf(tx Tx, in SyncUserInput) (User, error) {
 // blocked, for the audit trail.
 func (s *Service) SyncRemoveUser(ctx context.Context, id string) error {
 	return s.syncWrite(ctx, func(tx Tx, ag SyncAgent, p Principal) error {
-		u, err := syncedUser(tx, ag, id)
-		if err != nil {
-			return err
-		}
-		if u.RemovedAtSource {
-			return nil
-		}
-		if u.LeftDateTime != nil {
-			u.RemovedAtSource = true
-			if err := tx.Users().Put(u); err != nil {
-				return fmt.Errorf("remove user %s: %w", u.Email, err)
-			}
-			return s.audit(tx, p, "user.sync.remove", "user", u.ID, u.Label(), "removed at "+SourceName(ag.Source))
-		}
-		return s.leave(tx, p, &u, true)
+		return s.syncRemoveUser(tx, ag, p, id)
 	})
+}
+
+func (s *Service) syncRemoveUser(tx Tx, ag SyncAgent, p Principal, id string) error {
+	u, err := syncedUser(tx, ag, id)
+	if err != nil {
+		return err
+	}
+	if u.RemovedAtSource {
+		return nil
+	}
+	if u.LeftDateTime != nil {
+		u.RemovedAtSource = true
+		if err := tx.Users().Put(u); err != nil {
+			return fmt.Errorf("remove user %s: %w", u.Email, err)
+		}
+		return s.audit(tx, p, "user.sync.remove", "user", u.ID, u.Label(), "removed at "+SourceName(ag.Source))
+	}
+	return s.leave(tx, p, &u, true)
 }
 
 // syncedUser loads a user the agent's source keeps; others do not exist for it.
@@ -733,36 +766,40 @@ func (s *Service) dropOutOfScope(tx Tx, p Principal, userID string) error {
 // or a policy still names is kept, marked removed at the source, for an administrator to retire.
 func (s *Service) SyncDeleteGroup(ctx context.Context, id string) error {
 	return s.syncWrite(ctx, func(tx Tx, ag SyncAgent, p Principal) error {
-		g, _, err := findSyncedGroup(tx, ag, id, "", "")
-		if err != nil {
-			return err
-		}
-		if _, err := s.setSyncedMembers(tx, p, g, nil); err != nil {
-			return err
-		}
-		resIDs, err := tx.Resources().IDsByOrigin(OriginGroup, id)
-		if err != nil {
-			return fmt.Errorf("delete group: %w", err)
-		}
-		names, _, err := policiesNaming(tx, id)
-		if err != nil {
-			return err
-		}
-		if len(resIDs) > 0 || len(names) > 0 {
-			g.RemovedAtSource, g.ModifiedDateTime = true, s.now()
-			if err := tx.Groups().Put(g); err != nil {
-				return fmt.Errorf("delete group %s: %w", g.DisplayName, err)
-			}
-			return s.audit(tx, p, "group.sync.remove", "group", g.ID, g.DisplayName, "removed at "+SourceName(ag.Source)+"; kept because catalogs or policies still name it")
-		}
-		if err := s.dropPrincipal(tx, p, id); err != nil {
-			return err
-		}
-		if err := tx.Groups().Delete(id); err != nil {
+		return s.syncDeleteGroup(tx, ag, p, id)
+	})
+}
+
+func (s *Service) syncDeleteGroup(tx Tx, ag SyncAgent, p Principal, id string) error {
+	g, _, err := findSyncedGroup(tx, ag, id, "", "")
+	if err != nil {
+		return err
+	}
+	if _, err := s.setSyncedMembers(tx, p, g, nil); err != nil {
+		return err
+	}
+	resIDs, err := tx.Resources().IDsByOrigin(OriginGroup, id)
+	if err != nil {
+		return fmt.Errorf("delete group: %w", err)
+	}
+	names, _, err := policiesNaming(tx, id)
+	if err != nil {
+		return err
+	}
+	if len(resIDs) > 0 || len(names) > 0 {
+		g.RemovedAtSource, g.ModifiedDateTime = true, s.now()
+		if err := tx.Groups().Put(g); err != nil {
 			return fmt.Errorf("delete group %s: %w", g.DisplayName, err)
 		}
-		return s.audit(tx, p, "group.delete", "group", g.ID, g.DisplayName, "deleted group "+g.DisplayName+" (removed at "+SourceName(ag.Source)+")")
-	})
+		return s.audit(tx, p, "group.sync.remove", "group", g.ID, g.DisplayName, "removed at "+SourceName(ag.Source)+"; kept because catalogs or policies still name it")
+	}
+	if err := s.dropPrincipal(tx, p, id); err != nil {
+		return err
+	}
+	if err := tx.Groups().Delete(id); err != nil {
+		return fmt.Errorf("delete group %s: %w", g.DisplayName, err)
+	}
+	return s.audit(tx, p, "group.delete", "group", g.ID, g.DisplayName, "deleted group "+g.DisplayName+" (removed at "+SourceName(ag.Source)+")")
 }
 
 // SyncUserFilter narrows the people a source lists: by user name (its e-mail index) or external
