@@ -87,8 +87,10 @@ type Server struct {
 	URL string
 	// LDAPSURL is ldaps://127.0.0.1:<port>/ when Options.TLS, else "".
 	LDAPSURL string
-	// CertPool trusts the server's certificate when Options.TLS.
-	CertPool *x509.CertPool
+	// CertPool trusts the server's certificate when Options.TLS; CertificatePEM is that
+	// (self-signed) certificate, for settings that take a CA certificate.
+	CertPool       *x509.CertPool
+	CertificatePEM string
 	// BaseDN is the suffix; PeopleDN and GroupsDN the two branches.
 	BaseDN, PeopleDN, GroupsDN string
 	// BindDN and Password are the root account (no limits, may write).
@@ -360,7 +362,8 @@ func (s *Server) makeCert() (certFile, keyFile string) {
 		s.t.Fatalf("slapdtest: %v", err)
 	}
 	certFile, keyFile = filepath.Join(s.Dir, "cert.pem"), filepath.Join(s.Dir, "key.pem")
-	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+	s.CertificatePEM = string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+	if err := os.WriteFile(certFile, []byte(s.CertificatePEM), 0o600); err != nil {
 		s.t.Fatalf("slapdtest: %v", err)
 	}
 	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
