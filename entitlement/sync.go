@@ -803,73 +803,83 @@ func (s *Service) syncDeleteGroup(tx Tx, ag SyncAgent, p Principal, id string) e
 }
 
 // SyncUserFilter narrows the people a source lists: by user name (its e-mail index) or external
-// id (its index); empty fields match everyone.
+// id (its index); empty fields match everyone. Offset and Limit page through the list (Limit 0:
+// all of it).
 type SyncUserFilter struct {
 	UserName   string
 	ExternalID string
+	Offset     int
+	Limit      int
 }
 
-// SyncedUsers lists the people the agent's source keeps, in name order.
-func (s *Service) SyncedUsers(ctx context.Context, f SyncUserFilter) ([]User, error) {
+// SyncedUsers lists a page of the people the agent's source keeps, in name order, with how many
+// match in all. A filter answers from an index; the unfiltered list reads only its page.
+func (s *Service) SyncedUsers(ctx context.Context, f SyncUserFilter) ([]User, int, error) {
 	var out []User
+	total := 0
 	err := s.syncRead(ctx, func(tx Tx, ag SyncAgent) error {
-		var cands []User
-		switch {
-		case f.ExternalID != "":
-			u, err := tx.Users().ByExternalID(ag.Source, f.ExternalID)
-			if err != nil && !isNotFound(err) {
-				return fmt.Errorf("find user: %w", err)
-			}
-			if err == nil {
-				cands = []User{u}
-			}
-		case f.UserName != "":
-			u, err := tx.Users().ByEmail(f.UserName)
-			if err != nil && !isNotFound(err) {
-				return fmt.Errorf("find user: %w", err)
-			}
-			if err == nil {
-				cands = []User{u}
-			}
-		default:
+		if f.UserName == "" && f.ExternalID == "" {
 			var err error
-			if cands, err = CollectAll(tx.Users().List); err != nil {
+			out, total, err = tx.Users().BySource(ag.Source, f.Offset, f.Limit)
+			if err != nil {
 				return fmt.Errorf("list users: %w", err)
 			}
+			return nil
 		}
-		for _, u := range cands {
-			if u.Source != ag.Source || u.RemovedAtSource ||
-				(f.UserName != "" && !strings.EqualFold(u.Email, f.UserName)) ||
-				(f.ExternalID != "" && u.ExternalID != f.ExternalID) {
-				continue
-			}
-			out = append(out, u)
+		var u User
+		var err error
+		if f.ExternalID != "" {
+			u, err = tx.Users().ByExternalID(ag.Source, f.ExternalID)
+		} else {
+			u, err = tx.Users().ByEmail(f.UserName)
+		}
+		if isNotFound(err) {
+			return nil
+		} else if err != nil {
+			return fmt.Errorf("find user: %w", err)
+		}
+		if u.Source != ag.Source || u.RemovedAtSource ||
+			(f.UserName != "" && !strings.EqualFold(u.Email, f.UserName)) ||
+			(f.ExternalID != "" && u.ExternalID != f.ExternalID) {
+			return nil
+		}
+		total = 1
+		if f.Offset == 0 {
+			out = []User{u}
 		}
 		return nil
 	})
-	return out, err
+	return out, total, err
 }
 
-// SyncedGroups lists the groups the agent's source keeps, in name order, or the one named.
-func (s *Service) SyncedGroups(ctx context.Context, displayName string) ([]Group, error) {
+// SyncedGroups lists a page of the groups the agent's source keeps, in name order, or those with
+// the name, with how many match in all.
+func (s *Service) SyncedGroups(ctx context.Context, displayName string, offset, limit int) ([]Group, int, error) {
 	var out []Group
+	total := 0
 	err := s.syncRead(ctx, func(tx Tx, ag SyncAgent) error {
-		var cands []Group
-		var err error
-		if displayName != "" {
-			cands, err = tx.Groups().ByName(displayName)
-		} else {
-			cands, err = CollectAll(tx.Groups().List)
+		if displayName == "" {
+			var err error
+			out, total, err = tx.Groups().BySource(ag.Source, offset, limit)
+			if err != nil {
+				return fmt.Errorf("list groups: %w", err)
+			}
+			return nil
 		}
+		named, err := tx.Groups().ByName(displayName)
 		if err != nil {
 			return fmt.Errorf("list groups: %w", err)
 		}
-		for _, g := range cands {
-			if g.Source == ag.Source && !g.RemovedAtSource {
-				out = append(out, g)
+		named = slices.DeleteFunc(named, func(g Group) bool { return g.Source != ag.Source || g.RemovedAtSource })
+		total = len(named)
+		if offset < len(named) {
+			named = named[offset:]
+			if limit > 0 && limit < len(named) {
+				named = named[:limit]
 			}
+			out = named
 		}
 		return nil
 	})
-	return out, err
+	return out, total, err
 }
