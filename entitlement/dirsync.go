@@ -577,9 +577,18 @@ func (s *Service) planDirectorySync(ctx context.Context, snap DirectorySnapshot,
 			return fmt.Errorf("people the import keeps: %w", err)
 		}
 		r.KeptBefore = total
+		byExt := make(map[string]User, len(kept))
+		for _, u := range kept {
+			byExt[u.ExternalID] = u
+		}
 		matched := make(map[string]bool, len(people))
 		for _, dp := range people {
 			p.known[dp.ExternalID] = true
+			if u, ok := byExt[dp.ExternalID]; ok && unchangedPerson(u, dp, byExt) {
+				matched[u.ID] = true
+				r.Unchanged++
+				continue
+			}
 			in := personInput(dp)
 			pu, err := s.prepareSyncUser(tx, ldapAgent, in)
 			if err != nil {
@@ -616,12 +625,40 @@ func (s *Service) planDirectorySync(ctx context.Context, snap DirectorySnapshot,
 				r.detail("left: %s (%s): will be blocked and lose their access", u.Label(), u.Email)
 			}
 		}
-		return s.planGroups(tx, snap, p, r)
+		extOf := make(map[string]string, len(kept))
+		for _, u := range kept {
+			extOf[u.ID] = u.ExternalID
+		}
+		return s.planGroups(tx, snap, p, r, extOf)
 	})
 	return p, err
 }
 
-func (s *Service) planGroups(tx Tx, snap DirectorySnapshot, p *syncPlan, r *DirectorySyncReport) error {
+// unchangedPerson tells, from the records already read, that syncing the person would change
+// nothing, so that a run over an unchanged directory reads each person once. It answers false
+// whenever it cannot be sure; prepareSyncUser then decides.
+func unchangedPerson(u User, dp DirectoryPerson, byExt map[string]User) bool {
+	if u.LeftDateTime != nil || u.RemovedAtSource {
+		return false
+	}
+	managerID := ""
+	if dp.ManagerExternalID != "" {
+		m, ok := byExt[dp.ManagerExternalID]
+		if !ok {
+			return false
+		}
+		managerID = m.ID
+	}
+	name, email := strings.TrimSpace(dp.DisplayName), NormalizeEmail(dp.Email)
+	if name == "" {
+		name = dp.Email
+	}
+	return u.DisplayName == name && u.Email == email && u.ManagerID == managerID &&
+		u.EmployeeNumber == strings.TrimSpace(dp.EmployeeNumber) &&
+		u.Department == strings.TrimSpace(dp.Department) && u.JobTitle == strings.TrimSpace(dp.JobTitle)
+}
+
+func (s *Service) planGroups(tx Tx, snap DirectorySnapshot, p *syncPlan, r *DirectorySyncReport, extOf map[string]string) error {
 	keptGroups, _, err := tx.Groups().BySource(SourceLDAP, 0, 0)
 	if err != nil {
 		return fmt.Errorf("groups the import keeps: %w", err)
@@ -648,7 +685,7 @@ func (s *Service) planGroups(tx Tx, snap DirectorySnapshot, p *syncPlan, r *Dire
 		var have []string
 		if found {
 			matched[g.ID] = true
-			if have, err = syncedMemberExternalIDs(tx, g.ID); err != nil {
+			if have, err = syncedMemberExternalIDs(tx, g.ID, extOf); err != nil {
 				return err
 			}
 		}
@@ -698,8 +735,9 @@ func (s *Service) planGroups(tx Tx, snap DirectorySnapshot, p *syncPlan, r *Dire
 	return nil
 }
 
-// syncedMemberExternalIDs lists the external ids of a group's members that sync gave it.
-func syncedMemberExternalIDs(tx Tx, groupID string) ([]string, error) {
+// syncedMemberExternalIDs lists the external ids of a group's members that sync gave it; extOf
+// maps the ids of the people the import keeps to theirs, so that only others are read.
+func syncedMemberExternalIDs(tx Tx, groupID string, extOf map[string]string) ([]string, error) {
 	ids, err := allMembers(tx, groupID)
 	if err != nil {
 		return nil, err
@@ -713,19 +751,13 @@ func syncedMemberExternalIDs(tx Tx, groupID string) ([]string, error) {
 		if !m.Has(MemberSynced) {
 			continue
 		}
-		u, err := tx.Users().Get(id)
-		if err != nil {
-			return nil, fmt.Errorf("member %s: %w", id, err)
+		if ext, ok := extOf[id]; ok {
+			out = append(out, ext)
+			continue
 		}
-		// A member the import no longer keeps (a leaver) counts as one to remove.
-		out = append(out, u.Source+"\x00"+u.ExternalID)
-	}
-	for i, v := range out {
-		if src, ext, _ := strings.Cut(v, "\x00"); src == SourceLDAP {
-			out[i] = ext
-		} else {
-			out[i] = "\x00" + v // never equal to an id the directory lists
-		}
+		// Someone the import no longer keeps (a leaver, or another source's person): never an
+		// id the directory lists, so a member to remove.
+		out = append(out, "\x00"+id)
 	}
 	return out, nil
 }
