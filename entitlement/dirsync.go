@@ -214,6 +214,8 @@ type DirectorySyncReport struct {
 	ID              string        `json:"id"`
 	StartedDateTime time.Time     `json:"startedDateTime"`
 	Duration        time.Duration `json:"duration"`
+	// ReadDuration is the part of Duration spent reading the directory.
+	ReadDuration time.Duration `json:"readDuration"`
 	// StartedBy names the administrator who started the run; empty for a scheduled run.
 	StartedBy string `json:"startedBy,omitempty"`
 	DryRun    bool   `json:"dryRun,omitempty"`
@@ -418,7 +420,10 @@ func (s *Service) TestLDAPConnection(ctx context.Context, c LDAPSettings, passwo
 			return err
 		}
 		st, err := tx.DirectorySync()
-		saved = openSecret(st.BindPassword)
+		// The saved password goes only to the server and account it was saved for.
+		if st.LDAP != nil && st.LDAP.URL == c.URL && st.LDAP.BindDN == c.BindDN {
+			saved = openSecret(st.BindPassword)
+		}
 		return err
 	})
 	if err != nil {
@@ -431,6 +436,8 @@ func (s *Service) TestLDAPConnection(ctx context.Context, c LDAPSettings, passwo
 }
 
 var errNoDirectory = invalid("directoryUnavailable", "", "this Steward was started without the LDAP import")
+
+var errSyncRunning = invalid("directorySyncRunning", "", "a directory sync is running already; its report shows here when it ends")
 
 // DirectorySyncOptions say how to run the LDAP import.
 type DirectorySyncOptions struct {
@@ -475,6 +482,9 @@ func (s *Service) runDueDirectorySync(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	r, err := s.runDirectorySync(ctx, "", DirectorySyncOptions{})
+	if errors.Is(err, errSyncRunning) {
+		return false, nil // an administrator's run is under way
+	}
 	if err == nil && r.Outcome == RunFailed {
 		err = errors.New("directory sync failed: " + r.Message)
 	}
@@ -482,6 +492,11 @@ func (s *Service) runDueDirectorySync(ctx context.Context) (bool, error) {
 }
 
 func (s *Service) runDirectorySync(ctx context.Context, by string, opt DirectorySyncOptions) (DirectorySyncReport, error) {
+	// One run at a time: two runs would read the same directory and report the same changes.
+	if !s.syncRun.TryLock() {
+		return DirectorySyncReport{}, errSyncRunning
+	}
+	defer s.syncRun.Unlock()
 	start := time.Now()
 	r := DirectorySyncReport{ID: NewID(), StartedDateTime: s.now(), StartedBy: by, DryRun: opt.DryRun, Forced: opt.Force}
 	var st DirectorySyncState
@@ -506,6 +521,7 @@ func (s *Service) runDirectorySync(ctx context.Context, by string, opt Directory
 		return r, s.keepReport(ctx, r)
 	}
 	snap, err := s.directory.Read(ctx, *st.LDAP, openSecret(st.BindPassword))
+	r.ReadDuration = time.Since(start)
 	if err != nil {
 		if ctx.Err() != nil {
 			return r, ctx.Err()
@@ -622,7 +638,7 @@ func (s *Service) planDirectorySync(ctx context.Context, snap DirectorySnapshot,
 			if !matched[u.ID] {
 				p.leavers = append(p.leavers, u)
 				r.Blocked++
-				r.detail("left: %s (%s): will be blocked and lose their access", u.Label(), u.Email)
+				r.detail("left the directory: %s (%s)", u.Label(), u.Email)
 			}
 		}
 		extOf := make(map[string]string, len(kept))
@@ -729,7 +745,7 @@ func (s *Service) planGroups(tx Tx, snap DirectorySnapshot, p *syncPlan, r *Dire
 		if !matched[g.ID] {
 			p.gone = append(p.gone, g)
 			r.GroupsGone++
-			r.detail("group gone: %s: its synced members are removed", g.DisplayName)
+			r.detail("group gone from the directory: %s", g.DisplayName)
 		}
 	}
 	return nil

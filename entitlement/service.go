@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 )
 
@@ -18,6 +19,7 @@ type Service struct {
 	admins  AdminRule
 	// directory reads the LDAP directory for the LDAP import; nil when it is not wired in.
 	directory DirectorySource
+	syncRun   sync.Mutex // held while the LDAP import runs
 }
 
 // AdminRule names the administrators: by e-mail, or by a value of the groups claim the identity

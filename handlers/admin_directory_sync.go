@@ -1,9 +1,11 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/stewardhq/steward/entitlement"
@@ -17,6 +19,9 @@ type AdminDirectorySync struct {
 }
 
 const directorySyncPath = "/admin/directory-sync"
+
+// runTimeout bounds a run an administrator starts.
+const runTimeout = 30 * time.Minute
 
 // syncPage is what one rendering of the page adds to the saved state.
 type syncPage struct {
@@ -158,7 +163,11 @@ func (h AdminDirectorySync) DryRun(c echo.Context) error {
 
 // Run handles POST /admin/directory-sync/run: Sync now, or Run anyway (force) after a stop.
 func (h AdminDirectorySync) Run(c echo.Context) error {
-	r, err := h.Svc.RunDirectorySync(c.Request().Context(), entitlement.DirectorySyncOptions{Force: c.FormValue("force") != ""})
+	// The run goes on when the browser stops waiting: cut short between batches it would leave
+	// the directory half synced until the next run.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request().Context()), runTimeout)
+	defer cancel()
+	r, err := h.Svc.RunDirectorySync(ctx, entitlement.DirectorySyncOptions{Force: c.FormValue("force") != ""})
 	if fields, ok := FieldErrors(err); ok {
 		return h.render(c, http.StatusUnprocessableEntity, syncPage{errs: map[string]string{"": firstMessage(fields)}})
 	}

@@ -44,6 +44,7 @@ func BenchmarkFullSync(b *testing.B) {
 		b.Fatalf("full sync: %s", summary(r))
 	}
 	b.ReportMetric(float64(r.Writes), "writes/op")
+	b.Logf("of which reading the directory: %s", r.ReadDuration.Round(time.Millisecond))
 }
 
 // BenchmarkNoChangeSync is a run over a directory that has not changed since the last run.
@@ -65,4 +66,5 @@ func BenchmarkNoChangeSync(b *testing.B) {
 		b.Fatalf("no-change sync wrote: %s", summary(r))
 	}
 	b.ReportMetric(float64(r.Writes), "writes/op")
+	b.Logf("of which reading the directory: %s", r.ReadDuration.Round(time.Millisecond))
 }

@@ -90,6 +90,10 @@ func (s Source) connect(ctx context.Context, c entitlement.LDAPSettings, passwor
 		}
 	}
 	if c.BindDN != "" {
+		if password == "" {
+			done()
+			return nil, nil, fieldError("bindPassword", "enter the bind password; a saved one is used only with the server address and bind DN it was saved for")
+		}
 		if err := conn.Bind(c.BindDN, password); err != nil {
 			done()
 			switch {

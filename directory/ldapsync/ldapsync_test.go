@@ -24,7 +24,7 @@ type env struct {
 }
 
 func newEnv(t testing.TB, srv *slapdtest.Server) *env {
-	e := &env{Env: entitlementtest.Open(t, entitlementtest.Options{Directory: ldapsync.Source{PageSize: 200}}), ldap: srv}
+	e := &env{Env: entitlementtest.Open(t, entitlementtest.Options{Directory: ldapsync.Source{}}), ldap: srv}
 	if err := e.Svc.SaveLDAPSettings(admin, settingsFor(srv), srv.Password); err != nil {
 		t.Fatalf("save settings: %v", err)
 	}
@@ -362,11 +362,15 @@ func TestMemberOfAndLDAPS(t *testing.T) {
 	// StartTLS on the plain port works; without the CA certificate the connection is refused
 	// with a message that says what to do.
 	c.URL, c.StartTLS = srv.URL, true
-	if res, err := e.Svc.TestLDAPConnection(admin, c, ""); err != nil || len(res.People) != 5 || len(res.Groups) != 2 {
+	// The saved password goes only to the address it was saved for.
+	if _, err := e.Svc.TestLDAPConnection(admin, c, ""); !strings.Contains(fieldMessage(err, "bindPassword"), "enter the bind password") {
+		t.Fatalf("test of another address without a password: %v", err)
+	}
+	if res, err := e.Svc.TestLDAPConnection(admin, c, srv.Password); err != nil || len(res.People) != 5 || len(res.Groups) != 2 {
 		t.Fatalf("StartTLS test = %+v, %v", res, err)
 	}
 	c.CACertificate = ""
-	_, err := e.Svc.TestLDAPConnection(admin, c, "")
+	_, err := e.Svc.TestLDAPConnection(admin, c, srv.Password)
 	if msg := fieldMessage(err, "caCertificate"); !strings.Contains(msg, "not trusted") {
 		t.Fatalf("untrusted certificate: %v", err)
 	}
