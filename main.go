@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"github.com/stewardhq/steward/demo"
+	"github.com/stewardhq/steward/directory/ldapsync"
 	"github.com/stewardhq/steward/entitlement"
 	"github.com/stewardhq/steward/metrics"
 	"github.com/stewardhq/steward/notify"
@@ -229,7 +230,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			}
 		}
 	}
-	svc := entitlement.NewService(entitlement.Options{Store: st, Logger: log, Admins: admins})
+	svc := entitlement.NewService(entitlement.Options{Store: st, Logger: log, Admins: admins, Directory: ldapsync.Source{}})
 	if _, err := svc.EnsureDefaultCatalog(ctx); err != nil {
 		return err
 	}

@@ -192,14 +192,6 @@ func paging(c echo.Context) (start, count int) {
 	return start, count
 }
 
-func page[T any](items []T, start, count int) []T {
-	if start-1 >= len(items) {
-		return nil
-	}
-	items = items[start-1:]
-	return items[:min(count, len(items))]
-}
-
 // filter parses the filters Steward supports: attr eq "value", joined by and.
 func filter(expr string) (map[string]string, error) {
 	out := map[string]string{}

@@ -157,16 +157,17 @@ func (h SCIM) ListUsers(c echo.Context) error {
 			return badRequest(c, "invalidFilter", "filter by userName or externalId")
 		}
 	}
-	users, err := h.Svc.SyncedUsers(c.Request().Context(), uf)
+	start, count := paging(c)
+	uf.Offset, uf.Limit = start-1, max(count, 1) // count 0 asks for the total only
+	users, total, err := h.Svc.SyncedUsers(c.Request().Context(), uf)
 	if err != nil {
 		return err
 	}
-	start, count := paging(c)
 	out := make([]User, 0, count)
-	for _, u := range page(users, start, count) {
+	for _, u := range users[:min(count, len(users))] {
 		out = append(out, toUser(u))
 	}
-	return writeJSON(c, http.StatusOK, listResponse(out, len(users), start))
+	return writeJSON(c, http.StatusOK, listResponse(out, total, start))
 }
 
 // ReplaceUser replaces a person (PUT /Users/{id}).
@@ -391,20 +392,20 @@ func (h SCIM) ListGroups(c echo.Context) error {
 			return badRequest(c, "invalidFilter", "filter groups by displayName")
 		}
 	}
-	groups, err := h.Svc.SyncedGroups(c.Request().Context(), f["displayname"])
+	start, count := paging(c)
+	groups, total, err := h.Svc.SyncedGroups(c.Request().Context(), f["displayname"], start-1, max(count, 1))
 	if err != nil {
 		return err
 	}
-	start, count := paging(c)
 	out := make([]Group, 0, count)
-	for _, g := range page(groups, start, count) {
+	for _, g := range groups[:min(count, len(groups))] {
 		sg, err := h.toGroup(c, g)
 		if err != nil {
 			return err
 		}
 		out = append(out, sg)
 	}
-	return writeJSON(c, http.StatusOK, listResponse(out, len(groups), start))
+	return writeJSON(c, http.StatusOK, listResponse(out, total, start))
 }
 
 // ReplaceGroup replaces a group and its synced members.

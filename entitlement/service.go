@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 )
 
@@ -16,6 +17,9 @@ type Service struct {
 	clock   Clock
 	log     *slog.Logger
 	admins  AdminRule
+	// directory reads the LDAP directory for the LDAP import; nil when it is not wired in.
+	directory DirectorySource
+	syncRun   sync.Mutex // held while the LDAP import runs
 }
 
 // AdminRule names the administrators: by e-mail, or by a value of the groups claim the identity
@@ -31,6 +35,9 @@ type Options struct {
 	Clock  Clock
 	Logger *slog.Logger
 	Admins AdminRule
+	// Directory reads the LDAP directory for the LDAP import (directory/ldapsync); without it
+	// the import cannot run.
+	Directory DirectorySource
 }
 
 // NewService returns a Service over the store.
@@ -44,7 +51,7 @@ func NewService(opt Options) *Service {
 	for i, e := range opt.Admins.Emails {
 		opt.Admins.Emails[i] = NormalizeEmail(e)
 	}
-	svc := &Service{clock: opt.Clock, log: opt.Logger, admins: opt.Admins, changes: make(chan struct{}, 1)}
+	svc := &Service{clock: opt.Clock, log: opt.Logger, admins: opt.Admins, changes: make(chan struct{}, 1), directory: opt.Directory}
 	svc.backup, _ = opt.Store.(Backupper)
 	svc.store = signallingStore{Store: opt.Store, signal: svc.signalChange}
 	return svc

@@ -37,6 +37,9 @@ type Tx interface {
 	ReviewSchedules() ReviewSchedules
 	Settings() (Settings, error)
 	PutSettings(s Settings) error
+	// DirectorySync is the LDAP import's settings and last reports; the zero value when none.
+	DirectorySync() (DirectorySyncState, error)
+	PutDirectorySync(s DirectorySyncState) error
 }
 
 // DefaultPageSize and MaxPageSize bound list pages.
@@ -85,6 +88,10 @@ type Users interface {
 	BySubject(issuer, subject string) (User, error)
 	// ByExternalID finds the user a directory source knows by the external id.
 	ByExternalID(source, externalID string) (User, error)
+	// BySource returns the people a directory source keeps (not those it removed), in name
+	// order, from offset on and at most limit of them (all when limit <= 0), with how many it
+	// keeps in all; only the records returned are read.
+	BySource(source string, offset, limit int) ([]User, int, error)
 	List(opt ListOptions) (Page[User], error)
 	// IDsMatching returns the ids of the users that a search (ListOptions.Search) finds, in no
 	// particular order, without reading the users.
@@ -100,6 +107,8 @@ type Groups interface {
 	List(opt ListOptions) (Page[Group], error)
 	// ByExternalID finds the group a directory source knows by the external id.
 	ByExternalID(source, externalID string) (Group, error)
+	// BySource is Users.BySource for groups.
+	BySource(source string, offset, limit int) ([]Group, int, error)
 	Put(g Group) error
 	Delete(id string) error
 	// AddMember adds sources to the user's membership of the group, making them a member if they

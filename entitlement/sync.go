@@ -98,14 +98,24 @@ func (s *Service) SyncUser(ctx context.Context, in SyncUserInput) (User, SyncOut
 	return out, outcome, err
 }
 
-func (s *Service) syncUser(tx Tx, ag SyncAgent, p Principal, in SyncUserInput) (User, SyncOutcome, error) {
+// preparedUser is what syncUser would write for one input, worked out without writing.
+type preparedUser struct {
+	u, old          User
+	found, rejoined bool
+	c               changes
+	outcome         SyncOutcome
+}
+
+// prepareSyncUser works out what syncing the input changes, writing nothing, so that a run of
+// the LDAP import can leave unchanged people alone and a dry run can tell what would change.
+func (s *Service) prepareSyncUser(tx Tx, ag SyncAgent, in SyncUserInput) (preparedUser, error) {
 	in.ExternalID = strings.TrimSpace(in.ExternalID)
 	if len(in.ExternalID) > 1000 {
-		return User{}, "", invalid("invalidUser", "externalId", "use at most 1000 characters")
+		return preparedUser{}, invalid("invalidUser", "externalId", "use at most 1000 characters")
 	}
 	u, found, err := findSyncedUser(tx, ag, in)
 	if err != nil {
-		return User{}, "", err
+		return preparedUser{}, err
 	}
 	ui := UserInput{DisplayName: in.DisplayName, Email: in.Email, Department: in.Department, JobTitle: in.JobTitle, UserType: u.UserType}
 	if ui.Email == "" {
@@ -122,17 +132,17 @@ func (s *Service) syncUser(tx Tx, ag SyncAgent, p Principal, in SyncUserInput) (
 		if m, err := tx.Users().ByExternalID(ag.Source, in.ManagerExternalID); err == nil {
 			ui.ManagerID = m.ID
 		} else if !isNotFound(err) {
-			return User{}, "", fmt.Errorf("find manager %s: %w", in.ManagerExternalID, err)
+			return preparedUser{}, fmt.Errorf("find manager %s: %w", in.ManagerExternalID, err)
 		}
 	}
 	if err := ui.validate(); err != nil {
-		return User{}, "", err
+		return preparedUser{}, err
 	}
 	if !found {
 		u = User{ID: NewID(), AccountEnabled: true, CreatedDateTime: s.now()}
 	}
 	if err := checkUserRefs(tx, &ui, u.ID); err != nil {
-		return User{}, "", err
+		return preparedUser{}, err
 	}
 	old := u
 	c := applyUserInput(&u, ui)
@@ -144,6 +154,25 @@ func (s *Service) syncUser(tx Tx, ag SyncAgent, p Principal, in SyncUserInput) (
 	if rejoined {
 		u.AccountEnabled, u.BlockedDateTime, u.LeftDateTime, u.RemovedAtSource = true, nil, nil, false
 	}
+	outcome := SyncChanged
+	switch {
+	case !found:
+		outcome = SyncCreated
+	case len(c) == 0 && !rejoined:
+		outcome = SyncUnchanged
+	}
+	if !in.Active && u.LeftDateTime == nil {
+		outcome = SyncBlocked
+	}
+	return preparedUser{u: u, old: old, found: found, rejoined: rejoined, c: c, outcome: outcome}, nil
+}
+
+func (s *Service) syncUser(tx Tx, ag SyncAgent, p Principal, in SyncUserInput) (User, SyncOutcome, error) {
+	pu, err := s.prepareSyncUser(tx, ag, in)
+	if err != nil {
+		return User{}, "", err
+	}
+	u, old, found, rejoined, c := pu.u, pu.old, pu.found, pu.rejoined, pu.c
 	outcome := SyncChanged
 	switch {
 	case !found:
@@ -241,23 +270,27 @@ func byEmailOf(tx Tx, in SyncUserInput) (User, error) {
 // blocked, for the audit trail.
 func (s *Service) SyncRemoveUser(ctx context.Context, id string) error {
 	return s.syncWrite(ctx, func(tx Tx, ag SyncAgent, p Principal) error {
-		u, err := syncedUser(tx, ag, id)
-		if err != nil {
-			return err
-		}
-		if u.RemovedAtSource {
-			return nil
-		}
-		if u.LeftDateTime != nil {
-			u.RemovedAtSource = true
-			u.Version = nextVersion(u.Version)
-			if err := tx.Users().Put(u); err != nil {
-				return fmt.Errorf("remove user %s: %w", u.Email, err)
-			}
-			return s.audit(tx, p, "user.sync.remove", "user", u.ID, u.Label(), "removed at "+SourceName(ag.Source))
-		}
-		return s.leave(tx, p, &u, true)
+		return s.syncRemoveUser(tx, ag, p, id)
 	})
+}
+
+func (s *Service) syncRemoveUser(tx Tx, ag SyncAgent, p Principal, id string) error {
+	u, err := syncedUser(tx, ag, id)
+	if err != nil {
+		return err
+	}
+	if u.RemovedAtSource {
+		return nil
+	}
+	if u.LeftDateTime != nil {
+		u.RemovedAtSource = true
+		u.Version = nextVersion(u.Version)
+		if err := tx.Users().Put(u); err != nil {
+			return fmt.Errorf("remove user %s: %w", u.Email, err)
+		}
+		return s.audit(tx, p, "user.sync.remove", "user", u.ID, u.Label(), "removed at "+SourceName(ag.Source))
+	}
+	return s.leave(tx, p, &u, true)
 }
 
 // syncedUser loads a user the agent's source keeps; others do not exist for it.
@@ -737,107 +770,121 @@ func (s *Service) dropOutOfScope(tx Tx, p Principal, userID string) error {
 // or a policy still names is kept, marked removed at the source, for an administrator to retire.
 func (s *Service) SyncDeleteGroup(ctx context.Context, id string) error {
 	return s.syncWrite(ctx, func(tx Tx, ag SyncAgent, p Principal) error {
-		g, _, err := findSyncedGroup(tx, ag, id, "", "")
-		if err != nil {
-			return err
-		}
-		if _, err := s.setSyncedMembers(tx, p, g, nil); err != nil {
-			return err
-		}
-		resIDs, err := tx.Resources().IDsByOrigin(OriginGroup, id)
-		if err != nil {
-			return fmt.Errorf("delete group: %w", err)
-		}
-		names, _, err := policiesNaming(tx, id)
-		if err != nil {
-			return err
-		}
-		if len(resIDs) > 0 || len(names) > 0 {
-			g.RemovedAtSource, g.ModifiedDateTime = true, s.now()
-			g.Version = nextVersion(g.Version)
-			if err := tx.Groups().Put(g); err != nil {
-				return fmt.Errorf("delete group %s: %w", g.DisplayName, err)
-			}
-			return s.audit(tx, p, "group.sync.remove", "group", g.ID, g.DisplayName, "removed at "+SourceName(ag.Source)+"; kept because catalogs or policies still name it")
-		}
-		if err := s.dropPrincipal(tx, p, id); err != nil {
-			return err
-		}
-		if err := tx.Groups().Delete(id); err != nil {
+		return s.syncDeleteGroup(tx, ag, p, id)
+	})
+}
+
+func (s *Service) syncDeleteGroup(tx Tx, ag SyncAgent, p Principal, id string) error {
+	g, _, err := findSyncedGroup(tx, ag, id, "", "")
+	if err != nil {
+		return err
+	}
+	if _, err := s.setSyncedMembers(tx, p, g, nil); err != nil {
+		return err
+	}
+	resIDs, err := tx.Resources().IDsByOrigin(OriginGroup, id)
+	if err != nil {
+		return fmt.Errorf("delete group: %w", err)
+	}
+	names, _, err := policiesNaming(tx, id)
+	if err != nil {
+		return err
+	}
+	if len(resIDs) > 0 || len(names) > 0 {
+		g.RemovedAtSource, g.ModifiedDateTime = true, s.now()
+		g.Version = nextVersion(g.Version)
+		if err := tx.Groups().Put(g); err != nil {
 			return fmt.Errorf("delete group %s: %w", g.DisplayName, err)
 		}
-		return s.audit(tx, p, "group.delete", "group", g.ID, g.DisplayName, "deleted group "+g.DisplayName+" (removed at "+SourceName(ag.Source)+")")
-	})
+		return s.audit(tx, p, "group.sync.remove", "group", g.ID, g.DisplayName, "removed at "+SourceName(ag.Source)+"; kept because catalogs or policies still name it")
+	}
+	if err := s.dropPrincipal(tx, p, id); err != nil {
+		return err
+	}
+	if err := tx.Groups().Delete(id); err != nil {
+		return fmt.Errorf("delete group %s: %w", g.DisplayName, err)
+	}
+	return s.audit(tx, p, "group.delete", "group", g.ID, g.DisplayName, "deleted group "+g.DisplayName+" (removed at "+SourceName(ag.Source)+")")
 }
 
 // SyncUserFilter narrows the people a source lists: by user name (its e-mail index) or external
-// id (its index); empty fields match everyone.
+// id (its index); empty fields match everyone. Offset and Limit page through the list (Limit 0:
+// all of it).
 type SyncUserFilter struct {
 	UserName   string
 	ExternalID string
+	Offset     int
+	Limit      int
 }
 
-// SyncedUsers lists the people the agent's source keeps, in name order.
-func (s *Service) SyncedUsers(ctx context.Context, f SyncUserFilter) ([]User, error) {
+// SyncedUsers lists a page of the people the agent's source keeps, in name order, with how many
+// match in all. A filter answers from an index; the unfiltered list reads only its page.
+func (s *Service) SyncedUsers(ctx context.Context, f SyncUserFilter) ([]User, int, error) {
 	var out []User
+	total := 0
 	err := s.syncRead(ctx, func(tx Tx, ag SyncAgent) error {
-		var cands []User
-		switch {
-		case f.ExternalID != "":
-			u, err := tx.Users().ByExternalID(ag.Source, f.ExternalID)
-			if err != nil && !isNotFound(err) {
-				return fmt.Errorf("find user: %w", err)
-			}
-			if err == nil {
-				cands = []User{u}
-			}
-		case f.UserName != "":
-			u, err := tx.Users().ByEmail(f.UserName)
-			if err != nil && !isNotFound(err) {
-				return fmt.Errorf("find user: %w", err)
-			}
-			if err == nil {
-				cands = []User{u}
-			}
-		default:
+		if f.UserName == "" && f.ExternalID == "" {
 			var err error
-			if cands, err = CollectAll(tx.Users().List); err != nil {
+			out, total, err = tx.Users().BySource(ag.Source, f.Offset, f.Limit)
+			if err != nil {
 				return fmt.Errorf("list users: %w", err)
 			}
+			return nil
 		}
-		for _, u := range cands {
-			if u.Source != ag.Source || u.RemovedAtSource ||
-				(f.UserName != "" && !strings.EqualFold(u.Email, f.UserName)) ||
-				(f.ExternalID != "" && u.ExternalID != f.ExternalID) {
-				continue
-			}
-			out = append(out, u)
+		var u User
+		var err error
+		if f.ExternalID != "" {
+			u, err = tx.Users().ByExternalID(ag.Source, f.ExternalID)
+		} else {
+			u, err = tx.Users().ByEmail(f.UserName)
+		}
+		if isNotFound(err) {
+			return nil
+		} else if err != nil {
+			return fmt.Errorf("find user: %w", err)
+		}
+		if u.Source != ag.Source || u.RemovedAtSource ||
+			(f.UserName != "" && !strings.EqualFold(u.Email, f.UserName)) ||
+			(f.ExternalID != "" && u.ExternalID != f.ExternalID) {
+			return nil
+		}
+		total = 1
+		if f.Offset == 0 {
+			out = []User{u}
 		}
 		return nil
 	})
-	return out, err
+	return out, total, err
 }
 
-// SyncedGroups lists the groups the agent's source keeps, in name order, or the one named.
-func (s *Service) SyncedGroups(ctx context.Context, displayName string) ([]Group, error) {
+// SyncedGroups lists a page of the groups the agent's source keeps, in name order, or those with
+// the name, with how many match in all.
+func (s *Service) SyncedGroups(ctx context.Context, displayName string, offset, limit int) ([]Group, int, error) {
 	var out []Group
+	total := 0
 	err := s.syncRead(ctx, func(tx Tx, ag SyncAgent) error {
-		var cands []Group
-		var err error
-		if displayName != "" {
-			cands, err = tx.Groups().ByName(displayName)
-		} else {
-			cands, err = CollectAll(tx.Groups().List)
+		if displayName == "" {
+			var err error
+			out, total, err = tx.Groups().BySource(ag.Source, offset, limit)
+			if err != nil {
+				return fmt.Errorf("list groups: %w", err)
+			}
+			return nil
 		}
+		named, err := tx.Groups().ByName(displayName)
 		if err != nil {
 			return fmt.Errorf("list groups: %w", err)
 		}
-		for _, g := range cands {
-			if g.Source == ag.Source && !g.RemovedAtSource {
-				out = append(out, g)
+		named = slices.DeleteFunc(named, func(g Group) bool { return g.Source != ag.Source || g.RemovedAtSource })
+		total = len(named)
+		if offset < len(named) {
+			named = named[offset:]
+			if limit > 0 && limit < len(named) {
+				named = named[:limit]
 			}
+			out = named
 		}
 		return nil
 	})
-	return out, err
+	return out, total, err
 }

@@ -103,6 +103,7 @@ func NewWorker(svc *Service, opt WorkerOptions) *Worker {
 		{name: "reviews", run: w.itemJob("process review", dueReviewIDs, svc.processDueReview, func(r *TickResult) *int { return &r.Reviews })},
 		{name: "guest clean-up", run: w.guestCleanUp},
 		{name: "session purge", run: w.sessionPurge},
+		{name: "directory sync", run: w.directorySync},
 		// Last, so that a tick delivers the messages the jobs before it wrote.
 		{name: "outbox", run: w.outbox},
 	}
@@ -117,6 +118,7 @@ type TickResult struct {
 	Reviews         int // review reminders sent and reviews closed
 	GuestsDeleted   int
 	SessionsPurged  int
+	DirectorySyncs  int // scheduled LDAP import runs
 	OutboxDelivered int
 	OutboxRetried   int
 	OutboxFailed    int
@@ -178,7 +180,7 @@ func (w *Worker) loop(ctx context.Context, j *job, wake <-chan struct{}) {
 }
 
 // Tick runs every job once, in order: requests, assignments, review schedules, reviews, guest
-// clean-up, session purge, outbox. Each job has its own budget, and one that fails or runs out of time does not keep the
+// clean-up, session purge, directory sync (the LDAP import on its schedule), outbox. Each job has its own budget, and one that fails or runs out of time does not keep the
 // next from running. The error joins the jobs' failures, or is the context's when it ends.
 func (w *Worker) Tick(ctx context.Context) (TickResult, error) {
 	var res TickResult
@@ -433,4 +435,13 @@ func (w *Worker) outbox(ctx context.Context, res *TickResult) (bool, error) {
 		}
 	}
 	return w.full(len(ids), done), errors.Join(errs...)
+}
+
+// directorySync runs the LDAP import when its interval has passed since the last run.
+func (w *Worker) directorySync(ctx context.Context, res *TickResult) (bool, error) {
+	ran, err := w.svc.runDueDirectorySync(ctx)
+	if ran {
+		res.DirectorySyncs++
+	}
+	return false, err
 }

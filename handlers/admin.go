@@ -14,14 +14,15 @@ import (
 
 // The admin navigation's items, for adminPage's current argument.
 const (
-	navDashboard = "dashboard"
-	navCatalogs  = "catalogs"
-	navOrgs      = "orgs"
-	navUsers     = "users"
-	navGroups    = "groups"
-	navSettings  = "settings"
-	navAudit     = "audit"
-	navMail      = "mail"
+	navDashboard     = "dashboard"
+	navCatalogs      = "catalogs"
+	navOrgs          = "orgs"
+	navUsers         = "users"
+	navGroups        = "groups"
+	navDirectorySync = "directory-sync"
+	navSettings      = "settings"
+	navAudit         = "audit"
+	navMail          = "mail"
 )
 
 // errNoAdmin is what people without any administrative role get on the admin pages.
@@ -65,6 +66,7 @@ func adminNav(caps entitlement.Capabilities, current string) []views.NavItem {
 			{navOrgs, "Connected organizations", "/admin/connected-organizations"},
 			{navUsers, "Users", "/admin/directory/users"},
 			{navGroups, "Groups", "/admin/directory/groups"},
+			{navDirectorySync, "Directory sync", "/admin/directory-sync"},
 			{navSettings, "Settings", "/admin/settings"},
 			{navAudit, "Audit log", "/admin/audit"},
 			{navMail, "Sent mail", "/admin/mail"},

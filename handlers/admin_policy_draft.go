@@ -35,6 +35,7 @@ func readStep(d *views.PolicyDraft, step string, f url.Values) {
 		d.AcceptRequests = on("accept")
 		d.OnBehalf = on("on_behalf")
 		d.OnBehalfManagers = d.OnBehalf && on("on_behalf_managers")
+		d.RemoveOutOfScope = on("remove_out_of_scope")
 	case views.StepApproval:
 		for i := range d.Questions {
 			if !f.Has(questionField(i, "text")) {
@@ -241,7 +242,7 @@ func buildPolicy(d views.PolicyDraft, packageID string) (entitlement.PolicyInput
 		IfVersion:       d.Version,
 	}
 	in.RequestorSettings = entitlement.RequestorSettings{ScopeType: d.Scope, AcceptRequests: d.AcceptRequests,
-		EnableOnBehalfRequestorsToAddAccess: d.OnBehalf}
+		EnableOnBehalfRequestorsToAddAccess: d.OnBehalf, RemoveWhenOutOfScope: d.RemoveOutOfScope && d.Scope != entitlement.ScopeNoSubjects}
 	if d.OnBehalf && d.OnBehalfManagers {
 		in.RequestorSettings.OnBehalfRequestors = []entitlement.UserSet{{Type: entitlement.UserSetTargetManager, ManagerLevel: 1}}
 	}
@@ -379,12 +380,13 @@ func endOfDay(s string) (time.Time, bool) {
 func draftFromPolicy(p entitlement.AssignmentPolicy) views.PolicyDraft {
 	d := views.PolicyDraft{
 		Name: p.DisplayName, Description: p.Description, Version: p.Version,
-		Scope:          entitlement.NormalizeScopeType(p.RequestorSettings.ScopeType),
-		AcceptRequests: p.RequestorSettings.AcceptRequests,
-		Requestors:     append([]entitlement.UserSet(nil), p.RequestorSettings.AllowedRequestors...),
-		Justification:  p.RequestApprovalSettings.IsRequestorJustificationRequired,
-		CanExtend:      p.CanExtend,
-		OnBehalf:       p.RequestorSettings.EnableOnBehalfRequestorsToAddAccess,
+		Scope:            entitlement.NormalizeScopeType(p.RequestorSettings.ScopeType),
+		AcceptRequests:   p.RequestorSettings.AcceptRequests,
+		Requestors:       append([]entitlement.UserSet(nil), p.RequestorSettings.AllowedRequestors...),
+		Justification:    p.RequestApprovalSettings.IsRequestorJustificationRequired,
+		CanExtend:        p.CanExtend,
+		OnBehalf:         p.RequestorSettings.EnableOnBehalfRequestorsToAddAccess,
+		RemoveOutOfScope: p.RequestorSettings.RemoveWhenOutOfScope,
 	}
 	d.OnBehalfManagers = p.RequestorSettings.ManagersMayRequestForReports()
 	for _, q := range p.Questions {

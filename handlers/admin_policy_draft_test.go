@@ -42,7 +42,7 @@ func walk(t *testing.T, d *views.PolicyDraft, step string, form url.Values, ops 
 func TestWizardDraftToPolicyAndSummary(t *testing.T) {
 	d := views.NewPolicyDraft()
 	walk(t, &d, views.StepBasics, url.Values{"name": {"  Engineers, two approvals "}, "description": {"For engineers"}})
-	walk(t, &d, views.StepRequestors, url.Values{"scope": {entitlement.ScopeSpecificDirectorySubjects}, "accept": {"true"}},
+	walk(t, &d, views.StepRequestors, url.Values{"scope": {entitlement.ScopeSpecificDirectorySubjects}, "accept": {"true"}, "remove_out_of_scope": {"true"}},
 		"add:requestors:group:"+engID, "add:requestors:group:"+engID) // a second click adds nothing
 	walk(t, &d, views.StepApproval, url.Values{
 		"stages": {"2"}, "justification": {"true"},
@@ -62,7 +62,7 @@ func TestWizardDraftToPolicyAndSummary(t *testing.T) {
 		AccessPackageID: pkgID, DisplayName: "Engineers, two approvals", Description: "For engineers",
 		CanExtend: true, DurationInDays: 30,
 		RequestorSettings: entitlement.RequestorSettings{
-			ScopeType: entitlement.ScopeSpecificDirectorySubjects, AcceptRequests: true,
+			ScopeType: entitlement.ScopeSpecificDirectorySubjects, AcceptRequests: true, RemoveWhenOutOfScope: true,
 			AllowedRequestors: []entitlement.UserSet{{Type: entitlement.UserSetGroupMembers, ID: engID}},
 		},
 		RequestApprovalSettings: entitlement.ApprovalSettings{
@@ -95,6 +95,7 @@ func TestWizardDraftToPolicyAndSummary(t *testing.T) {
 	got := strings.Join(words, " ")
 	for _, w := range []string{
 		"Members of Engineering can request.",
+		"People who leave this scope lose the access at once.",
 		"Requestors must say why they need access.",
 		"First, their manager approves within 7 days (if there is nobody to ask, Bo Backup does). If nobody acts within 2 days, a member of Security is asked too.",
 		"Then Dana Lee approves within 14 days. Approvers must give a reason.",

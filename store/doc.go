@@ -20,6 +20,7 @@
 // migration N added:
 //
 //	meta                         schema_version → SchemaVersion(); settings → entitlement.Settings JSON
+//	                             directory_sync → entitlement.DirectorySyncState JSON (LDAP import settings, last reports)
 //	secrets                      name → bytes (session keys, demo provider keys)
 //	users                        <id> → User
 //	  users_by_email             <email> → <id>                      unique
@@ -29,9 +30,11 @@
 //	  users_by_manager           <managerId>\x00<id>
 //	  users_by_org               <connectedOrganizationId>\x00<id>
 //	  users_by_external          <source>\x00<externalId> → <id>     unique   (v13) records a directory source keeps
+//	  users_by_source            <source>\x00<lower name>\x00<id>    (v16) a source's records it has not removed, name order
 //	groups                       <id> → Group
 //	  groups_by_name, groups_by_search
 //	  groups_by_external         <source>\x00<externalId> → <id>     unique   (v13)
+//	  groups_by_source           <source>\x00<lower name>\x00<id>    (v16)
 //	group_members                <groupId>\x00<userId> → {"direct","granted","synced"}   (v6; "synced" v13) why they are a member
 //	user_groups                  <userId>\x00<groupId>               groups by member
 //	catalogs                     <id> → Catalog (with its role members)

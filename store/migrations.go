@@ -18,6 +18,7 @@ var (
 	keySchemaVersion   = []byte("schema_version")
 	keySettings        = []byte("settings")
 	keyAuditHead       = []byte("audit_head")
+	keyDirectorySync   = []byte("directory_sync")
 )
 
 // migration brings the schema from version-1 to version. Migrations run in order at Open, each in
@@ -107,6 +108,12 @@ var migrations = []migration{
 			}
 		}
 		return nil
+	}},
+	{16, "index users and groups by the directory source that keeps them, so that SCIM lists and the LDAP import page through a source's records", func(tx *bolt.Tx) error {
+		if err := usersTable.buildIndex(tx, "source"); err != nil {
+			return err
+		}
+		return groupsTable.buildIndex(tx, "source")
 	}},
 }
 

@@ -361,3 +361,55 @@ func TestMigration13IndexesExternalIDs(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestMigration16IndexesRecordsBySource(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "steward.db")
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := testUser("Grace Hopper", "grace@example.com")
+	u.Source, u.ExternalID = entitlement.SourceLDAP, "uid=grace"
+	local := testUser("Alan Turing", "alan@example.com")
+	g := entitlement.Group{ID: entitlement.NewID(), DisplayName: "Navy", Source: entitlement.SourceSCIM, ExternalID: "n1"}
+	if err := s.Update(ctx, func(tx entitlement.Tx) error {
+		for _, x := range []entitlement.User{u, local} {
+			if err := tx.Users().Put(x); err != nil {
+				return err
+			}
+		}
+		return tx.Groups().Put(g)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// Turn the file back into version 13, before the source indexes.
+	if err := s.db.Update(func(tx *bolt.Tx) error {
+		for _, name := range []string{"users_by_source", "groups_by_source"} {
+			if err := tx.DeleteBucket([]byte(name)); err != nil {
+				return err
+			}
+		}
+		return tx.Bucket(bucketMeta).Put(keySchemaVersion, []byte("13"))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s, err = Open(path)
+	if err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	defer s.Close()
+	if err := s.View(ctx, func(tx entitlement.Tx) error {
+		us, n, err := tx.Users().BySource(entitlement.SourceLDAP, 0, 0)
+		if err != nil || n != 1 || us[0].ID != u.ID {
+			t.Errorf("LDAP users after migration = %v (%d), %v", us, n, err)
+		}
+		gs, n, err := tx.Groups().BySource(entitlement.SourceSCIM, 0, 0)
+		if err != nil || n != 1 || gs[0].ID != g.ID {
+			t.Errorf("SCIM groups after migration = %v (%d), %v", gs, n, err)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -686,3 +686,22 @@ func one(s string) []string {
 	}
 	return []string{s}
 }
+
+// window reads the records a non-unique index holds for value, in key order, from offset on and
+// at most limit of them (all when limit <= 0), with how many it holds in all. It reads keys only
+// outside the window, so a page deep in a long list decodes no more than its own records.
+func (t *table[T]) window(tx *bolt.Tx, indexName, value string, offset, limit int) ([]T, int, error) {
+	prefix := []byte(value + sep)
+	c := mustBucket(tx, t.index(indexName).bucket(t.name)).Cursor()
+	var ids []string
+	total := 0
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		if total >= offset && (limit <= 0 || len(ids) < limit) {
+			i := bytes.LastIndex(k, []byte(sep))
+			ids = append(ids, string(k[i+1:]))
+		}
+		total++
+	}
+	items, err := t.all(tx, ids)
+	return items, total, err
+}

@@ -36,7 +36,17 @@ var usersTable = &table[entitlement.User]{
 		{name: "manager", values: func(u entitlement.User) []string { return one(u.ManagerID) }},
 		{name: "org", values: func(u entitlement.User) []string { return one(u.ConnectedOrganizationID) }},
 		{name: "external", unique: true, values: func(u entitlement.User) []string { return externalKey(u.Source, u.ExternalID) }},
+		{name: "source", values: func(u entitlement.User) []string { return sourceKey(u.Source, u.RemovedAtSource, u.Label()) }},
 	},
+}
+
+// sourceKey lists a record under the directory source that keeps it, in name order; a record the
+// source removed is no longer among its records.
+func sourceKey(source string, removed bool, name string) []string {
+	if !entitlement.IsSyncSource(source) || removed {
+		return nil
+	}
+	return []string{source + sep + lowerName(name)}
 }
 
 // externalKey is a synced record's key in its source, none for a record without an external id.
@@ -55,6 +65,7 @@ var groupsTable = &table[entitlement.Group]{
 		{name: "name", values: func(g entitlement.Group) []string { return nameKey(g.DisplayName) }},
 		{name: "search", values: func(g entitlement.Group) []string { return searchKeys(g.DisplayName, g.DisplayName) }},
 		{name: "external", unique: true, values: func(g entitlement.Group) []string { return externalKey(g.Source, g.ExternalID) }},
+		{name: "source", values: func(g entitlement.Group) []string { return sourceKey(g.Source, g.RemovedAtSource, g.DisplayName) }},
 	},
 }
 

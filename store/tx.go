@@ -62,6 +62,27 @@ func (t *tx) PutSettings(s entitlement.Settings) error {
 	return mustBucket(t.b, bucketMeta).Put(keySettings, data)
 }
 
+// DirectorySync returns the LDAP import's settings and reports; a new store has none.
+func (t *tx) DirectorySync() (entitlement.DirectorySyncState, error) {
+	var s entitlement.DirectorySyncState
+	raw := mustBucket(t.b, bucketMeta).Get(keyDirectorySync)
+	if raw == nil {
+		return s, nil
+	}
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return s, fmt.Errorf("decode directory sync: %w", err)
+	}
+	return s, nil
+}
+
+func (t *tx) PutDirectorySync(s entitlement.DirectorySyncState) error {
+	data, err := json.Marshal(s)
+	if err != nil {
+		return fmt.Errorf("encode directory sync: %w", err)
+	}
+	return mustBucket(t.b, bucketMeta).Put(keyDirectorySync, data)
+}
+
 type users struct{ b *bolt.Tx }
 
 func (u users) Get(id string) (entitlement.User, error) { return usersTable.get(u.b, id) }
@@ -82,6 +103,9 @@ func (u users) IDsMatching(search string) ([]string, error) {
 }
 func (u users) Reports(managerID string) ([]entitlement.User, error) {
 	return usersTable.all(u.b, usersTable.ids(u.b, "manager", managerID))
+}
+func (u users) BySource(source string, offset, limit int) ([]entitlement.User, int, error) {
+	return usersTable.window(u.b, "source", source, offset, limit)
 }
 func (u users) Put(v entitlement.User) error { return usersTable.put(u.b, v) }
 func (u users) Delete(id string) error {
@@ -104,6 +128,9 @@ func (g groups) ByExternalID(source, externalID string) (entitlement.Group, erro
 }
 func (g groups) List(opt entitlement.ListOptions) (entitlement.Page[entitlement.Group], error) {
 	return groupsTable.list(g.b, opt, nil)
+}
+func (g groups) BySource(source string, offset, limit int) ([]entitlement.Group, int, error) {
+	return groupsTable.window(g.b, "source", source, offset, limit)
 }
 func (g groups) Put(v entitlement.Group) error { return groupsTable.put(g.b, v) }
 func (g groups) Delete(id string) error {

@@ -67,6 +67,9 @@ type PolicyDraft struct {
 	// managers for their direct reports too.
 	OnBehalf         bool `json:"onBehalf,omitempty"`
 	OnBehalfManagers bool `json:"onBehalfManagers,omitempty"`
+	// RemoveOutOfScope takes the access of holders who leave the scope (a group they were in
+	// through directory sync, say); off by default.
+	RemoveOutOfScope bool `json:"removeOutOfScope,omitempty"`
 
 	Justification bool            `json:"justification"` // the requestor must say why
 	Questions     []QuestionDraft `json:"questions,omitempty"`

@@ -48,6 +48,9 @@ func PolicySummary(in entitlement.PolicyInput, names map[string]string) []Summar
 	if !rs.AcceptRequests && rs.ScopeType != entitlement.ScopeNoSubjects {
 		who = append(who, "New requests are turned off for now.")
 	}
+	if rs.RemoveWhenOutOfScope && rs.ScopeType != entitlement.ScopeNoSubjects {
+		who = append(who, "People who leave this scope lose the access at once.")
+	}
 
 	var appr []string
 	as := in.RequestApprovalSettings

@@ -161,6 +161,7 @@ func TestPagesAreAccessible(t *testing.T) {
 		"/admin/directory/users/" + ids.user + "/edit", "/admin/directory/groups/" + ids.group + "/edit",
 		"/admin/connected-organizations/" + ids.org + "/edit",
 		"/access/packages/" + ids.pkg + "/request",
+		"/admin/directory-sync", "/admin/directory-sync/scim-tokens",
 	} {
 		res, body := env.PostForm(t, c, path, csrf, cloneValues(bad))
 		if res.StatusCode < 400 {

@@ -140,6 +140,13 @@ func (s *Server) routes() {
 	admin.POST("/settings/catalog-creators", adminSettings.AddCreator)
 	admin.POST("/settings/catalog-creators/remove", adminSettings.RemoveCreator)
 	admin.POST("/backup", adminSettings.Backup)
+	adminDirectorySync := handlers.AdminDirectorySync{Base: s.base}
+	admin.GET("/directory-sync", adminDirectorySync.Show)
+	admin.POST("/directory-sync", adminDirectorySync.Save)
+	admin.POST("/directory-sync/dry-run", adminDirectorySync.DryRun)
+	admin.POST("/directory-sync/run", adminDirectorySync.Run)
+	admin.POST("/directory-sync/scim-tokens", adminDirectorySync.CreateToken)
+	admin.POST("/directory-sync/scim-tokens/revoke", adminDirectorySync.RevokeToken)
 	adminMail := handlers.AdminMail{Base: s.base}
 	admin.GET("/mail", adminMail.List)
 	admin.GET("/mail/:id", adminMail.Show)

@@ -131,6 +131,18 @@ func TestSCIMProvisioningClient(t *testing.T) {
 	}
 	call("DELETE", "/Users/"+adaID, token, nil, 204)
 	call("GET", "/Users/"+adaID, token, nil, 404)
+	// A person deleted at the source leaves the list, and count=0 asks for the total only.
+	list = call("GET", "/Users?count=0", token, nil, 200)
+	if list["totalResults"].(float64) != 1 || len(list["Resources"].([]any)) != 0 {
+		t.Fatalf("after the delete, count=0 = %v", list)
+	}
+	list = call("GET", "/Groups?startIndex=1&count=10", token, nil, 200)
+	if list["totalResults"].(float64) != 1 || len(list["Resources"].([]any)) != 1 {
+		t.Fatalf("groups = %v", list)
+	}
 	call("DELETE", "/Groups/"+gid, token, nil, 204)
+	if list = call("GET", "/Groups", token, nil, 200); list["totalResults"].(float64) != 0 {
+		t.Fatalf("groups after the delete = %v", list)
+	}
 	call("GET", "/Users/not-an-id", token, nil, 404)
 }

@@ -57,6 +57,8 @@ type Options struct {
 	Path string
 	// Wrap, when set, wraps the store the service uses, e.g. to fail at a chosen transaction.
 	Wrap func(entitlement.Store) entitlement.Store
+	// Directory is the LDAP import's source (directory/ldapsync against slapdtest).
+	Directory entitlement.DirectorySource
 }
 
 // Env is a service over a real bbolt file with a manual clock. Its record builders write straight
@@ -105,7 +107,7 @@ func (e *Env) Reopen() {
 	if e.opt.Wrap != nil {
 		s = e.opt.Wrap(st)
 	}
-	e.Svc = entitlement.NewService(entitlement.Options{Store: s, Clock: e.Clock, Logger: Quiet, Admins: e.opt.Admins})
+	e.Svc = entitlement.NewService(entitlement.Options{Store: s, Clock: e.Clock, Logger: Quiet, Admins: e.opt.Admins, Directory: e.opt.Directory})
 }
 
 // Close closes the data file, as a process that stops would; Reopen opens it again.

@@ -2,6 +2,9 @@ package storetest
 
 import (
 	"errors"
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stewardhq/steward/entitlement"
@@ -88,6 +91,78 @@ var externalCases = []tcase{
 		}
 		if m := membershipOf(t, st, g.ID, u.ID); !m.isMember || !m.inMembers || !m.inGroupsOf {
 			t.Fatalf("membership after sync removal = %+v", m)
+		}
+	}},
+	{"BySource pages through the records a source keeps, in name order, without those it removed", func(t *testing.T, st entitlement.Store) {
+		var want []string
+		update(t, st, func(tx entitlement.Tx) error {
+			for i, name := range []string{"Eve", "ada", "Cy", "Bo", "Dee"} {
+				u := newUser(name, strings.ToLower(name)+"@example.com")
+				u.Source, u.ExternalID = entitlement.SourceLDAP, fmt.Sprint("x", i)
+				if err := tx.Users().Put(u); err != nil {
+					return err
+				}
+			}
+			other := newUser("Al", "al@example.com")
+			other.Source, other.ExternalID = entitlement.SourceSCIM, "s1"
+			gone := newUser("Aaron", "aaron@example.com")
+			gone.Source, gone.ExternalID, gone.RemovedAtSource = entitlement.SourceLDAP, "x9", true
+			local := newUser("Abe", "abe@example.com")
+			g := newGroup("Builders")
+			g.Source, g.ExternalID = entitlement.SourceLDAP, "g1"
+			for _, u := range []entitlement.User{other, gone, local} {
+				if err := tx.Users().Put(u); err != nil {
+					return err
+				}
+			}
+			return tx.Groups().Put(g)
+		})
+		want = []string{"ada", "Bo", "Cy", "Dee", "Eve"}
+		type pg struct {
+			names []string
+			total int
+		}
+		page := func(offset, limit int) pg {
+			return read(t, st, func(tx entitlement.Tx) (pg, error) {
+				us, total, err := tx.Users().BySource(entitlement.SourceLDAP, offset, limit)
+				return pg{keys(us, func(u entitlement.User) string { return u.DisplayName }), total}, err
+			})
+		}
+		if got := page(0, 0); !slices.Equal(got.names, want) || got.total != 5 {
+			t.Errorf("all = %v (%d), want %v (5)", got.names, got.total, want)
+		}
+		if got := page(1, 2); !slices.Equal(got.names, want[1:3]) || got.total != 5 {
+			t.Errorf("page 2 of 2 = %v (%d)", got.names, got.total)
+		}
+		if got := page(7, 2); len(got.names) != 0 || got.total != 5 {
+			t.Errorf("past the end = %v (%d)", got.names, got.total)
+		}
+		gs := read(t, st, func(tx entitlement.Tx) (int, error) {
+			_, total, err := tx.Groups().BySource(entitlement.SourceLDAP, 0, 0)
+			return total, err
+		})
+		if gs != 1 {
+			t.Errorf("groups of the source = %d, want 1", gs)
+		}
+		// A rename moves the record in the order; removal at the source takes it out.
+		update(t, st, func(tx entitlement.Tx) error {
+			u, err := tx.Users().ByExternalID(entitlement.SourceLDAP, "x0")
+			if err != nil {
+				return err
+			}
+			u.DisplayName = "Aaa"
+			if err := tx.Users().Put(u); err != nil {
+				return err
+			}
+			b, err := tx.Users().ByExternalID(entitlement.SourceLDAP, "x3")
+			if err != nil {
+				return err
+			}
+			b.RemovedAtSource = true
+			return tx.Users().Put(b)
+		})
+		if got := page(0, 0); !slices.Equal(got.names, []string{"Aaa", "ada", "Cy", "Dee"}) {
+			t.Errorf("after a rename and a removal = %v", got.names)
 		}
 	}},
 }

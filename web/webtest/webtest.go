@@ -62,6 +62,8 @@ type Options struct {
 	Logger *slog.Logger
 	// MetricsToken is the bearer token /metrics asks for; empty leaves it open.
 	MetricsToken string
+	// Directory is the LDAP import's source, as main wires directory/ldapsync.
+	Directory entitlement.DirectorySource
 }
 
 // Start boots a server for the test and stops it when the test ends.
@@ -84,7 +86,7 @@ func Start(t testing.TB, opt Options) *Env {
 		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
 	svc := entitlement.NewService(entitlement.Options{Store: st, Clock: clock, Logger: log,
-		Admins: entitlement.AdminRule{Emails: opt.Admins, Group: opt.AdminGroup}})
+		Admins: entitlement.AdminRule{Emails: opt.Admins, Group: opt.AdminGroup}, Directory: opt.Directory})
 	if opt.Seed != nil {
 		if err := opt.Seed(ctx, svc, st); err != nil {
 			t.Fatalf("seed: %v", err)
