@@ -598,6 +598,9 @@ func (s *Service) AddGroupMember(ctx context.Context, groupID, userID string) er
 		if err != nil {
 			return err
 		}
+		if u.IsServiceAccount() {
+			return conflict(CodeServiceAccount, "%s is a service account; groups are for people", u.Label())
+		}
 		had, err := tx.Groups().Membership(groupID, userID)
 		if err != nil {
 			return fmt.Errorf("add member: %w", err)

@@ -68,6 +68,9 @@ func (s *Service) SignIn(ctx context.Context, c Claims) (User, error) {
 		if !u.AccountEnabled {
 			return forbidden("your account is blocked; ask an administrator of Steward to unblock it")
 		}
+		if u.IsServiceAccount() {
+			return forbidden("a service account cannot sign in; it acts only through API tokens")
+		}
 		if created {
 			org, err := matchOrganization(tx, c)
 			if err != nil {
@@ -150,10 +153,20 @@ func (s *Service) PrincipalFor(ctx context.Context, userID string) (Principal, e
 		}
 		return Principal{}, fmt.Errorf("load principal: %w", err)
 	}
-	if !u.AccountEnabled {
+	if !u.AccountEnabled || u.IsServiceAccount() {
+		// A service account has no browser session; it acts only through API tokens.
 		return Principal{}, ErrUnauthorized
 	}
-	return Principal{UserID: u.ID, Name: u.Label(), Email: u.Email, IsAdmin: s.isAdministrator(u), TimeZone: u.TimeZone}, nil
+	return s.principalOf(u), nil
+}
+
+// principalOf is the principal a user acts as, however they authenticated: administrator rights
+// come from the configuration for people, and from the account itself for service accounts.
+func (s *Service) principalOf(u User) Principal {
+	if u.IsServiceAccount() {
+		return Principal{UserID: u.ID, Name: u.Label() + " (service account)", IsAdmin: u.Administrator, Kind: KindServiceAccount}
+	}
+	return Principal{UserID: u.ID, Name: u.Label(), Email: u.Email, IsAdmin: s.isAdministrator(u), TimeZone: u.TimeZone}
 }
 
 func (s *Service) isAdministrator(u User) bool {

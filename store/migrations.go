@@ -108,6 +108,16 @@ var migrations = []migration{
 		}
 		return nil
 	}},
+	{14, "create the API token buckets and index service accounts by kind", func(tx *bolt.Tx) error {
+		// No API token and no service account existed before, so the new buckets start empty.
+		names := append(apiTokensTable.buckets(), usersTable.index("kind").bucket(usersTable.name))
+		for _, n := range names {
+			if _, err := tx.CreateBucketIfNotExists(n); err != nil {
+				return fmt.Errorf("create bucket %s: %w", n, err)
+			}
+		}
+		return nil
+	}},
 }
 
 // scheduleReviews creates the buckets of reviews, their items and schedules, and gives every
