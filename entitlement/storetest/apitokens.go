@@ -32,7 +32,9 @@ var apiTokenCases = []tcase{
 		}
 	}},
 	{"a second token with the same hash is a conflict", func(t *testing.T, st entitlement.Store) {
-		update(t, st, func(tx entitlement.Tx) error { return tx.APITokens().Put(newAPIToken(entitlement.NewID(), "a", "same")) })
+		update(t, st, func(tx entitlement.Tx) error {
+			return tx.APITokens().Put(newAPIToken(entitlement.NewID(), "a", "same"))
+		})
 		wantErr(t, st, entitlement.ErrConflict, "Put of a second token with one hash", func(tx entitlement.Tx) error {
 			return tx.APITokens().Put(newAPIToken(entitlement.NewID(), "b", "same"))
 		})
