@@ -160,6 +160,28 @@ func (s *Service) PrincipalFor(ctx context.Context, userID string) (Principal, e
 	return s.principalOf(u), nil
 }
 
+// PrincipalForSubject returns the principal of the person an identity provider's access token
+// names, by issuer and subject as at sign-in: a person who has never signed in to Steward, or
+// who is blocked, is ErrUnauthorized (with a message that says which).
+func (s *Service) PrincipalForSubject(ctx context.Context, issuer, subject string) (Principal, error) {
+	var u User
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		u, err = tx.Users().BySubject(issuer, subject)
+		return err
+	})
+	if isNotFound(err) {
+		return Principal{}, &RuleError{Code: "notSignedInYet", Kind: ErrUnauthorized,
+			Message: "the access token names someone who has never signed in to Steward; sign in to the portal once, then call the API again"}
+	} else if err != nil {
+		return Principal{}, fmt.Errorf("load principal: %w", err)
+	}
+	if !u.AccountEnabled {
+		return Principal{}, &RuleError{Code: "accountBlocked", Kind: ErrUnauthorized, Message: "the account the access token names is blocked in Steward"}
+	}
+	return s.principalOf(u), nil
+}
+
 // principalOf is the principal a user acts as, however they authenticated: administrator rights
 // come from the configuration for people, and from the account itself for service accounts.
 func (s *Service) principalOf(u User) Principal {

@@ -38,42 +38,54 @@ func (s *Server) routes() {
 	// errors, mounted beside the portal rather than inside its route table.
 	e.Any(scimPrefix+"*", echo.WrapHandler(http.StripPrefix(strings.TrimSuffix(scimPrefix, "/"), newSCIM(s.deps.Service))))
 
+	// The API: Graph-shaped JSON for scripts, with bearer tokens (API tokens or the identity
+	// provider's access tokens), no cookies, no CSRF, and errors in the API's shape. apiErrors
+	// renders them; the Graph handlers replace the minimal default with their own.
+	s.apiErrors = apiError
+	api := e.Group(apiPrefix, s.apiMiddleware()...)
+	api.GET("/me", s.apiMe)
+
+	// The portal: pages for browsers, with the session cookie, CSRF and HTML errors. Its group
+	// also answers the paths no route claims, with the portal's 404 page.
+	portal := e.Group("", s.portalMiddleware()...)
+	s.portal = portal
+
 	// Sign-in.
-	e.GET("/login", s.rp.login)
-	e.GET("/auth/callback", s.rp.callback)
-	e.POST("/logout", s.rp.logout)
+	portal.GET("/login", s.rp.login)
+	portal.GET("/auth/callback", s.rp.callback)
+	portal.POST("/logout", s.rp.logout)
 
 	// Pages: My access and Approvals (everyone signed in).
-	e.GET("/", home.Show)
-	e.GET("/access/packages", access.List, requireUser)
-	e.GET("/access/packages/:id", access.Show, requireUser)
-	e.POST("/access/packages/:id/request", access.Request, requireUser)
-	e.GET("/access/requests", requests.List, requireUser)
-	e.GET("/access/requests/:id", requests.Show, requireUser)
-	e.POST("/access/requests/:id/cancel", requests.Cancel, requireUser)
-	e.GET("/access/assignments", assignments.List, requireUser)
-	e.GET("/access/assignments/:id/extend", assignments.ExtendForm, requireUser)
-	e.POST("/access/assignments/:id/extend", assignments.Extend, requireUser)
-	e.GET("/access/assignments/:id/remove", assignments.GiveBackForm, requireUser)
-	e.POST("/access/assignments/:id/remove", assignments.GiveBack, requireUser)
-	e.GET("/profile", profile.Show, requireUser)
-	e.POST("/profile", profile.Update, requireUser)
-	e.POST("/profile/time-zone", profile.SetTimeZone, requireUser)
-	e.GET("/approvals", approvals.List, requireUser)
-	e.GET("/approvals/history", approvals.History, requireUser)
-	e.POST("/approvals/bulk", approvals.Bulk, requireUser)
-	e.GET("/approvals/:id", approvals.Show, requireUser)
-	e.POST("/approvals/:id/decide", approvals.Decide, requireUser)
+	portal.GET("/", home.Show)
+	portal.GET("/access/packages", access.List, requireUser)
+	portal.GET("/access/packages/:id", access.Show, requireUser)
+	portal.POST("/access/packages/:id/request", access.Request, requireUser)
+	portal.GET("/access/requests", requests.List, requireUser)
+	portal.GET("/access/requests/:id", requests.Show, requireUser)
+	portal.POST("/access/requests/:id/cancel", requests.Cancel, requireUser)
+	portal.GET("/access/assignments", assignments.List, requireUser)
+	portal.GET("/access/assignments/:id/extend", assignments.ExtendForm, requireUser)
+	portal.POST("/access/assignments/:id/extend", assignments.Extend, requireUser)
+	portal.GET("/access/assignments/:id/remove", assignments.GiveBackForm, requireUser)
+	portal.POST("/access/assignments/:id/remove", assignments.GiveBack, requireUser)
+	portal.GET("/profile", profile.Show, requireUser)
+	portal.POST("/profile", profile.Update, requireUser)
+	portal.POST("/profile/time-zone", profile.SetTimeZone, requireUser)
+	portal.GET("/approvals", approvals.List, requireUser)
+	portal.GET("/approvals/history", approvals.History, requireUser)
+	portal.POST("/approvals/bulk", approvals.Bulk, requireUser)
+	portal.GET("/approvals/:id", approvals.Show, requireUser)
+	portal.POST("/approvals/:id/decide", approvals.Decide, requireUser)
 	reviews := handlers.Reviews{Base: s.base}
-	e.GET("/reviews", reviews.List, requireUser)
-	e.POST("/reviews/decide", reviews.Bulk, requireUser)
-	e.POST("/reviews/items/:id/decide", reviews.Decide, requireUser)
-	e.POST("/reviews/:id/accept", reviews.Accept, requireUser)
+	portal.GET("/reviews", reviews.List, requireUser)
+	portal.POST("/reviews/decide", reviews.Bulk, requireUser)
+	portal.POST("/reviews/items/:id/decide", reviews.Decide, requireUser)
+	portal.POST("/reviews/:id/accept", reviews.Accept, requireUser)
 
 	// Pages: Admin (administrators, catalog creators and catalog role holders). Every handler
 	// checks through the service what the person may see and do; people without any
 	// administrative role get a 403.
-	admin := e.Group("/admin", requireUser)
+	admin := portal.Group("/admin", requireUser)
 	adminDash := handlers.AdminDashboard{Base: s.base}
 	adminPeople := handlers.AdminPeople{Base: s.base}
 	adminCatalogs := handlers.AdminCatalogs{Base: s.base}
