@@ -43,6 +43,7 @@ func (s *Server) routes() {
 	// renders them; the Graph handlers replace the minimal default with their own.
 	s.apiErrors = apiError
 	api := e.Group(apiPrefix, s.apiMiddleware()...)
+	s.api = api
 	api.GET("/me", s.apiMe)
 
 	// The portal: pages for browsers, with the session cookie, CSRF and HTML errors. Its group

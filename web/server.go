@@ -22,6 +22,7 @@ type Server struct {
 	// routes() sets it. Everything else gets the portal's pages (handleError).
 	apiErrors echo.HTTPErrorHandler
 	portal    *echo.Group
+	api       *echo.Group
 }
 
 // New builds the Echo instance with its middleware, routes and error handler.
