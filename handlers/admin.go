@@ -22,6 +22,8 @@ const (
 	navSettings  = "settings"
 	navAudit     = "audit"
 	navMail      = "mail"
+
+	navServiceAccounts = "serviceAccounts"
 )
 
 // errNoAdmin is what people without any administrative role get on the admin pages.
@@ -65,6 +67,7 @@ func adminNav(caps entitlement.Capabilities, current string) []views.NavItem {
 			{navOrgs, "Connected organizations", "/admin/connected-organizations"},
 			{navUsers, "Users", "/admin/directory/users"},
 			{navGroups, "Groups", "/admin/directory/groups"},
+			{navServiceAccounts, "Service accounts", "/admin/service-accounts"},
 			{navSettings, "Settings", "/admin/settings"},
 			{navAudit, "Audit log", "/admin/audit"},
 			{navMail, "Sent mail", "/admin/mail"},
