@@ -518,7 +518,7 @@ func createdToken(p TokenListProps) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 28, "\" spellcheck=\"false\" autocomplete=\"off\" class=\"block w-full min-w-0 rounded-md border-gray-400 bg-white font-mono text-sm text-gray-900 focus:border-indigo-600 focus:ring-indigo-600\" data-testid=\"new-token-value\"><div class=\"js-only shrink-0\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 28, "\" spellcheck=\"false\" autocomplete=\"off\" class=\"form-input block w-full min-w-0 rounded-md border-gray-300 bg-white px-3 py-2 font-mono text-sm text-gray-900 shadow-sm focus:border-indigo-600 focus:ring-indigo-600 focus-visible:ring-2\" data-testid=\"new-token-value\"><div class=\"js-only shrink-0\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
