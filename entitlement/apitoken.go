@@ -234,3 +234,18 @@ func (s *Service) AuthenticateAPIToken(ctx context.Context, token string) (Princ
 	}
 	return p, err
 }
+
+// deleteTokensOf deletes every token of a user who is being deleted, in the caller's
+// transaction, and returns how many there were.
+func deleteTokensOf(tx Tx, userID string) (int, error) {
+	tokens, err := tx.APITokens().ByUser(userID)
+	if err != nil {
+		return 0, fmt.Errorf("delete the API tokens of %s: %w", userID, err)
+	}
+	for _, t := range tokens {
+		if err := tx.APITokens().Delete(t.ID); err != nil {
+			return 0, fmt.Errorf("delete the API tokens of %s: %w", userID, err)
+		}
+	}
+	return len(tokens), nil
+}

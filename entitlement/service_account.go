@@ -180,14 +180,9 @@ func (s *Service) DeleteServiceAccount(ctx context.Context, id string) error {
 		if err != nil {
 			return err
 		}
-		tokens, err := tx.APITokens().ByUser(u.ID)
+		tokens, err := deleteTokensOf(tx, u.ID)
 		if err != nil {
-			return fmt.Errorf("delete service account: %w", err)
-		}
-		for _, t := range tokens {
-			if err := tx.APITokens().Delete(t.ID); err != nil {
-				return fmt.Errorf("delete service account: %w", err)
-			}
+			return err
 		}
 		catalogIDs, err := tx.Catalogs().IDsByPrincipal(u.ID)
 		if err != nil {
@@ -209,7 +204,7 @@ func (s *Service) DeleteServiceAccount(ctx context.Context, id string) error {
 		if err := tx.Users().Delete(u.ID); err != nil {
 			return fmt.Errorf("delete service account: %w", err)
 		}
-		return s.audit(tx, a.p, "serviceAccount.delete", "user", u.ID, u.DisplayName, fmt.Sprintf("deleted with %d token(s)", len(tokens)))
+		return s.audit(tx, a.p, "serviceAccount.delete", "user", u.ID, u.DisplayName, fmt.Sprintf("deleted with %d token(s)", tokens))
 	})
 }
 

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -160,11 +161,17 @@ func (h AdminServiceAccounts) CreateToken(c echo.Context) error {
 
 // RevokeToken handles POST /admin/service-accounts/:id/tokens/:tid/revoke.
 func (h AdminServiceAccounts) RevokeToken(c echo.Context) error {
-	id := c.Param("id")
-	if _, err := h.Svc.ServiceAccountByID(c.Request().Context(), id); err != nil {
+	ctx := c.Request().Context()
+	id, tid := c.Param("id"), c.Param("tid")
+	tokens, err := h.Svc.ServiceAccountTokens(ctx, id)
+	if err != nil {
 		return err
 	}
-	if err := h.Svc.RevokeAPIToken(c.Request().Context(), c.Param("tid")); err != nil {
+	// Only a token of this account: the address names both.
+	if !slices.ContainsFunc(tokens, func(t entitlement.APIToken) bool { return t.ID == tid }) {
+		return &entitlement.RuleError{Code: "tokenNotFound", Kind: entitlement.ErrNotFound, Object: "API token", Message: "the service account has no such token"}
+	}
+	if err := h.Svc.RevokeAPIToken(ctx, tid); err != nil {
 		return err
 	}
 	return h.SeeOther(c, serviceAccountsURL+"/"+id, "The token was revoked: scripts that use it stop working now.")

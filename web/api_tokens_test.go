@@ -194,6 +194,23 @@ func TestAdminServiceAccounts(t *testing.T) {
 		t.Error("the account's page does not say it is an administrator")
 	}
 
+	// The account's revoke address takes its own tokens only.
+	var rileyID string
+	if err := env.Store.View(ctx, func(tx entitlement.Tx) error {
+		u, err := tx.Users().ByEmail("riley@example.com")
+		rileyID = u.ID
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	_, rileys, err := env.Svc.CreateAPIToken(entitlement.WithPrincipal(ctx, entitlement.Principal{UserID: rileyID}), entitlement.APITokenInput{Name: "mine"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, _ := env.PostForm(t, admin, detail+"/tokens/"+rileys.ID+"/revoke", csrf, nil); res.StatusCode != http.StatusNotFound {
+		t.Errorf("revoke another person's token through the account: %d, want 404", res.StatusCode)
+	}
+
 	// Disable, enable, delete: each confirmed, each with a flash.
 	for _, step := range []struct {
 		path, flash string
