@@ -194,6 +194,22 @@ func TestServiceAccounts(t *testing.T) {
 	if _, _, err := env.Svc.CreateAPIToken(asBot, entitlement.APITokenInput{Name: "mine"}); !errors.Is(err, entitlement.ErrForbidden) {
 		t.Errorf("the bot makes its own token: err = %v", err)
 	}
+	if _, err := env.Svc.UpdateUser(entitlementtest.RootAdmin, bot.ID, entitlement.UserInput{DisplayName: "Bot", Email: "bot@corp.example"}); entitlementtest.ErrCode(err) != entitlement.CodeServiceAccount {
+		t.Errorf("edit the bot as a person: err = %v", err)
+	}
+	// Even with an e-mail address written into its record behind the service's back, it
+	// cannot be signed in to.
+	env.Update(func(tx entitlement.Tx) error {
+		u, err := tx.Users().Get(bot.ID)
+		if err != nil {
+			return err
+		}
+		u.Email = "bot@corp.example"
+		return tx.Users().Put(u)
+	})
+	if _, err := env.Svc.SignIn(context.Background(), entitlement.Claims{Issuer: "https://idp.example", Subject: "bot", Email: "bot@corp.example"}); !errors.Is(err, entitlement.ErrForbidden) {
+		t.Errorf("sign in as the bot: err = %v, want ErrForbidden", err)
+	}
 	g := env.Group("Ops")
 	if err := env.Svc.AddGroupMember(entitlementtest.RootAdmin, g.ID, bot.ID); entitlementtest.ErrCode(err) != entitlement.CodeServiceAccount {
 		t.Errorf("add the bot to a group: err = %v", err)

@@ -98,6 +98,10 @@ func (s *Service) UpdateUser(ctx context.Context, id string, in UserInput) (User
 		if u.IsSynced() {
 			return syncedRecord(u.Label(), u.Source)
 		}
+		if u.IsServiceAccount() {
+			// A person's fields (an e-mail, a manager) make no sense on it.
+			return conflict(CodeServiceAccount, "%s is a service account; change it under Admin, Service accounts", u.Label())
+		}
 		if err := in.validate(); err != nil {
 			return err
 		}
