@@ -184,6 +184,13 @@ func TestAdminServiceAccounts(t *testing.T) {
 		t.Error("the account's page does not list its catalog role")
 	}
 
+	// Its user id, which the audit log links, leads to its own page.
+	if res, err := admin.Get(env.URL + "/admin/directory/users/" + botID); err != nil || res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != detail {
+		t.Errorf("the service account as a directory user: %v, want a redirect to %s", err, detail)
+	} else {
+		res.Body.Close()
+	}
+
 	// Edit: administrator rights.
 	res, _ = env.PostForm(t, admin, detail+"/edit", csrf, url.Values{"displayName": {"CI deploy bot"}, "description": {"deploys"}, "administrator": {"true"}})
 	if res.StatusCode != http.StatusSeeOther {
