@@ -15,7 +15,7 @@ import (
 
 // routes is the one route table of the server.
 func (s *Server) routes() {
-	e := s.Echo
+	root := s.Echo
 	home := handlers.Home{Base: s.base}
 	access := handlers.Access{Base: s.base}
 	requests := handlers.Requests{Base: s.base}
@@ -24,73 +24,74 @@ func (s *Server) routes() {
 	profile := handlers.Profile{Base: s.base}
 
 	// Probes and assets.
-	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
-	e.GET("/readyz", s.ready)
+	root.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
+	root.GET("/readyz", s.ready)
 	if s.deps.Metrics != nil {
-		e.GET("/metrics", s.metrics(s.deps.Metrics.Handler()))
+		root.GET("/metrics", s.metrics(s.deps.Metrics.Handler()))
 	}
-	e.StaticFS("/static", static.FS)
+	root.StaticFS("/static", static.FS)
 	if s.cfg.DemoIdP != nil {
-		e.Any("/idp/*", echo.WrapHandler(http.StripPrefix("/idp", s.cfg.DemoIdP)))
+		root.Any("/idp/*", echo.WrapHandler(http.StripPrefix("/idp", s.cfg.DemoIdP)))
 	}
 
 	// SCIM provisioning: its own server with bearer tokens, no cookies, no CSRF and SCIM-shaped
 	// errors, mounted beside the portal rather than inside its route table.
-	e.Any(scimPrefix+"*", echo.WrapHandler(http.StripPrefix(strings.TrimSuffix(scimPrefix, "/"), newSCIM(s.deps.Service))))
+	root.Any(scimPrefix+"*", echo.WrapHandler(http.StripPrefix(strings.TrimSuffix(scimPrefix, "/"), newSCIM(s.deps.Service))))
 
 	// The API: Graph-shaped JSON for scripts, with bearer tokens (API tokens or the identity
 	// provider's access tokens), no cookies, no CSRF, and errors in the API's shape. apiErrors
 	// renders them; the Graph handlers replace the minimal default with their own.
 	s.apiErrors = apiError
-	api := e.Group(apiPrefix, s.apiMiddleware()...)
+	api := root.Group(apiPrefix, s.apiMiddleware()...)
 	s.api = api
 	api.GET("/me", s.apiMe)
 
-	// The portal: pages for browsers, with the session cookie, CSRF and HTML errors. Its group
-	// also answers the paths no route claims, with the portal's 404 page.
-	portal := e.Group("", s.portalMiddleware()...)
-	s.portal = portal
+	// The portal: pages for browsers, with the session cookie, CSRF and HTML errors. Every
+	// route below is in its group, which also answers the paths no route claims, with the
+	// portal's 404 page.
+	e := root.Group("", s.portalMiddleware()...)
+	s.portal = e
 
 	// Sign-in.
-	portal.GET("/login", s.rp.login)
-	portal.GET("/auth/callback", s.rp.callback)
-	portal.POST("/logout", s.rp.logout)
+	e.GET("/login", s.rp.login)
+	e.GET("/auth/callback", s.rp.callback)
+	e.POST("/logout", s.rp.logout)
 
 	// Pages: My access and Approvals (everyone signed in).
-	portal.GET("/", home.Show)
-	portal.GET("/access/packages", access.List, requireUser)
-	portal.GET("/access/packages/:id", access.Show, requireUser)
-	portal.POST("/access/packages/:id/request", access.Request, requireUser)
-	portal.GET("/access/requests", requests.List, requireUser)
-	portal.GET("/access/requests/:id", requests.Show, requireUser)
-	portal.POST("/access/requests/:id/cancel", requests.Cancel, requireUser)
-	portal.GET("/access/assignments", assignments.List, requireUser)
-	portal.GET("/access/assignments/:id/extend", assignments.ExtendForm, requireUser)
-	portal.POST("/access/assignments/:id/extend", assignments.Extend, requireUser)
-	portal.GET("/access/assignments/:id/remove", assignments.GiveBackForm, requireUser)
-	portal.POST("/access/assignments/:id/remove", assignments.GiveBack, requireUser)
-	portal.GET("/profile", profile.Show, requireUser)
-	portal.POST("/profile", profile.Update, requireUser)
-	portal.POST("/profile/time-zone", profile.SetTimeZone, requireUser)
+	e.GET("/", home.Show)
+	e.GET("/access/packages", access.List, requireUser)
+	e.GET("/access/packages/:id", access.Show, requireUser)
+	e.POST("/access/packages/:id/request", access.Request, requireUser)
+	e.GET("/access/requests", requests.List, requireUser)
+	e.GET("/access/requests/:id", requests.Show, requireUser)
+	e.POST("/access/requests/:id/cancel", requests.Cancel, requireUser)
+	e.GET("/access/assignments", assignments.List, requireUser)
+	e.GET("/access/assignments/:id/extend", assignments.ExtendForm, requireUser)
+	e.POST("/access/assignments/:id/extend", assignments.Extend, requireUser)
+	e.GET("/access/assignments/:id/remove", assignments.GiveBackForm, requireUser)
+	e.POST("/access/assignments/:id/remove", assignments.GiveBack, requireUser)
+	e.GET("/profile", profile.Show, requireUser)
+	e.POST("/profile", profile.Update, requireUser)
+	e.POST("/profile/time-zone", profile.SetTimeZone, requireUser)
 	apiTokens := handlers.APITokens{Base: s.base}
-	portal.GET("/profile/tokens", apiTokens.List, requireUser)
-	portal.POST("/profile/tokens", apiTokens.Create, requireUser)
-	portal.POST("/profile/tokens/:id/revoke", apiTokens.Revoke, requireUser)
-	portal.GET("/approvals", approvals.List, requireUser)
-	portal.GET("/approvals/history", approvals.History, requireUser)
-	portal.POST("/approvals/bulk", approvals.Bulk, requireUser)
-	portal.GET("/approvals/:id", approvals.Show, requireUser)
-	portal.POST("/approvals/:id/decide", approvals.Decide, requireUser)
+	e.GET("/profile/tokens", apiTokens.List, requireUser)
+	e.POST("/profile/tokens", apiTokens.Create, requireUser)
+	e.POST("/profile/tokens/:id/revoke", apiTokens.Revoke, requireUser)
+	e.GET("/approvals", approvals.List, requireUser)
+	e.GET("/approvals/history", approvals.History, requireUser)
+	e.POST("/approvals/bulk", approvals.Bulk, requireUser)
+	e.GET("/approvals/:id", approvals.Show, requireUser)
+	e.POST("/approvals/:id/decide", approvals.Decide, requireUser)
 	reviews := handlers.Reviews{Base: s.base}
-	portal.GET("/reviews", reviews.List, requireUser)
-	portal.POST("/reviews/decide", reviews.Bulk, requireUser)
-	portal.POST("/reviews/items/:id/decide", reviews.Decide, requireUser)
-	portal.POST("/reviews/:id/accept", reviews.Accept, requireUser)
+	e.GET("/reviews", reviews.List, requireUser)
+	e.POST("/reviews/decide", reviews.Bulk, requireUser)
+	e.POST("/reviews/items/:id/decide", reviews.Decide, requireUser)
+	e.POST("/reviews/:id/accept", reviews.Accept, requireUser)
 
 	// Pages: Admin (administrators, catalog creators and catalog role holders). Every handler
 	// checks through the service what the person may see and do; people without any
 	// administrative role get a 403.
-	admin := portal.Group("/admin", requireUser)
+	admin := e.Group("/admin", requireUser)
 	adminDash := handlers.AdminDashboard{Base: s.base}
 	adminPeople := handlers.AdminPeople{Base: s.base}
 	adminCatalogs := handlers.AdminCatalogs{Base: s.base}
