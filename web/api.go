@@ -102,8 +102,12 @@ func apiError(err error, c echo.Context) {
 	status, title, msg := classify(err)
 	code := strings.ReplaceAll(http.StatusText(status), " ", "")
 	var re *entitlement.RuleError
-	if errors.As(err, &re) {
+	var ve *entitlement.ValidationError
+	switch {
+	case errors.As(err, &re):
 		code, msg = re.Code, re.Message
+	case errors.As(err, &ve):
+		code = ve.Code
 	}
 	var he *echo.HTTPError
 	switch {
