@@ -288,3 +288,20 @@ func TestServiceAccounts(t *testing.T) {
 	}
 	entitlementtest.CheckInvariants(t, env.Store)
 }
+
+// BenchmarkAuthenticateAPIToken measures the check every API request makes: one read
+// transaction, its last use written at most once a minute.
+func BenchmarkAuthenticateAPIToken(b *testing.B) {
+	env := entitlementtest.New(b)
+	ada := env.User("Ada Lovelace")
+	token, _, err := env.Svc.CreateAPIToken(entitlementtest.As(ada), entitlement.APITokenInput{Name: "bench"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	for b.Loop() {
+		if _, err := env.Svc.AuthenticateAPIToken(ctx, token); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
