@@ -8,14 +8,19 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/stewardhq/steward/entitlement"
+	"github.com/stewardhq/steward/store"
 	"github.com/stewardhq/steward/web"
 	"github.com/stewardhq/steward/web/demoidp"
 	"github.com/stewardhq/steward/web/webtest"
@@ -259,4 +264,54 @@ func TestAPIAuthentication(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestAPIWithTheProviderDown: an access token cannot be checked while the identity provider is
+// unreachable; the API says so with a 503 (never a 500), and API tokens keep working.
+func TestAPIWithTheProviderDown(t *testing.T) {
+	st, err := store.Open(filepath.Join(t.TempDir(), "steward.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	svc := entitlement.NewService(entitlement.Options{Store: st, Logger: quiet})
+	// Nothing listens on a port that was just closed.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	issuer := "http://" + ln.Addr().String()
+	ln.Close()
+	srv, err := web.New(web.Config{BaseURL: "http://steward.test", SessionHashKey: []byte(strings.Repeat("h", 32)), SessionBlockKey: []byte(strings.Repeat("b", 32)),
+		OIDC: web.OIDCConfig{Issuer: issuer, ClientID: "steward"}}, web.Deps{Service: svc, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := entitlement.User{ID: entitlement.NewID(), DisplayName: "Riley", Email: "riley@example.com", UserType: entitlement.UserTypeMember, AccountEnabled: true}
+	if err := st.Update(context.Background(), func(tx entitlement.Tx) error { return tx.Users().Put(u) }); err != nil {
+		t.Fatal(err)
+	}
+	token, _, err := svc.CreateAPIToken(entitlement.WithPrincipal(context.Background(), entitlement.Principal{UserID: u.ID}), entitlement.APITokenInput{Name: "script"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		token  string
+		status int
+	}{
+		{"eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJyaWxleSJ9.c2lnbmF0dXJl", http.StatusServiceUnavailable},
+		{token, http.StatusOK},
+	} {
+		req := httptest.NewRequest(http.MethodGet, "/beta/me", nil)
+		req.Header.Set("Authorization", "Bearer "+tc.token)
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, req)
+		if rec.Code != tc.status || !strings.HasPrefix(rec.Header().Get("Content-Type"), "application/json") {
+			t.Errorf("%.12s…: %d %s, want %d in JSON", tc.token, rec.Code, rec.Body, tc.status)
+		}
+		if tc.status == http.StatusServiceUnavailable && !strings.Contains(rec.Body.String(), "identity provider cannot be reached") {
+			t.Errorf("the 503 does not say why: %s", rec.Body)
+		}
+	}
 }
