@@ -7,6 +7,7 @@
 //	steward backup --out FILE       write a consistent copy of the data file while it is in use
 //	steward restore --from FILE     replace the data file with a backup (the portal must be stopped)
 //	steward audit verify            check the audit trail's hash chain (the portal must be stopped)
+//	steward token create --user E   print a new API token for a person (the portal must be stopped)
 //
 // Every flag also has an environment variable; see the README.
 package main
@@ -50,6 +51,7 @@ type config struct {
 	OIDCClientSecret string
 	OIDCRedirectURL  string
 	OIDCScopes       string
+	OIDCAPIAudience  string
 	Admins           string
 	AdminGroup       string
 	SessionKey       string
@@ -81,6 +83,7 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.OIDCClientSecret, "oidc-client-secret", envOr("STEWARD_OIDC_CLIENT_SECRET", ""), "OIDC client secret (STEWARD_OIDC_CLIENT_SECRET)")
 	fs.StringVar(&c.OIDCRedirectURL, "oidc-redirect-url", envOr("STEWARD_OIDC_REDIRECT_URL", ""), "OIDC redirect URL; default <base-url>/auth/callback (STEWARD_OIDC_REDIRECT_URL)")
 	fs.StringVar(&c.OIDCScopes, "oidc-scopes", envOr("STEWARD_OIDC_SCOPES", "openid email profile"), "space-separated OIDC scopes (STEWARD_OIDC_SCOPES)")
+	fs.StringVar(&c.OIDCAPIAudience, "oidc-api-audience", envOr("STEWARD_OIDC_API_AUDIENCE", ""), "audience the provider's access tokens must name for the API; default the client id (STEWARD_OIDC_API_AUDIENCE)")
 	fs.StringVar(&c.Admins, "admins", envOr("STEWARD_ADMINS", ""), "comma-separated e-mails of administrators (STEWARD_ADMINS)")
 	fs.StringVar(&c.AdminGroup, "admin-group", envOr("STEWARD_ADMIN_GROUP", ""), "groups-claim value that makes a user an administrator (STEWARD_ADMIN_GROUP)")
 	fs.StringVar(&c.SessionKey, "session-key", envOr("STEWARD_SESSION_KEY", ""), "secret of at least 32 characters for session cookies; default: generated once and kept in the data file (STEWARD_SESSION_KEY)")
@@ -187,8 +190,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return restore(args, stdout, stderr)
 	case "audit":
 		return audit(ctx, args, stdout, stderr)
+	case "token":
+		return token(ctx, args, stdout, stderr)
 	}
-	return fmt.Errorf("unknown command %q: use serve, backup, restore or audit", cmd)
+	return fmt.Errorf("unknown command %q: use serve, backup, restore, audit or token", cmd)
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -248,7 +253,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		BaseURL: cfg.BaseURL, SessionHashKey: hashKey, SessionBlockKey: blockKey,
 		OIDC: web.OIDCConfig{
 			Issuer: cfg.OIDCIssuer, ClientID: cfg.OIDCClientID, ClientSecret: cfg.OIDCClientSecret,
-			RedirectURL: cfg.OIDCRedirectURL, Scopes: strings.Fields(cfg.OIDCScopes),
+			RedirectURL: cfg.OIDCRedirectURL, Scopes: strings.Fields(cfg.OIDCScopes), APIAudience: cfg.OIDCAPIAudience,
 		},
 	}
 	if demoMode {

@@ -320,3 +320,73 @@ func TestHelpHidesSMTPPassword(t *testing.T) {
 		t.Fatalf("usage:\n%s", out.String())
 	}
 }
+
+// TestTokenCreateCommand: a token for a person on a stopped portal's data file, printed as the
+// last line and accepted by the service; a running portal (the file locked) refused with the way
+// out; mistakes in the arguments said plainly.
+func TestTokenCreateCommand(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "steward.db")
+	st, err := store.Open(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	riley := entitlement.User{ID: entitlement.NewID(), DisplayName: "Riley Requester", Email: "riley@example.com", UserType: entitlement.UserTypeMember, AccountEnabled: true}
+	if err := st.Update(context.Background(), func(tx entitlement.Tx) error { return tx.Users().Put(riley) }); err != nil {
+		t.Fatal(err)
+	}
+	create := func(args ...string) (string, error) {
+		var out bytes.Buffer
+		err := run(context.Background(), append([]string{"token", "create", "--data", data}, args...), &out, io.Discard)
+		return out.String(), err
+	}
+	if _, err := create("--user", "riley@example.com"); err == nil || !strings.Contains(err.Error(), "stop Steward first, or make the token on your profile page") {
+		t.Fatalf("create while the store is open: %v", err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		says string
+	}{
+		{nil, "--user EMAIL"},
+		{[]string{"--user", "nobody@example.com"}, "nobody with the e-mail address nobody@example.com"},
+		{[]string{"--user", "riley@example.com", "--expires", "soon"}, "give a number of days"},
+		{[]string{"--user", "riley@example.com", "--expires", "400d"}, "from 1 to 365 days"},
+		{[]string{"--user", "riley@example.com", "stray"}, "unexpected argument"},
+	} {
+		if _, err := create(tc.args...); err == nil || !strings.Contains(err.Error(), tc.says) {
+			t.Errorf("create %v: %v, want it to say %q", tc.args, err, tc.says)
+		}
+	}
+	if err := run(context.Background(), []string{"token", "create", "--data", data + ".missing", "--user", "riley@example.com"}, io.Discard, io.Discard); err == nil {
+		t.Error("a data file that does not exist was accepted")
+	}
+	if _, err := os.Stat(data + ".missing"); err == nil {
+		t.Error("token create made a data file")
+	}
+
+	out, err := create("--user", "Riley@Example.com", "--name", "deploy script", "--expires", "30d")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	tok := lines[len(lines)-1]
+	if !strings.HasPrefix(tok, entitlement.APITokenPrefix) || !strings.Contains(out, `"deploy script" for riley@example.com`) {
+		t.Fatalf("output %q", out)
+	}
+	st, err = store.Open(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	svc := entitlement.NewService(entitlement.Options{Store: st})
+	p, err := svc.AuthenticateAPIToken(context.Background(), tok)
+	if err != nil || p.UserID != riley.ID {
+		t.Fatalf("the printed token: %+v, %v", p, err)
+	}
+	list, err := svc.APITokens(entitlement.WithPrincipal(context.Background(), p))
+	if err != nil || len(list) != 1 || list[0].ExpiresDateTime.Sub(list[0].CreatedDateTime) != 30*24*time.Hour {
+		t.Fatalf("Riley's tokens = %+v, %v", list, err)
+	}
+}

@@ -109,6 +109,10 @@ func (res *approverSet) expand(tx Tx, sets []UserSet, subj subject, exclude []st
 				skipped = append(skipped, usr.Label()+"'s account is blocked")
 				continue
 			}
+			if usr.IsServiceAccount() {
+				skipped = append(skipped, usr.Label()+" is a service account, which approves nothing")
+				continue
+			}
 			res.ids = append(res.ids, id)
 			res.via[id] = viaPrefix + via
 			added = true

@@ -777,6 +777,9 @@ func (s *Service) processGuestBlock(tx Tx, userID string, now time.Time, retryAf
 	if len(roles) > 0 {
 		return guestWaiting, putOffGuestBlock(tx, b, now, "a role removal in an origin system is still under way", retryAfter)
 	}
+	if _, err := deleteTokensOf(tx, userID); err != nil {
+		return guestUntouched, err
+	}
 	if err := tx.Users().Delete(userID); err != nil {
 		return guestUntouched, fmt.Errorf("delete guest %s: %w", userID, err)
 	}

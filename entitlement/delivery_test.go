@@ -353,6 +353,9 @@ func TestExternalUserLifecycle(t *testing.T) {
 		wk := w.Worker(entitlement.WorkerOptions{})
 		w.RequestAccess(eve, pol)
 		w.RequestAccess(eve, secondPol)
+		if _, _, err := w.Svc.CreateAPIToken(entitlementtest.As(eve), entitlement.APITokenInput{Name: "script"}); err != nil {
+			t.Fatal(err)
+		}
 		w.Clock.Advance(10 * 24 * time.Hour)
 		w.Drain(wk)
 		if u, _ := w.UserRecord(eve.ID); !u.AccountEnabled {
@@ -382,6 +385,12 @@ func TestExternalUserLifecycle(t *testing.T) {
 		if _, ok := w.UserRecord(eve.ID); ok {
 			t.Fatal("guest still exists")
 		}
+		w.View(func(tx entitlement.Tx) error {
+			if ts, err := tx.APITokens().ByUser(eve.ID); err != nil || len(ts) != 0 {
+				t.Errorf("the deleted guest's API tokens: %d, %v", len(ts), err)
+			}
+			return nil
+		})
 		if res, _ := wk.Tick(bg); res.GuestsDeleted != 0 {
 			t.Fatal("second tick deleted again")
 		}

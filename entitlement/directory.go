@@ -53,7 +53,22 @@ type User struct {
 	TimeZone string `json:"timeZone,omitempty"`
 	// Version counts the writes to the record (see version.go); the API sends it as @odata.etag.
 	Version int64 `json:"version,omitempty"`
+	// Kind is empty for a person and KindServiceAccount for a service account: a principal of
+	// scripts that never signs in, holds no access packages, approves nothing, and stays out of
+	// the people lists, counts and pickers (the store leaves it out of the name and search
+	// indexes). It holds catalog roles like a person, and acts through API tokens.
+	Kind        string `json:"kind,omitempty"`
+	Description string `json:"description,omitempty"`
+	// Administrator gives a service account administrator rights; people get them from the
+	// configuration instead.
+	Administrator bool `json:"administrator,omitempty"`
 }
+
+// KindServiceAccount is the User.Kind of service accounts.
+const KindServiceAccount = "serviceAccount"
+
+// IsServiceAccount reports whether the record is a service account rather than a person.
+func (u User) IsServiceAccount() bool { return u.Kind == KindServiceAccount }
 
 // IsSynced reports whether a directory source owns the record, which makes it read-only in the
 // portal.

@@ -99,6 +99,10 @@ func (s *Service) UpdateUser(ctx context.Context, id string, in UserInput) (User
 		if u.IsSynced() {
 			return syncedRecord(u.Label(), u.Source)
 		}
+		if u.IsServiceAccount() {
+			// A person's fields (an e-mail, a manager) make no sense on it.
+			return conflict(CodeServiceAccount, "%s is a service account; change it under Admin, Service accounts", u.Label())
+		}
 		if err := in.validate(); err != nil {
 			return err
 		}
@@ -614,6 +618,9 @@ func (s *Service) AddGroupMember(ctx context.Context, groupID, userID string) er
 		u, err := getUser(tx, userID)
 		if err != nil {
 			return err
+		}
+		if u.IsServiceAccount() {
+			return conflict(CodeServiceAccount, "%s is a service account; groups are for people", u.Label())
 		}
 		had, err := tx.Groups().Membership(groupID, userID)
 		if err != nil {

@@ -6,6 +6,12 @@
 // and the outbox messages the change causes, so the HTML portal and the background worker (and
 // the Graph-style JSON API, when it comes) cannot disagree and a crash cannot lose a side effect.
 //
+// Principals are people signed in to the portal (a session) or calling the API (an API token
+// of their own, or an access token of the identity provider), service accounts calling the API
+// with the API tokens an administrator made for them, and the system itself. A service account
+// is a User of KindServiceAccount: it holds catalog roles and is audited under its own name, but
+// never signs in, requests, approves or appears in the people lists.
+//
 // The audit log is append-only and hash-chained, so that an auditor can trust it. Each event is
 // sealed when it is appended: Seq is its position (1, 2, …), PrevHash the Hash of the event before
 // it (empty for the first) and Hash the lowercase hex SHA-256 of its canonical encoding, which is

@@ -114,6 +114,9 @@ func (s subject) inScope(p AssignmentPolicy) bool {
 // checkRequestable applies every rule that decides whether the subject may request the package
 // through the policy, and says which one failed with a distinct code.
 func (s subject) checkRequestable(p AssignmentPolicy, c Catalog) error {
+	if s.user.IsServiceAccount() {
+		return ruleError(ErrConflict, CodeServiceAccount, "%s is a service account; access packages are for people", s.user.Label())
+	}
 	if !c.IsPublished() {
 		return ruleError(ErrConflict, "catalogNotPublished", "the catalog %q is not published, so its packages cannot be requested", c.DisplayName)
 	}

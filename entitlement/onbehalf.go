@@ -15,6 +15,9 @@ func loadOnBehalfTarget(tx Tx, id string) (subject, error) {
 	} else if err != nil {
 		return target, err
 	}
+	if target.user.IsServiceAccount() {
+		return target, ruleError(ErrConflict, CodeServiceAccount, "%s is a service account; access packages are for people", target.user.Label())
+	}
 	if !target.user.AccountEnabled {
 		return target, ruleError(ErrConflict, "targetBlocked", "%s's account is blocked, so they cannot get access", target.user.Label())
 	}

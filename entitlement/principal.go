@@ -5,7 +5,8 @@ import (
 	"errors"
 )
 
-// Principal is who is acting: a signed-in user, or the system (the worker) with an empty UserID.
+// Principal is who is acting: a signed-in user, a service account (through an API token), or
+// the system (the worker) with an empty UserID.
 type Principal struct {
 	UserID  string
 	Name    string
@@ -13,7 +14,13 @@ type Principal struct {
 	IsAdmin bool
 	// TimeZone is the person's own zone (User.TimeZone), for the pages they see.
 	TimeZone string
+	// Kind is the kind of the user record (User.Kind): empty for a person, KindServiceAccount
+	// for a service account, whose Name then says so, so that audit events name it as one.
+	Kind string
 }
+
+// IsServiceAccount reports whether the principal is a service account.
+func (p Principal) IsServiceAccount() bool { return p.Kind == KindServiceAccount }
 
 type principalKey struct{}
 

@@ -144,6 +144,9 @@ func (s *Service) submitAdd(ctx context.Context, p Principal, in RequestInput) (
 			} else if err != nil {
 				return err
 			}
+			if target.user.IsServiceAccount() {
+				return ruleError(ErrConflict, CodeServiceAccount, "%s is a service account; access packages are for people", target.user.Label())
+			}
 			if !target.user.AccountEnabled {
 				if _, err := tx.GuestBlocks().Get(target.user.ID); err != nil {
 					if !isNotFound(err) {

@@ -2,11 +2,7 @@ package entitlement
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/base64"
-	"encoding/hex"
 	"fmt"
 	"slices"
 	"strings"
@@ -23,15 +19,6 @@ type SCIMToken struct {
 	LastUsedDateTime *time.Time `json:"lastUsedDateTime,omitempty"`
 }
 
-// scimLastUseStep bounds how often a token's last use is written: every SCIM call would
-// otherwise be a write transaction.
-const scimLastUseStep = time.Minute
-
-func scimTokenHash(token string) string {
-	h := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(h[:])
-}
-
 // CreateSCIMToken makes a token for the identity provider named name and returns it with its
 // record; administrators only. One token per identity provider: a name already used is refused.
 func (s *Service) CreateSCIMToken(ctx context.Context, name string) (string, SCIMToken, error) {
@@ -39,13 +26,12 @@ func (s *Service) CreateSCIMToken(ctx context.Context, name string) (string, SCI
 	if name == "" || len(name) > 100 {
 		return "", SCIMToken{}, invalid("invalidToken", "name", "name the identity provider in at most 100 characters, such as Okta")
 	}
-	raw := make([]byte, 32)
-	if _, err := rand.Read(raw); err != nil {
-		return "", SCIMToken{}, fmt.Errorf("make SCIM token: %w", err)
+	token, err := newBearerToken("scim_")
+	if err != nil {
+		return "", SCIMToken{}, err
 	}
-	token := "scim_" + base64.RawURLEncoding.EncodeToString(raw)
 	var out SCIMToken
-	err := s.write(ctx, func(tx Tx, a *access) error {
+	err = s.write(ctx, func(tx Tx, a *access) error {
 		if err := requireAdmin(a, "create SCIM tokens"); err != nil {
 			return err
 		}
@@ -56,7 +42,7 @@ func (s *Service) CreateSCIMToken(ctx context.Context, name string) (string, SCI
 		if slices.ContainsFunc(st.SCIMTokens, func(t SCIMToken) bool { return strings.EqualFold(t.Name, name) }) {
 			return invalid("invalidToken", "name", "%s already has a token; revoke it first to make a new one", name)
 		}
-		out = SCIMToken{ID: NewID(), Name: name, Hash: scimTokenHash(token), CreatedDateTime: s.now()}
+		out = SCIMToken{ID: NewID(), Name: name, Hash: tokenHash(token), CreatedDateTime: s.now()}
 		st.SCIMTokens = append(st.SCIMTokens, out)
 		if err := tx.PutSettings(st); err != nil {
 			return fmt.Errorf("save SCIM token: %w", err)
@@ -106,7 +92,7 @@ func (s *Service) SCIMTokens(ctx context.Context) ([]SCIMToken, error) {
 // AuthenticateSCIM returns the sync agent of a SCIM bearer token and records its use; an
 // unknown token is ErrUnauthorized.
 func (s *Service) AuthenticateSCIM(ctx context.Context, token string) (SyncAgent, error) {
-	hash := scimTokenHash(token)
+	hash := tokenHash(token)
 	var found SCIMToken
 	err := s.store.View(ctx, func(tx Tx) error {
 		st, err := tx.Settings()
@@ -126,7 +112,7 @@ func (s *Service) AuthenticateSCIM(ctx context.Context, token string) (SyncAgent
 	}
 	agent := SyncAgent{Source: SourceSCIM, Name: "SCIM (" + found.Name + ")"}
 	now := s.now()
-	if found.LastUsedDateTime != nil && now.Sub(*found.LastUsedDateTime) < scimLastUseStep {
+	if !lastUseDue(found.LastUsedDateTime, now) {
 		return agent, nil
 	}
 	err = s.store.Update(ctx, func(tx Tx) error {

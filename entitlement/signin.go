@@ -69,6 +69,9 @@ func (s *Service) SignIn(ctx context.Context, c Claims) (User, error) {
 			return forbidden("your account is blocked; ask an administrator of Steward to unblock it")
 		}
 		before := u
+		if u.IsServiceAccount() {
+			return forbidden("a service account cannot sign in; it acts only through API tokens")
+		}
 		if created {
 			org, err := matchOrganization(tx, c)
 			if err != nil {
@@ -156,10 +159,42 @@ func (s *Service) PrincipalFor(ctx context.Context, userID string) (Principal, e
 		}
 		return Principal{}, fmt.Errorf("load principal: %w", err)
 	}
-	if !u.AccountEnabled {
+	if !u.AccountEnabled || u.IsServiceAccount() {
+		// A service account has no browser session; it acts only through API tokens.
 		return Principal{}, ErrUnauthorized
 	}
-	return Principal{UserID: u.ID, Name: u.Label(), Email: u.Email, IsAdmin: s.isAdministrator(u), TimeZone: u.TimeZone}, nil
+	return s.principalOf(u), nil
+}
+
+// PrincipalForSubject returns the principal of the person an identity provider's access token
+// names, by issuer and subject as at sign-in: a person who has never signed in to Steward, or
+// who is blocked, is ErrUnauthorized (with a message that says which).
+func (s *Service) PrincipalForSubject(ctx context.Context, issuer, subject string) (Principal, error) {
+	var u User
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		u, err = tx.Users().BySubject(issuer, subject)
+		return err
+	})
+	if isNotFound(err) {
+		return Principal{}, &RuleError{Code: "notSignedInYet", Kind: ErrUnauthorized,
+			Message: "the access token names someone who has never signed in to Steward; sign in to the portal once, then call the API again"}
+	} else if err != nil {
+		return Principal{}, fmt.Errorf("load principal: %w", err)
+	}
+	if !u.AccountEnabled {
+		return Principal{}, &RuleError{Code: "accountBlocked", Kind: ErrUnauthorized, Message: "the account the access token names is blocked in Steward"}
+	}
+	return s.principalOf(u), nil
+}
+
+// principalOf is the principal a user acts as, however they authenticated: administrator rights
+// come from the configuration for people, and from the account itself for service accounts.
+func (s *Service) principalOf(u User) Principal {
+	if u.IsServiceAccount() {
+		return Principal{UserID: u.ID, Name: u.Label() + " (service account)", IsAdmin: u.Administrator, Kind: KindServiceAccount}
+	}
+	return Principal{UserID: u.ID, Name: u.Label(), Email: u.Email, IsAdmin: s.isAdministrator(u), TimeZone: u.TimeZone}
 }
 
 func (s *Service) isAdministrator(u User) bool {

@@ -31,6 +31,7 @@ type Tx interface {
 	Outbox() Outbox
 	GuestBlocks() GuestBlocks
 	Sessions() Sessions
+	APITokens() APITokens
 	Mail() Mailbox
 	Reviews() Reviews
 	ReviewDecisions() ReviewDecisions
@@ -97,6 +98,9 @@ type Users interface {
 	// particular order, without reading the users.
 	IDsMatching(search string) ([]string, error)
 	Reports(managerID string) ([]User, error)
+	// ServiceAccounts lists the service accounts in name order; List and IDsMatching, which
+	// are for people, never return them.
+	ServiceAccounts(opt ListOptions) (Page[User], error)
 	Put(u User) error
 	Delete(id string) error
 }

@@ -14,15 +14,16 @@ import (
 
 // The admin navigation's items, for adminPage's current argument.
 const (
-	navDashboard     = "dashboard"
-	navCatalogs      = "catalogs"
-	navOrgs          = "orgs"
-	navUsers         = "users"
-	navGroups        = "groups"
-	navDirectorySync = "directory-sync"
-	navSettings      = "settings"
-	navAudit         = "audit"
-	navMail          = "mail"
+	navDashboard       = "dashboard"
+	navCatalogs        = "catalogs"
+	navOrgs            = "orgs"
+	navUsers           = "users"
+	navGroups          = "groups"
+	navDirectorySync   = "directory-sync"
+	navServiceAccounts = "serviceAccounts"
+	navSettings        = "settings"
+	navAudit           = "audit"
+	navMail            = "mail"
 )
 
 // errNoAdmin is what people without any administrative role get on the admin pages.
@@ -67,6 +68,7 @@ func adminNav(caps entitlement.Capabilities, current string) []views.NavItem {
 			{navUsers, "Users", "/admin/directory/users"},
 			{navGroups, "Groups", "/admin/directory/groups"},
 			{navDirectorySync, "Directory sync", "/admin/directory-sync"},
+			{navServiceAccounts, "Service accounts", "/admin/service-accounts"},
 			{navSettings, "Settings", "/admin/settings"},
 			{navAudit, "Audit log", "/admin/audit"},
 			{navMail, "Sent mail", "/admin/mail"},

@@ -212,6 +212,9 @@ func (h AdminCatalogs) Show(c echo.Context) error {
 	return Render(c, http.StatusOK, views.CatalogPage(cp))
 }
 
+// catalogRoleKinds are who may hold catalog roles: people, groups and service accounts.
+const catalogRoleKinds = "user,group,service"
+
 // Roles renders GET /admin/catalogs/:id/roles.
 func (h AdminCatalogs) Roles(c echo.Context) error {
 	return h.roles(c, http.StatusOK, string(entitlement.RoleCatalogOwner), "", false, "")
@@ -236,12 +239,12 @@ func (h AdminCatalogs) roles(c echo.Context, status int, role, query string, sea
 		})
 	}
 	props.Picker = views.PickerProps{
-		ID: "role-picker", Label: "Person or group", Kinds: "user,group", Query: query, Searched: searched,
+		ID: "role-picker", Label: "Person or group", Kinds: catalogRoleKinds, Query: query, Searched: searched,
 		Name: "pick", Prefix: "", SearchName: "search", SearchValue: "1", QueryName: "q",
-		Help: "Type a name or an e-mail address, then choose.",
+		Help: "Type a name or an e-mail address, then choose. Service accounts are found by name.",
 	}
 	if searched {
-		props.Picker.Results, err = searchPeople(ctx, h.Svc, "user,group", query)
+		props.Picker.Results, err = searchPeople(ctx, h.Svc, catalogRoleKinds, query)
 		if err != nil {
 			return err
 		}

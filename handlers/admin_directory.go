@@ -60,6 +60,10 @@ func (h AdminDirectory) User(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if u.IsServiceAccount() {
+		// Links from the audit log and catalog roles name it by its user id.
+		return c.Redirect(http.StatusSeeOther, serviceAccountsURL+"/"+u.ID)
+	}
 	p, err := h.directoryPage(c, u.Label(), navUsers, views.NavItem{Label: "Users", URL: usersURL}, views.NavItem{Label: u.Label()})
 	if err != nil {
 		return err

@@ -58,8 +58,8 @@ func (h AdminPeople) page(c echo.Context, q string, results []views.Choice) erro
 	return Render(c, http.StatusOK, views.PeopleSearchPage(p, d))
 }
 
-// searchPeople finds up to pickerLimit users, groups and organizations of each of the kinds
-// ("user,group,org") with a word of their name or e-mail starting with each word of q. An empty q
+// searchPeople finds up to pickerLimit users, groups, organizations and service accounts of
+// each of the kinds ("user,group,org,service") with a word of their name or e-mail starting with each word of q. An empty q
 // finds nothing, except for a picker of groups only, which lists the first groups to browse.
 func searchPeople(ctx context.Context, svc *entitlement.Service, kinds, q string) ([]views.Choice, error) {
 	q = strings.TrimSpace(q)
@@ -78,6 +78,17 @@ func searchPeople(ctx context.Context, svc *entitlement.Service, kinds, q string
 			for _, u := range page.Items {
 				if u.AccountEnabled {
 					out = append(out, userChoice(u))
+				}
+			}
+		case "service":
+			// Service accounts hold catalog roles as people do, and are chosen as users.
+			page, err := svc.ServiceAccounts(ctx, opt)
+			if err != nil {
+				return nil, err
+			}
+			for _, a := range page.Items {
+				if a.AccountEnabled {
+					out = append(out, views.Choice{Kind: "user", ID: a.ID, Label: a.Label(), Detail: "Service account"})
 				}
 			}
 		case "group":
@@ -152,6 +163,9 @@ func (n *nameBook) add(u entitlement.UserSet) error {
 		var x entitlement.User
 		if x, err = n.svc.UserByID(n.ctx, u.ID); err == nil {
 			label = x.Label()
+			if x.IsServiceAccount() {
+				label += " (service account)"
+			}
 		}
 	case entitlement.UserSetGroupMembers:
 		var x entitlement.Group

@@ -15,6 +15,8 @@
 //   data-detect-zone       a hidden form (views.ZoneDetectForm), present while the
 //                          person has no time zone: posted once with the browser's
 //                          zone, so that later pages show times in it
+//   data-copy="ID"         a button that copies the value of the field with id ID to the
+//                          clipboard (a token shown once) and says so on itself
 //   data-select-all="ID"   a checkbox that ticks every checkbox named "id" of form
 //                          ID; it shows whether all, some or none are ticked (without
 //                          this script, the server reads it as "all on the page")
@@ -42,6 +44,18 @@
       if (dialog && typeof dialog.showModal === "function") {
         event.preventDefault();
         dialog.showModal();
+      }
+      return;
+    }
+
+    var copier = target.closest("[data-copy]");
+    if (copier) {
+      var field = document.getElementById(copier.getAttribute("data-copy"));
+      if (field && navigator.clipboard) {
+        field.select();
+        navigator.clipboard.writeText(field.value).then(function () {
+          copier.textContent = "Copied";
+        });
       }
       return;
     }

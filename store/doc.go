@@ -22,11 +22,12 @@
 //	meta                         schema_version → SchemaVersion(); settings → entitlement.Settings JSON
 //	                             directory_sync → entitlement.DirectorySyncState JSON (LDAP import settings, last reports)
 //	secrets                      name → bytes (session keys, demo provider keys)
-//	users                        <id> → User
+//	users                        <id> → User (people, and service accounts: kind "serviceAccount")
 //	  users_by_email             <email> → <id>                      unique
 //	  users_by_subject           <issuer>\x00<subject> → <id>        unique
-//	  users_by_name              <lower name>\x00<id>                list order
-//	  users_by_search            <token>\x00<lower name>\x00<id>      name words and e-mail prefix search
+//	  users_by_name              <lower name>\x00<id>                list order; people only
+//	  users_by_search            <token>\x00<lower name>\x00<id>      name words and e-mail prefix search; people only
+//	  users_by_kind              <kind>\x00<lower name>\x00<id>       (v14) service accounts, in name order
 //	  users_by_manager           <managerId>\x00<id>
 //	  users_by_org               <connectedOrganizationId>\x00<id>
 //	  users_by_external          <source>\x00<externalId> → <id>     unique   (v13) records a directory source keeps
@@ -89,6 +90,9 @@
 //	sessions                     <sha256 of token> → Session         (v5) sign-ins; the token itself is never stored
 //	  sessions_by_user           <userId>\x00<id>                    sign out everywhere
 //	  sessions_by_expiry         <time>\x00<id>                      purge of expired sessions
+//	api_tokens                   <id> → APIToken                     (v14) a person's or service account's API token
+//	  api_tokens_by_hash         <sha256 of token> → <id>            unique; the token itself is never stored
+//	  api_tokens_by_user         <userId>\x00<id>                    an owner's tokens
 //	mail                         <outbox message id> → Mail           (v10) mail kept instead of sent (no SMTP)
 //	reviews                      <id> → Review                       (v11) access review instances
 //	  reviews_by_package         <accessPackageId>\x00<id>           every package a review covers

@@ -109,7 +109,17 @@ var migrations = []migration{
 		}
 		return nil
 	}},
-	{16, "index users and groups by the directory source that keeps them, so that SCIM lists and the LDAP import page through a source's records", func(tx *bolt.Tx) error {
+	{14, "create the API token buckets and index service accounts by kind", func(tx *bolt.Tx) error {
+		// No API token and no service account existed before, so the new buckets start empty.
+		names := append(apiTokensTable.buckets(), usersTable.index("kind").bucket(usersTable.name))
+		for _, n := range names {
+			if _, err := tx.CreateBucketIfNotExists(n); err != nil {
+				return fmt.Errorf("create bucket %s: %w", n, err)
+			}
+		}
+		return nil
+	}},
+	{15, "index users and groups by the directory source that keeps them, so that SCIM lists and the LDAP import page through a source's records", func(tx *bolt.Tx) error {
 		if err := usersTable.buildIndex(tx, "source"); err != nil {
 			return err
 		}

@@ -362,7 +362,7 @@ func TestMigration13IndexesExternalIDs(t *testing.T) {
 	}
 }
 
-func TestMigration16IndexesRecordsBySource(t *testing.T) {
+func TestMigration15IndexesRecordsBySource(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "steward.db")
 	s, err := Open(path)
 	if err != nil {
@@ -382,14 +382,14 @@ func TestMigration16IndexesRecordsBySource(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	// Turn the file back into version 13, before the source indexes.
+	// Turn the file back into version 14, before the source indexes.
 	if err := s.db.Update(func(tx *bolt.Tx) error {
 		for _, name := range []string{"users_by_source", "groups_by_source"} {
 			if err := tx.DeleteBucket([]byte(name)); err != nil {
 				return err
 			}
 		}
-		return tx.Bucket(bucketMeta).Put(keySchemaVersion, []byte("13"))
+		return tx.Bucket(bucketMeta).Put(keySchemaVersion, []byte("14"))
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -409,6 +409,54 @@ func TestMigration16IndexesRecordsBySource(t *testing.T) {
 			t.Errorf("SCIM groups after migration = %v (%d), %v", gs, n, err)
 		}
 		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestMigration14CreatesAPITokenBuckets(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "steward.db")
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Turn the file back into version 13, before API tokens and service accounts.
+	if err := s.db.Update(func(tx *bolt.Tx) error {
+		for _, name := range []string{"api_tokens", "api_tokens_by_hash", "api_tokens_by_user", "users_by_kind"} {
+			if err := tx.DeleteBucket([]byte(name)); err != nil {
+				return err
+			}
+		}
+		return tx.Bucket(bucketMeta).Put(keySchemaVersion, []byte("13"))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s, err = Open(path)
+	if err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	defer s.Close()
+	bot := entitlement.User{ID: entitlement.NewID(), Kind: entitlement.KindServiceAccount, DisplayName: "CI bot", AccountEnabled: true}
+	tok := entitlement.APIToken{ID: entitlement.NewID(), UserID: bot.ID, Name: "deploy", Hash: "h1", ExpiresDateTime: time.Now().Add(time.Hour)}
+	if err := s.Update(ctx, func(tx entitlement.Tx) error {
+		if err := tx.Users().Put(bot); err != nil {
+			return err
+		}
+		return tx.APITokens().Put(tok)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.View(ctx, func(tx entitlement.Tx) error {
+		got, err := tx.APITokens().ByHash("h1")
+		if err == nil && got.ID != tok.ID {
+			t.Errorf("ByHash = %q", got.ID)
+		}
+		p, err2 := tx.Users().ServiceAccounts(entitlement.ListOptions{})
+		if err2 == nil && (len(p.Items) != 1 || p.Items[0].ID != bot.ID) {
+			t.Errorf("ServiceAccounts = %+v", p.Items)
+		}
+		return errors.Join(err, err2)
 	}); err != nil {
 		t.Fatal(err)
 	}

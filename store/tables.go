@@ -31,12 +31,20 @@ var usersTable = &table[entitlement.User]{
 			}
 			return []string{u.Issuer + sep + u.Subject}
 		}},
-		{name: "name", values: func(u entitlement.User) []string { return nameKey(u.Label()) }},
-		{name: "search", values: func(u entitlement.User) []string { return searchKeys(u.Label(), u.DisplayName, u.Email) }},
+		// Service accounts stay out of name and search, which list and count people, and have
+		// an index of their own.
+		{name: "name", values: func(u entitlement.User) []string { return people(u, nameKey(u.Label())) }},
+		{name: "search", values: func(u entitlement.User) []string { return people(u, searchKeys(u.Label(), u.DisplayName, u.Email)) }},
 		{name: "manager", values: func(u entitlement.User) []string { return one(u.ManagerID) }},
 		{name: "org", values: func(u entitlement.User) []string { return one(u.ConnectedOrganizationID) }},
 		{name: "external", unique: true, values: func(u entitlement.User) []string { return externalKey(u.Source, u.ExternalID) }},
 		{name: "source", values: func(u entitlement.User) []string { return sourceKey(u.Source, u.RemovedAtSource, u.Label()) }},
+		{name: "kind", values: func(u entitlement.User) []string {
+			if u.Kind == "" {
+				return nil
+			}
+			return []string{u.Kind + sep + lowerName(u.Label())}
+		}},
 	},
 }
 
@@ -47,6 +55,14 @@ func sourceKey(source string, removed bool, name string) []string {
 		return nil
 	}
 	return []string{source + sep + lowerName(name)}
+}
+
+// people returns the index values of a person, none for a service account.
+func people(u entitlement.User, values []string) []string {
+	if u.IsServiceAccount() {
+		return nil
+	}
+	return values
 }
 
 // externalKey is a synced record's key in its source, none for a record without an external id.
@@ -341,6 +357,15 @@ var sessionsTable = &table[entitlement.Session]{
 	},
 }
 
+var apiTokensTable = &table[entitlement.APIToken]{
+	name: "api_tokens", what: "API token",
+	id: func(t entitlement.APIToken) string { return t.ID },
+	indexes: []index[entitlement.APIToken]{
+		{name: "hash", unique: true, values: func(t entitlement.APIToken) []string { return one(t.Hash) }},
+		{name: "user", values: func(t entitlement.APIToken) []string { return one(t.UserID) }},
+	},
+}
+
 var reviewsTable = &table[entitlement.Review]{
 	name: "reviews", what: "review",
 	id: func(r entitlement.Review) string { return r.ID },
@@ -379,6 +404,7 @@ var tables = []interface{ buckets() [][]byte }{
 	usersTable, groupsTable, catalogsTable, resourcesTable, resourceRequestsTable, packagesTable,
 	policiesTable, orgsTable, requestsTable, assignmentsTable, assignmentRolesTable, auditTable, outboxTable,
 	guestBlocksTable, sessionsTable, mailTable, reviewsTable, reviewDecisionsTable, reviewSchedulesTable,
+	apiTokensTable,
 }
 
 // itoa is strconv.Itoa, named for the version key.

@@ -36,6 +36,7 @@ func (t *tx) Audit() entitlement.AuditLog                  { return auditLog{t.b
 func (t *tx) Outbox() entitlement.Outbox                   { return outbox{t.b} }
 func (t *tx) GuestBlocks() entitlement.GuestBlocks         { return guestBlocks{t.b} }
 func (t *tx) Sessions() entitlement.Sessions               { return sessions{t.b} }
+func (t *tx) APITokens() entitlement.APITokens             { return apiTokens{t.b} }
 func (t *tx) Mail() entitlement.Mailbox                    { return mailbox{t.b} }
 func (t *tx) Reviews() entitlement.Reviews                 { return reviews{t.b} }
 func (t *tx) ReviewDecisions() entitlement.ReviewDecisions { return reviewDecisions{t.b} }
@@ -106,6 +107,15 @@ func (u users) Reports(managerID string) ([]entitlement.User, error) {
 }
 func (u users) BySource(source string, offset, limit int) ([]entitlement.User, int, error) {
 	return usersTable.window(u.b, "source", source, offset, limit)
+}
+func (u users) ServiceAccounts(opt entitlement.ListOptions) (entitlement.Page[entitlement.User], error) {
+	var keep func(entitlement.User) bool
+	if q := opt.Search; entitlement.SearchKey(q) != "" {
+		// Service accounts are few: a search filters the kind index rather than keeping one.
+		keep = func(u entitlement.User) bool { return entitlement.MatchesSearch(q, u.DisplayName) }
+		opt.Search = ""
+	}
+	return usersTable.listBy(u.b, "kind", entitlement.KindServiceAccount, opt, keep)
 }
 func (u users) Put(v entitlement.User) error { return usersTable.put(u.b, v) }
 func (u users) Delete(id string) error {
@@ -697,3 +707,15 @@ func (r reviewSchedules) Put(v entitlement.ReviewSchedule) error {
 func (r reviewSchedules) Delete(policyID string) error {
 	return reviewSchedulesTable.delete(r.b, policyID)
 }
+
+type apiTokens struct{ b *bolt.Tx }
+
+func (a apiTokens) Get(id string) (entitlement.APIToken, error) { return apiTokensTable.get(a.b, id) }
+func (a apiTokens) ByHash(hash string) (entitlement.APIToken, error) {
+	return apiTokensTable.lookup(a.b, "hash", hash)
+}
+func (a apiTokens) ByUser(userID string) ([]entitlement.APIToken, error) {
+	return apiTokensTable.all(a.b, apiTokensTable.ids(a.b, "user", userID))
+}
+func (a apiTokens) Put(v entitlement.APIToken) error { return apiTokensTable.put(a.b, v) }
+func (a apiTokens) Delete(id string) error           { return apiTokensTable.delete(a.b, id) }

@@ -36,6 +36,17 @@ type OIDCConfig struct {
 	// RedirectURL is the callback registered with the provider; default BaseURL + "/auth/callback".
 	RedirectURL string
 	Scopes      []string
+	// APIAudience is the audience the provider's access tokens must name to be accepted by the
+	// API; default ClientID, which is what providers put there when the portal's own client
+	// asks for the token.
+	APIAudience string
+}
+
+func (c OIDCConfig) apiAudience() string {
+	if c.APIAudience != "" {
+		return c.APIAudience
+	}
+	return c.ClientID
 }
 
 // Deps are the server's collaborators.

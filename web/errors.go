@@ -14,7 +14,8 @@ import (
 
 // handleError is the one place errors become responses: sentinels map to their status, people see
 // a calm page that says what to do, and nothing internal leaves the server. 5xx are logged with
-// the request id shown on the page.
+// the request id shown on the page. Errors of the API group are answered by apiErrors instead,
+// in the API's JSON shape.
 func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed || errors.Is(err, context.Canceled) {
 		return
@@ -22,6 +23,14 @@ func (s *Server) handleError(err error, c echo.Context) {
 	status, title, msg := classify(err)
 	ctx := c.Request().Context()
 	log := entitlement.LoggerFrom(ctx, s.deps.Logger)
+	if isAPI(c) {
+		// The API's errors are for scripts: JSON in the API's shape, never a sign-in redirect.
+		if status >= 500 {
+			log.ErrorContext(ctx, "api request failed", "err", err, "path", c.Request().URL.Path)
+		}
+		s.apiErrors(err, c)
+		return
+	}
 	if status == http.StatusUnauthorized && c.Request().Method == http.MethodGet && !handlers.IsHTMX(c) {
 		if rerr := c.Redirect(http.StatusSeeOther, loginURL(c)); rerr != nil {
 			log.ErrorContext(ctx, "redirect to sign-in", "err", rerr)

@@ -15,7 +15,7 @@ import (
 // request id on a 500, and never the internal message or a stack trace.
 func TestErrorPages(t *testing.T) {
 	env := start(t)
-	e := env.Server.Echo
+	e := env.Server.Portal()
 	e.GET("/test/boom", func(echo.Context) error { return errors.New("bolt: page 7 corrupt at /var/secret") })
 	e.GET("/test/panic", func(echo.Context) error { panic("nil map write in secret place") })
 	e.GET("/test/forbidden", func(echo.Context) error { return fmt.Errorf("update catalog: %w", entitlement.ErrForbidden) })

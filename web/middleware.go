@@ -14,8 +14,9 @@ import (
 	"github.com/stewardhq/steward/views"
 )
 
-// middleware installs the chain, outermost first: recover, request id, logging, security
-// headers, caching rules, body size limit, CSRF, then the signed-in principal.
+// middleware installs the chain every request goes through, outermost first: recover, request
+// id, logging, security headers, caching rules, body size limit. Each route group then adds its
+// own: the portal's (portalMiddleware) and the API's (apiMiddleware).
 func (s *Server) middleware() {
 	e := s.Echo
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
@@ -49,29 +50,30 @@ func (s *Server) middleware() {
 	e.Use(s.observe)
 	e.Use(s.securityHeaders)
 	e.Use(noStore)
-	// The CSRF check reads the form, so without a cap anyone, signed in or not, could make the
-	// server buffer or spool to disk a body of any size. The largest legitimate body is a CSV
-	// import (at most entitlement.MaxImportRows rows).
+	// The CSRF check and the API's JSON bodies read the request, so without a cap anyone,
+	// signed in or not, could make the server buffer or spool to disk a body of any size. The
+	// largest legitimate body is a CSV import (at most entitlement.MaxImportRows rows).
 	e.Use(middleware.BodyLimit(maxBodySize))
-	e.Use(middleware.CSRFWithConfig(middleware.CSRFConfig{
-		TokenLookup:    "form:_csrf,header:X-CSRF-Token",
-		CookieName:     csrfCookieName,
-		CookiePath:     "/",
-		CookieHTTPOnly: true,
-		CookieSecure:   s.cfg.secure(),
-		CookieSameSite: http.SameSiteLaxMode,
-		// The demo provider's endpoints are its own (the token endpoint is called server to
-		// server; its login form is bound to an unguessable auth request id), and the probes
-		// change nothing.
-		Skipper: func(c echo.Context) bool {
-			p := c.Request().URL.Path
-			return strings.HasPrefix(p, "/idp/") || strings.HasPrefix(p, scimPrefix) || p == "/healthz" || p == "/readyz"
-		},
-		ErrorHandler: func(err error, c echo.Context) error {
-			return echo.NewHTTPError(http.StatusForbidden, "This form has expired or did not come from Steward. Go back, reload the page and try again.")
-		},
-	}))
-	e.Use(s.loadPrincipal)
+}
+
+// portalMiddleware is the portal group's own chain, after the server's: CSRF, then the
+// principal of the session cookie. The API (apiMiddleware) and SCIM have chains of their own,
+// with bearer tokens instead, and neither reads nor writes a cookie.
+func (s *Server) portalMiddleware() []echo.MiddlewareFunc {
+	return []echo.MiddlewareFunc{
+		middleware.CSRFWithConfig(middleware.CSRFConfig{
+			TokenLookup:    "form:_csrf,header:X-CSRF-Token",
+			CookieName:     csrfCookieName,
+			CookiePath:     "/",
+			CookieHTTPOnly: true,
+			CookieSecure:   s.cfg.secure(),
+			CookieSameSite: http.SameSiteLaxMode,
+			ErrorHandler: func(err error, c echo.Context) error {
+				return echo.NewHTTPError(http.StatusForbidden, "This form has expired or did not come from Steward. Go back, reload the page and try again.")
+			},
+		}),
+		s.loadPrincipal,
+	}
 }
 
 // requestLogger gives the request a logger that adds the request id to every line; loadPrincipal
@@ -96,7 +98,7 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		if s.deps.Metrics != nil {
 			route := c.Path()
-			if route == "" {
+			if route == "" || notFoundRoutes[route] {
 				route = "unmatched"
 			}
 			s.deps.Metrics.ObserveHTTP(c.Request().Method, route, c.Response().Status, time.Since(start))
@@ -104,6 +106,10 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		return nil
 	}
 }
+
+// notFoundRoutes are the patterns with which the route groups catch the paths no route claims
+// (so that the group's middleware and error format apply): for metrics, they match nothing.
+var notFoundRoutes = map[string]bool{"/*": true, apiPrefix: true, apiPrefix + "/*": true}
 
 // csrfCookieName is the cookie that holds the CSRF token; sign-in expires it.
 const csrfCookieName = "steward_csrf"
@@ -151,9 +157,6 @@ func noStore(next echo.HandlerFunc) echo.HandlerFunc {
 // session has ended (signed out, expired, or its user blocked or gone) is treated as signed out.
 func (s *Server) loadPrincipal(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if p := c.Request().URL.Path; strings.HasPrefix(p, "/static/") || strings.HasPrefix(p, "/idp/") || strings.HasPrefix(p, scimPrefix) {
-			return next(c)
-		}
 		token := s.sessions.token(c)
 		if token == "" {
 			return next(c)
@@ -165,13 +168,19 @@ func (s *Server) loadPrincipal(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		ctx := entitlement.WithPrincipal(c.Request().Context(), p)
-		ctx = entitlement.WithLogger(ctx, entitlement.LoggerFrom(ctx, s.deps.Logger).With(slog.String("user_id", p.UserID)))
-		// Pages show times in the person's own zone; every views time helper reads it from here.
-		ctx = views.WithZone(ctx, views.LoadZone(p.TimeZone))
-		c.SetRequest(c.Request().WithContext(ctx))
+		s.setPrincipal(c, p)
 		return next(c)
 	}
+}
+
+// setPrincipal puts the principal, a logger that names it, and its time zone into the request's
+// context, whichever group authenticated it.
+func (s *Server) setPrincipal(c echo.Context, p entitlement.Principal) {
+	ctx := entitlement.WithPrincipal(c.Request().Context(), p)
+	ctx = entitlement.WithLogger(ctx, entitlement.LoggerFrom(ctx, s.deps.Logger).With(slog.String("user_id", p.UserID)))
+	// Pages show times in the person's own zone; every views time helper reads it from here.
+	ctx = views.WithZone(ctx, views.LoadZone(p.TimeZone))
+	c.SetRequest(c.Request().WithContext(ctx))
 }
 
 // requireUser sends visitors who are not signed in to the sign-in page, and back afterwards.

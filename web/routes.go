@@ -10,12 +10,13 @@ import (
 	"github.com/stewardhq/steward/directory"
 	"github.com/stewardhq/steward/entitlement"
 	"github.com/stewardhq/steward/handlers"
+	"github.com/stewardhq/steward/handlers/graph"
 	"github.com/stewardhq/steward/static"
 )
 
 // routes is the one route table of the server.
 func (s *Server) routes() {
-	e := s.Echo
+	root := s.Echo
 	home := handlers.Home{Base: s.base}
 	access := handlers.Access{Base: s.base}
 	requests := handlers.Requests{Base: s.base}
@@ -24,19 +25,33 @@ func (s *Server) routes() {
 	profile := handlers.Profile{Base: s.base}
 
 	// Probes and assets.
-	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
-	e.GET("/readyz", s.ready)
+	root.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
+	root.GET("/readyz", s.ready)
 	if s.deps.Metrics != nil {
-		e.GET("/metrics", s.metrics(s.deps.Metrics.Handler()))
+		root.GET("/metrics", s.metrics(s.deps.Metrics.Handler()))
 	}
-	e.StaticFS("/static", static.FS)
+	root.StaticFS("/static", static.FS)
 	if s.cfg.DemoIdP != nil {
-		e.Any("/idp/*", echo.WrapHandler(http.StripPrefix("/idp", s.cfg.DemoIdP)))
+		root.Any("/idp/*", echo.WrapHandler(http.StripPrefix("/idp", s.cfg.DemoIdP)))
 	}
 
 	// SCIM provisioning: its own server with bearer tokens, no cookies, no CSRF and SCIM-shaped
 	// errors, mounted beside the portal rather than inside its route table.
-	e.Any(scimPrefix+"*", echo.WrapHandler(http.StripPrefix(strings.TrimSuffix(scimPrefix, "/"), newSCIM(s.deps.Service))))
+	root.Any(scimPrefix+"*", echo.WrapHandler(http.StripPrefix(strings.TrimSuffix(scimPrefix, "/"), newSCIM(s.deps.Service))))
+
+	// The API: Graph-shaped JSON for scripts, with bearer tokens (API tokens or the identity
+	// provider's access tokens), no cookies, no CSRF, and errors in Graph's shape.
+	s.apiErrors = graph.ErrorHandler(s.deps.Logger)
+	api := root.Group(apiPrefix, s.apiMiddleware()...)
+	s.api = api
+	api.GET("/me", s.apiMe)
+	graph.Register(api, s.deps.Service)
+
+	// The portal: pages for browsers, with the session cookie, CSRF and HTML errors. Every
+	// route below is in its group, which also answers the paths no route claims, with the
+	// portal's 404 page.
+	e := root.Group("", s.portalMiddleware()...)
+	s.portal = e
 
 	// Sign-in.
 	e.GET("/login", s.rp.login)
@@ -59,6 +74,10 @@ func (s *Server) routes() {
 	e.GET("/profile", profile.Show, requireUser)
 	e.POST("/profile", profile.Update, requireUser)
 	e.POST("/profile/time-zone", profile.SetTimeZone, requireUser)
+	apiTokens := handlers.APITokens{Base: s.base}
+	e.GET("/profile/tokens", apiTokens.List, requireUser)
+	e.POST("/profile/tokens", apiTokens.Create, requireUser)
+	e.POST("/profile/tokens/:id/revoke", apiTokens.Revoke, requireUser)
 	e.GET("/approvals", approvals.List, requireUser)
 	e.GET("/approvals/history", approvals.History, requireUser)
 	e.POST("/approvals/bulk", approvals.Bulk, requireUser)
@@ -175,6 +194,18 @@ func (s *Server) routes() {
 	admin.POST("/directory/groups/:id/delete", adminDirectory.DeleteGroup)
 	admin.POST("/directory/groups/:id/members", adminDirectory.AddMember)
 	admin.POST("/directory/groups/:id/members/remove", adminDirectory.RemoveMember)
+	adminServiceAccounts := handlers.AdminServiceAccounts{Base: s.base}
+	admin.GET("/service-accounts", adminServiceAccounts.List)
+	admin.GET("/service-accounts/new", adminServiceAccounts.New)
+	admin.POST("/service-accounts/new", adminServiceAccounts.Create)
+	admin.GET("/service-accounts/:id", adminServiceAccounts.Show)
+	admin.GET("/service-accounts/:id/edit", adminServiceAccounts.Edit)
+	admin.POST("/service-accounts/:id/edit", adminServiceAccounts.Update)
+	admin.POST("/service-accounts/:id/tokens", adminServiceAccounts.CreateToken)
+	admin.POST("/service-accounts/:id/tokens/:tid/revoke", adminServiceAccounts.RevokeToken)
+	admin.POST("/service-accounts/:id/disable", adminServiceAccounts.Disable)
+	admin.POST("/service-accounts/:id/enable", adminServiceAccounts.Enable)
+	admin.POST("/service-accounts/:id/delete", adminServiceAccounts.Delete)
 	adminOrgs := handlers.AdminOrgs{Base: s.base}
 	admin.GET("/connected-organizations", adminOrgs.List)
 	admin.GET("/connected-organizations/new", adminOrgs.New)

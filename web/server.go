@@ -18,6 +18,11 @@ type Server struct {
 	sessions *sessionStore
 	rp       *relyingParty
 	base     *handlers.Base
+	// apiErrors renders the errors of the API group (routes under /beta) in the API's shape;
+	// routes() sets it. Everything else gets the portal's pages (handleError).
+	apiErrors echo.HTTPErrorHandler
+	portal    *echo.Group
+	api       *echo.Group
 }
 
 // New builds the Echo instance with its middleware, routes and error handler.

@@ -27,7 +27,7 @@ func suite() []iface {
 	return []iface{
 		{"Tx", txCases},
 		{"Settings", settingsCases},
-		{"Users", slices.Concat(userCases, idsMatchingCases)},
+		{"Users", slices.Concat(userCases, idsMatchingCases, serviceAccountCases)},
 		{"Groups", groupCases},
 		{"Catalogs", catalogCases},
 		{"Resources", resourceCases},
@@ -42,6 +42,7 @@ func suite() []iface {
 		{"Outbox", outboxCases},
 		{"GuestBlocks", guestBlockCases},
 		{"Sessions", sessionCases},
+		{"APITokens", apiTokenCases},
 		{"Mail", mailCases},
 		{"Reviews", reviewCases},
 		{"ReviewDecisions", reviewDecisionCases},

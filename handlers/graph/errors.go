@@ -126,7 +126,12 @@ func classify(err error) (int, ErrorDetail) {
 		}
 		return http.StatusUnprocessableEntity, d
 	case errors.Is(err, entitlement.ErrUnauthorized):
-		return http.StatusUnauthorized, ErrorDetail{Code: "InvalidAuthenticationToken", Message: "Access token is missing or invalid; send Authorization: Bearer <token>."}
+		// A refusal that says why (expired, revoked, never signed in) keeps its words.
+		msg := "Access token is missing or invalid; send Authorization: Bearer <token>."
+		if errors.As(err, &re) && re.Message != "" {
+			msg = re.Message
+		}
+		return http.StatusUnauthorized, ErrorDetail{Code: "InvalidAuthenticationToken", Message: msg}
 	case errors.As(err, &re):
 		status := http.StatusConflict
 		switch {

@@ -48,9 +48,11 @@ func (c *client) GrantTypes() []oidc.GrantType {
 // is redirected there from outside the StripPrefix the caller mounts us behind.
 func (c *client) LoginURL(authRequestID string) string { return c.loginURL(authRequestID) }
 
-// AccessTokenType is opaque bearer: access tokens are only used against our own userinfo
-// endpoint, so nothing needs to read them.
-func (c *client) AccessTokenType() op.AccessTokenType { return op.AccessTokenTypeBearer }
+// AccessTokenType is JWT: besides our own userinfo endpoint, access tokens are presented to
+// Steward's API, which verifies them (signature, issuer, audience = the client, expiry) as it
+// would an access token of Entra ID or Okta. The token's id (jti) is still the key of the
+// stored token, so userinfo, introspection and revocation work as before.
+func (c *client) AccessTokenType() op.AccessTokenType { return op.AccessTokenTypeJWT }
 
 func (c *client) IDTokenLifetime() time.Duration { return idTokenLifetime }
 

@@ -3,9 +3,9 @@
 // When no external identity provider is configured, Steward serves this provider in-process so
 // that people can try the portal by signing in as one of a few fictional users. It is a real OP
 // built on zitadel/oidc's op package (discovery, JWKS, authorize, token, userinfo, end_session,
-// RS256-signed ID tokens), so the portal's relying-party code runs exactly as it would against
-// Okta, Entra ID or Keycloak. Only the login step is fake: instead of a password form, the login
-// page offers one button per demo user.
+// RS256-signed ID tokens and JWT access tokens), so the portal's relying-party code and the API's
+// access-token check run exactly as they would against Okta, Entra ID or Keycloak. Only the login
+// step is fake: instead of a password form, the login page offers one button per demo user.
 //
 // The provider keeps auth requests, codes and tokens in memory. The signing key and the token
 // encryption key come from the caller, who persists them, so ID tokens issued before a restart

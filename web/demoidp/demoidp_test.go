@@ -353,6 +353,35 @@ func TestAuthorizationCodeFlow(t *testing.T) {
 	}
 }
 
+// TestAccessTokenIsAJWT: the access token is a JWT that a resource server (Steward's API)
+// verifies with the provider's keys: issuer, audience (the client), expiry and signature.
+func TestAccessTokenIsAJWT(t *testing.T) {
+	e := newTestEnv(t)
+	u := testUsers[0]
+	f := e.signIn(t, e.oauth, u.Subject)
+	ctx := t.Context()
+	tok, err := e.oauth.Exchange(ctx, f.code, oauth2.VerifierOption(f.verifier))
+	if err != nil {
+		t.Fatalf("exchange: %v", err)
+	}
+	at, err := e.verifier().Verify(ctx, tok.AccessToken)
+	if err != nil {
+		t.Fatalf("verify the access token as a JWT: %v", err)
+	}
+	if at.Subject != u.Subject || at.Issuer != e.issuer || !slices.Contains(at.Audience, testClientID) {
+		t.Errorf("access token sub/iss/aud = %q/%q/%v", at.Subject, at.Issuer, at.Audience)
+	}
+	other := e.provider.Verifier(&oidc.Config{ClientID: "another-api", SupportedSigningAlgs: []string{oidc.RS256}})
+	if _, err := other.Verify(ctx, tok.AccessToken); err == nil {
+		t.Error("the access token verifies for another audience")
+	}
+	late := e.provider.Verifier(&oidc.Config{ClientID: testClientID, SupportedSigningAlgs: []string{oidc.RS256},
+		Now: func() time.Time { return e.clock.Now().Add(accessTokenTTL + time.Minute) }})
+	if _, err := late.Verify(ctx, tok.AccessToken); err == nil {
+		t.Error("the access token verifies after it expired")
+	}
+}
+
 func checkClaims(t *testing.T, where string, got tokenClaims, u User) {
 	t.Helper()
 	if got.Email != u.Email || got.EmailVerified == nil || !*got.EmailVerified {

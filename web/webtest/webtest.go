@@ -21,11 +21,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/stewardhq/steward/entitlement"
 	"github.com/stewardhq/steward/metrics"
 	"github.com/stewardhq/steward/store"
 	"github.com/stewardhq/steward/web"
 	"github.com/stewardhq/steward/web/demoidp"
+	"golang.org/x/oauth2"
 )
 
 // Env is a running server and what it runs on.
@@ -38,6 +40,8 @@ type Env struct {
 	Users  []demoidp.User
 	// Metrics are the server's, as main wires them; a worker reports to them as its Observer.
 	Metrics *metrics.Metrics
+	// OIDC is the identity provider the server signs people in with (the demo provider).
+	OIDC web.OIDCConfig
 
 	providerOrigin string // where the last sign-in page came from
 }
@@ -113,7 +117,7 @@ func Start(t testing.TB, opt Options) *Env {
 	hs := &httptest.Server{Listener: ln, Config: &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}}
 	hs.Start()
 	t.Cleanup(hs.Close)
-	return &Env{URL: base, Store: st, Svc: svc, Clock: clock, Server: srv, Users: opt.Users, Metrics: m}
+	return &Env{URL: base, Store: st, Svc: svc, Clock: clock, Server: srv, Users: opt.Users, Metrics: m, OIDC: cfg.OIDC}
 }
 
 // startExternalProvider runs the demo provider as if it were an organisation's identity
@@ -234,7 +238,39 @@ func (e *Env) SignIn(t testing.TB, c *http.Client, email string) string {
 
 // StartSignIn follows /login to the provider's pick-a-user page and returns its URL and body.
 func (e *Env) StartSignIn(c *http.Client) (*url.URL, string, error) {
-	u := e.URL + "/login"
+	return e.startAt(c, e.URL+"/login")
+}
+
+// AccessToken signs the demo user with the subject in to the provider as a script would, with
+// the portal's client in the code flow with PKCE, and returns the provider's access token.
+func (e *Env) AccessToken(t testing.TB, subject string) string {
+	t.Helper()
+	ctx := context.Background()
+	p, err := oidc.NewProvider(ctx, e.OIDC.Issuer)
+	if err != nil {
+		t.Fatalf("discover the provider: %v", err)
+	}
+	conf := oauth2.Config{ClientID: e.OIDC.ClientID, ClientSecret: e.OIDC.ClientSecret, Endpoint: p.Endpoint(),
+		RedirectURL: e.URL + "/auth/callback", Scopes: []string{oidc.ScopeOpenID, "email", "profile"}}
+	verifier := oauth2.GenerateVerifier()
+	c := e.Client(t)
+	_, page, err := e.startAt(c, conf.AuthCodeURL("state-of-a-script", oauth2.S256ChallengeOption(verifier)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	callback, err := e.PickUserUntilCallback(c, page, subject)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := conf.Exchange(ctx, callback.Query().Get("code"), oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatalf("exchange the code: %v", err)
+	}
+	return tok.AccessToken
+}
+
+// startAt follows redirects from u to the provider's pick-a-user page.
+func (e *Env) startAt(c *http.Client, u string) (*url.URL, string, error) {
 	for i := 0; i < 10; i++ {
 		res, err := c.Get(u)
 		if err != nil {
