@@ -18,9 +18,10 @@ import (
 // adminEmail is the configured administrator of every test tenant.
 const adminEmail = "admin@corp.example"
 
-// apiServer is the API on a temp store behind a real HTTP server. Until the bearer-token
-// middleware is wired in, a test middleware reads "Authorization: Bearer <user id>" and puts that
-// user's real principal (PrincipalFor: enabled, administrator by configuration) in the context.
+// apiServer is the API on a temp store behind a real HTTP server. The package's tests are about
+// the API's shapes and rules, so a test middleware reads "Authorization: Bearer <user id>" and
+// puts that user's real principal (PrincipalFor: enabled, administrator by configuration) in the
+// context; web's tests drive the same routes with real API and access tokens (TestScriptJourney).
 type apiServer struct {
 	t     testing.TB
 	env   *entitlementtest.Env
