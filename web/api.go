@@ -91,4 +91,3 @@ func (s *Server) accessTokenPrincipal(ctx context.Context, raw string) (entitlem
 	}
 	return s.deps.Service.PrincipalForSubject(ctx, tok.Issuer, tok.Subject)
 }
-
