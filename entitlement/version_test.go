@@ -76,7 +76,7 @@ func editedRecords(t *testing.T, env *entitlementtest.Env, ctx context.Context) 
 				// The package goes too, through the same check, so that its catalog can.
 				p := getPkg()
 				if err := svc.DeleteAccessPackage(ctx, pkg.ID, p.Version-1); !errors.Is(err, entitlement.ErrStale) {
-					return fmt.Errorf("stale package delete: %v, want ErrStale", err)
+					return fmt.Errorf("stale package delete: %w, want ErrStale", err)
 				}
 				return svc.DeleteAccessPackage(ctx, pkg.ID, p.Version)
 			}},

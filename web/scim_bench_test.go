@@ -42,7 +42,7 @@ func BenchmarkSCIMUsers(b *testing.B) {
 	srv := httptest.NewServer(http.StripPrefix("/scim/v2", newSCIM(e.Svc)))
 	b.Cleanup(srv.Close)
 	get := func(b *testing.B, path, want string) {
-		req, _ := http.NewRequest("GET", srv.URL+"/scim/v2"+path, nil)
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/scim/v2"+path, nil)
 		req.Header.Set("Authorization", "Bearer "+token)
 		res, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -53,7 +53,7 @@ func BenchmarkSCIMUsers(b *testing.B) {
 			b.Fatal(err)
 		}
 		res.Body.Close()
-		if res.StatusCode != 200 || !strings.Contains(string(body), want) {
+		if res.StatusCode != http.StatusOK || !strings.Contains(string(body), want) {
 			b.Fatalf("GET %s = %d, lacks %q", path, res.StatusCode, want)
 		}
 	}

@@ -78,8 +78,9 @@ func (s Source) connect(ctx context.Context, c entitlement.LDAPSettings, passwor
 		return nil, nil, fieldError("url", "could not connect to %s: %s", c.URL, shortError(err))
 	}
 	conn.SetTimeout(s.timeout())
-	stop := context.AfterFunc(ctx, func() { conn.Close() })
-	done := func() { stop(); conn.Close() }
+	// Closing only ends the connection; an error closing it has nothing left to report.
+	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
+	done := func() { stop(); _ = conn.Close() }
 	if c.StartTLS {
 		if err := conn.StartTLS(tlsConfig); err != nil {
 			done()

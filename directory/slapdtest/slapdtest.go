@@ -274,18 +274,18 @@ func (s *Server) start(conf string, withTLS bool) error {
 	cmd := exec.Command(slapdBin, "-d", "0", "-f", conf, "-h", urls)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
-		logFile.Close()
+		_ = logFile.Close()
 		return fmt.Errorf("start slapd: %w", err)
 	}
 	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); logFile.Close(); close(done) }()
+	go func() { _ = cmd.Wait(); _ = logFile.Close(); close(done) }()
 	s.cmd, s.done = cmd, done
 
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		conn, err := ldap.DialURL(s.URL)
 		if err == nil {
-			conn.Close()
+			_ = conn.Close()
 			break
 		}
 		select {
@@ -325,7 +325,7 @@ func freePort() (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	defer ln.Close()
+	defer func() { _ = ln.Close() }()
 	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
@@ -390,7 +390,7 @@ func (s *Server) Conn(t testing.TB) *ldap.Conn {
 	if err != nil {
 		t.Fatalf("slapdtest: dial %s: %v", s.URL, err)
 	}
-	t.Cleanup(func() { conn.Close() })
+	t.Cleanup(func() { _ = conn.Close() })
 	if err := conn.Bind(s.BindDN, s.Password); err != nil {
 		t.Fatalf("slapdtest: bind %s: %v", s.BindDN, err)
 	}

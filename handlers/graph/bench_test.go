@@ -36,7 +36,7 @@ func BenchmarkPackageAssignmentsFirstPage(b *testing.B) {
 	path := "/beta" + em + "/accessPackageAssignments?$filter=" + url.QueryEscape("accessPackage/id eq '"+pkg.ID+"'") + "&$top=100"
 	b.Run("api", func(b *testing.B) {
 		for b.Loop() {
-			req := httptest.NewRequest("GET", path, nil)
+			req := httptest.NewRequest(http.MethodGet, path, nil)
 			req.Header.Set("Authorization", "Bearer "+s.admin.ID)
 			rec := httptest.NewRecorder()
 			s.e.ServeHTTP(rec, req)

@@ -35,7 +35,6 @@ func walk(t *testing.T, s *apiServer, as entitlement.User, path string) (ids []s
 			seen[id] = true
 			ids = append(ids, id)
 		}
-		next, _ = r.Body["nextLink"].(string)
 		next, _ = r.Body["@odata.nextLink"].(string)
 		pages++
 		if pages > 100 {
@@ -189,7 +188,7 @@ func TestBodies(t *testing.T) {
 		r := s.do(s.admin, "POST", em+c.path, c.body)
 		r.graphError(t, c.status)
 	}
-	req, _ := http.NewRequest("POST", s.srv.URL+"/beta"+em+"/accessPackageCatalogs", strings.NewReader(`displayName=x`))
+	req, _ := http.NewRequest(http.MethodPost, s.srv.URL+"/beta"+em+"/accessPackageCatalogs", strings.NewReader(`displayName=x`))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Authorization", "Bearer "+s.admin.ID)
 	res, err := http.DefaultClient.Do(req)
