@@ -172,7 +172,7 @@ func (s *Service) settleAssignment(tx Tx, a *Assignment, r *Request) error {
 			return err
 		}
 		switch role.Status {
-		case RoleStatusPendingFulfillment:
+		case RoleStatusPendingFulfillment, RoleStatusPendingManual:
 			return nil
 		case RoleStatusFailed:
 			failed = append(failed, fmt.Sprintf("%s %s: %s", role.ResourceName, role.RoleName, role.LastError))
@@ -273,7 +273,13 @@ func (s *Service) grantRole(tx Tx, u User, assignmentID string, res Resource, rs
 				}
 			}
 		}
-	} else if ar.Status != RoleStatusFulfilled && ar.Status != RoleStatusPendingFulfillment {
+	} else if ar.Status == RoleStatusPendingManualRemoval {
+		// Nobody has taken it away yet: it stays, and the removal task no longer applies.
+		ar.Status, ar.LastError = RoleStatusFulfilled, ""
+		if err := s.closeTasksOf(tx, ar.ID, "granted again before it was taken away"); err != nil {
+			return "", err
+		}
+	} else if ar.Status != RoleStatusFulfilled && ar.Status != RoleStatusPendingFulfillment && ar.Status != RoleStatusPendingManual {
 		// New, failed before, or on its way out: (re)provision. Adding is idempotent, and a pending
 		// removal sees the role granted again and stands down.
 		ar.Status, ar.LastError = RoleStatusPendingFulfillment, ""
@@ -333,12 +339,22 @@ func (s *Service) revokeRole(tx Tx, roleID, assignmentID string, actor Principal
 		}
 		return tx.AssignmentRoles().Delete(ar.ID)
 	}
+	if ar.Status == RoleStatusPendingManual {
+		// Nobody granted it yet: there is nothing to take away, and the grant task goes.
+		if err := s.closeTasksOf(tx, ar.ID, "the access ended before it was granted"); err != nil {
+			return err
+		}
+		return tx.AssignmentRoles().Delete(ar.ID)
+	}
 	u, err := tx.Users().Get(ar.SubjectID)
 	if err != nil && !isNotFound(err) {
 		return err
 	}
 	if u.ID == "" {
 		u.ID = ar.SubjectID
+	}
+	if err := s.closeTasksOf(tx, ar.ID, "the access ended"); err != nil {
+		return err
 	}
 	ar.Status, ar.LastError = RoleStatusPendingRemoval, ""
 	if err := s.enqueue(tx, OutboxDeprovision, "role.deprovision", provisionAction(ProvisionRemove, ar, u)); err != nil {

@@ -16,6 +16,7 @@ type Service struct {
 	clock   Clock
 	log     *slog.Logger
 	admins  AdminRule
+	secrets SecretBox // seals connector secrets; nil refuses to save or use them
 }
 
 // AdminRule names the administrators: by e-mail, or by a value of the groups claim the identity
@@ -31,6 +32,8 @@ type Options struct {
 	Clock  Clock
 	Logger *slog.Logger
 	Admins AdminRule
+	// Secrets seals connector secrets at rest (NewAESBox over STEWARD_SECRET_KEY).
+	Secrets SecretBox
 }
 
 // NewService returns a Service over the store.
@@ -44,7 +47,7 @@ func NewService(opt Options) *Service {
 	for i, e := range opt.Admins.Emails {
 		opt.Admins.Emails[i] = NormalizeEmail(e)
 	}
-	svc := &Service{clock: opt.Clock, log: opt.Logger, admins: opt.Admins, changes: make(chan struct{}, 1)}
+	svc := &Service{clock: opt.Clock, log: opt.Logger, admins: opt.Admins, secrets: opt.Secrets, changes: make(chan struct{}, 1)}
 	svc.backup, _ = opt.Store.(Backupper)
 	svc.store = signallingStore{Store: opt.Store, signal: svc.signalChange}
 	return svc

@@ -92,6 +92,14 @@
 //	  review_decisions_by_pending <reviewerId>\x00<id>              open and undecided: what waits for a reviewer
 //	review_schedules             <policyId> → ReviewSchedule         (v11) next review of a policy
 //	  review_schedules_by_due    <time>\x00<policyId>                opening of scheduled reviews
+//	provision_tasks              <id> → ProvisionTask                (v17) changes a person carries out by hand
+//	  provision_tasks_by_state   <state>\x00<id>                     the Tasks page of administrators
+//	  provision_tasks_by_resource_state <resourceId>\x00<state>\x00<id>   a resource's tasks
+//	  provision_tasks_by_catalog_state  <catalogId>\x00<state>\x00<id>    a catalog owner's tasks and badge
+//	  provision_tasks_by_role    <assignmentRoleId>\x00<id>          closing the tasks a change makes stale
+//	connectors                   <resourceId> → Connector            (v17) how a resource's roles are carried out; secrets sealed (AES-GCM)
+//	connector_calls              <id> → ConnectorCall                (v17) recent calls, the last MaxConnectorCalls per resource
+//	  connector_calls_by_resource <resourceId>\x00<id>
 //
 // Change this comment together with a new migration in migrations.go.
 package store

@@ -47,6 +47,9 @@ func suite() []iface {
 		{"ReviewDecisions", reviewDecisionCases},
 		{"ReviewSchedules", reviewScheduleCases},
 		{"External", externalCases},
+		{"ProvisionTasks", provisionTaskCases},
+		{"Connectors", connectorCases},
+		{"ConnectorCalls", connectorCallCases},
 	}
 }
 
