@@ -297,6 +297,7 @@ func provisionAction(op string, ar AssignmentResourceRole, u User) ProvisionActi
 	return ProvisionAction{
 		Op: op, RoleID: ar.ID, SubjectID: ar.SubjectID, Email: u.Email, ResourceID: ar.ResourceID,
 		OriginSystem: ar.OriginSystem, OriginID: ar.ResourceOriginID, RoleOriginID: ar.OriginID,
+		SubjectName: u.Label(), ResourceName: ar.ResourceName, RoleName: ar.RoleName,
 	}
 }
 

@@ -27,6 +27,14 @@ type ProvisionAction struct {
 	OriginSystem string `json:"originSystem"` // e.g. AadApplication, SharePointOnline
 	OriginID     string `json:"originId"`     // the resource's id in the origin system
 	RoleOriginID string `json:"roleOriginId"` // the role's id in the origin system
+	// MessageID is the outbox message carrying the action, set by the worker for each call: the
+	// same across retries, so targets can use it to recognise a repeat, and the id a later
+	// confirmation names (ConfirmProvisioning).
+	MessageID string `json:"-"`
+	// SubjectName is the person's name as the directory has it, for targets that create users.
+	SubjectName  string `json:"subjectName,omitempty"`
+	ResourceName string `json:"resourceName,omitempty"`
+	RoleName     string `json:"roleName,omitempty"`
 }
 
 // Provisioner carries out provisioning actions in origin systems. Calls happen outside any store
@@ -323,6 +331,7 @@ func (w *Worker) deliverMessage(ctx context.Context, id string) (string, outboxO
 		return kind, outboxNothing, nil
 	}
 
+	action.MessageID = msg.ID
 	callErr := w.call(ctx, func(ctx context.Context) error {
 		if msg.Kind == OutboxNotify {
 			return w.opt.Notifier.Notify(ctx, note)
@@ -342,6 +351,7 @@ func (w *Worker) deliverMessage(ctx context.Context, id string) (string, outboxO
 		if m.DeliveredAt != nil || m.FailedAt != nil {
 			return nil // another worker finished it while we were calling
 		}
+		m.AwaitingConfirmation = false
 		if callErr == nil {
 			m.DeliveredAt, m.LastError = &now, ""
 			outcome = outboxDelivered
@@ -355,6 +365,11 @@ func (w *Worker) deliverMessage(ctx context.Context, id string) (string, outboxO
 				return s.roleDeprovisioned(tx, action)
 			}
 			return nil
+		}
+		if msg.Kind != OutboxNotify && errors.Is(callErr, ErrAwaitingConfirmation) {
+			m.AwaitingConfirmation, m.LastError = true, ""
+			m.NextAttempt = now.Add(w.opt.ConfirmWait)
+			return tx.Outbox().Put(m)
 		}
 		if msg.Kind != OutboxNotify && errors.Is(callErr, ErrManualFulfilment) {
 			m.DeliveredAt, m.LastError = &now, ""

@@ -2,6 +2,7 @@ package entitlement
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -13,6 +14,11 @@ import (
 // person must carry the change out. The worker then records the role as waiting for someone and
 // opens a task for the resource's owners, instead of calling the role delivered.
 var ErrManualFulfilment = errors.New("carried out by a person")
+
+// ErrAwaitingConfirmation is what a Provisioner returns when the target accepted an action and
+// will confirm it later (a webhook receiver's 202): the message waits for ConfirmProvisioning
+// until the worker's ConfirmWait passes, and is sent again after that.
+var ErrAwaitingConfirmation = errors.New("accepted; the target confirms later")
 
 // TaskState is where a provisioning task stands.
 type TaskState string
@@ -308,4 +314,52 @@ func (s *Service) closeTasksOf(tx Tx, roleID, why string) error {
 		}
 	}
 	return nil
+}
+
+// ConfirmProvisioning records a target's later answer to an action it accepted
+// (ErrAwaitingConfirmation): done carries the action out as a successful call would; not done
+// counts as the action's last failure, with the target's message as the reason (the role is
+// Failed and the owners get a task). The caller has checked that the target may answer for the
+// message (the callback's one-time token); a message already settled refuses a second answer, so
+// each token works once.
+func (s *Service) ConfirmProvisioning(ctx context.Context, messageID string, done bool, message string) error {
+	message = strings.TrimSpace(message)
+	if len(message) > MaxTaskNote {
+		message = message[:MaxTaskNote]
+	}
+	return s.store.Update(ctx, func(tx Tx) error {
+		m, err := tx.Outbox().Get(messageID)
+		if isNotFound(err) {
+			return notFoundAs("messageNotFound", "provisioning call", messageID)
+		} else if err != nil {
+			return err
+		}
+		if (m.Kind != OutboxProvision && m.Kind != OutboxDeprovision) || m.DeliveredAt != nil || m.FailedAt != nil || !m.AwaitingConfirmation {
+			return conflict("notAwaiting", "this call is not waiting for a confirmation")
+		}
+		var a ProvisionAction
+		if err := json.Unmarshal(m.Payload, &a); err != nil {
+			return fmt.Errorf("confirm %s: %w", m.ID, err)
+		}
+		now := s.now()
+		m.AwaitingConfirmation = false
+		if done {
+			m.DeliveredAt, m.LastError = &now, ""
+			if err := tx.Outbox().Put(m); err != nil {
+				return err
+			}
+			if m.Kind == OutboxProvision {
+				return s.roleProvisioned(tx, a)
+			}
+			return s.roleDeprovisioned(tx, a)
+		}
+		if message == "" {
+			message = "the target reported a failure"
+		}
+		m.FailedAt, m.LastError = &now, message
+		if err := tx.Outbox().Put(m); err != nil {
+			return err
+		}
+		return s.roleProvisionFailed(tx, a, message, m.Attempts)
+	})
 }

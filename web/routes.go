@@ -128,6 +128,10 @@ func (s *Server) routes() {
 	admin.POST("/catalogs/:id/reviews/new", adminReviews.StartForCatalog)
 	admin.GET("/reviews/:id", adminReviews.Show)
 	admin.GET("/reviews/:id/export.csv", adminReviews.ExportCSV)
+	adminTasks := handlers.AdminTasks{Base: s.base}
+	admin.GET("/tasks", adminTasks.List)
+	admin.POST("/tasks/:id/close", adminTasks.Close)
+	admin.POST("/tasks/:id/retry", adminTasks.Retry)
 	adminAudit := handlers.AdminAudit{Base: s.base}
 	admin.GET("/audit", adminAudit.List)
 	admin.GET("/audit/export.csv", adminAudit.ExportCSV)
