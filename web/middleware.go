@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/stewardhq/steward/entitlement"
+	"github.com/stewardhq/steward/provision"
 	"github.com/stewardhq/steward/views"
 )
 
@@ -65,7 +66,7 @@ func (s *Server) middleware() {
 		// change nothing.
 		Skipper: func(c echo.Context) bool {
 			p := c.Request().URL.Path
-			return strings.HasPrefix(p, "/idp/") || strings.HasPrefix(p, scimPrefix) || p == "/healthz" || p == "/readyz"
+			return strings.HasPrefix(p, "/idp/") || strings.HasPrefix(p, scimPrefix) || strings.HasPrefix(p, provision.CallbackPath) || p == "/healthz" || p == "/readyz"
 		},
 		ErrorHandler: func(err error, c echo.Context) error {
 			return echo.NewHTTPError(http.StatusForbidden, "This form has expired or did not come from Steward. Go back, reload the page and try again.")
@@ -151,7 +152,7 @@ func noStore(next echo.HandlerFunc) echo.HandlerFunc {
 // session has ended (signed out, expired, or its user blocked or gone) is treated as signed out.
 func (s *Server) loadPrincipal(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if p := c.Request().URL.Path; strings.HasPrefix(p, "/static/") || strings.HasPrefix(p, "/idp/") || strings.HasPrefix(p, scimPrefix) {
+		if p := c.Request().URL.Path; strings.HasPrefix(p, "/static/") || strings.HasPrefix(p, "/idp/") || strings.HasPrefix(p, scimPrefix) || strings.HasPrefix(p, provision.CallbackPath) {
 			return next(c)
 		}
 		token := s.sessions.token(c)

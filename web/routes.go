@@ -10,6 +10,7 @@ import (
 	"github.com/stewardhq/steward/directory"
 	"github.com/stewardhq/steward/entitlement"
 	"github.com/stewardhq/steward/handlers"
+	"github.com/stewardhq/steward/provision"
 	"github.com/stewardhq/steward/static"
 )
 
@@ -37,6 +38,12 @@ func (s *Server) routes() {
 	// SCIM provisioning: its own server with bearer tokens, no cookies, no CSRF and SCIM-shaped
 	// errors, mounted beside the portal rather than inside its route table.
 	e.Any(scimPrefix+"*", echo.WrapHandler(http.StripPrefix(strings.TrimSuffix(scimPrefix, "/"), newSCIM(s.deps.Service))))
+
+	// Webhook receivers' confirmations: their own route group, with a one-time token in the URL
+	// instead of a cookie or CSRF token, and JSON errors.
+	if s.deps.Callbacks != nil {
+		e.POST(provision.CallbackPath+":id", echo.WrapHandler(s.deps.Callbacks))
+	}
 
 	// Sign-in.
 	e.GET("/login", s.rp.login)
@@ -128,6 +135,10 @@ func (s *Server) routes() {
 	admin.POST("/catalogs/:id/reviews/new", adminReviews.StartForCatalog)
 	admin.GET("/reviews/:id", adminReviews.Show)
 	admin.GET("/reviews/:id/export.csv", adminReviews.ExportCSV)
+	adminConnectors := handlers.AdminConnectors{Base: s.base, Tester: s.deps.ConnectorTester}
+	admin.GET("/resources/:id", adminConnectors.Show)
+	admin.POST("/resources/:id/connector", adminConnectors.Save)
+	admin.POST("/resources/:id/connector/test", adminConnectors.Test)
 	adminTasks := handlers.AdminTasks{Base: s.base}
 	admin.GET("/tasks", adminTasks.List)
 	admin.POST("/tasks/:id/close", adminTasks.Close)
