@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/stewardhq/steward/entitlement"
@@ -33,8 +32,8 @@ type Options struct {
 type Dispatcher struct {
 	svc  *entitlement.Service
 	opt  Options
-	ldap *ldapPool
-	mu   sync.Mutex
+	ldap   *ldapPool
+	groups scimGroups
 }
 
 // New returns a Dispatcher over the service.
