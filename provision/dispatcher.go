@@ -30,8 +30,8 @@ type Options struct {
 
 // Dispatcher is the entitlement.Provisioner that picks each resource's connector.
 type Dispatcher struct {
-	svc  *entitlement.Service
-	opt  Options
+	svc    *entitlement.Service
+	opt    Options
 	ldap   *ldapPool
 	groups scimGroups
 }
