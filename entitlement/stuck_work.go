@@ -130,6 +130,16 @@ func (s *Service) RetryAssignmentRole(ctx context.Context, roleID string) error 
 				return fmt.Errorf("retry role %s: %w", ar.ID, err)
 			}
 			ar.Status, ar.LastError = RoleStatusFulfilled, ""
+			connected, err := connectedGroup(tx, ar.ResourceID)
+			if err != nil {
+				return err
+			}
+			if connected {
+				ar.Status = RoleStatusPendingFulfillment
+				if err := s.enqueue(tx, OutboxProvision, "role.provision", provisionAction(ProvisionAdd, ar, u)); err != nil {
+					return err
+				}
+			}
 		} else {
 			ar.Status, ar.LastError = RoleStatusPendingFulfillment, ""
 			if err := s.enqueue(tx, OutboxProvision, "role.provision", provisionAction(ProvisionAdd, ar, u)); err != nil {

@@ -120,8 +120,8 @@ func (d *Dispatcher) record(ctx context.Context, c entitlement.Connector, op, su
 // redact takes the connector's secrets out of a message, should a target echo one back.
 func redact(msg string, c entitlement.Connector) string {
 	for _, s := range c.Secrets {
-		if len(s) >= 4 {
-			msg = strings.ReplaceAll(msg, s, "[secret]")
+		if len(s) >= 6 { // shorter ones would hide ordinary words
+			msg = strings.ReplaceAll(msg, s, "[hidden]")
 		}
 	}
 	return msg
