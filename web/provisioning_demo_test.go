@@ -27,7 +27,9 @@ func TestDemoEngineeringGroupLinkedToLDAP(t *testing.T) {
 		Groups: []slapdtest.Group{{CN: "engineering"}},
 	})
 	env := webtest.Start(t, webtest.Options{Users: adminUsers, Admins: []string{"admin@example.com"},
-		Seed: func(ctx context.Context, svc *entitlement.Service, st *store.Store) error { return demo.Seed(ctx, svc, st) }})
+		Seed: func(ctx context.Context, svc *entitlement.Service, st *store.Store) error {
+			return demo.Seed(ctx, svc, st)
+		}})
 	root := entitlement.WithPrincipal(context.Background(), entitlement.Principal{UserID: "root", Name: "Root", IsAdmin: true})
 	cats, err := env.Svc.ListCatalogs(root, entitlement.ListOptions{Search: "Engineering"})
 	if err != nil || len(cats.Items) == 0 {
