@@ -273,7 +273,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	m := metrics.New(svc.Backlog, log)
 	dispatcher := provision.New(svc, provision.Options{BaseURL: cfg.BaseURL, CallbackKey: callbackKey, Log: log})
 	defer dispatcher.Close()
-	srv, err := web.New(webCfg, web.Deps{Service: svc, Ready: st.Ping, Logger: log, Metrics: m, ConnectorTester: dispatcher, Callbacks: dispatcher.CallbackHandler()})
+	srv, err := web.New(webCfg, web.Deps{Service: svc, Ready: st.Ping, Logger: log, Metrics: m, Connectors: dispatcher, Callbacks: dispatcher.CallbackHandler()})
 	if err != nil {
 		return err
 	}

@@ -11,24 +11,26 @@ import (
 	"github.com/stewardhq/steward/words"
 )
 
-// ConnectorTester checks that a connector reaches its target (provision.Dispatcher).
-type ConnectorTester interface {
+// ConnectorRunner reaches connectors' targets for the resource page (provision.Dispatcher): a
+// connection test, and the comparison of the target's members with what Steward granted.
+type ConnectorRunner interface {
 	Test(ctx context.Context, c entitlement.Connector) error
+	Reconcile(ctx context.Context, c entitlement.Connector, granted []entitlement.GrantedMember) (entitlement.Drift, error)
 }
 
 // AdminConnectors serves a resource's page: its roles and, for the catalog's owners, its
 // connector's settings, a connection test and its recent calls.
 type AdminConnectors struct {
 	*Base
-	Tester ConnectorTester
+	Connectors ConnectorRunner
 }
 
 // Show renders GET /admin/resources/:id?kind=.
 func (h AdminConnectors) Show(c echo.Context) error {
-	return h.page(c, http.StatusOK, "", nil, nil)
+	return h.page(c, http.StatusOK, "", nil, nil, nil)
 }
 
-func (h AdminConnectors) page(c echo.Context, status int, kind string, values, errs map[string]string) error {
+func (h AdminConnectors) page(c echo.Context, status int, kind string, values, errs map[string]string, drift *views.DriftProps) error {
 	ctx := c.Request().Context()
 	res, err := h.Svc.ResourceByID(ctx, c.Param("id"))
 	if err != nil {
@@ -43,7 +45,7 @@ func (h AdminConnectors) page(c echo.Context, status int, kind string, values, e
 	if err != nil {
 		return err
 	}
-	props := views.ResourceProps{Page: p, Resource: res, Catalog: cat, CanManage: caps.CanManageCatalog(cat.ID), Values: values, Errors: errs}
+	props := views.ResourceProps{Page: p, Resource: res, Catalog: cat, CanManage: caps.CanManageCatalog(cat.ID), Values: values, Errors: errs, Drift: drift}
 	if props.CanManage {
 		if props.Connector, err = h.Svc.ResourceConnector(ctx, res.ID); err != nil {
 			return err
@@ -97,7 +99,7 @@ func (h AdminConnectors) Save(c echo.Context) error {
 	}
 	err = h.Svc.SaveConnector(c.Request().Context(), c.Param("id"), in)
 	if fields, ok := FieldErrors(err); ok {
-		return h.page(c, http.StatusUnprocessableEntity, in.Kind, values, fieldMessages(fields))
+		return h.page(c, http.StatusUnprocessableEntity, in.Kind, values, fieldMessages(fields), nil)
 	}
 	if err != nil {
 		return err
@@ -113,10 +115,10 @@ func (h AdminConnectors) Test(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if h.Tester == nil {
+	if h.Connectors == nil {
 		return h.flashAndBack(c, back, "No connector can be tested here: provisioning is not running.")
 	}
-	if err := h.Tester.Test(ctx, conn); err != nil {
+	if err := h.Connectors.Test(ctx, conn); err != nil {
 		return h.flashAndBack(c, back, "The connection test failed: "+words.Finish(err.Error()))
 	}
 	return h.SeeOther(c, back, "The connection works.")
@@ -127,4 +129,45 @@ func (h AdminConnectors) flashAndBack(c echo.Context, back, msg string) error {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, back)
+}
+
+// Reconcile handles POST /admin/resources/:id/reconcile: the page again with what differs between
+// the target's members and Steward's grants. It changes nothing.
+func (h AdminConnectors) Reconcile(c echo.Context) error {
+	ctx := c.Request().Context()
+	back := "/admin/resources/" + c.Param("id")
+	conn, err := h.Svc.TestableConnector(ctx, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	granted, err := h.Svc.GrantedMembers(ctx, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	if h.Connectors == nil {
+		return h.flashAndBack(c, back, "Nothing can be compared here: provisioning is not running.")
+	}
+	drift, err := h.Connectors.Reconcile(ctx, conn, granted)
+	if err != nil {
+		return h.flashAndBack(c, back, "The comparison failed: "+words.Finish(err.Error()))
+	}
+	return h.page(c, http.StatusOK, "", nil, nil, &views.DriftProps{Drift: drift, Granted: len(granted)})
+}
+
+// Repair handles POST /admin/resources/:id/reconcile/repair: the grants found missing (role=…)
+// are sent again through the outbox; nothing is removed from the target.
+func (h AdminConnectors) Repair(c echo.Context) error {
+	form, err := c.FormParams()
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
+	}
+	n, err := h.Svc.ResendGrants(c.Request().Context(), c.Param("id"), form["role"])
+	if err != nil {
+		return err
+	}
+	back := "/admin/resources/" + c.Param("id")
+	if n == 0 {
+		return h.flashAndBack(c, back, "Nothing was sent: those grants are no longer in place in Steward.")
+	}
+	return h.SeeOther(c, back, words.Plural(n, "missing grant is", "missing grants are")+" being sent again.")
 }

@@ -170,3 +170,56 @@ func TestLDAPTestConnection(t *testing.T) {
 		}
 	}
 }
+
+// Reconciliation reports who is in the LDAP group without a grant and which grants are missing
+// there; repairing sends the missing ones again and removes nobody.
+func TestLDAPReconcileReportsAndRepairsOnlyWhenAsked(t *testing.T) {
+	l := newLDAPTenant(t, nil)
+	riley := l.User("Riley Chen")
+	l.slapd.AddPeople(t, slapdtest.Person{UID: "rchen", Mail: riley.Email}, slapdtest.Person{UID: "stranger", Mail: "stranger@corp.example"})
+	l.RequestAccess(riley, l.pol)
+	l.Drain(l.wk)
+	admin := entitlementtest.AsAdmin(l.admin)
+	c, err := l.Svc.TestableConnector(admin, l.res.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	granted, err := l.Svc.GrantedMembers(admin, l.res.ID)
+	if err != nil || len(granted) != 1 {
+		t.Fatalf("granted %+v %v", granted, err)
+	}
+	if drift, err := l.disp.Reconcile(context.Background(), c, granted); err != nil || len(drift.Missing)+len(drift.Unknown) != 0 {
+		t.Fatalf("drift when in step: %+v %v", drift, err)
+	}
+	// Someone changes the group by hand: Riley out, a stranger in.
+	mod := ldap.NewModifyRequest(l.slapd.GroupDN("engineering"), nil)
+	mod.Delete("member", []string{l.slapd.PersonDN("rchen")})
+	mod.Add("member", []string{l.slapd.PersonDN("stranger")})
+	if err := l.slapd.Conn(t).Modify(mod); err != nil {
+		t.Fatal(err)
+	}
+	drift, err := l.disp.Reconcile(context.Background(), c, granted)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(drift.Missing) != 1 || drift.Missing[0].SubjectID != riley.ID || !slices.Equal(drift.Unknown, []string{"stranger@corp.example"}) {
+		t.Fatalf("drift %+v", drift)
+	}
+	// Reporting changed nothing; repairing sends Riley's grant again and leaves the stranger.
+	if got := l.members(t); !slices.Equal(got, []string{strings.ToLower(l.slapd.PersonDN("stranger"))}) {
+		t.Fatalf("members after the report %v", got)
+	}
+	n, err := l.Svc.ResendGrants(admin, l.res.ID, []string{drift.Missing[0].RoleRecordID})
+	if err != nil || n != 1 {
+		t.Fatalf("resend: %d %v", n, err)
+	}
+	l.Drain(l.wk)
+	want := []string{strings.ToLower(l.slapd.PersonDN("rchen")), strings.ToLower(l.slapd.PersonDN("stranger"))}
+	if got := l.members(t); !slices.Equal(got, want) {
+		t.Fatalf("members after the repair %v, want %v", got, want)
+	}
+	if _, err := l.Svc.GrantedMembers(entitlementtest.As(riley), l.res.ID); err == nil {
+		t.Error("someone without a role read the granted members")
+	}
+	entitlementtest.CheckInvariants(t, l.Store)
+}

@@ -136,3 +136,31 @@ func TestSCIMFailuresSayWhatToFix(t *testing.T) {
 		t.Errorf("test with a wrong token: %v", err)
 	}
 }
+
+// SCIM reconciliation compares each role's group with the grants.
+func TestSCIMReconcile(t *testing.T) {
+	s := newSCIMTenant(t, nil, "Maintainer")
+	riley := s.User("Riley Chen")
+	s.RequestAccess(riley, s.pol)
+	s.Drain(s.wk)
+	other := s.target.users.put(scim.ResourceAttributes{"userName": "ghost@corp.example"})
+	s.target.group.mu.Lock()
+	for id, g := range s.target.group.items {
+		g.Attributes["members"] = []any{map[string]any{"value": other.ID}}
+		s.target.group.items[id] = g
+	}
+	s.target.group.mu.Unlock()
+	admin := entitlementtest.AsAdmin(s.admin)
+	c, _ := s.Svc.TestableConnector(admin, s.app.ID)
+	granted, err := s.Svc.GrantedMembers(admin, s.app.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	drift, err := s.disp.Reconcile(context.Background(), c, granted)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(drift.Missing) != 1 || drift.Missing[0].Email != riley.Email || !slices.Equal(drift.Unknown, []string{"ghost@corp.example"}) {
+		t.Fatalf("drift %+v", drift)
+	}
+}

@@ -20,6 +20,18 @@ type ResourceProps struct {
 	Errors    map[string]string
 	Calls     []ConnectorCallRow
 	OpenTasks int
+	Drift     *DriftProps // after "Compare with the target"
+}
+
+// DriftProps is what a comparison of the target's members with Steward's grants found.
+type DriftProps struct {
+	Drift   entitlement.Drift
+	Granted int // how many grants were compared
+}
+
+// canCompare reports whether the saved connector can list the target's members.
+func (p ResourceProps) canCompare() bool {
+	return p.Connector.Kind == entitlement.ConnectorLDAP || p.Connector.Kind == entitlement.ConnectorSCIM
 }
 
 // ConnectorCallRow is one recent call as the resource page lists it.

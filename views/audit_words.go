@@ -118,6 +118,7 @@ var auditActions = map[string]string{
 	"provisionTask.open":                   "asked the owners to change {o} by hand",
 	"provisionTask.close":                  "closed a task about {o}",
 	"connector.save":                       "configured the connector of {o}",
+	"connector.repair":                     "sent missing grants to the target of {o} again",
 	"directory.importUsers":                "imported users",
 	"directory.importGroups":               "imported groups",
 	"mail.retry":                           "sent a mail again",

@@ -47,8 +47,8 @@ type Deps struct {
 	Logger *slog.Logger
 	// Metrics, when set, is served at /metrics and hears of every answered request.
 	Metrics *metrics.Metrics
-	// ConnectorTester runs a resource page's "Test connection" (provision.Dispatcher).
-	ConnectorTester handlers.ConnectorTester
+	// Connectors runs a resource page's "Test connection" and comparison (provision.Dispatcher).
+	Connectors handlers.ConnectorRunner
 	// Callbacks, when set, answers webhook receivers' confirmations at provision.CallbackPath.
 	Callbacks http.Handler
 }

@@ -121,6 +121,39 @@ func TestDemoEngineeringGroupLinkedToLDAP(t *testing.T) {
 	if _, page := env.Get(t, owen, path); !strings.Contains(page, "Avery Approver") {
 		t.Error("the resource page's recent calls do not show the grant")
 	}
+	// Comparing with LDAP finds it in step; after someone removes Avery there by hand, it says
+	// so and the repair puts Avery back.
+	if _, page := env.PostForm(t, owen, path+"/reconcile", csrf, nil); !strings.Contains(page, "In step: the target holds exactly the 1 grant Steward made.") {
+		t.Fatal("the comparison does not say the group is in step")
+	}
+	mod := ldap.NewModifyRequest(slapd.GroupDN("engineering"), nil)
+	mod.Delete("member", []string{slapd.PersonDN("avery")})
+	if err := slapd.Conn(t).Modify(mod); err != nil {
+		t.Fatal(err)
+	}
+	_, page = env.PostForm(t, owen, path+"/reconcile", csrf, nil)
+	if !strings.Contains(page, "Granted in Steward, missing at the target") || !strings.Contains(page, "Avery Approver (approver@example.com): Member") {
+		t.Fatal("the comparison does not report Avery missing in LDAP")
+	}
+	for _, p := range a11yProblems(page) {
+		t.Errorf("comparison: %s", p)
+	}
+	role := regexp.MustCompile(`name="role" value="([^"]+)"`).FindStringSubmatch(page)
+	if role == nil {
+		t.Fatal("no repair form")
+	}
+	if res, _ := env.PostForm(t, owen, path+"/reconcile/repair", csrf, url.Values{"role": {role[1]}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("repair: %d", res.StatusCode)
+	}
+	for range 2 {
+		if _, err := env.Worker(t).Tick(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	entry, err = slapd.Conn(t).Search(ldap.NewSearchRequest(slapd.GroupDN("engineering"), ldap.ScopeBaseObject, ldap.NeverDerefAliases, 0, 0, false, "(objectClass=*)", []string{"member"}, nil))
+	if err != nil || !containsFold(entry.Entries[0].GetAttributeValues("member"), slapd.PersonDN("avery")) {
+		t.Fatalf("after the repair: %v", err)
+	}
 }
 
 func containsFold(list []string, s string) bool {

@@ -135,10 +135,12 @@ func (s *Server) routes() {
 	admin.POST("/catalogs/:id/reviews/new", adminReviews.StartForCatalog)
 	admin.GET("/reviews/:id", adminReviews.Show)
 	admin.GET("/reviews/:id/export.csv", adminReviews.ExportCSV)
-	adminConnectors := handlers.AdminConnectors{Base: s.base, Tester: s.deps.ConnectorTester}
+	adminConnectors := handlers.AdminConnectors{Base: s.base, Connectors: s.deps.Connectors}
 	admin.GET("/resources/:id", adminConnectors.Show)
 	admin.POST("/resources/:id/connector", adminConnectors.Save)
 	admin.POST("/resources/:id/connector/test", adminConnectors.Test)
+	admin.POST("/resources/:id/reconcile", adminConnectors.Reconcile)
+	admin.POST("/resources/:id/reconcile/repair", adminConnectors.Repair)
 	adminTasks := handlers.AdminTasks{Base: s.base}
 	admin.GET("/tasks", adminTasks.List)
 	admin.POST("/tasks/:id/close", adminTasks.Close)

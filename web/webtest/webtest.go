@@ -118,7 +118,7 @@ func Start(t testing.TB, opt Options) *Env {
 	m := metrics.New(svc.Backlog, log)
 	disp := provision.New(svc, provision.Options{BaseURL: base, CallbackKey: key, Log: log})
 	t.Cleanup(disp.Close)
-	srv, err := web.New(cfg, web.Deps{Service: svc, Ready: st.Ping, Logger: log, Metrics: m, ConnectorTester: disp, Callbacks: disp.CallbackHandler()})
+	srv, err := web.New(cfg, web.Deps{Service: svc, Ready: st.Ping, Logger: log, Metrics: m, Connectors: disp, Callbacks: disp.CallbackHandler()})
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}
