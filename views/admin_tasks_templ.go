@@ -254,7 +254,7 @@ func TasksPage(p TasksProps) templ.Component {
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
-						if r.Task.Reason == entitlement.TaskConnectorFailed {
+						if r.Task.Reason == entitlement.TaskConnectorFailed && r.Task.Op == entitlement.ProvisionAdd {
 							templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, "<form method=\"post\" action=\"")
 							if templ_7745c5c3_Err != nil {
 								return templ_7745c5c3_Err
