@@ -39,8 +39,8 @@ func (h AdminTasks) list(c echo.Context, status int, failedID, note, msg string)
 	default:
 		state = entitlement.TaskOpen
 	}
-	f := entitlement.TaskFilter{State: state, ResourceID: c.QueryParam("resource"), ListOptions: adminListOptions(c)}
-	f.Search = ""
+	f := entitlement.TaskFilter{State: state, ResourceID: c.QueryParam("resource"),
+		ListOptions: entitlement.ListOptions{After: c.QueryParam("after"), Before: c.QueryParam("before")}}
 	var res *entitlement.Resource
 	crumbs := []views.NavItem{{Label: "Tasks"}}
 	if f.ResourceID != "" {
