@@ -36,6 +36,7 @@ import (
 	"github.com/stewardhq/steward/entitlement"
 	"github.com/stewardhq/steward/metrics"
 	"github.com/stewardhq/steward/notify"
+	"github.com/stewardhq/steward/provision"
 	"github.com/stewardhq/steward/store"
 	"github.com/stewardhq/steward/web"
 	"github.com/stewardhq/steward/web/demoidp"
@@ -55,6 +56,7 @@ type config struct {
 	Admins           string
 	AdminGroup       string
 	SessionKey       string
+	SecretKey        string
 	Demo             bool
 	AllowDemoSignIn  bool
 	LogLevel         string
@@ -86,6 +88,7 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.OIDCAPIAudience, "oidc-api-audience", envOr("STEWARD_OIDC_API_AUDIENCE", ""), "audience the provider's access tokens must name for the API; default the client id (STEWARD_OIDC_API_AUDIENCE)")
 	fs.StringVar(&c.Admins, "admins", envOr("STEWARD_ADMINS", ""), "comma-separated e-mails of administrators (STEWARD_ADMINS)")
 	fs.StringVar(&c.AdminGroup, "admin-group", envOr("STEWARD_ADMIN_GROUP", ""), "groups-claim value that makes a user an administrator (STEWARD_ADMIN_GROUP)")
+	fs.StringVar(&c.SecretKey, "secret-key", envOr("STEWARD_SECRET_KEY", ""), "secret of at least 32 characters that encrypts connector secrets (bind passwords, tokens, signing keys) at rest; default: generated once and kept in the data file (STEWARD_SECRET_KEY)")
 	fs.StringVar(&c.SessionKey, "session-key", envOr("STEWARD_SESSION_KEY", ""), "secret of at least 32 characters for session cookies; default: generated once and kept in the data file (STEWARD_SESSION_KEY)")
 	fs.BoolVar(&c.Demo, "demo-data", envOr("STEWARD_DEMO_DATA", "") != "false", "with the demo provider, fill a new data file with a demo organisation (STEWARD_DEMO_DATA=false to start empty)")
 	fs.BoolVar(&c.AllowDemoSignIn, "allow-demo-sign-in", envOr("STEWARD_ALLOW_DEMO_SIGN_IN", "") == "true", "run the demo sign-in on a base URL other than localhost, where anyone can sign in as an administrator (STEWARD_ALLOW_DEMO_SIGN_IN)")
@@ -144,6 +147,9 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	}
 	if c.SMTP.Host != "" && c.SMTP.From == "" {
 		return c, errors.New("STEWARD_SMTP_FROM is required with STEWARD_SMTP_HOST")
+	}
+	if c.SecretKey != "" && len(c.SecretKey) < 32 {
+		return c, errors.New("STEWARD_SECRET_KEY must be at least 32 characters")
 	}
 	if c.SessionKey != "" && len(c.SessionKey) < 32 {
 		return c, errors.New("STEWARD_SESSION_KEY must be at least 32 characters")
@@ -235,7 +241,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			}
 		}
 	}
-	svc := entitlement.NewService(entitlement.Options{Store: st, Logger: log, Admins: admins, Directory: ldapsync.Source{}})
+	box, callbackKey, err := secretKeys(ctx, st, cfg.SecretKey)
+	if err != nil {
+		return err
+	}
+	svc := entitlement.NewService(entitlement.Options{Store: st, Logger: log, Admins: admins, Secrets: box, Directory: ldapsync.Source{}})
 	if _, err := svc.EnsureDefaultCatalog(ctx); err != nil {
 		return err
 	}
@@ -267,7 +277,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	webCfg.MetricsToken = cfg.MetricsToken
 	m := metrics.New(svc.Backlog, log)
-	srv, err := web.New(webCfg, web.Deps{Service: svc, Ready: st.Ping, Logger: log, Metrics: m})
+	dispatcher := provision.New(svc, provision.Options{BaseURL: cfg.BaseURL, CallbackKey: callbackKey, Log: log})
+	defer dispatcher.Close()
+	srv, err := web.New(webCfg, web.Deps{Service: svc, Ready: st.Ping, Logger: log, Metrics: m, Connectors: dispatcher, Callbacks: dispatcher.CallbackHandler()})
 	if err != nil {
 		return err
 	}
@@ -275,7 +287,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	worker := entitlement.NewWorker(svc, entitlement.WorkerOptions{Notifier: mailer, Observer: m})
+	worker := entitlement.NewWorker(svc, entitlement.WorkerOptions{Notifier: mailer, Provisioner: dispatcher, Observer: m, Concurrency: 8, PerTarget: 2})
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -336,6 +348,28 @@ func newLogger(w io.Writer, format string, level slog.Level) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opt))
 	}
 	return slog.New(slog.NewTextHandler(w, opt))
+}
+
+// secretKeys derives the key that seals connector secrets and the key of webhook callback tokens
+// from the configured secret, or from one generated on first start and kept in the data file.
+// A configured one keeps the sealing key out of the data file and its backups.
+func secretKeys(ctx context.Context, st *store.Store, configured string) (*entitlement.AESBox, []byte, error) {
+	secret := []byte(configured)
+	if configured == "" {
+		var err error
+		secret, err = st.Secret(ctx, "secret_key", func() ([]byte, error) {
+			b := make([]byte, 64)
+			_, err := rand.Read(b)
+			return b, err
+		})
+		if err != nil {
+			return nil, nil, fmt.Errorf("secret key: %w", err)
+		}
+	}
+	seal := sha256.Sum256(append([]byte("steward connector secrets\x00"), secret...))
+	callbacks := sha256.Sum256(append([]byte("steward provision callbacks\x00"), secret...))
+	box, err := entitlement.NewAESBox(seal[:])
+	return box, callbacks[:], err
 }
 
 // sessionKeys derives the cookie keys from the configured secret, or from one generated on first

@@ -251,14 +251,55 @@ func (s *Service) AddRoleScope(ctx context.Context, packageID, resourceID, roleI
 			return fmt.Errorf("add role scope: %w", err)
 		}
 		out = rs
-		return s.audit(tx, a.p, "accessPackage.roleScope.add", "accessPackage", p.ID, p.DisplayName,
-			fmt.Sprintf("added role %s of %q (scope %s)", role.DisplayName, r.DisplayName, scope.DisplayName))
+		// The package's current holders get the role too, as new assignments would.
+		holders, err := holdersOf(tx, p.ID)
+		if err != nil {
+			return err
+		}
+		granted := 0
+		for _, asg := range holders {
+			u, err := tx.Users().Get(asg.TargetID)
+			if isNotFound(err) {
+				continue
+			} else if err != nil {
+				return err
+			}
+			id, err := s.grantRole(tx, u, asg.ID, r, rs, a.p)
+			if err != nil {
+				return err
+			}
+			if id == "" || slices.Contains(asg.ResourceRoleIDs, id) {
+				continue
+			}
+			asg.ResourceRoleIDs = append(asg.ResourceRoleIDs, id)
+			if err := tx.Assignments().Put(asg); err != nil {
+				return fmt.Errorf("add role scope: %w", err)
+			}
+			granted++
+		}
+		summary := fmt.Sprintf("added role %s of %q (scope %s)", role.DisplayName, r.DisplayName, scope.DisplayName)
+		if granted > 0 {
+			summary += fmt.Sprintf(" and granted it to %d current holder(s)", granted)
+		}
+		return s.audit(tx, a.p, "accessPackage.roleScope.add", "accessPackage", p.ID, p.DisplayName, summary)
 	})
 	return out, err
 }
 
-// RemoveRoleScope removes a resource role from an access package. Assignments already delivered
-// keep the role until they end; the request engine decides about those.
+// holdersOf lists the package's live (delivering or delivered) assignments.
+func holdersOf(tx Tx, packageID string) ([]Assignment, error) {
+	all, err := CollectAll(func(o ListOptions) (Page[Assignment], error) {
+		return tx.Assignments().ByPackage(packageID, AssignmentFilter{States: []AssignmentState{AssignmentDelivering, AssignmentDelivered}}, o)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("holders of %s: %w", packageID, err)
+	}
+	return all, nil
+}
+
+// RemoveRoleScope removes a resource role from an access package and from the package's current
+// holders: each loses it unless another of their assignments still grants it (ref-counted, as when
+// an assignment ends).
 func (s *Service) RemoveRoleScope(ctx context.Context, packageID, roleScopeID string) error {
 	return s.write(ctx, func(tx Tx, a *access) error {
 		p, err := getPackage(tx, packageID)
@@ -284,6 +325,32 @@ func (s *Service) RemoveRoleScope(ctx context.Context, packageID, roleScopeID st
 			if role, ok := r.Role(rs.RoleID); ok {
 				what = fmt.Sprintf("role %s of %q", role.DisplayName, r.DisplayName)
 			}
+		}
+		holders, err := holdersOf(tx, p.ID)
+		if err != nil {
+			return err
+		}
+		revoked := 0
+		for _, asg := range holders {
+			id := AssignmentResourceRoleID(asg.TargetID, rs.ID)
+			if !slices.Contains(asg.ResourceRoleIDs, id) {
+				continue
+			}
+			asg.ResourceRoleIDs = slices.DeleteFunc(asg.ResourceRoleIDs, func(x string) bool { return x == id })
+			if err := s.revokeRole(tx, id, asg.ID, a.p); err != nil {
+				return err
+			}
+			// The role may have been the one a delivery waited for.
+			if err := s.settleAssignment(tx, &asg, nil); err != nil {
+				return err
+			}
+			if err := tx.Assignments().Put(asg); err != nil {
+				return fmt.Errorf("remove role scope: %w", err)
+			}
+			revoked++
+		}
+		if revoked > 0 {
+			what += fmt.Sprintf(" and took it from %d current holder(s)", revoked)
 		}
 		return s.audit(tx, a.p, "accessPackage.roleScope.remove", "accessPackage", p.ID, p.DisplayName, "removed "+what)
 	})

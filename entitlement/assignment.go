@@ -73,6 +73,12 @@ const (
 	// RoleStatusRemovalFailed marks a role whose removal from its origin system ran out of
 	// attempts; it has no assignments left and waits for an administrator.
 	RoleStatusRemovalFailed RoleStatus = "RemovalFailed"
+	// RoleStatusPendingManual marks a role that no connector reaches: it waits for one of the
+	// resource's owners to grant it by hand and close its task.
+	RoleStatusPendingManual RoleStatus = "PendingManualFulfillment"
+	// RoleStatusPendingManualRemoval marks a role whose last assignment ended and that waits for
+	// an owner to take it away by hand.
+	RoleStatusPendingManualRemoval RoleStatus = "PendingManualRemoval"
 )
 
 // AssignmentResourceRole is one concrete role a subject holds in a resource because of one or more

@@ -172,7 +172,7 @@ func (s *Service) settleAssignment(tx Tx, a *Assignment, r *Request) error {
 			return err
 		}
 		switch role.Status {
-		case RoleStatusPendingFulfillment:
+		case RoleStatusPendingFulfillment, RoleStatusPendingManual:
 			return nil
 		case RoleStatusFailed:
 			failed = append(failed, fmt.Sprintf("%s %s: %s", role.ResourceName, role.RoleName, role.LastError))
@@ -249,6 +249,7 @@ func (s *Service) grantRole(tx Tx, u User, assignmentID string, res Resource, rs
 	if slices.Contains(ar.AssignmentIDs, assignmentID) {
 		return id, nil
 	}
+	prev := ar.Status
 	ar.AssignmentIDs = append(ar.AssignmentIDs, assignmentID)
 	ar.ModifiedDateTime = now
 	if isMembershipRole(res, role) {
@@ -263,6 +264,22 @@ func (s *Service) grantRole(tx Tx, u User, assignmentID string, res Resource, rs
 			ar.Status, ar.LastError = RoleStatusFailed, "the group no longer exists in the directory"
 		} else {
 			ar.Status, ar.LastError = RoleStatusFulfilled, ""
+			connected, err := connectedGroup(tx, res.ID)
+			if err != nil {
+				return "", err
+			}
+			if connected {
+				// The membership also goes to the linked group (LDAP) through the outbox; the
+				// role waits for it unless it is there or on its way already.
+				if prev == RoleStatusFulfilled || prev == RoleStatusPendingFulfillment {
+					ar.Status = prev
+				} else {
+					ar.Status = RoleStatusPendingFulfillment
+					if err := s.enqueue(tx, OutboxProvision, "role.provision", provisionAction(ProvisionAdd, ar, u)); err != nil {
+						return "", err
+					}
+				}
+			}
 			if !had.Has(MemberGranted) {
 				summary := "added " + u.Label() + " through an access package"
 				if had.Has(MemberDirect) {
@@ -273,7 +290,13 @@ func (s *Service) grantRole(tx Tx, u User, assignmentID string, res Resource, rs
 				}
 			}
 		}
-	} else if ar.Status != RoleStatusFulfilled && ar.Status != RoleStatusPendingFulfillment {
+	} else if ar.Status == RoleStatusPendingManualRemoval {
+		// Nobody has taken it away yet: it stays, and the removal task no longer applies.
+		ar.Status, ar.LastError = RoleStatusFulfilled, ""
+		if err := s.closeTasksOf(tx, ar.ID, "granted again before it was taken away"); err != nil {
+			return "", err
+		}
+	} else if ar.Status != RoleStatusFulfilled && ar.Status != RoleStatusPendingFulfillment && ar.Status != RoleStatusPendingManual {
 		// New, failed before, or on its way out: (re)provision. Adding is idempotent, and a pending
 		// removal sees the role granted again and stands down.
 		ar.Status, ar.LastError = RoleStatusPendingFulfillment, ""
@@ -291,6 +314,7 @@ func provisionAction(op string, ar AssignmentResourceRole, u User) ProvisionActi
 	return ProvisionAction{
 		Op: op, RoleID: ar.ID, SubjectID: ar.SubjectID, Email: u.Email, ResourceID: ar.ResourceID,
 		OriginSystem: ar.OriginSystem, OriginID: ar.ResourceOriginID, RoleOriginID: ar.OriginID,
+		SubjectName: u.Label(), ResourceName: ar.ResourceName, RoleName: ar.RoleName,
 	}
 }
 
@@ -316,8 +340,15 @@ func (s *Service) revokeRole(tx Tx, roleID, assignmentID string, actor Principal
 	if err != nil {
 		return err
 	}
+	connected := false
+	if ar.IsMembership() && !shared {
+		if connected, err = connectedGroup(tx, ar.ResourceID); err != nil {
+			return err
+		}
+	}
+	pushRemoval := false // the membership also leaves the linked group, through the outbox
 	if ar.IsMembership() || shared {
-		if ar.IsMembership() && !shared && ar.Status == RoleStatusFulfilled {
+		if ar.IsMembership() && !shared && (ar.Status == RoleStatusFulfilled || connected && ar.Status == RoleStatusPendingFulfillment) {
 			// Only the grant ends: a membership an administrator gave stays.
 			left, err := tx.Groups().RemoveMember(ar.ResourceOriginID, ar.SubjectID, MemberGranted)
 			if err != nil {
@@ -330,6 +361,16 @@ func (s *Service) revokeRole(tx Tx, roleID, assignmentID string, actor Principal
 			if err := s.audit(tx, actor, action, "group", ar.ResourceOriginID, ar.ResourceName, summary); err != nil {
 				return err
 			}
+			pushRemoval = connected && left == 0
+		}
+		if !pushRemoval {
+			return tx.AssignmentRoles().Delete(ar.ID)
+		}
+	}
+	if ar.Status == RoleStatusPendingManual {
+		// Nobody granted it yet: there is nothing to take away, and the grant task goes.
+		if err := s.closeTasksOf(tx, ar.ID, "the access ended before it was granted"); err != nil {
+			return err
 		}
 		return tx.AssignmentRoles().Delete(ar.ID)
 	}
@@ -340,11 +381,26 @@ func (s *Service) revokeRole(tx Tx, roleID, assignmentID string, actor Principal
 	if u.ID == "" {
 		u.ID = ar.SubjectID
 	}
+	if err := s.closeTasksOf(tx, ar.ID, "the access ended"); err != nil {
+		return err
+	}
 	ar.Status, ar.LastError = RoleStatusPendingRemoval, ""
 	if err := s.enqueue(tx, OutboxDeprovision, "role.deprovision", provisionAction(ProvisionRemove, ar, u)); err != nil {
 		return err
 	}
 	return tx.AssignmentRoles().Put(ar)
+}
+
+// connectedGroup reports whether a directory group's membership is also carried to another
+// system by the resource's connector (an LDAP group).
+func connectedGroup(tx Tx, resourceID string) (bool, error) {
+	c, err := tx.Connectors().Get(resourceID)
+	if isNotFound(err) {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	return c.Kind != "" && c.Kind != ConnectorManual, nil
 }
 
 // stillGrantedElsewhere reports whether another role record of the same subject, with

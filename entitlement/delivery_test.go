@@ -625,16 +625,16 @@ func TestProvisioningThroughTheOutbox(t *testing.T) {
 		}
 		entitlementtest.CheckInvariants(t, w.Store)
 	})
-	t.Run("default manual connector records success", func(t *testing.T) {
+	t.Run("default manual connector delivers nothing by itself", func(t *testing.T) {
 		w, _, pol := setup(t)
 		r := w.RequestAccess(*w.ada, pol)
 		w.Drain(w.Worker(entitlement.WorkerOptions{}))
-		if got := w.Request(r.ID); got.RequestState != entitlement.StateDelivered {
-			t.Fatalf("state %s", got.RequestState)
+		if got := w.Request(r.ID); got.RequestState != entitlement.StateDelivering || got.RequestStatus != entitlement.RequestStatusWaitingForPerson {
+			t.Fatalf("state %s (%s), want Delivering and waiting for a person", got.RequestState, got.RequestStatus)
 		}
 		for _, m := range w.OutboxMessages() {
 			if m.DeliveredAt == nil {
-				t.Fatalf("message %s %s not delivered", m.Kind, m.Topic)
+				t.Fatalf("message %s %s not handed over", m.Kind, m.Topic)
 			}
 		}
 	})

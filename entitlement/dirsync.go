@@ -196,10 +196,28 @@ type DirectorySyncState struct {
 	Reports []DirectorySyncReport `json:"reports,omitempty"`
 }
 
-// sealSecret and openSecret are the one place a stored secret passes through, so that
-// encryption at rest can be added here without touching anything else. Today they keep it as is.
-func sealSecret(plain string) string  { return plain }
-func openSecret(sealed string) string { return sealed }
+// sealSecret and openSecret are the one place the bind password passes through: sealed at rest
+// with the Service's SecretBox (STEWARD_SECRET_KEY), as connector secrets are.
+func (s *Service) sealSecret(plain string) (string, error) {
+	if s.secrets == nil {
+		return "", errors.New("seal the bind password: no secret key is configured")
+	}
+	return s.secrets.Seal(plain)
+}
+
+func (s *Service) openSecret(sealed string) (string, error) {
+	if sealed == "" {
+		return "", nil
+	}
+	if s.secrets == nil {
+		return "", errors.New("open the bind password: no secret key is configured")
+	}
+	plain, err := s.secrets.Open(sealed)
+	if err != nil {
+		return "", fmt.Errorf("the saved bind password cannot be opened (was STEWARD_SECRET_KEY changed?); enter it again: %w", err)
+	}
+	return plain, nil
+}
 
 // Outcomes of a directory sync run.
 const (
@@ -393,7 +411,11 @@ func (s *Service) SaveLDAPSettings(ctx context.Context, c LDAPSettings, password
 			summary = "set up the LDAP import from " + c.URL
 		}
 		if password != "" {
-			st.BindPassword = sealSecret(password)
+			sealed, err := s.sealSecret(password)
+			if err != nil {
+				return err
+			}
+			st.BindPassword = sealed
 			summary += "; new bind password"
 		}
 		st.LDAP = &c
@@ -422,7 +444,10 @@ func (s *Service) TestLDAPConnection(ctx context.Context, c LDAPSettings, passwo
 		st, err := tx.DirectorySync()
 		// The saved password goes only to the server and account it was saved for.
 		if st.LDAP != nil && st.LDAP.URL == c.URL && st.LDAP.BindDN == c.BindDN {
-			saved = openSecret(st.BindPassword)
+			if err != nil {
+				return err
+			}
+			saved, err = s.openSecret(st.BindPassword)
 		}
 		return err
 	})
@@ -520,7 +545,12 @@ func (s *Service) runDirectorySync(ctx context.Context, by string, opt Directory
 		}
 		return r, s.keepReport(ctx, r)
 	}
-	snap, err := s.directory.Read(ctx, *st.LDAP, openSecret(st.BindPassword))
+	password, err := s.openSecret(st.BindPassword)
+	if err != nil {
+		r.Outcome, r.Message = RunFailed, err.Error()
+		return finish()
+	}
+	snap, err := s.directory.Read(ctx, *st.LDAP, password)
 	r.ReadDuration = time.Since(start)
 	if err != nil {
 		if ctx.Err() != nil {

@@ -26,4 +26,7 @@ type OutboxMessage struct {
 	LastError       string          `json:"lastError,omitempty"`
 	DeliveredAt     *time.Time      `json:"deliveredAt,omitempty"`
 	FailedAt        *time.Time      `json:"failedAt,omitempty"`
+	// AwaitingConfirmation: the target accepted the call and confirms it later (a webhook's
+	// 202 and callback); until NextAttempt the message waits for that, then it is sent again.
+	AwaitingConfirmation bool `json:"awaitingConfirmation,omitempty"`
 }

@@ -3,6 +3,7 @@ package entitlement
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -26,6 +27,14 @@ type ProvisionAction struct {
 	OriginSystem string `json:"originSystem"` // e.g. AadApplication, SharePointOnline
 	OriginID     string `json:"originId"`     // the resource's id in the origin system
 	RoleOriginID string `json:"roleOriginId"` // the role's id in the origin system
+	// MessageID is the outbox message carrying the action, set by the worker for each call: the
+	// same across retries, so targets can use it to recognise a repeat, and the id a later
+	// confirmation names (ConfirmProvisioning).
+	MessageID string `json:"-"`
+	// SubjectName is the person's name as the directory has it, for targets that create users.
+	SubjectName  string `json:"subjectName,omitempty"`
+	ResourceName string `json:"resourceName,omitempty"`
+	RoleName     string `json:"roleName,omitempty"`
 }
 
 // Provisioner carries out provisioning actions in origin systems. Calls happen outside any store
@@ -37,19 +46,24 @@ type Provisioner interface {
 	Provision(ctx context.Context, a ProvisionAction) error
 }
 
+// ProvisionerFunc is a function that is a Provisioner.
+type ProvisionerFunc func(ctx context.Context, a ProvisionAction) error
+
+// Provision calls f.
+func (f ProvisionerFunc) Provision(ctx context.Context, a ProvisionAction) error { return f(ctx, a) }
+
 // ManualProvisioner is the connector used when none is configured. It changes nothing in any
-// system: it logs the action and reports success, so the role is recorded as Fulfilled and an
-// administrator carries out the change by hand, from the audit log or the assignment's roles.
-// Real connectors (SCIM, an application's API) replace it.
+// system: it answers ErrManualFulfilment, so the role waits for someone and the resource's owners
+// get a task to carry the change out by hand and mark it done.
 type ManualProvisioner struct {
 	Log *slog.Logger
 }
 
-// Provision logs the action and reports success.
+// Provision logs the action and hands it to a person.
 func (m ManualProvisioner) Provision(ctx context.Context, a ProvisionAction) error {
-	LoggerFrom(ctx, m.Log).InfoContext(ctx, "manual provisioning: carry this out by hand", "op", a.Op, "subject", a.SubjectID, "email", a.Email,
+	LoggerFrom(ctx, m.Log).InfoContext(ctx, "manual provisioning: a task waits for the resource's owners", "op", a.Op, "subject", a.SubjectID,
 		"originSystem", a.OriginSystem, "resource", a.OriginID, "role", a.RoleOriginID)
-	return nil
+	return ErrManualFulfilment
 }
 
 // Notification events.
@@ -317,6 +331,7 @@ func (w *Worker) deliverMessage(ctx context.Context, id string) (string, outboxO
 		return kind, outboxNothing, nil
 	}
 
+	action.MessageID = msg.ID
 	callErr := w.call(ctx, func(ctx context.Context) error {
 		if msg.Kind == OutboxNotify {
 			return w.opt.Notifier.Notify(ctx, note)
@@ -336,6 +351,7 @@ func (w *Worker) deliverMessage(ctx context.Context, id string) (string, outboxO
 		if m.DeliveredAt != nil || m.FailedAt != nil {
 			return nil // another worker finished it while we were calling
 		}
+		m.AwaitingConfirmation = false
 		if callErr == nil {
 			m.DeliveredAt, m.LastError = &now, ""
 			outcome = outboxDelivered
@@ -349,6 +365,19 @@ func (w *Worker) deliverMessage(ctx context.Context, id string) (string, outboxO
 				return s.roleDeprovisioned(tx, action)
 			}
 			return nil
+		}
+		if msg.Kind != OutboxNotify && errors.Is(callErr, ErrAwaitingConfirmation) {
+			m.AwaitingConfirmation, m.LastError = true, ""
+			m.NextAttempt = now.Add(w.opt.ConfirmWait)
+			return tx.Outbox().Put(m)
+		}
+		if msg.Kind != OutboxNotify && errors.Is(callErr, ErrManualFulfilment) {
+			m.DeliveredAt, m.LastError = &now, ""
+			outcome = outboxDelivered
+			if err := tx.Outbox().Put(m); err != nil {
+				return err
+			}
+			return s.openTask(tx, action, TaskManual, "")
 		}
 		m.LastError = callErr.Error()
 		outcome = outboxRetry
@@ -508,6 +537,9 @@ func (s *Service) roleProvisionFailed(tx Tx, a ProvisionAction, lastErr string, 
 		return err
 	}
 	if err := s.audit(tx, system, "assignmentRole.fail", "assignmentRole", ar.ID, ar.ResourceName+" "+ar.RoleName, a.Op+" in "+OriginLabel(ar.OriginSystem)+" failed: "+reason); err != nil {
+		return err
+	}
+	if err := s.openTask(tx, a, TaskConnectorFailed, reason); err != nil {
 		return err
 	}
 	if ar.Status == RoleStatusFailed {

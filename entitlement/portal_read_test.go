@@ -106,7 +106,7 @@ func TestDescribeAssignments(t *testing.T) {
 		x.DurationInDays = 30
 	})
 	f.RequestAccess(riley, pol)
-	f.Drain(f.Worker(entitlement.WorkerOptions{}))
+	f.Drain(f.Worker(entitlement.WorkerOptions{Provisioner: entitlementtest.Connected}))
 	page, err := f.Svc.MyAssignments(entitlementtest.As(riley), entitlement.AssignmentFilter{}, entitlement.ListOptions{})
 	if err != nil || len(page.Items) != 1 {
 		t.Fatalf("assignments: %v %d", err, len(page.Items))

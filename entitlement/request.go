@@ -33,11 +33,14 @@ const (
 // Request statuses (requestStatus): the finer detail of a request's state. Graph shows Accepted
 // and Fulfilled; the others name what Steward is waiting for or why it stopped.
 const (
-	RequestStatusAccepted           = "Accepted"
-	RequestStatusPendingApproval    = "PendingApproval"
-	RequestStatusEscalated          = "Escalated"
-	RequestStatusScheduled          = "Scheduled"
-	RequestStatusDelivering         = "Delivering"
+	RequestStatusAccepted        = "Accepted"
+	RequestStatusPendingApproval = "PendingApproval"
+	RequestStatusEscalated       = "Escalated"
+	RequestStatusScheduled       = "Scheduled"
+	RequestStatusDelivering      = "Delivering"
+	// RequestStatusWaitingForPerson: still Delivering, but a role waits for a person to grant
+	// it by hand (no connector reaches its resource).
+	RequestStatusWaitingForPerson   = "WaitingForManualFulfillment"
 	RequestStatusFulfilled          = "Fulfilled"
 	RequestStatusPartiallyFulfilled = "PartiallyFulfilled"
 	RequestStatusDenied             = "Denied"
@@ -132,6 +135,9 @@ const (
 	EventExtended       = "Extended"
 	EventRemoved        = "Removed"
 	EventNoApprover     = "NoApproverFound"
+	// EventWaitingForPerson: a role of the request waits for someone to grant it by hand; the
+	// detail names the resource and role.
+	EventWaitingForPerson = "WaitingForManualFulfillment"
 )
 
 // RequestEvent is one entry of a request's timeline.

@@ -20,6 +20,7 @@ type Service struct {
 	// directory reads the LDAP directory for the LDAP import; nil when it is not wired in.
 	directory DirectorySource
 	syncRun   sync.Mutex // held while the LDAP import runs
+	secrets   SecretBox  // seals connector secrets; nil refuses to save or use them
 }
 
 // AdminRule names the administrators: by e-mail, or by a value of the groups claim the identity
@@ -38,6 +39,8 @@ type Options struct {
 	// Directory reads the LDAP directory for the LDAP import (directory/ldapsync); without it
 	// the import cannot run.
 	Directory DirectorySource
+	// Secrets seals connector secrets at rest (NewAESBox over STEWARD_SECRET_KEY).
+	Secrets SecretBox
 }
 
 // NewService returns a Service over the store.
@@ -51,7 +54,7 @@ func NewService(opt Options) *Service {
 	for i, e := range opt.Admins.Emails {
 		opt.Admins.Emails[i] = NormalizeEmail(e)
 	}
-	svc := &Service{clock: opt.Clock, log: opt.Logger, admins: opt.Admins, changes: make(chan struct{}, 1), directory: opt.Directory}
+	svc := &Service{clock: opt.Clock, log: opt.Logger, admins: opt.Admins, secrets: opt.Secrets, changes: make(chan struct{}, 1), directory: opt.Directory}
 	svc.backup, _ = opt.Store.(Backupper)
 	svc.store = signallingStore{Store: opt.Store, signal: svc.signalChange}
 	return svc

@@ -36,6 +36,9 @@ type Tx interface {
 	Reviews() Reviews
 	ReviewDecisions() ReviewDecisions
 	ReviewSchedules() ReviewSchedules
+	ProvisionTasks() ProvisionTasks
+	Connectors() Connectors
+	ConnectorCalls() ConnectorCalls
 	Settings() (Settings, error)
 	PutSettings(s Settings) error
 	// DirectorySync is the LDAP import's settings and last reports; the zero value when none.
@@ -328,4 +331,34 @@ type ReviewSchedules interface {
 	Due(t time.Time, limit int) ([]ReviewSchedule, error)
 	Put(s ReviewSchedule) error
 	Delete(policyID string) error
+}
+
+// ProvisionTasks stores the tasks that ask a resource's owners to carry out a change by hand.
+// Lists are in creation order.
+type ProvisionTasks interface {
+	Put(t ProvisionTask) error
+	Get(id string) (ProvisionTask, error)
+	// ByRole lists every task of one assignment resource role.
+	ByRole(roleID string) ([]ProvisionTask, error)
+	ByState(state TaskState, opt ListOptions) (Page[ProvisionTask], error)
+	ByResource(resourceID string, state TaskState, opt ListOptions) (Page[ProvisionTask], error)
+	ByCatalog(catalogID string, state TaskState, opt ListOptions) (Page[ProvisionTask], error)
+	// CountByState and CountByCatalog count from the indexes, reading no task.
+	CountByState(state TaskState) int
+	CountByCatalog(catalogID string, state TaskState) int
+}
+
+// Connectors stores each resource's connector, keyed by the resource's id.
+type Connectors interface {
+	Put(c Connector) error
+	Get(resourceID string) (Connector, error)
+	Delete(resourceID string) error
+}
+
+// ConnectorCalls keeps a bounded log of each connector's recent calls.
+type ConnectorCalls interface {
+	// Append adds a call and drops the resource's oldest beyond keep.
+	Append(c ConnectorCall, keep int) error
+	// Recent lists the resource's calls, newest first.
+	Recent(resourceID string) ([]ConnectorCall, error)
 }

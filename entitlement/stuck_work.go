@@ -96,15 +96,23 @@ func (s *Service) UserResourceRoles(ctx context.Context, userID string) ([]Assig
 
 // RetryAssignmentRole provisions again a resource role whose provisioning ran out of attempts
 // (status Failed): the role waits again and a new add goes through the outbox, as at delivery; a
-// group membership, which Steward grants itself, is granted at once. Only administrators may:
-// failures are about connectors, which only they configure.
+// group membership, which Steward grants itself, is granted at once. The role's open tasks are
+// closed. Administrators and the owners of the resource's catalog may: they configure its
+// connector.
 func (s *Service) RetryAssignmentRole(ctx context.Context, roleID string) error {
 	return s.write(ctx, func(tx Tx, a *access) error {
-		if err := requireAdmin(a, "retry provisioning"); err != nil {
-			return err
-		}
 		ar, err := load("resource role", roleID, tx.AssignmentRoles().Get)
 		if err != nil {
+			return err
+		}
+		res, err := tx.Resources().Get(ar.ResourceID)
+		if err != nil && !isNotFound(err) {
+			return err
+		}
+		if !a.isAdmin() && (res.ID == "" || !a.canManageCatalog(res.CatalogID)) {
+			return forbidden("only administrators and the catalog's owners can retry provisioning")
+		}
+		if err := s.closeTasksOf(tx, ar.ID, "retried"); err != nil {
 			return err
 		}
 		if ar.Status != RoleStatusFailed || len(ar.AssignmentIDs) == 0 {
@@ -122,6 +130,16 @@ func (s *Service) RetryAssignmentRole(ctx context.Context, roleID string) error 
 				return fmt.Errorf("retry role %s: %w", ar.ID, err)
 			}
 			ar.Status, ar.LastError = RoleStatusFulfilled, ""
+			connected, err := connectedGroup(tx, ar.ResourceID)
+			if err != nil {
+				return err
+			}
+			if connected {
+				ar.Status = RoleStatusPendingFulfillment
+				if err := s.enqueue(tx, OutboxProvision, "role.provision", provisionAction(ProvisionAdd, ar, u)); err != nil {
+					return err
+				}
+			}
 		} else {
 			ar.Status, ar.LastError = RoleStatusPendingFulfillment, ""
 			if err := s.enqueue(tx, OutboxProvision, "role.provision", provisionAction(ProvisionAdd, ar, u)); err != nil {

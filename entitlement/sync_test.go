@@ -201,7 +201,7 @@ func TestGroupMembershipFollowsTheSource(t *testing.T) {
 	kept := e.RequestAccess(ada, keep)
 	dropped := e.RequestAccess(ada, drop)
 	boDropped := e.RequestAccess(bo, drop)
-	e.Drain(e.Worker(entitlement.WorkerOptions{}))
+	e.Drain(e.Worker(entitlement.WorkerOptions{Provisioner: entitlementtest.Connected}))
 
 	if _, o, err := e.Svc.SyncGroup(scim, entitlement.SyncGroupInput{ExternalID: "eng", DisplayName: "Engineering", Members: []string{}}); err != nil || o != entitlement.SyncChanged {
 		t.Fatalf("empty the group: %v %s", err, o)

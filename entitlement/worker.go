@@ -2,6 +2,7 @@ package entitlement
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -25,6 +26,14 @@ type WorkerOptions struct {
 	JobBudget time.Duration
 	// Observer, when set, hears of every job run and outbox delivery, for metrics.
 	Observer WorkerObserver
+	// ConfirmWait is how long a message a target accepted waits for its confirmation before it
+	// is sent again; default 1h.
+	ConfirmWait time.Duration
+	// Concurrency is how many outbox calls run at once; default 1 (one after the other).
+	// PerTarget bounds those to one target (a resource's connector, or mail), so that a slow
+	// target holds at most that many and the others go on; default 2.
+	Concurrency int
+	PerTarget   int
 }
 
 // Outcomes of an attempt to deliver an outbox message, as a WorkerObserver hears them.
@@ -94,6 +103,15 @@ func NewWorker(svc *Service, opt WorkerOptions) *Worker {
 	}
 	if opt.JobBudget <= 0 {
 		opt.JobBudget = 2 * time.Minute
+	}
+	if opt.ConfirmWait <= 0 {
+		opt.ConfirmWait = time.Hour
+	}
+	if opt.Concurrency <= 0 {
+		opt.Concurrency = 1
+	}
+	if opt.PerTarget <= 0 {
+		opt.PerTarget = 2
 	}
 	w := &Worker{svc: svc, opt: opt}
 	w.jobs = []*job{
@@ -388,39 +406,41 @@ func (w *Worker) sessionPurge(ctx context.Context, res *TickResult) (bool, error
 	return n == w.opt.BatchSize, err
 }
 
-// outbox delivers the messages that are due, each within the call timeout.
+// outbox delivers the messages that are due, each within the call timeout: one after the other,
+// or with Concurrency > 1 several at once, at most PerTarget to any one target. A call waits for
+// its target's slot before it takes one of the shared slots, so the calls queued for a slow
+// target never hold more than PerTarget of them and the other targets go on.
 func (w *Worker) outbox(ctx context.Context, res *TickResult) (bool, error) {
 	s := w.svc
-	var ids []string
+	var due []OutboxMessage
 	err := s.store.View(ctx, func(tx Tx) error {
-		ms, err := tx.Outbox().Due(s.now(), w.opt.BatchSize)
-		for _, m := range ms {
-			ids = append(ids, m.ID)
-		}
+		var err error
+		due, err = tx.Outbox().Due(s.now(), w.opt.BatchSize)
 		return err
 	})
 	if err != nil {
 		return false, fmt.Errorf("read outbox: %w", err)
 	}
-	var errs []error
-	done := 0
-	for _, id := range ids {
-		if err := ctx.Err(); err != nil {
-			errs = append(errs, err)
-			break
-		}
+	var (
+		mu   sync.Mutex
+		errs []error
+		done int
+	)
+	deliver := func(id string) {
 		kind, out, err := w.deliverMessage(ctx, id)
+		mu.Lock()
+		defer mu.Unlock()
 		if w.opt.Observer != nil && err == nil && out != outboxNothing {
 			w.opt.Observer.OutboxAttempted(kind, out.String())
 		}
 		if err != nil {
 			if ctx.Err() != nil {
 				errs = append(errs, ctx.Err())
-				break
+				return
 			}
 			s.logger(ctx).ErrorContext(ctx, "worker: deliver outbox message", "id", id, "error", err)
 			errs = append(errs, fmt.Errorf("deliver outbox message %s: %w", id, err))
-			continue
+			return
 		}
 		switch out {
 		case outboxDelivered:
@@ -434,7 +454,58 @@ func (w *Worker) outbox(ctx context.Context, res *TickResult) (bool, error) {
 			done++
 		}
 	}
-	return w.full(len(ids), done), errors.Join(errs...)
+	if w.opt.Concurrency <= 1 {
+		for _, m := range due {
+			if err := ctx.Err(); err != nil {
+				errs = append(errs, err)
+				break
+			}
+			deliver(m.ID)
+		}
+		return w.full(len(due), done), errors.Join(errs...)
+	}
+	shared := make(chan struct{}, w.opt.Concurrency)
+	targets := map[string]chan struct{}{}
+	var wg sync.WaitGroup
+	for _, m := range due {
+		key := outboxTarget(m)
+		slot := targets[key]
+		if slot == nil {
+			slot = make(chan struct{}, w.opt.PerTarget)
+			targets[key] = slot
+		}
+		wg.Add(1)
+		go func(id string, slot chan struct{}) {
+			defer wg.Done()
+			for _, sem := range []chan struct{}{slot, shared} {
+				select {
+				case sem <- struct{}{}:
+					defer func() { <-sem }()
+				case <-ctx.Done():
+					return
+				}
+			}
+			deliver(id)
+		}(m.ID, slot)
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		errs = append(errs, err)
+	}
+	return w.full(len(due), done), errors.Join(errs...)
+}
+
+// outboxTarget names the system a message goes to: the resource whose connector carries out a
+// provisioning action, or the mail server.
+func outboxTarget(m OutboxMessage) string {
+	if m.Kind != OutboxProvision && m.Kind != OutboxDeprovision {
+		return m.Kind
+	}
+	var a struct {
+		ResourceID string `json:"resourceId"`
+	}
+	_ = json.Unmarshal(m.Payload, &a) // an unreadable one fails in deliverMessage
+	return "resource:" + a.ResourceID
 }
 
 // directorySync runs the LDAP import when its interval has passed since the last run.

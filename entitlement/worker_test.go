@@ -186,7 +186,7 @@ func TestRunWakesOnChange(t *testing.T) {
 	pkg := f.Package(cat, "Ledger users", entitlementtest.Role(app, "User"))
 	pol := f.Policy(pkg)
 
-	wk := f.Worker(entitlement.WorkerOptions{Interval: time.Hour})
+	wk := f.Worker(entitlement.WorkerOptions{Interval: time.Hour, Provisioner: entitlementtest.Connected})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- wk.Run(ctx) }()

@@ -49,10 +49,31 @@ func (b *Base) adminPage(c echo.Context, title, current string, crumbs ...views.
 		return p, caps, errNoAdmin
 	}
 	p.AdminNav = adminNav(caps, current)
+	if canHaveTasks(caps) {
+		n, err := b.Svc.OpenTaskCount(c.Request().Context())
+		if err != nil {
+			return p, caps, err
+		}
+		p.AdminNav = slices.Insert(p.AdminNav, 2, views.NavItem{Label: "Tasks", URL: "/admin/tasks", Current: current == navTasks, Count: n})
+	}
 	if len(crumbs) > 0 {
 		p.Breadcrumbs = append([]views.NavItem{{Label: "Admin", URL: "/admin"}}, crumbs...)
 	}
 	return p, caps, nil
+}
+
+// canHaveTasks reports whether the person may carry out provisioning tasks: administrators and
+// catalog owners.
+func canHaveTasks(caps entitlement.Capabilities) bool {
+	if caps.IsAdmin {
+		return true
+	}
+	for id := range caps.CatalogRoles {
+		if caps.CanManageCatalog(id) {
+			return true
+		}
+	}
+	return false
 }
 
 // adminNav lists the admin pages the person may use. Catalog roles open the dashboard and the

@@ -205,6 +205,9 @@ func requestStatus(ctx context.Context, v entitlement.RequestView, now time.Time
 		}
 		return "Scheduled"
 	case entitlement.StateSubmitted, entitlement.StateDelivering:
+		if r.RequestStatus == entitlement.RequestStatusWaitingForPerson {
+			return "Waiting for manual fulfilment"
+		}
 		return "Being delivered"
 	case entitlement.StateDelivered:
 		switch r.RequestType {

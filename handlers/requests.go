@@ -78,7 +78,7 @@ func (h Requests) Show(c echo.Context) error {
 		CanCancel: r.RequestorID == who.UserID && r.IsCancelable(),
 		Answers:   views.Answers(r.Answers),
 	}
-	d.Refresh = r.RequestState == entitlement.StateSubmitted || r.RequestState == entitlement.StateDelivering
+	d.Refresh = r.RequestState == entitlement.StateSubmitted || r.RequestState == entitlement.StateDelivering && r.RequestStatus != entitlement.RequestStatusWaitingForPerson
 	if r.RequestState == entitlement.StateDelivered && r.TargetID == who.UserID && r.RequestType != entitlement.RequestUserRemove {
 		d.AssignmentURL = "/access/assignments"
 	}

@@ -31,11 +31,11 @@
 //	  users_by_manager           <managerId>\x00<id>
 //	  users_by_org               <connectedOrganizationId>\x00<id>
 //	  users_by_external          <source>\x00<externalId> → <id>     unique   (v13) records a directory source keeps
-//	  users_by_source            <source>\x00<lower name>\x00<id>    (v16) a source's records it has not removed, name order
+//	  users_by_source            <source>\x00<lower name>\x00<id>    (v15) a source's records it has not removed, name order
 //	groups                       <id> → Group
 //	  groups_by_name, groups_by_search
 //	  groups_by_external         <source>\x00<externalId> → <id>     unique   (v13)
-//	  groups_by_source           <source>\x00<lower name>\x00<id>    (v16)
+//	  groups_by_source           <source>\x00<lower name>\x00<id>    (v15)
 //	group_members                <groupId>\x00<userId> → {"direct","granted","synced"}   (v6; "synced" v13) why they are a member
 //	user_groups                  <userId>\x00<groupId>               groups by member
 //	catalogs                     <id> → Catalog (with its role members)
@@ -103,6 +103,14 @@
 //	  review_decisions_by_pending <reviewerId>\x00<id>              open and undecided: what waits for a reviewer
 //	review_schedules             <policyId> → ReviewSchedule         (v11) next review of a policy
 //	  review_schedules_by_due    <time>\x00<policyId>                opening of scheduled reviews
+//	provision_tasks              <id> → ProvisionTask                (v16) changes a person carries out by hand
+//	  provision_tasks_by_state   <state>\x00<id>                     the Tasks page of administrators
+//	  provision_tasks_by_resource_state <resourceId>\x00<state>\x00<id>   a resource's tasks
+//	  provision_tasks_by_catalog_state  <catalogId>\x00<state>\x00<id>    a catalog owner's tasks and badge
+//	  provision_tasks_by_role    <assignmentRoleId>\x00<id>          closing the tasks a change makes stale
+//	connectors                   <resourceId> → Connector            (v16) how a resource's roles are carried out; secrets sealed (AES-GCM)
+//	connector_calls              <id> → ConnectorCall                (v16) recent calls, the last MaxConnectorCalls per resource
+//	  connector_calls_by_resource <resourceId>\x00<id>
 //
 // Change this comment together with a new migration in migrations.go.
 package store

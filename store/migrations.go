@@ -125,6 +125,16 @@ var migrations = []migration{
 		}
 		return groupsTable.buildIndex(tx, "source")
 	}},
+	{16, "create the buckets of provisioning tasks, resource connectors and their recent calls", func(tx *bolt.Tx) error {
+		for _, t := range []interface{ buckets() [][]byte }{provisionTasksTable, connectorsTable, connectorCallsTable} {
+			for _, n := range t.buckets() {
+				if _, err := tx.CreateBucketIfNotExists(n); err != nil {
+					return fmt.Errorf("create bucket %s: %w", n, err)
+				}
+			}
+		}
+		return nil
+	}},
 }
 
 // scheduleReviews creates the buckets of reviews, their items and schedules, and gives every

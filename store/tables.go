@@ -399,12 +399,37 @@ var reviewSchedulesTable = &table[entitlement.ReviewSchedule]{
 	},
 }
 
+var provisionTasksTable = &table[entitlement.ProvisionTask]{
+	name: "provision_tasks", what: "task",
+	id: func(t entitlement.ProvisionTask) string { return t.ID },
+	indexes: []index[entitlement.ProvisionTask]{
+		{name: "state", values: func(t entitlement.ProvisionTask) []string { return one(string(t.State)) }},
+		{name: "resource_state", values: func(t entitlement.ProvisionTask) []string { return []string{t.ResourceID + sep + string(t.State)} }},
+		{name: "catalog_state", values: func(t entitlement.ProvisionTask) []string { return []string{t.CatalogID + sep + string(t.State)} }},
+		{name: "role", values: func(t entitlement.ProvisionTask) []string { return one(t.RoleID) }},
+	},
+}
+
+var connectorsTable = &table[entitlement.Connector]{
+	name: "connectors", what: "connector",
+	id: func(c entitlement.Connector) string { return c.ResourceID },
+}
+
+var connectorCallsTable = &table[entitlement.ConnectorCall]{
+	name: "connector_calls", what: "connector call",
+	id: func(c entitlement.ConnectorCall) string { return c.ID },
+	indexes: []index[entitlement.ConnectorCall]{
+		{name: "resource", values: func(c entitlement.ConnectorCall) []string { return one(c.ResourceID) }},
+	},
+}
+
 // tables lists every table, for the migrations that create their buckets.
 var tables = []interface{ buckets() [][]byte }{
 	usersTable, groupsTable, catalogsTable, resourcesTable, resourceRequestsTable, packagesTable,
 	policiesTable, orgsTable, requestsTable, assignmentsTable, assignmentRolesTable, auditTable, outboxTable,
 	guestBlocksTable, sessionsTable, mailTable, reviewsTable, reviewDecisionsTable, reviewSchedulesTable,
 	apiTokensTable,
+	provisionTasksTable, connectorsTable, connectorCallsTable,
 }
 
 // itoa is strconv.Itoa, named for the version key.

@@ -41,6 +41,9 @@ func (t *tx) Mail() entitlement.Mailbox                    { return mailbox{t.b}
 func (t *tx) Reviews() entitlement.Reviews                 { return reviews{t.b} }
 func (t *tx) ReviewDecisions() entitlement.ReviewDecisions { return reviewDecisions{t.b} }
 func (t *tx) ReviewSchedules() entitlement.ReviewSchedules { return reviewSchedules{t.b} }
+func (t *tx) ProvisionTasks() entitlement.ProvisionTasks   { return provisionTasks{t.b} }
+func (t *tx) Connectors() entitlement.Connectors           { return connectors{t.b} }
+func (t *tx) ConnectorCalls() entitlement.ConnectorCalls   { return connectorCalls{t.b} }
 
 func (t *tx) Settings() (entitlement.Settings, error) {
 	var s entitlement.Settings
@@ -719,3 +722,60 @@ func (a apiTokens) ByUser(userID string) ([]entitlement.APIToken, error) {
 }
 func (a apiTokens) Put(v entitlement.APIToken) error { return apiTokensTable.put(a.b, v) }
 func (a apiTokens) Delete(id string) error           { return apiTokensTable.delete(a.b, id) }
+
+type provisionTasks struct{ b *bolt.Tx }
+
+func (p provisionTasks) Put(t entitlement.ProvisionTask) error {
+	return provisionTasksTable.put(p.b, t)
+}
+func (p provisionTasks) Get(id string) (entitlement.ProvisionTask, error) {
+	return provisionTasksTable.get(p.b, id)
+}
+func (p provisionTasks) ByRole(roleID string) ([]entitlement.ProvisionTask, error) {
+	return provisionTasksTable.all(p.b, provisionTasksTable.ids(p.b, "role", roleID))
+}
+func (p provisionTasks) ByState(state entitlement.TaskState, opt entitlement.ListOptions) (entitlement.Page[entitlement.ProvisionTask], error) {
+	return provisionTasksTable.listBy(p.b, "state", string(state), opt, nil)
+}
+func (p provisionTasks) ByResource(resourceID string, state entitlement.TaskState, opt entitlement.ListOptions) (entitlement.Page[entitlement.ProvisionTask], error) {
+	return provisionTasksTable.listBy(p.b, "resource_state", resourceID+sep+string(state), opt, nil)
+}
+func (p provisionTasks) ByCatalog(catalogID string, state entitlement.TaskState, opt entitlement.ListOptions) (entitlement.Page[entitlement.ProvisionTask], error) {
+	return provisionTasksTable.listBy(p.b, "catalog_state", catalogID+sep+string(state), opt, nil)
+}
+func (p provisionTasks) CountByState(state entitlement.TaskState) int {
+	return provisionTasksTable.count(p.b, "state", string(state))
+}
+func (p provisionTasks) CountByCatalog(catalogID string, state entitlement.TaskState) int {
+	return provisionTasksTable.count(p.b, "catalog_state", catalogID+sep+string(state))
+}
+
+type connectors struct{ b *bolt.Tx }
+
+func (c connectors) Put(v entitlement.Connector) error { return connectorsTable.put(c.b, v) }
+func (c connectors) Get(resourceID string) (entitlement.Connector, error) {
+	return connectorsTable.get(c.b, resourceID)
+}
+func (c connectors) Delete(resourceID string) error { return connectorsTable.delete(c.b, resourceID) }
+
+type connectorCalls struct{ b *bolt.Tx }
+
+func (c connectorCalls) Append(v entitlement.ConnectorCall, keep int) error {
+	if err := connectorCallsTable.put(c.b, v); err != nil {
+		return err
+	}
+	// Ids are UUIDv7, so the index lists a resource's calls oldest first.
+	ids := connectorCallsTable.ids(c.b, "resource", v.ResourceID)
+	for len(ids) > keep {
+		if err := connectorCallsTable.delete(c.b, ids[0]); err != nil {
+			return err
+		}
+		ids = ids[1:]
+	}
+	return nil
+}
+func (c connectorCalls) Recent(resourceID string) ([]entitlement.ConnectorCall, error) {
+	out, err := connectorCallsTable.all(c.b, connectorCallsTable.ids(c.b, "resource", resourceID))
+	slices.Reverse(out)
+	return out, err
+}

@@ -538,7 +538,7 @@ func PackageRolesPage(p PackageRolesProps) templ.Component {
 								if p.CanManage {
 									templ_7745c5c3_Err = components.ConfirmDialog(components.ConfirmProps{
 										ID: "remove-scope-" + r.ID, Title: "Remove " + r.Role + " of " + r.Resource + " from this package?",
-										Message: "New assignments no longer grant it. People who hold the package keep the role until their access ends.",
+										Message: "People who hold the package lose the role now, unless another of their packages grants it too; new assignments no longer grant it.",
 										Action:  p.URL() + "/roles/remove", CSRFToken: p.Page.CSRFToken,
 										Hidden:       []components.HiddenField{{Name: "roleScopeId", Value: r.ID}},
 										ConfirmLabel: "Remove role", TriggerLabel: "Remove", TriggerSize: components.ButtonSmall,

@@ -48,6 +48,7 @@ type Flash struct {
 type NavItem struct {
 	Label, URL string
 	Current    bool
+	Count      int // a badge beside the label when positive, e.g. open tasks
 }
 
 // The sections of the top navigation, for Page.Section.

@@ -106,6 +106,9 @@ func RequestTimeline(ctx context.Context, v entitlement.RequestView, now time.Ti
 			}
 		case entitlement.EventDelivering:
 			it.Title, it.Tone = "Being delivered", components.ToneWaiting
+		case entitlement.EventWaitingForPerson:
+			it.Title, it.Tone = "Waiting for manual fulfilment", components.ToneWaiting
+			it.Detail = "Someone responsible for " + e.Detail + " grants it by hand; Steward cannot do it."
 		case entitlement.EventDelivered:
 			it.Title, it.Tone = "Delivered", components.ToneSuccess
 			switch r.RequestType {
@@ -166,6 +169,9 @@ func RequestTimeline(ctx context.Context, v entitlement.RequestView, now time.Ti
 		}
 	case entitlement.StateSubmitted, entitlement.StateDelivering:
 		p.Next = "Steward is delivering the access; this usually takes moments."
+		if r.RequestStatus == entitlement.RequestStatusWaitingForPerson {
+			p.Next = "A person responsible for the resource grants part of the access by hand. The request is delivered when they mark it done."
+		}
 	}
 	return p
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/stewardhq/steward/entitlement"
+	"github.com/stewardhq/steward/handlers"
 	"github.com/stewardhq/steward/metrics"
 )
 
@@ -57,6 +58,10 @@ type Deps struct {
 	Logger *slog.Logger
 	// Metrics, when set, is served at /metrics and hears of every answered request.
 	Metrics *metrics.Metrics
+	// Connectors runs a resource page's "Test connection" and comparison (provision.Dispatcher).
+	Connectors handlers.ConnectorRunner
+	// Callbacks, when set, answers webhook receivers' confirmations at provision.CallbackPath.
+	Callbacks http.Handler
 }
 
 func (c Config) secure() bool { return strings.HasPrefix(strings.ToLower(c.BaseURL), "https://") }

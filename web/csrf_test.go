@@ -46,7 +46,8 @@ func TestReadsChangeNothingAndWritesNeedCSRF(t *testing.T) {
 		for _, r := range env.Server.Routes() {
 			path := ids.fill(r.Path)
 			switch {
-			case strings.HasPrefix(r.Path, "/idp"), strings.HasPrefix(r.Path, "/static"), strings.HasPrefix(r.Path, "/scim/") /* SCIM has its own tests: bearer tokens, no cookies */, strings.HasPrefix(r.Path, "/beta") /* so has the API */, r.Path == "/login", r.Path == "/auth/callback":
+			case strings.HasPrefix(r.Path, "/idp"), strings.HasPrefix(r.Path, "/static"), strings.HasPrefix(r.Path, "/scim/") /* SCIM has its own tests: bearer tokens, no cookies */, strings.HasPrefix(r.Path, "/beta"), /* so has the API */
+				strings.HasPrefix(r.Path, "/callbacks/") /* webhook receivers' confirmations: a one-time token, no cookies (provision tests) */, r.Path == "/login", r.Path == "/auth/callback":
 				continue
 			case r.Method == http.MethodPost:
 				if who == "admin@example.com" {

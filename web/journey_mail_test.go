@@ -9,7 +9,8 @@ import (
 
 // TestJourneySentMail: with no SMTP server, as in the demo. Riley requests a package; Ada, the
 // administrator, finds the approval mail to Morgan on the Sent mail page; Morgan follows its
-// link and approves there; Ada sees the mail that tells Riley the access is ready.
+// link and approves there; Ada marks the GitHub task done (no connector reaches GitHub) and sees
+// the mail that tells Riley the access is ready.
 func TestJourneySentMail(t *testing.T) {
 	w := startDemo(t)
 	j := newJourney(t, w)
@@ -50,7 +51,14 @@ func TestJourneySentMail(t *testing.T) {
 	j.waitText(card+` [data-testid="approval-outcome"]`, "You approved this request")
 	sendMail(t, w.env, nil)
 
+	// GitHub has no connector in the demo: the role waits for a person, and the access is ready
+	// (and Riley told) only once Ada marks the task done.
 	j.as("ada", "Ada Admin")
+	j.open("/admin/tasks")
+	j.waitText(`[data-testid="task-sentence"]`, "Give Riley Requester the Maintainer role in GitHub Enterprise")
+	j.click(`[data-testid="task-done"]`)
+	j.waitText(`main`, "Marked done.")
+	sendMail(t, w.env, nil)
 	j.open("/admin/mail")
 	j.waitText(`[data-testid="sent-mail"]`, "Access ready: GitHub maintainer")
 	j.waitText(`[data-testid="sent-mail"]`, "requester@example.com")

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/stewardhq/steward/entitlement"
+	"github.com/stewardhq/steward/entitlement/entitlementtest"
 	"github.com/stewardhq/steward/store"
 	"github.com/stewardhq/steward/web/demoidp"
 	"github.com/stewardhq/steward/web/webtest"
@@ -189,11 +190,12 @@ func (w *world) submit(t *testing.T, env *webtest.Env, email string, pkg entitle
 }
 
 // deliver runs the engine's worker once, as the server's background worker would: it carries
-// out the provisioning that delivers approved access.
+// out the provisioning that delivers approved access, with every application connected (the
+// tests of manual fulfilment use the default, which leaves it to a person).
 func deliver(t *testing.T, env *webtest.Env) {
 	t.Helper()
 	for i := 0; i < 5; i++ {
-		res, err := entitlement.NewWorker(env.Svc, entitlement.WorkerOptions{}).Tick(context.Background())
+		res, err := entitlement.NewWorker(env.Svc, entitlement.WorkerOptions{Provisioner: entitlementtest.Connected}).Tick(context.Background())
 		if err != nil {
 			t.Fatalf("worker: %v", err)
 		}

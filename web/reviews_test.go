@@ -10,6 +10,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/stewardhq/steward/entitlement"
+	"github.com/stewardhq/steward/entitlement/entitlementtest"
 	"github.com/stewardhq/steward/web/browsertest"
 )
 
@@ -161,7 +162,7 @@ func TestJourneyMonthlySelfReview(t *testing.T) {
 
 	requestFinance(t, f, "requester@example.com", "Quarterly planning")
 	requestFinance(t, f, "manager@example.com", "Budget season")
-	w := entitlement.NewWorker(env.Svc, entitlement.WorkerOptions{})
+	w := entitlement.NewWorker(env.Svc, entitlement.WorkerOptions{Provisioner: entitlementtest.Connected})
 	tick := func() {
 		t.Helper()
 		if _, err := w.Tick(context.Background()); err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/stewardhq/steward/entitlement"
 	"github.com/stewardhq/steward/handlers"
 	"github.com/stewardhq/steward/handlers/graph"
+	"github.com/stewardhq/steward/provision"
 	"github.com/stewardhq/steward/static"
 )
 
@@ -46,6 +47,12 @@ func (s *Server) routes() {
 	s.api = api
 	api.GET("/me", s.apiMe)
 	graph.Register(api, s.deps.Service)
+
+	// Webhook receivers' confirmations: beside the portal, with a one-time token in the URL
+	// instead of a cookie or CSRF token, and JSON errors of their own.
+	if s.deps.Callbacks != nil {
+		root.POST(provision.CallbackPath+":id", echo.WrapHandler(s.deps.Callbacks))
+	}
 
 	// The portal: pages for browsers, with the session cookie, CSRF and HTML errors. Every
 	// route below is in its group, which also answers the paths no route claims, with the
@@ -147,6 +154,16 @@ func (s *Server) routes() {
 	admin.POST("/catalogs/:id/reviews/new", adminReviews.StartForCatalog)
 	admin.GET("/reviews/:id", adminReviews.Show)
 	admin.GET("/reviews/:id/export.csv", adminReviews.ExportCSV)
+	adminConnectors := handlers.AdminConnectors{Base: s.base, Connectors: s.deps.Connectors}
+	admin.GET("/resources/:id", adminConnectors.Show)
+	admin.POST("/resources/:id/connector", adminConnectors.Save)
+	admin.POST("/resources/:id/connector/test", adminConnectors.Test)
+	admin.POST("/resources/:id/reconcile", adminConnectors.Reconcile)
+	admin.POST("/resources/:id/reconcile/repair", adminConnectors.Repair)
+	adminTasks := handlers.AdminTasks{Base: s.base}
+	admin.GET("/tasks", adminTasks.List)
+	admin.POST("/tasks/:id/close", adminTasks.Close)
+	admin.POST("/tasks/:id/retry", adminTasks.Retry)
 	adminAudit := handlers.AdminAudit{Base: s.base}
 	admin.GET("/audit", adminAudit.List)
 	admin.GET("/audit/export.csv", adminAudit.ExportCSV)

@@ -168,7 +168,41 @@ func TestAdminScreenshots(t *testing.T) {
 		t.Fatalf("long organization: %v", err)
 	}
 
+	// A grant no connector reaches, for the tasks page; the GitHub resource's page with its
+	// connector form and recent calls.
+	avery := userIDByEmailEnv(t, env, actx, "approver@example.com")
+	var kit entitlement.AccessPackage
+	for _, p := range pkgs.Items {
+		if p.DisplayName == "Engineering starter kit" {
+			kit = p
+		}
+	}
+	kitPols, err := env.Svc.PoliciesOfPackage(actx, kit.ID)
+	if err != nil || len(kitPols) == 0 {
+		t.Fatalf("starter kit: %v", err)
+	}
+	if _, err := env.Svc.SubmitRequest(actx, entitlement.RequestInput{RequestType: entitlement.RequestAdminAdd, AccessPackageID: kit.ID, PolicyID: kitPols[0].ID, TargetID: avery}); err != nil {
+		t.Fatalf("assign the starter kit: %v", err)
+	}
+	for range 3 {
+		if _, err := env.Worker(t).Tick(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	resources, err := env.Svc.ListResources(actx, cat.ID, entitlement.ListOptions{Limit: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	github := ""
+	for _, r := range resources.Items {
+		if r.DisplayName == "GitHub Enterprise" {
+			github = r.ID
+		}
+	}
+
 	pages := []struct{ name, path, ready string }{
+		{"tasks", "/admin/tasks", `[data-testid="task"]`},
+		{"resource", "/admin/resources/" + github + "?kind=scim", `[data-testid="connector-form"]`},
 		{"dashboard", "/admin", `[data-testid="dashboard-counts"]`},
 		{"catalogs", "/admin/catalogs", `[data-testid="catalog-row"]`},
 		{"catalog-new", "/admin/catalogs/new", `[data-testid="catalog-form"]`},

@@ -457,3 +457,20 @@ func TestScheduledRunFollowsTheInterval(t *testing.T) {
 		t.Fatalf("scheduled report: %s", summary(r))
 	}
 }
+
+// The bind password is sealed at rest: the store never holds it in plain text, and the run
+// still binds with it.
+func TestBindPasswordSealedAtRest(t *testing.T) {
+	srv := slapdtest.Start(t)
+	e := newEnv(t, srv)
+	e.View(func(tx entitlement.Tx) error {
+		st, err := tx.DirectorySync()
+		if st.BindPassword == "" || strings.Contains(st.BindPassword, srv.Password) {
+			t.Errorf("stored bind password = %q: not sealed", st.BindPassword)
+		}
+		return err
+	})
+	if r := e.run(t, entitlement.DirectorySyncOptions{}); r.Outcome != entitlement.RunCompleted {
+		t.Fatalf("run with the sealed password: %s", summary(r))
+	}
+}

@@ -14,6 +14,7 @@ package entitlementtest
 
 import (
 	"context"
+	"crypto/rand"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -72,6 +73,7 @@ type Env struct {
 	Svc   *entitlement.Service
 	opt   Options
 	seq   atomic.Int64
+	key   []byte
 }
 
 // New returns an Env over a fresh data file, starting at T0. The file is closed when the test
@@ -107,8 +109,29 @@ func (e *Env) Reopen() {
 	if e.opt.Wrap != nil {
 		s = e.opt.Wrap(st)
 	}
-	e.Svc = entitlement.NewService(entitlement.Options{Store: s, Clock: e.Clock, Logger: Quiet, Admins: e.opt.Admins, Directory: e.opt.Directory})
+	e.Svc = entitlement.NewService(entitlement.Options{Store: s, Clock: e.Clock, Logger: Quiet, Admins: e.opt.Admins, Secrets: e.secretBox(), Directory: e.opt.Directory})
 }
+
+// secretBox seals connector secrets with a key made once per Env, kept across Reopen as a
+// deployment keeps STEWARD_SECRET_KEY.
+func (e *Env) secretBox() entitlement.SecretBox {
+	if e.key == nil {
+		e.key = make([]byte, 32)
+		if _, err := rand.Read(e.key); err != nil {
+			e.T.Fatal(err)
+		}
+	}
+	box, err := entitlement.NewAESBox(e.key)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	return box
+}
+
+// Connected is a provisioner that carries out every action at once, as a connected target
+// that always answers would: for tests about what follows delivery rather than about
+// connectors. The default, manual, leaves roles waiting for a person.
+var Connected entitlement.Provisioner = entitlement.ProvisionerFunc(func(context.Context, entitlement.ProvisionAction) error { return nil })
 
 // Close closes the data file, as a process that stops would; Reopen opens it again.
 func (e *Env) Close() {

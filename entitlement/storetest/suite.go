@@ -49,6 +49,9 @@ func suite() []iface {
 		{"ReviewSchedules", reviewScheduleCases},
 		{"External", externalCases},
 		{"Versions", versionCases},
+		{"ProvisionTasks", provisionTaskCases},
+		{"Connectors", connectorCases},
+		{"ConnectorCalls", connectorCallCases},
 	}
 }
 

@@ -6,6 +6,7 @@ package webtest
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -24,6 +25,7 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/stewardhq/steward/entitlement"
 	"github.com/stewardhq/steward/metrics"
+	"github.com/stewardhq/steward/provision"
 	"github.com/stewardhq/steward/store"
 	"github.com/stewardhq/steward/web"
 	"github.com/stewardhq/steward/web/demoidp"
@@ -42,6 +44,8 @@ type Env struct {
 	Metrics *metrics.Metrics
 	// OIDC is the identity provider the server signs people in with (the demo provider).
 	OIDC web.OIDCConfig
+	// Provisioner is the connectors' dispatcher, as main gives the worker.
+	Provisioner *provision.Dispatcher
 
 	providerOrigin string // where the last sign-in page came from
 }
@@ -89,7 +93,15 @@ func Start(t testing.TB, opt Options) *Env {
 	} else if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	svc := entitlement.NewService(entitlement.Options{Store: st, Clock: clock, Logger: log,
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		t.Fatal(err)
+	}
+	box, err := entitlement.NewAESBox(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := entitlement.NewService(entitlement.Options{Store: st, Clock: clock, Logger: log, Secrets: box,
 		Admins: entitlement.AdminRule{Emails: opt.Admins, Group: opt.AdminGroup}, Directory: opt.Directory})
 	if opt.Seed != nil {
 		if err := opt.Seed(ctx, svc, st); err != nil {
@@ -110,14 +122,16 @@ func Start(t testing.TB, opt Options) *Env {
 		t.Fatalf("demo provider: %v", err)
 	}
 	m := metrics.New(svc.Backlog, log)
-	srv, err := web.New(cfg, web.Deps{Service: svc, Ready: st.Ping, Logger: log, Metrics: m})
+	disp := provision.New(svc, provision.Options{BaseURL: base, CallbackKey: key, Log: log})
+	t.Cleanup(disp.Close)
+	srv, err := web.New(cfg, web.Deps{Service: svc, Ready: st.Ping, Logger: log, Metrics: m, Connectors: disp, Callbacks: disp.CallbackHandler()})
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}
 	hs := &httptest.Server{Listener: ln, Config: &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}}
 	hs.Start()
 	t.Cleanup(hs.Close)
-	return &Env{URL: base, Store: st, Svc: svc, Clock: clock, Server: srv, Users: opt.Users, Metrics: m, OIDC: cfg.OIDC}
+	return &Env{URL: base, Store: st, Svc: svc, Clock: clock, Server: srv, Users: opt.Users, Metrics: m, OIDC: cfg.OIDC, Provisioner: disp}
 }
 
 // startExternalProvider runs the demo provider as if it were an organisation's identity
@@ -389,5 +403,5 @@ func (e *Env) PostForm(t testing.TB, c *http.Client, path, csrf string, form url
 // wires it.
 func (e *Env) Worker(t testing.TB) *entitlement.Worker {
 	t.Helper()
-	return entitlement.NewWorker(e.Svc, entitlement.WorkerOptions{Observer: e.Metrics})
+	return entitlement.NewWorker(e.Svc, entitlement.WorkerOptions{Observer: e.Metrics, Provisioner: e.Provisioner})
 }

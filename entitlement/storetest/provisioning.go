@@ -1,0 +1,120 @@
+package storetest
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/stewardhq/steward/entitlement"
+)
+
+var provisionTaskCases = []tcase{
+	missing(lookup{"Get", func(tx entitlement.Tx) error { _, err := tx.ProvisionTasks().Get(entitlement.NewID()); return err }}),
+	{"tasks are listed and counted by state, resource, catalog and role, and move with their state", func(t *testing.T, st entitlement.Store) {
+		task := func(res, cat, role string, state entitlement.TaskState) entitlement.ProvisionTask {
+			return entitlement.ProvisionTask{ID: entitlement.NewID(), ResourceID: res, CatalogID: cat, RoleID: role, State: state, Op: entitlement.ProvisionAdd, Created: t0}
+		}
+		a := task("r1", "c1", "role1", entitlement.TaskOpen)
+		b := task("r2", "c1", "role2", entitlement.TaskOpen)
+		c := task("r3", "c2", "role1", entitlement.TaskDone)
+		update(t, st, func(tx entitlement.Tx) error {
+			for _, x := range []entitlement.ProvisionTask{a, b, c} {
+				if err := tx.ProvisionTasks().Put(x); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		ids := func(p entitlement.Page[entitlement.ProvisionTask]) []string {
+			var out []string
+			for _, x := range p.Items {
+				out = append(out, x.ID)
+			}
+			return out
+		}
+		check := func(what string, got []string, want ...string) {
+			t.Helper()
+			if len(got) != len(want) {
+				t.Fatalf("%s = %v, want %v", what, got, want)
+			}
+			for i := range got {
+				if got[i] != want[i] {
+					t.Fatalf("%s = %v, want %v", what, got, want)
+				}
+			}
+		}
+		st.View(bg, func(tx entitlement.Tx) error {
+			p, _ := tx.ProvisionTasks().ByState(entitlement.TaskOpen, entitlement.ListOptions{})
+			check("open", ids(p), a.ID, b.ID)
+			p, _ = tx.ProvisionTasks().ByResource("r2", entitlement.TaskOpen, entitlement.ListOptions{})
+			check("open of r2", ids(p), b.ID)
+			p, _ = tx.ProvisionTasks().ByCatalog("c1", entitlement.TaskOpen, entitlement.ListOptions{})
+			check("open of c1", ids(p), a.ID, b.ID)
+			rs, _ := tx.ProvisionTasks().ByRole("role1")
+			check("of role1", ids(entitlement.Page[entitlement.ProvisionTask]{Items: rs}), a.ID, c.ID)
+			if n := tx.ProvisionTasks().CountByState(entitlement.TaskOpen); n != 2 {
+				t.Errorf("CountByState(open) = %d, want 2", n)
+			}
+			if n := tx.ProvisionTasks().CountByCatalog("c2", entitlement.TaskOpen); n != 0 {
+				t.Errorf("CountByCatalog(c2, open) = %d, want 0", n)
+			}
+			return nil
+		})
+		a.State = entitlement.TaskDone
+		update(t, st, func(tx entitlement.Tx) error { return tx.ProvisionTasks().Put(a) })
+		st.View(bg, func(tx entitlement.Tx) error {
+			p, _ := tx.ProvisionTasks().ByCatalog("c1", entitlement.TaskOpen, entitlement.ListOptions{})
+			check("open of c1 after closing one", ids(p), b.ID)
+			p, _ = tx.ProvisionTasks().ByState(entitlement.TaskDone, entitlement.ListOptions{})
+			check("done", ids(p), a.ID, c.ID)
+			if n := tx.ProvisionTasks().CountByCatalog("c1", entitlement.TaskOpen); n != 1 {
+				t.Errorf("CountByCatalog(c1, open) = %d, want 1", n)
+			}
+			return nil
+		})
+	}},
+}
+
+var connectorCases = []tcase{
+	missing(lookup{"Get", func(tx entitlement.Tx) error { _, err := tx.Connectors().Get(entitlement.NewID()); return err }}),
+	{"a connector is kept per resource, replaced and deleted", func(t *testing.T, st entitlement.Store) {
+		c := entitlement.Connector{ResourceID: "r1", CatalogID: "c1", Kind: entitlement.ConnectorWebhook, Settings: map[string]string{"url": "https://x"}, Secrets: map[string]string{"hmacKey": "sealed"}, Modified: t0}
+		update(t, st, func(tx entitlement.Tx) error { return tx.Connectors().Put(c) })
+		c.Settings["url"] = "https://y"
+		update(t, st, func(tx entitlement.Tx) error { return tx.Connectors().Put(c) })
+		got := read(t, st, func(tx entitlement.Tx) (entitlement.Connector, error) { return tx.Connectors().Get("r1") })
+		if got.Settings["url"] != "https://y" || got.Secrets["hmacKey"] != "sealed" || got.Kind != entitlement.ConnectorWebhook {
+			t.Errorf("Get = %+v", got)
+		}
+		update(t, st, func(tx entitlement.Tx) error { return tx.Connectors().Delete("r1") })
+		st.View(bg, func(tx entitlement.Tx) error {
+			if _, err := tx.Connectors().Get("r1"); !errors.Is(err, entitlement.ErrNotFound) {
+				t.Errorf("Get after Delete: %v, want not found", err)
+			}
+			return nil
+		})
+	}},
+}
+
+var connectorCallCases = []tcase{
+	{"the log keeps a resource's newest calls, newest first, and leaves other resources' alone", func(t *testing.T, st entitlement.Store) {
+		var made []string
+		for i := 0; i < 5; i++ {
+			id := entitlement.NewID()
+			made = append(made, id)
+			update(t, st, func(tx entitlement.Tx) error {
+				return tx.ConnectorCalls().Append(entitlement.ConnectorCall{ID: id, ResourceID: "r1", At: t0, Op: entitlement.ProvisionAdd}, 3)
+			})
+		}
+		other := entitlement.NewID()
+		update(t, st, func(tx entitlement.Tx) error {
+			return tx.ConnectorCalls().Append(entitlement.ConnectorCall{ID: other, ResourceID: "r2", At: t0}, 3)
+		})
+		got := read(t, st, func(tx entitlement.Tx) ([]entitlement.ConnectorCall, error) { return tx.ConnectorCalls().Recent("r1") })
+		if len(got) != 3 || got[0].ID != made[4] || got[2].ID != made[2] {
+			t.Errorf("Recent(r1) = %+v, want the last three newest first", got)
+		}
+		if got := read(t, st, func(tx entitlement.Tx) ([]entitlement.ConnectorCall, error) { return tx.ConnectorCalls().Recent("r2") }); len(got) != 1 || got[0].ID != other {
+			t.Errorf("Recent(r2) = %+v", got)
+		}
+	}},
+}
