@@ -155,7 +155,7 @@ type generator struct {
 
 	orgs            []entitlement.ConnectedOrganization
 	users           []userRec
-	members         int   // users [0, members) are members, the rest guests
+	members         int // users [0, members) are members, the rest guests
 	guestsOf        [][]int
 	groups          []entitlement.Group
 	groupMembers    [][]int

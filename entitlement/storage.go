@@ -6,7 +6,10 @@ import (
 )
 
 // Store runs functions in storage transactions. Update transactions are serialized and atomic: a
-// function that returns an error leaves nothing behind. The bbolt store implements it; a PostgreSQL
+// function that returns an error leaves nothing behind. An update function may run more than once
+// (a store may share one commit among concurrent writers and run them again when one fails), so
+// it must leave nothing outside the transaction that a second run would repeat or find stale:
+// results it hands out are set afresh on each run. The bbolt store implements it; a PostgreSQL
 // store can implement it later for several portal instances.
 type Store interface {
 	View(ctx context.Context, fn func(tx Tx) error) error

@@ -2,8 +2,10 @@ package entitlement
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"sync"
 	"time"
 )
@@ -386,51 +388,94 @@ func (w *Worker) sessionPurge(ctx context.Context, res *TickResult) (bool, error
 	return n == w.opt.BatchSize, err
 }
 
-// outbox delivers the messages that are due, each within the call timeout.
+// outboxLanes is how many outbox messages the worker carries out at once. Their transactions then
+// share commits, and a slow connector call holds up only its own lane.
+const outboxLanes = 64
+
+// outbox delivers the messages that are due, each within the call timeout. Messages go out on
+// lanes chosen by what they act on: the provisioning messages of one role, in order, on one lane,
+// so that a removal never overtakes the grant it undoes; notifications on any.
 func (w *Worker) outbox(ctx context.Context, res *TickResult) (bool, error) {
 	s := w.svc
-	var ids []string
+	lanes := make([][]string, outboxLanes)
+	n := 0
 	err := s.store.View(ctx, func(tx Tx) error {
 		ms, err := tx.Outbox().Due(s.now(), w.opt.BatchSize)
 		for _, m := range ms {
-			ids = append(ids, m.ID)
+			l := outboxLane(m)
+			lanes[l] = append(lanes[l], m.ID)
 		}
+		n = len(ms)
 		return err
 	})
 	if err != nil {
 		return false, fmt.Errorf("read outbox: %w", err)
 	}
-	var errs []error
-	done := 0
-	for _, id := range ids {
-		if err := ctx.Err(); err != nil {
-			errs = append(errs, err)
-			break
-		}
-		kind, out, err := w.deliverMessage(ctx, id)
-		if w.opt.Observer != nil && err == nil && out != outboxNothing {
-			w.opt.Observer.OutboxAttempted(kind, out.String())
-		}
-		if err != nil {
-			if ctx.Err() != nil {
-				errs = append(errs, ctx.Err())
-				break
-			}
-			s.logger(ctx).ErrorContext(ctx, "worker: deliver outbox message", "id", id, "error", err)
-			errs = append(errs, fmt.Errorf("deliver outbox message %s: %w", id, err))
+	var (
+		mu   sync.Mutex
+		errs []error
+		done int
+		wg   sync.WaitGroup
+	)
+	for _, ids := range lanes {
+		if len(ids) == 0 {
 			continue
 		}
-		switch out {
-		case outboxDelivered:
-			res.OutboxDelivered++
-		case outboxRetry:
-			res.OutboxRetried++
-		case outboxFailed:
-			res.OutboxFailed++
-		}
-		if out != outboxNothing {
-			done++
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, id := range ids {
+				if err := ctx.Err(); err != nil {
+					mu.Lock()
+					errs = append(errs, err)
+					mu.Unlock()
+					return
+				}
+				kind, out, err := w.deliverMessage(ctx, id)
+				if w.opt.Observer != nil && err == nil && out != outboxNothing {
+					w.opt.Observer.OutboxAttempted(kind, out.String())
+				}
+				mu.Lock()
+				if err != nil {
+					if ctx.Err() != nil {
+						errs = append(errs, ctx.Err())
+						mu.Unlock()
+						return
+					}
+					s.logger(ctx).ErrorContext(ctx, "worker: deliver outbox message", "id", id, "error", err)
+					errs = append(errs, fmt.Errorf("deliver outbox message %s: %w", id, err))
+					mu.Unlock()
+					continue
+				}
+				switch out {
+				case outboxDelivered:
+					res.OutboxDelivered++
+				case outboxRetry:
+					res.OutboxRetried++
+				case outboxFailed:
+					res.OutboxFailed++
+				}
+				if out != outboxNothing {
+					done++
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return w.full(n, done), errors.Join(errs...)
+}
+
+// outboxLane picks a message's lane: by role for provisioning, by message otherwise.
+func outboxLane(m OutboxMessage) int {
+	key := m.ID
+	if m.Kind == OutboxProvision || m.Kind == OutboxDeprovision {
+		var a ProvisionAction
+		if json.Unmarshal(m.Payload, &a) == nil && a.RoleID != "" {
+			key = a.RoleID
 		}
 	}
-	return w.full(len(ids), done), errors.Join(errs...)
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(key))
+	return int(h.Sum32() % outboxLanes)
 }
