@@ -11,6 +11,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime"
+	"runtime/pprof"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -49,8 +51,20 @@ func genCommand(ctx context.Context, args []string, out io.Writer) error {
 	scale := fs.Float64("scale", 1, "size of the tenant: 1 is 50,000 users and 500,000 requests")
 	seed := fs.Uint64("seed", 1, "seed of the tenant's shape; the same seed builds the same tenant")
 	workers := fs.Int("workers", 4*runtime.GOMAXPROCS(0), "concurrent writers")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	if *scale <= 0 || *scale > 10 {
 		return fmt.Errorf("--scale %v: use a factor above 0 and at most 10", *scale)
@@ -550,7 +564,9 @@ func (g *generator) makePolicies(ctx context.Context) error {
 			p.scope = scopeGroups
 			for k := 0; k < 1+g.rng.IntN(2); k++ {
 				if others := len(g.groups) - na; others > 0 {
-					p.groups = append(p.groups, na+g.rng.IntN(others))
+					if gr := na + g.rng.IntN(others); !slices.Contains(p.groups, gr) {
+						p.groups = append(p.groups, gr)
+					}
 				}
 			}
 			if len(p.groups) == 0 {
