@@ -286,6 +286,10 @@ type Outbox interface {
 	// Failing lists the undelivered messages of a kind whose last attempt failed (waiting for a
 	// retry or given up), oldest first.
 	Failing(kind string, opt ListOptions) (Page[OutboxMessage], error)
+	// PurgeDelivered deletes up to limit messages delivered before t, earliest first, from an
+	// index of delivery times, and returns how many it deleted. Messages not delivered (due, or
+	// given up on) stay.
+	PurgeDelivered(t time.Time, limit int) (int, error)
 }
 
 // Reviews stores access review instances.

@@ -90,5 +90,5 @@ func benchmarkSubmitBurst(b *testing.B, writers int) {
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/submitted.Seconds(), "submitted/s")
 	b.ReportMetric(float64(b.N)/all.Seconds(), "delivered/s")
-	b.ReportMetric((all - submitted).Seconds()*1000, "drain-ms")
+	b.ReportMetric((all-submitted).Seconds()*1000, "drain-ms")
 }

@@ -27,7 +27,14 @@ type WorkerOptions struct {
 	JobBudget time.Duration
 	// Observer, when set, hears of every job run and outbox delivery, for metrics.
 	Observer WorkerObserver
+	// OutboxRetention is how long delivered outbox messages are kept before the worker purges
+	// them; default DefaultOutboxRetention. Messages given up on stay until handled.
+	OutboxRetention time.Duration
 }
+
+// DefaultOutboxRetention keeps delivered outbox messages a week: long enough to see what went
+// out when something is asked about, short enough that the outbox does not grow for ever.
+const DefaultOutboxRetention = 7 * 24 * time.Hour
 
 // Outcomes of an attempt to deliver an outbox message, as a WorkerObserver hears them.
 const (
@@ -97,6 +104,9 @@ func NewWorker(svc *Service, opt WorkerOptions) *Worker {
 	if opt.JobBudget <= 0 {
 		opt.JobBudget = 2 * time.Minute
 	}
+	if opt.OutboxRetention <= 0 {
+		opt.OutboxRetention = DefaultOutboxRetention
+	}
 	w := &Worker{svc: svc, opt: opt}
 	w.jobs = []*job{
 		{name: "requests", run: w.itemJob("process request", dueRequestIDs, svc.processDueRequest, func(r *TickResult) *int { return &r.Requests })},
@@ -105,6 +115,7 @@ func NewWorker(svc *Service, opt WorkerOptions) *Worker {
 		{name: "reviews", run: w.itemJob("process review", dueReviewIDs, svc.processDueReview, func(r *TickResult) *int { return &r.Reviews })},
 		{name: "guest clean-up", run: w.guestCleanUp},
 		{name: "session purge", run: w.sessionPurge},
+		{name: "outbox purge", run: w.outboxPurge},
 		// Last, so that a tick delivers the messages the jobs before it wrote.
 		{name: "outbox", run: w.outbox},
 	}
@@ -122,6 +133,7 @@ type TickResult struct {
 	OutboxDelivered int
 	OutboxRetried   int
 	OutboxFailed    int
+	OutboxPurged    int // delivered messages deleted after the retention period
 	// More tells that a batch was full, so more may be due right away.
 	More bool
 }
@@ -386,6 +398,21 @@ func (w *Worker) sessionPurge(ctx context.Context, res *TickResult) (bool, error
 	n, err := w.svc.purgeExpiredSessions(ctx, w.opt.BatchSize)
 	res.SessionsPurged += n
 	return n == w.opt.BatchSize, err
+}
+
+// outboxPurge deletes the messages delivered longer ago than the retention period.
+func (w *Worker) outboxPurge(ctx context.Context, res *TickResult) (bool, error) {
+	var n int
+	err := w.svc.store.Update(ctx, func(tx Tx) error {
+		var err error
+		n, err = tx.Outbox().PurgeDelivered(w.svc.now().Add(-w.opt.OutboxRetention), w.opt.BatchSize)
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("purge outbox: %w", err)
+	}
+	res.OutboxPurged += n
+	return n == w.opt.BatchSize, nil
 }
 
 // outboxLanes is how many outbox messages the worker carries out at once. Their transactions then

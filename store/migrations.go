@@ -108,6 +108,9 @@ var migrations = []migration{
 		}
 		return nil
 	}},
+	{18, "index delivered outbox messages by delivery time, so that the worker purges them after the retention period", func(tx *bolt.Tx) error {
+		return outboxTable.buildIndex(tx, "delivered")
+	}},
 }
 
 // scheduleReviews creates the buckets of reviews, their items and schedules, and gives every

@@ -288,6 +288,14 @@ var outboxTable = &table[entitlement.OutboxMessage]{
 			}
 			return []string{m.Kind}
 		}},
+		// delivered holds the delivered messages by delivery time, so that the worker purges
+		// them after the retention period without reading the rest.
+		{name: "delivered", values: func(m entitlement.OutboxMessage) []string {
+			if m.DeliveredAt == nil {
+				return nil
+			}
+			return []string{timeKey(*m.DeliveredAt)}
+		}},
 	},
 }
 

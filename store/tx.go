@@ -591,6 +591,16 @@ func (o outbox) List(opt entitlement.ListOptions) (entitlement.Page[entitlement.
 func (o outbox) Failing(kind string, opt entitlement.ListOptions) (entitlement.Page[entitlement.OutboxMessage], error) {
 	return outboxTable.listBy(o.b, "failing", kind, opt, nil)
 }
+func (o outbox) PurgeDelivered(t time.Time, limit int) (int, error) {
+	// Before t: the index's keys at t itself stay, unlike Due's, which takes them.
+	ids := dueIDs(o.b, outboxTable.index("delivered").bucket(outboxTable.name), t.Add(-time.Nanosecond), limit)
+	for _, id := range ids {
+		if err := outboxTable.delete(o.b, id); err != nil {
+			return 0, fmt.Errorf("purge outbox: %w", err)
+		}
+	}
+	return len(ids), nil
+}
 
 type mailbox struct{ b *bolt.Tx }
 
