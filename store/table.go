@@ -60,8 +60,17 @@ func mustBucket(tx *bolt.Tx, name []byte) *bolt.Bucket {
 		// Buckets are created by the migrations at Open; a missing one is a programming error.
 		panic(fmt.Sprintf("store: bucket %s missing", name))
 	}
+	if tx.Writable() {
+		// Keys are mostly appended (ids are UUIDv7, index keys start with a time or an id): with
+		// bbolt's default of half-full pages on a split, every page but the last stays half
+		// empty and the file doubles.
+		b.FillPercent = fillPercent
+	}
 	return b
 }
+
+// fillPercent is how full a page is left when it splits.
+const fillPercent = 0.9
 
 func (t *table[T]) get(tx *bolt.Tx, id string) (T, error) {
 	var v T
