@@ -264,7 +264,12 @@ type AuditLog interface {
 	// Seq, PrevHash and Hash the caller set) and makes it the head, in the caller's transaction.
 	// An id already in the log is ErrConflict.
 	Append(e AuditEvent) error
+	// List pages through the events, newest first. Without a filter, Total is the count of
+	// events appended (the head's), read without a walk over the log.
 	List(f AuditFilter, opt ListOptions) (Page[AuditEvent], error)
+	// Stored counts the events the log holds, chained or not, by walking its keys: for the
+	// verification, which must see events slipped in behind the chain's back.
+	Stored() (int, error)
 	// Head returns the chain's head as the last Append left it.
 	Head() (AuditHead, error)
 	// Chain calls fn with the chained events in chain order, oldest first, as they are stored,

@@ -215,6 +215,8 @@ type scan[T any] struct {
 	byKey  bool // keys are ids (the table's own bucket)
 	keep   func(T) bool
 	dedupe bool // several keys may name one record (search tokens)
+	// count, when set, gives the total from a maintained counter instead of a walk over the keys.
+	count func(*bolt.Tx) (int, error)
 }
 
 func (s scan[T]) idOf(k []byte) string {
@@ -361,7 +363,11 @@ func (s scan[T]) walk(tx *bolt.Tx, opt entitlement.ListOptions, desc bool) (enti
 	for i, h := range hits {
 		page.Items[i] = h.v
 	}
-	page.Total, err = s.total(tx)
+	if s.count != nil {
+		page.Total, err = s.count(tx)
+	} else {
+		page.Total, err = s.total(tx)
+	}
 	return page, err
 }
 
