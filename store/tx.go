@@ -440,7 +440,25 @@ func (a assignments) ByTarget(targetID string, f entitlement.AssignmentFilter, o
 	return assignmentsTable.listBy(a.b, "target", targetID, opt, assignmentKeep(f))
 }
 func (a assignments) ByPackage(accessPackageID string, f entitlement.AssignmentFilter, opt entitlement.ListOptions) (entitlement.Page[entitlement.Assignment], error) {
+	if f.PolicyID == "" && opt.Search == "" && onlyLive(f.States) {
+		// The index of live assignments holds the same keys as the package's, so its pages and
+		// cursors are the same, and its total counts keys instead of reading every assignment.
+		return assignmentsTable.listBy(a.b, "live_package", accessPackageID, opt, nil)
+	}
 	return assignmentsTable.listBy(a.b, "package", accessPackageID, opt, assignmentKeep(f))
+}
+
+// onlyLive reports whether the states are exactly the live ones (Assignment.IsLive).
+func onlyLive(states []entitlement.AssignmentState) bool {
+	if len(states) == 0 {
+		return false
+	}
+	for _, st := range []entitlement.AssignmentState{entitlement.AssignmentDelivering, entitlement.AssignmentDelivered, entitlement.AssignmentExpired} {
+		if slices.Contains(states, st) != (entitlement.Assignment{AssignmentState: st}).IsLive() {
+			return false
+		}
+	}
+	return true
 }
 func (a assignments) ByPackageAndTargets(accessPackageID string, targetIDs []string, f entitlement.AssignmentFilter, opt entitlement.ListOptions) (entitlement.Page[entitlement.Assignment], error) {
 	return assignmentsTable.listByPairs(a.b, "package_target", accessPackageID, targetIDs, opt, assignmentKeep(f))
