@@ -253,11 +253,6 @@ func (s *Service) RequestablePackages(ctx context.Context, f RequestableFilter, 
 				continue
 			}
 			sort.Slice(rp.Policies, func(i, j int) bool { return rp.Policies[i].DisplayName < rp.Policies[j].DisplayName })
-			if rp.Package.IsRoleScopesVisible {
-				if rp.Roles, err = grantedRoles(tx, rp.Package); err != nil {
-					return err
-				}
-			}
 			all = append(all, *rp)
 		}
 		return nil
@@ -269,7 +264,23 @@ func (s *Service) RequestablePackages(ctx context.Context, f RequestableFilter, 
 		return strings.ToLower(r.Package.DisplayName) + "\x00" + r.Package.ID
 	}
 	sort.Slice(all, func(i, j int) bool { return key(all[i]) < key(all[j]) })
-	return PageOf(all, key, opt)
+	page, err := PageOf(all, key, opt)
+	if err != nil {
+		return page, err
+	}
+	// The roles only of the packages on the page: every candidate's would mean reading the
+	// resources of thousands of packages to show a few.
+	err = s.store.View(ctx, func(tx Tx) error {
+		for i := range page.Items {
+			if rp := &page.Items[i]; rp.Package.IsRoleScopesVisible {
+				if rp.Roles, err = grantedRoles(tx, rp.Package); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	return page, err
 }
 
 // publicCatalog is what requestors see of a catalog: no role members, no createdBy/modifiedBy.

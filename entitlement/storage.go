@@ -138,6 +138,8 @@ type Catalogs interface {
 type Resources interface {
 	Get(id string) (Resource, error)
 	ByCatalog(catalogID string, opt ListOptions) (Page[Resource], error)
+	// CountByCatalog counts the catalog's resources from an index, reading none.
+	CountByCatalog(catalogID string) (int, error)
 	ByOrigin(catalogID, originSystem, originID string) (Resource, error)
 	// IDsByOrigin lists the resources, in any catalog, of one object of an origin system.
 	IDsByOrigin(originSystem, originID string) ([]string, error)
@@ -157,6 +159,8 @@ type AccessPackages interface {
 	Get(id string) (AccessPackage, error)
 	List(opt ListOptions) (Page[AccessPackage], error)
 	ByCatalog(catalogID string, opt ListOptions) (Page[AccessPackage], error)
+	// CountByCatalog counts the catalog's packages from an index, reading none.
+	CountByCatalog(catalogID string) (int, error)
 	// IDsByResource lists the packages with a role scope on the resource.
 	IDsByResource(resourceID string) ([]string, error)
 	Put(p AccessPackage) error

@@ -260,6 +260,9 @@ func (r resources) ByCatalog(catalogID string, opt entitlement.ListOptions) (ent
 	}
 	return resourcesTable.listBy(r.b, "catalog", catalogID, opt, keep)
 }
+func (r resources) CountByCatalog(catalogID string) (int, error) {
+	return resourcesTable.count(r.b, "catalog", catalogID), nil
+}
 func (r resources) ByOrigin(catalogID, originSystem, originID string) (entitlement.Resource, error) {
 	return resourcesTable.lookup(r.b, "origin", catalogID+sep+originSystem+sep+originID)
 }
@@ -296,6 +299,9 @@ func (p accessPackages) ByCatalog(catalogID string, opt entitlement.ListOptions)
 		opt.Search = ""
 	}
 	return packagesTable.listBy(p.b, "catalog", catalogID, opt, keep)
+}
+func (p accessPackages) CountByCatalog(catalogID string) (int, error) {
+	return packagesTable.count(p.b, "catalog", catalogID), nil
 }
 func (p accessPackages) IDsByResource(resourceID string) ([]string, error) {
 	return packagesTable.ids(p.b, "resource", resourceID), nil
