@@ -135,12 +135,14 @@ func (s subject) checkRequestable(p AssignmentPolicy, c Catalog) error {
 // end apply (e.g. a proposed organization); callers check each with inScope.
 func candidatePolicyIDs(tx Tx, s subject) ([]string, error) {
 	var ids []string
+	seen := map[string]bool{}
 	add := func(list []string, err error) error {
 		if err != nil {
 			return fmt.Errorf("look up policies: %w", err)
 		}
 		for _, id := range list {
-			if !slices.Contains(ids, id) {
+			if !seen[id] {
+				seen[id] = true
 				ids = append(ids, id)
 			}
 		}
@@ -195,12 +197,17 @@ func (s *Service) RequestablePackages(ctx context.Context, f RequestableFilter, 
 		if err != nil {
 			return err
 		}
+		// Thousands of candidates are read on every page: through the configuration cache.
+		cv, err := s.configView(tx)
+		if err != nil {
+			return err
+		}
 		byPackage := map[string]*RequestablePackage{}
 		skipped := map[string]bool{} // packages already read and left out
 		catalogs := map[string]*Catalog{}
 		search := strings.ToLower(strings.TrimSpace(f.Search))
 		for _, id := range ids {
-			pol, err := tx.Policies().Get(id)
+			pol, err := cv.policy(id)
 			if isNotFound(err) {
 				continue
 			} else if err != nil {
@@ -215,7 +222,7 @@ func (s *Service) RequestablePackages(ctx context.Context, f RequestableFilter, 
 					continue
 				}
 				skipped[pol.AccessPackageID] = true
-				pkg, err := tx.AccessPackages().Get(pol.AccessPackageID)
+				pkg, err := cv.accessPackage(pol.AccessPackageID)
 				if isNotFound(err) {
 					continue
 				} else if err != nil {
@@ -229,7 +236,7 @@ func (s *Service) RequestablePackages(ctx context.Context, f RequestableFilter, 
 				}
 				c := catalogs[pkg.CatalogID]
 				if c == nil {
-					cat, err := tx.Catalogs().Get(pkg.CatalogID)
+					cat, err := cv.catalog(pkg.CatalogID)
 					if isNotFound(err) {
 						continue
 					} else if err != nil {

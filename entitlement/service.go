@@ -16,6 +16,8 @@ type Service struct {
 	clock   Clock
 	log     *slog.Logger
 	admins  AdminRule
+	// configCache keeps configuration records between reads; see configView.
+	configCache configCache
 }
 
 // AdminRule names the administrators: by e-mail, or by a value of the groups claim the identity

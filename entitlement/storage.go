@@ -40,6 +40,10 @@ type Tx interface {
 	ReviewSchedules() ReviewSchedules
 	Settings() (Settings, error)
 	PutSettings(s Settings) error
+	// ConfigVersion changes whenever a catalog, resource, access package or policy is written or
+	// deleted (in the transaction that does it), so that what was read of them at one version
+	// may be kept and used again while the version stays.
+	ConfigVersion() (uint64, error)
 }
 
 // DefaultPageSize and MaxPageSize bound list pages.

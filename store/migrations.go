@@ -18,6 +18,7 @@ var (
 	keySchemaVersion   = []byte("schema_version")
 	keySettings        = []byte("settings")
 	keyAuditHead       = []byte("audit_head")
+	keyConfigVersion   = []byte("config_version")
 )
 
 // migration brings the schema from version-1 to version. Migrations run in order at Open, each in

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/stewardhq/steward/entitlement"
@@ -35,6 +36,9 @@ type table[T any] struct {
 	// order, when set, names the non-unique index that List walks (e.g. by name); otherwise
 	// List walks the records in id order.
 	order string
+	// configuration marks the tables of what may be requested (catalogs, resources, packages,
+	// policies): every write to them moves the configuration version on (Tx.ConfigVersion).
+	configuration bool
 }
 
 func (t *table[T]) buckets() [][]byte {
@@ -132,7 +136,32 @@ func (t *table[T]) put(tx *bolt.Tx, v T) error {
 	if err := mustBucket(tx, []byte(t.name)).Put([]byte(id), data); err != nil {
 		return fmt.Errorf("put %s %q: %w", t.what, id, err)
 	}
-	return nil
+	return t.changed(tx)
+}
+
+// changed moves the configuration version on after a write to a configuration table.
+func (t *table[T]) changed(tx *bolt.Tx) error {
+	if !t.configuration {
+		return nil
+	}
+	v, err := configVersion(tx)
+	if err != nil {
+		return err
+	}
+	return mustBucket(tx, bucketMeta).Put(keyConfigVersion, []byte(strconv.FormatUint(v+1, 10)))
+}
+
+// configVersion reads the configuration version; a file that never had one is at 0.
+func configVersion(tx *bolt.Tx) (uint64, error) {
+	raw := mustBucket(tx, bucketMeta).Get(keyConfigVersion)
+	if raw == nil {
+		return 0, nil
+	}
+	v, err := strconv.ParseUint(string(raw), 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("configuration version %q: %w", raw, err)
+	}
+	return v, nil
 }
 
 func (t *table[T]) delete(tx *bolt.Tx, id string) error {
@@ -148,7 +177,10 @@ func (t *table[T]) delete(tx *bolt.Tx, id string) error {
 			}
 		}
 	}
-	return mustBucket(tx, []byte(t.name)).Delete([]byte(id))
+	if err := mustBucket(tx, []byte(t.name)).Delete([]byte(id)); err != nil {
+		return err
+	}
+	return t.changed(tx)
 }
 
 func (ix index[T]) key(value, id string) []byte {

@@ -57,7 +57,8 @@ var groupsTable = &table[entitlement.Group]{
 }
 
 var catalogsTable = &table[entitlement.Catalog]{
-	name: "catalogs", what: "catalog", order: "name",
+	configuration: true,
+	name:          "catalogs", what: "catalog", order: "name",
 	id: func(c entitlement.Catalog) string { return c.ID },
 	indexes: []index[entitlement.Catalog]{
 		{name: "name", values: func(c entitlement.Catalog) []string { return nameKey(c.DisplayName) }},
@@ -85,7 +86,8 @@ var catalogsTable = &table[entitlement.Catalog]{
 }
 
 var resourcesTable = &table[entitlement.Resource]{
-	name: "resources", what: "resource",
+	configuration: true,
+	name:          "resources", what: "resource",
 	id: func(r entitlement.Resource) string { return r.ID },
 	indexes: []index[entitlement.Resource]{
 		{name: "catalog", values: func(r entitlement.Resource) []string {
@@ -110,7 +112,8 @@ var resourceRequestsTable = &table[entitlement.ResourceRequest]{
 }
 
 var packagesTable = &table[entitlement.AccessPackage]{
-	name: "access_packages", what: "access package", order: "name",
+	configuration: true,
+	name:          "access_packages", what: "access package", order: "name",
 	id: func(p entitlement.AccessPackage) string { return p.ID },
 	indexes: []index[entitlement.AccessPackage]{
 		{name: "name", values: func(p entitlement.AccessPackage) []string { return nameKey(p.DisplayName) }},
@@ -131,7 +134,8 @@ var packagesTable = &table[entitlement.AccessPackage]{
 }
 
 var policiesTable = &table[entitlement.AssignmentPolicy]{
-	name: "policies", what: "assignment policy",
+	configuration: true,
+	name:          "policies", what: "assignment policy",
 	id: func(p entitlement.AssignmentPolicy) string { return p.ID },
 	indexes: []index[entitlement.AssignmentPolicy]{
 		{name: "package", values: func(p entitlement.AssignmentPolicy) []string { return one(p.AccessPackageID) }},

@@ -41,6 +41,8 @@ func (t *tx) Reviews() entitlement.Reviews                 { return reviews{t.b}
 func (t *tx) ReviewDecisions() entitlement.ReviewDecisions { return reviewDecisions{t.b} }
 func (t *tx) ReviewSchedules() entitlement.ReviewSchedules { return reviewSchedules{t.b} }
 
+func (t *tx) ConfigVersion() (uint64, error) { return configVersion(t.b) }
+
 func (t *tx) Settings() (entitlement.Settings, error) {
 	var s entitlement.Settings
 	raw := mustBucket(t.b, bucketMeta).Get(keySettings)
