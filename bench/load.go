@@ -168,24 +168,28 @@ func loadCommand(ctx context.Context, args []string, out io.Writer) error {
 			fmt.Sprintf("%.0f", lm.Throughput),
 			fmt.Sprintf("%.1f", float64(m.Latencies.P50)/float64(lm.Latencies.P50)), fmt.Sprintf("%.1f", float64(m.Latencies.P99)/float64(lm.Latencies.P99)))
 	}
-	fmt.Fprintf(out, "peak RSS of the process (server and load together): %s\n", peakRSS())
+	fmt.Fprintf(out, "memory of the process (server and load together): %s\n", memory())
 	return nil
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
 
-// peakRSS reads the process's high-water resident set size (Linux).
-func peakRSS() string {
+// memory reads the process's resident set (Linux): the peak, and now the anonymous part (the
+// heap) and the file part (pages of the data file mapped by bbolt, which the kernel may drop).
+func memory() string {
 	b, err := os.ReadFile("/proc/self/status")
 	if err != nil {
 		return "unknown"
 	}
+	var parts []string
 	for _, l := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
-			return strings.TrimSpace(v)
+		for _, k := range []string{"VmHWM", "RssAnon", "RssFile"} {
+			if v, ok := strings.CutPrefix(l, k+":"); ok {
+				parts = append(parts, k+" "+strings.Join(strings.Fields(v), " "))
+			}
 		}
 	}
-	return "unknown"
+	return strings.Join(parts, ", ")
 }
 
 // attack loads one URL for the duration with a fixed number of requests in flight, as fast as the

@@ -3,7 +3,8 @@
 //
 //	go run ./bench gen  --data FILE --scale F --seed N
 //	go run ./bench load --data FILE --duration 15s --concurrency 8
-//	go run ./bench stats --data FILE
+//	go run ./bench stats --data FILE [--compact COPY]
+//	go run ./bench purge --data FILE
 //
 // gen writes the tenant through entitlement.Service, the only write path, so that every record,
 // index, audit event and outbox message is what the portal itself would have written. load signs in
@@ -31,7 +32,7 @@ func main() {
 
 func run(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("usage: bench gen|load|stats [flags] (see -h of each)")
+		return fmt.Errorf("usage: bench gen|load|stats|purge [flags] (see -h of each)")
 	}
 	switch args[0] {
 	case "gen":
@@ -40,6 +41,8 @@ func run(ctx context.Context, args []string) error {
 		return loadCommand(ctx, args[1:], os.Stdout)
 	case "stats":
 		return statsCommand(args[1:], os.Stdout)
+	case "purge":
+		return purgeCommand(ctx, args[1:], os.Stdout)
 	}
-	return fmt.Errorf("unknown command %q: use gen, load or stats", args[0])
+	return fmt.Errorf("unknown command %q: use gen, load, stats or purge", args[0])
 }

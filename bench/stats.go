@@ -16,6 +16,7 @@ import (
 func statsCommand(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("stats", flag.ContinueOnError)
 	data := fs.String("data", "bench.db", "data file (not in use by a running portal)")
+	compact := fs.String("compact", "", "also write a compacted copy of the file here (free pages left out) and report its size")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -60,5 +61,27 @@ func statsCommand(args []string, out io.Writer) error {
 		fmt.Fprintf(out, "%-36s %10d %12d %10d\n", r.name, r.keys, r.bytes, per)
 	}
 	fmt.Fprintf(out, "keys and values: %.1f MB; file: %.1f MB\n", float64(total)/1e6, float64(fi.Size())/1e6)
+	if *compact == "" {
+		return nil
+	}
+	if _, err := os.Stat(*compact); err == nil {
+		return fmt.Errorf("--compact %s exists", *compact)
+	}
+	dst, err := bolt.Open(*compact, 0o600, nil)
+	if err != nil {
+		return err
+	}
+	if err := bolt.Compact(dst, db, 64<<20); err != nil {
+		_ = dst.Close()
+		return err
+	}
+	if err := dst.Close(); err != nil {
+		return err
+	}
+	ci, err := os.Stat(*compact)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "compacted copy: %.1f MB\n", float64(ci.Size())/1e6)
 	return nil
 }
