@@ -12,11 +12,12 @@ import (
 // version stays right until it changes. Kept records are shared: their readers must not change
 // them.
 type configCache struct {
-	mu       sync.Mutex
-	version  uint64
-	policies map[string]AssignmentPolicy
-	packages map[string]AccessPackage
-	catalogs map[string]Catalog
+	mu        sync.Mutex
+	version   uint64
+	policies  map[string]AssignmentPolicy
+	packages  map[string]AccessPackage
+	catalogs  map[string]Catalog
+	resources map[string]Resource
 }
 
 // configView reads configuration records in one transaction, through the cache when the cache
@@ -41,6 +42,7 @@ func (s *Service) configView(tx Tx) (configView, error) {
 		// reads without the cache, so that it never stores old records under the new version.
 		c.version = v
 		c.policies, c.packages, c.catalogs = map[string]AssignmentPolicy{}, map[string]AccessPackage{}, map[string]Catalog{}
+		c.resources = map[string]Resource{}
 	}
 	return configView{tx: tx, c: c, version: v, cached: v == c.version}, nil
 }
@@ -78,4 +80,8 @@ func (v configView) accessPackage(id string) (AccessPackage, error) {
 
 func (v configView) catalog(id string) (Catalog, error) {
 	return cachedGet(v, func() map[string]Catalog { return v.c.catalogs }, id, v.tx.Catalogs().Get)
+}
+
+func (v configView) resource(id string) (Resource, error) {
+	return cachedGet(v, func() map[string]Resource { return v.c.resources }, id, v.tx.Resources().Get)
 }

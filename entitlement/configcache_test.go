@@ -14,7 +14,8 @@ func TestRequestableFollowsConfigurationChanges(t *testing.T) {
 	env := entitlementtest.New(t)
 	ada := env.User("Ada")
 	cat := env.Catalog("Cat")
-	pkg := env.Package(cat, "Laptops")
+	app := env.AppResource(cat, "Ledger", "User")
+	pkg := env.PackageWith(cat, "Laptops", func(p *entitlement.AccessPackage) { p.IsRoleScopesVisible = true }, entitlementtest.Role(app, "User"))
 	pol := env.Policy(pkg)
 	names := func() []string {
 		t.Helper()
@@ -25,17 +26,22 @@ func TestRequestableFollowsConfigurationChanges(t *testing.T) {
 		var out []string
 		for _, rp := range p.Items {
 			out = append(out, rp.Package.DisplayName)
+			for _, r := range rp.Roles {
+				out = append(out, r.ResourceName)
+			}
 		}
 		return out
 	}
-	if got := names(); len(got) != 1 || got[0] != "Laptops" {
-		t.Fatalf("requestable = %v, want Laptops", got)
+	if got := names(); len(got) != 2 || got[0] != "Laptops" || got[1] != "Ledger" {
+		t.Fatalf("requestable = %v, want Laptops granting Ledger", got)
 	}
-	if _, err := env.Svc.UpdateAccessPackage(entitlementtest.RootAdmin, pkg.ID, entitlement.AccessPackageInput{DisplayName: "Laptops and phones"}); err != nil {
+	if _, err := env.Svc.UpdateAccessPackage(entitlementtest.RootAdmin, pkg.ID, entitlement.AccessPackageInput{DisplayName: "Laptops and phones", IsRoleScopesVisible: true}); err != nil {
 		t.Fatal(err)
 	}
-	if got := names(); len(got) != 1 || got[0] != "Laptops and phones" {
-		t.Fatalf("after a rename: requestable = %v", got)
+	app.DisplayName = "General ledger"
+	env.Update(func(tx entitlement.Tx) error { return tx.Resources().Put(app) })
+	if got := names(); len(got) != 2 || got[0] != "Laptops and phones" || got[1] != "General ledger" {
+		t.Fatalf("after renames: requestable = %v", got)
 	}
 	pol.RequestorSettings.AcceptRequests = false
 	env.Update(func(tx entitlement.Tx) error { return tx.Policies().Put(pol) })
@@ -46,8 +52,8 @@ func TestRequestableFollowsConfigurationChanges(t *testing.T) {
 	env.Update(func(tx entitlement.Tx) error { return tx.Policies().Put(pol) })
 	other := env.Package(cat, "Monitors")
 	env.Policy(other)
-	if got := names(); len(got) != 2 {
-		t.Fatalf("after a new package: requestable = %v, want two", got)
+	if got := names(); len(got) != 3 {
+		t.Fatalf("after a new package: requestable = %v, want two packages and a role", got)
 	}
 	cat.CatalogStatus = entitlement.CatalogStatusUnpublished
 	env.Update(func(tx entitlement.Tx) error { return tx.Catalogs().Put(cat) })

@@ -267,9 +267,12 @@ func (s *Service) RequestablePackages(ctx context.Context, f RequestableFilter, 
 	if err != nil {
 		return Page[RequestablePackage]{}, err
 	}
-	key := func(r RequestablePackage) string {
-		return strings.ToLower(r.Package.DisplayName) + "\x00" + r.Package.ID
+	// Each sort key made once, not at every comparison.
+	keys := make(map[string]string, len(all))
+	for _, r := range all {
+		keys[r.Package.ID] = strings.ToLower(r.Package.DisplayName) + "\x00" + r.Package.ID
 	}
+	key := func(r RequestablePackage) string { return keys[r.Package.ID] }
 	sort.Slice(all, func(i, j int) bool { return key(all[i]) < key(all[j]) })
 	page, err := PageOf(all, key, opt)
 	if err != nil {
@@ -278,9 +281,13 @@ func (s *Service) RequestablePackages(ctx context.Context, f RequestableFilter, 
 	// The roles only of the packages on the page: every candidate's would mean reading the
 	// resources of thousands of packages to show a few.
 	err = s.store.View(ctx, func(tx Tx) error {
+		cv, err := s.configView(tx)
+		if err != nil {
+			return err
+		}
 		for i := range page.Items {
 			if rp := &page.Items[i]; rp.Package.IsRoleScopesVisible {
-				if rp.Roles, err = grantedRoles(tx, rp.Package); err != nil {
+				if rp.Roles, err = grantedRoles(cv.resource, rp.Package); err != nil {
 					return err
 				}
 			}
@@ -300,10 +307,10 @@ func publicCatalog(c Catalog) Catalog {
 }
 
 // grantedRoles describes the role scopes of a package by resource and role name.
-func grantedRoles(tx Tx, pkg AccessPackage) ([]GrantedRole, error) {
+func grantedRoles(resource func(id string) (Resource, error), pkg AccessPackage) ([]GrantedRole, error) {
 	out := make([]GrantedRole, 0, len(pkg.RoleScopes))
 	for _, rs := range pkg.RoleScopes {
-		res, err := tx.Resources().Get(rs.ResourceID)
+		res, err := resource(rs.ResourceID)
 		if isNotFound(err) {
 			continue
 		} else if err != nil {
