@@ -201,7 +201,7 @@ func (g *generator) build(ctx context.Context) error {
 	if _, err := g.svc.EnsureDefaultCatalog(ctx); err != nil {
 		return err
 	}
-	worker := entitlement.NewWorker(g.svc, entitlement.WorkerOptions{Interval: 200 * time.Millisecond, BatchSize: 500})
+	worker := entitlement.NewWorker(g.svc, entitlement.WorkerOptions{Interval: 200 * time.Millisecond, BatchSize: 500, OutboxLanes: 64})
 	wctx, stopWorker := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Add(1)

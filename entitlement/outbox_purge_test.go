@@ -2,6 +2,7 @@ package entitlement_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -47,5 +48,31 @@ func TestOutboxPurgeAfterRetention(t *testing.T) {
 	left := w.OutboxMessages()
 	if len(left) != 1 || left[0].FailedAt == nil || left[0].Kind != entitlement.OutboxProvision {
 		t.Errorf("left in the outbox: %+v; want only the failed provisioning", left)
+	}
+}
+
+// With several lanes the worker carries out every message once: each role is provisioned once and
+// every message ends delivered.
+func TestOutboxLanesDeliverEachMessageOnce(t *testing.T) {
+	w := newWorld(t)
+	pkg := w.Package(w.cat, "Ledger users", entitlementtest.Role(w.app, "User"))
+	pol := w.Policy(pkg)
+	for i := range 30 {
+		w.RequestAccess(w.User(fmt.Sprint("Person ", i)), pol)
+	}
+	prov := &flakyProvisioner{}
+	w.Drain(w.Worker(entitlement.WorkerOptions{Provisioner: prov, OutboxLanes: 8}))
+	if len(prov.calls) != 30 {
+		t.Errorf("%d roles provisioned, want 30", len(prov.calls))
+	}
+	for role, n := range prov.calls {
+		if n != 1 {
+			t.Errorf("role %s provisioned %d times", role, n)
+		}
+	}
+	for _, m := range w.OutboxMessages() {
+		if m.DeliveredAt == nil {
+			t.Errorf("message %s (%s) not delivered", m.ID, m.Topic)
+		}
 	}
 }

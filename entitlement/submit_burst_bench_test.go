@@ -13,9 +13,9 @@ import (
 
 // BenchmarkSubmitBurst measures requests delivered end to end per second: people submit through a
 // no-approval policy whose package grants a group membership, and the worker provisions the
-// roles and sends the notifications; the clock stops when the worker's backlog is empty. With 64
-// submitters at once the store shares commits among them; one submitter at a time pays a commit
-// each. Run with -benchtime=Nx, N a multiple of 64.
+// roles and sends the notifications on 64 lanes; the clock stops when the worker's backlog is
+// empty. With 64 submitters at once the store shares commits among them; one submitter at a time
+// pays a commit each. Run with -benchtime=Nx, N a multiple of 64.
 func BenchmarkSubmitBurst(b *testing.B) {
 	for _, writers := range []int{1, 64} {
 		b.Run(fmt.Sprintf("submitters=%d", writers), func(b *testing.B) { benchmarkSubmitBurst(b, writers) })
@@ -47,7 +47,7 @@ func benchmarkSubmitBurst(b *testing.B, writers int) {
 		}
 		return nil
 	})
-	w := f.Worker(entitlement.WorkerOptions{Interval: time.Second, BatchSize: 500})
+	w := f.Worker(entitlement.WorkerOptions{Interval: time.Second, BatchSize: 500, OutboxLanes: 64})
 	ctx, stop := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Add(1)

@@ -30,6 +30,12 @@ type WorkerOptions struct {
 	// OutboxRetention is how long delivered outbox messages are kept before the worker purges
 	// them; default DefaultOutboxRetention. Messages given up on stay until handled.
 	OutboxRetention time.Duration
+	// OutboxLanes is how many outbox messages the worker carries out at once; default 1. More
+	// lanes share commits and drain a backlog faster, and a slow call holds up only its lane,
+	// but a crash may then catch up to that many messages sent and not yet recorded, each sent
+	// again after the restart (one with a single lane). Notifier and Provisioner must be safe
+	// for concurrent use when it is above 1.
+	OutboxLanes int
 }
 
 // DefaultOutboxRetention keeps delivered outbox messages a week: long enough to see what went
@@ -106,6 +112,9 @@ func NewWorker(svc *Service, opt WorkerOptions) *Worker {
 	}
 	if opt.OutboxRetention <= 0 {
 		opt.OutboxRetention = DefaultOutboxRetention
+	}
+	if opt.OutboxLanes <= 0 {
+		opt.OutboxLanes = 1
 	}
 	w := &Worker{svc: svc, opt: opt}
 	w.jobs = []*job{
@@ -415,21 +424,17 @@ func (w *Worker) outboxPurge(ctx context.Context, res *TickResult) (bool, error)
 	return n == w.opt.BatchSize, nil
 }
 
-// outboxLanes is how many outbox messages the worker carries out at once. Their transactions then
-// share commits, and a slow connector call holds up only its own lane.
-const outboxLanes = 64
-
 // outbox delivers the messages that are due, each within the call timeout. Messages go out on
-// lanes chosen by what they act on: the provisioning messages of one role, in order, on one lane,
-// so that a removal never overtakes the grant it undoes; notifications on any.
+// OutboxLanes lanes chosen by what they act on: the provisioning messages of one role, in order,
+// on one lane, so that a removal never overtakes the grant it undoes; notifications on any.
 func (w *Worker) outbox(ctx context.Context, res *TickResult) (bool, error) {
 	s := w.svc
-	lanes := make([][]string, outboxLanes)
+	lanes := make([][]string, w.opt.OutboxLanes)
 	n := 0
 	err := s.store.View(ctx, func(tx Tx) error {
 		ms, err := tx.Outbox().Due(s.now(), w.opt.BatchSize)
 		for _, m := range ms {
-			l := outboxLane(m)
+			l := outboxLane(m, len(lanes))
 			lanes[l] = append(lanes[l], m.ID)
 		}
 		n = len(ms)
@@ -493,8 +498,8 @@ func (w *Worker) outbox(ctx context.Context, res *TickResult) (bool, error) {
 	return w.full(n, done), errors.Join(errs...)
 }
 
-// outboxLane picks a message's lane: by role for provisioning, by message otherwise.
-func outboxLane(m OutboxMessage) int {
+// outboxLane picks a message's lane of n: by role for provisioning, by message otherwise.
+func outboxLane(m OutboxMessage, n int) int {
 	key := m.ID
 	if m.Kind == OutboxProvision || m.Kind == OutboxDeprovision {
 		var a ProvisionAction
@@ -504,5 +509,5 @@ func outboxLane(m OutboxMessage) int {
 	}
 	h := fnv.New32a()
 	_, _ = h.Write([]byte(key))
-	return int(h.Sum32() % outboxLanes)
+	return int(h.Sum32() % uint32(n))
 }
