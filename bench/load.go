@@ -136,7 +136,7 @@ func loadCommand(ctx context.Context, args []string, out io.Writer) error {
 		if err != nil {
 			return err
 		}
-		defer f.Close()
+		defer func() { _ = f.Close() }()
 		if err := pprof.StartCPUProfile(f); err != nil {
 			return err
 		}
@@ -233,7 +233,7 @@ func fetchSize(target, cookie string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	defer res.Body.Close()
+	defer func() { _ = res.Body.Close() }()
 	b, err := io.ReadAll(res.Body)
 	if err != nil {
 		return 0, err
@@ -379,8 +379,11 @@ func signIn(base, subject string) (string, error) {
 	for i := 0; res.StatusCode >= 300 && res.StatusCode < 400; i++ {
 		_ = res.Body.Close()
 		loc, err := res.Location()
-		if err != nil || i == 10 {
-			return "", fmt.Errorf("sign-in redirects: %v", err)
+		if err != nil {
+			return "", fmt.Errorf("sign-in redirects: %w", err)
+		}
+		if i == 10 {
+			return "", errors.New("too many redirects after the sign-in form")
 		}
 		if res, err = c.Get(loc.String()); err != nil {
 			return "", err

@@ -26,7 +26,7 @@ func purgeCommand(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer func() { _ = st.Close() }()
 	before := time.Now().Add(*ahead).Add(-entitlement.DefaultOutboxRetention)
 	start, purged := time.Now(), 0
 	for {

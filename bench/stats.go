@@ -28,7 +28,7 @@ func statsCommand(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer func() { _ = db.Close() }()
 	type row struct {
 		name        string
 		keys, bytes int
