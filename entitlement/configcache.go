@@ -12,7 +12,7 @@ import (
 // version stays right until it changes. Kept records are shared: their readers must not change
 // them.
 type configCache struct {
-	mu        sync.Mutex
+	mu        sync.RWMutex
 	version   uint64
 	policies  map[string]AssignmentPolicy
 	packages  map[string]AccessPackage
@@ -51,9 +51,9 @@ func (s *Service) configView(tx Tx) (configView, error) {
 // and keeps it when the cache is still at the view's version.
 func cachedGet[T any](v configView, m func() map[string]T, id string, read func(string) (T, error)) (T, error) {
 	if v.cached {
-		v.c.mu.Lock()
+		v.c.mu.RLock()
 		x, ok := m()[id]
-		v.c.mu.Unlock()
+		v.c.mu.RUnlock()
 		if ok {
 			return x, nil
 		}
