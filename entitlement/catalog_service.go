@@ -81,20 +81,29 @@ func (s *Service) CatalogByID(ctx context.Context, id string) (Catalog, error) {
 
 // CatalogStats counts a catalog's resources and access packages.
 func (s *Service) CatalogStats(ctx context.Context, catalogID string) (CatalogStats, error) {
-	var out CatalogStats
+	all, err := s.CatalogStatsOf(ctx, []string{catalogID})
+	return all[catalogID], err
+}
+
+// CatalogStatsOf counts the resources and access packages of each catalog, in one read and from
+// indexes, for a list page of catalogs.
+func (s *Service) CatalogStatsOf(ctx context.Context, catalogIDs []string) (map[string]CatalogStats, error) {
+	out := map[string]CatalogStats{}
 	err := s.read(ctx, func(tx Tx, a *access) error {
-		if _, err := readableCatalog(tx, a, catalogID); err != nil {
-			return err
+		for _, id := range catalogIDs {
+			if _, err := readableCatalog(tx, a, id); err != nil {
+				return err
+			}
+			res, err := tx.Resources().CountByCatalog(id)
+			if err != nil {
+				return fmt.Errorf("count resources: %w", err)
+			}
+			pkgs, err := tx.AccessPackages().CountByCatalog(id)
+			if err != nil {
+				return fmt.Errorf("count packages: %w", err)
+			}
+			out[id] = CatalogStats{Resources: res, Packages: pkgs}
 		}
-		res, err := tx.Resources().ByCatalog(catalogID, ListOptions{Limit: 1})
-		if err != nil {
-			return fmt.Errorf("count resources: %w", err)
-		}
-		pkgs, err := tx.AccessPackages().ByCatalog(catalogID, ListOptions{Limit: 1})
-		if err != nil {
-			return fmt.Errorf("count packages: %w", err)
-		}
-		out = CatalogStats{Resources: res.Total, Packages: pkgs.Total}
 		return nil
 	})
 	return out, err

@@ -107,7 +107,8 @@ func TestRefCountedGroupRoles(t *testing.T) {
 
 func TestExpiryAndReminders(t *testing.T) {
 	w := newWorld(t)
-	wk := w.Worker(entitlement.WorkerOptions{})
+	// The test reads what was sent from the outbox weeks later: keep delivered messages.
+	wk := w.Worker(entitlement.WorkerOptions{OutboxRetention: 365 * 24 * time.Hour})
 	r := w.RequestAccess(*w.ada, w.open)
 	a := w.Assignment(r.AssignmentID)
 	end := t0.AddDate(0, 0, 30)

@@ -138,12 +138,14 @@ func (s subject) checkRequestable(p AssignmentPolicy, c Catalog) error {
 // end apply (e.g. a proposed organization); callers check each with inScope.
 func candidatePolicyIDs(tx Tx, s subject) ([]string, error) {
 	var ids []string
+	seen := map[string]bool{}
 	add := func(list []string, err error) error {
 		if err != nil {
 			return fmt.Errorf("look up policies: %w", err)
 		}
 		for _, id := range list {
-			if !slices.Contains(ids, id) {
+			if !seen[id] {
+				seen[id] = true
 				ids = append(ids, id)
 			}
 		}
@@ -198,12 +200,17 @@ func (s *Service) RequestablePackages(ctx context.Context, f RequestableFilter, 
 		if err != nil {
 			return err
 		}
+		// Thousands of candidates are read on every page: through the configuration cache.
+		cv, err := s.configView(tx)
+		if err != nil {
+			return err
+		}
 		byPackage := map[string]*RequestablePackage{}
 		skipped := map[string]bool{} // packages already read and left out
 		catalogs := map[string]*Catalog{}
 		search := strings.ToLower(strings.TrimSpace(f.Search))
 		for _, id := range ids {
-			pol, err := tx.Policies().Get(id)
+			pol, err := cv.policy(id)
 			if isNotFound(err) {
 				continue
 			} else if err != nil {
@@ -218,7 +225,7 @@ func (s *Service) RequestablePackages(ctx context.Context, f RequestableFilter, 
 					continue
 				}
 				skipped[pol.AccessPackageID] = true
-				pkg, err := tx.AccessPackages().Get(pol.AccessPackageID)
+				pkg, err := cv.accessPackage(pol.AccessPackageID)
 				if isNotFound(err) {
 					continue
 				} else if err != nil {
@@ -232,7 +239,7 @@ func (s *Service) RequestablePackages(ctx context.Context, f RequestableFilter, 
 				}
 				c := catalogs[pkg.CatalogID]
 				if c == nil {
-					cat, err := tx.Catalogs().Get(pkg.CatalogID)
+					cat, err := cv.catalog(pkg.CatalogID)
 					if isNotFound(err) {
 						continue
 					} else if err != nil {
@@ -256,11 +263,6 @@ func (s *Service) RequestablePackages(ctx context.Context, f RequestableFilter, 
 				continue
 			}
 			sort.Slice(rp.Policies, func(i, j int) bool { return rp.Policies[i].DisplayName < rp.Policies[j].DisplayName })
-			if rp.Package.IsRoleScopesVisible {
-				if rp.Roles, err = grantedRoles(tx, rp.Package); err != nil {
-					return err
-				}
-			}
 			all = append(all, *rp)
 		}
 		return nil
@@ -268,11 +270,34 @@ func (s *Service) RequestablePackages(ctx context.Context, f RequestableFilter, 
 	if err != nil {
 		return Page[RequestablePackage]{}, err
 	}
-	key := func(r RequestablePackage) string {
-		return strings.ToLower(r.Package.DisplayName) + "\x00" + r.Package.ID
+	// Each sort key made once, not at every comparison.
+	keys := make(map[string]string, len(all))
+	for _, r := range all {
+		keys[r.Package.ID] = strings.ToLower(r.Package.DisplayName) + "\x00" + r.Package.ID
 	}
+	key := func(r RequestablePackage) string { return keys[r.Package.ID] }
 	sort.Slice(all, func(i, j int) bool { return key(all[i]) < key(all[j]) })
-	return PageOf(all, key, opt)
+	page, err := PageOf(all, key, opt)
+	if err != nil {
+		return page, err
+	}
+	// The roles only of the packages on the page: every candidate's would mean reading the
+	// resources of thousands of packages to show a few.
+	err = s.store.View(ctx, func(tx Tx) error {
+		cv, err := s.configView(tx)
+		if err != nil {
+			return err
+		}
+		for i := range page.Items {
+			if rp := &page.Items[i]; rp.Package.IsRoleScopesVisible {
+				if rp.Roles, err = grantedRoles(cv.resource, rp.Package); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	return page, err
 }
 
 // publicCatalog is what requestors see of a catalog: no role members, no createdBy/modifiedBy.
@@ -285,10 +310,10 @@ func publicCatalog(c Catalog) Catalog {
 }
 
 // grantedRoles describes the role scopes of a package by resource and role name.
-func grantedRoles(tx Tx, pkg AccessPackage) ([]GrantedRole, error) {
+func grantedRoles(resource func(id string) (Resource, error), pkg AccessPackage) ([]GrantedRole, error) {
 	out := make([]GrantedRole, 0, len(pkg.RoleScopes))
 	for _, rs := range pkg.RoleScopes {
-		res, err := tx.Resources().Get(rs.ResourceID)
+		res, err := resource(rs.ResourceID)
 		if isNotFound(err) {
 			continue
 		} else if err != nil {

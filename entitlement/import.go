@@ -25,6 +25,13 @@ type ImportReport struct {
 	Errors           []RowError
 }
 
+// fresh returns a copy of the report that shares no slice with it, so that a write function the
+// store runs again starts from the report as it was before the first run.
+func (r ImportReport) fresh() ImportReport {
+	r.Errors = slices.Clone(r.Errors)
+	return r
+}
+
 // RowError is one problem in an import file. Row is the line number in the file (the header is
 // line 1); Field names the column, or is empty for the whole row.
 type RowError struct {
@@ -194,7 +201,9 @@ func (s *Service) ImportUsers(ctx context.Context, r io.Reader) (ImportReport, e
 		existing    *User
 		managerMail string
 	}
+	parsed := rep
 	err = s.write(ctx, func(tx Tx, a *access) error {
+		rep = parsed.fresh() // the store may run this function again
 		plans := make([]plan, 0, len(rows))
 		lineOf := map[string]int{}
 		for _, row := range rows {
@@ -401,7 +410,9 @@ func (s *Service) ImportGroups(ctx context.Context, r io.Reader) (ImportReport, 
 		existing          *Group
 		members           []string // user ids, in file order
 	}
+	parsed := rep
 	err = s.write(ctx, func(tx Tx, a *access) error {
+		rep = parsed.fresh() // the store may run this function again
 		var order []string
 		groups := map[string]*groupPlan{}
 		for _, row := range rows {

@@ -83,7 +83,8 @@ func TestNotificationRecipients(t *testing.T) {
 			t.Errorf("approval notification = %+v", n)
 		}
 
-		wk := w.Worker(entitlement.WorkerOptions{})
+		// The test reads what was sent from the outbox weeks later: keep delivered messages.
+		wk := w.Worker(entitlement.WorkerOptions{OutboxRetention: 365 * 24 * time.Hour})
 		w.Clock.Advance(61 * time.Minute)
 		w.Drain(wk)
 		w.expect(t, entitlement.NotifyRequestEscalated, "Erin/approver")

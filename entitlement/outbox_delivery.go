@@ -272,6 +272,8 @@ func (w *Worker) deliverMessage(ctx context.Context, id string) (string, outboxO
 		gaveUp bool
 	)
 	err := s.store.Update(ctx, func(tx Tx) error {
+		// The store may run this function again: start from nothing each time.
+		kind, action, note, skip, gaveUp = "", ProvisionAction{}, Notification{}, false, false
 		now := s.now()
 		m, err := tx.Outbox().Get(id)
 		if isNotFound(err) {
@@ -343,6 +345,7 @@ func (w *Worker) deliverMessage(ctx context.Context, id string) (string, outboxO
 	// connector did must not be lost for want of a few milliseconds.
 	outcome := outboxNothing
 	err = s.store.Update(context.WithoutCancel(ctx), func(tx Tx) error {
+		outcome = outboxNothing // the store may run this function again
 		now := s.now()
 		m, err := tx.Outbox().Get(id)
 		if err != nil {

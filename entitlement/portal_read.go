@@ -134,7 +134,7 @@ func (s *Service) PackageOfferFor(ctx context.Context, packageID, target string)
 			return notFoundAs("accessPackageNotFound", "access package", packageID)
 		}
 		if pkg.IsRoleScopesVisible {
-			if out.Roles, err = grantedRoles(tx, pkg); err != nil {
+			if out.Roles, err = grantedRoles(tx.Resources().Get, pkg); err != nil {
 				return err
 			}
 		}

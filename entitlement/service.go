@@ -21,6 +21,8 @@ type Service struct {
 	directory DirectorySource
 	syncRun   sync.Mutex // held while the LDAP import runs
 	secrets   SecretBox  // seals connector secrets; nil refuses to save or use them
+	// configCache keeps configuration records between reads; see configView.
+	configCache configCache
 }
 
 // AdminRule names the administrators: by e-mail, or by a value of the groups claim the identity

@@ -6,7 +6,10 @@ import (
 )
 
 // Store runs functions in storage transactions. Update transactions are serialized and atomic: a
-// function that returns an error leaves nothing behind. The bbolt store implements it; a PostgreSQL
+// function that returns an error leaves nothing behind. An update function may run more than once
+// (a store may share one commit among concurrent writers and run them again when one fails), so
+// it must leave nothing outside the transaction that a second run would repeat or find stale:
+// results it hands out are set afresh on each run. The bbolt store implements it; a PostgreSQL
 // store can implement it later for several portal instances.
 type Store interface {
 	View(ctx context.Context, fn func(tx Tx) error) error
@@ -44,6 +47,10 @@ type Tx interface {
 	// DirectorySync is the LDAP import's settings and last reports; the zero value when none.
 	DirectorySync() (DirectorySyncState, error)
 	PutDirectorySync(s DirectorySyncState) error
+	// ConfigVersion changes whenever a catalog, resource, access package or policy is written or
+	// deleted (in the transaction that does it), so that what was read of them at one version
+	// may be kept and used again while the version stays.
+	ConfigVersion() (uint64, error)
 }
 
 // DefaultPageSize and MaxPageSize bound list pages.
@@ -151,6 +158,8 @@ type Catalogs interface {
 type Resources interface {
 	Get(id string) (Resource, error)
 	ByCatalog(catalogID string, opt ListOptions) (Page[Resource], error)
+	// CountByCatalog counts the catalog's resources from an index, reading none.
+	CountByCatalog(catalogID string) (int, error)
 	ByOrigin(catalogID, originSystem, originID string) (Resource, error)
 	// IDsByOrigin lists the resources, in any catalog, of one object of an origin system.
 	IDsByOrigin(originSystem, originID string) ([]string, error)
@@ -170,6 +179,8 @@ type AccessPackages interface {
 	Get(id string) (AccessPackage, error)
 	List(opt ListOptions) (Page[AccessPackage], error)
 	ByCatalog(catalogID string, opt ListOptions) (Page[AccessPackage], error)
+	// CountByCatalog counts the catalog's packages from an index, reading none.
+	CountByCatalog(catalogID string) (int, error)
 	// IDsByResource lists the packages with a role scope on the resource.
 	IDsByResource(resourceID string) ([]string, error)
 	Put(p AccessPackage) error
@@ -277,7 +288,12 @@ type AuditLog interface {
 	// Seq, PrevHash and Hash the caller set) and makes it the head, in the caller's transaction.
 	// An id already in the log is ErrConflict.
 	Append(e AuditEvent) error
+	// List pages through the events, newest first. Without a filter, Total is the count of
+	// events appended (the head's), read without a walk over the log.
 	List(f AuditFilter, opt ListOptions) (Page[AuditEvent], error)
+	// Stored counts the events the log holds, chained or not, by walking its keys: for the
+	// verification, which must see events slipped in behind the chain's back.
+	Stored() (int, error)
 	// Head returns the chain's head as the last Append left it.
 	Head() (AuditHead, error)
 	// Chain calls fn with the chained events in chain order, oldest first, as they are stored,
@@ -299,6 +315,10 @@ type Outbox interface {
 	// Failing lists the undelivered messages of a kind whose last attempt failed (waiting for a
 	// retry or given up), oldest first.
 	Failing(kind string, opt ListOptions) (Page[OutboxMessage], error)
+	// PurgeDelivered deletes up to limit messages delivered before t, earliest first, from an
+	// index of delivery times, and returns how many it deleted. Messages not delivered (due, or
+	// given up on) stay.
+	PurgeDelivered(t time.Time, limit int) (int, error)
 }
 
 // Reviews stores access review instances.

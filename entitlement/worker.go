@@ -34,7 +34,14 @@ type WorkerOptions struct {
 	// target holds at most that many and the others go on; default 2.
 	Concurrency int
 	PerTarget   int
+	// OutboxRetention is how long delivered outbox messages are kept before the worker purges
+	// them; default DefaultOutboxRetention. Messages given up on stay until handled.
+	OutboxRetention time.Duration
 }
+
+// DefaultOutboxRetention keeps delivered outbox messages a week: long enough to see what went
+// out when something is asked about, short enough that the outbox does not grow for ever.
+const DefaultOutboxRetention = 7 * 24 * time.Hour
 
 // Outcomes of an attempt to deliver an outbox message, as a WorkerObserver hears them.
 const (
@@ -113,6 +120,9 @@ func NewWorker(svc *Service, opt WorkerOptions) *Worker {
 	if opt.PerTarget <= 0 {
 		opt.PerTarget = 2
 	}
+	if opt.OutboxRetention <= 0 {
+		opt.OutboxRetention = DefaultOutboxRetention
+	}
 	w := &Worker{svc: svc, opt: opt}
 	w.jobs = []*job{
 		{name: "requests", run: w.itemJob("process request", dueRequestIDs, svc.processDueRequest, func(r *TickResult) *int { return &r.Requests })},
@@ -122,6 +132,7 @@ func NewWorker(svc *Service, opt WorkerOptions) *Worker {
 		{name: "guest clean-up", run: w.guestCleanUp},
 		{name: "session purge", run: w.sessionPurge},
 		{name: "directory sync", run: w.directorySync},
+		{name: "outbox purge", run: w.outboxPurge},
 		// Last, so that a tick delivers the messages the jobs before it wrote.
 		{name: "outbox", run: w.outbox},
 	}
@@ -140,6 +151,7 @@ type TickResult struct {
 	OutboxDelivered int
 	OutboxRetried   int
 	OutboxFailed    int
+	OutboxPurged    int // delivered messages deleted after the retention period
 	// More tells that a batch was full, so more may be due right away.
 	More bool
 }
@@ -406,10 +418,27 @@ func (w *Worker) sessionPurge(ctx context.Context, res *TickResult) (bool, error
 	return n == w.opt.BatchSize, err
 }
 
+// outboxPurge deletes the messages delivered longer ago than the retention period.
+func (w *Worker) outboxPurge(ctx context.Context, res *TickResult) (bool, error) {
+	var n int
+	err := w.svc.store.Update(ctx, func(tx Tx) error {
+		var err error
+		n, err = tx.Outbox().PurgeDelivered(w.svc.now().Add(-w.opt.OutboxRetention), w.opt.BatchSize)
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("purge outbox: %w", err)
+	}
+	res.OutboxPurged += n
+	return n == w.opt.BatchSize, nil
+}
+
 // outbox delivers the messages that are due, each within the call timeout: one after the other,
-// or with Concurrency > 1 several at once, at most PerTarget to any one target. A call waits for
-// its target's slot before it takes one of the shared slots, so the calls queued for a slow
-// target never hold more than PerTarget of them and the other targets go on.
+// or with Concurrency > 1 several at once, at most PerTarget to any one target and a role's
+// provisioning messages in order. A call waits for its target's slot before it takes one of the
+// shared slots, so the calls queued for a slow target never hold more than PerTarget of them and
+// the other targets go on. Above 1, a crash may catch up to Concurrency messages sent and not
+// yet recorded, each sent again after the restart.
 func (w *Worker) outbox(ctx context.Context, res *TickResult) (bool, error) {
 	s := w.svc
 	var due []OutboxMessage
@@ -464,29 +493,49 @@ func (w *Worker) outbox(ctx context.Context, res *TickResult) (bool, error) {
 		}
 		return w.full(len(due), done), errors.Join(errs...)
 	}
+	// The provisioning messages of one role go out one after the other, in order, so that a
+	// removal never overtakes the grant it undoes; each waits for its target's slot, then for
+	// one of the shared slots.
 	shared := make(chan struct{}, w.opt.Concurrency)
 	targets := map[string]chan struct{}{}
-	var wg sync.WaitGroup
+	var chains [][]OutboxMessage
+	chainOf := map[string]int{}
 	for _, m := range due {
-		key := outboxTarget(m)
-		slot := targets[key]
-		if slot == nil {
-			slot = make(chan struct{}, w.opt.PerTarget)
-			targets[key] = slot
+		key := outboxChain(m)
+		i, ok := chainOf[key]
+		if !ok {
+			i = len(chains)
+			chainOf[key] = i
+			chains = append(chains, nil)
 		}
+		chains[i] = append(chains[i], m)
+		if targets[outboxTarget(m)] == nil {
+			targets[outboxTarget(m)] = make(chan struct{}, w.opt.PerTarget)
+		}
+	}
+	send := func(m OutboxMessage) {
+		for _, sem := range []chan struct{}{targets[outboxTarget(m)], shared} {
+			select {
+			case sem <- struct{}{}:
+				defer func() { <-sem }()
+			case <-ctx.Done():
+				return
+			}
+		}
+		deliver(m.ID)
+	}
+	var wg sync.WaitGroup
+	for _, chain := range chains {
 		wg.Add(1)
-		go func(id string, slot chan struct{}) {
+		go func() {
 			defer wg.Done()
-			for _, sem := range []chan struct{}{slot, shared} {
-				select {
-				case sem <- struct{}{}:
-					defer func() { <-sem }()
-				case <-ctx.Done():
+			for _, m := range chain {
+				if ctx.Err() != nil {
 					return
 				}
+				send(m)
 			}
-			deliver(id)
-		}(m.ID, slot)
+		}()
 	}
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
@@ -497,6 +546,18 @@ func (w *Worker) outbox(ctx context.Context, res *TickResult) (bool, error) {
 
 // outboxTarget names the system a message goes to: the resource whose connector carries out a
 // provisioning action, or the mail server.
+// outboxChain is what must go out in order: a role's provisioning messages; any other message
+// stands alone.
+func outboxChain(m OutboxMessage) string {
+	if m.Kind == OutboxProvision || m.Kind == OutboxDeprovision {
+		var a ProvisionAction
+		if json.Unmarshal(m.Payload, &a) == nil && a.RoleID != "" {
+			return "role:" + a.RoleID
+		}
+	}
+	return "message:" + m.ID
+}
+
 func outboxTarget(m OutboxMessage) string {
 	if m.Kind != OutboxProvision && m.Kind != OutboxDeprovision {
 		return m.Kind

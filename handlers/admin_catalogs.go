@@ -29,11 +29,16 @@ func (h AdminCatalogs) List(c echo.Context) error {
 		return err
 	}
 	rows := make([]views.CatalogRow, 0, len(page.Items))
+	ids := make([]string, 0, len(page.Items))
 	for _, cat := range page.Items {
-		stats, err := h.Svc.CatalogStats(ctx, cat.ID)
-		if err != nil {
-			return err
-		}
+		ids = append(ids, cat.ID)
+	}
+	allStats, err := h.Svc.CatalogStatsOf(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for _, cat := range page.Items {
+		stats := allStats[cat.ID]
 		row := views.CatalogRow{Catalog: cat, Resources: stats.Resources, Packages: stats.Packages}
 		if !caps.IsAdmin {
 			for _, r := range caps.CatalogRoles[cat.ID] {

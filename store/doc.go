@@ -84,6 +84,7 @@
 //	outbox                       <id> → OutboxMessage
 //	  outbox_by_due              <time>\x00<id>                      undelivered messages
 //	  outbox_by_failing          <kind>\x00<id>                      (v10) undelivered, last attempt failed
+//	  outbox_by_delivered        <time>\x00<id>                      (v17) delivered, by delivery time, to purge
 //	guest_blocks                 <userId> → GuestBlock               (v3) guests blocked by the life cycle
 //	  guest_blocks_by_due        <blocked time>\x00<userId>          deletion after N days; blocks with no next attempt
 //	  guest_blocks_by_retry      <next attempt>\x00<userId>          (v8) guests who could not be deleted yet

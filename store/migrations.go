@@ -19,6 +19,7 @@ var (
 	keySettings        = []byte("settings")
 	keyAuditHead       = []byte("audit_head")
 	keyDirectorySync   = []byte("directory_sync")
+	keyConfigVersion   = []byte("config_version")
 )
 
 // migration brings the schema from version-1 to version. Migrations run in order at Open, each in
@@ -134,6 +135,9 @@ var migrations = []migration{
 			}
 		}
 		return nil
+	}},
+	{17, "index delivered outbox messages by delivery time, so that the worker purges them after the retention period", func(tx *bolt.Tx) error {
+		return outboxTable.buildIndex(tx, "delivered")
 	}},
 }
 

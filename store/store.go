@@ -16,7 +16,8 @@ import (
 
 // Store is the bbolt implementation of entitlement.Store.
 type Store struct {
-	db *bolt.DB
+	db      *bolt.DB
+	commits committer
 }
 
 var _ entitlement.Store = (*Store)(nil)
@@ -98,19 +99,6 @@ func (s *Store) View(ctx context.Context, fn func(entitlement.Tx) error) error {
 		return err
 	}
 	return s.db.View(func(btx *bolt.Tx) error { return fn(&tx{btx}) })
-}
-
-// Update runs fn in a read-write transaction; it commits only when fn returns nil.
-func (s *Store) Update(ctx context.Context, fn func(entitlement.Tx) error) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	return s.db.Update(func(btx *bolt.Tx) error {
-		if err := fn(&tx{btx}); err != nil {
-			return err
-		}
-		return ctx.Err()
-	})
 }
 
 // Backup writes a consistent copy of the whole store to w while it stays online.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/stewardhq/steward/entitlement"
@@ -38,6 +39,9 @@ type table[T any] struct {
 	// version, when set, points at the record's Version: a record stored before versions
 	// existed has none and reads as version 1.
 	version func(*T) *int64
+	// configuration marks the tables of what may be requested (catalogs, resources, packages,
+	// policies): every write to them moves the configuration version on (Tx.ConfigVersion).
+	configuration bool
 }
 
 func (t *table[T]) buckets() [][]byte {
@@ -63,8 +67,17 @@ func mustBucket(tx *bolt.Tx, name []byte) *bolt.Bucket {
 		// Buckets are created by the migrations at Open; a missing one is a programming error.
 		panic(fmt.Sprintf("store: bucket %s missing", name))
 	}
+	if tx.Writable() {
+		// Keys are mostly appended (ids are UUIDv7, index keys start with a time or an id): with
+		// bbolt's default of half-full pages on a split, every page but the last stays half
+		// empty and the file doubles.
+		b.FillPercent = fillPercent
+	}
 	return b
 }
+
+// fillPercent is how full a page is left when it splits.
+const fillPercent = 0.9
 
 func (t *table[T]) get(tx *bolt.Tx, id string) (T, error) {
 	var v T
@@ -131,7 +144,32 @@ func (t *table[T]) put(tx *bolt.Tx, v T) error {
 	if err := mustBucket(tx, []byte(t.name)).Put([]byte(id), data); err != nil {
 		return fmt.Errorf("put %s %q: %w", t.what, id, err)
 	}
-	return nil
+	return t.changed(tx)
+}
+
+// changed moves the configuration version on after a write to a configuration table.
+func (t *table[T]) changed(tx *bolt.Tx) error {
+	if !t.configuration {
+		return nil
+	}
+	v, err := configVersion(tx)
+	if err != nil {
+		return err
+	}
+	return mustBucket(tx, bucketMeta).Put(keyConfigVersion, []byte(strconv.FormatUint(v+1, 10)))
+}
+
+// configVersion reads the configuration version; a file that never had one is at 0.
+func configVersion(tx *bolt.Tx) (uint64, error) {
+	raw := mustBucket(tx, bucketMeta).Get(keyConfigVersion)
+	if raw == nil {
+		return 0, nil
+	}
+	v, err := strconv.ParseUint(string(raw), 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("configuration version %q: %w", raw, err)
+	}
+	return v, nil
 }
 
 func (t *table[T]) delete(tx *bolt.Tx, id string) error {
@@ -147,7 +185,10 @@ func (t *table[T]) delete(tx *bolt.Tx, id string) error {
 			}
 		}
 	}
-	return mustBucket(tx, []byte(t.name)).Delete([]byte(id))
+	if err := mustBucket(tx, []byte(t.name)).Delete([]byte(id)); err != nil {
+		return err
+	}
+	return t.changed(tx)
 }
 
 func (ix index[T]) key(value, id string) []byte {
@@ -214,6 +255,8 @@ type scan[T any] struct {
 	byKey  bool // keys are ids (the table's own bucket)
 	keep   func(T) bool
 	dedupe bool // several keys may name one record (search tokens)
+	// count, when set, gives the total from a maintained counter instead of a walk over the keys.
+	count func(*bolt.Tx) (int, error)
 }
 
 func (s scan[T]) idOf(k []byte) string {
@@ -360,7 +403,11 @@ func (s scan[T]) walk(tx *bolt.Tx, opt entitlement.ListOptions, desc bool) (enti
 	for i, h := range hits {
 		page.Items[i] = h.v
 	}
-	page.Total, err = s.total(tx)
+	if s.count != nil {
+		page.Total, err = s.count(tx)
+	} else {
+		page.Total, err = s.total(tx)
+	}
 	return page, err
 }
 

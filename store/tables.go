@@ -86,8 +86,9 @@ var groupsTable = &table[entitlement.Group]{
 }
 
 var catalogsTable = &table[entitlement.Catalog]{
-	version: func(c *entitlement.Catalog) *int64 { return &c.Version },
-	name:    "catalogs", what: "catalog", order: "name",
+	version:       func(c *entitlement.Catalog) *int64 { return &c.Version },
+	configuration: true,
+	name:          "catalogs", what: "catalog", order: "name",
 	id: func(c entitlement.Catalog) string { return c.ID },
 	indexes: []index[entitlement.Catalog]{
 		{name: "name", values: func(c entitlement.Catalog) []string { return nameKey(c.DisplayName) }},
@@ -115,7 +116,8 @@ var catalogsTable = &table[entitlement.Catalog]{
 }
 
 var resourcesTable = &table[entitlement.Resource]{
-	name: "resources", what: "resource",
+	configuration: true,
+	name:          "resources", what: "resource",
 	id: func(r entitlement.Resource) string { return r.ID },
 	indexes: []index[entitlement.Resource]{
 		{name: "catalog", values: func(r entitlement.Resource) []string {
@@ -140,8 +142,9 @@ var resourceRequestsTable = &table[entitlement.ResourceRequest]{
 }
 
 var packagesTable = &table[entitlement.AccessPackage]{
-	version: func(p *entitlement.AccessPackage) *int64 { return &p.Version },
-	name:    "access_packages", what: "access package", order: "name",
+	version:       func(p *entitlement.AccessPackage) *int64 { return &p.Version },
+	configuration: true,
+	name:          "access_packages", what: "access package", order: "name",
 	id: func(p entitlement.AccessPackage) string { return p.ID },
 	indexes: []index[entitlement.AccessPackage]{
 		{name: "name", values: func(p entitlement.AccessPackage) []string { return nameKey(p.DisplayName) }},
@@ -162,8 +165,9 @@ var packagesTable = &table[entitlement.AccessPackage]{
 }
 
 var policiesTable = &table[entitlement.AssignmentPolicy]{
-	version: func(p *entitlement.AssignmentPolicy) *int64 { return &p.Version },
-	name:    "policies", what: "assignment policy",
+	version:       func(p *entitlement.AssignmentPolicy) *int64 { return &p.Version },
+	configuration: true,
+	name:          "policies", what: "assignment policy",
 	id: func(p entitlement.AssignmentPolicy) string { return p.ID },
 	indexes: []index[entitlement.AssignmentPolicy]{
 		{name: "package", values: func(p entitlement.AssignmentPolicy) []string { return one(p.AccessPackageID) }},
@@ -320,6 +324,14 @@ var outboxTable = &table[entitlement.OutboxMessage]{
 				return nil
 			}
 			return []string{m.Kind}
+		}},
+		// delivered holds the delivered messages by delivery time, so that the worker purges
+		// them after the retention period without reading the rest.
+		{name: "delivered", values: func(m entitlement.OutboxMessage) []string {
+			if m.DeliveredAt == nil {
+				return nil
+			}
+			return []string{timeKey(*m.DeliveredAt)}
 		}},
 	},
 }

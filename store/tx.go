@@ -45,6 +45,8 @@ func (t *tx) ProvisionTasks() entitlement.ProvisionTasks   { return provisionTas
 func (t *tx) Connectors() entitlement.Connectors           { return connectors{t.b} }
 func (t *tx) ConnectorCalls() entitlement.ConnectorCalls   { return connectorCalls{t.b} }
 
+func (t *tx) ConfigVersion() (uint64, error) { return configVersion(t.b) }
+
 func (t *tx) Settings() (entitlement.Settings, error) {
 	var s entitlement.Settings
 	raw := mustBucket(t.b, bucketMeta).Get(keySettings)
@@ -301,6 +303,9 @@ func (r resources) ByCatalog(catalogID string, opt entitlement.ListOptions) (ent
 	}
 	return resourcesTable.listBy(r.b, "catalog", catalogID, opt, keep)
 }
+func (r resources) CountByCatalog(catalogID string) (int, error) {
+	return resourcesTable.count(r.b, "catalog", catalogID), nil
+}
 func (r resources) ByOrigin(catalogID, originSystem, originID string) (entitlement.Resource, error) {
 	return resourcesTable.lookup(r.b, "origin", catalogID+sep+originSystem+sep+originID)
 }
@@ -337,6 +342,9 @@ func (p accessPackages) ByCatalog(catalogID string, opt entitlement.ListOptions)
 		opt.Search = ""
 	}
 	return packagesTable.listBy(p.b, "catalog", catalogID, opt, keep)
+}
+func (p accessPackages) CountByCatalog(catalogID string) (int, error) {
+	return packagesTable.count(p.b, "catalog", catalogID), nil
 }
 func (p accessPackages) IDsByResource(resourceID string) ([]string, error) {
 	return packagesTable.ids(p.b, "resource", resourceID), nil
@@ -481,7 +489,25 @@ func (a assignments) ByTarget(targetID string, f entitlement.AssignmentFilter, o
 	return assignmentsTable.listBy(a.b, "target", targetID, opt, assignmentKeep(f))
 }
 func (a assignments) ByPackage(accessPackageID string, f entitlement.AssignmentFilter, opt entitlement.ListOptions) (entitlement.Page[entitlement.Assignment], error) {
+	if f.PolicyID == "" && opt.Search == "" && onlyLive(f.States) {
+		// The index of live assignments holds the same keys as the package's, so its pages and
+		// cursors are the same, and its total counts keys instead of reading every assignment.
+		return assignmentsTable.listBy(a.b, "live_package", accessPackageID, opt, nil)
+	}
 	return assignmentsTable.listBy(a.b, "package", accessPackageID, opt, assignmentKeep(f))
+}
+
+// onlyLive reports whether the states are exactly the live ones (Assignment.IsLive).
+func onlyLive(states []entitlement.AssignmentState) bool {
+	if len(states) == 0 {
+		return false
+	}
+	for _, st := range []entitlement.AssignmentState{entitlement.AssignmentDelivering, entitlement.AssignmentDelivered, entitlement.AssignmentExpired} {
+		if slices.Contains(states, st) != (entitlement.Assignment{AssignmentState: st}).IsLive() {
+			return false
+		}
+	}
+	return true
 }
 func (a assignments) ByPackageAndTargets(accessPackageID string, targetIDs []string, f entitlement.AssignmentFilter, opt entitlement.ListOptions) (entitlement.Page[entitlement.Assignment], error) {
 	return assignmentsTable.listByPairs(a.b, "package_target", accessPackageID, targetIDs, opt, assignmentKeep(f))
@@ -531,6 +557,10 @@ func (l auditLog) Append(e entitlement.AuditEvent) error {
 		return err
 	}
 	return putAuditHead(l.b, head)
+}
+
+func (l auditLog) Stored() (int, error) {
+	return scan[entitlement.AuditEvent]{t: auditTable, bucket: []byte(auditTable.name), byKey: true}.total(l.b)
 }
 
 func (l auditLog) Head() (entitlement.AuditHead, error) {
@@ -611,6 +641,15 @@ func (l auditLog) List(f entitlement.AuditFilter, opt entitlement.ListOptions) (
 	if rest {
 		s.keep = keep
 	}
+	if f == (entitlement.AuditFilter{}) {
+		// The whole log: the chain's head counts its events, so the total needs no walk over
+		// millions of keys. Nothing deletes an event; one taken behind the log's back is what
+		// VerifyAuditChain reports.
+		s.count = func(*bolt.Tx) (int, error) {
+			h, err := l.Head()
+			return int(h.Count), err
+		}
+	}
 	return s.newestFirst(l.b, opt)
 }
 
@@ -631,6 +670,16 @@ func (o outbox) List(opt entitlement.ListOptions) (entitlement.Page[entitlement.
 }
 func (o outbox) Failing(kind string, opt entitlement.ListOptions) (entitlement.Page[entitlement.OutboxMessage], error) {
 	return outboxTable.listBy(o.b, "failing", kind, opt, nil)
+}
+func (o outbox) PurgeDelivered(t time.Time, limit int) (int, error) {
+	// Before t: the index's keys at t itself stay, unlike Due's, which takes them.
+	ids := dueIDs(o.b, outboxTable.index("delivered").bucket(outboxTable.name), t.Add(-time.Nanosecond), limit)
+	for _, id := range ids {
+		if err := outboxTable.delete(o.b, id); err != nil {
+			return 0, fmt.Errorf("purge outbox: %w", err)
+		}
+	}
+	return len(ids), nil
 }
 
 type mailbox struct{ b *bolt.Tx }

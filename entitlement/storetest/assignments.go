@@ -29,6 +29,53 @@ var assignmentCases = []tcase{
 			return err
 		}},
 	),
+	// The admin page of a package's live holders: its items and total follow the states as
+	// assignments come, are delivered and expire, whichever way the store answers.
+	{"ByPackage with the live states lists and counts the live assignments", func(t *testing.T, st entitlement.Store) {
+		pkg, pol := entitlement.NewID(), entitlement.NewID()
+		live := []entitlement.AssignmentState{entitlement.AssignmentDelivering, entitlement.AssignmentDelivered}
+		list := func(f entitlement.AssignmentFilter, opt entitlement.ListOptions) ([]string, int, string) {
+			t.Helper()
+			p := read(t, st, func(tx entitlement.Tx) (entitlement.Page[entitlement.Assignment], error) {
+				return tx.Assignments().ByPackage(pkg, f, opt)
+			})
+			return keys(p.Items, assignmentID), p.Total, p.Next
+		}
+		var as []entitlement.Assignment
+		for i := range 5 {
+			a := newAssignment(entitlement.NewID(), pkg, pol, entitlement.AssignmentDelivering)
+			if i == 4 {
+				a.AccessPackageID = entitlement.NewID() // another package's
+			}
+			as = append(as, a)
+		}
+		put := func(a entitlement.Assignment) {
+			update(t, st, func(tx entitlement.Tx) error { return tx.Assignments().Put(a) })
+		}
+		for _, a := range as {
+			put(a)
+		}
+		if ids, total, _ := list(entitlement.AssignmentFilter{States: live}, entitlement.ListOptions{}); total != 4 || !slices.Equal(ids, keys(as[:4], assignmentID)) {
+			t.Fatalf("four delivering: %v, total %d", ids, total)
+		}
+		as[1].AssignmentState = entitlement.AssignmentDelivered
+		as[2].AssignmentState = entitlement.AssignmentExpired
+		put(as[1])
+		put(as[2])
+		ids, total, next := list(entitlement.AssignmentFilter{States: live}, entitlement.ListOptions{Limit: 2})
+		if total != 3 || !slices.Equal(ids, []string{as[0].ID, as[1].ID}) || next == "" {
+			t.Fatalf("after an expiry, first page of two: %v, total %d, next %q", ids, total, next)
+		}
+		if ids, total, _ := list(entitlement.AssignmentFilter{States: live}, entitlement.ListOptions{Limit: 2, After: next}); total != 3 || !slices.Equal(ids, []string{as[3].ID}) {
+			t.Errorf("second page: %v, total %d", ids, total)
+		}
+		if ids, total, _ := list(entitlement.AssignmentFilter{States: []entitlement.AssignmentState{entitlement.AssignmentExpired}}, entitlement.ListOptions{}); total != 1 || !slices.Equal(ids, []string{as[2].ID}) {
+			t.Errorf("expired: %v, total %d", ids, total)
+		}
+		if _, total, _ := list(entitlement.AssignmentFilter{}, entitlement.ListOptions{}); total != 4 {
+			t.Errorf("all states: total %d, want 4", total)
+		}
+	}},
 	// One live assignment per subject and package, and the counts a policy's or package's
 	// deletion is refused by.
 	{"Live and the live counts follow the assignment's state", func(t *testing.T, st entitlement.Store) {

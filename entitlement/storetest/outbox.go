@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -58,6 +60,72 @@ var outboxCases = []tcase{
 		update(t, st, func(tx entitlement.Tx) error { return tx.Outbox().Put(ms[0]) })
 		if n := read(t, st, count); n != 1 {
 			t.Errorf("after a delivery: CountUndelivered = %d, want 1", n)
+		}
+	}},
+	// The worker's purge: delivered messages go after the retention period, earliest first, a
+	// batch at a time; what is not delivered stays, given up on or not.
+	{"PurgeDelivered deletes delivered messages before a time, and only those", func(t *testing.T, st entitlement.Store) {
+		ms := []entitlement.OutboxMessage{
+			{ID: entitlement.NewID(), Kind: entitlement.OutboxNotify, NextAttempt: t0, DeliveredAt: at(3 * time.Hour)},
+			{ID: entitlement.NewID(), Kind: entitlement.OutboxNotify, NextAttempt: t0, DeliveredAt: at(time.Hour)},
+			{ID: entitlement.NewID(), Kind: entitlement.OutboxNotify, NextAttempt: t0, DeliveredAt: at(2 * time.Hour)},
+			{ID: entitlement.NewID(), Kind: entitlement.OutboxProvision, NextAttempt: t0, DeliveredAt: at(5 * time.Hour)},
+			{ID: entitlement.NewID(), Kind: entitlement.OutboxProvision, NextAttempt: t0, FailedAt: at(0), LastError: "refused"},
+			{ID: entitlement.NewID(), Kind: entitlement.OutboxNotify, NextAttempt: t0},
+		}
+		update(t, st, func(tx entitlement.Tx) error {
+			for _, m := range ms {
+				if err := tx.Outbox().Put(m); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		purge := func(before time.Time, limit int) int {
+			t.Helper()
+			var n int
+			update(t, st, func(tx entitlement.Tx) error {
+				var err error
+				n, err = tx.Outbox().PurgeDelivered(before, limit)
+				return err
+			})
+			return n
+		}
+		left := func() []string {
+			t.Helper()
+			return read(t, st, func(tx entitlement.Tx) ([]string, error) {
+				var ids []string
+				for _, m := range ms {
+					if _, err := tx.Outbox().Get(m.ID); err == nil {
+						ids = append(ids, m.ID)
+					} else if !errors.Is(err, entitlement.ErrNotFound) {
+						return nil, err
+					}
+				}
+				return ids, nil
+			})
+		}
+		// Earliest first, at most the limit: the one delivered at +1h goes, +2h stays.
+		if n := purge(*at(3 * time.Hour), 1); n != 1 {
+			t.Fatalf("first purge deleted %d, want 1", n)
+		}
+		if got, want := left(), []string{ms[0].ID, ms[2].ID, ms[3].ID, ms[4].ID, ms[5].ID}; !slices.Equal(got, want) {
+			t.Fatalf("after a purge of one: left %v, want %v", got, want)
+		}
+		// Before +3h: +2h goes, the one delivered at exactly +3h stays.
+		if n := purge(*at(3 * time.Hour), 10); n != 1 {
+			t.Fatalf("second purge deleted %d, want 1", n)
+		}
+		// Long after: every delivered message goes; the failed and the waiting one stay, and the
+		// waiting one is still due.
+		if n := purge(*at(100 * time.Hour), 10); n != 2 {
+			t.Fatalf("last purge deleted %d, want 2", n)
+		}
+		if got, want := left(), []string{ms[4].ID, ms[5].ID}; !slices.Equal(got, want) {
+			t.Fatalf("left %v, want %v", got, want)
+		}
+		if due := read(t, st, func(tx entitlement.Tx) ([]entitlement.OutboxMessage, error) { return tx.Outbox().Due(t0, 10) }); len(due) != 1 || due[0].ID != ms[5].ID {
+			t.Errorf("due after the purges = %v, want the waiting message", due)
 		}
 	}},
 	creationOrdered(func(tx entitlement.Tx, id string) error {

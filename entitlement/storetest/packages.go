@@ -17,6 +17,28 @@ func newPackage(catalogID, name string, resourceIDs ...string) entitlement.Acces
 func packageName(p entitlement.AccessPackage) string { return p.DisplayName }
 
 var packageCases = []tcase{
+	{"CountByCatalog counts a catalog's packages as they come and go", func(t *testing.T, st entitlement.Store) {
+		cat, other := entitlement.NewID(), entitlement.NewID()
+		a, b, c := newPackage(cat, "A"), newPackage(cat, "B"), newPackage(other, "C")
+		update(t, st, func(tx entitlement.Tx) error {
+			for _, p := range []entitlement.AccessPackage{a, b, c} {
+				if err := tx.AccessPackages().Put(p); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		count := func() int {
+			return read(t, st, func(tx entitlement.Tx) (int, error) { return tx.AccessPackages().CountByCatalog(cat) })
+		}
+		if n := count(); n != 2 {
+			t.Errorf("CountByCatalog = %d, want 2", n)
+		}
+		update(t, st, func(tx entitlement.Tx) error { return tx.AccessPackages().Delete(a.ID) })
+		if n := count(); n != 1 {
+			t.Errorf("after a deletion: CountByCatalog = %d, want 1", n)
+		}
+	}},
 	missing(lookup{"Get", func(tx entitlement.Tx) error { _, err := tx.AccessPackages().Get(entitlement.NewID()); return err }}),
 	// The domain refuses to remove a resource that a package still uses by this index.
 	{"IDsByResource follows the role scopes", func(t *testing.T, st entitlement.Store) {

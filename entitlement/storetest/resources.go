@@ -14,6 +14,28 @@ func newResource(catalogID, name, originID string) entitlement.Resource {
 }
 
 var resourceCases = []tcase{
+	{"CountByCatalog counts a catalog's resources as they come and go", func(t *testing.T, st entitlement.Store) {
+		cat, other := entitlement.NewID(), entitlement.NewID()
+		a, b, c := newResource(cat, "A", "a"), newResource(cat, "B", "b"), newResource(other, "C", "c")
+		update(t, st, func(tx entitlement.Tx) error {
+			for _, r := range []entitlement.Resource{a, b, c} {
+				if err := tx.Resources().Put(r); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		count := func() int {
+			return read(t, st, func(tx entitlement.Tx) (int, error) { return tx.Resources().CountByCatalog(cat) })
+		}
+		if n := count(); n != 2 {
+			t.Errorf("CountByCatalog = %d, want 2", n)
+		}
+		update(t, st, func(tx entitlement.Tx) error { return tx.Resources().Delete(a.ID) })
+		if n := count(); n != 1 {
+			t.Errorf("after a removal: CountByCatalog = %d, want 1", n)
+		}
+	}},
 	missing(
 		lookup{"Get", func(tx entitlement.Tx) error { _, err := tx.Resources().Get(entitlement.NewID()); return err }},
 		lookup{"ByOrigin", func(tx entitlement.Tx) error {

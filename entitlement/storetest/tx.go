@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"errors"
 	"testing"
 
@@ -13,6 +14,49 @@ var errAbort = errors.New("storetest: abort the transaction")
 // txCases check the transactions themselves: the service writes a change, its indexes, its audit
 // event and its outbox message in one Update and relies on all or nothing.
 var txCases = []tcase{
+	// What may be kept of catalogs, resources, packages and policies between transactions is
+	// kept per configuration version: every write to them must move it on, in its transaction,
+	// and a failed transaction must not.
+	{"ConfigVersion moves on with every write to the configuration, and only then", func(t *testing.T, st entitlement.Store) {
+		version := func() uint64 {
+			t.Helper()
+			return read(t, st, func(tx entitlement.Tx) (uint64, error) { return tx.ConfigVersion() })
+		}
+		cat := entitlement.Catalog{ID: entitlement.NewID(), DisplayName: "Cat", CatalogType: entitlement.CatalogTypeUserManaged, CatalogStatus: entitlement.CatalogStatusPublished}
+		res := newResource(cat.ID, "Res", "res-1")
+		pkg := newPackage(cat.ID, "Pkg")
+		pol := entitlement.AssignmentPolicy{ID: entitlement.NewID(), AccessPackageID: pkg.ID, CatalogID: cat.ID, DisplayName: "Pol"}
+		steps := []struct {
+			name  string
+			write func(tx entitlement.Tx) error
+			moves bool
+		}{
+			{"a catalog", func(tx entitlement.Tx) error { return tx.Catalogs().Put(cat) }, true},
+			{"a resource", func(tx entitlement.Tx) error { return tx.Resources().Put(res) }, true},
+			{"a package", func(tx entitlement.Tx) error { return tx.AccessPackages().Put(pkg) }, true},
+			{"a policy", func(tx entitlement.Tx) error { return tx.Policies().Put(pol) }, true},
+			{"a policy deleted", func(tx entitlement.Tx) error { return tx.Policies().Delete(pol.ID) }, true},
+			{"a package deleted", func(tx entitlement.Tx) error { return tx.AccessPackages().Delete(pkg.ID) }, true},
+			{"a user", func(tx entitlement.Tx) error { return tx.Users().Put(newUser("Ann", "ann@example.com")) }, false},
+		}
+		for _, step := range steps {
+			before := version()
+			update(t, st, step.write)
+			if after := version(); (after != before) != step.moves {
+				t.Errorf("%s: version %d → %d; want a move: %v", step.name, before, after, step.moves)
+			}
+		}
+		before := version()
+		_ = st.Update(context.Background(), func(tx entitlement.Tx) error {
+			if err := tx.Catalogs().Put(cat); err != nil {
+				return err
+			}
+			return errors.New("rolled back")
+		})
+		if after := version(); after != before {
+			t.Errorf("a failed transaction moved the version %d → %d", before, after)
+		}
+	}},
 	{"an Update whose function fails leaves nothing", func(t *testing.T, st entitlement.Store) {
 		u := newUser("Ada Lovelace", "ada@example.com")
 		g := entitlement.Group{ID: entitlement.NewID(), DisplayName: "Ops"}

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// statsCommand prints what a data file holds: per bucket, its keys and the bytes of their values,
+// largest first, against the file's size, so that what makes a file large is plain to see.
+func statsCommand(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("stats", flag.ContinueOnError)
+	data := fs.String("data", "bench.db", "data file (not in use by a running portal)")
+	compact := fs.String("compact", "", "also write a compacted copy of the file here (free pages left out) and report its size")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	fi, err := os.Stat(*data)
+	if err != nil {
+		return err
+	}
+	db, err := bolt.Open(*data, 0o600, &bolt.Options{ReadOnly: true, Timeout: 2 * time.Second})
+	if err != nil {
+		return err
+	}
+	defer func() { _ = db.Close() }()
+	type row struct {
+		name        string
+		keys, bytes int
+	}
+	var rows []row
+	err = db.View(func(tx *bolt.Tx) error {
+		return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
+			r := row{name: string(name)}
+			err := b.ForEach(func(k, v []byte) error {
+				r.keys++
+				r.bytes += len(k) + len(v)
+				return nil
+			})
+			rows = append(rows, r)
+			return err
+		})
+	})
+	if err != nil {
+		return err
+	}
+	sort.Slice(rows, func(i, j int) bool { return rows[i].bytes > rows[j].bytes })
+	total := 0
+	fmt.Fprintf(out, "%-36s %10s %12s %10s\n", "bucket", "keys", "bytes", "per key")
+	for _, r := range rows {
+		total += r.bytes
+		per := 0
+		if r.keys > 0 {
+			per = r.bytes / r.keys
+		}
+		fmt.Fprintf(out, "%-36s %10d %12d %10d\n", r.name, r.keys, r.bytes, per)
+	}
+	fmt.Fprintf(out, "keys and values: %.1f MB; file: %.1f MB\n", float64(total)/1e6, float64(fi.Size())/1e6)
+	if *compact == "" {
+		return nil
+	}
+	if _, err := os.Stat(*compact); err == nil {
+		return fmt.Errorf("--compact %s exists", *compact)
+	}
+	dst, err := bolt.Open(*compact, 0o600, nil)
+	if err != nil {
+		return err
+	}
+	if err := bolt.Compact(dst, db, 64<<20); err != nil {
+		_ = dst.Close()
+		return err
+	}
+	if err := dst.Close(); err != nil {
+		return err
+	}
+	ci, err := os.Stat(*compact)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "compacted copy: %.1f MB\n", float64(ci.Size())/1e6)
+	return nil
+}
