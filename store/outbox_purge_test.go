@@ -47,7 +47,7 @@ func TestMigration17IndexesDeliveredOutbox(t *testing.T) {
 		t.Fatalf("migrate: %v", err)
 	}
 	defer s.Close()
-	if v, err := s.version(); err != nil || v != SchemaVersion() || SchemaVersion() < 18 {
+	if v, err := s.version(); err != nil || v != SchemaVersion() || SchemaVersion() < 17 {
 		t.Fatalf("version %d (code %d), %v", v, SchemaVersion(), err)
 	}
 	var n int
