@@ -39,6 +39,8 @@ const (
 // page is one thing the load command loads: a path, as a persona.
 type page struct {
 	name, path, as string
+	// api pages are called with the persona's API token instead of their session cookie.
+	api bool
 }
 
 // personas are the generated tenant's people that the load signs in as.
@@ -51,24 +53,34 @@ var personas = []demoidp.User{
 // portalPages are the pages of issue 16's table, over the generated tenant.
 func portalPages(ids tenantIDs) []page {
 	return []page{
-		{"home / My access", "/", requesterEmail},
-		{"find access (browse)", "/access/packages", requesterEmail},
-		{"find access, search", "/access/packages?q=access", requesterEmail},
-		{"admin audit log", "/admin/audit", adminEmail},
-		{"admin package assignments (hot)", "/admin/packages/" + ids.hotPackage + "/assignments", adminEmail},
-		{"admin catalogs", "/admin/catalogs", adminEmail},
-		{"package detail", "/access/packages/" + ids.hotPackage, requesterEmail},
-		{"approvals (busy approver)", "/approvals", approverEmail},
-		{"admin users", "/admin/directory/users", adminEmail},
-		{"admin users, search", "/admin/directory/users?q=user12", adminEmail},
+		{"home / My access", "/", requesterEmail, false},
+		{"find access (browse)", "/access/packages", requesterEmail, false},
+		{"find access, search", "/access/packages?q=access", requesterEmail, false},
+		{"admin audit log", "/admin/audit", adminEmail, false},
+		{"admin package assignments (hot)", "/admin/packages/" + ids.hotPackage + "/assignments", adminEmail, false},
+		{"admin catalogs", "/admin/catalogs", adminEmail, false},
+		{"package detail", "/access/packages/" + ids.hotPackage, requesterEmail, false},
+		{"approvals (busy approver)", "/approvals", approverEmail, false},
+		{"admin users", "/admin/directory/users", adminEmail, false},
+		{"admin users, search", "/admin/directory/users?q=user12", adminEmail, false},
 	}
 }
 
-// apiCollections are the JSON API's main collections (/beta/identityGovernance/...). The API is
-// not in this tree yet: when it lands, list its collections here, as an API client would call
-// them, and they are loaded like the pages (the same personas; the session cookie, or a bearer
-// token added in attack's target header).
-func apiCollections(ids tenantIDs) []page { return nil }
+// apiCollections are the JSON API's main collections, called as a script would, with the
+// persona's API token.
+func apiCollections(ids tenantIDs) []page {
+	const em = "/beta/identityGovernance/entitlementManagement"
+	return []page{
+		{"api catalogs", em + "/accessPackageCatalogs?$top=100", adminEmail, true},
+		{"api packages", em + "/accessPackages?$top=100", adminEmail, true},
+		{"api assignments of the hot package", em + "/accessPackageAssignments?$top=100&$filter=" +
+			url.QueryEscape("accessPackage/id eq '"+ids.hotPackage+"'"), adminEmail, true},
+		{"api requests", em + "/accessPackageAssignmentRequests?$top=100", adminEmail, true},
+		{"api my assignments", em + "/accessPackageAssignments?$top=100", requesterEmail, true},
+		{"api approvals waiting", em + "/accessPackageAssignmentApprovals?$top=100", approverEmail, true},
+		{"api users", "/beta/users?$top=100", adminEmail, true},
+	}
+}
 
 // tenantIDs are the ids of the generated tenant's records that pages name.
 type tenantIDs struct {
@@ -118,6 +130,23 @@ func loadCommand(ctx context.Context, args []string, out io.Writer) error {
 		}
 		cookies[p.Email] = c
 	}
+	tokens := map[string]string{}
+	for _, p := range personas {
+		tok, err := srv.apiToken(ctx, p.Subject)
+		if err != nil {
+			return fmt.Errorf("API token for %s: %w", p.Email, err)
+		}
+		tokens[p.Email] = tok
+	}
+	credential := func(p page) http.Header {
+		h := http.Header{}
+		if p.api {
+			h.Set("Authorization", "Bearer "+tokens[p.as])
+		} else {
+			h.Set("Cookie", cookies[p.as])
+		}
+		return h
+	}
 	pages := append(portalPages(srv.ids), apiCollections(srv.ids)...)
 	if *only != "" {
 		var keep []page
@@ -150,16 +179,16 @@ func loadCommand(ctx context.Context, args []string, out io.Writer) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		size, err := fetchSize(srv.url+p.path, cookies[p.as])
+		size, err := fetchSize(srv.url+p.path, credential(p))
 		if err != nil {
 			return fmt.Errorf("%s: %w", p.name, err)
 		}
-		m, err := attack(ctx, srv.url+p.path, cookies[p.as], *duration, *concurrency)
+		m, err := attack(ctx, srv.url+p.path, credential(p), *duration, *concurrency)
 		if err != nil {
 			return fmt.Errorf("%s: %w", p.name, err)
 		}
 		limit.prepare(size)
-		lm, err := attack(ctx, limit.URL+"/limit?size="+strconv.Itoa(size), "", *duration, *concurrency)
+		lm, err := attack(ctx, limit.URL+"/limit?size="+strconv.Itoa(size), nil, *duration, *concurrency)
 		if err != nil {
 			return fmt.Errorf("%s: limit: %w", p.name, err)
 		}
@@ -195,11 +224,7 @@ func memory() string {
 // attack loads one URL for the duration with a fixed number of requests in flight, as fast as the
 // server answers, and returns vegeta's metrics. Any answer but 200 fails the run: a page that
 // errors is not measured.
-func attack(ctx context.Context, target, cookie string, d time.Duration, concurrency int) (vegeta.Metrics, error) {
-	h := http.Header{}
-	if cookie != "" {
-		h.Set("Cookie", cookie)
-	}
+func attack(ctx context.Context, target string, h http.Header, d time.Duration, concurrency int) (vegeta.Metrics, error) {
 	tr := vegeta.NewStaticTargeter(vegeta.Target{Method: http.MethodGet, URL: target, Header: h})
 	a := vegeta.NewAttacker(vegeta.Workers(uint64(concurrency)), vegeta.MaxWorkers(uint64(concurrency)),
 		vegeta.Connections(concurrency), vegeta.Redirects(vegeta.NoFollow), vegeta.Timeout(30*time.Second), vegeta.KeepAlive(true))
@@ -223,12 +248,12 @@ func attack(ctx context.Context, target, cookie string, d time.Duration, concurr
 }
 
 // fetchSize loads the page once and returns its size.
-func fetchSize(target, cookie string) (int, error) {
+func fetchSize(target string, h http.Header) (int, error) {
 	req, err := http.NewRequest(http.MethodGet, target, nil)
 	if err != nil {
 		return 0, err
 	}
-	req.Header.Set("Cookie", cookie)
+	req.Header = h.Clone()
 	res, err := noRedirects(nil).Do(req)
 	if err != nil {
 		return 0, err
@@ -246,6 +271,8 @@ func fetchSize(target, cookie string) (int, error) {
 
 type server struct {
 	url   string
+	svc   *entitlement.Service
+	oidc  web.OIDCConfig
 	st    *store.Store
 	http  *http.Server
 	ids   tenantIDs
@@ -284,7 +311,7 @@ func startServer(ctx context.Context, data string) (*server, error) {
 	}
 	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = hs.Serve(ln) }()
-	s := &server{url: base, st: st, http: hs, ids: ids}
+	s := &server{url: base, svc: svc, oidc: cfg.OIDC, st: st, http: hs, ids: ids}
 	s.close = func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -466,4 +493,15 @@ func rowsOfSize(size int) []limitRow {
 			rows = append(rows, row(len(rows)))
 		}
 	}
+}
+
+// apiToken makes an API token for the persona who signed in with subject, as they would on
+// their profile page.
+func (s *server) apiToken(ctx context.Context, subject string) (string, error) {
+	p, err := s.svc.PrincipalForSubject(ctx, s.oidc.Issuer, subject)
+	if err != nil {
+		return "", err
+	}
+	tok, _, err := s.svc.CreateAPIToken(entitlement.WithPrincipal(ctx, p), entitlement.APITokenInput{Name: "bench load", Days: 1})
+	return tok, err
 }
