@@ -76,3 +76,45 @@ func TestConcurrentOutboxDeliversEachMessageOnce(t *testing.T) {
 		}
 	}
 }
+
+// Several calls at once give what one at a time gives: a role removed before its grant went out
+// is removed once at the target and never granted after its removal, whatever the lanes.
+func TestConcurrentOutboxKeepsARolesOrder(t *testing.T) {
+	for _, concurrency := range []int{1, 8} {
+		t.Run(fmt.Sprint("concurrency ", concurrency), func(t *testing.T) {
+			w := newWorld(t)
+			pkg := w.Package(w.cat, "Ledger users", entitlementtest.Role(w.app, "User"))
+			pol := w.Policy(pkg)
+			var people []entitlement.User
+			for i := range 20 {
+				u := w.User(fmt.Sprint("Person ", i))
+				w.RequestAccess(u, pol)
+				people = append(people, u)
+			}
+			for _, u := range people[:10] {
+				removeAs(w.Env, u, liveAssignment(w.Env, u, pkg))
+			}
+			prov := &flakyProvisioner{}
+			w.Drain(w.Worker(entitlement.WorkerOptions{Provisioner: prov, Concurrency: concurrency, PerTarget: concurrency}))
+			last := map[string]string{}
+			for _, a := range prov.log {
+				if a.Op == entitlement.ProvisionAdd && last[a.RoleID] == entitlement.ProvisionRemove {
+					t.Errorf("role %s granted after its removal", a.RoleID)
+				}
+				last[a.RoleID] = a.Op
+			}
+			added, removed := 0, 0
+			for role, op := range last {
+				switch {
+				case op == entitlement.ProvisionAdd:
+					added++
+				case prov.calls[entitlement.ProvisionRemove+role] == 1:
+					removed++
+				}
+			}
+			if added != 10 || removed != 10 {
+				t.Errorf("%d roles granted and %d removed once, want 10 and 10 (%d calls)", added, removed, len(prov.log))
+			}
+		})
+	}
+}
