@@ -68,7 +68,7 @@ type SCIMTokenRow struct {
 // NewSyncReport describes a run's report for the page.
 func NewSyncReport(ctx context.Context, now time.Time, r entitlement.DirectorySyncReport) SyncReport {
 	out := SyncReport{
-		ID: r.ID, When: At(ctx, now, r.StartedDateTime), Who: "Scheduled", Message: r.Message,
+		ID: r.ID, When: At(ctx, now, r.StartedDateTime), Who: "Scheduled", Message: words.Sentence(r.Message),
 		Details: r.Details, Errors: r.Errors, More: r.Truncated, DryRun: r.DryRun,
 		Duration: runDuration(r.Duration),
 	}
