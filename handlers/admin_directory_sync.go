@@ -172,8 +172,8 @@ func (h AdminDirectorySync) Run(c echo.Context) error {
 	return h.SeeOther(c, directorySyncPath, "Sync started. Its progress shows under Runs, and its report when it ends.")
 }
 
-// Progress handles GET /admin/directory-sync/progress: the run under way, for the page to poll.
-// Once the run has ended, htmx reloads the page, which lists the report.
+// Progress handles GET /admin/directory-sync/progress: the run under way, for the page to poll;
+// once the run has ended, a fragment that stops the polling and loads the Runs card afresh.
 func (h AdminDirectorySync) Progress(c echo.Context) error {
 	ctx := c.Request().Context()
 	v, err := h.Svc.DirectorySync(ctx)
@@ -182,9 +182,6 @@ func (h AdminDirectorySync) Progress(c echo.Context) error {
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	if v.Running == nil {
-		if IsHTMX(c) {
-			c.Response().Header().Set("HX-Refresh", "true")
-		}
 		return Render(c, http.StatusOK, views.SyncProgressFragment(views.SyncProgress{Finished: true}))
 	}
 	return Render(c, http.StatusOK, views.SyncProgressFragment(views.NewSyncProgress(ctx, h.Svc.Clock().Now(), *v.Running)))

@@ -72,8 +72,8 @@ func syncProgress(t *testing.T, env *webtest.Env, c *http.Client) (*http.Respons
 	return env.Follow(t, c, req)
 }
 
-// waitSyncEnded polls the progress as the page does until the run has ended and htmx is told to
-// reload, then returns the page reloaded.
+// waitSyncEnded polls the progress as the page does until the run has ended, then returns the
+// page as loaded afresh (the ended run's fragment loads its Runs card).
 func waitSyncEnded(t *testing.T, env *webtest.Env, c *http.Client) string {
 	t.Helper()
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
@@ -81,9 +81,9 @@ func waitSyncEnded(t *testing.T, env *webtest.Env, c *http.Client) string {
 		if res.StatusCode != http.StatusOK {
 			t.Fatalf("progress = %d", res.StatusCode)
 		}
-		if res.Header.Get("HX-Refresh") == "true" {
-			if !strings.Contains(frag, `data-finished="true"`) || strings.Contains(frag, "hx-trigger") {
-				t.Fatalf("the ended run's fragment still polls: %s", frag)
+		if strings.Contains(frag, `data-finished="true"`) {
+			if strings.Contains(frag, "every 2s") || !strings.Contains(frag, `hx-select="#sync-runs"`) || !strings.Contains(frag, `hx-trigger="load"`) {
+				t.Fatalf("the ended run's fragment still polls, or does not load the Runs card: %s", frag)
 			}
 			_, page := env.Get(t, c, "/admin/directory-sync")
 			if strings.Contains(page, `data-testid="sync-progress"`) {
