@@ -456,9 +456,11 @@ type DirectorySyncOptions struct {
 	Force bool
 }
 
-// RunDirectorySync runs the LDAP import now and returns its report; administrators only. The
-// report of a run that is not a dry run is kept with the last ones, also when it stopped or
-// failed; a failure to reach the directory is in the report, not an error.
+// RunDirectorySync runs the LDAP import now, in the caller's time and context, and returns its
+// report; administrators only. The page uses it for dry runs, which write nothing;
+// StartDirectorySync runs a real sync in the background. The report of a run that is not a dry
+// run is kept with the last ones, also when it stopped or failed; a failure to reach the
+// directory is in the report, not an error.
 func (s *Service) RunDirectorySync(ctx context.Context, opt DirectorySyncOptions) (DirectorySyncReport, error) {
 	var by string
 	err := s.read(ctx, func(tx Tx, a *access) error {
