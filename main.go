@@ -333,8 +333,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	err = httpSrv.Shutdown(shutdownCtx)
-	// The store closes when serve returns; the worker must be done with it first.
+	// The store closes when serve returns; the worker and the background directory sync must be
+	// done with it first. A sync that does not stop in time leaves its marker, which the next
+	// start reports as cut short.
 	<-workerDone
+	if serr := svc.Shutdown(shutdownCtx); serr != nil {
+		log.Warn("directory sync did not stop in time", "error", serr)
+	}
 	if err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}

@@ -194,6 +194,9 @@ type DirectorySyncState struct {
 	LastRunDateTime *time.Time `json:"lastRunDateTime,omitempty"`
 	// Reports are the last runs' reports, newest first.
 	Reports []DirectorySyncReport `json:"reports,omitempty"`
+	// Running marks the run under way; a marker that outlives its process (a crash) is that
+	// run's "cut short" report once seen, and blocks nothing.
+	Running *DirectorySyncRun `json:"running,omitempty"`
 }
 
 // sealSecret and openSecret are the one place the bind password passes through: sealed at rest
@@ -354,6 +357,8 @@ type DirectorySyncView struct {
 	LastRun   *time.Time
 	NextRun   *time.Time
 	Reports   []DirectorySyncReport
+	// Running is the run under way, nil when none.
+	Running *DirectorySyncProgress
 }
 
 // DirectorySync returns the LDAP import's settings and reports; administrators only.
@@ -368,6 +373,10 @@ func (s *Service) DirectorySync(ctx context.Context) (DirectorySyncView, error) 
 			return err
 		}
 		out = DirectorySyncView{Settings: DefaultLDAPSettings(), Available: s.directory != nil, LastRun: st.LastRunDateTime, Reports: st.Reports, HasPassword: st.BindPassword != ""}
+		out.Running = s.directorySyncRunning()
+		if st.Running != nil && (out.Running == nil || out.Running.ID != st.Running.ID) {
+			out.Reports = keepReports(st.Running.cutShort(), st.Reports)
+		}
 		if st.LDAP != nil {
 			out.Settings, out.Configured = *st.LDAP, true
 			if next := nextDirectoryRun(st); next != nil {
@@ -472,9 +481,11 @@ type DirectorySyncOptions struct {
 	Force bool
 }
 
-// RunDirectorySync runs the LDAP import now and returns its report; administrators only. The
-// report of a run that is not a dry run is kept with the last ones, also when it stopped or
-// failed; a failure to reach the directory is in the report, not an error.
+// RunDirectorySync runs the LDAP import now, in the caller's time and context, and returns its
+// report; administrators only. The page uses it for dry runs, which write nothing;
+// StartDirectorySync runs a real sync in the background. The report of a run that is not a dry
+// run is kept with the last ones, also when it stopped or failed; a failure to reach the
+// directory is in the report, not an error.
 func (s *Service) RunDirectorySync(ctx context.Context, opt DirectorySyncOptions) (DirectorySyncReport, error) {
 	var by string
 	err := s.read(ctx, func(tx Tx, a *access) error {
@@ -517,19 +528,20 @@ func (s *Service) runDueDirectorySync(ctx context.Context) (bool, error) {
 }
 
 func (s *Service) runDirectorySync(ctx context.Context, by string, opt DirectorySyncOptions) (DirectorySyncReport, error) {
-	// One run at a time: two runs would read the same directory and report the same changes.
-	if !s.syncRun.TryLock() {
-		return DirectorySyncReport{}, errSyncRunning
+	run, err := s.claimDirectorySync(by, opt, false)
+	if err != nil {
+		return DirectorySyncReport{}, err
 	}
-	defer s.syncRun.Unlock()
+	return s.executeDirectorySync(ctx, run, opt)
+}
+
+// executeDirectorySync does the run claimed by claimDirectorySync, and ends it.
+func (s *Service) executeDirectorySync(ctx context.Context, run DirectorySyncProgress, opt DirectorySyncOptions) (DirectorySyncReport, error) {
+	defer s.endDirectorySync()
 	start := time.Now()
-	r := DirectorySyncReport{ID: NewID(), StartedDateTime: s.now(), StartedBy: by, DryRun: opt.DryRun, Forced: opt.Force}
-	var st DirectorySyncState
-	if err := s.store.View(ctx, func(tx Tx) error {
-		var err error
-		st, err = tx.DirectorySync()
-		return err
-	}); err != nil {
+	r := DirectorySyncReport{ID: run.ID, StartedDateTime: run.StartedDateTime, StartedBy: run.StartedBy, DryRun: opt.DryRun, Forced: opt.Force}
+	st, err := s.markDirectorySyncRunning(ctx, run)
+	if err != nil {
 		return r, err
 	}
 	if st.LDAP == nil {
@@ -543,7 +555,10 @@ func (s *Service) runDirectorySync(ctx context.Context, by string, opt Directory
 		if r.DryRun {
 			return r, nil
 		}
-		return r, s.keepReport(ctx, r)
+		// A run cut short by shutdown still leaves its report.
+		kctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		return r, s.keepReport(kctx, r)
 	}
 	password, err := s.openSecret(st.BindPassword)
 	if err != nil {
@@ -554,12 +569,19 @@ func (s *Service) runDirectorySync(ctx context.Context, by string, opt Directory
 	r.ReadDuration = time.Since(start)
 	if err != nil {
 		if ctx.Err() != nil {
+			r.Outcome, r.Message = RunFailed, "the run was stopped while it read the directory; nothing was changed"
+			if _, kerr := finish(); kerr != nil {
+				s.log.Warn("keep the report of a stopped directory sync", "error", kerr)
+			}
 			return r, ctx.Err()
 		}
 		r.Outcome, r.Message = RunFailed, "could not read the directory: "+errorText(err)
 		return finish()
 	}
 	r.PeopleRead, r.GroupsRead = len(snap.People), len(snap.Groups)
+	s.directorySyncProgress(func(p *DirectorySyncProgress) {
+		p.Phase, p.PeopleRead, p.GroupsRead = PhasePlanning, r.PeopleRead, r.GroupsRead
+	})
 	p, err := s.planDirectorySync(ctx, snap, &r)
 	if err != nil {
 		return r, err
@@ -572,6 +594,11 @@ func (s *Service) runDirectorySync(ctx context.Context, by string, opt Directory
 		return finish()
 	}
 	if !opt.DryRun {
+		s.directorySyncProgress(func(pr *DirectorySyncProgress) {
+			pr.Phase, pr.Total = PhaseApplying, len(p.people)+len(p.leavers)+len(p.groups)+len(p.gone)
+			pr.Created, pr.Changed, pr.Blocked = r.Created, r.Changed, r.Blocked
+			pr.GroupChanges = r.GroupsNew + r.GroupsMoved + r.GroupsGone
+		})
 		s.applyDirectorySync(ctx, p, &r)
 		if ctx.Err() != nil {
 			r.Outcome, r.Message = RunFailed, "the run was cut short; the next run carries on"
@@ -586,21 +613,30 @@ func (s *Service) runDirectorySync(ctx context.Context, by string, opt Directory
 }
 
 // keepReport stores a run's report with the last ones, and the start of a real run for the
-// schedule.
+// schedule; the run is no longer running.
 func (s *Service) keepReport(ctx context.Context, r DirectorySyncReport) error {
 	return s.store.Update(ctx, func(tx Tx) error {
 		st, err := tx.DirectorySync()
 		if err != nil {
 			return err
 		}
-		st.Reports = append([]DirectorySyncReport{r}, st.Reports...)
-		if len(st.Reports) > maxReports {
-			st.Reports = st.Reports[:maxReports]
+		st.Reports = keepReports(r, st.Reports)
+		if st.Running != nil && st.Running.ID == r.ID {
+			st.Running = nil
 		}
 		started := r.StartedDateTime
 		st.LastRunDateTime = &started
 		return tx.PutDirectorySync(st)
 	})
+}
+
+// keepReports puts r first in the reports, keeping maxReports.
+func keepReports(r DirectorySyncReport, reports []DirectorySyncReport) []DirectorySyncReport {
+	reports = append([]DirectorySyncReport{r}, reports...)
+	if len(reports) > maxReports {
+		reports = reports[:maxReports]
+	}
+	return reports
 }
 
 // syncPlan is what a run will change: only the records that differ.
@@ -938,6 +974,7 @@ func (s *Service) inBatches(ctx context.Context, r *DirectorySyncReport, n int, 
 		})
 		if err == nil {
 			r.Writes++
+			s.directorySyncProgress(func(p *DirectorySyncProgress) { p.Done += to - from })
 			continue
 		}
 		for i := from; i < to; i++ {
@@ -952,9 +989,10 @@ func (s *Service) inBatches(ctx context.Context, r *DirectorySyncReport, n int, 
 					return
 				}
 				r.fail(what, err)
-				continue
+			} else {
+				r.Writes++
 			}
-			r.Writes++
+			s.directorySyncProgress(func(p *DirectorySyncProgress) { p.Done++; p.Errors = len(r.Errors) })
 		}
 	}
 }

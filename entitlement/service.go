@@ -19,8 +19,15 @@ type Service struct {
 	admins  AdminRule
 	// directory reads the LDAP directory for the LDAP import; nil when it is not wired in.
 	directory DirectorySource
-	syncRun   sync.Mutex // held while the LDAP import runs
-	secrets   SecretBox  // seals connector secrets; nil refuses to save or use them
+	// syncMu guards the LDAP import's run under way (syncRun, nil when none) and the stop of
+	// background runs.
+	syncMu   sync.Mutex
+	syncRun  *DirectorySyncProgress
+	stopping bool
+	bg       context.Context // background runs stop when it ends (Shutdown)
+	stopBg   context.CancelFunc
+	bgRuns   sync.WaitGroup
+	secrets  SecretBox // seals connector secrets; nil refuses to save or use them
 	// configCache keeps configuration records between reads; see configView.
 	configCache configCache
 }
@@ -57,6 +64,7 @@ func NewService(opt Options) *Service {
 		opt.Admins.Emails[i] = NormalizeEmail(e)
 	}
 	svc := &Service{clock: opt.Clock, log: opt.Logger, admins: opt.Admins, secrets: opt.Secrets, changes: make(chan struct{}, 1), directory: opt.Directory}
+	svc.bg, svc.stopBg = context.WithCancel(context.Background())
 	svc.backup, _ = opt.Store.(Backupper)
 	svc.store = signallingStore{Store: opt.Store, signal: svc.signalChange}
 	return svc

@@ -1,16 +1,13 @@
 package handlers
 
 import (
-	"context"
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/stewardhq/steward/entitlement"
 	"github.com/stewardhq/steward/views"
-	"github.com/stewardhq/steward/words"
 )
 
 // AdminDirectorySync serves /admin/directory-sync: the LDAP import and the SCIM tokens.
@@ -19,9 +16,6 @@ type AdminDirectorySync struct {
 }
 
 const directorySyncPath = "/admin/directory-sync"
-
-// runTimeout bounds a run an administrator starts.
-const runTimeout = 30 * time.Minute
 
 // syncPage is what one rendering of the page adds to the saved state.
 type syncPage struct {
@@ -68,6 +62,10 @@ func (h AdminDirectorySync) render(c echo.Context, status int, sp syncPage) erro
 		if v.NextRun.IsZero() {
 			props.NextRun = views.At(ctx, now, now)
 		}
+	}
+	if v.Running != nil {
+		r := views.NewSyncProgress(ctx, now, *v.Running)
+		props.Running = &r
 	}
 	if sp.dryRun != nil {
 		r := views.NewSyncReport(ctx, now, *sp.dryRun)
@@ -161,29 +159,32 @@ func (h AdminDirectorySync) DryRun(c echo.Context) error {
 	return h.render(c, http.StatusOK, syncPage{dryRun: &r})
 }
 
-// Run handles POST /admin/directory-sync/run: Sync now, or Run anyway (force) after a stop.
+// Run handles POST /admin/directory-sync/run: Sync now, or Run anyway (force) after a stop. The
+// run goes on in the background; the page shows its progress, then its report.
 func (h AdminDirectorySync) Run(c echo.Context) error {
-	// The run goes on when the browser stops waiting: cut short between batches it would leave
-	// the directory half synced until the next run.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request().Context()), runTimeout)
-	defer cancel()
-	r, err := h.Svc.RunDirectorySync(ctx, entitlement.DirectorySyncOptions{Force: c.FormValue("force") != ""})
+	_, err := h.Svc.StartDirectorySync(c.Request().Context(), c.FormValue("force") != "")
 	if fields, ok := FieldErrors(err); ok {
 		return h.render(c, http.StatusUnprocessableEntity, syncPage{errs: map[string]string{"": firstMessage(fields)}})
 	}
 	if err != nil {
 		return err
 	}
-	switch r.Outcome {
-	case entitlement.RunCompleted:
-		return h.SeeOther(c, directorySyncPath, "Sync finished. "+views.NewSyncReport(c.Request().Context(), r.StartedDateTime, r).Summary)
-	case entitlement.RunWithErrors:
-		return h.SeeOther(c, directorySyncPath, "Sync finished, but "+words.Plural(len(r.Errors), "record", "records")+" could not be synced: see the details of the run.")
-	}
-	if err := h.flashError(c, words.Sentence(r.Message)); err != nil {
+	return h.SeeOther(c, directorySyncPath, "Sync started. Its progress shows under Runs, and its report when it ends.")
+}
+
+// Progress handles GET /admin/directory-sync/progress: the run under way, for the page to poll;
+// once the run has ended, a fragment that stops the polling and loads the Runs card afresh.
+func (h AdminDirectorySync) Progress(c echo.Context) error {
+	ctx := c.Request().Context()
+	v, err := h.Svc.DirectorySync(ctx)
+	if err != nil {
 		return err
 	}
-	return h.SeeOther(c, directorySyncPath, "")
+	c.Response().Header().Set("Cache-Control", "no-store")
+	if v.Running == nil {
+		return Render(c, http.StatusOK, views.SyncProgressFragment(views.SyncProgress{Finished: true}))
+	}
+	return Render(c, http.StatusOK, views.SyncProgressFragment(views.NewSyncProgress(ctx, h.Svc.Clock().Now(), *v.Running)))
 }
 
 // CreateToken handles POST /admin/directory-sync/scim-tokens. The token is in this one answer

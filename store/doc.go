@@ -20,7 +20,7 @@
 // migration N added:
 //
 //	meta                         schema_version → SchemaVersion(); settings → entitlement.Settings JSON
-//	                             directory_sync → entitlement.DirectorySyncState JSON (LDAP import settings, last reports)
+//	                             directory_sync → entitlement.DirectorySyncState JSON (LDAP import settings, last reports, marker of a run under way)
 //	secrets                      name → bytes (session keys, demo provider keys)
 //	users                        <id> → User (people, and service accounts: kind "serviceAccount")
 //	  users_by_email             <email> → <id>                      unique

@@ -29,6 +29,8 @@ type DirectorySyncProps struct {
 	DryRun  *SyncReport
 	NextRun Time
 	Reports []SyncReport
+	// Running is the run under way, nil when none.
+	Running *SyncProgress
 
 	SCIMURL    string
 	Tokens     []SCIMTokenRow
@@ -66,7 +68,7 @@ type SCIMTokenRow struct {
 // NewSyncReport describes a run's report for the page.
 func NewSyncReport(ctx context.Context, now time.Time, r entitlement.DirectorySyncReport) SyncReport {
 	out := SyncReport{
-		ID: r.ID, When: At(ctx, now, r.StartedDateTime), Who: "Scheduled", Message: r.Message,
+		ID: r.ID, When: At(ctx, now, r.StartedDateTime), Who: "Scheduled", Message: words.Sentence(r.Message),
 		Details: r.Details, Errors: r.Errors, More: r.Truncated, DryRun: r.DryRun,
 		Duration: runDuration(r.Duration),
 	}
@@ -268,4 +270,43 @@ func runDuration(d time.Duration) string {
 	}
 	d = d.Round(time.Second)
 	return words.Plural(int(d/time.Minute), "minute", "minutes") + " " + words.Plural(int(d%time.Minute/time.Second), "second", "seconds")
+}
+
+// SyncProgressPath answers the progress of the run under way, for the page to poll.
+const SyncProgressPath = "/admin/directory-sync/progress"
+
+// SyncProgress is the run under way as the page shows it; Finished (with nothing else set) says
+// the run the page was polling has ended.
+type SyncProgress struct {
+	Finished bool
+	Since    Time
+	Who      string // "Scheduled", "Started by Ada Admin"
+	Step     string // what it does now, with its counts
+	// Done of Total records applied, for the progress bar; Total is 0 before the run applies.
+	Done, Total int
+}
+
+// NewSyncProgress describes the run under way.
+func NewSyncProgress(ctx context.Context, now time.Time, p entitlement.DirectorySyncProgress) SyncProgress {
+	out := SyncProgress{Since: At(ctx, now, p.StartedDateTime), Who: "Scheduled", Done: p.Done, Total: p.Total}
+	if p.StartedBy != "" {
+		out.Who = "Started by " + p.StartedBy
+	}
+	if p.DryRun {
+		out.Who = "Dry run · " + words.Uncapitalize(out.Who)
+	}
+	read := words.Plural(p.PeopleRead, "person", "people") + " and " + words.Plural(p.GroupsRead, "group", "groups")
+	switch p.Phase {
+	case entitlement.PhaseReading:
+		out.Step = "Reading the directory…"
+	case entitlement.PhasePlanning:
+		out.Step = "Read " + read + "; comparing them with Steward…"
+	default:
+		out.Step = fmt.Sprintf("Read %s; applying changes: %d of %d done", read, p.Done, p.Total)
+		if p.Errors > 0 {
+			out.Step += ", " + words.Plural(p.Errors, "record", "records") + " could not be synced"
+		}
+		out.Step += "."
+	}
+	return out
 }

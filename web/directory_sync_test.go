@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/stewardhq/steward/directory/ldapsync"
@@ -57,6 +58,41 @@ func syncFieldError(page, field string) string {
 			return html.UnescapeString(m[2])
 		}
 	}
+	return ""
+}
+
+// syncProgress asks for the run's progress as the page's htmx polling does.
+func syncProgress(t *testing.T, env *webtest.Env, c *http.Client) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, env.URL+"/admin/directory-sync/progress", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("HX-Request", "true")
+	return env.Follow(t, c, req)
+}
+
+// waitSyncEnded polls the progress as the page does until the run has ended, then returns the
+// page as loaded afresh (the ended run's fragment loads its Runs card).
+func waitSyncEnded(t *testing.T, env *webtest.Env, c *http.Client) string {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		res, frag := syncProgress(t, env, c)
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("progress = %d", res.StatusCode)
+		}
+		if strings.Contains(frag, `data-finished="true"`) {
+			if strings.Contains(frag, "every 2s") || !strings.Contains(frag, `hx-select="#sync-runs"`) || !strings.Contains(frag, `hx-trigger="load"`) {
+				t.Fatalf("the ended run's fragment still polls, or does not load the Runs card: %s", frag)
+			}
+			_, page := env.Get(t, c, "/admin/directory-sync")
+			if strings.Contains(page, `data-testid="sync-progress"`) {
+				t.Fatal("the page shows a run under way after it ended")
+			}
+			return page
+		}
+	}
+	t.Fatal("the run did not end")
 	return ""
 }
 
@@ -110,8 +146,12 @@ func TestDirectorySyncPage(t *testing.T) {
 	}
 	res, _ = env.PostForm(t, c, "/admin/directory-sync/run", csrf, nil)
 	_, page = env.Get(t, c, res.Header.Get("Location"))
-	if res.StatusCode != http.StatusSeeOther || !strings.Contains(page, "Sync finished. Read 10 people and 1 group; people: 10 created") {
+	if res.StatusCode != http.StatusSeeOther || !strings.Contains(page, "Sync started.") {
 		t.Fatalf("sync now = %d; flash missing", res.StatusCode)
+	}
+	page = waitSyncEnded(t, env, c)
+	if !strings.Contains(page, "Read 10 people and 1 group; people: 10 created") {
+		t.Fatal("the run's report is not listed")
 	}
 	if n := strings.Count(page, `data-testid="sync-report"`); n != 1 {
 		t.Fatalf("%d reports, want 1", n)
@@ -131,13 +171,17 @@ func TestDirectorySyncPage(t *testing.T) {
 
 	// Two of ten gone: the run stops and asks; Run anyway goes on.
 	srv.Delete(t, srv.PersonDN("p00009"), srv.PersonDN("p00010"))
-	res, _ = env.PostForm(t, c, "/admin/directory-sync/run", csrf, nil)
-	_, page = env.Get(t, c, res.Header.Get("Location"))
+	if res, _ = env.PostForm(t, c, "/admin/directory-sync/run", csrf, nil); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sync now = %d", res.StatusCode)
+	}
+	page = waitSyncEnded(t, env, c)
 	if !strings.Contains(page, "This run would block 2 of the 10 people") || !strings.Contains(page, `data-dialog-open="run-anyway"`) {
 		t.Fatal("the stopped run does not explain itself or offer Run anyway")
 	}
-	res, _ = env.PostForm(t, c, "/admin/directory-sync/run", csrf, url.Values{"force": {"1"}})
-	_, page = env.Get(t, c, res.Header.Get("Location"))
+	if res, _ = env.PostForm(t, c, "/admin/directory-sync/run", csrf, url.Values{"force": {"1"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("run anyway = %d", res.StatusCode)
+	}
+	page = waitSyncEnded(t, env, c)
 	if !strings.Contains(page, "2 blocked as leavers") || strings.Contains(page, `data-dialog-open="run-anyway"`) {
 		t.Fatal("Run anyway did not block the leavers")
 	}
@@ -178,6 +222,9 @@ func TestDirectorySyncPage(t *testing.T) {
 	if res, _ := env.PostForm(t, rc, "/admin/directory-sync/run", rcsrf, nil); res.StatusCode != http.StatusForbidden {
 		t.Fatalf("a plain user runs the sync: %d", res.StatusCode)
 	}
+	if res, _ := syncProgress(t, env, rc); res.StatusCode != http.StatusForbidden {
+		t.Fatalf("a plain user sees the sync's progress: %d", res.StatusCode)
+	}
 }
 
 // TestDirectorySyncPageWithoutSettings: actions before the settings are saved say what to do.
@@ -201,6 +248,7 @@ func TestDirectorySyncPageAtPhoneWidth(t *testing.T) {
 	csrf := webtest.CSRF(t, env.SignIn(t, c, "admin@example.com"))
 	env.PostForm(t, c, "/admin/directory-sync", csrf, ldapForm(srv, "save", srv.Password))
 	env.PostForm(t, c, "/admin/directory-sync/run", csrf, nil)
+	waitSyncEnded(t, env, c)
 	env.PostForm(t, c, "/admin/directory-sync/scim-tokens", csrf, url.Values{"name": {"Entra ID"}})
 
 	b := browsertest.New(t)

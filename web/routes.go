@@ -181,6 +181,7 @@ func (s *Server) routes() {
 	admin.POST("/directory-sync", adminDirectorySync.Save)
 	admin.POST("/directory-sync/dry-run", adminDirectorySync.DryRun)
 	admin.POST("/directory-sync/run", adminDirectorySync.Run)
+	admin.GET("/directory-sync/progress", adminDirectorySync.Progress)
 	admin.POST("/directory-sync/scim-tokens", adminDirectorySync.CreateToken)
 	admin.POST("/directory-sync/scim-tokens/revoke", adminDirectorySync.RevokeToken)
 	adminMail := handlers.AdminMail{Base: s.base}

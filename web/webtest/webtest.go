@@ -103,6 +103,8 @@ func Start(t testing.TB, opt Options) *Env {
 	}
 	svc := entitlement.NewService(entitlement.Options{Store: st, Clock: clock, Logger: log, Secrets: box,
 		Admins: entitlement.AdminRule{Emails: opt.Admins, Group: opt.AdminGroup}, Directory: opt.Directory})
+	// Before the store closes (cleanups run last in, first out): background directory syncs stop.
+	t.Cleanup(func() { _ = svc.Shutdown(context.Background()) })
 	if opt.Seed != nil {
 		if err := opt.Seed(ctx, svc, st); err != nil {
 			t.Fatalf("seed: %v", err)
