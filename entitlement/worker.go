@@ -17,8 +17,8 @@ type WorkerOptions struct {
 	Notifier    Notifier      // default LogNotifier
 	// Reconciler compares connectors' targets with Steward's grants on their schedule; without
 	// one, scheduled comparisons wait.
-	Reconciler Reconciler
-	MaxAttempts int           // attempts per outbox message before it fails; default 8
+	Reconciler  Reconciler
+	MaxAttempts int // attempts per outbox message before it fails; default 8
 	// RetryBase is the wait after the first failed attempt to deliver an outbox message or to
 	// delete a blocked guest, doubled per attempt; default 30s.
 	RetryBase   time.Duration
