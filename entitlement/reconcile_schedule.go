@@ -175,6 +175,46 @@ func (s *Service) reconcileOne(ctx context.Context, r Reconciler, c Connector, t
 			cur.NextReconcile = &next
 		}
 		cur.LastReconcile = &out
-		return tx.Connectors().Put(cur)
+		if err := tx.Connectors().Put(cur); err != nil {
+			return err
+		}
+		if out.Unknown+out.Missing == 0 {
+			return nil
+		}
+		return s.notifyDrift(tx, cur, out)
 	})
+}
+
+// notifyDrift tells the catalog's owners what a scheduled comparison found, so that someone
+// looks; the page has the details and the repair.
+func (s *Service) notifyDrift(tx Tx, c Connector, r ReconcileResult) error {
+	res, err := tx.Resources().Get(c.ResourceID)
+	if isNotFound(err) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	cat, err := tx.Catalogs().Get(res.CatalogID)
+	if isNotFound(err) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	var owners []string
+	for _, m := range cat.Roles {
+		if m.Role != RoleCatalogOwner {
+			continue
+		}
+		if m.PrincipalType == PrincipalGroup {
+			ids, err := allMembers(tx, m.PrincipalID)
+			if err != nil {
+				return err
+			}
+			owners = append(owners, ids...)
+			continue
+		}
+		owners = append(owners, m.PrincipalID)
+	}
+	detail := fmt.Sprintf("%s: %d not granted by Steward, %d missing at the target", res.DisplayName, r.Unknown, r.Missing)
+	return s.sendNotification(tx, Notification{Event: NotifyTargetDrift, ResourceID: res.ID, Detail: detail}, owners)
 }

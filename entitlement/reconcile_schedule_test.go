@@ -2,6 +2,7 @@ package entitlement_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -39,14 +40,17 @@ func (f *fakeReconciler) Reconcile(_ context.Context, c entitlement.Connector, g
 type scheduledTenant struct {
 	*entitlementtest.Env
 	admin entitlement.User
+	owner entitlement.User
 	res   entitlement.Resource
 	pol   entitlement.AssignmentPolicy
 }
 
 func newScheduledTenant(t *testing.T) scheduledTenant {
 	e := entitlementtest.New(t)
-	st := scheduledTenant{Env: e, admin: e.User("Ada Admin")}
-	cat := e.Catalog("Engineering")
+	st := scheduledTenant{Env: e, admin: e.User("Ada Admin"), owner: e.User("Owen Owner")}
+	cat := e.Catalog("Engineering", func(c *entitlement.Catalog) {
+		c.Roles = append(c.Roles, entitlement.CatalogRoleMember{Role: entitlement.RoleCatalogOwner, PrincipalID: st.owner.ID, PrincipalType: entitlement.PrincipalUser})
+	})
 	st.res = e.GroupResource(cat, e.Group("Engineering"))
 	st.pol = e.Policy(e.Package(cat, "Engineering members", entitlementtest.Member(st.res)))
 	in := entitlement.ConnectorInput{Kind: entitlement.ConnectorLDAP, Settings: map[string]string{
@@ -103,9 +107,17 @@ func TestScheduledComparisonRunsWhenDueAndOnlyReports(t *testing.T) {
 	if want := st.Clock.Now().Add(24 * time.Hour); c.NextReconcile == nil || !c.NextReconcile.Equal(want) {
 		t.Fatalf("next %v, want %v", c.NextReconcile, want)
 	}
-	// Nothing was repaired: no message went out and the role is as it was.
-	if n := len(st.OutboxMessages()); n != outboxBefore {
-		t.Fatalf("outbox %d, was %d: the comparison sent something", n, outboxBefore)
+	// Nothing was repaired: the one new message tells the catalog's owner, and the role is as
+	// it was.
+	msgs := st.OutboxMessages()
+	drift := st.Notifications(entitlement.NotifyTargetDrift)
+	if len(msgs) != outboxBefore+1 || len(drift) != 1 {
+		t.Fatalf("outbox %d (was %d), %d drift notifications", len(msgs), outboxBefore, len(drift))
+	}
+	var n entitlement.Notification
+	if err := json.Unmarshal(drift[0].Payload, &n); err != nil || n.Recipient == nil || n.Recipient.UserID != st.owner.ID ||
+		n.ResourceID != st.res.ID || n.Detail != "Engineering: 1 not granted by Steward, 1 missing at the target" {
+		t.Fatalf("notification %+v %v", n, err)
 	}
 	if g, err := st.Svc.GrantedMembers(entitlementtest.AsAdmin(st.admin), st.res.ID); err != nil || g[0] != before[0] {
 		t.Fatalf("granted after %+v %v", g, err)
@@ -144,6 +156,9 @@ func TestScheduledComparisonKeepsATargetErrorAndBoundsTheLines(t *testing.T) {
 	c := st.connector(t)
 	if c.LastReconcile == nil || c.LastReconcile.Error != "ldap: connection refused" || c.LastReconcile.Unknown != 0 {
 		t.Fatalf("last %+v", c.LastReconcile)
+	}
+	if n := len(st.Notifications(entitlement.NotifyTargetDrift)); n != 0 {
+		t.Fatalf("%d drift notifications for a target that could not be read", n)
 	}
 	if want := st.Clock.Now().Add(7 * 24 * time.Hour); !c.NextReconcile.Equal(want) {
 		t.Fatalf("next %v, want %v", c.NextReconcile, want)
