@@ -67,7 +67,7 @@ type WorkerObserver interface {
 
 // Worker does everything time-driven: escalations, stage timeouts, scheduled starts, expiry
 // reminders and expiries, access reviews (opening, reminding, closing), the external-user life
-// cycle, the purge of expired sessions and the outbox. Each of these is a job that reads its own time-ordered index and handles each due item
+// cycle, the purge of expired sessions, scheduled comparisons of connectors' targets and the outbox. Each of these is a job that reads its own time-ordered index and handles each due item
 // in its own transaction, re-checking its state there, so a run that happens twice, or is cut
 // short by a crash, changes nothing further.
 type Worker struct {

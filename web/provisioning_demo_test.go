@@ -158,6 +158,9 @@ func TestDemoEngineeringGroupLinkedToLDAP(t *testing.T) {
 		!strings.Contains(page, "Avery Approver (approver@example.com): Member") || !strings.Contains(page, `data-testid="repair"`) {
 		t.Fatal("the page does not show the last scheduled comparison")
 	}
+	if !regexp.MustCompile(`Last compared <time [^>]+>[^<]+</time>: 0 not granted`).MatchString(page) {
+		t.Fatalf("the last comparison's line: %s", page[strings.Index(page, `data-testid="last-compared"`):][:300])
+	}
 	for _, p := range a11yProblems(page) {
 		t.Errorf("last comparison: %s", p)
 	}
