@@ -287,7 +287,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	worker := entitlement.NewWorker(svc, entitlement.WorkerOptions{Notifier: mailer, Provisioner: dispatcher, Observer: m, Concurrency: 8, PerTarget: 2})
+	worker := entitlement.NewWorker(svc, entitlement.WorkerOptions{Notifier: mailer, Provisioner: dispatcher, Reconciler: dispatcher, Observer: m, Concurrency: 8, PerTarget: 2})
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -83,6 +83,13 @@ type Connector struct {
 	Modified     time.Time         `json:"modifiedDateTime"`
 	ModifiedBy   string            `json:"modifiedBy,omitempty"`
 	ModifiedName string            `json:"modifiedByName,omitempty"`
+	// ReconcileEvery is how often the worker compares the target's members with Steward's
+	// grants: "" (never), ReconcileDaily or ReconcileWeekly; NextReconcile is when it is next
+	// due, set only while scheduled.
+	ReconcileEvery string     `json:"reconcileEvery,omitempty"`
+	NextReconcile  *time.Time `json:"nextReconcile,omitempty"`
+	// LastReconcile is what the last scheduled comparison found.
+	LastReconcile *ReconcileResult `json:"lastReconcile,omitempty"`
 }
 
 // HasSecret reports whether a secret of that name is saved.
@@ -166,6 +173,10 @@ func (s *Service) SaveConnector(ctx context.Context, resourceID string, in Conne
 		}
 		c := Connector{ResourceID: res.ID, CatalogID: res.CatalogID, Kind: in.Kind, Settings: map[string]string{}, Secrets: map[string]string{},
 			Modified: s.now(), ModifiedBy: a.p.UserID, ModifiedName: a.p.Name}
+		if old.Kind == in.Kind {
+			// Saving the settings again keeps the comparison schedule and its last result.
+			c.ReconcileEvery, c.NextReconcile, c.LastReconcile = old.ReconcileEvery, old.NextReconcile, old.LastReconcile
+		}
 		for _, f := range ConnectorFields(in.Kind) {
 			if f.Secret {
 				plain := in.Secrets[f.Name]

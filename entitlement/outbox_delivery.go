@@ -86,6 +86,9 @@ const (
 	NotifyReviewReminder = "review.reminder"
 	// NotifyReviewCompleted tells the reviewers and whoever started the review its results.
 	NotifyReviewCompleted = "review.completed"
+	// NotifyTargetDrift tells a catalog's owners that a scheduled comparison found a resource's
+	// target out of step with Steward's grants.
+	NotifyTargetDrift = "connector.drift"
 )
 
 // Roles of a notification's recipient in the request it is about.
@@ -113,6 +116,7 @@ type Notification struct {
 	AccessPackageID string    `json:"accessPackageId,omitempty"`
 	TargetID        string    `json:"targetId,omitempty"`
 	ReviewID        string    `json:"reviewId,omitempty"`
+	ResourceID      string    `json:"resourceId,omitempty"`
 	Recipients      []string  `json:"recipients"`
 	Detail          string    `json:"detail,omitempty"`
 	At              time.Time `json:"at"`

@@ -40,41 +40,48 @@ func (s *Service) GrantedMembers(ctx context.Context, resourceID string) ([]Gran
 		if !a.canManageCatalog(res.CatalogID) {
 			return forbidden("only administrators and the catalog's owners can compare its members")
 		}
-		pkgs, err := tx.AccessPackages().IDsByResource(res.ID)
-		if err != nil {
-			return err
-		}
-		seen := map[string]bool{}
-		for _, pid := range pkgs {
-			holders, err := holdersOf(tx, pid)
-			if err != nil {
-				return err
-			}
-			for _, asg := range holders {
-				for _, rid := range asg.ResourceRoleIDs {
-					if seen[rid] {
-						continue
-					}
-					ar, err := tx.AssignmentRoles().Get(rid)
-					if isNotFound(err) || err == nil && ar.ResourceID != res.ID {
-						continue
-					} else if err != nil {
-						return err
-					}
-					seen[rid] = true
-					u, err := tx.Users().Get(ar.SubjectID)
-					if err != nil && !isNotFound(err) {
-						return err
-					}
-					out = append(out, GrantedMember{RoleRecordID: ar.ID, SubjectID: ar.SubjectID, Email: u.Email, Name: u.Label(),
-						RoleName: ar.RoleName, RoleOriginID: ar.OriginID, Status: ar.Status})
-				}
-			}
-		}
-		slices.SortFunc(out, func(x, y GrantedMember) int { return strings.Compare(x.Name+x.RoleName, y.Name+y.RoleName) })
-		return nil
+		out, err = grantedMembers(tx, res)
+		return err
 	})
 	return out, err
+}
+
+// grantedMembers lists the roles of the resource that live assignments grant, by person and role.
+func grantedMembers(tx Tx, res Resource) ([]GrantedMember, error) {
+	var out []GrantedMember
+	pkgs, err := tx.AccessPackages().IDsByResource(res.ID)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	for _, pid := range pkgs {
+		holders, err := holdersOf(tx, pid)
+		if err != nil {
+			return nil, err
+		}
+		for _, asg := range holders {
+			for _, rid := range asg.ResourceRoleIDs {
+				if seen[rid] {
+					continue
+				}
+				ar, err := tx.AssignmentRoles().Get(rid)
+				if isNotFound(err) || err == nil && ar.ResourceID != res.ID {
+					continue
+				} else if err != nil {
+					return nil, err
+				}
+				seen[rid] = true
+				u, err := tx.Users().Get(ar.SubjectID)
+				if err != nil && !isNotFound(err) {
+					return nil, err
+				}
+				out = append(out, GrantedMember{RoleRecordID: ar.ID, SubjectID: ar.SubjectID, Email: u.Email, Name: u.Label(),
+					RoleName: ar.RoleName, RoleOriginID: ar.OriginID, Status: ar.Status})
+			}
+		}
+	}
+	slices.SortFunc(out, func(x, y GrantedMember) int { return strings.Compare(x.Name+x.RoleName, y.Name+y.RoleName) })
+	return out, nil
 }
 
 // ResendGrants provisions again the named roles of the resource that reconciliation found

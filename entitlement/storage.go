@@ -373,6 +373,9 @@ type Connectors interface {
 	Put(c Connector) error
 	Get(resourceID string) (Connector, error)
 	Delete(resourceID string) error
+	// DueReconcile lists up to limit connectors whose scheduled comparison is due at t, earliest
+	// first.
+	DueReconcile(t time.Time, limit int) ([]Connector, error)
 }
 
 // ConnectorCalls keeps a bounded log of each connector's recent calls.

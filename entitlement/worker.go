@@ -15,7 +15,10 @@ type WorkerOptions struct {
 	BatchSize   int           // items per job per run; default 100
 	Provisioner Provisioner   // default ManualProvisioner
 	Notifier    Notifier      // default LogNotifier
-	MaxAttempts int           // attempts per outbox message before it fails; default 8
+	// Reconciler compares connectors' targets with Steward's grants on their schedule; without
+	// one, scheduled comparisons wait.
+	Reconciler  Reconciler
+	MaxAttempts int // attempts per outbox message before it fails; default 8
 	// RetryBase is the wait after the first failed attempt to deliver an outbox message or to
 	// delete a blocked guest, doubled per attempt; default 30s.
 	RetryBase   time.Duration
@@ -64,7 +67,7 @@ type WorkerObserver interface {
 
 // Worker does everything time-driven: escalations, stage timeouts, scheduled starts, expiry
 // reminders and expiries, access reviews (opening, reminding, closing), the external-user life
-// cycle, the purge of expired sessions and the outbox. Each of these is a job that reads its own time-ordered index and handles each due item
+// cycle, the purge of expired sessions, scheduled comparisons of connectors' targets and the outbox. Each of these is a job that reads its own time-ordered index and handles each due item
 // in its own transaction, re-checking its state there, so a run that happens twice, or is cut
 // short by a crash, changes nothing further.
 type Worker struct {
@@ -132,6 +135,7 @@ func NewWorker(svc *Service, opt WorkerOptions) *Worker {
 		{name: "guest clean-up", run: w.guestCleanUp},
 		{name: "session purge", run: w.sessionPurge},
 		{name: "directory sync", run: w.directorySync},
+		{name: "target comparisons", run: w.reconcile},
 		{name: "outbox purge", run: w.outboxPurge},
 		// Last, so that a tick delivers the messages the jobs before it wrote.
 		{name: "outbox", run: w.outbox},
@@ -148,6 +152,7 @@ type TickResult struct {
 	GuestsDeleted   int
 	SessionsPurged  int
 	DirectorySyncs  int // scheduled LDAP import runs
+	Reconciles      int // scheduled comparisons of a connector's target with Steward's grants
 	OutboxDelivered int
 	OutboxRetried   int
 	OutboxFailed    int
@@ -210,7 +215,7 @@ func (w *Worker) loop(ctx context.Context, j *job, wake <-chan struct{}) {
 }
 
 // Tick runs every job once, in order: requests, assignments, review schedules, reviews, guest
-// clean-up, session purge, directory sync (the LDAP import on its schedule), outbox. Each job has its own budget, and one that fails or runs out of time does not keep the
+// clean-up, session purge, directory sync (the LDAP import on its schedule), target comparisons (connectors compared on their schedule), outbox. Each job has its own budget, and one that fails or runs out of time does not keep the
 // next from running. The error joins the jobs' failures, or is the context's when it ends.
 func (w *Worker) Tick(ctx context.Context) (TickResult, error) {
 	var res TickResult
@@ -576,4 +581,14 @@ func (w *Worker) directorySync(ctx context.Context, res *TickResult) (bool, erro
 		res.DirectorySyncs++
 	}
 	return false, err
+}
+
+// reconcile compares the targets whose scheduled comparison is due; it repairs nothing.
+func (w *Worker) reconcile(ctx context.Context, res *TickResult) (bool, error) {
+	if w.opt.Reconciler == nil {
+		return false, nil
+	}
+	n, more, err := w.svc.runDueReconciles(ctx, w.opt.Reconciler, w.opt.BatchSize, w.opt.CallTimeout)
+	res.Reconciles += n
+	return more, err
 }

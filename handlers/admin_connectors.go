@@ -63,6 +63,13 @@ func (h AdminConnectors) page(c echo.Context, status int, kind string, values, e
 			return err
 		}
 		props.OpenTasks = tasks.Total
+		if r := props.Connector.LastReconcile; r != nil {
+			props.LastCompared = views.At(ctx, now, r.At)
+		}
+		if n := props.Connector.NextReconcile; n != nil {
+			props.NextCompare = views.At(ctx, now, *n)
+		}
+		props.ScheduleErr = errs["every"]
 	}
 	props.Kind = props.Connector.Kind
 	if props.Kind == "" {
@@ -170,4 +177,22 @@ func (h AdminConnectors) Repair(c echo.Context) error {
 		return h.flashAndBack(c, back, "Nothing was sent: those grants are no longer in place in Steward.")
 	}
 	return h.SeeOther(c, back, words.Plural(n, "missing grant is", "missing grants are")+" being sent again.")
+}
+
+// Schedule handles POST /admin/resources/:id/reconcile/schedule: every="" (off), "daily" or
+// "weekly". A scheduled comparison only reports what it finds.
+func (h AdminConnectors) Schedule(c echo.Context) error {
+	every := c.FormValue("every")
+	err := h.Svc.SetReconcileSchedule(c.Request().Context(), c.Param("id"), every)
+	if fields, ok := FieldErrors(err); ok {
+		return h.page(c, http.StatusUnprocessableEntity, "", nil, fieldMessages(fields), nil)
+	}
+	if err != nil {
+		return err
+	}
+	msg := "The target is compared only when you ask."
+	if every != "" {
+		msg = "The target will be compared " + every + "."
+	}
+	return h.SeeOther(c, "/admin/resources/"+c.Param("id"), msg)
 }

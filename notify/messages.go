@@ -189,6 +189,14 @@ func compose(n entitlement.Notification, base string) Letter {
 		}
 		l.Action = link("Open your reviews", "/reviews")
 		l.Why = "You get this mail because you review this access, or started the review."
+	case entitlement.NotifyTargetDrift:
+		optional = false
+		l.Facts = nil
+		l.Subject = "A resource's target differs from what Steward granted"
+		l.Lines = []string{"The scheduled comparison found " + n.Detail + ".",
+			"Nothing was changed. The resource's page lists the differences and can send the missing grants again."}
+		l.Action = link("Open the resource", "/admin/resources/"+n.ResourceID)
+		l.Why = "You get this mail because you own the catalog of this resource."
 	default:
 		l.Subject = "Steward: " + pkg
 		l.Lines = []string{"There is news about " + yourRequest + "."}

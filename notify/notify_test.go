@@ -354,3 +354,39 @@ func TestReviewMail(t *testing.T) {
 	}
 	expectMail(t, opened[0], "An access review waits for your decisions", "keep it or remove it", base+"/reviews")
 }
+
+// driftingTarget answers every comparison with one member nobody granted.
+type driftingTarget struct{}
+
+func (driftingTarget) Reconcile(context.Context, entitlement.Connector, []entitlement.GrantedMember) (entitlement.Drift, error) {
+	return entitlement.Drift{Unknown: []string{"stranger@corp.example"}}, nil
+}
+
+// The catalog's owner gets a mail when a scheduled comparison finds drift, with a link to the
+// resource's page, where the repair is.
+func TestTargetDriftMail(t *testing.T) {
+	e := entitlementtest.Open(t, entitlementtest.Options{})
+	admin, owner := e.User("Ada Admin"), e.User("Owen Owner")
+	cat := e.Catalog("Engineering", func(c *entitlement.Catalog) {
+		c.Roles = append(c.Roles, entitlement.CatalogRoleMember{Role: entitlement.RoleCatalogOwner, PrincipalID: owner.ID, PrincipalType: entitlement.PrincipalUser})
+	})
+	res := e.GroupResource(cat, e.Group("Engineering"))
+	in := entitlement.ConnectorInput{Kind: entitlement.ConnectorLDAP, Settings: map[string]string{
+		"url": "ldap://ldap.corp.example", "bindDn": "cn=steward", "baseDn": "ou=people", "groupDn": "cn=engineering"},
+		Secrets: map[string]string{"bindPassword": "pw"}}
+	if err := e.Svc.SaveConnector(entitlementtest.AsAdmin(admin), res.ID, in); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Svc.SetReconcileSchedule(entitlementtest.AsAdmin(admin), res.ID, entitlement.ReconcileWeekly); err != nil {
+		t.Fatal(err)
+	}
+	inbox := startInbox(t, serverOptions{})
+	wk := e.Worker(entitlement.WorkerOptions{Notifier: smtpNotifier(t, inbox, nil), Reconciler: driftingTarget{}})
+	e.Clock.Advance(7 * 24 * time.Hour)
+	e.Drain(wk)
+	got := byRecipient(inbox.Mails(), owner.Email)
+	if len(got) != 1 {
+		t.Fatalf("Owen got %+v", got)
+	}
+	expectMail(t, got[0], "A resource's target differs from what Steward granted", "Engineering: 1 not granted by Steward, 0 missing at the target", base+"/admin/resources/"+res.ID)
+}

@@ -223,3 +223,44 @@ func TestLDAPReconcileReportsAndRepairsOnlyWhenAsked(t *testing.T) {
 	}
 	entitlementtest.CheckInvariants(t, l.Store)
 }
+
+// A daily comparison against a real slapd: a day after it is turned on the worker finds the
+// stranger someone added by hand, keeps that, and changes nothing; with slapd gone the next
+// day's result is the error, and the schedule goes on.
+func TestLDAPScheduledComparisonReportsWithoutRepairing(t *testing.T) {
+	l := newLDAPTenant(t, nil)
+	riley := l.User("Riley Chen")
+	l.slapd.AddPeople(t, slapdtest.Person{UID: "rchen", Mail: riley.Email}, slapdtest.Person{UID: "stranger", Mail: "stranger@corp.example"})
+	l.RequestAccess(riley, l.pol)
+	wk := l.Worker(entitlement.WorkerOptions{Provisioner: l.disp, Reconciler: l.disp, RetryBase: time.Minute, MaxAttempts: 2})
+	l.Drain(wk)
+	admin := entitlementtest.AsAdmin(l.admin)
+	if err := l.Svc.SetReconcileSchedule(admin, l.res.ID, entitlement.ReconcileDaily); err != nil {
+		t.Fatal(err)
+	}
+	l.slapd.AddMembers(t, "engineering", l.slapd.PersonDN("stranger"))
+	before := l.members(t)
+	l.Clock.Advance(24 * time.Hour)
+	res, err := wk.Tick(context.Background())
+	if err != nil || res.Reconciles != 1 {
+		t.Fatalf("tick %+v %v", res, err)
+	}
+	c, err := l.Svc.ResourceConnector(admin, l.res.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := c.LastReconcile; r == nil || r.Error != "" || r.Missing != 0 || r.Unknown != 1 || !slices.Equal(r.Drift.Unknown, []string{"stranger@corp.example"}) {
+		t.Fatalf("last result %+v", c.LastReconcile)
+	}
+	if got := l.members(t); !slices.Equal(got, before) {
+		t.Fatalf("members %v, were %v: the comparison changed the group", got, before)
+	}
+	l.slapd.Stop()
+	l.Clock.Advance(24 * time.Hour)
+	if res, err := wk.Tick(context.Background()); err != nil || res.Reconciles != 1 {
+		t.Fatalf("tick with slapd gone %+v %v", res, err)
+	}
+	if c, err = l.Svc.ResourceConnector(admin, l.res.ID); err != nil || c.LastReconcile.Error == "" || c.NextReconcile == nil || !c.NextReconcile.After(l.Clock.Now()) {
+		t.Fatalf("with slapd gone: %+v %v", c.LastReconcile, err)
+	}
+}

@@ -110,6 +110,7 @@
 //	  provision_tasks_by_catalog_state  <catalogId>\x00<state>\x00<id>    a catalog owner's tasks and badge
 //	  provision_tasks_by_role    <assignmentRoleId>\x00<id>          closing the tasks a change makes stale
 //	connectors                   <resourceId> → Connector            (v16) how a resource's roles are carried out; secrets sealed (AES-GCM)
+//	  connectors_by_reconcile_due <time>\x00<resourceId>            (v19) scheduled comparisons with the target
 //	connector_calls              <id> → ConnectorCall                (v16) recent calls, the last MaxConnectorCalls per resource
 //	  connector_calls_by_resource <resourceId>\x00<id>
 //

@@ -425,6 +425,10 @@ var provisionTasksTable = &table[entitlement.ProvisionTask]{
 var connectorsTable = &table[entitlement.Connector]{
 	name: "connectors", what: "connector",
 	id: func(c entitlement.Connector) string { return c.ResourceID },
+	indexes: []index[entitlement.Connector]{
+		// Only connectors compared on a schedule have an entry, so the worker reads the due ones.
+		{name: "reconcile_due", values: func(c entitlement.Connector) []string { return dueKey(c.NextReconcile) }},
+	},
 }
 
 var connectorCallsTable = &table[entitlement.ConnectorCall]{

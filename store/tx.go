@@ -806,6 +806,9 @@ func (c connectors) Get(resourceID string) (entitlement.Connector, error) {
 	return connectorsTable.get(c.b, resourceID)
 }
 func (c connectors) Delete(resourceID string) error { return connectorsTable.delete(c.b, resourceID) }
+func (c connectors) DueReconcile(t time.Time, limit int) ([]entitlement.Connector, error) {
+	return connectorsTable.all(c.b, dueIDs(c.b, connectorsTable.index("reconcile_due").bucket(connectorsTable.name), t, limit))
+}
 
 type connectorCalls struct{ b *bolt.Tx }
 

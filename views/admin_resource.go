@@ -1,6 +1,7 @@
 package views
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/stewardhq/steward/entitlement"
@@ -21,12 +22,43 @@ type ResourceProps struct {
 	Calls     []ConnectorCallRow
 	OpenTasks int
 	Drift     *DriftProps // after "Compare with the target"
+	// LastCompared and NextCompare are when the last scheduled comparison ran and when the
+	// next is due (zero when off).
+	LastCompared Time
+	NextCompare  Time
+	ScheduleErr  string // after a schedule that could not be saved
 }
 
 // DriftProps is what a comparison of the target's members with Steward's grants found.
 type DriftProps struct {
 	Drift   entitlement.Drift
 	Granted int // how many grants were compared
+	// MoreUnknown and MoreMissing count the lines a scheduled comparison did not keep.
+	MoreUnknown, MoreMissing int
+}
+
+// lastDrift is the last scheduled comparison's drift, as the report shows it.
+func (p ResourceProps) lastDrift() *DriftProps {
+	r := p.Connector.LastReconcile
+	return &DriftProps{Drift: r.Drift, Granted: r.Granted, MoreUnknown: r.Unknown - len(r.Drift.Unknown), MoreMissing: r.Missing - len(r.Drift.Missing)}
+}
+
+// driftCounts says what the last scheduled comparison found, in the page's words.
+func driftCounts(r *entitlement.ReconcileResult) string {
+	return strconv.Itoa(r.Unknown) + " not granted by Steward, " + strconv.Itoa(r.Missing) + " missing at the target"
+}
+
+// scheduleHelp says when the next scheduled comparison runs, and that it only reports.
+func scheduleHelp(p ResourceProps) string {
+	if p.NextCompare.IsZero() {
+		return "Off: the target is compared only when you ask."
+	}
+	return "Next comparison " + p.NextCompare.Local + ". It only reports: repairing stays your choice."
+}
+
+// reconcileOptions are the schedule choices of a comparison.
+var reconcileOptions = []components.SelectOption{
+	{Value: "", Label: "Off"}, {Value: entitlement.ReconcileDaily, Label: "Daily"}, {Value: entitlement.ReconcileWeekly, Label: "Weekly"},
 }
 
 // canCompare reports whether the saved connector can list the target's members.

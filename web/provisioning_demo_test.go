@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-ldap/ldap/v3"
 	"github.com/stewardhq/steward/demo"
@@ -130,6 +131,38 @@ func TestDemoEngineeringGroupLinkedToLDAP(t *testing.T) {
 	mod.Delete("member", []string{slapd.PersonDN("avery")})
 	if err := slapd.Conn(t).Modify(mod); err != nil {
 		t.Fatal(err)
+	}
+	// Owen has it compared daily: a day later the worker finds Avery missing, keeps that for the
+	// page and repairs nothing.
+	if res, _ := env.PostForm(t, owen, path+"/reconcile/schedule", csrf, url.Values{"every": {"daily"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("schedule: %d", res.StatusCode)
+	}
+	if res, page := env.PostForm(t, owen, path+"/reconcile/schedule", csrf, url.Values{"every": {"hourly"}}); res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, "Choose off, daily or weekly") {
+		t.Fatalf("an unknown schedule: %d", res.StatusCode)
+	}
+	if _, page := env.Get(t, owen, path); !strings.Contains(page, `<option value="daily" selected`) || !strings.Contains(page, "Next comparison") {
+		t.Fatal("the page does not show the daily schedule")
+	}
+	env.Clock.Advance(24*time.Hour + time.Minute)
+	if res, err := env.Worker(t).Tick(context.Background()); err != nil || res.Reconciles != 1 {
+		t.Fatalf("tick %+v %v, want one scheduled comparison", res, err)
+	}
+	entry, err = slapd.Conn(t).Search(ldap.NewSearchRequest(slapd.GroupDN("engineering"), ldap.ScopeBaseObject, ldap.NeverDerefAliases, 0, 0, false, "(objectClass=*)", []string{"member"}, nil))
+	if err != nil || containsFold(entry.Entries[0].GetAttributeValues("member"), slapd.PersonDN("avery")) {
+		t.Fatalf("the scheduled comparison changed the group: %v", err)
+	}
+	owen = env.Client(t) // a day on, Owen signs in again
+	csrf = webtest.CSRF(t, env.SignIn(t, owen, "owner@example.com"))
+	_, page = env.Get(t, owen, path)
+	if !strings.Contains(page, "0 not granted by Steward, 1 missing at the target") || !strings.Contains(page, `data-testid="last-compared"`) ||
+		!strings.Contains(page, "Avery Approver (approver@example.com): Member") || !strings.Contains(page, `data-testid="repair"`) {
+		t.Fatal("the page does not show the last scheduled comparison")
+	}
+	if !regexp.MustCompile(`Last compared <time [^>]+>[^<]+</time>: 0 not granted`).MatchString(page) {
+		t.Fatalf("the last comparison's line: %s", page[strings.Index(page, `data-testid="last-compared"`):][:300])
+	}
+	for _, p := range a11yProblems(page) {
+		t.Errorf("last comparison: %s", p)
 	}
 	_, page = env.PostForm(t, owen, path+"/reconcile", csrf, nil)
 	if !strings.Contains(page, "Granted in Steward, missing at the target") || !strings.Contains(page, "Avery Approver (approver@example.com): Member") {

@@ -159,6 +159,7 @@ func (s *Server) routes() {
 	admin.POST("/resources/:id/connector", adminConnectors.Save)
 	admin.POST("/resources/:id/connector/test", adminConnectors.Test)
 	admin.POST("/resources/:id/reconcile", adminConnectors.Reconcile)
+	admin.POST("/resources/:id/reconcile/schedule", adminConnectors.Schedule)
 	admin.POST("/resources/:id/reconcile/repair", adminConnectors.Repair)
 	adminTasks := handlers.AdminTasks{Base: s.base}
 	admin.GET("/tasks", adminTasks.List)

@@ -2,7 +2,9 @@ package storetest
 
 import (
 	"errors"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/stewardhq/steward/entitlement"
 )
@@ -92,6 +94,39 @@ var connectorCases = []tcase{
 			}
 			return nil
 		})
+	}},
+	{"connectors are listed by their next scheduled comparison, and leave the list when it is off", func(t *testing.T, st entitlement.Store) {
+		later, soon := t0.Add(2*time.Hour), t0.Add(time.Hour)
+		a := entitlement.Connector{ResourceID: "r1", Kind: entitlement.ConnectorLDAP, ReconcileEvery: entitlement.ReconcileDaily, NextReconcile: &later}
+		b := entitlement.Connector{ResourceID: "r2", Kind: entitlement.ConnectorSCIM, ReconcileEvery: entitlement.ReconcileWeekly, NextReconcile: &soon}
+		off := entitlement.Connector{ResourceID: "r3", Kind: entitlement.ConnectorSCIM}
+		update(t, st, func(tx entitlement.Tx) error {
+			for _, c := range []entitlement.Connector{a, b, off} {
+				if err := tx.Connectors().Put(c); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		due := func(at time.Time) []string {
+			cs := read(t, st, func(tx entitlement.Tx) ([]entitlement.Connector, error) { return tx.Connectors().DueReconcile(at, 10) })
+			var ids []string
+			for _, c := range cs {
+				ids = append(ids, c.ResourceID)
+			}
+			return ids
+		}
+		if got := due(t0); len(got) != 0 {
+			t.Errorf("due before either = %v", got)
+		}
+		if got := due(t0.Add(3 * time.Hour)); !slices.Equal(got, []string{"r2", "r1"}) {
+			t.Errorf("due = %v, want r2 then r1", got)
+		}
+		a.ReconcileEvery, a.NextReconcile = "", nil
+		update(t, st, func(tx entitlement.Tx) error { return tx.Connectors().Put(a) })
+		if got := due(t0.Add(3 * time.Hour)); !slices.Equal(got, []string{"r2"}) {
+			t.Errorf("due after r1 turned off = %v", got)
+		}
 	}},
 }
 

@@ -405,5 +405,5 @@ func (e *Env) PostForm(t testing.TB, c *http.Client, path, csrf string, form url
 // wires it.
 func (e *Env) Worker(t testing.TB) *entitlement.Worker {
 	t.Helper()
-	return entitlement.NewWorker(e.Svc, entitlement.WorkerOptions{Observer: e.Metrics, Provisioner: e.Provisioner})
+	return entitlement.NewWorker(e.Svc, entitlement.WorkerOptions{Observer: e.Metrics, Provisioner: e.Provisioner, Reconciler: e.Provisioner})
 }
