@@ -200,7 +200,19 @@ func TestAdminScreenshots(t *testing.T) {
 		}
 	}
 
+	// A service account whose name is as long as it may be, for its page and for the message that
+	// names it when a second one is made with the same name.
+	longAccount := browsertest.LongName[:100]
+	sa, err := env.Svc.CreateServiceAccount(actx, entitlement.ServiceAccountInput{DisplayName: longAccount, Description: browsertest.LongURL})
+	if err != nil {
+		t.Fatalf("service account: %v", err)
+	}
+
 	pages := []struct{ name, path, ready string }{
+		{"service-accounts", "/admin/service-accounts", `[data-testid="service-account-row"]`},
+		{"service-account", "/admin/service-accounts/" + sa.ID, `[data-testid="service-account-roles"]`},
+		{"directory-sync", "/admin/directory-sync", `[data-testid="ldap-form"]`},
+		{"api-tokens", "/profile/tokens", `[data-testid="token-form"]`},
 		{"tasks", "/admin/tasks", `[data-testid="task"]`},
 		{"resource", "/admin/resources/" + github + "?kind=scim", `[data-testid="connector-form"]`},
 		{"dashboard", "/admin", `[data-testid="dashboard-counts"]`},
@@ -273,6 +285,12 @@ func TestAdminScreenshots(t *testing.T) {
 	step(t, b, "wizard narrow", chromedp.Navigate(env.URL+"/admin/policies/"+pols[0].ID+"/edit"), wizardAt("basics"),
 		click(`button[value="step:approval"]`), wizardAt("approval"))
 	b.Screenshot("360-policy-edit-approval")
+
+	// A field's message that repeats a long name wraps on a phone.
+	step(t, b, "duplicate service account", chromedp.Navigate(env.URL+"/admin/service-accounts/new"), waitFor(`[data-testid="service-account-form"]`),
+		typeInto(`#displayName`, longAccount), click(`[data-testid="service-account-form"] [data-testid="save"]`), waitFor(`#displayName-error`))
+	b.CheckLayout("360-service-account-duplicate")
+	b.Screenshot("360-service-account-duplicate")
 }
 
 func demoAdminCtx(t *testing.T, env *webtest.Env) context.Context {
