@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/stewardhq/steward/demo"
@@ -200,6 +201,12 @@ func TestAdminScreenshots(t *testing.T) {
 		}
 	}
 
+	// A failed call with a long address in its message, for the connector's recent calls.
+	if err := env.Svc.RecordConnectorCall(actx, entitlement.ConnectorCall{ResourceID: github, Op: "test", Subject: browsertest.LongEmail,
+		Error: "could not reach " + browsertest.LongURL + ": nothing answers at that address and port", Duration: 5 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+
 	// A service account whose name is as long as it may be, for its page and for the message that
 	// names it when a second one is made with the same name.
 	longAccount := browsertest.LongName[:100]
@@ -214,7 +221,7 @@ func TestAdminScreenshots(t *testing.T) {
 		{"directory-sync", "/admin/directory-sync", `[data-testid="ldap-form"]`},
 		{"api-tokens", "/profile/tokens", `[data-testid="token-form"]`},
 		{"tasks", "/admin/tasks", `[data-testid="task"]`},
-		{"resource", "/admin/resources/" + github + "?kind=scim", `[data-testid="connector-form"]`},
+		{"resource", "/admin/resources/" + github + "?kind=scim", `[data-testid="connector-calls"]`},
 		{"dashboard", "/admin", `[data-testid="dashboard-counts"]`},
 		{"catalogs", "/admin/catalogs", `[data-testid="catalog-row"]`},
 		{"catalog-new", "/admin/catalogs/new", `[data-testid="catalog-form"]`},
