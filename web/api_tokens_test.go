@@ -35,6 +35,11 @@ func TestProfileAPITokens(t *testing.T) {
 	if res.StatusCode != http.StatusOK || !strings.Contains(page, "No API tokens") {
 		t.Fatalf("GET /profile/tokens: %d", res.StatusCode)
 	}
+	// The way back to the profile that links here.
+	_, crumbs, _ := strings.Cut(page, `aria-label="Breadcrumb"`)
+	if crumbs, _, _ = strings.Cut(crumbs, "</nav>"); !strings.Contains(crumbs, `href="/profile"`) {
+		t.Error("the page has no breadcrumb back to the profile")
+	}
 	csrf := webtest.CSRF(t, page)
 
 	if res, _ := env.PostForm(t, c, "/profile/tokens", "", url.Values{"name": {"deploy"}, "days": {"30"}}); res.StatusCode != http.StatusForbidden {
