@@ -84,7 +84,7 @@ func dialLDAP(ctx context.Context, c entitlement.Connector) (*ldap.Conn, error) 
 	}
 	conn, err := ldap.DialURL(c.Settings["url"], ldap.DialWithDialer(&net.Dialer{Timeout: timeout}), ldap.DialWithTLSConfig(&tls.Config{MinVersion: tls.VersionTLS12}))
 	if err != nil {
-		return nil, fmt.Errorf("ldap: connect to %s: %w", c.Settings["url"], err)
+		return nil, unreachable("the LDAP server at "+c.Settings["url"], err)
 	}
 	conn.SetTimeout(timeout)
 	if err := conn.Bind(c.Settings["bindDn"], c.Secrets["bindPassword"]); err != nil {

@@ -195,7 +195,7 @@ func (sc scimClient) do(ctx context.Context, method, path string, body any) (int
 	}
 	res, err := sc.d.opt.HTTP.Do(req)
 	if err != nil {
-		return 0, nil, fmt.Errorf("scim: %w", err)
+		return 0, nil, unreachable("the SCIM service at "+sc.base, err)
 	}
 	defer res.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(res.Body, 1<<20))

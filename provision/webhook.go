@@ -146,7 +146,7 @@ func (d *Dispatcher) post(ctx context.Context, c entitlement.Connector, call Web
 	req.Header.Set(HeaderDelivery, call.ID)
 	res, err := d.opt.HTTP.Do(req)
 	if err != nil {
-		return 0, fmt.Errorf("webhook: %w", err)
+		return 0, unreachable("the webhook at "+c.Settings["url"], err)
 	}
 	defer res.Body.Close()
 	snippet, _ := io.ReadAll(io.LimitReader(res.Body, 300))

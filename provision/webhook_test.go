@@ -7,12 +7,15 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -302,5 +305,36 @@ func TestWebhookTestConnectionAndSealedSecret(t *testing.T) {
 	}
 	if err := h.Svc.SaveConnector(entitlementtest.As(h.riley), h.app.ID, entitlement.ConnectorInput{Kind: entitlement.ConnectorManual}); err == nil {
 		t.Error("someone without a role changed the connector")
+	}
+}
+
+// TestWebhookUnreachableIsSaidInWords: a receiver nobody listens at fails the test with what a
+// person can act on, not the dial's Go error, and the call log keeps the same words.
+func TestWebhookUnreachableIsSaidInWords(t *testing.T) {
+	h := newHookTenant(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + ln.Addr().String() + "/hook"
+	ln.Close()
+	if err := h.Svc.SaveConnector(entitlementtest.AsAdmin(h.admin), h.app.ID, entitlement.ConnectorInput{Kind: entitlement.ConnectorWebhook, Settings: map[string]string{"url": closed}}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := h.Svc.TestableConnector(entitlementtest.AsAdmin(h.admin), h.app.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = h.disp.Test(context.Background(), c)
+	want := "could not reach the webhook at " + closed + ": nothing answers at that address and port"
+	if err == nil || err.Error() != want {
+		t.Fatalf("test = %v, want %q", err, want)
+	}
+	if !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Error("the error no longer unwraps to its cause")
+	}
+	calls, err := h.Svc.ConnectorCalls(entitlementtest.AsAdmin(h.admin), h.app.ID)
+	if err != nil || len(calls) == 0 || strings.Contains(calls[0].Error, "dial tcp") || !strings.Contains(calls[0].Error, "nothing answers") {
+		t.Fatalf("calls %+v (%v)", calls, err)
 	}
 }

@@ -93,3 +93,12 @@ type ServiceAccountProps struct {
 	Roles   []entitlement.ServiceAccountCatalogRoles
 	Tokens  TokenListProps
 }
+
+// deleteServiceAccountMessage says what deleting a service account with n tokens takes with it.
+func deleteServiceAccountMessage(n int) string {
+	what := "Its catalog roles go"
+	if n > 0 {
+		what = "Its " + words.Plural(n, "token", "tokens") + " and its catalog roles go"
+	}
+	return what + " with it; the audit log keeps its name. This cannot be undone."
+}

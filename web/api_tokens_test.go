@@ -35,6 +35,11 @@ func TestProfileAPITokens(t *testing.T) {
 	if res.StatusCode != http.StatusOK || !strings.Contains(page, "No API tokens") {
 		t.Fatalf("GET /profile/tokens: %d", res.StatusCode)
 	}
+	// The way back to the profile that links here.
+	_, crumbs, _ := strings.Cut(page, `aria-label="Breadcrumb"`)
+	if crumbs, _, _ = strings.Cut(crumbs, "</nav>"); !strings.Contains(crumbs, `href="/profile"`) {
+		t.Error("the page has no breadcrumb back to the profile")
+	}
 	csrf := webtest.CSRF(t, page)
 
 	if res, _ := env.PostForm(t, c, "/profile/tokens", "", url.Values{"name": {"deploy"}, "days": {"30"}}); res.StatusCode != http.StatusForbidden {
@@ -140,6 +145,9 @@ func TestAdminServiceAccounts(t *testing.T) {
 	if !strings.Contains(flashText(page), "CI deploy bot was created") || !strings.Contains(page, "No roles yet") || !strings.Contains(page, "No API tokens") {
 		t.Errorf("the new account's page: flash %q", flashText(page))
 	}
+	if !strings.Contains(page, "Its catalog roles go with it;") {
+		t.Error("the delete dialog of an account without tokens does not say what goes")
+	}
 	_, users := env.Get(t, admin, "/admin/directory/users")
 	if strings.Contains(users, "CI deploy bot") {
 		t.Error("the service account is listed among the users")
@@ -149,6 +157,9 @@ func TestAdminServiceAccounts(t *testing.T) {
 	token := shownToken(page)
 	if res.StatusCode != http.StatusCreated || token == "" {
 		t.Fatalf("make a token: %d", res.StatusCode)
+	}
+	if _, page := env.Get(t, admin, detail); !strings.Contains(page, "Its 1 token and its catalog roles go with it;") {
+		t.Error("the delete dialog does not count the token in words")
 	}
 	if res, body := apiCall(t, env, http.MethodGet, "/beta/me", "Bearer "+token); res.StatusCode != http.StatusOK || body["userType"] != "ServiceAccount" {
 		t.Fatalf("the service account's token: %d %v", res.StatusCode, body)

@@ -260,3 +260,25 @@ func TestDirectorySyncPageAtPhoneWidth(t *testing.T) {
 		t.Fatalf("tokens card = %q", got)
 	}
 }
+
+// TestDirectorySyncPageWithoutTheImport: a Steward started without the LDAP import keeps saved
+// settings, but promises no scheduled run and points to no dry run it cannot offer.
+func TestDirectorySyncPageWithoutTheImport(t *testing.T) {
+	env := webtest.Start(t, webtest.Options{Users: adminUsers, Admins: []string{"admin@example.com"}})
+	c := env.Client(t)
+	csrf := webtest.CSRF(t, env.SignIn(t, c, "admin@example.com"))
+	form := url.Values{"action": {"save"}, "url": {"ldap://ldap.example.com"}, "peopleBaseDN": {"ou=people,dc=example,dc=com"},
+		"peopleFilter": {"(objectClass=inetOrgPerson)"}, "membershipFrom": {"member"}, "attr.email": {"mail"}, "attr.displayName": {"cn"}, "intervalMinutes": {"60"}, "maxBlockPercent": {"10"}}
+	if res, _ := env.PostForm(t, c, "/admin/directory-sync", csrf, form); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save = %d", res.StatusCode)
+	}
+	_, page := env.Get(t, c, "/admin/directory-sync")
+	for _, gone := range []string{"Next scheduled run", "Try a dry run", `data-testid="dry-run"`, `data-testid="sync-now"`} {
+		if strings.Contains(page, gone) {
+			t.Errorf("the page shows %q", gone)
+		}
+	}
+	if !strings.Contains(page, "No run yet: this Steward was started without the LDAP import.") {
+		t.Error("the runs card does not say why nothing runs")
+	}
+}

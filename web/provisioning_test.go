@@ -115,6 +115,14 @@ func TestConnectorSettingsOnTheResourcePage(t *testing.T) {
 	for _, p := range a11yProblems(page) {
 		t.Errorf("resource page: %s", p)
 	}
+	// The portal, not the browser, says what is missing: the form does not stop at the browser's
+	// own checks, and a first webhook without its key comes back with a message at the field.
+	if form := regexp.MustCompile(`<form[^>]*data-testid="connector-form"[^>]*>`).FindString(page); !strings.Contains(form, "novalidate") {
+		t.Errorf("the connector form leaves the messages to the browser: %s", form)
+	}
+	if resp, page := f.env.PostForm(t, c, path+"/connector", csrf, url.Values{"kind": {"webhook"}, "setting.url": {"https://ledger.example.com/steward"}}); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, `id="connector-hmacKey-error"`) {
+		t.Errorf("a webhook without its key: %d", resp.StatusCode)
+	}
 	const key = "k3y-that-must-never-show-again"
 	resp, page := f.env.PostForm(t, c, path+"/connector", csrf, url.Values{"kind": {"webhook"}, "setting.url": {"ftp://ledger"}, "secret.hmacKey": {key}})
 	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, "full URL starting with https://") || strings.Contains(page, key) {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/stewardhq/steward/demo"
@@ -200,9 +201,35 @@ func TestAdminScreenshots(t *testing.T) {
 		}
 	}
 
+	// A failed call with a long address in its message, for the connector's recent calls.
+	if err := env.Svc.RecordConnectorCall(actx, entitlement.ConnectorCall{ResourceID: github, Op: "test", Subject: browsertest.LongEmail,
+		Error: "could not reach " + browsertest.LongURL + ": nothing answers at that address and port", Duration: 5 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+
+	// A service account whose name is as long as it may be, for its page and for the message that
+	// names it when a second one is made with the same name.
+	longAccount := browsertest.LongName[:100]
+	sa, err := env.Svc.CreateServiceAccount(actx, entitlement.ServiceAccountInput{DisplayName: longAccount, Description: browsertest.LongURL})
+	if err != nil {
+		t.Fatalf("service account: %v", err)
+	}
+
+	// Tokens with long names, for the tables of tokens.
+	if _, _, err := env.Svc.CreateServiceAccountToken(actx, sa.ID, entitlement.APITokenInput{Name: longAccount}); err != nil {
+		t.Fatalf("service account token: %v", err)
+	}
+	if _, _, err := env.Svc.CreateAPIToken(actx, entitlement.APITokenInput{Name: longAccount}); err != nil {
+		t.Fatalf("API token: %v", err)
+	}
+
 	pages := []struct{ name, path, ready string }{
+		{"service-accounts", "/admin/service-accounts", `[data-testid="service-account-row"]`},
+		{"service-account", "/admin/service-accounts/" + sa.ID, `[data-testid="service-account-roles"]`},
+		{"directory-sync", "/admin/directory-sync", `[data-testid="ldap-form"]`},
+		{"api-tokens", "/profile/tokens", `[data-testid="token-row"]`},
 		{"tasks", "/admin/tasks", `[data-testid="task"]`},
-		{"resource", "/admin/resources/" + github + "?kind=scim", `[data-testid="connector-form"]`},
+		{"resource", "/admin/resources/" + github + "?kind=scim", `[data-testid="connector-calls"]`},
 		{"dashboard", "/admin", `[data-testid="dashboard-counts"]`},
 		{"catalogs", "/admin/catalogs", `[data-testid="catalog-row"]`},
 		{"catalog-new", "/admin/catalogs/new", `[data-testid="catalog-form"]`},
@@ -240,6 +267,12 @@ func TestAdminScreenshots(t *testing.T) {
 		for _, p := range pages {
 			step(t, b, prefix+p.name, chromedp.Navigate(env.URL+p.path), waitFor(p.ready))
 			b.CheckLayout(prefix + p.name)
+			// At desktop width a table of tokens fits, Revoke in sight, however long their names.
+			if prefix == "" && (p.name == "api-tokens" || p.name == "service-account") {
+				if wide, _ := chromedp.Run(b.Ctx, chromedp.Evaluate[bool](`document.querySelector('[data-testid="tokens"] [data-scroll-box]').hasAttribute('data-overflowing')`)); wide {
+					t.Errorf("%s: the tokens table scrolls sideways at desktop width", p.name)
+				}
+			}
 			b.Screenshot(prefix + p.name)
 		}
 	}
@@ -273,6 +306,12 @@ func TestAdminScreenshots(t *testing.T) {
 	step(t, b, "wizard narrow", chromedp.Navigate(env.URL+"/admin/policies/"+pols[0].ID+"/edit"), wizardAt("basics"),
 		click(`button[value="step:approval"]`), wizardAt("approval"))
 	b.Screenshot("360-policy-edit-approval")
+
+	// A field's message that repeats a long name wraps on a phone.
+	step(t, b, "duplicate service account", chromedp.Navigate(env.URL+"/admin/service-accounts/new"), waitFor(`[data-testid="service-account-form"]`),
+		typeInto(`#displayName`, longAccount), click(`[data-testid="service-account-form"] [data-testid="save"]`), waitFor(`#displayName-error`))
+	b.CheckLayout("360-service-account-duplicate")
+	b.Screenshot("360-service-account-duplicate")
 }
 
 func demoAdminCtx(t *testing.T, env *webtest.Env) context.Context {

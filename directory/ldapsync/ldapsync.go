@@ -18,6 +18,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"syscall"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -75,7 +76,7 @@ func (s Source) connect(ctx context.Context, c entitlement.LDAPSettings, passwor
 		if isTLSError(err) {
 			return nil, nil, fieldError("caCertificate", "the server's certificate is not trusted (%s); paste the certificate of the authority that signed it", shortError(err))
 		}
-		return nil, nil, fieldError("url", "could not connect to %s: %s", c.URL, shortError(err))
+		return nil, nil, fieldError("url", "could not connect to %s: %s", c.URL, dialError(err))
 	}
 	conn.SetTimeout(s.timeout())
 	// Closing only ends the connection; an error closing it has nothing left to report.
@@ -130,6 +131,22 @@ func shortError(err error) string {
 		return msg
 	}
 	return err.Error()
+}
+
+// dialError says in words why the server could not be reached: the error of a failed dial
+// ("dial tcp 10.0.0.5:389: connect: connection refused") means little to the person at the form.
+func dialError(err error) string {
+	var dns *net.DNSError
+	var netErr net.Error
+	switch {
+	case errors.As(err, &dns) && dns.IsNotFound:
+		return "no server has the name " + dns.Name
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "nothing answers at that address and port"
+	case errors.As(err, &netErr) && netErr.Timeout():
+		return "the server did not answer in time"
+	}
+	return shortError(err)
 }
 
 // searchError explains a failed search of a base DN and filter.
