@@ -191,24 +191,7 @@ func (s *Service) RequestablePackages(ctx context.Context, f RequestableFilter, 
 	}
 	var page Page[RequestablePackage]
 	err = s.store.View(ctx, func(tx Tx) error {
-		subj, err := loadSubject(tx, p.UserID)
-		if err != nil {
-			return fmt.Errorf("requestable packages: %w", err)
-		}
-		cv, err := s.configView(tx)
-		if err != nil {
-			return err
-		}
-		class, err := s.requestableOffers(cv, subj)
-		if err != nil {
-			return err
-		}
-		ids, err := namedPolicyIDs(tx, subj)
-		if err != nil {
-			return err
-		}
-		ids = slices.DeleteFunc(ids, func(id string) bool { return class.policies[id] })
-		named, err := eligibleOffers(cv, subj, ids)
+		cv, class, named, err := s.offersFor(tx, p.UserID)
 		if err != nil {
 			return err
 		}
@@ -235,6 +218,66 @@ func (s *Service) RequestablePackages(ctx context.Context, f RequestableFilter, 
 	return page, err
 }
 
+// RequestableCatalogs lists the catalogs (their public fields) that offer the caller at least one
+// package RequestablePackages would list, sorted by name: the catalog filter of the find-access
+// page, and whether anything is offered at all.
+func (s *Service) RequestableCatalogs(ctx context.Context) ([]Catalog, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []Catalog
+	err = s.store.View(ctx, func(tx Tx) error {
+		_, class, named, err := s.offersFor(tx, p.UserID)
+		if err != nil {
+			return err
+		}
+		seen := map[string]bool{}
+		for _, c := range class.catalogs {
+			seen[c.ID] = true
+			out = append(out, c)
+		}
+		for _, o := range named {
+			if c := o.rp.Catalog; !seen[c.ID] {
+				seen[c.ID] = true
+				out = append(out, c)
+			}
+		}
+		return nil
+	})
+	slices.SortFunc(out, func(a, b Catalog) int {
+		if c := strings.Compare(a.DisplayName, b.DisplayName); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return out, err
+}
+
+// offersFor returns what the user may request: the offers of their class and, apart, those of
+// the policies naming them (without the class's policies), both sorted by key.
+func (s *Service) offersFor(tx Tx, userID string) (configView, *classOffers, []*offer, error) {
+	subj, err := loadSubject(tx, userID)
+	if err != nil {
+		return configView{}, nil, nil, fmt.Errorf("requestable packages: %w", err)
+	}
+	cv, err := s.configView(tx)
+	if err != nil {
+		return cv, nil, nil, err
+	}
+	class, err := s.requestableOffers(cv, subj)
+	if err != nil {
+		return cv, nil, nil, err
+	}
+	ids, err := namedPolicyIDs(tx, subj)
+	if err != nil {
+		return cv, nil, nil, err
+	}
+	ids = slices.DeleteFunc(ids, func(id string) bool { return class.policies[id] })
+	named, err := eligibleOffers(cv, subj, ids)
+	return cv, class, named, err
+}
+
 // offer is one package a subject may request, with the policies that let them (sorted by name),
 // and the lower-case strings that order and search it.
 type offer struct {
@@ -244,11 +287,12 @@ type offer struct {
 }
 
 // classOffers is what one requestor class may request through the policies whose scope type
-// covers the class: offers sorted by key, by package id, and the candidate policy ids (so that a
-// policy also found through a named index is not counted twice).
+// covers the class: offers sorted by key, by package id, their distinct catalogs, and the
+// candidate policy ids (so that a policy also found through a named index is not counted twice).
 type classOffers struct {
 	list     []*offer
 	byID     map[string]*offer
+	catalogs []Catalog
 	policies map[string]bool
 }
 
@@ -286,8 +330,13 @@ func (s *Service) requestableOffers(cv configView, subj subject) (*classOffers, 
 		return nil, err
 	}
 	co := &classOffers{list: list, byID: make(map[string]*offer, len(list)), policies: make(map[string]bool, len(ids))}
+	seen := map[string]bool{}
 	for _, o := range list {
 		co.byID[o.rp.Package.ID] = o
+		if !seen[o.rp.Catalog.ID] {
+			seen[o.rp.Catalog.ID] = true
+			co.catalogs = append(co.catalogs, o.rp.Catalog)
+		}
 	}
 	for _, id := range ids {
 		co.policies[id] = true
