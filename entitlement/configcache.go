@@ -18,6 +18,7 @@ type configCache struct {
 	packages  map[string]AccessPackage
 	catalogs  map[string]Catalog
 	resources map[string]Resource
+	offers    map[requestorClass]*classOffers // what each class may request (requestableOffers)
 }
 
 // configView reads configuration records in one transaction, through the cache when the cache
@@ -43,6 +44,7 @@ func (s *Service) configView(tx Tx) (configView, error) {
 		c.version = v
 		c.policies, c.packages, c.catalogs = map[string]AssignmentPolicy{}, map[string]AccessPackage{}, map[string]Catalog{}
 		c.resources = map[string]Resource{}
+		c.offers = map[requestorClass]*classOffers{}
 	}
 	return configView{tx: tx, c: c, version: v, cached: v == c.version}, nil
 }

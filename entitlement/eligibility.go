@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 )
 
@@ -132,34 +131,20 @@ func (s subject) checkRequestable(p AssignmentPolicy, c Catalog) error {
 	return nil
 }
 
-// candidatePolicyIDs lists the ids of every policy that might let the subject request, through
-// the policy indexes: the policies naming the user, one of their groups or their organization,
-// and the policies whose scope type covers them. The result may hold policies that do not in the
-// end apply (e.g. a proposed organization); callers check each with inScope.
-func candidatePolicyIDs(tx Tx, s subject) ([]string, error) {
-	var ids []string
-	seen := map[string]bool{}
-	add := func(list []string, err error) error {
-		if err != nil {
-			return fmt.Errorf("look up policies: %w", err)
-		}
-		for _, id := range list {
-			if !seen[id] {
-				seen[id] = true
-				ids = append(ids, id)
-			}
-		}
-		return nil
-	}
+// namedPolicyIDs lists the ids of the policies that name the subject, one of their groups or
+// their organization as allowed requestors, through the requestor index. The result may hold
+// policies that do not in the end apply; callers check each with checkRequestable.
+func namedPolicyIDs(tx Tx, s subject) ([]string, error) {
 	principals := append([]string{s.user.ID}, s.groups...)
 	if s.org != nil {
 		principals = append(principals, s.org.ID)
 	}
-	for _, id := range principals {
-		if err := add(tx.Policies().IDsByRequestor(id)); err != nil {
-			return nil, err
-		}
-	}
+	return unionIDs(principals, tx.Policies().IDsByRequestor)
+}
+
+// scopePolicyIDs lists the ids of the policies whose scope type may cover the subject's class,
+// through the scope-type index. Callers check each with checkRequestable.
+func scopePolicyIDs(tx Tx, s subject) ([]string, error) {
 	scopes := []string{ScopeAllExistingDirectorySubjects}
 	if s.user.UserType == UserTypeMember {
 		scopes = append(scopes, ScopeAllExistingDirectoryMembers)
@@ -170,9 +155,22 @@ func candidatePolicyIDs(tx Tx, s subject) ([]string, error) {
 	if s.org != nil && s.org.State == OrgConfigured {
 		scopes = append(scopes, ScopeAllConfiguredConnectedOrgs, scopeAllExistingConnectedOrgsOld)
 	}
-	for _, sc := range scopes {
-		if err := add(tx.Policies().IDsByScopeType(sc)); err != nil {
-			return nil, err
+	return unionIDs(scopes, tx.Policies().IDsByScopeType)
+}
+
+func unionIDs(keys []string, lookup func(string) ([]string, error)) ([]string, error) {
+	var ids []string
+	seen := map[string]bool{}
+	for _, k := range keys {
+		list, err := lookup(k)
+		if err != nil {
+			return nil, fmt.Errorf("look up policies: %w", err)
+		}
+		for _, id := range list {
+			if !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
+			}
 		}
 	}
 	return ids, nil
@@ -181,123 +179,301 @@ func candidatePolicyIDs(tx Tx, s subject) ([]string, error) {
 // RequestablePackages lists the packages the caller may request now: those with at least one
 // policy that accepts requests and whose scope covers the caller, in a published catalog that is
 // externally visible when the caller is a guest. Hidden packages are left out (they can still be
-// requested by id). The candidates come from the policy indexes, not from a walk over every
-// package; the page is then cut in memory, sorted by package name, because eligibility cannot be
-// expressed as one index range. That is fine: the candidate set is the handful of policies that
-// name the caller or cover everyone, not the tenant.
+// requested by id). The policies whose scope type covers a whole class of people (everyone, all
+// members, all guests, configured organizations) are evaluated once per configuration version
+// and class, and kept sorted by package name (requestableOffers); each request then evaluates only
+// the policies that name the caller, their groups or their organization, and merges the two. So
+// the cost of a page does not grow with the number of policies open to everyone.
 func (s *Service) RequestablePackages(ctx context.Context, f RequestableFilter, opt ListOptions) (Page[RequestablePackage], error) {
 	p, err := principal(ctx)
 	if err != nil {
 		return Page[RequestablePackage]{}, err
 	}
-	var all []RequestablePackage
+	var page Page[RequestablePackage]
 	err = s.store.View(ctx, func(tx Tx) error {
-		subj, err := loadSubject(tx, p.UserID)
-		if err != nil {
-			return fmt.Errorf("requestable packages: %w", err)
-		}
-		ids, err := candidatePolicyIDs(tx, subj)
+		cv, class, named, err := s.offersFor(tx, p.UserID)
 		if err != nil {
 			return err
 		}
-		// Thousands of candidates are read on every page: through the configuration cache.
-		cv, err := s.configView(tx)
+		list := filterOffers(mergeOffers(class, named), f)
+		var prev, next string
+		from, to, err := Window(len(list), func(i int) string { return list[i].key }, opt, &prev, &next)
 		if err != nil {
 			return err
 		}
-		byPackage := map[string]*RequestablePackage{}
-		skipped := map[string]bool{} // packages already read and left out
-		catalogs := map[string]*Catalog{}
-		search := strings.ToLower(strings.TrimSpace(f.Search))
-		for _, id := range ids {
-			pol, err := cv.policy(id)
-			if isNotFound(err) {
-				continue
-			} else if err != nil {
-				return err
-			}
-			if f.CatalogID != "" && pol.CatalogID != "" && pol.CatalogID != f.CatalogID {
-				continue
-			}
-			rp := byPackage[pol.AccessPackageID]
-			if rp == nil {
-				if skipped[pol.AccessPackageID] {
-					continue
-				}
-				skipped[pol.AccessPackageID] = true
-				pkg, err := cv.accessPackage(pol.AccessPackageID)
-				if isNotFound(err) {
-					continue
-				} else if err != nil {
-					return err
-				}
-				if pkg.IsHidden || (f.CatalogID != "" && pkg.CatalogID != f.CatalogID) {
-					continue
-				}
-				if search != "" && !strings.Contains(strings.ToLower(pkg.DisplayName), search) && !strings.Contains(strings.ToLower(pkg.Description), search) {
-					continue
-				}
-				c := catalogs[pkg.CatalogID]
-				if c == nil {
-					cat, err := cv.catalog(pkg.CatalogID)
-					if isNotFound(err) {
-						continue
-					} else if err != nil {
-						return err
-					}
-					cat = publicCatalog(cat)
-					c = &cat
-					catalogs[pkg.CatalogID] = c
-				}
-				delete(skipped, pkg.ID)
-				rp = &RequestablePackage{Package: pkg, Catalog: *c}
-				byPackage[pkg.ID] = rp
-			}
-			if subj.checkRequestable(pol, rp.Catalog) != nil {
-				continue
-			}
-			rp.Policies = append(rp.Policies, pol)
-		}
-		for _, rp := range byPackage {
-			if len(rp.Policies) == 0 {
-				continue
-			}
-			sort.Slice(rp.Policies, func(i, j int) bool { return rp.Policies[i].DisplayName < rp.Policies[j].DisplayName })
-			all = append(all, *rp)
-		}
-		return nil
-	})
-	if err != nil {
-		return Page[RequestablePackage]{}, err
-	}
-	// Each sort key made once, not at every comparison.
-	keys := make(map[string]string, len(all))
-	for _, r := range all {
-		keys[r.Package.ID] = strings.ToLower(r.Package.DisplayName) + "\x00" + r.Package.ID
-	}
-	key := func(r RequestablePackage) string { return keys[r.Package.ID] }
-	sort.Slice(all, func(i, j int) bool { return key(all[i]) < key(all[j]) })
-	page, err := PageOf(all, key, opt)
-	if err != nil {
-		return page, err
-	}
-	// The roles only of the packages on the page: every candidate's would mean reading the
-	// resources of thousands of packages to show a few.
-	err = s.store.View(ctx, func(tx Tx) error {
-		cv, err := s.configView(tx)
-		if err != nil {
-			return err
-		}
-		for i := range page.Items {
-			if rp := &page.Items[i]; rp.Package.IsRoleScopesVisible {
+		page = Page[RequestablePackage]{Total: len(list), Prev: prev, Next: next}
+		for _, o := range list[from:to] {
+			rp := o.rp
+			// Offers are shared with other requests: the caller gets its own policy slice.
+			rp.Policies = slices.Clone(rp.Policies)
+			if rp.Package.IsRoleScopesVisible {
 				if rp.Roles, err = grantedRoles(cv.resource, rp.Package); err != nil {
 					return err
 				}
 			}
+			page.Items = append(page.Items, rp)
 		}
 		return nil
 	})
 	return page, err
+}
+
+// RequestableCatalogs lists the catalogs (their public fields) that offer the caller at least one
+// package RequestablePackages would list, sorted by name: the catalog filter of the find-access
+// page, and whether anything is offered at all.
+func (s *Service) RequestableCatalogs(ctx context.Context) ([]Catalog, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []Catalog
+	err = s.store.View(ctx, func(tx Tx) error {
+		_, class, named, err := s.offersFor(tx, p.UserID)
+		if err != nil {
+			return err
+		}
+		seen := map[string]bool{}
+		for _, c := range class.catalogs {
+			seen[c.ID] = true
+			out = append(out, c)
+		}
+		for _, o := range named {
+			if c := o.rp.Catalog; !seen[c.ID] {
+				seen[c.ID] = true
+				out = append(out, c)
+			}
+		}
+		return nil
+	})
+	slices.SortFunc(out, func(a, b Catalog) int {
+		if c := strings.Compare(a.DisplayName, b.DisplayName); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return out, err
+}
+
+// offersFor returns what the user may request: the offers of their class and, apart, those of
+// the policies naming them (without the class's policies), both sorted by key.
+func (s *Service) offersFor(tx Tx, userID string) (configView, *classOffers, []*offer, error) {
+	subj, err := loadSubject(tx, userID)
+	if err != nil {
+		return configView{}, nil, nil, fmt.Errorf("requestable packages: %w", err)
+	}
+	cv, err := s.configView(tx)
+	if err != nil {
+		return cv, nil, nil, err
+	}
+	class, err := s.requestableOffers(cv, subj)
+	if err != nil {
+		return cv, nil, nil, err
+	}
+	ids, err := namedPolicyIDs(tx, subj)
+	if err != nil {
+		return cv, nil, nil, err
+	}
+	ids = slices.DeleteFunc(ids, func(id string) bool { return class.policies[id] })
+	named, err := eligibleOffers(cv, subj, ids)
+	return cv, class, named, err
+}
+
+// offer is one package a subject may request, with the policies that let them (sorted by name),
+// and the lower-case strings that order and search it.
+type offer struct {
+	key        string // lower-case name, NUL, id: the order of pages and their cursors
+	name, desc string // lower-case, for search
+	rp         RequestablePackage
+}
+
+// classOffers is what one requestor class may request through the policies whose scope type
+// covers the class: offers sorted by key, by package id, their distinct catalogs, and the
+// candidate policy ids (so that a policy also found through a named index is not counted twice).
+type classOffers struct {
+	list     []*offer
+	byID     map[string]*offer
+	catalogs []Catalog
+	policies map[string]bool
+}
+
+// requestorClass is everything that decides whether a scope-type policy covers a subject: see
+// inScope and checkRequestable.
+type requestorClass struct {
+	member, guest, service, orgConfigured bool
+}
+
+func classOf(s subject) requestorClass {
+	return requestorClass{
+		member: s.user.UserType == UserTypeMember, guest: s.user.IsGuest(), service: s.user.IsServiceAccount(),
+		orgConfigured: s.org != nil && s.org.State == OrgConfigured,
+	}
+}
+
+// requestableOffers returns the class's offers at the view's version, from the configuration
+// cache or evaluated now (and kept when the cache is at the view's version).
+func (s *Service) requestableOffers(cv configView, subj subject) (*classOffers, error) {
+	cls := classOf(subj)
+	if cv.cached {
+		cv.c.mu.RLock()
+		co := cv.c.offers[cls]
+		cv.c.mu.RUnlock()
+		if co != nil {
+			return co, nil
+		}
+	}
+	ids, err := scopePolicyIDs(cv.tx, subj)
+	if err != nil {
+		return nil, err
+	}
+	list, err := eligibleOffers(cv, subj, ids)
+	if err != nil {
+		return nil, err
+	}
+	co := &classOffers{list: list, byID: make(map[string]*offer, len(list)), policies: make(map[string]bool, len(ids))}
+	seen := map[string]bool{}
+	for _, o := range list {
+		co.byID[o.rp.Package.ID] = o
+		if !seen[o.rp.Catalog.ID] {
+			seen[o.rp.Catalog.ID] = true
+			co.catalogs = append(co.catalogs, o.rp.Catalog)
+		}
+	}
+	for _, id := range ids {
+		co.policies[id] = true
+	}
+	if cv.cached {
+		cv.c.mu.Lock()
+		if cv.c.version == cv.version {
+			cv.c.offers[cls] = co
+		}
+		cv.c.mu.Unlock()
+	}
+	return co, nil
+}
+
+// eligibleOffers evaluates the candidate policies for the subject and returns the packages they
+// make requestable, sorted by key.
+func eligibleOffers(cv configView, subj subject, ids []string) ([]*offer, error) {
+	byPackage := map[string]*offer{}
+	skipped := map[string]bool{} // packages already read and left out
+	catalogs := map[string]*Catalog{}
+	for _, id := range ids {
+		pol, err := cv.policy(id)
+		if isNotFound(err) {
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		o := byPackage[pol.AccessPackageID]
+		if o == nil {
+			if skipped[pol.AccessPackageID] {
+				continue
+			}
+			skipped[pol.AccessPackageID] = true
+			pkg, err := cv.accessPackage(pol.AccessPackageID)
+			if isNotFound(err) {
+				continue
+			} else if err != nil {
+				return nil, err
+			}
+			if pkg.IsHidden {
+				continue
+			}
+			c := catalogs[pkg.CatalogID]
+			if c == nil {
+				cat, err := cv.catalog(pkg.CatalogID)
+				if isNotFound(err) {
+					continue
+				} else if err != nil {
+					return nil, err
+				}
+				cat = publicCatalog(cat)
+				c = &cat
+				catalogs[pkg.CatalogID] = c
+			}
+			delete(skipped, pkg.ID)
+			name := strings.ToLower(pkg.DisplayName)
+			o = &offer{key: name + "\x00" + pkg.ID, name: name, desc: strings.ToLower(pkg.Description), rp: RequestablePackage{Package: pkg, Catalog: *c}}
+			byPackage[pkg.ID] = o
+		}
+		if subj.checkRequestable(pol, o.rp.Catalog) != nil {
+			continue
+		}
+		o.rp.Policies = append(o.rp.Policies, pol)
+	}
+	out := make([]*offer, 0, len(byPackage))
+	for _, o := range byPackage {
+		if len(o.rp.Policies) > 0 {
+			sortPolicies(o.rp.Policies)
+			out = append(out, o)
+		}
+	}
+	slices.SortFunc(out, func(a, b *offer) int { return strings.Compare(a.key, b.key) })
+	return out, nil
+}
+
+func sortPolicies(ps []AssignmentPolicy) {
+	slices.SortFunc(ps, func(a, b AssignmentPolicy) int {
+		if c := strings.Compare(a.DisplayName, b.DisplayName); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+}
+
+// mergeOffers joins the class's offers and the subject's own (both sorted), without changing
+// either: a package in both gets a new offer with the policies of both.
+func mergeOffers(class *classOffers, named []*offer) []*offer {
+	if len(named) == 0 {
+		return class.list
+	}
+	out := make([]*offer, 0, len(class.list)+len(named))
+	i := 0
+	for _, o := range named {
+		if c := class.byID[o.rp.Package.ID]; c != nil {
+			both := *c
+			both.rp.Policies = append(slices.Clone(c.rp.Policies), o.rp.Policies...)
+			sortPolicies(both.rp.Policies)
+			o = &both
+		}
+		for i < len(class.list) && class.list[i].key < o.key {
+			out = append(out, class.list[i])
+			i++
+		}
+		if i < len(class.list) && class.list[i].key == o.key {
+			i++
+		}
+		out = append(out, o)
+	}
+	return append(out, class.list[i:]...)
+}
+
+// filterOffers keeps the offers that match the search and the catalog. Within a catalog, a
+// policy that names another catalog does not count.
+func filterOffers(list []*offer, f RequestableFilter) []*offer {
+	search := strings.ToLower(strings.TrimSpace(f.Search))
+	if search == "" && f.CatalogID == "" {
+		return list
+	}
+	var out []*offer
+	for _, o := range list {
+		if f.CatalogID != "" && o.rp.Package.CatalogID != f.CatalogID {
+			continue
+		}
+		if search != "" && !strings.Contains(o.name, search) && !strings.Contains(o.desc, search) {
+			continue
+		}
+		if f.CatalogID != "" && slices.ContainsFunc(o.rp.Policies, func(p AssignmentPolicy) bool { return p.CatalogID != "" && p.CatalogID != f.CatalogID }) {
+			in := *o
+			in.rp.Policies = slices.DeleteFunc(slices.Clone(o.rp.Policies), func(p AssignmentPolicy) bool { return p.CatalogID != "" && p.CatalogID != f.CatalogID })
+			if len(in.rp.Policies) == 0 {
+				continue
+			}
+			o = &in
+		}
+		out = append(out, o)
+	}
+	return out
 }
 
 // publicCatalog is what requestors see of a catalog: no role members, no createdBy/modifiedBy.

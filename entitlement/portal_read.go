@@ -342,6 +342,11 @@ func (s *Service) DescribeAssignments(ctx context.Context, as []Assignment) ([]A
 	err = s.store.View(ctx, func(tx Tx) error {
 		n := newNamer(tx)
 		now := s.now()
+		// The home page describes a page of assignments on every view: policies through the cache.
+		cv, err := s.configView(tx)
+		if err != nil {
+			return err
+		}
 		for _, given := range as {
 			a, err := readableAssignment(tx, p, given.ID) // the stored assignment, not the copy
 			if err != nil {
@@ -361,7 +366,7 @@ func (s *Service) DescribeAssignments(ctx context.Context, as []Assignment) ([]A
 					v.Roles = append(v.Roles, ar)
 				}
 			}
-			pol, err := tx.Policies().Get(a.PolicyID)
+			pol, err := cv.policy(a.PolicyID)
 			switch {
 			case err == nil:
 				v.PolicyName = pol.DisplayName

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -38,21 +37,15 @@ func (h Access) List(c echo.Context) error {
 	}
 	d.Pagination = pagination(c, "/access/packages", page, from, "#package-results")
 	// The catalogs that offer the person anything, for the filter; and whether anything at all is
-	// offered, for the empty state. The eligible set is small (the policies naming the person or
-	// covering everyone), so one unfiltered page of the largest size covers it.
-	all, err := h.Svc.RequestablePackages(ctx, entitlement.RequestableFilter{}, entitlement.ListOptions{Limit: entitlement.MaxPageSize})
+	// offered, for the empty state.
+	cats, err := h.Svc.RequestableCatalogs(ctx)
 	if err != nil {
 		return err
 	}
-	d.NothingOffered = all.Total == 0
-	seen := map[string]bool{}
-	for _, rp := range all.Items {
-		if !seen[rp.Catalog.ID] {
-			seen[rp.Catalog.ID] = true
-			d.Catalogs = append(d.Catalogs, components.SelectOption{Value: rp.Catalog.ID, Label: rp.Catalog.DisplayName})
-		}
+	d.NothingOffered = len(cats) == 0
+	for _, cat := range cats {
+		d.Catalogs = append(d.Catalogs, components.SelectOption{Value: cat.ID, Label: cat.DisplayName})
 	}
-	sort.Slice(d.Catalogs, func(i, j int) bool { return d.Catalogs[i].Label < d.Catalogs[j].Label })
 	if IsHTMX(c) {
 		return Render(c, http.StatusOK, views.PackageResults(d))
 	}

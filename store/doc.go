@@ -64,6 +64,7 @@
 //	  requests_by_target         <userId>\x00<id>
 //	  requests_by_package        <accessPackageId>\x00<id>
 //	  requests_by_package_target <accessPackageId>\x00<targetId>\x00<id>   (v12) a package's requests by person
+//	  requests_by_target_open    <userId>\x00<id>                    (v18) open requests only (not in a final state)
 //	  requests_by_waiting        <approverId>\x00<id>                current stage's approvers
 //	  requests_by_decider        <approverId>\x00<id>
 //	  requests_by_open           <targetId>\x00<accessPackageId> → <id>   unique: one open add request

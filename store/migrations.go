@@ -139,6 +139,9 @@ var migrations = []migration{
 	{17, "index delivered outbox messages by delivery time, so that the worker purges them after the retention period", func(tx *bolt.Tx) error {
 		return outboxTable.buildIndex(tx, "delivered")
 	}},
+	{18, "index open requests by person, so that a person's open requests are listed without reading their finished ones", func(tx *bolt.Tx) error {
+		return requestsTable.buildIndex(tx, "target_open")
+	}},
 	{19, "index connectors by their next scheduled comparison with the target", func(tx *bolt.Tx) error {
 		return connectorsTable.buildIndex(tx, "reconcile_due")
 	}},

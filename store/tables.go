@@ -218,6 +218,14 @@ var requestsTable = &table[entitlement.Request]{
 		{name: "package", values: func(r entitlement.Request) []string { return one(r.AccessPackageID) }},
 		// package_target finds one person's requests for a package without reading the others.
 		{name: "package_target", values: func(r entitlement.Request) []string { return packageTarget(r.AccessPackageID, r.TargetID) }},
+		// target_open pages through a person's open requests (the home page's) without reading
+		// the finished ones, which only grow.
+		{name: "target_open", values: func(r entitlement.Request) []string {
+			if !r.IsOpen() {
+				return nil
+			}
+			return one(r.TargetID)
+		}},
 		{name: "waiting", values: func(r entitlement.Request) []string { return r.PendingApprovers() }},
 		{name: "decider", values: func(r entitlement.Request) []string {
 			var out []string

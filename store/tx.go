@@ -403,7 +403,12 @@ func (r requests) List(f entitlement.RequestFilter, opt entitlement.ListOptions)
 	return requestsTable.list(r.b, opt, requestKeep(f))
 }
 func (r requests) ByTarget(targetID string, f entitlement.RequestFilter, opt entitlement.ListOptions) (entitlement.Page[entitlement.Request], error) {
-	return requestsTable.listBy(r.b, "target", targetID, opt, requestKeep(f))
+	idx := "target"
+	// Only open states asked for: the open index holds every request that can match.
+	if len(f.States) > 0 && !slices.ContainsFunc(f.States, entitlement.IsFinalRequestState) {
+		idx = "target_open"
+	}
+	return requestsTable.listBy(r.b, idx, targetID, opt, requestKeep(f))
 }
 func (r requests) ByPackage(accessPackageID string, f entitlement.RequestFilter, opt entitlement.ListOptions) (entitlement.Page[entitlement.Request], error) {
 	return requestsTable.listBy(r.b, "package", accessPackageID, opt, requestKeep(f))

@@ -219,6 +219,63 @@ var requestCases = []tcase{
 			}
 		}
 	}},
+	{"ByTarget with open states only follows requests as they finish", func(t *testing.T, st entitlement.Store) {
+		ada := entitlement.NewID()
+		var reqs []entitlement.Request
+		update(t, st, func(tx entitlement.Tx) error {
+			states := []entitlement.RequestState{entitlement.StateSubmitted, entitlement.StateDelivered, entitlement.StatePendingApproval, entitlement.StateDenied, entitlement.StateScheduled, entitlement.StateDelivering, entitlement.StateCanceled}
+			for i, state := range states {
+				r := newRequest(ada, entitlement.NewID(), state)
+				if i%2 == 0 {
+					r.RequestType = entitlement.RequestUserRemove
+				}
+				reqs = append(reqs, r)
+				if err := tx.Requests().Put(r); err != nil {
+					return err
+				}
+			}
+			return tx.Requests().Put(newRequest(entitlement.NewID(), entitlement.NewID(), entitlement.StatePendingApproval))
+		})
+		open := entitlement.RequestFilter{States: entitlement.OpenRequestStates()}
+		want := func() []string {
+			var ids []string
+			for _, r := range reqs {
+				if r.IsOpen() {
+					ids = append(ids, r.ID)
+				}
+			}
+			return ids
+		}
+		check := func(stage string) {
+			t.Helper()
+			w := want()
+			got := read(t, st, func(tx entitlement.Tx) ([]string, error) {
+				return Walk(t, func(o entitlement.ListOptions) (entitlement.Page[entitlement.Request], error) {
+					return tx.Requests().ByTarget(ada, open, o)
+				}, requestID, 2, len(w)), nil
+			})
+			if !slices.Equal(got, w) {
+				t.Errorf("%s: open = %v, want %v", stage, got, w)
+			}
+			newest := read(t, st, func(tx entitlement.Tx) (entitlement.Page[entitlement.Request], error) {
+				return tx.Requests().ByTarget(ada, open, entitlement.ListOptions{Limit: 1, Desc: true})
+			})
+			if newest.Total != len(w) || len(newest.Items) != 1 || newest.Items[0].ID != w[len(w)-1] {
+				t.Errorf("%s: newest open = %v (total %d), want %s of %d", stage, pageIDsOf(newest), newest.Total, w[len(w)-1], len(w))
+			}
+		}
+		check("as written")
+		// The newest open request finishes, an older one moves between open states.
+		reqs[5].RequestState = entitlement.StateDelivered
+		reqs[0].RequestState = entitlement.StatePendingApproval
+		update(t, st, func(tx entitlement.Tx) error {
+			if err := tx.Requests().Put(reqs[5]); err != nil {
+				return err
+			}
+			return tx.Requests().Put(reqs[0])
+		})
+		check("after changes")
+	}},
 	creationOrdered(func(tx entitlement.Tx, id string) error {
 		r := newRequest(oneTarget, entitlement.NewID(), entitlement.StateDenied)
 		r.ID = id
@@ -284,4 +341,12 @@ var byPackageAndTargetsRequestCases = []tcase{
 			t.Errorf("ada's open requests = %v, want %s", got, open.ID)
 		}
 	}},
+}
+
+func pageIDsOf(p entitlement.Page[entitlement.Request]) []string {
+	var ids []string
+	for _, r := range p.Items {
+		ids = append(ids, r.ID)
+	}
+	return ids
 }
