@@ -48,7 +48,7 @@ func (p *ldapPool) get(ctx context.Context, c entitlement.Connector) (*ldap.Conn
 		if !conn.IsClosing() {
 			return conn, nil
 		}
-		conn.Close()
+		_ = conn.Close()
 	} else {
 		p.mu.Unlock()
 	}
@@ -60,7 +60,7 @@ func (p *ldapPool) put(c entitlement.Connector, conn *ldap.Conn) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if len(p.idle[key]) >= ldapIdlePerKey {
-		conn.Close()
+		_ = conn.Close()
 		return
 	}
 	p.idle[key] = append(p.idle[key], conn)
@@ -71,7 +71,7 @@ func (p *ldapPool) close() {
 	defer p.mu.Unlock()
 	for k, conns := range p.idle {
 		for _, c := range conns {
-			c.Close()
+			_ = c.Close()
 		}
 		delete(p.idle, k)
 	}
@@ -88,7 +88,7 @@ func dialLDAP(ctx context.Context, c entitlement.Connector) (*ldap.Conn, error) 
 	}
 	conn.SetTimeout(timeout)
 	if err := conn.Bind(c.Settings["bindDn"], c.Secrets["bindPassword"]); err != nil {
-		conn.Close()
+		_ = conn.Close()
 		if ldap.IsErrorWithCode(err, ldap.LDAPResultInvalidCredentials) {
 			return nil, fmt.Errorf("ldap: the bind DN or password is wrong")
 		}
@@ -111,7 +111,7 @@ func (d *Dispatcher) withConn(ctx context.Context, c entitlement.Connector, fn f
 	if err == nil || errors.As(err, &le) && le.ResultCode != ldap.ErrorNetwork && !conn.IsClosing() {
 		d.ldap.put(c, conn)
 	} else {
-		conn.Close()
+		_ = conn.Close()
 	}
 	return err
 }

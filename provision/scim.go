@@ -197,7 +197,7 @@ func (sc scimClient) do(ctx context.Context, method, path string, body any) (int
 	if err != nil {
 		return 0, nil, unreachable("the SCIM service at "+sc.base, err)
 	}
-	defer res.Body.Close()
+	defer func() { _ = res.Body.Close() }()
 	data, err := io.ReadAll(io.LimitReader(res.Body, 1<<20))
 	if err != nil {
 		return res.StatusCode, nil, fmt.Errorf("scim: read the answer: %w", err)

@@ -50,7 +50,7 @@ func startSCIM(tb testing.TB, groups ...string) *scimTarget {
 		}
 		if r.Header.Get("Authorization") != "Bearer "+scimToken {
 			w.WriteHeader(http.StatusUnauthorized)
-			fmt.Fprint(w, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"401","detail":"bad token"}`)
+			_, _ = fmt.Fprint(w, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"401","detail":"bad token"}`)
 			return
 		}
 		server.ServeHTTP(w, r)

@@ -148,7 +148,7 @@ func (d *Dispatcher) post(ctx context.Context, c entitlement.Connector, call Web
 	if err != nil {
 		return 0, unreachable("the webhook at "+c.Settings["url"], err)
 	}
-	defer res.Body.Close()
+	defer func() { _ = res.Body.Close() }()
 	snippet, _ := io.ReadAll(io.LimitReader(res.Body, 300))
 	if res.StatusCode < 200 || res.StatusCode > 299 {
 		msg := strings.TrimSpace(string(snippet))

@@ -44,7 +44,7 @@ var provisionTaskCases = []tcase{
 				}
 			}
 		}
-		st.View(bg, func(tx entitlement.Tx) error {
+		view(t, st, func(tx entitlement.Tx) error {
 			p, _ := tx.ProvisionTasks().ByState(entitlement.TaskOpen, entitlement.ListOptions{})
 			check("open", ids(p), a.ID, b.ID)
 			p, _ = tx.ProvisionTasks().ByResource("r2", entitlement.TaskOpen, entitlement.ListOptions{})
@@ -63,7 +63,7 @@ var provisionTaskCases = []tcase{
 		})
 		a.State = entitlement.TaskDone
 		update(t, st, func(tx entitlement.Tx) error { return tx.ProvisionTasks().Put(a) })
-		st.View(bg, func(tx entitlement.Tx) error {
+		view(t, st, func(tx entitlement.Tx) error {
 			p, _ := tx.ProvisionTasks().ByCatalog("c1", entitlement.TaskOpen, entitlement.ListOptions{})
 			check("open of c1 after closing one", ids(p), b.ID)
 			p, _ = tx.ProvisionTasks().ByState(entitlement.TaskDone, entitlement.ListOptions{})
@@ -88,7 +88,7 @@ var connectorCases = []tcase{
 			t.Errorf("Get = %+v", got)
 		}
 		update(t, st, func(tx entitlement.Tx) error { return tx.Connectors().Delete("r1") })
-		st.View(bg, func(tx entitlement.Tx) error {
+		view(t, st, func(tx entitlement.Tx) error {
 			if _, err := tx.Connectors().Get("r1"); !errors.Is(err, entitlement.ErrNotFound) {
 				t.Errorf("Get after Delete: %v, want not found", err)
 			}

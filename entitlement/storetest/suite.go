@@ -81,6 +81,14 @@ func update(t *testing.T, st entitlement.Store, fn func(tx entitlement.Tx) error
 	}
 }
 
+// view runs fn in a read transaction and fails the test on its error.
+func view(t *testing.T, st entitlement.Store, fn func(tx entitlement.Tx) error) {
+	t.Helper()
+	if err := st.View(bg, fn); err != nil {
+		t.Fatalf("view: %v", err)
+	}
+}
+
 // read runs fn in a read transaction and returns its result, failing the test on its error.
 func read[T any](t *testing.T, st entitlement.Store, fn func(tx entitlement.Tx) (T, error)) T {
 	t.Helper()
