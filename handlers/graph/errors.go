@@ -92,7 +92,11 @@ func handleError(err error, c echo.Context, log *slog.Logger) {
 		_ = c.NoContent(status)
 		return
 	}
-	if werr := c.JSON(status, ErrorBody{Error: detail}); werr != nil {
+	body, werr := marshal(ErrorBody{Error: detail})
+	if werr == nil {
+		werr = c.JSONBlob(status, body)
+	}
+	if werr != nil {
 		l.ErrorContext(ctx, "write api error", "err", werr)
 	}
 }

@@ -1,6 +1,7 @@
 package graph_test
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"log/slog"
@@ -65,6 +66,9 @@ func TestPagingOverThousand(t *testing.T) {
 	}
 	if len(first.values(t)) != 100 || !strings.Contains(first.Body["@odata.nextLink"].(string), "$skiptoken=") {
 		t.Fatalf("first page: %d items, nextLink %v", len(first.values(t)), first.Body["@odata.nextLink"])
+	}
+	if bytes.Contains(first.Raw, []byte(`\u0026`)) || !bytes.Contains(first.Raw, []byte("&$skiptoken=")) {
+		t.Errorf("the nextLink is not written as Graph writes it (a plain &): %.300s", first.Raw)
 	}
 	ids, pages := walk(t, s, s.admin, em+"/accessPackageCatalogs?$top=100")
 	if len(ids) != n || pages != 11 {

@@ -161,7 +161,7 @@ func checkSelect(sel []string, sample any) error {
 
 // project marshals v with only the selected properties (and id, and the expanded ones).
 func project(v any, sel []string, expanded []odata.Expand) (json.RawMessage, error) {
-	b, err := json.Marshal(v)
+	b, err := marshal(v)
 	if err != nil || len(sel) == 0 {
 		return b, err
 	}
@@ -190,7 +190,7 @@ func project(v any, sel []string, expanded []odata.Expand) (json.RawMessage, err
 			delete(m, k)
 		}
 	}
-	return json.Marshal(m)
+	return marshal(m)
 }
 
 // writeEntity answers with one object, its @odata.context first.
@@ -203,7 +203,7 @@ func (a *api) writeEntity(c echo.Context, status int, contextPath string, v any,
 }
 
 func writeWithContext(c echo.Context, status int, ctxURL string, body json.RawMessage) error {
-	head, _ := json.Marshal(ctxURL)
+	head, _ := marshal(ctxURL)
 	var buf bytes.Buffer
 	buf.WriteString(`{"@odata.context":`)
 	buf.Write(head)
@@ -254,7 +254,23 @@ func writeCollection[T any](a *api, c echo.Context, contextPath string, items []
 		}
 		out.NextLink = c.Scheme() + "://" + c.Request().Host + u.Path + "?" + strings.Join(parts, "&")
 	}
-	return c.JSON(http.StatusOK, out)
+	b, err := marshal(out)
+	if err != nil {
+		return err
+	}
+	return c.JSONBlob(http.StatusOK, b)
+}
+
+// marshal is json.Marshal without HTML escaping: Graph writes "&" in a nextLink and "<" in a
+// message as they are, and scripts compare them as text.
+func marshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 // DefaultTop is the page size when $top is not given.
