@@ -260,6 +260,15 @@ func TestDirectorySyncPageAtPhoneWidth(t *testing.T) {
 	b.Do(chromedp.EmulateViewport(360, 780), chromedp.Navigate(env.URL+"/admin/directory-sync"), chromedp.WaitVisible(`[data-testid="sync-report"]`))
 	b.Screenshot("360-directory-sync")
 	b.CheckLayout("directory sync")
+
+	// A new token comes first, in view and with the focus, not below the long settings form.
+	b.Do(chromedp.SendKeys(chromedp.CSS(`#name`), "Okta", chromedp.NodeVisible), chromedp.Click(chromedp.CSS(`[data-testid="create-token"]`), chromedp.NodeVisible),
+		chromedp.WaitVisible(`[data-testid="new-token"]`))
+	inView, err := chromedp.Run(b.Ctx, chromedp.Evaluate[bool](`document.activeElement.id === "new-token-value" && document.activeElement.getBoundingClientRect().bottom <= innerHeight`))
+	if err != nil || !inView {
+		t.Errorf("the new token has not the focus in view at 360 px: %v", err)
+	}
+	b.Screenshot("360-directory-sync-new-token")
 	if got := b.Text(`[data-testid="scim-tokens"]`); !strings.Contains(got, "Entra ID") {
 		t.Fatalf("tokens card = %q", got)
 	}
