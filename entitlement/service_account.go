@@ -91,7 +91,7 @@ func uniqueServiceAccountName(tx Tx, name, except string) error {
 		return fmt.Errorf("list service accounts: %w", err)
 	}
 	if slices.ContainsFunc(all, func(u User) bool { return u.ID != except && strings.EqualFold(u.DisplayName, name) }) {
-		return invalid("invalidServiceAccount", "displayName", "a service account named %s exists already; choose another name", name)
+		return invalid("invalidServiceAccount", "displayName", "a service account named %q already exists; choose another name", name)
 	}
 	return nil
 }

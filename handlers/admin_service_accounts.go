@@ -98,7 +98,7 @@ func (h AdminServiceAccounts) form(c echo.Context, status int, id string, f view
 		return err
 	}
 	return Render(c, status, views.ServiceAccountFormPage(views.ServiceAccountFormProps{
-		Page: p, Action: action, CancelURL: cancel, Editing: id != "", Values: f, Errors: errs,
+		Page: p, Action: action, CancelURL: cancel, Editing: id != "", Values: f, Errors: fieldMessages(errs),
 	}))
 }
 
@@ -136,7 +136,7 @@ func (h AdminServiceAccounts) show(c echo.Context, status int, f views.TokenForm
 	}
 	return Render(c, status, views.ServiceAccountPage(views.ServiceAccountProps{Page: p, Account: a, Roles: roles, Tokens: views.TokenListProps{
 		Tokens: tokens, Now: h.Svc.Clock().Now(), CSRFToken: p.CSRFToken, Action: serviceAccountsURL + "/" + a.ID + "/tokens",
-		Form: f, Errors: errs, Created: created, CreatedName: createdName, Owner: a.DisplayName,
+		Form: f, Errors: fieldMessages(errs), Created: created, CreatedName: createdName, Owner: a.DisplayName,
 	}}))
 }
 

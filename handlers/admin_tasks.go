@@ -18,6 +18,9 @@ type AdminTasks struct {
 
 const navTasks = "tasks"
 
+// errNoTasks is what people who may carry out no task get on the tasks page.
+var errNoTasks = &entitlement.RuleError{Code: entitlement.CodeForbidden, Kind: entitlement.ErrForbidden, Message: "Tasks are for administrators and catalog owners."}
+
 // tasksReturn keeps a form's way back on Steward's admin pages.
 func tasksReturn(v string) string {
 	if strings.HasPrefix(v, "/admin/") && !strings.HasPrefix(v, "//") && !strings.Contains(v, "\\") {
@@ -51,9 +54,12 @@ func (h AdminTasks) list(c echo.Context, status int, failedID, note, msg string)
 		res = &r
 		crumbs = []views.NavItem{{Label: "Catalogs", URL: "/admin/catalogs"}, {Label: r.DisplayName, URL: resourceURL(r)}, {Label: "Tasks"}}
 	}
-	p, _, err := h.adminPage(c, "Tasks", navTasks, crumbs...)
+	p, caps, err := h.adminPage(c, "Tasks", navTasks, crumbs...)
 	if err != nil {
 		return err
+	}
+	if !canHaveTasks(caps) {
+		return errNoTasks // the navigation has no Tasks link for them either
 	}
 	page, err := h.Svc.ProvisionTasks(ctx, f)
 	if err != nil {

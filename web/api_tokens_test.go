@@ -133,7 +133,7 @@ func TestAdminServiceAccounts(t *testing.T) {
 	}
 	csrf := webtest.CSRF(t, page)
 	res, page = env.PostForm(t, admin, "/admin/service-accounts/new", csrf, url.Values{"displayName": {""}, "description": {"deploys"}})
-	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, "name the service account") || !strings.Contains(page, ">deploys</textarea>") {
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, "Name the service account") || !strings.Contains(page, ">deploys</textarea>") {
 		t.Fatalf("create without a name: %d", res.StatusCode)
 	}
 	res, _ = env.PostForm(t, admin, "/admin/service-accounts/new", csrf, url.Values{"displayName": {"CI deploy bot"}, "description": {"deploys"}})
@@ -152,11 +152,19 @@ func TestAdminServiceAccounts(t *testing.T) {
 	if strings.Contains(users, "CI deploy bot") {
 		t.Error("the service account is listed among the users")
 	}
+	res, page = env.PostForm(t, admin, "/admin/service-accounts/new", csrf, url.Values{"displayName": {"ci deploy bot"}})
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, "A service account named &#34;ci deploy bot&#34; already exists; choose another name.") {
+		t.Errorf("a second account of the same name: %d, the message as a sentence with the name quoted", res.StatusCode)
+	}
 
 	res, page = env.PostForm(t, admin, detail+"/tokens", csrf, url.Values{"name": {"pipeline"}, "days": {"90"}})
 	token := shownToken(page)
 	if res.StatusCode != http.StatusCreated || token == "" {
 		t.Fatalf("make a token: %d", res.StatusCode)
+	}
+	// On a phone the cards stack: the token shown once comes first, with the focus.
+	if i, j := strings.Index(page, `data-testid="new-token"`), strings.Index(page, `data-testid="service-account-roles"`); i < 0 || j < i || !strings.Contains(page, "readonly autofocus") {
+		t.Error("the new token is not at the top of the account's page with the focus")
 	}
 	if _, page := env.Get(t, admin, detail); !strings.Contains(page, "Its 1 token and its catalog roles go with it;") {
 		t.Error("the delete dialog does not count the token in words")

@@ -196,6 +196,10 @@ func TestDirectorySyncPage(t *testing.T) {
 	if res.StatusCode != http.StatusOK || token == nil {
 		t.Fatalf("create token = %d, token not shown", res.StatusCode)
 	}
+	// Shown at the top, above the long settings form a phone stacks first, with the focus.
+	if i, j := strings.Index(page, `data-testid="new-token"`), strings.Index(page, `data-testid="ldap-form"`); i < 0 || j < i || !strings.Contains(page, "readonly autofocus") {
+		t.Error("the new SCIM token is not at the top of the page with the focus")
+	}
 	if _, err := env.Svc.AuthenticateSCIM(context.Background(), token[1]); err != nil {
 		t.Fatalf("the shown token does not work: %v", err)
 	}
@@ -256,6 +260,15 @@ func TestDirectorySyncPageAtPhoneWidth(t *testing.T) {
 	b.Do(chromedp.EmulateViewport(360, 780), chromedp.Navigate(env.URL+"/admin/directory-sync"), chromedp.WaitVisible(`[data-testid="sync-report"]`))
 	b.Screenshot("360-directory-sync")
 	b.CheckLayout("directory sync")
+
+	// A new token comes first, in view and with the focus, not below the long settings form.
+	b.Do(chromedp.SendKeys(chromedp.CSS(`#name`), "Okta", chromedp.NodeVisible), chromedp.Click(chromedp.CSS(`[data-testid="create-token"]`), chromedp.NodeVisible),
+		chromedp.WaitVisible(`[data-testid="new-token"]`))
+	inView, err := chromedp.Run(b.Ctx, chromedp.Evaluate[bool](`document.activeElement.id === "new-token-value" && document.activeElement.getBoundingClientRect().bottom <= innerHeight`))
+	if err != nil || !inView {
+		t.Errorf("the new token has not the focus in view at 360 px: %v", err)
+	}
+	b.Screenshot("360-directory-sync-new-token")
 	if got := b.Text(`[data-testid="scim-tokens"]`); !strings.Contains(got, "Entra ID") {
 		t.Fatalf("tokens card = %q", got)
 	}
@@ -280,5 +293,14 @@ func TestDirectorySyncPageWithoutTheImport(t *testing.T) {
 	}
 	if !strings.Contains(page, "No run yet: this Steward was started without the LDAP import.") {
 		t.Error("the runs card does not say why nothing runs")
+	}
+	if !strings.Contains(page, `name="name"`) || !strings.Contains(page, `maxlength="100"`) {
+		t.Error("the SCIM token name field has no maxlength")
+	}
+	// Test connection says once that it cannot connect.
+	form.Set("action", "test")
+	res, page := env.PostForm(t, c, "/admin/directory-sync", csrf, form)
+	if n := strings.Count(page, "started without the LDAP import"); res.StatusCode != http.StatusUnprocessableEntity || n != 2 || !strings.Contains(page, "This Steward was started without the LDAP import.") {
+		t.Errorf("Test connection without the import = %d, says it %d times on the page (once in the form, once in the runs card)", res.StatusCode, n)
 	}
 }

@@ -98,6 +98,18 @@ func TestManualTasksInThePortal(t *testing.T) {
 	if resp, _ := f.env.Get(t, rc, "/admin/tasks"); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("a requester opened the tasks page: %d", resp.StatusCode)
 	}
+	// A catalog reader has admin pages but no Tasks link, and no tasks page by its address either.
+	mona := f.users["manager@example.com"]
+	if err := f.env.Svc.AddCatalogRoleMember(f.ctxAs("admin@example.com"), f.finance.ID, entitlement.CatalogRoleMember{Role: entitlement.RoleCatalogReader, PrincipalID: mona.ID, PrincipalType: entitlement.PrincipalUser}); err != nil {
+		t.Fatal(err)
+	}
+	mc, _ := f.signIn(t, "manager@example.com")
+	if resp, page := f.env.Get(t, mc, "/admin"); resp.StatusCode != http.StatusOK || strings.Contains(page, `href="/admin/tasks"`) {
+		t.Errorf("a catalog reader's admin dashboard: %d, or it links the tasks", resp.StatusCode)
+	}
+	if resp, page := f.env.Get(t, mc, "/admin/tasks"); resp.StatusCode != http.StatusForbidden || !strings.Contains(page, "Tasks are for administrators and catalog owners.") {
+		t.Errorf("a catalog reader opened the tasks page: %d", resp.StatusCode)
+	}
 }
 
 // The owner configures a webhook connector on the resource page: a bad URL is a field error,
