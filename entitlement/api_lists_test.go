@@ -3,6 +3,8 @@ package entitlement_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/stewardhq/steward/entitlement"
@@ -116,5 +118,73 @@ func TestAPILists(t *testing.T) {
 	// Without a principal, nothing.
 	if _, err := env.Svc.ListAssignments(bg, entitlement.AssignmentFilter{}, entitlement.ListOptions{}); !errors.Is(err, entitlement.ErrUnauthorized) {
 		t.Errorf("anonymous list: %v", err)
+	}
+}
+
+// TestAPIListsOwnAssignments checks that a person without a catalog role, served from the index
+// of their own assignments, gets what the walk over every assignment gave them: the
+// administrator's list with everyone else's left out, in the same order, page by page, both ways
+// and filtered.
+func TestAPIListsOwnAssignments(t *testing.T) {
+	env := entitlementtest.New(t)
+	alice, bob, reader := env.User("Alice"), env.User("Bob"), env.User("Rita Reader")
+	cat := env.Catalog("A", entitlementtest.WithCatalogRole(entitlement.RoleCatalogReader, reader))
+	for i, who := range []entitlement.User{alice, bob, alice, bob, alice, reader} {
+		pkg := env.Package(cat, fmt.Sprintf("Access %d", i), entitlementtest.Member(env.GroupResource(cat, env.Group(fmt.Sprintf("Team %d", i)))))
+		env.RequestAccess(who, env.Policy(pkg))
+	}
+	walk := func(ctx context.Context, f entitlement.AssignmentFilter, desc bool) []string {
+		t.Helper()
+		var out []string
+		opt := entitlement.ListOptions{Limit: 1, Desc: desc}
+		for range 20 {
+			page, err := env.Svc.ListAssignments(ctx, f, opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, a := range page.Items {
+				out = append(out, a.ID)
+			}
+			if page.Next == "" {
+				return out
+			}
+			opt.After = page.Next
+		}
+		t.Fatal("the pages do not end")
+		return nil
+	}
+	// The old answer: every assignment, keeping those the person may read.
+	old := func(who entitlement.User, f entitlement.AssignmentFilter, desc bool, catalogToo bool) []string {
+		t.Helper()
+		page, err := env.Svc.ListAssignments(entitlementtest.RootAdmin, f, entitlement.ListOptions{Limit: 100, Desc: desc})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, a := range page.Items {
+			if a.TargetID == who.ID || catalogToo {
+				out = append(out, a.ID)
+			}
+		}
+		return out
+	}
+	live := entitlement.AssignmentFilter{States: []entitlement.AssignmentState{entitlement.AssignmentDelivered, entitlement.AssignmentDelivering}}
+	expired := entitlement.AssignmentFilter{States: []entitlement.AssignmentState{entitlement.AssignmentExpired}}
+	for _, c := range []struct {
+		name       string
+		who        entitlement.User
+		catalogToo bool
+	}{{"Alice", alice, false}, {"Bob", bob, false}, {"the reader", reader, true}} {
+		for _, f := range []entitlement.AssignmentFilter{{}, live, expired} {
+			for _, desc := range []bool{false, true} {
+				want := old(c.who, f, desc, c.catalogToo)
+				if f.States == nil && len(want) == 0 {
+					t.Fatalf("%s holds nothing to list", c.name)
+				}
+				if got := walk(entitlementtest.As(c.who), f, desc); !slices.Equal(got, want) {
+					t.Errorf("%s lists %v (states %v, desc %v), want %v", c.name, got, f.States, desc, want)
+				}
+			}
+		}
 	}
 }

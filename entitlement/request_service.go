@@ -613,6 +613,21 @@ func (s *Service) MyAssignments(ctx context.Context, f AssignmentFilter, opt Lis
 	return out, err
 }
 
+// MyLiveAssignmentsEndingFirst lists the caller's live assignments, soonest end first and
+// open-ended last (ties in id order), with how many are live: only the page is read.
+func (s *Service) MyLiveAssignmentsEndingFirst(ctx context.Context, opt ListOptions) (Page[Assignment], error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return Page[Assignment]{}, err
+	}
+	var out Page[Assignment]
+	err = s.store.View(ctx, func(tx Tx) error {
+		out, err = tx.Assignments().LiveByTargetEndingFirst(p.UserID, opt)
+		return err
+	})
+	return out, err
+}
+
 // readableAssignment loads an assignment the caller may read: their own, or one in a catalog
 // they may read.
 func readableAssignment(tx Tx, p Principal, id string) (Assignment, error) {

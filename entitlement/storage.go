@@ -261,6 +261,9 @@ type Assignments interface {
 	// ByPackageAndTargets lists the package's assignments of any of the targets, oldest first,
 	// through an index of package and target: the package's other assignments are not read.
 	ByPackageAndTargets(accessPackageID string, targetIDs []string, f AssignmentFilter, opt ListOptions) (Page[Assignment], error)
+	// LiveByTargetEndingFirst lists the target's live assignments by end, soonest first and
+	// open-ended last (ties by id), reading only the page; its total counts index keys.
+	LiveByTargetEndingFirst(targetID string, opt ListOptions) (Page[Assignment], error)
 	// Live returns the target's live assignment of the package, if any.
 	Live(targetID, accessPackageID string) (Assignment, error)
 	// CountLiveByPolicy counts the live assignments made through a policy.

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"sort"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -41,26 +40,12 @@ func (h Home) props(c echo.Context) (views.HomeProps, error) {
 	if err != nil {
 		return d, err
 	}
-	live, err := h.Svc.MyAssignments(ctx, entitlement.AssignmentFilter{States: assignmentFilters["live"]}, entitlement.ListOptions{Limit: entitlement.MaxPageSize})
+	live, err := h.Svc.MyLiveAssignmentsEndingFirst(ctx, entitlement.ListOptions{Limit: homeListLength})
 	if err != nil {
 		return d, err
 	}
 	d.LiveTotal = live.Total
-	items := live.Items
-	sort.SliceStable(items, func(i, j int) bool {
-		a, b := items[i].EndDateTime(), items[j].EndDateTime()
-		switch {
-		case a == nil:
-			return false
-		case b == nil:
-			return true
-		}
-		return a.Before(*b)
-	})
-	if len(items) > homeListLength {
-		items = items[:homeListLength]
-	}
-	described, err := h.Svc.DescribeAssignments(ctx, items)
+	described, err := h.Svc.DescribeAssignments(ctx, live.Items)
 	if err != nil {
 		return d, err
 	}

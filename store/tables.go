@@ -283,6 +283,18 @@ var assignmentsTable = &table[entitlement.Assignment]{
 			}
 			return one(a.AccessPackageID)
 		}},
+		// live_end orders a person's live assignments by when they end (open-ended last, then by
+		// id), so that the few ending soonest are read without the others.
+		{name: "live_end", values: func(a entitlement.Assignment) []string {
+			if !a.IsLive() || a.TargetID == "" {
+				return nil
+			}
+			end := "~" // after every time key: open-ended ones come last
+			if t := a.EndDateTime(); t != nil {
+				end = timeKey(*t)
+			}
+			return []string{a.TargetID + sep + end}
+		}},
 		{name: "due", values: func(a entitlement.Assignment) []string { return dueKey(a.DueDateTime) }},
 	},
 }

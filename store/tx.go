@@ -514,6 +514,9 @@ func onlyLive(states []entitlement.AssignmentState) bool {
 	}
 	return true
 }
+func (a assignments) LiveByTargetEndingFirst(targetID string, opt entitlement.ListOptions) (entitlement.Page[entitlement.Assignment], error) {
+	return assignmentsTable.listBy(a.b, "live_end", targetID, opt, nil)
+}
 func (a assignments) ByPackageAndTargets(accessPackageID string, targetIDs []string, f entitlement.AssignmentFilter, opt entitlement.ListOptions) (entitlement.Page[entitlement.Assignment], error) {
 	return assignmentsTable.listByPairs(a.b, "package_target", accessPackageID, targetIDs, opt, assignmentKeep(f))
 }

@@ -29,6 +29,57 @@ var assignmentCases = []tcase{
 			return err
 		}},
 	),
+	// The home page's live access: a person's live assignments, ending soonest first and
+	// open-ended last, ties in id order, following ends and states as they change.
+	{"LiveByTargetEndingFirst orders a person's live assignments by end", func(t *testing.T, st entitlement.Store) {
+		ada, pol := entitlement.NewID(), entitlement.NewID()
+		ending := func(target string, days int, state entitlement.AssignmentState) entitlement.Assignment {
+			a := newAssignment(target, entitlement.NewID(), pol, state)
+			if days >= 0 {
+				end := t0.Add(time.Duration(days) * 24 * time.Hour)
+				a.Schedule.Expiration = entitlement.Expiration{Type: entitlement.ExpirationAfterDateTime, EndDateTime: &end}
+			}
+			return a
+		}
+		put := func(a entitlement.Assignment) {
+			update(t, st, func(tx entitlement.Tx) error { return tx.Assignments().Put(a) })
+		}
+		list := func(opt entitlement.ListOptions) ([]string, int, string) {
+			t.Helper()
+			p := read(t, st, func(tx entitlement.Tx) (entitlement.Page[entitlement.Assignment], error) {
+				return tx.Assignments().LiveByTargetEndingFirst(ada, opt)
+			})
+			return keys(p.Items, assignmentID), p.Total, p.Next
+		}
+		in3 := ending(ada, 3, entitlement.AssignmentDelivered)
+		open := ending(ada, -1, entitlement.AssignmentDelivered)
+		in1 := ending(ada, 1, entitlement.AssignmentDelivering)
+		alsoIn3 := ending(ada, 3, entitlement.AssignmentDelivered)
+		for _, a := range []entitlement.Assignment{in3, open, in1, alsoIn3,
+			ending(ada, 0, entitlement.AssignmentExpired),
+			ending(entitlement.NewID(), 0, entitlement.AssignmentDelivered)} {
+			put(a)
+		}
+		want := []string{in1.ID, in3.ID, alsoIn3.ID, open.ID}
+		if ids, total, _ := list(entitlement.ListOptions{}); total != 4 || !slices.Equal(ids, want) {
+			t.Fatalf("live by end = %v, total %d; want %v, total 4", ids, total, want)
+		}
+		ids, _, next := list(entitlement.ListOptions{Limit: 2})
+		more, _, _ := list(entitlement.ListOptions{Limit: 2, After: next})
+		if !slices.Equal(append(ids, more...), want) {
+			t.Fatalf("pages of two = %v then %v, want %v", ids, more, want)
+		}
+		// Extended past the others, then one expires.
+		later := t0.Add(10 * 24 * time.Hour)
+		in1.Schedule.Expiration.EndDateTime = &later
+		put(in1)
+		in3.AssignmentState = entitlement.AssignmentExpired
+		put(in3)
+		want = []string{alsoIn3.ID, in1.ID, open.ID}
+		if ids, total, _ := list(entitlement.ListOptions{}); total != 3 || !slices.Equal(ids, want) {
+			t.Fatalf("after an extension and an expiry = %v, total %d; want %v, total 3", ids, total, want)
+		}
+	}},
 	// The admin page of a package's live holders: its items and total follow the states as
 	// assignments come, are delivered and expire, whichever way the store answers.
 	{"ByPackage with the live states lists and counts the live assignments", func(t *testing.T, st entitlement.Store) {
