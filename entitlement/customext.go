@@ -2,6 +2,7 @@ package entitlement
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/url"
@@ -243,4 +244,63 @@ type noHooks struct{}
 
 func (noHooks) CallHook(context.Context, HookEndpoint, HookCall) error {
 	return fmt.Errorf("no webhook sender is configured for custom extensions")
+}
+
+// FailingHookCall is a policy's hook call whose last attempt failed: waiting for its next
+// attempt, or given up after the last.
+type FailingHookCall struct {
+	Call      HookCall
+	Attempts  int
+	LastError string
+	GaveUp    bool
+	// At is when it was given up on, or when it is tried next.
+	At time.Time
+}
+
+// failingHookScan bounds how many failing hook calls of all policies one page load reads.
+const failingHookScan = 500
+
+// FailingPolicyHooks lists the policy's hook calls whose last attempt failed, oldest first, up
+// to limit; for those who may change the policy.
+func (s *Service) FailingPolicyHooks(ctx context.Context, policyID string, limit int) ([]FailingHookCall, error) {
+	var out []FailingHookCall
+	err := s.read(ctx, func(tx Tx, a *access) error {
+		p, err := getPolicy(tx, policyID)
+		if err != nil {
+			return err
+		}
+		pkg, err := getPackage(tx, p.AccessPackageID)
+		if err != nil {
+			return err
+		}
+		if !a.canManagePackages(pkg.CatalogID) {
+			return forbidden("only owners and access package managers of its catalog can see the webhooks of %q", p.DisplayName)
+		}
+		opt := ListOptions{Limit: MaxPageSize}
+		for seen := 0; seen < failingHookScan && len(out) < limit; {
+			page, err := tx.Outbox().Failing(OutboxHook, opt)
+			if err != nil {
+				return fmt.Errorf("list failing hooks: %w", err)
+			}
+			for _, m := range page.Items {
+				var c HookCall
+				if json.Unmarshal(m.Payload, &c) != nil || c.PolicyID != policyID || len(out) >= limit {
+					continue
+				}
+				c.ID = m.ID
+				f := FailingHookCall{Call: c, Attempts: m.Attempts, LastError: m.LastError, GaveUp: m.FailedAt != nil, At: m.NextAttempt}
+				if m.FailedAt != nil {
+					f.At = *m.FailedAt
+				}
+				out = append(out, f)
+			}
+			seen += len(page.Items)
+			if page.Next == "" {
+				break
+			}
+			opt.After = page.Next
+		}
+		return nil
+	})
+	return out, err
 }

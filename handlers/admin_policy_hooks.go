@@ -30,7 +30,17 @@ func (h AdminPolicies) hooksPage(c echo.Context, status int, values, errs map[st
 	if err != nil {
 		return err
 	}
-	return Render(c, status, views.PolicyHooksPage(views.PolicyHooksProps{Page: p, Policy: *t.policy, Package: t.pkg, Values: values, Errors: errs}))
+	ctx := c.Request().Context()
+	failing, err := h.Svc.FailingPolicyHooks(ctx, t.policy.ID, 20)
+	if err != nil {
+		return err
+	}
+	props := views.PolicyHooksProps{Page: p, Policy: *t.policy, Package: t.pkg, Values: values, Errors: errs}
+	now := h.Svc.Clock().Now()
+	for _, f := range failing {
+		props.Failing = append(props.Failing, views.FailingHookRow{Call: f, At: views.At(ctx, now, f.At)})
+	}
+	return Render(c, status, views.PolicyHooksPage(props))
 }
 
 // SavePolicyHooks handles POST /admin/policies/:id/hooks: fields "url.<stage>" and

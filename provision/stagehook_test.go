@@ -2,6 +2,7 @@ package provision_test
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http/httptest"
 	"slices"
 	"strings"
@@ -126,5 +127,13 @@ func TestStageHookFailureDoesNotHoldTheRequest(t *testing.T) {
 	}
 	if failed != 3 || len(stages.calls) != 9 {
 		t.Errorf("%d hook messages failed after %d calls, want 3 after 9", failed, len(stages.calls))
+	}
+	// The policy's managers see them.
+	shown, err := h.Svc.FailingPolicyHooks(entitlementtest.AsAdmin(h.admin), h.pol.ID, 20)
+	if err != nil || len(shown) != 3 || !shown[0].GaveUp || shown[0].Attempts != 3 || shown[0].Call.Stage != entitlement.StageRequestCreated {
+		t.Errorf("failing hooks %+v, %v", shown, err)
+	}
+	if _, err := h.Svc.FailingPolicyHooks(entitlementtest.As(h.riley), h.pol.ID, 20); !errors.Is(err, entitlement.ErrForbidden) {
+		t.Errorf("a requester saw the failing hooks: %v", err)
 	}
 }

@@ -11,6 +11,23 @@ type PolicyHooksProps struct {
 	Values map[string]string
 	// Errors are by field: "customExtension.<stage>.url" and ".key".
 	Errors map[string]string
+	// Failing are the policy's calls whose last attempt failed, oldest first.
+	Failing []FailingHookRow
+}
+
+// FailingHookRow is a failed call with when it was given up on or is tried next.
+type FailingHookRow struct {
+	Call entitlement.FailingHookCall
+	At   Time
+}
+
+func hookStageLabel(stage string) string {
+	for _, s := range HookStages {
+		if s.Stage == stage {
+			return s.Label
+		}
+	}
+	return stage
 }
 
 // HookStage is one stage of the hooks form.

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -40,7 +41,14 @@ func TestPolicyHooksPage(t *testing.T) {
 		t.Fatalf("plain http elsewhere: %d", resp.StatusCode)
 	}
 	form.Set("url."+entitlement.StageRequestGranted, "https://hooks.example.com/granted")
-	form.Set("url."+entitlement.StageRequestCreated, "http://127.0.0.1:8089/created")
+	// The created stage goes to a port nobody listens on any more, so its calls fail.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := "http://" + ln.Addr().String() + "/created"
+	ln.Close()
+	form.Set("url."+entitlement.StageRequestCreated, down)
 	form.Set("key."+entitlement.StageRequestCreated, key+"-2")
 	resp, _ = f.env.PostForm(t, c, path, csrf, form)
 	if resp.StatusCode != http.StatusSeeOther {
@@ -51,7 +59,7 @@ func TestPolicyHooksPage(t *testing.T) {
 		t.Fatal("after saving, the page shows a key or not the saved address")
 	}
 	// Saved again with the keys left empty: the keys stay.
-	resp, _ = f.env.PostForm(t, c, path, csrf, url.Values{"url." + entitlement.StageRequestGranted: {"https://hooks.example.com/granted2"}, "url." + entitlement.StageRequestCreated: {"http://127.0.0.1:8089/created"}})
+	resp, _ = f.env.PostForm(t, c, path, csrf, url.Values{"url." + entitlement.StageRequestGranted: {"https://hooks.example.com/granted2"}, "url." + entitlement.StageRequestCreated: {down}})
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("save without keys: %d", resp.StatusCode)
 	}
@@ -63,6 +71,20 @@ func TestPolicyHooksPage(t *testing.T) {
 	cr, ok2 := got.CustomExtension(entitlement.StageRequestCreated)
 	if !ok || !ok2 || g.EndpointURL != "https://hooks.example.com/granted2" || g.SealedKey == "" || cr.SealedKey == "" || len(got.CustomExtensionStageSettings) != 2 {
 		t.Fatalf("saved %+v", got.CustomExtensionStageSettings)
+	}
+	// A request through the policy: its "submitted" call fails, and the page says so.
+	if _, err := f.env.Svc.SubmitRequest(f.ctxAs("requester@example.com"), entitlement.RequestInput{RequestType: entitlement.RequestUserAdd, AccessPackageID: pol.AccessPackageID, PolicyID: pol.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.env.Worker(t).Tick(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	_, page = f.env.Get(t, c, path)
+	if !strings.Contains(page, `data-testid="failing-hook"`) || !strings.Contains(page, "A request is submitted") || !strings.Contains(page, "1 attempt so far") {
+		t.Error("the page does not show the failed call")
+	}
+	for _, p := range a11yProblems(page) {
+		t.Errorf("hooks page with a failed call: %s", p)
 	}
 	rc, rcsrf := f.signIn(t, "requester@example.com")
 	if resp, _ := f.env.Get(t, rc, path); resp.StatusCode != http.StatusForbidden {
