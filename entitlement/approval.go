@@ -510,6 +510,9 @@ func (s *Service) DecideStage(ctx context.Context, requestID string, stage int, 
 				if err := s.notify(tx, NotifyRequestApproved, &r, "", []string{r.RequestorID, r.TargetID}, "approved by "+p.Name); err != nil {
 					return err
 				}
+				if err := s.hook(tx, StageRequestApproved, r.PolicyID, r.ID, "", r.AccessPackageID, r.TargetID); err != nil {
+					return err
+				}
 				if err := s.proceed(tx, &r, p); err != nil {
 					return err
 				}

@@ -206,6 +206,9 @@ func (s *Service) settleAssignment(tx Tx, a *Assignment, r *Request) error {
 	if err := s.notify(tx, NotifyRequestDelivered, r, a.ID, []string{r.RequestorID, r.TargetID}, r.StatusDetail); err != nil {
 		return err
 	}
+	if err := s.hook(tx, StageRequestGranted, a.PolicyID, r.ID, a.ID, a.AccessPackageID, a.TargetID); err != nil {
+		return err
+	}
 	if stored {
 		if err := tx.Requests().Put(*r); err != nil {
 			return fmt.Errorf("settle request %s: %w", r.ID, err)
@@ -483,6 +486,9 @@ func (s *Service) endAssignment(tx Tx, a *Assignment, how int, by *Request, acto
 		return err
 	}
 	if err := s.notify(tx, event, by, a.ID, []string{a.TargetID}, ""); err != nil {
+		return err
+	}
+	if err := s.hook(tx, StageRequestRemoved, a.PolicyID, by.ID, a.ID, a.AccessPackageID, a.TargetID); err != nil {
 		return err
 	}
 	return s.afterAccessEnded(tx, a.TargetID, a.ID, by.ID)

@@ -272,12 +272,14 @@ func (w *Worker) deliverMessage(ctx context.Context, id string) (string, outboxO
 		msg    OutboxMessage
 		action ProvisionAction
 		note   Notification
+		hook   HookCall
+		ep     HookEndpoint
 		skip   bool
 		gaveUp bool
 	)
 	err := s.store.Update(ctx, func(tx Tx) error {
 		// The store may run this function again: start from nothing each time.
-		kind, action, note, skip, gaveUp = "", ProvisionAction{}, Notification{}, false, false
+		kind, action, note, hook, ep, skip, gaveUp = "", ProvisionAction{}, Notification{}, HookCall{}, HookEndpoint{}, false, false
 		now := s.now()
 		m, err := tx.Outbox().Get(id)
 		if isNotFound(err) {
@@ -320,6 +322,19 @@ func (w *Worker) deliverMessage(ctx context.Context, id string) (string, outboxO
 			if err := json.Unmarshal(m.Payload, &note); err != nil {
 				return w.giveUp(tx, &m, now, "the message cannot be read: "+err.Error(), &gaveUp)
 			}
+		case OutboxHook:
+			if err := json.Unmarshal(m.Payload, &hook); err != nil {
+				return w.giveUp(tx, &m, now, "the message cannot be read: "+err.Error(), &gaveUp)
+			}
+			var ok bool
+			if ep, ok, err = s.hookEndpoint(tx, hook); err != nil {
+				return w.giveUp(tx, &m, now, err.Error(), &gaveUp)
+			} else if !ok {
+				skip = true
+				m.DeliveredAt, m.LastError = &now, "skipped: the policy no longer calls a webhook at this stage"
+				return tx.Outbox().Put(m)
+			}
+			hook.ID = m.ID
 		default:
 			return w.giveUp(tx, &m, now, fmt.Sprintf("unknown message kind %q", m.Kind), &gaveUp)
 		}
@@ -339,8 +354,11 @@ func (w *Worker) deliverMessage(ctx context.Context, id string) (string, outboxO
 
 	action.MessageID = msg.ID
 	callErr := w.call(ctx, func(ctx context.Context) error {
-		if msg.Kind == OutboxNotify {
+		switch msg.Kind {
+		case OutboxNotify:
 			return w.opt.Notifier.Notify(ctx, note)
+		case OutboxHook:
+			return w.opt.Hooks.CallHook(ctx, ep, hook)
 		}
 		return w.opt.Provisioner.Provision(ctx, action)
 	})
@@ -373,12 +391,13 @@ func (w *Worker) deliverMessage(ctx context.Context, id string) (string, outboxO
 			}
 			return nil
 		}
-		if msg.Kind != OutboxNotify && errors.Is(callErr, ErrAwaitingConfirmation) {
+		isRole := msg.Kind == OutboxProvision || msg.Kind == OutboxDeprovision
+		if isRole && errors.Is(callErr, ErrAwaitingConfirmation) {
 			m.AwaitingConfirmation, m.LastError = true, ""
 			m.NextAttempt = now.Add(w.opt.ConfirmWait)
 			return tx.Outbox().Put(m)
 		}
-		if msg.Kind != OutboxNotify && errors.Is(callErr, ErrManualFulfilment) {
+		if isRole && errors.Is(callErr, ErrManualFulfilment) {
 			m.DeliveredAt, m.LastError = &now, ""
 			outcome = outboxDelivered
 			if err := tx.Outbox().Put(m); err != nil {
@@ -395,8 +414,12 @@ func (w *Worker) deliverMessage(ctx context.Context, id string) (string, outboxO
 		if err := tx.Outbox().Put(m); err != nil {
 			return err
 		}
-		if outcome == outboxFailed && msg.Kind != OutboxNotify {
+		if outcome == outboxFailed && isRole {
 			return s.roleProvisionFailed(tx, action, m.LastError, m.Attempts)
+		}
+		if outcome == outboxFailed && msg.Kind == OutboxHook {
+			// Fire and notify: the request goes on; the failure stays on the message and in the log.
+			LoggerFrom(ctx, s.log).WarnContext(ctx, "custom extension failed after its last attempt", "stage", hook.Stage, "policy", hook.PolicyID, "url", ep.URL, "attempts", m.Attempts, "error", m.LastError)
 		}
 		return nil
 	})

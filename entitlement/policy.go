@@ -89,6 +89,8 @@ type AssignmentPolicy struct {
 	ModifiedDateTime        time.Time         `json:"modifiedDateTime"`
 	// Version counts the writes to the record (see version.go); the API sends it as @odata.etag.
 	Version int64 `json:"version,omitempty"`
+	// CustomExtensionStageSettings are the webhooks called at stages of a request (customext.go).
+	CustomExtensionStageSettings []CustomExtensionStageSetting `json:"customExtensionStageSettings,omitempty"`
 }
 
 // RequestorSettings says who may request through a policy.

@@ -206,6 +206,9 @@ func (s *Service) submitAdd(ctx context.Context, p Principal, in RequestInput) (
 		if err := s.notify(tx, NotifyRequestSubmitted, &r, "", []string{r.RequestorID, r.TargetID}, ""); err != nil {
 			return err
 		}
+		if err := s.hook(tx, StageRequestCreated, r.PolicyID, r.ID, "", r.AccessPackageID, r.TargetID); err != nil {
+			return err
+		}
 		if in.RequestType == RequestUserAdd && pol.IsApprovalRequired() {
 			s.attachStages(&r, pol)
 			if err := s.startStage(tx, &r, 0, p); err != nil {

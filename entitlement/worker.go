@@ -15,6 +15,9 @@ type WorkerOptions struct {
 	BatchSize   int           // items per job per run; default 100
 	Provisioner Provisioner   // default ManualProvisioner
 	Notifier    Notifier      // default LogNotifier
+	// Hooks sends policies' custom-extension calls; default the Provisioner when it is a
+	// HookCaller, else none, and hook calls fail with a message that says so.
+	Hooks HookCaller
 	// Reconciler compares connectors' targets with Steward's grants on their schedule; without
 	// one, scheduled comparisons wait.
 	Reconciler  Reconciler
@@ -98,6 +101,13 @@ func NewWorker(svc *Service, opt WorkerOptions) *Worker {
 	}
 	if opt.Notifier == nil {
 		opt.Notifier = LogNotifier{Log: svc.log}
+	}
+	if opt.Hooks == nil {
+		if hc, ok := opt.Provisioner.(HookCaller); ok {
+			opt.Hooks = hc
+		} else {
+			opt.Hooks = noHooks{}
+		}
 	}
 	if opt.MaxAttempts <= 0 {
 		opt.MaxAttempts = 8

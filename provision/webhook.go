@@ -110,7 +110,7 @@ func (d *Dispatcher) webhook(ctx context.Context, c entitlement.Connector, a ent
 		Role:        WebhookObject{Name: a.RoleName, OriginID: a.RoleOriginID},
 		CallbackURL: d.callbackURL(a.MessageID),
 	}
-	status, err := d.post(ctx, c, call)
+	status, err := d.post(ctx, c, call.ID, call)
 	if err != nil {
 		return err
 	}
@@ -124,13 +124,14 @@ func (d *Dispatcher) webhook(ctx context.Context, c entitlement.Connector, a ent
 }
 
 func (d *Dispatcher) testWebhook(ctx context.Context, c entitlement.Connector) error {
-	_, err := d.post(ctx, c, WebhookCall{ID: entitlement.NewID(), Event: EventTest, Time: time.Now().UTC()})
+	id := entitlement.NewID()
+	_, err := d.post(ctx, c, id, WebhookCall{ID: id, Event: EventTest, Time: time.Now().UTC()})
 	return err
 }
 
 // post sends one signed call and returns the 2xx status; anything else is an error that says
 // what the receiver answered.
-func (d *Dispatcher) post(ctx context.Context, c entitlement.Connector, call WebhookCall) (int, error) {
+func (d *Dispatcher) post(ctx context.Context, c entitlement.Connector, id string, call any) (int, error) {
 	body, err := json.Marshal(call)
 	if err != nil {
 		return 0, err
@@ -143,7 +144,7 @@ func (d *Dispatcher) post(ctx context.Context, c entitlement.Connector, call Web
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set(HeaderTimestamp, ts)
 	req.Header.Set(HeaderSignature, sig)
-	req.Header.Set(HeaderDelivery, call.ID)
+	req.Header.Set(HeaderDelivery, id)
 	res, err := d.opt.HTTP.Do(req)
 	if err != nil {
 		return 0, unreachable("the webhook at "+c.Settings["url"], err)
@@ -210,4 +211,16 @@ func (d *Dispatcher) CallbackHandler() http.Handler {
 			w.WriteHeader(http.StatusNoContent)
 		}
 	})
+}
+
+// CallHook sends a policy's custom-extension call (entitlement.HookCall as the body), signed
+// like a connector's calls with the hook's own key. Any 2xx is delivered; a 202 needs no
+// callback, since a stage hook only tells and waits for nothing.
+func (d *Dispatcher) CallHook(ctx context.Context, ep entitlement.HookEndpoint, call entitlement.HookCall) error {
+	c := entitlement.Connector{Settings: map[string]string{"url": ep.URL}, Secrets: map[string]string{"hmacKey": ep.Key}}
+	_, err := d.post(ctx, c, call.ID, call)
+	if err != nil {
+		return errors.New(redact(err.Error(), c))
+	}
+	return nil
 }

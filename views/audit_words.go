@@ -78,6 +78,7 @@ var auditActions = map[string]string{
 	"policy.create":                        "created the policy {o}",
 	"policy.replace":                       "changed the policy {o}",
 	"policy.delete":                        "deleted the policy {o}",
+	"policy.customExtensions":              "changed the webhooks of the policy {o}",
 	"connectedOrganization.create":         "added the connected organization {o}",
 	"connectedOrganization.update":         "changed the connected organization {o}",
 	"connectedOrganization.delete":         "deleted the connected organization {o}",

@@ -138,6 +138,8 @@ func (s *Server) routes() {
 	admin.GET("/policies/:id/edit", adminPolicies.Edit)
 	admin.POST("/policies/:id/edit", adminPolicies.StepEdit)
 	admin.POST("/policies/:id/delete", adminPolicies.Delete)
+	admin.GET("/policies/:id/hooks", adminPolicies.PolicyHooks)
+	admin.POST("/policies/:id/hooks", adminPolicies.SavePolicyHooks)
 	adminAssignments := handlers.AdminAssignments{Base: s.base}
 	admin.GET("/packages/:id/assignments", adminAssignments.List)
 	admin.GET("/packages/:id/assignments/new", adminAssignments.New)
