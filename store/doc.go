@@ -75,7 +75,7 @@
 //	  assignments_by_live        <targetId>\x00<accessPackageId> → <id>   unique: one live assignment
 //	  assignments_by_live_policy <policyId>\x00<id>
 //	  assignments_by_live_package <accessPackageId>\x00<id>
-//	  assignments_by_live_end    <targetId>\x00<end time or ~>\x00<id>   (v21) live ones, ending soonest first
+//	  assignments_by_live_end    <targetId>\x00<end time or ~>\x00<id>   (v20) live ones, ending soonest first
 //	  assignments_by_due         <time>\x00<id>                      reminders and expiry
 //	assignment_roles             <subjectId>_<roleScopeId> → AssignmentResourceRole
 //	  assignment_roles_by_subject <subjectId>\x00<id>

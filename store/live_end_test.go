@@ -10,10 +10,10 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// TestMigration21IndexesLiveAssignmentsByEnd turns a data file back into a schema without the
+// TestMigration20IndexesLiveAssignmentsByEnd turns a data file back into a schema without the
 // index of live assignments by end, with a live and an expired assignment, and checks that
-// opening it runs migration 21: the person's list by end holds the live one only.
-func TestMigration21IndexesLiveAssignmentsByEnd(t *testing.T) {
+// opening it runs migration 20: the person's list by end holds the live one only.
+func TestMigration20IndexesLiveAssignmentsByEnd(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "x.db")
 	s, err := Open(path)
 	if err != nil {
@@ -50,7 +50,7 @@ func TestMigration21IndexesLiveAssignmentsByEnd(t *testing.T) {
 		t.Fatalf("migrate: %v", err)
 	}
 	defer s.Close()
-	if v, err := s.version(); err != nil || v != SchemaVersion() || SchemaVersion() < 21 {
+	if v, err := s.version(); err != nil || v != SchemaVersion() || SchemaVersion() < 20 {
 		t.Fatalf("version %d (code %d), %v", v, SchemaVersion(), err)
 	}
 	var page entitlement.Page[entitlement.Assignment]

@@ -145,7 +145,7 @@ var migrations = []migration{
 	{19, "index connectors by their next scheduled comparison with the target", func(tx *bolt.Tx) error {
 		return connectorsTable.buildIndex(tx, "reconcile_due")
 	}},
-	{21, "index live assignments by person and end, so that the home page reads only the few ending soonest", func(tx *bolt.Tx) error {
+	{20, "index live assignments by person and end, so that the home page reads only the few ending soonest", func(tx *bolt.Tx) error {
 		return assignmentsTable.buildIndex(tx, "live_end")
 	}},
 }
