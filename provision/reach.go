@@ -1,12 +1,7 @@
 package provision
 
 import (
-	"context"
-	"crypto/tls"
-	"crypto/x509"
-	"errors"
-	"net"
-	"syscall"
+	"github.com/stewardhq/steward/reach"
 )
 
 // reachError is a failure to reach a connector's target, said in words: the Go error of a failed
@@ -27,22 +22,8 @@ func unreachable(what string, err error) error {
 }
 
 func reachWords(err error) string {
-	var dns *net.DNSError
-	var unknownCA x509.UnknownAuthorityError
-	var hostname x509.HostnameError
-	var verify *tls.CertificateVerificationError
-	var netErr net.Error
-	switch {
-	case errors.As(err, &dns) && dns.IsNotFound:
-		return "no server has the name " + dns.Name
-	case errors.Is(err, syscall.ECONNREFUSED):
-		return "nothing answers at that address and port"
-	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
-		return "it did not answer in time"
-	case errors.As(err, &hostname):
-		return "its certificate is for another name"
-	case errors.As(err, &unknownCA), errors.As(err, &verify):
-		return "its certificate is not trusted"
+	if w := reach.Words(err); w != "" {
+		return w
 	}
 	return err.Error()
 }

@@ -18,13 +18,13 @@ import (
 	"net"
 	"net/url"
 	"strings"
-	"syscall"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/go-ldap/ldap/v3"
 	"github.com/stewardhq/steward/entitlement"
+	"github.com/stewardhq/steward/reach"
 )
 
 // Source reads an LDAP directory.
@@ -133,18 +133,11 @@ func shortError(err error) string {
 	return err.Error()
 }
 
-// dialError says in words why the server could not be reached: the error of a failed dial
-// ("dial tcp 10.0.0.5:389: connect: connection refused") means little to the person at the form.
+// dialError says in words why the server could not be reached (reach.Words), else go-ldap's
+// message without its framing.
 func dialError(err error) string {
-	var dns *net.DNSError
-	var netErr net.Error
-	switch {
-	case errors.As(err, &dns) && dns.IsNotFound:
-		return "no server has the name " + dns.Name
-	case errors.Is(err, syscall.ECONNREFUSED):
-		return "nothing answers at that address and port"
-	case errors.As(err, &netErr) && netErr.Timeout():
-		return "the server did not answer in time"
+	if w := reach.Words(err); w != "" {
+		return w
 	}
 	return shortError(err)
 }
