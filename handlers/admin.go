@@ -27,10 +27,12 @@ const (
 )
 
 // errNoAdmin is what people without any administrative role get on the admin pages.
-var errNoAdmin = &entitlement.RuleError{
-	Code:    entitlement.CodeForbidden,
-	Message: "The admin pages are for administrators, catalog creators and people with a role in a catalog. Ask an administrator if you need one.",
-	Kind:    entitlement.ErrForbidden,
+var errNoAdmin = refused("The admin pages are for administrators, catalog creators and people with a role in a catalog. Ask an administrator if you need one.")
+
+// refused is the 403 page's refusal, saying who may do what the person tried; the service
+// refuses the same on its own, this only words it for the page.
+func refused(msg string) *entitlement.RuleError {
+	return &entitlement.RuleError{Code: entitlement.CodeForbidden, Kind: entitlement.ErrForbidden, Message: msg}
 }
 
 // adminPage builds the data of an admin page: the shell with the admin section current, the left

@@ -118,8 +118,7 @@ func (h AdminAssignments) form(c echo.Context, status int, f assignForm, errs ma
 		return err
 	}
 	if !pp.CanAssign {
-		return &entitlement.RuleError{Code: entitlement.CodeForbidden, Kind: entitlement.ErrForbidden,
-			Message: "Only owners, access package managers and assignment managers of the catalog " + pp.Catalog.DisplayName + " can assign its packages."}
+		return refused("Only owners, access package managers and assignment managers of the catalog " + pp.Catalog.DisplayName + " can assign its packages.")
 	}
 	ctx := c.Request().Context()
 	pp.Page.Title = "Assign " + pp.Package.DisplayName

@@ -76,10 +76,10 @@ func (h AdminCatalogs) form(c echo.Context, status int, editing bool, id string,
 		return err
 	}
 	if !editing && !caps.CanCreateCatalog {
-		return &entitlement.RuleError{Code: entitlement.CodeForbidden, Kind: entitlement.ErrForbidden, Message: "Only administrators and catalog creators can create catalogs."}
+		return refused("Only administrators and catalog creators can create catalogs.")
 	}
 	if editing && !caps.CanManageCatalog(id) {
-		return &entitlement.RuleError{Code: entitlement.CodeForbidden, Kind: entitlement.ErrForbidden, Message: "Only owners of the catalog " + saved.DisplayName + " can change it."}
+		return refused("Only owners of the catalog " + saved.DisplayName + " can change it.")
 	}
 	return Render(c, status, views.CatalogFormPage(views.CatalogFormProps{
 		Page: p, Editing: editing, Values: in, Errors: fieldMessages(errs), Action: action, CancelURL: cancel, Stale: stale,

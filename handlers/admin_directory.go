@@ -31,7 +31,7 @@ func (h AdminDirectory) directoryPage(c echo.Context, title, nav string, crumbs 
 		return p, err
 	}
 	if !caps.IsAdmin {
-		return p, &entitlement.RuleError{Code: entitlement.CodeForbidden, Kind: entitlement.ErrForbidden, Message: "Only administrators manage the directory."}
+		return p, refused("Only administrators manage the directory.")
 	}
 	return p, nil
 }

@@ -35,7 +35,7 @@ func (h AdminDirectorySync) render(c echo.Context, status int, sp syncPage) erro
 		return err
 	}
 	if !caps.IsAdmin {
-		return &entitlement.RuleError{Code: entitlement.CodeForbidden, Kind: entitlement.ErrForbidden, Message: "Only administrators set up directory sync."}
+		return refused("Only administrators set up directory sync.")
 	}
 	ctx := c.Request().Context()
 	v, err := h.Svc.DirectorySync(ctx)

@@ -26,7 +26,7 @@ func (h AdminOrgs) List(c echo.Context) error {
 		return err
 	}
 	if !caps.IsAdmin {
-		return &entitlement.RuleError{Code: entitlement.CodeForbidden, Kind: entitlement.ErrForbidden, Message: "Only administrators manage connected organizations."}
+		return refused("Only administrators manage connected organizations.")
 	}
 	opt := adminListOptions(c)
 	page, err := h.Svc.ListConnectedOrganizations(c.Request().Context(), opt)
@@ -106,7 +106,7 @@ func (h AdminOrgs) form(c echo.Context, status int, id string, f views.OrgForm, 
 		return err
 	}
 	if !caps.IsAdmin {
-		return &entitlement.RuleError{Code: entitlement.CodeForbidden, Kind: entitlement.ErrForbidden, Message: "Only administrators can add and change connected organizations."}
+		return refused("Only administrators can add and change connected organizations.")
 	}
 	return Render(c, status, views.OrgFormPage(views.OrgFormProps{Page: p, Editing: id != "", Values: f, Errors: fieldMessages(errs), Action: action, CancelURL: cancel, Stale: stale}))
 }
@@ -209,7 +209,7 @@ func (h AdminOrgs) show(c echo.Context, status int, searchKind, query, msg strin
 		return err
 	}
 	if !caps.IsAdmin {
-		return &entitlement.RuleError{Code: entitlement.CodeForbidden, Kind: entitlement.ErrForbidden, Message: "Only administrators manage connected organizations."}
+		return refused("Only administrators manage connected organizations.")
 	}
 	n := newNameBook(ctx, h.Svc)
 	rows := func(list []entitlement.Sponsor) []views.SponsorRow {

@@ -66,8 +66,7 @@ func (h AdminPackages) form(c echo.Context, status int, cat entitlement.Catalog,
 		return err
 	}
 	if !caps.CanManagePackages(cat.ID) {
-		return &entitlement.RuleError{Code: entitlement.CodeForbidden, Kind: entitlement.ErrForbidden,
-			Message: "Only owners and access package managers of the catalog " + cat.DisplayName + " can create and change its packages."}
+		return refused("Only owners and access package managers of the catalog " + cat.DisplayName + " can create and change its packages.")
 	}
 	return Render(c, status, views.PackageFormPage(views.PackageFormProps{
 		Page: p, Catalog: cat, Editing: pkg != nil, Values: in, Errors: fieldMessages(errs), Action: action, CancelURL: cancel, Stale: stale,

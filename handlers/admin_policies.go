@@ -98,8 +98,7 @@ func (h AdminPolicies) requireManage(c echo.Context, t wizardTarget) error {
 		return err
 	}
 	if !caps.CanManagePackages(t.pkg.CatalogID) {
-		return &entitlement.RuleError{Code: entitlement.CodeForbidden, Kind: entitlement.ErrForbidden,
-			Message: "Only owners and access package managers of the catalog " + t.catalog.DisplayName + " can change the policies of its packages."}
+		return refused("Only owners and access package managers of the catalog " + t.catalog.DisplayName + " can change the policies of its packages.")
 	}
 	return nil
 }

@@ -61,7 +61,7 @@ func (h AdminResources) form(c echo.Context, status int, kind string, in entitle
 		return err
 	}
 	if !cp.CanManage {
-		return &entitlement.RuleError{Code: entitlement.CodeForbidden, Kind: entitlement.ErrForbidden, Message: "Only owners of the catalog " + cp.Catalog.DisplayName + " can add resources to it."}
+		return refused("Only owners of the catalog " + cp.Catalog.DisplayName + " can add resources to it.")
 	}
 	cp.Page.Title = "Add a resource"
 	caps, err := h.Svc.Capabilities(c.Request().Context())

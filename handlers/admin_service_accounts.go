@@ -19,7 +19,7 @@ type AdminServiceAccounts struct {
 const serviceAccountsURL = "/admin/service-accounts"
 
 // errServiceAccountsAdminsOnly refuses the service-account pages to people who administer catalogs only.
-var errServiceAccountsAdminsOnly = &entitlement.RuleError{Code: entitlement.CodeForbidden, Kind: entitlement.ErrForbidden, Message: "Only administrators manage service accounts."}
+var errServiceAccountsAdminsOnly = refused("Only administrators manage service accounts.")
 
 func (h AdminServiceAccounts) page(c echo.Context, title string, crumbs ...views.NavItem) (views.Page, error) {
 	crumbs = append([]views.NavItem{{Label: "Service accounts", URL: serviceAccountsURL}}, crumbs...)

@@ -44,7 +44,7 @@ func (h AdminSettings) render(c echo.Context, status int, f settingsForm, errs m
 		return err
 	}
 	if !caps.IsAdmin {
-		return &entitlement.RuleError{Code: entitlement.CodeForbidden, Kind: entitlement.ErrForbidden, Message: "Only administrators change the settings."}
+		return refused("Only administrators change the settings.")
 	}
 	ctx := c.Request().Context()
 	st, err := h.Svc.Settings(ctx)

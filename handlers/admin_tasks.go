@@ -19,7 +19,7 @@ type AdminTasks struct {
 const navTasks = "tasks"
 
 // errNoTasks is what people who may carry out no task get on the tasks page.
-var errNoTasks = &entitlement.RuleError{Code: entitlement.CodeForbidden, Kind: entitlement.ErrForbidden, Message: "Tasks are for administrators and catalog owners."}
+var errNoTasks = refused("Tasks are for administrators and catalog owners.")
 
 // tasksReturn keeps a form's way back on Steward's admin pages.
 func tasksReturn(v string) string {
