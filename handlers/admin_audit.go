@@ -193,7 +193,7 @@ func (h AdminAudit) Evidence(c echo.Context) error {
 	out, err := h.Svc.Evidence(c.Request().Context(), f)
 	if fields, ok := FieldErrors(err); ok {
 		for k, msg := range fields {
-			errs["evidence"+strings.ToUpper(k[:1])+k[1:]] = msg
+			errs["evidence"+strings.ToUpper(k[:1])+k[1:]] = words.Sentence(msg)
 		}
 		return h.page(c, ev, errs)
 	}

@@ -61,7 +61,7 @@ func (h APITokens) render(c echo.Context, status int, f views.TokenForm, errs ma
 	}
 	p.Breadcrumbs = []views.NavItem{{Label: "Your profile", URL: "/profile"}, {Label: "API tokens", Current: true}}
 	return Render(c, status, views.APITokensPage(views.APITokensProps{Page: p, Tokens: views.TokenListProps{
-		Tokens: tokens, Now: h.Svc.Clock().Now(), CSRFToken: p.CSRFToken, Action: tokensURL, Form: f, Errors: errs,
+		Tokens: tokens, Now: h.Svc.Clock().Now(), CSRFToken: p.CSRFToken, Action: tokensURL, Form: f, Errors: fieldMessages(errs),
 		Created: created, CreatedName: createdName, Owner: "yours",
 	}}))
 }

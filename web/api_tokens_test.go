@@ -49,8 +49,8 @@ func TestProfileAPITokens(t *testing.T) {
 		form url.Values
 		says string
 	}{
-		{url.Values{"name": {" "}, "days": {"30"}}, "name the token"},
-		{url.Values{"name": {"deploy"}, "days": {"forever"}}, "choose how long the token lasts"},
+		{url.Values{"name": {" "}, "days": {"30"}}, "Name the token"},
+		{url.Values{"name": {"deploy"}, "days": {"forever"}}, "Choose how long the token lasts"},
 		{url.Values{"name": {"deploy"}, "days": {"400"}}, "from 1 to 365 days"},
 	} {
 		res, page := env.PostForm(t, c, "/profile/tokens", csrf, tc.form)
