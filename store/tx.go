@@ -398,20 +398,40 @@ func requestKeep(f entitlement.RequestFilter) func(entitlement.Request) bool {
 	return func(r entitlement.Request) bool { return slices.Contains(f.States, r.RequestState) }
 }
 
+// requestPeek filters requests by state on their stored bytes, decoding the state alone. It is
+// nil when the filter keeps every state that the list walked can hold: then a page decodes its
+// own requests only, and its total counts keys.
+func requestPeek(f entitlement.RequestFilter, held []entitlement.RequestState) func([]byte) (bool, error) {
+	if len(f.States) == 0 || !slices.ContainsFunc(held, func(s entitlement.RequestState) bool { return !slices.Contains(f.States, s) }) {
+		return nil
+	}
+	return func(raw []byte) (bool, error) {
+		var r struct {
+			RequestState entitlement.RequestState `json:"requestState"`
+		}
+		if err := json.Unmarshal(raw, &r); err != nil {
+			return false, fmt.Errorf("decode request state: %w", err)
+		}
+		return slices.Contains(f.States, r.RequestState), nil
+	}
+}
+
+// everyRequestState is every state a request may be in.
+var everyRequestState = append(entitlement.OpenRequestStates(), entitlement.FinalRequestStates()...)
+
 func (r requests) Get(id string) (entitlement.Request, error) { return requestsTable.get(r.b, id) }
 func (r requests) List(f entitlement.RequestFilter, opt entitlement.ListOptions) (entitlement.Page[entitlement.Request], error) {
 	return requestsTable.list(r.b, opt, requestKeep(f))
 }
 func (r requests) ByTarget(targetID string, f entitlement.RequestFilter, opt entitlement.ListOptions) (entitlement.Page[entitlement.Request], error) {
-	idx := "target"
 	// Only open states asked for: the open index holds every request that can match.
 	if len(f.States) > 0 && !slices.ContainsFunc(f.States, entitlement.IsFinalRequestState) {
-		idx = "target_open"
+		return requestsTable.listByPeeking(r.b, "target_open", targetID, opt, requestPeek(f, entitlement.OpenRequestStates()))
 	}
-	return requestsTable.listBy(r.b, idx, targetID, opt, requestKeep(f))
+	return requestsTable.listByPeeking(r.b, "target", targetID, opt, requestPeek(f, everyRequestState))
 }
 func (r requests) ByPackage(accessPackageID string, f entitlement.RequestFilter, opt entitlement.ListOptions) (entitlement.Page[entitlement.Request], error) {
-	return requestsTable.listBy(r.b, "package", accessPackageID, opt, requestKeep(f))
+	return requestsTable.listByPeeking(r.b, "package", accessPackageID, opt, requestPeek(f, everyRequestState))
 }
 func (r requests) ByPackageAndTargets(accessPackageID string, targetIDs []string, f entitlement.RequestFilter, opt entitlement.ListOptions) (entitlement.Page[entitlement.Request], error) {
 	return requestsTable.listByPairs(r.b, "package_target", accessPackageID, targetIDs, opt, requestKeep(f))

@@ -276,6 +276,63 @@ var requestCases = []tcase{
 		})
 		check("after changes")
 	}},
+	{"ByTarget counts a filtered list alike whether its first page holds all of it or not", func(t *testing.T, st entitlement.Store) {
+		// The home page asks for a few of a person's scheduled and open requests with their
+		// totals: the totals must not depend on how the list is read.
+		ada := entitlement.NewID()
+		var scheduled, open, deniedOrScheduled, all []string
+		update(t, st, func(tx entitlement.Tx) error {
+			states := []entitlement.RequestState{entitlement.StateScheduled, entitlement.StateDelivered, entitlement.StatePendingApproval,
+				entitlement.StateScheduled, entitlement.StateDenied, entitlement.StateDelivering, entitlement.StateScheduled, entitlement.StateSubmitted}
+			for _, state := range states {
+				r := newRequest(ada, entitlement.NewID(), state)
+				all = append(all, r.ID)
+				if r.IsOpen() {
+					open = append(open, r.ID)
+				}
+				if state == entitlement.StateScheduled {
+					scheduled = append(scheduled, r.ID)
+				}
+				if state == entitlement.StateScheduled || state == entitlement.StateDenied {
+					deniedOrScheduled = append(deniedOrScheduled, r.ID)
+				}
+				if err := tx.Requests().Put(r); err != nil {
+					return err
+				}
+			}
+			return tx.Requests().Put(newRequest(entitlement.NewID(), entitlement.NewID(), entitlement.StateScheduled))
+		})
+		for _, tc := range []struct {
+			name   string
+			states []entitlement.RequestState
+			want   []string
+		}{
+			{"scheduled", []entitlement.RequestState{entitlement.StateScheduled}, scheduled},
+			{"every open state", entitlement.OpenRequestStates(), open},
+			{"every state", append(entitlement.OpenRequestStates(), entitlement.FinalRequestStates()...), all},
+			{"denied or scheduled", []entitlement.RequestState{entitlement.StateDenied, entitlement.StateScheduled}, deniedOrScheduled},
+		} {
+			f := entitlement.RequestFilter{States: tc.states}
+			for _, size := range []int{1, 2, len(tc.want), len(tc.want) + 1} {
+				got := read(t, st, func(tx entitlement.Tx) ([]string, error) {
+					return Walk(t, func(o entitlement.ListOptions) (entitlement.Page[entitlement.Request], error) {
+						return tx.Requests().ByTarget(ada, f, o)
+					}, requestID, size, len(tc.want)), nil
+				})
+				if !slices.Equal(got, tc.want) {
+					t.Errorf("%s, %d a page = %v, want %v", tc.name, size, got, tc.want)
+				}
+				newest := read(t, st, func(tx entitlement.Tx) (entitlement.Page[entitlement.Request], error) {
+					return tx.Requests().ByTarget(ada, f, entitlement.ListOptions{Limit: size, Desc: true})
+				})
+				wantNewest := slices.Clone(tc.want[len(tc.want)-min(size, len(tc.want)):])
+				slices.Reverse(wantNewest)
+				if newest.Total != len(tc.want) || !slices.Equal(pageIDsOf(newest), wantNewest) {
+					t.Errorf("%s, newest %d = %v (total %d), want %v of %d", tc.name, size, pageIDsOf(newest), newest.Total, wantNewest, len(tc.want))
+				}
+			}
+		}
+	}},
 	creationOrdered(func(tx entitlement.Tx, id string) error {
 		r := newRequest(oneTarget, entitlement.NewID(), entitlement.StateDenied)
 		r.ID = id
