@@ -1,6 +1,9 @@
 package entitlement
 
-import "context"
+import (
+	"context"
+	"slices"
+)
 
 // MyAccess is what the home page shows of the caller's own access: the first few of their live
 // assignments (soonest end first), of their approved requests waiting for their start (oldest
@@ -23,42 +26,44 @@ func (s *Service) MyAccess(ctx context.Context, limit int) (MyAccess, error) {
 	}
 	var out MyAccess
 	err = s.store.View(ctx, func(tx Tx) error {
-		n, err := s.newNamer(tx)
-		if err != nil {
-			return err
-		}
 		live, err := tx.Assignments().LiveByTargetEndingFirst(p.UserID, ListOptions{Limit: limit})
 		if err != nil {
 			return err
 		}
-		out.Live = Page[AssignmentView]{Next: live.Next, Prev: live.Prev, Total: live.Total, Items: make([]AssignmentView, 0, len(live.Items))}
-		now := s.now()
-		for _, a := range live.Items {
-			v, err := describeAssignment(tx, n, a, now)
-			if err != nil {
-				return err
-			}
-			out.Live.Items = append(out.Live.Items, v)
-		}
-		scheduled := RequestFilter{States: []RequestState{StateScheduled}}
-		if out.Scheduled, err = myRequestViews(tx, n, p.UserID, scheduled, ListOptions{Limit: limit}); err != nil {
+		scheduled, err := tx.Requests().ByTarget(p.UserID, RequestFilter{States: []RequestState{StateScheduled}}, ListOptions{Limit: limit})
+		if err != nil {
 			return err
 		}
-		out.Open, err = myRequestViews(tx, n, p.UserID, RequestFilter{States: OpenRequestStates()}, ListOptions{Limit: limit, Desc: true})
+		open, err := tx.Requests().ByTarget(p.UserID, RequestFilter{States: OpenRequestStates()}, ListOptions{Limit: limit, Desc: true})
+		if err != nil {
+			return err
+		}
+		// The lists name each other's records (an open request's assignment, a live
+		// assignment's open request): the namer hands out those already read.
+		n, err := s.newNamer(tx)
+		if err != nil {
+			return err
+		}
+		n.read(slices.Concat(scheduled.Items, open.Items), live.Items)
+		now := s.now()
+		if out.Live, err = describePage(live, func(a Assignment) (AssignmentView, error) { return describeAssignment(n, a, now) }); err != nil {
+			return err
+		}
+		describe := func(r Request) (RequestView, error) { return describeRequest(n, r) }
+		if out.Scheduled, err = describePage(scheduled, describe); err != nil {
+			return err
+		}
+		out.Open, err = describePage(open, describe)
 		return err
 	})
 	return out, err
 }
 
-// myRequestViews lists the person's requests, described.
-func myRequestViews(tx Tx, n *namer, userID string, f RequestFilter, opt ListOptions) (Page[RequestView], error) {
-	page, err := tx.Requests().ByTarget(userID, f, opt)
-	if err != nil {
-		return Page[RequestView]{}, err
-	}
-	out := Page[RequestView]{Next: page.Next, Prev: page.Prev, Total: page.Total, Items: make([]RequestView, 0, len(page.Items))}
-	for _, r := range page.Items {
-		v, err := describeRequest(tx, n, r)
+// describePage describes the items of a page.
+func describePage[T, V any](p Page[T], describe func(T) (V, error)) (Page[V], error) {
+	out := Page[V]{Next: p.Next, Prev: p.Prev, Total: p.Total, Items: make([]V, 0, len(p.Items))}
+	for _, x := range p.Items {
+		v, err := describe(x)
 		if err != nil {
 			return out, err
 		}

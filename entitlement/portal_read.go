@@ -266,7 +266,7 @@ func (s *Service) DescribeRequests(ctx context.Context, rs []Request) ([]Request
 			} else if err != nil {
 				return err
 			}
-			v, err := describeRequest(tx, n, r)
+			v, err := describeRequest(n, r)
 			if err != nil {
 				return err
 			}
@@ -278,7 +278,7 @@ func (s *Service) DescribeRequests(ctx context.Context, rs []Request) ([]Request
 }
 
 // describeRequest adds names to a request read from the store in the transaction.
-func describeRequest(tx Tx, n *namer, r Request) (RequestView, error) {
+func describeRequest(n *namer, r Request) (RequestView, error) {
 	v := RequestView{Request: r, People: map[string]PersonRef{}}
 	v.PackageName, v.PackageDescription = n.pkg(r.AccessPackageID)
 	v.CatalogName = n.catalog(r.CatalogID)
@@ -289,7 +289,7 @@ func describeRequest(tx Tx, n *namer, r Request) (RequestView, error) {
 		}
 	}
 	if r.AssignmentID != "" && (r.RequestType == RequestAdminAdd || r.RequestType == RequestUserAdd) {
-		a, err := tx.Assignments().Get(r.AssignmentID)
+		a, err := n.assignment(r.AssignmentID)
 		if err == nil {
 			v.Access = &a
 		} else if !isNotFound(err) {
@@ -365,7 +365,7 @@ func (s *Service) DescribeAssignments(ctx context.Context, as []Assignment) ([]A
 			if err != nil {
 				return err
 			}
-			v, err := describeAssignment(tx, n, a, now)
+			v, err := describeAssignment(n, a, now)
 			if err != nil {
 				return err
 			}
@@ -378,12 +378,12 @@ func (s *Service) DescribeAssignments(ctx context.Context, as []Assignment) ([]A
 
 // describeAssignment adds names, roles and extension rules to an assignment read from the store
 // in the transaction.
-func describeAssignment(tx Tx, n *namer, a Assignment, now time.Time) (AssignmentView, error) {
+func describeAssignment(n *namer, a Assignment, now time.Time) (AssignmentView, error) {
 	v := AssignmentView{Assignment: a}
 	v.PackageName, v.PackageDescription = n.pkg(a.AccessPackageID)
 	v.CatalogName = n.catalog(a.CatalogID)
 	for _, id := range a.ResourceRoleIDs {
-		ar, err := tx.AssignmentRoles().Get(id)
+		ar, err := n.tx.AssignmentRoles().Get(id)
 		if isNotFound(err) {
 			continue
 		} else if err != nil {
@@ -418,7 +418,8 @@ func describeAssignment(tx Tx, n *namer, a Assignment, now time.Time) (Assignmen
 		return v, err
 	}
 	if a.IsLive() {
-		if r, err := tx.Requests().Open(a.TargetID, a.AccessPackageID); err == nil {
+		r, err := n.openRequest(a.TargetID, a.AccessPackageID)
+		if err == nil {
 			v.OpenRequest = &r
 		} else if !isNotFound(err) {
 			return v, err
@@ -428,11 +429,15 @@ func describeAssignment(tx Tx, n *namer, a Assignment, now time.Time) (Assignmen
 }
 
 // namer looks names up once per transaction: packages, catalogs and policies through the
-// configuration cache, people from the directory.
+// configuration cache, people from the directory. It also holds the requests and assignments
+// that the transaction has read already (read), so that a view that names another record (a
+// request's assignment, an assignment's open request) does not decode it again.
 type namer struct {
-	tx     Tx
-	cv     configView
-	people map[string]*PersonRef
+	tx          Tx
+	cv          configView
+	people      map[string]*PersonRef
+	requests    map[string]Request
+	assignments map[string]Assignment
 }
 
 func (s *Service) newNamer(tx Tx) (*namer, error) {
@@ -440,7 +445,36 @@ func (s *Service) newNamer(tx Tx) (*namer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &namer{tx: tx, cv: cv, people: map[string]*PersonRef{}}, nil
+	return &namer{tx: tx, cv: cv, people: map[string]*PersonRef{}, requests: map[string]Request{}, assignments: map[string]Assignment{}}, nil
+}
+
+// read keeps requests and assignments read in the namer's transaction.
+func (n *namer) read(rs []Request, as []Assignment) {
+	for _, r := range rs {
+		n.requests[r.ID] = r
+	}
+	for _, a := range as {
+		n.assignments[a.ID] = a
+	}
+}
+
+func (n *namer) assignment(id string) (Assignment, error) {
+	if a, ok := n.assignments[id]; ok {
+		return a, nil
+	}
+	return n.tx.Assignments().Get(id)
+}
+
+// openRequest is Requests.Open, from what the transaction has read when it holds the request.
+func (n *namer) openRequest(targetID, packageID string) (Request, error) {
+	id, err := n.tx.Requests().OpenID(targetID, packageID)
+	if err != nil {
+		return Request{}, err
+	}
+	if r, ok := n.requests[id]; ok {
+		return r, nil
+	}
+	return n.tx.Requests().Get(id)
 }
 
 // pkg returns the name and description of the package, or says it is gone.

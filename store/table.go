@@ -206,13 +206,21 @@ func (ix index[T]) key(value, id string) []byte {
 
 // lookup returns the record a unique index maps value to.
 func (t *table[T]) lookup(tx *bolt.Tx, indexName, value string) (T, error) {
-	ix := t.index(indexName)
-	id := mustBucket(tx, ix.bucket(t.name)).Get([]byte(value))
-	if id == nil {
+	id, err := t.lookupID(tx, indexName, value)
+	if err != nil {
 		var zero T
-		return zero, fmt.Errorf("%s with %s %q: %w", t.what, indexName, value, entitlement.ErrNotFound)
+		return zero, err
 	}
-	return t.get(tx, string(id))
+	return t.get(tx, id)
+}
+
+// lookupID returns the id a unique index maps value to.
+func (t *table[T]) lookupID(tx *bolt.Tx, indexName, value string) (string, error) {
+	id := mustBucket(tx, t.index(indexName).bucket(t.name)).Get([]byte(value))
+	if id == nil {
+		return "", fmt.Errorf("%s with %s %q: %w", t.what, indexName, value, entitlement.ErrNotFound)
+	}
+	return string(id), nil
 }
 
 // ids returns the ids a non-unique index holds for value, in key order.

@@ -406,14 +406,78 @@ func requestPeek(f entitlement.RequestFilter, held []entitlement.RequestState) f
 		return nil
 	}
 	return func(raw []byte) (bool, error) {
-		var r struct {
-			RequestState entitlement.RequestState `json:"requestState"`
-		}
-		if err := json.Unmarshal(raw, &r); err != nil {
-			return false, fmt.Errorf("decode request state: %w", err)
-		}
-		return slices.Contains(f.States, r.RequestState), nil
+		state, err := requestStateOf(raw)
+		return slices.Contains(f.States, state), err
 	}
+}
+
+// requestStateOf reads the state of a stored request without decoding the rest of it.
+func requestStateOf(raw []byte) (entitlement.RequestState, error) {
+	if state, ok := leadingRequestState(raw); ok {
+		return state, nil
+	}
+	return scanRequestState(raw)
+}
+
+// leadingRequestState reads the state of a request as the store writes it: its first fields are
+// id, requestType and requestState, in entitlement.Request's order, each a string with no escape.
+// Anything else is not ok, and left to scanRequestState.
+func leadingRequestState(raw []byte) (entitlement.RequestState, bool) {
+	rest := raw
+	var value []byte
+	for _, key := range []string{`{"id":`, `,"requestType":`, `,"requestState":`} {
+		var ok bool
+		if rest, ok = bytes.CutPrefix(rest, []byte(key)); !ok {
+			return "", false
+		}
+		if value, rest, ok = plainString(rest); !ok {
+			return "", false
+		}
+	}
+	return entitlement.RequestState(value), true
+}
+
+// plainString cuts a JSON string with no escapes off the front of b.
+func plainString(b []byte) (value, rest []byte, ok bool) {
+	if len(b) == 0 || b[0] != '"' {
+		return nil, b, false
+	}
+	end := bytes.IndexByte(b[1:], '"')
+	if end < 0 || bytes.IndexByte(b[1:1+end], '\\') >= 0 {
+		return nil, b, false
+	}
+	return b[1 : 1+end], b[2+end:], true
+}
+
+// scanRequestState reads the record's fields in order and stops at the state, so that what
+// follows it is not even scanned.
+func scanRequestState(raw []byte) (entitlement.RequestState, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	open, err := dec.Token()
+	if err != nil {
+		return "", fmt.Errorf("decode request state: %w", err)
+	}
+	if open != json.Delim('{') {
+		return "", errors.New("decode request state: the record is not an object")
+	}
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return "", fmt.Errorf("decode request state: %w", err)
+		}
+		if key == "requestState" {
+			var state entitlement.RequestState
+			if err := dec.Decode(&state); err != nil {
+				return "", fmt.Errorf("decode request state: %w", err)
+			}
+			return state, nil
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return "", fmt.Errorf("decode request state: %w", err)
+		}
+	}
+	return "", nil
 }
 
 // everyRequestState is every state a request may be in.
@@ -444,6 +508,9 @@ func (r requests) DecidedBy(approverID string, opt entitlement.ListOptions) (ent
 }
 func (r requests) Open(targetID, accessPackageID string) (entitlement.Request, error) {
 	return requestsTable.lookup(r.b, "open", targetID+sep+accessPackageID)
+}
+func (r requests) OpenID(targetID, accessPackageID string) (string, error) {
+	return requestsTable.lookupID(r.b, "open", targetID+sep+accessPackageID)
 }
 func (r requests) Due(t time.Time, limit int) ([]entitlement.Request, error) {
 	return requestsTable.all(r.b, dueIDs(r.b, requestsTable.index("due").bucket(requestsTable.name), t, limit))

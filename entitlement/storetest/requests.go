@@ -30,6 +30,10 @@ var requestCases = []tcase{
 			_, err := tx.Requests().Open(entitlement.NewID(), entitlement.NewID())
 			return err
 		}},
+		lookup{"OpenID", func(tx entitlement.Tx) error {
+			_, err := tx.Requests().OpenID(entitlement.NewID(), entitlement.NewID())
+			return err
+		}},
 	),
 	// One open add request per subject and package, even when two submissions race: the second
 	// Put must fail rather than both commit.
@@ -55,10 +59,16 @@ var requestCases = []tcase{
 		if got := read(t, st, func(tx entitlement.Tx) (entitlement.Request, error) { return tx.Requests().Open(ada, pkg) }); got.ID != r.ID {
 			t.Errorf("Open = %s, want %s", got.ID, r.ID)
 		}
+		if got := read(t, st, func(tx entitlement.Tx) (string, error) { return tx.Requests().OpenID(ada, pkg) }); got != r.ID {
+			t.Errorf("OpenID = %s, want %s", got, r.ID)
+		}
 		r.RequestState = entitlement.StateDenied
 		update(t, st, func(tx entitlement.Tx) error { return tx.Requests().Put(r) })
 		if ok := read(t, st, func(tx entitlement.Tx) (bool, error) { return isNotFound(tx.Requests().Open(ada, pkg)) }); !ok {
 			t.Error("a denied request is still open")
+		}
+		if ok := read(t, st, func(tx entitlement.Tx) (bool, error) { return isNotFound(tx.Requests().OpenID(ada, pkg)) }); !ok {
+			t.Error("a denied request's id is still open")
 		}
 		update(t, st, func(tx entitlement.Tx) error {
 			return tx.Requests().Put(newRequest(ada, pkg, entitlement.StateSubmitted))
