@@ -7,7 +7,10 @@ import (
 
 // MyAccess is what the home page shows of the caller's own access: the first few of their live
 // assignments (soonest end first), of their approved requests waiting for their start (oldest
-// first) and of their open requests (newest first), each page with its total.
+// first) and of their open requests (newest first), each page with its total. The views are
+// those of DescribeAssignments and DescribeRequests, except that the request views leave out the
+// assignment a request delivered (RequestView.Access): the lists do not show it, and reading it
+// would cost a record a row.
 type MyAccess struct {
 	Live      Page[AssignmentView]
 	Scheduled Page[RequestView]
@@ -38,18 +41,17 @@ func (s *Service) MyAccess(ctx context.Context, limit int) (MyAccess, error) {
 		if err != nil {
 			return err
 		}
-		// The lists name each other's records (an open request's assignment, a live
-		// assignment's open request): the namer hands out those already read.
+		// A live assignment may have its open request among those read: the namer hands it out.
 		n, err := s.newNamer(tx)
 		if err != nil {
 			return err
 		}
-		n.read(slices.Concat(scheduled.Items, open.Items), live.Items)
+		n.read(slices.Concat(scheduled.Items, open.Items))
 		now := s.now()
 		if out.Live, err = describePage(live, func(a Assignment) (AssignmentView, error) { return describeAssignment(n, a, now) }); err != nil {
 			return err
 		}
-		describe := func(r Request) (RequestView, error) { return describeRequest(n, r) }
+		describe := func(r Request) (RequestView, error) { return describeRequest(n, r), nil }
 		if out.Scheduled, err = describePage(scheduled, describe); err != nil {
 			return err
 		}

@@ -88,6 +88,12 @@ func TestMyAccessIsTheListsDescribed(t *testing.T) {
 		if limit == 20 && !slices.ContainsFunc(got.Live.Items, func(v entitlement.AssignmentView) bool { return v.OpenRequest != nil }) {
 			t.Error("no live assignment shows the extension waiting for approval")
 		}
+		// MyAccess leaves out the assignment a request delivered.
+		for _, p := range []entitlement.Page[entitlement.RequestView]{want.Scheduled, want.Open} {
+			for i := range p.Items {
+				p.Items[i].Access = nil
+			}
+		}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("limit %d: MyAccess =\n%+v\nwant\n%+v", limit, got, want)
 		}

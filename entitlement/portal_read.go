@@ -266,8 +266,8 @@ func (s *Service) DescribeRequests(ctx context.Context, rs []Request) ([]Request
 			} else if err != nil {
 				return err
 			}
-			v, err := describeRequest(n, r)
-			if err != nil {
+			v := describeRequest(n, r)
+			if v.Access, err = accessOf(n, r); err != nil {
 				return err
 			}
 			out = append(out, v)
@@ -277,8 +277,24 @@ func (s *Service) DescribeRequests(ctx context.Context, rs []Request) ([]Request
 	return out, err
 }
 
-// describeRequest adds names to a request read from the store in the transaction.
-func describeRequest(n *namer, r Request) (RequestView, error) {
+// accessOf reads the assignment a request for access delivered (RequestView.Access): nil before
+// it did, and for other kinds of request.
+func accessOf(n *namer, r Request) (*Assignment, error) {
+	if r.AssignmentID == "" || (r.RequestType != RequestAdminAdd && r.RequestType != RequestUserAdd) {
+		return nil, nil
+	}
+	a, err := n.tx.Assignments().Get(r.AssignmentID)
+	if isNotFound(err) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	return &a, nil
+}
+
+// describeRequest adds names to a request read from the store in the transaction; the
+// assignment it delivered (Access) is left to accessOf.
+func describeRequest(n *namer, r Request) RequestView {
 	v := RequestView{Request: r, People: map[string]PersonRef{}}
 	v.PackageName, v.PackageDescription = n.pkg(r.AccessPackageID)
 	v.CatalogName = n.catalog(r.CatalogID)
@@ -286,14 +302,6 @@ func describeRequest(n *namer, r Request) (RequestView, error) {
 		v.PolicyName, v.PolicyDurationInDays = pol.DisplayName, pol.DurationInDays
 		if end := pol.ExpirationDateTime; end != nil {
 			v.PolicyExpiration = new(*end) // the cached policy is shared: the view gets its own copy
-		}
-	}
-	if r.AssignmentID != "" && (r.RequestType == RequestAdminAdd || r.RequestType == RequestUserAdd) {
-		a, err := n.assignment(r.AssignmentID)
-		if err == nil {
-			v.Access = &a
-		} else if !isNotFound(err) {
-			return v, err
 		}
 	}
 	ids := []string{r.RequestorID, r.TargetID}
@@ -313,7 +321,7 @@ func describeRequest(n *namer, r Request) (RequestView, error) {
 			v.People[id] = pr
 		}
 	}
-	return v, nil
+	return v
 }
 
 // AssignmentView is an assignment with the names and rules a page needs to show it to its holder.
@@ -429,15 +437,14 @@ func describeAssignment(n *namer, a Assignment, now time.Time) (AssignmentView, 
 }
 
 // namer looks names up once per transaction: packages, catalogs and policies through the
-// configuration cache, people from the directory. It also holds the requests and assignments
-// that the transaction has read already (read), so that a view that names another record (a
-// request's assignment, an assignment's open request) does not decode it again.
+// configuration cache, people from the directory. It also holds the requests that the
+// transaction has read already (read), so that an assignment's view that names its open request
+// does not decode it again.
 type namer struct {
-	tx          Tx
-	cv          configView
-	people      map[string]*PersonRef
-	requests    map[string]Request
-	assignments map[string]Assignment
+	tx       Tx
+	cv       configView
+	people   map[string]*PersonRef
+	requests map[string]Request
 }
 
 func (s *Service) newNamer(tx Tx) (*namer, error) {
@@ -445,24 +452,14 @@ func (s *Service) newNamer(tx Tx) (*namer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &namer{tx: tx, cv: cv, people: map[string]*PersonRef{}, requests: map[string]Request{}, assignments: map[string]Assignment{}}, nil
+	return &namer{tx: tx, cv: cv, people: map[string]*PersonRef{}, requests: map[string]Request{}}, nil
 }
 
-// read keeps requests and assignments read in the namer's transaction.
-func (n *namer) read(rs []Request, as []Assignment) {
+// read keeps requests read in the namer's transaction.
+func (n *namer) read(rs []Request) {
 	for _, r := range rs {
 		n.requests[r.ID] = r
 	}
-	for _, a := range as {
-		n.assignments[a.ID] = a
-	}
-}
-
-func (n *namer) assignment(id string) (Assignment, error) {
-	if a, ok := n.assignments[id]; ok {
-		return a, nil
-	}
-	return n.tx.Assignments().Get(id)
 }
 
 // openRequest is Requests.Open, from what the transaction has read when it holds the request.
