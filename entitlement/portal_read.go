@@ -253,7 +253,10 @@ func (s *Service) DescribeRequests(ctx context.Context, rs []Request) ([]Request
 		if err != nil {
 			return err
 		}
-		n := newNamer(tx)
+		n, err := s.newNamer(tx)
+		if err != nil {
+			return err
+		}
 		for _, given := range rs {
 			// Decide on the stored request, never on the copy handed in: a copy that says the
 			// caller is its requestor would otherwise get the names of anyone's approvers.
@@ -263,42 +266,62 @@ func (s *Service) DescribeRequests(ctx context.Context, rs []Request) ([]Request
 			} else if err != nil {
 				return err
 			}
-			v := RequestView{Request: r, People: map[string]PersonRef{}}
-			v.PackageName, v.PackageDescription = n.pkg(r.AccessPackageID)
-			v.CatalogName = n.catalog(r.CatalogID)
-			if pol, ok := n.policy(r.PolicyID); ok {
-				v.PolicyName, v.PolicyDurationInDays, v.PolicyExpiration = pol.DisplayName, pol.DurationInDays, pol.ExpirationDateTime
-			}
-			if r.AssignmentID != "" && (r.RequestType == RequestAdminAdd || r.RequestType == RequestUserAdd) {
-				a, err := tx.Assignments().Get(r.AssignmentID)
-				if err == nil {
-					v.Access = &a
-				} else if !isNotFound(err) {
-					return err
-				}
-			}
-			ids := []string{r.RequestorID, r.TargetID}
-			for _, st := range r.Stages {
-				ids = append(ids, st.Approvers...)
-				ids = append(ids, st.EscalationApprovers...)
-				ids = append(ids, st.DecidedBy)
-			}
-			for _, e := range r.Events {
-				ids = append(ids, e.ActorID)
-			}
-			for _, id := range ids {
-				if id == "" {
-					continue
-				}
-				if pr, ok := n.person(id); ok {
-					v.People[id] = pr
-				}
+			v := describeRequest(n, r)
+			if v.Access, err = accessOf(n, r); err != nil {
+				return err
 			}
 			out = append(out, v)
 		}
 		return nil
 	})
 	return out, err
+}
+
+// accessOf reads the assignment a request for access delivered (RequestView.Access): nil before
+// it did, and for other kinds of request.
+func accessOf(n *namer, r Request) (*Assignment, error) {
+	if r.AssignmentID == "" || (r.RequestType != RequestAdminAdd && r.RequestType != RequestUserAdd) {
+		return nil, nil
+	}
+	a, err := n.tx.Assignments().Get(r.AssignmentID)
+	if isNotFound(err) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	return &a, nil
+}
+
+// describeRequest adds names to a request read from the store in the transaction; the
+// assignment it delivered (Access) is left to accessOf.
+func describeRequest(n *namer, r Request) RequestView {
+	v := RequestView{Request: r, People: map[string]PersonRef{}}
+	v.PackageName, v.PackageDescription = n.pkg(r.AccessPackageID)
+	v.CatalogName = n.catalog(r.CatalogID)
+	if pol, ok := n.policy(r.PolicyID); ok {
+		v.PolicyName, v.PolicyDurationInDays = pol.DisplayName, pol.DurationInDays
+		if end := pol.ExpirationDateTime; end != nil {
+			v.PolicyExpiration = new(*end) // the cached policy is shared: the view gets its own copy
+		}
+	}
+	ids := []string{r.RequestorID, r.TargetID}
+	for _, st := range r.Stages {
+		ids = append(ids, st.Approvers...)
+		ids = append(ids, st.EscalationApprovers...)
+		ids = append(ids, st.DecidedBy)
+	}
+	for _, e := range r.Events {
+		ids = append(ids, e.ActorID)
+	}
+	for _, id := range ids {
+		if id == "" {
+			continue
+		}
+		if pr, ok := n.person(id); ok {
+			v.People[id] = pr
+		}
+	}
+	return v
 }
 
 // AssignmentView is an assignment with the names and rules a page needs to show it to its holder.
@@ -340,61 +363,19 @@ func (s *Service) DescribeAssignments(ctx context.Context, as []Assignment) ([]A
 	}
 	out := make([]AssignmentView, 0, len(as))
 	err = s.store.View(ctx, func(tx Tx) error {
-		n := newNamer(tx)
-		now := s.now()
-		// The home page describes a page of assignments on every view: policies through the cache.
-		cv, err := s.configView(tx)
+		n, err := s.newNamer(tx)
 		if err != nil {
 			return err
 		}
+		now := s.now()
 		for _, given := range as {
 			a, err := readableAssignment(tx, p, given.ID) // the stored assignment, not the copy
 			if err != nil {
 				return err
 			}
-			v := AssignmentView{Assignment: a}
-			v.PackageName, v.PackageDescription = n.pkg(a.AccessPackageID)
-			v.CatalogName = n.catalog(a.CatalogID)
-			for _, id := range a.ResourceRoleIDs {
-				ar, err := tx.AssignmentRoles().Get(id)
-				if isNotFound(err) {
-					continue
-				} else if err != nil {
-					return err
-				}
-				if slices.Contains(ar.AssignmentIDs, a.ID) {
-					v.Roles = append(v.Roles, ar)
-				}
-			}
-			pol, err := cv.policy(a.PolicyID)
-			switch {
-			case err == nil:
-				v.PolicyName = pol.DisplayName
-				v.CanExtend = pol.CanExtend && a.IsLive() && a.AssignmentState == AssignmentDelivered && a.EndDateTime() != nil
-				v.ExtensionNeedsApproval = pol.RequestApprovalSettings.IsApprovalRequiredForExtension && pol.IsApprovalRequired()
-				v.ExtensionDays = pol.DurationInDays
-				v.JustificationRequired = pol.RequestApprovalSettings.IsRequestorJustificationRequired
-				if v.CanExtend {
-					terms := extensionTermsOf(pol, *a.EndDateTime())
-					v.MaxExtendedEnd = terms.DefaultEnd
-					earliest := terms.EarliestEnd()
-					v.EarliestExtendedEnd = &earliest
-					if !terms.IsOpen(now) {
-						v.CanExtend = false
-						if now.Before(terms.OpensAt) {
-							v.ExtensionOpensAt = &terms.OpensAt
-						}
-					}
-				}
-			case !isNotFound(err):
+			v, err := describeAssignment(n, a, now)
+			if err != nil {
 				return err
-			}
-			if a.IsLive() {
-				if r, err := tx.Requests().Open(a.TargetID, a.AccessPackageID); err == nil {
-					v.OpenRequest = &r
-				} else if !isNotFound(err) {
-					return err
-				}
 			}
 			out = append(out, v)
 		}
@@ -403,55 +384,115 @@ func (s *Service) DescribeAssignments(ctx context.Context, as []Assignment) ([]A
 	return out, err
 }
 
-// namer looks names up once per transaction.
+// describeAssignment adds names, roles and extension rules to an assignment read from the store
+// in the transaction.
+func describeAssignment(n *namer, a Assignment, now time.Time) (AssignmentView, error) {
+	v := AssignmentView{Assignment: a}
+	v.PackageName, v.PackageDescription = n.pkg(a.AccessPackageID)
+	v.CatalogName = n.catalog(a.CatalogID)
+	for _, id := range a.ResourceRoleIDs {
+		ar, err := n.tx.AssignmentRoles().Get(id)
+		if isNotFound(err) {
+			continue
+		} else if err != nil {
+			return v, err
+		}
+		if slices.Contains(ar.AssignmentIDs, a.ID) {
+			v.Roles = append(v.Roles, ar)
+		}
+	}
+	// The home page describes a page of assignments on every view: policies through the cache.
+	pol, err := n.cv.policy(a.PolicyID)
+	switch {
+	case err == nil:
+		v.PolicyName = pol.DisplayName
+		v.CanExtend = pol.CanExtend && a.IsLive() && a.AssignmentState == AssignmentDelivered && a.EndDateTime() != nil
+		v.ExtensionNeedsApproval = pol.RequestApprovalSettings.IsApprovalRequiredForExtension && pol.IsApprovalRequired()
+		v.ExtensionDays = pol.DurationInDays
+		v.JustificationRequired = pol.RequestApprovalSettings.IsRequestorJustificationRequired
+		if v.CanExtend {
+			terms := extensionTermsOf(pol, *a.EndDateTime())
+			v.MaxExtendedEnd = terms.DefaultEnd
+			earliest := terms.EarliestEnd()
+			v.EarliestExtendedEnd = &earliest
+			if !terms.IsOpen(now) {
+				v.CanExtend = false
+				if now.Before(terms.OpensAt) {
+					v.ExtensionOpensAt = &terms.OpensAt
+				}
+			}
+		}
+	case !isNotFound(err):
+		return v, err
+	}
+	if a.IsLive() {
+		r, err := n.openRequest(a.TargetID, a.AccessPackageID)
+		if err == nil {
+			v.OpenRequest = &r
+		} else if !isNotFound(err) {
+			return v, err
+		}
+	}
+	return v, nil
+}
+
+// namer looks names up once per transaction: packages, catalogs and policies through the
+// configuration cache, people from the directory. It also holds the requests that the
+// transaction has read already (read), so that an assignment's view that names its open request
+// does not decode it again.
 type namer struct {
 	tx       Tx
-	packages map[string][2]string
-	catalogs map[string]string
-	policies map[string]*AssignmentPolicy
+	cv       configView
 	people   map[string]*PersonRef
+	requests map[string]Request
 }
 
-func newNamer(tx Tx) *namer {
-	return &namer{tx: tx, packages: map[string][2]string{}, catalogs: map[string]string{}, policies: map[string]*AssignmentPolicy{}, people: map[string]*PersonRef{}}
+func (s *Service) newNamer(tx Tx) (*namer, error) {
+	cv, err := s.configView(tx)
+	if err != nil {
+		return nil, err
+	}
+	return &namer{tx: tx, cv: cv, people: map[string]*PersonRef{}, requests: map[string]Request{}}, nil
 }
 
+// read keeps requests read in the namer's transaction.
+func (n *namer) read(rs []Request) {
+	for _, r := range rs {
+		n.requests[r.ID] = r
+	}
+}
+
+// openRequest is Requests.Open, from what the transaction has read when it holds the request.
+func (n *namer) openRequest(targetID, packageID string) (Request, error) {
+	id, err := n.tx.Requests().OpenID(targetID, packageID)
+	if err != nil {
+		return Request{}, err
+	}
+	if r, ok := n.requests[id]; ok {
+		return r, nil
+	}
+	return n.tx.Requests().Get(id)
+}
+
+// pkg returns the name and description of the package, or says it is gone.
 func (n *namer) pkg(id string) (string, string) {
-	if v, ok := n.packages[id]; ok {
-		return v[0], v[1]
+	if p, err := n.cv.accessPackage(id); err == nil {
+		return p.DisplayName, p.Description
 	}
-	v := [2]string{"A deleted access package", ""}
-	if p, err := n.tx.AccessPackages().Get(id); err == nil {
-		v = [2]string{p.DisplayName, p.Description}
-	}
-	n.packages[id] = v
-	return v[0], v[1]
+	return "A deleted access package", ""
 }
 
+// catalog returns the name of the catalog, or "" when it is gone.
 func (n *namer) catalog(id string) string {
-	if v, ok := n.catalogs[id]; ok {
-		return v
+	if c, err := n.cv.catalog(id); err == nil {
+		return c.DisplayName
 	}
-	v := ""
-	if c, err := n.tx.Catalogs().Get(id); err == nil {
-		v = c.DisplayName
-	}
-	n.catalogs[id] = v
-	return v
+	return ""
 }
 
 func (n *namer) policy(id string) (AssignmentPolicy, bool) {
-	v, ok := n.policies[id]
-	if !ok {
-		if p, err := n.tx.Policies().Get(id); err == nil {
-			v = &p
-		}
-		n.policies[id] = v
-	}
-	if v == nil {
-		return AssignmentPolicy{}, false
-	}
-	return *v, true
+	p, err := n.cv.policy(id)
+	return p, err == nil
 }
 
 func (n *namer) person(id string) (PersonRef, bool) {

@@ -608,7 +608,7 @@ func (s *Service) MyReviewItems(ctx context.Context, opt ListOptions) (Page[Revi
 			return fmt.Errorf("list review items: %w", err)
 		}
 		out = Page[ReviewItemView]{Next: p.Next, Prev: p.Prev, Total: p.Total}
-		out.Items, err = describeReviewItems(tx, p.Items)
+		out.Items, err = s.describeReviewItems(tx, p.Items)
 		return err
 	})
 	return out, err
@@ -631,7 +631,7 @@ func (s *Service) ReviewItemsByID(ctx context.Context, ids []string) ([]ReviewIt
 			ds = append(ds, d)
 		}
 		var err error
-		out, err = describeReviewItems(tx, ds)
+		out, err = s.describeReviewItems(tx, ds)
 		return err
 	})
 	return out, err
@@ -672,7 +672,7 @@ func (s *Service) ReviewItems(ctx context.Context, reviewID string, opt ListOpti
 			return fmt.Errorf("list review items: %w", err)
 		}
 		out = Page[ReviewItemView]{Next: p.Next, Prev: p.Prev, Total: p.Total}
-		out.Items, err = describeReviewItems(tx, p.Items)
+		out.Items, err = s.describeReviewItems(tx, p.Items)
 		return err
 	})
 	return out, err
@@ -699,8 +699,11 @@ func (s *Service) ReviewsOfPackage(ctx context.Context, packageID string, opt Li
 	return out, err
 }
 
-func describeReviewItems(tx Tx, ds []ReviewDecision) ([]ReviewItemView, error) {
-	n := newNamer(tx)
+func (s *Service) describeReviewItems(tx Tx, ds []ReviewDecision) ([]ReviewItemView, error) {
+	n, err := s.newNamer(tx)
+	if err != nil {
+		return nil, err
+	}
 	reviews := map[string]Review{}
 	out := make([]ReviewItemView, 0, len(ds))
 	for _, d := range ds {

@@ -235,6 +235,9 @@ type Requests interface {
 	DecidedBy(approverID string, opt ListOptions) (Page[Request], error)
 	// Open returns the open request of the target for the package, if any.
 	Open(targetID, accessPackageID string) (Request, error)
+	// OpenID returns the id of Open's request without reading the request, for a reader that
+	// may hold it already.
+	OpenID(targetID, accessPackageID string) (string, error)
 	// Due lists up to limit requests whose DueDateTime is at or before t, earliest first.
 	Due(t time.Time, limit int) ([]Request, error)
 	// SubmittedSince lists up to limit requests, newest first, back to the first one created

@@ -132,20 +132,25 @@ func scheduledRows(ctx context.Context, svc *entitlement.Service, now time.Time)
 	}
 	var out []views.AssignmentRow
 	for _, v := range described {
-		row := views.AssignmentRow{
-			ID: v.ID, PackageID: v.AccessPackageID, Package: v.PackageName, Catalog: v.CatalogName,
-			State:           views.State{Label: "Scheduled", Tone: components.ToneScheduled},
-			EndsWords:       "Starts when its request says",
-			OpenRequestURL:  "/access/requests/" + v.ID,
-			OpenRequestWhat: "Approved, waiting for its start",
-		}
-		if st := v.Schedule.StartDateTime; st != nil {
-			row.Ends = views.At(ctx, now, *st)
-			row.EndsWords = "Starts on " + views.FormatDate(ctx, *st)
-		}
-		out = append(out, row)
+		out = append(out, scheduledRow(ctx, v, now))
 	}
 	return out, nil
+}
+
+// scheduledRow is an approved request that waits for its start, as a row of access.
+func scheduledRow(ctx context.Context, v entitlement.RequestView, now time.Time) views.AssignmentRow {
+	row := views.AssignmentRow{
+		ID: v.ID, PackageID: v.AccessPackageID, Package: v.PackageName, Catalog: v.CatalogName,
+		State:           views.State{Label: "Scheduled", Tone: components.ToneScheduled},
+		EndsWords:       "Starts when its request says",
+		OpenRequestURL:  "/access/requests/" + v.ID,
+		OpenRequestWhat: "Approved, waiting for its start",
+	}
+	if st := v.Schedule.StartDateTime; st != nil {
+		row.Ends = views.At(ctx, now, *st)
+		row.EndsWords = "Starts on " + views.FormatDate(ctx, *st)
+	}
+	return row
 }
 
 func firstTime(ts ...*time.Time) *time.Time {

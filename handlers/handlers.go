@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/a-h/templ"
@@ -117,15 +118,31 @@ func shorten(s string, n int) string {
 // Render writes a component with the status. It renders into a buffer first, so a component that
 // fails halfway sends the error page instead of half a page with a 200.
 func Render(c echo.Context, status int, comp templ.Component) error {
-	var buf bytes.Buffer
+	buf := renderBuffers.Get().(*bytes.Buffer)
+	defer putRenderBuffer(buf)
 	ctx := c.Request().Context()
 	if u := formPage(c, status); u != "" {
 		ctx = views.WithHistoryURL(ctx, u)
 	}
-	if err := comp.Render(ctx, &buf); err != nil {
+	if err := comp.Render(ctx, buf); err != nil {
 		return fmt.Errorf("render: %w", err)
 	}
 	return c.HTMLBlob(status, buf.Bytes())
+}
+
+// renderBuffers keeps the buffers pages render into: a page of tens of kilobytes would otherwise
+// grow a new buffer from nothing, copying itself a dozen times, on every view.
+var renderBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxKeptRenderBuffer bounds the buffers kept, so that one huge page does not stay in memory.
+const maxKeptRenderBuffer = 1 << 20
+
+func putRenderBuffer(buf *bytes.Buffer) {
+	if buf.Cap() > maxKeptRenderBuffer {
+		return
+	}
+	buf.Reset()
+	renderBuffers.Put(buf)
 }
 
 // formPage is, for a form post answered with its errors (422) as a whole page, the page the form

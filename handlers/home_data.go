@@ -31,8 +31,9 @@ func (h Home) requestable(c echo.Context) (views.HomeProps, error) {
 	return d, nil
 }
 
-// props gathers the home page: a few requestable packages, live access (soonest end first),
-// open requests and the approvals waiting.
+// props gathers the home page: a few requestable packages, live access (approved requests
+// waiting for their start, then assignments, soonest end first), open requests and the approvals
+// waiting.
 func (h Home) props(c echo.Context) (views.HomeProps, error) {
 	ctx := c.Request().Context()
 	now := h.now()
@@ -40,35 +41,22 @@ func (h Home) props(c echo.Context) (views.HomeProps, error) {
 	if err != nil {
 		return d, err
 	}
-	live, err := h.Svc.MyLiveAssignmentsEndingFirst(ctx, entitlement.ListOptions{Limit: homeListLength})
+	mine, err := h.Svc.MyAccess(ctx, homeListLength)
 	if err != nil {
 		return d, err
 	}
-	d.LiveTotal = live.Total
-	described, err := h.Svc.DescribeAssignments(ctx, live.Items)
-	if err != nil {
-		return d, err
+	d.LiveTotal = mine.Scheduled.Total + mine.Live.Total
+	for _, v := range mine.Scheduled.Items {
+		d.Live = append(d.Live, scheduledRow(ctx, v, now))
 	}
-	if d.Live, err = scheduledRows(ctx, h.Svc, now); err != nil {
-		return d, err
-	}
-	d.LiveTotal += len(d.Live)
-	for _, v := range described {
+	for _, v := range mine.Live.Items {
 		d.Live = append(d.Live, assignmentRow(ctx, v, now))
 	}
 	if len(d.Live) > homeListLength {
 		d.Live = d.Live[:homeListLength]
 	}
-	open, err := h.Svc.MyRequests(ctx, entitlement.RequestFilter{States: requestFilters["open"]}, entitlement.ListOptions{Limit: homeListLength, Desc: true})
-	if err != nil {
-		return d, err
-	}
-	d.OpenTotal = open.Total
-	reqs, err := h.Svc.DescribeRequests(ctx, open.Items)
-	if err != nil {
-		return d, err
-	}
-	for _, v := range reqs {
+	d.OpenTotal = mine.Open.Total
+	for _, v := range mine.Open.Items {
 		d.Open = append(d.Open, requestRow(ctx, v, now))
 	}
 	return d, nil

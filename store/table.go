@@ -80,11 +80,17 @@ func mustBucket(tx *bolt.Tx, name []byte) *bolt.Bucket {
 const fillPercent = 0.9
 
 func (t *table[T]) get(tx *bolt.Tx, id string) (T, error) {
-	var v T
 	data := mustBucket(tx, []byte(t.name)).Get([]byte(id))
 	if data == nil {
+		var v T
 		return v, fmt.Errorf("%s %q: %w", t.what, id, entitlement.ErrNotFound)
 	}
+	return t.decode(id, data)
+}
+
+// decode reads a record as stored under id.
+func (t *table[T]) decode(id string, data []byte) (T, error) {
+	var v T
 	if err := json.Unmarshal(data, &v); err != nil {
 		return v, fmt.Errorf("decode %s %q: %w", t.what, id, err)
 	}
@@ -200,13 +206,21 @@ func (ix index[T]) key(value, id string) []byte {
 
 // lookup returns the record a unique index maps value to.
 func (t *table[T]) lookup(tx *bolt.Tx, indexName, value string) (T, error) {
-	ix := t.index(indexName)
-	id := mustBucket(tx, ix.bucket(t.name)).Get([]byte(value))
-	if id == nil {
+	id, err := t.lookupID(tx, indexName, value)
+	if err != nil {
 		var zero T
-		return zero, fmt.Errorf("%s with %s %q: %w", t.what, indexName, value, entitlement.ErrNotFound)
+		return zero, err
 	}
-	return t.get(tx, string(id))
+	return t.get(tx, id)
+}
+
+// lookupID returns the id a unique index maps value to.
+func (t *table[T]) lookupID(tx *bolt.Tx, indexName, value string) (string, error) {
+	id := mustBucket(tx, t.index(indexName).bucket(t.name)).Get([]byte(value))
+	if id == nil {
+		return "", fmt.Errorf("%s with %s %q: %w", t.what, indexName, value, entitlement.ErrNotFound)
+	}
+	return string(id), nil
 }
 
 // ids returns the ids a non-unique index holds for value, in key order.
@@ -247,13 +261,16 @@ func (t *table[T]) all(tx *bolt.Tx, ids []string) ([]T, error) {
 
 // scan is a keyset-paginated walk over the keys of bucket that start with prefix. For an index
 // bucket the record id is the part after the last sep; for the table's own bucket it is the key.
-// keep, when set, filters records; a filtered walk counts its total by decoding every match.
+// keep, when set, filters records; peek, when set, filters them on their stored bytes before they
+// are decoded, so that a filter on one field decodes that field alone. A filtered walk that does
+// not find its whole list on its first page counts its total by filtering every key.
 type scan[T any] struct {
 	t      *table[T]
 	bucket []byte
 	prefix string
 	byKey  bool // keys are ids (the table's own bucket)
 	keep   func(T) bool
+	peek   func(raw []byte) (bool, error)
 	dedupe bool // several keys may name one record (search tokens)
 	// count, when set, gives the total from a maintained counter instead of a walk over the keys.
 	count func(*bolt.Tx) (int, error)
@@ -334,8 +351,14 @@ func (s scan[T]) walk(tx *bolt.Tx, opt entitlement.ListOptions, desc bool) (enti
 	}
 	var hits []hit
 	seen := map[string]bool{}
+	// ended tells that the walk ran out of keys rather than stopping at a full page.
+	ended := false
+	records := mustBucket(tx, []byte(s.t.name))
 	collect := func(k []byte, step func() []byte) error {
-		for ; k != nil && bytes.HasPrefix(k, prefix) && len(hits) <= size; k = step() {
+		for ; k != nil && bytes.HasPrefix(k, prefix); k = step() {
+			if len(hits) > size {
+				return nil
+			}
 			id := s.idOf(k)
 			if s.dedupe {
 				if seen[id] {
@@ -343,15 +366,20 @@ func (s scan[T]) walk(tx *bolt.Tx, opt entitlement.ListOptions, desc bool) (enti
 				}
 				seen[id] = true
 			}
-			v, err := s.t.get(tx, id)
+			if len(hits) == size && s.keep == nil && s.peek == nil {
+				// The key alone tells that there is more: the record past the page stays unread.
+				hits = append(hits, hit{key: append([]byte(nil), k...)})
+				return nil
+			}
+			v, ok, err := s.read(records, id)
 			if err != nil {
 				return err
 			}
-			if s.keep != nil && !s.keep(v) {
-				continue
+			if ok {
+				hits = append(hits, hit{append([]byte(nil), k...), v})
 			}
-			hits = append(hits, hit{append([]byte(nil), k...), v})
 		}
+		ended = len(hits) <= size
 		return nil
 	}
 
@@ -403,9 +431,13 @@ func (s scan[T]) walk(tx *bolt.Tx, opt entitlement.ListOptions, desc bool) (enti
 	for i, h := range hits {
 		page.Items[i] = h.v
 	}
-	if s.count != nil {
+	switch {
+	case s.count != nil:
 		page.Total, err = s.count(tx)
-	} else {
+	case ended && before == nil && after == nil:
+		// The first page holds the whole list: its length is the total, with no second walk.
+		page.Total = len(page.Items)
+	default:
 		page.Total, err = s.total(tx)
 	}
 	return page, err
@@ -414,21 +446,21 @@ func (s scan[T]) walk(tx *bolt.Tx, opt entitlement.ListOptions, desc bool) (enti
 func (s scan[T]) total(tx *bolt.Tx) (int, error) {
 	prefix := []byte(s.prefix)
 	c := mustBucket(tx, s.bucket).Cursor()
+	records := mustBucket(tx, []byte(s.t.name))
+	filtered := s.keep != nil || s.peek != nil
 	n := 0
 	seen := map[string]bool{}
 	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-		if s.dedupe || s.keep != nil {
+		if s.dedupe || filtered {
 			id := s.idOf(k)
 			if seen[id] {
 				continue
 			}
 			seen[id] = true
-			if s.keep != nil {
-				v, err := s.t.get(tx, id)
-				if err != nil {
+			if filtered {
+				if _, ok, err := s.read(records, id); err != nil {
 					return 0, err
-				}
-				if !s.keep(v) {
+				} else if !ok {
 					continue
 				}
 			}
@@ -436,6 +468,30 @@ func (s scan[T]) total(tx *bolt.Tx) (int, error) {
 		n++
 	}
 	return n, nil
+}
+
+// read decodes the record with the id and reports whether the filters keep it; peek looks first,
+// so that a record it drops is never decoded.
+func (s scan[T]) read(records *bolt.Bucket, id string) (T, bool, error) {
+	var v T
+	data := records.Get([]byte(id))
+	if data == nil {
+		return v, false, fmt.Errorf("%s %q: %w", s.t.what, id, entitlement.ErrNotFound)
+	}
+	if s.peek != nil {
+		ok, err := s.peek(data)
+		if err != nil {
+			return v, false, fmt.Errorf("filter %s %q: %w", s.t.what, id, err)
+		}
+		if !ok {
+			return v, false, nil
+		}
+	}
+	v, err := s.t.decode(id, data)
+	if err != nil {
+		return v, false, err
+	}
+	return v, s.keep == nil || s.keep(v), nil
 }
 
 // list pages through the whole table in its natural order, or through the search index when the
@@ -456,6 +512,11 @@ func (t *table[T]) list(tx *bolt.Tx, opt entitlement.ListOptions, keep func(T) b
 // listBy pages through the records a non-unique index holds for value.
 func (t *table[T]) listBy(tx *bolt.Tx, indexName, value string, opt entitlement.ListOptions, keep func(T) bool) (entitlement.Page[T], error) {
 	return scan[T]{t: t, bucket: t.index(indexName).bucket(t.name), prefix: value + sep, keep: keep}.page(tx, opt)
+}
+
+// listByPeeking is listBy with a filter on the records' stored bytes (scan.peek).
+func (t *table[T]) listByPeeking(tx *bolt.Tx, indexName, value string, opt entitlement.ListOptions, peek func([]byte) (bool, error)) (entitlement.Page[T], error) {
+	return scan[T]{t: t, bucket: t.index(indexName).bucket(t.name), prefix: value + sep, peek: peek}.page(tx, opt)
 }
 
 // listByPairs pages through the records a non-unique index holds for first+sep+second, for any

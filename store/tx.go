@@ -398,20 +398,104 @@ func requestKeep(f entitlement.RequestFilter) func(entitlement.Request) bool {
 	return func(r entitlement.Request) bool { return slices.Contains(f.States, r.RequestState) }
 }
 
+// requestPeek filters requests by state on their stored bytes, decoding the state alone. It is
+// nil when the filter keeps every state that the list walked can hold: then a page decodes its
+// own requests only, and its total counts keys.
+func requestPeek(f entitlement.RequestFilter, held []entitlement.RequestState) func([]byte) (bool, error) {
+	if len(f.States) == 0 || !slices.ContainsFunc(held, func(s entitlement.RequestState) bool { return !slices.Contains(f.States, s) }) {
+		return nil
+	}
+	return func(raw []byte) (bool, error) {
+		state, err := requestStateOf(raw)
+		return slices.Contains(f.States, state), err
+	}
+}
+
+// requestStateOf reads the state of a stored request without decoding the rest of it.
+func requestStateOf(raw []byte) (entitlement.RequestState, error) {
+	if state, ok := leadingRequestState(raw); ok {
+		return state, nil
+	}
+	return scanRequestState(raw)
+}
+
+// leadingRequestState reads the state of a request as the store writes it: its first fields are
+// id, requestType and requestState, in entitlement.Request's order, each a string with no escape.
+// Anything else is not ok, and left to scanRequestState.
+func leadingRequestState(raw []byte) (entitlement.RequestState, bool) {
+	rest := raw
+	var value []byte
+	for _, key := range []string{`{"id":`, `,"requestType":`, `,"requestState":`} {
+		var ok bool
+		if rest, ok = bytes.CutPrefix(rest, []byte(key)); !ok {
+			return "", false
+		}
+		if value, rest, ok = plainString(rest); !ok {
+			return "", false
+		}
+	}
+	return entitlement.RequestState(value), true
+}
+
+// plainString cuts a JSON string with no escapes off the front of b.
+func plainString(b []byte) (value, rest []byte, ok bool) {
+	if len(b) == 0 || b[0] != '"' {
+		return nil, b, false
+	}
+	end := bytes.IndexByte(b[1:], '"')
+	if end < 0 || bytes.IndexByte(b[1:1+end], '\\') >= 0 {
+		return nil, b, false
+	}
+	return b[1 : 1+end], b[2+end:], true
+}
+
+// scanRequestState reads the record's fields in order and stops at the state, so that what
+// follows it is not even scanned.
+func scanRequestState(raw []byte) (entitlement.RequestState, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	open, err := dec.Token()
+	if err != nil {
+		return "", fmt.Errorf("decode request state: %w", err)
+	}
+	if open != json.Delim('{') {
+		return "", errors.New("decode request state: the record is not an object")
+	}
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return "", fmt.Errorf("decode request state: %w", err)
+		}
+		if key == "requestState" {
+			var state entitlement.RequestState
+			if err := dec.Decode(&state); err != nil {
+				return "", fmt.Errorf("decode request state: %w", err)
+			}
+			return state, nil
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return "", fmt.Errorf("decode request state: %w", err)
+		}
+	}
+	return "", nil
+}
+
+// everyRequestState is every state a request may be in.
+var everyRequestState = append(entitlement.OpenRequestStates(), entitlement.FinalRequestStates()...)
+
 func (r requests) Get(id string) (entitlement.Request, error) { return requestsTable.get(r.b, id) }
 func (r requests) List(f entitlement.RequestFilter, opt entitlement.ListOptions) (entitlement.Page[entitlement.Request], error) {
 	return requestsTable.list(r.b, opt, requestKeep(f))
 }
 func (r requests) ByTarget(targetID string, f entitlement.RequestFilter, opt entitlement.ListOptions) (entitlement.Page[entitlement.Request], error) {
-	idx := "target"
 	// Only open states asked for: the open index holds every request that can match.
 	if len(f.States) > 0 && !slices.ContainsFunc(f.States, entitlement.IsFinalRequestState) {
-		idx = "target_open"
+		return requestsTable.listByPeeking(r.b, "target_open", targetID, opt, requestPeek(f, entitlement.OpenRequestStates()))
 	}
-	return requestsTable.listBy(r.b, idx, targetID, opt, requestKeep(f))
+	return requestsTable.listByPeeking(r.b, "target", targetID, opt, requestPeek(f, everyRequestState))
 }
 func (r requests) ByPackage(accessPackageID string, f entitlement.RequestFilter, opt entitlement.ListOptions) (entitlement.Page[entitlement.Request], error) {
-	return requestsTable.listBy(r.b, "package", accessPackageID, opt, requestKeep(f))
+	return requestsTable.listByPeeking(r.b, "package", accessPackageID, opt, requestPeek(f, everyRequestState))
 }
 func (r requests) ByPackageAndTargets(accessPackageID string, targetIDs []string, f entitlement.RequestFilter, opt entitlement.ListOptions) (entitlement.Page[entitlement.Request], error) {
 	return requestsTable.listByPairs(r.b, "package_target", accessPackageID, targetIDs, opt, requestKeep(f))
@@ -424,6 +508,9 @@ func (r requests) DecidedBy(approverID string, opt entitlement.ListOptions) (ent
 }
 func (r requests) Open(targetID, accessPackageID string) (entitlement.Request, error) {
 	return requestsTable.lookup(r.b, "open", targetID+sep+accessPackageID)
+}
+func (r requests) OpenID(targetID, accessPackageID string) (string, error) {
+	return requestsTable.lookupID(r.b, "open", targetID+sep+accessPackageID)
 }
 func (r requests) Due(t time.Time, limit int) ([]entitlement.Request, error) {
 	return requestsTable.all(r.b, dueIDs(r.b, requestsTable.index("due").bucket(requestsTable.name), t, limit))

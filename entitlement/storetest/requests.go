@@ -30,6 +30,10 @@ var requestCases = []tcase{
 			_, err := tx.Requests().Open(entitlement.NewID(), entitlement.NewID())
 			return err
 		}},
+		lookup{"OpenID", func(tx entitlement.Tx) error {
+			_, err := tx.Requests().OpenID(entitlement.NewID(), entitlement.NewID())
+			return err
+		}},
 	),
 	// One open add request per subject and package, even when two submissions race: the second
 	// Put must fail rather than both commit.
@@ -55,10 +59,16 @@ var requestCases = []tcase{
 		if got := read(t, st, func(tx entitlement.Tx) (entitlement.Request, error) { return tx.Requests().Open(ada, pkg) }); got.ID != r.ID {
 			t.Errorf("Open = %s, want %s", got.ID, r.ID)
 		}
+		if got := read(t, st, func(tx entitlement.Tx) (string, error) { return tx.Requests().OpenID(ada, pkg) }); got != r.ID {
+			t.Errorf("OpenID = %s, want %s", got, r.ID)
+		}
 		r.RequestState = entitlement.StateDenied
 		update(t, st, func(tx entitlement.Tx) error { return tx.Requests().Put(r) })
 		if ok := read(t, st, func(tx entitlement.Tx) (bool, error) { return isNotFound(tx.Requests().Open(ada, pkg)) }); !ok {
 			t.Error("a denied request is still open")
+		}
+		if ok := read(t, st, func(tx entitlement.Tx) (bool, error) { return isNotFound(tx.Requests().OpenID(ada, pkg)) }); !ok {
+			t.Error("a denied request's id is still open")
 		}
 		update(t, st, func(tx entitlement.Tx) error {
 			return tx.Requests().Put(newRequest(ada, pkg, entitlement.StateSubmitted))
@@ -275,6 +285,63 @@ var requestCases = []tcase{
 			return tx.Requests().Put(reqs[0])
 		})
 		check("after changes")
+	}},
+	{"ByTarget counts a filtered list alike whether its first page holds all of it or not", func(t *testing.T, st entitlement.Store) {
+		// The home page asks for a few of a person's scheduled and open requests with their
+		// totals: the totals must not depend on how the list is read.
+		ada := entitlement.NewID()
+		var scheduled, open, deniedOrScheduled, all []string
+		update(t, st, func(tx entitlement.Tx) error {
+			states := []entitlement.RequestState{entitlement.StateScheduled, entitlement.StateDelivered, entitlement.StatePendingApproval,
+				entitlement.StateScheduled, entitlement.StateDenied, entitlement.StateDelivering, entitlement.StateScheduled, entitlement.StateSubmitted}
+			for _, state := range states {
+				r := newRequest(ada, entitlement.NewID(), state)
+				all = append(all, r.ID)
+				if r.IsOpen() {
+					open = append(open, r.ID)
+				}
+				if state == entitlement.StateScheduled {
+					scheduled = append(scheduled, r.ID)
+				}
+				if state == entitlement.StateScheduled || state == entitlement.StateDenied {
+					deniedOrScheduled = append(deniedOrScheduled, r.ID)
+				}
+				if err := tx.Requests().Put(r); err != nil {
+					return err
+				}
+			}
+			return tx.Requests().Put(newRequest(entitlement.NewID(), entitlement.NewID(), entitlement.StateScheduled))
+		})
+		for _, tc := range []struct {
+			name   string
+			states []entitlement.RequestState
+			want   []string
+		}{
+			{"scheduled", []entitlement.RequestState{entitlement.StateScheduled}, scheduled},
+			{"every open state", entitlement.OpenRequestStates(), open},
+			{"every state", append(entitlement.OpenRequestStates(), entitlement.FinalRequestStates()...), all},
+			{"denied or scheduled", []entitlement.RequestState{entitlement.StateDenied, entitlement.StateScheduled}, deniedOrScheduled},
+		} {
+			f := entitlement.RequestFilter{States: tc.states}
+			for _, size := range []int{1, 2, len(tc.want), len(tc.want) + 1} {
+				got := read(t, st, func(tx entitlement.Tx) ([]string, error) {
+					return Walk(t, func(o entitlement.ListOptions) (entitlement.Page[entitlement.Request], error) {
+						return tx.Requests().ByTarget(ada, f, o)
+					}, requestID, size, len(tc.want)), nil
+				})
+				if !slices.Equal(got, tc.want) {
+					t.Errorf("%s, %d a page = %v, want %v", tc.name, size, got, tc.want)
+				}
+				newest := read(t, st, func(tx entitlement.Tx) (entitlement.Page[entitlement.Request], error) {
+					return tx.Requests().ByTarget(ada, f, entitlement.ListOptions{Limit: size, Desc: true})
+				})
+				wantNewest := slices.Clone(tc.want[len(tc.want)-min(size, len(tc.want)):])
+				slices.Reverse(wantNewest)
+				if newest.Total != len(tc.want) || !slices.Equal(pageIDsOf(newest), wantNewest) {
+					t.Errorf("%s, newest %d = %v (total %d), want %v of %d", tc.name, size, pageIDsOf(newest), newest.Total, wantNewest, len(tc.want))
+				}
+			}
+		}
 	}},
 	creationOrdered(func(tx entitlement.Tx, id string) error {
 		r := newRequest(oneTarget, entitlement.NewID(), entitlement.StateDenied)
