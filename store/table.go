@@ -517,22 +517,30 @@ func (t *table[T]) searchIDs(tx *bolt.Tx, q string) []string {
 	return out
 }
 
-// buildIndex fills a new index of the table from its records, for a migration that adds it;
-// unlike reindex it leaves the other indexes alone.
-func (t *table[T]) buildIndex(tx *bolt.Tx, indexName string) error {
-	ix := t.index(indexName)
-	b, err := tx.CreateBucketIfNotExists(ix.bucket(t.name))
-	if err != nil {
-		return fmt.Errorf("create index %s of %s: %w", indexName, t.what, err)
+// buildIndex fills new indexes of the table from its records, in one pass over them, for a
+// migration that adds them; unlike reindex it leaves the other indexes alone.
+func (t *table[T]) buildIndex(tx *bolt.Tx, indexNames ...string) error {
+	ixs := make([]index[T], len(indexNames))
+	buckets := make([]*bolt.Bucket, len(indexNames))
+	for i, name := range indexNames {
+		ixs[i] = t.index(name)
+		b, err := tx.CreateBucketIfNotExists(ixs[i].bucket(t.name))
+		if err != nil {
+			return fmt.Errorf("create index %s of %s: %w", name, t.what, err)
+		}
+		b.FillPercent = fillPercent
+		buckets[i] = b
 	}
 	return mustBucket(tx, []byte(t.name)).ForEach(func(k, data []byte) error {
 		var v T
 		if err := json.Unmarshal(data, &v); err != nil {
 			return fmt.Errorf("index %s: decode %q: %w", t.what, k, err)
 		}
-		for _, val := range ix.values(v) {
-			if err := b.Put(ix.key(val, t.id(v)), nil); err != nil {
-				return err
+		for i, ix := range ixs {
+			for _, val := range ix.values(v) {
+				if err := buckets[i].Put(ix.key(val, t.id(v)), nil); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
