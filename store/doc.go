@@ -20,6 +20,7 @@
 // migration N added:
 //
 //	meta                         schema_version → SchemaVersion(); settings → entitlement.Settings JSON
+//	                             requests_count, assignments_count → decimal   (v21) records in the table, for its list's total
 //	                             directory_sync → entitlement.DirectorySyncState JSON (LDAP import settings, last reports, marker of a run under way)
 //	secrets                      name → bytes (session keys, demo provider keys)
 //	users                        <id> → User (people, and service accounts: kind "serviceAccount")

@@ -10,9 +10,9 @@ import (
 )
 
 // TestMigration21IndexesWhatPeopleRead turns a data file back into a schema without the indexes
-// of requests by requestor, approver asked and catalog, and of assignments by catalog, and checks
-// that opening it runs migration 21: each person's readable lists hold what names them or their
-// catalog, and nothing else.
+// of requests by requestor, approver asked and catalog, of assignments by catalog, and without
+// their counts, and checks that opening it runs migration 21: each person's readable lists hold
+// what names them or their catalog, and nothing else, and both tables are counted.
 func TestMigration21IndexesWhatPeopleRead(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "x.db")
 	s, err := Open(path)
@@ -40,6 +40,11 @@ func TestMigration21IndexesWhatPeopleRead(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := s.db.Update(func(tx *bolt.Tx) error {
+		for _, k := range [][]byte{requestsTable.countKey(), assignmentsTable.countKey()} {
+			if err := tx.Bucket(bucketMeta).Delete(k); err != nil {
+				return err
+			}
+		}
 		for _, b := range [][]byte{
 			requestsTable.index("requestor").bucket(requestsTable.name), requestsTable.index("asked").bucket(requestsTable.name),
 			requestsTable.index("catalog").bucket(requestsTable.name), assignmentsTable.index("catalog").bucket(assignmentsTable.name),
@@ -64,9 +69,15 @@ func TestMigration21IndexesWhatPeopleRead(t *testing.T) {
 	if v, err := s.version(); err != nil || v != SchemaVersion() || SchemaVersion() < 21 {
 		t.Fatalf("version %d (code %d), %v", v, SchemaVersion(), err)
 	}
-	var requests entitlement.Page[entitlement.Request]
-	var assignments entitlement.Page[entitlement.Assignment]
+	var requests, allRequests entitlement.Page[entitlement.Request]
+	var assignments, allAssignments entitlement.Page[entitlement.Assignment]
 	if err := s.View(ctx, func(tx entitlement.Tx) error {
+		if allRequests, err = tx.Requests().List(entitlement.RequestFilter{}, entitlement.ListOptions{Limit: 1}); err != nil {
+			return err
+		}
+		if allAssignments, err = tx.Assignments().List(entitlement.AssignmentFilter{}, entitlement.ListOptions{Limit: 1}); err != nil {
+			return err
+		}
 		if requests, err = tx.Requests().ReadableBy(ada, []string{cat}, entitlement.RequestFilter{}, entitlement.ListOptions{}); err != nil {
 			return err
 		}
@@ -74,6 +85,9 @@ func TestMigration21IndexesWhatPeopleRead(t *testing.T) {
 		return err
 	}); err != nil {
 		t.Fatal(err)
+	}
+	if allRequests.Total != 4 || allAssignments.Total != 1 {
+		t.Errorf("counted after migration: %d requests, %d assignments; want 4 and 1", allRequests.Total, allAssignments.Total)
 	}
 	var got []string
 	for _, r := range requests.Items {

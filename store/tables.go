@@ -211,7 +211,7 @@ var orgsTable = &table[entitlement.ConnectedOrganization]{
 }
 
 var requestsTable = &table[entitlement.Request]{
-	name: "requests", what: "request",
+	name: "requests", what: "request", counted: true,
 	id: func(r entitlement.Request) string { return r.ID },
 	indexes: []index[entitlement.Request]{
 		{name: "target", values: func(r entitlement.Request) []string { return one(r.TargetID) }},
@@ -269,7 +269,7 @@ func isAddition(t string) bool {
 }
 
 var assignmentsTable = &table[entitlement.Assignment]{
-	name: "assignments", what: "assignment",
+	name: "assignments", what: "assignment", counted: true,
 	id: func(a entitlement.Assignment) string { return a.ID },
 	indexes: []index[entitlement.Assignment]{
 		{name: "target", values: func(a entitlement.Assignment) []string { return one(a.TargetID) }},
