@@ -95,8 +95,8 @@ func (x *assignmentExpander) full(as entitlement.Assignment) (Assignment, error)
 }
 
 // listAssignments serves the filters Graph documents from indexes: accessPackage/id through the
-// package's assignments, target/objectId through the person's; anything else walks the
-// readable assignments within the scan budget.
+// package's assignments, target/objectId through the person's; anything else filters the
+// assignments the caller may read (ListAssignments, from indexes) within the scan budget.
 func (a *api) listAssignments(c echo.Context) error {
 	q, err := parse(c, listOptions...)
 	if err != nil {

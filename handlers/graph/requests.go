@@ -98,6 +98,9 @@ func (a *api) fullRequest(c echo.Context, r entitlement.Request, q odata.Query, 
 	return v, nil
 }
 
+// listRequests serves the filters Graph documents from indexes: accessPackage/id through the
+// package's requests (for readers of its catalog), target through the person's; anything else
+// filters the requests the caller may read (ListRequests, from indexes) within the scan budget.
 func (a *api) listRequests(c echo.Context) error {
 	q, err := parse(c, listOptions...)
 	if err != nil {
