@@ -76,6 +76,7 @@ func apiCollections(ids tenantIDs) []page {
 		{"api assignments of the hot package", em + "/accessPackageAssignments?$top=100&$filter=" +
 			url.QueryEscape("accessPackage/id eq '"+ids.hotPackage+"'"), adminEmail, true},
 		{"api requests", em + "/accessPackageAssignmentRequests?$top=100", adminEmail, true},
+		{"api requests, an approver's", em + "/accessPackageAssignmentRequests?$top=100", approverEmail, true},
 		{"api my assignments", em + "/accessPackageAssignments?$top=100", requesterEmail, true},
 		{"api approvals waiting", em + "/accessPackageAssignmentApprovals?$top=100", approverEmail, true},
 		{"api users", "/beta/users?$top=100", adminEmail, true},

@@ -3,28 +3,26 @@ package entitlement
 import (
 	"context"
 	"fmt"
-	"slices"
 )
 
 // The lists below serve the Graph-style API, whose collections span every catalog ("every
 // request the caller can read"). Administrators page through the store's lists as they are.
-// Everyone else gets the same pages with what they may not read left out, so a page can be
-// short (even empty) while Next still leads on: the API keeps paging, within a bound, until it
-// has enough. That keeps each call a bounded walk of one index instead of a gathering of the
-// whole table.
+// Everyone else pages through indexes of exactly what they may read, merged in id order (their
+// own records, those they approve, those of the catalogs they read), so a page reads no record
+// it then leaves out and the total is exact.
 
 // ListRequests lists the requests the caller may read (canReadRequest), oldest first.
 func (s *Service) ListRequests(ctx context.Context, f RequestFilter, opt ListOptions) (Page[Request], error) {
 	var out Page[Request]
 	err := s.read(ctx, func(tx Tx, a *access) error {
 		var err error
-		out, err = tx.Requests().List(f, opt)
+		if a.isAdmin() {
+			out, err = tx.Requests().List(f, opt)
+		} else {
+			out, err = tx.Requests().ReadableBy(a.p.UserID, a.readableCatalogs(), f, opt)
+		}
 		if err != nil {
 			return fmt.Errorf("list requests: %w", err)
-		}
-		if !a.isAdmin() {
-			out.Items = slices.DeleteFunc(out.Items, func(r Request) bool { return !canReadRequest(a, r) })
-			out.Total = -1
 		}
 		return nil
 	})
@@ -37,25 +35,13 @@ func (s *Service) ListAssignments(ctx context.Context, f AssignmentFilter, opt L
 	var out Page[Assignment]
 	err := s.read(ctx, func(tx Tx, a *access) error {
 		var err error
-		if !a.isAdmin() && len(a.catalogRoles) == 0 && opt.Search == "" {
-			// Without a catalog role they may read only their own: the person's index holds
-			// exactly those, in the same id order, so there is nothing to walk past.
-			out, err = tx.Assignments().ByTarget(a.p.UserID, f, opt)
-			if err != nil {
-				return fmt.Errorf("list assignments: %w", err)
-			}
-			out.Total = -1
-			return nil
+		if a.isAdmin() {
+			out, err = tx.Assignments().List(f, opt)
+		} else {
+			out, err = tx.Assignments().ReadableBy(a.p.UserID, a.readableCatalogs(), f, opt)
 		}
-		out, err = tx.Assignments().List(f, opt)
 		if err != nil {
 			return fmt.Errorf("list assignments: %w", err)
-		}
-		if !a.isAdmin() {
-			out.Items = slices.DeleteFunc(out.Items, func(x Assignment) bool {
-				return x.TargetID != a.p.UserID && !a.canReadCatalog(x.CatalogID)
-			})
-			out.Total = -1
 		}
 		return nil
 	})

@@ -92,6 +92,19 @@ func (a *access) can(catalogID string, perm catalogPermission) bool {
 func (a *access) canReadCatalog(catalogID string) bool {
 	return a.can(catalogID, permReadCatalog)
 }
+
+// readableCatalogs returns the catalogs whose records the principal reads through a role, in
+// id order (administrators read every catalog without a role).
+func (a *access) readableCatalogs() []string {
+	var out []string
+	for cid := range a.catalogRoles {
+		if a.canReadCatalog(cid) {
+			out = append(out, cid)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
 func (a *access) canManageAssignments(catalogID string) bool {
 	return a.can(catalogID, permManageAssignments)
 }

@@ -204,6 +204,28 @@ func (r Request) IsCancelable() bool {
 	return false
 }
 
+// AskedToApprove returns everyone who is or was asked to decide one of its stages (a primary
+// approver, an escalation approver once the stage escalated) or who decided one: the approvers
+// that canReadRequest lets read it, and what the store indexes so that they can list it.
+func (r Request) AskedToApprove() []string {
+	var out []string
+	add := func(ids ...string) {
+		for _, id := range ids {
+			if id != "" && !contains(out, id) {
+				out = append(out, id)
+			}
+		}
+	}
+	for _, st := range r.Stages {
+		add(st.Approvers...)
+		add(st.DecidedBy)
+		if st.Escalated {
+			add(st.EscalationApprovers...)
+		}
+	}
+	return out
+}
+
 // PendingApprovers returns everyone who may decide the current stage now.
 func (r Request) PendingApprovers() []string {
 	if r.RequestState != StatePendingApproval || r.CurrentStage >= len(r.Stages) {

@@ -514,15 +514,7 @@ func (s *Service) CancelRequest(ctx context.Context, id string) error {
 // readers of its catalog.
 func canReadRequest(a *access, r Request) bool {
 	id := a.p.UserID
-	if r.TargetID == id || r.RequestorID == id || a.canReadCatalog(r.CatalogID) {
-		return true
-	}
-	for _, st := range r.Stages {
-		if wasAskedOn(st, id, true) {
-			return true
-		}
-	}
-	return false
+	return r.TargetID == id || r.RequestorID == id || a.canReadCatalog(r.CatalogID) || slices.Contains(r.AskedToApprove(), id)
 }
 
 // RequestByID returns a request the caller may read: their own, one they were asked to approve,

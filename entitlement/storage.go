@@ -229,6 +229,12 @@ type Requests interface {
 	// ByPackageAndTargets lists the package's requests for any of the targets, oldest first,
 	// through an index of package and target: the package's other requests are not read.
 	ByPackageAndTargets(accessPackageID string, targetIDs []string, f RequestFilter, opt ListOptions) (Page[Request], error)
+	// ReadableBy lists, each once and in id order (oldest first, newest with Desc), the requests
+	// that a person who is not an administrator may read (canReadRequest): those whose target
+	// or requestor they are, those they are or were asked to approve (Request.AskedToApprove),
+	// and those of the catalogs given (where they hold a role that reads requests). It merges
+	// indexes of each; only the page's requests are read, unless f needs more.
+	ReadableBy(userID string, catalogIDs []string, f RequestFilter, opt ListOptions) (Page[Request], error)
 	// WaitingFor lists the requests whose current stage the user may decide now.
 	WaitingFor(approverID string, opt ListOptions) (Page[Request], error)
 	// DecidedBy lists the requests in which the user decided a stage.
@@ -261,6 +267,10 @@ type Assignments interface {
 	List(f AssignmentFilter, opt ListOptions) (Page[Assignment], error)
 	ByTarget(targetID string, f AssignmentFilter, opt ListOptions) (Page[Assignment], error)
 	ByPackage(accessPackageID string, f AssignmentFilter, opt ListOptions) (Page[Assignment], error)
+	// ReadableBy lists, each once and in id order, the assignments that a person who is not an
+	// administrator may read: their own (as target) and those of the catalogs given. It merges
+	// indexes of each; only the page's assignments are read, unless f needs more.
+	ReadableBy(userID string, catalogIDs []string, f AssignmentFilter, opt ListOptions) (Page[Assignment], error)
 	// ByPackageAndTargets lists the package's assignments of any of the targets, oldest first,
 	// through an index of package and target: the package's other assignments are not read.
 	ByPackageAndTargets(accessPackageID string, targetIDs []string, f AssignmentFilter, opt ListOptions) (Page[Assignment], error)

@@ -20,6 +20,7 @@
 // migration N added:
 //
 //	meta                         schema_version → SchemaVersion(); settings → entitlement.Settings JSON
+//	                             requests_count, assignments_count → decimal   (v21) records in the table, for its list's total
 //	                             directory_sync → entitlement.DirectorySyncState JSON (LDAP import settings, last reports, marker of a run under way)
 //	secrets                      name → bytes (session keys, demo provider keys)
 //	users                        <id> → User (people, and service accounts: kind "serviceAccount")
@@ -69,6 +70,9 @@
 //	  requests_by_decider        <approverId>\x00<id>
 //	  requests_by_open           <targetId>\x00<accessPackageId> → <id>   unique: one open add request
 //	  requests_by_due            <time>\x00<id>                      escalations, timeouts, scheduled starts
+//	  requests_by_requestor      <requestorId>\x00<id>               (v21) when someone asked for another person
+//	  requests_by_asked          <approverId>\x00<id>                (v21) everyone asked on any stage, or who decided one
+//	  requests_by_catalog        <catalogId>\x00<id>                 (v21) with target, requestor and asked: what a non-administrator reads
 //	assignments                  <id> → Assignment
 //	  assignments_by_target, assignments_by_package
 //	  assignments_by_package_target <accessPackageId>\x00<targetId>\x00<id>   (v12) a package's assignments by person
@@ -77,6 +81,7 @@
 //	  assignments_by_live_package <accessPackageId>\x00<id>
 //	  assignments_by_live_end    <targetId>\x00<end time or ~>\x00<id>   (v20) live ones, ending soonest first
 //	  assignments_by_due         <time>\x00<id>                      reminders and expiry
+//	  assignments_by_catalog     <catalogId>\x00<id>                 (v21) with target: what a non-administrator reads
 //	assignment_roles             <subjectId>_<roleScopeId> → AssignmentResourceRole
 //	  assignment_roles_by_subject <subjectId>\x00<id>
 //	audit                        <id> → AuditEvent (ids are UUIDv7: time order), sealed onto the chain

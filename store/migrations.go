@@ -148,6 +148,18 @@ var migrations = []migration{
 	{20, "index live assignments by person and end, so that the home page reads only the few ending soonest", func(tx *bolt.Tx) error {
 		return assignmentsTable.buildIndex(tx, "live_end")
 	}},
+	{21, "index requests by requestor, by the approvers asked and by catalog, and assignments by catalog, so that people who are not administrators page through what they may read; count both, so that an administrator's list does not walk them all for its total", func(tx *bolt.Tx) error {
+		if err := requestsTable.buildIndex(tx, "requestor", "asked", "catalog"); err != nil {
+			return err
+		}
+		if err := assignmentsTable.buildIndex(tx, "catalog"); err != nil {
+			return err
+		}
+		if err := requestsTable.recount(tx); err != nil {
+			return err
+		}
+		return assignmentsTable.recount(tx)
+	}},
 }
 
 // scheduleReviews creates the buckets of reviews, their items and schedules, and gives every

@@ -42,6 +42,9 @@ type table[T any] struct {
 	// configuration marks the tables of what may be requested (catalogs, resources, packages,
 	// policies): every write to them moves the configuration version on (Tx.ConfigVersion).
 	configuration bool
+	// counted keeps the number of records in the meta bucket (<name>_count), so that the total
+	// of the whole table's list is read instead of counted by a walk over every record.
+	counted bool
 }
 
 func (t *table[T]) buckets() [][]byte {
@@ -150,7 +153,51 @@ func (t *table[T]) put(tx *bolt.Tx, v T) error {
 	if err := mustBucket(tx, []byte(t.name)).Put([]byte(id), data); err != nil {
 		return fmt.Errorf("put %s %q: %w", t.what, id, err)
 	}
+	if !hadOld {
+		if err := t.addToCount(tx, 1); err != nil {
+			return err
+		}
+	}
 	return t.changed(tx)
+}
+
+func (t *table[T]) countKey() []byte { return []byte(t.name + "_count") }
+
+// addToCount moves the kept number of records by n, for a counted table.
+func (t *table[T]) addToCount(tx *bolt.Tx, n int) error {
+	if !t.counted {
+		return nil
+	}
+	have, err := t.stored(tx)
+	if err != nil {
+		return err
+	}
+	if err := mustBucket(tx, bucketMeta).Put(t.countKey(), []byte(strconv.Itoa(have+n))); err != nil {
+		return fmt.Errorf("count %s: %w", t.what, err)
+	}
+	return nil
+}
+
+// stored is the number of records of a counted table, as kept in the meta bucket.
+func (t *table[T]) stored(tx *bolt.Tx) (int, error) {
+	raw := mustBucket(tx, bucketMeta).Get(t.countKey())
+	if raw == nil {
+		return 0, fmt.Errorf("count of %s: missing in %s", t.what, bucketMeta)
+	}
+	n, err := strconv.Atoi(string(raw))
+	if err != nil {
+		return 0, fmt.Errorf("count of %s %q: %w", t.what, raw, err)
+	}
+	return n, nil
+}
+
+// recount sets the kept number of records of a counted table from the records themselves.
+func (t *table[T]) recount(tx *bolt.Tx) error {
+	n := mustBucket(tx, []byte(t.name)).Stats().KeyN
+	if err := mustBucket(tx, bucketMeta).Put(t.countKey(), []byte(strconv.Itoa(n))); err != nil {
+		return fmt.Errorf("count %s: %w", t.what, err)
+	}
+	return nil
 }
 
 // changed moves the configuration version on after a write to a configuration table.
@@ -192,6 +239,9 @@ func (t *table[T]) delete(tx *bolt.Tx, id string) error {
 		}
 	}
 	if err := mustBucket(tx, []byte(t.name)).Delete([]byte(id)); err != nil {
+		return err
+	}
+	if err := t.addToCount(tx, -1); err != nil {
 		return err
 	}
 	return t.changed(tx)
@@ -506,7 +556,11 @@ func (t *table[T]) list(tx *bolt.Tx, opt entitlement.ListOptions, keep func(T) b
 	if t.order != "" {
 		return scan[T]{t: t, bucket: t.index(t.order).bucket(t.name), keep: keep}.page(tx, opt)
 	}
-	return scan[T]{t: t, bucket: []byte(t.name), byKey: true, keep: keep}.page(tx, opt)
+	s := scan[T]{t: t, bucket: []byte(t.name), byKey: true, keep: keep}
+	if t.counted && keep == nil {
+		s.count = t.stored
+	}
+	return s.page(tx, opt)
 }
 
 // listBy pages through the records a non-unique index holds for value.
@@ -578,26 +632,46 @@ func (t *table[T]) searchIDs(tx *bolt.Tx, q string) []string {
 	return out
 }
 
-// buildIndex fills a new index of the table from its records, for a migration that adds it;
-// unlike reindex it leaves the other indexes alone.
-func (t *table[T]) buildIndex(tx *bolt.Tx, indexName string) error {
-	ix := t.index(indexName)
-	b, err := tx.CreateBucketIfNotExists(ix.bucket(t.name))
-	if err != nil {
-		return fmt.Errorf("create index %s of %s: %w", indexName, t.what, err)
+// buildIndex fills new indexes of the table from its records, in one pass over them, for a
+// migration that adds them; unlike reindex it leaves the other indexes alone. The keys are put
+// in key order: bbolt splits a transaction's nodes only at commit, so keys put in any other
+// order move every key after them, and a large table would take minutes instead of seconds.
+func (t *table[T]) buildIndex(tx *bolt.Tx, indexNames ...string) error {
+	ixs := make([]index[T], len(indexNames))
+	keys := make([][]string, len(indexNames))
+	for i, name := range indexNames {
+		ixs[i] = t.index(name)
 	}
-	return mustBucket(tx, []byte(t.name)).ForEach(func(k, data []byte) error {
+	err := mustBucket(tx, []byte(t.name)).ForEach(func(k, data []byte) error {
 		var v T
 		if err := json.Unmarshal(data, &v); err != nil {
 			return fmt.Errorf("index %s: decode %q: %w", t.what, k, err)
 		}
-		for _, val := range ix.values(v) {
-			if err := b.Put(ix.key(val, t.id(v)), nil); err != nil {
-				return err
+		for i, ix := range ixs {
+			for _, val := range ix.values(v) {
+				keys[i] = append(keys[i], string(ix.key(val, t.id(v))))
 			}
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	for i, ix := range ixs {
+		b, err := tx.CreateBucketIfNotExists(ix.bucket(t.name))
+		if err != nil {
+			return fmt.Errorf("create index %s of %s: %w", ix.name, t.what, err)
+		}
+		b.FillPercent = fillPercent
+		sort.Strings(keys[i])
+		for _, k := range keys[i] {
+			if err := b.Put([]byte(k), nil); err != nil {
+				return fmt.Errorf("index %s of %s: %w", ix.name, t.what, err)
+			}
+		}
+		keys[i] = nil
+	}
+	return nil
 }
 
 func (t *table[T]) hasIndex(name string) bool {

@@ -211,7 +211,7 @@ var orgsTable = &table[entitlement.ConnectedOrganization]{
 }
 
 var requestsTable = &table[entitlement.Request]{
-	name: "requests", what: "request",
+	name: "requests", what: "request", counted: true,
 	id: func(r entitlement.Request) string { return r.ID },
 	indexes: []index[entitlement.Request]{
 		{name: "target", values: func(r entitlement.Request) []string { return one(r.TargetID) }},
@@ -243,6 +243,17 @@ var requestsTable = &table[entitlement.Request]{
 			return []string{r.TargetID + sep + r.AccessPackageID}
 		}},
 		{name: "due", values: func(r entitlement.Request) []string { return dueKey(r.DueDateTime) }},
+		// requestor, asked and catalog, with target, hold what a person who is not an
+		// administrator may read (Requests.ReadableBy): requestor only when someone asked for
+		// another person, as target already holds the rest.
+		{name: "requestor", values: func(r entitlement.Request) []string {
+			if r.RequestorID == r.TargetID {
+				return nil
+			}
+			return one(r.RequestorID)
+		}},
+		{name: "asked", values: func(r entitlement.Request) []string { return r.AskedToApprove() }},
+		{name: "catalog", values: func(r entitlement.Request) []string { return one(r.CatalogID) }},
 	},
 }
 
@@ -258,7 +269,7 @@ func isAddition(t string) bool {
 }
 
 var assignmentsTable = &table[entitlement.Assignment]{
-	name: "assignments", what: "assignment",
+	name: "assignments", what: "assignment", counted: true,
 	id: func(a entitlement.Assignment) string { return a.ID },
 	indexes: []index[entitlement.Assignment]{
 		{name: "target", values: func(a entitlement.Assignment) []string { return one(a.TargetID) }},
@@ -296,6 +307,9 @@ var assignmentsTable = &table[entitlement.Assignment]{
 			return []string{a.TargetID + sep + end}
 		}},
 		{name: "due", values: func(a entitlement.Assignment) []string { return dueKey(a.DueDateTime) }},
+		// catalog, with target, holds what a person who is not an administrator may read
+		// (Assignments.ReadableBy).
+		{name: "catalog", values: func(a entitlement.Assignment) []string { return one(a.CatalogID) }},
 	},
 }
 

@@ -500,6 +500,13 @@ func (r requests) ByPackage(accessPackageID string, f entitlement.RequestFilter,
 func (r requests) ByPackageAndTargets(accessPackageID string, targetIDs []string, f entitlement.RequestFilter, opt entitlement.ListOptions) (entitlement.Page[entitlement.Request], error) {
 	return requestsTable.listByPairs(r.b, "package_target", accessPackageID, targetIDs, opt, requestKeep(f))
 }
+func (r requests) ReadableBy(userID string, catalogIDs []string, f entitlement.RequestFilter, opt entitlement.ListOptions) (entitlement.Page[entitlement.Request], error) {
+	sources := []source{{"target", userID}, {"requestor", userID}, {"asked", userID}}
+	for _, c := range catalogIDs {
+		sources = append(sources, source{"catalog", c})
+	}
+	return requestsTable.listMerged(r.b, sources, opt, requestKeep(f))
+}
 func (r requests) WaitingFor(approverID string, opt entitlement.ListOptions) (entitlement.Page[entitlement.Request], error) {
 	return requestsTable.listBy(r.b, "waiting", approverID, opt, nil)
 }
@@ -579,6 +586,13 @@ func (a assignments) List(f entitlement.AssignmentFilter, opt entitlement.ListOp
 }
 func (a assignments) ByTarget(targetID string, f entitlement.AssignmentFilter, opt entitlement.ListOptions) (entitlement.Page[entitlement.Assignment], error) {
 	return assignmentsTable.listBy(a.b, "target", targetID, opt, assignmentKeep(f))
+}
+func (a assignments) ReadableBy(userID string, catalogIDs []string, f entitlement.AssignmentFilter, opt entitlement.ListOptions) (entitlement.Page[entitlement.Assignment], error) {
+	sources := []source{{"target", userID}}
+	for _, c := range catalogIDs {
+		sources = append(sources, source{"catalog", c})
+	}
+	return assignmentsTable.listMerged(a.b, sources, opt, assignmentKeep(f))
 }
 func (a assignments) ByPackage(accessPackageID string, f entitlement.AssignmentFilter, opt entitlement.ListOptions) (entitlement.Page[entitlement.Assignment], error) {
 	if f.PolicyID == "" && opt.Search == "" && onlyLive(f.States) {

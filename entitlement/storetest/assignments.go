@@ -242,6 +242,13 @@ var assignmentCases = []tcase{
 	}, func(tx entitlement.Tx, o entitlement.ListOptions) (entitlement.Page[entitlement.Assignment], error) {
 		return tx.Assignments().List(entitlement.AssignmentFilter{}, o)
 	}, assignmentID),
+	countedWhole(func(tx entitlement.Tx, id string) error {
+		a := newAssignment(entitlement.NewID(), entitlement.NewID(), entitlement.NewID(), entitlement.AssignmentExpired)
+		a.ID = id
+		return tx.Assignments().Put(a)
+	}, func(tx entitlement.Tx, o entitlement.ListOptions) (entitlement.Page[entitlement.Assignment], error) {
+		return tx.Assignments().List(entitlement.AssignmentFilter{}, o)
+	}, assignmentID),
 	dueOrdered("Due", func(tx entitlement.Tx, id string, due *time.Time) error {
 		a := newAssignment(entitlement.NewID(), entitlement.NewID(), entitlement.NewID(), entitlement.AssignmentDelivered)
 		a.ID, a.DueDateTime = id, due

@@ -131,3 +131,28 @@ func creationOrdered[T any](put func(tx entitlement.Tx, id string) error, list f
 		}
 	}}
 }
+
+// countedWhole checks a whole table's list, whose total a store may keep rather than count:
+// a record put again is counted once, and every page says how many there are. put writes the
+// record with the id (again when called again).
+func countedWhole[T any](put func(tx entitlement.Tx, id string) error, list func(tx entitlement.Tx, o entitlement.ListOptions) (entitlement.Page[T], error), id func(T) string) tcase {
+	return tcase{"the whole list counts each record once, however often it is put", func(t *testing.T, st entitlement.Store) {
+		const n = 5
+		var ids []string
+		for i := range n + 2 {
+			update(t, st, func(tx entitlement.Tx) error {
+				if i < n {
+					ids = append(ids, entitlement.NewID())
+					return put(tx, ids[i])
+				}
+				return put(tx, ids[i-n])
+			})
+		}
+		got := read(t, st, func(tx entitlement.Tx) ([]string, error) {
+			return Walk(t, func(o entitlement.ListOptions) (entitlement.Page[T], error) { return list(tx, o) }, id, 2, n), nil
+		})
+		if !slices.Equal(got, ids) {
+			t.Errorf("list = %v, want %v", got, ids)
+		}
+	}}
+}

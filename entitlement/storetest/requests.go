@@ -350,6 +350,13 @@ var requestCases = []tcase{
 	}, func(tx entitlement.Tx, o entitlement.ListOptions) (entitlement.Page[entitlement.Request], error) {
 		return tx.Requests().ByTarget(oneTarget, entitlement.RequestFilter{}, o)
 	}, requestID),
+	countedWhole(func(tx entitlement.Tx, id string) error {
+		r := newRequest(entitlement.NewID(), entitlement.NewID(), entitlement.StateDenied)
+		r.ID = id
+		return tx.Requests().Put(r)
+	}, func(tx entitlement.Tx, o entitlement.ListOptions) (entitlement.Page[entitlement.Request], error) {
+		return tx.Requests().List(entitlement.RequestFilter{}, o)
+	}, requestID),
 	dueOrdered("Due", func(tx entitlement.Tx, id string, due *time.Time) error {
 		r := newRequest(entitlement.NewID(), entitlement.NewID(), entitlement.StatePendingApproval)
 		r.ID, r.DueDateTime = id, due

@@ -2,7 +2,6 @@ package graph
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 	"github.com/stewardhq/steward/entitlement"
@@ -96,8 +95,8 @@ func (x *assignmentExpander) full(as entitlement.Assignment) (Assignment, error)
 }
 
 // listAssignments serves the filters Graph documents from indexes: accessPackage/id through the
-// package's assignments, target/objectId through the person's; anything else walks the
-// readable assignments within the scan budget.
+// package's assignments, target/objectId through the person's; anything else filters the
+// assignments the caller may read (ListAssignments, from indexes) within the scan budget.
 func (a *api) listAssignments(c echo.Context) error {
 	q, err := parse(c, listOptions...)
 	if err != nil {
@@ -115,12 +114,7 @@ func (a *api) listAssignments(c echo.Context) error {
 		return err
 	}
 	// What an index serves exactly needs no filtering in memory (and so keeps its count).
-	exact := func(path string) func(entitlement.Assignment) (bool, error) {
-		if c, ok := q.Filter.(odata.Compare); ok && c.Op == "eq" && len(odata.Paths(c)) == 1 && strings.EqualFold(odata.Paths(c)[0], path) {
-			return nil
-		}
-		return keep
-	}
+	exact := func(path string) func(entitlement.Assignment) (bool, error) { return exactly(q, keep, path) }
 	ctx := ctxOf(c)
 	var f entitlement.AssignmentFilter
 	var page pageResult[entitlement.Assignment]
@@ -144,6 +138,9 @@ func (a *api) listAssignments(c echo.Context) error {
 			page, err = collect(q, false, func(o entitlement.ListOptions) (entitlement.Page[entitlement.Assignment], error) {
 				return a.svc.PackageAssignments(ctx, pkgID, f, o)
 			}, k)
+		} else if isMissing(perr) && caller(c).IsAdmin {
+			// Administrators read every package: there is no such package.
+			page = empty[entitlement.Assignment](q)
 		} else if isMissing(perr) {
 			// Not a reader of the package's catalog: their own assignments of it.
 			page, err = collect(q, false, func(o entitlement.ListOptions) (entitlement.Page[entitlement.Assignment], error) {

@@ -111,7 +111,7 @@ func one[T any](q odata.Query, get func() (T, error), keep func(T) (bool, error)
 	v, err := get()
 	if err != nil {
 		if isMissing(err) {
-			return out, nil
+			return inMemory[T](q, nil, keep)
 		}
 		return out, err
 	}

@@ -98,6 +98,9 @@ func (a *api) fullRequest(c echo.Context, r entitlement.Request, q odata.Query, 
 	return v, nil
 }
 
+// listRequests serves the filters Graph documents from indexes: accessPackage/id through the
+// package's requests (for readers of its catalog), target through the person's; anything else
+// filters the requests the caller may read (ListRequests, from indexes) within the scan budget.
 func (a *api) listRequests(c echo.Context) error {
 	q, err := parse(c, listOptions...)
 	if err != nil {
@@ -123,23 +126,36 @@ func (a *api) listRequests(c echo.Context) error {
 		target, byTarget = odata.Equality(q.Filter, "target/objectId")
 	}
 	me := caller(c)
+	readable := func(o entitlement.ListOptions) (entitlement.Page[entitlement.Request], error) {
+		return a.svc.ListRequests(ctx, f, o)
+	}
 	switch id, byID := odata.Equality(q.Filter, "id"); {
 	case byID:
 		page, err = one(q, func() (entitlement.Request, error) { return a.svc.RequestByID(ctx, id) }, keep)
 	case byPackage && !desc:
+		readsPackage := true
 		page, err = collect(q, false, func(o entitlement.ListOptions) (entitlement.Page[entitlement.Request], error) {
 			p, err := a.svc.PackageRequests(ctx, pkgID, f, o)
 			if isMissing(err) {
-				// Not a reader of the package's catalog: only the requests they may read
-				// otherwise (their own, those they approve), found the general way.
-				return a.svc.ListRequests(ctx, f, o)
+				readsPackage = false
+				return entitlement.Page[entitlement.Request]{}, nil
 			}
 			return p, err
-		}, keep)
+		}, exactly(q, keep, "accesspackage/id"))
+		switch {
+		case err != nil || readsPackage:
+		case me.IsAdmin:
+			// Administrators read every package: there is no such package.
+			page = empty[entitlement.Request](q)
+		default:
+			// Not a reader of the package's catalog: only the requests they may read
+			// otherwise (their own, those they approve), from the indexes of those.
+			page, err = collect(q, false, readable, keep)
+		}
 	case byTarget && strings.EqualFold(target, me.UserID):
 		page, err = collect(q, desc, func(o entitlement.ListOptions) (entitlement.Page[entitlement.Request], error) {
 			return a.svc.MyRequests(ctx, f, o)
-		}, keep)
+		}, exactly(q, keep, "target/objectid", "accesspackageassignment/targetid"))
 	case byTarget && me.IsAdmin:
 		page, err = collect(q, desc, func(o entitlement.ListOptions) (entitlement.Page[entitlement.Request], error) {
 			p, err := a.svc.UserRequests(ctx, target, f, o)
@@ -147,11 +163,9 @@ func (a *api) listRequests(c echo.Context) error {
 				return entitlement.Page[entitlement.Request]{}, nil
 			}
 			return p, err
-		}, keep)
+		}, exactly(q, keep, "target/objectid", "accesspackageassignment/targetid"))
 	default:
-		page, err = collect(q, desc, func(o entitlement.ListOptions) (entitlement.Page[entitlement.Request], error) {
-			return a.svc.ListRequests(ctx, f, o)
-		}, keep)
+		page, err = collect(q, desc, readable, keep)
 	}
 	if err != nil {
 		return err

@@ -317,8 +317,42 @@ type pageResult[T any] struct {
 
 // collect pages through a store-backed list: it reads store pages from the skip token on, keeps
 // the records keep accepts (nil keeps all), and stops at $top records, at the end, or when it has
-// read scanBudget records. Only a list served wholly by its index (keep nil) reports a count.
+// read scanBudget records. A list served wholly by its index (keep nil) reports its count; a
+// filtered one only when its first page reaches the end, which it then knows whole.
 func collect[T any](q odata.Query, desc bool, fetch func(entitlement.ListOptions) (entitlement.Page[T], error), keep func(T) (bool, error)) (pageResult[T], error) {
+	out, err := collectPage(q, desc, fetch, keep)
+	if err == nil && q.Count && out.Count == nil && out.Next == "" && q.SkipToken == "" {
+		n := len(out.Items)
+		out.Count = &n
+	}
+	return out, err
+}
+
+// empty is a list with nothing in it: a count of 0 when asked.
+func empty[T any](q odata.Query) pageResult[T] {
+	var out pageResult[T]
+	if q.Count {
+		out.Count = new(int)
+	}
+	return out
+}
+
+// exactly returns nil when the filter is one equality on one of paths, which the index that
+// serves the list answers exactly (so the list keeps its count), and keep otherwise.
+func exactly[T any](q odata.Query, keep func(T) (bool, error), paths ...string) func(T) (bool, error) {
+	c, ok := q.Filter.(odata.Compare)
+	if !ok || c.Op != "eq" || len(odata.Paths(c)) != 1 {
+		return keep
+	}
+	for _, p := range paths {
+		if strings.EqualFold(odata.Paths(c)[0], p) {
+			return nil
+		}
+	}
+	return keep
+}
+
+func collectPage[T any](q odata.Query, desc bool, fetch func(entitlement.ListOptions) (entitlement.Page[T], error), keep func(T) (bool, error)) (pageResult[T], error) {
 	var out pageResult[T]
 	tok, err := decodeSkipToken(q.SkipToken)
 	if err != nil {
