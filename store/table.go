@@ -221,6 +221,21 @@ func (t *table[T]) ids(tx *bolt.Tx, indexName, value string) []string {
 	return out
 }
 
+// firstIDs returns the ids of the first limit records in List's order (the order index, or the
+// ids themselves), reading keys only.
+func (t *table[T]) firstIDs(tx *bolt.Tx, limit int) []string {
+	s := scan[T]{t: t, bucket: []byte(t.name), byKey: true}
+	if t.order != "" {
+		s = scan[T]{t: t, bucket: t.index(t.order).bucket(t.name)}
+	}
+	var out []string
+	c := mustBucket(tx, s.bucket).Cursor()
+	for k, _ := c.First(); k != nil && len(out) < limit; k, _ = c.Next() {
+		out = append(out, s.idOf(k))
+	}
+	return out
+}
+
 // count counts the keys a non-unique index holds for value, without decoding any record.
 func (t *table[T]) count(tx *bolt.Tx, indexName, value string) int {
 	ix := t.index(indexName)
@@ -328,9 +343,13 @@ func (s scan[T]) walk(tx *bolt.Tx, opt entitlement.ListOptions, desc bool) (enti
 	next := func() []byte { k, _ := c.Next(); return k }
 	prev := func() []byte { k, _ := c.Prev(); return k }
 
+	// A hit is decoded as it is found only when keep must look at it; otherwise once the page is
+	// known, so that the one beyond the page, which only says there is more, is never decoded.
 	type hit struct {
-		key []byte
-		v   T
+		key     []byte
+		id      string
+		v       T
+		decoded bool
 	}
 	var hits []hit
 	seen := map[string]bool{}
@@ -343,14 +362,18 @@ func (s scan[T]) walk(tx *bolt.Tx, opt entitlement.ListOptions, desc bool) (enti
 				}
 				seen[id] = true
 			}
-			v, err := s.t.get(tx, id)
-			if err != nil {
-				return err
+			h := hit{key: append([]byte(nil), k...), id: id}
+			if s.keep != nil {
+				v, err := s.t.get(tx, id)
+				if err != nil {
+					return err
+				}
+				if !s.keep(v) {
+					continue
+				}
+				h.v, h.decoded = v, true
 			}
-			if s.keep != nil && !s.keep(v) {
-				continue
-			}
-			hits = append(hits, hit{append([]byte(nil), k...), v})
+			hits = append(hits, h)
 		}
 		return nil
 	}
@@ -401,6 +424,11 @@ func (s scan[T]) walk(tx *bolt.Tx, opt entitlement.ListOptions, desc bool) (enti
 	}
 	page.Items = make([]T, len(hits))
 	for i, h := range hits {
+		if !h.decoded {
+			if h.v, err = s.t.get(tx, h.id); err != nil {
+				return page, err
+			}
+		}
 		page.Items[i] = h.v
 	}
 	if s.count != nil {
