@@ -263,42 +263,80 @@ func (s *Service) DescribeRequests(ctx context.Context, rs []Request) ([]Request
 			} else if err != nil {
 				return err
 			}
-			v := RequestView{Request: r, People: map[string]PersonRef{}}
-			v.PackageName, v.PackageDescription = n.pkg(r.AccessPackageID)
-			v.CatalogName = n.catalog(r.CatalogID)
-			if pol, ok := n.policy(r.PolicyID); ok {
-				v.PolicyName, v.PolicyDurationInDays, v.PolicyExpiration = pol.DisplayName, pol.DurationInDays, pol.ExpirationDateTime
-			}
-			if r.AssignmentID != "" && (r.RequestType == RequestAdminAdd || r.RequestType == RequestUserAdd) {
-				a, err := tx.Assignments().Get(r.AssignmentID)
-				if err == nil {
-					v.Access = &a
-				} else if !isNotFound(err) {
-					return err
-				}
-			}
-			ids := []string{r.RequestorID, r.TargetID}
-			for _, st := range r.Stages {
-				ids = append(ids, st.Approvers...)
-				ids = append(ids, st.EscalationApprovers...)
-				ids = append(ids, st.DecidedBy)
-			}
-			for _, e := range r.Events {
-				ids = append(ids, e.ActorID)
-			}
-			for _, id := range ids {
-				if id == "" {
-					continue
-				}
-				if pr, ok := n.person(id); ok {
-					v.People[id] = pr
-				}
+			v, err := describeRequest(tx, n, r)
+			if err != nil {
+				return err
 			}
 			out = append(out, v)
 		}
 		return nil
 	})
 	return out, err
+}
+
+// DescribeWaitingForMe is WaitingForMe with DescribeRequests' names, in one read: the approvals
+// page decodes each request of its page once, and checks the caller's access once.
+func (s *Service) DescribeWaitingForMe(ctx context.Context, opt ListOptions) (Page[RequestView], error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return Page[RequestView]{}, err
+	}
+	var out Page[RequestView]
+	err = s.store.View(ctx, func(tx Tx) error {
+		page, err := tx.Requests().WaitingFor(p.UserID, opt)
+		if err != nil {
+			return err
+		}
+		out = Page[RequestView]{Items: make([]RequestView, 0, len(page.Items)), Total: page.Total, Next: page.Next, Prev: page.Prev}
+		n := newNamer(tx)
+		for _, r := range page.Items {
+			// The caller is asked to decide each of them, so may read it: no other check.
+			v, err := describeRequest(tx, n, r)
+			if err != nil {
+				return err
+			}
+			out.Items = append(out.Items, v)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// describeRequest names what the request refers to: its package, catalog and policy, the access
+// it delivered, and everyone it names.
+func describeRequest(tx Tx, n *namer, r Request) (RequestView, error) {
+	v := RequestView{Request: r, People: map[string]PersonRef{}}
+	v.PackageName, v.PackageDescription = n.pkg(r.AccessPackageID)
+	v.CatalogName = n.catalog(r.CatalogID)
+	if pol, ok := n.policy(r.PolicyID); ok {
+		v.PolicyName, v.PolicyDurationInDays, v.PolicyExpiration = pol.DisplayName, pol.DurationInDays, pol.ExpirationDateTime
+	}
+	if r.AssignmentID != "" && (r.RequestType == RequestAdminAdd || r.RequestType == RequestUserAdd) {
+		a, err := tx.Assignments().Get(r.AssignmentID)
+		if err == nil {
+			v.Access = &a
+		} else if !isNotFound(err) {
+			return v, err
+		}
+	}
+	ids := []string{r.RequestorID, r.TargetID}
+	for _, st := range r.Stages {
+		ids = append(ids, st.Approvers...)
+		ids = append(ids, st.EscalationApprovers...)
+		ids = append(ids, st.DecidedBy)
+	}
+	for _, e := range r.Events {
+		ids = append(ids, e.ActorID)
+	}
+	for _, id := range ids {
+		if id == "" {
+			continue
+		}
+		if pr, ok := n.person(id); ok {
+			v.People[id] = pr
+		}
+	}
+	return v, nil
 }
 
 // AssignmentView is an assignment with the names and rules a page needs to show it to its holder.
@@ -410,10 +448,12 @@ type namer struct {
 	catalogs map[string]string
 	policies map[string]*AssignmentPolicy
 	people   map[string]*PersonRef
+	orgs     map[string]string // connected organizations' names, for the guests among people
 }
 
 func newNamer(tx Tx) *namer {
-	return &namer{tx: tx, packages: map[string][2]string{}, catalogs: map[string]string{}, policies: map[string]*AssignmentPolicy{}, people: map[string]*PersonRef{}}
+	return &namer{tx: tx, packages: map[string][2]string{}, catalogs: map[string]string{}, policies: map[string]*AssignmentPolicy{},
+		people: map[string]*PersonRef{}, orgs: map[string]string{}}
 }
 
 func (n *namer) pkg(id string) (string, string) {
@@ -468,12 +508,23 @@ func (n *namer) person(id string) (PersonRef, bool) {
 	}
 	v := &PersonRef{ID: u.ID, Name: u.Label(), Email: u.Email, Guest: u.IsGuest()}
 	if v.Guest && u.ConnectedOrganizationID != "" {
-		if o, err := n.tx.ConnectedOrganizations().Get(u.ConnectedOrganizationID); err == nil {
-			v.Organization = o.DisplayName
-		}
+		v.Organization = n.org(u.ConnectedOrganizationID)
 	}
 	n.people[id] = v
 	return *v, true
+}
+
+// org names a connected organization; "" when it is gone.
+func (n *namer) org(id string) string {
+	if v, ok := n.orgs[id]; ok {
+		return v
+	}
+	v := ""
+	if o, err := n.tx.ConnectedOrganizations().Get(id); err == nil {
+		v = o.DisplayName
+	}
+	n.orgs[id] = v
+	return v
 }
 
 func cmpString(a, b string) int {
