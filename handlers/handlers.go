@@ -63,33 +63,40 @@ func CSRFToken(c echo.Context) string {
 // Page builds the data every page needs: the signed-in user, the CSRF token, the flashes (full
 // pages only) and the approvals badge.
 func (b *Base) Page(c echo.Context, title, section string) (views.Page, error) {
+	p, _, err := b.pageAndCapabilities(c, title, section)
+	return p, err
+}
+
+// pageAndCapabilities is Page with the capabilities it read, which the admin pages use too.
+func (b *Base) pageAndCapabilities(c echo.Context, title, section string) (views.Page, entitlement.Capabilities, error) {
+	var caps entitlement.Capabilities
 	p := views.Page{Title: title, Section: section, CSRFToken: CSRFToken(c)}
 	// Only a full page shows flashes (in its layout); an htmx fragment leaves them for the next
 	// page rather than taking them and dropping them.
 	if !IsHTMX(c) {
 		flashes, err := b.Flashes.PopFlashes(c)
 		if err != nil {
-			return p, err
+			return p, caps, err
 		}
 		p.Flashes = flashes
 	}
 	ctx := c.Request().Context()
 	who, ok := entitlement.PrincipalFrom(ctx)
 	if !ok {
-		return p, nil
+		return p, caps, nil
 	}
 	caps, err := b.Svc.Capabilities(ctx)
 	if err != nil {
-		return p, fmt.Errorf("load capabilities: %w", err)
+		return p, caps, fmt.Errorf("load capabilities: %w", err)
 	}
 	p.User = &views.PageUser{Name: who.Name, Email: who.Email, IsAdmin: who.IsAdmin, CanAdminister: caps.CanAdminister, TimeZone: who.TimeZone}
 	if p.PendingApprovals, err = b.pendingApprovals(ctx); err != nil {
-		return p, fmt.Errorf("count pending approvals: %w", err)
+		return p, caps, fmt.Errorf("count pending approvals: %w", err)
 	}
 	if p.PendingReviews, err = b.Svc.PendingReviewCount(ctx); err != nil {
-		return p, fmt.Errorf("count pending reviews: %w", err)
+		return p, caps, fmt.Errorf("count pending reviews: %w", err)
 	}
-	return p, nil
+	return p, caps, nil
 }
 
 // maxFlash bounds a flash message in bytes. Flashes travel in the session cookie, which holds
