@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/a-h/templ"
@@ -124,16 +125,30 @@ func shorten(s string, n int) string {
 // Render writes a component with the status. It renders into a buffer first, so a component that
 // fails halfway sends the error page instead of half a page with a 200.
 func Render(c echo.Context, status int, comp templ.Component) error {
-	var buf bytes.Buffer
+	buf := renderBuffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= maxPooledBuffer {
+			renderBuffers.Put(buf)
+		}
+	}()
 	ctx := c.Request().Context()
 	if u := formPage(c, status); u != "" {
 		ctx = views.WithHistoryURL(ctx, u)
 	}
-	if err := comp.Render(ctx, &buf); err != nil {
+	if err := comp.Render(ctx, buf); err != nil {
 		return fmt.Errorf("render: %w", err)
 	}
+	// HTMLBlob has written the bytes out when it returns, so the buffer may be used again.
 	return c.HTMLBlob(status, buf.Bytes())
 }
+
+// renderBuffers keeps the buffers pages are rendered into: a list page of 100 KB or more would
+// otherwise grow a new one from nothing, copying it at each doubling, on every view.
+var renderBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBuffer bounds the buffers kept, so that a rare huge page does not stay in memory.
+const maxPooledBuffer = 1 << 20
 
 // formPage is, for a form post answered with its errors (422) as a whole page, the page the form
 // was on (the Referer, when it is this server's), under which the browser files the answer in
