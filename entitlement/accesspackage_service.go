@@ -45,6 +45,44 @@ func (s *Service) ListAccessPackages(ctx context.Context, opt ListOptions) (Page
 	return out, err
 }
 
+// PackageRef names an access package, for a picker.
+type PackageRef struct{ ID, DisplayName string }
+
+// PackageChoices names the first limit access packages by name, and says whether there are
+// more, for a picker of every package such as the audit evidence export's; administrators only.
+// The order comes from the name index and the names through the configuration cache, so that a
+// page showing the picker decodes no package while the configuration stays the same.
+func (s *Service) PackageChoices(ctx context.Context, limit int) ([]PackageRef, bool, error) {
+	var out []PackageRef
+	more := false
+	err := s.read(ctx, func(tx Tx, a *access) error {
+		if err := requireAdmin(a, "list every access package"); err != nil {
+			return err
+		}
+		ids, err := tx.AccessPackages().FirstIDsByName(limit + 1)
+		if err != nil {
+			return fmt.Errorf("list access packages: %w", err)
+		}
+		if more = len(ids) > limit; more {
+			ids = ids[:limit]
+		}
+		cv, err := s.configView(tx)
+		if err != nil {
+			return err
+		}
+		out = make([]PackageRef, 0, len(ids))
+		for _, id := range ids {
+			p, err := cv.accessPackage(id)
+			if err != nil {
+				return fmt.Errorf("name access package %s: %w", id, err)
+			}
+			out = append(out, PackageRef{ID: p.ID, DisplayName: p.DisplayName})
+		}
+		return nil
+	})
+	return out, more, err
+}
+
 // ListCatalogPackages lists one catalog's access packages in name order; Search matches part of
 // the name.
 func (s *Service) ListCatalogPackages(ctx context.Context, catalogID string, opt ListOptions) (Page[AccessPackage], error) {

@@ -2,6 +2,7 @@ package entitlement_test
 
 import (
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -171,4 +172,54 @@ func TestEvidence(t *testing.T) {
 			t.Errorf("a missing package: %v", err)
 		}
 	})
+}
+
+// TestPackageChoices checks the evidence export's picker: the first packages by name with
+// whether there are more, a rename seen at once (the names come through the configuration
+// cache), and administrators only.
+func TestPackageChoices(t *testing.T) {
+	env := entitlementtest.New(t)
+	owner := env.User("Olive Owner")
+	cat := env.Catalog("Finance", entitlementtest.WithCatalogRole(entitlement.RoleCatalogOwner, owner))
+	var pkgs []entitlement.AccessPackage
+	for _, name := range []string{"Vault", "ledger", "Budgets", "Audit trail"} {
+		pkgs = append(pkgs, env.Package(cat, name))
+	}
+	names := func(limit int) ([]string, bool) {
+		t.Helper()
+		refs, more, err := env.Svc.PackageChoices(entitlementtest.RootAdmin, limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, r := range refs {
+			if r.ID == "" {
+				t.Errorf("%q without its id", r.DisplayName)
+			}
+			out = append(out, r.DisplayName)
+		}
+		return out, more
+	}
+	for _, tc := range []struct {
+		limit int
+		want  []string
+		more  bool
+	}{
+		{2, []string{"Audit trail", "Budgets"}, true},
+		{4, []string{"Audit trail", "Budgets", "ledger", "Vault"}, false},
+		{10, []string{"Audit trail", "Budgets", "ledger", "Vault"}, false},
+	} {
+		if got, more := names(tc.limit); !slices.Equal(got, tc.want) || more != tc.more {
+			t.Errorf("PackageChoices(%d) = %v, more %v; want %v, more %v", tc.limit, got, more, tc.want, tc.more)
+		}
+	}
+	if _, err := env.Svc.UpdateAccessPackage(entitlementtest.RootAdmin, pkgs[0].ID, entitlement.AccessPackageInput{CatalogID: cat.ID, DisplayName: "Archive"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := names(2); !slices.Equal(got, []string{"Archive", "Audit trail"}) {
+		t.Errorf("after a rename: %v", got)
+	}
+	if _, _, err := env.Svc.PackageChoices(entitlementtest.As(owner), 10); !errors.Is(err, entitlement.ErrForbidden) {
+		t.Errorf("a catalog owner: %v, want forbidden", err)
+	}
 }

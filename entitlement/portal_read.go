@@ -277,6 +277,37 @@ func (s *Service) DescribeRequests(ctx context.Context, rs []Request) ([]Request
 	return out, err
 }
 
+// DescribeWaitingForMe is WaitingForMe with DescribeRequests' names, in one read: the approvals
+// page decodes each request of its page once, and checks the caller's access once.
+func (s *Service) DescribeWaitingForMe(ctx context.Context, opt ListOptions) (Page[RequestView], error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return Page[RequestView]{}, err
+	}
+	var out Page[RequestView]
+	err = s.store.View(ctx, func(tx Tx) error {
+		page, err := tx.Requests().WaitingFor(p.UserID, opt)
+		if err != nil {
+			return err
+		}
+		n, err := s.newNamer(tx)
+		if err != nil {
+			return err
+		}
+		out = Page[RequestView]{Items: make([]RequestView, 0, len(page.Items)), Total: page.Total, Next: page.Next, Prev: page.Prev}
+		for _, r := range page.Items {
+			// The caller is asked to decide each of them, so may read it: no other check.
+			v := describeRequest(n, r)
+			if v.Access, err = accessOf(n, r); err != nil {
+				return err
+			}
+			out.Items = append(out.Items, v)
+		}
+		return nil
+	})
+	return out, err
+}
+
 // accessOf reads the assignment a request for access delivered (RequestView.Access): nil before
 // it did, and for other kinds of request.
 func accessOf(n *namer, r Request) (*Assignment, error) {
@@ -445,6 +476,7 @@ type namer struct {
 	cv       configView
 	people   map[string]*PersonRef
 	requests map[string]Request
+	orgs     map[string]string // connected organizations' names, for the guests among people
 }
 
 func (s *Service) newNamer(tx Tx) (*namer, error) {
@@ -452,7 +484,7 @@ func (s *Service) newNamer(tx Tx) (*namer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &namer{tx: tx, cv: cv, people: map[string]*PersonRef{}, requests: map[string]Request{}}, nil
+	return &namer{tx: tx, cv: cv, people: map[string]*PersonRef{}, requests: map[string]Request{}, orgs: map[string]string{}}, nil
 }
 
 // read keeps requests read in the namer's transaction.
@@ -509,12 +541,23 @@ func (n *namer) person(id string) (PersonRef, bool) {
 	}
 	v := &PersonRef{ID: u.ID, Name: u.Label(), Email: u.Email, Guest: u.IsGuest()}
 	if v.Guest && u.ConnectedOrganizationID != "" {
-		if o, err := n.tx.ConnectedOrganizations().Get(u.ConnectedOrganizationID); err == nil {
-			v.Organization = o.DisplayName
-		}
+		v.Organization = n.org(u.ConnectedOrganizationID)
 	}
 	n.people[id] = v
 	return *v, true
+}
+
+// org names a connected organization; "" when it is gone.
+func (n *namer) org(id string) string {
+	if v, ok := n.orgs[id]; ok {
+		return v
+	}
+	v := ""
+	if o, err := n.tx.ConnectedOrganizations().Get(id); err == nil {
+		v = o.DisplayName
+	}
+	n.orgs[id] = v
+	return v
 }
 
 func cmpString(a, b string) int {

@@ -2,6 +2,7 @@ package entitlement_test
 
 import (
 	"errors"
+	"reflect"
 	"testing"
 
 	"github.com/stewardhq/steward/entitlement"
@@ -92,6 +93,53 @@ func TestDescribeRequests(t *testing.T) {
 	// Someone with nothing to do with the request may not read it.
 	if _, err := f.Svc.DescribeRequests(entitlementtest.As(outsider), []entitlement.Request{r}); !errors.Is(err, entitlement.ErrNotFound) {
 		t.Errorf("outsider: %v, want not found", err)
+	}
+}
+
+// TestDescribeWaitingForMe checks that the approvals page's one read gives what WaitingForMe and
+// DescribeRequests give together, page by page, and nothing to someone not asked.
+func TestDescribeWaitingForMe(t *testing.T) {
+	f := entitlementtest.New(t)
+	mgr := f.User("Manny Manager")
+	outsider := f.User("Olly")
+	c := f.Catalog("Corporate")
+	p := f.Package(c, "Finance reports", entitlementtest.Member(f.GroupResource(c, f.Group("Finance readers"))))
+	pol := f.Policy(p, func(x *entitlement.AssignmentPolicy) { x.DisplayName = "Employees" },
+		entitlementtest.Approval(entitlementtest.ApprovalStage(7, entitlementtest.ManagerOf(1))))
+	for _, name := range []string{"Riley", "Sam", "Tess"} {
+		f.RequestAccess(f.User(name, entitlementtest.ManagedBy(mgr)), pol)
+	}
+	as := entitlementtest.As(mgr)
+	opt := entitlement.ListOptions{Limit: 2}
+	for page := 1; ; page++ {
+		got, err := f.Svc.DescribeWaitingForMe(as, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		listed, err := f.Svc.WaitingForMe(as, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := f.Svc.DescribeRequests(as, listed.Items)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got.Items, want) || got.Total != 3 || got.Total != listed.Total || got.Next != listed.Next || got.Prev != listed.Prev {
+			t.Fatalf("page %d: %+v\nwant %+v (total %d, next %q, prev %q)", page, got, want, listed.Total, listed.Next, listed.Prev)
+		}
+		if got.Next == "" {
+			if page != 2 {
+				t.Errorf("%d pages of 2 for 3 requests", page)
+			}
+			break
+		}
+		opt.After = got.Next
+	}
+	if n, err := f.Svc.PendingApprovalCount(as); err != nil || n != 3 {
+		t.Errorf("PendingApprovalCount = %d, %v; want 3", n, err)
+	}
+	if got, err := f.Svc.DescribeWaitingForMe(entitlementtest.As(outsider), entitlement.ListOptions{}); err != nil || len(got.Items) != 0 || got.Total != 0 {
+		t.Errorf("outsider: %+v, %v; want nothing", got, err)
 	}
 }
 

@@ -574,10 +574,19 @@ func (s *Service) WaitingForMe(ctx context.Context, opt ListOptions) (Page[Reque
 	return out, err
 }
 
-// PendingApprovalCount counts the requests waiting for the caller, for the navigation badge.
+// PendingApprovalCount counts the requests waiting for the caller, for the navigation badge of
+// every page: from the approver index, reading no request.
 func (s *Service) PendingApprovalCount(ctx context.Context) (int, error) {
-	page, err := s.WaitingForMe(ctx, ListOptions{Limit: 1})
-	return page.Total, err
+	p, err := principal(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	err = s.store.View(ctx, func(tx Tx) error {
+		n, err = tx.Requests().CountWaitingFor(p.UserID)
+		return err
+	})
+	return n, err
 }
 
 // MyDecisions lists the requests in which the caller decided a stage.

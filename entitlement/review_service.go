@@ -732,10 +732,15 @@ func (s *Service) describeReviewItems(tx Tx, ds []ReviewDecision) ([]ReviewItemV
 
 // PendingReviewCount counts the review items waiting for the caller's decision.
 func (s *Service) PendingReviewCount(ctx context.Context) (int, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return 0, err
+	}
 	n := 0
-	err := s.read(ctx, func(tx Tx, a *access) error {
-		p, err := tx.ReviewDecisions().Pending(a.p.UserID, ListOptions{Limit: 1})
-		n = p.Total
+	// Only the caller's own decisions: no access to load.
+	err = s.store.View(ctx, func(tx Tx) error {
+		page, err := tx.ReviewDecisions().Pending(p.UserID, ListOptions{Limit: 1})
+		n = page.Total
 		return err
 	})
 	return n, err

@@ -183,6 +183,9 @@ type AccessPackages interface {
 	CountByCatalog(catalogID string) (int, error)
 	// IDsByResource lists the packages with a role scope on the resource.
 	IDsByResource(resourceID string) ([]string, error)
+	// FirstIDsByName lists the ids of the first limit packages in List's order (by name), from an
+	// index, reading no package.
+	FirstIDsByName(limit int) ([]string, error)
 	Put(p AccessPackage) error
 	Delete(id string) error
 }
@@ -237,6 +240,8 @@ type Requests interface {
 	ReadableBy(userID string, catalogIDs []string, f RequestFilter, opt ListOptions) (Page[Request], error)
 	// WaitingFor lists the requests whose current stage the user may decide now.
 	WaitingFor(approverID string, opt ListOptions) (Page[Request], error)
+	// CountWaitingFor counts the requests WaitingFor lists, from its index, reading none.
+	CountWaitingFor(approverID string) (int, error)
 	// DecidedBy lists the requests in which the user decided a stage.
 	DecidedBy(approverID string, opt ListOptions) (Page[Request], error)
 	// Open returns the open request of the target for the package, if any.

@@ -39,11 +39,7 @@ func refused(msg string) *entitlement.RuleError {
 // navigation showing only what the person may use, and the breadcrumbs. People without any
 // administrative role get a 403.
 func (b *Base) adminPage(c echo.Context, title, current string, crumbs ...views.NavItem) (views.Page, entitlement.Capabilities, error) {
-	p, err := b.Page(c, title, views.SectionAdmin)
-	if err != nil {
-		return p, entitlement.Capabilities{}, err
-	}
-	caps, err := b.Svc.Capabilities(c.Request().Context())
+	p, caps, err := b.pageAndCapabilities(c, title, views.SectionAdmin)
 	if err != nil {
 		return p, caps, err
 	}

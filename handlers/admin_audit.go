@@ -118,18 +118,18 @@ func (h AdminAudit) page(c echo.Context, ev views.EvidenceForm, evErrs map[strin
 	if errs != nil || evErrs != nil {
 		status = http.StatusUnprocessableEntity
 	}
-	pkgs, err := h.Svc.ListAccessPackages(c.Request().Context(), entitlement.ListOptions{Limit: entitlement.MaxPageSize})
+	pkgs, more, err := h.Svc.PackageChoices(c.Request().Context(), entitlement.MaxPageSize)
 	if err != nil {
 		return err
 	}
 	options := []components.SelectOption{{Value: "", Label: "All access packages"}}
-	for _, pk := range pkgs.Items {
+	for _, pk := range pkgs {
 		options = append(options, components.SelectOption{Value: pk.ID, Label: pk.DisplayName})
 	}
 	return Render(c, status, views.AuditPage(views.AuditProps{
 		Page: p, Filter: form, ActorLabel: label, Errors: errs, Events: page.Items,
 		Pager: pageLinks(c, "/admin/audit", page, opt), Now: h.Svc.Clock().Now(), ExportQuery: q.Encode(),
-		Evidence: ev, EvidenceErrors: evErrs, Packages: options, MorePackages: pkgs.Next != "",
+		Evidence: ev, EvidenceErrors: evErrs, Packages: options, MorePackages: more,
 	}))
 }
 

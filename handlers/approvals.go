@@ -38,18 +38,14 @@ func (h Approvals) List(c echo.Context) error {
 func (h Approvals) listProps(c echo.Context) (views.Page, views.ApprovalsProps, error) {
 	ctx := c.Request().Context()
 	opt, from := listOptions(c)
-	page, err := h.Svc.WaitingForMe(ctx, opt)
-	if err != nil {
-		return views.Page{}, views.ApprovalsProps{}, err
-	}
-	described, err := h.Svc.DescribeRequests(ctx, page.Items)
+	page, err := h.Svc.DescribeWaitingForMe(ctx, opt)
 	if err != nil {
 		return views.Page{}, views.ApprovalsProps{}, err
 	}
 	who, _ := entitlement.PrincipalFrom(ctx)
 	now := h.now()
 	d := views.ApprovalsProps{Total: page.Total, Tabs: views.ApprovalTabs("waiting", page.Total), Pagination: pagination(c, "/approvals", page, from, "")}
-	for _, v := range described {
+	for _, v := range page.Items {
 		d.Items = append(d.Items, approvalItem(ctx, v, who.UserID, now))
 	}
 	p, err := h.Page(c, "Approvals", views.SectionApprovals)

@@ -64,33 +64,40 @@ func CSRFToken(c echo.Context) string {
 // Page builds the data every page needs: the signed-in user, the CSRF token, the flashes (full
 // pages only) and the approvals badge.
 func (b *Base) Page(c echo.Context, title, section string) (views.Page, error) {
+	p, _, err := b.pageAndCapabilities(c, title, section)
+	return p, err
+}
+
+// pageAndCapabilities is Page with the capabilities it read, which the admin pages use too.
+func (b *Base) pageAndCapabilities(c echo.Context, title, section string) (views.Page, entitlement.Capabilities, error) {
+	var caps entitlement.Capabilities
 	p := views.Page{Title: title, Section: section, CSRFToken: CSRFToken(c)}
 	// Only a full page shows flashes (in its layout); an htmx fragment leaves them for the next
 	// page rather than taking them and dropping them.
 	if !IsHTMX(c) {
 		flashes, err := b.Flashes.PopFlashes(c)
 		if err != nil {
-			return p, err
+			return p, caps, err
 		}
 		p.Flashes = flashes
 	}
 	ctx := c.Request().Context()
 	who, ok := entitlement.PrincipalFrom(ctx)
 	if !ok {
-		return p, nil
+		return p, caps, nil
 	}
 	caps, err := b.Svc.Capabilities(ctx)
 	if err != nil {
-		return p, fmt.Errorf("load capabilities: %w", err)
+		return p, caps, fmt.Errorf("load capabilities: %w", err)
 	}
 	p.User = &views.PageUser{Name: who.Name, Email: who.Email, IsAdmin: who.IsAdmin, CanAdminister: caps.CanAdminister, TimeZone: who.TimeZone}
 	if p.PendingApprovals, err = b.pendingApprovals(ctx); err != nil {
-		return p, fmt.Errorf("count pending approvals: %w", err)
+		return p, caps, fmt.Errorf("count pending approvals: %w", err)
 	}
 	if p.PendingReviews, err = b.Svc.PendingReviewCount(ctx); err != nil {
-		return p, fmt.Errorf("count pending reviews: %w", err)
+		return p, caps, fmt.Errorf("count pending reviews: %w", err)
 	}
-	return p, nil
+	return p, caps, nil
 }
 
 // maxFlash bounds a flash message in bytes. Flashes travel in the session cookie, which holds
@@ -119,7 +126,12 @@ func shorten(s string, n int) string {
 // fails halfway sends the error page instead of half a page with a 200.
 func Render(c echo.Context, status int, comp templ.Component) error {
 	buf := renderBuffers.Get().(*bytes.Buffer)
-	defer putRenderBuffer(buf)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= maxPooledBuffer {
+			renderBuffers.Put(buf)
+		}
+	}()
 	ctx := c.Request().Context()
 	if u := formPage(c, status); u != "" {
 		ctx = views.WithHistoryURL(ctx, u)
@@ -127,23 +139,16 @@ func Render(c echo.Context, status int, comp templ.Component) error {
 	if err := comp.Render(ctx, buf); err != nil {
 		return fmt.Errorf("render: %w", err)
 	}
+	// HTMLBlob has written the bytes out when it returns, so the buffer may be used again.
 	return c.HTMLBlob(status, buf.Bytes())
 }
 
-// renderBuffers keeps the buffers pages render into: a page of tens of kilobytes would otherwise
-// grow a new buffer from nothing, copying itself a dozen times, on every view.
+// renderBuffers keeps the buffers pages are rendered into: a list page of 100 KB or more would
+// otherwise grow a new one from nothing, copying it at each doubling, on every view.
 var renderBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// maxKeptRenderBuffer bounds the buffers kept, so that one huge page does not stay in memory.
-const maxKeptRenderBuffer = 1 << 20
-
-func putRenderBuffer(buf *bytes.Buffer) {
-	if buf.Cap() > maxKeptRenderBuffer {
-		return
-	}
-	buf.Reset()
-	renderBuffers.Put(buf)
-}
+// maxPooledBuffer bounds the buffers kept, so that a rare huge page does not stay in memory.
+const maxPooledBuffer = 1 << 20
 
 // formPage is, for a form post answered with its errors (422) as a whole page, the page the form
 // was on (the Referer, when it is this server's), under which the browser files the answer in

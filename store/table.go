@@ -285,6 +285,21 @@ func (t *table[T]) ids(tx *bolt.Tx, indexName, value string) []string {
 	return out
 }
 
+// firstIDs returns the ids of the first limit records in List's order (the order index, or the
+// ids themselves), reading keys only.
+func (t *table[T]) firstIDs(tx *bolt.Tx, limit int) []string {
+	s := scan[T]{t: t, bucket: []byte(t.name), byKey: true}
+	if t.order != "" {
+		s = scan[T]{t: t, bucket: t.index(t.order).bucket(t.name)}
+	}
+	var out []string
+	c := mustBucket(tx, s.bucket).Cursor()
+	for k, _ := c.First(); k != nil && len(out) < limit; k, _ = c.Next() {
+		out = append(out, s.idOf(k))
+	}
+	return out
+}
+
 // count counts the keys a non-unique index holds for value, without decoding any record.
 func (t *table[T]) count(tx *bolt.Tx, indexName, value string) int {
 	ix := t.index(indexName)

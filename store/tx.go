@@ -349,6 +349,9 @@ func (p accessPackages) CountByCatalog(catalogID string) (int, error) {
 func (p accessPackages) IDsByResource(resourceID string) ([]string, error) {
 	return packagesTable.ids(p.b, "resource", resourceID), nil
 }
+func (p accessPackages) FirstIDsByName(limit int) ([]string, error) {
+	return packagesTable.firstIDs(p.b, limit), nil
+}
 func (p accessPackages) Put(v entitlement.AccessPackage) error { return packagesTable.put(p.b, v) }
 func (p accessPackages) Delete(id string) error                { return packagesTable.delete(p.b, id) }
 
@@ -509,6 +512,9 @@ func (r requests) ReadableBy(userID string, catalogIDs []string, f entitlement.R
 }
 func (r requests) WaitingFor(approverID string, opt entitlement.ListOptions) (entitlement.Page[entitlement.Request], error) {
 	return requestsTable.listBy(r.b, "waiting", approverID, opt, nil)
+}
+func (r requests) CountWaitingFor(approverID string) (int, error) {
+	return requestsTable.count(r.b, "waiting", approverID), nil
 }
 func (r requests) DecidedBy(approverID string, opt entitlement.ListOptions) (entitlement.Page[entitlement.Request], error) {
 	return requestsTable.listBy(r.b, "decider", approverID, opt, nil)

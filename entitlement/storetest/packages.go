@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/stewardhq/steward/entitlement"
@@ -56,6 +57,42 @@ var packageCases = []tcase{
 			}, map[string][]string{"r2": {p.ID}}},
 			{"deleted", func(tx entitlement.Tx) error { return tx.AccessPackages().Delete(p.ID) }, nil},
 		})
+	}},
+	// A picker of packages names the first ones by name without reading every package.
+	{"FirstIDsByName lists the first ids in name order, up to the limit", func(t *testing.T, st entitlement.Store) {
+		var ps []entitlement.AccessPackage
+		for _, name := range []string{"delta", "Alpha", "charlie", "Bravo", "echo"} {
+			ps = append(ps, newPackage(entitlement.NewID(), name))
+		}
+		update(t, st, func(tx entitlement.Tx) error {
+			for _, p := range ps {
+				if err := tx.AccessPackages().Put(p); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		byName := []string{ps[1].ID, ps[3].ID, ps[2].ID, ps[0].ID, ps[4].ID}
+		for _, limit := range []int{0, 3, 5, 10} {
+			got := read(t, st, func(tx entitlement.Tx) ([]string, error) { return tx.AccessPackages().FirstIDsByName(limit) })
+			want := byName[:min(limit, len(byName))]
+			if !slices.Equal(got, want) {
+				t.Errorf("FirstIDsByName(%d) = %v, want %v", limit, got, want)
+			}
+			listed := read(t, st, func(tx entitlement.Tx) (entitlement.Page[entitlement.AccessPackage], error) {
+				return tx.AccessPackages().List(entitlement.ListOptions{Limit: max(limit, 1)})
+			})
+			if limit > 0 && !slices.Equal(got, keys(listed.Items, func(p entitlement.AccessPackage) string { return p.ID })) {
+				t.Errorf("FirstIDsByName(%d) = %v, but List's first page is in another order", limit, got)
+			}
+		}
+		// Renamed, a package moves to its new place.
+		ps[4].DisplayName = "aardvark"
+		update(t, st, func(tx entitlement.Tx) error { return tx.AccessPackages().Put(ps[4]) })
+		got := read(t, st, func(tx entitlement.Tx) ([]string, error) { return tx.AccessPackages().FirstIDsByName(2) })
+		if want := []string{ps[4].ID, ps[1].ID}; !slices.Equal(got, want) {
+			t.Errorf("after a rename: FirstIDsByName(2) = %v, want %v", got, want)
+		}
 	}},
 	nameOrdered(func(tx entitlement.Tx, name string) error {
 		return tx.AccessPackages().Put(newPackage(entitlement.NewID(), name))

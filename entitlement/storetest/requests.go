@@ -105,6 +105,43 @@ var requestCases = []tcase{
 				map[string][]string{"decided by Bob": mine, "decided by Carol": mine}},
 		})
 	}},
+	// The navigation's badge on every page: one approver's count, without reading the requests.
+	{"CountWaitingFor counts what WaitingFor lists for one approver", func(t *testing.T, st entitlement.Store) {
+		bob, carol := entitlement.NewID(), entitlement.NewID()
+		var rs []entitlement.Request
+		for _, approvers := range [][]string{{bob, carol}, {bob}, {bob}, {carol}} {
+			r := newRequest(entitlement.NewID(), entitlement.NewID(), entitlement.StatePendingApproval)
+			r.Stages = []entitlement.StageState{{Approvers: approvers}}
+			rs = append(rs, r)
+		}
+		denied := newRequest(entitlement.NewID(), entitlement.NewID(), entitlement.StateDenied)
+		denied.Stages = []entitlement.StageState{{Approvers: []string{bob}}}
+		update(t, st, func(tx entitlement.Tx) error {
+			for _, r := range append(rs, denied) {
+				if err := tx.Requests().Put(r); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		check := func(when string, want map[string]int) {
+			t.Helper()
+			for who, n := range want {
+				id := map[string]string{"Bob": bob, "Carol": carol, "nobody": entitlement.NewID()}[who]
+				got := read(t, st, func(tx entitlement.Tx) (int, error) { return tx.Requests().CountWaitingFor(id) })
+				listed := read(t, st, func(tx entitlement.Tx) (entitlement.Page[entitlement.Request], error) {
+					return tx.Requests().WaitingFor(id, entitlement.ListOptions{Limit: 1})
+				})
+				if got != n || listed.Total != n {
+					t.Errorf("%s: CountWaitingFor(%s) = %d and WaitingFor's total %d, want %d", when, who, got, listed.Total, n)
+				}
+			}
+		}
+		check("pending", map[string]int{"Bob": 3, "Carol": 2, "nobody": 0})
+		rs[0].Stages[0].DecidedBy, rs[0].RequestState = carol, entitlement.StateDelivering
+		update(t, st, func(tx entitlement.Tx) error { return tx.Requests().Put(rs[0]) })
+		check("after a decision", map[string]int{"Bob": 2, "Carol": 1, "nobody": 0})
+	}},
 	// The dashboard's requests per day read back to the first day and no further.
 	{"SubmittedSince lists the newest requests back to a time", func(t *testing.T, st entitlement.Store) {
 		var ids []string
