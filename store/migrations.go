@@ -148,6 +148,16 @@ var migrations = []migration{
 	{20, "index live assignments by person and end, so that the home page reads only the few ending soonest", func(tx *bolt.Tx) error {
 		return assignmentsTable.buildIndex(tx, "live_end")
 	}},
+	{21, "store requests and outbox messages deflated with a dictionary of their keys, a fifth to a third of their JSON", deflateRequestsAndOutbox},
+}
+
+// deflateRequestsAndOutbox rewrites the stored requests and outbox messages in their deflated
+// form (codec.go). Their JSON is as it was: only how it is stored changes.
+func deflateRequestsAndOutbox(tx *bolt.Tx) error {
+	if err := requestsTable.repack(tx); err != nil {
+		return err
+	}
+	return outboxTable.repack(tx)
 }
 
 // scheduleReviews creates the buckets of reviews, their items and schedules, and gives every

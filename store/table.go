@@ -2,7 +2,6 @@ package store
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strconv"
@@ -42,6 +41,15 @@ type table[T any] struct {
 	// configuration marks the tables of what may be requested (catalogs, resources, packages,
 	// policies): every write to them moves the configuration version on (Tx.ConfigVersion).
 	configuration bool
+	// records, when set, is how the records are encoded; plain JSON otherwise.
+	records *codec
+}
+
+func (t *table[T]) codec() *codec {
+	if t.records == nil {
+		return plainJSON
+	}
+	return t.records
 }
 
 func (t *table[T]) buckets() [][]byte {
@@ -85,7 +93,7 @@ func (t *table[T]) get(tx *bolt.Tx, id string) (T, error) {
 	if data == nil {
 		return v, fmt.Errorf("%s %q: %w", t.what, id, entitlement.ErrNotFound)
 	}
-	if err := json.Unmarshal(data, &v); err != nil {
+	if err := t.codec().decode(data, &v); err != nil {
 		return v, fmt.Errorf("decode %s %q: %w", t.what, id, err)
 	}
 	if t.version != nil {
@@ -137,7 +145,7 @@ func (t *table[T]) put(tx *bolt.Tx, v T) error {
 			}
 		}
 	}
-	data, err := json.Marshal(v)
+	data, err := t.codec().encode(v)
 	if err != nil {
 		return fmt.Errorf("encode %s %q: %w", t.what, id, err)
 	}
@@ -527,7 +535,7 @@ func (t *table[T]) buildIndex(tx *bolt.Tx, indexName string) error {
 	}
 	return mustBucket(tx, []byte(t.name)).ForEach(func(k, data []byte) error {
 		var v T
-		if err := json.Unmarshal(data, &v); err != nil {
+		if err := t.codec().decode(data, &v); err != nil {
 			return fmt.Errorf("index %s: decode %q: %w", t.what, k, err)
 		}
 		for _, val := range ix.values(v) {
@@ -667,6 +675,41 @@ func sortedWindow(keys []string, opt entitlement.ListOptions, prev, next *string
 	return entitlement.Window(len(keys), func(i int) string { return keys[i] }, opt, prev, next)
 }
 
+// repack rewrites every record of the table in its codec's stored form, for a migration that
+// changes how the table is encoded. It works through the bucket a thousand records at a time,
+// so that it never writes to the bucket it is walking.
+func (t *table[T]) repack(tx *bolt.Tx) error {
+	type record struct{ key, value []byte }
+	b := mustBucket(tx, []byte(t.name))
+	var after []byte
+	for {
+		var batch []record
+		c := b.Cursor()
+		k, v := c.First()
+		if after != nil {
+			if k, v = c.Seek(after); bytes.Equal(k, after) {
+				k, v = c.Next()
+			}
+		}
+		for ; k != nil && len(batch) < 1000; k, v = c.Next() {
+			data, err := t.codec().pack(v)
+			if err != nil {
+				return fmt.Errorf("repack %s %q: %w", t.what, k, err)
+			}
+			batch = append(batch, record{bytes.Clone(k), bytes.Clone(data)})
+		}
+		if len(batch) == 0 {
+			return nil
+		}
+		for _, r := range batch {
+			if err := b.Put(r.key, r.value); err != nil {
+				return fmt.Errorf("repack %s %q: %w", t.what, r.key, err)
+			}
+		}
+		after = batch[len(batch)-1].key
+	}
+}
+
 // reindex rebuilds every index of the table from its records, for migrations that add an index
 // or change the form of its keys.
 func (t *table[T]) reindex(tx *bolt.Tx) error {
@@ -684,7 +727,7 @@ func (t *table[T]) reindex(tx *bolt.Tx) error {
 	records := mustBucket(tx, []byte(t.name))
 	return records.ForEach(func(k, data []byte) error {
 		var v T
-		if err := json.Unmarshal(data, &v); err != nil {
+		if err := t.codec().decode(data, &v); err != nil {
 			return fmt.Errorf("reindex %s: decode %q: %w", t.what, k, err)
 		}
 		id := t.id(v)
