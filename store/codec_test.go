@@ -80,7 +80,7 @@ func TestMigration21DeflatesRequestsAndOutbox(t *testing.T) {
 	r := sampleRequest()
 	at := r.CreatedDateTime
 	m := entitlement.OutboxMessage{ID: entitlement.NewID(), Kind: entitlement.OutboxNotify, Topic: "request.approved",
-		Payload: json.RawMessage(`{"event":"request.approved","requestId":"` + r.ID + `","recipients":["` + r.TargetID + `"]}`),
+		Payload:         json.RawMessage(`{"event":"request.approved","requestId":"` + r.ID + `","recipients":["` + r.TargetID + `"]}`),
 		CreatedDateTime: at, Attempts: 1, NextAttempt: at, DeliveredAt: &at}
 	if err := s.Update(ctx, func(tx entitlement.Tx) error {
 		if err := tx.Requests().Put(r); err != nil {
