@@ -156,3 +156,54 @@ func TestMigration21DeflatesRequestsAndOutbox(t *testing.T) {
 		t.Errorf("requests of the target after migration: %v", mine)
 	}
 }
+
+// TestRepackInBatches stores seven requests as plain JSON and repacks them three at a time: every
+// batch but the last tells where to go on, and at the end every request is deflated.
+func TestRepackInBatches(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "x.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.db.Update(func(tx *bolt.Tx) error {
+		for range 7 {
+			r := sampleRequest()
+			data, err := json.Marshal(r)
+			if err != nil {
+				return err
+			}
+			if err := tx.Bucket([]byte(requestsTable.name)).Put([]byte(r.ID), data); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	batches := 0
+	for after := []byte(nil); ; {
+		if err := s.db.Update(func(tx *bolt.Tx) error {
+			after, err = requestsTable.repack(tx, after, 3)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		batches++
+		if after == nil {
+			break
+		}
+	}
+	if batches != 3 {
+		t.Errorf("%d batches of three for seven requests; want 3", batches)
+	}
+	if err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket([]byte(requestsTable.name)).ForEach(func(k, v []byte) error {
+			if v[0] != deflatedV1 {
+				t.Errorf("request %s not deflated", k)
+			}
+			return nil
+		})
+	}); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 
@@ -28,6 +29,14 @@ type migration struct {
 	version int
 	name    string
 	apply   func(tx *bolt.Tx) error
+}
+
+// preparations run before the migration of their version, in transactions of their own, for work
+// too large for one: a transaction grows the file by all it rewrites, as the pages it frees are
+// reused only once it has committed. Each must leave data the code reads wherever it stops, and
+// be safe to run again after a crash; the migration itself then finishes what is left.
+var preparations = map[int]func(db *bolt.DB) error{
+	21: deflateInBatches,
 }
 
 var migrations = []migration{
@@ -151,13 +160,41 @@ var migrations = []migration{
 	{21, "store requests and outbox messages deflated with a dictionary of their keys, a fifth to a third of their JSON", deflateRequestsAndOutbox},
 }
 
-// deflateRequestsAndOutbox rewrites the stored requests and outbox messages in their deflated
-// form (codec.go). Their JSON is as it was: only how it is stored changes.
-func deflateRequestsAndOutbox(tx *bolt.Tx) error {
-	if err := requestsTable.repack(tx); err != nil {
-		return err
+// deflatedTables repack the tables that migration 21 deflates (codec.go).
+var deflatedTables = []func(tx *bolt.Tx, after []byte, limit int) ([]byte, error){requestsTable.repack, outboxTable.repack}
+
+// deflateInBatches rewrites the stored requests and outbox messages in their deflated form, a
+// few thousand a transaction: rewriting them in one would grow a large file by the size of all
+// it rewrites. Their JSON is as it was, and both forms read, so it may stop anywhere.
+func deflateInBatches(db *bolt.DB) error {
+	for _, repack := range deflatedTables {
+		var after []byte
+		for {
+			err := db.Update(func(tx *bolt.Tx) error {
+				var err error
+				after, err = repack(tx, after, 5000)
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			if after == nil {
+				break
+			}
+		}
 	}
-	return outboxTable.repack(tx)
+	return nil
+}
+
+// deflateRequestsAndOutbox deflates what deflateInBatches left, which is nothing unless it was
+// stopped, in the transaction that moves the schema version on.
+func deflateRequestsAndOutbox(tx *bolt.Tx) error {
+	for _, repack := range deflatedTables {
+		if _, err := repack(tx, nil, math.MaxInt); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // scheduleReviews creates the buckets of reviews, their items and schedules, and gives every
@@ -291,6 +328,11 @@ func (s *Store) migrate() error {
 	for _, m := range migrations {
 		if m.version <= current {
 			continue
+		}
+		if prepare := preparations[m.version]; prepare != nil {
+			if err := prepare(s.db); err != nil {
+				return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
+			}
 		}
 		err := s.db.Update(func(tx *bolt.Tx) error {
 			if err := m.apply(tx); err != nil {

@@ -22,6 +22,9 @@ type index[T any] struct {
 	name   string
 	unique bool
 	values func(T) []string
+	// ordered tells that new keys come after the existing ones (they start with the time of the
+	// write, or a sequence number), so that the bucket's pages may be left nearly full.
+	ordered bool
 }
 
 func (ix index[T]) bucket(table string) []byte { return []byte(table + "_by_" + ix.name) }
@@ -52,6 +55,17 @@ func (t *table[T]) codec() *codec {
 	return t.records
 }
 
+// scattered names the index buckets whose keys are not appended (see mustBucket).
+func (t *table[T]) scattered() []string {
+	var out []string
+	for _, ix := range t.indexes {
+		if !ix.ordered {
+			out = append(out, string(ix.bucket(t.name)))
+		}
+	}
+	return out
+}
+
 func (t *table[T]) buckets() [][]byte {
 	out := [][]byte{[]byte(t.name)}
 	for _, ix := range t.indexes {
@@ -76,16 +90,26 @@ func mustBucket(tx *bolt.Tx, name []byte) *bolt.Bucket {
 		panic(fmt.Sprintf("store: bucket %s missing", name))
 	}
 	if tx.Writable() {
-		// Keys are mostly appended (ids are UUIDv7, index keys start with a time or an id): with
+		// Keys are mostly appended (ids are UUIDv7, some index keys start with a time): with
 		// bbolt's default of half-full pages on a split, every page but the last stays half
-		// empty and the file doubles.
+		// empty and the file doubles. In the buckets whose keys land anywhere (an index by
+		// another record's id), a page left nearly full would split again at the next key
+		// written into it, each time leaving a nearly empty page behind (such indexes were a
+		// third full at scale): their pages split in half and settle about two thirds full.
 		b.FillPercent = fillPercent
+		if scatteredBuckets()[string(name)] {
+			b.FillPercent = scatteredFillPercent
+		}
 	}
 	return b
 }
 
-// fillPercent is how full a page is left when it splits.
-const fillPercent = 0.9
+// fillPercent is how full a page is left when it splits, in buckets whose keys are appended;
+// scatteredFillPercent in indexes whose keys are not (index.open).
+const (
+	fillPercent          = 0.9
+	scatteredFillPercent = 0.5
+)
 
 func (t *table[T]) get(tx *bolt.Tx, id string) (T, error) {
 	var v T
@@ -675,39 +699,42 @@ func sortedWindow(keys []string, opt entitlement.ListOptions, prev, next *string
 	return entitlement.Window(len(keys), func(i int) string { return keys[i] }, opt, prev, next)
 }
 
-// repack rewrites every record of the table in its codec's stored form, for a migration that
-// changes how the table is encoded. It works through the bucket a thousand records at a time,
-// so that it never writes to the bucket it is walking.
-func (t *table[T]) repack(tx *bolt.Tx) error {
+// repack rewrites, in the table codec's stored form, up to limit records that are not in it
+// yet, from the first key after after (from the first key when after is nil), for a migration
+// that changes how the table is encoded. It returns the last key it looked at, or nil once the
+// whole table is in that form. Records found in that form already are left alone.
+func (t *table[T]) repack(tx *bolt.Tx, after []byte, limit int) ([]byte, error) {
 	type record struct{ key, value []byte }
 	b := mustBucket(tx, []byte(t.name))
-	var after []byte
-	for {
-		var batch []record
-		c := b.Cursor()
-		k, v := c.First()
-		if after != nil {
-			if k, v = c.Seek(after); bytes.Equal(k, after) {
-				k, v = c.Next()
-			}
+	c := b.Cursor()
+	k, v := c.First()
+	if after != nil {
+		if k, v = c.Seek(after); bytes.Equal(k, after) {
+			k, v = c.Next()
 		}
-		for ; k != nil && len(batch) < 1000; k, v = c.Next() {
-			data, err := t.codec().pack(v)
-			if err != nil {
-				return fmt.Errorf("repack %s %q: %w", t.what, k, err)
-			}
-			batch = append(batch, record{bytes.Clone(k), bytes.Clone(data)})
-		}
-		if len(batch) == 0 {
-			return nil
-		}
-		for _, r := range batch {
-			if err := b.Put(r.key, r.value); err != nil {
-				return fmt.Errorf("repack %s %q: %w", t.what, r.key, err)
-			}
-		}
-		after = batch[len(batch)-1].key
 	}
+	// The records are written after the walk: a cursor must not walk a bucket being written.
+	var batch []record
+	var last []byte
+	for ; k != nil && len(batch) < limit; k, v = c.Next() {
+		last = bytes.Clone(k)
+		data, err := t.codec().pack(v)
+		if err != nil {
+			return nil, fmt.Errorf("repack %s %q: %w", t.what, k, err)
+		}
+		if !bytes.Equal(data, v) {
+			batch = append(batch, record{last, bytes.Clone(data)})
+		}
+	}
+	for _, r := range batch {
+		if err := b.Put(r.key, r.value); err != nil {
+			return nil, fmt.Errorf("repack %s %q: %w", t.what, r.key, err)
+		}
+	}
+	if k == nil {
+		return nil, nil
+	}
+	return last, nil
 }
 
 // reindex rebuilds every index of the table from its records, for migrations that add an index

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/stewardhq/steward/entitlement"
@@ -315,7 +316,7 @@ var auditTable = &table[entitlement.AuditEvent]{
 		{name: "object", values: func(e entitlement.AuditEvent) []string { return one(e.ObjectID) }},
 		// seq is the chain order, which the ids' time order is not: ids are made before the
 		// transaction that appends them, and a clock set back breaks their order.
-		{name: "seq", unique: true, values: func(e entitlement.AuditEvent) []string {
+		{name: "seq", unique: true, ordered: true, values: func(e entitlement.AuditEvent) []string {
 			if e.Seq == 0 {
 				return nil
 			}
@@ -331,7 +332,7 @@ var outboxTable = &table[entitlement.OutboxMessage]{
 	name: "outbox", what: "outbox message", records: deflated(outboxDictionary),
 	id: func(m entitlement.OutboxMessage) string { return m.ID },
 	indexes: []index[entitlement.OutboxMessage]{
-		{name: "due", values: func(m entitlement.OutboxMessage) []string {
+		{name: "due", ordered: true, values: func(m entitlement.OutboxMessage) []string {
 			if m.DeliveredAt != nil || m.FailedAt != nil {
 				return nil
 			}
@@ -347,7 +348,7 @@ var outboxTable = &table[entitlement.OutboxMessage]{
 		}},
 		// delivered holds the delivered messages by delivery time, so that the worker purges
 		// them after the retention period without reading the rest.
-		{name: "delivered", values: func(m entitlement.OutboxMessage) []string {
+		{name: "delivered", ordered: true, values: func(m entitlement.OutboxMessage) []string {
 			if m.DeliveredAt == nil {
 				return nil
 			}
@@ -365,7 +366,7 @@ var guestBlocksTable = &table[entitlement.GuestBlock]{
 	name: "guest_blocks", what: "guest block",
 	id: func(b entitlement.GuestBlock) string { return b.UserID },
 	indexes: []index[entitlement.GuestBlock]{
-		{name: "due", values: func(b entitlement.GuestBlock) []string {
+		{name: "due", ordered: true, values: func(b entitlement.GuestBlock) []string {
 			if b.NextAttemptDateTime != nil {
 				return nil
 			}
@@ -385,7 +386,7 @@ var sessionsTable = &table[entitlement.Session]{
 	id: func(s entitlement.Session) string { return s.ID },
 	indexes: []index[entitlement.Session]{
 		{name: "user", values: func(s entitlement.Session) []string { return one(s.UserID) }},
-		{name: "expiry", values: func(s entitlement.Session) []string { return []string{timeKey(s.ExpiresDateTime)} }},
+		{name: "expiry", ordered: true, values: func(s entitlement.Session) []string { return []string{timeKey(s.ExpiresDateTime)} }},
 	},
 }
 
@@ -460,13 +461,29 @@ var connectorCallsTable = &table[entitlement.ConnectorCall]{
 }
 
 // tables lists every table, for the migrations that create their buckets.
-var tables = []interface{ buckets() [][]byte }{
+var tables = []interface {
+	buckets() [][]byte
+	scattered() []string
+}{
 	usersTable, groupsTable, catalogsTable, resourcesTable, resourceRequestsTable, packagesTable,
 	policiesTable, orgsTable, requestsTable, assignmentsTable, assignmentRolesTable, auditTable, outboxTable,
 	guestBlocksTable, sessionsTable, mailTable, reviewsTable, reviewDecisionsTable, reviewSchedulesTable,
 	apiTokensTable,
 	provisionTasksTable, connectorsTable, connectorCallsTable,
 }
+
+// scatteredBuckets names the buckets whose keys land anywhere rather than after the others, so
+// that their pages split in half (mustBucket): the tables' indexes that are not ordered, and the
+// memberships by group and by user.
+var scatteredBuckets = sync.OnceValue(func() map[string]bool {
+	out := map[string]bool{string(bucketGroupMembers): true, string(bucketUserGroups): true}
+	for _, t := range tables {
+		for _, name := range t.scattered() {
+			out[name] = true
+		}
+	}
+	return out
+})
 
 // itoa is strconv.Itoa, named for the version key.
 func itoa(n int) string { return strconv.Itoa(n) }
