@@ -1,6 +1,6 @@
 package store
 
-// The DEFLATE dictionaries of the deflated tables (codec.go): the keys, enumerations and shapes
+// The Zstandard dictionaries of the packed tables (codec.go): the keys, enumerations and shapes
 // their records repeat, most frequent last (a match closer to the record costs fewer bits). They
 // hold no tenant's data. Never edit one: records written with it could no longer be read. A
 // better dictionary comes with a new leading byte in codec.go.

@@ -1,7 +1,11 @@
 // Package store is the bbolt implementation of entitlement.Store.
 //
 // Every entity is one JSON record per key in a bucket of its own, keyed by its UUIDv7 id (so keys
-// sort by creation time). Secondary indexes are buckets too, written in the same transaction as
+// sort by creation time). The records of the two largest tables, requests and outbox messages,
+// are stored packed (v21): a byte 0x01, then a Zstandard frame of the JSON compressed with a
+// dictionary of the table's keys and values (codec.go, dictionaries.go); a record that starts
+// with '{' is plain JSON and reads as well. Buckets whose keys are appended leave pages 90% full
+// on a split; indexes whose keys start with another record's id split them in half (table.go). Secondary indexes are buckets too, written in the same transaction as
 // the record by one generic table type (table.go), so a record and its indexes never disagree.
 // A non-unique index key is "<value>\x00<id>" with an empty value, so that a prefix scan lists the
 // ids for a value; a unique index maps "<value>" to the id. Times in index keys are fixed-width
@@ -60,7 +64,7 @@
 //	connected_organizations      <id> → ConnectedOrganization
 //	  connected_organizations_by_name, connected_organizations_by_search
 //	  connected_organizations_by_identity <domain|tenant|issuer> → <id>   unique
-//	requests                     <id> → Request
+//	requests                     <id> → Request, packed (v21)
 //	  requests_by_target         <userId>\x00<id>
 //	  requests_by_package        <accessPackageId>\x00<id>
 //	  requests_by_package_target <accessPackageId>\x00<targetId>\x00<id>   (v12) a package's requests by person
@@ -83,7 +87,7 @@
 //	  audit_by_actor, audit_by_object
 //	  audit_by_seq               <20-digit chain position> → <id>   unique   (v9) the chain's order
 //	meta/audit_head              {"count","hash"}                    (v9) the chain's head as the last append left it
-//	outbox                       <id> → OutboxMessage
+//	outbox                       <id> → OutboxMessage, packed (v21)
 //	  outbox_by_due              <time>\x00<id>                      undelivered messages
 //	  outbox_by_failing          <kind>\x00<id>                      (v10) undelivered, last attempt failed
 //	  outbox_by_delivered        <time>\x00<id>                      (v17) delivered, by delivery time, to purge

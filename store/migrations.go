@@ -36,7 +36,7 @@ type migration struct {
 // reused only once it has committed. Each must leave data the code reads wherever it stops, and
 // be safe to run again after a crash; the migration itself then finishes what is left.
 var preparations = map[int]func(db *bolt.DB) error{
-	21: deflateInBatches,
+	21: packInBatches,
 }
 
 var migrations = []migration{
@@ -157,17 +157,17 @@ var migrations = []migration{
 	{20, "index live assignments by person and end, so that the home page reads only the few ending soonest", func(tx *bolt.Tx) error {
 		return assignmentsTable.buildIndex(tx, "live_end")
 	}},
-	{21, "store requests and outbox messages deflated with a dictionary of their keys, a fifth to a third of their JSON", deflateRequestsAndOutbox},
+	{21, "store requests and outbox messages compressed with a dictionary of their keys, a fifth to a third of their JSON", packRequestsAndOutbox},
 }
 
-// deflatedTables repack the tables that migration 21 deflates (codec.go).
-var deflatedTables = []func(tx *bolt.Tx, after []byte, limit int) ([]byte, error){requestsTable.repack, outboxTable.repack}
+// packedTables repack the tables that migration 21 packs (codec.go).
+var packedTables = []func(tx *bolt.Tx, after []byte, limit int) ([]byte, error){requestsTable.repack, outboxTable.repack}
 
-// deflateInBatches rewrites the stored requests and outbox messages in their deflated form, a
+// packInBatches rewrites the stored requests and outbox messages in their packed form, a
 // few thousand a transaction: rewriting them in one would grow a large file by the size of all
 // it rewrites. Their JSON is as it was, and both forms read, so it may stop anywhere.
-func deflateInBatches(db *bolt.DB) error {
-	for _, repack := range deflatedTables {
+func packInBatches(db *bolt.DB) error {
+	for _, repack := range packedTables {
 		var after []byte
 		for {
 			err := db.Update(func(tx *bolt.Tx) error {
@@ -186,10 +186,10 @@ func deflateInBatches(db *bolt.DB) error {
 	return nil
 }
 
-// deflateRequestsAndOutbox deflates what deflateInBatches left, which is nothing unless it was
+// packRequestsAndOutbox packs what packInBatches left, which is nothing unless it was
 // stopped, in the transaction that moves the schema version on.
-func deflateRequestsAndOutbox(tx *bolt.Tx) error {
-	for _, repack := range deflatedTables {
+func packRequestsAndOutbox(tx *bolt.Tx) error {
+	for _, repack := range packedTables {
 		if _, err := repack(tx, nil, math.MaxInt); err != nil {
 			return err
 		}

@@ -212,7 +212,7 @@ var orgsTable = &table[entitlement.ConnectedOrganization]{
 }
 
 var requestsTable = &table[entitlement.Request]{
-	name: "requests", what: "request", records: deflated(requestDictionary),
+	name: "requests", what: "request", records: packed(requestDictionary),
 	id: func(r entitlement.Request) string { return r.ID },
 	indexes: []index[entitlement.Request]{
 		{name: "target", values: func(r entitlement.Request) []string { return one(r.TargetID) }},
@@ -329,7 +329,7 @@ var auditTable = &table[entitlement.AuditEvent]{
 func seqKey(n uint64) string { return fmt.Sprintf("%020d", n) }
 
 var outboxTable = &table[entitlement.OutboxMessage]{
-	name: "outbox", what: "outbox message", records: deflated(outboxDictionary),
+	name: "outbox", what: "outbox message", records: packed(outboxDictionary),
 	id: func(m entitlement.OutboxMessage) string { return m.ID },
 	indexes: []index[entitlement.OutboxMessage]{
 		{name: "due", ordered: true, values: func(m entitlement.OutboxMessage) []string {
