@@ -68,9 +68,9 @@ func TestPackedRecordsRoundTrip(t *testing.T) {
 	}
 }
 
-// TestMigration21PacksRequestsAndOutbox turns a data file back into schema 20, with a request
-// and an outbox message stored as plain JSON, and checks that opening it runs migration 21: both
-// are stored packed, read back the same, and keep their indexes.
+// TestMigration21PacksRequestsAndOutbox turns a data file back into schema 20, with a request,
+// an outbox message and an assignment stored as plain JSON, and checks that opening it runs
+// migration 21: they are stored packed, read back the same, and keep their indexes.
 func TestMigration21PacksRequestsAndOutbox(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "x.db")
 	s, err := Open(path)
@@ -82,8 +82,13 @@ func TestMigration21PacksRequestsAndOutbox(t *testing.T) {
 	m := entitlement.OutboxMessage{ID: entitlement.NewID(), Kind: entitlement.OutboxNotify, Topic: "request.approved",
 		Payload:         json.RawMessage(`{"event":"request.approved","requestId":"` + r.ID + `","recipients":["` + r.TargetID + `"]}`),
 		CreatedDateTime: at, Attempts: 1, NextAttempt: at, DeliveredAt: &at}
+	a := entitlement.Assignment{ID: r.ID, CatalogID: r.CatalogID, AccessPackageID: r.AccessPackageID, PolicyID: r.PolicyID, TargetID: r.TargetID,
+		AssignmentState: entitlement.AssignmentDelivered, Schedule: entitlement.Schedule{StartDateTime: &at}, RequestID: r.ID, CreatedDateTime: at}
 	if err := s.Update(ctx, func(tx entitlement.Tx) error {
 		if err := tx.Requests().Put(r); err != nil {
+			return err
+		}
+		if err := tx.Assignments().Put(a); err != nil {
 			return err
 		}
 		return tx.Outbox().Put(m)
@@ -95,7 +100,7 @@ func TestMigration21PacksRequestsAndOutbox(t *testing.T) {
 		for _, rec := range []struct {
 			bucket, id string
 			v          any
-		}{{requestsTable.name, r.ID, r}, {outboxTable.name, m.ID, m}} {
+		}{{requestsTable.name, r.ID, r}, {outboxTable.name, m.ID, m}, {assignmentsTable.name, a.ID, a}} {
 			data, err := json.Marshal(rec.v)
 			if err != nil {
 				return err
@@ -121,7 +126,7 @@ func TestMigration21PacksRequestsAndOutbox(t *testing.T) {
 		t.Fatalf("version %d (code %d), %v", v, SchemaVersion(), err)
 	}
 	if err := s.db.View(func(tx *bolt.Tx) error {
-		for _, rec := range []struct{ bucket, id string }{{requestsTable.name, r.ID}, {outboxTable.name, m.ID}} {
+		for _, rec := range []struct{ bucket, id string }{{requestsTable.name, r.ID}, {outboxTable.name, m.ID}, {assignmentsTable.name, a.ID}} {
 			if data := tx.Bucket([]byte(rec.bucket)).Get([]byte(rec.id)); len(data) == 0 || data[0] != packedV1 {
 				t.Errorf("%s %s after migration: %.40q, not packed", rec.bucket, rec.id, data)
 			}
@@ -132,12 +137,16 @@ func TestMigration21PacksRequestsAndOutbox(t *testing.T) {
 	}
 	var gotR entitlement.Request
 	var gotM entitlement.OutboxMessage
+	var gotA entitlement.Assignment
 	var mine []entitlement.Request
 	if err := s.View(ctx, func(tx entitlement.Tx) error {
 		if gotR, err = tx.Requests().Get(r.ID); err != nil {
 			return err
 		}
 		if gotM, err = tx.Outbox().Get(m.ID); err != nil {
+			return err
+		}
+		if gotA, err = tx.Assignments().Get(a.ID); err != nil {
 			return err
 		}
 		page, err := tx.Requests().ByTarget(r.TargetID, entitlement.RequestFilter{}, entitlement.ListOptions{})
@@ -151,6 +160,9 @@ func TestMigration21PacksRequestsAndOutbox(t *testing.T) {
 	}
 	if d := cmp.Diff(m, gotM); d != "" {
 		t.Errorf("outbox message after migration (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff(a, gotA); d != "" {
+		t.Errorf("assignment after migration (-want +got):\n%s", d)
 	}
 	if len(mine) != 1 || mine[0].ID != r.ID {
 		t.Errorf("requests of the target after migration: %v", mine)

@@ -36,3 +36,34 @@ const outboxDictionary = `"lastError":"","failedAt":"","awaitingConfirmation":tr
 	`{"id":"","kind":"notify","topic":"request.submitted","topic":"request.approved","topic":"request.approvalNeeded","payload":{"event":"request.approvalNeeded","requestId":"",` +
 	`"accessPackageId":"","targetId":"","recipients":[""],"at":"","id":"","recipient":{"userId":"","name":"","email":"","role":"requestor"},"requestType":"UserAdd","packageName":"",` +
 	`"requestorId":"","requestorName":"","targetName":""},"createdDateTime":"","attempts":1,"nextAttempt":"","deliveredAt":"T00:00:00.000000000Z"`
+
+// assignmentDictionary is for assignments (entitlement.Assignment).
+const assignmentDictionary = `"assignmentState":"Expired","assignmentStatus":"Expired","endedDateTime":"","isExtended":true,"expiration":{"type":"noExpiration"}},` +
+	`"expiration":{"type":"afterDuration","duration":"P30D"}},"assignmentState":"Delivered","assignmentStatus":"Delivered","assignmentStatus":"PartiallyDelivered",` +
+	`{"id":"","catalogId":"","accessPackageId":"","assignmentPolicyId":"","targetId":"","assignmentState":"Delivering","assignmentStatus":"Delivering","isExtended":false,` +
+	`"schedule":{"startDateTime":"","expiration":{"type":"afterDateTime","endDateTime":""}},"expiredDateTime":"","requestId":"","resourceRoleIds":["_","_"],` +
+	`"createdDateTime":"","dueDateTime":"T00:00:00.000000000Z"`
+
+// assignmentRoleDictionary is for the resource roles of assignments (entitlement.AssignmentResourceRole).
+const assignmentRoleDictionary = `"status":"RemovalFailed","status":"Failed","lastError":"","status":"PendingRemoval","status":"PendingManualRemoval","status":"PendingFulfillment",` +
+	`"originSystem":"AadGroup","originId":"Member","originSystem":"SharePointOnline","roleName":"Owner","roleName":"Member","status":"Fulfilled",` +
+	`{"id":"_","subjectId":"","resourceId":"","roleId":"","scopeId":"","originId":"Admin","originSystem":"AadApplication","resourceOriginId":"https://",` +
+	`"resourceName":"","roleName":"Reader","status":"PendingManualFulfillment","assignmentIds":[""],"modifiedDateTime":"T00:00:00.000000000Z"`
+
+// provisionTaskDictionary is for provisioning tasks (entitlement.ProvisionTask).
+const provisionTaskDictionary = `"state":"Done","state":"Canceled","state":"Failed","closedDateTime":"","closedBy":"","closedByName":"","note":"","detail":"",` +
+	`"op":"remove","reason":"connectorFailed","roleName":"Owner","roleName":"Member","roleName":"Admin",` +
+	`{"id":"","catalogId":"","resourceId":"","roleId":"__","op":"add","reason":"manual","subjectId":"","subjectName":"","subjectEmail":"@",` +
+	`"resourceName":"","roleName":"Reader","state":"Open","createdDateTime":"T00:00:00.000000000Z"`
+
+// auditDictionary is for audit events (entitlement.AuditEvent). Events sealed before the audit
+// table was packed stay as they were stored.
+const auditDictionary = `"action":"catalog.create","objectType":"catalog","action":"accessPackage.create","objectType":"accessPackage","action":"policy.create","objectType":"policy",` +
+	`"action":"resource.","objectType":"resource","action":"group.create","objectType":"group","summary":"created group ","summary":"created in ",` +
+	`"action":"user.create","objectType":"user","summary":"created  (@) as Guest","summary":"created  (@) as Member","action":"group.member.remove","summary":"removed : their last access granting the membership ended",` +
+	`"action":"assignment.expire","action":"assignment.remove","action":"request.timeout","summary":"stage 1 timed out","action":"request.cancel","summary":"canceled by the requestor",` +
+	`"action":"request.deny","summary":"stage 1 of 2; reason: Not needed for this role.","action":"group.member.add","objectType":"group","summary":"added ",` +
+	`"action":"provisionTask.open","objectType":"provisionTask","summary":"Give  the  role in ","action":"assignment.create","objectType":"assignment",` +
+	`"action":"request.approve","summary":"stage 1 of 3; reason: Approved.","summary":"reason: Approved.",` +
+	`{"id":"","at":"","actorId":"","actorName":"Steward","action":"request.submit","objectType":"request","objectId":"","objectName":"","summary":"asked for ",` +
+	`"seq":1,"prevHash":"","hash":"","at":"T00:00:00.000000000Z","actorId":"","actorName":""`

@@ -157,13 +157,16 @@ var migrations = []migration{
 	{20, "index live assignments by person and end, so that the home page reads only the few ending soonest", func(tx *bolt.Tx) error {
 		return assignmentsTable.buildIndex(tx, "live_end")
 	}},
-	{21, "store requests and outbox messages compressed with a dictionary of their keys, a fifth to a third of their JSON", packRequestsAndOutbox},
+	{21, "store requests, outbox messages, assignments, their roles and provisioning tasks compressed with a dictionary of their keys, a fifth to a half of their JSON", packRecords},
 }
 
-// packedTables repack the tables that migration 21 packs (codec.go).
-var packedTables = []func(tx *bolt.Tx, after []byte, limit int) ([]byte, error){requestsTable.repack, outboxTable.repack}
+// packedTables repack the tables that migration 21 packs (codec.go). The audit log is packed
+// too, but only as events are appended: the events sealed before stay as they were stored.
+var packedTables = []func(tx *bolt.Tx, after []byte, limit int) ([]byte, error){
+	requestsTable.repack, outboxTable.repack, assignmentsTable.repack, assignmentRolesTable.repack, provisionTasksTable.repack,
+}
 
-// packInBatches rewrites the stored requests and outbox messages in their packed form, a
+// packInBatches rewrites the records of packedTables in their packed form, a
 // few thousand a transaction: rewriting them in one would grow a large file by the size of all
 // it rewrites. Their JSON is as it was, and both forms read, so it may stop anywhere.
 func packInBatches(db *bolt.DB) error {
@@ -186,9 +189,9 @@ func packInBatches(db *bolt.DB) error {
 	return nil
 }
 
-// packRequestsAndOutbox packs what packInBatches left, which is nothing unless it was
+// packRecords packs what packInBatches left, which is nothing unless it was
 // stopped, in the transaction that moves the schema version on.
-func packRequestsAndOutbox(tx *bolt.Tx) error {
+func packRecords(tx *bolt.Tx) error {
 	for _, repack := range packedTables {
 		if _, err := repack(tx, nil, math.MaxInt); err != nil {
 			return err
@@ -237,7 +240,7 @@ func sourceMemberships(tx *bolt.Tx) error {
 	granted := map[string]bool{} // <groupId>\x00<userId>
 	err := mustBucket(tx, []byte(assignmentRolesTable.name)).ForEach(func(_, v []byte) error {
 		var r entitlement.AssignmentResourceRole
-		if err := json.Unmarshal(v, &r); err != nil {
+		if err := assignmentRolesTable.codec().decode(v, &r); err != nil {
 			return fmt.Errorf("decode assignment role: %w", err)
 		}
 		if r.IsMembership() && len(r.AssignmentIDs) > 0 && r.Status == entitlement.RoleStatusFulfilled {

@@ -259,7 +259,7 @@ func isAddition(t string) bool {
 }
 
 var assignmentsTable = &table[entitlement.Assignment]{
-	name: "assignments", what: "assignment",
+	name: "assignments", what: "assignment", records: packed(assignmentDictionary),
 	id: func(a entitlement.Assignment) string { return a.ID },
 	indexes: []index[entitlement.Assignment]{
 		{name: "target", values: func(a entitlement.Assignment) []string { return one(a.TargetID) }},
@@ -301,7 +301,7 @@ var assignmentsTable = &table[entitlement.Assignment]{
 }
 
 var assignmentRolesTable = &table[entitlement.AssignmentResourceRole]{
-	name: "assignment_roles", what: "assignment resource role",
+	name: "assignment_roles", what: "assignment resource role", records: packed(assignmentRoleDictionary),
 	id: func(r entitlement.AssignmentResourceRole) string { return r.ID },
 	indexes: []index[entitlement.AssignmentResourceRole]{
 		{name: "subject", values: func(r entitlement.AssignmentResourceRole) []string { return one(r.SubjectID) }},
@@ -309,7 +309,7 @@ var assignmentRolesTable = &table[entitlement.AssignmentResourceRole]{
 }
 
 var auditTable = &table[entitlement.AuditEvent]{
-	name: "audit", what: "audit event",
+	name: "audit", what: "audit event", records: packed(auditDictionary),
 	id: func(e entitlement.AuditEvent) string { return e.ID },
 	indexes: []index[entitlement.AuditEvent]{
 		{name: "actor", values: func(e entitlement.AuditEvent) []string { return one(e.ActorID) }},
@@ -433,7 +433,7 @@ var reviewSchedulesTable = &table[entitlement.ReviewSchedule]{
 }
 
 var provisionTasksTable = &table[entitlement.ProvisionTask]{
-	name: "provision_tasks", what: "task",
+	name: "provision_tasks", what: "task", records: packed(provisionTaskDictionary),
 	id: func(t entitlement.ProvisionTask) string { return t.ID },
 	indexes: []index[entitlement.ProvisionTask]{
 		{name: "state", values: func(t entitlement.ProvisionTask) []string { return one(string(t.State)) }},
