@@ -166,9 +166,9 @@ var packedTables = []func(tx *bolt.Tx, after []byte, limit int) ([]byte, error){
 	requestsTable.repack, outboxTable.repack, assignmentsTable.repack, assignmentRolesTable.repack, provisionTasksTable.repack,
 }
 
-// packInBatches rewrites the records of packedTables in their packed form, a
-// few thousand a transaction: rewriting them in one would grow a large file by the size of all
-// it rewrites. Their JSON is as it was, and both forms read, so it may stop anywhere.
+// packInBatches rewrites the records of packedTables in their packed form, a few thousand a
+// transaction: rewriting them in one would grow a large file by the size of all it rewrites.
+// Their JSON is as it was, and both forms read, so it may stop anywhere.
 func packInBatches(db *bolt.DB) error {
 	for _, repack := range packedTables {
 		var after []byte
@@ -189,8 +189,8 @@ func packInBatches(db *bolt.DB) error {
 	return nil
 }
 
-// packRecords packs what packInBatches left, which is nothing unless it was
-// stopped, in the transaction that moves the schema version on.
+// packRecords packs what packInBatches left, which is nothing unless it was stopped, in the
+// transaction that moves the schema version on.
 func packRecords(tx *bolt.Tx) error {
 	for _, repack := range packedTables {
 		if _, err := repack(tx, nil, math.MaxInt); err != nil {

@@ -105,7 +105,7 @@ func mustBucket(tx *bolt.Tx, name []byte) *bolt.Bucket {
 }
 
 // fillPercent is how full a page is left when it splits, in buckets whose keys are appended;
-// scatteredFillPercent in indexes whose keys are not (index.open).
+// scatteredFillPercent in indexes whose keys are not (mustBucket).
 const (
 	fillPercent          = 0.9
 	scatteredFillPercent = 0.5
