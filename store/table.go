@@ -22,8 +22,10 @@ type index[T any] struct {
 	name   string
 	unique bool
 	values func(T) []string
-	// ordered tells that new keys come after the existing ones (they start with the time of the
-	// write, or a sequence number), so that the bucket's pages may be left nearly full.
+	// ordered tells that new keys mostly come after the existing ones, or after those of one of
+	// a few prefixes: they start with a time, a sequence number, a new record's id (the object of
+	// an audit event) or one of a few values (a task's state, a resource). Then a page left
+	// nearly full on a split is rarely written again, and the others split in half (mustBucket).
 	ordered bool
 }
 

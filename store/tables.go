@@ -181,7 +181,7 @@ var policiesTable = &table[entitlement.AssignmentPolicy]{
 			}
 			return out
 		}},
-		{name: "scope", values: func(p entitlement.AssignmentPolicy) []string { return one(p.RequestorSettings.ScopeType) }},
+		{name: "scope", ordered: true, values: func(p entitlement.AssignmentPolicy) []string { return one(p.RequestorSettings.ScopeType) }},
 		// approver finds the policies that name a user or group as an approver or reviewer, so that
 		// deleting the group can be refused instead of leaving the policy with a dangling id.
 		{name: "approver", values: func(p entitlement.AssignmentPolicy) []string { return p.ApproverIDs() }},
@@ -243,7 +243,7 @@ var requestsTable = &table[entitlement.Request]{
 			}
 			return []string{r.TargetID + sep + r.AccessPackageID}
 		}},
-		{name: "due", values: func(r entitlement.Request) []string { return dueKey(r.DueDateTime) }},
+		{name: "due", ordered: true, values: func(r entitlement.Request) []string { return dueKey(r.DueDateTime) }},
 	},
 }
 
@@ -296,7 +296,7 @@ var assignmentsTable = &table[entitlement.Assignment]{
 			}
 			return []string{a.TargetID + sep + end}
 		}},
-		{name: "due", values: func(a entitlement.Assignment) []string { return dueKey(a.DueDateTime) }},
+		{name: "due", ordered: true, values: func(a entitlement.Assignment) []string { return dueKey(a.DueDateTime) }},
 	},
 }
 
@@ -313,7 +313,7 @@ var auditTable = &table[entitlement.AuditEvent]{
 	id: func(e entitlement.AuditEvent) string { return e.ID },
 	indexes: []index[entitlement.AuditEvent]{
 		{name: "actor", values: func(e entitlement.AuditEvent) []string { return one(e.ActorID) }},
-		{name: "object", values: func(e entitlement.AuditEvent) []string { return one(e.ObjectID) }},
+		{name: "object", ordered: true, values: func(e entitlement.AuditEvent) []string { return one(e.ObjectID) }},
 		// seq is the chain order, which the ids' time order is not: ids are made before the
 		// transaction that appends them, and a clock set back breaks their order.
 		{name: "seq", unique: true, ordered: true, values: func(e entitlement.AuditEvent) []string {
@@ -340,7 +340,7 @@ var outboxTable = &table[entitlement.OutboxMessage]{
 		}},
 		// failing holds the undelivered messages whose last attempt failed, by kind, so that
 		// administrators see them without a scan of everything ever sent.
-		{name: "failing", values: func(m entitlement.OutboxMessage) []string {
+		{name: "failing", ordered: true, values: func(m entitlement.OutboxMessage) []string {
 			if m.DeliveredAt != nil || m.LastError == "" {
 				return nil
 			}
@@ -372,7 +372,7 @@ var guestBlocksTable = &table[entitlement.GuestBlock]{
 			}
 			return []string{timeKey(b.BlockedDateTime)}
 		}},
-		{name: "retry", values: func(b entitlement.GuestBlock) []string {
+		{name: "retry", ordered: true, values: func(b entitlement.GuestBlock) []string {
 			if b.NextAttemptDateTime == nil {
 				return nil
 			}
@@ -411,7 +411,7 @@ var reviewsTable = &table[entitlement.Review]{
 			}
 			return []string{r.PolicyID + sep + timeKey(r.StartDateTime)}
 		}},
-		{name: "due", values: func(r entitlement.Review) []string { return dueKey(r.DueDateTime) }},
+		{name: "due", ordered: true, values: func(r entitlement.Review) []string { return dueKey(r.DueDateTime) }},
 	},
 }
 
@@ -428,7 +428,7 @@ var reviewSchedulesTable = &table[entitlement.ReviewSchedule]{
 	name: "review_schedules", what: "review schedule",
 	id: func(s entitlement.ReviewSchedule) string { return s.PolicyID },
 	indexes: []index[entitlement.ReviewSchedule]{
-		{name: "due", values: func(s entitlement.ReviewSchedule) []string { return []string{timeKey(s.NextDateTime)} }},
+		{name: "due", ordered: true, values: func(s entitlement.ReviewSchedule) []string { return []string{timeKey(s.NextDateTime)} }},
 	},
 }
 
@@ -436,9 +436,9 @@ var provisionTasksTable = &table[entitlement.ProvisionTask]{
 	name: "provision_tasks", what: "task", records: packed(provisionTaskDictionary),
 	id: func(t entitlement.ProvisionTask) string { return t.ID },
 	indexes: []index[entitlement.ProvisionTask]{
-		{name: "state", values: func(t entitlement.ProvisionTask) []string { return one(string(t.State)) }},
-		{name: "resource_state", values: func(t entitlement.ProvisionTask) []string { return []string{t.ResourceID + sep + string(t.State)} }},
-		{name: "catalog_state", values: func(t entitlement.ProvisionTask) []string { return []string{t.CatalogID + sep + string(t.State)} }},
+		{name: "state", ordered: true, values: func(t entitlement.ProvisionTask) []string { return one(string(t.State)) }},
+		{name: "resource_state", ordered: true, values: func(t entitlement.ProvisionTask) []string { return []string{t.ResourceID + sep + string(t.State)} }},
+		{name: "catalog_state", ordered: true, values: func(t entitlement.ProvisionTask) []string { return []string{t.CatalogID + sep + string(t.State)} }},
 		{name: "role", values: func(t entitlement.ProvisionTask) []string { return one(t.RoleID) }},
 	},
 }
@@ -448,7 +448,7 @@ var connectorsTable = &table[entitlement.Connector]{
 	id: func(c entitlement.Connector) string { return c.ResourceID },
 	indexes: []index[entitlement.Connector]{
 		// Only connectors compared on a schedule have an entry, so the worker reads the due ones.
-		{name: "reconcile_due", values: func(c entitlement.Connector) []string { return dueKey(c.NextReconcile) }},
+		{name: "reconcile_due", ordered: true, values: func(c entitlement.Connector) []string { return dueKey(c.NextReconcile) }},
 	},
 }
 
@@ -473,10 +473,10 @@ var tables = []interface {
 }
 
 // scatteredBuckets names the buckets whose keys land anywhere rather than after the others, so
-// that their pages split in half (mustBucket): the tables' indexes that are not ordered, and the
-// memberships by group and by user.
+// that their pages split in half (mustBucket): the tables' indexes that are not ordered, the
+// memberships by group and by user, and the assignment roles, whose keys start with the subject.
 var scatteredBuckets = sync.OnceValue(func() map[string]bool {
-	out := map[string]bool{string(bucketGroupMembers): true, string(bucketUserGroups): true}
+	out := map[string]bool{string(bucketGroupMembers): true, string(bucketUserGroups): true, assignmentRolesTable.name: true}
 	for _, t := range tables {
 		for _, name := range t.scattered() {
 			out[name] = true
