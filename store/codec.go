@@ -34,7 +34,9 @@ type coder struct {
 var plainJSON = &codec{}
 
 // packed is the codec of a table whose records are compressed with the dictionary. Encoder and
-// decoder are made on first use and shared: their EncodeAll and DecodeAll may run concurrently.
+// decoder are made on first use and shared. Records are packed only in write transactions,
+// which bbolt runs one at a time, so one encoder is enough; records are unpacked by as many
+// readers at once as there are processors.
 func packed(dict string) *codec {
 	c := &codec{dict: []byte(dict)}
 	c.coder = sync.OnceValues(func() (coder, error) {

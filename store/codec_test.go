@@ -68,10 +68,10 @@ func TestPackedRecordsRoundTrip(t *testing.T) {
 	}
 }
 
-// TestMigration21PacksRequestsAndOutbox turns a data file back into schema 20, with a request,
-// an outbox message and an assignment stored as plain JSON, and checks that opening it runs
-// migration 21: they are stored packed, read back the same, and keep their indexes.
-func TestMigration21PacksRequestsAndOutbox(t *testing.T) {
+// TestMigrationPacksRecords turns a data file back into the schema before packMigration, with a
+// request, an outbox message and an assignment stored as plain JSON, and checks that opening it
+// runs the migration: they are stored packed, read back the same, and keep their indexes.
+func TestMigrationPacksRecords(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "x.db")
 	s, err := Open(path)
 	if err != nil {
@@ -95,7 +95,7 @@ func TestMigration21PacksRequestsAndOutbox(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	// Schema 20 stored both as plain JSON.
+	// The schema before packMigration stored them as plain JSON.
 	if err := s.db.Update(func(tx *bolt.Tx) error {
 		for _, rec := range []struct {
 			bucket, id string
@@ -109,7 +109,7 @@ func TestMigration21PacksRequestsAndOutbox(t *testing.T) {
 				return err
 			}
 		}
-		return tx.Bucket(bucketMeta).Put(keySchemaVersion, []byte("20"))
+		return tx.Bucket(bucketMeta).Put(keySchemaVersion, []byte(itoa(packMigration-1)))
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +122,7 @@ func TestMigration21PacksRequestsAndOutbox(t *testing.T) {
 		t.Fatalf("migrate: %v", err)
 	}
 	defer s.Close()
-	if v, err := s.version(); err != nil || v != SchemaVersion() || SchemaVersion() < 21 {
+	if v, err := s.version(); err != nil || v != SchemaVersion() || SchemaVersion() < packMigration {
 		t.Fatalf("version %d (code %d), %v", v, SchemaVersion(), err)
 	}
 	if err := s.db.View(func(tx *bolt.Tx) error {

@@ -36,7 +36,7 @@ type migration struct {
 // reused only once it has committed. Each must leave data the code reads wherever it stops, and
 // be safe to run again after a crash; the migration itself then finishes what is left.
 var preparations = map[int]func(db *bolt.DB) error{
-	21: packInBatches,
+	packMigration: packInBatches,
 }
 
 var migrations = []migration{
@@ -157,10 +157,13 @@ var migrations = []migration{
 	{20, "index live assignments by person and end, so that the home page reads only the few ending soonest", func(tx *bolt.Tx) error {
 		return assignmentsTable.buildIndex(tx, "live_end")
 	}},
-	{21, "store requests, outbox messages, assignments, their roles and provisioning tasks compressed with a dictionary of their keys, a fifth to a half of their JSON", packRecords},
+	{packMigration, "store requests, outbox messages, assignments, their roles and provisioning tasks compressed with a dictionary of their keys, a fifth to a half of their JSON", packRecords},
 }
 
-// packedTables repack the tables that migration 21 packs (codec.go). The audit log is packed
+// packMigration is the version of the migration that packs records (codec.go).
+const packMigration = 21
+
+// packedTables repack the tables that packMigration packs (codec.go). The audit log is packed
 // too, but only as events are appended: the events sealed before stay as they were stored.
 var packedTables = []func(tx *bolt.Tx, after []byte, limit int) ([]byte, error){
 	requestsTable.repack, outboxTable.repack, assignmentsTable.repack, assignmentRolesTable.repack, provisionTasksTable.repack,
