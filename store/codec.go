@@ -16,10 +16,11 @@ import (
 const packedV1 = 0x01
 
 // codec encodes a table's records: plain JSON, or packed JSON for the tables whose records are
-// many and large (requests, outbox messages), where the JSON's keys, enumerations and repeated
-// ids make up most of the bytes. Zstandard rather than DEFLATE: it reads a record back in a
-// fraction of the time JSON takes to decode it (about 5 µs for a request of 2 KB, against
-// 12 µs), which is what pages that list requests pay.
+// many, large and read by no page a row at a time (outbox messages, provisioning tasks), where
+// the JSON's keys, enumerations and repeated ids make up most of the bytes. Zstandard rather
+// than DEFLATE: it unpacks a record in about half the time. Unpacking still costs a page that
+// lists records some 10 µs a row (a request, an audit event), which is why the records of the
+// busy pages (requests, assignments and their roles, audit events) stay plain JSON.
 type codec struct {
 	dict  []byte // nil: plain JSON
 	coder func() (coder, error)

@@ -1,13 +1,13 @@
 // Package store is the bbolt implementation of entitlement.Store.
 //
 // Every entity is one JSON record per key in a bucket of its own, keyed by its UUIDv7 id (so keys
-// sort by creation time). The records of the largest tables (requests, outbox messages,
-// assignments, their roles, provisioning tasks, audit events) are stored packed (v21): a byte
-// 0x01, then a Zstandard frame of the JSON compressed with a dictionary of the table's keys and
-// values (codec.go, dictionaries.go); a record that starts with '{' is plain JSON and reads as
-// well (audit events sealed before v21 stay so). Buckets whose keys are appended leave pages 90% full
-// on a split; indexes whose keys start with another record's id split them in half (table.go). Secondary indexes are buckets too, written in the same transaction as
-// the record by one generic table type (table.go), so a record and its indexes never disagree.
+// sort by creation time). Outbox messages and provisioning tasks, many and read by no page a row
+// at a time, are stored packed (v21): a byte 0x01, then a Zstandard frame of the JSON compressed
+// with a dictionary of the table's keys and values (codec.go, dictionaries.go); a record that
+// starts with '{' is plain JSON and reads as well. Secondary indexes are buckets too, written in
+// the same transaction as the record by one generic table type (table.go), so a record and its
+// indexes never disagree. Buckets whose keys are appended leave pages 90% full on a split; those
+// whose keys land anywhere (an index by person) split them in half (mustBucket).
 // A non-unique index key is "<value>\x00<id>" with an empty value, so that a prefix scan lists the
 // ids for a value; a unique index maps "<value>" to the id. Times in index keys are fixed-width
 // UTC RFC 3339 with nanoseconds, which sorts in time order. List pages are keyset-paginated: the
@@ -65,7 +65,7 @@
 //	connected_organizations      <id> → ConnectedOrganization
 //	  connected_organizations_by_name, connected_organizations_by_search
 //	  connected_organizations_by_identity <domain|tenant|issuer> → <id>   unique
-//	requests                     <id> → Request, packed (v21)
+//	requests                     <id> → Request
 //	  requests_by_target         <userId>\x00<id>
 //	  requests_by_package        <accessPackageId>\x00<id>
 //	  requests_by_package_target <accessPackageId>\x00<targetId>\x00<id>   (v12) a package's requests by person
@@ -74,7 +74,7 @@
 //	  requests_by_decider        <approverId>\x00<id>
 //	  requests_by_open           <targetId>\x00<accessPackageId> → <id>   unique: one open add request
 //	  requests_by_due            <time>\x00<id>                      escalations, timeouts, scheduled starts
-//	assignments                  <id> → Assignment, packed (v21)
+//	assignments                  <id> → Assignment
 //	  assignments_by_target, assignments_by_package
 //	  assignments_by_package_target <accessPackageId>\x00<targetId>\x00<id>   (v12) a package's assignments by person
 //	  assignments_by_live        <targetId>\x00<accessPackageId> → <id>   unique: one live assignment
@@ -82,9 +82,9 @@
 //	  assignments_by_live_package <accessPackageId>\x00<id>
 //	  assignments_by_live_end    <targetId>\x00<end time or ~>\x00<id>   (v20) live ones, ending soonest first
 //	  assignments_by_due         <time>\x00<id>                      reminders and expiry
-//	assignment_roles             <subjectId>_<roleScopeId> → AssignmentResourceRole, packed (v21)
+//	assignment_roles             <subjectId>_<roleScopeId> → AssignmentResourceRole
 //	  assignment_roles_by_subject <subjectId>\x00<id>
-//	audit                        <id> → AuditEvent (ids are UUIDv7: time order), sealed onto the chain; packed from v21 on
+//	audit                        <id> → AuditEvent (ids are UUIDv7: time order), sealed onto the chain
 //	  audit_by_actor, audit_by_object
 //	  audit_by_seq               <20-digit chain position> → <id>   unique   (v9) the chain's order
 //	meta/audit_head              {"count","hash"}                    (v9) the chain's head as the last append left it

@@ -157,17 +157,14 @@ var migrations = []migration{
 	{20, "index live assignments by person and end, so that the home page reads only the few ending soonest", func(tx *bolt.Tx) error {
 		return assignmentsTable.buildIndex(tx, "live_end")
 	}},
-	{packMigration, "store requests, outbox messages, assignments, their roles and provisioning tasks compressed with a dictionary of their keys, a fifth to a half of their JSON", packRecords},
+	{packMigration, "store outbox messages and provisioning tasks compressed with a dictionary of their keys, a third to a half of their JSON", packRecords},
 }
 
 // packMigration is the version of the migration that packs records (codec.go).
 const packMigration = 21
 
-// packedTables repack the tables that packMigration packs (codec.go). The audit log is packed
-// too, but only as events are appended: the events sealed before stay as they were stored.
-var packedTables = []func(tx *bolt.Tx, after []byte, limit int) ([]byte, error){
-	requestsTable.repack, outboxTable.repack, assignmentsTable.repack, assignmentRolesTable.repack, provisionTasksTable.repack,
-}
+// packedTables repack the tables that packMigration packs (codec.go).
+var packedTables = []func(tx *bolt.Tx, after []byte, limit int) ([]byte, error){outboxTable.repack, provisionTasksTable.repack}
 
 // packInBatches rewrites the records of packedTables in their packed form, a few thousand a
 // transaction: rewriting them in one would grow a large file by the size of all it rewrites.
@@ -243,7 +240,7 @@ func sourceMemberships(tx *bolt.Tx) error {
 	granted := map[string]bool{} // <groupId>\x00<userId>
 	err := mustBucket(tx, []byte(assignmentRolesTable.name)).ForEach(func(_, v []byte) error {
 		var r entitlement.AssignmentResourceRole
-		if err := assignmentRolesTable.codec().decode(v, &r); err != nil {
+		if err := json.Unmarshal(v, &r); err != nil {
 			return fmt.Errorf("decode assignment role: %w", err)
 		}
 		if r.IsMembership() && len(r.AssignmentIDs) > 0 && r.Status == entitlement.RoleStatusFulfilled {

@@ -212,7 +212,7 @@ var orgsTable = &table[entitlement.ConnectedOrganization]{
 }
 
 var requestsTable = &table[entitlement.Request]{
-	name: "requests", what: "request", records: packed(requestDictionary),
+	name: "requests", what: "request",
 	id: func(r entitlement.Request) string { return r.ID },
 	indexes: []index[entitlement.Request]{
 		{name: "target", values: func(r entitlement.Request) []string { return one(r.TargetID) }},
@@ -259,7 +259,7 @@ func isAddition(t string) bool {
 }
 
 var assignmentsTable = &table[entitlement.Assignment]{
-	name: "assignments", what: "assignment", records: packed(assignmentDictionary),
+	name: "assignments", what: "assignment",
 	id: func(a entitlement.Assignment) string { return a.ID },
 	indexes: []index[entitlement.Assignment]{
 		{name: "target", values: func(a entitlement.Assignment) []string { return one(a.TargetID) }},
@@ -301,7 +301,7 @@ var assignmentsTable = &table[entitlement.Assignment]{
 }
 
 var assignmentRolesTable = &table[entitlement.AssignmentResourceRole]{
-	name: "assignment_roles", what: "assignment resource role", records: packed(assignmentRoleDictionary),
+	name: "assignment_roles", what: "assignment resource role",
 	id: func(r entitlement.AssignmentResourceRole) string { return r.ID },
 	indexes: []index[entitlement.AssignmentResourceRole]{
 		{name: "subject", values: func(r entitlement.AssignmentResourceRole) []string { return one(r.SubjectID) }},
@@ -309,7 +309,7 @@ var assignmentRolesTable = &table[entitlement.AssignmentResourceRole]{
 }
 
 var auditTable = &table[entitlement.AuditEvent]{
-	name: "audit", what: "audit event", records: packed(auditDictionary),
+	name: "audit", what: "audit event",
 	id: func(e entitlement.AuditEvent) string { return e.ID },
 	indexes: []index[entitlement.AuditEvent]{
 		{name: "actor", values: func(e entitlement.AuditEvent) []string { return one(e.ActorID) }},
