@@ -473,10 +473,10 @@ var tables = []interface {
 }
 
 // scatteredBuckets names the buckets whose keys land anywhere rather than after the others, so
-// that their pages split in half (mustBucket): the tables' indexes that are not ordered, the
-// memberships by group and by user, and the assignment roles, whose keys start with the subject.
+// that their pages split in half (mustBucket): the tables' indexes that are not ordered, and the
+// memberships by group and by user.
 var scatteredBuckets = sync.OnceValue(func() map[string]bool {
-	out := map[string]bool{string(bucketGroupMembers): true, string(bucketUserGroups): true, assignmentRolesTable.name: true}
+	out := map[string]bool{string(bucketGroupMembers): true, string(bucketUserGroups): true}
 	for _, t := range tables {
 		for _, name := range t.scattered() {
 			out[name] = true
