@@ -11,8 +11,9 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// statsCommand prints what a data file holds: per bucket, its keys and the bytes of their values,
-// largest first, against the file's size, so that what makes a file large is plain to see.
+// statsCommand prints what a data file holds: per bucket, its keys, the bytes of their keys and
+// values, largest first, and the bytes of the pages that hold them (a page split leaves room
+// behind), against the file's size, so that what makes a file large is plain to see.
 func statsCommand(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("stats", flag.ContinueOnError)
 	data := fs.String("data", "bench.db", "data file (not in use by a running portal)")
@@ -30,13 +31,14 @@ func statsCommand(args []string, out io.Writer) error {
 	}
 	defer func() { _ = db.Close() }()
 	type row struct {
-		name        string
-		keys, bytes int
+		name               string
+		keys, bytes, pages int
 	}
 	var rows []row
 	err = db.View(func(tx *bolt.Tx) error {
 		return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
-			r := row{name: string(name)}
+			st := b.Stats()
+			r := row{name: string(name), pages: st.BranchAlloc + st.LeafAlloc}
 			err := b.ForEach(func(k, v []byte) error {
 				r.keys++
 				r.bytes += len(k) + len(v)
@@ -50,17 +52,21 @@ func statsCommand(args []string, out io.Writer) error {
 		return err
 	}
 	sort.Slice(rows, func(i, j int) bool { return rows[i].bytes > rows[j].bytes })
-	total := 0
-	fmt.Fprintf(out, "%-36s %10s %12s %10s\n", "bucket", "keys", "bytes", "per key")
+	total, pages := 0, 0
+	fmt.Fprintf(out, "%-36s %10s %12s %10s %12s %6s\n", "bucket", "keys", "bytes", "per key", "in pages", "full")
 	for _, r := range rows {
 		total += r.bytes
-		per := 0
+		pages += r.pages
+		per, full := 0, 0
 		if r.keys > 0 {
 			per = r.bytes / r.keys
 		}
-		fmt.Fprintf(out, "%-36s %10d %12d %10d\n", r.name, r.keys, r.bytes, per)
+		if r.pages > 0 {
+			full = 100 * r.bytes / r.pages
+		}
+		fmt.Fprintf(out, "%-36s %10d %12d %10d %12d %5d%%\n", r.name, r.keys, r.bytes, per, r.pages, full)
 	}
-	fmt.Fprintf(out, "keys and values: %.1f MB; file: %.1f MB\n", float64(total)/1e6, float64(fi.Size())/1e6)
+	fmt.Fprintf(out, "keys and values: %.1f MB in %.1f MB of pages; file: %.1f MB\n", float64(total)/1e6, float64(pages)/1e6, float64(fi.Size())/1e6)
 	if *compact == "" {
 		return nil
 	}

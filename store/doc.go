@@ -1,8 +1,13 @@
 // Package store is the bbolt implementation of entitlement.Store.
 //
 // Every entity is one JSON record per key in a bucket of its own, keyed by its UUIDv7 id (so keys
-// sort by creation time). Secondary indexes are buckets too, written in the same transaction as
-// the record by one generic table type (table.go), so a record and its indexes never disagree.
+// sort by creation time). Outbox messages and provisioning tasks, many and read by no page a row
+// at a time, are stored packed (v22): a byte 0x01, then a Zstandard frame of the JSON compressed
+// with a dictionary of the table's keys and values (codec.go, dictionaries.go); a record that
+// starts with '{' is plain JSON and reads as well. Secondary indexes are buckets too, written in
+// the same transaction as the record by one generic table type (table.go), so a record and its
+// indexes never disagree. Buckets whose keys are appended leave pages 90% full on a split; those
+// whose keys land anywhere (an index by person) split them in half (mustBucket).
 // A non-unique index key is "<value>\x00<id>" with an empty value, so that a prefix scan lists the
 // ids for a value; a unique index maps "<value>" to the id. Times in index keys are fixed-width
 // UTC RFC 3339 with nanoseconds, which sorts in time order. List pages are keyset-paginated: the
@@ -88,7 +93,7 @@
 //	  audit_by_actor, audit_by_object
 //	  audit_by_seq               <20-digit chain position> → <id>   unique   (v9) the chain's order
 //	meta/audit_head              {"count","hash"}                    (v9) the chain's head as the last append left it
-//	outbox                       <id> → OutboxMessage
+//	outbox                       <id> → OutboxMessage, packed (v22)
 //	  outbox_by_due              <time>\x00<id>                      undelivered messages
 //	  outbox_by_failing          <kind>\x00<id>                      (v10) undelivered, last attempt failed
 //	  outbox_by_delivered        <time>\x00<id>                      (v17) delivered, by delivery time, to purge
@@ -111,7 +116,7 @@
 //	  review_decisions_by_pending <reviewerId>\x00<id>              open and undecided: what waits for a reviewer
 //	review_schedules             <policyId> → ReviewSchedule         (v11) next review of a policy
 //	  review_schedules_by_due    <time>\x00<policyId>                opening of scheduled reviews
-//	provision_tasks              <id> → ProvisionTask                (v16) changes a person carries out by hand
+//	provision_tasks              <id> → ProvisionTask                (v16) changes a person carries out by hand; packed (v22)
 //	  provision_tasks_by_state   <state>\x00<id>                     the Tasks page of administrators
 //	  provision_tasks_by_resource_state <resourceId>\x00<state>\x00<id>   a resource's tasks
 //	  provision_tasks_by_catalog_state  <catalogId>\x00<state>\x00<id>    a catalog owner's tasks and badge

@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 
@@ -28,6 +29,14 @@ type migration struct {
 	version int
 	name    string
 	apply   func(tx *bolt.Tx) error
+}
+
+// preparations run before the migration of their version, in transactions of their own, for work
+// too large for one: a transaction grows the file by all it rewrites, as the pages it frees are
+// reused only once it has committed. Each must leave data the code reads wherever it stops, and
+// be safe to run again after a crash; the migration itself then finishes what is left.
+var preparations = map[int]func(db *bolt.DB) error{
+	packMigration: packInBatches,
 }
 
 var migrations = []migration{
@@ -160,6 +169,47 @@ var migrations = []migration{
 		}
 		return assignmentsTable.recount(tx)
 	}},
+	{packMigration, "store outbox messages and provisioning tasks compressed with a dictionary of their keys, a third to a half of their JSON", packRecords},
+}
+
+// packMigration is the version of the migration that packs records (codec.go).
+const packMigration = 22
+
+// packedTables repack the tables that packMigration packs (codec.go).
+var packedTables = []func(tx *bolt.Tx, after []byte, limit int) ([]byte, error){outboxTable.repack, provisionTasksTable.repack}
+
+// packInBatches rewrites the records of packedTables in their packed form, a few thousand a
+// transaction: rewriting them in one would grow a large file by the size of all it rewrites.
+// Their JSON is as it was, and both forms read, so it may stop anywhere.
+func packInBatches(db *bolt.DB) error {
+	for _, repack := range packedTables {
+		var after []byte
+		for {
+			err := db.Update(func(tx *bolt.Tx) error {
+				var err error
+				after, err = repack(tx, after, 5000)
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			if after == nil {
+				break
+			}
+		}
+	}
+	return nil
+}
+
+// packRecords packs what packInBatches left, which is nothing unless it was stopped, in the
+// transaction that moves the schema version on.
+func packRecords(tx *bolt.Tx) error {
+	for _, repack := range packedTables {
+		if _, err := repack(tx, nil, math.MaxInt); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // scheduleReviews creates the buckets of reviews, their items and schedules, and gives every
@@ -293,6 +343,11 @@ func (s *Store) migrate() error {
 	for _, m := range migrations {
 		if m.version <= current {
 			continue
+		}
+		if prepare := preparations[m.version]; prepare != nil {
+			if err := prepare(s.db); err != nil {
+				return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
+			}
 		}
 		err := s.db.Update(func(tx *bolt.Tx) error {
 			if err := m.apply(tx); err != nil {

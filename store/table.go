@@ -2,7 +2,6 @@ package store
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strconv"
@@ -23,6 +22,11 @@ type index[T any] struct {
 	name   string
 	unique bool
 	values func(T) []string
+	// ordered tells that new keys mostly come after the existing ones, or after those of one of
+	// a few prefixes: they start with a time, a sequence number, a new record's id (the object of
+	// an audit event) or one of a few values (a task's state, a resource). Then a page left
+	// nearly full on a split is rarely written again, and the others split in half (mustBucket).
+	ordered bool
 }
 
 func (ix index[T]) bucket(table string) []byte { return []byte(table + "_by_" + ix.name) }
@@ -45,6 +49,26 @@ type table[T any] struct {
 	// counted keeps the number of records in the meta bucket (<name>_count), so that the total
 	// of the whole table's list is read instead of counted by a walk over every record.
 	counted bool
+	// records, when set, is how the records are encoded; plain JSON otherwise.
+	records *codec
+}
+
+func (t *table[T]) codec() *codec {
+	if t.records == nil {
+		return plainJSON
+	}
+	return t.records
+}
+
+// scattered names the index buckets whose keys are not appended (see mustBucket).
+func (t *table[T]) scattered() []string {
+	var out []string
+	for _, ix := range t.indexes {
+		if !ix.ordered {
+			out = append(out, string(ix.bucket(t.name)))
+		}
+	}
+	return out
 }
 
 func (t *table[T]) buckets() [][]byte {
@@ -71,16 +95,26 @@ func mustBucket(tx *bolt.Tx, name []byte) *bolt.Bucket {
 		panic(fmt.Sprintf("store: bucket %s missing", name))
 	}
 	if tx.Writable() {
-		// Keys are mostly appended (ids are UUIDv7, index keys start with a time or an id): with
+		// Keys are mostly appended (ids are UUIDv7, some index keys start with a time): with
 		// bbolt's default of half-full pages on a split, every page but the last stays half
-		// empty and the file doubles.
+		// empty and the file doubles. In the buckets whose keys land anywhere (an index by
+		// another record's id), a page left nearly full would split again at the next key
+		// written into it, each time leaving a nearly empty page behind (such indexes were a
+		// third full at scale): their pages split in half and settle about two thirds full.
 		b.FillPercent = fillPercent
+		if scatteredBuckets()[string(name)] {
+			b.FillPercent = scatteredFillPercent
+		}
 	}
 	return b
 }
 
-// fillPercent is how full a page is left when it splits.
-const fillPercent = 0.9
+// fillPercent is how full a page is left when it splits, in buckets whose keys are appended;
+// scatteredFillPercent in indexes whose keys are not (mustBucket).
+const (
+	fillPercent          = 0.9
+	scatteredFillPercent = 0.5
+)
 
 func (t *table[T]) get(tx *bolt.Tx, id string) (T, error) {
 	data := mustBucket(tx, []byte(t.name)).Get([]byte(id))
@@ -94,7 +128,7 @@ func (t *table[T]) get(tx *bolt.Tx, id string) (T, error) {
 // decode reads a record as stored under id.
 func (t *table[T]) decode(id string, data []byte) (T, error) {
 	var v T
-	if err := json.Unmarshal(data, &v); err != nil {
+	if err := t.codec().decode(data, &v); err != nil {
 		return v, fmt.Errorf("decode %s %q: %w", t.what, id, err)
 	}
 	if t.version != nil {
@@ -146,7 +180,7 @@ func (t *table[T]) put(tx *bolt.Tx, v T) error {
 			}
 		}
 	}
-	data, err := json.Marshal(v)
+	data, err := t.codec().encode(v)
 	if err != nil {
 		return fmt.Errorf("encode %s %q: %w", t.what, id, err)
 	}
@@ -659,7 +693,7 @@ func (t *table[T]) buildIndex(tx *bolt.Tx, indexNames ...string) error {
 	}
 	err := mustBucket(tx, []byte(t.name)).ForEach(func(k, data []byte) error {
 		var v T
-		if err := json.Unmarshal(data, &v); err != nil {
+		if err := t.codec().decode(data, &v); err != nil {
 			return fmt.Errorf("index %s: decode %q: %w", t.what, k, err)
 		}
 		for i, ix := range ixs {
@@ -817,6 +851,44 @@ func sortedWindow(keys []string, opt entitlement.ListOptions, prev, next *string
 	return entitlement.Window(len(keys), func(i int) string { return keys[i] }, opt, prev, next)
 }
 
+// repack rewrites, in the table codec's stored form, up to limit records that are not in it
+// yet, from the first key after after (from the first key when after is nil), for a migration
+// that changes how the table is encoded. It returns the last key it looked at, or nil once the
+// whole table is in that form. Records found in that form already are left alone.
+func (t *table[T]) repack(tx *bolt.Tx, after []byte, limit int) ([]byte, error) {
+	type record struct{ key, value []byte }
+	b := mustBucket(tx, []byte(t.name))
+	c := b.Cursor()
+	k, v := c.First()
+	if after != nil {
+		if k, v = c.Seek(after); bytes.Equal(k, after) {
+			k, v = c.Next()
+		}
+	}
+	// The records are written after the walk: a cursor must not walk a bucket being written.
+	var batch []record
+	var last []byte
+	for ; k != nil && len(batch) < limit; k, v = c.Next() {
+		last = bytes.Clone(k)
+		data, err := t.codec().pack(v)
+		if err != nil {
+			return nil, fmt.Errorf("repack %s %q: %w", t.what, k, err)
+		}
+		if !bytes.Equal(data, v) {
+			batch = append(batch, record{last, bytes.Clone(data)})
+		}
+	}
+	for _, r := range batch {
+		if err := b.Put(r.key, r.value); err != nil {
+			return nil, fmt.Errorf("repack %s %q: %w", t.what, r.key, err)
+		}
+	}
+	if k == nil {
+		return nil, nil
+	}
+	return last, nil
+}
+
 // reindex rebuilds every index of the table from its records, for migrations that add an index
 // or change the form of its keys.
 func (t *table[T]) reindex(tx *bolt.Tx) error {
@@ -834,7 +906,7 @@ func (t *table[T]) reindex(tx *bolt.Tx) error {
 	records := mustBucket(tx, []byte(t.name))
 	return records.ForEach(func(k, data []byte) error {
 		var v T
-		if err := json.Unmarshal(data, &v); err != nil {
+		if err := t.codec().decode(data, &v); err != nil {
 			return fmt.Errorf("reindex %s: decode %q: %w", t.what, k, err)
 		}
 		id := t.id(v)

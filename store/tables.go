@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/stewardhq/steward/entitlement"
@@ -180,7 +181,7 @@ var policiesTable = &table[entitlement.AssignmentPolicy]{
 			}
 			return out
 		}},
-		{name: "scope", values: func(p entitlement.AssignmentPolicy) []string { return one(p.RequestorSettings.ScopeType) }},
+		{name: "scope", ordered: true, values: func(p entitlement.AssignmentPolicy) []string { return one(p.RequestorSettings.ScopeType) }},
 		// approver finds the policies that name a user or group as an approver or reviewer, so that
 		// deleting the group can be refused instead of leaving the policy with a dangling id.
 		{name: "approver", values: func(p entitlement.AssignmentPolicy) []string { return p.ApproverIDs() }},
@@ -242,7 +243,7 @@ var requestsTable = &table[entitlement.Request]{
 			}
 			return []string{r.TargetID + sep + r.AccessPackageID}
 		}},
-		{name: "due", values: func(r entitlement.Request) []string { return dueKey(r.DueDateTime) }},
+		{name: "due", ordered: true, values: func(r entitlement.Request) []string { return dueKey(r.DueDateTime) }},
 		// requestor, asked and catalog, with target, hold what a person who is not an
 		// administrator may read (Requests.ReadableBy): requestor only when someone asked for
 		// another person, as target already holds the rest.
@@ -306,7 +307,7 @@ var assignmentsTable = &table[entitlement.Assignment]{
 			}
 			return []string{a.TargetID + sep + end}
 		}},
-		{name: "due", values: func(a entitlement.Assignment) []string { return dueKey(a.DueDateTime) }},
+		{name: "due", ordered: true, values: func(a entitlement.Assignment) []string { return dueKey(a.DueDateTime) }},
 		// catalog, with target, holds what a person who is not an administrator may read
 		// (Assignments.ReadableBy).
 		{name: "catalog", values: func(a entitlement.Assignment) []string { return one(a.CatalogID) }},
@@ -326,10 +327,10 @@ var auditTable = &table[entitlement.AuditEvent]{
 	id: func(e entitlement.AuditEvent) string { return e.ID },
 	indexes: []index[entitlement.AuditEvent]{
 		{name: "actor", values: func(e entitlement.AuditEvent) []string { return one(e.ActorID) }},
-		{name: "object", values: func(e entitlement.AuditEvent) []string { return one(e.ObjectID) }},
+		{name: "object", ordered: true, values: func(e entitlement.AuditEvent) []string { return one(e.ObjectID) }},
 		// seq is the chain order, which the ids' time order is not: ids are made before the
 		// transaction that appends them, and a clock set back breaks their order.
-		{name: "seq", unique: true, values: func(e entitlement.AuditEvent) []string {
+		{name: "seq", unique: true, ordered: true, values: func(e entitlement.AuditEvent) []string {
 			if e.Seq == 0 {
 				return nil
 			}
@@ -342,10 +343,10 @@ var auditTable = &table[entitlement.AuditEvent]{
 func seqKey(n uint64) string { return fmt.Sprintf("%020d", n) }
 
 var outboxTable = &table[entitlement.OutboxMessage]{
-	name: "outbox", what: "outbox message",
+	name: "outbox", what: "outbox message", records: packed(outboxDictionary),
 	id: func(m entitlement.OutboxMessage) string { return m.ID },
 	indexes: []index[entitlement.OutboxMessage]{
-		{name: "due", values: func(m entitlement.OutboxMessage) []string {
+		{name: "due", ordered: true, values: func(m entitlement.OutboxMessage) []string {
 			if m.DeliveredAt != nil || m.FailedAt != nil {
 				return nil
 			}
@@ -353,7 +354,7 @@ var outboxTable = &table[entitlement.OutboxMessage]{
 		}},
 		// failing holds the undelivered messages whose last attempt failed, by kind, so that
 		// administrators see them without a scan of everything ever sent.
-		{name: "failing", values: func(m entitlement.OutboxMessage) []string {
+		{name: "failing", ordered: true, values: func(m entitlement.OutboxMessage) []string {
 			if m.DeliveredAt != nil || m.LastError == "" {
 				return nil
 			}
@@ -361,7 +362,7 @@ var outboxTable = &table[entitlement.OutboxMessage]{
 		}},
 		// delivered holds the delivered messages by delivery time, so that the worker purges
 		// them after the retention period without reading the rest.
-		{name: "delivered", values: func(m entitlement.OutboxMessage) []string {
+		{name: "delivered", ordered: true, values: func(m entitlement.OutboxMessage) []string {
 			if m.DeliveredAt == nil {
 				return nil
 			}
@@ -379,13 +380,13 @@ var guestBlocksTable = &table[entitlement.GuestBlock]{
 	name: "guest_blocks", what: "guest block",
 	id: func(b entitlement.GuestBlock) string { return b.UserID },
 	indexes: []index[entitlement.GuestBlock]{
-		{name: "due", values: func(b entitlement.GuestBlock) []string {
+		{name: "due", ordered: true, values: func(b entitlement.GuestBlock) []string {
 			if b.NextAttemptDateTime != nil {
 				return nil
 			}
 			return []string{timeKey(b.BlockedDateTime)}
 		}},
-		{name: "retry", values: func(b entitlement.GuestBlock) []string {
+		{name: "retry", ordered: true, values: func(b entitlement.GuestBlock) []string {
 			if b.NextAttemptDateTime == nil {
 				return nil
 			}
@@ -399,7 +400,7 @@ var sessionsTable = &table[entitlement.Session]{
 	id: func(s entitlement.Session) string { return s.ID },
 	indexes: []index[entitlement.Session]{
 		{name: "user", values: func(s entitlement.Session) []string { return one(s.UserID) }},
-		{name: "expiry", values: func(s entitlement.Session) []string { return []string{timeKey(s.ExpiresDateTime)} }},
+		{name: "expiry", ordered: true, values: func(s entitlement.Session) []string { return []string{timeKey(s.ExpiresDateTime)} }},
 	},
 }
 
@@ -424,7 +425,7 @@ var reviewsTable = &table[entitlement.Review]{
 			}
 			return []string{r.PolicyID + sep + timeKey(r.StartDateTime)}
 		}},
-		{name: "due", values: func(r entitlement.Review) []string { return dueKey(r.DueDateTime) }},
+		{name: "due", ordered: true, values: func(r entitlement.Review) []string { return dueKey(r.DueDateTime) }},
 	},
 }
 
@@ -441,17 +442,17 @@ var reviewSchedulesTable = &table[entitlement.ReviewSchedule]{
 	name: "review_schedules", what: "review schedule",
 	id: func(s entitlement.ReviewSchedule) string { return s.PolicyID },
 	indexes: []index[entitlement.ReviewSchedule]{
-		{name: "due", values: func(s entitlement.ReviewSchedule) []string { return []string{timeKey(s.NextDateTime)} }},
+		{name: "due", ordered: true, values: func(s entitlement.ReviewSchedule) []string { return []string{timeKey(s.NextDateTime)} }},
 	},
 }
 
 var provisionTasksTable = &table[entitlement.ProvisionTask]{
-	name: "provision_tasks", what: "task",
+	name: "provision_tasks", what: "task", records: packed(provisionTaskDictionary),
 	id: func(t entitlement.ProvisionTask) string { return t.ID },
 	indexes: []index[entitlement.ProvisionTask]{
-		{name: "state", values: func(t entitlement.ProvisionTask) []string { return one(string(t.State)) }},
-		{name: "resource_state", values: func(t entitlement.ProvisionTask) []string { return []string{t.ResourceID + sep + string(t.State)} }},
-		{name: "catalog_state", values: func(t entitlement.ProvisionTask) []string { return []string{t.CatalogID + sep + string(t.State)} }},
+		{name: "state", ordered: true, values: func(t entitlement.ProvisionTask) []string { return one(string(t.State)) }},
+		{name: "resource_state", ordered: true, values: func(t entitlement.ProvisionTask) []string { return []string{t.ResourceID + sep + string(t.State)} }},
+		{name: "catalog_state", ordered: true, values: func(t entitlement.ProvisionTask) []string { return []string{t.CatalogID + sep + string(t.State)} }},
 		{name: "role", values: func(t entitlement.ProvisionTask) []string { return one(t.RoleID) }},
 	},
 }
@@ -461,7 +462,7 @@ var connectorsTable = &table[entitlement.Connector]{
 	id: func(c entitlement.Connector) string { return c.ResourceID },
 	indexes: []index[entitlement.Connector]{
 		// Only connectors compared on a schedule have an entry, so the worker reads the due ones.
-		{name: "reconcile_due", values: func(c entitlement.Connector) []string { return dueKey(c.NextReconcile) }},
+		{name: "reconcile_due", ordered: true, values: func(c entitlement.Connector) []string { return dueKey(c.NextReconcile) }},
 	},
 }
 
@@ -474,13 +475,29 @@ var connectorCallsTable = &table[entitlement.ConnectorCall]{
 }
 
 // tables lists every table, for the migrations that create their buckets.
-var tables = []interface{ buckets() [][]byte }{
+var tables = []interface {
+	buckets() [][]byte
+	scattered() []string
+}{
 	usersTable, groupsTable, catalogsTable, resourcesTable, resourceRequestsTable, packagesTable,
 	policiesTable, orgsTable, requestsTable, assignmentsTable, assignmentRolesTable, auditTable, outboxTable,
 	guestBlocksTable, sessionsTable, mailTable, reviewsTable, reviewDecisionsTable, reviewSchedulesTable,
 	apiTokensTable,
 	provisionTasksTable, connectorsTable, connectorCallsTable,
 }
+
+// scatteredBuckets names the buckets whose keys land anywhere rather than after the others, so
+// that their pages split in half (mustBucket): the tables' indexes that are not ordered, and the
+// memberships by group and by user.
+var scatteredBuckets = sync.OnceValue(func() map[string]bool {
+	out := map[string]bool{string(bucketGroupMembers): true, string(bucketUserGroups): true}
+	for _, t := range tables {
+		for _, name := range t.scattered() {
+			out[name] = true
+		}
+	}
+	return out
+})
 
 // itoa is strconv.Itoa, named for the version key.
 func itoa(n int) string { return strconv.Itoa(n) }
