@@ -85,7 +85,11 @@ type job struct {
 	// run handles up to a batch of due items, adds what it did to res, and reports whether the
 	// batch was full and made progress, so that more may be due at once.
 	run func(ctx context.Context, res *TickResult) (more bool, err error)
-	mu  sync.Mutex // one run at a time, whether from Run or Tick
+	// deaf jobs are not woken by changes: nothing a change writes falls due for them sooner
+	// than their next interval. The outbox purge is one; waking it at every commit would make
+	// its own commit wake it again, and an idle server would commit for ever.
+	deaf bool
+	mu   sync.Mutex // one run at a time, whether from Run or Tick
 }
 
 // NewWorker returns a worker for the service.
@@ -146,7 +150,7 @@ func NewWorker(svc *Service, opt WorkerOptions) *Worker {
 		{name: "session purge", run: w.sessionPurge},
 		{name: "directory sync", run: w.directorySync},
 		{name: "target comparisons", run: w.reconcile},
-		{name: "outbox purge", run: w.outboxPurge},
+		{name: "outbox purge", run: w.outboxPurge, deaf: true},
 		// Last, so that a tick delivers the messages the jobs before it wrote.
 		{name: "outbox", run: w.outbox},
 	}
@@ -172,19 +176,22 @@ type TickResult struct {
 }
 
 // Run runs each job in a loop of its own until ctx is done, then returns nil. A job runs again at
-// once when its batch was full, every Interval, and as soon as a change commits
-// (Service.Changes). The loops are separate so that a slow job (a connector that answers only at
-// its call timeout) or a failing one holds back none of the others. Errors are logged; the next
-// run tries again.
+// once when its batch was full, every Interval, and, unless it is deaf, as soon as a change
+// commits (Service.Changes). The loops are separate so that a slow job (a connector that answers
+// only at its call timeout) or a failing one holds back none of the others. Errors are logged; the
+// next run tries again.
 func (w *Worker) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	wakes := make([]chan struct{}, len(w.jobs))
-	for i, j := range w.jobs {
-		wakes[i] = make(chan struct{}, 1)
-		wg.Go(func() { w.loop(ctx, j, wakes[i]) })
+	var wakes []chan struct{}
+	for _, j := range w.jobs {
+		wake := make(chan struct{}, 1)
+		if !j.deaf {
+			wakes = append(wakes, wake)
+		}
+		wg.Go(func() { w.loop(ctx, j, wake) })
 	}
-	// Changes has one receiver; every job hears of each change.
+	// Changes has one receiver; every job but the deaf ones hears of each change.
 	for {
 		select {
 		case <-ctx.Done():
