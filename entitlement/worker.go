@@ -2,7 +2,6 @@ package entitlement
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -461,36 +460,38 @@ func (w *Worker) outboxPurge(ctx context.Context, res *TickResult) (bool, error)
 // shared slots, so the calls queued for a slow target never hold more than PerTarget of them and
 // the other targets go on. Above 1, a crash may catch up to Concurrency messages sent and not
 // yet recorded, each sent again after the restart.
+//
+// The batch is claimed in one transaction (claimDue) and each result recorded in one of its own,
+// which the store commits together with the others waiting (group commit); a slot is held from
+// the call to its recorded result. The messages the run does not get to call (its budget ran
+// out) get their attempt back.
 func (w *Worker) outbox(ctx context.Context, res *TickResult) (bool, error) {
 	s := w.svc
-	var due []OutboxMessage
-	err := s.store.View(ctx, func(tx Tx) error {
-		var err error
-		due, err = tx.Outbox().Due(s.now(), w.opt.BatchSize)
-		return err
-	})
-	if err != nil {
-		return false, fmt.Errorf("read outbox: %w", err)
-	}
+	batch, errs := w.claimDue(ctx)
 	var (
 		mu   sync.Mutex
-		errs []error
-		done int
+		done = len(batch.gaveUp)
 	)
-	deliver := func(id string) {
-		kind, out, err := w.deliverMessage(ctx, id)
+	res.OutboxFailed += len(batch.gaveUp)
+	if w.opt.Observer != nil {
+		for _, kind := range batch.gaveUp {
+			w.opt.Observer.OutboxAttempted(kind, OutcomeFailed)
+		}
+	}
+	deliver := func(c *claim) {
+		out, err := w.send(ctx, c)
 		mu.Lock()
 		defer mu.Unlock()
 		if w.opt.Observer != nil && err == nil && out != outboxNothing {
-			w.opt.Observer.OutboxAttempted(kind, out.String())
+			w.opt.Observer.OutboxAttempted(c.msg.Kind, out.String())
 		}
 		if err != nil {
 			if ctx.Err() != nil {
 				errs = append(errs, ctx.Err())
 				return
 			}
-			s.logger(ctx).ErrorContext(ctx, "worker: deliver outbox message", "id", id, "error", err)
-			errs = append(errs, fmt.Errorf("deliver outbox message %s: %w", id, err))
+			s.logger(ctx).ErrorContext(ctx, "worker: deliver outbox message", "id", c.msg.ID, "error", err)
+			errs = append(errs, fmt.Errorf("deliver outbox message %s: %w", c.msg.ID, err))
 			return
 		}
 		switch out {
@@ -506,37 +507,48 @@ func (w *Worker) outbox(ctx context.Context, res *TickResult) (bool, error) {
 		}
 	}
 	if w.opt.Concurrency <= 1 {
-		for _, m := range due {
-			if err := ctx.Err(); err != nil {
-				errs = append(errs, err)
+		for _, c := range batch.claims {
+			if ctx.Err() != nil {
 				break
 			}
-			deliver(m.ID)
+			deliver(c)
 		}
-		return w.full(len(due), done), errors.Join(errs...)
+	} else {
+		w.deliverConcurrently(ctx, batch.claims, deliver)
 	}
-	// The provisioning messages of one role go out one after the other, in order, so that a
-	// removal never overtakes the grant it undoes; each waits for its target's slot, then for
-	// one of the shared slots.
+	if err := ctx.Err(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := w.giveBack(ctx, batch.claims); err != nil {
+		errs = append(errs, fmt.Errorf("give back the attempts not made: %w", err))
+	}
+	return w.full(batch.due, done), errors.Join(errs...)
+}
+
+// deliverConcurrently delivers the claims Concurrency at a time, at most PerTarget to a target.
+// The provisioning messages of one role go out one after the other, in order, so that a removal
+// never overtakes the grant it undoes; each waits for its target's slot, then for one of the
+// shared slots.
+func (w *Worker) deliverConcurrently(ctx context.Context, claims []*claim, deliver func(*claim)) {
 	shared := make(chan struct{}, w.opt.Concurrency)
 	targets := map[string]chan struct{}{}
-	var chains [][]OutboxMessage
+	var chains [][]*claim
 	chainOf := map[string]int{}
-	for _, m := range due {
-		key := outboxChain(m)
+	for _, c := range claims {
+		key := outboxChain(c)
 		i, ok := chainOf[key]
 		if !ok {
 			i = len(chains)
 			chainOf[key] = i
 			chains = append(chains, nil)
 		}
-		chains[i] = append(chains[i], m)
-		if targets[outboxTarget(m)] == nil {
-			targets[outboxTarget(m)] = make(chan struct{}, w.opt.PerTarget)
+		chains[i] = append(chains[i], c)
+		if targets[outboxTarget(c)] == nil {
+			targets[outboxTarget(c)] = make(chan struct{}, w.opt.PerTarget)
 		}
 	}
-	send := func(m OutboxMessage) {
-		for _, sem := range []chan struct{}{targets[outboxTarget(m)], shared} {
+	send := func(c *claim) {
+		for _, sem := range []chan struct{}{targets[outboxTarget(c)], shared} {
 			select {
 			case sem <- struct{}{}:
 				defer func() { <-sem }()
@@ -544,51 +556,38 @@ func (w *Worker) outbox(ctx context.Context, res *TickResult) (bool, error) {
 				return
 			}
 		}
-		deliver(m.ID)
+		deliver(c)
 	}
 	var wg sync.WaitGroup
 	for _, chain := range chains {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for _, m := range chain {
+		wg.Go(func() {
+			for _, c := range chain {
 				if ctx.Err() != nil {
 					return
 				}
-				send(m)
+				send(c)
 			}
-		}()
+		})
 	}
 	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		errs = append(errs, err)
+}
+
+// outboxChain is what must go out in order: a role's provisioning messages; any other message
+// stands alone.
+func outboxChain(c *claim) string {
+	if k := c.msg.Kind; (k == OutboxProvision || k == OutboxDeprovision) && c.action.RoleID != "" {
+		return "role:" + c.action.RoleID
 	}
-	return w.full(len(due), done), errors.Join(errs...)
+	return "message:" + c.msg.ID
 }
 
 // outboxTarget names the system a message goes to: the resource whose connector carries out a
 // provisioning action, or the mail server.
-// outboxChain is what must go out in order: a role's provisioning messages; any other message
-// stands alone.
-func outboxChain(m OutboxMessage) string {
-	if m.Kind == OutboxProvision || m.Kind == OutboxDeprovision {
-		var a ProvisionAction
-		if json.Unmarshal(m.Payload, &a) == nil && a.RoleID != "" {
-			return "role:" + a.RoleID
-		}
+func outboxTarget(c *claim) string {
+	if k := c.msg.Kind; k != OutboxProvision && k != OutboxDeprovision {
+		return k
 	}
-	return "message:" + m.ID
-}
-
-func outboxTarget(m OutboxMessage) string {
-	if m.Kind != OutboxProvision && m.Kind != OutboxDeprovision {
-		return m.Kind
-	}
-	var a struct {
-		ResourceID string `json:"resourceId"`
-	}
-	_ = json.Unmarshal(m.Payload, &a) // an unreadable one fails in deliverMessage
-	return "resource:" + a.ResourceID
+	return "resource:" + c.action.ResourceID
 }
 
 // directorySync runs the LDAP import when its interval has passed since the last run.
