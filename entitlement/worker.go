@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -463,8 +464,8 @@ func (w *Worker) outboxPurge(ctx context.Context, res *TickResult) (bool, error)
 //
 // The batch is claimed in one transaction (claimDue) and each result recorded in one of its own,
 // which the store commits together with the others waiting (group commit); a slot is held from
-// the call to its recorded result. The messages the run does not get to call (its budget ran
-// out) get their attempt back.
+// the call to its recorded result. A result that cannot be recorded stops the run. The messages
+// the run does not get to call (its budget ran out, or it stopped) get their attempt back.
 func (w *Worker) outbox(ctx context.Context, res *TickResult) (bool, error) {
 	s := w.svc
 	batch, errs := w.claimDue(ctx)
@@ -478,8 +479,17 @@ func (w *Worker) outbox(ctx context.Context, res *TickResult) (bool, error) {
 			w.opt.Observer.OutboxAttempted(kind, OutcomeFailed)
 		}
 	}
+	// A result that cannot be recorded stops the run: the calls after it would be made with no
+	// way to record them, and each would go out again later.
+	var halted atomic.Bool
 	deliver := func(c *claim) {
+		if halted.Load() {
+			return
+		}
 		out, err := w.send(ctx, c)
+		if err != nil {
+			halted.Store(true)
+		}
 		mu.Lock()
 		defer mu.Unlock()
 		if w.opt.Observer != nil && err == nil && out != outboxNothing {
