@@ -258,118 +258,231 @@ const (
 	outboxFailed                         // failed for the last time
 )
 
-// deliverMessage carries out one outbox message in three steps: claim it in a transaction (count
-// the attempt and push NextAttempt out by the backoff, so that a crash during the call means a
-// retry later and not a lost message), call the provisioner or notifier outside any transaction
-// and within the call timeout, and record the result in a second transaction. Provisioning
-// results update the role, its assignments and their requests. A message that is no longer
-// relevant (a role removed before it was provisioned, or granted again before it was removed) is
-// closed without a call. It returns the message's kind with the outcome.
-func (w *Worker) deliverMessage(ctx context.Context, id string) (string, outboxOutcome, error) {
-	s := w.svc
-	var (
-		kind   string
-		msg    OutboxMessage
-		action ProvisionAction
-		note   Notification
-		hook   HookCall
-		ep     HookEndpoint
-		skip   bool
-		gaveUp bool
-	)
-	err := s.store.Update(ctx, func(tx Tx) error {
-		// The store may run this function again: start from nothing each time.
-		kind, action, note, hook, ep, skip, gaveUp = "", ProvisionAction{}, Notification{}, HookCall{}, HookEndpoint{}, false, false
-		now := s.now()
-		m, err := tx.Outbox().Get(id)
-		if isNotFound(err) {
-			skip = true
-			return nil
-		} else if err != nil {
-			return err
+// claim is an outbox message taken for an attempt, with what its call needs, read in the
+// transaction that claimed it.
+type claim struct {
+	msg    OutboxMessage // as claimed: the attempt counted, NextAttempt past the backoff
+	before OutboxMessage // as it was, to give the attempt back when it is never made
+	action ProvisionAction
+	note   Notification
+	hook   HookCall
+	ep     HookEndpoint
+	called bool // the call was made (or begun): the attempt stands
+}
+
+// claimMessage claims a message read in tx for an attempt: it counts the attempt and pushes
+// NextAttempt out by the backoff, so that a crash during the call means a retry later and not a
+// lost message. A message that is not due or is done is left alone; one that is no longer
+// relevant (a role removed before it was provisioned, or granted again before it was removed)
+// is closed without a call; one that can never be carried out is given up on. Only a claimed
+// message comes back as a claim; gaveUp tells the last case.
+func (w *Worker) claimMessage(tx Tx, m OutboxMessage, now time.Time) (c *claim, gaveUp bool, err error) {
+	if m.DeliveredAt != nil || m.FailedAt != nil || m.NextAttempt.After(now) {
+		return nil, false, nil
+	}
+	skip := func(why string) (*claim, bool, error) {
+		m.DeliveredAt, m.LastError = &now, "skipped: "+why
+		return nil, false, tx.Outbox().Put(m)
+	}
+	giveUp := func(why string) (*claim, bool, error) {
+		return nil, true, w.giveUp(tx, &m, now, why)
+	}
+	c = &claim{before: m}
+	switch m.Kind {
+	case OutboxProvision, OutboxDeprovision:
+		if err := json.Unmarshal(m.Payload, &c.action); err != nil {
+			return giveUp("the message cannot be read: " + err.Error())
 		}
-		kind = m.Kind
-		if m.DeliveredAt != nil || m.FailedAt != nil || m.NextAttempt.After(now) {
-			skip = true
-			return nil
-		}
-		switch m.Kind {
-		case OutboxProvision, OutboxDeprovision:
-			if err := json.Unmarshal(m.Payload, &action); err != nil {
-				return w.giveUp(tx, &m, now, "the message cannot be read: "+err.Error(), &gaveUp)
-			}
-			if m.Kind == OutboxDeprovision {
-				dropped, err := dropSharedRemoval(tx, action)
-				if err != nil {
-					return err
-				}
-				if dropped {
-					skip = true
-					m.DeliveredAt, m.LastError = &now, "skipped: another grant of the same role began before the removal went out"
-					return tx.Outbox().Put(m)
-				}
-			}
-			relevant, why, err := provisionStillWanted(tx, action)
+		if m.Kind == OutboxDeprovision {
+			dropped, err := dropSharedRemoval(tx, c.action)
 			if err != nil {
+				return nil, false, err
+			}
+			if dropped {
+				return skip("another grant of the same role began before the removal went out")
+			}
+		}
+		relevant, why, err := provisionStillWanted(tx, c.action)
+		if err != nil {
+			return nil, false, err
+		}
+		if !relevant {
+			return skip(why)
+		}
+	case OutboxNotify:
+		if err := json.Unmarshal(m.Payload, &c.note); err != nil {
+			return giveUp("the message cannot be read: " + err.Error())
+		}
+	case OutboxHook:
+		if err := json.Unmarshal(m.Payload, &c.hook); err != nil {
+			return giveUp("the message cannot be read: " + err.Error())
+		}
+		ep, ok, err := w.svc.hookEndpoint(tx, c.hook)
+		if err != nil {
+			return giveUp(err.Error())
+		} else if !ok {
+			return skip("the policy no longer calls a webhook at this stage")
+		}
+		c.ep, c.hook.ID = ep, m.ID
+	default:
+		return giveUp(fmt.Sprintf("unknown message kind %q", m.Kind))
+	}
+	m.Attempts++
+	m.NextAttempt = now.Add(w.backoff(m.Attempts))
+	c.msg = m
+	c.action.MessageID = m.ID
+	return c, false, tx.Outbox().Put(m)
+}
+
+// claimed is what a claiming transaction did.
+type claimed struct {
+	claims []*claim
+	due    int      // messages read as due
+	gaveUp []string // the kinds of the messages given up on
+}
+
+// claimDue claims the due messages, up to a batch, in one transaction: a transaction (and a
+// commit) per batch rather than per message. It looks in a read transaction first, so that a
+// run with nothing to do writes nothing (a commit would wake the worker again). When the
+// claiming transaction fails, each message is claimed in a transaction of its own, so that one
+// that cannot be claimed (its role record unreadable, say) holds back none of the others; errs
+// has theirs.
+func (w *Worker) claimDue(ctx context.Context) (out claimed, errs []error) {
+	s := w.svc
+	var ids []string
+	if err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		ids, err = tx.Outbox().DueIDs(s.now(), w.opt.BatchSize)
+		return err
+	}); err != nil {
+		return claimed{}, []error{fmt.Errorf("read outbox: %w", err)}
+	}
+	if len(ids) == 0 {
+		return claimed{}, nil
+	}
+	err := s.store.Update(ctx, func(tx Tx) error {
+		out = claimed{} // the store may run this function again
+		now := s.now()
+		due, err := tx.Outbox().Due(now, w.opt.BatchSize)
+		if err != nil {
+			return fmt.Errorf("read outbox: %w", err)
+		}
+		out.due = len(due)
+		for _, m := range due {
+			c, gaveUp, err := w.claimMessage(tx, m, now)
+			if err != nil {
+				return fmt.Errorf("claim outbox message %s: %w", m.ID, err)
+			}
+			out.add(c, gaveUp, m.Kind)
+		}
+		return nil
+	})
+	if err == nil || ctx.Err() != nil {
+		if err != nil {
+			errs = append(errs, err)
+		}
+		return out, errs
+	}
+	s.logger(ctx).WarnContext(ctx, "worker: claim outbox messages together failed; claiming one at a time", "error", err)
+	out = claimed{due: len(ids)}
+	for _, id := range ids {
+		var (
+			c      *claim
+			gaveUp bool
+			kind   string
+		)
+		err := s.store.Update(ctx, func(tx Tx) error {
+			m, err := tx.Outbox().Get(id)
+			if isNotFound(err) {
+				c, gaveUp = nil, false
+				return nil
+			} else if err != nil {
 				return err
 			}
-			if !relevant {
-				skip = true
-				m.DeliveredAt, m.LastError = &now, "skipped: "+why
-				return tx.Outbox().Put(m)
+			kind = m.Kind
+			c, gaveUp, err = w.claimMessage(tx, m, s.now())
+			return err
+		})
+		if err != nil {
+			if ctx.Err() != nil {
+				return out, append(errs, ctx.Err())
 			}
-		case OutboxNotify:
-			if err := json.Unmarshal(m.Payload, &note); err != nil {
-				return w.giveUp(tx, &m, now, "the message cannot be read: "+err.Error(), &gaveUp)
-			}
-		case OutboxHook:
-			if err := json.Unmarshal(m.Payload, &hook); err != nil {
-				return w.giveUp(tx, &m, now, "the message cannot be read: "+err.Error(), &gaveUp)
-			}
-			var ok bool
-			if ep, ok, err = s.hookEndpoint(tx, hook); err != nil {
-				return w.giveUp(tx, &m, now, err.Error(), &gaveUp)
-			} else if !ok {
-				skip = true
-				m.DeliveredAt, m.LastError = &now, "skipped: the policy no longer calls a webhook at this stage"
-				return tx.Outbox().Put(m)
-			}
-			hook.ID = m.ID
-		default:
-			return w.giveUp(tx, &m, now, fmt.Sprintf("unknown message kind %q", m.Kind), &gaveUp)
+			s.logger(ctx).ErrorContext(ctx, "worker: claim outbox message", "id", id, "error", err)
+			errs = append(errs, fmt.Errorf("claim outbox message %s: %w", id, err))
+			continue
 		}
-		m.Attempts++
-		m.NextAttempt = now.Add(w.backoff(m.Attempts))
-		msg = m
-		return tx.Outbox().Put(m)
-	})
-	switch {
-	case err != nil:
-		return kind, outboxNothing, err
-	case gaveUp:
-		return kind, outboxFailed, nil
-	case skip:
-		return kind, outboxNothing, nil
+		out.add(c, gaveUp, kind)
 	}
+	return out, errs
+}
 
-	action.MessageID = msg.ID
+func (c *claimed) add(cl *claim, gaveUp bool, kind string) {
+	if cl != nil {
+		c.claims = append(c.claims, cl)
+	}
+	if gaveUp {
+		c.gaveUp = append(c.gaveUp, kind)
+	}
+}
+
+// giveBack returns the attempts of claims whose call was never made (the run ended first) in
+// one transaction, so that a message waits behind a slow target without using up its
+// attempts. A message changed since its claim is left as it is.
+func (w *Worker) giveBack(ctx context.Context, claims []*claim) error {
+	var unsent []*claim
+	for _, c := range claims {
+		if !c.called {
+			unsent = append(unsent, c)
+		}
+	}
+	if len(unsent) == 0 {
+		return nil
+	}
+	return w.svc.store.Update(context.WithoutCancel(ctx), func(tx Tx) error {
+		for _, c := range unsent {
+			m, err := tx.Outbox().Get(c.msg.ID)
+			if isNotFound(err) {
+				continue
+			} else if err != nil {
+				return err
+			}
+			if m.DeliveredAt != nil || m.FailedAt != nil || m.Attempts != c.msg.Attempts || !m.NextAttempt.Equal(c.msg.NextAttempt) {
+				continue
+			}
+			m.Attempts, m.NextAttempt = c.before.Attempts, c.before.NextAttempt
+			if err := tx.Outbox().Put(m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// send carries out a claimed message: the call to the provisioner, notifier or hook, outside
+// any transaction and within the call timeout, then its result, recorded in a transaction of its
+// own. Provisioning results update the role, its assignments and their requests.
+func (w *Worker) send(ctx context.Context, c *claim) (outboxOutcome, error) {
+	s := w.svc
+	msg := c.msg
+	c.called = true
 	callErr := w.call(ctx, func(ctx context.Context) error {
 		switch msg.Kind {
 		case OutboxNotify:
-			return w.opt.Notifier.Notify(ctx, note)
+			return w.opt.Notifier.Notify(ctx, c.note)
 		case OutboxHook:
-			return w.opt.Hooks.CallHook(ctx, ep, hook)
+			return w.opt.Hooks.CallHook(ctx, c.ep, c.hook)
 		}
-		return w.opt.Provisioner.Provision(ctx, action)
+		return w.opt.Provisioner.Provision(ctx, c.action)
 	})
+	action, hook, ep := c.action, c.hook, c.ep
 
 	// The result is recorded even when the job's budget ran out during the call: what the
 	// connector did must not be lost for want of a few milliseconds.
 	outcome := outboxNothing
-	err = s.store.Update(context.WithoutCancel(ctx), func(tx Tx) error {
+	err := s.store.Update(context.WithoutCancel(ctx), func(tx Tx) error {
 		outcome = outboxNothing // the store may run this function again
 		now := s.now()
-		m, err := tx.Outbox().Get(id)
+		m, err := tx.Outbox().Get(msg.ID)
 		if err != nil {
 			return err
 		}
@@ -423,7 +536,7 @@ func (w *Worker) deliverMessage(ctx context.Context, id string) (string, outboxO
 		}
 		return nil
 	})
-	return kind, outcome, err
+	return outcome, err
 }
 
 // call runs one outside call with the call timeout. A call that ignores its context is not
@@ -446,8 +559,7 @@ func (w *Worker) call(ctx context.Context, fn func(context.Context) error) error
 }
 
 // giveUp marks a message that can never be delivered as failed.
-func (w *Worker) giveUp(tx Tx, m *OutboxMessage, now time.Time, why string, gaveUp *bool) error {
-	*gaveUp = true
+func (w *Worker) giveUp(tx Tx, m *OutboxMessage, now time.Time, why string) error {
 	m.FailedAt, m.LastError = &now, why
 	w.svc.log.Error("outbox message cannot be delivered", "id", m.ID, "kind", m.Kind, "error", why)
 	return tx.Outbox().Put(*m)

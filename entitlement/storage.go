@@ -329,6 +329,8 @@ type Outbox interface {
 	Get(id string) (OutboxMessage, error)
 	// Due lists up to limit undelivered messages whose NextAttempt is at or before t.
 	Due(t time.Time, limit int) ([]OutboxMessage, error)
+	// DueIDs lists the ids of the messages Due lists, in the same order, from the index alone.
+	DueIDs(t time.Time, limit int) ([]string, error)
 	// CountUndelivered counts the messages neither delivered nor given up on, from the due
 	// index and without reading any message.
 	CountUndelivered() (int, error)

@@ -2,10 +2,10 @@ package entitlement
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -85,7 +85,11 @@ type job struct {
 	// run handles up to a batch of due items, adds what it did to res, and reports whether the
 	// batch was full and made progress, so that more may be due at once.
 	run func(ctx context.Context, res *TickResult) (more bool, err error)
-	mu  sync.Mutex // one run at a time, whether from Run or Tick
+	// deaf jobs are not woken by changes: nothing a change writes falls due for them sooner
+	// than their next interval. The outbox purge is one; waking it at every commit would make
+	// its own commit wake it again, and an idle server would commit for ever.
+	deaf bool
+	mu   sync.Mutex // one run at a time, whether from Run or Tick
 }
 
 // NewWorker returns a worker for the service.
@@ -146,7 +150,7 @@ func NewWorker(svc *Service, opt WorkerOptions) *Worker {
 		{name: "session purge", run: w.sessionPurge},
 		{name: "directory sync", run: w.directorySync},
 		{name: "target comparisons", run: w.reconcile},
-		{name: "outbox purge", run: w.outboxPurge},
+		{name: "outbox purge", run: w.outboxPurge, deaf: true},
 		// Last, so that a tick delivers the messages the jobs before it wrote.
 		{name: "outbox", run: w.outbox},
 	}
@@ -172,19 +176,22 @@ type TickResult struct {
 }
 
 // Run runs each job in a loop of its own until ctx is done, then returns nil. A job runs again at
-// once when its batch was full, every Interval, and as soon as a change commits
-// (Service.Changes). The loops are separate so that a slow job (a connector that answers only at
-// its call timeout) or a failing one holds back none of the others. Errors are logged; the next
-// run tries again.
+// once when its batch was full, every Interval, and, unless it is deaf, as soon as a change
+// commits (Service.Changes). The loops are separate so that a slow job (a connector that answers
+// only at its call timeout) or a failing one holds back none of the others. Errors are logged; the
+// next run tries again.
 func (w *Worker) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	wakes := make([]chan struct{}, len(w.jobs))
-	for i, j := range w.jobs {
-		wakes[i] = make(chan struct{}, 1)
-		wg.Go(func() { w.loop(ctx, j, wakes[i]) })
+	var wakes []chan struct{}
+	for _, j := range w.jobs {
+		wake := make(chan struct{}, 1)
+		if !j.deaf {
+			wakes = append(wakes, wake)
+		}
+		wg.Go(func() { w.loop(ctx, j, wake) })
 	}
-	// Changes has one receiver; every job hears of each change.
+	// Changes has one receiver; every job but the deaf ones hears of each change.
 	for {
 		select {
 		case <-ctx.Done():
@@ -454,36 +461,47 @@ func (w *Worker) outboxPurge(ctx context.Context, res *TickResult) (bool, error)
 // shared slots, so the calls queued for a slow target never hold more than PerTarget of them and
 // the other targets go on. Above 1, a crash may catch up to Concurrency messages sent and not
 // yet recorded, each sent again after the restart.
+//
+// The batch is claimed in one transaction (claimDue) and each result recorded in one of its own,
+// which the store commits together with the others waiting (group commit); a slot is held from
+// the call to its recorded result. A result that cannot be recorded stops the run. The messages
+// the run does not get to call (its budget ran out, or it stopped) get their attempt back.
 func (w *Worker) outbox(ctx context.Context, res *TickResult) (bool, error) {
 	s := w.svc
-	var due []OutboxMessage
-	err := s.store.View(ctx, func(tx Tx) error {
-		var err error
-		due, err = tx.Outbox().Due(s.now(), w.opt.BatchSize)
-		return err
-	})
-	if err != nil {
-		return false, fmt.Errorf("read outbox: %w", err)
-	}
+	batch, errs := w.claimDue(ctx)
 	var (
 		mu   sync.Mutex
-		errs []error
-		done int
+		done = len(batch.gaveUp)
 	)
-	deliver := func(id string) {
-		kind, out, err := w.deliverMessage(ctx, id)
+	res.OutboxFailed += len(batch.gaveUp)
+	if w.opt.Observer != nil {
+		for _, kind := range batch.gaveUp {
+			w.opt.Observer.OutboxAttempted(kind, OutcomeFailed)
+		}
+	}
+	// A result that cannot be recorded stops the run: the calls after it would be made with no
+	// way to record them, and each would go out again later.
+	var halted atomic.Bool
+	deliver := func(c *claim) {
+		if halted.Load() {
+			return
+		}
+		out, err := w.send(ctx, c)
+		if err != nil {
+			halted.Store(true)
+		}
 		mu.Lock()
 		defer mu.Unlock()
 		if w.opt.Observer != nil && err == nil && out != outboxNothing {
-			w.opt.Observer.OutboxAttempted(kind, out.String())
+			w.opt.Observer.OutboxAttempted(c.msg.Kind, out.String())
 		}
 		if err != nil {
 			if ctx.Err() != nil {
 				errs = append(errs, ctx.Err())
 				return
 			}
-			s.logger(ctx).ErrorContext(ctx, "worker: deliver outbox message", "id", id, "error", err)
-			errs = append(errs, fmt.Errorf("deliver outbox message %s: %w", id, err))
+			s.logger(ctx).ErrorContext(ctx, "worker: deliver outbox message", "id", c.msg.ID, "error", err)
+			errs = append(errs, fmt.Errorf("deliver outbox message %s: %w", c.msg.ID, err))
 			return
 		}
 		switch out {
@@ -499,37 +517,48 @@ func (w *Worker) outbox(ctx context.Context, res *TickResult) (bool, error) {
 		}
 	}
 	if w.opt.Concurrency <= 1 {
-		for _, m := range due {
-			if err := ctx.Err(); err != nil {
-				errs = append(errs, err)
+		for _, c := range batch.claims {
+			if ctx.Err() != nil {
 				break
 			}
-			deliver(m.ID)
+			deliver(c)
 		}
-		return w.full(len(due), done), errors.Join(errs...)
+	} else {
+		w.deliverConcurrently(ctx, batch.claims, deliver)
 	}
-	// The provisioning messages of one role go out one after the other, in order, so that a
-	// removal never overtakes the grant it undoes; each waits for its target's slot, then for
-	// one of the shared slots.
+	if err := ctx.Err(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := w.giveBack(ctx, batch.claims); err != nil {
+		errs = append(errs, fmt.Errorf("give back the attempts not made: %w", err))
+	}
+	return w.full(batch.due, done), errors.Join(errs...)
+}
+
+// deliverConcurrently delivers the claims Concurrency at a time, at most PerTarget to a target.
+// The provisioning messages of one role go out one after the other, in order, so that a removal
+// never overtakes the grant it undoes; each waits for its target's slot, then for one of the
+// shared slots.
+func (w *Worker) deliverConcurrently(ctx context.Context, claims []*claim, deliver func(*claim)) {
 	shared := make(chan struct{}, w.opt.Concurrency)
 	targets := map[string]chan struct{}{}
-	var chains [][]OutboxMessage
+	var chains [][]*claim
 	chainOf := map[string]int{}
-	for _, m := range due {
-		key := outboxChain(m)
+	for _, c := range claims {
+		key := outboxChain(c)
 		i, ok := chainOf[key]
 		if !ok {
 			i = len(chains)
 			chainOf[key] = i
 			chains = append(chains, nil)
 		}
-		chains[i] = append(chains[i], m)
-		if targets[outboxTarget(m)] == nil {
-			targets[outboxTarget(m)] = make(chan struct{}, w.opt.PerTarget)
+		chains[i] = append(chains[i], c)
+		if targets[outboxTarget(c)] == nil {
+			targets[outboxTarget(c)] = make(chan struct{}, w.opt.PerTarget)
 		}
 	}
-	send := func(m OutboxMessage) {
-		for _, sem := range []chan struct{}{targets[outboxTarget(m)], shared} {
+	send := func(c *claim) {
+		for _, sem := range []chan struct{}{targets[outboxTarget(c)], shared} {
 			select {
 			case sem <- struct{}{}:
 				defer func() { <-sem }()
@@ -537,51 +566,38 @@ func (w *Worker) outbox(ctx context.Context, res *TickResult) (bool, error) {
 				return
 			}
 		}
-		deliver(m.ID)
+		deliver(c)
 	}
 	var wg sync.WaitGroup
 	for _, chain := range chains {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for _, m := range chain {
+		wg.Go(func() {
+			for _, c := range chain {
 				if ctx.Err() != nil {
 					return
 				}
-				send(m)
+				send(c)
 			}
-		}()
+		})
 	}
 	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		errs = append(errs, err)
+}
+
+// outboxChain is what must go out in order: a role's provisioning messages; any other message
+// stands alone.
+func outboxChain(c *claim) string {
+	if k := c.msg.Kind; (k == OutboxProvision || k == OutboxDeprovision) && c.action.RoleID != "" {
+		return "role:" + c.action.RoleID
 	}
-	return w.full(len(due), done), errors.Join(errs...)
+	return "message:" + c.msg.ID
 }
 
 // outboxTarget names the system a message goes to: the resource whose connector carries out a
 // provisioning action, or the mail server.
-// outboxChain is what must go out in order: a role's provisioning messages; any other message
-// stands alone.
-func outboxChain(m OutboxMessage) string {
-	if m.Kind == OutboxProvision || m.Kind == OutboxDeprovision {
-		var a ProvisionAction
-		if json.Unmarshal(m.Payload, &a) == nil && a.RoleID != "" {
-			return "role:" + a.RoleID
-		}
+func outboxTarget(c *claim) string {
+	if k := c.msg.Kind; k != OutboxProvision && k != OutboxDeprovision {
+		return k
 	}
-	return "message:" + m.ID
-}
-
-func outboxTarget(m OutboxMessage) string {
-	if m.Kind != OutboxProvision && m.Kind != OutboxDeprovision {
-		return m.Kind
-	}
-	var a struct {
-		ResourceID string `json:"resourceId"`
-	}
-	_ = json.Unmarshal(m.Payload, &a) // an unreadable one fails in deliverMessage
-	return "resource:" + a.ResourceID
+	return "resource:" + c.action.ResourceID
 }
 
 // directorySync runs the LDAP import when its interval has passed since the last run.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -205,5 +206,40 @@ func TestRunWakesOnChange(t *testing.T) {
 			t.Fatalf("request still %s: the worker waited for its hourly tick", f.Request(r.ID).RequestState)
 		case <-time.After(5 * time.Millisecond):
 		}
+	}
+}
+
+// writeCounter counts the write transactions its store is asked for.
+type writeCounter struct {
+	entitlement.Store
+	n atomic.Int64
+}
+
+func (s *writeCounter) Update(ctx context.Context, fn func(entitlement.Tx) error) error {
+	s.n.Add(1)
+	return s.Store.Update(ctx, fn)
+}
+
+// TestIdleWorkerWritesNothing: a worker with nothing to do writes nothing between its ticks. The
+// outbox purge writes each time it runs; woken by every commit, its own included, it used to
+// run for ever, a commit and an fsync each time.
+func TestIdleWorkerWritesNothing(t *testing.T) {
+	var writes *writeCounter
+	f := entitlementtest.Open(t, entitlementtest.Options{Wrap: func(st entitlement.Store) entitlement.Store {
+		writes = &writeCounter{Store: st}
+		return writes
+	}})
+	wk := f.Worker(entitlement.WorkerOptions{Interval: time.Hour})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- wk.Run(ctx) }()
+	time.Sleep(200 * time.Millisecond)
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run returned %v", err)
+	}
+	// The purge's first run, at the start.
+	if n := writes.n.Load(); n > 1 {
+		t.Fatalf("an idle worker wrote %d transactions in 200ms; want at most the purge's first", n)
 	}
 }

@@ -777,6 +777,9 @@ func (o outbox) Get(id string) (entitlement.OutboxMessage, error) {
 func (o outbox) Due(t time.Time, limit int) ([]entitlement.OutboxMessage, error) {
 	return outboxTable.all(o.b, dueIDs(o.b, outboxTable.index("due").bucket(outboxTable.name), t, limit))
 }
+func (o outbox) DueIDs(t time.Time, limit int) ([]string, error) {
+	return dueIDs(o.b, outboxTable.index("due").bucket(outboxTable.name), t, limit), nil
+}
 func (o outbox) CountUndelivered() (int, error) {
 	return mustBucket(o.b, outboxTable.index("due").bucket(outboxTable.name)).Stats().KeyN, nil
 }
