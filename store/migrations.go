@@ -160,6 +160,9 @@ var migrations = []migration{
 		}
 		return assignmentsTable.recount(tx)
 	}},
+	{22, "count provisioning tasks by state and by catalog and state, so that the Tasks badge of every admin page reads a count instead of walking the open tasks", func(tx *bolt.Tx) error {
+		return provisionTasksTable.countIndex(tx, "state", "catalog_state")
+	}},
 }
 
 // scheduleReviews creates the buckets of reviews, their items and schedules, and gives every
