@@ -280,13 +280,29 @@ func (s *Service) DescribeRequests(ctx context.Context, rs []Request) ([]Request
 // DescribeWaitingForMe is WaitingForMe with DescribeRequests' names, in one read: the approvals
 // page decodes each request of its page once, and checks the caller's access once.
 func (s *Service) DescribeWaitingForMe(ctx context.Context, opt ListOptions) (Page[RequestView], error) {
+	return s.describeAsked(ctx, func(tx Tx, userID string) (Page[Request], error) {
+		return tx.Requests().WaitingFor(userID, opt)
+	})
+}
+
+// DescribeMyDecisions is MyDecisions with DescribeRequests' names, in one read, for the approvals
+// history page.
+func (s *Service) DescribeMyDecisions(ctx context.Context, opt ListOptions) (Page[RequestView], error) {
+	return s.describeAsked(ctx, func(tx Tx, userID string) (Page[Request], error) {
+		return tx.Requests().DecidedBy(userID, opt)
+	})
+}
+
+// describeAsked names a page of requests that list reads for the caller among each request's
+// approvers: asked to decide it, or who decided it.
+func (s *Service) describeAsked(ctx context.Context, list func(tx Tx, userID string) (Page[Request], error)) (Page[RequestView], error) {
 	p, err := principal(ctx)
 	if err != nil {
 		return Page[RequestView]{}, err
 	}
 	var out Page[RequestView]
 	err = s.store.View(ctx, func(tx Tx) error {
-		page, err := tx.Requests().WaitingFor(p.UserID, opt)
+		page, err := list(tx, p.UserID)
 		if err != nil {
 			return err
 		}
@@ -296,7 +312,8 @@ func (s *Service) DescribeWaitingForMe(ctx context.Context, opt ListOptions) (Pa
 		}
 		out = Page[RequestView]{Items: make([]RequestView, 0, len(page.Items)), Total: page.Total, Next: page.Next, Prev: page.Prev}
 		for _, r := range page.Items {
-			// The caller is asked to decide each of them, so may read it: no other check.
+			// Request.AskedToApprove names the caller (it holds who decided too), so they may
+			// read it: no other check.
 			v := describeRequest(n, r)
 			if v.Access, err = accessOf(n, r); err != nil {
 				return err

@@ -143,6 +143,54 @@ func TestDescribeWaitingForMe(t *testing.T) {
 	}
 }
 
+// TestDescribeMyDecisions checks that the approvals history's one read gives what MyDecisions and
+// DescribeRequests give together, page by page newest first, and nothing to someone who decided
+// nothing.
+func TestDescribeMyDecisions(t *testing.T) {
+	f := entitlementtest.New(t)
+	mgr := f.User("Manny Manager")
+	outsider := f.User("Olly")
+	c := f.Catalog("Corporate")
+	p := f.Package(c, "Finance reports", entitlementtest.Member(f.GroupResource(c, f.Group("Finance readers"))))
+	pol := f.Policy(p, func(x *entitlement.AssignmentPolicy) { x.DisplayName = "Employees" },
+		entitlementtest.Approval(entitlementtest.ApprovalStage(7, entitlementtest.ManagerOf(1))))
+	for i, name := range []string{"Riley", "Sam", "Tess"} {
+		r := f.RequestAccess(f.User(name, entitlementtest.ManagedBy(mgr)), pol)
+		f.Decide(mgr, r, i != 1)
+	}
+	f.RequestAccess(f.User("Uma", entitlementtest.ManagedBy(mgr)), pol) // waiting: not a decision
+	f.Drain(f.Worker(entitlement.WorkerOptions{}))
+	as := entitlementtest.As(mgr)
+	opt := entitlement.ListOptions{Limit: 2, Desc: true}
+	for page := 1; ; page++ {
+		got, err := f.Svc.DescribeMyDecisions(as, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		listed, err := f.Svc.MyDecisions(as, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := f.Svc.DescribeRequests(as, listed.Items)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got.Items, want) || got.Total != 3 || got.Total != listed.Total || got.Next != listed.Next || got.Prev != listed.Prev {
+			t.Fatalf("page %d: %+v\nwant %+v (total %d, next %q, prev %q)", page, got, want, listed.Total, listed.Next, listed.Prev)
+		}
+		if got.Next == "" {
+			if page != 2 {
+				t.Errorf("%d pages of 2 for 3 decisions", page)
+			}
+			break
+		}
+		opt.After = got.Next
+	}
+	if got, err := f.Svc.DescribeMyDecisions(entitlementtest.As(outsider), entitlement.ListOptions{}); err != nil || len(got.Items) != 0 || got.Total != 0 {
+		t.Errorf("outsider: %+v, %v; want nothing", got, err)
+	}
+}
+
 func TestDescribeAssignments(t *testing.T) {
 	f := entitlementtest.New(t)
 	riley := f.User("Riley")

@@ -205,13 +205,19 @@ func (s *Service) OpenTaskCount(ctx context.Context) (int, error) {
 	n := 0
 	err := s.read(ctx, func(tx Tx, a *access) error {
 		if a.isAdmin() {
-			n = tx.ProvisionTasks().CountByState(TaskOpen)
-			return nil
+			var err error
+			n, err = tx.ProvisionTasks().CountByState(TaskOpen)
+			return err
 		}
 		for catalogID := range a.catalogRoles {
-			if a.canManageCatalog(catalogID) {
-				n += tx.ProvisionTasks().CountByCatalog(catalogID, TaskOpen)
+			if !a.canManageCatalog(catalogID) {
+				continue
 			}
+			c, err := tx.ProvisionTasks().CountByCatalog(catalogID, TaskOpen)
+			if err != nil {
+				return err
+			}
+			n += c
 		}
 		return nil
 	})

@@ -214,3 +214,44 @@ func TestConnectorFailureOpensATask(t *testing.T) {
 type ctxT = context.Context
 
 var errDown = errors.New("dial tcp 10.0.0.9:443: connection refused")
+
+// The Tasks badge counts what each caller's Tasks page lists: every open task for an
+// administrator, those of the catalogs they own for an owner of one or two catalogs, and none
+// for a catalog's reader or package manager, or for anyone else.
+func TestOpenTaskBadgeForEachKindOfCaller(t *testing.T) {
+	m := newManualTenant(t)
+	fay, rita, pat := m.User("Fay Finance"), m.User("Rita Reader"), m.User("Pat Packager")
+	finance := m.Catalog("Finance", entitlementtest.WithCatalogRole(entitlement.RoleCatalogOwner, m.owner),
+		entitlementtest.WithCatalogRole(entitlement.RoleCatalogOwner, fay), entitlementtest.WithCatalogRole(entitlement.RoleCatalogReader, rita))
+	ledger := m.AppResource(finance, "Ledger", "Clerk")
+	financePol := m.Policy(m.Package(finance, "Clerks", entitlementtest.Role(ledger, "Clerk")))
+	m.Catalog("Marketing", entitlementtest.WithCatalogRole(entitlement.RoleAccessPackageManager, pat))
+	m.RequestAccess(m.riley, m.pol)
+	m.RequestAccess(m.riley, financePol)
+	m.RequestAccess(m.outsider, financePol)
+	m.Drain(m.Worker(entitlement.WorkerOptions{}))
+
+	for _, c := range []struct {
+		who  string
+		ctx  context.Context
+		want int
+	}{
+		{"administrator", entitlementtest.AsAdmin(m.outsider), 3},
+		{"owner of both catalogs", entitlementtest.As(m.owner), 3},
+		{"owner of one", entitlementtest.As(fay), 2},
+		{"reader", entitlementtest.As(rita), 0},
+		{"package manager of a catalog without tasks", entitlementtest.As(pat), 0},
+		{"requestor", entitlementtest.As(m.riley), 0},
+	} {
+		n, err := m.Svc.OpenTaskCount(c.ctx)
+		if err != nil || n != c.want {
+			t.Errorf("%s: badge %d, %v; want %d", c.who, n, err, c.want)
+		}
+		if c.want == 0 {
+			continue
+		}
+		if p, err := m.Svc.ProvisionTasks(c.ctx, entitlement.TaskFilter{}); err != nil || p.Total != n || len(p.Items) != n {
+			t.Errorf("%s: the Tasks page lists %d of %d, %v; the badge says %d", c.who, len(p.Items), p.Total, err, n)
+		}
+	}
+}

@@ -386,9 +386,10 @@ type ProvisionTasks interface {
 	ByState(state TaskState, opt ListOptions) (Page[ProvisionTask], error)
 	ByResource(resourceID string, state TaskState, opt ListOptions) (Page[ProvisionTask], error)
 	ByCatalog(catalogID string, state TaskState, opt ListOptions) (Page[ProvisionTask], error)
-	// CountByState and CountByCatalog count from the indexes, reading no task.
-	CountByState(state TaskState) int
-	CountByCatalog(catalogID string, state TaskState) int
+	// CountByState and CountByCatalog read counts that the store keeps as tasks are put, so
+	// that the badge of every admin page reads neither a task nor a list of them.
+	CountByState(state TaskState) (int, error)
+	CountByCatalog(catalogID string, state TaskState) (int, error)
 }
 
 // Connectors stores each resource's connector, keyed by the resource's id.

@@ -72,11 +72,7 @@ func (h Approvals) History(c echo.Context) error {
 	ctx := c.Request().Context()
 	opt, from := listOptions(c)
 	opt.Desc = true // newest first
-	page, err := h.Svc.MyDecisions(ctx, opt)
-	if err != nil {
-		return err
-	}
-	described, err := h.Svc.DescribeRequests(ctx, page.Items)
+	page, err := h.Svc.DescribeMyDecisions(ctx, opt)
 	if err != nil {
 		return err
 	}
@@ -87,7 +83,7 @@ func (h Approvals) History(c echo.Context) error {
 	who, _ := entitlement.PrincipalFrom(ctx)
 	now := h.now()
 	d := views.ApprovalHistoryProps{Total: page.Total, Tabs: views.ApprovalTabs("history", waiting), Pagination: pagination(c, "/approvals/history", page, from, "")}
-	for _, v := range described {
+	for _, v := range page.Items {
 		for i, st := range v.Stages {
 			if st.DecidedBy != who.UserID {
 				continue

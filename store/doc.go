@@ -17,6 +17,9 @@
 // record's name (and a user's e-mail), so that a prefix scan finds a record by any word and the
 // key alone gives the name order of the results; see table.search.
 //
+// A counted index has a "*_count" bucket beside it, "<value> → decimal", that put and delete keep
+// equal to the number of the index's keys with that value, so that a count reads one key.
+//
 // Users, groups, catalogs, access packages, policies, connected organizations and the settings
 // carry a "version" that the Service raises on every write; the store keeps it as given. Records
 // written before versions existed have none and read as version 1, so no migration rewrites them.
@@ -119,7 +122,9 @@
 //	provision_tasks              <id> → ProvisionTask                (v16) changes a person carries out by hand; packed (v22)
 //	  provision_tasks_by_state   <state>\x00<id>                     the Tasks page of administrators
 //	  provision_tasks_by_resource_state <resourceId>\x00<state>\x00<id>   a resource's tasks
-//	  provision_tasks_by_catalog_state  <catalogId>\x00<state>\x00<id>    a catalog owner's tasks and badge
+//	  provision_tasks_by_catalog_state  <catalogId>\x00<state>\x00<id>    a catalog owner's tasks
+//	  provision_tasks_by_state_count    <state> → decimal            (v23) keys of the state index per value: an administrator's badge and list total
+//	  provision_tasks_by_catalog_state_count <catalogId>\x00<state> → decimal   (v23) the same by catalog: a catalog owner's badge
 //	  provision_tasks_by_role    <assignmentRoleId>\x00<id>          closing the tasks a change makes stale
 //	connectors                   <resourceId> → Connector            (v16) how a resource's roles are carried out; secrets sealed (AES-GCM)
 //	  connectors_by_reconcile_due <time>\x00<resourceId>            (v19) scheduled comparisons with the target

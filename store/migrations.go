@@ -170,6 +170,9 @@ var migrations = []migration{
 		return assignmentsTable.recount(tx)
 	}},
 	{packMigration, "store outbox messages and provisioning tasks compressed with a dictionary of their keys, a third to a half of their JSON", packRecords},
+	{23, "count provisioning tasks by state and by catalog and state, so that the Tasks badge of every admin page reads a count instead of walking the open tasks", func(tx *bolt.Tx) error {
+		return provisionTasksTable.countIndex(tx, "state", "catalog_state")
+	}},
 }
 
 // packMigration is the version of the migration that packs records (codec.go).

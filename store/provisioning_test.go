@@ -55,8 +55,8 @@ func TestMigration16CreatesProvisioningBuckets(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = s.View(ctx, func(tx entitlement.Tx) error {
-		if n := tx.ProvisionTasks().CountByCatalog("c", entitlement.TaskOpen); n != 1 {
-			t.Errorf("open tasks of c = %d, want 1", n)
+		if n, err := tx.ProvisionTasks().CountByCatalog("c", entitlement.TaskOpen); err != nil || n != 1 {
+			t.Errorf("open tasks of c = %d, %v; want 1", n, err)
 		}
 		if c, err := tx.Connectors().Get("r"); err != nil || c.Kind != entitlement.ConnectorSCIM {
 			t.Errorf("connector = %+v, %v", c, err)

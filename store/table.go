@@ -27,9 +27,18 @@ type index[T any] struct {
 	// an audit event) or one of a few values (a task's state, a resource). Then a page left
 	// nearly full on a split is rarely written again, and the others split in half (mustBucket).
 	ordered bool
+	// counted keeps, for a non-unique index, how many keys each value has, in a bucket of its
+	// own (countBucket), so that counting a value's records reads one key instead of walking
+	// them all. put and delete move the counts with the keys; countIndex sets them from the keys.
+	counted bool
 }
 
 func (ix index[T]) bucket(table string) []byte { return []byte(table + "_by_" + ix.name) }
+
+// countBucket holds "<value> → decimal" for a counted index; a value with no key has no count.
+func (ix index[T]) countBucket(table string) []byte {
+	return []byte(table + "_by_" + ix.name + "_count")
+}
 
 // table stores records of one entity as JSON under their id, with its indexes.
 type table[T any] struct {
@@ -160,7 +169,7 @@ func (t *table[T]) put(tx *bolt.Tx, v T) error {
 				if containsString(newVals, ov) {
 					continue
 				}
-				if err := b.Delete(ix.key(ov, id)); err != nil {
+				if err := t.removeKey(tx, b, ix, ov, id); err != nil {
 					return fmt.Errorf("put %s %q: index %s: %w", t.what, id, ix.name, err)
 				}
 			}
@@ -175,7 +184,7 @@ func (t *table[T]) put(tx *bolt.Tx, v T) error {
 				}
 				continue
 			}
-			if err := b.Put(ix.key(nv, id), nil); err != nil {
+			if err := t.addKey(tx, b, ix, nv, id); err != nil {
 				return fmt.Errorf("put %s %q: index %s: %w", t.what, id, ix.name, err)
 			}
 		}
@@ -267,7 +276,7 @@ func (t *table[T]) delete(tx *bolt.Tx, id string) error {
 	for _, ix := range t.indexes {
 		b := mustBucket(tx, ix.bucket(t.name))
 		for _, ov := range ix.values(old) {
-			if err := b.Delete(ix.key(ov, id)); err != nil {
+			if err := t.removeKey(tx, b, ix, ov, id); err != nil {
 				return fmt.Errorf("delete %s %q: index %s: %w", t.what, id, ix.name, err)
 			}
 		}
@@ -279,6 +288,111 @@ func (t *table[T]) delete(tx *bolt.Tx, id string) error {
 		return err
 	}
 	return t.changed(tx)
+}
+
+// addKey puts the key of value and id into the index bucket b; a counted index counts it when
+// it is new, so that the count is always the number of keys.
+func (t *table[T]) addKey(tx *bolt.Tx, b *bolt.Bucket, ix index[T], value, id string) error {
+	k := ix.key(value, id)
+	if ix.counted && !hasKey(b, k) {
+		if err := t.addToIndexCount(tx, ix, value, 1); err != nil {
+			return err
+		}
+	}
+	return b.Put(k, nil)
+}
+
+// removeKey takes the key of value and id out of the index bucket b, and out of its count.
+func (t *table[T]) removeKey(tx *bolt.Tx, b *bolt.Bucket, ix index[T], value, id string) error {
+	k := ix.key(value, id)
+	if ix.counted && hasKey(b, k) {
+		if err := t.addToIndexCount(tx, ix, value, -1); err != nil {
+			return err
+		}
+	}
+	return b.Delete(k)
+}
+
+// hasKey reports whether b holds k. Get cannot tell: an index key's value is empty, and a key put
+// earlier in the same transaction reads as nil, like a missing one.
+func hasKey(b *bolt.Bucket, k []byte) bool {
+	found, _ := b.Cursor().Seek(k)
+	return bytes.Equal(found, k)
+}
+
+// addToIndexCount moves the count of value in a counted index by n; a count that reaches zero
+// is removed, so the bucket holds only values that have records.
+func (t *table[T]) addToIndexCount(tx *bolt.Tx, ix index[T], value string, n int) error {
+	have, err := t.countOf(tx, ix.name, value)
+	if err != nil {
+		return err
+	}
+	b := mustBucket(tx, ix.countBucket(t.name))
+	if have+n <= 0 {
+		return b.Delete([]byte(value))
+	}
+	return b.Put([]byte(value), []byte(strconv.Itoa(have+n)))
+}
+
+// countOf is how many records a counted index holds for value, read from its count.
+func (t *table[T]) countOf(tx *bolt.Tx, indexName, value string) (int, error) {
+	ix := t.index(indexName)
+	raw := mustBucket(tx, ix.countBucket(t.name)).Get([]byte(value))
+	if raw == nil {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(string(raw))
+	if err != nil {
+		return 0, fmt.Errorf("count of %s by %s %q: %w", t.what, ix.name, value, err)
+	}
+	return n, nil
+}
+
+// countIndex sets the counts of counted indexes from their keys, for the migration that counts
+// them: the counts then equal what a walk over the keys finds, which is what they replace.
+func (t *table[T]) countIndex(tx *bolt.Tx, indexNames ...string) error {
+	for _, name := range indexNames {
+		ix := t.index(name)
+		if !ix.counted || ix.unique {
+			return fmt.Errorf("count %s by %s: not a counted index", t.what, name)
+		}
+		cb := ix.countBucket(t.name)
+		if tx.Bucket(cb) != nil {
+			if err := tx.DeleteBucket(cb); err != nil {
+				return fmt.Errorf("count %s by %s: %w", t.what, name, err)
+			}
+		}
+		counts, err := tx.CreateBucket(cb)
+		if err != nil {
+			return fmt.Errorf("count %s by %s: %w", t.what, name, err)
+		}
+		// The keys come in value order, so each value's count is written once, in key order.
+		value, n := "", 0
+		flush := func() error {
+			if n == 0 {
+				return nil
+			}
+			return counts.Put([]byte(value), []byte(strconv.Itoa(n)))
+		}
+		err = mustBucket(tx, ix.bucket(t.name)).ForEach(func(k, _ []byte) error {
+			v := string(k[:bytes.LastIndex(k, []byte(sep))])
+			if v != value {
+				if err := flush(); err != nil {
+					return err
+				}
+				value, n = v, 0
+			}
+			n++
+			return nil
+		})
+		if err == nil {
+			err = flush()
+		}
+		if err != nil {
+			return fmt.Errorf("count %s by %s: %w", t.what, name, err)
+		}
+	}
+	return nil
 }
 
 func (ix index[T]) key(value, id string) []byte {
@@ -612,9 +726,15 @@ func (t *table[T]) list(tx *bolt.Tx, opt entitlement.ListOptions, keep func(T) b
 	return s.page(tx, opt)
 }
 
-// listBy pages through the records a non-unique index holds for value.
+// listBy pages through the records a non-unique index holds for value; a counted index gives
+// the total from its count.
 func (t *table[T]) listBy(tx *bolt.Tx, indexName, value string, opt entitlement.ListOptions, keep func(T) bool) (entitlement.Page[T], error) {
-	return scan[T]{t: t, bucket: t.index(indexName).bucket(t.name), prefix: value + sep, keep: keep}.page(tx, opt)
+	ix := t.index(indexName)
+	s := scan[T]{t: t, bucket: ix.bucket(t.name), prefix: value + sep, keep: keep}
+	if ix.counted && keep == nil {
+		s.count = func(tx *bolt.Tx) (int, error) { return t.countOf(tx, indexName, value) }
+	}
+	return s.page(tx, opt)
 }
 
 // listByPeeking is listBy with a filter on the records' stored bytes (scan.peek).
@@ -682,9 +802,10 @@ func (t *table[T]) searchIDs(tx *bolt.Tx, q string) []string {
 }
 
 // buildIndex fills new indexes of the table from its records, in one pass over them, for a
-// migration that adds them; unlike reindex it leaves the other indexes alone. The keys are put
-// in key order: bbolt splits a transaction's nodes only at commit, so keys put in any other
-// order move every key after them, and a large table would take minutes instead of seconds.
+// migration that adds them (with their counts, for counted ones); unlike reindex it leaves the
+// other indexes alone. The keys are put in key order: bbolt splits a transaction's nodes only at
+// commit, so keys put in any other order move every key after them, and a large table would take
+// minutes instead of seconds.
 func (t *table[T]) buildIndex(tx *bolt.Tx, indexNames ...string) error {
 	ixs := make([]index[T], len(indexNames))
 	keys := make([][]string, len(indexNames))
@@ -719,6 +840,11 @@ func (t *table[T]) buildIndex(tx *bolt.Tx, indexNames ...string) error {
 			}
 		}
 		keys[i] = nil
+		if ix.counted {
+			if err := t.countIndex(tx, ix.name); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
@@ -889,8 +1015,8 @@ func (t *table[T]) repack(tx *bolt.Tx, after []byte, limit int) ([]byte, error) 
 	return last, nil
 }
 
-// reindex rebuilds every index of the table from its records, for migrations that add an index
-// or change the form of its keys.
+// reindex rebuilds every index of the table, and the counts of the counted ones, from its
+// records, for migrations that add an index or change the form of its keys.
 func (t *table[T]) reindex(tx *bolt.Tx) error {
 	for _, ix := range t.indexes {
 		name := ix.bucket(t.name)
@@ -904,7 +1030,7 @@ func (t *table[T]) reindex(tx *bolt.Tx) error {
 		}
 	}
 	records := mustBucket(tx, []byte(t.name))
-	return records.ForEach(func(k, data []byte) error {
+	err := records.ForEach(func(k, data []byte) error {
 		var v T
 		if err := t.codec().decode(data, &v); err != nil {
 			return fmt.Errorf("reindex %s: decode %q: %w", t.what, k, err)
@@ -929,6 +1055,16 @@ func (t *table[T]) reindex(tx *bolt.Tx) error {
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	var counted []string
+	for _, ix := range t.indexes {
+		if ix.counted {
+			counted = append(counted, ix.name)
+		}
+	}
+	return t.countIndex(tx, counted...)
 }
 
 func containsString(list []string, s string) bool {

@@ -450,9 +450,10 @@ var provisionTasksTable = &table[entitlement.ProvisionTask]{
 	name: "provision_tasks", what: "task", records: packed(provisionTaskDictionary),
 	id: func(t entitlement.ProvisionTask) string { return t.ID },
 	indexes: []index[entitlement.ProvisionTask]{
-		{name: "state", ordered: true, values: func(t entitlement.ProvisionTask) []string { return one(string(t.State)) }},
+		// State and catalog with state are counted: every admin page's Tasks badge reads them.
+		{name: "state", ordered: true, counted: true, values: func(t entitlement.ProvisionTask) []string { return one(string(t.State)) }},
 		{name: "resource_state", ordered: true, values: func(t entitlement.ProvisionTask) []string { return []string{t.ResourceID + sep + string(t.State)} }},
-		{name: "catalog_state", ordered: true, values: func(t entitlement.ProvisionTask) []string { return []string{t.CatalogID + sep + string(t.State)} }},
+		{name: "catalog_state", ordered: true, counted: true, values: func(t entitlement.ProvisionTask) []string { return []string{t.CatalogID + sep + string(t.State)} }},
 		{name: "role", values: func(t entitlement.ProvisionTask) []string { return one(t.RoleID) }},
 	},
 }

@@ -910,11 +910,11 @@ func (p provisionTasks) ByResource(resourceID string, state entitlement.TaskStat
 func (p provisionTasks) ByCatalog(catalogID string, state entitlement.TaskState, opt entitlement.ListOptions) (entitlement.Page[entitlement.ProvisionTask], error) {
 	return provisionTasksTable.listBy(p.b, "catalog_state", catalogID+sep+string(state), opt, nil)
 }
-func (p provisionTasks) CountByState(state entitlement.TaskState) int {
-	return provisionTasksTable.count(p.b, "state", string(state))
+func (p provisionTasks) CountByState(state entitlement.TaskState) (int, error) {
+	return provisionTasksTable.countOf(p.b, "state", string(state))
 }
-func (p provisionTasks) CountByCatalog(catalogID string, state entitlement.TaskState) int {
-	return provisionTasksTable.count(p.b, "catalog_state", catalogID+sep+string(state))
+func (p provisionTasks) CountByCatalog(catalogID string, state entitlement.TaskState) (int, error) {
+	return provisionTasksTable.countOf(p.b, "catalog_state", catalogID+sep+string(state))
 }
 
 type connectors struct{ b *bolt.Tx }

@@ -53,11 +53,11 @@ var provisionTaskCases = []tcase{
 			check("open of c1", ids(p), a.ID, b.ID)
 			rs, _ := tx.ProvisionTasks().ByRole("role1")
 			check("of role1", ids(entitlement.Page[entitlement.ProvisionTask]{Items: rs}), a.ID, c.ID)
-			if n := tx.ProvisionTasks().CountByState(entitlement.TaskOpen); n != 2 {
-				t.Errorf("CountByState(open) = %d, want 2", n)
+			if n, err := tx.ProvisionTasks().CountByState(entitlement.TaskOpen); err != nil || n != 2 {
+				t.Errorf("CountByState(open) = %d, %v; want 2", n, err)
 			}
-			if n := tx.ProvisionTasks().CountByCatalog("c2", entitlement.TaskOpen); n != 0 {
-				t.Errorf("CountByCatalog(c2, open) = %d, want 0", n)
+			if n, err := tx.ProvisionTasks().CountByCatalog("c2", entitlement.TaskOpen); err != nil || n != 0 {
+				t.Errorf("CountByCatalog(c2, open) = %d, %v; want 0", n, err)
 			}
 			return nil
 		})
@@ -68,11 +68,84 @@ var provisionTaskCases = []tcase{
 			check("open of c1 after closing one", ids(p), b.ID)
 			p, _ = tx.ProvisionTasks().ByState(entitlement.TaskDone, entitlement.ListOptions{})
 			check("done", ids(p), a.ID, c.ID)
-			if n := tx.ProvisionTasks().CountByCatalog("c1", entitlement.TaskOpen); n != 1 {
-				t.Errorf("CountByCatalog(c1, open) = %d, want 1", n)
+			if n, err := tx.ProvisionTasks().CountByCatalog("c1", entitlement.TaskOpen); err != nil || n != 1 {
+				t.Errorf("CountByCatalog(c1, open) = %d, %v; want 1", n, err)
 			}
 			return nil
 		})
+	}},
+	{"the open count, in all and by catalog, follows tasks through their life and equals the lists' totals", func(t *testing.T, st entitlement.Store) {
+		task := func(cat, role string) entitlement.ProvisionTask {
+			return entitlement.ProvisionTask{ID: entitlement.NewID(), ResourceID: "r-" + cat, CatalogID: cat, RoleID: role, State: entitlement.TaskOpen, Op: entitlement.ProvisionAdd, Created: t0}
+		}
+		closed := func(x entitlement.ProvisionTask, s entitlement.TaskState) entitlement.ProvisionTask {
+			x.State, x.Closed = s, &t0
+			return x
+		}
+		a, b, c, d := task("c1", "role1"), task("c1", "role2"), task("c2", "role3"), task("c2", "role4")
+		retried := task("c1", "role2")
+		steps := []struct {
+			name           string
+			puts           []entitlement.ProvisionTask
+			all, in1, in2  int
+			done, canceled int
+		}{
+			{"created", []entitlement.ProvisionTask{a, b, c}, 3, 2, 1, 0, 0},
+			{"put again unchanged", []entitlement.ProvisionTask{a, c}, 3, 2, 1, 0, 0},
+			{"done", []entitlement.ProvisionTask{closed(a, entitlement.TaskDone)}, 2, 1, 1, 1, 0},
+			{"could not be done", []entitlement.ProvisionTask{closed(c, entitlement.TaskFailed)}, 1, 1, 0, 1, 0},
+			// A retry cancels the role's open task; the connector failing again opens another.
+			{"retried and opened again", []entitlement.ProvisionTask{closed(b, entitlement.TaskCanceled), retried}, 1, 1, 0, 1, 1},
+			// The role changed before anyone carried the task out, in the transaction that opened it.
+			{"opened and closed itself", []entitlement.ProvisionTask{d, closed(d, entitlement.TaskCanceled)}, 1, 1, 0, 1, 2},
+			{"closed itself later", []entitlement.ProvisionTask{closed(retried, entitlement.TaskCanceled)}, 0, 0, 0, 1, 3},
+		}
+		for _, s := range steps {
+			update(t, st, func(tx entitlement.Tx) error {
+				for _, x := range s.puts {
+					if err := tx.ProvisionTasks().Put(x); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			view(t, st, func(tx entitlement.Tx) error {
+				pt := tx.ProvisionTasks()
+				counts := []struct {
+					what  string
+					count func() (int, error)
+					list  func() (entitlement.Page[entitlement.ProvisionTask], error)
+					want  int
+				}{
+					{"open", func() (int, error) { return pt.CountByState(entitlement.TaskOpen) }, func() (entitlement.Page[entitlement.ProvisionTask], error) {
+						return pt.ByState(entitlement.TaskOpen, entitlement.ListOptions{Limit: 1})
+					}, s.all},
+					{"open in c1", func() (int, error) { return pt.CountByCatalog("c1", entitlement.TaskOpen) }, func() (entitlement.Page[entitlement.ProvisionTask], error) {
+						return pt.ByCatalog("c1", entitlement.TaskOpen, entitlement.ListOptions{Limit: 1})
+					}, s.in1},
+					{"open in c2", func() (int, error) { return pt.CountByCatalog("c2", entitlement.TaskOpen) }, func() (entitlement.Page[entitlement.ProvisionTask], error) {
+						return pt.ByCatalog("c2", entitlement.TaskOpen, entitlement.ListOptions{Limit: 1})
+					}, s.in2},
+					{"done", func() (int, error) { return pt.CountByState(entitlement.TaskDone) }, func() (entitlement.Page[entitlement.ProvisionTask], error) {
+						return pt.ByState(entitlement.TaskDone, entitlement.ListOptions{Limit: 1})
+					}, s.done},
+					{"canceled", func() (int, error) { return pt.CountByState(entitlement.TaskCanceled) }, func() (entitlement.Page[entitlement.ProvisionTask], error) {
+						return pt.ByState(entitlement.TaskCanceled, entitlement.ListOptions{Limit: 1})
+					}, s.canceled},
+				}
+				for _, c := range counts {
+					n, err := c.count()
+					if err != nil || n != c.want {
+						t.Errorf("%s: count of %s = %d, %v; want %d", s.name, c.what, n, err, c.want)
+					}
+					p, err := c.list()
+					if err != nil || p.Total != c.want {
+						t.Errorf("%s: list of %s totals %d, %v; want %d", s.name, c.what, p.Total, err, c.want)
+					}
+				}
+				return nil
+			})
+		}
 	}},
 }
 
