@@ -31,7 +31,7 @@ func putTasks(tb testing.TB, s *Store, catalogs []string, states []entitlement.T
 }
 
 // TestMigration23CountsTasks turns a data file with tasks back into schema version 22 (no task
-// counts) and checks that opening it runs migration 22: every count equals the number of index
+// counts) and checks that opening it runs migration 23: every count equals the number of index
 // keys that the badge walked before, and the counts move with the tasks afterwards.
 func TestMigration23CountsTasks(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "x.db")
