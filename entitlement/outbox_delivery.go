@@ -280,9 +280,10 @@ func (w *Worker) claimMessage(tx Tx, m OutboxMessage, now time.Time) (c *claim, 
 	if m.DeliveredAt != nil || m.FailedAt != nil || m.NextAttempt.After(now) {
 		return nil, false, nil
 	}
+	stored := m
 	skip := func(why string) (*claim, bool, error) {
 		m.DeliveredAt, m.LastError = &now, "skipped: "+why
-		return nil, false, tx.Outbox().Put(m)
+		return nil, false, tx.Outbox().Replace(stored, m)
 	}
 	giveUp := func(why string) (*claim, bool, error) {
 		return nil, true, w.giveUp(tx, &m, now, why)
@@ -331,7 +332,7 @@ func (w *Worker) claimMessage(tx Tx, m OutboxMessage, now time.Time) (c *claim, 
 	m.NextAttempt = now.Add(w.backoff(m.Attempts))
 	c.msg = m
 	c.action.MessageID = m.ID
-	return c, false, tx.Outbox().Put(m)
+	return c, false, tx.Outbox().Replace(stored, m)
 }
 
 // claimed is what a claiming transaction did.
@@ -449,8 +450,9 @@ func (w *Worker) giveBack(ctx context.Context, claims []*claim) error {
 			if m.DeliveredAt != nil || m.FailedAt != nil || m.Attempts != c.msg.Attempts || !m.NextAttempt.Equal(c.msg.NextAttempt) {
 				continue
 			}
+			stored := m
 			m.Attempts, m.NextAttempt = c.before.Attempts, c.before.NextAttempt
-			if err := tx.Outbox().Put(m); err != nil {
+			if err := tx.Outbox().Replace(stored, m); err != nil {
 				return err
 			}
 		}
@@ -489,11 +491,12 @@ func (w *Worker) send(ctx context.Context, c *claim) (outboxOutcome, error) {
 		if m.DeliveredAt != nil || m.FailedAt != nil {
 			return nil // another worker finished it while we were calling
 		}
+		stored := m
 		m.AwaitingConfirmation = false
 		if callErr == nil {
 			m.DeliveredAt, m.LastError = &now, ""
 			outcome = outboxDelivered
-			if err := tx.Outbox().Put(m); err != nil {
+			if err := tx.Outbox().Replace(stored, m); err != nil {
 				return err
 			}
 			switch msg.Kind {
@@ -508,12 +511,12 @@ func (w *Worker) send(ctx context.Context, c *claim) (outboxOutcome, error) {
 		if isRole && errors.Is(callErr, ErrAwaitingConfirmation) {
 			m.AwaitingConfirmation, m.LastError = true, ""
 			m.NextAttempt = now.Add(w.opt.ConfirmWait)
-			return tx.Outbox().Put(m)
+			return tx.Outbox().Replace(stored, m)
 		}
 		if isRole && errors.Is(callErr, ErrManualFulfilment) {
 			m.DeliveredAt, m.LastError = &now, ""
 			outcome = outboxDelivered
-			if err := tx.Outbox().Put(m); err != nil {
+			if err := tx.Outbox().Replace(stored, m); err != nil {
 				return err
 			}
 			return s.openTask(tx, action, TaskManual, "")
@@ -524,7 +527,7 @@ func (w *Worker) send(ctx context.Context, c *claim) (outboxOutcome, error) {
 			m.FailedAt = &now
 			outcome = outboxFailed
 		}
-		if err := tx.Outbox().Put(m); err != nil {
+		if err := tx.Outbox().Replace(stored, m); err != nil {
 			return err
 		}
 		if outcome == outboxFailed && isRole {

@@ -326,6 +326,9 @@ type AuditLog interface {
 // Outbox holds side effects waiting to be carried out.
 type Outbox interface {
 	Put(m OutboxMessage) error
+	// Replace is Put for a message the caller read in this transaction (old, as Get returned
+	// it): the store updates its indexes from old rather than reading the message again.
+	Replace(old, m OutboxMessage) error
 	Get(id string) (OutboxMessage, error)
 	// Due lists up to limit undelivered messages whose NextAttempt is at or before t.
 	Due(t time.Time, limit int) ([]OutboxMessage, error)

@@ -771,6 +771,9 @@ func (l auditLog) List(f entitlement.AuditFilter, opt entitlement.ListOptions) (
 type outbox struct{ b *bolt.Tx }
 
 func (o outbox) Put(m entitlement.OutboxMessage) error { return outboxTable.put(o.b, m) }
+func (o outbox) Replace(old, m entitlement.OutboxMessage) error {
+	return outboxTable.replace(o.b, old, m)
+}
 func (o outbox) Get(id string) (entitlement.OutboxMessage, error) {
 	return outboxTable.get(o.b, id)
 }
