@@ -170,11 +170,12 @@ func (s *Service) notify(tx Tx, event string, r *Request, assignmentID string, r
 	if base.AccessPackageID != "" {
 		base.PackageName = packageName(tx, base.AccessPackageID)
 	}
+	people := &peopleReader{tx: tx}
 	if base.TargetID != "" {
-		base.TargetName = userLabel(tx, base.TargetID)
+		base.TargetName = people.label(base.TargetID)
 	}
 	if base.RequestorID != "" {
-		base.RequestorName = userLabel(tx, base.RequestorID)
+		base.RequestorName = people.label(base.RequestorID)
 	}
 	if assignmentID != "" {
 		a, err := tx.Assignments().Get(assignmentID)
@@ -192,13 +193,48 @@ func (s *Service) notify(tx Tx, event string, r *Request, assignmentID string, r
 			}
 		}
 	}
-	return s.sendNotification(tx, base, recipients)
+	return s.notifyPeople(tx, base, recipients, people)
+}
+
+// peopleReader reads each person once for one notification, whose names and recipients are
+// often one person several times (who asks for themselves is requestor, target and recipient).
+// Only people found are kept: a failed read is tried again, as it was before.
+type peopleReader struct {
+	tx   Tx
+	read []User
+}
+
+func (p *peopleReader) get(id string) (User, error) {
+	for _, u := range p.read {
+		if u.ID == id {
+			return u, nil
+		}
+	}
+	u, err := p.tx.Users().Get(id)
+	if err == nil && u.ID == id {
+		p.read = append(p.read, u)
+	}
+	return u, err
+}
+
+// label is userLabel through the reader.
+func (p *peopleReader) label(id string) string {
+	u, err := p.get(id)
+	if err != nil {
+		return id
+	}
+	return u.Label()
 }
 
 // sendNotification writes one outbox message per person of recipients, de-duplicated, for
 // those who have an address and want the event; the system (empty id) and deleted people get
 // nothing. base says what happened; each copy names its recipient and their role in it.
 func (s *Service) sendNotification(tx Tx, base Notification, recipients []string) error {
+	return s.notifyPeople(tx, base, recipients, &peopleReader{tx: tx})
+}
+
+// notifyPeople is sendNotification reading the recipients through people.
+func (s *Service) notifyPeople(tx Tx, base Notification, recipients []string, people *peopleReader) error {
 	event := base.Event
 	if base.At.IsZero() {
 		base.At = s.now()
@@ -209,7 +245,7 @@ func (s *Service) sendNotification(tx Tx, base Notification, recipients []string
 			continue
 		}
 		done = append(done, id)
-		u, err := tx.Users().Get(id)
+		u, err := people.get(id)
 		if isNotFound(err) {
 			continue
 		} else if err != nil {

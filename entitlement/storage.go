@@ -298,6 +298,8 @@ type AssignmentRoles interface {
 	Get(id string) (AssignmentResourceRole, error)
 	BySubject(subjectID string) ([]AssignmentResourceRole, error)
 	List(opt ListOptions) (Page[AssignmentResourceRole], error)
+	// Put refuses a role whose id is not its subject's (AssignmentResourceRoleID): a role keeps
+	// its subject for life, which lets the store skip reading it back on every write.
 	Put(r AssignmentResourceRole) error
 	Delete(id string) error
 }

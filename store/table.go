@@ -154,11 +154,16 @@ func (t *table[T]) put(tx *bolt.Tx, v T) error {
 	if id == "" {
 		return fmt.Errorf("put %s: empty id", t.what)
 	}
-	if t.fixedIndexes {
-		return t.write(tx, v, nil, t.exists(tx, id))
+	data := mustBucket(tx, []byte(t.name)).Get([]byte(id))
+	switch {
+	case data == nil:
+		return t.write(tx, v, nil, false)
+	case t.fixedIndexes:
+		return t.write(tx, v, nil, true)
 	}
-	old, err := t.get(tx, id)
+	old, err := t.decode(id, data)
 	if err != nil {
+		// An unreadable record is overwritten as if it were not there.
 		return t.write(tx, v, nil, false)
 	}
 	return t.write(tx, v, &old, true)
