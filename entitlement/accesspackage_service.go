@@ -302,10 +302,11 @@ func (s *Service) AddRoleScope(ctx context.Context, packageID, resourceID, roleI
 			} else if err != nil {
 				return err
 			}
-			id, err := s.grantRole(tx, u, asg.ID, r, rs, a.p)
+			role, err := s.grantRole(tx, u, asg.ID, r, rs, a.p)
 			if err != nil {
 				return err
 			}
+			id := role.ID
 			if id == "" || slices.Contains(asg.ResourceRoleIDs, id) {
 				continue
 			}

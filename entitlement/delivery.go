@@ -126,6 +126,8 @@ func (s *Service) deliver(tx Tx, r *Request, actor Principal) error {
 	if end != nil {
 		a.Schedule.Expiration = Expiration{Type: ExpirationAfterDateTime, EndDateTime: end}
 	}
+	// The roles as granted, for settling the assignment without reading them back.
+	roles := make([]AssignmentResourceRole, 0, len(pkg.RoleScopes))
 	for _, rs := range pkg.RoleScopes {
 		res, err := tx.Resources().Get(rs.ResourceID)
 		if isNotFound(err) {
@@ -133,16 +135,17 @@ func (s *Service) deliver(tx Tx, r *Request, actor Principal) error {
 		} else if err != nil {
 			return err
 		}
-		id, err := s.grantRole(tx, target, a.ID, res, rs, actor)
+		role, err := s.grantRole(tx, target, a.ID, res, rs, actor)
 		if err != nil {
 			return err
 		}
-		if id != "" {
-			a.ResourceRoleIDs = append(a.ResourceRoleIDs, id)
+		if role.ID != "" {
+			a.ResourceRoleIDs = append(a.ResourceRoleIDs, role.ID)
+			roles = append(roles, role)
 		}
 	}
 	r.AssignmentID = a.ID
-	if err := s.settleAssignment(tx, &a, r); err != nil {
+	if err := s.settleWithRoles(tx, &a, r, roles); err != nil {
 		return err
 	}
 	a.DueDateTime = nextAssignmentDue(a, now)
@@ -163,7 +166,7 @@ func (s *Service) settleAssignment(tx Tx, a *Assignment, r *Request) error {
 	if a.AssignmentState != AssignmentDelivering {
 		return nil
 	}
-	var failed []string
+	roles := make([]AssignmentResourceRole, 0, len(a.ResourceRoleIDs))
 	for _, id := range a.ResourceRoleIDs {
 		role, err := tx.AssignmentRoles().Get(id)
 		if isNotFound(err) {
@@ -171,6 +174,19 @@ func (s *Service) settleAssignment(tx Tx, a *Assignment, r *Request) error {
 		} else if err != nil {
 			return err
 		}
+		roles = append(roles, role)
+	}
+	return s.settleWithRoles(tx, a, r, roles)
+}
+
+// settleWithRoles is settleAssignment given the assignment's roles as they are stored now (those
+// that still exist), so that a caller that has just written them need not read them back.
+func (s *Service) settleWithRoles(tx Tx, a *Assignment, r *Request, roles []AssignmentResourceRole) error {
+	if a.AssignmentState != AssignmentDelivering {
+		return nil
+	}
+	var failed []string
+	for _, role := range roles {
 		switch role.Status {
 		case RoleStatusPendingFulfillment, RoleStatusPendingManual:
 			return nil
@@ -230,12 +246,12 @@ func (r AssignmentResourceRole) IsMembership() bool {
 }
 
 // grantRole adds the assignment to the subject's role for one role scope, creating the role when
-// it is new. It returns the role's id, or "" when the role scope names a role the resource no
-// longer has.
-func (s *Service) grantRole(tx Tx, u User, assignmentID string, res Resource, rs RoleScope, actor Principal) (string, error) {
+// it is new. It returns the role as stored, or a zero role (no id) when the role scope names a
+// role the resource no longer has.
+func (s *Service) grantRole(tx Tx, u User, assignmentID string, res Resource, rs RoleScope, actor Principal) (AssignmentResourceRole, error) {
 	role, ok := res.Role(rs.RoleID)
 	if !ok {
-		return "", nil
+		return AssignmentResourceRole{}, nil
 	}
 	now := s.now()
 	id := AssignmentResourceRoleID(u.ID, rs.ID)
@@ -247,10 +263,10 @@ func (s *Service) grantRole(tx Tx, u User, assignmentID string, res Resource, rs
 			ResourceName: res.DisplayName, RoleName: role.DisplayName,
 		}
 	} else if err != nil {
-		return "", err
+		return AssignmentResourceRole{}, err
 	}
 	if slices.Contains(ar.AssignmentIDs, assignmentID) {
-		return id, nil
+		return ar, nil
 	}
 	prev := ar.Status
 	ar.AssignmentIDs = append(ar.AssignmentIDs, assignmentID)
@@ -258,18 +274,18 @@ func (s *Service) grantRole(tx Tx, u User, assignmentID string, res Resource, rs
 	if isMembershipRole(res, role) {
 		had, err := tx.Groups().Membership(res.OriginID, u.ID)
 		if err != nil {
-			return "", err
+			return AssignmentResourceRole{}, err
 		}
 		if err := tx.Groups().AddMember(res.OriginID, u.ID, MemberGranted); err != nil {
 			if !isNotFound(err) {
-				return "", err
+				return AssignmentResourceRole{}, err
 			}
 			ar.Status, ar.LastError = RoleStatusFailed, "the group no longer exists in the directory"
 		} else {
 			ar.Status, ar.LastError = RoleStatusFulfilled, ""
 			connected, err := connectedGroup(tx, res.ID)
 			if err != nil {
-				return "", err
+				return AssignmentResourceRole{}, err
 			}
 			if connected {
 				// The membership also goes to the linked group (LDAP) through the outbox; the
@@ -279,7 +295,7 @@ func (s *Service) grantRole(tx Tx, u User, assignmentID string, res Resource, rs
 				} else {
 					ar.Status = RoleStatusPendingFulfillment
 					if err := s.enqueue(tx, OutboxProvision, "role.provision", provisionAction(ProvisionAdd, ar, u)); err != nil {
-						return "", err
+						return AssignmentResourceRole{}, err
 					}
 				}
 			}
@@ -289,7 +305,7 @@ func (s *Service) grantRole(tx Tx, u User, assignmentID string, res Resource, rs
 					summary = u.Label() + ", already a direct member, is now also a member through an access package"
 				}
 				if err := s.audit(tx, actor, "group.member.add", "group", res.OriginID, res.DisplayName, summary); err != nil {
-					return "", err
+					return AssignmentResourceRole{}, err
 				}
 			}
 		}
@@ -297,20 +313,20 @@ func (s *Service) grantRole(tx Tx, u User, assignmentID string, res Resource, rs
 		// Nobody has taken it away yet: it stays, and the removal task no longer applies.
 		ar.Status, ar.LastError = RoleStatusFulfilled, ""
 		if err := s.closeTasksOf(tx, ar.ID, "granted again before it was taken away"); err != nil {
-			return "", err
+			return AssignmentResourceRole{}, err
 		}
 	} else if ar.Status != RoleStatusFulfilled && ar.Status != RoleStatusPendingFulfillment && ar.Status != RoleStatusPendingManual {
 		// New, failed before, or on its way out: (re)provision. Adding is idempotent, and a pending
 		// removal sees the role granted again and stands down.
 		ar.Status, ar.LastError = RoleStatusPendingFulfillment, ""
 		if err := s.enqueue(tx, OutboxProvision, "role.provision", provisionAction(ProvisionAdd, ar, u)); err != nil {
-			return "", err
+			return AssignmentResourceRole{}, err
 		}
 	}
 	if err := tx.AssignmentRoles().Put(ar); err != nil {
-		return "", fmt.Errorf("grant role %s: %w", id, err)
+		return AssignmentResourceRole{}, fmt.Errorf("grant role %s: %w", id, err)
 	}
-	return id, nil
+	return ar, nil
 }
 
 func provisionAction(op string, ar AssignmentResourceRole, u User) ProvisionAction {

@@ -170,11 +170,12 @@ func (s *Service) notify(tx Tx, event string, r *Request, assignmentID string, r
 	if base.AccessPackageID != "" {
 		base.PackageName = packageName(tx, base.AccessPackageID)
 	}
+	people := &peopleReader{tx: tx}
 	if base.TargetID != "" {
-		base.TargetName = userLabel(tx, base.TargetID)
+		base.TargetName = people.label(base.TargetID)
 	}
 	if base.RequestorID != "" {
-		base.RequestorName = userLabel(tx, base.RequestorID)
+		base.RequestorName = people.label(base.RequestorID)
 	}
 	if assignmentID != "" {
 		a, err := tx.Assignments().Get(assignmentID)
@@ -192,13 +193,48 @@ func (s *Service) notify(tx Tx, event string, r *Request, assignmentID string, r
 			}
 		}
 	}
-	return s.sendNotification(tx, base, recipients)
+	return s.notifyPeople(tx, base, recipients, people)
+}
+
+// peopleReader reads each person once for one notification, whose names and recipients are
+// often one person several times (who asks for themselves is requestor, target and recipient).
+// Only people found are kept: a failed read is tried again, as it was before.
+type peopleReader struct {
+	tx   Tx
+	read []User
+}
+
+func (p *peopleReader) get(id string) (User, error) {
+	for _, u := range p.read {
+		if u.ID == id {
+			return u, nil
+		}
+	}
+	u, err := p.tx.Users().Get(id)
+	if err == nil && u.ID == id {
+		p.read = append(p.read, u)
+	}
+	return u, err
+}
+
+// label is userLabel through the reader.
+func (p *peopleReader) label(id string) string {
+	u, err := p.get(id)
+	if err != nil {
+		return id
+	}
+	return u.Label()
 }
 
 // sendNotification writes one outbox message per person of recipients, de-duplicated, for
 // those who have an address and want the event; the system (empty id) and deleted people get
 // nothing. base says what happened; each copy names its recipient and their role in it.
 func (s *Service) sendNotification(tx Tx, base Notification, recipients []string) error {
+	return s.notifyPeople(tx, base, recipients, &peopleReader{tx: tx})
+}
+
+// notifyPeople is sendNotification reading the recipients through people.
+func (s *Service) notifyPeople(tx Tx, base Notification, recipients []string, people *peopleReader) error {
 	event := base.Event
 	if base.At.IsZero() {
 		base.At = s.now()
@@ -209,7 +245,7 @@ func (s *Service) sendNotification(tx Tx, base Notification, recipients []string
 			continue
 		}
 		done = append(done, id)
-		u, err := tx.Users().Get(id)
+		u, err := people.get(id)
 		if isNotFound(err) {
 			continue
 		} else if err != nil {
@@ -280,9 +316,10 @@ func (w *Worker) claimMessage(tx Tx, m OutboxMessage, now time.Time) (c *claim, 
 	if m.DeliveredAt != nil || m.FailedAt != nil || m.NextAttempt.After(now) {
 		return nil, false, nil
 	}
+	stored := m
 	skip := func(why string) (*claim, bool, error) {
 		m.DeliveredAt, m.LastError = &now, "skipped: "+why
-		return nil, false, tx.Outbox().Put(m)
+		return nil, false, tx.Outbox().Replace(stored, m)
 	}
 	giveUp := func(why string) (*claim, bool, error) {
 		return nil, true, w.giveUp(tx, &m, now, why)
@@ -331,7 +368,7 @@ func (w *Worker) claimMessage(tx Tx, m OutboxMessage, now time.Time) (c *claim, 
 	m.NextAttempt = now.Add(w.backoff(m.Attempts))
 	c.msg = m
 	c.action.MessageID = m.ID
-	return c, false, tx.Outbox().Put(m)
+	return c, false, tx.Outbox().Replace(stored, m)
 }
 
 // claimed is what a claiming transaction did.
@@ -449,8 +486,9 @@ func (w *Worker) giveBack(ctx context.Context, claims []*claim) error {
 			if m.DeliveredAt != nil || m.FailedAt != nil || m.Attempts != c.msg.Attempts || !m.NextAttempt.Equal(c.msg.NextAttempt) {
 				continue
 			}
+			stored := m
 			m.Attempts, m.NextAttempt = c.before.Attempts, c.before.NextAttempt
-			if err := tx.Outbox().Put(m); err != nil {
+			if err := tx.Outbox().Replace(stored, m); err != nil {
 				return err
 			}
 		}
@@ -489,11 +527,12 @@ func (w *Worker) send(ctx context.Context, c *claim) (outboxOutcome, error) {
 		if m.DeliveredAt != nil || m.FailedAt != nil {
 			return nil // another worker finished it while we were calling
 		}
+		stored := m
 		m.AwaitingConfirmation = false
 		if callErr == nil {
 			m.DeliveredAt, m.LastError = &now, ""
 			outcome = outboxDelivered
-			if err := tx.Outbox().Put(m); err != nil {
+			if err := tx.Outbox().Replace(stored, m); err != nil {
 				return err
 			}
 			switch msg.Kind {
@@ -508,12 +547,12 @@ func (w *Worker) send(ctx context.Context, c *claim) (outboxOutcome, error) {
 		if isRole && errors.Is(callErr, ErrAwaitingConfirmation) {
 			m.AwaitingConfirmation, m.LastError = true, ""
 			m.NextAttempt = now.Add(w.opt.ConfirmWait)
-			return tx.Outbox().Put(m)
+			return tx.Outbox().Replace(stored, m)
 		}
 		if isRole && errors.Is(callErr, ErrManualFulfilment) {
 			m.DeliveredAt, m.LastError = &now, ""
 			outcome = outboxDelivered
-			if err := tx.Outbox().Put(m); err != nil {
+			if err := tx.Outbox().Replace(stored, m); err != nil {
 				return err
 			}
 			return s.openTask(tx, action, TaskManual, "")
@@ -524,7 +563,7 @@ func (w *Worker) send(ctx context.Context, c *claim) (outboxOutcome, error) {
 			m.FailedAt = &now
 			outcome = outboxFailed
 		}
-		if err := tx.Outbox().Put(m); err != nil {
+		if err := tx.Outbox().Replace(stored, m); err != nil {
 			return err
 		}
 		if outcome == outboxFailed && isRole {

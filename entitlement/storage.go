@@ -298,6 +298,8 @@ type AssignmentRoles interface {
 	Get(id string) (AssignmentResourceRole, error)
 	BySubject(subjectID string) ([]AssignmentResourceRole, error)
 	List(opt ListOptions) (Page[AssignmentResourceRole], error)
+	// Put refuses a role whose id is not its subject's (AssignmentResourceRoleID): a role keeps
+	// its subject for life, which lets the store skip reading it back on every write.
 	Put(r AssignmentResourceRole) error
 	Delete(id string) error
 }
@@ -326,6 +328,9 @@ type AuditLog interface {
 // Outbox holds side effects waiting to be carried out.
 type Outbox interface {
 	Put(m OutboxMessage) error
+	// Replace is Put for a message the caller read in this transaction (old, as Get returned
+	// it): the store updates its indexes from old rather than reading the message again.
+	Replace(old, m OutboxMessage) error
 	Get(id string) (OutboxMessage, error)
 	// Due lists up to limit undelivered messages whose NextAttempt is at or before t.
 	Due(t time.Time, limit int) ([]OutboxMessage, error)

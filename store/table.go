@@ -60,6 +60,10 @@ type table[T any] struct {
 	counted bool
 	// records, when set, is how the records are encoded; plain JSON otherwise.
 	records *codec
+	// fixedIndexes marks a table whose index values come from fields a record keeps for life
+	// (its id says so): put then rewrites its index keys without reading the old version back,
+	// which for a large record (a role with many assignments) is most of the write.
+	fixedIndexes bool
 }
 
 func (t *table[T]) codec() *codec {
@@ -159,13 +163,47 @@ func (t *table[T]) put(tx *bolt.Tx, v T) error {
 	if id == "" {
 		return fmt.Errorf("put %s: empty id", t.what)
 	}
-	old, err := t.get(tx, id)
-	hadOld := err == nil
+	data := mustBucket(tx, []byte(t.name)).Get([]byte(id))
+	switch {
+	case data == nil:
+		return t.write(tx, v, nil, false)
+	case t.fixedIndexes:
+		return t.write(tx, v, nil, true)
+	}
+	old, err := t.decode(id, data)
+	if err != nil {
+		// An unreadable record is overwritten as if it were not there.
+		return t.write(tx, v, nil, false)
+	}
+	return t.write(tx, v, &old, true)
+}
+
+// replace is put given the version stored now, which the caller read in this transaction, so
+// that the indexes are brought in step from it instead of from a second read and decode.
+func (t *table[T]) replace(tx *bolt.Tx, old, v T) error {
+	id := t.id(v)
+	if id == "" {
+		return fmt.Errorf("put %s: empty id", t.what)
+	}
+	if t.id(old) != id {
+		return fmt.Errorf("put %s %q: replaces %q", t.what, id, t.id(old))
+	}
+	if !t.exists(tx, id) {
+		return t.write(tx, v, nil, false)
+	}
+	return t.write(tx, v, &old, true)
+}
+
+// write stores v under its id. old is the version stored now when the caller knows it; without
+// it (and with hadOld, a record stored already) no index key is removed, which is right only
+// for a table with fixed indexes.
+func (t *table[T]) write(tx *bolt.Tx, v T, old *T, hadOld bool) error {
+	id := t.id(v)
 	for _, ix := range t.indexes {
 		b := mustBucket(tx, ix.bucket(t.name))
 		newVals := ix.values(v)
-		if hadOld {
-			for _, ov := range ix.values(old) {
+		if old != nil {
+			for _, ov := range ix.values(*old) {
 				if containsString(newVals, ov) {
 					continue
 				}

@@ -317,6 +317,8 @@ var assignmentsTable = &table[entitlement.Assignment]{
 var assignmentRolesTable = &table[entitlement.AssignmentResourceRole]{
 	name: "assignment_roles", what: "assignment resource role",
 	id: func(r entitlement.AssignmentResourceRole) string { return r.ID },
+	// The subject is part of the id (entitlement.AssignmentResourceRoleID).
+	fixedIndexes: true,
 	indexes: []index[entitlement.AssignmentResourceRole]{
 		{name: "subject", values: func(r entitlement.AssignmentResourceRole) []string { return one(r.SubjectID) }},
 	},

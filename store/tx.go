@@ -653,6 +653,10 @@ func (r assignmentRoles) List(opt entitlement.ListOptions) (entitlement.Page[ent
 	return assignmentRolesTable.list(r.b, opt, nil)
 }
 func (r assignmentRoles) Put(v entitlement.AssignmentResourceRole) error {
+	if v.SubjectID == "" || !strings.HasPrefix(v.ID, v.SubjectID+"_") {
+		// The subject index is written without reading the old version (fixedIndexes).
+		return fmt.Errorf("put assignment resource role %q: not a role of subject %q", v.ID, v.SubjectID)
+	}
 	return assignmentRolesTable.put(r.b, v)
 }
 func (r assignmentRoles) Delete(id string) error { return assignmentRolesTable.delete(r.b, id) }
@@ -771,6 +775,9 @@ func (l auditLog) List(f entitlement.AuditFilter, opt entitlement.ListOptions) (
 type outbox struct{ b *bolt.Tx }
 
 func (o outbox) Put(m entitlement.OutboxMessage) error { return outboxTable.put(o.b, m) }
+func (o outbox) Replace(old, m entitlement.OutboxMessage) error {
+	return outboxTable.replace(o.b, old, m)
+}
 func (o outbox) Get(id string) (entitlement.OutboxMessage, error) {
 	return outboxTable.get(o.b, id)
 }

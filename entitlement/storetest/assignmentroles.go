@@ -7,6 +7,18 @@ import (
 )
 
 var assignmentRoleCases = []tcase{
+	// A role keeps its subject for life, so the store may index it without reading it back.
+	{"Put refuses a role whose id is not its subject's", func(t *testing.T, st entitlement.Store) {
+		subject := entitlement.NewID()
+		for _, r := range []entitlement.AssignmentResourceRole{
+			{ID: entitlement.AssignmentResourceRoleID(entitlement.NewID(), "rs1"), SubjectID: subject},
+			{ID: "rs1", SubjectID: ""},
+		} {
+			if err := st.Update(t.Context(), func(tx entitlement.Tx) error { return tx.AssignmentRoles().Put(r) }); err == nil {
+				t.Errorf("Put(%q of %q) succeeded", r.ID, r.SubjectID)
+			}
+		}
+	}},
 	missing(lookup{"Get", func(tx entitlement.Tx) error { _, err := tx.AssignmentRoles().Get("nobody_nothing"); return err }}),
 	// Ref-counted removal reads a subject's roles through BySubject.
 	{"BySubject follows puts and deletes", func(t *testing.T, st entitlement.Store) {

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"testing"
@@ -10,6 +11,17 @@ import (
 )
 
 func messageID(m entitlement.OutboxMessage) string { return m.ID }
+
+// purge deletes the messages delivered before t, in a transaction of its own.
+func purge(st entitlement.Store, t time.Time) (int, error) {
+	var n int
+	err := st.Update(context.Background(), func(tx entitlement.Tx) error {
+		var err error
+		n, err = tx.Outbox().PurgeDelivered(t, 100)
+		return err
+	})
+	return n, err
+}
 
 // putDueMessage writes a message due at due, or a delivered one when due is nil.
 func putDueMessage(tx entitlement.Tx, id string, due *time.Time) error {
@@ -33,6 +45,36 @@ var outboxCases = []tcase{
 	dueOrdered("DueIDs", putDueMessage, func(tx entitlement.Tx, t time.Time, limit int) ([]string, error) {
 		return tx.Outbox().DueIDs(t, limit)
 	}, func(id string) string { return id }),
+	// The worker writes a message it has just read with Replace: the indexes follow the change
+	// as they do with Put.
+	{"Replace moves a message out of the due index and into the delivered one", func(t *testing.T, st entitlement.Store) {
+		m := entitlement.OutboxMessage{ID: entitlement.NewID(), Kind: entitlement.OutboxNotify, NextAttempt: t0}
+		update(t, st, func(tx entitlement.Tx) error { return tx.Outbox().Put(m) })
+		update(t, st, func(tx entitlement.Tx) error {
+			old, err := tx.Outbox().Get(m.ID)
+			if err != nil {
+				return err
+			}
+			done := old
+			done.DeliveredAt, done.Attempts = at(0), 1
+			return tx.Outbox().Replace(old, done)
+		})
+		if due := read(t, st, func(tx entitlement.Tx) ([]string, error) { return tx.Outbox().DueIDs(t0, 10) }); len(due) != 0 {
+			t.Errorf("due = %v, want nothing", due)
+		}
+		if n, err := purge(st, t0.Add(time.Hour)); err != nil || n != 1 {
+			t.Errorf("PurgeDelivered = %d, %v; want 1", n, err)
+		}
+	}},
+	{"Replace of a message with another id fails", func(t *testing.T, st entitlement.Store) {
+		m := entitlement.OutboxMessage{ID: entitlement.NewID(), Kind: entitlement.OutboxNotify, NextAttempt: t0}
+		update(t, st, func(tx entitlement.Tx) error { return tx.Outbox().Put(m) })
+		other := m
+		other.ID = entitlement.NewID()
+		if err := st.Update(t.Context(), func(tx entitlement.Tx) error { return tx.Outbox().Replace(m, other) }); err == nil {
+			t.Error("Replace of another id succeeded")
+		}
+	}},
 	{"a message given up on is not due", func(t *testing.T, st entitlement.Store) {
 		m := entitlement.OutboxMessage{ID: entitlement.NewID(), Kind: entitlement.OutboxProvision, NextAttempt: t0, Attempts: 20, FailedAt: at(0)}
 		update(t, st, func(tx entitlement.Tx) error { return tx.Outbox().Put(m) })
