@@ -188,6 +188,7 @@ type generator struct {
 	policies        []policyRec
 	hotPolicy       int
 	waitPolicy      int
+	planned         []plannedRequest // the requests makeRequests made, in plan order
 }
 
 func newGenerator(st *store.Store, scale float64, seed uint64, workers, history int, out io.Writer) *generator {
@@ -277,7 +278,8 @@ func (g *generator) progress(line func() string) (stop func()) {
 	return sync.OnceFunc(func() { close(quit); <-stopped })
 }
 
-// each runs fn for 0..n-1 on the generator's writers, counting each that succeeds in done.
+// each runs fn for 0..n-1 on the generator's writers, counting each that succeeds in done, if
+// not nil.
 // Concurrent writers let the store share one commit among them.
 func (g *generator) each(ctx context.Context, name string, n int, fn func(ctx context.Context, i int) error, done *atomic.Int64) error {
 	var next atomic.Int64
@@ -299,7 +301,9 @@ func (g *generator) each(ctx context.Context, name string, n int, fn func(ctx co
 					once.Do(func() { firstErr = fmt.Errorf("%s %d: %w", name, i, err); cancel() })
 					return
 				}
-				done.Add(1)
+				if done != nil {
+					done.Add(1)
+				}
 			}
 		}()
 	}
@@ -877,6 +881,7 @@ func (g *generator) requestDay(outcome int) int {
 // access) is the same on every run.
 func (g *generator) makeRequests(ctx context.Context) error {
 	planned := g.plan()
+	g.planned = planned
 	days := make([][][]plannedRequest, g.history+1) // by days before today, then by requestor
 	groupOf := make([]map[int]int, g.history+1)
 	for _, r := range planned {
@@ -919,7 +924,7 @@ func (g *generator) makeRequests(ctx context.Context) error {
 				done.Add(1)
 			}
 			return nil
-		}, &atomic.Int64{})
+		}, nil)
 		if err != nil {
 			return fmt.Errorf("%d days back: %w", d, err)
 		}
