@@ -51,6 +51,7 @@ func genCommand(ctx context.Context, args []string, out io.Writer) error {
 	scale := fs.Float64("scale", 1, "size of the tenant: 1 is 50,000 users and 500,000 requests")
 	seed := fs.Uint64("seed", 1, "seed of the tenant's shape; the same seed builds the same tenant")
 	workers := fs.Int("workers", 4*runtime.GOMAXPROCS(0), "concurrent writers")
+	history := fs.Int("history", 180, "days over which the requests are made, ending today")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -69,6 +70,9 @@ func genCommand(ctx context.Context, args []string, out io.Writer) error {
 	if *scale <= 0 || *scale > 10 {
 		return fmt.Errorf("--scale %v: use a factor above 0 and at most 10", *scale)
 	}
+	if *history < minHistoryDays {
+		return fmt.Errorf("--history %d: use at least %d days, so that access given for a few days can expire and stages can time out before today", *history, minHistoryDays)
+	}
 	if _, err := os.Stat(*data); err == nil {
 		return fmt.Errorf("--data %s exists: gen builds a new file, remove it first", *data)
 	}
@@ -77,7 +81,7 @@ func genCommand(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer func() { _ = st.Close() }()
-	g := newGenerator(st, *scale, *seed, *workers, out)
+	g := newGenerator(st, *scale, *seed, *workers, *history, out)
 	start := time.Now()
 	if err := g.build(ctx); err != nil {
 		return err
@@ -160,7 +164,10 @@ type plannedRequest struct {
 type generator struct {
 	st      *store.Store
 	svc     *entitlement.Service
+	worker  *entitlement.Worker
 	clock   *entitlement.ManualClock
+	end     time.Time // today, where the history ends
+	history int       // days of requests before end
 	size    sizes
 	rng     *rand.Rand
 	workers int
@@ -181,16 +188,19 @@ type generator struct {
 	policies        []policyRec
 	hotPolicy       int
 	waitPolicy      int
+	planned         []plannedRequest // the requests makeRequests made, in plan order
 }
 
-func newGenerator(st *store.Store, scale float64, seed uint64, workers int, out io.Writer) *generator {
-	// The clock starts twenty days back, so that requests made then can time out and access
-	// given then can expire before the tenant reaches today.
-	clock := entitlement.NewManualClock(time.Now().Add(-20 * 24 * time.Hour))
+func newGenerator(st *store.Store, scale float64, seed uint64, workers, history int, out io.Writer) *generator {
+	// The clock starts an hour before the history, for the directory and the catalogs; the
+	// requests then move it on day by day to today.
+	end := time.Now()
+	clock := entitlement.NewManualClock(end.Add(-time.Duration(history)*day - time.Hour))
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	svc := entitlement.NewService(entitlement.Options{Store: st, Clock: clock, Logger: quiet,
 		Admins: entitlement.AdminRule{Emails: []string{adminEmail}}})
-	return &generator{st: st, svc: svc, clock: clock, size: sizesAt(scale), rng: rand.New(rand.NewPCG(seed, seed^0x5eed)), //nolint:gosec // a tenant's shape from a seed, not a secret
+	return &generator{st: st, svc: svc, clock: clock, end: end, history: history, size: sizesAt(scale),
+		rng:     rand.New(rand.NewPCG(seed, seed^0x5eed)), //nolint:gosec // a tenant's shape from a seed, not a secret
 		workers: max(1, workers), out: out}
 }
 
@@ -201,11 +211,11 @@ func (g *generator) build(ctx context.Context) error {
 	if _, err := g.svc.EnsureDefaultCatalog(ctx); err != nil {
 		return err
 	}
-	worker := entitlement.NewWorker(g.svc, entitlement.WorkerOptions{Interval: 200 * time.Millisecond, BatchSize: 500, Concurrency: 64, PerTarget: 64})
+	g.worker = entitlement.NewWorker(g.svc, entitlement.WorkerOptions{Interval: 200 * time.Millisecond, BatchSize: 500, Concurrency: 64, PerTarget: 64})
 	wctx, stopWorker := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Add(1)
-	go func() { defer wg.Done(); _ = worker.Run(wctx) }()
+	go func() { defer wg.Done(); _ = g.worker.Run(wctx) }()
 	defer func() { stopWorker(); wg.Wait() }()
 
 	steps := []struct {
@@ -232,28 +242,51 @@ func (g *generator) build(ctx context.Context) error {
 }
 
 // parallel runs fn for 0..n-1 on the generator's writers, printing progress every two seconds.
-// Concurrent writers let the store share one commit among them.
 func (g *generator) parallel(ctx context.Context, name string, n int, fn func(ctx context.Context, i int) error) error {
-	var next, done atomic.Int64
-	var firstErr error
-	var once sync.Once
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	var done atomic.Int64
 	start := time.Now()
-	stop := make(chan struct{})
+	stop := g.progress(func() string {
+		d := done.Load()
+		return fmt.Sprintf("%s: %d/%d (%.0f/s)", name, d, n, float64(d)/time.Since(start).Seconds())
+	})
+	err := g.each(ctx, name, n, fn, &done)
+	stop()
+	if err != nil {
+		return err
+	}
+	el := time.Since(start)
+	fmt.Fprintf(g.out, "%s: %d in %s (%.0f/s)\n", name, n, el.Round(time.Millisecond), float64(n)/el.Seconds())
+	return nil
+}
+
+// progress prints line every two seconds until stop is first called.
+func (g *generator) progress(line func() string) (stop func()) {
+	quit, stopped := make(chan struct{}), make(chan struct{})
 	go func() {
+		defer close(stopped)
 		t := time.NewTicker(2 * time.Second)
 		defer t.Stop()
 		for {
 			select {
-			case <-stop:
+			case <-quit:
 				return
 			case <-t.C:
-				d := done.Load()
-				fmt.Fprintf(g.out, "  %s: %d/%d (%.0f/s)\n", name, d, n, float64(d)/time.Since(start).Seconds())
+				fmt.Fprintf(g.out, "  %s\n", line())
 			}
 		}
 	}()
+	return sync.OnceFunc(func() { close(quit); <-stopped })
+}
+
+// each runs fn for 0..n-1 on the generator's writers, counting each that succeeds in done, if
+// not nil.
+// Concurrent writers let the store share one commit among them.
+func (g *generator) each(ctx context.Context, name string, n int, fn func(ctx context.Context, i int) error, done *atomic.Int64) error {
+	var next atomic.Int64
+	var firstErr error
+	var once sync.Once
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	var wg sync.WaitGroup
 	for w := 0; w < g.workers; w++ {
 		wg.Add(1)
@@ -268,21 +301,17 @@ func (g *generator) parallel(ctx context.Context, name string, n int, fn func(ct
 					once.Do(func() { firstErr = fmt.Errorf("%s %d: %w", name, i, err); cancel() })
 					return
 				}
-				done.Add(1)
+				if done != nil {
+					done.Add(1)
+				}
 			}
 		}()
 	}
 	wg.Wait()
-	close(stop)
 	if firstErr == nil {
 		firstErr = ctx.Err()
 	}
-	if firstErr != nil {
-		return firstErr
-	}
-	el := time.Since(start)
-	fmt.Fprintf(g.out, "%s: %d in %s (%.0f/s)\n", name, n, el.Round(time.Millisecond), float64(n)/el.Seconds())
-	return nil
+	return firstErr
 }
 
 func (g *generator) as(u int) context.Context {
@@ -717,7 +746,7 @@ func (g *generator) pickRequestor(p int) int {
 // plan decides every request up front, from the seed alone: who asks, through which policy, and
 // how it ends. A subject has at most one request per package, so that none is refused as a
 // duplicate and the counts come out as planned.
-func (g *generator) plan() (early, late []plannedRequest) {
+func (g *generator) plan() []plannedRequest {
 	s := g.size
 	used := map[[2]int]bool{}
 	take := func(u, p int) bool {
@@ -728,13 +757,9 @@ func (g *generator) plan() (early, late []plannedRequest) {
 		used[k] = true
 		return true
 	}
+	var planned []plannedRequest
 	add := func(u, p, out int) {
-		r := plannedRequest{user: u, policy: p, outcome: out}
-		if out == outShort || out == outTimeout {
-			early = append(early, r)
-		} else {
-			late = append(late, r)
-		}
+		planned = append(planned, plannedRequest{user: u, policy: p, outcome: out})
 	}
 	// The hot package's holders, the busy approver's queue, and the requester's own access.
 	for n := 0; n < s.hotHolders; {
@@ -814,37 +839,115 @@ func (g *generator) plan() (early, late []plannedRequest) {
 		add(u, p, out)
 		total++
 	}
-	// Shuffle so that writers interleave kinds as real traffic does.
-	g.rng.Shuffle(len(late), func(i, j int) { late[i], late[j] = late[j], late[i] })
-	return early, late
+	return planned
 }
 
-// makeRequests submits the planned requests: those that must time out or expire first, then the
-// clock moves on past their deadlines and the worker ends them, then everything else.
+// day is the step of the clock while the requests are made.
+const day = 24 * time.Hour
+
+// Days before today in which the requests of each outcome are made: a stage times out after 7 to
+// 14 days (policyInput), access given for a short time lasts 5 (policyInput), and the external-user
+// life cycle deletes a guest 30 days after their last access ended (entitlement.DefaultSettings).
+const (
+	pendingDays    = 3  // open requests are made in the last days, and stay open for days of loading after
+	timeoutFromDay = 15 // requests that time out are made before their stage's time-out
+	shortFromDay   = 6  // short access is given early enough to expire before today,
+	shortToDay     = 30 // and late enough that no guest it leaves blocked is deleted
+	minHistoryDays = shortToDay + 1
+)
+
+// requestDay picks the day, counted back from today, on which a request that ends in outcome is
+// made: any day of the history, except where the outcome needs a window.
+func (g *generator) requestDay(outcome int) int {
+	within := func(from, to int) int { return from + g.rng.IntN(to-from+1) }
+	switch outcome {
+	case outPending:
+		return within(1, pendingDays)
+	case outTimeout:
+		return within(timeoutFromDay, g.history)
+	case outShort:
+		return within(shortFromDay, shortToDay)
+	}
+	return within(1, g.history)
+}
+
+// makeRequests submits the planned requests over the history, day by day: the clock moves to the
+// day, the worker catches up with what is due by then (time-outs, expiries, the outbox and its
+// purge of messages delivered more than a week before), the day's requests are made, as a tenant
+// that grew over months would have them, and the worker delivers what they sent on the same day. The worker purging as the days go keeps the file
+// near its live data, since bbolt reuses the pages the purge frees. A day's requests are grouped
+// by requestor and each group is carried out in plan order, so that what one request does to the
+// next of the same person (a guest blocked when their last access ends, and unblocked by new
+// access) is the same on every run.
 func (g *generator) makeRequests(ctx context.Context) error {
-	early, late := g.plan()
-	fmt.Fprintf(g.out, "planned %d requests (%d to expire or time out first)\n", len(early)+len(late), len(early))
-	if err := g.parallel(ctx, "requests (to expire)", len(early), func(ctx context.Context, i int) error {
-		return g.carryOut(early[i])
-	}); err != nil {
-		return err
+	planned := g.plan()
+	g.planned = planned
+	days := make([][][]plannedRequest, g.history+1) // by days before today, then by requestor
+	groupOf := make([]map[int]int, g.history+1)
+	for _, r := range planned {
+		d := g.requestDay(r.outcome)
+		if groupOf[d] == nil {
+			groupOf[d] = map[int]int{}
+		}
+		k, ok := groupOf[d][r.user]
+		if !ok {
+			k = len(days[d])
+			groupOf[d][r.user] = k
+			days[d] = append(days[d], nil)
+		}
+		days[d][k] = append(days[d][k], r)
 	}
-	if err := g.drain(ctx, "after the first requests"); err != nil {
-		return err
+	fmt.Fprintf(g.out, "planned %d requests over %d days\n", len(planned), g.history)
+	var done atomic.Int64
+	var today atomic.Int64
+	start := time.Now()
+	var caughtUp time.Duration
+	stop := g.progress(func() string {
+		d := done.Load()
+		return fmt.Sprintf("requests: %d/%d, %d days back (%.0f/s)", d, len(planned), today.Load(), float64(d)/time.Since(start).Seconds())
+	})
+	defer stop()
+	for d := g.history; d >= 1; d-- {
+		today.Store(int64(d))
+		g.clock.Set(g.end.Add(-time.Duration(d) * day))
+		t := time.Now()
+		if err := g.catchUp(ctx); err != nil {
+			return fmt.Errorf("worker, %d days back: %w", d, err)
+		}
+		caughtUp += time.Since(t)
+		groups := days[d]
+		err := g.each(ctx, "requests", len(groups), func(ctx context.Context, i int) error {
+			for _, r := range groups[i] {
+				if err := g.carryOut(r); err != nil {
+					return err
+				}
+				done.Add(1)
+			}
+			return nil
+		}, nil)
+		if err != nil {
+			return fmt.Errorf("%d days back: %w", d, err)
+		}
+		t = time.Now()
+		if err := g.catchUp(ctx); err != nil {
+			return fmt.Errorf("worker, %d days back: %w", d, err)
+		}
+		caughtUp += time.Since(t)
 	}
-	g.clock.Advance(19 * 24 * time.Hour)
-	if err := g.drain(ctx, "time-outs and expiries"); err != nil {
-		return err
+	// Today, and then now, a little later: the purge takes the messages delivered a week before
+	// today too, which it would otherwise take or not depending on when the worker's loop runs.
+	for _, now := range []time.Time{g.end, time.Now()} {
+		g.clock.Set(now)
+		t := time.Now()
+		if err := g.catchUp(ctx); err != nil {
+			return fmt.Errorf("worker, today: %w", err)
+		}
+		caughtUp += time.Since(t)
 	}
-	if err := g.parallel(ctx, "requests", len(late), func(ctx context.Context, i int) error {
-		return g.carryOut(late[i])
-	}); err != nil {
-		return err
-	}
-	if err := g.drain(ctx, "after the requests"); err != nil {
-		return err
-	}
-	g.clock.Set(time.Now())
+	stop()
+	el := time.Since(start)
+	fmt.Fprintf(g.out, "requests: %d in %s (%.0f/s), of which %s waiting for the worker to catch up\n",
+		len(planned), el.Round(time.Millisecond), float64(len(planned))/el.Seconds(), caughtUp.Round(time.Millisecond))
 	return nil
 }
 
@@ -873,10 +976,18 @@ func (g *generator) carryOut(r plannedRequest) error {
 	return nil
 }
 
-// drain waits until the worker has carried out everything due, reporting how long that took.
-func (g *generator) drain(ctx context.Context, what string) error {
-	start := time.Now()
+// catchUp runs the worker's jobs until nothing is due at the clock's time and the outbox is
+// delivered. The worker's own loops run beside the writers too; this makes sure that they have
+// finished before the next day's requests are made.
+func (g *generator) catchUp(ctx context.Context) error {
 	for {
+		res, err := g.worker.Tick(ctx)
+		if err != nil {
+			return err
+		}
+		if res.More {
+			continue
+		}
 		b, err := g.svc.Backlog(ctx)
 		if err != nil {
 			return err
@@ -886,13 +997,12 @@ func (g *generator) drain(ctx context.Context, what string) error {
 			return err
 		}
 		if b.OutboxUndelivered == 0 && !due {
-			fmt.Fprintf(g.out, "worker: drained %s in %s\n", what, time.Since(start).Round(time.Millisecond))
 			return nil
 		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
+		case <-time.After(10 * time.Millisecond):
 		}
 	}
 }

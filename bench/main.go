@@ -3,7 +3,7 @@
 //
 //	go run ./bench gen  --data FILE --scale F --seed N
 //	go run ./bench load --data FILE --duration 15s --concurrency 8
-//	go run ./bench stats --data FILE [--compact COPY]
+//	go run ./bench stats --data FILE [--states] [--compact COPY]
 //	go run ./bench purge --data FILE
 //
 // gen writes the tenant through entitlement.Service, the only write path, so that every record,
@@ -40,7 +40,7 @@ func run(ctx context.Context, args []string) error {
 	case "load":
 		return loadCommand(ctx, args[1:], os.Stdout)
 	case "stats":
-		return statsCommand(args[1:], os.Stdout)
+		return statsCommand(ctx, args[1:], os.Stdout)
 	case "purge":
 		return purgeCommand(ctx, args[1:], os.Stdout)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -14,10 +15,11 @@ import (
 // statsCommand prints what a data file holds: per bucket, its keys, the bytes of their keys and
 // values, largest first, and the bytes of the pages that hold them (a page split leaves room
 // behind), against the file's size, so that what makes a file large is plain to see.
-func statsCommand(args []string, out io.Writer) error {
+func statsCommand(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("stats", flag.ContinueOnError)
 	data := fs.String("data", "bench.db", "data file (not in use by a running portal)")
 	compact := fs.String("compact", "", "also write a compacted copy of the file here (free pages left out) and report its size")
+	states := fs.Bool("states", false, "also count the requests, assignments and users by state")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -67,6 +69,17 @@ func statsCommand(args []string, out io.Writer) error {
 		fmt.Fprintf(out, "%-36s %10d %12d %10d %12d %5d%%\n", r.name, r.keys, r.bytes, per, r.pages, full)
 	}
 	fmt.Fprintf(out, "keys and values: %.1f MB in %.1f MB of pages; file: %.1f MB\n", float64(total)/1e6, float64(pages)/1e6, float64(fi.Size())/1e6)
+	if *states {
+		if err := db.Close(); err != nil {
+			return err
+		}
+		if err := printStates(ctx, *data, out); err != nil {
+			return err
+		}
+		if db, err = bolt.Open(*data, 0o600, &bolt.Options{ReadOnly: true, Timeout: 2 * time.Second}); err != nil {
+			return err
+		}
+	}
 	if *compact == "" {
 		return nil
 	}
