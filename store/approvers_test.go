@@ -32,25 +32,9 @@ func TestMigration7IndexesPolicyApprovers(t *testing.T) {
 	if err := s.Update(ctx, func(tx entitlement.Tx) error { return tx.Policies().Put(pol) }); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.db.Update(func(tx *bolt.Tx) error {
-		if err := tx.DeleteBucket([]byte("policies_by_approver")); err != nil {
-			return err
-		}
-		return tx.Bucket(bucketMeta).Put(keySchemaVersion, []byte("6"))
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	s, err = Open(path)
-	if err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	defer s.Close()
-	if v, err := s.version(); err != nil || v != SchemaVersion() || v < 7 {
-		t.Fatalf("version %d, %v; want %d", v, err, SchemaVersion())
-	}
+	s = migrateFrom(t, s, path, 6, 7, func(tx *bolt.Tx) error {
+		return tx.DeleteBucket([]byte("policies_by_approver"))
+	})
 	if err := s.View(ctx, func(tx entitlement.Tx) error {
 		for _, id := range []string{approvers, escalation, reviewers, person} {
 			ids, err := tx.Policies().IDsByApprover(id)

@@ -151,24 +151,15 @@ func TestMigration9SealsTheAuditLog(t *testing.T) {
 		old[i] = entitlement.AuditEvent{ID: entitlement.NewID(), At: time.Date(2025, 1, 1, 0, i, 0, 0, time.UTC), Action: "user.create", Summary: "old"}
 	}
 	// Write the log as schema 6 did: records and the actor and object indexes, no chain.
-	must(t, s.db.Update(func(tx *bolt.Tx) error {
+	s = migrateFrom(t, s, path, 6, 9, func(tx *bolt.Tx) error {
 		for _, e := range []entitlement.AuditEvent{old[2], old[0], old[1]} {
 			putRaw(t, tx, e.ID, e)
 		}
 		if err := tx.DeleteBucket([]byte("audit_by_seq")); err != nil {
 			return err
 		}
-		if err := tx.Bucket(bucketMeta).Delete(keyAuditHead); err != nil {
-			return err
-		}
-		return tx.Bucket(bucketMeta).Put(keySchemaVersion, []byte("6"))
-	}))
-	must(t, s.Close())
-	s, err = Open(path)
-	if err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	defer s.Close()
+		return tx.Bucket(bucketMeta).Delete(keyAuditHead)
+	})
 	var chain []string
 	must(t, s.View(ctx, func(tx entitlement.Tx) error {
 		return tx.Audit().Chain(func(e entitlement.AuditEvent) error { chain = append(chain, e.ID); return nil })

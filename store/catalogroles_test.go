@@ -37,25 +37,9 @@ func TestMigration4IndexesCatalogRoles(t *testing.T) {
 	if err := s.Update(ctx, func(tx entitlement.Tx) error { return tx.Catalogs().Put(c) }); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.db.Update(func(tx *bolt.Tx) error {
-		if err := tx.DeleteBucket([]byte("catalogs_by_principal_role")); err != nil {
-			return err
-		}
-		return tx.Bucket(bucketMeta).Put(keySchemaVersion, []byte("3"))
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	s, err = Open(path)
-	if err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	defer s.Close()
-	if v, err := s.version(); err != nil || v != SchemaVersion() {
-		t.Fatalf("version %d, %v; want %d", v, err, SchemaVersion())
-	}
+	s = migrateFrom(t, s, path, 3, 4, func(tx *bolt.Tx) error {
+		return tx.DeleteBucket([]byte("catalogs_by_principal_role"))
+	})
 	got := rolesOf(t, s, ada)
 	if diff := cmp.Diff(map[string][]entitlement.CatalogRole{c.ID: {entitlement.RoleCatalogOwner}}, got); diff != "" {
 		t.Errorf("roles after migration (-want +got):\n%s", diff)

@@ -84,7 +84,7 @@ func TestMigrationPacksRecords(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The schema before packMigration stored them as plain JSON.
-	if err := s.db.Update(func(tx *bolt.Tx) error {
+	s = migrateFrom(t, s, path, packMigration-1, packMigration, func(tx *bolt.Tx) error {
 		for _, rec := range []struct {
 			bucket, id string
 			v          any
@@ -97,22 +97,8 @@ func TestMigrationPacksRecords(t *testing.T) {
 				return err
 			}
 		}
-		return tx.Bucket(bucketMeta).Put(keySchemaVersion, []byte(itoa(packMigration-1)))
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-
-	s, err = Open(path)
-	if err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	defer s.Close()
-	if v, err := s.version(); err != nil || v != SchemaVersion() || SchemaVersion() < packMigration {
-		t.Fatalf("version %d (code %d), %v", v, SchemaVersion(), err)
-	}
+		return nil
+	})
 	if err := s.db.View(func(tx *bolt.Tx) error {
 		for _, rec := range []struct{ bucket, id string }{{outboxTable.name, m.ID}, {provisionTasksTable.name, task.ID}} {
 			if data := tx.Bucket([]byte(rec.bucket)).Get([]byte(rec.id)); len(data) == 0 || data[0] != packedV1 {

@@ -18,30 +18,14 @@ func TestMigration3CreatesGuestBlocks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	s = migrateFrom(t, s, path, 2, 3, func(tx *bolt.Tx) error {
 		for _, b := range guestBlocksTable.buckets() {
 			if err := tx.DeleteBucket(b); err != nil {
 				return err
 			}
 		}
-		return tx.Bucket(bucketMeta).Put(keySchemaVersion, []byte("2"))
+		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	s, err = Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	v, err := s.version()
-	// Migration 3 ran, and every later one after it.
-	if err != nil || v != SchemaVersion() || SchemaVersion() < 3 {
-		t.Fatalf("version %d (code %d), %v; want %d", v, SchemaVersion(), err, SchemaVersion())
-	}
 	err = s.db.View(func(tx *bolt.Tx) error {
 		for _, b := range guestBlocksTable.buckets() {
 			if tx.Bucket(b) == nil {
@@ -76,29 +60,12 @@ func TestMigration8IndexesGuestBlocksByRetry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	s = migrateFrom(t, s, path, 7, 8, func(tx *bolt.Tx) error {
 		if err := tx.DeleteBucket([]byte("guest_blocks_by_retry")); err != nil {
 			return err
 		}
-		if err := tx.Bucket([]byte("guest_blocks_by_due")).Put([]byte(timeKey(t0)+sep+"waiting"), nil); err != nil {
-			return err
-		}
-		return tx.Bucket(bucketMeta).Put(keySchemaVersion, []byte("7"))
+		return tx.Bucket([]byte("guest_blocks_by_due")).Put([]byte(timeKey(t0)+sep+"waiting"), nil)
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	s, err = Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if v, err := s.version(); err != nil || v != SchemaVersion() || v < 8 {
-		t.Fatalf("version %d, %v; want %d", v, err, SchemaVersion())
-	}
 	err = s.View(context.Background(), func(tx entitlement.Tx) error {
 		due, err := tx.GuestBlocks().BlockedBefore(next, 10)
 		if err != nil {

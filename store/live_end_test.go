@@ -33,26 +33,9 @@ func TestMigration20IndexesLiveAssignmentsByEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	bucket := assignmentsTable.index("live_end").bucket(assignmentsTable.name)
-	if err := s.db.Update(func(tx *bolt.Tx) error {
-		if err := tx.DeleteBucket(bucket); err != nil {
-			return err
-		}
-		return tx.Bucket(bucketMeta).Put(keySchemaVersion, []byte("19"))
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-
-	s, err = Open(path)
-	if err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	defer s.Close()
-	if v, err := s.version(); err != nil || v != SchemaVersion() || SchemaVersion() < 20 {
-		t.Fatalf("version %d (code %d), %v", v, SchemaVersion(), err)
-	}
+	s = migrateFrom(t, s, path, 19, 20, func(tx *bolt.Tx) error {
+		return tx.DeleteBucket(bucket)
+	})
 	var page entitlement.Page[entitlement.Assignment]
 	if err := s.View(ctx, func(tx entitlement.Tx) error {
 		page, err = tx.Assignments().LiveByTargetEndingFirst(ada, entitlement.ListOptions{})

@@ -42,7 +42,7 @@ func TestMigration6RecordsMembershipSources(t *testing.T) {
 		return tx.AssignmentRoles().Put(role)
 	}))
 	// Write the memberships as schema 5 did.
-	must(t, s.db.Update(func(tx *bolt.Tx) error {
+	s = migrateFrom(t, s, path, 5, 6, func(tx *bolt.Tx) error {
 		for _, u := range []entitlement.User{direct, granted} {
 			if err := tx.Bucket(bucketGroupMembers).Put([]byte(g.ID+sep+u.ID), nil); err != nil {
 				return err
@@ -51,14 +51,8 @@ func TestMigration6RecordsMembershipSources(t *testing.T) {
 				return err
 			}
 		}
-		return tx.Bucket(bucketMeta).Put(keySchemaVersion, []byte("5"))
-	}))
-	must(t, s.Close())
-	s, err = Open(path)
-	if err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	defer s.Close()
+		return nil
+	})
 	must(t, s.View(ctx, func(tx entitlement.Tx) error {
 		for _, c := range []struct {
 			u    entitlement.User

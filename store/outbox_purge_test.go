@@ -29,27 +29,9 @@ func TestMigration17IndexesDeliveredOutbox(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	err = s.db.Update(func(tx *bolt.Tx) error {
-		if err := tx.DeleteBucket(outboxTable.index("delivered").bucket(outboxTable.name)); err != nil {
-			return err
-		}
-		return tx.Bucket(bucketMeta).Put(keySchemaVersion, []byte("16"))
+	s = migrateFrom(t, s, path, 16, 17, func(tx *bolt.Tx) error {
+		return tx.DeleteBucket(outboxTable.index("delivered").bucket(outboxTable.name))
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-
-	s, err = Open(path)
-	if err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	defer s.Close()
-	if v, err := s.version(); err != nil || v != SchemaVersion() || SchemaVersion() < 17 {
-		t.Fatalf("version %d (code %d), %v", v, SchemaVersion(), err)
-	}
 	var n int
 	if err := s.Update(ctx, func(tx entitlement.Tx) error {
 		n, err = tx.Outbox().PurgeDelivered(t0.Add(time.Hour), 10)

@@ -33,7 +33,7 @@ func TestMigration12IndexesPackageAndTarget(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	s = migrateFrom(t, s, path, 10, 12, func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{
 			requestsTable.index("package_target").bucket(requestsTable.name),
 			assignmentsTable.index("package_target").bucket(assignmentsTable.name),
@@ -42,23 +42,8 @@ func TestMigration12IndexesPackageAndTarget(t *testing.T) {
 				return err
 			}
 		}
-		return tx.Bucket(bucketMeta).Put(keySchemaVersion, []byte("10"))
+		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-
-	s, err = Open(path)
-	if err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	defer s.Close()
-	if v, err := s.version(); err != nil || v != SchemaVersion() || SchemaVersion() < 12 {
-		t.Fatalf("version %d (code %d), %v", v, SchemaVersion(), err)
-	}
 	err = s.View(ctx, func(tx entitlement.Tx) error {
 		rs, err := tx.Requests().ByPackageAndTargets(pkg, []string{ada}, entitlement.RequestFilter{}, entitlement.ListOptions{})
 		if err != nil {

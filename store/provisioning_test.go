@@ -17,7 +17,7 @@ func TestMigration16CreatesProvisioningBuckets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	s = migrateFrom(t, s, path, 15, 16, func(tx *bolt.Tx) error {
 		for _, tb := range []interface{ buckets() [][]byte }{provisionTasksTable, connectorsTable, connectorCallsTable} {
 			for _, b := range tb.buckets() {
 				if err := tx.DeleteBucket(b); err != nil {
@@ -25,22 +25,8 @@ func TestMigration16CreatesProvisioningBuckets(t *testing.T) {
 				}
 			}
 		}
-		return tx.Bucket(bucketMeta).Put(keySchemaVersion, []byte("15"))
+		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	s, err = Open(path)
-	if err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	defer s.Close()
-	if v, err := s.version(); err != nil || v != SchemaVersion() || SchemaVersion() < 16 {
-		t.Fatalf("version %d (code %d), %v", v, SchemaVersion(), err)
-	}
 	task := entitlement.ProvisionTask{ID: entitlement.NewID(), ResourceID: "r", CatalogID: "c", RoleID: "x", State: entitlement.TaskOpen}
 	err = s.Update(ctx, func(tx entitlement.Tx) error {
 		if err := tx.ProvisionTasks().Put(task); err != nil {

@@ -39,7 +39,7 @@ func TestMigration21IndexesWhatPeopleRead(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.db.Update(func(tx *bolt.Tx) error {
+	s = migrateFrom(t, s, path, 20, 21, func(tx *bolt.Tx) error {
 		for _, k := range [][]byte{requestsTable.countKey(), assignmentsTable.countKey()} {
 			if err := tx.Bucket(bucketMeta).Delete(k); err != nil {
 				return err
@@ -53,22 +53,8 @@ func TestMigration21IndexesWhatPeopleRead(t *testing.T) {
 				return err
 			}
 		}
-		return tx.Bucket(bucketMeta).Put(keySchemaVersion, []byte("20"))
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-
-	s, err = Open(path)
-	if err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	defer s.Close()
-	if v, err := s.version(); err != nil || v != SchemaVersion() || SchemaVersion() < 21 {
-		t.Fatalf("version %d (code %d), %v", v, SchemaVersion(), err)
-	}
+		return nil
+	})
 	var requests, allRequests entitlement.Page[entitlement.Request]
 	var assignments, allAssignments entitlement.Page[entitlement.Assignment]
 	if err := s.View(ctx, func(tx entitlement.Tx) error {

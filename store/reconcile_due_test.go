@@ -29,27 +29,9 @@ func TestMigration19IndexesScheduledComparisons(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	err = s.db.Update(func(tx *bolt.Tx) error {
-		if err := tx.DeleteBucket(connectorsTable.index("reconcile_due").bucket(connectorsTable.name)); err != nil {
-			return err
-		}
-		return tx.Bucket(bucketMeta).Put(keySchemaVersion, []byte("18"))
+	s = migrateFrom(t, s, path, 18, 19, func(tx *bolt.Tx) error {
+		return tx.DeleteBucket(connectorsTable.index("reconcile_due").bucket(connectorsTable.name))
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-
-	s, err = Open(path)
-	if err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	defer s.Close()
-	if v, err := s.version(); err != nil || v != SchemaVersion() || SchemaVersion() < 19 {
-		t.Fatalf("version %d (code %d), %v", v, SchemaVersion(), err)
-	}
 	var due []entitlement.Connector
 	if err := s.View(ctx, func(tx entitlement.Tx) error {
 		due, err = tx.Connectors().DueReconcile(t0.Add(time.Minute), 10)

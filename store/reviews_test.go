@@ -36,7 +36,7 @@ func TestMigration11SchedulesReviews(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.db.Update(func(tx *bolt.Tx) error {
+	s = migrateFrom(t, s, path, 10, 11, func(tx *bolt.Tx) error {
 		for _, tb := range []interface{ buckets() [][]byte }{reviewsTable, reviewDecisionsTable, reviewSchedulesTable} {
 			for _, n := range tb.buckets() {
 				if err := tx.DeleteBucket(n); err != nil {
@@ -44,21 +44,8 @@ func TestMigration11SchedulesReviews(t *testing.T) {
 				}
 			}
 		}
-		return tx.Bucket(bucketMeta).Put(keySchemaVersion, []byte("10"))
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	s, err = Open(path)
-	if err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	defer s.Close()
-	if v, err := s.version(); err != nil || v != SchemaVersion() || v < 11 {
-		t.Fatalf("version %d, %v; want %d", v, err, SchemaVersion())
-	}
+		return nil
+	})
 	if err := s.View(ctx, func(tx entitlement.Tx) error {
 		for _, c := range []struct {
 			p    entitlement.AssignmentPolicy

@@ -27,6 +27,35 @@ func newTestStore(t testing.TB) *Store {
 
 var ctx = context.Background()
 
+// migrateFrom turns the store's file back into schema version from, after undo has reversed, in
+// the same transaction, what the later migrations did to the test's records; then it closes the
+// file and opens it again, which runs those migrations. It checks that the file reached the code's
+// schema version and that the code has migration through, the last one the test covers, and
+// returns the reopened store, closed when the test ends.
+func migrateFrom(t *testing.T, s *Store, path string, from, through int, undo func(*bolt.Tx) error) *Store {
+	t.Helper()
+	if err := s.db.Update(func(tx *bolt.Tx) error {
+		if err := undo(tx); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketMeta).Put(keySchemaVersion, []byte(strconv.Itoa(from)))
+	}); err != nil {
+		t.Fatalf("turn the file back into version %d: %v", from, err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(path)
+	if err != nil {
+		t.Fatalf("migrate from version %d: %v", from, err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	if v, err := s.version(); err != nil || v != SchemaVersion() || SchemaVersion() < through {
+		t.Fatalf("version %d (code %d), %v; want the code's, which has migration %d", v, SchemaVersion(), err, through)
+	}
+	return s
+}
+
 func allBuckets() [][]byte {
 	names := [][]byte{bucketMeta, bucketSecrets, bucketGroupMembers, bucketUserGroups}
 	for _, t := range tables {
@@ -139,7 +168,7 @@ func TestMigration2RebuildsIndexes(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Turn the file back into version 1.
-	if err := s.db.Update(func(tx *bolt.Tx) error {
+	s = migrateFrom(t, s, path, 1, 2, func(tx *bolt.Tx) error {
 		for _, name := range []string{"resources_by_object", "resource_requests_by_catalog", "users_by_search"} {
 			if err := tx.DeleteBucket([]byte(name)); err != nil {
 				return err
@@ -152,20 +181,8 @@ func TestMigration2RebuildsIndexes(t *testing.T) {
 		if err := b.Put([]byte("grace"+sep+u.ID), nil); err != nil { // the version-1 key form
 			return err
 		}
-		return tx.Bucket(bucketMeta).Put(keySchemaVersion, []byte("1"))
-	}); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-
-	s, err = Open(path)
-	if err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	defer s.Close()
-	if v, _ := s.version(); v != SchemaVersion() {
-		t.Fatalf("version = %d", v)
-	}
+		return nil
+	})
 	if err := s.View(ctx, func(tx entitlement.Tx) error {
 		ids, _ := tx.Resources().IDsByOrigin(entitlement.OriginGroup, "g1")
 		if len(ids) != 1 || ids[0] != res.ID {
@@ -330,22 +347,14 @@ func TestMigration13IndexesExternalIDs(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Turn the file back into version 10, before the external-id indexes.
-	if err := s.db.Update(func(tx *bolt.Tx) error {
+	s = migrateFrom(t, s, path, 10, 13, func(tx *bolt.Tx) error {
 		for _, name := range []string{"users_by_external", "groups_by_external"} {
 			if err := tx.DeleteBucket([]byte(name)); err != nil {
 				return err
 			}
 		}
-		return tx.Bucket(bucketMeta).Put(keySchemaVersion, []byte("10"))
-	}); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-	s, err = Open(path)
-	if err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	defer s.Close()
+		return nil
+	})
 	u := testUser("Grace Hopper", "grace@example.com")
 	u.Source, u.ExternalID = entitlement.SourceSCIM, "g-1"
 	if err := s.Update(ctx, func(tx entitlement.Tx) error { return tx.Users().Put(u) }); err != nil {
@@ -383,22 +392,14 @@ func TestMigration15IndexesRecordsBySource(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Turn the file back into version 14, before the source indexes.
-	if err := s.db.Update(func(tx *bolt.Tx) error {
+	s = migrateFrom(t, s, path, 14, 15, func(tx *bolt.Tx) error {
 		for _, name := range []string{"users_by_source", "groups_by_source"} {
 			if err := tx.DeleteBucket([]byte(name)); err != nil {
 				return err
 			}
 		}
-		return tx.Bucket(bucketMeta).Put(keySchemaVersion, []byte("14"))
-	}); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-	s, err = Open(path)
-	if err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	defer s.Close()
+		return nil
+	})
 	if err := s.View(ctx, func(tx entitlement.Tx) error {
 		us, n, err := tx.Users().BySource(entitlement.SourceLDAP, 0, 0)
 		if err != nil || n != 1 || us[0].ID != u.ID {
@@ -421,22 +422,14 @@ func TestMigration14CreatesAPITokenBuckets(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Turn the file back into version 13, before API tokens and service accounts.
-	if err := s.db.Update(func(tx *bolt.Tx) error {
+	s = migrateFrom(t, s, path, 13, 14, func(tx *bolt.Tx) error {
 		for _, name := range []string{"api_tokens", "api_tokens_by_hash", "api_tokens_by_user", "users_by_kind"} {
 			if err := tx.DeleteBucket([]byte(name)); err != nil {
 				return err
 			}
 		}
-		return tx.Bucket(bucketMeta).Put(keySchemaVersion, []byte("13"))
-	}); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-	s, err = Open(path)
-	if err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	defer s.Close()
+		return nil
+	})
 	bot := entitlement.User{ID: entitlement.NewID(), Kind: entitlement.KindServiceAccount, DisplayName: "CI bot", AccountEnabled: true}
 	tok := entitlement.APIToken{ID: entitlement.NewID(), UserID: bot.ID, Name: "deploy", Hash: "h1", ExpiresDateTime: time.Now().Add(time.Hour)}
 	if err := s.Update(ctx, func(tx entitlement.Tx) error {

@@ -31,26 +31,9 @@ func TestMigration18IndexesOpenRequests(t *testing.T) {
 		t.Fatal(err)
 	}
 	bucket := requestsTable.index("target_open").bucket(requestsTable.name)
-	if err := s.db.Update(func(tx *bolt.Tx) error {
-		if err := tx.DeleteBucket(bucket); err != nil {
-			return err
-		}
-		return tx.Bucket(bucketMeta).Put(keySchemaVersion, []byte("17"))
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-
-	s, err = Open(path)
-	if err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	defer s.Close()
-	if v, err := s.version(); err != nil || v != SchemaVersion() || SchemaVersion() < 18 {
-		t.Fatalf("version %d (code %d), %v", v, SchemaVersion(), err)
-	}
+	s = migrateFrom(t, s, path, 17, 18, func(tx *bolt.Tx) error {
+		return tx.DeleteBucket(bucket)
+	})
 	indexed := func() []string {
 		var ids []string
 		if err := s.db.View(func(tx *bolt.Tx) error {
