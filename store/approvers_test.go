@@ -32,7 +32,7 @@ func TestMigration7IndexesPolicyApprovers(t *testing.T) {
 	if err := s.Update(ctx, func(tx entitlement.Tx) error { return tx.Policies().Put(pol) }); err != nil {
 		t.Fatal(err)
 	}
-	s = migrateFrom(t, s, path, 6, 7, func(tx *bolt.Tx) error {
+	s = migrateFrom(t, s, 6, 7, func(tx *bolt.Tx) error {
 		return tx.DeleteBucket([]byte("policies_by_approver"))
 	})
 	if err := s.View(ctx, func(tx entitlement.Tx) error {

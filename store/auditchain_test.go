@@ -151,7 +151,7 @@ func TestMigration9SealsTheAuditLog(t *testing.T) {
 		old[i] = entitlement.AuditEvent{ID: entitlement.NewID(), At: time.Date(2025, 1, 1, 0, i, 0, 0, time.UTC), Action: "user.create", Summary: "old"}
 	}
 	// Write the log as schema 6 did: records and the actor and object indexes, no chain.
-	s = migrateFrom(t, s, path, 6, 9, func(tx *bolt.Tx) error {
+	s = migrateFrom(t, s, 6, 9, func(tx *bolt.Tx) error {
 		for _, e := range []entitlement.AuditEvent{old[2], old[0], old[1]} {
 			putRaw(t, tx, e.ID, e)
 		}

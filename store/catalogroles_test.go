@@ -37,7 +37,7 @@ func TestMigration4IndexesCatalogRoles(t *testing.T) {
 	if err := s.Update(ctx, func(tx entitlement.Tx) error { return tx.Catalogs().Put(c) }); err != nil {
 		t.Fatal(err)
 	}
-	s = migrateFrom(t, s, path, 3, 4, func(tx *bolt.Tx) error {
+	s = migrateFrom(t, s, 3, 4, func(tx *bolt.Tx) error {
 		return tx.DeleteBucket([]byte("catalogs_by_principal_role"))
 	})
 	got := rolesOf(t, s, ada)

@@ -84,7 +84,7 @@ func TestMigrationPacksRecords(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The schema before packMigration stored them as plain JSON.
-	s = migrateFrom(t, s, path, packMigration-1, packMigration, func(tx *bolt.Tx) error {
+	s = migrateFrom(t, s, packMigration-1, packMigration, func(tx *bolt.Tx) error {
 		for _, rec := range []struct {
 			bucket, id string
 			v          any

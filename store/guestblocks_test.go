@@ -18,7 +18,7 @@ func TestMigration3CreatesGuestBlocks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s = migrateFrom(t, s, path, 2, 3, func(tx *bolt.Tx) error {
+	s = migrateFrom(t, s, 2, 3, func(tx *bolt.Tx) error {
 		for _, b := range guestBlocksTable.buckets() {
 			if err := tx.DeleteBucket(b); err != nil {
 				return err
@@ -60,7 +60,7 @@ func TestMigration8IndexesGuestBlocksByRetry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s = migrateFrom(t, s, path, 7, 8, func(tx *bolt.Tx) error {
+	s = migrateFrom(t, s, 7, 8, func(tx *bolt.Tx) error {
 		if err := tx.DeleteBucket([]byte("guest_blocks_by_retry")); err != nil {
 			return err
 		}

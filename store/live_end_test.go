@@ -33,7 +33,7 @@ func TestMigration20IndexesLiveAssignmentsByEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	bucket := assignmentsTable.index("live_end").bucket(assignmentsTable.name)
-	s = migrateFrom(t, s, path, 19, 20, func(tx *bolt.Tx) error {
+	s = migrateFrom(t, s, 19, 20, func(tx *bolt.Tx) error {
 		return tx.DeleteBucket(bucket)
 	})
 	var page entitlement.Page[entitlement.Assignment]

@@ -28,7 +28,7 @@ func TestMigration10CreatesMailAndIndexesFailing(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	s = migrateFrom(t, s, path, 6, 10, func(tx *bolt.Tx) error {
+	s = migrateFrom(t, s, 6, 10, func(tx *bolt.Tx) error {
 		for _, b := range append(mailTable.buckets(), outboxTable.index("failing").bucket(outboxTable.name)) {
 			if err := tx.DeleteBucket(b); err != nil {
 				return err

@@ -42,7 +42,7 @@ func TestMigration6RecordsMembershipSources(t *testing.T) {
 		return tx.AssignmentRoles().Put(role)
 	}))
 	// Write the memberships as schema 5 did.
-	s = migrateFrom(t, s, path, 5, 6, func(tx *bolt.Tx) error {
+	s = migrateFrom(t, s, 5, 6, func(tx *bolt.Tx) error {
 		for _, u := range []entitlement.User{direct, granted} {
 			if err := tx.Bucket(bucketGroupMembers).Put([]byte(g.ID+sep+u.ID), nil); err != nil {
 				return err

@@ -29,7 +29,7 @@ func TestMigration17IndexesDeliveredOutbox(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	s = migrateFrom(t, s, path, 16, 17, func(tx *bolt.Tx) error {
+	s = migrateFrom(t, s, 16, 17, func(tx *bolt.Tx) error {
 		return tx.DeleteBucket(outboxTable.index("delivered").bucket(outboxTable.name))
 	})
 	var n int

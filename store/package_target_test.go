@@ -33,7 +33,7 @@ func TestMigration12IndexesPackageAndTarget(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	s = migrateFrom(t, s, path, 10, 12, func(tx *bolt.Tx) error {
+	s = migrateFrom(t, s, 10, 12, func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{
 			requestsTable.index("package_target").bucket(requestsTable.name),
 			assignmentsTable.index("package_target").bucket(assignmentsTable.name),

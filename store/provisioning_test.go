@@ -17,7 +17,7 @@ func TestMigration16CreatesProvisioningBuckets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s = migrateFrom(t, s, path, 15, 16, func(tx *bolt.Tx) error {
+	s = migrateFrom(t, s, 15, 16, func(tx *bolt.Tx) error {
 		for _, tb := range []interface{ buckets() [][]byte }{provisionTasksTable, connectorsTable, connectorCallsTable} {
 			for _, b := range tb.buckets() {
 				if err := tx.DeleteBucket(b); err != nil {

@@ -39,7 +39,7 @@ func TestMigration21IndexesWhatPeopleRead(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	s = migrateFrom(t, s, path, 20, 21, func(tx *bolt.Tx) error {
+	s = migrateFrom(t, s, 20, 21, func(tx *bolt.Tx) error {
 		for _, k := range [][]byte{requestsTable.countKey(), assignmentsTable.countKey()} {
 			if err := tx.Bucket(bucketMeta).Delete(k); err != nil {
 				return err

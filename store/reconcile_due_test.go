@@ -29,7 +29,7 @@ func TestMigration19IndexesScheduledComparisons(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	s = migrateFrom(t, s, path, 18, 19, func(tx *bolt.Tx) error {
+	s = migrateFrom(t, s, 18, 19, func(tx *bolt.Tx) error {
 		return tx.DeleteBucket(connectorsTable.index("reconcile_due").bucket(connectorsTable.name))
 	})
 	var due []entitlement.Connector

@@ -36,7 +36,7 @@ func TestMigration11SchedulesReviews(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	s = migrateFrom(t, s, path, 10, 11, func(tx *bolt.Tx) error {
+	s = migrateFrom(t, s, 10, 11, func(tx *bolt.Tx) error {
 		for _, tb := range []interface{ buckets() [][]byte }{reviewsTable, reviewDecisionsTable, reviewSchedulesTable} {
 			for _, n := range tb.buckets() {
 				if err := tx.DeleteBucket(n); err != nil {

@@ -32,8 +32,9 @@ var ctx = context.Background()
 // file and opens it again, which runs those migrations. It checks that the file reached the code's
 // schema version and that the code has migration through, the last one the test covers, and
 // returns the reopened store, closed when the test ends.
-func migrateFrom(t *testing.T, s *Store, path string, from, through int, undo func(*bolt.Tx) error) *Store {
+func migrateFrom(t *testing.T, s *Store, from, through int, undo func(*bolt.Tx) error) *Store {
 	t.Helper()
+	path := s.Path()
 	if err := s.db.Update(func(tx *bolt.Tx) error {
 		if err := undo(tx); err != nil {
 			return err
@@ -168,7 +169,7 @@ func TestMigration2RebuildsIndexes(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Turn the file back into version 1.
-	s = migrateFrom(t, s, path, 1, 2, func(tx *bolt.Tx) error {
+	s = migrateFrom(t, s, 1, 2, func(tx *bolt.Tx) error {
 		for _, name := range []string{"resources_by_object", "resource_requests_by_catalog", "users_by_search"} {
 			if err := tx.DeleteBucket([]byte(name)); err != nil {
 				return err
@@ -347,7 +348,7 @@ func TestMigration13IndexesExternalIDs(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Turn the file back into version 10, before the external-id indexes.
-	s = migrateFrom(t, s, path, 10, 13, func(tx *bolt.Tx) error {
+	s = migrateFrom(t, s, 10, 13, func(tx *bolt.Tx) error {
 		for _, name := range []string{"users_by_external", "groups_by_external"} {
 			if err := tx.DeleteBucket([]byte(name)); err != nil {
 				return err
@@ -392,7 +393,7 @@ func TestMigration15IndexesRecordsBySource(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Turn the file back into version 14, before the source indexes.
-	s = migrateFrom(t, s, path, 14, 15, func(tx *bolt.Tx) error {
+	s = migrateFrom(t, s, 14, 15, func(tx *bolt.Tx) error {
 		for _, name := range []string{"users_by_source", "groups_by_source"} {
 			if err := tx.DeleteBucket([]byte(name)); err != nil {
 				return err
@@ -422,7 +423,7 @@ func TestMigration14CreatesAPITokenBuckets(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Turn the file back into version 13, before API tokens and service accounts.
-	s = migrateFrom(t, s, path, 13, 14, func(tx *bolt.Tx) error {
+	s = migrateFrom(t, s, 13, 14, func(tx *bolt.Tx) error {
 		for _, name := range []string{"api_tokens", "api_tokens_by_hash", "api_tokens_by_user", "users_by_kind"} {
 			if err := tx.DeleteBucket([]byte(name)); err != nil {
 				return err

@@ -31,7 +31,7 @@ func TestMigration18IndexesOpenRequests(t *testing.T) {
 		t.Fatal(err)
 	}
 	bucket := requestsTable.index("target_open").bucket(requestsTable.name)
-	s = migrateFrom(t, s, path, 17, 18, func(tx *bolt.Tx) error {
+	s = migrateFrom(t, s, 17, 18, func(tx *bolt.Tx) error {
 		return tx.DeleteBucket(bucket)
 	})
 	indexed := func() []string {

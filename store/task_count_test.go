@@ -41,7 +41,7 @@ func TestMigration23CountsTasks(t *testing.T) {
 	}
 	putTasks(t, s, []string{"c1", "c2"}, []entitlement.TaskState{entitlement.TaskOpen, entitlement.TaskDone}, 3)
 	putTasks(t, s, []string{"c1", ""}, []entitlement.TaskState{entitlement.TaskOpen, entitlement.TaskFailed}, 2)
-	s = migrateFrom(t, s, path, 22, 23, func(tx *bolt.Tx) error {
+	s = migrateFrom(t, s, 22, 23, func(tx *bolt.Tx) error {
 		for _, name := range []string{"state", "catalog_state"} {
 			if err := tx.DeleteBucket(provisionTasksTable.index(name).countBucket(provisionTasksTable.name)); err != nil {
 				return err
