@@ -335,9 +335,9 @@ func TestSerialThreeStages(t *testing.T) {
 	if got := entitlementtest.EventKinds(r); !slices.Equal(got, want) {
 		t.Errorf("events %v", got)
 	}
-	decisions, err := s.Svc.MyDecisions(entitlementtest.As(s.g2), entitlement.ListOptions{})
+	decisions, err := s.Svc.DescribeMyDecisions(entitlementtest.As(s.g2), entitlement.ListOptions{})
 	if err != nil || decisions.Total != 1 {
-		t.Fatalf("MyDecisions: %d, %v", decisions.Total, err)
+		t.Fatalf("DescribeMyDecisions: %d, %v", decisions.Total, err)
 	}
 	entitlementtest.CheckInvariants(t, s.Store)
 }

@@ -261,8 +261,8 @@ func TestReadsAreAuthorized(t *testing.T) {
 	if n, _ := w.Svc.PendingApprovalCount(entitlementtest.As(*w.bob)); n != 0 {
 		t.Fatalf("still waiting after the decision: %d", n)
 	}
-	if dec, err := w.Svc.MyDecisions(entitlementtest.As(*w.bob), entitlement.ListOptions{}); err != nil || dec.Total != 1 {
-		t.Fatalf("MyDecisions %+v %v", dec, err)
+	if dec, err := w.Svc.DescribeMyDecisions(entitlementtest.As(*w.bob), entitlement.ListOptions{}); err != nil || dec.Total != 1 {
+		t.Fatalf("DescribeMyDecisions %+v %v", dec, err)
 	}
 	// Past approvers can still read the request they decided.
 	if _, err := w.Svc.RequestByID(entitlementtest.As(*w.bob), r.ID); err != nil {

@@ -1,6 +1,7 @@
 package entitlement_test
 
 import (
+	"context"
 	"errors"
 	"reflect"
 	"testing"
@@ -167,8 +168,11 @@ func TestDescribeMyDecisions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		listed, err := f.Svc.MyDecisions(as, opt)
-		if err != nil {
+		var listed entitlement.Page[entitlement.Request]
+		if err := f.Store.View(context.Background(), func(tx entitlement.Tx) error {
+			listed, err = tx.Requests().DecidedBy(mgr.ID, opt)
+			return err
+		}); err != nil {
 			t.Fatal(err)
 		}
 		want, err := f.Svc.DescribeRequests(as, listed.Items)

@@ -589,20 +589,6 @@ func (s *Service) PendingApprovalCount(ctx context.Context) (int, error) {
 	return n, err
 }
 
-// MyDecisions lists the requests in which the caller decided a stage.
-func (s *Service) MyDecisions(ctx context.Context, opt ListOptions) (Page[Request], error) {
-	p, err := principal(ctx)
-	if err != nil {
-		return Page[Request]{}, err
-	}
-	var out Page[Request]
-	err = s.store.View(ctx, func(tx Tx) error {
-		out, err = tx.Requests().DecidedBy(p.UserID, opt)
-		return err
-	})
-	return out, err
-}
-
 // MyAssignments lists the caller's assignments, live and past.
 func (s *Service) MyAssignments(ctx context.Context, f AssignmentFilter, opt ListOptions) (Page[Assignment], error) {
 	p, err := principal(ctx)
