@@ -131,3 +131,21 @@ func BenchmarkServicePackageChoices(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkServiceListUsers is the admin users page: the first page of 50,000 people by name,
+// with its total, and searches by e-mail prefix ("p123" matches 100 of them, "p12" 1,000).
+func BenchmarkServiceListUsers(b *testing.B) {
+	sb := newServiceBench(b)
+	admin := entitlementtest.RootAdmin
+	for _, q := range []string{"", "p123", "p12"} {
+		b.Run(fmt.Sprintf("search %q", q), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				p, err := sb.svc.ListUsers(admin, entitlement.ListOptions{Search: q})
+				if err != nil || len(p.Items) != entitlement.DefaultPageSize {
+					b.Fatalf("%d users, %v", len(p.Items), err)
+				}
+			}
+		})
+	}
+}

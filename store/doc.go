@@ -11,7 +11,8 @@
 // A non-unique index key is "<value>\x00<id>" with an empty value, so that a prefix scan lists the
 // ids for a value; a unique index maps "<value>" to the id. Times in index keys are fixed-width
 // UTC RFC 3339 with nanoseconds, which sorts in time order. List pages are keyset-paginated: the
-// opaque cursor is the base64url of the last key read.
+// opaque cursor is the base64url of the last key read. The total of a whole list in name order
+// is the key count of its order index, read from its leaf pages' headers (table.keyCount).
 //
 // Search indexes ("*_by_search") hold "<token>\x00<lower name>\x00<id>" for every word of a
 // record's name (and a user's e-mail), so that a prefix scan finds a record by any word and the
