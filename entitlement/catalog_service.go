@@ -90,8 +90,14 @@ func (s *Service) CatalogStats(ctx context.Context, catalogID string) (CatalogSt
 func (s *Service) CatalogStatsOf(ctx context.Context, catalogIDs []string) (map[string]CatalogStats, error) {
 	out := map[string]CatalogStats{}
 	err := s.read(ctx, func(tx Tx, a *access) error {
+		// The catalogs come from the configuration cache: the check needs no record decoded
+		// again after the list that named them.
+		cv, err := s.configView(tx)
+		if err != nil {
+			return err
+		}
 		for _, id := range catalogIDs {
-			if _, err := readableCatalog(tx, a, id); err != nil {
+			if _, err := cv.readableCatalog(a, id); err != nil {
 				return err
 			}
 			res, err := tx.Resources().CountByCatalog(id)

@@ -56,9 +56,17 @@ func (h AdminAssignments) List(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	targets := make([]string, 0, len(page.Items))
+	for _, a := range page.Items {
+		targets = append(targets, a.TargetID)
+	}
+	people, err := h.Svc.UsersByID(ctx, targets)
+	if err != nil {
+		return err
+	}
 	props := views.PackageAssignmentsProps{PackageProps: pp, State: state, Query: opt.Search, Pager: pageLinks(c, pp.URL()+"/assignments", page, opt)}
 	for _, a := range page.Items {
-		who, email := h.person(ctx, a.TargetID)
+		who, email := personOf(people, a.TargetID)
 		row := views.AdminAssignmentRow{Assignment: a, Who: who, Email: email, Policy: pols[a.PolicyID]}
 		if caps.IsAdmin {
 			row.UserURL = "/admin/directory/users/" + a.TargetID
@@ -72,10 +80,23 @@ func (h AdminAssignments) List(c echo.Context) error {
 func (b *Base) person(ctx context.Context, id string) (string, string) {
 	u, err := b.Svc.UserByID(ctx, id)
 	if err != nil {
-		return "Someone who left the directory", ""
+		return personGone, ""
 	}
 	return u.Label(), u.Email
 }
+
+// personOf names a user for a row from the users a list read at once (Service.UsersByID), as
+// person does.
+func personOf(people map[string]entitlement.User, id string) (string, string) {
+	u, ok := people[id]
+	if !ok {
+		return personGone, ""
+	}
+	return u.Label(), u.Email
+}
+
+// personGone names a person the directory no longer holds, or whom the caller may not see.
+const personGone = "Someone who left the directory"
 
 // policyNames maps a package's policy ids to their names.
 func policyNames(ctx context.Context, svc *entitlement.Service, packageID string) (map[string]string, error) {
