@@ -33,10 +33,11 @@ func assignmentStates(state string) []entitlement.AssignmentState {
 
 // List renders GET /admin/packages/:id/assignments?state=&q=.
 func (h AdminAssignments) List(c echo.Context) error {
-	pp, err := h.packageProps(c, c.Param("id"), views.PackageTabAssignments)
+	pv, err := h.packageView(c, c.Param("id"), views.PackageTabAssignments)
 	if err != nil {
 		return err
 	}
+	pp, caps := pv.props, pv.caps
 	ctx := c.Request().Context()
 	state := c.QueryParam("state")
 	if state == "" {
@@ -48,13 +49,9 @@ func (h AdminAssignments) List(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	pols, err := policyNames(ctx, h.Svc, pp.Package.ID)
-	if err != nil {
-		return err
-	}
-	caps, err := h.Svc.Capabilities(ctx)
-	if err != nil {
-		return err
+	pols := make(map[string]string, len(pv.policies))
+	for _, p := range pv.policies {
+		pols[p.ID] = p.DisplayName
 	}
 	targets := make([]string, 0, len(page.Items))
 	for _, a := range page.Items {
@@ -97,19 +94,6 @@ func personOf(people map[string]entitlement.User, id string) (string, string) {
 
 // personGone names a person the directory no longer holds, or whom the caller may not see.
 const personGone = "Someone who left the directory"
-
-// policyNames maps a package's policy ids to their names.
-func policyNames(ctx context.Context, svc *entitlement.Service, packageID string) (map[string]string, error) {
-	pols, err := svc.PoliciesOfPackage(ctx, packageID)
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]string{}
-	for _, p := range pols {
-		out[p.ID] = p.DisplayName
-	}
-	return out, nil
-}
 
 // New renders GET /admin/packages/:id/assignments/new.
 func (h AdminAssignments) New(c echo.Context) error {
