@@ -139,7 +139,16 @@ func load[T any](what, id string, get func(string) (T, error)) (T, error) {
 
 // readableCatalog loads a catalog the caller may read.
 func readableCatalog(tx Tx, a *access, id string) (Catalog, error) {
-	c, err := getCatalog(tx, id)
+	return readableCatalogFrom(a, id, tx.Catalogs().Get)
+}
+
+// readableCatalog loads a catalog the caller may read through the configuration cache.
+func (v configView) readableCatalog(a *access, id string) (Catalog, error) {
+	return readableCatalogFrom(a, id, v.catalog)
+}
+
+func readableCatalogFrom(a *access, id string, get func(string) (Catalog, error)) (Catalog, error) {
+	c, err := load("catalog", id, get)
 	if err != nil {
 		return c, err
 	}

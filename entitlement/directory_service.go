@@ -48,6 +48,30 @@ func (s *Service) UserByID(ctx context.Context, id string) (User, error) {
 	return out, err
 }
 
+// UsersByID returns the users with the ids that the caller may see, by id, read in one
+// transaction: a list names its rows' people with it instead of one read each. Ids of people
+// who left the directory, or whom the caller may not see, are left out.
+func (s *Service) UsersByID(ctx context.Context, ids []string) (map[string]User, error) {
+	out := make(map[string]User, len(ids))
+	err := s.read(ctx, func(tx Tx, a *access) error {
+		for _, id := range ids {
+			if _, done := out[id]; done || !canReadUser(a, id) {
+				continue
+			}
+			u, err := tx.Users().Get(id)
+			if isNotFound(err) {
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("load user %s: %w", id, err)
+			}
+			out[id] = u
+		}
+		return nil
+	})
+	return out, err
+}
+
 func getUser(tx Tx, id string) (User, error) {
 	return load("user", id, tx.Users().Get)
 }

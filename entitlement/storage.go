@@ -144,6 +144,9 @@ type Groups interface {
 type Catalogs interface {
 	Get(id string) (Catalog, error)
 	List(opt ListOptions) (Page[Catalog], error)
+	// ListIDs is List giving the catalogs' ids, with the same cursors and total, so that a
+	// caller with the configuration cache decodes no catalog.
+	ListIDs(opt ListOptions) (Page[string], error)
 	// IDsByPrincipal lists the catalogs in which the user or group holds any role.
 	IDsByPrincipal(principalID string) ([]string, error)
 	// RolesByPrincipal returns, by catalog id, the roles the user or group itself holds (not

@@ -33,10 +33,11 @@ func assignmentStates(state string) []entitlement.AssignmentState {
 
 // List renders GET /admin/packages/:id/assignments?state=&q=.
 func (h AdminAssignments) List(c echo.Context) error {
-	pp, err := h.packageProps(c, c.Param("id"), views.PackageTabAssignments)
+	pv, err := h.packageView(c, c.Param("id"), views.PackageTabAssignments)
 	if err != nil {
 		return err
 	}
+	pp, caps := pv.props, pv.caps
 	ctx := c.Request().Context()
 	state := c.QueryParam("state")
 	if state == "" {
@@ -48,17 +49,21 @@ func (h AdminAssignments) List(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	pols, err := policyNames(ctx, h.Svc, pp.Package.ID)
-	if err != nil {
-		return err
+	pols := make(map[string]string, len(pv.policies))
+	for _, p := range pv.policies {
+		pols[p.ID] = p.DisplayName
 	}
-	caps, err := h.Svc.Capabilities(ctx)
+	targets := make([]string, 0, len(page.Items))
+	for _, a := range page.Items {
+		targets = append(targets, a.TargetID)
+	}
+	people, err := h.Svc.UsersByID(ctx, targets)
 	if err != nil {
 		return err
 	}
 	props := views.PackageAssignmentsProps{PackageProps: pp, State: state, Query: opt.Search, Pager: pageLinks(c, pp.URL()+"/assignments", page, opt)}
 	for _, a := range page.Items {
-		who, email := h.person(ctx, a.TargetID)
+		who, email := personOf(people, a.TargetID)
 		row := views.AdminAssignmentRow{Assignment: a, Who: who, Email: email, Policy: pols[a.PolicyID]}
 		if caps.IsAdmin {
 			row.UserURL = "/admin/directory/users/" + a.TargetID
@@ -72,23 +77,23 @@ func (h AdminAssignments) List(c echo.Context) error {
 func (b *Base) person(ctx context.Context, id string) (string, string) {
 	u, err := b.Svc.UserByID(ctx, id)
 	if err != nil {
-		return "Someone who left the directory", ""
+		return personGone, ""
 	}
 	return u.Label(), u.Email
 }
 
-// policyNames maps a package's policy ids to their names.
-func policyNames(ctx context.Context, svc *entitlement.Service, packageID string) (map[string]string, error) {
-	pols, err := svc.PoliciesOfPackage(ctx, packageID)
-	if err != nil {
-		return nil, err
+// personOf names a user for a row from the users a list read at once (Service.UsersByID), as
+// person does.
+func personOf(people map[string]entitlement.User, id string) (string, string) {
+	u, ok := people[id]
+	if !ok {
+		return personGone, ""
 	}
-	out := map[string]string{}
-	for _, p := range pols {
-		out[p.ID] = p.DisplayName
-	}
-	return out, nil
+	return u.Label(), u.Email
 }
+
+// personGone names a person the directory no longer holds, or whom the caller may not see.
+const personGone = "Someone who left the directory"
 
 // New renders GET /admin/packages/:id/assignments/new.
 func (h AdminAssignments) New(c echo.Context) error {

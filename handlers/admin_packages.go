@@ -171,31 +171,44 @@ func (h AdminPackages) Delete(c echo.Context) error {
 
 // packageProps loads what every tab of a package page shows.
 func (b *Base) packageProps(c echo.Context, id, tab string) (views.PackageProps, error) {
+	pv, err := b.packageView(c, id, tab)
+	return pv.props, err
+}
+
+// packageTab is what the header of a package's tabs reads, with the caller's capabilities and
+// the package's policies, for tabs that show them too without reading them again.
+type packageTab struct {
+	props    views.PackageProps
+	caps     entitlement.Capabilities
+	policies []entitlement.AssignmentPolicy
+}
+
+func (b *Base) packageView(c echo.Context, id, tab string) (packageTab, error) {
 	ctx := c.Request().Context()
 	pkg, err := b.Svc.AccessPackageByID(ctx, id)
 	if err != nil {
-		return views.PackageProps{}, err
+		return packageTab{}, err
 	}
 	cat, err := b.Svc.CatalogByID(ctx, pkg.CatalogID)
 	if err != nil {
-		return views.PackageProps{}, err
+		return packageTab{}, err
 	}
 	p, caps, err := b.adminPage(c, pkg.DisplayName, navCatalogs,
 		views.NavItem{Label: "Catalogs", URL: "/admin/catalogs"},
 		views.NavItem{Label: cat.DisplayName, URL: "/admin/catalogs/" + cat.ID + "/packages"},
 		views.NavItem{Label: pkg.DisplayName})
 	if err != nil {
-		return views.PackageProps{}, err
+		return packageTab{}, err
 	}
 	pols, err := b.Svc.PoliciesOfPackage(ctx, pkg.ID)
 	if err != nil {
-		return views.PackageProps{}, err
+		return packageTab{}, err
 	}
-	return views.PackageProps{
+	return packageTab{props: views.PackageProps{
 		Page: p, Package: pkg, Catalog: cat, Tab: tab, Policies: len(pols),
 		CanManage: caps.CanManagePackages(cat.ID), CanAssign: caps.CanManageAssignments(cat.ID),
 		Now: b.Svc.Clock().Now(),
-	}, nil
+	}, caps: caps, policies: pols}, nil
 }
 
 // Show renders GET /admin/packages/:id: the resource roles tab.

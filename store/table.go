@@ -525,6 +525,9 @@ type scan[T any] struct {
 	dedupe bool // several keys may name one record (search tokens)
 	// count, when set, gives the total from a maintained counter instead of a walk over the keys.
 	count func(*bolt.Tx) (int, error)
+	// ids, when set, receives the ids of the page's records, which are then left undecoded (the
+	// page's items are zero values): for callers that keep the records decoded elsewhere.
+	ids *[]string
 }
 
 func (s scan[T]) idOf(k []byte) string {
@@ -681,6 +684,9 @@ func (s scan[T]) walk(tx *bolt.Tx, opt entitlement.ListOptions, desc bool) (enti
 	page.Items = make([]T, len(hits))
 	for i, h := range hits {
 		page.Items[i] = h.v
+		if s.ids != nil {
+			*s.ids = append(*s.ids, s.idOf(h.key))
+		}
 	}
 	switch {
 	case s.count != nil:
@@ -728,6 +734,9 @@ func (s scan[T]) read(records *bolt.Bucket, id string) (T, bool, error) {
 	data := records.Get([]byte(id))
 	if data == nil {
 		return v, false, fmt.Errorf("%s %q: %w", s.t.what, id, entitlement.ErrNotFound)
+	}
+	if s.ids != nil && s.keep == nil && s.peek == nil {
+		return v, true, nil
 	}
 	if s.peek != nil {
 		ok, err := s.peek(data)
@@ -784,6 +793,31 @@ func keyCount(tx *bolt.Tx, bucket []byte) int {
 		n++
 	}
 	return n
+}
+
+// listIDs is list giving the ids of the page's records instead of the records; only a search,
+// whose walk dedupes and filters on records, decodes them.
+func (t *table[T]) listIDs(tx *bolt.Tx, opt entitlement.ListOptions) (entitlement.Page[string], error) {
+	var ids []string
+	var page entitlement.Page[T]
+	var err error
+	switch {
+	case entitlement.SearchKey(opt.Search) != "":
+		if page, err = t.list(tx, opt, nil); err == nil {
+			for _, v := range page.Items {
+				ids = append(ids, t.id(v))
+			}
+		}
+	case t.order != "":
+		page, err = scan[T]{t: t, bucket: t.index(t.order).bucket(t.name), ids: &ids}.page(tx, opt)
+	default:
+		s := scan[T]{t: t, bucket: []byte(t.name), byKey: true, ids: &ids}
+		if t.counted {
+			s.count = t.stored
+		}
+		page, err = s.page(tx, opt)
+	}
+	return entitlement.Page[string]{Items: ids, Next: page.Next, Prev: page.Prev, Total: page.Total}, err
 }
 
 // listBy pages through the records a non-unique index holds for value; a counted index gives

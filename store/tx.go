@@ -275,6 +275,9 @@ func (c catalogs) Get(id string) (entitlement.Catalog, error) { return catalogsT
 func (c catalogs) List(opt entitlement.ListOptions) (entitlement.Page[entitlement.Catalog], error) {
 	return catalogsTable.list(c.b, opt, nil)
 }
+func (c catalogs) ListIDs(opt entitlement.ListOptions) (entitlement.Page[string], error) {
+	return catalogsTable.listIDs(c.b, opt)
+}
 func (c catalogs) IDsByPrincipal(principalID string) ([]string, error) {
 	return catalogsTable.ids(c.b, "principal", principalID), nil
 }

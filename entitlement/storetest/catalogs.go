@@ -1,11 +1,13 @@
 package storetest
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/stewardhq/steward/entitlement"
 )
 
@@ -72,4 +74,34 @@ var catalogCases = []tcase{
 			return tx.Catalogs().List(o)
 		},
 		func(c entitlement.Catalog) string { return c.DisplayName }),
+	// The admin catalog list pages by ListIDs and takes the catalogs from a cache, so its pages,
+	// cursors and totals must be List's.
+	{"list ids pages as List does", func(t *testing.T, st entitlement.Store) {
+		const n = 11
+		update(t, st, func(tx entitlement.Tx) error {
+			for i := range n {
+				if err := tx.Catalogs().Put(newCatalog(fmt.Sprintf("Catalog %02d", (i*7)%n))); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		for _, o := range []entitlement.ListOptions{{Limit: 4}, {Limit: 4, Desc: true}, {Limit: 4, Search: "cata"}, {Limit: 50}, {Search: "nothing"}} {
+			for step := 0; ; step++ {
+				pg := read(t, st, func(tx entitlement.Tx) (entitlement.Page[entitlement.Catalog], error) { return tx.Catalogs().List(o) })
+				ids := read(t, st, func(tx entitlement.Tx) (entitlement.Page[string], error) { return tx.Catalogs().ListIDs(o) })
+				want := entitlement.Page[string]{Next: pg.Next, Prev: pg.Prev, Total: pg.Total}
+				for _, c := range pg.Items {
+					want.Items = append(want.Items, c.ID)
+				}
+				if diff := cmp.Diff(want, ids, cmpopts.EquateEmpty()); diff != "" {
+					t.Fatalf("%+v, page %d (-List +ListIDs):\n%s", o, step, diff)
+				}
+				if pg.Next == "" {
+					break
+				}
+				o.After = pg.Next
+			}
+		}
+	}},
 }
