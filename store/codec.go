@@ -1,7 +1,7 @@
 package store
 
 import (
-	"encoding/json"
+	json "github.com/goccy/go-json"
 	"fmt"
 	"sync"
 
