@@ -1,10 +1,12 @@
 package store
 
 import (
-	json "github.com/goccy/go-json"
 	"fmt"
 	"sync"
 
+	// goccy/go-json writes and reads the same JSON as encoding/json, two to three times faster
+	// on records: decoding them is most of what a list page costs.
+	json "github.com/goccy/go-json"
 	"github.com/klauspost/compress/zstd"
 )
 
