@@ -474,10 +474,7 @@ func (t *table[T]) ids(tx *bolt.Tx, indexName, value string) []string {
 // firstIDs returns the ids of the first limit records in List's order (the order index, or the
 // ids themselves), reading keys only.
 func (t *table[T]) firstIDs(tx *bolt.Tx, limit int) []string {
-	s := scan[T]{t: t, bucket: []byte(t.name), byKey: true}
-	if t.order != "" {
-		s = scan[T]{t: t, bucket: t.index(t.order).bucket(t.name)}
-	}
+	s := t.wholeList(nil)
 	var out []string
 	c := mustBucket(tx, s.bucket).Cursor()
 	for k, _ := c.First(); k != nil && len(out) < limit; k, _ = c.Next() {
@@ -763,19 +760,26 @@ func (t *table[T]) list(tx *bolt.Tx, opt entitlement.ListOptions, keep func(T) b
 		}
 		return t.search(tx, q, opt, keep)
 	}
+	return t.wholeList(keep).page(tx, opt)
+}
+
+// wholeList is the scan over the whole table in its natural order: the order index when the
+// table has one, else the ids. Unfiltered, its total is the order index's key count or the
+// table's kept count, never a walk.
+func (t *table[T]) wholeList(keep func(T) bool) scan[T] {
 	if t.order != "" {
 		s := scan[T]{t: t, bucket: t.index(t.order).bucket(t.name), keep: keep}
 		if keep == nil {
 			// The list is every key of the order index, so its total is the bucket's key count.
 			s.count = func(tx *bolt.Tx) (int, error) { return keyCount(tx, s.bucket), nil }
 		}
-		return s.page(tx, opt)
+		return s
 	}
 	s := scan[T]{t: t, bucket: []byte(t.name), byKey: true, keep: keep}
 	if t.counted && keep == nil {
 		s.count = t.stored
 	}
-	return s.page(tx, opt)
+	return s
 }
 
 // keyCount returns the number of keys in a bucket. In a read-only transaction it adds up the key
@@ -808,13 +812,9 @@ func (t *table[T]) listIDs(tx *bolt.Tx, opt entitlement.ListOptions) (entitlemen
 				ids = append(ids, t.id(v))
 			}
 		}
-	case t.order != "":
-		page, err = scan[T]{t: t, bucket: t.index(t.order).bucket(t.name), ids: &ids}.page(tx, opt)
 	default:
-		s := scan[T]{t: t, bucket: []byte(t.name), byKey: true, ids: &ids}
-		if t.counted {
-			s.count = t.stored
-		}
+		s := t.wholeList(nil)
+		s.ids = &ids
 		page, err = s.page(tx, opt)
 	}
 	return entitlement.Page[string]{Items: ids, Next: page.Next, Prev: page.Prev, Total: page.Total}, err
