@@ -310,17 +310,15 @@ func (s *Service) describeAsked(ctx context.Context, list func(tx Tx, userID str
 		if err != nil {
 			return err
 		}
-		out = Page[RequestView]{Items: make([]RequestView, 0, len(page.Items)), Total: page.Total, Next: page.Next, Prev: page.Prev}
-		for _, r := range page.Items {
-			// Request.AskedToApprove names the caller (it holds who decided too), so they may
-			// read it: no other check.
+		// Request.AskedToApprove names the caller (it holds who decided too), so they may read
+		// each request: no other check.
+		out, err = describePage(page, func(r Request) (RequestView, error) {
 			v := describeRequest(n, r)
-			if v.Access, err = accessOf(n, r); err != nil {
-				return err
-			}
-			out.Items = append(out.Items, v)
-		}
-		return nil
+			access, err := accessOf(n, r)
+			v.Access = access
+			return v, err
+		})
+		return err
 	})
 	return out, err
 }
