@@ -111,31 +111,13 @@ func TestDescribeWaitingForMe(t *testing.T) {
 		f.RequestAccess(f.User(name, entitlementtest.ManagedBy(mgr)), pol)
 	}
 	as := entitlementtest.As(mgr)
-	opt := entitlement.ListOptions{Limit: 2}
-	for page := 1; ; page++ {
-		got, err := f.Svc.DescribeWaitingForMe(as, opt)
-		if err != nil {
-			t.Fatal(err)
-		}
-		listed, err := f.Svc.WaitingForMe(as, opt)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want, err := f.Svc.DescribeRequests(as, listed.Items)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !reflect.DeepEqual(got.Items, want) || got.Total != 3 || got.Total != listed.Total || got.Next != listed.Next || got.Prev != listed.Prev {
-			t.Fatalf("page %d: %+v\nwant %+v (total %d, next %q, prev %q)", page, got, want, listed.Total, listed.Next, listed.Prev)
-		}
-		if got.Next == "" {
-			if page != 2 {
-				t.Errorf("%d pages of 2 for 3 requests", page)
-			}
-			break
-		}
-		opt.After = got.Next
-	}
+	checkDescribedPages(t, f, as, entitlement.ListOptions{Limit: 2}, 3, "requests",
+		func(opt entitlement.ListOptions) (entitlement.Page[entitlement.RequestView], error) {
+			return f.Svc.DescribeWaitingForMe(as, opt)
+		},
+		func(opt entitlement.ListOptions) (entitlement.Page[entitlement.Request], error) {
+			return f.Svc.WaitingForMe(as, opt)
+		})
 	if n, err := f.Svc.PendingApprovalCount(as); err != nil || n != 3 {
 		t.Errorf("PendingApprovalCount = %d, %v; want 3", n, err)
 	}
@@ -162,34 +144,17 @@ func TestDescribeMyDecisions(t *testing.T) {
 	f.RequestAccess(f.User("Uma", entitlementtest.ManagedBy(mgr)), pol) // waiting: not a decision
 	f.Drain(f.Worker(entitlement.WorkerOptions{}))
 	as := entitlementtest.As(mgr)
-	opt := entitlement.ListOptions{Limit: 2, Desc: true}
-	for page := 1; ; page++ {
-		got, err := f.Svc.DescribeMyDecisions(as, opt)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var listed entitlement.Page[entitlement.Request]
-		if err := f.Store.View(context.Background(), func(tx entitlement.Tx) error {
-			listed, err = tx.Requests().DecidedBy(mgr.ID, opt)
-			return err
-		}); err != nil {
-			t.Fatal(err)
-		}
-		want, err := f.Svc.DescribeRequests(as, listed.Items)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !reflect.DeepEqual(got.Items, want) || got.Total != 3 || got.Total != listed.Total || got.Next != listed.Next || got.Prev != listed.Prev {
-			t.Fatalf("page %d: %+v\nwant %+v (total %d, next %q, prev %q)", page, got, want, listed.Total, listed.Next, listed.Prev)
-		}
-		if got.Next == "" {
-			if page != 2 {
-				t.Errorf("%d pages of 2 for 3 decisions", page)
-			}
-			break
-		}
-		opt.After = got.Next
-	}
+	checkDescribedPages(t, f, as, entitlement.ListOptions{Limit: 2, Desc: true}, 3, "decisions",
+		func(opt entitlement.ListOptions) (entitlement.Page[entitlement.RequestView], error) {
+			return f.Svc.DescribeMyDecisions(as, opt)
+		},
+		func(opt entitlement.ListOptions) (listed entitlement.Page[entitlement.Request], err error) {
+			err = f.Store.View(context.Background(), func(tx entitlement.Tx) error {
+				listed, err = tx.Requests().DecidedBy(mgr.ID, opt)
+				return err
+			})
+			return listed, err
+		})
 	if got, err := f.Svc.DescribeMyDecisions(entitlementtest.As(outsider), entitlement.ListOptions{}); err != nil || len(got.Items) != 0 || got.Total != 0 {
 		t.Errorf("outsider: %+v, %v; want nothing", got, err)
 	}
@@ -231,5 +196,38 @@ func TestDescribeAssignments(t *testing.T) {
 	}
 	if _, err := f.Svc.DescribeAssignments(entitlementtest.As(outsider), page.Items); !errors.Is(err, entitlement.ErrNotFound) {
 		t.Errorf("outsider: %v, want not found", err)
+	}
+}
+
+// checkDescribedPages pages through describe two at a time and checks each page against list's
+// page of the same options, described by DescribeRequests: the same views, total (want), and
+// cursors, over two pages.
+func checkDescribedPages(t *testing.T, f *entitlementtest.Env, as context.Context, opt entitlement.ListOptions, want int, what string,
+	describe func(entitlement.ListOptions) (entitlement.Page[entitlement.RequestView], error),
+	list func(entitlement.ListOptions) (entitlement.Page[entitlement.Request], error)) {
+	t.Helper()
+	for page := 1; ; page++ {
+		got, err := describe(opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		listed, err := list(opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		views, err := f.Svc.DescribeRequests(as, listed.Items)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got.Items, views) || got.Total != want || got.Total != listed.Total || got.Next != listed.Next || got.Prev != listed.Prev {
+			t.Fatalf("page %d: %+v\nwant %+v (total %d, next %q, prev %q)", page, got, views, listed.Total, listed.Next, listed.Prev)
+		}
+		if got.Next == "" {
+			if page != 2 {
+				t.Errorf("%d pages of 2 for %d %s", page, want, what)
+			}
+			return
+		}
+		opt.After = got.Next
 	}
 }
