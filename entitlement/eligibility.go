@@ -182,10 +182,20 @@ func unionIDs(keys []string, lookup func(string) ([]string, error)) ([]string, e
 // requested by id). The policies whose scope type covers a whole class of people (everyone, all
 // members, all guests, configured organizations) are evaluated once per configuration version
 // and class, and kept sorted by package name (requestableOffers); each request then evaluates only
-// the policies that name the caller, their groups or their organization, and merges the two. So
-// the cost of a page does not grow with the number of policies open to everyone.
+// the policies that name the caller, their groups or their organization, and walks the two lists
+// together from the page's cursor (offerWalk). So the cost of a page does not grow with the
+// number of policies open to everyone, nor with the packages before or after it; only a search's
+// exact total counts every match, without copying any.
 func (s *Service) RequestablePackages(ctx context.Context, f RequestableFilter, opt ListOptions) (Page[RequestablePackage], error) {
 	p, err := principal(ctx)
+	if err != nil {
+		return Page[RequestablePackage]{}, err
+	}
+	after, err := DecodeCursor(opt.After)
+	if err != nil {
+		return Page[RequestablePackage]{}, err
+	}
+	before, err := DecodeCursor(opt.Before)
 	if err != nil {
 		return Page[RequestablePackage]{}, err
 	}
@@ -195,14 +205,10 @@ func (s *Service) RequestablePackages(ctx context.Context, f RequestableFilter, 
 		if err != nil {
 			return err
 		}
-		list := filterOffers(mergeOffers(class, named), f)
-		var prev, next string
-		from, to, err := Window(len(list), func(i int) string { return list[i].key }, opt, &prev, &next)
-		if err != nil {
-			return err
-		}
-		page = Page[RequestablePackage]{Total: len(list), Prev: prev, Next: next}
-		for _, o := range list[from:to] {
+		w := newOfferWalk(class, named, f)
+		items, prev, next := w.page(after, before, opt.PageSize())
+		page = Page[RequestablePackage]{Total: w.total(), Prev: prev, Next: next}
+		for _, o := range items {
 			rp := o.rp
 			// Offers are shared with other requests: the caller gets its own policy slice.
 			rp.Policies = slices.Clone(rp.Policies)
@@ -220,7 +226,8 @@ func (s *Service) RequestablePackages(ctx context.Context, f RequestableFilter, 
 
 // RequestableCatalogs lists the catalogs (their public fields) that offer the caller at least one
 // package RequestablePackages would list, sorted by name: the catalog filter of the find-access
-// page, and whether anything is offered at all.
+// page, and whether anything is offered at all. The class's catalogs are kept sorted; only the
+// few that the caller's own policies add are placed among them.
 func (s *Service) RequestableCatalogs(ctx context.Context) ([]Catalog, error) {
 	p, err := principal(ctx)
 	if err != nil {
@@ -232,26 +239,28 @@ func (s *Service) RequestableCatalogs(ctx context.Context) ([]Catalog, error) {
 		if err != nil {
 			return err
 		}
-		seen := map[string]bool{}
-		for _, c := range class.catalogs {
-			seen[c.ID] = true
-			out = append(out, c)
-		}
+		out = slices.Clone(class.catalogs)
 		for _, o := range named {
-			if c := o.rp.Catalog; !seen[c.ID] {
-				seen[c.ID] = true
-				out = append(out, c)
+			c := o.rp.Catalog
+			if _, ok := class.byCatalog[c.ID]; ok {
+				continue
+			}
+			i, found := slices.BinarySearchFunc(out, c, compareCatalogs)
+			if !found {
+				out = slices.Insert(out, i, c)
 			}
 		}
 		return nil
 	})
-	slices.SortFunc(out, func(a, b Catalog) int {
-		if c := strings.Compare(a.DisplayName, b.DisplayName); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
 	return out, err
+}
+
+// compareCatalogs orders catalogs by name, then id.
+func compareCatalogs(a, b Catalog) int {
+	if c := strings.Compare(a.DisplayName, b.DisplayName); c != 0 {
+		return c
+	}
+	return strings.Compare(a.ID, b.ID)
 }
 
 // offersFor returns what the user may request: the offers of their class and, apart, those of
@@ -287,13 +296,15 @@ type offer struct {
 }
 
 // classOffers is what one requestor class may request through the policies whose scope type
-// covers the class: offers sorted by key, by package id, their distinct catalogs, and the
-// candidate policy ids (so that a policy also found through a named index is not counted twice).
+// covers the class: offers sorted by key; the same by catalog (as the catalog filter keeps them,
+// sorted by key; every catalog of an offer has an entry, even when the filter keeps nothing);
+// their distinct catalogs sorted by name; and the candidate policy ids (so that a policy also
+// found through a named index is not counted twice).
 type classOffers struct {
-	list     []*offer
-	byID     map[string]*offer
-	catalogs []Catalog
-	policies map[string]bool
+	list      []*offer
+	byCatalog map[string][]*offer
+	catalogs  []Catalog
+	policies  map[string]bool
 }
 
 // requestorClass is everything that decides whether a scope-type policy covers a subject: see
@@ -329,15 +340,19 @@ func (s *Service) requestableOffers(cv configView, subj subject) (*classOffers, 
 	if err != nil {
 		return nil, err
 	}
-	co := &classOffers{list: list, byID: make(map[string]*offer, len(list)), policies: make(map[string]bool, len(ids))}
-	seen := map[string]bool{}
+	co := &classOffers{list: list, byCatalog: map[string][]*offer{}, policies: make(map[string]bool, len(ids))}
 	for _, o := range list {
-		co.byID[o.rp.Package.ID] = o
-		if !seen[o.rp.Catalog.ID] {
-			seen[o.rp.Catalog.ID] = true
+		id := o.rp.Package.CatalogID
+		in, seen := co.byCatalog[id]
+		if !seen {
 			co.catalogs = append(co.catalogs, o.rp.Catalog)
 		}
+		if o = inCatalog(o, id); o != nil {
+			in = append(in, o)
+		}
+		co.byCatalog[id] = in
 	}
+	slices.SortFunc(co.catalogs, compareCatalogs)
 	for _, id := range ids {
 		co.policies[id] = true
 	}
@@ -421,59 +436,163 @@ func sortPolicies(ps []AssignmentPolicy) {
 	})
 }
 
-// mergeOffers joins the class's offers and the subject's own (both sorted), without changing
-// either: a package in both gets a new offer with the policies of both.
-func mergeOffers(class *classOffers, named []*offer) []*offer {
-	if len(named) == 0 {
-		return class.list
-	}
-	out := make([]*offer, 0, len(class.list)+len(named))
-	i := 0
-	for _, o := range named {
-		if c := class.byID[o.rp.Package.ID]; c != nil {
-			both := *c
-			both.rp.Policies = append(slices.Clone(c.rp.Policies), o.rp.Policies...)
-			sortPolicies(both.rp.Policies)
-			o = &both
-		}
-		for i < len(class.list) && class.list[i].key < o.key {
-			out = append(out, class.list[i])
-			i++
-		}
-		if i < len(class.list) && class.list[i].key == o.key {
-			i++
-		}
-		out = append(out, o)
-	}
-	return append(out, class.list[i:]...)
+// offerWalk pages through what a subject may request under a filter: the class's offers and the
+// subject's own, each sorted by key, as one list in which a package found in both is offered with
+// the policies of both, keeping the offers that match the search. A page reads from its cursor
+// on and no further than one offer past it, so its cost does not grow with the lists.
+type offerWalk struct {
+	class, named []*offer
+	search       string // lower-case, trimmed; "" for all
 }
 
-// filterOffers keeps the offers that match the search and the catalog. Within a catalog, a
-// policy that names another catalog does not count.
-func filterOffers(list []*offer, f RequestableFilter) []*offer {
-	search := strings.ToLower(strings.TrimSpace(f.Search))
-	if search == "" && f.CatalogID == "" {
-		return list
-	}
-	var out []*offer
-	for _, o := range list {
-		if f.CatalogID != "" && o.rp.Package.CatalogID != f.CatalogID {
-			continue
-		}
-		if search != "" && !strings.Contains(o.name, search) && !strings.Contains(o.desc, search) {
-			continue
-		}
-		if f.CatalogID != "" && slices.ContainsFunc(o.rp.Policies, func(p AssignmentPolicy) bool { return p.CatalogID != "" && p.CatalogID != f.CatalogID }) {
-			in := *o
-			in.rp.Policies = slices.DeleteFunc(slices.Clone(o.rp.Policies), func(p AssignmentPolicy) bool { return p.CatalogID != "" && p.CatalogID != f.CatalogID })
-			if len(in.rp.Policies) == 0 {
+// newOfferWalk narrows the class's offers and the subject's own to the filter's catalog. Within
+// a catalog, a policy that names another catalog does not count.
+func newOfferWalk(class *classOffers, named []*offer, f RequestableFilter) offerWalk {
+	w := offerWalk{class: class.list, named: named, search: strings.ToLower(strings.TrimSpace(f.Search))}
+	if f.CatalogID != "" {
+		w.class = class.byCatalog[f.CatalogID]
+		w.named = nil
+		for _, o := range named {
+			if o.rp.Package.CatalogID != f.CatalogID {
 				continue
 			}
-			o = &in
+			if o = inCatalog(o, f.CatalogID); o != nil {
+				w.named = append(w.named, o)
+			}
 		}
-		out = append(out, o)
+	}
+	return w
+}
+
+// inCatalog is the offer of a package of the catalog without the policies that name another
+// catalog (the offer itself when none does), or nil when no policy is left.
+func inCatalog(o *offer, catalogID string) *offer {
+	other := func(p AssignmentPolicy) bool { return p.CatalogID != "" && p.CatalogID != catalogID }
+	if !slices.ContainsFunc(o.rp.Policies, other) {
+		return o
+	}
+	in := *o
+	in.rp.Policies = slices.DeleteFunc(slices.Clone(o.rp.Policies), other)
+	if len(in.rp.Policies) == 0 {
+		return nil
+	}
+	return &in
+}
+
+func (w offerWalk) matches(o *offer) bool {
+	return w.search == "" || strings.Contains(o.name, w.search) || strings.Contains(o.desc, w.search)
+}
+
+// total counts the offers of the walk: the class's that match, which only a search has to walk
+// (without copying), and the subject's own that match and are not among the class's.
+func (w offerWalk) total() int {
+	n := len(w.class)
+	if w.search != "" {
+		n = 0
+		for _, o := range w.class {
+			if w.matches(o) {
+				n++
+			}
+		}
+	}
+	for _, o := range w.named {
+		if !w.matches(o) {
+			continue
+		}
+		if _, found := slices.BinarySearchFunc(w.class, o.key, compareKey); !found {
+			n++
+		}
+	}
+	return n
+}
+
+// page returns the offers of the page the cursors point at (the first page when both are empty)
+// and the cursors of the pages before and after it, as Window would over the whole filtered list.
+func (w offerWalk) page(after, before string, size int) (items []*offer, prev, next string) {
+	hasPrev, hasNext := false, false
+	switch {
+	case before != "":
+		items = w.backward(before, size+1)
+		if hasPrev = len(items) > size; hasPrev {
+			items = items[:size]
+		}
+		slices.Reverse(items)
+		hasNext = len(items) > 0 && len(w.forward(before, true, 1)) > 0
+	default:
+		items = w.forward(after, after == "", size+1)
+		if hasNext = len(items) > size; hasNext {
+			items = items[:size]
+		}
+		hasPrev = after != "" && len(items) > 0 && len(w.backward(items[0].key, 1)) > 0
+	}
+	if hasPrev {
+		prev = EncodeCursor(items[0].key)
+	}
+	if hasNext {
+		next = EncodeCursor(items[len(items)-1].key)
+	}
+	return items, prev, next
+}
+
+// forward returns up to n matching offers from the key on (past it unless inclusive), in order.
+func (w offerWalk) forward(from string, inclusive bool, n int) []*offer {
+	start := func(l []*offer) int {
+		i, found := slices.BinarySearchFunc(l, from, compareKey)
+		if found && !inclusive {
+			i++
+		}
+		return i
+	}
+	i, j := start(w.class), start(w.named)
+	var out []*offer
+	for len(out) < n && (i < len(w.class) || j < len(w.named)) {
+		var o *offer
+		switch {
+		case j == len(w.named) || i < len(w.class) && w.class[i].key < w.named[j].key:
+			o, i = w.class[i], i+1
+		case i == len(w.class) || w.named[j].key < w.class[i].key:
+			o, j = w.named[j], j+1
+		default:
+			o, i, j = joinOffers(w.class[i], w.named[j]), i+1, j+1
+		}
+		if w.matches(o) {
+			out = append(out, o)
+		}
 	}
 	return out
+}
+
+// backward returns up to n matching offers before the key, nearest first.
+func (w offerWalk) backward(before string, n int) []*offer {
+	i, _ := slices.BinarySearchFunc(w.class, before, compareKey)
+	j, _ := slices.BinarySearchFunc(w.named, before, compareKey)
+	var out []*offer
+	for len(out) < n && (i > 0 || j > 0) {
+		var o *offer
+		switch {
+		case j == 0 || i > 0 && w.class[i-1].key > w.named[j-1].key:
+			o, i = w.class[i-1], i-1
+		case i == 0 || w.named[j-1].key > w.class[i-1].key:
+			o, j = w.named[j-1], j-1
+		default:
+			o, i, j = joinOffers(w.class[i-1], w.named[j-1]), i-1, j-1
+		}
+		if w.matches(o) {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+func compareKey(o *offer, key string) int { return strings.Compare(o.key, key) }
+
+// joinOffers is a new offer of a package found both through the class's policies and through
+// the subject's own, with the policies of both; neither offer changes.
+func joinOffers(class, named *offer) *offer {
+	both := *class
+	both.rp.Policies = append(slices.Clone(class.rp.Policies), named.rp.Policies...)
+	sortPolicies(both.rp.Policies)
+	return &both
 }
 
 // publicCatalog is what requestors see of a catalog: no role members, no createdBy/modifiedBy.

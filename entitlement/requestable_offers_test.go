@@ -1,6 +1,7 @@
 package entitlement_test
 
 import (
+	"context"
 	"fmt"
 	"math/rand"
 	"slices"
@@ -82,6 +83,11 @@ func TestRequestableMatchesRules(t *testing.T) {
 			pol := f.Policy(p, entitlementtest.Scope(scopes[rnd.Intn(len(scopes))], someSets()...), func(pol *entitlement.AssignmentPolicy) {
 				pol.RequestorSettings.AcceptRequests = rnd.Intn(6) != 0
 				pol.DisplayName = "Policy " + words[rnd.Intn(len(words))]
+				// A few name a catalog other than their package's: the catalog filter leaves
+				// them out.
+				if rnd.Intn(6) == 0 {
+					pol.CatalogID = catalogs[rnd.Intn(len(catalogs))].ID
+				}
 			})
 			policies = append(policies, pol)
 		}
@@ -129,7 +135,7 @@ func TestRequestableMatchesRules(t *testing.T) {
 			for _, flt := range []entitlement.RequestableFilter{
 				{}, {Search: "alpha"}, {Search: " ACCESS "}, {Search: "eta 1"}, {CatalogID: catalogs[0].ID}, {CatalogID: catalogs[1].ID, Search: "a"}, {CatalogID: "nowhere"},
 			} {
-				var w []string
+				var w []offered
 				for _, rp := range want {
 					if flt.CatalogID != "" && rp.pkg.CatalogID != flt.CatalogID {
 						continue
@@ -138,32 +144,15 @@ func TestRequestableMatchesRules(t *testing.T) {
 					if s != "" && !strings.Contains(strings.ToLower(rp.pkg.DisplayName), s) && !strings.Contains(strings.ToLower(rp.pkg.Description), s) {
 						continue
 					}
-					w = append(w, rp.line())
-				}
-				var got []string
-				opt := entitlement.ListOptions{Limit: 4}
-				for n := 0; ; n++ {
-					page, err := f.Svc.RequestablePackages(entitlementtest.As(u), flt, opt)
-					if err != nil {
-						t.Fatalf("%s: %s %+v: %v", stage, u.DisplayName, flt, err)
-					}
-					if page.Total != len(w) {
-						t.Errorf("%s: %s %+v: total %d; want %d", stage, u.DisplayName, flt, page.Total, len(w))
-					}
-					for _, rp := range page.Items {
-						if rp.Catalog.Roles != nil || rp.Catalog.CreatedBy != "" {
-							t.Errorf("%s: %s sees more than the public fields of catalog %s", stage, u.DisplayName, rp.Catalog.DisplayName)
+					if flt.CatalogID != "" {
+						rp.pols = slices.DeleteFunc(slices.Clone(rp.pols), func(p entitlement.AssignmentPolicy) bool { return p.CatalogID != flt.CatalogID })
+						if len(rp.pols) == 0 {
+							continue
 						}
-						got = append(got, offered{rp.Package, rp.Policies}.line())
 					}
-					if page.Next == "" || n > 30 {
-						break
-					}
-					opt.After = page.Next
+					w = append(w, rp)
 				}
-				if !slices.Equal(got, w) {
-					t.Errorf("%s: %s %+v:\n got %q\nwant %q", stage, u.DisplayName, flt, got, w)
-				}
+				checkRequestablePages(t, fmt.Sprintf("%s: %s %+v", stage, u.DisplayName, flt), f.Svc, entitlementtest.As(u), flt, w)
 			}
 			var wantCats []string
 			for _, rp := range want {
@@ -219,6 +208,57 @@ func TestRequestableMatchesRules(t *testing.T) {
 		return nil
 	})
 	check("after changes")
+}
+
+// checkRequestablePages pages through RequestablePackages forward from the first page, then
+// backward from the last, four at a time, and from cursors before the first and past the last
+// offer, and checks every page against Window over the whole
+// expected list: its offers, total and both cursors.
+func checkRequestablePages(t *testing.T, what string, svc *entitlement.Service, as context.Context, flt entitlement.RequestableFilter, want []offered) {
+	t.Helper()
+	key := func(i int) string { return strings.ToLower(want[i].pkg.DisplayName) + "\x00" + want[i].pkg.ID }
+	page := func(opt entitlement.ListOptions) entitlement.Page[entitlement.RequestablePackage] {
+		t.Helper()
+		got, err := svc.RequestablePackages(as, flt, opt)
+		if err != nil {
+			t.Fatalf("%s %+v: %v", what, opt, err)
+		}
+		var prev, next string
+		from, to, err := entitlement.Window(len(want), key, opt, &prev, &next)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var gotLines, wantLines []string
+		for _, rp := range got.Items {
+			if rp.Catalog.Roles != nil || rp.Catalog.CreatedBy != "" {
+				t.Errorf("%s: sees more than the public fields of catalog %s", what, rp.Catalog.DisplayName)
+			}
+			gotLines = append(gotLines, offered{rp.Package, rp.Policies}.line())
+		}
+		for _, o := range want[from:to] {
+			wantLines = append(wantLines, o.line())
+		}
+		if !slices.Equal(gotLines, wantLines) || got.Total != len(want) || got.Prev != prev || got.Next != next {
+			t.Errorf("%s %+v:\n got %q (total %d, prev %q, next %q)\nwant %q (total %d, prev %q, next %q)",
+				what, opt, gotLines, got.Total, got.Prev, got.Next, wantLines, len(want), prev, next)
+		}
+		return got
+	}
+	// Cursors at either end, as a link to a package since removed may carry.
+	page(entitlement.ListOptions{Limit: 4, After: entitlement.EncodeCursor("\x01")})
+	page(entitlement.ListOptions{Limit: 4, Before: entitlement.EncodeCursor("\xff")})
+	opt := entitlement.ListOptions{Limit: 4}
+	for n := 0; n <= len(want)/4; n++ {
+		got := page(opt)
+		if got.Next == "" {
+			opt = entitlement.ListOptions{Limit: 4, Before: got.Prev}
+			break
+		}
+		opt.After = got.Next
+	}
+	for n := 0; opt.Before != "" && n <= len(want)/4; n++ {
+		opt.Before = page(opt).Prev
+	}
 }
 
 // offered is one expected package with its policies.
