@@ -37,16 +37,20 @@ func (h Access) List(c echo.Context) error {
 	}
 	d.Pagination = pagination(c, "/access/packages", page, from, "#package-results")
 	// The catalogs that offer the person anything, for the filter; and whether anything at all is
-	// offered, for the empty state.
-	cats, err := h.Svc.RequestableCatalogs(ctx)
-	if err != nil {
-		return err
+	// offered, for the empty state. The results region alone (search as you type, paging) shows
+	// neither while it has packages to show, so it does not read them.
+	htmx := IsHTMX(c)
+	if !htmx || len(d.Items) == 0 {
+		cats, err := h.Svc.RequestableCatalogs(ctx)
+		if err != nil {
+			return err
+		}
+		d.NothingOffered = len(cats) == 0
+		for _, cat := range cats {
+			d.Catalogs = append(d.Catalogs, components.SelectOption{Value: cat.ID, Label: cat.DisplayName})
+		}
 	}
-	d.NothingOffered = len(cats) == 0
-	for _, cat := range cats {
-		d.Catalogs = append(d.Catalogs, components.SelectOption{Value: cat.ID, Label: cat.DisplayName})
-	}
-	if IsHTMX(c) {
+	if htmx {
 		return Render(c, http.StatusOK, views.PackageResults(d))
 	}
 	p, err := h.Page(c, "Find access", views.SectionAccess)

@@ -36,10 +36,17 @@ func TestFindAccess(t *testing.T) {
 		t.Errorf("search for fin shows %q", page)
 	}
 
-	// Nothing matching says why and how to get back.
+	// Nothing matching says why and how to get back, in the whole page and in the results region
+	// alone (which reads whether anything is offered only when it has nothing to show).
 	_, body = env.Get(t, c, "/access/packages?q=zebra")
 	if page := text(body); !strings.Contains(page, "Nothing matches your search") || !strings.Contains(page, "zebra") {
 		t.Errorf("empty search: %q", page)
+	}
+	req, _ = http.NewRequest(http.MethodGet, env.URL+"/access/packages?q=zebra", nil)
+	req.Header.Set("HX-Request", "true")
+	_, body = env.Follow(t, c, req)
+	if page := text(body); !strings.Contains(page, "Nothing matches your search") || strings.Contains(page, "No packages are open to you yet") {
+		t.Errorf("empty htmx search: %q", page)
 	}
 
 	// The package page describes the policy in words and who approves.
