@@ -14,11 +14,12 @@ import (
 
 // TestRequestableMatchesRules builds a varied tenant at random (every scope type, named users,
 // groups and organizations, hidden packages, unpublished and internal catalogs, policies that do
-// not accept requests, policies found through both indexes) and checks that RequestablePackages
-// and RequestableCatalogs give, for every kind of person, exactly what the rules say when applied
-// to every package and policy one by one: the same packages in name order, with the same
-// policies, under each filter, page by page; and again after configuration changes, which the
-// per-version offers must follow.
+// not accept requests, policies found through both indexes, policies naming a catalog other than
+// their package's) and checks that RequestablePackages and RequestableCatalogs give, for every
+// kind of person, exactly what the rules say when applied to every package and policy one by
+// one: the same packages in name order, with the same policies, under each filter, page by page
+// forward and back with the cursors Window gives; and again after configuration changes, which
+// the per-version offers must follow.
 func TestRequestableMatchesRules(t *testing.T) {
 	f := entitlementtest.New(t)
 	rnd := rand.New(rand.NewSource(7))
