@@ -31,6 +31,11 @@ type index[T any] struct {
 	// own (countBucket), so that counting a value's records reads one key instead of walking
 	// them all. put and delete move the counts with the keys; countIndex sets them from the keys.
 	counted bool
+	// total keeps, for a non-unique index, the number of all its keys in the meta bucket
+	// (totalKey), so that the total of a list over the whole index (the people in name order)
+	// reads one key instead of counting a large index's keys. put and delete move it with the
+	// keys; countTotal sets it from the keys.
+	total bool
 }
 
 func (ix index[T]) bucket(table string) []byte { return []byte(table + "_by_" + ix.name) }
@@ -38,6 +43,11 @@ func (ix index[T]) bucket(table string) []byte { return []byte(table + "_by_" + 
 // countBucket holds "<value> → decimal" for a counted index; a value with no key has no count.
 func (ix index[T]) countBucket(table string) []byte {
 	return []byte(table + "_by_" + ix.name + "_count")
+}
+
+// totalKey names the meta key of a total index's key count: "<table>_by_<index>_total".
+func (ix index[T]) totalKey(table string) []byte {
+	return []byte(table + "_by_" + ix.name + "_total")
 }
 
 // table stores records of one entity as JSON under their id, with its indexes.
@@ -332,8 +342,8 @@ func (t *table[T]) delete(tx *bolt.Tx, id string) error {
 // it is new, so that the count is always the number of keys.
 func (t *table[T]) addKey(tx *bolt.Tx, b *bolt.Bucket, ix index[T], value, id string) error {
 	k := ix.key(value, id)
-	if ix.counted && !hasKey(b, k) {
-		if err := t.addToIndexCount(tx, ix, value, 1); err != nil {
+	if (ix.counted || ix.total) && !hasKey(b, k) {
+		if err := t.addToIndexCounts(tx, ix, value, 1); err != nil {
 			return err
 		}
 	}
@@ -343,12 +353,66 @@ func (t *table[T]) addKey(tx *bolt.Tx, b *bolt.Bucket, ix index[T], value, id st
 // removeKey takes the key of value and id out of the index bucket b, and out of its count.
 func (t *table[T]) removeKey(tx *bolt.Tx, b *bolt.Bucket, ix index[T], value, id string) error {
 	k := ix.key(value, id)
-	if ix.counted && hasKey(b, k) {
-		if err := t.addToIndexCount(tx, ix, value, -1); err != nil {
+	if (ix.counted || ix.total) && hasKey(b, k) {
+		if err := t.addToIndexCounts(tx, ix, value, -1); err != nil {
 			return err
 		}
 	}
 	return b.Delete(k)
+}
+
+// addToIndexCounts moves what ix keeps of its keys by n for a key of value: the value's count
+// for a counted index, the whole index's total for a total one.
+func (t *table[T]) addToIndexCounts(tx *bolt.Tx, ix index[T], value string, n int) error {
+	if ix.counted {
+		if err := t.addToIndexCount(tx, ix, value, n); err != nil {
+			return err
+		}
+	}
+	if !ix.total {
+		return nil
+	}
+	have, err := t.totalOf(tx, ix)
+	if err != nil {
+		return err
+	}
+	if err := mustBucket(tx, bucketMeta).Put(ix.totalKey(t.name), []byte(strconv.Itoa(have+n))); err != nil {
+		return fmt.Errorf("count %s by %s: %w", t.what, ix.name, err)
+	}
+	return nil
+}
+
+// totalOf is the number of keys of a total index, as kept in the meta bucket.
+func (t *table[T]) totalOf(tx *bolt.Tx, ix index[T]) (int, error) {
+	raw := mustBucket(tx, bucketMeta).Get(ix.totalKey(t.name))
+	if raw == nil {
+		return 0, fmt.Errorf("count of %s by %s: missing in %s", t.what, ix.name, bucketMeta)
+	}
+	n, err := strconv.Atoi(string(raw))
+	if err != nil {
+		return 0, fmt.Errorf("count of %s by %s %q: %w", t.what, ix.name, raw, err)
+	}
+	return n, nil
+}
+
+// countTotal sets the totals of total indexes from their keys, for the migration that keeps
+// them and for rebuilt indexes: each then equals what a walk over the keys finds.
+func (t *table[T]) countTotal(tx *bolt.Tx, indexNames ...string) error {
+	for _, name := range indexNames {
+		ix := t.index(name)
+		if !ix.total || ix.unique {
+			return fmt.Errorf("count %s by %s: not a total index", t.what, name)
+		}
+		n := 0
+		c := mustBucket(tx, ix.bucket(t.name)).Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			n++
+		}
+		if err := mustBucket(tx, bucketMeta).Put(ix.totalKey(t.name), []byte(strconv.Itoa(n))); err != nil {
+			return fmt.Errorf("count %s by %s: %w", t.what, name, err)
+		}
+	}
+	return nil
 }
 
 // hasKey reports whether b holds k. Get cannot tell: an index key's value is empty, and a key put
@@ -769,7 +833,12 @@ func (t *table[T]) list(tx *bolt.Tx, opt entitlement.ListOptions, keep func(T) b
 func (t *table[T]) wholeList(keep func(T) bool) scan[T] {
 	if t.order != "" {
 		s := scan[T]{t: t, bucket: t.index(t.order).bucket(t.name), keep: keep}
-		if keep == nil {
+		switch ix := t.index(t.order); {
+		case keep != nil:
+		case ix.total:
+			// The list is every key of the order index, which keeps their number.
+			s.count = func(tx *bolt.Tx) (int, error) { return t.totalOf(tx, ix) }
+		default:
 			// The list is every key of the order index, so its total is the bucket's key count.
 			s.count = func(tx *bolt.Tx) (int, error) { return keyCount(tx, s.bucket), nil }
 		}
@@ -936,6 +1005,11 @@ func (t *table[T]) buildIndex(tx *bolt.Tx, indexNames ...string) error {
 		keys[i] = nil
 		if ix.counted {
 			if err := t.countIndex(tx, ix.name); err != nil {
+				return err
+			}
+		}
+		if ix.total {
+			if err := t.countTotal(tx, ix.name); err != nil {
 				return err
 			}
 		}
@@ -1152,13 +1226,19 @@ func (t *table[T]) reindex(tx *bolt.Tx) error {
 	if err != nil {
 		return err
 	}
-	var counted []string
+	var counted, totals []string
 	for _, ix := range t.indexes {
 		if ix.counted {
 			counted = append(counted, ix.name)
 		}
+		if ix.total {
+			totals = append(totals, ix.name)
+		}
 	}
-	return t.countIndex(tx, counted...)
+	if err := t.countIndex(tx, counted...); err != nil {
+		return err
+	}
+	return t.countTotal(tx, totals...)
 }
 
 func containsString(list []string, s string) bool {
