@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"fmt"
+	"hash/maphash"
 	"sort"
 	"strconv"
 	"strings"
@@ -1052,7 +1053,12 @@ func searchKeys(name string, texts ...string) []string {
 // decoding records), reduced to one "<name>\x00<id>" sort key per record and sorted, and only the
 // page's records are decoded. The cursor is that sort key, so paging never repeats or skips a
 // record. The cost grows with the number of matching keys, which a prefix keeps small in practice.
+// A search of one word with no filter, the common one, is searchWord, which neither gathers nor
+// sorts the matches.
 func (t *table[T]) search(tx *bolt.Tx, q string, opt entitlement.ListOptions, keep func(T) bool) (entitlement.Page[T], error) {
+	if words := entitlement.SearchWords(q); len(words) == 1 && keep == nil {
+		return t.searchWord(tx, words[0], opt)
+	}
 	var page entitlement.Page[T]
 	// Each word of the search narrows the records that the words before it found.
 	var matched map[string]bool
@@ -1119,6 +1125,179 @@ func (t *table[T]) search(tx *bolt.Tx, q string, opt entitlement.ListOptions, ke
 		page.Items = append(page.Items, v)
 	}
 	return page, nil
+}
+
+// searchWord is search for one word and no filter, the people picker's and the users page's
+// search: a record matches when one of its tokens starts with w, so the index keys alone decide.
+// It walks the matching keys once, without decoding or copying them: a set of the ids seen (a
+// record matches under each of its tokens that w starts) gives the exact total, and a bounded
+// list keeps the page's sort keys ("<name>\x00<id>", as in search) in order, so nothing is
+// sorted but the page itself. Its cursors and pages are those of sortedWindow over all the
+// matches, which search gathers whole.
+func (t *table[T]) searchWord(tx *bolt.Tx, w string, opt entitlement.ListOptions) (entitlement.Page[T], error) {
+	var page entitlement.Page[T]
+	after, err := decodeCursor(opt.After)
+	if err != nil {
+		return page, err
+	}
+	before, err := decodeCursor(opt.Before)
+	if err != nil {
+		return page, err
+	}
+	size := opt.PageSize()
+	// A before cursor pages up the list: the page is the size largest keys below it.
+	up := before != nil
+	bound := after
+	if up {
+		bound = before
+	}
+	// best holds the page's candidates in list order (nearest the cursor first when up):
+	// sort keys that point into the transaction's pages, valid while it lasts.
+	best := make([][]byte, 0, size+1)
+	// inside counts the matches on the page's side of the cursor, outside the others.
+	inside, outside := 0, 0
+	var seen idSet
+	prefix := []byte(strings.ReplaceAll(w, sep, ""))
+	c := mustBucket(tx, t.index("search").bucket(t.name)).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		i := bytes.IndexByte(k, sep[0])
+		if i < 0 {
+			continue
+		}
+		sk := k[i+1:]
+		if !seen.add(sortKeyID(sk)) {
+			continue
+		}
+		cmp := 0
+		if bound != nil {
+			cmp = bytes.Compare(sk, bound)
+		}
+		// Below an after cursor, or at or above a before one, is outside the page's side.
+		if (!up && bound != nil && cmp <= 0) || (up && cmp >= 0) {
+			outside++
+			continue
+		}
+		inside++
+		// Where sk goes among the candidates: ascending, or descending when up.
+		at := sortSearchBytes(best, sk, up)
+		if at > size {
+			continue
+		}
+		best = append(best, nil)
+		copy(best[at+1:], best[at:])
+		best[at] = sk
+		if len(best) > size+1 {
+			best = best[:size+1]
+		}
+	}
+	page.Total = seen.len()
+	more := inside > size
+	if len(best) > size {
+		best = best[:size]
+	}
+	if up {
+		for i, j := 0, len(best)-1; i < j; i, j = i+1, j-1 {
+			best[i], best[j] = best[j], best[i]
+		}
+	}
+	if len(best) > 0 {
+		first, last := entitlement.EncodeCursor(string(best[0])), entitlement.EncodeCursor(string(best[len(best)-1]))
+		switch {
+		case up:
+			if more {
+				page.Prev = first
+			}
+			if outside > 0 {
+				page.Next = last
+			}
+		default:
+			if outside > 0 {
+				page.Prev = first
+			}
+			if more {
+				page.Next = last
+			}
+		}
+	}
+	page.Items = make([]T, 0, len(best))
+	for _, sk := range best {
+		v, err := t.get(tx, string(sortKeyID(sk)))
+		if err != nil {
+			return page, err
+		}
+		page.Items = append(page.Items, v)
+	}
+	return page, nil
+}
+
+// sortKeyID is the id at the end of a search sort key, "<name>\x00<id>". A name holds no sep,
+// so a sep 37 bytes from the end is the one before a UUID, found without a search.
+func sortKeyID(sk []byte) []byte {
+	if n := len(sk); n > 36 && sk[n-37] == sep[0] {
+		return sk[n-36:]
+	}
+	return sk[bytes.LastIndexByte(sk, sep[0])+1:]
+}
+
+// idSet is a set of record ids read from index keys, an open-addressing hash table over the
+// keys' own bytes: adding an id allocates nothing, where a Go map would copy each id into a
+// string or an array and spend most of a large search's time on it. The ids must stay valid
+// while the set is used, as keys do for their transaction.
+type idSet struct {
+	seed   maphash.Seed
+	slots  []int32 // 1 + the index in ids of the id in the slot; 0 for an empty slot
+	ids    [][]byte
+	hashes []uint64
+}
+
+// add puts id in the set and reports whether it was new.
+func (s *idSet) add(id []byte) bool {
+	if s.slots == nil {
+		s.seed = maphash.MakeSeed()
+		s.slots = make([]int32, 64)
+	}
+	if 4*(len(s.ids)+1) > 3*len(s.slots) {
+		s.grow()
+	}
+	h := maphash.Bytes(s.seed, id)
+	mask := uint64(len(s.slots) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		at := s.slots[i]
+		if at == 0 {
+			s.ids = append(s.ids, id)
+			s.hashes = append(s.hashes, h)
+			s.slots[i] = int32(len(s.ids))
+			return true
+		}
+		if s.hashes[at-1] == h && bytes.Equal(s.ids[at-1], id) {
+			return false
+		}
+	}
+}
+
+// grow doubles the table and puts every id back in its slot.
+func (s *idSet) grow() {
+	s.slots = make([]int32, 2*len(s.slots))
+	mask := uint64(len(s.slots) - 1)
+	for n, h := range s.hashes {
+		i := h & mask
+		for s.slots[i] != 0 {
+			i = (i + 1) & mask
+		}
+		s.slots[i] = int32(n + 1)
+	}
+}
+
+func (s *idSet) len() int { return len(s.ids) }
+
+// sortSearchBytes is where k goes in keys, sorted ascending (descending when desc).
+func sortSearchBytes(keys [][]byte, k []byte, desc bool) int {
+	return sort.Search(len(keys), func(i int) bool {
+		if desc {
+			return bytes.Compare(keys[i], k) < 0
+		}
+		return bytes.Compare(keys[i], k) > 0
+	})
 }
 
 // matches reports whether the record's search tokens match q.
