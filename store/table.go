@@ -1178,6 +1178,9 @@ func (t *table[T]) searchWord(tx *bolt.Tx, w string, opt entitlement.ListOptions
 			continue
 		}
 		inside++
+		if len(best) > size && (bytes.Compare(sk, best[size]) > 0) != up {
+			continue // past every candidate, as most matches are once the list is full
+		}
 		// Where sk goes among the candidates: ascending, or descending when up.
 		at := sortSearchBytes(best, sk, up)
 		if at > size {
