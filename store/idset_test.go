@@ -8,7 +8,8 @@ import (
 )
 
 // TestIDSet adds ids, UUIDs and shorter ones, each several times over enough of them that the
-// table grows many times: each is new once, and the set's size is the number of distinct ids.
+// table grows many times: each is new once, and the set's size is the number of distinct ids;
+// a released set is empty when it is used again.
 func TestIDSet(t *testing.T) {
 	var ids [][]byte
 	for i := range 3000 {
@@ -18,7 +19,7 @@ func TestIDSet(t *testing.T) {
 		}
 		ids = append(ids, []byte(id))
 	}
-	var s idSet
+	s := idSets.Get().(*idSet)
 	for round := range 3 {
 		for i, id := range ids {
 			// A copy, so that equal ids are found by their bytes, not by their memory.
@@ -29,6 +30,13 @@ func TestIDSet(t *testing.T) {
 		if s.len() != len(ids) {
 			t.Fatalf("round %d: len = %d, want %d", round, s.len(), len(ids))
 		}
+	}
+	// Released, it is empty, whether the next search gets it back or a new one.
+	s.release()
+	s = idSets.Get().(*idSet)
+	defer s.release()
+	if s.len() != 0 || !s.add(ids[0]) || s.add(ids[0]) {
+		t.Errorf("a released set still holds ids: len %d", s.len())
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/stewardhq/steward/entitlement"
 	bolt "go.etcd.io/bbolt"
@@ -1156,7 +1157,8 @@ func (t *table[T]) searchWord(tx *bolt.Tx, w string, opt entitlement.ListOptions
 	best := make([][]byte, 0, size+1)
 	// inside counts the matches on the page's side of the cursor, outside the others.
 	inside, outside := 0, 0
-	var seen idSet
+	seen := idSets.Get().(*idSet)
+	defer seen.release()
 	prefix := []byte(strings.ReplaceAll(w, sep, ""))
 	c := mustBucket(tx, t.index("search").bucket(t.name)).Cursor()
 	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
@@ -1253,10 +1255,22 @@ type idSet struct {
 	hashes []uint64
 }
 
+// idSets keeps emptied sets for the next search, with the tables they grew to: a search of many
+// matches then neither allocates nor rehashes as its set grows.
+var idSets = sync.Pool{New: func() any { return &idSet{seed: maphash.MakeSeed()} }}
+
+// release empties the set, forgetting the ids (whose memory belongs to a transaction), and
+// gives it back to idSets.
+func (s *idSet) release() {
+	clear(s.slots)
+	clear(s.ids)
+	s.ids, s.hashes = s.ids[:0], s.hashes[:0]
+	idSets.Put(s)
+}
+
 // add puts id in the set and reports whether it was new.
 func (s *idSet) add(id []byte) bool {
 	if s.slots == nil {
-		s.seed = maphash.MakeSeed()
 		s.slots = make([]int32, 64)
 	}
 	if 4*(len(s.ids)+1) > 3*len(s.slots) {
