@@ -12,7 +12,8 @@
 // ids for a value; a unique index maps "<value>" to the id. Times in index keys are fixed-width
 // UTC RFC 3339 with nanoseconds, which sorts in time order. List pages are keyset-paginated: the
 // opaque cursor is the base64url of the last key read. The total of a whole list in name order
-// is the key count of its order index, read from its leaf pages' headers (table.keyCount).
+// is the key count of its order index: kept in meta for a total index (users_by_name, v26), else
+// read from its leaf pages' headers (table.keyCount).
 //
 // Search indexes ("*_by_search") hold "<token>\x00<lower name>\x00<id>" for every word of a
 // record's name (and a user's e-mail), so that a prefix scan finds a record by any word and the
@@ -30,6 +31,7 @@
 //
 //	meta                         schema_version → SchemaVersion(); settings → entitlement.Settings JSON
 //	                             requests_count, assignments_count → decimal   (v21) records in the table, for its list's total
+//	                             users_by_name_total → decimal   (v26) keys of users_by_name: the people, for their list's total
 //	                             directory_sync → entitlement.DirectorySyncState JSON (LDAP import settings, last reports, marker of a run under way)
 //	secrets                      name → bytes (session keys, demo provider keys)
 //	users                        <id> → User (people, and service accounts: kind "serviceAccount")

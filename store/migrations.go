@@ -173,6 +173,9 @@ var migrations = []migration{
 	{23, "count provisioning tasks by state and by catalog and state, so that the Tasks badge of every admin page reads a count instead of walking the open tasks", func(tx *bolt.Tx) error {
 		return provisionTasksTable.countIndex(tx, "state", "catalog_state")
 	}},
+	{26, "count the people in the users' name index, so that the users page reads their number instead of walking every page of the index", func(tx *bolt.Tx) error {
+		return usersTable.countTotal(tx, "name")
+	}},
 }
 
 // packMigration is the version of the migration that packs records (codec.go).

@@ -3,9 +3,11 @@ package store
 import (
 	"bytes"
 	"fmt"
+	"hash/maphash"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/stewardhq/steward/entitlement"
 	bolt "go.etcd.io/bbolt"
@@ -31,6 +33,11 @@ type index[T any] struct {
 	// own (countBucket), so that counting a value's records reads one key instead of walking
 	// them all. put and delete move the counts with the keys; countIndex sets them from the keys.
 	counted bool
+	// total keeps, for a non-unique index, the number of all its keys in the meta bucket
+	// (totalKey), so that the total of a list over the whole index (the people in name order)
+	// reads one key instead of counting a large index's keys. put and delete move it with the
+	// keys; countTotal sets it from the keys.
+	total bool
 }
 
 func (ix index[T]) bucket(table string) []byte { return []byte(table + "_by_" + ix.name) }
@@ -38,6 +45,11 @@ func (ix index[T]) bucket(table string) []byte { return []byte(table + "_by_" + 
 // countBucket holds "<value> → decimal" for a counted index; a value with no key has no count.
 func (ix index[T]) countBucket(table string) []byte {
 	return []byte(table + "_by_" + ix.name + "_count")
+}
+
+// totalKey names the meta key of a total index's key count: "<table>_by_<index>_total".
+func (ix index[T]) totalKey(table string) []byte {
+	return []byte(table + "_by_" + ix.name + "_total")
 }
 
 // table stores records of one entity as JSON under their id, with its indexes.
@@ -332,8 +344,8 @@ func (t *table[T]) delete(tx *bolt.Tx, id string) error {
 // it is new, so that the count is always the number of keys.
 func (t *table[T]) addKey(tx *bolt.Tx, b *bolt.Bucket, ix index[T], value, id string) error {
 	k := ix.key(value, id)
-	if ix.counted && !hasKey(b, k) {
-		if err := t.addToIndexCount(tx, ix, value, 1); err != nil {
+	if (ix.counted || ix.total) && !hasKey(b, k) {
+		if err := t.addToIndexCounts(tx, ix, value, 1); err != nil {
 			return err
 		}
 	}
@@ -343,12 +355,66 @@ func (t *table[T]) addKey(tx *bolt.Tx, b *bolt.Bucket, ix index[T], value, id st
 // removeKey takes the key of value and id out of the index bucket b, and out of its count.
 func (t *table[T]) removeKey(tx *bolt.Tx, b *bolt.Bucket, ix index[T], value, id string) error {
 	k := ix.key(value, id)
-	if ix.counted && hasKey(b, k) {
-		if err := t.addToIndexCount(tx, ix, value, -1); err != nil {
+	if (ix.counted || ix.total) && hasKey(b, k) {
+		if err := t.addToIndexCounts(tx, ix, value, -1); err != nil {
 			return err
 		}
 	}
 	return b.Delete(k)
+}
+
+// addToIndexCounts moves what ix keeps of its keys by n for a key of value: the value's count
+// for a counted index, the whole index's total for a total one.
+func (t *table[T]) addToIndexCounts(tx *bolt.Tx, ix index[T], value string, n int) error {
+	if ix.counted {
+		if err := t.addToIndexCount(tx, ix, value, n); err != nil {
+			return err
+		}
+	}
+	if !ix.total {
+		return nil
+	}
+	have, err := t.totalOf(tx, ix)
+	if err != nil {
+		return err
+	}
+	if err := mustBucket(tx, bucketMeta).Put(ix.totalKey(t.name), []byte(strconv.Itoa(have+n))); err != nil {
+		return fmt.Errorf("count %s by %s: %w", t.what, ix.name, err)
+	}
+	return nil
+}
+
+// totalOf is the number of keys of a total index, as kept in the meta bucket.
+func (t *table[T]) totalOf(tx *bolt.Tx, ix index[T]) (int, error) {
+	raw := mustBucket(tx, bucketMeta).Get(ix.totalKey(t.name))
+	if raw == nil {
+		return 0, fmt.Errorf("count of %s by %s: missing in %s", t.what, ix.name, bucketMeta)
+	}
+	n, err := strconv.Atoi(string(raw))
+	if err != nil {
+		return 0, fmt.Errorf("count of %s by %s %q: %w", t.what, ix.name, raw, err)
+	}
+	return n, nil
+}
+
+// countTotal sets the totals of total indexes from their keys, for the migration that keeps
+// them and for rebuilt indexes: each then equals what a walk over the keys finds.
+func (t *table[T]) countTotal(tx *bolt.Tx, indexNames ...string) error {
+	for _, name := range indexNames {
+		ix := t.index(name)
+		if !ix.total || ix.unique {
+			return fmt.Errorf("count %s by %s: not a total index", t.what, name)
+		}
+		n := 0
+		c := mustBucket(tx, ix.bucket(t.name)).Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			n++
+		}
+		if err := mustBucket(tx, bucketMeta).Put(ix.totalKey(t.name), []byte(strconv.Itoa(n))); err != nil {
+			return fmt.Errorf("count %s by %s: %w", t.what, name, err)
+		}
+	}
+	return nil
 }
 
 // hasKey reports whether b holds k. Get cannot tell: an index key's value is empty, and a key put
@@ -769,7 +835,12 @@ func (t *table[T]) list(tx *bolt.Tx, opt entitlement.ListOptions, keep func(T) b
 func (t *table[T]) wholeList(keep func(T) bool) scan[T] {
 	if t.order != "" {
 		s := scan[T]{t: t, bucket: t.index(t.order).bucket(t.name), keep: keep}
-		if keep == nil {
+		switch ix := t.index(t.order); {
+		case keep != nil:
+		case ix.total:
+			// The list is every key of the order index, which keeps their number.
+			s.count = func(tx *bolt.Tx) (int, error) { return t.totalOf(tx, ix) }
+		default:
 			// The list is every key of the order index, so its total is the bucket's key count.
 			s.count = func(tx *bolt.Tx) (int, error) { return keyCount(tx, s.bucket), nil }
 		}
@@ -939,6 +1010,11 @@ func (t *table[T]) buildIndex(tx *bolt.Tx, indexNames ...string) error {
 				return err
 			}
 		}
+		if ix.total {
+			if err := t.countTotal(tx, ix.name); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
@@ -978,7 +1054,12 @@ func searchKeys(name string, texts ...string) []string {
 // decoding records), reduced to one "<name>\x00<id>" sort key per record and sorted, and only the
 // page's records are decoded. The cursor is that sort key, so paging never repeats or skips a
 // record. The cost grows with the number of matching keys, which a prefix keeps small in practice.
+// A search of one word with no filter, the common one, is searchWord, which neither gathers nor
+// sorts the matches.
 func (t *table[T]) search(tx *bolt.Tx, q string, opt entitlement.ListOptions, keep func(T) bool) (entitlement.Page[T], error) {
+	if words := entitlement.SearchWords(q); len(words) == 1 && keep == nil {
+		return t.searchWord(tx, words[0], opt)
+	}
 	var page entitlement.Page[T]
 	// Each word of the search narrows the records that the words before it found.
 	var matched map[string]bool
@@ -1045,6 +1126,195 @@ func (t *table[T]) search(tx *bolt.Tx, q string, opt entitlement.ListOptions, ke
 		page.Items = append(page.Items, v)
 	}
 	return page, nil
+}
+
+// searchWord is search for one word and no filter, the people picker's and the users page's
+// search: a record matches when one of its tokens starts with w, so the index keys alone decide.
+// It walks the matching keys once, without decoding or copying them: a set of the ids seen (a
+// record matches under each of its tokens that w starts) gives the exact total, and a bounded
+// list keeps the page's sort keys ("<name>\x00<id>", as in search) in order, so nothing is
+// sorted but the page itself. Its cursors and pages are those of sortedWindow over all the
+// matches, which search gathers whole.
+func (t *table[T]) searchWord(tx *bolt.Tx, w string, opt entitlement.ListOptions) (entitlement.Page[T], error) {
+	var page entitlement.Page[T]
+	after, err := decodeCursor(opt.After)
+	if err != nil {
+		return page, err
+	}
+	before, err := decodeCursor(opt.Before)
+	if err != nil {
+		return page, err
+	}
+	size := opt.PageSize()
+	// A before cursor pages up the list: the page is the size largest keys below it.
+	up := before != nil
+	bound := after
+	if up {
+		bound = before
+	}
+	// best holds the page's candidates in list order (nearest the cursor first when up):
+	// sort keys that point into the transaction's pages, valid while it lasts.
+	best := make([][]byte, 0, size+1)
+	// inside counts the matches on the page's side of the cursor, outside the others.
+	inside, outside := 0, 0
+	seen := idSets.Get().(*idSet)
+	defer seen.release()
+	prefix := []byte(strings.ReplaceAll(w, sep, ""))
+	c := mustBucket(tx, t.index("search").bucket(t.name)).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		i := bytes.IndexByte(k, sep[0])
+		if i < 0 {
+			continue
+		}
+		sk := k[i+1:]
+		if !seen.add(sortKeyID(sk)) {
+			continue
+		}
+		cmp := 0
+		if bound != nil {
+			cmp = bytes.Compare(sk, bound)
+		}
+		// Below an after cursor, or at or above a before one, is outside the page's side.
+		if (!up && bound != nil && cmp <= 0) || (up && cmp >= 0) {
+			outside++
+			continue
+		}
+		inside++
+		if len(best) > size && (bytes.Compare(sk, best[size]) > 0) != up {
+			continue // past every candidate, as most matches are once the list is full
+		}
+		// Where sk goes among the candidates: ascending, or descending when up.
+		at := sortSearchBytes(best, sk, up)
+		if at > size {
+			continue
+		}
+		best = append(best, nil)
+		copy(best[at+1:], best[at:])
+		best[at] = sk
+		if len(best) > size+1 {
+			best = best[:size+1]
+		}
+	}
+	page.Total = seen.len()
+	more := inside > size
+	if len(best) > size {
+		best = best[:size]
+	}
+	if up {
+		for i, j := 0, len(best)-1; i < j; i, j = i+1, j-1 {
+			best[i], best[j] = best[j], best[i]
+		}
+	}
+	if len(best) > 0 {
+		first, last := entitlement.EncodeCursor(string(best[0])), entitlement.EncodeCursor(string(best[len(best)-1]))
+		switch {
+		case up:
+			if more {
+				page.Prev = first
+			}
+			if outside > 0 {
+				page.Next = last
+			}
+		default:
+			if outside > 0 {
+				page.Prev = first
+			}
+			if more {
+				page.Next = last
+			}
+		}
+	}
+	page.Items = make([]T, 0, len(best))
+	for _, sk := range best {
+		v, err := t.get(tx, string(sortKeyID(sk)))
+		if err != nil {
+			return page, err
+		}
+		page.Items = append(page.Items, v)
+	}
+	return page, nil
+}
+
+// sortKeyID is the id at the end of a search sort key, "<name>\x00<id>". A name holds no sep,
+// so a sep 37 bytes from the end is the one before a UUID, found without a search.
+func sortKeyID(sk []byte) []byte {
+	if n := len(sk); n > 36 && sk[n-37] == sep[0] {
+		return sk[n-36:]
+	}
+	return sk[bytes.LastIndexByte(sk, sep[0])+1:]
+}
+
+// idSet is a set of record ids read from index keys, an open-addressing hash table over the
+// keys' own bytes: adding an id allocates nothing, where a Go map would copy each id into a
+// string or an array and spend most of a large search's time on it. The ids must stay valid
+// while the set is used, as keys do for their transaction.
+type idSet struct {
+	seed   maphash.Seed
+	slots  []int32 // 1 + the index in ids of the id in the slot; 0 for an empty slot
+	ids    [][]byte
+	hashes []uint64
+}
+
+// idSets keeps emptied sets for the next search, with the tables they grew to: a search of many
+// matches then neither allocates nor rehashes as its set grows.
+var idSets = sync.Pool{New: func() any { return &idSet{seed: maphash.MakeSeed()} }}
+
+// release empties the set, forgetting the ids (whose memory belongs to a transaction), and
+// gives it back to idSets.
+func (s *idSet) release() {
+	clear(s.slots)
+	clear(s.ids)
+	s.ids, s.hashes = s.ids[:0], s.hashes[:0]
+	idSets.Put(s)
+}
+
+// add puts id in the set and reports whether it was new.
+func (s *idSet) add(id []byte) bool {
+	if s.slots == nil {
+		s.slots = make([]int32, 64)
+	}
+	if 4*(len(s.ids)+1) > 3*len(s.slots) {
+		s.grow()
+	}
+	h := maphash.Bytes(s.seed, id)
+	mask := uint64(len(s.slots) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		at := s.slots[i]
+		if at == 0 {
+			s.ids = append(s.ids, id)
+			s.hashes = append(s.hashes, h)
+			s.slots[i] = int32(len(s.ids))
+			return true
+		}
+		if s.hashes[at-1] == h && bytes.Equal(s.ids[at-1], id) {
+			return false
+		}
+	}
+}
+
+// grow doubles the table and puts every id back in its slot.
+func (s *idSet) grow() {
+	s.slots = make([]int32, 2*len(s.slots))
+	mask := uint64(len(s.slots) - 1)
+	for n, h := range s.hashes {
+		i := h & mask
+		for s.slots[i] != 0 {
+			i = (i + 1) & mask
+		}
+		s.slots[i] = int32(n + 1)
+	}
+}
+
+func (s *idSet) len() int { return len(s.ids) }
+
+// sortSearchBytes is where k goes in keys, sorted ascending (descending when desc).
+func sortSearchBytes(keys [][]byte, k []byte, desc bool) int {
+	return sort.Search(len(keys), func(i int) bool {
+		if desc {
+			return bytes.Compare(keys[i], k) < 0
+		}
+		return bytes.Compare(keys[i], k) > 0
+	})
 }
 
 // matches reports whether the record's search tokens match q.
@@ -1152,13 +1422,19 @@ func (t *table[T]) reindex(tx *bolt.Tx) error {
 	if err != nil {
 		return err
 	}
-	var counted []string
+	var counted, totals []string
 	for _, ix := range t.indexes {
 		if ix.counted {
 			counted = append(counted, ix.name)
 		}
+		if ix.total {
+			totals = append(totals, ix.name)
+		}
 	}
-	return t.countIndex(tx, counted...)
+	if err := t.countIndex(tx, counted...); err != nil {
+		return err
+	}
+	return t.countTotal(tx, totals...)
 }
 
 func containsString(list []string, s string) bool {

@@ -34,7 +34,8 @@ var usersTable = &table[entitlement.User]{
 		}},
 		// Service accounts stay out of name and search, which list and count people, and have
 		// an index of their own.
-		{name: "name", values: func(u entitlement.User) []string { return people(u, nameKey(u.Label())) }},
+		// The name index keeps its total, the number of people: the users page shows it.
+		{name: "name", total: true, values: func(u entitlement.User) []string { return people(u, nameKey(u.Label())) }},
 		{name: "search", values: func(u entitlement.User) []string { return people(u, searchKeys(u.Label(), u.DisplayName, u.Email)) }},
 		{name: "manager", values: func(u entitlement.User) []string { return one(u.ManagerID) }},
 		{name: "org", values: func(u entitlement.User) []string { return one(u.ConnectedOrganizationID) }},

@@ -3,6 +3,7 @@ package storetest
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -196,6 +197,55 @@ var userCases = []tcase{
 					t.Errorf("not in name order: %v", names)
 				}
 			})
+		}
+	}},
+	{"a search pages through each matching person once, in name order, with their number", func(t *testing.T, st entitlement.Store) {
+		// Most people match "sam" by several words (name, e-mail, e-mail's first word), some
+		// share a name, some match only by e-mail, some not at all; a service account matches
+		// but is no person.
+		var people []entitlement.User
+		for i := range 40 {
+			name := fmt.Sprintf("Sam Sample %02d", (i*13)%20)
+			switch i % 5 {
+			case 3:
+				name = fmt.Sprintf("Noel Other %02d", i)
+			case 4:
+				name = fmt.Sprintf("Zed Zulu %02d", i)
+			}
+			email := fmt.Sprintf("sam.%d@example.com", i)
+			if i%5 == 4 {
+				email = fmt.Sprintf("zed%d@example.com", i)
+			}
+			people = append(people, newUser(name, email))
+		}
+		bot := newUser("Sam Bot", "sam.bot@example.com")
+		bot.Kind = entitlement.KindServiceAccount
+		putUsers(t, st, append(slices.Clone(people), bot)...)
+		for _, q := range []string{"sam", "SAMPLE", "sam.1", "zed", "nobody"} {
+			var want []entitlement.User
+			for _, u := range people {
+				if entitlement.MatchesSearch(q, u.DisplayName, u.Email) {
+					want = append(want, u)
+				}
+			}
+			slices.SortFunc(want, func(a, b entitlement.User) int {
+				if c := strings.Compare(strings.ToLower(a.DisplayName), strings.ToLower(b.DisplayName)); c != 0 {
+					return c
+				}
+				return strings.Compare(a.ID, b.ID)
+			})
+			wantIDs := keys(want, func(u entitlement.User) string { return u.ID })
+			for _, size := range []int{1, 3, 7, 50} {
+				got := read(t, st, func(tx entitlement.Tx) ([]string, error) {
+					return Walk(t, func(o entitlement.ListOptions) (entitlement.Page[entitlement.User], error) {
+						o.Search = q
+						return tx.Users().List(o)
+					}, func(u entitlement.User) string { return u.ID }, size, len(want)), nil
+				})
+				if !slices.Equal(got, wantIDs) {
+					t.Errorf("search %q, %d a page: %d people %v, want %d %v", q, size, len(got), got, len(wantIDs), wantIDs)
+				}
+			}
 		}
 	}},
 	{"a damaged cursor is a ValidationError", func(t *testing.T, st entitlement.Store) {
