@@ -9,7 +9,7 @@ import (
 )
 
 // classAttr is the class attribute made of parts (joined by spaces), for a spread:
-// <td { classAttr(cellClasses(p))... }>. It stands in for templ's class={ a, b }, which puts every
+// <span { classAttr("h-1.5 w-1.5", dotClasses(tone))... }>. It stands in for templ's class={ a, b }, which puts every
 // list through a map that drops repeated and disabled names: several allocations per element,
 // paid on every cell, button, badge and icon of a page of 100 rows. The parts here are literals
 // of this package with nothing to drop, so each distinct list is joined once, kept, and written as
