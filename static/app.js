@@ -5,6 +5,8 @@
 //
 //   data-dialog-open="ID"  opens <dialog id="ID"> as a modal instead of following
 //                          the element's href (the no-JS confirmation page)
+//   data-confirm-action    on a data-dialog-open button: the shared dialog's form posts
+//   data-confirm-title     here, and its title asks this (components.ConfirmOpener)
 //   data-dialog-close      closes the enclosing <dialog>
 //   data-dismiss           removes the enclosing [data-dismissible] element
 //   class "js-only"        shown only once this script has run (see in.css)
@@ -43,6 +45,7 @@
       var dialog = document.getElementById(opener.getAttribute("data-dialog-open"));
       if (dialog && typeof dialog.showModal === "function") {
         event.preventDefault();
+        fillSharedConfirm(dialog, opener);
         dialog.showModal();
       }
       return;
@@ -85,6 +88,21 @@
       }
     }
   });
+
+  // One confirmation dialog serves every row of a list (components.ConfirmShared): the row's
+  // opener carries its question and the URL that confirming posts to.
+  function fillSharedConfirm(dialog, opener) {
+    var action = opener.getAttribute("data-confirm-action");
+    var form = dialog.querySelector("form[data-confirm-form]");
+    if (!action || !form) {
+      return;
+    }
+    form.setAttribute("action", action);
+    var title = document.getElementById(dialog.id + "-title");
+    if (title) {
+      title.textContent = opener.getAttribute("data-confirm-title") || title.textContent;
+    }
+  }
 
   // A table wider than its box scrolls sideways. Marking the box shows the hint
   // that says so; the scrolling region becomes a named stop for the keyboard,

@@ -206,3 +206,17 @@ func emptyAssignmentsWhy(query string) string {
 	}
 	return "Nobody holds this package with this state."
 }
+
+// removeAssignmentConfirm asks to remove row r's assignment. The rows share one dialog (see
+// components.ConfirmOpener), which asks about "this person" until a row's Remove fills in its own.
+func removeAssignmentConfirm(p PackageAssignmentsProps, r AdminAssignmentRow) components.ConfirmProps {
+	c := components.ConfirmProps{
+		ID: "remove-assignment", Title: "Remove " + r.Who + "'s access to " + p.Package.DisplayName + " now?",
+		Message:   "They lose its resource roles at once, unless another of their assignments still grants them. The removal is recorded in the audit log.",
+		CSRFToken: p.Page.CSRFToken, ConfirmLabel: "Remove access", TriggerLabel: "Remove", TriggerSize: components.ButtonSmall,
+	}
+	if r.Assignment.ID != "" {
+		c.Action = p.URL() + "/assignments/" + r.Assignment.ID + "/remove"
+	}
+	return c
+}

@@ -1770,7 +1770,7 @@ func ApprovalHistoryPage(p Page, d ApprovalHistoryProps) templ.Component {
 							}
 							return nil
 						})
-						templ_7745c5c3_Err = components.TableRow(components.TableRowProps{Attrs: templ.Attributes{"data-testid": "decision-row"}}).Render(templ.WithChildren(ctx, templ_7745c5c3_Var74), templ_7745c5c3_Buffer)
+						templ_7745c5c3_Err = components.TableRow(components.TableRowProps{TestID: "decision-row"}).Render(templ.WithChildren(ctx, templ_7745c5c3_Var74), templ_7745c5c3_Buffer)
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}

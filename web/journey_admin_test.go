@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 	"github.com/stewardhq/steward/entitlement"
 	"github.com/stewardhq/steward/web/browsertest"
 )
@@ -363,7 +364,24 @@ func TestJourneyDirectAssignmentAndRemoval(t *testing.T) {
 	if err != nil || len(live.Items) != 1 {
 		t.Fatalf("live assignments: %+v %v", live.Items, err)
 	}
-	confirm(t, b, "remove-assignment-"+live.Items[0].ID)
+	// The rows share one dialog, which works from the keyboard as a dialog of its own did: Enter on
+	// Remove opens it on Cancel, Escape closes it and gives focus back to Remove.
+	opener := `[data-testid="assignment-row"] button[data-dialog-open="remove-assignment"]`
+	step(t, b, "remove by keyboard", chromedp.Focus(chromedp.CSS(opener), chromedp.NodeVisible), chromedp.KeyEvent(kb.Enter), waitFor(`dialog#remove-assignment[open]`))
+	if got, err := chromedp.Run(b.Ctx, chromedp.Evaluate[string](`document.activeElement.textContent.trim()`)); err != nil || got != "Cancel" {
+		t.Fatalf("the open dialog focuses %q (%v), want Cancel", got, err)
+	}
+	step(t, b, "escape", chromedp.KeyEvent(kb.Escape), chromedp.WaitNotVisible(chromedp.CSS(`dialog#remove-assignment`)))
+	if back, err := chromedp.Run(b.Ctx, chromedp.Evaluate[bool](`document.activeElement.matches(`+"'"+opener+"'"+`)`)); err != nil || !back {
+		t.Fatalf("after Escape the focus is not back on Remove (%v)", err)
+	}
+	// Remove fills the dialog with its own person and action.
+	step(t, b, "remove", click(`[data-testid="assignment-row"] button[data-dialog-open="remove-assignment"][data-confirm-action$="/`+live.Items[0].ID+`/remove"]`),
+		waitFor(`dialog#remove-assignment[open]`))
+	if got := b.Text(`dialog#remove-assignment h2`); got != "Remove Riley Requester's access to "+f.financePkg.DisplayName+" now?" {
+		t.Fatalf("the remove dialog asks %q", got)
+	}
+	step(t, b, "confirm remove", click(`dialog#remove-assignment button[type="submit"]:not([formmethod])`))
 	step(t, b, "removed", waitFor(`[data-testid="flashes"]`), waitFor(`[data-testid="empty-state"]`))
 	if got := flashOf(b); !strings.Contains(got, "Riley Requester's access was removed.") {
 		t.Fatalf("after removing the page says %q", got)
