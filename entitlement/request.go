@@ -185,6 +185,21 @@ type Request struct {
 	DueDateTime *time.Time `json:"dueDateTime,omitempty"`
 }
 
+// RequestStages is the part of a Request that says where its approval stands, all that a list
+// of approvals shows. Its JSON names are the Request's, so that a store can read it from a
+// stored request without decoding the rest (events, the policy's stages, answers: most of a
+// request's bytes).
+type RequestStages struct {
+	ID           string       `json:"id"`
+	Stages       []StageState `json:"stages,omitempty"`
+	CurrentStage int          `json:"currentStage"`
+}
+
+// StagesOf returns the request's RequestStages.
+func StagesOf(r Request) RequestStages {
+	return RequestStages{ID: r.ID, Stages: r.Stages, CurrentStage: r.CurrentStage}
+}
+
 // IsOnBehalf reports whether someone asked for another person's access through a policy (not
 // an administrator's direct assignment).
 func (r Request) IsOnBehalf() bool {
