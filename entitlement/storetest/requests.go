@@ -154,7 +154,7 @@ var requestCases = []tcase{
 				r.Stages = []entitlement.StageState{
 					{Index: 1, Status: entitlement.StageApproved, Approvers: []string{carol}, DecidedBy: carol, DecidedByName: "Carol",
 						Decision: entitlement.DecisionApprove, DecidedDateTime: &decided, DecisionJustification: "fine"},
-					{Index: 2, Status: entitlement.StagePending, StartedDateTime: &decided, Approvers: []string{bob}, EscalationApprovers: []string{carol}},
+					{Index: 2, Status: entitlement.StagePending, StartedDateTime: &decided, Approvers: []string{bob}, EscalationApprovers: []string{carol}, Escalated: i == 1},
 				}
 				r.CurrentStage = 1
 				if i%3 == 2 {
@@ -166,7 +166,8 @@ var requestCases = []tcase{
 			}
 			return nil
 		})
-		for who, n := range map[string]int{bob: 5, carol: 2, entitlement.NewID(): 0} {
+		// Bob is asked by five; Carol by two, and by one more as its stage escalated.
+		for who, n := range map[string]int{bob: 5, carol: 3, entitlement.NewID(): 0} {
 			opt := entitlement.ListOptions{Limit: 2}
 			for page := 1; ; page++ {
 				want := read(t, st, func(tx entitlement.Tx) (entitlement.Page[entitlement.Request], error) {
