@@ -312,8 +312,8 @@ func encode(enc *gojson.Encoder, buf *bytes.Buffer, v any) error {
 	return nil
 }
 
-// marshal is json.Marshal without HTML escaping, with the API's encoder: Graph writes "&" in a nextLink and "<" in a
-// message as they are, and scripts compare them as text.
+// marshal is json.Marshal with the API's encoder, without HTML escaping: Graph writes "&" in a
+// nextLink and "<" in a message as they are, and scripts compare them as text.
 func marshal(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	if err := encode(newEncoder(&buf), &buf, v); err != nil {
