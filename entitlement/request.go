@@ -185,6 +185,47 @@ type Request struct {
 	DueDateTime *time.Time `json:"dueDateTime,omitempty"`
 }
 
+// RequestStages is the part of a Request that says where its approval stands, all that a list
+// of approvals shows. Its JSON names are the Request's, so that a store can read it from a
+// stored request without decoding the rest (events, the policy's stages, answers: most of a
+// request's bytes).
+type RequestStages struct {
+	ID           string          `json:"id"`
+	Stages       []StageDecision `json:"stages,omitempty"`
+	CurrentStage int             `json:"currentStage"`
+}
+
+// StageDecision is the part of a StageState that says who may decide the stage and how it was
+// decided, with StageState's field names and JSON names (a test holds them alike): its times
+// and notes are left unread.
+type StageDecision struct {
+	Status                string     `json:"status"`
+	Escalated             bool       `json:"escalated,omitempty"`
+	Approvers             []string   `json:"approvers"`
+	EscalationApprovers   []string   `json:"escalationApprovers,omitempty"`
+	DecidedBy             string     `json:"decidedBy,omitempty"`
+	DecidedByName         string     `json:"decidedByName,omitempty"`
+	Decision              string     `json:"decision,omitempty"`
+	DecidedDateTime       *time.Time `json:"decidedDateTime,omitempty"`
+	DecisionJustification string     `json:"decisionJustification,omitempty"`
+}
+
+// StagesOf returns the request's RequestStages.
+func StagesOf(r Request) RequestStages {
+	out := RequestStages{ID: r.ID, CurrentStage: r.CurrentStage}
+	if r.Stages != nil {
+		out.Stages = make([]StageDecision, len(r.Stages))
+	}
+	for i, st := range r.Stages {
+		out.Stages[i] = StageDecision{
+			Status: st.Status, Escalated: st.Escalated, Approvers: st.Approvers, EscalationApprovers: st.EscalationApprovers,
+			DecidedBy: st.DecidedBy, DecidedByName: st.DecidedByName, Decision: st.Decision, DecidedDateTime: st.DecidedDateTime,
+			DecisionJustification: st.DecisionJustification,
+		}
+	}
+	return out
+}
+
 // IsOnBehalf reports whether someone asked for another person's access through a policy (not
 // an administrator's direct assignment).
 func (r Request) IsOnBehalf() bool {

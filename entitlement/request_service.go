@@ -574,6 +574,21 @@ func (s *Service) WaitingForMe(ctx context.Context, opt ListOptions) (Page[Reque
 	return out, err
 }
 
+// StagesWaitingForMe is WaitingForMe reading only each request's RequestStages: the API's list
+// of approvals shows nothing else.
+func (s *Service) StagesWaitingForMe(ctx context.Context, opt ListOptions) (Page[RequestStages], error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return Page[RequestStages]{}, err
+	}
+	var out Page[RequestStages]
+	err = s.store.View(ctx, func(tx Tx) error {
+		out, err = tx.Requests().StagesWaitingFor(p.UserID, opt)
+		return err
+	})
+	return out, err
+}
+
 // PendingApprovalCount counts the requests waiting for the caller, for the navigation badge of
 // every page: from the approver index, reading no request.
 func (s *Service) PendingApprovalCount(ctx context.Context) (int, error) {

@@ -243,6 +243,8 @@ type Requests interface {
 	ReadableBy(userID string, catalogIDs []string, f RequestFilter, opt ListOptions) (Page[Request], error)
 	// WaitingFor lists the requests whose current stage the user may decide now.
 	WaitingFor(approverID string, opt ListOptions) (Page[Request], error)
+	// StagesWaitingFor is WaitingFor reading only each request's RequestStages.
+	StagesWaitingFor(approverID string, opt ListOptions) (Page[RequestStages], error)
 	// CountWaitingFor counts the requests WaitingFor lists, from its index, reading none.
 	CountWaitingFor(approverID string) (int, error)
 	// DecidedBy lists the requests in which the user decided a stage.

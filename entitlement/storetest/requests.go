@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -141,6 +142,56 @@ var requestCases = []tcase{
 		rs[0].Stages[0].DecidedBy, rs[0].RequestState = carol, entitlement.StateDelivering
 		update(t, st, func(tx entitlement.Tx) error { return tx.Requests().Put(rs[0]) })
 		check("after a decision", map[string]int{"Bob": 2, "Carol": 1, "nobody": 0})
+	}},
+	// The API's list of approvals reads each request's stages alone, page by page.
+	{"StagesWaitingFor lists what WaitingFor lists, as RequestStages", func(t *testing.T, st entitlement.Store) {
+		bob, carol := entitlement.NewID(), entitlement.NewID()
+		decided := t0.Add(time.Hour)
+		update(t, st, func(tx entitlement.Tx) error {
+			for i := range 7 {
+				r := newRequest(entitlement.NewID(), entitlement.NewID(), entitlement.StatePendingApproval)
+				r.Justification, r.Events = "needed", []entitlement.RequestEvent{{Kind: entitlement.EventSubmitted, At: t0}}
+				r.Stages = []entitlement.StageState{
+					{Index: 1, Status: entitlement.StageApproved, Approvers: []string{carol}, DecidedBy: carol, DecidedByName: "Carol",
+						Decision: entitlement.DecisionApprove, DecidedDateTime: &decided, DecisionJustification: "fine"},
+					{Index: 2, Status: entitlement.StagePending, StartedDateTime: &decided, Approvers: []string{bob}, EscalationApprovers: []string{carol}, Escalated: i == 1},
+				}
+				r.CurrentStage = 1
+				if i%3 == 2 {
+					r.Stages[1].Approvers = []string{carol}
+				}
+				if err := tx.Requests().Put(r); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		// Bob is asked by five; Carol by two, and by one more as its stage escalated.
+		for who, n := range map[string]int{bob: 5, carol: 3, entitlement.NewID(): 0} {
+			opt := entitlement.ListOptions{Limit: 2}
+			for page := 1; ; page++ {
+				want := read(t, st, func(tx entitlement.Tx) (entitlement.Page[entitlement.Request], error) {
+					return tx.Requests().WaitingFor(who, opt)
+				})
+				got := read(t, st, func(tx entitlement.Tx) (entitlement.Page[entitlement.RequestStages], error) {
+					return tx.Requests().StagesWaitingFor(who, opt)
+				})
+				stages := make([]entitlement.RequestStages, 0, len(want.Items))
+				for _, r := range want.Items {
+					stages = append(stages, entitlement.StagesOf(r))
+				}
+				if len(got.Items)+len(stages) > 0 && !reflect.DeepEqual(got.Items, stages) || got.Next != want.Next || got.Prev != want.Prev || got.Total != want.Total {
+					t.Fatalf("page %d: StagesWaitingFor = %+v\nwant WaitingFor's stages %+v", page, got, entitlement.Page[entitlement.RequestStages]{Items: stages, Next: want.Next, Prev: want.Prev, Total: want.Total})
+				}
+				if want.Total != n {
+					t.Fatalf("WaitingFor's total %d, want %d", want.Total, n)
+				}
+				if want.Next == "" {
+					break
+				}
+				opt.After = want.Next
+			}
+		}
 	}},
 	// The dashboard's requests per day read back to the first day and no further.
 	{"SubmittedSince lists the newest requests back to a time", func(t *testing.T, st entitlement.Store) {

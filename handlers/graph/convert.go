@@ -251,7 +251,7 @@ func toGroup(g entitlement.Group) Group {
 	return Group{ETag: entitlement.ETag(g.Version), ID: g.ID, DisplayName: g.DisplayName, Description: g.Description, SecurityEnabled: true, CreatedDateTime: ts(g.CreatedDateTime)}
 }
 
-func toApproval(r entitlement.Request, me string) Approval {
+func toApproval(r entitlement.RequestStages, me string) Approval {
 	out := Approval{ID: r.ID, Stages: []ApprovalStep{}}
 	for i, st := range r.Stages {
 		step := ApprovalStep{ID: strconv.Itoa(i + 1), Status: st.Status, ReviewResult: "NotReviewed", Justification: st.DecisionJustification}

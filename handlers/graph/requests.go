@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -285,22 +286,31 @@ func (a *api) listApprovals(c echo.Context) error {
 	if err := checkQuery(q, Approval{}, "request"); err != nil {
 		return err
 	}
-	page, err := collect(q, false, func(o entitlement.ListOptions) (entitlement.Page[entitlement.Request], error) {
-		return a.svc.WaitingForMe(ctxOf(c), o)
+	me := caller(c).UserID
+	if _, withRequest := expands(q, "request"); withRequest {
+		return approvalsPage(a, c, q, a.svc.WaitingForMe, func(r entitlement.Request) Approval {
+			v := toApproval(entitlement.StagesOf(r), me)
+			x := toRequest(r)
+			v.Request = &x
+			return v
+		})
+	}
+	// Without the request, only each request's stages are read.
+	return approvalsPage(a, c, q, a.svc.StagesWaitingForMe, func(r entitlement.RequestStages) Approval { return toApproval(r, me) })
+}
+
+// approvalsPage answers with the page of list that q asks for, each record made an Approval.
+// Both lists walk the caller's waiting index, so their skip tokens are the same.
+func approvalsPage[T any](a *api, c echo.Context, q odata.Query, list func(context.Context, entitlement.ListOptions) (entitlement.Page[T], error), approval func(T) Approval) error {
+	page, err := collect(q, false, func(o entitlement.ListOptions) (entitlement.Page[T], error) {
+		return list(ctxOf(c), o)
 	}, nil)
 	if err != nil {
 		return err
 	}
-	me := caller(c).UserID
-	_, withRequest := expands(q, "request")
 	out := make([]Approval, 0, len(page.Items))
 	for _, r := range page.Items {
-		v := toApproval(r, me)
-		if withRequest {
-			x := toRequest(r)
-			v.Request = &x
-		}
-		out = append(out, v)
+		out = append(out, approval(r))
 	}
 	return writeCollection(a, c, emContext+"accessPackageAssignmentApprovals", out, page.Next, page.Count, q)
 }
@@ -317,7 +327,7 @@ func (a *api) getApproval(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := toApproval(r, caller(c).UserID)
+	v := toApproval(entitlement.StagesOf(r), caller(c).UserID)
 	if _, ok := expands(q, "request"); ok {
 		x := toRequest(r)
 		v.Request = &x
@@ -350,7 +360,7 @@ func (a *api) getApprovalStage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return a.writeEntity(c, http.StatusOK, emContext+"accessPackageAssignmentApprovals('"+r.ID+"')/stages/$entity", toApproval(r, caller(c).UserID).Stages[n-1], q)
+	return a.writeEntity(c, http.StatusOK, emContext+"accessPackageAssignmentApprovals('"+r.ID+"')/stages/$entity", toApproval(entitlement.StagesOf(r), caller(c).UserID).Stages[n-1], q)
 }
 
 type decisionBody struct {

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync"
 
+	gojson "github.com/goccy/go-json"
 	"github.com/labstack/echo/v4"
 	"github.com/stewardhq/steward/entitlement"
 	"github.com/stewardhq/steward/handlers/graph/odata"
@@ -216,61 +217,109 @@ func writeWithContext(c echo.Context, status int, ctxURL string, body json.RawMe
 	return c.JSONBlob(status, buf.Bytes())
 }
 
-// collection is a Graph collection response.
-type collection struct {
-	Context  string            `json:"@odata.context"`
-	Count    *int              `json:"@odata.count,omitempty"`
-	NextLink string            `json:"@odata.nextLink,omitempty"`
-	Value    []json.RawMessage `json:"value"`
-}
-
-// writeCollection answers with {"value":[...]}, its context, and the next page's link when there
-// is one.
+// writeCollection answers with {"value":[...]}, its context, @odata.count when known, and the
+// next page's link when there is one, in that order. The body is written in one pass: each item
+// is encoded straight into it, not encoded alone and then copied (and checked again) into the
+// collection, which cost as much as encoding it.
 func writeCollection[T any](a *api, c echo.Context, contextPath string, items []T, next string, count *int, q odata.Query) error {
-	out := collection{Context: a.contextURL(c, contextPath), Count: count, Value: make([]json.RawMessage, 0, len(items))}
-	for _, it := range items {
+	buf := bodies.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= maxPooledBody {
+			bodies.Put(buf)
+		}
+	}()
+	enc := newEncoder(buf)
+	buf.WriteString(`{"@odata.context":`)
+	if err := encode(enc, buf, a.contextURL(c, contextPath)); err != nil {
+		return err
+	}
+	if count != nil {
+		buf.WriteString(`,"@odata.count":`)
+		buf.WriteString(strconv.Itoa(*count))
+	}
+	if next != "" {
+		buf.WriteString(`,"@odata.nextLink":`)
+		if err := encode(enc, buf, nextLink(c, next)); err != nil {
+			return err
+		}
+	}
+	buf.WriteString(`,"value":[`)
+	for i, it := range items {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		if len(q.Select) == 0 {
+			if err := encode(enc, buf, it); err != nil {
+				return err
+			}
+			continue
+		}
 		b, err := project(it, q.Select, q.Expand)
 		if err != nil {
 			return err
 		}
-		out.Value = append(out.Value, b)
+		buf.Write(b)
 	}
-	if next != "" {
-		u := *c.Request().URL
-		v := u.Query()
-		for k := range v {
-			if strings.EqualFold(k, "$skiptoken") {
-				v.Del(k)
-			}
-		}
-		v.Set("$skiptoken", next)
-		// Graph writes the option names with their '$' as it is.
-		keys := slices.Sorted(maps.Keys(v))
-		parts := make([]string, 0, len(keys))
-		for _, k := range keys {
-			for _, val := range v[k] {
-				parts = append(parts, strings.ReplaceAll(url.QueryEscape(k), "%24", "$")+"="+url.QueryEscape(val))
-			}
-		}
-		out.NextLink = c.Scheme() + "://" + c.Request().Host + u.Path + "?" + strings.Join(parts, "&")
-	}
-	b, err := marshal(out)
-	if err != nil {
-		return err
-	}
-	return c.JSONBlob(http.StatusOK, b)
+	buf.WriteString("]}")
+	return c.JSONBlob(http.StatusOK, buf.Bytes())
 }
 
-// marshal is json.Marshal without HTML escaping: Graph writes "&" in a nextLink and "<" in a
-// message as they are, and scripts compare them as text.
+// bodies keeps the buffers collections are written in, which JSONBlob has sent by the time
+// writeCollection returns: a page of 100 is some 20 to 40 KB, which a new buffer reaches by
+// growing and copying a dozen times. Buffers larger than maxPooledBody are left to the collector.
+var bodies = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+const maxPooledBody = 1 << 20
+
+// nextLink is the URL of the request with its $skiptoken replaced by next.
+func nextLink(c echo.Context, next string) string {
+	u := *c.Request().URL
+	v := u.Query()
+	for k := range v {
+		if strings.EqualFold(k, "$skiptoken") {
+			v.Del(k)
+		}
+	}
+	v.Set("$skiptoken", next)
+	// Graph writes the option names with their '$' as it is.
+	keys := slices.Sorted(maps.Keys(v))
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		for _, val := range v[k] {
+			parts = append(parts, strings.ReplaceAll(url.QueryEscape(k), "%24", "$")+"="+url.QueryEscape(val))
+		}
+	}
+	return c.Scheme() + "://" + c.Request().Host + u.Path + "?" + strings.Join(parts, "&")
+}
+
+// newEncoder is the API's JSON encoder, writing to buf. It is goccy/go-json's, the store's
+// encoder, rather than encoding/json's: the same bytes (TestEncoderMatchesEncodingJSON holds it
+// to that for every API type), written in about half the time, which was a fifth of a page of
+// 100 users.
+func newEncoder(buf *bytes.Buffer) *gojson.Encoder {
+	enc := gojson.NewEncoder(buf)
+	enc.SetEscapeHTML(false)
+	return enc
+}
+
+// encode appends v's JSON to buf, which enc writes to, without the newline Encode ends with.
+func encode(enc *gojson.Encoder, buf *bytes.Buffer, v any) error {
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	buf.Truncate(buf.Len() - 1)
+	return nil
+}
+
+// marshal is json.Marshal with the API's encoder, without HTML escaping: Graph writes "&" in a
+// nextLink and "<" in a message as they are, and scripts compare them as text.
 func marshal(v any) ([]byte, error) {
 	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	if err := encode(newEncoder(&buf), &buf, v); err != nil {
 		return nil, err
 	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+	return buf.Bytes(), nil
 }
 
 // DefaultTop is the page size when $top is not given.
@@ -396,6 +445,10 @@ func collectPage[T any](q odata.Query, desc bool, fetch func(entitlement.ListOpt
 				}
 			}
 			if ok {
+				if out.Items == nil {
+					// One allocation for the page rather than a doubling chain of copies.
+					out.Items = make([]T, 0, min(top, len(items)-tok.Skip))
+				}
 				out.Items = append(out.Items, items[i])
 			}
 			done := len(out.Items) == top || scanned >= scanBudget

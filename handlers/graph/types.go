@@ -18,7 +18,10 @@ const timeLayout = "2006-01-02T15:04:05.0000000Z"
 
 // MarshalJSON writes the time in UTC.
 func (t Time) MarshalJSON() ([]byte, error) {
-	return []byte(`"` + t.UTC().Format(timeLayout) + `"`), nil
+	b := make([]byte, 0, len(timeLayout)+2)
+	b = append(b, '"')
+	b = t.UTC().AppendFormat(b, timeLayout)
+	return append(b, '"'), nil
 }
 
 // UnmarshalJSON reads an RFC 3339 time (any offset) or null.
