@@ -21,7 +21,7 @@ const provisionTaskDictionary = `"state":"Done","state":"Canceled","state":"Fail
 	`{"id":"","catalogId":"","resourceId":"","roleId":"__","op":"add","reason":"manual","subjectId":"","subjectName":"","subjectEmail":"@",` +
 	`"resourceName":"","roleName":"Reader","state":"Open","createdDateTime":"T00:00:00.000000000Z"`
 
-// The S2 dictionaries (codec.go, packedS2) follow the same rules. S2 copies only matches of four
+// The dictionaries of the tables migration 24 packs follow the same rules. Most are S2's (codec.go). S2 copies only matches of four
 // bytes or more and codes no entropy, so what pays is whole runs of JSON between values: a key
 // with the punctuation around it, an enumeration with its key, the start of a timestamp.
 
@@ -67,8 +67,9 @@ const assignmentRoleDictionary = `"lastError":"","status":"Failed","status":"Pen
 	`{"id":"_","subjectId":"","resourceId":"","roleId":"","scopeId":"","originId":"Member_","originSystem":"AadGroup","resourceOriginId":"","resourceName":"","roleName":"Member",` +
 	`"status":"Fulfilled","assignmentIds":["",""],"modifiedDateTime":"20T00:00:00.000000000Z"`
 
-// auditDictionary is for audit events (entitlement.AuditEvent): their keys, the actions and object
-// types, and the words of the summaries Steward writes.
+// auditDictionary is for audit events (entitlement.AuditEvent), which are packed with Zstandard
+// (codec.go says why): their keys, the actions and object types, and the words of the summaries
+// Steward writes.
 const auditDictionary = `"objectType":"connector","objectType":"review","objectType":"policy","objectType":"resource","objectType":"settings","objectType":"session",` +
 	`"action":"user.update","action":"user.delete","action":"group.member.remove","action":"catalog.update","action":"accessPackage.update","action":"assignment.remove",` +
 	`"action":"request.escalate","summary":"stage  escalated","action":"assignment.extend","action":"provisionTask.close","summary":"done",` +

@@ -174,11 +174,11 @@ var migrations = []migration{
 	{23, "count provisioning tasks by state and by catalog and state, so that the Tasks badge of every admin page reads a count instead of walking the open tasks", func(tx *bolt.Tx) error {
 		return provisionTasksTable.countIndex(tx, "state", "catalog_state")
 	}},
-	{packS2Migration, "store requests, assignments, their resource roles and audit events compressed with S2 and a dictionary of their keys, a quarter to two thirds of their JSON", packRecords(packedS2Tables)},
+	{packS2Migration, "store requests, assignments and their resource roles compressed with S2, and audit events with Zstandard, each with a dictionary of their keys: a quarter to a half of their JSON", packRecords(packedS2Tables)},
 }
 
 // packMigration and packS2Migration are the versions of the migrations that pack records
-// (codec.go): with Zstandard, then with S2.
+// (codec.go): the outbox and provisioning tasks, then the busy pages' tables.
 const (
 	packMigration   = 22
 	packS2Migration = 24

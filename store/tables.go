@@ -325,7 +325,7 @@ var assignmentRolesTable = &table[entitlement.AssignmentResourceRole]{
 }
 
 var auditTable = &table[entitlement.AuditEvent]{
-	name: "audit", what: "audit event", records: packedWithS2(auditDictionary),
+	name: "audit", what: "audit event", records: packed(auditDictionary),
 	id: func(e entitlement.AuditEvent) string { return e.ID },
 	indexes: []index[entitlement.AuditEvent]{
 		{name: "actor", values: func(e entitlement.AuditEvent) []string { return one(e.ActorID) }},
