@@ -45,7 +45,7 @@ func verify(t *testing.T, s *Store) entitlement.ChainVerification {
 func rawEvent(t *testing.T, tx *bolt.Tx, id string) entitlement.AuditEvent {
 	t.Helper()
 	var e entitlement.AuditEvent
-	must(t, json.Unmarshal(tx.Bucket([]byte("audit")).Get([]byte(id)), &e))
+	must(t, auditTable.codec().decode(tx.Bucket([]byte("audit")).Get([]byte(id)), &e))
 	return e
 }
 

@@ -36,7 +36,8 @@ type migration struct {
 // reused only once it has committed. Each must leave data the code reads wherever it stops, and
 // be safe to run again after a crash; the migration itself then finishes what is left.
 var preparations = map[int]func(db *bolt.DB) error{
-	packMigration: packInBatches,
+	packMigration:   packInBatches(packedTables),
+	packS2Migration: packInBatches(packedS2Tables),
 }
 
 var migrations = []migration{
@@ -169,53 +170,68 @@ var migrations = []migration{
 		}
 		return assignmentsTable.recount(tx)
 	}},
-	{packMigration, "store outbox messages and provisioning tasks compressed with a dictionary of their keys, a third to a half of their JSON", packRecords},
+	{packMigration, "store outbox messages and provisioning tasks compressed with a dictionary of their keys, a third to a half of their JSON", packRecords(packedTables)},
 	{23, "count provisioning tasks by state and by catalog and state, so that the Tasks badge of every admin page reads a count instead of walking the open tasks", func(tx *bolt.Tx) error {
 		return provisionTasksTable.countIndex(tx, "state", "catalog_state")
 	}},
+	{packS2Migration, "store requests, assignments and their resource roles compressed with S2, and audit events with Zstandard, each with a dictionary of their keys: a quarter to a half of their JSON", packRecords(packedS2Tables)},
 	{26, "count the people in the users' name index, so that the users page reads their number instead of walking every page of the index", func(tx *bolt.Tx) error {
 		return usersTable.countTotal(tx, "name")
 	}},
 }
 
-// packMigration is the version of the migration that packs records (codec.go).
-const packMigration = 22
+// packMigration and packS2Migration are the versions of the migrations that pack records
+// (codec.go): the outbox and provisioning tasks, then the busy pages' tables.
+const (
+	packMigration   = 22
+	packS2Migration = 24
+)
 
-// packedTables repack the tables that packMigration packs (codec.go).
-var packedTables = []func(tx *bolt.Tx, after []byte, limit int) ([]byte, error){outboxTable.repack, provisionTasksTable.repack}
+// repacker rewrites a table's records in its codec's stored form (table.repack).
+type repacker = func(tx *bolt.Tx, after []byte, limit int) ([]byte, error)
 
-// packInBatches rewrites the records of packedTables in their packed form, a few thousand a
-// transaction: rewriting them in one would grow a large file by the size of all it rewrites.
-// Their JSON is as it was, and both forms read, so it may stop anywhere.
-func packInBatches(db *bolt.DB) error {
-	for _, repack := range packedTables {
-		var after []byte
-		for {
-			err := db.Update(func(tx *bolt.Tx) error {
-				var err error
-				after, err = repack(tx, after, 5000)
-				return err
-			})
-			if err != nil {
-				return err
-			}
-			if after == nil {
-				break
+// packedTables and packedS2Tables repack the tables that packMigration and packS2Migration pack.
+var (
+	packedTables   = []repacker{outboxTable.repack, provisionTasksTable.repack}
+	packedS2Tables = []repacker{requestsTable.repack, assignmentsTable.repack, assignmentRolesTable.repack, auditTable.repack}
+)
+
+// packInBatches rewrites the records of tables in their packed form, a few thousand a
+// transaction, in key order: rewriting them in one would grow a large file by the size of all it
+// rewrites. Their JSON is as it was, and both forms read, so it may stop anywhere.
+func packInBatches(tables []repacker) func(db *bolt.DB) error {
+	return func(db *bolt.DB) error {
+		for _, repack := range tables {
+			var after []byte
+			for {
+				err := db.Update(func(tx *bolt.Tx) error {
+					var err error
+					after, err = repack(tx, after, 5000)
+					return err
+				})
+				if err != nil {
+					return err
+				}
+				if after == nil {
+					break
+				}
 			}
 		}
+		return nil
 	}
-	return nil
 }
 
 // packRecords packs what packInBatches left, which is nothing unless it was stopped, in the
 // transaction that moves the schema version on.
-func packRecords(tx *bolt.Tx) error {
-	for _, repack := range packedTables {
-		if _, err := repack(tx, nil, math.MaxInt); err != nil {
-			return err
+func packRecords(tables []repacker) func(tx *bolt.Tx) error {
+	return func(tx *bolt.Tx) error {
+		for _, repack := range tables {
+			if _, err := repack(tx, nil, math.MaxInt); err != nil {
+				return err
+			}
 		}
+		return nil
 	}
-	return nil
 }
 
 // scheduleReviews creates the buckets of reviews, their items and schedules, and gives every
@@ -231,7 +247,7 @@ func scheduleReviews(tx *bolt.Tx, now time.Time) error {
 	var due []entitlement.ReviewSchedule
 	err := mustBucket(tx, []byte(policiesTable.name)).ForEach(func(_, v []byte) error {
 		var p entitlement.AssignmentPolicy
-		if err := json.Unmarshal(v, &p); err != nil {
+		if err := policiesTable.codec().decode(v, &p); err != nil {
 			return fmt.Errorf("decode policy: %w", err)
 		}
 		if r := p.AccessReviewSettings; r != nil && r.IsEnabled && r.StartDateTime != nil {
@@ -258,7 +274,7 @@ func sourceMemberships(tx *bolt.Tx) error {
 	granted := map[string]bool{} // <groupId>\x00<userId>
 	err := mustBucket(tx, []byte(assignmentRolesTable.name)).ForEach(func(_, v []byte) error {
 		var r entitlement.AssignmentResourceRole
-		if err := json.Unmarshal(v, &r); err != nil {
+		if err := assignmentRolesTable.codec().decode(v, &r); err != nil {
 			return fmt.Errorf("decode assignment role: %w", err)
 		}
 		if r.IsMembership() && len(r.AssignmentIDs) > 0 && r.Status == entitlement.RoleStatusFulfilled {

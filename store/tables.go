@@ -213,7 +213,7 @@ var orgsTable = &table[entitlement.ConnectedOrganization]{
 }
 
 var requestsTable = &table[entitlement.Request]{
-	name: "requests", what: "request", counted: true,
+	name: "requests", what: "request", counted: true, records: packedWithS2(requestDictionary),
 	id: func(r entitlement.Request) string { return r.ID },
 	indexes: []index[entitlement.Request]{
 		{name: "target", values: func(r entitlement.Request) []string { return one(r.TargetID) }},
@@ -271,7 +271,7 @@ func isAddition(t string) bool {
 }
 
 var assignmentsTable = &table[entitlement.Assignment]{
-	name: "assignments", what: "assignment", counted: true,
+	name: "assignments", what: "assignment", counted: true, records: packedWithS2(assignmentDictionary),
 	id: func(a entitlement.Assignment) string { return a.ID },
 	indexes: []index[entitlement.Assignment]{
 		{name: "target", values: func(a entitlement.Assignment) []string { return one(a.TargetID) }},
@@ -316,7 +316,7 @@ var assignmentsTable = &table[entitlement.Assignment]{
 }
 
 var assignmentRolesTable = &table[entitlement.AssignmentResourceRole]{
-	name: "assignment_roles", what: "assignment resource role",
+	name: "assignment_roles", what: "assignment resource role", records: packedWithS2(assignmentRoleDictionary),
 	id: func(r entitlement.AssignmentResourceRole) string { return r.ID },
 	// The subject is part of the id (entitlement.AssignmentResourceRoleID).
 	fixedIndexes: true,
@@ -326,7 +326,7 @@ var assignmentRolesTable = &table[entitlement.AssignmentResourceRole]{
 }
 
 var auditTable = &table[entitlement.AuditEvent]{
-	name: "audit", what: "audit event",
+	name: "audit", what: "audit event", records: packed(auditDictionary),
 	id: func(e entitlement.AuditEvent) string { return e.ID },
 	indexes: []index[entitlement.AuditEvent]{
 		{name: "actor", values: func(e entitlement.AuditEvent) []string { return one(e.ActorID) }},

@@ -412,7 +412,12 @@ func requestPeek(f entitlement.RequestFilter, held []entitlement.RequestState) f
 		return nil
 	}
 	return func(raw []byte) (bool, error) {
-		state, err := requestStateOf(raw)
+		var state entitlement.RequestState
+		err := requestsTable.codec().read(raw, func(plain []byte) error {
+			var err error
+			state, err = requestStateOf(plain)
+			return err
+		})
 		return slices.Contains(f.States, state), err
 	}
 }
