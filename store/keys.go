@@ -125,6 +125,13 @@ func (ix index[T]) keyValue(value string) string {
 	if len(ix.idParts) == 0 {
 		return value
 	}
+	if !strings.Contains(value, sep) {
+		// One part, the id itself in most indexes: no split to make.
+		if ix.idParts[0] == 0 {
+			return packID(value)
+		}
+		return value
+	}
 	parts := strings.Split(value, sep)
 	for _, i := range ix.idParts {
 		if i < len(parts) {

@@ -39,7 +39,7 @@ type index[T any] struct {
 	grouped bool
 	// idParts lists which of a value's sep-separated parts are ids of other records, which the
 	// keys hold packed (keys.go). Only whole ids are listed: never text that a prefix is
-	// searched on, whose packed form would not start with the typed prefix.
+	// searched on, whose packed form would not start with the typed prefix. In increasing order.
 	idParts []int
 }
 
