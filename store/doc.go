@@ -10,9 +10,15 @@
 // as well. Secondary indexes are buckets too, written in
 // the same transaction as the record by one generic table type (table.go), so a record and its
 // indexes never disagree. Buckets whose keys are appended leave pages 90% full on a split; those
-// whose keys land anywhere (an index by person) split them in half (mustBucket).
+// whose keys land anywhere (an index by person) split them in half, and those whose keys are
+// appended to each of their values' keys (an index by approver or package) 70% full (mustBucket).
 // A non-unique index key is "<value>\x00<id>" with an empty value, so that a prefix scan lists the
-// ids for a value; a unique index maps "<value>" to the id. Times in index keys are fixed-width
+// ids for a value; a unique index maps "<value>" to the id. In keys, ids are packed (v25): the
+// record's id at the end of a non-unique key, and the ids among a value's parts (index.idParts:
+// the ids of other records, as in requests_by_target; never text), when they are canonical UUIDs,
+// are stored as 0x01 and 22 digits of "-0-9A-Z_a-z", 23 bytes instead of 36, which sort as the
+// UUIDs do (keys.go). Other ids (an external user's, an assignment role's) stay as they are.
+// The <…Id> parts below are those ids; unique indexes map to the id as it is. Times in index keys are fixed-width
 // UTC RFC 3339 with nanoseconds, which sorts in time order. List pages are keyset-paginated: the
 // opaque cursor is the base64url of the last key read. The total of a whole list in name order
 // is the key count of its order index: kept in meta for a total index (users_by_name, v26), else
@@ -30,7 +36,7 @@
 // written before versions existed have none and read as version 1, so no migration rewrites them.
 //
 // The bucket tree at SchemaVersion (the last migration in migrations.go); "(vN)" marks what
-// migration N added:
+// migration N added; every index key's ids are packed since v25:
 //
 //	meta                         schema_version → SchemaVersion(); settings → entitlement.Settings JSON
 //	                             requests_count, assignments_count → decimal   (v21) records in the table, for its list's total
@@ -99,7 +105,7 @@
 //	assignment_roles             <subjectId>_<roleScopeId> → AssignmentResourceRole, packed with S2 (v24)
 //	  assignment_roles_by_subject <subjectId>\x00<id>
 //	audit                        <id> → AuditEvent (ids are UUIDv7: time order), sealed onto the chain; packed (v24)
-//	  audit_by_actor, audit_by_object
+//	  audit_by_actor, audit_by_object  <actorId|objectId>\x00<id>
 //	  audit_by_seq               <20-digit chain position> → <id>   unique   (v9) the chain's order
 //	meta/audit_head              {"count","hash"}                    (v9) the chain's head as the last append left it
 //	outbox                       <id> → OutboxMessage, packed (v22)

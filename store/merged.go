@@ -10,8 +10,8 @@ import (
 // source is one value of one non-unique index of a table: the keys "<value>\x00<id>".
 type source struct{ index, value string }
 
-// mergeHead is where one source's walk stands: a cursor on its index and the id it points at
-// ("" once it has left the source's keys).
+// mergeHead is where one source's walk stands: a cursor on its index and the id it points at,
+// in its stored form, which sorts as the keys do ("" once it has left the source's keys).
 type mergeHead struct {
 	c      *bolt.Cursor
 	prefix []byte
@@ -42,15 +42,16 @@ func newMerge[T any](tx *bolt.Tx, t *table[T], sources []source, desc bool, from
 			continue
 		}
 		seen[s] = true
-		h := &mergeHead{c: mustBucket(tx, t.index(s.index).bucket(t.name)).Cursor(), prefix: []byte(s.value + sep)}
-		start := append(append([]byte(nil), h.prefix...), from...)
+		ix := t.index(s.index)
+		h := &mergeHead{c: mustBucket(tx, ix.bucket(t.name)).Cursor(), prefix: ix.prefix(s.value)}
+		start := append(append([]byte(nil), h.prefix...), packID(from)...)
 		k, _ := h.c.Seek(start)
 		switch {
 		case !desc && from != "" && bytes.Equal(k, start):
 			k, _ = h.c.Next()
 		case desc:
 			if from == "" {
-				// After every id of the source: ids never hold 0xff.
+				// After every id of the source: stored ids never hold 0xff.
 				k, _ = h.c.Seek(append(start, 0xff))
 			}
 			if k == nil {
@@ -88,7 +89,7 @@ func (m *merge) next() string {
 		}
 		h.at(k)
 	}
-	return best
+	return unpackID(best)
 }
 
 // listMerged pages through the records that any of the sources holds, each once, in id order

@@ -9,7 +9,13 @@ import "github.com/stewardhq/steward/entitlement"
 var requestStagesView = &table[entitlement.RequestStages]{
 	name: requestsTable.name, what: requestsTable.what, records: requestsTable.records,
 	id:      func(r entitlement.RequestStages) string { return r.ID },
-	indexes: []index[entitlement.RequestStages]{{name: "waiting", counted: requestsTable.index("waiting").counted}},
+	indexes: []index[entitlement.RequestStages]{viewOf[entitlement.RequestStages](requestsTable.index("waiting"))},
+}
+
+// viewOf is ix as an index of a view over its table's records: the same bucket and stored key
+// form, read only, so it needs no values.
+func viewOf[V, T any](ix index[T]) index[V] {
+	return index[V]{name: ix.name, unique: ix.unique, ordered: ix.ordered, counted: ix.counted, total: ix.total, idParts: ix.idParts}
 }
 
 func (r requests) StagesWaitingFor(approverID string, opt entitlement.ListOptions) (entitlement.Page[entitlement.RequestStages], error) {

@@ -3,7 +3,6 @@ package store
 import (
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/stewardhq/steward/entitlement"
@@ -38,7 +37,7 @@ func TestMigration18IndexesOpenRequests(t *testing.T) {
 		var ids []string
 		if err := s.db.View(func(tx *bolt.Tx) error {
 			return tx.Bucket(bucket).ForEach(func(k, _ []byte) error {
-				ids = append(ids, string(k[strings.LastIndex(string(k), sep)+len(sep):]))
+				ids = append(ids, idOfKey(k))
 				return nil
 			})
 		}); err != nil {

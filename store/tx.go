@@ -283,12 +283,13 @@ func (c catalogs) IDsByPrincipal(principalID string) ([]string, error) {
 }
 func (c catalogs) RolesByPrincipal(principalID string) (map[string][]entitlement.CatalogRole, error) {
 	out := map[string][]entitlement.CatalogRole{}
-	for _, rest := range prefixSuffixes(c.b, catalogsTable.index("principal_role").bucket(catalogsTable.name), principalID) {
+	ix := catalogsTable.index("principal_role")
+	for _, rest := range prefixSuffixes(c.b, ix.bucket(catalogsTable.name), ix.keyValue(principalID)) {
 		role, catalogID, ok := strings.Cut(rest, sep) // <role>\x00<catalogId>
 		if !ok {
 			continue
 		}
-		out[catalogID] = append(out[catalogID], entitlement.CatalogRole(role))
+		out[unpackID(catalogID)] = append(out[unpackID(catalogID)], entitlement.CatalogRole(role))
 	}
 	return out, nil
 }
@@ -572,8 +573,7 @@ func dueIDs(b *bolt.Tx, bucket []byte, t time.Time, limit int) []string {
 	var out []string
 	c := mustBucket(b, bucket).Cursor()
 	for k, _ := c.First(); k != nil && bytes.Compare(k, until) <= 0 && len(out) < limit; k, _ = c.Next() {
-		i := bytes.LastIndex(k, []byte(sep))
-		out = append(out, string(k[i+1:]))
+		out = append(out, idOfKey(k))
 	}
 	return out
 }
@@ -760,10 +760,10 @@ func (l auditLog) List(f entitlement.AuditFilter, opt entitlement.ListOptions) (
 	s := scan[entitlement.AuditEvent]{t: auditTable, bucket: []byte(auditTable.name), byKey: true}
 	switch {
 	case f.ObjectID != "":
-		s = scan[entitlement.AuditEvent]{t: auditTable, bucket: auditTable.index("object").bucket(auditTable.name), prefix: f.ObjectID + sep}
+		s = scan[entitlement.AuditEvent]{t: auditTable, bucket: auditTable.index("object").bucket(auditTable.name), prefix: string(auditTable.index("object").prefix(f.ObjectID))}
 		rest = rest || f.ActorID != ""
 	case f.ActorID != "":
-		s = scan[entitlement.AuditEvent]{t: auditTable, bucket: auditTable.index("actor").bucket(auditTable.name), prefix: f.ActorID + sep}
+		s = scan[entitlement.AuditEvent]{t: auditTable, bucket: auditTable.index("actor").bucket(auditTable.name), prefix: string(auditTable.index("actor").prefix(f.ActorID))}
 	}
 	if rest {
 		s.keep = keep
