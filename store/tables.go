@@ -332,14 +332,17 @@ var assignmentRolesTable = &table[entitlement.AssignmentResourceRole]{
 }
 
 var auditTable = &table[entitlement.AuditEvent]{
-	name: "audit", what: "audit event", records: packed(auditDictionary),
+	name: "audit", what: "audit event", records: packed(auditDictionary), sealed: true,
 	id: func(e entitlement.AuditEvent) string { return e.ID },
 	indexes: []index[entitlement.AuditEvent]{
 		{name: "actor", grouped: true, idParts: first, values: func(e entitlement.AuditEvent) []string { return one(e.ActorID) }},
-		{name: "object", ordered: true, idParts: first, values: func(e entitlement.AuditEvent) []string { return one(e.ObjectID) }},
+		// An object's events come after those of older objects, but not only while it is new
+		// (a person is acted on for years): pages split at 70% suit it better, 52% full against
+		// 49% at 90% (bench stats, scale 0.05).
+		{name: "object", grouped: true, idParts: first, values: func(e entitlement.AuditEvent) []string { return one(e.ObjectID) }},
 		// seq is the chain order, which the ids' time order is not: ids are made before the
 		// transaction that appends them, and a clock set back breaks their order.
-		{name: "seq", unique: true, ordered: true, values: func(e entitlement.AuditEvent) []string {
+		{name: "seq", unique: true, ordered: true, appended: true, values: func(e entitlement.AuditEvent) []string {
 			if e.Seq == 0 {
 				return nil
 			}
