@@ -15,7 +15,7 @@ func (s *Service) read(ctx context.Context, fn func(tx Tx, a *access) error) err
 		return err
 	}
 	return s.store.View(ctx, func(tx Tx) error {
-		a, err := loadAccess(tx, p)
+		a, err := s.loadAccess(tx, p)
 		if err != nil {
 			return err
 		}
@@ -31,7 +31,7 @@ func (s *Service) write(ctx context.Context, fn func(tx Tx, a *access) error) er
 		return err
 	}
 	return s.store.Update(ctx, func(tx Tx) error {
-		a, err := loadAccess(tx, p)
+		a, err := s.loadAccess(tx, p)
 		if err != nil {
 			return err
 		}

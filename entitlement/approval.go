@@ -249,7 +249,7 @@ func (s *Service) PreviewApproversFor(ctx context.Context, policyID, targetID st
 		} else if err != nil {
 			return fmt.Errorf("preview approvers: %w", err)
 		}
-		acc, err := loadAccess(tx, p)
+		acc, err := s.loadAccess(tx, p)
 		if err != nil {
 			return err
 		}

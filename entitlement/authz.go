@@ -6,7 +6,8 @@ import (
 )
 
 // access is what one principal may do, loaded once per service call: their groups and their roles
-// in each catalog (directly or through a group).
+// in each catalog (directly or through a group). It is read only: catalogRoles may be the
+// configuration cache's own map.
 type access struct {
 	p              Principal
 	groups         []string
@@ -14,8 +15,10 @@ type access struct {
 	catalogCreator bool
 }
 
-// loadAccess reads the principal's groups and catalog roles.
-func loadAccess(tx Tx, p Principal) (*access, error) {
+// loadAccess reads the principal's groups and catalog roles. It runs on every service call, so
+// the roles come from the configuration cache: an administrator who owns every catalog would
+// otherwise walk an index key and build a map entry per catalog on each call.
+func (s *Service) loadAccess(tx Tx, p Principal) (*access, error) {
 	a := &access{p: p, catalogRoles: map[string][]CatalogRole{}}
 	if p.UserID == "" {
 		return a, nil
@@ -25,27 +28,38 @@ func loadAccess(tx Tx, p Principal) (*access, error) {
 		return nil, fmt.Errorf("load groups of %s: %w", p.UserID, err)
 	}
 	a.groups = groups
+	cv, err := s.configView(tx)
+	if err != nil {
+		return nil, err
+	}
 	principals := append([]string{p.UserID}, groups...)
-	// One index scan per principal; no catalog record is decoded (this runs on every call).
+	var held []map[string][]CatalogRole
 	for _, id := range principals {
-		byCatalog, err := tx.Catalogs().RolesByPrincipal(id)
+		byCatalog, err := cv.rolesOf(id)
 		if err != nil {
 			return nil, fmt.Errorf("load catalog roles: %w", err)
 		}
-		for cid, roles := range byCatalog {
-			for _, r := range roles {
-				if !slices.Contains(a.catalogRoles[cid], r) {
-					a.catalogRoles[cid] = append(a.catalogRoles[cid], r)
+		if len(byCatalog) > 0 {
+			held = append(held, byCatalog)
+		}
+	}
+	switch len(held) {
+	case 0:
+	case 1:
+		a.catalogRoles = held[0] // shared with the cache, read only like every access
+	default:
+		for _, byCatalog := range held {
+			for cid, roles := range byCatalog {
+				for _, r := range roles {
+					if !slices.Contains(a.catalogRoles[cid], r) {
+						a.catalogRoles[cid] = append(a.catalogRoles[cid], r)
+					}
 				}
 			}
 		}
-	}
-	for cid, roles := range a.catalogRoles {
-		// Display order (Owner first), whatever order the principals came in.
-		slices.SortFunc(roles, func(x, y CatalogRole) int {
-			return slices.Index(CatalogRoles, x) - slices.Index(CatalogRoles, y)
-		})
-		a.catalogRoles[cid] = roles
+		for _, roles := range a.catalogRoles {
+			sortRoles(roles)
+		}
 	}
 	settings, err := tx.Settings()
 	if err != nil {
@@ -57,6 +71,13 @@ func loadAccess(tx Tx, p Principal) (*access, error) {
 		}
 	}
 	return a, nil
+}
+
+// sortRoles puts roles in display order (Owner first), whatever order they were found in.
+func sortRoles(roles []CatalogRole) {
+	slices.SortFunc(roles, func(x, y CatalogRole) int {
+		return slices.Index(CatalogRoles, x) - slices.Index(CatalogRoles, y)
+	})
 }
 
 func (a *access) isAdmin() bool { return a.p.IsAdmin }

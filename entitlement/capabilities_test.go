@@ -38,3 +38,29 @@ func TestCapabilitiesMergeDirectAndGroupRoles(t *testing.T) {
 		t.Fatal("a reader created a package after the group lost its manager role")
 	}
 }
+
+// TestCapabilitiesOfOnePrincipalInDisplayOrder checks the roles of a caller who holds them only
+// directly, which come from the configuration cache as they are, in display order, and follow a
+// grant at once.
+func TestCapabilitiesOfOnePrincipalInDisplayOrder(t *testing.T) {
+	f := newFixture(t)
+	roles := func() []entitlement.CatalogRole {
+		t.Helper()
+		caps, err := f.Svc.Capabilities(entitlementtest.As(f.plain))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return caps.CatalogRoles[f.catB.ID]
+	}
+	if got := roles(); len(got) != 0 {
+		t.Fatalf("roles in catalog B before any grant = %v", got)
+	}
+	for _, role := range []entitlement.CatalogRole{entitlement.RoleAssignmentManager, entitlement.RoleCatalogOwner} {
+		if err := f.Svc.AddCatalogRoleMember(rootAdmin, f.catB.ID, entitlement.CatalogRoleMember{Role: role, PrincipalID: f.plain.ID}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, want := roles(), []entitlement.CatalogRole{entitlement.RoleCatalogOwner, entitlement.RoleAssignmentManager}; !slices.Equal(got, want) {
+		t.Fatalf("roles in catalog B = %v; want %v", got, want)
+	}
+}

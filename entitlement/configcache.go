@@ -19,6 +19,9 @@ type configCache struct {
 	catalogs  map[string]Catalog
 	resources map[string]Resource
 	offers    map[requestorClass]*classOffers // what each class may request (requestableOffers)
+	// roles holds each principal's catalog roles by catalog, in display order (loadAccess):
+	// roles live in their catalogs' records, so a change to one moves the version on.
+	roles map[string]map[string][]CatalogRole
 }
 
 // configView reads configuration records in one transaction, through the cache when the cache
@@ -45,6 +48,7 @@ func (s *Service) configView(tx Tx) (configView, error) {
 		c.policies, c.packages, c.catalogs = map[string]AssignmentPolicy{}, map[string]AccessPackage{}, map[string]Catalog{}
 		c.resources = map[string]Resource{}
 		c.offers = map[requestorClass]*classOffers{}
+		c.roles = map[string]map[string][]CatalogRole{}
 	}
 	return configView{tx: tx, c: c, version: v, cached: v == c.version}, nil
 }
@@ -86,4 +90,17 @@ func (v configView) catalog(id string) (Catalog, error) {
 
 func (v configView) resource(id string) (Resource, error) {
 	return cachedGet(v, func() map[string]Resource { return v.c.resources }, id, v.tx.Resources().Get)
+}
+
+// rolesOf returns the catalog roles the principal holds, by catalog, each catalog's in display
+// order (Owner first). The map is shared: its readers must not change it.
+func (v configView) rolesOf(principalID string) (map[string][]CatalogRole, error) {
+	return cachedGet(v, func() map[string]map[string][]CatalogRole { return v.c.roles }, principalID,
+		func(id string) (map[string][]CatalogRole, error) {
+			byCatalog, err := v.tx.Catalogs().RolesByPrincipal(id)
+			for _, roles := range byCatalog {
+				sortRoles(roles)
+			}
+			return byCatalog, err
+		})
 }

@@ -70,7 +70,7 @@ func (s *Service) PackageOfferFor(ctx context.Context, packageID, target string)
 	}
 	var out PackageOffer
 	err = s.store.View(ctx, func(tx Tx) error {
-		acc, err := loadAccess(tx, p)
+		acc, err := s.loadAccess(tx, p)
 		if err != nil {
 			return err
 		}
@@ -249,7 +249,7 @@ func (s *Service) DescribeRequests(ctx context.Context, rs []Request) ([]Request
 	}
 	out := make([]RequestView, 0, len(rs))
 	err = s.store.View(ctx, func(tx Tx) error {
-		acc, err := loadAccess(tx, p)
+		acc, err := s.loadAccess(tx, p)
 		if err != nil {
 			return err
 		}
@@ -415,7 +415,7 @@ func (s *Service) DescribeAssignments(ctx context.Context, as []Assignment) ([]A
 		}
 		now := s.now()
 		for _, given := range as {
-			a, err := readableAssignment(tx, p, given.ID) // the stored assignment, not the copy
+			a, err := s.readableAssignment(tx, p, given.ID) // the stored assignment, not the copy
 			if err != nil {
 				return err
 			}

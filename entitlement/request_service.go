@@ -116,7 +116,7 @@ func (s *Service) submitAdd(ctx context.Context, p Principal, in RequestInput) (
 			if target, err = loadOnBehalfTarget(tx, in.TargetID); err != nil {
 				return err
 			}
-			acc, err := loadAccess(tx, p)
+			acc, err := s.loadAccess(tx, p)
 			if err != nil {
 				return err
 			}
@@ -131,7 +131,7 @@ func (s *Service) submitAdd(ctx context.Context, p Principal, in RequestInput) (
 				return err
 			}
 		} else {
-			acc, err := loadAccess(tx, p)
+			acc, err := s.loadAccess(tx, p)
 			if err != nil {
 				return err
 			}
@@ -285,7 +285,7 @@ func (s *Service) submitRemove(ctx context.Context, p Principal, in RequestInput
 				return ruleError(ErrForbidden, "notYourAssignment", "you can give back only your own access; an assignment manager can remove others'")
 			}
 		} else {
-			acc, err := loadAccess(tx, p)
+			acc, err := s.loadAccess(tx, p)
 			if err != nil {
 				return err
 			}
@@ -532,7 +532,7 @@ func (s *Service) RequestByID(ctx context.Context, id string) (Request, error) {
 		} else if err != nil {
 			return err
 		}
-		acc, err := loadAccess(tx, p)
+		acc, err := s.loadAccess(tx, p)
 		if err != nil {
 			return err
 		}
@@ -635,7 +635,7 @@ func (s *Service) MyLiveAssignmentsEndingFirst(ctx context.Context, opt ListOpti
 
 // readableAssignment loads an assignment the caller may read: their own, or one in a catalog
 // they may read.
-func readableAssignment(tx Tx, p Principal, id string) (Assignment, error) {
+func (s *Service) readableAssignment(tx Tx, p Principal, id string) (Assignment, error) {
 	a, err := tx.Assignments().Get(id)
 	if isNotFound(err) {
 		return a, notFoundAs("assignmentNotFound", "assignment", id)
@@ -645,7 +645,7 @@ func readableAssignment(tx Tx, p Principal, id string) (Assignment, error) {
 	if a.TargetID == p.UserID {
 		return a, nil
 	}
-	acc, err := loadAccess(tx, p)
+	acc, err := s.loadAccess(tx, p)
 	if err != nil {
 		return a, err
 	}
@@ -663,7 +663,7 @@ func (s *Service) AssignmentByID(ctx context.Context, id string) (Assignment, er
 	}
 	var out Assignment
 	err = s.store.View(ctx, func(tx Tx) error {
-		out, err = readableAssignment(tx, p, id)
+		out, err = s.readableAssignment(tx, p, id)
 		return err
 	})
 	return out, err
@@ -678,7 +678,7 @@ func (s *Service) AssignmentRolesOf(ctx context.Context, assignmentID string) ([
 	}
 	var out []AssignmentResourceRole
 	err = s.store.View(ctx, func(tx Tx) error {
-		a, err := readableAssignment(tx, p, assignmentID)
+		a, err := s.readableAssignment(tx, p, assignmentID)
 		if err != nil {
 			return err
 		}
@@ -699,14 +699,14 @@ func (s *Service) AssignmentRolesOf(ctx context.Context, assignmentID string) ([
 }
 
 // packageForReaders loads a package whose catalog the caller may read.
-func packageForReaders(tx Tx, p Principal, packageID string) (AccessPackage, error) {
+func (s *Service) packageForReaders(tx Tx, p Principal, packageID string) (AccessPackage, error) {
 	pkg, err := tx.AccessPackages().Get(packageID)
 	if isNotFound(err) {
 		return pkg, notFoundAs("accessPackageNotFound", "access package", packageID)
 	} else if err != nil {
 		return pkg, err
 	}
-	acc, err := loadAccess(tx, p)
+	acc, err := s.loadAccess(tx, p)
 	if err != nil {
 		return pkg, err
 	}
@@ -727,7 +727,7 @@ func (s *Service) PackageAssignments(ctx context.Context, packageID string, f As
 	}
 	var out Page[Assignment]
 	err = s.store.View(ctx, func(tx Tx) error {
-		if _, err := packageForReaders(tx, p, packageID); err != nil {
+		if _, err := s.packageForReaders(tx, p, packageID); err != nil {
 			return err
 		}
 		if SearchKey(opt.Search) == "" {
@@ -754,7 +754,7 @@ func (s *Service) PackageRequests(ctx context.Context, packageID string, f Reque
 	}
 	var out Page[Request]
 	err = s.store.View(ctx, func(tx Tx) error {
-		if _, err := packageForReaders(tx, p, packageID); err != nil {
+		if _, err := s.packageForReaders(tx, p, packageID); err != nil {
 			return err
 		}
 		if SearchKey(opt.Search) == "" {

@@ -212,7 +212,7 @@ func (s *Service) Capabilities(ctx context.Context) (Capabilities, error) {
 	}
 	var caps Capabilities
 	err = s.store.View(ctx, func(tx Tx) error {
-		a, err := loadAccess(tx, p)
+		a, err := s.loadAccess(tx, p)
 		if err != nil {
 			return err
 		}
