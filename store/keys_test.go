@@ -361,11 +361,11 @@ func TestMigration25PacksIndexKeys(t *testing.T) {
 		}
 		p, err := tx.Requests().ByTarget(u.ID, entitlement.RequestFilter{}, entitlement.ListOptions{})
 		if err != nil || p.Total != 1 {
-			return fmt.Errorf("requests of %s: %d, %v", u.ID, p.Total, err)
+			return fmt.Errorf("requests of %s: %d, %w", u.ID, p.Total, err)
 		}
 		roles, err := tx.AssignmentRoles().BySubject(u.ID)
 		if err != nil || len(roles) != 1 {
-			return fmt.Errorf("roles of %s: %d, %v", u.ID, len(roles), err)
+			return fmt.Errorf("roles of %s: %d, %w", u.ID, len(roles), err)
 		}
 		return nil
 	}); err != nil {
