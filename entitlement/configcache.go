@@ -41,16 +41,20 @@ func (s *Service) configView(tx Tx) (configView, error) {
 	c := &s.configCache
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.policies == nil || v > c.version {
+	if (c.policies == nil || v > c.version) && !tx.Writable() {
 		// A newer version: start again. An older transaction (begun before a write committed)
 		// reads without the cache, so that it never stores old records under the new version.
+		// A write transaction never starts it again: a newer version there may be its own
+		// write, which a failure or a shared commit's retry can undo, and what it read would
+		// stay kept under a version that then commits with other records. At the cache's
+		// version it has written no configuration, so it reads and keeps committed records.
 		c.version = v
 		c.policies, c.packages, c.catalogs = map[string]AssignmentPolicy{}, map[string]AccessPackage{}, map[string]Catalog{}
 		c.resources = map[string]Resource{}
 		c.offers = map[requestorClass]*classOffers{}
 		c.roles = map[string]map[string][]CatalogRole{}
 	}
-	return configView{tx: tx, c: c, version: v, cached: v == c.version}, nil
+	return configView{tx: tx, c: c, version: v, cached: c.policies != nil && v == c.version}, nil
 }
 
 // cachedGet returns the record from m when the view may use the cache, and otherwise reads it

@@ -51,6 +51,9 @@ type Tx interface {
 	// deleted (in the transaction that does it), so that what was read of them at one version
 	// may be kept and used again while the version stays.
 	ConfigVersion() (uint64, error)
+	// Writable reports whether the transaction may write: what it reads may then never be
+	// committed (it fails, or a shared commit rolls it back and runs it again).
+	Writable() bool
 }
 
 // DefaultPageSize and MaxPageSize bound list pages.

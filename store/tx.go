@@ -46,6 +46,7 @@ func (t *tx) Connectors() entitlement.Connectors           { return connectors{t
 func (t *tx) ConnectorCalls() entitlement.ConnectorCalls   { return connectorCalls{t.b} }
 
 func (t *tx) ConfigVersion() (uint64, error) { return configVersion(t.b) }
+func (t *tx) Writable() bool                 { return t.b.Writable() }
 
 func (t *tx) Settings() (entitlement.Settings, error) {
 	var s entitlement.Settings

@@ -14,6 +14,20 @@ var errAbort = errors.New("storetest: abort the transaction")
 // txCases check the transactions themselves: the service writes a change, its indexes, its audit
 // event and its outbox message in one Update and relies on all or nothing.
 var txCases = []tcase{
+	// The configuration cache keeps only what a read-only transaction read: it asks.
+	{"Writable tells an Update from a View", func(t *testing.T, st entitlement.Store) {
+		ctx := context.Background()
+		var inView, inUpdate bool
+		if err := st.View(ctx, func(tx entitlement.Tx) error { inView = tx.Writable(); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Update(ctx, func(tx entitlement.Tx) error { inUpdate = tx.Writable(); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if inView || !inUpdate {
+			t.Fatalf("Writable in a View = %v, in an Update = %v", inView, inUpdate)
+		}
+	}},
 	// What may be kept of catalogs, resources, packages and policies between transactions is
 	// kept per configuration version: every write to them must move it on, in its transaction,
 	// and a failed transaction must not.
