@@ -500,8 +500,8 @@ var tables = []interface {
 	provisionTasksTable, connectorsTable, connectorCallsTable,
 }
 
-// bucketFills gives the fill percent of the buckets whose keys are not appended (mustBucket):
-// the tables' indexes that are not ordered, and the memberships by group and by user.
+// bucketFills gives the fill percent of the buckets that split otherwise than appended ones
+// (mustBucket): the tables' fills, and the memberships by group and by user.
 var bucketFills = sync.OnceValue(func() map[string]float64 {
 	out := map[string]float64{string(bucketGroupMembers): scatteredFillPercent, string(bucketUserGroups): scatteredFillPercent}
 	for _, t := range tables {

@@ -290,7 +290,8 @@ func (c catalogs) RolesByPrincipal(principalID string) (map[string][]entitlement
 		if !ok {
 			continue
 		}
-		out[unpackID(catalogID)] = append(out[unpackID(catalogID)], entitlement.CatalogRole(role))
+		id := unpackID(catalogID)
+		out[id] = append(out[id], entitlement.CatalogRole(role))
 	}
 	return out, nil
 }

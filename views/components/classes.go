@@ -1,6 +1,7 @@
 package components
 
 import (
+	"maps"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -49,10 +50,7 @@ func keepClass(key classKey, parts []string) templ.Attributer {
 		return a
 	}
 	a := classList(strings.Join(parts, " "))
-	kept := make(map[classKey]templ.Attributer, len(old)+1)
-	for k, v := range old {
-		kept[k] = v
-	}
+	kept := maps.Clone(old)
 	kept[key] = a
 	keptClasses.Store(&kept)
 	return a
