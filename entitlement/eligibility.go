@@ -240,27 +240,13 @@ func (s *Service) RequestableCatalogs(ctx context.Context) ([]Catalog, error) {
 			return err
 		}
 		out = slices.Clone(class.catalogs)
-		for _, o := range named {
-			c := o.rp.Catalog
-			if _, ok := class.byCatalog[c.ID]; ok {
-				continue
-			}
-			i, found := slices.BinarySearchFunc(out, c, compareCatalogs)
-			if !found {
-				out = slices.Insert(out, i, c)
-			}
+		for _, c := range extraCatalogs(class, named) {
+			i, _ := slices.BinarySearchFunc(out, c, compareCatalogs)
+			out = slices.Insert(out, i, c)
 		}
 		return nil
 	})
 	return out, err
-}
-
-// compareCatalogs orders catalogs by name, then id.
-func compareCatalogs(a, b Catalog) int {
-	if c := strings.Compare(a.DisplayName, b.DisplayName); c != 0 {
-		return c
-	}
-	return strings.Compare(a.ID, b.ID)
 }
 
 // offersFor returns what the user may request: the offers of their class and, apart, those of
@@ -305,6 +291,11 @@ type classOffers struct {
 	byCatalog map[string][]*offer
 	catalogs  []Catalog
 	policies  map[string]bool
+	// catalogAt places a catalog id in catalogs, byName its lower-case name, and tokens holds
+	// each catalog's SearchTokens: so that a catalog filter finds one without walking them all.
+	catalogAt map[string]int
+	byName    map[string][]int
+	tokens    [][]string
 }
 
 // requestorClass is everything that decides whether a scope-type policy covers a subject: see
@@ -353,6 +344,7 @@ func (s *Service) requestableOffers(cv configView, subj subject) (*classOffers, 
 		co.byCatalog[id] = in
 	}
 	slices.SortFunc(co.catalogs, compareCatalogs)
+	co.indexCatalogs()
 	for _, id := range ids {
 		co.policies[id] = true
 	}
