@@ -36,9 +36,10 @@ type catalogWorld struct {
 }
 
 // seedCatalogs makes the requester and n published catalogs, each with one package any member
-// may request without approval; with extras, also two catalogs that share a name, one whose name
-// is markup, one with a long unbroken name, and an unpublished one (which offers nothing).
-func seedCatalogs(w *catalogWorld, n int, extras bool) func(ctx context.Context, svc *entitlement.Service, st *store.Store) error {
+// may request without approval ("<catalog> basics"; with more packages, the others are named
+// "<catalog> kit 2", …); with extras, also two catalogs that share a name, one whose name is
+// markup, one with a long unbroken name, and an unpublished one (which offers nothing).
+func seedCatalogs(w *catalogWorld, n, packages int, extras bool) func(ctx context.Context, svc *entitlement.Service, st *store.Store) error {
 	return func(_ context.Context, svc *entitlement.Service, _ *store.Store) error {
 		ctx := adminCtx()
 		w.catalogs = map[string]entitlement.Catalog{}
@@ -52,16 +53,22 @@ func seedCatalogs(w *catalogWorld, n int, extras bool) func(ctx context.Context,
 			if err != nil {
 				return cat, fmt.Errorf("catalog %s: %w", name, err)
 			}
-			p, err := svc.CreateAccessPackage(ctx, entitlement.AccessPackageInput{CatalogID: cat.ID, DisplayName: name + " basics", Description: "Everyday access of " + name + "."})
-			if err != nil {
-				return cat, fmt.Errorf("package of %s: %w", name, err)
-			}
-			if _, err := svc.CreatePolicy(ctx, entitlement.PolicyInput{
-				AccessPackageID: p.ID, DisplayName: "Everyone", DurationInDays: 30,
-				RequestorSettings:       entitlement.RequestorSettings{ScopeType: entitlement.ScopeAllExistingDirectoryMembers, AcceptRequests: true},
-				RequestApprovalSettings: entitlement.ApprovalSettings{ApprovalMode: entitlement.ApprovalNone},
-			}); err != nil {
-				return cat, fmt.Errorf("policy of %s: %w", name, err)
+			for i := range max(packages, 1) {
+				pkgName := name + " basics"
+				if i > 0 {
+					pkgName = fmt.Sprintf("%s kit %d", name, i+1)
+				}
+				p, err := svc.CreateAccessPackage(ctx, entitlement.AccessPackageInput{CatalogID: cat.ID, DisplayName: pkgName, Description: "Everyday access of " + name + "."})
+				if err != nil {
+					return cat, fmt.Errorf("package of %s: %w", name, err)
+				}
+				if _, err := svc.CreatePolicy(ctx, entitlement.PolicyInput{
+					AccessPackageID: p.ID, DisplayName: "Everyone", DurationInDays: 30,
+					RequestorSettings:       entitlement.RequestorSettings{ScopeType: entitlement.ScopeAllExistingDirectoryMembers, AcceptRequests: true},
+					RequestApprovalSettings: entitlement.ApprovalSettings{ApprovalMode: entitlement.ApprovalNone},
+				}); err != nil {
+					return cat, fmt.Errorf("policy of %s: %w", pkgName, err)
+				}
 			}
 			if _, seen := w.catalogs[name]; !seen {
 				w.catalogs[name] = cat
@@ -94,10 +101,10 @@ func seedCatalogs(w *catalogWorld, n int, extras bool) func(ctx context.Context,
 }
 
 // startCatalogs starts a server with seedCatalogs' catalogs.
-func startCatalogs(t testing.TB, n int, extras bool) (*webtest.Env, *catalogWorld) {
+func startCatalogs(t testing.TB, n, packages int, extras bool) (*webtest.Env, *catalogWorld) {
 	t.Helper()
 	w := &catalogWorld{}
-	env := webtest.Start(t, webtest.Options{Users: portalUsers, Admins: []string{"admin@example.com"}, Seed: seedCatalogs(w, n, extras),
+	env := webtest.Start(t, webtest.Options{Users: portalUsers, Admins: []string{"admin@example.com"}, Seed: seedCatalogs(w, n, packages, extras),
 		Start: time.Date(2026, 3, 12, 9, 0, 0, 0, time.UTC)})
 	return env, w
 }
@@ -115,7 +122,7 @@ func packageNames(page string) []string {
 
 // TestCatalogFilterFewIsASelect: with up to a dozen catalogs the filter lists them in a select.
 func TestCatalogFilterFewIsASelect(t *testing.T) {
-	env, w := startCatalogs(t, 3, false)
+	env, w := startCatalogs(t, 3, 1, false)
 	c, _ := signedIn(t, env, "requester@example.com")
 	res, page := env.Get(t, c, "/access/packages")
 	if res.StatusCode != http.StatusOK {
@@ -138,7 +145,7 @@ func TestCatalogFilterFewIsASelect(t *testing.T) {
 // TestCatalogFilterManyIsAField: with more catalogs the filter is a text field, the page lists
 // none of them, and the name typed there (in any case), or a ?catalog=<id> link, filters.
 func TestCatalogFilterManyIsAField(t *testing.T) {
-	env, w := startCatalogs(t, 30, true)
+	env, w := startCatalogs(t, 30, 1, true)
 	c, _ := signedIn(t, env, "requester@example.com")
 	_, page := env.Get(t, c, "/access/packages")
 	if !strings.Contains(page, `data-testid="catalog-field"`) || strings.Contains(page, "<select") {
@@ -184,7 +191,7 @@ func TestCatalogFilterManyIsAField(t *testing.T) {
 // TestCatalogFilterNameProblems: a name no requestable catalog has (an unpublished catalog's
 // included) says so and how to clear it; a name two catalogs share lists both to choose from.
 func TestCatalogFilterNameProblems(t *testing.T) {
-	env, w := startCatalogs(t, 30, true)
+	env, w := startCatalogs(t, 30, 1, true)
 	c, _ := signedIn(t, env, "requester@example.com")
 	for _, name := range []string{"Nowhere", "Finance archive"} {
 		res, page := env.Get(t, c, "/access/packages?q=basics&catalogName="+url.QueryEscape(name))
@@ -218,7 +225,7 @@ var optionRe = regexp.MustCompile(`<option value="([^"]*)">`)
 // TestCatalogSuggestions: the field's suggestions are at most ten escaped names of catalogs the
 // person can request from, each once, matched by the words typed; signed-out people get none.
 func TestCatalogSuggestions(t *testing.T) {
-	env, _ := startCatalogs(t, 30, true)
+	env, _ := startCatalogs(t, 30, 1, true)
 	c, _ := signedIn(t, env, "requester@example.com")
 	suggest := func(q string) []string {
 		t.Helper()
@@ -267,7 +274,7 @@ func TestCatalogSuggestions(t *testing.T) {
 // suggested, chooses it, and the results narrow to it in place; at phone width the page, a long
 // catalog name and a name that matches nothing keep within the screen.
 func TestJourneyCatalogField(t *testing.T) {
-	env, _ := startCatalogs(t, 30, true)
+	env, _ := startCatalogs(t, 30, 1, true)
 	b := browsertest.New(t)
 	b.SignIn(env.URL, "demo-requester", "Riley Requester")
 	b.Do(chromedp.Navigate(env.URL+"/access/packages"), chromedp.WaitVisible(chromedp.CSS(`[data-testid="catalog-field"]`)))
@@ -330,11 +337,11 @@ func countItems(t *testing.T, b *browsertest.Browser) int {
 }
 
 // BenchmarkFindAccessPage serves the find-access page, browsing and searching, to a person who
-// may request from 20 and from 200 catalogs (one package each), through the server's handler;
-// B/page is the size of the page.
+// may request from 20 and from 200 catalogs (with 2 packages each, so that both fill a page),
+// through the server's handler; B/page is the size of the page.
 func BenchmarkFindAccessPage(b *testing.B) {
 	for _, n := range []int{20, 200} {
-		env, _ := startCatalogs(b, n, false)
+		env, _ := startCatalogs(b, n, 2, false)
 		c := env.Client(b)
 		env.SignIn(b, c, "requester@example.com")
 		base, _ := url.Parse(env.URL)
