@@ -233,6 +233,9 @@ func TestCatalogSuggestions(t *testing.T) {
 		if res.StatusCode != http.StatusOK || !strings.Contains(body, `<datalist id="package-catalog-suggestions">`) {
 			t.Fatalf("%q: status %d: %s", q, res.StatusCode, body)
 		}
+		if cc := res.Header.Get("Cache-Control"); !strings.Contains(cc, "no-store") {
+			t.Errorf("%q: Cache-Control %q", q, cc)
+		}
 		if strings.Contains(body, "<b>") {
 			t.Errorf("%q: unescaped: %s", q, body)
 		}
