@@ -224,31 +224,6 @@ func (s *Service) RequestablePackages(ctx context.Context, f RequestableFilter, 
 	return page, err
 }
 
-// RequestableCatalogs lists the catalogs (their public fields) that offer the caller at least one
-// package RequestablePackages would list, sorted by name: the catalog filter of the find-access
-// page, and whether anything is offered at all. The class's catalogs are kept sorted; only the
-// few that the caller's own policies add are placed among them.
-func (s *Service) RequestableCatalogs(ctx context.Context) ([]Catalog, error) {
-	p, err := principal(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var out []Catalog
-	err = s.store.View(ctx, func(tx Tx) error {
-		_, class, named, err := s.offersFor(tx, p.UserID)
-		if err != nil {
-			return err
-		}
-		out = slices.Clone(class.catalogs)
-		for _, c := range extraCatalogs(class, named) {
-			i, _ := slices.BinarySearchFunc(out, c, compareCatalogs)
-			out = slices.Insert(out, i, c)
-		}
-		return nil
-	})
-	return out, err
-}
-
 // offersFor returns what the user may request: the offers of their class and, apart, those of
 // the policies naming them (without the class's policies), both sorted by key.
 func (s *Service) offersFor(tx Tx, userID string) (configView, *classOffers, []*offer, error) {

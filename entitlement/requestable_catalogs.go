@@ -6,8 +6,8 @@ import (
 	"strings"
 )
 
-// CatalogQuery asks which of the catalogs that offer the caller something (RequestableCatalogs)
-// match: by id, by exact name, or by the words of a search, the first of these that is set.
+// CatalogQuery asks which of the catalogs that offer the caller something match: by id, by
+// exact name, or by the words of a search, the first of these that is set.
 type CatalogQuery struct {
 	ID     string
 	Name   string // the whole name, case-insensitive
@@ -15,9 +15,9 @@ type CatalogQuery struct {
 	Limit  int    // at most this many are returned; 0 returns none, only the count
 }
 
-// FindRequestableCatalogs returns the catalogs that offer the caller something and match the
-// query, sorted by name, at most q.Limit of them, and how many catalogs offer the caller
-// something in all. The catalogs of the caller's class are indexed once per configuration
+// FindRequestableCatalogs returns the catalogs (their public fields) that offer the caller at
+// least one package RequestablePackages would list and that match the query, sorted by name, at
+// most q.Limit of them, and how many catalogs offer the caller something in all. The catalogs of the caller's class are indexed once per configuration
 // version, so an id or a name is looked up, a search stops at its limit, and the count costs
 // nothing: the catalog filter of the find-access page does not grow with the catalogs.
 func (s *Service) FindRequestableCatalogs(ctx context.Context, q CatalogQuery) ([]Catalog, int, error) {

@@ -3,6 +3,7 @@ package entitlement_test
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand"
 	"slices"
 	"strings"
@@ -15,7 +16,7 @@ import (
 // TestRequestableMatchesRules builds a varied tenant at random (every scope type, named users,
 // groups and organizations, hidden packages, unpublished and internal catalogs, policies that do
 // not accept requests, policies found through both indexes, policies naming a catalog other than
-// their package's) and checks that RequestablePackages and RequestableCatalogs give, for every
+// their package's) and checks that RequestablePackages and FindRequestableCatalogs give, for every
 // kind of person, exactly what the rules say when applied to every package and policy one by
 // one: the same packages in name order, with the same policies, under each filter, page by page
 // forward and back with the cursors Window gives; and again after configuration changes, which
@@ -162,7 +163,7 @@ func TestRequestableMatchesRules(t *testing.T) {
 				}
 			}
 			slices.Sort(wantCats)
-			gotCats, err := f.Svc.RequestableCatalogs(entitlementtest.As(u))
+			gotCats, _, err := f.Svc.FindRequestableCatalogs(entitlementtest.As(u), entitlement.CatalogQuery{Limit: math.MaxInt})
 			if err != nil {
 				t.Fatal(err)
 			}
