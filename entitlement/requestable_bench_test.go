@@ -13,9 +13,9 @@ import (
 
 // BenchmarkRequestablePage measures what the find-access page reads for a member of five groups:
 // its first page of 25 packages, browsing and searching for a word every package name holds,
-// and its catalog filter (at most 12 catalogs and their count), in a tenant shaped like bench gen's (a catalog per 25
-// packages, a group per 2.5 packages, one and a half policies per package: most open to all
-// members or everyone, some naming a group) at two sizes. The configuration cache is warm, as
+// and its catalog filter (at most 12 catalogs and their count), in a tenant shaped like bench
+// gen's (a catalog per 25 packages, a group per 2.5 packages, one and a half policies per
+// package: most open to all members or everyone, some naming a group) at two sizes. The configuration cache is warm, as
 // it is between configuration changes. The cost of a page should not grow with the tenant;
 // cpu-ns/op, the process's CPU time per op, is steadier than ns/op on a busy machine.
 func BenchmarkRequestablePage(b *testing.B) {
