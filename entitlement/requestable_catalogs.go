@@ -76,6 +76,7 @@ func (co *classOffers) findCatalogs(q CatalogQuery) []Catalog {
 			out = append(out, co.catalogs[i])
 		}
 	default:
+		out = make([]Catalog, 0, min(q.Limit, len(co.catalogs)))
 		for i, c := range co.catalogs {
 			if len(out) == q.Limit {
 				break
