@@ -74,9 +74,12 @@ func (h Access) List(c echo.Context) error {
 }
 
 // resolveCatalogName turns the name typed in the catalog field into the catalog the person can
-// request from that has it (in any case); an empty name is every catalog. When no such catalog
-// has it, or several do, the page says so instead of listing packages.
+// request from that has it (in any case); an empty name is every catalog. The field keeps the
+// id of the catalog it was filled with, so that one of several catalogs that share a name stays
+// chosen while its name is not changed. When no catalog has the name, or several do and none was
+// chosen, the page says so instead of listing packages.
 func (h Access) resolveCatalogName(c echo.Context, d *views.PackagesProps) error {
+	chosen := d.CatalogID
 	d.CatalogID, d.CatalogName = "", strings.TrimSpace(c.QueryParam("catalogName"))
 	if d.CatalogName == "" {
 		return nil
@@ -85,10 +88,12 @@ func (h Access) resolveCatalogName(c echo.Context, d *views.PackagesProps) error
 	if err != nil {
 		return err
 	}
-	switch len(found) {
-	case 0:
+	switch i := slices.IndexFunc(found, func(cat entitlement.Catalog) bool { return cat.ID == chosen }); {
+	case len(found) == 0:
 		d.CatalogUnknown = true
-	case 1:
+	case i >= 0:
+		d.CatalogID = found[i].ID
+	case len(found) == 1:
 		d.CatalogID = found[0].ID
 	default:
 		for _, cat := range found {

@@ -215,9 +215,20 @@ func TestCatalogFilterNameProblems(t *testing.T) {
 			t.Errorf("same name: no link to %s (%s)", cat.ID, cat.Description)
 		}
 	}
+	// One of them chosen by its link stays chosen while its name is searched with, and the
+	// field keeps its id; another name typed instead wins over the id.
 	_, page = env.Get(t, c, "/access/packages?catalog="+w.shared[1].ID)
-	if names := packageNames(page); len(names) != 1 || !strings.Contains(page, `value="Shared tools"`) {
+	if names := packageNames(page); len(names) != 1 || !strings.Contains(page, `value="Shared tools"`) ||
+		!strings.Contains(page, `<input type="hidden" name="catalog" value="`+w.shared[1].ID+`">`) {
 		t.Errorf("a shared name's catalog by id: %q", names)
+	}
+	_, page = env.Get(t, c, "/access/packages?q=basics&catalog="+w.shared[1].ID+"&catalogName=Shared+Tools")
+	if names := packageNames(page); len(names) != 1 || !strings.Contains(page, `value="`+w.shared[1].ID+`"`) {
+		t.Errorf("a shared name's catalog by id and name: %q", names)
+	}
+	_, page = env.Get(t, c, "/access/packages?catalog="+w.shared[1].ID+"&catalogName=Legal+1")
+	if names := packageNames(page); len(names) != 1 || names[0] != "Legal 1 basics" {
+		t.Errorf("another name typed over a chosen catalog: %q", names)
 	}
 }
 
