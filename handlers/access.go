@@ -32,7 +32,7 @@ const catalogSuggestions = 10
 // List renders /access/packages: the packages the person may request, searchable, by catalog,
 // page by page. An htmx request (search as you type, paging) gets only the results region. The
 // catalog comes as ?catalog=<id> (the select, links) or as the name typed in the catalog field
-// (?catalogName=), which wins when both are there.
+// (?catalogName=, which resolveCatalogName reads with the id the field keeps).
 func (h Access) List(c echo.Context) error {
 	ctx := c.Request().Context()
 	q := strings.TrimSpace(c.QueryParam("q"))
