@@ -224,45 +224,6 @@ func (s *Service) RequestablePackages(ctx context.Context, f RequestableFilter, 
 	return page, err
 }
 
-// RequestableCatalogs lists the catalogs (their public fields) that offer the caller at least one
-// package RequestablePackages would list, sorted by name: the catalog filter of the find-access
-// page, and whether anything is offered at all. The class's catalogs are kept sorted; only the
-// few that the caller's own policies add are placed among them.
-func (s *Service) RequestableCatalogs(ctx context.Context) ([]Catalog, error) {
-	p, err := principal(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var out []Catalog
-	err = s.store.View(ctx, func(tx Tx) error {
-		_, class, named, err := s.offersFor(tx, p.UserID)
-		if err != nil {
-			return err
-		}
-		out = slices.Clone(class.catalogs)
-		for _, o := range named {
-			c := o.rp.Catalog
-			if _, ok := class.byCatalog[c.ID]; ok {
-				continue
-			}
-			i, found := slices.BinarySearchFunc(out, c, compareCatalogs)
-			if !found {
-				out = slices.Insert(out, i, c)
-			}
-		}
-		return nil
-	})
-	return out, err
-}
-
-// compareCatalogs orders catalogs by name, then id.
-func compareCatalogs(a, b Catalog) int {
-	if c := strings.Compare(a.DisplayName, b.DisplayName); c != 0 {
-		return c
-	}
-	return strings.Compare(a.ID, b.ID)
-}
-
 // offersFor returns what the user may request: the offers of their class and, apart, those of
 // the policies naming them (without the class's policies), both sorted by key.
 func (s *Service) offersFor(tx Tx, userID string) (configView, *classOffers, []*offer, error) {
@@ -305,6 +266,11 @@ type classOffers struct {
 	byCatalog map[string][]*offer
 	catalogs  []Catalog
 	policies  map[string]bool
+	// catalogAt places a catalog id in catalogs, byName its lower-case name, and tokens holds
+	// each catalog's SearchTokens: so that a catalog filter finds one without walking them all.
+	catalogAt map[string]int
+	byName    map[string][]int
+	tokens    [][]string
 }
 
 // requestorClass is everything that decides whether a scope-type policy covers a subject: see
@@ -353,6 +319,7 @@ func (s *Service) requestableOffers(cv configView, subj subject) (*classOffers, 
 		co.byCatalog[id] = in
 	}
 	slices.SortFunc(co.catalogs, compareCatalogs)
+	co.indexCatalogs()
 	for _, id := range ids {
 		co.policies[id] = true
 	}

@@ -3,6 +3,7 @@ package entitlement_test
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand"
 	"slices"
 	"strings"
@@ -15,7 +16,7 @@ import (
 // TestRequestableMatchesRules builds a varied tenant at random (every scope type, named users,
 // groups and organizations, hidden packages, unpublished and internal catalogs, policies that do
 // not accept requests, policies found through both indexes, policies naming a catalog other than
-// their package's) and checks that RequestablePackages and RequestableCatalogs give, for every
+// their package's) and checks that RequestablePackages and FindRequestableCatalogs give, for every
 // kind of person, exactly what the rules say when applied to every package and policy one by
 // one: the same packages in name order, with the same policies, under each filter, page by page
 // forward and back with the cursors Window gives; and again after configuration changes, which
@@ -162,7 +163,7 @@ func TestRequestableMatchesRules(t *testing.T) {
 				}
 			}
 			slices.Sort(wantCats)
-			gotCats, err := f.Svc.RequestableCatalogs(entitlementtest.As(u))
+			gotCats, _, err := f.Svc.FindRequestableCatalogs(entitlementtest.As(u), entitlement.CatalogQuery{Limit: math.MaxInt})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -173,6 +174,7 @@ func TestRequestableMatchesRules(t *testing.T) {
 			if !slices.Equal(names, wantCats) {
 				t.Errorf("%s: %s: catalogs %q; want %q", stage, u.DisplayName, names, wantCats)
 			}
+			checkFindCatalogs(t, stage+": "+u.DisplayName, f.Svc, entitlementtest.As(u), gotCats)
 		}
 	}
 	check("as built")
@@ -339,4 +341,67 @@ func wantRequestable(u entitlement.User, groups []string, orgs []entitlement.Con
 		return strings.Compare(strings.ToLower(a.pkg.DisplayName)+"\x00"+a.pkg.ID, strings.ToLower(b.pkg.DisplayName)+"\x00"+b.pkg.ID)
 	})
 	return out
+}
+
+// checkFindCatalogs checks FindRequestableCatalogs against the whole list of requestable
+// catalogs: the count, each catalog by id and by name (in any case), a search by the first word
+// of each name, the limit, and an id or a name outside the list.
+func checkFindCatalogs(t *testing.T, what string, svc *entitlement.Service, ctx context.Context, all []entitlement.Catalog) {
+	t.Helper()
+	find := func(q entitlement.CatalogQuery) []entitlement.Catalog {
+		t.Helper()
+		got, total, err := svc.FindRequestableCatalogs(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if total != len(all) {
+			t.Errorf("%s: %+v: total %d; want %d", what, q, total, len(all))
+		}
+		return got
+	}
+	ids := func(cs []entitlement.Catalog) []string {
+		var out []string
+		for _, c := range cs {
+			out = append(out, c.ID)
+		}
+		return out
+	}
+	if got := find(entitlement.CatalogQuery{}); len(got) != 0 {
+		t.Errorf("%s: no limit gave %d catalogs", what, len(got))
+	}
+	if got := find(entitlement.CatalogQuery{Limit: len(all) + 1}); !slices.Equal(ids(got), ids(all)) {
+		t.Errorf("%s: all: %q; want %q", what, ids(got), ids(all))
+	}
+	if len(all) > 1 {
+		if got := find(entitlement.CatalogQuery{Limit: 1}); !slices.Equal(ids(got), ids(all[:1])) {
+			t.Errorf("%s: limit 1: %q; want %q", what, ids(got), ids(all[:1]))
+		}
+	}
+	for _, c := range all {
+		if got := find(entitlement.CatalogQuery{ID: c.ID, Limit: 10}); !slices.Equal(ids(got), []string{c.ID}) {
+			t.Errorf("%s: by id %s: %q", what, c.ID, ids(got))
+		}
+		var same, matching []entitlement.Catalog
+		word := entitlement.SearchWords(c.DisplayName)[0]
+		for _, o := range all {
+			if strings.EqualFold(o.DisplayName, c.DisplayName) {
+				same = append(same, o)
+			}
+			if entitlement.MatchesSearch(word, o.DisplayName) {
+				matching = append(matching, o)
+			}
+		}
+		if got := find(entitlement.CatalogQuery{Name: " " + strings.ToUpper(c.DisplayName) + " ", Limit: 10}); !slices.Equal(ids(got), ids(same)) {
+			t.Errorf("%s: by name %q: %q; want %q", what, c.DisplayName, ids(got), ids(same))
+		}
+		if got := find(entitlement.CatalogQuery{Search: word, Limit: len(all)}); !slices.Equal(ids(got), ids(matching)) {
+			t.Errorf("%s: search %q: %q; want %q", what, word, ids(got), ids(matching))
+		}
+	}
+	if got := find(entitlement.CatalogQuery{ID: "no-such-catalog", Limit: 10}); len(got) != 0 {
+		t.Errorf("%s: unknown id: %q", what, ids(got))
+	}
+	if got := find(entitlement.CatalogQuery{Name: "no such catalog", Limit: 10}); len(got) != 0 {
+		t.Errorf("%s: unknown name: %q", what, ids(got))
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -20,34 +21,46 @@ type Access struct {
 	*Base
 }
 
+// selectCatalogs is how many catalogs the find-access page's catalog filter lists in a select;
+// with more, it is a text field with suggestions (Catalogs), so that the page does not grow with
+// the catalogs and a person with many types rather than scrolls.
+const selectCatalogs = 12
+
+// catalogSuggestions is how many catalogs the catalog field suggests at a time.
+const catalogSuggestions = 10
+
 // List renders /access/packages: the packages the person may request, searchable, by catalog,
-// page by page. An htmx request (search as you type, paging) gets only the results region.
+// page by page. An htmx request (search as you type, paging) gets only the results region. The
+// catalog comes as ?catalog=<id> (the select, links) or as the name typed in the catalog field
+// (?catalogName=, which resolveCatalogName reads with the id the field keeps).
 func (h Access) List(c echo.Context) error {
 	ctx := c.Request().Context()
 	q := strings.TrimSpace(c.QueryParam("q"))
-	catalogID := c.QueryParam("catalog")
-	opt, from := listOptions(c)
-	page, err := h.Svc.RequestablePackages(ctx, entitlement.RequestableFilter{Search: q, CatalogID: catalogID}, opt)
-	if err != nil {
-		return err
+	d := views.PackagesProps{Query: q, CatalogID: c.QueryParam("catalog")}
+	if c.QueryParams().Has("catalogName") {
+		if err := h.resolveCatalogName(c, &d); err != nil {
+			return err
+		}
 	}
-	d := views.PackagesProps{Query: q, CatalogID: catalogID, Total: page.Total}
-	for _, rp := range page.Items {
-		d.Items = append(d.Items, packageCard(rp))
-	}
-	d.Pagination = pagination(c, "/access/packages", page, from, "#package-results")
-	// The catalogs that offer the person anything, for the filter; and whether anything at all is
-	// offered, for the empty state. The results region alone (search as you type, paging) shows
-	// neither while it has packages to show, so it does not read them.
-	htmx := IsHTMX(c)
-	if !htmx || len(d.Items) == 0 {
-		cats, err := h.Svc.RequestableCatalogs(ctx)
+	if !d.CatalogUnknown && len(d.SameName) == 0 {
+		opt, from := listOptions(c)
+		page, err := h.Svc.RequestablePackages(ctx, entitlement.RequestableFilter{Search: q, CatalogID: d.CatalogID}, opt)
 		if err != nil {
 			return err
 		}
-		d.NothingOffered = len(cats) == 0
-		for _, cat := range cats {
-			d.Catalogs = append(d.Catalogs, components.SelectOption{Value: cat.ID, Label: cat.DisplayName})
+		d.Total = page.Total
+		for _, rp := range page.Items {
+			d.Items = append(d.Items, packageCard(rp))
+		}
+		d.Pagination = pagination(c, "/access/packages", page, from, "#package-results")
+	}
+	// The catalog filter, and whether anything at all is offered, for the empty state. The
+	// results region alone (search as you type, paging) shows neither while it has packages to
+	// show, so it does not read them.
+	htmx := IsHTMX(c)
+	if !htmx || len(d.Items) == 0 {
+		if err := h.catalogFilter(c, &d, htmx); err != nil {
+			return err
 		}
 	}
 	if htmx {
@@ -58,6 +71,93 @@ func (h Access) List(c echo.Context) error {
 		return err
 	}
 	return Render(c, http.StatusOK, views.PackagesPage(p, d))
+}
+
+// resolveCatalogName turns the name typed in the catalog field into the catalog the person can
+// request from that has it (in any case); an empty name is every catalog. The field keeps the
+// id of the catalog it was filled with, so that one of several catalogs that share a name stays
+// chosen while its name is not changed. When no catalog has the name, or several do and none was
+// chosen, the page says so instead of listing packages.
+func (h Access) resolveCatalogName(c echo.Context, d *views.PackagesProps) error {
+	chosen := d.CatalogID
+	d.CatalogID, d.CatalogName = "", strings.TrimSpace(c.QueryParam("catalogName"))
+	if d.CatalogName == "" {
+		return nil
+	}
+	found, _, err := h.Svc.FindRequestableCatalogs(c.Request().Context(), entitlement.CatalogQuery{Name: d.CatalogName, Limit: catalogSuggestions})
+	if err != nil {
+		return err
+	}
+	switch i := slices.IndexFunc(found, func(cat entitlement.Catalog) bool { return cat.ID == chosen }); {
+	case len(found) == 0:
+		d.CatalogUnknown = true
+	case i >= 0:
+		d.CatalogID = found[i].ID
+	case len(found) == 1:
+		d.CatalogID = found[0].ID
+	default:
+		for _, cat := range found {
+			v := url.Values{"catalog": {cat.ID}}
+			if d.Query != "" {
+				v.Set("q", d.Query)
+			}
+			d.SameName = append(d.SameName, views.CatalogLink{URL: "/access/packages?" + v.Encode(), Name: cat.DisplayName, Description: cat.Description})
+		}
+	}
+	return nil
+}
+
+// catalogFilter fills the catalog filter: the select of the few catalogs the person can request
+// from, or, when there are more, the text field with the chosen catalog's name. A results
+// region needs only whether anything is offered.
+func (h Access) catalogFilter(c echo.Context, d *views.PackagesProps, regionOnly bool) error {
+	limit := selectCatalogs
+	if regionOnly {
+		limit = 0
+	}
+	cats, total, err := h.Svc.FindRequestableCatalogs(c.Request().Context(), entitlement.CatalogQuery{Limit: limit})
+	if err != nil {
+		return err
+	}
+	d.NothingOffered = total == 0
+	if regionOnly {
+		return nil
+	}
+	if total <= selectCatalogs {
+		for _, cat := range cats {
+			d.Catalogs = append(d.Catalogs, components.SelectOption{Value: cat.ID, Label: cat.DisplayName})
+		}
+		return nil
+	}
+	d.CatalogField = true
+	if d.CatalogName != "" || d.CatalogID == "" {
+		return nil
+	}
+	chosen, _, err := h.Svc.FindRequestableCatalogs(c.Request().Context(), entitlement.CatalogQuery{ID: d.CatalogID, Limit: 1})
+	if err != nil {
+		return err
+	}
+	if len(chosen) == 1 {
+		d.CatalogName = chosen[0].DisplayName
+	}
+	return nil
+}
+
+// Catalogs serves GET /access/catalogs?catalogName=…, the catalog field's suggestions as it is
+// typed in: the first few catalogs the person can request from whose name the words start, each
+// name once.
+func (h Access) Catalogs(c echo.Context) error {
+	cats, _, err := h.Svc.FindRequestableCatalogs(c.Request().Context(), entitlement.CatalogQuery{Search: c.QueryParam("catalogName"), Limit: catalogSuggestions})
+	if err != nil {
+		return err
+	}
+	var names []string
+	for _, cat := range cats {
+		if !slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(n, cat.DisplayName) }) {
+			names = append(names, cat.DisplayName)
+		}
+	}
+	return Render(c, http.StatusOK, views.CatalogSuggestions(names))
 }
 
 // packageCard is a requestable package as lists show it.

@@ -22,6 +22,9 @@
 //   data-select-all="ID"   a checkbox that ticks every checkbox named "id" of form
 //                          ID; it shows whether all, some or none are ticked (without
 //                          this script, the server reads it as "all on the page")
+//   data-datalist-change   a text field with a <datalist>: when its value becomes one of
+//                          the list's options (a suggestion chosen), it reports a change at
+//                          once, as a <select> would, rather than when the field is left
 (function () {
   "use strict";
 
@@ -175,4 +178,18 @@
   });
   syncSelectAll();
   document.addEventListener("htmx:afterSettle", syncSelectAll);
+
+  document.addEventListener("input", function (event) {
+    var field = event.target;
+    if (!(field instanceof HTMLInputElement) || !field.hasAttribute("data-datalist-change") || !field.list) {
+      return;
+    }
+    var options = field.list.options;
+    for (var i = 0; i < options.length; i++) {
+      if (options[i].value === field.value) {
+        field.dispatchEvent(new Event("change", { bubbles: true }));
+        return;
+      }
+    }
+  });
 })();

@@ -194,7 +194,15 @@ func galleryPages() map[string]templ.Component {
 			Catalogs: []components.SelectOption{{Value: "c1", Label: "Engineering"}, {Value: "c2", Label: "Finance"}}}),
 		"packages-nomatch": views.PackagesPage(galleryPage("Find access", views.SectionAccess), views.PackagesProps{Query: "zebra",
 			Catalogs: []components.SelectOption{{Value: "c1", Label: "Engineering"}, {Value: "c2", Label: "Finance"}}}),
-		"packages-none":      views.PackagesPage(galleryPage("Find access", views.SectionAccess), views.PackagesProps{NothingOffered: true}),
+		"packages-none": views.PackagesPage(galleryPage("Find access", views.SectionAccess), views.PackagesProps{NothingOffered: true}),
+		"packages-catalog-field": views.PackagesPage(galleryPage("Find access", views.SectionAccess), views.PackagesProps{
+			Items: pks, Total: 3, Pagination: components.PaginationProps{Label: "1–3 of 3"}, CatalogField: true, CatalogName: "Finance", CatalogID: "c2"}),
+		"packages-catalog-unknown": views.PackagesPage(galleryPage("Find access", views.SectionAccess), views.PackagesProps{
+			Query: "reports", CatalogField: true, CatalogName: "Fnance", CatalogUnknown: true}),
+		"packages-catalog-same-name": views.PackagesPage(galleryPage("Find access", views.SectionAccess), views.PackagesProps{
+			CatalogField: true, CatalogName: "shared tools", SameName: []views.CatalogLink{
+				{URL: "/access/packages?catalog=c3", Name: "Shared tools", Description: "Tools of the support desk."},
+				{URL: "/access/packages?catalog=c4", Name: "Shared tools", Description: "Tools of the design studio."}}}),
 		"package":            views.PackagePage(galleryPage("Finance reports (read)", views.SectionAccess), form),
 		"package-errors":     views.PackagePage(galleryPage("Finance reports (read)", views.SectionAccess), formErr),
 		"package-noapproval": views.PackagePage(galleryPage("GitHub organization", views.SectionAccess), noApproval),

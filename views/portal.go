@@ -220,10 +220,25 @@ type PackagesProps struct {
 	Pagination components.PaginationProps
 	// NothingOffered: the person may request nothing at all (not just nothing matching the search).
 	NothingOffered bool
+	// CatalogField: the person can request from more catalogs than a select lists well, so the
+	// filter is a text field with suggestions, holding CatalogName (typed, or the chosen
+	// catalog's). CatalogUnknown: no catalog the person can request from has that name;
+	// SameName: several have it, to choose from.
+	CatalogField   bool
+	CatalogName    string
+	CatalogUnknown bool
+	SameName       []CatalogLink
+}
+
+// CatalogLink is a catalog to choose in the find-access page's filter.
+type CatalogLink struct {
+	URL, Name, Description string
 }
 
 // Filtered reports whether a search or a catalog filter narrows the list.
-func (p PackagesProps) Filtered() bool { return p.Query != "" || p.CatalogID != "" }
+func (p PackagesProps) Filtered() bool {
+	return p.Query != "" || p.CatalogID != "" || p.CatalogName != ""
+}
 
 // PolicyChoice is one policy through which a person may request a package, described in words.
 type PolicyChoice struct {

@@ -68,6 +68,7 @@ func (s *Server) routes() {
 	// Pages: My access and Approvals (everyone signed in).
 	e.GET("/", home.Show)
 	e.GET("/access/packages", access.List, requireUser)
+	e.GET("/access/catalogs", access.Catalogs, requireUser)
 	e.GET("/access/packages/:id", access.Show, requireUser)
 	e.POST("/access/packages/:id/request", access.Request, requireUser)
 	e.GET("/access/requests", requests.List, requireUser)
