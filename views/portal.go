@@ -235,11 +235,6 @@ type CatalogLink struct {
 	URL, Name, Description string
 }
 
-// Filtered reports whether a search or a catalog filter narrows the list.
-func (p PackagesProps) Filtered() bool {
-	return p.Query != "" || p.CatalogID != "" || p.CatalogName != ""
-}
-
 // PolicyChoice is one policy through which a person may request a package, described in words.
 type PolicyChoice struct {
 	ID      string
