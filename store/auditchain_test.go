@@ -68,52 +68,78 @@ func TestVerifyFindsTampering(t *testing.T) {
 		problem string
 		pos     uint64
 		eventID string
+		before  bool // the detail names the event before the one named
 	}{
-		{"untouched", func(*testing.T, *bolt.Tx) {}, "", 0, ""},
+		{"untouched", func(*testing.T, *bolt.Tx) {}, "", 0, "", false},
 		{"a summary rewritten", func(t *testing.T, tx *bolt.Tx) {
 			e := rawEvent(t, tx, ev[2].ID)
 			e.Summary = "nothing to see"
 			putRaw(t, tx, e.ID, e)
-		}, entitlement.ChainAltered, 3, ev[2].ID},
+		}, entitlement.ChainAltered, 3, ev[2].ID, false},
+		{"the first event's summary rewritten", func(t *testing.T, tx *bolt.Tx) {
+			e := rawEvent(t, tx, ev[0].ID)
+			e.Summary = "nothing to see"
+			putRaw(t, tx, e.ID, e)
+		}, entitlement.ChainAltered, 1, ev[0].ID, false},
+		// The store keeps no PrevHash (v28), so the event after one sealed again is the first
+		// whose hash fails: the verification names it, and the one before in its detail.
 		{"a time moved, and the event's hash made again to match", func(t *testing.T, tx *bolt.Tx) {
 			e := rawEvent(t, tx, ev[2].ID)
 			e.At = e.At.Add(-time.Hour)
+			e.PrevHash = ev[1].Hash
 			e.Hash = e.ChainHash()
 			putRaw(t, tx, e.ID, e)
-		}, entitlement.ChainAltered, 3, ev[2].ID},
-		{"the first event deleted, the second resealed as the first", func(t *testing.T, tx *bolt.Tx) {
+		}, entitlement.ChainAltered, 4, ev[3].ID, true},
+		{"the newest event altered and sealed again", func(t *testing.T, tx *bolt.Tx) {
+			e := rawEvent(t, tx, ev[4].ID)
+			e.Summary = "nothing to see"
+			e.PrevHash = ev[3].Hash
+			e.Hash = e.ChainHash()
+			putRaw(t, tx, e.ID, e)
+		}, entitlement.ChainAltered, 5, ev[4].ID, false},
+		{"a stored prevHash forged", func(t *testing.T, tx *bolt.Tx) {
+			e := rawEvent(t, tx, ev[2].ID)
+			e.PrevHash = ev[0].Hash
+			putRaw(t, tx, e.ID, e)
+		}, "", 0, "", false},
+		{"the first event deleted with its index keys", func(t *testing.T, tx *bolt.Tx) {
+			must(t, auditTable.delete(tx, ev[0].ID))
+		}, entitlement.ChainRemoved, 1, ev[1].ID, false},
+		// Sealed again as the first, the second event checks out: the gap it leaves at its
+		// own position is the break.
+		{"the first event deleted, the second sealed again as the first", func(t *testing.T, tx *bolt.Tx) {
 			must(t, auditTable.delete(tx, ev[0].ID))
 			e := rawEvent(t, tx, ev[1].ID)
-			e.Seq = 1
+			e.Seq, e.PrevHash = 1, ""
 			e.Hash = e.ChainHash()
 			putRaw(t, tx, e.ID, e)
 			must(t, tx.Bucket(seqBucket).Delete([]byte(seqKey(2))))
 			must(t, tx.Bucket(seqBucket).Put([]byte(seqKey(1)), []byte(e.ID)))
-		}, entitlement.ChainAltered, 1, ev[1].ID},
+		}, entitlement.ChainRemoved, 2, ev[2].ID, false},
 		{"an event deleted with its index keys", func(t *testing.T, tx *bolt.Tx) {
 			must(t, auditTable.delete(tx, ev[2].ID))
-		}, entitlement.ChainRemoved, 3, ev[3].ID},
+		}, entitlement.ChainRemoved, 3, ev[3].ID, false},
 		{"an event's record deleted, its position left", func(t *testing.T, tx *bolt.Tx) {
 			must(t, tx.Bucket([]byte("audit")).Delete([]byte(ev[2].ID)))
-		}, entitlement.ChainRemoved, 3, ev[3].ID},
+		}, entitlement.ChainRemoved, 3, ev[3].ID, false},
 		{"the newest event deleted", func(t *testing.T, tx *bolt.Tx) {
 			must(t, auditTable.delete(tx, ev[4].ID))
-		}, entitlement.ChainRemoved, 5, ""},
+		}, entitlement.ChainRemoved, 5, "", false},
 		{"two positions swapped", func(t *testing.T, tx *bolt.Tx) {
 			b := tx.Bucket(seqBucket)
 			must(t, b.Put([]byte(seqKey(3)), []byte(ev[3].ID)))
 			must(t, b.Put([]byte(seqKey(4)), []byte(ev[2].ID)))
-		}, entitlement.ChainReordered, 3, ev[3].ID},
+		}, entitlement.ChainReordered, 3, ev[3].ID, false},
 		{"two records swapped under their keys", func(t *testing.T, tx *bolt.Tx) {
 			a, b := rawEvent(t, tx, ev[1].ID), rawEvent(t, tx, ev[3].ID)
 			putRaw(t, tx, ev[1].ID, b)
 			putRaw(t, tx, ev[3].ID, a)
-		}, entitlement.ChainReordered, 2, ev[3].ID},
+		}, entitlement.ChainReordered, 2, ev[3].ID, false},
 		{"an event slipped in unsealed", func(t *testing.T, tx *bolt.Tx) {
 			e := rawEvent(t, tx, ev[0].ID)
 			e.ID, e.Seq, e.PrevHash, e.Hash = entitlement.NewID(), 0, "", ""
 			putRaw(t, tx, e.ID, e)
-		}, entitlement.ChainInserted, 5, ""},
+		}, entitlement.ChainInserted, 5, "", false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -136,6 +162,9 @@ func TestVerifyFindsTampering(t *testing.T) {
 			}
 			if v.Intact || v.Problem != tc.problem || v.Position != tc.pos || v.EventID != tc.eventID || v.Detail == "" {
 				t.Fatalf("verification = %+v, want %s at %d naming %q", v, tc.problem, tc.pos, tc.eventID)
+			}
+			if tc.before && !strings.Contains(v.Detail, ev[tc.pos-2].ID) {
+				t.Errorf("detail %q does not name the event before, %s", v.Detail, ev[tc.pos-2].ID)
 			}
 		})
 	}
