@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -237,4 +238,87 @@ func TestOpenReadOnly(t *testing.T) {
 	if _, err := OpenReadOnly(filepath.Join(t.TempDir(), "none.db")); err == nil {
 		t.Fatal("a missing file opened")
 	}
+}
+
+// Up to schema 27 an event stored its PrevHash; migration 28 rewrites the log without it, and
+// an event that still stores it, as before the migration or where its preparation stopped,
+// reads the same.
+func TestMigration28StoresAuditEventsWithoutPrevHash(t *testing.T) {
+	s := newTestStore(t)
+	ev := chainOf(t, s, 7)
+	// Store the log as schema 27 did, packed but for one event kept as plain JSON.
+	must(t, s.db.Update(func(tx *bolt.Tx) error {
+		for i, e := range ev {
+			data, err := auditTable.codec().encode(e)
+			if i == 3 {
+				data, err = json.Marshal(e)
+			}
+			must(t, err)
+			must(t, tx.Bucket([]byte("audit")).Put([]byte(e.ID), data))
+		}
+		return nil
+	}))
+	reads := func(when string) {
+		t.Helper()
+		var chain []entitlement.AuditEvent
+		var page entitlement.Page[entitlement.AuditEvent]
+		must(t, s.View(ctx, func(tx entitlement.Tx) error {
+			if err := tx.Audit().Chain(func(e entitlement.AuditEvent) error { chain = append(chain, e); return nil }); err != nil {
+				return err
+			}
+			var err error
+			page, err = tx.Audit().List(entitlement.AuditFilter{}, entitlement.ListOptions{Limit: 3})
+			return err
+		}))
+		for i, e := range ev {
+			if i >= len(chain) || chain[i] != e {
+				t.Fatalf("%s: chain = %+v, want %+v", when, chain, ev)
+			}
+			if j := len(ev) - 1 - i; j < len(page.Items) && page.Items[j] != e {
+				t.Fatalf("%s: listed %+v, want %+v", when, page.Items[j], e)
+			}
+		}
+		if v := verify(t, s); !v.Intact || v.Count != uint64(len(ev)) {
+			t.Fatalf("%s: verification = %+v", when, v)
+		}
+	}
+	reads("stored with PrevHash")
+	var after []byte
+	must(t, s.db.Update(func(tx *bolt.Tx) error {
+		var err error
+		after, err = dropPrevHashes(tx, nil, 2)
+		return err
+	}))
+	if after == nil {
+		t.Fatal("a batch of 2 of 7 events ended the log")
+	}
+	reads("stopped after a batch")
+
+	s = migrateFrom(t, s, 26, dropPrevHashesMigration, func(*bolt.Tx) error { return nil })
+	stored := func() map[string]string {
+		out := map[string]string{}
+		must(t, s.db.View(func(tx *bolt.Tx) error {
+			return tx.Bucket([]byte("audit")).ForEach(func(k, v []byte) error { out[string(k)] = string(v); return nil })
+		}))
+		return out
+	}
+	before := stored()
+	for _, e := range ev {
+		raw := before[e.ID]
+		var got entitlement.AuditEvent
+		must(t, auditTable.codec().decode([]byte(raw), &got))
+		if raw[0] != packedV1 || got.PrevHash != "" || got.Hash != e.Hash {
+			t.Fatalf("event %d stored as %+v (form %#x), want packed without its PrevHash", e.Seq, got, raw[0])
+		}
+	}
+	reads("migrated")
+
+	// Run again, the preparation and the migration leave the log as it is.
+	must(t, preparations[dropPrevHashesMigration](s.db))
+	must(t, s.db.Update(packRecords([]repacker{dropPrevHashes})))
+	if again := stored(); !maps.Equal(again, before) {
+		t.Fatal("migration 28 run again rewrote the log")
+	}
+	ev = append(ev, chainOf(t, s, 1)[len(ev)])
+	reads("after an append")
 }
