@@ -683,7 +683,8 @@ func (l auditLog) Append(e entitlement.AuditEvent) error {
 	}
 	e, head = head.Seal(e)
 	// PrevHash is the Hash of the event before, which the log holds already: reads restore it
-	// (auditPrevHash). Two hashes in hex were a fifth of a packed event.
+	// (auditPrevHash). It was an eighth of a packed event: 293 bytes against 257 at tenth scale.
+	// The empty "prevHash" left in the JSON is in the dictionary and packs to next to nothing.
 	e.PrevHash = ""
 	if err := auditTable.put(l.b, e); err != nil {
 		return err
