@@ -121,9 +121,20 @@ func VerifyAuditChain(log AuditLog, exportedHead string) (ChainVerification, err
 			return nil
 		}
 		switch {
-		case e.ChainHash() != e.Hash:
+		case e.Seq > pos:
+			// Told before its hash is checked: a store that restores PrevHash from the event
+			// before (store/) cannot restore it after a gap, so the hash would fail as well.
+			gap = &e
+			return nil
+		case e.ChainHash() != e.Hash && pos == 1:
 			v.Problem, v.Position, v.EventID = ChainAltered, pos, e.ID
-			v.Detail = fmt.Sprintf("event %d (%s, %s at %s) was altered: its content does not match its hash", pos, e.ID, e.Action, e.At.UTC().Format(time.RFC3339))
+			v.Detail = fmt.Sprintf("event 1 (%s, %s at %s) was altered: its content does not match its hash", e.ID, e.Action, e.At.UTC().Format(time.RFC3339))
+		case e.ChainHash() != e.Hash:
+			// The hash covers the one before: when a store restores PrevHash rather than keeping
+			// it, an event before that was altered and sealed again shows here too.
+			v.Problem, v.Position, v.EventID = ChainAltered, pos, e.ID
+			v.Detail = fmt.Sprintf("event %d (%s, %s at %s) was altered, or event %d (%s) was altered and sealed again: its content does not match its hash",
+				pos, e.ID, e.Action, e.At.UTC().Format(time.RFC3339), v.Count, prevID)
 		case pos == 1 && e.PrevHash != "":
 			v.Problem, v.Position, v.EventID = ChainAltered, pos, e.ID
 			v.Detail = fmt.Sprintf("event 1 (%s) was altered: it was sealed after an event that the log does not hold", e.ID)
@@ -131,9 +142,6 @@ func VerifyAuditChain(log AuditLog, exportedHead string) (ChainVerification, err
 			// The event is where it was sealed, so the one before it changed, hash and all.
 			v.Problem, v.Position, v.EventID = ChainAltered, v.Count, prevID
 			v.Detail = fmt.Sprintf("event %d (%s) was altered: event %d was sealed after another hash", v.Count, prevID, pos)
-		case e.Seq > pos:
-			gap = &e
-			return nil
 		case e.Seq != pos:
 			v.Problem, v.Position, v.EventID = ChainReordered, pos, e.ID
 			v.Detail = fmt.Sprintf("event %d (%s) was sealed as event %d: the events were reordered", pos, e.ID, e.Seq)

@@ -23,7 +23,9 @@
 //
 // so the event with Seq 1 hashes, for example, "16:steward-audit-v1,1:1,0:,36:<id>,…". Changing,
 // removing or moving an event breaks its own hash or the PrevHash link of the next one;
-// VerifyAuditChain names the first such event. The head (count and newest hash) is kept by the
+// VerifyAuditChain names the first such event. A store may restore PrevHash from the event before
+// rather than keep it (store/ does): an event altered and sealed again then breaks the hash of the
+// next one, which the verification names, with the event before it in its detail. The head (count and newest hash) is kept by the
 // store and written into every evidence export, so that an auditor can later see that the chain
 // still holds that head.
 //

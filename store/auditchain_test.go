@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -68,52 +69,78 @@ func TestVerifyFindsTampering(t *testing.T) {
 		problem string
 		pos     uint64
 		eventID string
+		before  bool // the detail names the event before the one named
 	}{
-		{"untouched", func(*testing.T, *bolt.Tx) {}, "", 0, ""},
+		{"untouched", func(*testing.T, *bolt.Tx) {}, "", 0, "", false},
 		{"a summary rewritten", func(t *testing.T, tx *bolt.Tx) {
 			e := rawEvent(t, tx, ev[2].ID)
 			e.Summary = "nothing to see"
 			putRaw(t, tx, e.ID, e)
-		}, entitlement.ChainAltered, 3, ev[2].ID},
+		}, entitlement.ChainAltered, 3, ev[2].ID, false},
+		{"the first event's summary rewritten", func(t *testing.T, tx *bolt.Tx) {
+			e := rawEvent(t, tx, ev[0].ID)
+			e.Summary = "nothing to see"
+			putRaw(t, tx, e.ID, e)
+		}, entitlement.ChainAltered, 1, ev[0].ID, false},
+		// The store keeps no PrevHash (v28), so the event after one sealed again is the first
+		// whose hash fails: the verification names it, and the one before in its detail.
 		{"a time moved, and the event's hash made again to match", func(t *testing.T, tx *bolt.Tx) {
 			e := rawEvent(t, tx, ev[2].ID)
 			e.At = e.At.Add(-time.Hour)
+			e.PrevHash = ev[1].Hash
 			e.Hash = e.ChainHash()
 			putRaw(t, tx, e.ID, e)
-		}, entitlement.ChainAltered, 3, ev[2].ID},
-		{"the first event deleted, the second resealed as the first", func(t *testing.T, tx *bolt.Tx) {
+		}, entitlement.ChainAltered, 4, ev[3].ID, true},
+		{"the newest event altered and sealed again", func(t *testing.T, tx *bolt.Tx) {
+			e := rawEvent(t, tx, ev[4].ID)
+			e.Summary = "nothing to see"
+			e.PrevHash = ev[3].Hash
+			e.Hash = e.ChainHash()
+			putRaw(t, tx, e.ID, e)
+		}, entitlement.ChainAltered, 5, ev[4].ID, false},
+		{"a stored prevHash forged", func(t *testing.T, tx *bolt.Tx) {
+			e := rawEvent(t, tx, ev[2].ID)
+			e.PrevHash = ev[0].Hash
+			putRaw(t, tx, e.ID, e)
+		}, "", 0, "", false},
+		{"the first event deleted with its index keys", func(t *testing.T, tx *bolt.Tx) {
+			must(t, auditTable.delete(tx, ev[0].ID))
+		}, entitlement.ChainRemoved, 1, ev[1].ID, false},
+		// Sealed again as the first, the second event checks out: the gap it leaves at its
+		// own position is the break.
+		{"the first event deleted, the second sealed again as the first", func(t *testing.T, tx *bolt.Tx) {
 			must(t, auditTable.delete(tx, ev[0].ID))
 			e := rawEvent(t, tx, ev[1].ID)
-			e.Seq = 1
+			e.Seq, e.PrevHash = 1, ""
 			e.Hash = e.ChainHash()
 			putRaw(t, tx, e.ID, e)
 			must(t, tx.Bucket(seqBucket).Delete([]byte(seqKey(2))))
 			must(t, tx.Bucket(seqBucket).Put([]byte(seqKey(1)), []byte(e.ID)))
-		}, entitlement.ChainAltered, 1, ev[1].ID},
+		}, entitlement.ChainRemoved, 2, ev[2].ID, false},
 		{"an event deleted with its index keys", func(t *testing.T, tx *bolt.Tx) {
 			must(t, auditTable.delete(tx, ev[2].ID))
-		}, entitlement.ChainRemoved, 3, ev[3].ID},
+		}, entitlement.ChainRemoved, 3, ev[3].ID, false},
 		{"an event's record deleted, its position left", func(t *testing.T, tx *bolt.Tx) {
 			must(t, tx.Bucket([]byte("audit")).Delete([]byte(ev[2].ID)))
-		}, entitlement.ChainRemoved, 3, ev[3].ID},
+		}, entitlement.ChainRemoved, 3, ev[3].ID, false},
 		{"the newest event deleted", func(t *testing.T, tx *bolt.Tx) {
 			must(t, auditTable.delete(tx, ev[4].ID))
-		}, entitlement.ChainRemoved, 5, ""},
+		}, entitlement.ChainRemoved, 5, "", false},
 		{"two positions swapped", func(t *testing.T, tx *bolt.Tx) {
 			b := tx.Bucket(seqBucket)
 			must(t, b.Put([]byte(seqKey(3)), []byte(ev[3].ID)))
 			must(t, b.Put([]byte(seqKey(4)), []byte(ev[2].ID)))
-		}, entitlement.ChainReordered, 3, ev[3].ID},
+		}, entitlement.ChainReordered, 3, ev[3].ID, false},
 		{"two records swapped under their keys", func(t *testing.T, tx *bolt.Tx) {
 			a, b := rawEvent(t, tx, ev[1].ID), rawEvent(t, tx, ev[3].ID)
 			putRaw(t, tx, ev[1].ID, b)
 			putRaw(t, tx, ev[3].ID, a)
-		}, entitlement.ChainReordered, 2, ev[3].ID},
+		}, entitlement.ChainReordered, 2, ev[3].ID, false},
 		{"an event slipped in unsealed", func(t *testing.T, tx *bolt.Tx) {
 			e := rawEvent(t, tx, ev[0].ID)
 			e.ID, e.Seq, e.PrevHash, e.Hash = entitlement.NewID(), 0, "", ""
 			putRaw(t, tx, e.ID, e)
-		}, entitlement.ChainInserted, 5, ""},
+		}, entitlement.ChainInserted, 5, "", false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -136,6 +163,9 @@ func TestVerifyFindsTampering(t *testing.T) {
 			}
 			if v.Intact || v.Problem != tc.problem || v.Position != tc.pos || v.EventID != tc.eventID || v.Detail == "" {
 				t.Fatalf("verification = %+v, want %s at %d naming %q", v, tc.problem, tc.pos, tc.eventID)
+			}
+			if tc.before && !strings.Contains(v.Detail, ev[tc.pos-2].ID) {
+				t.Errorf("detail %q does not name the event before, %s", v.Detail, ev[tc.pos-2].ID)
 			}
 		})
 	}
@@ -208,4 +238,87 @@ func TestOpenReadOnly(t *testing.T) {
 	if _, err := OpenReadOnly(filepath.Join(t.TempDir(), "none.db")); err == nil {
 		t.Fatal("a missing file opened")
 	}
+}
+
+// Up to schema 27 an event stored its PrevHash; migration 28 rewrites the log without it, and
+// an event that still stores it, as before the migration or where its preparation stopped,
+// reads the same.
+func TestMigration28StoresAuditEventsWithoutPrevHash(t *testing.T) {
+	s := newTestStore(t)
+	ev := chainOf(t, s, 7)
+	// Store the log as schema 27 did, packed but for one event kept as plain JSON.
+	must(t, s.db.Update(func(tx *bolt.Tx) error {
+		for i, e := range ev {
+			data, err := auditTable.codec().encode(e)
+			if i == 3 {
+				data, err = json.Marshal(e)
+			}
+			must(t, err)
+			must(t, tx.Bucket([]byte("audit")).Put([]byte(e.ID), data))
+		}
+		return nil
+	}))
+	reads := func(when string) {
+		t.Helper()
+		var chain []entitlement.AuditEvent
+		var page entitlement.Page[entitlement.AuditEvent]
+		must(t, s.View(ctx, func(tx entitlement.Tx) error {
+			if err := tx.Audit().Chain(func(e entitlement.AuditEvent) error { chain = append(chain, e); return nil }); err != nil {
+				return err
+			}
+			var err error
+			page, err = tx.Audit().List(entitlement.AuditFilter{}, entitlement.ListOptions{Limit: 3})
+			return err
+		}))
+		for i, e := range ev {
+			if i >= len(chain) || chain[i] != e {
+				t.Fatalf("%s: chain = %+v, want %+v", when, chain, ev)
+			}
+			if j := len(ev) - 1 - i; j < len(page.Items) && page.Items[j] != e {
+				t.Fatalf("%s: listed %+v, want %+v", when, page.Items[j], e)
+			}
+		}
+		if v := verify(t, s); !v.Intact || v.Count != uint64(len(ev)) {
+			t.Fatalf("%s: verification = %+v", when, v)
+		}
+	}
+	reads("stored with PrevHash")
+	var after []byte
+	must(t, s.db.Update(func(tx *bolt.Tx) error {
+		var err error
+		after, err = dropPrevHashes(tx, nil, 2)
+		return err
+	}))
+	if after == nil {
+		t.Fatal("a batch of 2 of 7 events ended the log")
+	}
+	reads("stopped after a batch")
+
+	s = migrateFrom(t, s, 26, dropPrevHashesMigration, func(*bolt.Tx) error { return nil })
+	stored := func() map[string]string {
+		out := map[string]string{}
+		must(t, s.db.View(func(tx *bolt.Tx) error {
+			return tx.Bucket([]byte("audit")).ForEach(func(k, v []byte) error { out[string(k)] = string(v); return nil })
+		}))
+		return out
+	}
+	before := stored()
+	for _, e := range ev {
+		raw := before[e.ID]
+		var got entitlement.AuditEvent
+		must(t, auditTable.codec().decode([]byte(raw), &got))
+		if raw[0] != packedV1 || got.PrevHash != "" || got.Hash != e.Hash {
+			t.Fatalf("event %d stored as %+v (form %#x), want packed without its PrevHash", e.Seq, got, raw[0])
+		}
+	}
+	reads("migrated")
+
+	// Run again, the preparation and the migration leave the log as it is.
+	must(t, preparations[dropPrevHashesMigration](s.db))
+	must(t, s.db.Update(packRecords([]repacker{dropPrevHashes})))
+	if again := stored(); !maps.Equal(again, before) {
+		t.Fatal("migration 28 run again rewrote the log")
+	}
+	ev = append(ev, chainOf(t, s, 1)[len(ev)])
+	reads("after an append")
 }

@@ -29,8 +29,8 @@ const (
 // coding) in well under one, less than decoding its JSON. So the tables that no page reads a
 // record at a time (outbox messages, provisioning tasks) are Zstandard, and the busy pages'
 // requests, assignments and their roles S2. Audit events are Zstandard too, though a page lists
-// them: two thirds of an event are its two SHA-256 hashes in hex and its ids, which only entropy
-// coding shrinks (to half of its JSON, where S2 leaves 70%: 294 against 381 bytes an event at
+// them: two thirds of an event were its two SHA-256 hashes in hex (one since v28) and its ids,
+// which only entropy coding shrinks (to half of its JSON, where S2 leaves 70%: 294 against 381 bytes an event at
 // tenth scale, 160 MB less at full scale, in the one table that only grows). That costs an audit
 // page of 100 events about 0.3 ms, and a verification of the whole chain, which reads every
 // event, nearly twice the CPU (1.46 s against 0.79 s for 169,000 events).

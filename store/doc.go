@@ -104,7 +104,8 @@
 //	  assignments_by_catalog     <catalogId>\x00<id>                 (v21) with target: what a non-administrator reads
 //	assignment_roles             <subjectId>_<roleScopeId> → AssignmentResourceRole, packed with S2 (v24)
 //	  assignment_roles_by_subject <subjectId>\x00<id>
-//	audit                        <id> → AuditEvent (ids are UUIDv7: time order), sealed onto the chain; packed (v24)
+//	audit                        <id> → AuditEvent (ids are UUIDv7: time order), sealed onto the chain; packed (v24);
+//	                             without PrevHash, which reads restore from the event at Seq-1 (v28)
 //	  audit_by_actor, audit_by_object  <actorId|objectId>\x00<id>
 //	  audit_by_seq               <20-digit chain position> → <id>   unique   (v9) the chain's order
 //	meta/audit_head              {"count","hash"}                    (v9) the chain's head as the last append left it

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -36,9 +37,10 @@ type migration struct {
 // reused only once it has committed. Each must leave data the code reads wherever it stops, and
 // be safe to run again after a crash; the migration itself then finishes what is left.
 var preparations = map[int]func(db *bolt.DB) error{
-	packMigration:     packInBatches(packedTables),
-	packS2Migration:   packInBatches(packedS2Tables),
-	packKeysMigration: packKeysByIndex,
+	packMigration:           packInBatches(packedTables),
+	packS2Migration:         packInBatches(packedS2Tables),
+	packKeysMigration:       packKeysByIndex,
+	dropPrevHashesMigration: packInBatches([]repacker{dropPrevHashes}),
 }
 
 var migrations = []migration{
@@ -180,6 +182,66 @@ var migrations = []migration{
 	{26, "count the people in the users' name index, so that the users page reads their number instead of walking every page of the index", func(tx *bolt.Tx) error {
 		return usersTable.countTotal(tx, "name")
 	}},
+	{dropPrevHashesMigration, "store audit events without their PrevHash, the Hash of the event before them, which reads restore: a tenth of a packed event", packRecords([]repacker{dropPrevHashes})},
+}
+
+// dropPrevHashesMigration is the version of the migration that stores audit events without
+// their PrevHash (auditPrevHash).
+const dropPrevHashesMigration = 28
+
+// noPrevHash is how an event's JSON holds the PrevHash it is stored without.
+var noPrevHash = []byte(`"prevHash":""`)
+
+// dropPrevHashes rewrites without its PrevHash each of up to limit audit events that still store
+// one, from the first key after after, as table.repack does for a codec: it returns the last key
+// it looked at, or nil at the end of the log. Reads restore PrevHash whether an event stores it
+// or not, so it may stop anywhere.
+func dropPrevHashes(tx *bolt.Tx, after []byte, limit int) ([]byte, error) {
+	type record struct{ key, value []byte }
+	b := mustBucket(tx, []byte(auditTable.name))
+	c := b.Cursor()
+	k, v := c.First()
+	if after != nil {
+		if k, v = c.Seek(after); bytes.Equal(k, after) {
+			k, v = c.Next()
+		}
+	}
+	// The events are written after the walk: a cursor must not walk a bucket being written.
+	var batch []record
+	var last []byte
+	for ; k != nil && len(batch) < limit; k, v = c.Next() {
+		last = bytes.Clone(k)
+		var dropped bool
+		err := auditTable.codec().read(v, func(plain []byte) error {
+			dropped = bytes.Contains(plain, noPrevHash)
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("read audit event %q: %w", k, err)
+		}
+		if dropped {
+			continue
+		}
+		e, err := auditTable.decode(string(k), v)
+		if err != nil {
+			return nil, err
+		}
+		e.PrevHash = ""
+		data, err := auditTable.codec().encode(e)
+		if err != nil {
+			return nil, fmt.Errorf("encode audit event %q: %w", k, err)
+		}
+		batch = append(batch, record{last, data})
+	}
+	for _, r := range batch {
+		if err := b.Put(r.key, r.value); err != nil {
+			return nil, fmt.Errorf("rewrite audit event %q: %w", r.key, err)
+		}
+	}
+	if k == nil {
+		return nil, nil
+	}
+	return last, nil
 }
 
 // packKeysMigration is the version of the migration that packs the ids in index keys (keys.go).
@@ -218,7 +280,8 @@ const (
 	packS2Migration = 24
 )
 
-// repacker rewrites a table's records in its codec's stored form (table.repack).
+// repacker rewrites a table's records in its codec's stored form (table.repack), or in another
+// form that reads the same (dropPrevHashes).
 type repacker = func(tx *bolt.Tx, after []byte, limit int) ([]byte, error)
 
 // packedTables and packedS2Tables repack the tables that packMigration and packS2Migration pack.
@@ -227,9 +290,9 @@ var (
 	packedS2Tables = []repacker{requestsTable.repack, assignmentsTable.repack, assignmentRolesTable.repack, auditTable.repack}
 )
 
-// packInBatches rewrites the records of tables in their packed form, a few thousand a
-// transaction, in key order: rewriting them in one would grow a large file by the size of all it
-// rewrites. Their JSON is as it was, and both forms read, so it may stop anywhere.
+// packInBatches rewrites the records of tables in their packed form (or as another repacker
+// does), a few thousand a transaction, in key order: rewriting them in one would grow a large
+// file by the size of all it rewrites. Both forms read the same, so it may stop anywhere.
 func packInBatches(tables []repacker) func(db *bolt.DB) error {
 	return func(db *bolt.DB) error {
 		for _, repack := range tables {

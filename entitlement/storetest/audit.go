@@ -158,6 +158,34 @@ var auditCases = []tcase{
 			}
 		}
 	}},
+	// A store may restore PrevHash rather than keep it (store/ does): a list reads every event
+	// as it was sealed, on every page, forward and back, filtered or not.
+	{"List reads the events as sealed, PrevHash and all", func(t *testing.T, st entitlement.Store) {
+		for i := range 12 {
+			e := entitlement.AuditEvent{ID: entitlement.NewID(), At: t0.Add(time.Duration(i) * time.Second),
+				ActorID: fmt.Sprint("a", i%3), ObjectID: fmt.Sprint("o", i%2), Action: "user.update"}
+			update(t, st, func(tx entitlement.Tx) error { return tx.Audit().Append(e) })
+		}
+		sealed := map[string]entitlement.AuditEvent{}
+		update(t, st, func(tx entitlement.Tx) error {
+			return tx.Audit().Chain(func(e entitlement.AuditEvent) error { sealed[e.ID] = e; return nil })
+		})
+		for _, tc := range []struct {
+			f    entitlement.AuditFilter
+			want int
+		}{{entitlement.AuditFilter{}, 12}, {entitlement.AuditFilter{ActorID: "a1"}, 4}, {entitlement.AuditFilter{ObjectID: "o0"}, 6}} {
+			read(t, st, func(tx entitlement.Tx) ([]string, error) {
+				return Walk(t, func(o entitlement.ListOptions) (entitlement.Page[entitlement.AuditEvent], error) {
+					return tx.Audit().List(tc.f, o)
+				}, func(e entitlement.AuditEvent) string {
+					if want := sealed[e.ID]; e != want || e.PrevHash == "" && e.Seq > 1 {
+						t.Errorf("filter %+v: listed %+v, sealed %+v", tc.f, e, want)
+					}
+					return e.ID
+				}, 3, tc.want), nil
+			})
+		}
+	}},
 }
 
 // matches is the meaning of an AuditFilter, for the expected results.
