@@ -359,7 +359,7 @@ func TestMigration25PacksIndexKeys(t *testing.T) {
 		"requests_by_waiting", "requests_by_decider", "requests_by_open", "requests_by_requestor", "requests_by_asked",
 		"requests_by_catalog", "assignments_by_target", "assignments_by_package", "assignments_by_package_target",
 		"assignments_by_live", "assignments_by_live_policy", "assignments_by_live_package", "assignments_by_live_end",
-		"assignments_by_catalog", "assignment_roles_by_subject", "audit_by_actor", "audit_by_object",
+		"assignments_by_catalog", "audit_by_actor", "audit_by_object",
 		"provision_tasks_by_resource_state", "provision_tasks_by_catalog_state", "provision_tasks_by_role",
 	} {
 		if len(want[name]) == 0 {
