@@ -10,8 +10,9 @@
 // as well. Secondary indexes are buckets too, written in
 // the same transaction as the record by one generic table type (table.go), so a record and its
 // indexes never disagree. Buckets whose keys are appended leave pages 90% full on a split; those
-// whose keys land anywhere (an index by person, assignment roles) split them in half, and those whose keys are
-// appended to each of their values' keys (an index by approver or package) 70% full (mustBucket).
+// whose keys land anywhere (an index by person; assignment roles, v29) split them in half, and
+// those whose keys are appended to each of their values' keys (an index by approver or package)
+// 70% full (mustBucket).
 // A non-unique index key is "<value>\x00<id>" with an empty value, so that a prefix scan lists the
 // ids for a value; a unique index maps "<value>" to the id. In keys, ids are packed (v25): the
 // record's id at the end of a non-unique key, and the ids among a value's parts (index.idParts:
