@@ -10,14 +10,16 @@
 // as well. Secondary indexes are buckets too, written in
 // the same transaction as the record by one generic table type (table.go), so a record and its
 // indexes never disagree. Buckets whose keys are appended leave pages 90% full on a split; those
-// whose keys land anywhere (an index by person) split them in half, and those whose keys are
-// appended to each of their values' keys (an index by approver or package) 70% full (mustBucket).
+// whose keys land anywhere (an index by person; assignment roles, v29) split them in half, and
+// those whose keys are appended to each of their values' keys (an index by approver or package)
+// 70% full (mustBucket).
 // A non-unique index key is "<value>\x00<id>" with an empty value, so that a prefix scan lists the
 // ids for a value; a unique index maps "<value>" to the id. In keys, ids are packed (v25): the
 // record's id at the end of a non-unique key, and the ids among a value's parts (index.idParts:
 // the ids of other records, as in requests_by_target; never text), when they are canonical UUIDs,
 // are stored as 0x01 and 22 digits of "-0-9A-Z_a-z", 23 bytes instead of 36, which sort as the
-// UUIDs do (keys.go). Other ids (an external user's, an assignment role's) stay as they are.
+// UUIDs do (keys.go); an assignment role's id, UUIDs joined by '_', as 0x01 and 22 digits for
+// each (v29). Other ids (an external user's) stay as they are.
 // The <…Id> parts below are those ids; unique indexes map to the id as it is. Times in index keys are fixed-width
 // UTC RFC 3339 with nanoseconds, which sorts in time order. List pages are keyset-paginated: the
 // opaque cursor is the base64url of the last key read. The total of a whole list in name order
@@ -103,10 +105,10 @@
 //	  assignments_by_due         <time>\x00<id>                      reminders and expiry
 //	  assignments_by_catalog     <catalogId>\x00<id>                 (v21) with target: what a non-administrator reads
 //	assignment_roles             <subjectId>_<roleScopeId> → AssignmentResourceRole, packed with S2 (v24)
-//	  assignment_roles_by_subject <subjectId>\x00<id>
+//	                             (v29) no index by subject: a subject's roles are the keys that start with "<subjectId>_"
 //	audit                        <id> → AuditEvent (ids are UUIDv7: time order), sealed onto the chain; packed (v24);
 //	                             without PrevHash, which reads restore from the event at Seq-1 (v28)
-//	  audit_by_actor, audit_by_object  <actorId|objectId>\x00<id>
+//	  audit_by_actor, audit_by_object  <actorId|objectId>\x00<id>   an assignment role's id packed (v29)
 //	  audit_by_seq               <20-digit chain position> → <id>   unique   (v9) the chain's order
 //	meta/audit_head              {"count","hash"}                    (v9) the chain's head as the last append left it
 //	outbox                       <id> → OutboxMessage, packed (v22)
@@ -138,7 +140,7 @@
 //	  provision_tasks_by_catalog_state  <catalogId>\x00<state>\x00<id>    a catalog owner's tasks
 //	  provision_tasks_by_state_count    <state> → decimal            (v23) keys of the state index per value: an administrator's badge and list total
 //	  provision_tasks_by_catalog_state_count <catalogId>\x00<state> → decimal   (v23) the same by catalog: a catalog owner's badge
-//	  provision_tasks_by_role    <assignmentRoleId>\x00<id>          closing the tasks a change makes stale
+//	  provision_tasks_by_role    <assignmentRoleId>\x00<id>          closing the tasks a change makes stale; the role's id packed (v29)
 //	connectors                   <resourceId> → Connector            (v16) how a resource's roles are carried out; secrets sealed (AES-GCM)
 //	  connectors_by_reconcile_due <time>\x00<resourceId>            (v19) scheduled comparisons with the target
 //	connector_calls              <id> → ConnectorCall                (v16) recent calls, the last MaxConnectorCalls per resource

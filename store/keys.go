@@ -14,13 +14,21 @@ import (
 // packed form of 23 bytes: packedMark and its 128 bits in 22 digits of packAlphabet, whose
 // characters sort in ASCII order as their digit values do. So packed ids sort as the UUIDs do,
 // never hold sep, and a prefix scan over a value and the LastIndex(sep) parsing of a key work as
-// before. An id that is not a canonical UUID (external and composite ids) is stored as it is;
-// the mark, which no printable id starts with, tells the two apart, and sorts every packed id
+// before. A composite id of canonical UUIDs joined by '_' (an assignment role's,
+// entitlement.AssignmentResourceRoleID) is stored as packedMark and the 22 digits of each UUID
+// in turn: 67 bytes instead of 110 for three. The UUIDs having one length, the joined text
+// sorts as the list of its UUIDs does, and so do the packed digits: single and composite ids
+// keep their order among themselves under the one mark, and the length tells them apart. An
+// id that is neither (external ids, and composites with another part) is stored as it is; the
+// mark, which no printable id starts with, tells the two apart, and sorts every packed id
 // before every other one: each list through an index stays in one consistent order.
 const (
 	packAlphabet = "-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz"
 	packedMark   = '\x01'
-	packedLen    = 1 + 22
+	packedDigits = 22
+	packedLen    = 1 + packedDigits
+	uuidLen      = 36
+	compositeSep = '_'
 )
 
 // packDigit maps a byte of packAlphabet to its digit value, and every other byte to -1.
@@ -46,20 +54,42 @@ var hexValue = func() (d [256]int8) {
 }()
 
 // packID returns the stored form of an id in an index key: packed when it is a canonical
-// (lowercase) UUID, unchanged otherwise.
+// (lowercase) UUID or canonical UUIDs joined by '_', unchanged otherwise.
 func packID(id string) string {
-	if len(id) != 36 || id[8] != '-' || id[13] != '-' || id[18] != '-' || id[23] != '-' {
+	n := (len(id) + 1) / (uuidLen + 1) // UUIDs, if it is made of them
+	if n == 0 || len(id) != n*(uuidLen+1)-1 {
 		return id
+	}
+	var buf [1 + 3*packedDigits]byte // on the stack for up to three UUIDs
+	out := append(buf[:0], packedMark)
+	for i := 0; i < n; i++ {
+		part := id[i*(uuidLen+1):]
+		if i < n-1 && part[uuidLen] != compositeSep {
+			return id
+		}
+		var ok bool
+		if out, ok = appendPackedUUID(out, part[:uuidLen]); !ok {
+			return id
+		}
+	}
+	return string(out)
+}
+
+// appendPackedUUID appends the 22 digits of a canonical UUID to out; ok is false, and out
+// unusable, when id is not one.
+func appendPackedUUID(out []byte, id string) (_ []byte, ok bool) {
+	if id[8] != '-' || id[13] != '-' || id[18] != '-' || id[23] != '-' {
+		return out, false
 	}
 	var hi, lo uint64 // the UUID's 128 bits
 	n := 0
-	for i := 0; i < 36; i++ {
+	for i := 0; i < uuidLen; i++ {
 		if i == 8 || i == 13 || i == 18 || i == 23 {
 			continue
 		}
 		v := hexValue[id[i]]
 		if v < 0 {
-			return id
+			return out, false
 		}
 		if n < 16 {
 			hi = hi<<4 | uint64(v)
@@ -68,51 +98,68 @@ func packID(id string) string {
 		}
 		n++
 	}
-	var out [packedLen]byte
-	out[0] = packedMark
 	// 22 digits of 6 bits hold 132 bits: the first digit carries the top 2 bits (its top 4 are
 	// zero), so that the digits read most significant first.
-	for i := packedLen - 1; i >= 1; i-- {
-		out[i] = packAlphabet[lo&63]
+	var digits [packedDigits]byte
+	for i := packedDigits - 1; i >= 0; i-- {
+		digits[i] = packAlphabet[lo&63]
 		lo = lo>>6 | hi<<58
 		hi >>= 6
 	}
-	return string(out[:])
+	return append(out, digits[:]...), true
 }
 
-// unpackID returns the id a stored form holds: the canonical UUID of a packed one, anything
-// else as it is.
+// unpackID returns the id a stored form holds: the canonical UUID of a packed one, or the
+// UUIDs joined by '_' of a packed composite one, anything else as it is.
 func unpackID(s string) string {
-	if len(s) != packedLen || s[0] != packedMark {
+	n := (len(s) - 1) / packedDigits
+	if n == 0 || len(s) != 1+n*packedDigits || s[0] != packedMark {
 		return s
 	}
-	var hi, lo uint64
-	for i := 1; i < packedLen; i++ {
-		v := packDigit[s[i]]
-		if v < 0 || (i == 1 && v > 3) {
+	var buf [3*(uuidLen+1) - 1]byte // on the stack for up to three UUIDs
+	out := buf[:0]
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			out = append(out, compositeSep)
+		}
+		var ok bool
+		if out, ok = appendUnpackedUUID(out, s[1+i*packedDigits:1+(i+1)*packedDigits]); !ok {
 			return s
+		}
+	}
+	return string(out)
+}
+
+// appendUnpackedUUID appends the canonical UUID of 22 packed digits to out; ok is false when
+// they are not digits of a UUID.
+func appendUnpackedUUID(out []byte, digits string) (_ []byte, ok bool) {
+	var hi, lo uint64
+	for i := 0; i < packedDigits; i++ {
+		v := packDigit[digits[i]]
+		if v < 0 || (i == 0 && v > 3) {
+			return out, false
 		}
 		hi = hi<<6 | lo>>58
 		lo = lo<<6 | uint64(v)
 	}
 	const hex = "0123456789abcdef"
-	var out [36]byte
+	var id [uuidLen]byte
 	n := 31 // hex digit index, least significant last
-	for i := 35; i >= 0; i-- {
+	for i := uuidLen - 1; i >= 0; i-- {
 		if i == 8 || i == 13 || i == 18 || i == 23 {
-			out[i] = '-'
+			id[i] = '-'
 			continue
 		}
 		if n >= 16 {
-			out[i] = hex[lo&15]
+			id[i] = hex[lo&15]
 			lo >>= 4
 		} else {
-			out[i] = hex[hi&15]
+			id[i] = hex[hi&15]
 			hi >>= 4
 		}
 		n--
 	}
-	return string(out[:])
+	return append(out, id[:]...), true
 }
 
 // idOfKey returns the record id at the end of a non-unique index key.
@@ -166,6 +213,13 @@ func (t *table[T]) keyPackers() []func(*bolt.Tx) error {
 		out[i] = func(tx *bolt.Tx) error { return t.packIndexKeys(tx, ix) }
 	}
 	return out
+}
+
+// keyPacker is the rewrite of one index's keys into their packed form (packIndexKeys), for a
+// migration that packs ids of a new form.
+func (t *table[T]) keyPacker(indexName string) func(*bolt.Tx) error {
+	ix := t.index(indexName)
+	return func(tx *bolt.Tx) error { return t.packIndexKeys(tx, ix) }
 }
 
 // packIndexKeys rewrites the keys of an index whose keys were stored with their ids as they

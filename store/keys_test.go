@@ -28,7 +28,11 @@ func TestPackID(t *testing.T) {
 		{"no dashes", "0192f4a07b3c7d2e8f10123456789abcdefg", false},
 		{"dash misplaced", "0192f4a07-b3c-7d2e-8f10-123456789ab", false},
 		{"not hex", "0192f4a0-7b3c-7d2e-8f10-123456789abg", false},
-		{"composite", "0192f4a0-7b3c-7d2e-8f10-123456789abc_0192f4a0-7b3c-7d2e-8f10-123456789abd", false},
+		{"composite with text", "0192f4a0-7b3c-7d2e-8f10-123456789abc_rs1", false},
+		{"text with a UUID", "Member_0192f4a0-7b3c-7d2e-8f10-123456789abc", false},
+		{"UUID and sep", "0192f4a0-7b3c-7d2e-8f10-123456789abc_", false},
+		{"composite of another sep", "0192f4a0-7b3c-7d2e-8f10-123456789abc-0192f4a0-7b3c-7d2e-8f10-123456789abd", false},
+		{"composite with upper case", "0192f4a0-7b3c-7d2e-8f10-123456789abc_0192F4A0-7B3C-7D2E-8F10-123456789ABD", false},
 		{"external", "ldap-user-42", false},
 		{"empty", "", false},
 		{"22 digits", "abcdefghijklmnopqrstuv", false},
@@ -50,12 +54,33 @@ func TestPackID(t *testing.T) {
 	}
 }
 
+func TestPackIDPacksCompositesOfUUIDs(t *testing.T) {
+	a, b, c := "0192f4a0-7b3c-7d2e-8f10-123456789abc", "00000000-0000-0000-0000-000000000000", "ffffffff-ffff-ffff-ffff-ffffffffffff"
+	for _, id := range []string{a + "_" + b, a + "_" + b + "_" + c, c + "_" + c + "_" + c + "_" + a} {
+		p := packID(id)
+		parts := strings.Count(id, "_") + 1
+		if len(p) != 1+parts*packedDigits || p[0] != packedMark || strings.Contains(p, sep) {
+			t.Errorf("packID(%q) = %q, want the mark and %d digits", id, p, parts*packedDigits)
+		}
+		if got := unpackID(p); got != id {
+			t.Errorf("unpackID(packID(%q)) = %q", id, got)
+		}
+		// Each UUID's digits are its packed form.
+		if want := packID(strings.Split(id, "_")[0]); !strings.HasPrefix(p, want) {
+			t.Errorf("packID(%q) = %q, want it to start with %q", id, p, want)
+		}
+	}
+}
+
 func TestUnpackIDLeavesWhatPackIDDidNotMake(t *testing.T) {
 	for _, s := range []string{
 		"", "ldap-user-42", "abcdefghijklmnopqrstuv",
 		string(packedMark) + strings.Repeat("z", 22), // more than 128 bits
 		string(packedMark) + strings.Repeat("0", 21), // too short
 		string(packedMark) + strings.Repeat("0", 21) + "!",
+		string(packedMark) + strings.Repeat("0", 43),                           // between one UUID and two
+		string(packedMark) + strings.Repeat("0", 22) + strings.Repeat("z", 22), // a composite's second part over 128 bits
+		string(packedMark) + strings.Repeat("0", 22) + strings.Repeat("0", 21) + "!",
 	} {
 		if got := unpackID(s); got != s {
 			t.Errorf("unpackID(%q) = %q, want it unchanged", s, got)
@@ -81,6 +106,15 @@ func TestPackIDKeepsOrder(t *testing.T) {
 		{"UUIDv7", entitlement.NewID},
 		{"any bits", func() string { return randomUUID(rng) }},
 		{"one prefix", func() string { return "0192f4a0-7b3c-7d2e-8f10-" + randomUUID(rng)[24:] }},
+		// Assignment roles' ids: subject, role and scope, sharing their first parts often, and
+		// among single UUIDs (one of the parts alone).
+		{"composite", func() string {
+			parts := []string{entitlement.NewID(), "0192f4a0-7b3c-7d2e-8f10-123456789abc", randomUUID(rng)}
+			if rng.IntN(2) == 0 {
+				parts[0] = "0192f4a0-7b3c-7d2e-8f10-123456789abc"
+			}
+			return strings.Join(parts[:rng.IntN(3)+1], "_")
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for range 5000 {
@@ -112,6 +146,7 @@ func TestIndexValueKeepsTextAndPacksIDs(t *testing.T) {
 		{"pair", both, id + sep + other, packID(id) + sep + packID(other)},
 		{"first of a pair", both, id, packID(id)},
 		{"external id", first, "scim:42", "scim:42"},
+		{"assignment role id", first, id + "_" + other + "_" + id, packID(id + "_" + other + "_" + id)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ix := index[entitlement.Request]{idParts: tc.idParts}
@@ -324,7 +359,7 @@ func TestMigration25PacksIndexKeys(t *testing.T) {
 		"requests_by_waiting", "requests_by_decider", "requests_by_open", "requests_by_requestor", "requests_by_asked",
 		"requests_by_catalog", "assignments_by_target", "assignments_by_package", "assignments_by_package_target",
 		"assignments_by_live", "assignments_by_live_policy", "assignments_by_live_package", "assignments_by_live_end",
-		"assignments_by_catalog", "assignment_roles_by_subject", "audit_by_actor", "audit_by_object",
+		"assignments_by_catalog", "audit_by_actor", "audit_by_object",
 		"provision_tasks_by_resource_state", "provision_tasks_by_catalog_state", "provision_tasks_by_role",
 	} {
 		if len(want[name]) == 0 {

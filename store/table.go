@@ -93,6 +93,11 @@ type table[T any] struct {
 	// never changed (audit events): a page split leaves it full (sealedFillPercent), where 90%
 	// left a tenth of the largest table's pages empty for updates that never come.
 	sealed bool
+	// scattered marks a table whose ids do not grow with time, so that new records land
+	// anywhere among the others (assignment roles, keyed by subject first): a page split leaves
+	// it half full (scatteredFillPercent), where 90% left its pages half empty, each page split
+	// again by the next key written into it.
+	scattered bool
 }
 
 func (t *table[T]) codec() *codec {
@@ -105,8 +110,11 @@ func (t *table[T]) codec() *codec {
 // fills gives the fill percent of the buckets that split otherwise than most (see mustBucket).
 func (t *table[T]) fills() map[string]float64 {
 	out := map[string]float64{}
-	if t.sealed {
+	switch {
+	case t.sealed:
 		out[t.name] = sealedFillPercent
+	case t.scattered:
+		out[t.name] = scatteredFillPercent
 	}
 	for _, ix := range t.indexes {
 		switch {
@@ -161,7 +169,7 @@ func mustBucket(tx *bolt.Tx, name []byte) *bolt.Bucket {
 }
 
 // fillPercent is how full a page is left when it splits, in buckets whose keys are appended;
-// scatteredFillPercent in indexes whose keys are not, groupedFillPercent in grouped ones,
+// scatteredFillPercent in tables and indexes whose keys are not, groupedFillPercent in grouped ones,
 // sealedFillPercent in those that are only ever appended to (mustBucket).
 const (
 	fillPercent          = 0.9
@@ -597,6 +605,21 @@ func (t *table[T]) all(tx *bolt.Tx, ids []string) ([]T, error) {
 	out := make([]T, 0, len(ids))
 	for _, id := range ids {
 		v, err := t.get(tx, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// withPrefix returns the records whose ids start with prefix, in id order.
+func (t *table[T]) withPrefix(tx *bolt.Tx, prefix string) ([]T, error) {
+	out := []T{}
+	p := []byte(prefix)
+	c := mustBucket(tx, []byte(t.name)).Cursor()
+	for k, data := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, data = c.Next() {
+		v, err := t.decode(string(k), data)
 		if err != nil {
 			return nil, err
 		}

@@ -324,11 +324,10 @@ var assignmentsTable = &table[entitlement.Assignment]{
 var assignmentRolesTable = &table[entitlement.AssignmentResourceRole]{
 	name: "assignment_roles", what: "assignment resource role", records: packedWithS2(assignmentRoleDictionary),
 	id: func(r entitlement.AssignmentResourceRole) string { return r.ID },
-	// The subject is part of the id (entitlement.AssignmentResourceRoleID).
-	fixedIndexes: true,
-	indexes: []index[entitlement.AssignmentResourceRole]{
-		{name: "subject", idParts: first, values: func(r entitlement.AssignmentResourceRole) []string { return one(r.SubjectID) }},
-	},
+	// No index: the subject starts the id (entitlement.AssignmentResourceRoleID), so a subject's
+	// roles are a prefix of the table's keys (assignmentRoles.BySubject), and new keys land
+	// wherever their subject's are.
+	fixedIndexes: true, scattered: true,
 }
 
 var auditTable = &table[entitlement.AuditEvent]{

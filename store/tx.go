@@ -656,15 +656,22 @@ type assignmentRoles struct{ b *bolt.Tx }
 func (r assignmentRoles) Get(id string) (entitlement.AssignmentResourceRole, error) {
 	return assignmentRolesTable.get(r.b, id)
 }
+
+// BySubject reads the roles whose ids start with the subject's, which Put makes every role's;
+// those of another subject whose id starts with "<subjectId>_" are left out.
 func (r assignmentRoles) BySubject(subjectID string) ([]entitlement.AssignmentResourceRole, error) {
-	return assignmentRolesTable.all(r.b, assignmentRolesTable.ids(r.b, "subject", subjectID))
+	roles, err := assignmentRolesTable.withPrefix(r.b, subjectID+"_")
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(roles, func(ar entitlement.AssignmentResourceRole) bool { return ar.SubjectID != subjectID }), nil
 }
 func (r assignmentRoles) List(opt entitlement.ListOptions) (entitlement.Page[entitlement.AssignmentResourceRole], error) {
 	return assignmentRolesTable.list(r.b, opt, nil)
 }
 func (r assignmentRoles) Put(v entitlement.AssignmentResourceRole) error {
 	if v.SubjectID == "" || !strings.HasPrefix(v.ID, v.SubjectID+"_") {
-		// The subject index is written without reading the old version (fixedIndexes).
+		// BySubject finds a subject's roles by the start of their ids.
 		return fmt.Errorf("put assignment resource role %q: not a role of subject %q", v.ID, v.SubjectID)
 	}
 	return assignmentRolesTable.put(r.b, v)
