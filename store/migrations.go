@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -39,6 +40,8 @@ var preparations = map[int]func(db *bolt.DB) error{
 	packMigration:     packInBatches(packedTables),
 	packS2Migration:   packInBatches(packedS2Tables),
 	packKeysMigration: packKeysByIndex,
+	// About 500,000 requests at full scale, most of them finished.
+	dropStagesMigration: packInBatches([]repacker{dropFinishedPolicyStages}),
 }
 
 var migrations = []migration{
@@ -180,6 +183,72 @@ var migrations = []migration{
 	{26, "count the people in the users' name index, so that the users page reads their number instead of walking every page of the index", func(tx *bolt.Tx) error {
 		return usersTable.countTotal(tx, "name")
 	}},
+	{dropStagesMigration, "drop the copy of the policy's approval stages from requests no longer waiting for approval, which nothing reads after: about a tenth of a finished request's bytes", packRecords([]repacker{dropFinishedPolicyStages})},
+}
+
+// dropStagesMigration is the version of the migration that drops the policy's stages from
+// the requests out of approval.
+const dropStagesMigration = 30
+
+// policyStagesKey is how a request's JSON holds the copy of its policy's stages.
+var policyStagesKey = []byte(`"policyStages":`)
+
+// dropFinishedPolicyStages rewrites, without the copy of their policy's approval stages, up to
+// limit requests from the first key after after (from the first key when after is nil) that no
+// longer wait for approval: the domain drops it when a request leaves approval
+// (entitlement.Request.PolicyStages). A repacker for packInBatches: it returns the last key it
+// looked at, or nil at the end; requests without the copy, or still waiting, are left alone, so
+// it may stop anywhere and run again. Only a request whose JSON holds the key is decoded. The
+// index keys do not depend on the stages, so the records are written without them.
+func dropFinishedPolicyStages(tx *bolt.Tx, after []byte, limit int) ([]byte, error) {
+	type record struct{ key, value []byte }
+	b := mustBucket(tx, []byte(requestsTable.name))
+	c := b.Cursor()
+	k, v := c.First()
+	if after != nil {
+		if k, v = c.Seek(after); bytes.Equal(k, after) {
+			k, v = c.Next()
+		}
+	}
+	// The records are written after the walk: a cursor must not walk a bucket being written.
+	var batch []record
+	var last []byte
+	for n := 0; k != nil && n < limit; k, v = c.Next() {
+		n++
+		last = bytes.Clone(k)
+		var has bool
+		if err := requestsTable.codec().read(v, func(plain []byte) error {
+			has = bytes.Contains(plain, policyStagesKey)
+			return nil
+		}); err != nil {
+			return nil, fmt.Errorf("drop the policy stages of request %q: %w", k, err)
+		}
+		if !has {
+			continue
+		}
+		r, err := requestsTable.decode(string(k), v)
+		if err != nil {
+			return nil, err
+		}
+		if r.RequestState == entitlement.StatePendingApproval || r.PolicyStages == nil {
+			continue
+		}
+		r.PolicyStages = nil
+		data, err := requestsTable.codec().encode(r)
+		if err != nil {
+			return nil, fmt.Errorf("encode request %q: %w", k, err)
+		}
+		batch = append(batch, record{last, data})
+	}
+	for _, r := range batch {
+		if err := b.Put(r.key, r.value); err != nil {
+			return nil, fmt.Errorf("drop the policy stages of request %q: %w", r.key, err)
+		}
+	}
+	if k == nil {
+		return nil, nil
+	}
+	return last, nil
 }
 
 // packKeysMigration is the version of the migration that packs the ids in index keys (keys.go).
@@ -227,9 +296,10 @@ var (
 	packedS2Tables = []repacker{requestsTable.repack, assignmentsTable.repack, assignmentRolesTable.repack, auditTable.repack}
 )
 
-// packInBatches rewrites the records of tables in their packed form, a few thousand a
+// packInBatches rewrites the records of tables with their repackers, a few thousand a
 // transaction, in key order: rewriting them in one would grow a large file by the size of all it
-// rewrites. Their JSON is as it was, and both forms read, so it may stop anywhere.
+// rewrites. Each leaves records the code reads (packed or plain JSON, their JSON as it was or
+// without what its migration drops), so it may stop anywhere.
 func packInBatches(tables []repacker) func(db *bolt.DB) error {
 	return func(db *bolt.DB) error {
 		for _, repack := range tables {
