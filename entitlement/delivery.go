@@ -21,6 +21,7 @@ func (s *Service) addEvent(r *Request, kind string, actor Principal, stage int, 
 // complete moves a request to a final state.
 func (s *Service) complete(r *Request, state RequestState, status, detail string) {
 	now := s.now()
+	endApproval(r)
 	r.RequestState, r.RequestStatus = state, status
 	if detail != "" {
 		r.StatusDetail = detail
@@ -28,6 +29,11 @@ func (s *Service) complete(r *Request, state RequestState, status, detail string
 	r.CompletedDate = &now
 	r.DueDateTime = nil
 }
+
+// endApproval drops the request's copy of its policy's stages once it is out of approval
+// (approved, denied, canceled, timed out): nothing reads them after, and no request goes back
+// into approval. They were about a tenth of a finished request's stored bytes.
+func endApproval(r *Request) { r.PolicyStages = nil }
 
 // finishUndelivered ends an add or extension request that will deliver nothing (denied, timed out,
 // no approver, canceled), tells the people concerned, and applies the external-user life cycle
@@ -56,6 +62,7 @@ func (s *Service) finishUndelivered(tx Tx, r *Request, state RequestState, statu
 // proceed carries an approved (or approval-free) request forward: an extension is applied, a
 // future start waits as Scheduled, anything else is delivered now.
 func (s *Service) proceed(tx Tx, r *Request, actor Principal) error {
+	endApproval(r)
 	if r.RequestType == RequestUserExtend {
 		return s.applyExtension(tx, r, actor)
 	}

@@ -174,7 +174,10 @@ type Request struct {
 	ExtendsFrom *time.Time   `json:"extendsFromDateTime,omitempty"`
 	Stages      []StageState `json:"stages,omitempty"`
 	// PolicyStages is the policy's approval stages as they were when the request was submitted;
-	// the request follows them even if the policy changes meanwhile.
+	// the request follows them even if the policy changes meanwhile. They are kept only while the
+	// request waits for approval (starting, timing out and rerouting a stage read them) and
+	// dropped when it leaves approval, which it never reenters (endApproval): Stages keeps what
+	// was asked and decided.
 	PolicyStages    []ApprovalStage `json:"policyStages,omitempty"`
 	CurrentStage    int             `json:"currentStage"` // index into Stages while pending
 	Events          []RequestEvent  `json:"events"`

@@ -83,7 +83,7 @@
 //	connected_organizations      <id> → ConnectedOrganization
 //	  connected_organizations_by_name, connected_organizations_by_search
 //	  connected_organizations_by_identity <domain|tenant|issuer> → <id>   unique
-//	requests                     <id> → Request, packed with S2 (v24)
+//	requests                     <id> → Request, packed with S2 (v24); the policy's stages only while waiting for approval (v30)
 //	  requests_by_target         <userId>\x00<id>
 //	  requests_by_package        <accessPackageId>\x00<id>
 //	  requests_by_package_target <accessPackageId>\x00<targetId>\x00<id>   (v12) a package's requests by person

@@ -42,6 +42,8 @@ var preparations = map[int]func(db *bolt.DB) error{
 	packKeysMigration:       packKeysByIndex,
 	dropPrevHashesMigration: packInBatches([]repacker{dropPrevHashes}),
 	rolesMigration:          stepByStep(roleSteps),
+	// About 500,000 requests at full scale, most of them finished.
+	dropStagesMigration: packInBatches([]repacker{dropFinishedPolicyStages}),
 }
 
 var migrations = []migration{
@@ -185,6 +187,7 @@ var migrations = []migration{
 	}},
 	{dropPrevHashesMigration, "store audit events without their PrevHash, the Hash of the event before them, which reads restore: a tenth of a packed event", packRecords([]repacker{dropPrevHashes})},
 	{rolesMigration, "drop the index of assignment roles by subject, whose ids start with it, and store the assignment roles' ids in index keys packed, 67 bytes instead of 110", inOne(roleSteps)},
+	{dropStagesMigration, "drop the copy of the policy's approval stages from requests no longer waiting for approval, which nothing reads after: about a tenth of a finished request's bytes", packRecords([]repacker{dropFinishedPolicyStages})},
 }
 
 // dropPrevHashesMigration is the version of the migration that stores audit events without
@@ -194,57 +197,91 @@ const dropPrevHashesMigration = 28
 // noPrevHash is how an event's JSON holds the PrevHash it is stored without.
 var noPrevHash = []byte(`"prevHash":""`)
 
-// dropPrevHashes rewrites without its PrevHash each of up to limit audit events that still store
-// one, from the first key after after, as table.repack does for a codec: it returns the last key
-// it looked at, or nil at the end of the log. Reads restore PrevHash whether an event stores it
-// or not, so it may stop anywhere.
-func dropPrevHashes(tx *bolt.Tx, after []byte, limit int) ([]byte, error) {
-	type record struct{ key, value []byte }
-	b := mustBucket(tx, []byte(auditTable.name))
-	c := b.Cursor()
-	k, v := c.First()
-	if after != nil {
-		if k, v = c.Seek(after); bytes.Equal(k, after) {
-			k, v = c.Next()
-		}
-	}
-	// The events are written after the walk: a cursor must not walk a bucket being written.
-	var batch []record
-	var last []byte
-	for ; k != nil && len(batch) < limit; k, v = c.Next() {
-		last = bytes.Clone(k)
-		var dropped bool
-		err := auditTable.codec().read(v, func(plain []byte) error {
-			dropped = bytes.Contains(plain, noPrevHash)
-			return nil
-		})
-		if err != nil {
-			return nil, fmt.Errorf("read audit event %q: %w", k, err)
-		}
-		if dropped {
-			continue
-		}
-		e, err := auditTable.decode(string(k), v)
-		if err != nil {
-			return nil, err
-		}
+// dropPrevHashes rewrites the audit events that still store a PrevHash without it. Reads restore
+// PrevHash whether an event stores it or not, so it may stop anywhere.
+var dropPrevHashes = rewriteRecords(auditTable, "drop the PrevHash of audit event",
+	func(plain []byte) bool { return !bytes.Contains(plain, noPrevHash) },
+	func(e *entitlement.AuditEvent) bool {
 		e.PrevHash = ""
-		data, err := auditTable.codec().encode(e)
-		if err != nil {
-			return nil, fmt.Errorf("encode audit event %q: %w", k, err)
+		return true
+	})
+
+// rewriteRecords is a repacker that rewrites the records of t whose JSON holds something to
+// drop (holds) and that edit changes, up to limit records looked at from the first key after
+// after: it returns the last key it looked at, or nil at the end of the table. Only the records
+// holds picks are decoded. The records it leaves alone read as they are, so it may stop anywhere
+// and run again; what it drops must be in no index key, as records are written without them.
+func rewriteRecords[T any](t *table[T], what string, holds func(plain []byte) bool, edit func(*T) bool) repacker {
+	return func(tx *bolt.Tx, after []byte, limit int) ([]byte, error) {
+		type record struct{ key, value []byte }
+		b := mustBucket(tx, []byte(t.name))
+		c := b.Cursor()
+		k, v := c.First()
+		if after != nil {
+			if k, v = c.Seek(after); bytes.Equal(k, after) {
+				k, v = c.Next()
+			}
 		}
-		batch = append(batch, record{last, data})
-	}
-	for _, r := range batch {
-		if err := b.Put(r.key, r.value); err != nil {
-			return nil, fmt.Errorf("rewrite audit event %q: %w", r.key, err)
+		// The records are written after the walk: a cursor must not walk a bucket being written.
+		var batch []record
+		var last []byte
+		for n := 0; k != nil && n < limit; k, v = c.Next() {
+			n++
+			last = bytes.Clone(k)
+			var has bool
+			if err := t.codec().read(v, func(plain []byte) error {
+				has = holds(plain)
+				return nil
+			}); err != nil {
+				return nil, fmt.Errorf("%s %q: %w", what, k, err)
+			}
+			if !has {
+				continue
+			}
+			r, err := t.decode(string(k), v)
+			if err != nil {
+				return nil, err
+			}
+			if !edit(&r) {
+				continue
+			}
+			data, err := t.codec().encode(r)
+			if err != nil {
+				return nil, fmt.Errorf("%s %q: %w", what, k, err)
+			}
+			batch = append(batch, record{last, data})
 		}
+		for _, r := range batch {
+			if err := b.Put(r.key, r.value); err != nil {
+				return nil, fmt.Errorf("%s %q: %w", what, r.key, err)
+			}
+		}
+		if k == nil {
+			return nil, nil
+		}
+		return last, nil
 	}
-	if k == nil {
-		return nil, nil
-	}
-	return last, nil
 }
+
+// dropStagesMigration is the version of the migration that drops the policy's stages from
+// the requests out of approval.
+const dropStagesMigration = 30
+
+// policyStagesKey is how a request's JSON holds the copy of its policy's stages.
+var policyStagesKey = []byte(`"policyStages":`)
+
+// dropFinishedPolicyStages rewrites the requests no longer waiting for approval without the copy
+// of their policy's approval stages, which the domain drops when a request leaves approval
+// (entitlement.Request.PolicyStages). Only a request whose JSON holds the copy is decoded.
+var dropFinishedPolicyStages = rewriteRecords(requestsTable, "drop the policy stages of request",
+	func(plain []byte) bool { return bytes.Contains(plain, policyStagesKey) },
+	func(r *entitlement.Request) bool {
+		if r.RequestState == entitlement.StatePendingApproval || r.PolicyStages == nil {
+			return false
+		}
+		r.PolicyStages = nil
+		return true
+	})
 
 // rolesMigration is the version of the migration that drops the index of assignment roles by
 // subject and packs the assignment roles' ids (UUIDs joined by '_', keys.go) in index keys.
@@ -344,9 +381,10 @@ var (
 	packedS2Tables = []repacker{requestsTable.repack, assignmentsTable.repack, assignmentRolesTable.repack, auditTable.repack}
 )
 
-// packInBatches rewrites the records of tables in their packed form (or as another repacker
-// does), a few thousand a transaction, in key order: rewriting them in one would grow a large
-// file by the size of all it rewrites. Both forms read the same, so it may stop anywhere.
+// packInBatches rewrites the records of tables with their repackers, a few thousand a
+// transaction, in key order: rewriting them in one would grow a large file by the size of all it
+// rewrites. Each leaves records the code reads (packed or plain JSON, their JSON as it was or
+// without what its migration drops), so it may stop anywhere.
 func packInBatches(tables []repacker) func(db *bolt.DB) error {
 	return func(db *bolt.DB) error {
 		for _, repack := range tables {

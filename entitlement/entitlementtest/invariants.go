@@ -20,6 +20,8 @@ import (
 //     fulfilled membership role of it (the fixtures never add members to such groups by hand);
 //   - at most one open add request per subject and package, and every delivered add request
 //     points at an assignment;
+//   - a request out of approval keeps no copy of its policy's stages (they are dropped when it
+//     leaves approval);
 //   - the audit chain verifies: no commit, failed transaction or crash leaves it broken.
 func CheckInvariants(t testing.TB, st entitlement.Store) {
 	t.Helper()
@@ -164,6 +166,9 @@ func CheckInvariants(t testing.TB, st entitlement.Store) {
 					if _, ok := byID[r.AssignmentID]; !ok {
 						t.Errorf("invariant: delivered request %s has no assignment", r.ID)
 					}
+				}
+				if r.RequestState != entitlement.StatePendingApproval && len(r.PolicyStages) > 0 {
+					t.Errorf("invariant: request %s is %s and still keeps its policy's stages", r.ID, r.RequestState)
 				}
 				if add && r.RequestState == entitlement.StateDelivering {
 					if a, ok := byID[r.AssignmentID]; !ok || a.AssignmentState != entitlement.AssignmentDelivering {
