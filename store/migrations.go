@@ -36,9 +36,10 @@ type migration struct {
 // reused only once it has committed. Each must leave data the code reads wherever it stops, and
 // be safe to run again after a crash; the migration itself then finishes what is left.
 var preparations = map[int]func(db *bolt.DB) error{
-	packMigration:     packInBatches(packedTables),
-	packS2Migration:   packInBatches(packedS2Tables),
-	packKeysMigration: packKeysByIndex,
+	packMigration:       packInBatches(packedTables),
+	packS2Migration:     packInBatches(packedS2Tables),
+	packKeysMigration:   packKeysByIndex,
+	auditIndexMigration: reindexAuditInBatches,
 }
 
 var migrations = []migration{
@@ -180,6 +181,7 @@ var migrations = []migration{
 	{26, "count the people in the users' name index, so that the users page reads their number instead of walking every page of the index", func(tx *bolt.Tx) error {
 		return usersTable.countTotal(tx, "name")
 	}},
+	{auditIndexMigration, "store the audit chain's positions in 8 bytes and the events' ids packed, and each actor's and object's events as blocks of 64 positions instead of a key each: the audit indexes shrink to a fraction", reindexAudit},
 }
 
 // packKeysMigration is the version of the migration that packs the ids in index keys (keys.go).
@@ -350,9 +352,8 @@ func sourceMemberships(tx *bolt.Tx) error {
 // order they were made in, and records the head. Events are rewritten one at a time from a list
 // of ids, because bbolt forbids writing to a bucket while a cursor walks it.
 func chainAudit(tx *bolt.Tx) error {
-	seq := auditTable.index("seq").bucket(auditTable.name)
-	if _, err := tx.CreateBucketIfNotExists(seq); err != nil {
-		return fmt.Errorf("create bucket %s: %w", seq, err)
+	if _, err := tx.CreateBucketIfNotExists(bucketAuditSeq); err != nil {
+		return fmt.Errorf("create bucket %s: %w", bucketAuditSeq, err)
 	}
 	var ids []string
 	err := mustBucket(tx, []byte(auditTable.name)).ForEach(func(k, _ []byte) error {
@@ -371,6 +372,11 @@ func chainAudit(tx *bolt.Tx) error {
 		e, head = head.Seal(e)
 		if err := auditTable.put(tx, e); err != nil {
 			return fmt.Errorf("seal audit event %s: %w", id, err)
+		}
+		// Positions in the form of v27, which keeps them in any form it finds; the actor and
+		// object indexes it builds from the events.
+		if err := putAuditSeq(tx, e.Seq, e.ID); err != nil {
+			return err
 		}
 	}
 	return putAuditHead(tx, head)

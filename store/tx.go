@@ -685,7 +685,27 @@ func (l auditLog) Append(e entitlement.AuditEvent) error {
 	if err := auditTable.put(l.b, e); err != nil {
 		return err
 	}
+	if err := indexAuditEvent(l.b, e); err != nil {
+		return err
+	}
 	return putAuditHead(l.b, head)
+}
+
+// indexAuditEvent records a sealed event's position and adds it to its actor's and its
+// object's posting blocks.
+func indexAuditEvent(tx *bolt.Tx, e entitlement.AuditEvent) error {
+	if err := putAuditSeq(tx, e.Seq, e.ID); err != nil {
+		return err
+	}
+	if e.ActorID != "" {
+		if err := appendPosting(tx, bucketAuditActor, e.ActorID, e.Seq); err != nil {
+			return err
+		}
+	}
+	if e.ObjectID != "" {
+		return appendPosting(tx, bucketAuditObject, e.ObjectID, e.Seq)
+	}
+	return nil
 }
 
 func (l auditLog) Stored() (int, error) {
@@ -717,20 +737,16 @@ func putAuditHead(b *bolt.Tx, h entitlement.AuditHead) error {
 
 // Chain walks the seq index, which maps each position to the event sealed there.
 func (l auditLog) Chain(fn func(entitlement.AuditEvent) error) error {
-	c := mustBucket(l.b, auditTable.index("seq").bucket(auditTable.name)).Cursor()
-	for k, id := c.First(); k != nil; k, id = c.Next() {
-		e, err := auditTable.get(l.b, string(id))
+	return auditSeqs(l.b, func(_ uint64, id string) error {
+		e, err := auditTable.get(l.b, id)
 		if errors.Is(err, entitlement.ErrNotFound) {
-			continue
+			return nil
 		}
 		if err != nil {
 			return err
 		}
-		if err := fn(e); err != nil {
-			return err
-		}
-	}
-	return nil
+		return fn(e)
+	})
 }
 
 // List returns audit events newest first.
@@ -757,19 +773,18 @@ func (l auditLog) List(f entitlement.AuditFilter, opt entitlement.ListOptions) (
 		return true
 	}
 	// A filter the chosen index answers alone needs no keep: then the page decodes only its own
-	// events and the total counts keys, instead of decoding the whole log on every page.
-	rest := f.ObjectType != "" || f.Action != "" || !f.From.IsZero() || !f.To.IsZero()
-	s := scan[entitlement.AuditEvent]{t: auditTable, bucket: []byte(auditTable.name), byKey: true}
+	// events and the total adds up the blocks' positions, instead of decoding the whole log.
+	rest := f.ObjectType != "" || f.Action != "" || !f.From.IsZero() || !f.To.IsZero() || f.ObjectID != "" && f.ActorID != ""
+	if !rest {
+		keep = nil
+	}
 	switch {
 	case f.ObjectID != "":
-		s = scan[entitlement.AuditEvent]{t: auditTable, bucket: auditTable.index("object").bucket(auditTable.name), prefix: string(auditTable.index("object").prefix(f.ObjectID))}
-		rest = rest || f.ActorID != ""
+		return l.listPostings(bucketAuditObject, f.ObjectID, keep, opt)
 	case f.ActorID != "":
-		s = scan[entitlement.AuditEvent]{t: auditTable, bucket: auditTable.index("actor").bucket(auditTable.name), prefix: string(auditTable.index("actor").prefix(f.ActorID))}
+		return l.listPostings(bucketAuditActor, f.ActorID, keep, opt)
 	}
-	if rest {
-		s.keep = keep
-	}
+	s := scan[entitlement.AuditEvent]{t: auditTable, bucket: []byte(auditTable.name), byKey: true, keep: keep}
 	if f == (entitlement.AuditFilter{}) {
 		// The whole log: the chain's head counts its events, so the total needs no walk over
 		// millions of keys. Nothing deletes an event; one taken behind the log's back is what
