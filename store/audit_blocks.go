@@ -134,13 +134,27 @@ func (p postings) count() int {
 	return n
 }
 
-// eventAt reads the event sealed at a chain position.
-func (l auditLog) eventAt(seq uint64) (entitlement.AuditEvent, error) {
-	id, ok := auditIDAtSeq(l.b, seq)
+// auditEvents reads events by chain position, with the buckets opened once.
+type auditEvents struct {
+	seqs    seqReader
+	records *bolt.Bucket
+}
+
+func newAuditEvents(tx *bolt.Tx) auditEvents {
+	return auditEvents{newSeqReader(tx), mustBucket(tx, []byte(auditTable.name))}
+}
+
+// at reads the event sealed at a chain position.
+func (r auditEvents) at(seq uint64) (entitlement.AuditEvent, error) {
+	id, ok := r.seqs.id(seq)
 	if !ok {
 		return entitlement.AuditEvent{}, fmt.Errorf("audit position %d: %w", seq, entitlement.ErrNotFound)
 	}
-	return auditTable.get(l.b, id)
+	data := r.records.Get([]byte(id))
+	if data == nil {
+		return entitlement.AuditEvent{}, fmt.Errorf("%s %q: %w", auditTable.what, id, entitlement.ErrNotFound)
+	}
+	return auditTable.decode(id, data)
 }
 
 // listPostings pages through one actor's or object's events newest first, as scan.walk pages
@@ -159,6 +173,7 @@ func (l auditLog) listPostings(bucket []byte, value string, keep func(entitlemen
 		return page, err
 	}
 	p := postings{mustBucket(l.b, bucket).Cursor(), postingPrefix(value)}
+	events := newAuditEvents(l.b)
 	type hit struct {
 		seq uint64
 		e   entitlement.AuditEvent
@@ -170,7 +185,7 @@ func (l auditLog) listPostings(bucket []byte, value string, keep func(entitlemen
 			hits = append(hits, hit{seq: seq})
 			return false, nil
 		}
-		e, err := l.eventAt(seq)
+		e, err := events.at(seq)
 		if err != nil {
 			return false, err
 		}
@@ -222,7 +237,7 @@ func (l auditLog) listPostings(bucket []byte, value string, keep func(entitlemen
 		page.Total = len(page.Items)
 	default:
 		err = p.down(0, func(seq uint64) (bool, error) {
-			e, err := l.eventAt(seq)
+			e, err := events.at(seq)
 			if err == nil && keep(e) {
 				page.Total++
 			}

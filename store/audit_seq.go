@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 
@@ -22,9 +23,20 @@ var (
 func seqBytes(seq uint64) []byte { return binary.BigEndian.AppendUint64(nil, seq) }
 
 // auditIDAtSeq returns the id of the event sealed at a chain position, if the position is held.
-func auditIDAtSeq(tx *bolt.Tx, seq uint64) (string, bool) {
-	v := mustBucket(tx, bucketAuditSeq).Get(seqBytes(seq))
-	if v == nil {
+func auditIDAtSeq(tx *bolt.Tx, seq uint64) (string, bool) { return newSeqReader(tx).id(seq) }
+
+// seqReader reads positions of the seq index through one cursor, for a page of many: a Get
+// opens the bucket and a cursor each time, which in a read-only transaction allocates anew.
+type seqReader struct{ c *bolt.Cursor }
+
+func newSeqReader(tx *bolt.Tx) seqReader { return seqReader{mustBucket(tx, bucketAuditSeq).Cursor()} }
+
+// id is auditIDAtSeq.
+func (r seqReader) id(seq uint64) (string, bool) {
+	var k [8]byte
+	binary.BigEndian.PutUint64(k[:], seq)
+	got, v := r.c.Seek(k[:])
+	if !bytes.Equal(got, k[:]) {
 		return "", false
 	}
 	return unpackID(string(v)), true
