@@ -336,8 +336,8 @@ func putIndexedTenant(t *testing.T, s *Store) {
 			if err := provisionTasksTable.put(tx, task); err != nil {
 				return err
 			}
-			e := entitlement.AuditEvent{ID: entitlement.NewID(), At: now, ActorID: manager.ID, ObjectID: r.ID, Seq: uint64(i + 1)}
-			if err := auditTable.put(tx, e); err != nil {
+			e := entitlement.AuditEvent{ID: entitlement.NewID(), At: now, ActorID: manager.ID, ObjectID: r.ID}
+			if err := (auditLog{tx}).Append(e); err != nil {
 				return err
 			}
 		}
@@ -359,7 +359,7 @@ func TestMigration25PacksIndexKeys(t *testing.T) {
 		"requests_by_waiting", "requests_by_decider", "requests_by_open", "requests_by_requestor", "requests_by_asked",
 		"requests_by_catalog", "assignments_by_target", "assignments_by_package", "assignments_by_package_target",
 		"assignments_by_live", "assignments_by_live_policy", "assignments_by_live_package", "assignments_by_live_end",
-		"assignments_by_catalog", "audit_by_actor", "audit_by_object",
+		"assignments_by_catalog",
 		"provision_tasks_by_resource_state", "provision_tasks_by_catalog_state", "provision_tasks_by_role",
 	} {
 		if len(want[name]) == 0 {
@@ -372,10 +372,11 @@ func TestMigration25PacksIndexKeys(t *testing.T) {
 				return err
 			}
 		}
-		// Nothing packed is left for the migration to find.
+		// Nothing packed is left for the migration to find, but in the audit indexes, which
+		// migration 27 builds anew from the events.
 		return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
 			return b.ForEach(func(k, _ []byte) error {
-				if strings.Contains(string(name), "_by_") && bytes.IndexByte(k, packedMark) >= 0 {
+				if strings.Contains(string(name), "_by_") && !strings.HasPrefix(string(name), "audit_by_") && bytes.IndexByte(k, packedMark) >= 0 {
 					return fmt.Errorf("%s: %q is packed", name, k)
 				}
 				return nil

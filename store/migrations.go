@@ -40,6 +40,7 @@ var preparations = map[int]func(db *bolt.DB) error{
 	packMigration:           packInBatches(packedTables),
 	packS2Migration:         packInBatches(packedS2Tables),
 	packKeysMigration:       packKeysByIndex,
+	auditIndexMigration:     reindexAuditInBatches,
 	dropPrevHashesMigration: packInBatches([]repacker{dropPrevHashes}),
 	rolesMigration:          stepByStep(roleSteps),
 	// About 500,000 requests at full scale, most of them finished.
@@ -185,6 +186,7 @@ var migrations = []migration{
 	{26, "count the people in the users' name index, so that the users page reads their number instead of walking every page of the index", func(tx *bolt.Tx) error {
 		return usersTable.countTotal(tx, "name")
 	}},
+	{auditIndexMigration, "store the audit chain's positions in 8 bytes and the events' ids packed, and each actor's and object's events as blocks of 64 positions instead of a key each: the audit indexes shrink to a fraction", reindexAudit},
 	{dropPrevHashesMigration, "store audit events without their PrevHash, the Hash of the event before them, which reads restore: a tenth of a packed event", packRecords([]repacker{dropPrevHashes})},
 	{rolesMigration, "drop the index of assignment roles by subject, whose ids start with it, and store the assignment roles' ids in index keys packed, 67 bytes instead of 110", inOne(roleSteps)},
 	{dropStagesMigration, "drop the copy of the policy's approval stages from requests no longer waiting for approval, which nothing reads after: about a tenth of a finished request's bytes", packRecords([]repacker{dropFinishedPolicyStages})},
@@ -292,12 +294,11 @@ const rolesMigration = 29
 var bucketRolesBySubject = []byte("assignment_roles_by_subject")
 
 // roleSteps are rolesMigration's steps: the index dropped first, so that the indexes rebuilt
-// after it reuse its pages; then those whose values hold assignment roles' ids, the tasks by
-// role and the audit events by object (an assignment role's own events). Each is done when run
-// again: the index is gone, and packIndexKeys leaves packed keys alone.
-var roleSteps = []func(*bolt.Tx) error{
-	dropRolesBySubject, provisionTasksTable.keyPacker("role"), auditTable.keyPacker("object"),
-}
+// after it reuse its pages; then the one whose values hold assignment roles' ids, the tasks by
+// role (the audit events by object, an assignment role's own events among them, were packed
+// with them by auditIndexMigration). Each is done when run again: the index is gone, and
+// packIndexKeys leaves packed keys alone.
+var roleSteps = []func(*bolt.Tx) error{dropRolesBySubject, provisionTasksTable.keyPacker("role")}
 
 func dropRolesBySubject(tx *bolt.Tx) error {
 	if tx.Bucket(bucketRolesBySubject) == nil {
@@ -505,9 +506,8 @@ func sourceMemberships(tx *bolt.Tx) error {
 // order they were made in, and records the head. Events are rewritten one at a time from a list
 // of ids, because bbolt forbids writing to a bucket while a cursor walks it.
 func chainAudit(tx *bolt.Tx) error {
-	seq := auditTable.index("seq").bucket(auditTable.name)
-	if _, err := tx.CreateBucketIfNotExists(seq); err != nil {
-		return fmt.Errorf("create bucket %s: %w", seq, err)
+	if _, err := tx.CreateBucketIfNotExists(bucketAuditSeq); err != nil {
+		return fmt.Errorf("create bucket %s: %w", bucketAuditSeq, err)
 	}
 	var ids []string
 	err := mustBucket(tx, []byte(auditTable.name)).ForEach(func(k, _ []byte) error {
@@ -526,6 +526,11 @@ func chainAudit(tx *bolt.Tx) error {
 		e, head = head.Seal(e)
 		if err := auditTable.put(tx, e); err != nil {
 			return fmt.Errorf("seal audit event %s: %w", id, err)
+		}
+		// Positions in the form of v27, which keeps them in any form it finds; the actor and
+		// object indexes it builds from the events.
+		if err := putAuditSeq(tx, e.Seq, e.ID); err != nil {
+			return err
 		}
 	}
 	return putAuditHead(tx, head)

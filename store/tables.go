@@ -1,7 +1,6 @@
 package store
 
 import (
-	"fmt"
 	"maps"
 	"strconv"
 	"strings"
@@ -330,28 +329,11 @@ var assignmentRolesTable = &table[entitlement.AssignmentResourceRole]{
 	fixedIndexes: true, scattered: true,
 }
 
+// auditTable holds the events alone: their indexes are kept by auditLog.Append (audit_seq.go).
 var auditTable = &table[entitlement.AuditEvent]{
 	name: "audit", what: "audit event", records: packed(auditDictionary), sealed: true,
 	id: func(e entitlement.AuditEvent) string { return e.ID },
-	indexes: []index[entitlement.AuditEvent]{
-		{name: "actor", grouped: true, idParts: first, values: func(e entitlement.AuditEvent) []string { return one(e.ActorID) }},
-		// An object's events come after those of older objects, but not only while it is new
-		// (a person is acted on for years): pages split at 70% suit it better, 52% full against
-		// 49% at 90% (bench stats, scale 0.05).
-		{name: "object", grouped: true, idParts: first, values: func(e entitlement.AuditEvent) []string { return one(e.ObjectID) }},
-		// seq is the chain order, which the ids' time order is not: ids are made before the
-		// transaction that appends them, and a clock set back breaks their order.
-		{name: "seq", unique: true, ordered: true, appended: true, values: func(e entitlement.AuditEvent) []string {
-			if e.Seq == 0 {
-				return nil
-			}
-			return []string{seqKey(e.Seq)}
-		}},
-	},
 }
-
-// seqKey formats a chain position so that keys sort in chain order.
-func seqKey(n uint64) string { return fmt.Sprintf("%020d", n) }
 
 var outboxTable = &table[entitlement.OutboxMessage]{
 	name: "outbox", what: "outbox message", records: packed(outboxDictionary),
@@ -500,9 +482,12 @@ var tables = []interface {
 }
 
 // bucketFills gives the fill percent of the buckets that split otherwise than appended ones
-// (mustBucket): the tables' fills, and the memberships by group and by user.
+// (mustBucket): the tables' fills, the memberships by group and by user, and the audit indexes.
 var bucketFills = sync.OnceValue(func() map[string]float64 {
-	out := map[string]float64{string(bucketGroupMembers): scatteredFillPercent, string(bucketUserGroups): scatteredFillPercent}
+	out := map[string]float64{
+		string(bucketGroupMembers): scatteredFillPercent, string(bucketUserGroups): scatteredFillPercent,
+		string(bucketAuditSeq): sealedFillPercent, string(bucketAuditActor): actorFillPercent, string(bucketAuditObject): objectFillPercent,
+	}
 	for _, t := range tables {
 		maps.Copy(out, t.fills())
 	}

@@ -696,6 +696,9 @@ func (l auditLog) Append(e entitlement.AuditEvent) error {
 	if err := auditTable.put(l.b, e); err != nil {
 		return err
 	}
+	if err := indexAuditEvent(l.b, e); err != nil {
+		return err
+	}
 	return putAuditHead(l.b, head)
 }
 
@@ -749,6 +752,23 @@ func hashOfAuditJSON(plain []byte) string {
 	return string(rest[:end])
 }
 
+// indexAuditEvent records a sealed event's position and adds it to its actor's and its
+// object's posting blocks.
+func indexAuditEvent(tx *bolt.Tx, e entitlement.AuditEvent) error {
+	if err := putAuditSeq(tx, e.Seq, e.ID); err != nil {
+		return err
+	}
+	if e.ActorID != "" {
+		if err := appendPosting(tx, bucketAuditActor, e.ActorID, e.Seq); err != nil {
+			return err
+		}
+	}
+	if e.ObjectID != "" {
+		return appendPosting(tx, bucketAuditObject, e.ObjectID, e.Seq)
+	}
+	return nil
+}
+
 func (l auditLog) Stored() (int, error) {
 	return scan[entitlement.AuditEvent]{t: auditTable, bucket: []byte(auditTable.name), byKey: true}.total(l.b)
 }
@@ -779,12 +799,11 @@ func putAuditHead(b *bolt.Tx, h entitlement.AuditHead) error {
 // Chain walks the seq index, which maps each position to the event sealed there. Each event's
 // PrevHash is the Hash of the one walked before it, unless that one is not its predecessor.
 func (l auditLog) Chain(fn func(entitlement.AuditEvent) error) error {
-	c := mustBucket(l.b, auditTable.index("seq").bucket(auditTable.name)).Cursor()
 	var prev *entitlement.AuditEvent
-	for k, id := c.First(); k != nil; k, id = c.Next() {
-		e, err := auditTable.get(l.b, string(id))
+	return auditSeqs(l.b, func(_ uint64, id string) error {
+		e, err := auditTable.get(l.b, id)
 		if errors.Is(err, entitlement.ErrNotFound) {
-			continue
+			return nil
 		}
 		if err != nil {
 			return err
@@ -792,12 +811,9 @@ func (l auditLog) Chain(fn func(entitlement.AuditEvent) error) error {
 		if e.PrevHash, err = auditPrevHash(l.b, e.Seq, prev); err != nil {
 			return err
 		}
-		if err := fn(e); err != nil {
-			return err
-		}
 		prev = &e
-	}
-	return nil
+		return fn(e)
+	})
 }
 
 // List returns audit events newest first.
@@ -824,29 +840,12 @@ func (l auditLog) List(f entitlement.AuditFilter, opt entitlement.ListOptions) (
 		return true
 	}
 	// A filter the chosen index answers alone needs no keep: then the page decodes only its own
-	// events and the total counts keys, instead of decoding the whole log on every page.
-	rest := f.ObjectType != "" || f.Action != "" || !f.From.IsZero() || !f.To.IsZero()
-	s := scan[entitlement.AuditEvent]{t: auditTable, bucket: []byte(auditTable.name), byKey: true}
-	switch {
-	case f.ObjectID != "":
-		s = scan[entitlement.AuditEvent]{t: auditTable, bucket: auditTable.index("object").bucket(auditTable.name), prefix: string(auditTable.index("object").prefix(f.ObjectID))}
-		rest = rest || f.ActorID != ""
-	case f.ActorID != "":
-		s = scan[entitlement.AuditEvent]{t: auditTable, bucket: auditTable.index("actor").bucket(auditTable.name), prefix: string(auditTable.index("actor").prefix(f.ActorID))}
+	// events and the total adds up the blocks' positions, instead of decoding the whole log.
+	rest := f.ObjectType != "" || f.Action != "" || !f.From.IsZero() || !f.To.IsZero() || f.ObjectID != "" && f.ActorID != ""
+	if !rest {
+		keep = nil
 	}
-	if rest {
-		s.keep = keep
-	}
-	if f == (entitlement.AuditFilter{}) {
-		// The whole log: the chain's head counts its events, so the total needs no walk over
-		// millions of keys. Nothing deletes an event; one taken behind the log's back is what
-		// VerifyAuditChain reports.
-		s.count = func(*bolt.Tx) (int, error) {
-			h, err := l.Head()
-			return int(h.Count), err
-		}
-	}
-	page, err := s.newestFirst(l.b, opt)
+	page, err := l.page(f, keep, opt)
 	if err != nil {
 		return page, err
 	}
@@ -862,6 +861,27 @@ func (l auditLog) List(f entitlement.AuditFilter, opt entitlement.ListOptions) (
 		}
 	}
 	return page, nil
+}
+
+// page is List's page of events as stored, without their PrevHash.
+func (l auditLog) page(f entitlement.AuditFilter, keep func(entitlement.AuditEvent) bool, opt entitlement.ListOptions) (entitlement.Page[entitlement.AuditEvent], error) {
+	switch {
+	case f.ObjectID != "":
+		return l.listPostings(bucketAuditObject, f.ObjectID, keep, opt)
+	case f.ActorID != "":
+		return l.listPostings(bucketAuditActor, f.ActorID, keep, opt)
+	}
+	s := scan[entitlement.AuditEvent]{t: auditTable, bucket: []byte(auditTable.name), byKey: true, keep: keep}
+	if f == (entitlement.AuditFilter{}) {
+		// The whole log: the chain's head counts its events, so the total needs no walk over
+		// millions of keys. Nothing deletes an event; one taken behind the log's back is what
+		// VerifyAuditChain reports.
+		s.count = func(*bolt.Tx) (int, error) {
+			h, err := l.Head()
+			return int(h.Count), err
+		}
+	}
+	return s.newestFirst(l.b, opt)
 }
 
 type outbox struct{ b *bolt.Tx }
