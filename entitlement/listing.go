@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // SearchKey normalises what a person searched for the way SearchTokens keeps words: trimmed and
@@ -35,7 +36,15 @@ func SearchTokens(texts ...string) []string {
 	return out
 }
 
-func isWordBreak(r rune) bool { return r == ' ' || r == '-' || r == '.' || r == '_' || r == '@' }
+// WordBreaks are the characters SearchTokens splits texts into words at. A token holding one is
+// a text whole of several words, and a search word holding none (one of SearchWords' when the
+// search has a word) that starts it starts its first word too, which is a token of its own: such a
+// search finds every record it matches by the tokens without breaks alone.
+const WordBreaks = " -._@"
+
+func isWordBreak(r rune) bool {
+	return r < utf8.RuneSelf && strings.IndexByte(WordBreaks, byte(r)) >= 0
+}
 
 // SearchWords returns the words of a search, split as SearchTokens splits texts; a search of
 // only separators is q itself.

@@ -53,3 +53,21 @@ func TestSortKeyID(t *testing.T) {
 		}
 	}
 }
+
+func TestWordEnd(t *testing.T) {
+	for _, tc := range []struct {
+		key  string
+		n    int
+		want int
+	}{
+		{"user12345" + sep + "ada" + sep + "id", 6, 9},
+		{"user12" + sep + "ada" + sep + "id", 6, 6},
+		{"user12345@bench.example" + sep + "ada" + sep + "id", 6, -1},
+		{"ada lovelace" + sep + "ada lovelace" + sep + "id", 3, -1},
+		{"user12345", 6, -1},
+	} {
+		if got := wordEnd([]byte(tc.key), tc.n); got != tc.want {
+			t.Errorf("wordEnd(%q, %d) = %d, want %d", tc.key, tc.n, got, tc.want)
+		}
+	}
+}

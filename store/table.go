@@ -1215,10 +1215,18 @@ func (t *table[T]) searchWord(tx *bolt.Tx, w string, opt entitlement.ListOptions
 	seen := idSets.Get().(*idSet)
 	defer seen.release()
 	prefix := []byte(strings.ReplaceAll(w, sep, ""))
+	// A word finds each record it matches under a single-word token too (entitlement.WordBreaks),
+	// so the keys of texts whole, as many as those of words for most searches, are passed over
+	// without adding their ids to seen.
+	wordsOnly := !strings.ContainsAny(w, entitlement.WordBreaks)
 	c := mustBucket(tx, t.index("search").bucket(t.name)).Cursor()
 	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-		i := bytes.IndexByte(k, sep[0])
-		if i < 0 {
+		var i int
+		if wordsOnly {
+			if i = wordEnd(k, len(prefix)); i < 0 {
+				continue
+			}
+		} else if i = bytes.IndexByte(k, sep[0]); i < 0 {
 			continue
 		}
 		sk := k[i+1:]
@@ -1289,6 +1297,30 @@ func (t *table[T]) searchWord(tx *bolt.Tx, w string, opt entitlement.ListOptions
 	}
 	return page, nil
 }
+
+// wordEnd is where the token of search index key k ends when the token is a single word, -1
+// when it is a text whole of several words or has no end. The token starts with a searched word
+// of n bytes, which holds neither a break nor sep, so the look starts past it, and a text whole
+// is told at its first break, which most are a few bytes past the word.
+func wordEnd(k []byte, n int) int {
+	for i := n; i < len(k); i++ {
+		switch {
+		case k[i] == sep[0]:
+			return i
+		case isWordBreak[k[i]]:
+			return -1
+		}
+	}
+	return -1
+}
+
+// isWordBreak tells the bytes of entitlement.WordBreaks.
+var isWordBreak = func() (set [256]bool) {
+	for _, b := range []byte(entitlement.WordBreaks) {
+		set[b] = true
+	}
+	return set
+}()
 
 // sortKeyID is the id at the end of a search sort key, "<name>\x00<id>", in its stored form
 // (packed when a UUID, keys.go). A name holds no sep, so a sep just before the last packed

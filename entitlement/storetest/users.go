@@ -218,10 +218,13 @@ var userCases = []tcase{
 			}
 			people = append(people, newUser(name, email))
 		}
+		// A name that starts with a word break is found by its whole only when the search is that
+		// break: a search of only breaks is the one word that keeps them.
+		people = append(people, newUser("_Sam Under", "under@example.com"))
 		bot := newUser("Sam Bot", "sam.bot@example.com")
 		bot.Kind = entitlement.KindServiceAccount
 		putUsers(t, st, append(slices.Clone(people), bot)...)
-		for _, q := range []string{"sam", "SAMPLE", "sam.1", "zed", "nobody"} {
+		for _, q := range []string{"sam", "SAMPLE", "sam.1", "zed", "example", "_", "_sam u", "nobody"} {
 			var want []entitlement.User
 			for _, u := range people {
 				if entitlement.MatchesSearch(q, u.DisplayName, u.Email) {
