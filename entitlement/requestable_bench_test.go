@@ -3,9 +3,7 @@ package entitlement_test
 import (
 	"fmt"
 	"math/rand"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/stewardhq/steward/entitlement"
 	"github.com/stewardhq/steward/entitlement/entitlementtest"
@@ -93,7 +91,7 @@ func BenchmarkRequestablePage(b *testing.B) {
 			}
 			b.Run(fmt.Sprintf("%s, %d packages", name, packages), func(b *testing.B) {
 				b.ReportAllocs()
-				cpu := processCPU()
+				cpu := entitlementtest.ProcessCPU()
 				for b.Loop() {
 					page, err := f.Svc.RequestablePackages(as, entitlement.RequestableFilter{Search: search}, opt)
 					if err != nil || len(page.Items) != 25 || page.Total < packages/2 {
@@ -104,18 +102,8 @@ func BenchmarkRequestablePage(b *testing.B) {
 						b.Fatalf("%d catalogs: %v", total, err)
 					}
 				}
-				b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op")
+				b.ReportMetric(float64(entitlementtest.ProcessCPU()-cpu)/float64(b.N), "cpu-ns/op")
 			})
 		}
 	}
-}
-
-// processCPU is the CPU time the process has used, GC included: on a machine shared with other
-// work it measures a benchmark more steadily than the time on the clock.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

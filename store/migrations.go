@@ -215,21 +215,7 @@ var dropPrevHashes = rewriteRecords(auditTable, "drop the PrevHash of audit even
 // and run again; what it drops must be in no index key, as records are written without them.
 func rewriteRecords[T any](t *table[T], what string, holds func(plain []byte) bool, edit func(*T) bool) repacker {
 	return func(tx *bolt.Tx, after []byte, limit int) ([]byte, error) {
-		type record struct{ key, value []byte }
-		b := mustBucket(tx, []byte(t.name))
-		c := b.Cursor()
-		k, v := c.First()
-		if after != nil {
-			if k, v = c.Seek(after); bytes.Equal(k, after) {
-				k, v = c.Next()
-			}
-		}
-		// The records are written after the walk: a cursor must not walk a bucket being written.
-		var batch []record
-		var last []byte
-		for n := 0; k != nil && n < limit; k, v = c.Next() {
-			n++
-			last = bytes.Clone(k)
+		return rewriteBatch(tx, []byte(t.name), after, limit, func(k, v []byte) ([]byte, error) {
 			var has bool
 			if err := t.codec().read(v, func(plain []byte) error {
 				has = holds(plain)
@@ -238,30 +224,21 @@ func rewriteRecords[T any](t *table[T], what string, holds func(plain []byte) bo
 				return nil, fmt.Errorf("%s %q: %w", what, k, err)
 			}
 			if !has {
-				continue
+				return nil, nil
 			}
 			r, err := t.decode(string(k), v)
 			if err != nil {
 				return nil, err
 			}
 			if !edit(&r) {
-				continue
+				return nil, nil
 			}
 			data, err := t.codec().encode(r)
 			if err != nil {
 				return nil, fmt.Errorf("%s %q: %w", what, k, err)
 			}
-			batch = append(batch, record{last, data})
-		}
-		for _, r := range batch {
-			if err := b.Put(r.key, r.value); err != nil {
-				return nil, fmt.Errorf("%s %q: %w", what, r.key, err)
-			}
-		}
-		if k == nil {
-			return nil, nil
-		}
-		return last, nil
+			return data, nil
+		})
 	}
 }
 

@@ -1434,8 +1434,25 @@ func sortedWindow(keys []string, opt entitlement.ListOptions, prev, next *string
 // that changes how the table is encoded. It returns the last key it looked at, or nil once the
 // whole table is in that form. Records found in that form already are left alone.
 func (t *table[T]) repack(tx *bolt.Tx, after []byte, limit int) ([]byte, error) {
+	return rewriteBatch(tx, []byte(t.name), after, limit, func(k, v []byte) ([]byte, error) {
+		data, err := t.codec().pack(v)
+		if err != nil {
+			return nil, fmt.Errorf("repack %s %q: %w", t.what, k, err)
+		}
+		if bytes.Equal(data, v) {
+			return nil, nil
+		}
+		return bytes.Clone(data), nil
+	})
+}
+
+// rewriteBatch rewrites up to limit records of a bucket, from the first key after after (from
+// the first key when after is nil), each as rewrite gives it (nil: left as it is). It returns the
+// last key it looked at, or nil at the end of the bucket: the step of the migrations that rewrite
+// a large table a few thousand records a transaction (packInBatches).
+func rewriteBatch(tx *bolt.Tx, bucket, after []byte, limit int, rewrite func(k, v []byte) ([]byte, error)) ([]byte, error) {
 	type record struct{ key, value []byte }
-	b := mustBucket(tx, []byte(t.name))
+	b := mustBucket(tx, bucket)
 	c := b.Cursor()
 	k, v := c.First()
 	if after != nil {
@@ -1446,19 +1463,20 @@ func (t *table[T]) repack(tx *bolt.Tx, after []byte, limit int) ([]byte, error) 
 	// The records are written after the walk: a cursor must not walk a bucket being written.
 	var batch []record
 	var last []byte
-	for ; k != nil && len(batch) < limit; k, v = c.Next() {
+	for n := 0; k != nil && n < limit; k, v = c.Next() {
+		n++
 		last = bytes.Clone(k)
-		data, err := t.codec().pack(v)
+		data, err := rewrite(k, v)
 		if err != nil {
-			return nil, fmt.Errorf("repack %s %q: %w", t.what, k, err)
+			return nil, err
 		}
-		if !bytes.Equal(data, v) {
-			batch = append(batch, record{last, bytes.Clone(data)})
+		if data != nil {
+			batch = append(batch, record{last, data})
 		}
 	}
 	for _, r := range batch {
 		if err := b.Put(r.key, r.value); err != nil {
-			return nil, fmt.Errorf("repack %s %q: %w", t.what, r.key, err)
+			return nil, fmt.Errorf("rewrite %s %q: %w", bucket, r.key, err)
 		}
 	}
 	if k == nil {

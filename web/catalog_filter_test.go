@@ -9,12 +9,12 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/stewardhq/steward/entitlement"
+	"github.com/stewardhq/steward/entitlement/entitlementtest"
 	"github.com/stewardhq/steward/store"
 	"github.com/stewardhq/steward/web/browsertest"
 	"github.com/stewardhq/steward/web/webtest"
@@ -366,7 +366,7 @@ func BenchmarkFindAccessPage(b *testing.B) {
 			b.Run(fmt.Sprintf("catalogs=%d/%s", n, page.name), func(b *testing.B) {
 				size := 0
 				b.ReportAllocs()
-				cpu := processCPU()
+				cpu := entitlementtest.ProcessCPU()
 				for b.Loop() {
 					req := httptest.NewRequest(http.MethodGet, page.path, nil)
 					for _, ck := range cookies {
@@ -380,17 +380,8 @@ func BenchmarkFindAccessPage(b *testing.B) {
 					size = rec.Body.Len()
 				}
 				b.ReportMetric(float64(size), "B/page")
-				b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op")
+				b.ReportMetric(float64(entitlementtest.ProcessCPU()-cpu)/float64(b.N), "cpu-ns/op")
 			})
 		}
 	}
-}
-
-// processCPU is the CPU time the process has used, GC included.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
