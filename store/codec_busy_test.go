@@ -115,14 +115,25 @@ func TestBusyRecordsRoundTrip(t *testing.T) {
 			if again, err := tc.codec.pack(packed); err != nil || string(again) != string(packed) {
 				t.Errorf("packing a packed record changed it (%v)", err)
 			}
-			other := outboxTable.codec()
-			if tc.codec.form == other.form {
-				other = requestsTable.codec()
-			}
-			for _, c := range []*codec{plainJSON, other} {
+			// The S2 form: the busy tables wrote it from v24 and read it on; audit events never had it.
+			s2 := packedWithS2(string(tc.codec.dict))
+			for _, c := range []*codec{plainJSON, s2} {
 				if _, err := tc.read(c, packed); err == nil {
 					t.Errorf("a table stored in form %#x read a record of form %#x", c.form, packed[0])
 				}
+			}
+			old, err := s2.encode(v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := tc.read(tc.codec, old)
+			switch {
+			case tc.codec.s2 == nil && err == nil:
+				t.Error("a table that never stored S2 read an S2 record")
+			case tc.codec.s2 != nil && err != nil:
+				t.Errorf("an S2 record: %v", err)
+			case tc.codec.s2 != nil && cmp.Diff(v, got) != "":
+				t.Errorf("an S2 record read back (-want +got):\n%s", cmp.Diff(v, got))
 			}
 			if _, err := tc.read(tc.codec, append([]byte{tc.codec.form}, plain[:40]...)); err == nil {
 				t.Error("a corrupt packed record read")
@@ -286,4 +297,10 @@ func BenchmarkRecordEncode(b *testing.B) {
 			}
 		})
 	}
+}
+
+// packedWithS2 is the codec that wrote the busy tables' records with S2 from v24 (packedOverS2
+// reads them on).
+func packedWithS2(dict string) *codec {
+	return &codec{form: packedS2, s2: s2Dict(dict)}
 }
