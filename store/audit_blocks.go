@@ -52,7 +52,8 @@ func appendPosting(tx *bolt.Tx, bucket []byte, value string, seq uint64) error {
 
 // lastBlock positions c at the last block with the prefix, or returns nil when there is none.
 func lastBlock(c *bolt.Cursor, prefix []byte) ([]byte, []byte) {
-	k, v := c.Seek(append(bytes.Clone(prefix), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff))
+	var v []byte
+	k, _ := c.Seek(append(bytes.Clone(prefix), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff))
 	if k == nil {
 		k, v = c.Last()
 	} else {
@@ -102,7 +103,8 @@ func (p postings) down(below uint64, fn func(uint64) (bool, error)) error {
 // up calls fn with the positions after above, oldest first, until fn returns false.
 func (p postings) up(above uint64, fn func(uint64) (bool, error)) error {
 	// The last block that starts at above or earlier may hold positions after it.
-	k, v := p.c.Seek(blockKey(p.prefix, above+1))
+	var v []byte
+	k, _ := p.c.Seek(blockKey(p.prefix, above+1))
 	if k == nil {
 		k, v = p.c.Last()
 	} else {
