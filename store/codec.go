@@ -26,15 +26,17 @@ const (
 // enumerations and repeated ids make up most of the bytes.
 //
 // Zstandard packs tighter but unpacks a record in 2–4 µs, S2 (Snappy's LZ77 without entropy
-// coding) in well under one, less than decoding its JSON. Every packed table is Zstandard: most of
-// a record is ids, times and hashes in hex, which only entropy coding shrinks. Audit events went
-// to half of their JSON, where S2 left 70% (294 against 381 bytes an event at tenth scale). The
-// busy pages' requests, assignments and their roles were S2 from v24 until the data file at full
-// scale had to shrink again: at tenth scale Zstandard packs a request in 398 bytes against 480,
-// an assignment in 255 against 347, a role in 235 against 283, about 100 MB less at full scale.
-// That costs a page a few µs a row (the busy approver's 100 requests about 0.3 ms), and a
-// verification of the whole chain, which reads every event, nearly twice the CPU of S2 (1.46 s
-// against 0.79 s for 169,000 events). Records they wrote in S2 read on (packedOverS2).
+// coding) in well under one, less than decoding its JSON. Most of a record is ids, times and
+// hashes in hex, which only entropy coding shrinks, so most packed tables are Zstandard: audit
+// events went to half of their JSON, where S2 left 70% (294 against 381 bytes an event at tenth
+// scale). Assignments and their roles were S2 from v24 until the data file at full scale had to
+// shrink again: at tenth scale Zstandard packs an assignment in 255 bytes against 347 and a role
+// in 235 against 283, 54 MB less at full scale, for about 0.2 ms on the home page. Requests stay
+// S2 (398 against 480 bytes would save 66 MB more): the approvals and the API's request lists
+// read hundreds a call, and Zstandard doubled them (the approvals waiting 1.2 → 2.6 ms at full
+// scale). Records a table wrote in S2 read on after it moved to Zstandard (packedOverS2). A
+// verification of the whole audit chain, which reads every event, costs nearly twice the CPU of
+// S2 (1.46 s against 0.79 s for 169,000 events).
 type codec struct {
 	form  byte   // 0: plain JSON; packedV1 or packedS2: what encode writes
 	dict  []byte // the Zstandard dictionary
@@ -76,6 +78,11 @@ func packedOverS2(dict string) *codec {
 	c := packed(dict)
 	c.s2 = s2Dict(dict)
 	return c
+}
+
+// packedWithS2 is the codec of a table whose records are compressed with S2 and the dictionary.
+func packedWithS2(dict string) *codec {
+	return &codec{form: packedS2, s2: s2Dict(dict)}
 }
 
 // s2Dict is the S2 form of a dictionary.

@@ -214,7 +214,7 @@ var orgsTable = &table[entitlement.ConnectedOrganization]{
 }
 
 var requestsTable = &table[entitlement.Request]{
-	name: "requests", what: "request", counted: true, records: packedOverS2(requestDictionary),
+	name: "requests", what: "request", counted: true, records: packedWithS2(requestDictionary),
 	id: func(r entitlement.Request) string { return r.ID },
 	indexes: []index[entitlement.Request]{
 		{name: "target", idParts: first, values: func(r entitlement.Request) []string { return one(r.TargetID) }},
