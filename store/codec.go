@@ -26,17 +26,17 @@ const (
 // enumerations and repeated ids make up most of the bytes.
 //
 // Zstandard packs tighter but unpacks a record in 2–4 µs, S2 (Snappy's LZ77 without entropy
-// coding) in well under one, less than decoding its JSON. Most of a record is ids, times and
-// hashes in hex, which only entropy coding shrinks, so most packed tables are Zstandard: audit
-// events went to half of their JSON, where S2 left 70% (294 against 381 bytes an event at tenth
-// scale). Assignments and their roles were S2 from v24 until the data file at full scale had to
-// shrink again: at tenth scale Zstandard packs an assignment in 255 bytes against 347 and a role
-// in 235 against 283, 54 MB less at full scale, for about 0.2 ms on the home page. Requests stay
-// S2 (398 against 480 bytes would save 66 MB more): the approvals and the API's request lists
-// read hundreds a call, and Zstandard doubled them (the approvals waiting 1.2 → 2.6 ms at full
-// scale). Records a table wrote in S2 read on after it moved to Zstandard (packedOverS2). A
-// verification of the whole audit chain, which reads every event, costs nearly twice the CPU of
-// S2 (1.46 s against 0.79 s for 169,000 events).
+// coding) in well under one, less than decoding its JSON. So the tables that no page reads a
+// record at a time (outbox messages, provisioning tasks) are Zstandard, and the busy pages'
+// requests, assignments and their roles S2. Zstandard was tried on those three at full scale: the
+// file was about 100 MB smaller, but the API's approvals waiting took 2.6 ms instead of 1.2, and 64
+// people submitting at once were delivered at 1,900 a second instead of 2,330. Audit events are
+// Zstandard, though a page lists them: two thirds of an event were its two SHA-256 hashes in hex
+// (one since v28) and its ids, which only entropy coding shrinks (to half of its JSON, where S2
+// leaves 70%: 294 against 381 bytes an event at tenth scale, 160 MB less at full scale, in the one
+// table that only grows). That costs an audit page of 100 events about 0.3 ms, and a verification
+// of the whole chain, which reads every event, nearly twice the CPU (1.46 s against 0.79 s for
+// 169,000 events).
 type codec struct {
 	form  byte   // 0: plain JSON; packedV1 or packedS2: what encode writes
 	dict  []byte // the Zstandard dictionary
@@ -70,28 +70,15 @@ func packed(dict string) *codec {
 	return c
 }
 
-// packedOverS2 is the codec of a table whose records were packed with S2 and the dictionary
-// before they were packed with Zstandard (packed): it writes Zstandard and reads both forms, so a
-// record written before reads on until it is written again. An s2.Dict is safe for any number of
-// decoders at once: it builds its tables once (sync.Once) and only reads them after.
-func packedOverS2(dict string) *codec {
-	c := packed(dict)
-	c.s2 = s2Dict(dict)
-	return c
-}
-
 // packedWithS2 is the codec of a table whose records are compressed with S2 and the dictionary.
+// An s2.Dict is safe for any number of encoders and decoders at once: it builds its match tables
+// once (sync.Once) and only reads them after; each encode takes its scratch tables from a pool.
 func packedWithS2(dict string) *codec {
-	return &codec{form: packedS2, s2: s2Dict(dict)}
-}
-
-// s2Dict is the S2 form of a dictionary.
-func s2Dict(dict string) *s2.Dict {
 	d := s2.MakeDict([]byte(dict), []byte(`{"id":"`))
 	if d == nil {
 		panic("store: an S2 dictionary must hold at least s2.MinDictSize bytes")
 	}
-	return d
+	return &codec{form: packedS2, s2: d}
 }
 
 func (c *codec) encode(v any) ([]byte, error) {

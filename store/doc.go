@@ -3,12 +3,11 @@
 // Every entity is one JSON record per key in a bucket of its own, keyed by its UUIDv7 id (so keys
 // sort by creation time). Outbox messages and provisioning tasks, many and read by no page a row
 // at a time, are stored packed (v22): a byte 0x01, then a Zstandard frame of the JSON compressed
-// with a dictionary of the table's keys and values (codec.go, dictionaries.go). Requests are
-// packed with S2, which unpacks in under a microsecond (v24): a byte 0x02, then an S2 block
-// compressed with the table's dictionary. Assignments and their resource roles were too; they are
-// written like the outbox now, tighter, and those still in S2 read on. Audit events, mostly hex
-// hashes, are packed like the outbox (v24).
-// A record that starts with '{' is plain JSON and reads as well. Secondary indexes are buckets too, written in
+// with a dictionary of the table's keys and values (codec.go, dictionaries.go). Requests,
+// assignments and their resource roles are packed with S2, which unpacks in under a microsecond
+// (v24): a byte 0x02, then an S2 block compressed with the table's S2 dictionary; audit events,
+// mostly hex hashes, like the outbox (v24). A record that starts with '{' is plain JSON and reads
+// as well. Secondary indexes are buckets too, written in
 // the same transaction as the record by one generic table type (table.go), so a record and its
 // indexes never disagree. Buckets whose keys are appended leave pages 90% full on a split; those
 // whose keys land anywhere (an index by person; assignment roles, v29) split them in half, and
@@ -101,7 +100,7 @@
 //	  requests_by_requestor      <requestorId>\x00<id>               (v21) when someone asked for another person
 //	  requests_by_asked          <approverId>\x00<id>                (v21) everyone asked on any stage, or who decided one
 //	  requests_by_catalog        <catalogId>\x00<id>                 (v21) with target, requestor and asked: what a non-administrator reads
-//	assignments                  <id> → Assignment, packed (v24: S2, Zstandard now)
+//	assignments                  <id> → Assignment, packed with S2 (v24)
 //	  assignments_by_target, assignments_by_package
 //	  assignments_by_package_target <accessPackageId>\x00<targetId>\x00<id>   (v12) a package's assignments by person
 //	  assignments_by_live        <targetId>\x00<accessPackageId> → <id>   unique: one live assignment
@@ -110,7 +109,7 @@
 //	  assignments_by_live_end    <targetId>\x00<end time or ~>\x00<id>   (v20) live ones, ending soonest first
 //	  assignments_by_due         <time>\x00<id>                      reminders and expiry
 //	  assignments_by_catalog     <catalogId>\x00<id>                 (v21) with target: what a non-administrator reads
-//	assignment_roles             <subjectId>_<roleScopeId> → AssignmentResourceRole, packed (v24: S2, Zstandard now)
+//	assignment_roles             <subjectId>_<roleScopeId> → AssignmentResourceRole, packed with S2 (v24)
 //	                             (v29) no index by subject: a subject's roles are the keys that start with "<subjectId>_"
 //	audit                        <id> → AuditEvent (ids are UUIDv7: time order), sealed onto the chain; packed (v24);
 //	                             without PrevHash, which reads restore from the event at Seq-1 (v28)

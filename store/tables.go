@@ -275,7 +275,7 @@ func isAddition(t string) bool {
 }
 
 var assignmentsTable = &table[entitlement.Assignment]{
-	name: "assignments", what: "assignment", counted: true, records: packedOverS2(assignmentDictionary),
+	name: "assignments", what: "assignment", counted: true, records: packedWithS2(assignmentDictionary),
 	id: func(a entitlement.Assignment) string { return a.ID },
 	indexes: []index[entitlement.Assignment]{
 		{name: "target", idParts: first, values: func(a entitlement.Assignment) []string { return one(a.TargetID) }},
@@ -321,7 +321,7 @@ var assignmentsTable = &table[entitlement.Assignment]{
 }
 
 var assignmentRolesTable = &table[entitlement.AssignmentResourceRole]{
-	name: "assignment_roles", what: "assignment resource role", records: packedOverS2(assignmentRoleDictionary),
+	name: "assignment_roles", what: "assignment resource role", records: packedWithS2(assignmentRoleDictionary),
 	id: func(r entitlement.AssignmentResourceRole) string { return r.ID },
 	// No index: the subject starts the id (entitlement.AssignmentResourceRoleID), so a subject's
 	// roles are a prefix of the table's keys (assignmentRoles.BySubject), and new keys land
