@@ -29,14 +29,14 @@ const (
 // coding) in well under one, less than decoding its JSON. So the tables that no page reads a
 // record at a time (outbox messages, provisioning tasks) are Zstandard, and the busy pages'
 // requests, assignments and their roles S2. Zstandard was tried on those three at full scale: the
-// file was about 100 MB smaller, but the API's approvals waiting took 2.6 ms instead of 1.2, and 64
-// people submitting at once were delivered at 1,900 a second instead of 2,330. Audit events are
-// Zstandard, though a page lists them: two thirds of an event were its two SHA-256 hashes in hex
-// (one since v28) and its ids, which only entropy coding shrinks (to half of its JSON, where S2
-// leaves 70%: 294 against 381 bytes an event at tenth scale, 160 MB less at full scale, in the one
-// table that only grows). That costs an audit page of 100 events about 0.3 ms, and a verification
-// of the whole chain, which reads every event, nearly twice the CPU (1.46 s against 0.79 s for
-// 169,000 events).
+// file was 137 MB smaller (80 MB of it assignments and roles), but the API's approvals waiting
+// took 2.6 ms instead of 1.2, and 64 people submitting at once were delivered at 1,900 a second
+// instead of 2,330. Audit events are Zstandard, though a page lists them: two thirds of an event
+// were its two SHA-256 hashes in hex (one since v28) and its ids, which only entropy coding
+// shrinks (to half of its JSON, where S2 leaves 70%: 294 against 381 bytes an event at tenth
+// scale, 160 MB less at full scale, in the one table that only grows). That costs an audit page of
+// 100 events about 0.3 ms, and a verification of the whole chain, which reads every event, nearly
+// twice the CPU (1.46 s against 0.79 s for 169,000 events).
 type codec struct {
 	form  byte   // 0: plain JSON; packedV1 or packedS2: what encode writes
 	dict  []byte // the Zstandard dictionary
