@@ -38,7 +38,7 @@ func (s *Service) ListCatalogs(ctx context.Context, opt ListOptions) (Page[Catal
 			if err != nil {
 				return err
 			}
-			out = Page[Catalog]{Items: make([]Catalog, 0, len(ids.Items)), Next: ids.Next, Prev: ids.Prev, Total: ids.Total}
+			out = Page[Catalog]{Items: make([]Catalog, 0, len(ids.Items)), Next: ids.Next, Prev: ids.Prev, Total: ids.Total, TotalAtLeast: ids.TotalAtLeast}
 			for _, id := range ids.Items {
 				c, err := cv.catalog(id)
 				if err != nil {

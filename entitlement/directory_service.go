@@ -796,7 +796,7 @@ func (s *Service) GroupMembers(ctx context.Context, groupID string, opt ListOpti
 			if err != nil {
 				return fmt.Errorf("list members: %w", err)
 			}
-			users = Page[User]{Next: ids.Next, Prev: ids.Prev, Total: ids.Total, Items: make([]User, 0, len(ids.Items))}
+			users = Page[User]{Next: ids.Next, Prev: ids.Prev, Total: ids.Total, TotalAtLeast: ids.TotalAtLeast, Items: make([]User, 0, len(ids.Items))}
 			for _, id := range ids.Items {
 				u, err := tx.Users().Get(id)
 				if err != nil {
@@ -805,7 +805,7 @@ func (s *Service) GroupMembers(ctx context.Context, groupID string, opt ListOpti
 				users.Items = append(users.Items, u)
 			}
 		}
-		out = Page[GroupMember]{Next: users.Next, Prev: users.Prev, Total: users.Total, Items: make([]GroupMember, 0, len(users.Items))}
+		out = Page[GroupMember]{Next: users.Next, Prev: users.Prev, Total: users.Total, TotalAtLeast: users.TotalAtLeast, Items: make([]GroupMember, 0, len(users.Items))}
 		for _, u := range users.Items {
 			m := GroupMember{User: u}
 			var err error

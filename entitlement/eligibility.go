@@ -184,8 +184,8 @@ func unionIDs(keys []string, lookup func(string) ([]string, error)) ([]string, e
 // and class, and kept sorted by package name (requestableOffers); each request then evaluates only
 // the policies that name the caller, their groups or their organization, and walks the two lists
 // together from the page's cursor (offerWalk). So the cost of a page does not grow with the
-// number of policies open to everyone, nor with the packages before or after it; only a search's
-// exact total counts every match, without copying any.
+// number of policies open to everyone, nor with the packages before or after it. A search's
+// total counts matches up to SearchCountLimit, without copying any.
 func (s *Service) RequestablePackages(ctx context.Context, f RequestableFilter, opt ListOptions) (Page[RequestablePackage], error) {
 	p, err := principal(ctx)
 	if err != nil {
@@ -207,7 +207,8 @@ func (s *Service) RequestablePackages(ctx context.Context, f RequestableFilter, 
 		}
 		w := newOfferWalk(class, named, f)
 		items, prev, next := w.page(after, before, opt.PageSize())
-		page = Page[RequestablePackage]{Total: w.total(), Prev: prev, Next: next}
+		total, atLeast := w.total(SearchCountLimit)
+		page = Page[RequestablePackage]{Total: total, TotalAtLeast: atLeast, Prev: prev, Next: next}
 		for _, o := range items {
 			rp := o.rp
 			// Offers are shared with other requests: the caller gets its own policy slice.
@@ -451,14 +452,18 @@ func (w offerWalk) matches(o *offer) bool {
 }
 
 // total counts the offers of the walk: the class's that match, which only a search has to walk
-// (without copying), and the subject's own that match and are not among the class's.
-func (w offerWalk) total() int {
+// (without copying), and the subject's own that match and are not among the class's. A search
+// stops counting past limit, returning limit and true.
+func (w offerWalk) total(limit int) (int, bool) {
 	n := len(w.class)
+	past := func() bool { return w.search != "" && n > limit }
 	if w.search != "" {
 		n = 0
 		for _, o := range w.class {
 			if w.matches(o) {
-				n++
+				if n++; past() {
+					return limit, true
+				}
 			}
 		}
 	}
@@ -467,10 +472,12 @@ func (w offerWalk) total() int {
 			continue
 		}
 		if _, found := slices.BinarySearchFunc(w.class, o.key, compareKey); !found {
-			n++
+			if n++; past() {
+				return limit, true
+			}
 		}
 	}
-	return n
+	return n, false
 }
 
 // page returns the offers of the page the cursors point at (the first page when both are empty)

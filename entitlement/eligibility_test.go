@@ -2,6 +2,7 @@ package entitlement_test
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"sort"
 	"testing"
@@ -194,6 +195,55 @@ func TestRequestablePackages(t *testing.T) {
 	}
 	if _, err := f.Svc.EligiblePolicies(entitlementtest.As(ada), entitlement.NewID()); !errors.Is(err, entitlement.ErrNotFound) {
 		t.Fatalf("eligible policies of a missing package: %v", err)
+	}
+}
+
+// TestRequestableSearchStopsCounting: a search of what a person may request counts its matches
+// up to SearchCountLimit and says so, while its pages still reach every match; a list without a
+// search, or a search with fewer matches, counts exactly.
+func TestRequestableSearchStopsCounting(t *testing.T) {
+	f := entitlementtest.New(t)
+	ada := f.User("Ada")
+	cat := f.Catalog("Open")
+	const n = entitlement.SearchCountLimit + 5
+	for i := range n {
+		f.Policy(f.Package(cat, fmt.Sprintf("Access %03d", i)), entitlementtest.Scope(entitlement.ScopeAllExistingDirectorySubjects))
+	}
+	// One offered to Ada by name, which the walk counts apart from the class's.
+	f.Policy(f.Package(cat, "Access named"), entitlementtest.Scope(entitlement.ScopeSpecificDirectorySubjects, entitlementtest.Single(ada)))
+	for _, tc := range []struct {
+		search  string
+		total   int
+		atLeast bool
+		all     int
+	}{
+		{"", n + 1, false, n + 1},
+		{"ACCESS", entitlement.SearchCountLimit, true, n + 1},
+		{"access 01", 10, false, 10},
+		{"named", 1, false, 1},
+	} {
+		flt := entitlement.RequestableFilter{Search: tc.search}
+		opt := entitlement.ListOptions{Limit: 25}
+		seen := map[string]bool{}
+		for pages := 0; ; pages++ {
+			page, err := f.Svc.RequestablePackages(entitlementtest.As(ada), flt, opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if page.Total != tc.total || page.TotalAtLeast != tc.atLeast {
+				t.Fatalf("search %q, page %d: total %d (at least %v), want %d (%v)", tc.search, pages+1, page.Total, page.TotalAtLeast, tc.total, tc.atLeast)
+			}
+			for _, rp := range page.Items {
+				seen[rp.Package.ID] = true
+			}
+			if page.Next == "" || pages > n {
+				break
+			}
+			opt.After = page.Next
+		}
+		if len(seen) != tc.all {
+			t.Errorf("search %q: pages reached %d packages, want %d", tc.search, len(seen), tc.all)
+		}
 	}
 }
 

@@ -63,7 +63,7 @@ func (s *Service) MyAccess(ctx context.Context, limit int) (MyAccess, error) {
 
 // describePage describes the items of a page.
 func describePage[T, V any](p Page[T], describe func(T) (V, error)) (Page[V], error) {
-	out := Page[V]{Next: p.Next, Prev: p.Prev, Total: p.Total, Items: make([]V, 0, len(p.Items))}
+	out := Page[V]{Next: p.Next, Prev: p.Prev, Total: p.Total, TotalAtLeast: p.TotalAtLeast, Items: make([]V, 0, len(p.Items))}
 	for _, x := range p.Items {
 		v, err := describe(x)
 		if err != nil {

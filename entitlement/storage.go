@@ -73,6 +73,10 @@ type ListOptions struct {
 	// Desc walks the list from its end: newest first for the lists in creation order
 	// (requests, assignments, decisions), Z to A for those in name order.
 	Desc bool
+	// NameOrder keeps a one-word search in name order, as the list without a search is, at the
+	// cost of reading every match (the API, whose lists have one order); without it the search
+	// lists best match first and costs what its page holds.
+	NameOrder bool
 }
 
 // PageSize returns the effective page size.
@@ -87,13 +91,20 @@ func (o ListOptions) PageSize() int {
 }
 
 // Page is one page of a list. Next and Prev are cursors for the neighbouring pages, empty at the
-// ends. Total counts every item the list holds under the same search and filter.
+// ends. Total counts every item the list holds under the same search and filter, except that a
+// search may stop counting at SearchCountLimit: then TotalAtLeast is set, and more match.
 type Page[T any] struct {
-	Items []T
-	Next  string
-	Prev  string
-	Total int
+	Items        []T
+	Next         string
+	Prev         string
+	Total        int
+	TotalAtLeast bool
 }
+
+// SearchCountLimit is where a search may stop counting its matches: past it a page says "100+",
+// so that its cost does not grow with the directory (a word like "user1" starts the names of
+// thousands of people in 50,000). The API's $count is given only where the total is exact.
+const SearchCountLimit = 100
 
 // Users stores the directory's users.
 type Users interface {

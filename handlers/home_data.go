@@ -24,7 +24,7 @@ func (h Home) requestable(c echo.Context) (views.HomeProps, error) {
 	if err != nil {
 		return d, err
 	}
-	d.RequestableTotal = pkgs.Total
+	d.RequestableTotal, d.RequestableAtLeast = pkgs.Total, pkgs.TotalAtLeast
 	for _, rp := range pkgs.Items {
 		d.Requestable = append(d.Requestable, packageCard(rp))
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"strconv"
 	"strings"
@@ -42,8 +43,13 @@ func pagination[T any](c echo.Context, path string, page entitlement.Page[T], fr
 	if page.Prev == "" {
 		from = 0
 	}
-	// "from" comes from the link, so it may be forged: the page cannot start past the end.
-	from = min(from, max(page.Total-len(page.Items), 0))
+	// "from" comes from the link, so it may be forged: the page cannot start past the end, nor,
+	// where a search stopped counting and the end is unknown, so far that the label overflows.
+	if page.TotalAtLeast {
+		from = min(from, math.MaxInt32)
+	} else {
+		from = min(from, max(page.Total-len(page.Items), 0))
+	}
 	q := c.QueryParams()
 	link := func(cursorName, cursor string, at int) string {
 		v := url.Values{}
@@ -68,6 +74,11 @@ func pagination[T any](c echo.Context, path string, page entitlement.Page[T], fr
 	switch {
 	case page.Total == 0 || n == 0:
 		p.Label = "No results"
+	case page.TotalAtLeast && page.Next == "":
+		// The last page of a search that stopped counting: its end is the total.
+		p.Label = fmt.Sprintf("%d–%d of %d", from+1, from+n, from+n)
+	case page.TotalAtLeast:
+		p.Label = fmt.Sprintf("%d–%d of %d+", from+1, from+n, max(page.Total, from+n))
 	default:
 		p.Label = fmt.Sprintf("%d–%d of %d", from+1, from+n, page.Total)
 	}

@@ -75,6 +75,30 @@ func TestPaginationLabelTrustsNoForgedPosition(t *testing.T) {
 	}
 }
 
+// TestPaginationLabelOfASearchThatStoppedCounting: a search that counted up to
+// SearchCountLimit says "100+" until its last page, which knows where the list ends.
+func TestPaginationLabelOfASearchThatStoppedCounting(t *testing.T) {
+	for _, tc := range []struct {
+		from, n    int
+		next, want string
+	}{
+		{0, 25, "n", "1–25 of 100+"},
+		{100, 25, "n", "101–125 of 125+"},
+		{100, 11, "", "101–111 of 111"},
+	} {
+		page := entitlement.Page[int]{Items: make([]int, tc.n), Total: entitlement.SearchCountLimit, TotalAtLeast: true, Next: tc.next}
+		if tc.from > 0 {
+			page.Prev = "p"
+		}
+		req := httptest.NewRequest(http.MethodGet, fmt.Sprintf("/admin/users?q=user1&after=x&from=%d", tc.from), nil)
+		c := echo.New().NewContext(req, httptest.NewRecorder())
+		_, at := listOptions(c)
+		if got := pagination(c, "/admin/users", page, at, "").Label; got != tc.want {
+			t.Errorf("from %d, %d items, next %q: %q, want %q", tc.from, tc.n, tc.next, got, tc.want)
+		}
+	}
+}
+
 // TestFormTimeExampleComesFromTheClock: the example in the message for an unreadable time is the
 // service's now, not the wall clock's, so pages agree with the rules when time is moved.
 func TestFormTimeExampleComesFromTheClock(t *testing.T) {

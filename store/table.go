@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"hash/maphash"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -942,7 +943,7 @@ func (t *table[T]) listIDs(tx *bolt.Tx, opt entitlement.ListOptions) (entitlemen
 		s.ids = &ids
 		page, err = s.page(tx, opt)
 	}
-	return entitlement.Page[string]{Items: ids, Next: page.Next, Prev: page.Prev, Total: page.Total}, err
+	return entitlement.Page[string]{Items: ids, Next: page.Next, Prev: page.Prev, Total: page.Total, TotalAtLeast: page.TotalAtLeast}, err
 }
 
 // listBy pages through the records a non-unique index holds for value; a counted index gives
@@ -1110,9 +1111,9 @@ func searchKeys(name string, texts ...string) []string {
 // page's records are decoded. The cursor is that sort key, so paging never repeats or skips a
 // record. The cost grows with the number of matching keys, which a prefix keeps small in practice.
 // A search of one word with no filter, the common one, is searchWord, which neither gathers nor
-// sorts the matches.
+// sorts the matches, and lists them best match first, unless opt.NameOrder.
 func (t *table[T]) search(tx *bolt.Tx, q string, opt entitlement.ListOptions, keep func(T) bool) (entitlement.Page[T], error) {
-	if words := entitlement.SearchWords(q); len(words) == 1 && keep == nil {
+	if words := entitlement.SearchWords(q); len(words) == 1 && keep == nil && !opt.NameOrder {
 		return t.searchWord(tx, words[0], opt)
 	}
 	var page entitlement.Page[T]
@@ -1184,12 +1185,12 @@ func (t *table[T]) search(tx *bolt.Tx, q string, opt entitlement.ListOptions, ke
 }
 
 // searchWord is search for one word and no filter, the people picker's and the users page's
-// search: a record matches when one of its tokens starts with w, so the index keys alone decide.
-// It walks the matching keys once, without decoding or copying them: a set of the ids seen (a
-// record matches under each of its tokens that w starts) gives the exact total, and a bounded
-// list keeps the page's sort keys ("<name>\x00<id>", as in search) in order, so nothing is
-// sorted but the page itself. Its cursors and pages are those of sortedWindow over all the
-// matches, which search gathers whole.
+// search: a record matches when one of its tokens starts with w, so the index keys alone find
+// it. Its list is best match first: in index key order, by the token w starts, then by name
+// ("smith" before "smithers"), each record under the first of its tokens that w starts. So a
+// page walks the keys from its cursor and stops one record past the page, and counting stops
+// past entitlement.SearchCountLimit: its cost does not grow with the number of matches. The
+// cursors are index keys.
 func (t *table[T]) searchWord(tx *bolt.Tx, w string, opt entitlement.ListOptions) (entitlement.Page[T], error) {
 	var page entitlement.Page[T]
 	after, err := decodeCursor(opt.After)
@@ -1200,102 +1201,160 @@ func (t *table[T]) searchWord(tx *bolt.Tx, w string, opt entitlement.ListOptions
 	if err != nil {
 		return page, err
 	}
-	size := opt.PageSize()
-	// A before cursor pages up the list: the page is the size largest keys below it.
-	up := before != nil
-	bound := after
-	if up {
-		bound = before
-	}
-	// best holds the page's candidates in list order (nearest the cursor first when up):
-	// sort keys that point into the transaction's pages, valid while it lasts.
-	best := make([][]byte, 0, size+1)
-	// inside counts the matches on the page's side of the cursor, outside the others.
-	inside, outside := 0, 0
-	seen := idSets.Get().(*idSet)
-	defer seen.release()
-	prefix := []byte(strings.ReplaceAll(w, sep, ""))
+	ws := wordSearch[T]{t: t, tx: tx, prefix: []byte(strings.ReplaceAll(w, sep, ""))}
 	// A word finds each record it matches under a single-word token too (entitlement.WordBreaks),
-	// so the keys of texts whole, as many as those of words for most searches, are passed over
-	// without adding their ids to seen.
-	wordsOnly := !strings.ContainsAny(w, entitlement.WordBreaks)
-	c := mustBucket(tx, t.index("search").bucket(t.name)).Cursor()
-	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-		var i int
-		if wordsOnly {
-			if i = wordEnd(k, len(prefix)); i < 0 {
-				continue
-			}
-		} else if i = bytes.IndexByte(k, sep[0]); i < 0 {
-			continue
-		}
-		sk := k[i+1:]
-		if !seen.add(sortKeyID(sk)) {
-			continue
-		}
-		cmp := 0
-		if bound != nil {
-			cmp = bytes.Compare(sk, bound)
-		}
-		// Below an after cursor, or at or above a before one, is outside the page's side.
-		if (!up && bound != nil && cmp <= 0) || (up && cmp >= 0) {
-			outside++
-			continue
-		}
-		inside++
-		if len(best) > size && (bytes.Compare(sk, best[size]) > 0) != up {
-			continue // past every candidate, as most matches are once the list is full
-		}
-		// Where sk goes among the candidates: ascending, or descending when up.
-		at := sortSearchBytes(best, sk, up)
-		if at > size {
-			continue
-		}
-		best = append(best, nil)
-		copy(best[at+1:], best[at:])
-		best[at] = sk
-		if len(best) > size+1 {
-			best = best[:size+1]
-		}
-	}
-	page.Total = seen.len()
-	more := inside > size
-	if len(best) > size {
-		best = best[:size]
-	}
-	if up {
-		for i, j := 0, len(best)-1; i < j; i, j = i+1, j-1 {
-			best[i], best[j] = best[j], best[i]
-		}
-	}
-	if len(best) > 0 {
-		first, last := entitlement.EncodeCursor(string(best[0])), entitlement.EncodeCursor(string(best[len(best)-1]))
-		switch {
-		case up:
-			if more {
-				page.Prev = first
-			}
-			if outside > 0 {
-				page.Next = last
-			}
-		default:
-			if outside > 0 {
-				page.Prev = first
-			}
-			if more {
-				page.Next = last
-			}
-		}
-	}
-	page.Items = make([]T, 0, len(best))
-	for _, sk := range best {
-		v, err := t.get(tx, unpackID(string(sortKeyID(sk))))
-		if err != nil {
+	// so the keys of texts whole, as many as those of words for most searches, are passed over.
+	ws.wordsOnly = !strings.ContainsAny(w, entitlement.WordBreaks)
+	size := opt.PageSize()
+	var hits []searchHit[T]
+	hasPrev, hasNext := false, false
+	if before != nil {
+		if hits, err = ws.walk(before, true, size+1); err != nil {
 			return page, err
 		}
-		page.Items = append(page.Items, v)
+		if hasPrev = len(hits) > size; hasPrev {
+			hits = hits[:size]
+		}
+		slices.Reverse(hits)
+		if len(hits) > 0 {
+			ahead, err := ws.walk(hits[len(hits)-1].key, false, 1)
+			if err != nil {
+				return page, err
+			}
+			hasNext = len(ahead) > 0
+		}
+	} else {
+		if hits, err = ws.walk(after, false, size+1); err != nil {
+			return page, err
+		}
+		if hasNext = len(hits) > size; hasNext {
+			hits = hits[:size]
+		}
+		if after != nil && len(hits) > 0 {
+			back, err := ws.walk(hits[0].key, true, 1)
+			if err != nil {
+				return page, err
+			}
+			hasPrev = len(back) > 0
+		}
 	}
+	if len(hits) > 0 {
+		if hasPrev {
+			page.Prev = entitlement.EncodeCursor(string(hits[0].key))
+		}
+		if hasNext {
+			page.Next = entitlement.EncodeCursor(string(hits[len(hits)-1].key))
+		}
+	}
+	page.Items = make([]T, 0, len(hits))
+	for _, h := range hits {
+		page.Items = append(page.Items, h.v)
+	}
+	page.Total, page.TotalAtLeast = ws.count(entitlement.SearchCountLimit)
 	return page, nil
+}
+
+// wordSearch walks the search index keys that start with prefix (see searchWord).
+type wordSearch[T any] struct {
+	t         *table[T]
+	tx        *bolt.Tx
+	prefix    []byte
+	wordsOnly bool
+}
+
+// searchHit is a record a word search found, with the index key it is listed under.
+type searchHit[T any] struct {
+	key []byte
+	v   T
+}
+
+// tokenEnd is where the token of index key k ends, or -1 when the search passes the key over.
+func (ws wordSearch[T]) tokenEnd(k []byte) int {
+	if ws.wordsOnly {
+		return wordEnd(k, len(ws.prefix))
+	}
+	return bytes.IndexByte(k, sep[0])
+}
+
+// walk returns up to n records from the key from on (past it), or before it, nearest first, when
+// up; from nil is the start. A record found under a key that is not its first is passed over: it
+// is listed under that one.
+func (ws wordSearch[T]) walk(from []byte, up bool, n int) ([]searchHit[T], error) {
+	c := mustBucket(ws.tx, ws.t.index("search").bucket(ws.t.name)).Cursor()
+	var k []byte
+	switch {
+	case up:
+		if k, _ = c.Seek(from); k == nil {
+			k, _ = c.Last()
+		} else {
+			k, _ = c.Prev()
+		}
+	case from == nil:
+		k, _ = c.Seek(ws.prefix)
+	default:
+		if k, _ = c.Seek(from); bytes.Equal(k, from) {
+			k, _ = c.Next()
+		}
+	}
+	var out []searchHit[T]
+	for ; k != nil && bytes.HasPrefix(k, ws.prefix) && len(out) < n; k = step(c, up) {
+		i := ws.tokenEnd(k)
+		if i < 0 {
+			continue
+		}
+		id := unpackID(string(sortKeyID(k[i+1:])))
+		v, err := ws.t.get(ws.tx, id)
+		if err != nil {
+			return nil, err
+		}
+		if ws.firstToken(v) != string(k[:i]) {
+			continue
+		}
+		out = append(out, searchHit[T]{key: k, v: v})
+	}
+	return out, nil
+}
+
+func step(c *bolt.Cursor, up bool) []byte {
+	if up {
+		k, _ := c.Prev()
+		return k
+	}
+	k, _ := c.Next()
+	return k
+}
+
+// firstToken is the smallest of the record's search tokens that the search finds it by.
+func (ws wordSearch[T]) firstToken(v T) string {
+	first := ""
+	for _, val := range ws.t.index("search").values(v) {
+		tok := val[:strings.Index(val, sep)]
+		if !strings.HasPrefix(tok, string(ws.prefix)) || ws.wordsOnly && strings.ContainsAny(tok, entitlement.WordBreaks) {
+			continue
+		}
+		if first == "" || tok < first {
+			first = tok
+		}
+	}
+	return first
+}
+
+// count counts the records the search finds, reading keys only, and stops past limit, returning
+// limit and true.
+func (ws wordSearch[T]) count(limit int) (int, bool) {
+	seen := idSets.Get().(*idSet)
+	defer seen.release()
+	c := mustBucket(ws.tx, ws.t.index("search").bucket(ws.t.name)).Cursor()
+	for k, _ := c.Seek(ws.prefix); k != nil && bytes.HasPrefix(k, ws.prefix); k, _ = c.Next() {
+		i := ws.tokenEnd(k)
+		if i < 0 {
+			continue
+		}
+		if seen.add(sortKeyID(k[i+1:])) && seen.len() > limit {
+			return limit, true
+		}
+	}
+	return seen.len(), false
 }
 
 // wordEnd is where the token of search index key k ends when the token is a single word, -1
@@ -1394,16 +1453,6 @@ func (s *idSet) grow() {
 }
 
 func (s *idSet) len() int { return len(s.ids) }
-
-// sortSearchBytes is where k goes in keys, sorted ascending (descending when desc).
-func sortSearchBytes(keys [][]byte, k []byte, desc bool) int {
-	return sort.Search(len(keys), func(i int) bool {
-		if desc {
-			return bytes.Compare(keys[i], k) < 0
-		}
-		return bytes.Compare(keys[i], k) > 0
-	})
-}
 
 // matches reports whether the record's search tokens match q.
 func (t *table[T]) matches(tx *bolt.Tx, id, q string) (bool, error) {

@@ -567,9 +567,9 @@ func HomeResults(d HomeProps) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var26 string
-			templ_7745c5c3_Var26, templ_7745c5c3_Err = templ.JoinStringErrs(browseLabel(d.RequestableTotal))
+			templ_7745c5c3_Var26, templ_7745c5c3_Err = templ.JoinStringErrs(browseLabel(d.RequestableTotal, d.RequestableAtLeast))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/home.templ`, Line: 134, Col: 205}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/home.templ`, Line: 134, Col: 227}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var26))
 			if templ_7745c5c3_Err != nil {
@@ -663,8 +663,11 @@ func allLabel(label string, n int) string {
 	return label
 }
 
-func browseLabel(n int) string {
-	if n <= 1 {
+func browseLabel(n int, atLeast bool) string {
+	switch {
+	case atLeast:
+		return "Browse all " + itoa(n) + "+ packages"
+	case n <= 1:
 		return "Browse everything you can request"
 	}
 	return "Browse all " + itoa(n) + " packages"

@@ -203,11 +203,13 @@ type HomeProps struct {
 	Query            string        // the search of packages the person may request
 	Requestable      []PackageCard // a few packages the person may request (matching Query)
 	RequestableTotal int
-	Live             []AssignmentRow // live access, soonest ending first
-	LiveTotal        int
-	Open             []RequestRow // open requests
-	OpenTotal        int
-	PendingApprovals int
+	// RequestableAtLeast: a search stopped counting at RequestableTotal.
+	RequestableAtLeast bool
+	Live               []AssignmentRow // live access, soonest ending first
+	LiveTotal          int
+	Open               []RequestRow // open requests
+	OpenTotal          int
+	PendingApprovals   int
 }
 
 // PackagesProps is the data of the find-access page.

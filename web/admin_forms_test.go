@@ -268,4 +268,27 @@ func TestAdminListsPageOnTheServer(t *testing.T) {
 	// Search narrows the list, on the server.
 	_, page = f.env.Get(t, c, "/admin/directory/groups?q=fin")
 	has(t, "groups searched", page, "Finance readers", "1–1 of 1")
+
+	// A search of many people stops counting at 100 and says so, until its last page.
+	var csv strings.Builder
+	csv.WriteString("displayName,mail\n")
+	for i := range 105 {
+		fmt.Fprintf(&csv, "Kim %03d,kim%d@example.com\n", i, i)
+	}
+	if _, err := f.env.Svc.ImportUsers(ctx, strings.NewReader(csv.String())); err != nil {
+		t.Fatal(err)
+	}
+	_, page = f.env.Get(t, c, "/admin/directory/users?q=kim")
+	has(t, "people searched", page, "1–25 of 100+", "Kim 000")
+	for range 4 {
+		m := nextRe.FindStringSubmatch(page)
+		if m == nil {
+			t.Fatalf("a search page ends early: %.300s", page)
+		}
+		_, page = f.env.Get(t, c, html.UnescapeString(m[1]))
+	}
+	has(t, "last page of people searched", page, "101–105 of 105", "Kim 104")
+	if nextRe.MatchString(page) {
+		t.Error("the last page of a search links to a next one")
+	}
 }

@@ -199,7 +199,7 @@ var userCases = []tcase{
 			})
 		}
 	}},
-	{"a search pages through each matching person once, in name order, with their number", func(t *testing.T, st entitlement.Store) {
+	{"a search pages through each matching person once, best match first, with their number", func(t *testing.T, st entitlement.Store) {
 		// Most people match "sam" by several words (name, e-mail, e-mail's first word), some
 		// share a name, some match only by e-mail, some not at all; a service account matches
 		// but is no person.
@@ -221,34 +221,76 @@ var userCases = []tcase{
 		// A name that starts with a word break is found by its whole only when the search is that
 		// break: a search of only breaks is the one word that keeps them.
 		people = append(people, newUser("_Sam Under", "under@example.com"))
+		// Found by a longer word only: after everyone found by "sam" itself, then by that word.
+		people = append(people, newUser("Ann Samson", "ann.s@example.com"), newUser("Samira Long", "long@example.com"))
 		bot := newUser("Sam Bot", "sam.bot@example.com")
 		bot.Kind = entitlement.KindServiceAccount
 		putUsers(t, st, append(slices.Clone(people), bot)...)
+		// With NameOrder, the same matches come in name order.
 		for _, q := range []string{"sam", "SAMPLE", "sam.1", "zed", "example", "_", "_sam u", "nobody"} {
-			var want []entitlement.User
-			for _, u := range people {
-				if entitlement.MatchesSearch(q, u.DisplayName, u.Email) {
-					want = append(want, u)
+			for _, byName := range []bool{false, true} {
+				var want []entitlement.User
+				for _, u := range people {
+					if entitlement.MatchesSearch(q, u.DisplayName, u.Email) {
+						want = append(want, u)
+					}
 				}
-			}
-			slices.SortFunc(want, func(a, b entitlement.User) int {
-				if c := strings.Compare(strings.ToLower(a.DisplayName), strings.ToLower(b.DisplayName)); c != 0 {
-					return c
-				}
-				return strings.Compare(a.ID, b.ID)
-			})
-			wantIDs := keys(want, func(u entitlement.User) string { return u.ID })
-			for _, size := range []int{1, 3, 7, 50} {
-				got := read(t, st, func(tx entitlement.Tx) ([]string, error) {
-					return Walk(t, func(o entitlement.ListOptions) (entitlement.Page[entitlement.User], error) {
-						o.Search = q
-						return tx.Users().List(o)
-					}, func(u entitlement.User) string { return u.ID }, size, len(want)), nil
+				slices.SortFunc(want, func(a, b entitlement.User) int {
+					if c := strings.Compare(bestMatch(q, a), bestMatch(q, b)); c != 0 && !byName {
+						return c
+					}
+					if c := strings.Compare(strings.ToLower(a.DisplayName), strings.ToLower(b.DisplayName)); c != 0 {
+						return c
+					}
+					return strings.Compare(a.ID, b.ID)
 				})
-				if !slices.Equal(got, wantIDs) {
-					t.Errorf("search %q, %d a page: %d people %v, want %d %v", q, size, len(got), got, len(wantIDs), wantIDs)
+				wantIDs := keys(want, func(u entitlement.User) string { return u.ID })
+				for _, size := range []int{1, 3, 7, 50} {
+					got := read(t, st, func(tx entitlement.Tx) ([]string, error) {
+						return Walk(t, func(o entitlement.ListOptions) (entitlement.Page[entitlement.User], error) {
+							o.Search, o.NameOrder = q, byName
+							return tx.Users().List(o)
+						}, func(u entitlement.User) string { return u.ID }, size, len(want)), nil
+					})
+					if !slices.Equal(got, wantIDs) {
+						t.Errorf("search %q (name order %v), %d a page: %d people %v, want %d %v", q, byName, size, len(got), got, len(wantIDs), wantIDs)
+					}
 				}
 			}
+		}
+	}},
+	{"a one-word search counts up to SearchCountLimit, and its pages reach every match", func(t *testing.T, st entitlement.Store) {
+		const n = entitlement.SearchCountLimit + 5
+		var people []entitlement.User
+		for i := range n {
+			people = append(people, newUser(fmt.Sprintf("Kim %03d", (i*37)%n), fmt.Sprintf("kim%d@example.com", i)))
+		}
+		putUsers(t, st, people...)
+		for _, tc := range []struct {
+			q       string
+			total   int
+			atLeast bool
+		}{
+			{"kim", entitlement.SearchCountLimit, true},
+			{"kim1", 16, false},   // kim1, kim10-19, kim100-104
+			{"kim 00", 10, false}, // several words: every match gathered, counted whole
+		} {
+			p := read(t, st, func(tx entitlement.Tx) (entitlement.Page[entitlement.User], error) {
+				return tx.Users().List(entitlement.ListOptions{Search: tc.q, Limit: 10})
+			})
+			if p.Total != tc.total || p.TotalAtLeast != tc.atLeast || len(p.Items) != 10 {
+				t.Errorf("search %q: total %d (at least %v), %d items; want %d (%v), 10", tc.q, p.Total, p.TotalAtLeast, len(p.Items), tc.total, tc.atLeast)
+			}
+		}
+		// Past the count, the pages still reach every match once, both ways.
+		got := read(t, st, func(tx entitlement.Tx) ([]string, error) {
+			return Walk(t, func(o entitlement.ListOptions) (entitlement.Page[entitlement.User], error) {
+				o.Search = "kim"
+				return tx.Users().List(o)
+			}, userName, 30, n), nil
+		})
+		if !slices.IsSorted(got) {
+			t.Errorf("one word's matches under one token are not in name order: %v", got)
 		}
 	}},
 	{"a damaged cursor is a ValidationError", func(t *testing.T, st entitlement.Store) {
@@ -288,4 +330,25 @@ var idsMatchingCases = []tcase{
 			}
 		}
 	}},
+}
+
+// bestMatch is what a one-word search lists the user under: the smallest of their tokens the
+// word starts (only single words, unless the word holds a break); "" for a search of several
+// words, which lists in name order.
+func bestMatch(q string, u entitlement.User) string {
+	words := entitlement.SearchWords(q)
+	if len(words) != 1 {
+		return ""
+	}
+	w := words[0]
+	best := ""
+	for _, tok := range entitlement.SearchTokens(u.DisplayName, u.Email) {
+		if !strings.HasPrefix(tok, w) || !strings.ContainsAny(w, entitlement.WordBreaks) && strings.ContainsAny(tok, entitlement.WordBreaks) {
+			continue
+		}
+		if best == "" || tok < best {
+			best = tok
+		}
+	}
+	return best
 }

@@ -70,7 +70,7 @@ func (a *api) listUsers(c echo.Context) error {
 	}
 	search := searchFor(q.Filter, "mail", "displayname", "userprincipalname")
 	page, err := collect(q, false, func(o entitlement.ListOptions) (entitlement.Page[entitlement.User], error) {
-		o.Search = search
+		o.Search, o.NameOrder = search, true
 		return a.svc.ListUsers(ctxOf(c), o)
 	}, keep)
 	if err != nil {
@@ -129,7 +129,7 @@ func (a *api) listGroups(c echo.Context) error {
 	}
 	search := searchFor(q.Filter, "displayname")
 	page, err := collect(q, false, func(o entitlement.ListOptions) (entitlement.Page[entitlement.Group], error) {
-		o.Search = search
+		o.Search, o.NameOrder = search, true
 		return a.svc.ListGroups(ctxOf(c), o)
 	}, keep)
 	if err != nil {

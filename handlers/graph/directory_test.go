@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"net/url"
 	"testing"
+
+	"github.com/stewardhq/steward/entitlement"
 )
 
 func TestDirectoryLookups(t *testing.T) {
@@ -23,6 +25,13 @@ func TestDirectoryLookups(t *testing.T) {
 	}
 	if got := users("startswith(displayName,'Al')"); len(got) != 2 {
 		t.Errorf("users starting with Al = %v", got)
+	}
+	// Lists keep displayName order with a search too, though the portal's search would put Amy,
+	// found by the e-mail word "am", before Amos.
+	s.env.User("Amy Zhu", func(u *entitlement.User) { u.Email, u.UserPrincipalName = "am@example.com", "am@example.com" })
+	s.env.User("Amos Adler")
+	if got := users("startswith(displayName,'Am')"); len(got) != 2 || got[0]["displayName"] != "Amos Adler" {
+		t.Errorf("users starting with Am, in name order = %v", got)
 	}
 	if got := users("displayName eq 'alice adams'"); len(got) != 1 {
 		t.Errorf("users named alice adams = %v", got)

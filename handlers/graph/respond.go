@@ -427,7 +427,8 @@ func collectPage[T any](q odata.Query, desc bool, fetch func(entitlement.ListOpt
 		if err != nil {
 			return out, err
 		}
-		if first && q.Count && keep == nil && page.Total >= 0 {
+		// A search that stopped counting has no exact total to give.
+		if first && q.Count && keep == nil && page.Total >= 0 && !page.TotalAtLeast {
 			n := page.Total
 			out.Count = &n
 		}
