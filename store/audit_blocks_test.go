@@ -1,6 +1,8 @@
 package store
 
 import (
+	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"maps"
@@ -228,4 +230,71 @@ func TestMigration27RebuildsAuditIndexes(t *testing.T) {
 	for _, f := range []entitlement.AuditFilter{{ObjectID: "o150"}, {ActorID: "a65"}, {ObjectID: "o2"}} {
 		checkPaging(t, s, f, wantIDs(events, func(e entitlement.AuditEvent) bool { return matchesFilter(f, e) }), 10)
 	}
+}
+
+// TestAuditBlocksAcrossGaps writes positions far apart, whose differences take 1 to 8 varint
+// bytes, in more than two blocks, and reads them back both ways, from every position.
+func TestAuditBlocksAcrossGaps(t *testing.T) {
+	s := newTestStore(t)
+	var seqs []uint64
+	for seq, i := uint64(5), 0; len(seqs) < 2*blockSize+7; i++ {
+		seqs = append(seqs, seq)
+		// 1, 200, 20,000, 3 million, 2^40 and 2^48 apart in turn: 1, 2, 3, 4, 6 and 7 bytes.
+		seq += []uint64{1, 200, 20000, 3_000_000, 1 << 40, 1 << 48}[i%6]
+	}
+	must(t, s.db.Update(func(tx *bolt.Tx) error {
+		for _, seq := range seqs {
+			if err := appendPosting(tx, bucketAuditActor, "gaps", seq); err != nil {
+				return err
+			}
+		}
+		if err := appendPosting(tx, bucketAuditActor, "gaps", seqs[len(seqs)-1]); err == nil {
+			return errors.New("a position appended again")
+		}
+		return nil
+	}))
+	must(t, s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketAuditActor)
+		var sizes []int
+		prefix := postingPrefix("gaps")
+		for k, v := b.Cursor().Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = b.Cursor().Seek(append(k, 0)) {
+			first := binary.BigEndian.Uint64(k[len(k)-8:])
+			i := slices.Index(seqs, first)
+			n := min(blockSize, len(seqs)-i)
+			want := 0
+			for _, seq := range seqs[i+1 : i+n] {
+				want += len(binary.AppendUvarint(nil, seq-seqs[slices.Index(seqs, seq)-1]))
+			}
+			if i%blockSize != 0 || len(v) != want {
+				t.Errorf("block at %d (position %d): %d bytes, want the block at %d of %d bytes", i, first, len(v), i/blockSize*blockSize, want)
+			}
+			sizes = append(sizes, n)
+		}
+		if !slices.Equal(sizes, []int{blockSize, blockSize, 7}) {
+			t.Errorf("blocks of %v positions, want 64, 64 and 7", sizes)
+		}
+		p := postings{b.Cursor(), prefix}
+		if n := p.count(); n != len(seqs) {
+			t.Errorf("count %d, want %d", n, len(seqs))
+		}
+		walk := func(w func(uint64, func(uint64) (bool, error)) error, from uint64) []uint64 {
+			var got []uint64
+			must(t, w(from, func(seq uint64) (bool, error) { got = append(got, seq); return true, nil }))
+			return got
+		}
+		newestFirst := slices.Clone(seqs)
+		slices.Reverse(newestFirst)
+		if got := walk(p.down, 0); !slices.Equal(got, newestFirst) {
+			t.Errorf("down from the end: %v, want %v", got, newestFirst)
+		}
+		for i, seq := range seqs {
+			if got := walk(p.down, seq); !slices.Equal(got, newestFirst[len(seqs)-i:]) {
+				t.Errorf("down below %d: %v, want %v", seq, got, newestFirst[len(seqs)-i:])
+			}
+			if got := walk(p.up, seq); !slices.Equal(got, seqs[i+1:]) {
+				t.Errorf("up above %d: %v, want %v", seq, got, seqs[i+1:])
+			}
+		}
+		return nil
+	}))
 }

@@ -233,11 +233,7 @@ func writePostings(tx *bolt.Tx, lists []postingLists, limit int) (bool, error) {
 				if n == limit {
 					return false, nil
 				}
-				v := make([]byte, 0, 8*blockSize)
-				for _, seq := range seqs[i:min(i+blockSize, len(seqs))] {
-					v = binary.BigEndian.AppendUint64(v, seq)
-				}
-				if err := b.Put(k, v); err != nil {
+				if err := b.Put(k, blockValue(seqs[i:min(i+blockSize, len(seqs))])); err != nil {
 					return false, fmt.Errorf("write audit block %q: %w", k, err)
 				}
 				n++
