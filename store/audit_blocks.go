@@ -4,16 +4,26 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"math/bits"
+	"slices"
 
 	"github.com/stewardhq/steward/entitlement"
 	bolt "go.etcd.io/bbolt"
 )
 
 // A posting block lists up to blockSize chain positions of one actor's or object's events, in
-// chain order, 8 bytes big-endian each, under "<packed id>\x00<first position, 8 bytes>" (v27).
-// One key per event cost 47 bytes and bbolt's 16-byte element header in pages half full; a block
-// costs a position 8 bytes and its key a 64th of that. Append adds a position to the value's last
-// block, or starts a new one when it is full; nothing removes one, as no event is ever removed.
+// chain order, under "<packed id>\x00<first position, 8 bytes>" (v27). The key holds the first
+// position and the value the others, each as the unsigned varint of its difference from the one
+// before it (v31): most differences take 1 to 3 bytes instead of the 8 of a position, and the
+// block of a value's only event is empty, as nearly half the objects' are. One key per event
+// cost 47 bytes and bbolt's 16-byte element header in pages half full; a block costs its key a
+// 64th of that. Append adds a position to the value's last block, or starts a new one when it
+// is full; nothing removes one, as no event is ever removed.
+//
+// The bound is a number of positions rather than of bytes, so that down decodes a block into a
+// fixed array on the stack, and a block's key is shared by 64 positions however far apart they
+// lie. Append reads the block it copies to add to it anyway, so counting its positions there
+// costs nothing worth a byte bound.
 const blockSize = 64
 
 // How full a page of blocks is left when it splits. A value's last block grows wherever the
@@ -34,17 +44,72 @@ func blockKey(prefix []byte, seq uint64) []byte {
 	return binary.BigEndian.AppendUint64(bytes.Clone(prefix), seq)
 }
 
+// blockValue is the value of a block of positions in chain order: the differences after the
+// first, which the key holds.
+func blockValue(seqs []uint64) []byte {
+	v := make([]byte, 0, len(seqs))
+	for i := 1; i < len(seqs); i++ {
+		v = binary.AppendUvarint(v, seqs[i]-seqs[i-1])
+	}
+	return v
+}
+
+// decodeBlock reads the positions of a block into seqs and returns how many it holds. Positions
+// rise strictly, so a difference of 0 is damage, as is a position past the array.
+func decodeBlock(k, v []byte, seqs *[blockSize]uint64) (int, error) {
+	seq := binary.BigEndian.Uint64(k[len(k)-8:])
+	seqs[0] = seq
+	n := 1
+	for len(v) > 0 {
+		d, m := binary.Uvarint(v)
+		if m <= 0 || d == 0 || n == blockSize {
+			return 0, fmt.Errorf("audit block %q: damaged value %x", k, v)
+		}
+		seq += d
+		seqs[n] = seq
+		n++
+		v = v[m:]
+	}
+	return n, nil
+}
+
+// varints counts the varints in v, each of which ends at its only byte below 0x80: eight bytes
+// at a time, as a list's total reads every block of its value.
+func varints(v []byte) int {
+	n := len(v)
+	for ; len(v) >= 8; v = v[8:] {
+		n -= bits.OnesCount64(binary.LittleEndian.Uint64(v) & 0x8080808080808080)
+	}
+	for _, c := range v {
+		n -= int(c >> 7)
+	}
+	return n
+}
+
 // appendPosting adds seq after the last of value's positions in a block bucket.
 func appendPosting(tx *bolt.Tx, bucket []byte, value string, seq uint64) error {
 	b := mustBucket(tx, bucket)
 	prefix := postingPrefix(value)
 	k, v := lastBlock(b.Cursor(), prefix)
-	if k == nil || len(v) >= blockSize*8 {
-		k, v = blockKey(prefix, seq), nil
-	} else {
-		k, v = bytes.Clone(k), bytes.Clone(v)
+	if k != nil {
+		var seqs [blockSize]uint64
+		n, err := decodeBlock(k, v, &seqs)
+		switch {
+		case err != nil:
+			return err
+		case seq <= seqs[n-1]:
+			// A difference of 0 or less would break the form that tells blocks from v27's.
+			return fmt.Errorf("index audit position %d under %s after %d", seq, bucket, seqs[n-1])
+		case n < blockSize:
+			k, v = bytes.Clone(k), binary.AppendUvarint(bytes.Clone(v), seq-seqs[n-1])
+		default:
+			k = nil
+		}
 	}
-	if err := b.Put(k, binary.BigEndian.AppendUint64(v, seq)); err != nil {
+	if k == nil {
+		k, v = blockKey(prefix, seq), []byte{}
+	}
+	if err := b.Put(k, v); err != nil {
 		return fmt.Errorf("index audit position %d under %s: %w", seq, bucket, err)
 	}
 	return nil
@@ -86,9 +151,14 @@ func (p postings) down(below uint64, fn func(uint64) (bool, error)) error {
 			k, v = p.c.Prev()
 		}
 	}
+	// Differences read forward only: a block is decoded whole, then walked back.
+	var seqs [blockSize]uint64
 	for ; k != nil && bytes.HasPrefix(k, p.prefix); k, v = p.c.Prev() {
-		for i := len(v)/8 - 1; i >= 0; i-- {
-			seq := binary.BigEndian.Uint64(v[i*8:])
+		n, err := decodeBlock(k, v, &seqs)
+		if err != nil {
+			return err
+		}
+		for _, seq := range slices.Backward(seqs[:n]) {
 			if below != 0 && seq >= below {
 				continue
 			}
@@ -113,9 +183,13 @@ func (p postings) up(above uint64, fn func(uint64) (bool, error)) error {
 	if k == nil || !bytes.HasPrefix(k, p.prefix) {
 		k, v = p.c.Seek(p.prefix)
 	}
+	var seqs [blockSize]uint64
 	for ; k != nil && bytes.HasPrefix(k, p.prefix); k, v = p.c.Next() {
-		for i := 0; i < len(v)/8; i++ {
-			seq := binary.BigEndian.Uint64(v[i*8:])
+		n, err := decodeBlock(k, v, &seqs)
+		if err != nil {
+			return err
+		}
+		for _, seq := range seqs[:n] {
 			if seq <= above {
 				continue
 			}
@@ -127,11 +201,12 @@ func (p postings) up(above uint64, fn func(uint64) (bool, error)) error {
 	return nil
 }
 
-// count adds up the positions of the value's blocks, reading no event.
+// count adds up the positions of the value's blocks, reading no event: each block's first, in
+// its key, and one a varint of its value.
 func (p postings) count() int {
 	n := 0
 	for k, v := p.c.Seek(p.prefix); k != nil && bytes.HasPrefix(k, p.prefix); k, v = p.c.Next() {
-		n += len(v) / 8
+		n += 1 + varints(v)
 	}
 	return n
 }

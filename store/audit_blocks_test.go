@@ -1,6 +1,8 @@
 package store
 
 import (
+	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"maps"
@@ -228,4 +230,144 @@ func TestMigration27RebuildsAuditIndexes(t *testing.T) {
 	for _, f := range []entitlement.AuditFilter{{ObjectID: "o150"}, {ActorID: "a65"}, {ObjectID: "o2"}} {
 		checkPaging(t, s, f, wantIDs(events, func(e entitlement.AuditEvent) bool { return matchesFilter(f, e) }), 10)
 	}
+}
+
+// TestAuditBlocksAcrossGaps writes positions far apart, whose differences take 1 to 8 varint
+// bytes, in more than two blocks, and reads them back both ways, from every position.
+func TestAuditBlocksAcrossGaps(t *testing.T) {
+	s := newTestStore(t)
+	var seqs []uint64
+	for seq, i := uint64(5), 0; len(seqs) < 2*blockSize+7; i++ {
+		seqs = append(seqs, seq)
+		// 1, 200, 20,000, 3 million, 2^40 and 2^48 apart in turn: 1, 2, 3, 4, 6 and 7 bytes.
+		seq += []uint64{1, 200, 20000, 3_000_000, 1 << 40, 1 << 48}[i%6]
+	}
+	must(t, s.db.Update(func(tx *bolt.Tx) error {
+		for _, seq := range seqs {
+			if err := appendPosting(tx, bucketAuditActor, "gaps", seq); err != nil {
+				return err
+			}
+		}
+		if err := appendPosting(tx, bucketAuditActor, "gaps", seqs[len(seqs)-1]); err == nil {
+			return errors.New("a position appended again")
+		}
+		return nil
+	}))
+	must(t, s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketAuditActor)
+		var sizes []int
+		prefix := postingPrefix("gaps")
+		for k, v := b.Cursor().Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = b.Cursor().Seek(append(k, 0)) {
+			first := binary.BigEndian.Uint64(k[len(k)-8:])
+			i := slices.Index(seqs, first)
+			n := min(blockSize, len(seqs)-i)
+			want := 0
+			for _, seq := range seqs[i+1 : i+n] {
+				want += len(binary.AppendUvarint(nil, seq-seqs[slices.Index(seqs, seq)-1]))
+			}
+			if i%blockSize != 0 || len(v) != want {
+				t.Errorf("block at %d (position %d): %d bytes, want the block at %d of %d bytes", i, first, len(v), i/blockSize*blockSize, want)
+			}
+			sizes = append(sizes, n)
+		}
+		if !slices.Equal(sizes, []int{blockSize, blockSize, 7}) {
+			t.Errorf("blocks of %v positions, want 64, 64 and 7", sizes)
+		}
+		p := postings{b.Cursor(), prefix}
+		if n := p.count(); n != len(seqs) {
+			t.Errorf("count %d, want %d", n, len(seqs))
+		}
+		walk := func(w func(uint64, func(uint64) (bool, error)) error, from uint64) []uint64 {
+			var got []uint64
+			must(t, w(from, func(seq uint64) (bool, error) { got = append(got, seq); return true, nil }))
+			return got
+		}
+		newestFirst := slices.Clone(seqs)
+		slices.Reverse(newestFirst)
+		if got := walk(p.down, 0); !slices.Equal(got, newestFirst) {
+			t.Errorf("down from the end: %v, want %v", got, newestFirst)
+		}
+		for i, seq := range seqs {
+			if got := walk(p.down, seq); !slices.Equal(got, newestFirst[len(seqs)-i:]) {
+				t.Errorf("down below %d: %v, want %v", seq, got, newestFirst[len(seqs)-i:])
+			}
+			if got := walk(p.up, seq); !slices.Equal(got, seqs[i+1:]) {
+				t.Errorf("up above %d: %v, want %v", seq, got, seqs[i+1:])
+			}
+		}
+		return nil
+	}))
+}
+
+// blocksOfV27 rewrites a block index in the form of v27, every position in 8 bytes.
+func blocksOfV27(tx *bolt.Tx, name []byte) error {
+	b := tx.Bucket(name)
+	old := map[string][]byte{}
+	err := b.ForEach(func(k, v []byte) error {
+		var seqs [blockSize]uint64
+		n, err := decodeBlock(k, v, &seqs)
+		for _, seq := range seqs[:n] {
+			old[string(k)] = binary.BigEndian.AppendUint64(old[string(k)], seq)
+		}
+		return err
+	})
+	for k, v := range old {
+		if err == nil {
+			err = b.Put([]byte(k), v)
+		}
+	}
+	return err
+}
+
+// TestMigration31StoresPostingsAsVarints turns the blocks Append wrote back into their form of
+// v27, with a preparation stopped part way through the second index, and checks that the
+// migration gives them back, and leaves them as they are when run again.
+func TestMigration31StoresPostingsAsVarints(t *testing.T) {
+	s := newTestStore(t)
+	events := appendEvents(t, s, []int{1, 2, 64, 65, 150})
+	want := indexContents(t, s)
+	s = migrateFrom(t, s, varintPostingsMigration-1, varintPostingsMigration, func(tx *bolt.Tx) error {
+		for _, name := range postingBuckets {
+			if err := blocksOfV27(tx, name); err != nil {
+				return err
+			}
+		}
+		if v := tx.Bucket(bucketAuditActor).Get(blockKey(postingPrefix("a1"), events[0].Seq)); len(v) != 8 {
+			return fmt.Errorf("the block of a1 holds %x, want its position in 8 bytes", v)
+		}
+		// A preparation stopped after all the actors' blocks and two of the objects'.
+		_, err := copyPostings(tx, tx.Bucket(bucketAuditActor).Stats().KeyN+2)
+		return err
+	})
+	check := func(when string) {
+		t.Helper()
+		got := indexContents(t, s)
+		for _, name := range []string{"audit_by_seq", "audit_by_actor", "audit_by_object"} {
+			if !maps.Equal(got[name], want[name]) {
+				t.Errorf("%s %s: %d keys, want %d as Append wrote them", name, when, len(got[name]), len(want[name]))
+			}
+		}
+		must(t, s.db.View(func(tx *bolt.Tx) error {
+			if tx.Bucket(bucketPostingStaging) != nil {
+				return fmt.Errorf("the staging bucket is left %s", when)
+			}
+			return nil
+		}))
+		for _, f := range []entitlement.AuditFilter{{ObjectID: "o150"}, {ActorID: "a65"}, {ObjectID: "o1"}, {ActorID: "b"}} {
+			checkPaging(t, s, f, wantIDs(events, func(e entitlement.AuditEvent) bool { return matchesFilter(f, e) }), 10)
+		}
+	}
+	check("after the migration")
+
+	must(t, preparations[varintPostingsMigration](s.db))
+	must(t, s.db.Update(varintPostings))
+	check("after the migration ran again")
+
+	more := appendEvents(t, s, []int{3})
+	for i := range more {
+		more[i].Seq += events[len(events)-1].Seq
+	}
+	events = append(events, more...)
+	f := entitlement.AuditFilter{ActorID: "a3"}
+	checkPaging(t, s, f, wantIDs(events, func(e entitlement.AuditEvent) bool { return matchesFilter(f, e) }), 2)
 }

@@ -233,11 +233,7 @@ func writePostings(tx *bolt.Tx, lists []postingLists, limit int) (bool, error) {
 				if n == limit {
 					return false, nil
 				}
-				v := make([]byte, 0, 8*blockSize)
-				for _, seq := range seqs[i:min(i+blockSize, len(seqs))] {
-					v = binary.BigEndian.AppendUint64(v, seq)
-				}
-				if err := b.Put(k, v); err != nil {
+				if err := b.Put(k, blockValue(seqs[i:min(i+blockSize, len(seqs))])); err != nil {
 					return false, fmt.Errorf("write audit block %q: %w", k, err)
 				}
 				n++
@@ -248,4 +244,118 @@ func writePostings(tx *bolt.Tx, lists []postingLists, limit int) (bool, error) {
 		return false, fmt.Errorf("mark audit blocks written: %w", err)
 	}
 	return true, nil
+}
+
+// varintPostingsMigration is the version of the migration that rewrites the posting blocks of
+// v27, a position in 8 bytes, with varint differences (audit_blocks.go).
+const varintPostingsMigration = 31
+
+// bucketPostingStaging holds, while that migration runs, the rewritten block indexes under the
+// names they take when it ends. As with auditIndexMigration, the indexes in use stay as they
+// were until the migration's own transaction swaps them, and the new ones are written in key
+// order with full pages: rewriting the blocks in place would leave their pages a third full.
+var bucketPostingStaging = []byte("audit_v31")
+
+// postingBuckets are the indexes of posting blocks.
+var postingBuckets = [][]byte{bucketAuditActor, bucketAuditObject}
+
+// varintPostingsInBatches rewrites the blocks into the staging indexes, auditBatch blocks a
+// transaction: one transaction would grow the file by all of them. Run again, it goes on after
+// the last block it wrote.
+func varintPostingsInBatches(db *bolt.DB) error {
+	for done := false; !done; {
+		if err := db.Update(func(tx *bolt.Tx) error {
+			var err error
+			done, err = copyPostings(tx, auditBatch)
+			return err
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// varintPostings finishes what varintPostingsInBatches left, which is nothing unless it was
+// stopped, and puts the rewritten indexes in the place of the old ones.
+func varintPostings(tx *bolt.Tx) error {
+	if _, err := copyPostings(tx, math.MaxInt); err != nil {
+		return err
+	}
+	staging := tx.Bucket(bucketPostingStaging)
+	for _, name := range postingBuckets {
+		if tx.Bucket(name) != nil {
+			if err := tx.DeleteBucket(name); err != nil {
+				return fmt.Errorf("drop the old %s: %w", name, err)
+			}
+		}
+		if err := tx.MoveBucket(name, staging, nil); err != nil {
+			return fmt.Errorf("put the new %s in place: %w", name, err)
+		}
+	}
+	return tx.DeleteBucket(bucketPostingStaging)
+}
+
+// copyPostings copies up to limit blocks of the block indexes into the staging ones in the
+// varint form, after the last one copied, and reports whether none is left.
+func copyPostings(tx *bolt.Tx, limit int) (bool, error) {
+	staging, err := tx.CreateBucketIfNotExists(bucketPostingStaging)
+	if err != nil {
+		return false, fmt.Errorf("create bucket %s: %w", bucketPostingStaging, err)
+	}
+	n := 0
+	for _, name := range postingBuckets {
+		staged, err := staging.CreateBucketIfNotExists(name)
+		if err != nil {
+			return false, fmt.Errorf("create bucket %s/%s: %w", bucketPostingStaging, name, err)
+		}
+		staged.FillPercent = sealedFillPercent
+		old := tx.Bucket(name)
+		if old == nil {
+			continue
+		}
+		c := old.Cursor()
+		k, v := c.First()
+		if last, _ := staged.Cursor().Last(); last != nil {
+			if k, v = c.Seek(last); bytes.Equal(k, last) {
+				k, v = c.Next()
+			}
+		}
+		for ; k != nil; k, v = c.Next() {
+			if n == limit {
+				return false, nil
+			}
+			data, err := varintBlock(k, v)
+			if err != nil {
+				return false, err
+			}
+			if err := staged.Put(k, data); err != nil {
+				return false, fmt.Errorf("copy audit block %q: %w", k, err)
+			}
+			n++
+		}
+	}
+	return true, nil
+}
+
+// varintBlock is the value of a block in the varint form, from either form, so that blocks
+// already in it (Append's and auditIndexMigration's since v31) are copied as they are. A value
+// of v27 starts with its first position, the key's, whose first byte is 0 below 2^56 positions;
+// a value in the varint form is empty or starts with a difference of at least 1, whose first
+// byte is not 0.
+func varintBlock(k, v []byte) ([]byte, error) {
+	if len(v) == 0 || v[0] != 0 {
+		return bytes.Clone(v), nil
+	}
+	if len(v)%8 != 0 || len(v) > 8*blockSize || !bytes.Equal(v[:8], k[len(k)-8:]) {
+		return nil, fmt.Errorf("audit block %q: value %x is in neither form", k, v)
+	}
+	var seqs [blockSize]uint64
+	n := len(v) / 8
+	for i := range n {
+		seqs[i] = binary.BigEndian.Uint64(v[i*8:])
+		if i > 0 && seqs[i] <= seqs[i-1] {
+			return nil, fmt.Errorf("audit block %q: position %d after %d", k, seqs[i], seqs[i-1])
+		}
+	}
+	return blockValue(seqs[:n]), nil
 }

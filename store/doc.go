@@ -28,8 +28,9 @@
 //
 // The audit log's indexes are kept by auditLog.Append, as events are only ever appended (v27):
 // the chain's positions map to the packed ids, and an actor's or object's events are listed in
-// blocks of up to 64 positions, so that an event costs its actor and its object 8 bytes each
-// instead of a key. Their lists' cursors are positions (audit_blocks.go).
+// blocks of up to 64 positions, so that an event costs its actor and its object a few bytes
+// each instead of a key: 8 (v27), then the varint of its distance from the event before it
+// (v31). Their lists' cursors are positions (audit_blocks.go).
 //
 // Search indexes ("*_by_search") hold "<token>\x00<lower name>\x00<id>" for every word of a
 // record's name (and a user's e-mail), so that a prefix scan finds a record by any word and the
@@ -114,7 +115,8 @@
 //	audit                        <id> → AuditEvent (ids are UUIDv7: time order), sealed onto the chain; packed (v24);
 //	                             without PrevHash, which reads restore from the event at Seq-1 (v28)
 //	  audit_by_seq               <chain position, 8 bytes big-endian> → <id>   (v9; v27 8 bytes, id packed) the chain's order
-//	  audit_by_actor, audit_by_object  <actorId|objectId>\x00<first position, 8 bytes> → up to 64 positions, 8 bytes each
+//	  audit_by_actor, audit_by_object  <actorId|objectId>\x00<first position, 8 bytes> → the block's next positions, up to 63,
+//	                             each the unsigned varint of its difference from the one before (v31; v27 8 bytes each, the first too)
 //	                             (v27) posting blocks in chain order, written by Append, not the table code (audit_blocks.go)
 //	meta/audit_head              {"count","hash"}                    (v9) the chain's head as the last append left it
 //	outbox                       <id> → OutboxMessage, packed (v22)

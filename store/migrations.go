@@ -44,7 +44,8 @@ var preparations = map[int]func(db *bolt.DB) error{
 	dropPrevHashesMigration: packInBatches([]repacker{dropPrevHashes}),
 	rolesMigration:          stepByStep(roleSteps),
 	// About 500,000 requests at full scale, most of them finished.
-	dropStagesMigration: packInBatches([]repacker{dropFinishedPolicyStages}),
+	dropStagesMigration:     packInBatches([]repacker{dropFinishedPolicyStages}),
+	varintPostingsMigration: varintPostingsInBatches,
 }
 
 var migrations = []migration{
@@ -190,6 +191,7 @@ var migrations = []migration{
 	{dropPrevHashesMigration, "store audit events without their PrevHash, the Hash of the event before them, which reads restore: a tenth of a packed event", packRecords([]repacker{dropPrevHashes})},
 	{rolesMigration, "drop the index of assignment roles by subject, whose ids start with it, and store the assignment roles' ids in index keys packed, 67 bytes instead of 110", inOne(roleSteps)},
 	{dropStagesMigration, "drop the copy of the policy's approval stages from requests no longer waiting for approval, which nothing reads after: about a tenth of a finished request's bytes", packRecords([]repacker{dropFinishedPolicyStages})},
+	{varintPostingsMigration, "store each actor's and object's blocks of audit positions as the differences between them, in varints of 1 to 3 bytes mostly instead of 8 bytes a position", varintPostings},
 }
 
 // dropPrevHashesMigration is the version of the migration that stores audit events without
