@@ -77,6 +77,9 @@ type ListOptions struct {
 	// cost of reading every match (the API, whose lists have one order); without it the search
 	// lists best match first and costs what its page holds.
 	NameOrder bool
+	// NoTotal says the caller shows no total (the API without $count): a list that would walk
+	// its keys to count them leaves Page.Total at -1 instead.
+	NoTotal bool
 }
 
 // PageSize returns the effective page size.
@@ -92,7 +95,8 @@ func (o ListOptions) PageSize() int {
 
 // Page is one page of a list. Next and Prev are cursors for the neighbouring pages, empty at the
 // ends. Total counts every item the list holds under the same search and filter, except that a
-// search may stop counting at SearchCountLimit: then TotalAtLeast is set, and more match.
+// search may stop counting at SearchCountLimit: then TotalAtLeast is set, and more match; and a
+// list asked for NoTotal may leave it at -1.
 type Page[T any] struct {
 	Items        []T
 	Next         string

@@ -96,7 +96,7 @@ func (m *merge) next() string {
 // (newest first with opt.Desc), with the keyset paging of scan.walk: the cursor is a record's
 // id, so a page reads the keys up to its end and decodes only its records (and those keep
 // refuses). The total counts the union's ids from the keys alone, unless keep must look at
-// every record.
+// every record; that walk grows with the union, so opt.NoTotal skips it.
 func (t *table[T]) listMerged(tx *bolt.Tx, sources []source, opt entitlement.ListOptions, keep func(T) bool) (entitlement.Page[T], error) {
 	var page entitlement.Page[T]
 	size := opt.PageSize()
@@ -158,6 +158,10 @@ func (t *table[T]) listMerged(tx *bolt.Tx, sources []source, opt entitlement.Lis
 	page.Items = make([]T, len(hits))
 	for i, h := range hits {
 		page.Items[i] = h.v
+	}
+	if opt.NoTotal {
+		page.Total = -1
+		return page, nil
 	}
 	m := newMerge(tx, t, sources, false, "")
 	for id := m.next(); id != ""; id = m.next() {

@@ -99,6 +99,13 @@ var readableRequestCases = []tcase{
 		if !slices.Equal(got, named) {
 			t.Errorf("without the catalog: %v, want %v", got, named)
 		}
+		// Asked for no total, the same page, with the total unknown (-1) or exact.
+		p := read(t, st, func(tx entitlement.Tx) (entitlement.Page[entitlement.Request], error) {
+			return tx.Requests().ReadableBy(ada, []string{mine}, entitlement.RequestFilter{}, entitlement.ListOptions{Limit: 2, NoTotal: true})
+		})
+		if ids := keys(p.Items, requestID); !slices.Equal(ids, want[:2]) || p.Next == "" || p.Total != -1 && p.Total != len(want) {
+			t.Errorf("a page without its total: %v (total %d, next %q), want %v", ids, p.Total, p.Next, want[:2])
+		}
 		notYet.Stages[0].Escalated = true
 		update(t, st, func(tx entitlement.Tx) error { return tx.Requests().Put(notYet) })
 		readable(entitlement.RequestFilter{}, false, slices.Sorted(slices.Values(append(slices.Clone(want), notYet.ID))))

@@ -423,7 +423,7 @@ func collectPage[T any](q odata.Query, desc bool, fetch func(entitlement.ListOpt
 			limit = min(need+tok.Skip, entitlement.MaxPageSize)
 		}
 		cursor := tok.Cursor
-		page, err := fetch(entitlement.ListOptions{After: cursor, Limit: limit, Desc: desc})
+		page, err := fetch(entitlement.ListOptions{After: cursor, Limit: limit, Desc: desc, NoTotal: !first || !q.Count || keep != nil})
 		if err != nil {
 			return out, err
 		}
