@@ -349,13 +349,13 @@ func varintBlock(k, v []byte) ([]byte, error) {
 	if len(v)%8 != 0 || len(v) > 8*blockSize || !bytes.Equal(v[:8], k[len(k)-8:]) {
 		return nil, fmt.Errorf("audit block %q: value %x is in neither form", k, v)
 	}
-	var seqs [blockSize]uint64
-	n := len(v) / 8
-	for i := range n {
-		seqs[i] = binary.BigEndian.Uint64(v[i*8:])
-		if i > 0 && seqs[i] <= seqs[i-1] {
-			return nil, fmt.Errorf("audit block %q: position %d after %d", k, seqs[i], seqs[i-1])
+	seqs := make([]uint64, 0, len(v)/8)
+	for i := 0; i < len(v); i += 8 {
+		seq := binary.BigEndian.Uint64(v[i:])
+		if n := len(seqs); n > 0 && seq <= seqs[n-1] {
+			return nil, fmt.Errorf("audit block %q: position %d after %d", k, seq, seqs[n-1])
 		}
+		seqs = append(seqs, seq)
 	}
-	return blockValue(seqs[:n]), nil
+	return blockValue(seqs), nil
 }
