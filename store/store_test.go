@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -453,5 +454,50 @@ func TestMigration14CreatesAPITokenBuckets(t *testing.T) {
 		return errors.Join(err, err2)
 	}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestSearchCursorBelowTheMatches: a one-word search's After cursor below every match, as the
+// name cursors of links handed out before searches listed best match first are, gives the first
+// page; one past every match gives nothing.
+func TestSearchCursorBelowTheMatches(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "steward.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var ada entitlement.User
+	if err := s.Update(context.Background(), func(tx entitlement.Tx) error {
+		ada = testUser("Ada Adams", "ada@example.com")
+		if err := tx.Users().Put(ada); err != nil {
+			return err
+		}
+		for i := range 30 {
+			if err := tx.Users().Put(testUser(fmt.Sprintf("Kim %02d", i), fmt.Sprintf("kim%d@example.com", i))); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	list := func(after string) entitlement.Page[entitlement.User] {
+		var p entitlement.Page[entitlement.User]
+		if err := s.View(context.Background(), func(tx entitlement.Tx) error {
+			var err error
+			p, err = tx.Users().List(entitlement.ListOptions{Search: "kim", Limit: 10, After: after})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	first := list("")
+	old := list(entitlement.EncodeCursor("ada adams\x00" + ada.ID))
+	if len(old.Items) != 10 || old.Items[0].ID != first.Items[0].ID || old.Prev != "" || old.Next != first.Next {
+		t.Errorf("an old cursor below the matches: %d items, prev %q, next %q; want the first page", len(old.Items), old.Prev, old.Next)
+	}
+	if past := list(entitlement.EncodeCursor("zz")); len(past.Items) != 0 || past.Next != "" {
+		t.Errorf("a cursor past the matches: %d items, next %q", len(past.Items), past.Next)
 	}
 }

@@ -1202,6 +1202,11 @@ func (t *table[T]) searchWord(tx *bolt.Tx, w string, opt entitlement.ListOptions
 		return page, err
 	}
 	ws := wordSearch[T]{t: t, tx: tx, prefix: []byte(strings.ReplaceAll(w, sep, ""))}
+	// A cursor below every match (a name cursor of a link from before v31's order, say) starts
+	// at the first match.
+	if after != nil && bytes.Compare(after, ws.prefix) < 0 {
+		after = nil
+	}
 	// A word finds each record it matches under a single-word token too (entitlement.WordBreaks),
 	// so the keys of texts whole, as many as those of words for most searches, are passed over.
 	ws.wordsOnly = !strings.ContainsAny(w, entitlement.WordBreaks)
