@@ -1202,8 +1202,8 @@ func (t *table[T]) searchWord(tx *bolt.Tx, w string, opt entitlement.ListOptions
 		return page, err
 	}
 	ws := wordSearch[T]{t: t, tx: tx, prefix: []byte(strings.ReplaceAll(w, sep, ""))}
-	// A cursor below every match (a name cursor of a link from before v31's order, say) starts
-	// at the first match.
+	// A cursor below every match (the name cursor of a link made before best-match order, say)
+	// starts at the first match.
 	if after != nil && bytes.Compare(after, ws.prefix) < 0 {
 		after = nil
 	}
