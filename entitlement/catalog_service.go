@@ -38,15 +38,14 @@ func (s *Service) ListCatalogs(ctx context.Context, opt ListOptions) (Page[Catal
 			if err != nil {
 				return err
 			}
-			out = Page[Catalog]{Items: make([]Catalog, 0, len(ids.Items)), Next: ids.Next, Prev: ids.Prev, Total: ids.Total, TotalAtLeast: ids.TotalAtLeast}
-			for _, id := range ids.Items {
+			out, err = describePage(ids, func(id string) (Catalog, error) {
 				c, err := cv.catalog(id)
 				if err != nil {
-					return fmt.Errorf("list catalogs: %w", err)
+					return c, fmt.Errorf("list catalogs: %w", err)
 				}
-				out.Items = append(out.Items, c)
-			}
-			return nil
+				return c, nil
+			})
+			return err
 		}
 		cats, err := readableCatalogs(tx, a)
 		if err != nil {

@@ -796,30 +796,32 @@ func (s *Service) GroupMembers(ctx context.Context, groupID string, opt ListOpti
 			if err != nil {
 				return fmt.Errorf("list members: %w", err)
 			}
-			users = Page[User]{Next: ids.Next, Prev: ids.Prev, Total: ids.Total, TotalAtLeast: ids.TotalAtLeast, Items: make([]User, 0, len(ids.Items))}
-			for _, id := range ids.Items {
+			users, err = describePage(ids, func(id string) (User, error) {
 				u, err := tx.Users().Get(id)
 				if err != nil {
-					return fmt.Errorf("list members: %w", err)
+					return u, fmt.Errorf("list members: %w", err)
 				}
-				users.Items = append(users.Items, u)
+				return u, nil
+			})
+			if err != nil {
+				return err
 			}
 		}
-		out = Page[GroupMember]{Next: users.Next, Prev: users.Prev, Total: users.Total, TotalAtLeast: users.TotalAtLeast, Items: make([]GroupMember, 0, len(users.Items))}
-		for _, u := range users.Items {
+		var err error
+		out, err = describePage(users, func(u User) (GroupMember, error) {
 			m := GroupMember{User: u}
 			var err error
 			if m.Sources, err = tx.Groups().Membership(groupID, u.ID); err != nil {
-				return fmt.Errorf("list members: %w", err)
+				return m, fmt.Errorf("list members: %w", err)
 			}
 			if m.Sources.Has(MemberGranted) {
 				if m.Grants, err = membershipGrants(tx, groupID, u.ID); err != nil {
-					return err
+					return m, err
 				}
 			}
-			out.Items = append(out.Items, m)
-		}
-		return nil
+			return m, nil
+		})
+		return err
 	})
 	return out, err
 }
