@@ -1332,8 +1332,7 @@ func step(c *bolt.Cursor, up bool) []byte {
 // firstToken is the smallest of the record's search tokens that the search finds it by.
 func (ws wordSearch[T]) firstToken(v T) string {
 	first := ""
-	for _, val := range ws.t.index("search").values(v) {
-		tok := val[:strings.Index(val, sep)]
+	for _, tok := range ws.t.searchTokens(v) {
 		if !strings.HasPrefix(tok, string(ws.prefix)) || ws.wordsOnly && strings.ContainsAny(tok, entitlement.WordBreaks) {
 			continue
 		}
@@ -1465,16 +1464,18 @@ func (t *table[T]) matches(tx *bolt.Tx, id, q string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	var toks []string
-	for _, ix := range t.indexes {
-		if ix.name != "search" {
-			continue
-		}
-		for _, k := range ix.values(v) {
-			toks = append(toks, k[:strings.Index(k, sep)])
-		}
+	return entitlement.MatchesTokens(q, t.searchTokens(v)), nil
+}
+
+// searchTokens are the tokens the search index holds for the record: its values without the
+// name each carries for the list order.
+func (t *table[T]) searchTokens(v T) []string {
+	vals := t.index("search").values(v)
+	toks := make([]string, 0, len(vals))
+	for _, val := range vals {
+		toks = append(toks, val[:strings.Index(val, sep)])
 	}
-	return entitlement.MatchesTokens(q, toks), nil
+	return toks
 }
 
 // sortedWindow is entitlement.Window over keys sorted in ascending order, each its own cursor,
