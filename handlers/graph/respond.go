@@ -423,12 +423,14 @@ func collectPage[T any](q odata.Query, desc bool, fetch func(entitlement.ListOpt
 			limit = min(need+tok.Skip, entitlement.MaxPageSize)
 		}
 		cursor := tok.Cursor
-		page, err := fetch(entitlement.ListOptions{After: cursor, Limit: limit, Desc: desc, NoTotal: !first || !q.Count || keep != nil})
+		// Only the first page of a list the index answers gives $count; the others need no total.
+		counted := first && q.Count && keep == nil
+		page, err := fetch(entitlement.ListOptions{After: cursor, Limit: limit, Desc: desc, NoTotal: !counted})
 		if err != nil {
 			return out, err
 		}
 		// A search that stopped counting has no exact total to give.
-		if first && q.Count && keep == nil && page.Total >= 0 && !page.TotalAtLeast {
+		if counted && page.Total >= 0 && !page.TotalAtLeast {
 			n := page.Total
 			out.Count = &n
 		}
