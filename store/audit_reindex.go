@@ -34,14 +34,8 @@ func reindexAuditInBatches(db *bolt.DB) error {
 	if err := db.Update(func(tx *bolt.Tx) error { _, err := auditStaging(tx); return err }); err != nil {
 		return err
 	}
-	for done := false; !done; {
-		if err := db.Update(func(tx *bolt.Tx) error {
-			var err error
-			done, err = copyAuditSeqs(tx, auditBatch)
-			return err
-		}); err != nil {
-			return err
-		}
+	if err := inBatches(db, func(tx *bolt.Tx) (bool, error) { return copyAuditSeqs(tx, auditBatch) }); err != nil {
+		return err
 	}
 	var lists []postingLists
 	if err := db.View(func(tx *bolt.Tx) error {
@@ -54,10 +48,15 @@ func reindexAuditInBatches(db *bolt.DB) error {
 	}); err != nil || lists == nil {
 		return err
 	}
+	return inBatches(db, func(tx *bolt.Tx) (bool, error) { return writePostings(tx, lists, auditBatch) })
+}
+
+// inBatches runs batch a transaction each until it reports that nothing is left.
+func inBatches(db *bolt.DB, batch func(tx *bolt.Tx) (bool, error)) error {
 	for done := false; !done; {
 		if err := db.Update(func(tx *bolt.Tx) error {
 			var err error
-			done, err = writePostings(tx, lists, auditBatch)
+			done, err = batch(tx)
 			return err
 		}); err != nil {
 			return err
@@ -85,17 +84,24 @@ func reindexAudit(tx *bolt.Tx) error {
 			return err
 		}
 	}
-	for _, name := range [][]byte{bucketAuditSeq, bucketAuditActor, bucketAuditObject} {
+	return swapStaged(tx, bucketAuditStaging, bucketAuditSeq, bucketAuditActor, bucketAuditObject)
+}
+
+// swapStaged puts the buckets staged under staging in the place of those of the same names,
+// and drops staging.
+func swapStaged(tx *bolt.Tx, staging []byte, names ...[]byte) error {
+	staged := tx.Bucket(staging)
+	for _, name := range names {
 		if tx.Bucket(name) != nil {
 			if err := tx.DeleteBucket(name); err != nil {
 				return fmt.Errorf("drop the old %s: %w", name, err)
 			}
 		}
-		if err := tx.MoveBucket(name, staging, nil); err != nil {
+		if err := tx.MoveBucket(name, staged, nil); err != nil {
 			return fmt.Errorf("put the new %s in place: %w", name, err)
 		}
 	}
-	return tx.DeleteBucket(bucketAuditStaging)
+	return tx.DeleteBucket(staging)
 }
 
 // auditStaging returns the staging bucket with its three indexes, creating what is missing.
@@ -263,16 +269,7 @@ var postingBuckets = [][]byte{bucketAuditActor, bucketAuditObject}
 // transaction: one transaction would grow the file by all of them. Run again, it goes on after
 // the last block it wrote.
 func varintPostingsInBatches(db *bolt.DB) error {
-	for done := false; !done; {
-		if err := db.Update(func(tx *bolt.Tx) error {
-			var err error
-			done, err = copyPostings(tx, auditBatch)
-			return err
-		}); err != nil {
-			return err
-		}
-	}
-	return nil
+	return inBatches(db, func(tx *bolt.Tx) (bool, error) { return copyPostings(tx, auditBatch) })
 }
 
 // varintPostings finishes what varintPostingsInBatches left, which is nothing unless it was
@@ -281,18 +278,7 @@ func varintPostings(tx *bolt.Tx) error {
 	if _, err := copyPostings(tx, math.MaxInt); err != nil {
 		return err
 	}
-	staging := tx.Bucket(bucketPostingStaging)
-	for _, name := range postingBuckets {
-		if tx.Bucket(name) != nil {
-			if err := tx.DeleteBucket(name); err != nil {
-				return fmt.Errorf("drop the old %s: %w", name, err)
-			}
-		}
-		if err := tx.MoveBucket(name, staging, nil); err != nil {
-			return fmt.Errorf("put the new %s in place: %w", name, err)
-		}
-	}
-	return tx.DeleteBucket(bucketPostingStaging)
+	return swapStaged(tx, bucketPostingStaging, postingBuckets...)
 }
 
 // copyPostings copies up to limit blocks of the block indexes into the staging ones in the
