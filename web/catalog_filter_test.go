@@ -320,7 +320,7 @@ func TestJourneyCatalogField(t *testing.T) {
 		t.Errorf("tab from the search: %q, %v", focused, err)
 	}
 
-	b.Do(chromedp.EmulateViewport(375, 780))
+	b.Viewport(375, 780)
 	for _, name := range []string{longCatalogName, "Nowhere" + strings.Repeat("ToBeFound", 8)} {
 		b.Do(chromedp.Navigate(env.URL+"/access/packages?catalogName="+url.QueryEscape(name)), chromedp.WaitVisible(chromedp.CSS("main")), settled())
 		b.CheckLayout("find access in " + name[:12])

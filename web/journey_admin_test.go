@@ -382,10 +382,10 @@ func TestJourneyDirectAssignmentAndRemoval(t *testing.T) {
 		t.Fatalf("the remove dialog asks %q", got)
 	}
 	// The shared dialog fits a phone as the page does.
-	b.Do(chromedp.EmulateViewport(360, 740))
+	b.Viewport(360, 740)
 	b.CheckLayout("the remove dialog")
 	b.Screenshot("remove-dialog-phone")
-	b.Do(chromedp.EmulateViewport(1280, 900))
+	b.Viewport(1280, 900)
 	step(t, b, "confirm remove", click(`dialog#remove-assignment button[type="submit"]:not([formmethod])`))
 	step(t, b, "removed", waitFor(`[data-testid="flashes"]`), waitFor(`[data-testid="empty-state"]`))
 	if got := flashOf(b); !strings.Contains(got, "Riley Requester's access was removed.") {

@@ -182,10 +182,10 @@ func (j *journey) shots(name string) {
 	j.t.Helper()
 	j.CheckLayout(name)
 	j.Screenshot(name)
-	j.Do(chromedp.EmulateViewport(360, 740))
+	j.Viewport(360, 740)
 	j.CheckLayout(name)
 	j.Screenshot(name + "-phone")
-	j.Do(chromedp.EmulateViewport(1280, 900))
+	j.Viewport(1280, 900)
 }
 
 // TestJourneyRequestApproveAndUse: Riley finds a package by typing, requests it with a

@@ -15,10 +15,10 @@ func layoutAtBoth(t *testing.T, b *browsertest.Browser, name string) {
 	t.Helper()
 	b.CheckLayout(name)
 	b.Screenshot(name)
-	b.Do(chromedp.EmulateViewport(360, 740))
+	b.Viewport(360, 740)
 	b.CheckLayout(name)
 	b.Screenshot(name + "-phone")
-	b.Do(chromedp.EmulateViewport(1280, 900))
+	b.Viewport(1280, 900)
 }
 
 // TestJourneyAPIToken: Riley makes an API token on their profile, sees it once in a field to copy,

@@ -16,7 +16,7 @@ func TestBrowserStaleSaveOnAPhone(t *testing.T) {
 	f := startAdmin(t)
 	b := browsertest.New(t)
 	b.SignIn(f.env.URL, "owen", "Owen Owner")
-	b.Do(chromedp.EmulateViewport(360, 740))
+	b.Viewport(360, 740)
 	edit := f.env.URL + "/admin/catalogs/" + f.finance.ID + "/edit"
 	step(t, b, "open the form", chromedp.Navigate(edit), waitFor(`[data-testid="catalog-form"] #description`))
 

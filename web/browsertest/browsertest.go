@@ -5,6 +5,7 @@ package browsertest
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -80,6 +81,26 @@ func (b *Browser) Do(steps ...chromedp.Action[chromedp.Void]) {
 	}
 }
 
+// Viewport sets the page's size and waits for the page to settle at it.
+func (b *Browser) Viewport(width, height int64) {
+	b.t.Helper()
+	b.Do(chromedp.EmulateViewport(width, height))
+	if err := b.settle(); err != nil {
+		b.t.Fatalf("browser: %v", err)
+	}
+}
+
+// settle waits two frames, by which the page has run its resize handlers and laid itself out
+// again: app.js shows or hides a table's scroll hint on resize, and a click aimed before that
+// lands where the link used to be. A full-page screenshot resizes the page too.
+func (b *Browser) settle() error {
+	frames := `new Promise(done => requestAnimationFrame(() => requestAnimationFrame(() => done(true))))`
+	if _, err := chromedp.Run(b.Ctx, chromedp.Evaluate[bool](frames, chromedp.EvalAwaitPromise)); err != nil {
+		return fmt.Errorf("wait for the page to settle: %w", err)
+	}
+	return nil
+}
+
 // Text returns the visible text of the first element the CSS selector matches.
 func (b *Browser) Text(css string) string {
 	b.t.Helper()
@@ -108,6 +129,9 @@ func (b *Browser) Screenshot(name string) string {
 	if err != nil {
 		b.t.Logf("screenshot %s: %v", name, err)
 		return ""
+	}
+	if err := b.settle(); err != nil {
+		b.t.Logf("screenshot %s: %v", name, err)
 	}
 	file := filepath.Join(b.dir, unsafeName.ReplaceAllString(b.t.Name()+"-"+name, "_")+".png")
 	if err := os.WriteFile(file, png, 0o644); err != nil {
