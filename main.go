@@ -4,8 +4,10 @@
 // Usage:
 //
 //	steward [serve] [flags]         start the portal (the default)
-//	steward backup --out FILE       write a consistent copy of the data file while it is in use
+//	steward backup --out FILE       write a consistent copy of the data file (the portal must be
+//	                                stopped; a running one serves the copy at /admin/backup)
 //	steward restore --from FILE     replace the data file with a backup (the portal must be stopped)
+//	steward compact                 give back the file's free pages (the portal must be stopped)
 //	steward audit verify            check the audit trail's hash chain (the portal must be stopped)
 //	steward token create --user E   print a new API token for a person (the portal must be stopped)
 //
@@ -194,12 +196,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return backup(args, stdout, stderr)
 	case "restore":
 		return restore(args, stdout, stderr)
+	case "compact":
+		return compact(args, stdout, stderr)
 	case "audit":
 		return audit(ctx, args, stdout, stderr)
 	case "token":
 		return token(ctx, args, stdout, stderr)
 	}
-	return fmt.Errorf("unknown command %q: use serve, backup, restore, audit or token", cmd)
+	return fmt.Errorf("unknown command %q: use serve, backup, restore, compact, audit or token", cmd)
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -386,5 +387,29 @@ func TestTokenCreateCommand(t *testing.T) {
 	list, err := svc.APITokens(entitlement.WithPrincipal(context.Background(), p))
 	if err != nil || len(list) != 1 || list[0].ExpiresDateTime.Sub(list[0].CreatedDateTime) != 30*24*time.Hour {
 		t.Fatalf("Riley's tokens = %+v, %v", list, err)
+	}
+}
+
+// TestCompactCommand compacts a stopped portal's file and says by how much; with the portal
+// running it refuses and says what to do.
+func TestCompactCommand(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "steward.db")
+	st, err := store.Open(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = run(context.Background(), []string{"compact", "--data", data}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "stop Steward first") {
+		t.Fatalf("compact of a file in use: %v", err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"compact", "--data", data}, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`^compacted .*steward\.db from [0-9.]+ MB to [0-9.]+ MB\n$`).MatchString(out.String()) {
+		t.Fatalf("compact printed %q", out.String())
 	}
 }

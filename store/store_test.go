@@ -250,14 +250,8 @@ func TestDeleteLeavesNoIndexKey(t *testing.T) {
 func TestBackupAndRestore(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "steward.db")
-	s, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	u := testUser("Ada", "ada@example.com")
-	if err := s.Update(ctx, func(tx entitlement.Tx) error { return tx.Users().Put(u) }); err != nil {
-		t.Fatal(err)
-	}
+	s := openWithUser(t, path, u)
 	var buf bytes.Buffer
 	n, err := s.Backup(&buf)
 	if err != nil || n == 0 || int64(buf.Len()) != n {
@@ -323,6 +317,19 @@ func TestBackupAndRestore(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// openWithUser opens a store at path that holds u; the test closes it.
+func openWithUser(t *testing.T, path string, u entitlement.User) *Store {
+	t.Helper()
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Update(ctx, func(tx entitlement.Tx) error { return tx.Users().Put(u) }); err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 func TestSecretIsCreatedOnce(t *testing.T) {
@@ -499,5 +506,98 @@ func TestSearchCursorBelowTheMatches(t *testing.T) {
 	}
 	if past := list(entitlement.EncodeCursor("zz")); len(past.Items) != 0 || past.Next != "" {
 		t.Errorf("a cursor past the matches: %d items, next %q", len(past.Items), past.Next)
+	}
+}
+
+// TestCompact: a file that a dropped bucket left mostly free shrinks, keeps its records and their
+// indexes, and replaces a copy an interrupted run left behind; a file a portal holds, or one that
+// is not there, is refused and left as it was.
+func TestCompact(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "steward.db")
+	u := testUser("Ada", "ada@example.com")
+	s := openWithUser(t, path, u)
+	// A dropped bucket frees its pages, as a migration's staging bucket does.
+	value := bytes.Repeat([]byte("x"), 1000)
+	if err := s.db.Update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucket([]byte("scratch"))
+		if err != nil {
+			return err
+		}
+		for i := range 8000 {
+			if err := b.Put([]byte(fmt.Sprintf("%08d", i)), value); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.Update(func(tx *bolt.Tx) error { return tx.DeleteBucket([]byte("scratch")) }); err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("refuses a file a portal holds", func(t *testing.T) {
+		held, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := Compact(path); !errors.Is(err, ErrLocked) {
+			t.Fatalf("Compact of an open file: %v, want ErrLocked", err)
+		}
+		now, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(held, now) {
+			t.Error("a refused compaction changed the file")
+		}
+	})
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("refuses a file that is not there", func(t *testing.T) {
+		missing := filepath.Join(dir, "missing.db")
+		if _, _, err := Compact(missing); err == nil {
+			t.Fatal("Compact of a missing file succeeded")
+		}
+		if _, err := os.Stat(missing); !os.IsNotExist(err) {
+			t.Errorf("Compact created %s: %v", missing, err)
+		}
+	})
+
+	if err := os.WriteFile(path+".compact", []byte("left by a run that was stopped"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	before, after, err := Compact(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info, err := os.Stat(path); err != nil || info.Size() != after {
+		t.Fatalf("size after = %d, the file has %v (%v)", after, info.Size(), err)
+	}
+	if before < 8<<20 || after > before/4 {
+		t.Errorf("compaction took the file from %d to %d bytes, want under a quarter", before, after)
+	}
+	if _, err := os.Stat(path + ".compact"); !os.IsNotExist(err) {
+		t.Errorf("the copy is left beside the file: %v", err)
+	}
+	c, err := OpenReadOnly(path)
+	if err != nil {
+		t.Fatalf("the compacted file does not open: %v", err)
+	}
+	defer c.Close()
+	if err := c.View(ctx, func(tx entitlement.Tx) error {
+		got, err := tx.Users().ByEmail("ada@example.com")
+		if err != nil {
+			return err
+		}
+		if got.ID != u.ID || got.DisplayName != u.DisplayName {
+			t.Errorf("after compaction the user is %+v, want %+v", got, u)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
 }
