@@ -11,8 +11,10 @@ import (
 )
 
 // compactTxSize bounds the bytes of keys and values each transaction of a compaction writes, so
-// that its memory stays small however large the file is.
-const compactTxSize = 64 << 20
+// that its memory stays small however large the file is. On the full-scale bench tenant (2.5 GB)
+// 4 MB kept the process at 44 MB of anonymous memory, where 64 MB took 520 MB, and ran no slower
+// (51 s against 52 s).
+const compactTxSize = 4 << 20
 
 // Compact rewrites the data file at path without its free pages and returns its size before and
 // after. bbolt reuses the pages a purge or a migration frees but never gives them back, so such a
