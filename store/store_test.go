@@ -464,10 +464,10 @@ func TestMigration14CreatesAPITokenBuckets(t *testing.T) {
 	}
 }
 
-// TestSearchCursorBelowTheMatches: a one-word search's After cursor below every match, as the
+// TestSearchCursorOutsideTheMatches: a one-word search's After cursor below every match, as the
 // name cursors of links handed out before searches listed best match first are, gives the first
-// page; one past every match gives nothing.
-func TestSearchCursorBelowTheMatches(t *testing.T) {
+// page; one past every match gives nothing; a Before cursor above every match gives the last page.
+func TestSearchCursorOutsideTheMatches(t *testing.T) {
 	s, err := Open(filepath.Join(t.TempDir(), "steward.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -484,20 +484,25 @@ func TestSearchCursorBelowTheMatches(t *testing.T) {
 				return err
 			}
 		}
-		return nil
+		// Index keys above every match, between them and a cursor above them.
+		return tx.Users().Put(testUser("Lee Young", "lee@example.com"))
 	}); err != nil {
 		t.Fatal(err)
 	}
-	list := func(after string) entitlement.Page[entitlement.User] {
+	listKim := func(opt entitlement.ListOptions) entitlement.Page[entitlement.User] {
 		var p entitlement.Page[entitlement.User]
 		if err := s.View(context.Background(), func(tx entitlement.Tx) error {
 			var err error
-			p, err = tx.Users().List(entitlement.ListOptions{Search: "kim", Limit: 10, After: after})
+			opt.Search, opt.Limit = "kim", 10
+			p, err = tx.Users().List(opt)
 			return err
 		}); err != nil {
 			t.Fatal(err)
 		}
 		return p
+	}
+	list := func(after string) entitlement.Page[entitlement.User] {
+		return listKim(entitlement.ListOptions{After: after})
 	}
 	first := list("")
 	old := list(entitlement.EncodeCursor("ada adams\x00" + ada.ID))
@@ -506,6 +511,12 @@ func TestSearchCursorBelowTheMatches(t *testing.T) {
 	}
 	if past := list(entitlement.EncodeCursor("zz")); len(past.Items) != 0 || past.Next != "" {
 		t.Errorf("a cursor past the matches: %d items, next %q", len(past.Items), past.Next)
+	}
+	// A before cursor above the matches (an old "previous" link) opens the last page.
+	last := list(list(first.Next).Next)
+	above := listKim(entitlement.ListOptions{Before: entitlement.EncodeCursor("zed young\x00x")})
+	if len(above.Items) != 10 || above.Items[0].ID != last.Items[0].ID || above.Next != "" || above.Prev == "" {
+		t.Errorf("an old cursor above the matches: %d items, prev %q, next %q; want the last page", len(above.Items), above.Prev, above.Next)
 	}
 }
 

@@ -1207,6 +1207,11 @@ func (t *table[T]) searchWord(tx *bolt.Tx, w string, opt entitlement.ListOptions
 	if after != nil && bytes.Compare(after, ws.prefix) < 0 {
 		after = nil
 	}
+	// A before cursor above every match ends at the last one. Index keys are text, which never
+	// holds 0xff, so the prefix followed by it is above every key that starts with the prefix.
+	if before != nil && bytes.Compare(before, ws.prefix) > 0 && !bytes.HasPrefix(before, ws.prefix) {
+		before = append(bytes.Clone(ws.prefix), 0xff)
+	}
 	// A word finds each record it matches under a single-word token too (entitlement.WordBreaks),
 	// so the keys of texts whole, as many as those of words for most searches, are passed over.
 	ws.wordsOnly = !strings.ContainsAny(w, entitlement.WordBreaks)
