@@ -164,12 +164,7 @@ var userCases = []tcase{
 	}},
 	{"List pages in name order both ways, with and without a search", func(t *testing.T, st entitlement.Store) {
 		const n = 65
-		var us []entitlement.User
-		for i := range n {
-			// Names out of creation order.
-			us = append(us, newUser(fmt.Sprintf("Person %03d", (i*37)%n), fmt.Sprintf("p%d@example.com", i)))
-		}
-		putUsers(t, st, us...)
+		putUsers(t, st, peopleOutOfOrder(n, "Person", "p%d@example.com")...)
 		for _, tc := range []struct {
 			name   string
 			search string
@@ -261,11 +256,7 @@ var userCases = []tcase{
 	}},
 	{"a one-word search counts up to SearchCountLimit, and its pages reach every match", func(t *testing.T, st entitlement.Store) {
 		const n = entitlement.SearchCountLimit + 5
-		var people []entitlement.User
-		for i := range n {
-			people = append(people, newUser(fmt.Sprintf("Kim %03d", (i*37)%n), fmt.Sprintf("kim%d@example.com", i)))
-		}
-		putUsers(t, st, people...)
+		putUsers(t, st, peopleOutOfOrder(n, "Kim", "kim%d@example.com")...)
 		for _, tc := range []struct {
 			q       string
 			total   int
@@ -330,6 +321,17 @@ var idsMatchingCases = []tcase{
 			}
 		}
 	}},
+}
+
+// peopleOutOfOrder makes n people named name and a number ("Kim 007"), in an order that is not
+// their names' (n must not be a multiple of 37), with the e-mail addresses email numbers in
+// creation order.
+func peopleOutOfOrder(n int, name, email string) []entitlement.User {
+	people := make([]entitlement.User, 0, n)
+	for i := range n {
+		people = append(people, newUser(fmt.Sprintf("%s %03d", name, (i*37)%n), fmt.Sprintf(email, i)))
+	}
+	return people
 }
 
 // bestMatch is what a one-word search lists the user under: the smallest of their tokens the
