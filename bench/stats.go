@@ -9,6 +9,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/stewardhq/steward/store"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -23,15 +24,31 @@ func statsCommand(ctx context.Context, args []string, out io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	fi, err := os.Stat(*data)
+	if err := printBuckets(*data, out); err != nil {
+		return err
+	}
+	if *states {
+		if err := printStates(ctx, *data, out); err != nil {
+			return err
+		}
+	}
+	if *compact != "" {
+		return printCompacted(*data, *compact, out)
+	}
+	return nil
+}
+
+// printBuckets prints the table of buckets, largest first.
+func printBuckets(data string, out io.Writer) error {
+	fi, err := os.Stat(data)
 	if err != nil {
 		return err
 	}
-	db, err := bolt.Open(*data, 0o600, &bolt.Options{ReadOnly: true, Timeout: 2 * time.Second})
+	db, err := bolt.Open(data, 0o600, &bolt.Options{ReadOnly: true, Timeout: 2 * time.Second})
 	if err != nil {
 		return err
 	}
-	defer func() { _ = db.Close() }()
+	defer func() { _ = db.Close() }() // read-only: nothing to lose
 	type row struct {
 		name               string
 		keys, bytes, pages int
@@ -69,35 +86,21 @@ func statsCommand(ctx context.Context, args []string, out io.Writer) error {
 		fmt.Fprintf(out, "%-36s %10d %12d %10d %12d %5d%%\n", r.name, r.keys, r.bytes, per, r.pages, full)
 	}
 	fmt.Fprintf(out, "keys and values: %.1f MB in %.1f MB of pages; file: %.1f MB\n", float64(total)/1e6, float64(pages)/1e6, float64(fi.Size())/1e6)
-	if *states {
-		if err := db.Close(); err != nil {
-			return err
-		}
-		if err := printStates(ctx, *data, out); err != nil {
-			return err
-		}
-		if db, err = bolt.Open(*data, 0o600, &bolt.Options{ReadOnly: true, Timeout: 2 * time.Second}); err != nil {
-			return err
-		}
-	}
-	if *compact == "" {
-		return nil
-	}
-	if _, err := os.Stat(*compact); err == nil {
-		return fmt.Errorf("--compact %s exists", *compact)
-	}
-	dst, err := bolt.Open(*compact, 0o600, nil)
+	return nil
+}
+
+// printCompacted writes the copy steward compact would put in place of the file, to path, and
+// prints its size.
+func printCompacted(data, path string, out io.Writer) error {
+	st, err := store.OpenReadOnly(data)
 	if err != nil {
 		return err
 	}
-	if err := bolt.Compact(dst, db, 64<<20); err != nil {
-		_ = dst.Close()
+	defer func() { _ = st.Close() }() // read-only: nothing to lose
+	if err := st.CompactTo(path); err != nil {
 		return err
 	}
-	if err := dst.Close(); err != nil {
-		return err
-	}
-	ci, err := os.Stat(*compact)
+	ci, err := os.Stat(path)
 	if err != nil {
 		return err
 	}

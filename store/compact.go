@@ -21,10 +21,9 @@ const compactTxSize = 4 << 20
 // file keeps its size until it is rewritten.
 //
 // It is for a stopped portal: it opens the file as Open does (refusing with ErrLocked while a
-// portal holds it, and migrating it), copies every bucket into path+".compact" with bbolt's
-// Compact, checks the copy opens as a Steward data file, and renames it over path while the
-// original is still open and locked, so that no portal starts on the old file in between. On any
-// error the original is left as it was.
+// portal holds it, and migrating it), writes the copy to path+".compact" (CompactTo), and
+// renames it over path while the original is still open and locked, so that no portal starts on
+// the old file in between. On any error the original is left as it was.
 func Compact(path string) (before, after int64, err error) {
 	info, err := os.Stat(path)
 	if err != nil {
@@ -44,8 +43,7 @@ func Compact(path string) (before, after int64, err error) {
 	if err := os.Remove(tmp); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return before, 0, fmt.Errorf("compact: remove the copy an earlier run left: %w", err)
 	}
-	if err := compactInto(src, tmp); err != nil {
-		_ = os.Remove(tmp)
+	if err := src.CompactTo(tmp); err != nil {
 		return before, 0, err
 	}
 	if err := os.Rename(tmp, path); err != nil {
@@ -62,21 +60,35 @@ func Compact(path string) (before, after int64, err error) {
 	return before, info.Size(), nil
 }
 
-// compactInto writes src's buckets into a new file at path and checks that it opens.
-func compactInto(src *Store, path string) error {
+// CompactTo writes the store, without its free pages, to a new file at path, and checks that
+// the copy opens as a Steward data file. It refuses a path that exists, and on error it removes
+// what it wrote.
+func (s *Store) CompactTo(path string) error {
+	// Created here, empty, so that an existing file is refused rather than opened and written.
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("compact: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		_ = os.Remove(path)
+		return fmt.Errorf("compact: %w", err)
+	}
 	dst, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
 	if err != nil {
+		_ = os.Remove(path)
 		return fmt.Errorf("compact: create %s: %w", path, err)
 	}
-	err = bolt.Compact(dst, src.db, compactTxSize)
+	err = bolt.Compact(dst, s.db, compactTxSize)
 	if cerr := dst.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
+		_ = os.Remove(path)
 		return fmt.Errorf("compact: write %s: %w", path, err)
 	}
 	check, err := OpenReadOnly(path)
 	if err != nil {
+		_ = os.Remove(path)
 		return fmt.Errorf("compact: the copy does not open: %w", err)
 	}
 	return check.Close()

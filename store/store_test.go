@@ -564,6 +564,18 @@ func TestCompact(t *testing.T) {
 			t.Error("a refused compaction changed the file")
 		}
 	})
+	t.Run("CompactTo refuses a file that is there", func(t *testing.T) {
+		other := filepath.Join(dir, "other.db")
+		if err := os.WriteFile(other, []byte("someone's file"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.CompactTo(other); !errors.Is(err, os.ErrExist) {
+			t.Fatalf("CompactTo over an existing file: %v, want ErrExist", err)
+		}
+		if got, err := os.ReadFile(other); err != nil || string(got) != "someone's file" {
+			t.Errorf("the existing file now holds %q (%v)", got, err)
+		}
+	})
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
