@@ -1325,6 +1325,7 @@ func (ws wordSearch[T]) walk(from []byte, up bool, n int) ([]searchHit[T], error
 	return out, nil
 }
 
+// step moves c to the key before (up) or after its own, for walk in either direction.
 func step(c *bolt.Cursor, up bool) []byte {
 	if up {
 		k, _ := c.Prev()
